@@ -1,0 +1,52 @@
+import { Hono } from 'hono';
+import type { AppContext } from './env';
+import { ApiError, errorBody } from './http-error';
+import { requireSecretKey } from './middleware/secret-key';
+import { collect } from './routes/collect';
+import { demo } from './routes/demo';
+import { install } from './routes/install';
+import { people } from './routes/people';
+import { tag } from './routes/tag';
+import { normalizeBasePath } from './snippet';
+import { VERSION } from './version';
+
+export function createApp(basePath: string | undefined) {
+  const routes = new Hono<AppContext>();
+  routes.use('*', async function clock(c, next) {
+    c.set('now', Date.now());
+    await next();
+  });
+  routes.get('/healthz', (c) => c.json({ ok: true, version: VERSION }));
+  routes.route('/', tag);
+  routes.route('/', collect);
+  routes.route('/', demo);
+  routes.use('/api/*', requireSecretKey());
+  routes.route('/api/install', install);
+  routes.route('/api/people', people);
+
+  const app = new Hono<AppContext>();
+  app.route(normalizeBasePath(basePath) || '/', routes);
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      return c.json(errorBody(err.code, err.message, err.issues), err.status, err.headers);
+    }
+    // Never echo internals: the message may hold user data. The stack goes to the log without it.
+    console.error('unhandled error', err instanceof Error ? err.name : typeof err, err instanceof Error ? err.stack?.split('\n').slice(1, 4).join(' ') : '');
+    return c.json(errorBody('internal_error', 'internal error'), 500);
+  });
+  return app;
+}
+
+const apps = new Map<string, ReturnType<typeof createApp>>();
+
+/** The app for a BASE_PATH, built once per isolate. */
+export function appFor(basePath: string | undefined) {
+  const key = normalizeBasePath(basePath);
+  let app = apps.get(key);
+  if (!app) {
+    app = createApp(key);
+    apps.set(key, app);
+  }
+  return app;
+}

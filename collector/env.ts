@@ -1,0 +1,20 @@
+import type { PersonObject } from './objects/person';
+
+// Bindings of the collector Worker (wrangler.toml and its secrets).
+export interface Env {
+  PERSON: DurableObjectNamespace<PersonObject>;
+  BASE_PATH?: string;
+  /** Admin-scoped secret key (`sk_...`). Without it the API refuses to serve. */
+  SECRET_KEY?: string;
+  /** The publishable key the tag sends in every batch (`pk_...`). */
+  PUBLISHABLE_KEY?: string;
+  /** Comma-separated origin patterns allowed to use the publishable key; `*` matches a port or a label. */
+  ALLOWED_ORIGINS?: string;
+  /** HMAC secret that names person objects and signs person tokens. */
+  IDENTITY_SECRET?: string;
+  /** Base64 AES-GCM key for credentials at rest. */
+  ENCRYPTION_KEY?: string;
+  ALLOW_CUSTOM_ENDPOINTS?: string;
+}
+
+export type AppContext = { Bindings: Env; Variables: { now: number } };

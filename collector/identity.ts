@@ -1,0 +1,37 @@
+import type { Env } from './env';
+import { ApiError } from './http-error';
+
+const encoder = new TextEncoder();
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+export async function hmacHex(secret: string, message: string): Promise<string> {
+  const sig = await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(message));
+  return [...new Uint8Array(sig)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The person identity: the email trimmed and lowercased, nothing more (ARCHITECTURE.md §3). */
+export function identityOf(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/**
+ * A person's object name: HMAC-SHA-256 of the identity under the deployment's secret, so it can't be
+ * reversed with a dictionary and never equals a hash sent to an ad platform.
+ */
+export function personKey(env: Env, email: string): Promise<string> {
+  if (!env.IDENTITY_SECRET) throw new ApiError(503, 'not_configured', 'IDENTITY_SECRET is not set');
+  return hmacHex(env.IDENTITY_SECRET, `person:${identityOf(email)}`);
+}
+
+export async function personByEmail(env: Env, email: string) {
+  return env.PERSON.get(env.PERSON.idFromName(await personKey(env, email)));
+}

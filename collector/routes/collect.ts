@@ -1,0 +1,84 @@
+import { Hono } from 'hono';
+import type { AppContext } from '../env';
+import { ApiError } from '../http-error';
+import { readJsonBody } from '../middleware/body';
+import { secretEquals } from '../security/constant-time';
+import { originAllowed, parseOrigins } from '../security/origins';
+import { personByEmail } from '../identity';
+import { collectBodySchema, collectEventSchema, MAX_COLLECT_BYTES } from '../../shared/schemas/collect';
+import { zodIssues } from '../validation';
+
+export const collect = new Hono<AppContext>();
+
+function corsHeaders(origin: string): Record<string, string> {
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-allow-methods': 'POST, OPTIONS',
+    'access-control-allow-headers': 'content-type',
+    'access-control-allow-credentials': 'true',
+    'access-control-max-age': '86400',
+    vary: 'Origin',
+  };
+}
+
+collect.options('/v1/collect', (c) => {
+  const origin = c.req.header('origin');
+  if (!origin || !originAllowed(origin, parseOrigins(c.env.ALLOWED_ORIGINS))) return c.body(null, 403);
+  return c.body(null, 204, corsHeaders(origin));
+});
+
+collect.post('/v1/collect', async (c) => {
+  const origin = c.req.header('origin') ?? '';
+  const allowed = originAllowed(origin, parseOrigins(c.env.ALLOWED_ORIGINS));
+  // CORS headers go on every answer to an allowed origin, errors included, so the tag can read them.
+  if (allowed) for (const [k, v] of Object.entries(corsHeaders(origin))) c.header(k, v);
+
+  const raw = await readJsonBody(c, MAX_COLLECT_BYTES);
+  const parsed = collectBodySchema.safeParse(raw);
+  if (!parsed.success) throw new ApiError(400, 'invalid_request', 'body must be {key, events[1..50]}', zodIssues(parsed.error));
+  const { key, events } = parsed.data;
+
+  if (!c.env.PUBLISHABLE_KEY || !c.env.IDENTITY_SECRET) throw new ApiError(503, 'not_configured', 'this deployment has no publishable key configured');
+  if (!(await secretEquals(key, c.env.PUBLISHABLE_KEY))) throw new ApiError(401, 'invalid_key', 'unknown publishable key');
+  if (!allowed) throw new ApiError(403, 'origin_not_allowed', `origin ${JSON.stringify(origin || null)} is not allowed for this key`);
+
+  const now = c.get('now');
+  const gpc = c.req.header('sec-gpc') === '1';
+  const ip = c.req.header('cf-connecting-ip') ?? null;
+  const userAgent = c.req.header('user-agent') ?? null;
+  const rejected: { index: number; messageId?: string; code: string; message: string; issues?: unknown }[] = [];
+  let accepted = 0;
+  let duplicates = 0;
+
+  for (const [index, event] of events.entries()) {
+    const result = collectEventSchema.safeParse(event);
+    if (!result.success) {
+      const messageId = typeof (event as { messageId?: unknown })?.messageId === 'string' ? (event as { messageId: string }).messageId : undefined;
+      rejected.push({ index, messageId, code: 'invalid_event', message: 'event failed validation', issues: zodIssues(result.error) });
+      continue;
+    }
+    const e = result.data;
+    if (e.type !== 'identify') {
+      rejected.push({ index, messageId: e.messageId, code: 'unsupported_event', message: `event type ${e.type} is not accepted yet` });
+      continue;
+    }
+    // Global Privacy Control, or an explicit denial, means no click IDs are stored.
+    const denied = gpc || e.context?.consent?.ads === 'denied';
+    const person = await personByEmail(c.env, e.email);
+    const outcome = await person.identify({
+      email: e.email.trim().toLowerCase(),
+      messageId: e.messageId,
+      anonymousId: e.anonymousId,
+      traits: e.traits as Record<string, unknown>,
+      touches: denied ? [] : e.touches,
+      ip,
+      userAgent: e.context?.userAgent ?? userAgent,
+      now,
+    });
+    accepted++;
+    if (outcome.duplicate) duplicates++;
+  }
+
+  if (accepted === 0) throw new ApiError(400, rejected[0]?.code ?? 'invalid_event', 'no event in the batch was accepted', rejected);
+  return c.json({ accepted, duplicates, rejected });
+});
