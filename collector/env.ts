@@ -1,8 +1,17 @@
+import type { ConfigObject } from './objects/config';
+import type { DestinationObject } from './objects/destination';
+import type { DirectoryObject } from './objects/directory';
 import type { PersonObject } from './objects/person';
+import type { VisitorObject } from './objects/visitor';
 
 // Bindings of the collector Worker (wrangler.toml and its secrets).
 export interface Env {
   PERSON: DurableObjectNamespace<PersonObject>;
+  VISITOR: DurableObjectNamespace<VisitorObject>;
+  CONFIG: DurableObjectNamespace<ConfigObject>;
+  DIRECTORY: DurableObjectNamespace<DirectoryObject>;
+  DESTINATION: DurableObjectNamespace<DestinationObject>;
+  JOBS: Queue<unknown>;
   BASE_PATH?: string;
   /** Admin-scoped secret key (`sk_...`). Without it the API refuses to serve. */
   SECRET_KEY?: string;

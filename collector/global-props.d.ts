@@ -3,7 +3,7 @@
 declare namespace Cloudflare {
   interface GlobalProps {
     mainModule: typeof import('./index');
-    durableNamespaces: 'PersonObject';
+    durableNamespaces: 'PersonObject' | 'VisitorObject' | 'ConfigObject' | 'DirectoryObject' | 'DestinationObject';
   }
   interface Env extends import('./env').Env {}
 }

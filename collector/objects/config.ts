@@ -1,0 +1,5 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { Env } from '../env';
+
+// Declared in wrangler.toml's first migration; its storage and methods arrive with their issue.
+export class ConfigObject extends DurableObject<Env> {}
