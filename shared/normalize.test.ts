@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import vectors from '../../shared/vectors/meta-normalization.json';
+import vectors from '../test/vectors/meta-normalization.json';
 import {
   META_FIELDS,
   META_FIELD_OF,
