@@ -21,6 +21,8 @@ export default defineConfig({
                 IDENTITY_SECRET: 'dev-identity-secret-not-for-production',
                 ENCRYPTION_KEY: 'ZGV2LWVuY3J5cHRpb24ta2V5LW5vdC1mb3ItcHJvZCE=',
                 ALLOW_CUSTOM_ENDPOINTS: 'true',
+                IDENTIFY_SIGNING_SECRET: 'dev-identify-signing-secret',
+                SEGMENT_WEBHOOK_SECRET: 'dev-segment-webhook-secret',
               },
             },
           }),
