@@ -1,6 +1,10 @@
-import { env, exports } from 'cloudflare:workers';
+import { env as workerEnv, exports } from 'cloudflare:workers';
+import type { Env } from '../../collector/env';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { personByEmail } from '../../collector/identity';
+
+/** The Worker's bindings, typed as the collector sees them. */
+export const env = workerEnv as unknown as Env;
 
 export const BASE = 'http://collector.test';
 export const SK = 'sk_dev_local';
