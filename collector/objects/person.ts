@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
+import { directoryFor } from '../directory';
 import { visitorById } from '../identity';
 import { migrate } from './sql';
 import { personSchema } from './person-schema';
@@ -95,14 +96,15 @@ export class PersonObject extends DurableObject<Env> {
   }
 
   /** Erasure: every row goes; only a tombstone (the object key, no personal data) stays as the suppression entry. */
-  async erase(key: string, now: number): Promise<{ existed: boolean }> {
+  async erase(key: string, now: number): Promise<{ existed: boolean; anonymousIds: string[] }> {
     const existed = this.exists();
+    const anonymousIds = this.sql.exec<{ anonymous_id: string }>('SELECT anonymous_id FROM devices').toArray().map((r) => r.anonymous_id);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.alarmAt = null;
     migrate(this.sql, personSchema);
     this.sql.exec('INSERT INTO tombstone (id, key, at) VALUES (1, ?, ?)', key, now);
-    return { existed };
+    return { existed, anonymousIds };
   }
 
   /** Lifts the suppression left by erasure, so the person may be created again. */
@@ -159,9 +161,14 @@ export class PersonObject extends DurableObject<Env> {
     }
   }
 
-  // Step 2 of the ingest issue fills this in (DirectoryObject).
+  // Pushes the current row to the directory shard; marked synced only up to the revision sent, so a
+  // change made meanwhile is pushed by the next alarm.
   private async syncDirectory(): Promise<void> {
-    this.sql.exec('UPDATE directory_sync SET synced_rev = rev');
+    if (!this.directoryDirty()) return;
+    const entry = this.directoryEntry();
+    if (!entry) return;
+    await directoryFor(this.env, entry.key).upsert(entry);
+    this.sql.exec('UPDATE directory_sync SET synced_rev = max(synced_rev, ?)', entry.rev);
   }
 
   directoryEntry(): DirectoryEntry | null {

@@ -75,6 +75,13 @@ export class VisitorObject extends DurableObject<Env> {
     this.sql.exec('UPDATE visitor SET person_key = NULL WHERE person_key = ?', personKey);
   }
 
+  /** Erasure of the person this browser identified as. */
+  async forget(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    migrate(this.sql, visitorSchema);
+  }
+
   state(): { personKey: string | null; touches: StoredTouch[] } | null {
     const v = this.sql.exec<{ person_key: string | null }>('SELECT person_key FROM visitor').toArray()[0];
     if (!v) return null;
