@@ -33,8 +33,8 @@ export interface TouchInput {
 export interface AttributesInput {
   key: string;
   email: string;
-  source: string;
-  attributes: Record<string, unknown>;
+  /** Applied in order: each deep-merges into what its source sent before (`null` deletes a key). */
+  rows: { source: string; attributes: Record<string, unknown> }[];
   now: number;
 }
 

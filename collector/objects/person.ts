@@ -69,7 +69,7 @@ export class PersonObject extends DurableObject<Env> {
     const status = this.ctx.storage.transactionSync(() => {
       if (this.suppressed()) return 'suppressed' as const;
       this.upsertPerson(input.key, input.email, input.now);
-      this.mergeAttributes(input.source, input.attributes, input.now, true);
+      for (const row of input.rows) this.mergeAttributes(row.source, row.attributes, input.now, true);
       this.changed(input.now);
       return 'stored' as const;
     });
