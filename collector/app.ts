@@ -9,6 +9,7 @@ import { people } from './routes/people';
 import { peopleIngest } from './routes/people-ingest';
 import { jobs } from './routes/jobs';
 import { keys } from './routes/api/keys';
+import { segment } from './routes/segment';
 import { tag } from './routes/tag';
 import { normalizeBasePath } from './snippet';
 import { VERSION } from './version';
@@ -24,6 +25,7 @@ export function createApp(basePath: string | undefined) {
   routes.route('/', collect);
   routes.route('/', demo);
   routes.route('/', peopleIngest);
+  routes.route('/', segment);
   // Job progress is readable with an ingest key (the one that started it); the rest of /api is admin.
   routes.use('/api/jobs/*', requireSecretKey('ingest'));
   routes.route('/api/jobs', jobs);

@@ -10,7 +10,7 @@ import type { RequestFacts } from './request-facts';
 export interface IdentifyCommand {
   email: string;
   messageId: string;
-  anonymousId: string;
+  anonymousId: string | null;
   traits: Record<string, unknown>;
   touches: Touch[];
   signature?: string;

@@ -8,7 +8,8 @@ export interface IdentifyInput {
   key: string;
   email: string;
   messageId: string;
-  anonymousId: string;
+  /** The browser's anonymous id; null for server-side senders that have none (no device is recorded). */
+  anonymousId: string | null;
   /** Further anonymous ids of the same browser (the `_cb_aid` cookie) whose visitors are merged too. */
   otherAnonymousIds?: string[];
   traits: Record<string, unknown>;
@@ -23,7 +24,7 @@ export interface IdentifyInput {
 
 export interface TouchInput {
   messageId: string;
-  anonymousId: string;
+  anonymousId: string | null;
   touches: Touch[];
   ip: string | null;
   userAgent: string | null;

@@ -41,8 +41,8 @@ export class PersonObject extends DurableObject<Env> {
       this.mergeAttributes(input.trusted ? 'signed_traits' : 'traits', input.traits, input.now);
       if (input.consent) this.setConsent(input.consent, input.now);
       this.mergeTouches(input.touches, input.anonymousId, input.now);
-      this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now);
-      for (const id of [input.anonymousId, ...(input.otherAnonymousIds ?? [])]) this.queueVisitorLink(id, input.now);
+      if (input.anonymousId) this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now);
+      for (const id of [input.anonymousId, ...(input.otherAnonymousIds ?? [])]) if (id) this.queueVisitorLink(id, input.now);
       this.changed(input.now);
       return { status: 'stored' };
     });
@@ -56,7 +56,7 @@ export class PersonObject extends DurableObject<Env> {
       if (!this.exists()) return { exists: false, duplicate: false };
       if (seenMessage(this.sql, input.messageId, input.now)) return { exists: true, duplicate: true };
       this.mergeTouches(input.touches, input.anonymousId, input.now);
-      this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now);
+      if (input.anonymousId) this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now);
       this.changed(input.now);
       return { exists: true, duplicate: false };
     });
@@ -236,7 +236,7 @@ export class PersonObject extends DurableObject<Env> {
     );
   }
 
-  private mergeTouches(touches: (Touch | StoredTouch)[], anonymousId: string, now: number) {
+  private mergeTouches(touches: (Touch | StoredTouch)[], anonymousId: string | null, now: number) {
     const fresh = freshTouches(touches, now);
     if (!fresh.length) return;
     pruneTouches(this.sql, now);
