@@ -20,6 +20,8 @@ export interface IdentifyInput {
   ip: string | null;
   userAgent: string | null;
   now: number;
+  /** False when the sender's creation budget is spent: an unknown person is then refused, not created. */
+  mayCreate?: boolean;
 }
 
 export interface TouchInput {
@@ -39,7 +41,7 @@ export interface AttributesInput {
   now: number;
 }
 
-export type IdentifyOutcome = { status: 'stored' | 'duplicate' | 'suppressed' };
+export type IdentifyOutcome = { status: 'stored' | 'duplicate' | 'suppressed' | 'refused'; created?: boolean };
 
 export interface Device {
   anonymousId: string;

@@ -36,6 +36,8 @@ export class PersonObject extends DurableObject<Env> {
   async identify(input: IdentifyInput): Promise<IdentifyOutcome> {
     const outcome = this.ctx.storage.transactionSync((): IdentifyOutcome => {
       if (this.suppressed()) return { status: 'suppressed' };
+      const created = !this.exists();
+      if (created && input.mayCreate === false) return { status: 'refused' };
       if (seenMessage(this.sql, input.messageId, input.now)) return { status: 'duplicate' };
       this.upsertPerson(input.key, input.email, input.now);
       this.mergeAttributes(input.trusted ? 'signed_traits' : 'traits', input.traits, input.now);
@@ -44,7 +46,7 @@ export class PersonObject extends DurableObject<Env> {
       if (input.anonymousId) this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now);
       for (const id of [input.anonymousId, ...(input.otherAnonymousIds ?? [])]) if (id) this.queueVisitorLink(id, input.now);
       this.changed(input.now);
-      return { status: 'stored' };
+      return { status: 'stored', created };
     });
     if (outcome.status === 'stored') await this.scheduleAlarm(input.now);
     return outcome;

@@ -4,6 +4,8 @@ import { ApiError } from '../http-error';
 import { readJsonBody } from '../middleware/body';
 import { anyAllowedOrigins, resolvePublishableKey } from '../keys';
 import { originAllowed } from '../security/origins';
+import { limiter } from '../security/limits';
+import { clientIp, rateLimit } from '../middleware/rate-limit';
 import { ingestIdentify } from '../ingest/identify';
 import { ingestTouch } from '../ingest/touch';
 import { requestFacts } from '../ingest/request-facts';
@@ -30,7 +32,7 @@ collect.options('/v1/collect', async (c) => {
   return c.body(null, 204, corsHeaders(origin));
 });
 
-collect.post('/v1/collect', async (c) => {
+collect.post('/v1/collect', rateLimit('RATE_LIMIT_IP_PER_MINUTE', (c) => `ip:${clientIp(c)}`), async (c) => {
   const origin = c.req.header('origin') ?? '';
   // CORS headers go on every answer to an allowed origin, errors included, so the tag can read them.
   if (originAllowed(origin, await anyAllowedOrigins(c.env, c.get('now')))) for (const [k, v] of Object.entries(corsHeaders(origin))) c.header(k, v);
@@ -44,6 +46,8 @@ collect.post('/v1/collect', async (c) => {
   const origins = await resolvePublishableKey(c.env, key, c.get('now'));
   if (!origins) throw new ApiError(401, 'invalid_key', 'unknown publishable key');
   if (!originAllowed(origin, origins)) throw new ApiError(403, 'origin_not_allowed', `origin ${JSON.stringify(origin || null)} is not allowed for this key`);
+  const perKey = limiter(c.env, 'RATE_LIMIT_KEY_PER_MINUTE').take(`k:${key}`, c.get('now'));
+  if (!perKey.ok) throw new ApiError(429, 'rate_limited', `too many requests for this key; retry in ${perKey.retryAfterS} s`, undefined, { 'retry-after': String(perKey.retryAfterS) });
 
   const facts = requestFacts(c);
   const cookieId = visitorCookie(c);
@@ -52,6 +56,7 @@ collect.post('/v1/collect', async (c) => {
   let duplicates = 0;
   let token: string | undefined;
   let firstAnonymousId: string | undefined;
+  let limited: ApiError | undefined;
 
   for (const [index, event] of events.entries()) {
     const result = collectEventSchema.safeParse(event);
@@ -75,10 +80,13 @@ collect.post('/v1/collect', async (c) => {
       firstAnonymousId ??= e.anonymousId;
     } catch (err) {
       if (!(err instanceof ApiError) || err.status >= 500) throw err;
+      if (err.status === 429) limited ??= err;
       rejected.push({ index, messageId: e.messageId, code: err.code, message: err.message });
     }
   }
 
+  // Nothing stored because of a cap: a 429 with Retry-After tells the tag's outbox to come back later.
+  if (accepted === 0 && limited) throw new ApiError(429, limited.code, limited.message, rejected, limited.headers);
   if (accepted === 0) throw new ApiError(400, rejected[0]?.code ?? 'invalid_event', 'no event in the batch was accepted', rejected);
   if (sameSite(c) && (cookieId ?? firstAnonymousId)) setVisitorCookie(c, (cookieId ?? firstAnonymousId)!);
   const body: CollectResponse = token ? { accepted, duplicates, rejected, token } : { accepted, duplicates, rejected };

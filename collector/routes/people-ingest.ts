@@ -3,6 +3,7 @@ import type { AppContext } from '../env';
 import { ApiError } from '../http-error';
 import { readJsonBody } from '../middleware/body';
 import { requireSecretKey } from '../middleware/secret-key';
+import { presentedKey, rateLimit } from '../middleware/rate-limit';
 import { configObject } from '../objects/config';
 import { enqueuePeople, peopleMessages } from '../ingest/people-producer';
 import { MAX_PEOPLE_BYTES, peopleBodySchema, personRowSchema, type PeopleResponse, type PersonRow, type RejectedRow } from '../../shared/schemas/people';
@@ -16,7 +17,7 @@ function jobId(): string {
 }
 
 /** CRM / MAP / CDP attributes: rows validated now, applied asynchronously through the JOBS queue. */
-peopleIngest.post('/v1/people', requireSecretKey('ingest'), async (c) => {
+peopleIngest.post('/v1/people', rateLimit('RATE_LIMIT_KEY_PER_MINUTE', presentedKey), requireSecretKey('ingest'), async (c) => {
   const raw = await readJsonBody(c, MAX_PEOPLE_BYTES);
   const parsed = peopleBodySchema.safeParse(raw);
   if (!parsed.success) throw new ApiError(400, 'invalid_request', 'body must be {people: [{email, source, attributes}]} with 1 to 1000 rows', zodIssues(parsed.error));

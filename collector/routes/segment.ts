@@ -6,6 +6,8 @@ import { anyAllowedOrigins, resolvePublishableKey, resolveSecretKey } from '../k
 import { originAllowed } from '../security/origins';
 import { segmentSignatureValid } from '../security/hmac-sha1';
 import { configObject } from '../objects/config';
+import { limiter, type LimitName } from '../security/limits';
+import { clientIp } from '../middleware/rate-limit';
 import { ingestSegmentEvent } from '../ingest/segment-event';
 import { requestFacts, type RequestFacts } from '../ingest/request-facts';
 import { SEGMENT_MAX_BATCH_BYTES, SEGMENT_MAX_EVENT_BYTES, SEGMENT_TYPES, SEGMENT_WEBHOOK_MAX_BYTES, SHORT_PATHS, type SegmentType } from '../../shared/schemas/segment';
@@ -63,12 +65,22 @@ async function authenticate(c: Context<AppContext>, body: unknown): Promise<{ tr
   const key = writeKeyOf(c, body);
   if (!key) throw new ApiError(401, 'unauthorized', 'send the write key as Basic auth (username, empty password)', undefined, { 'www-authenticate': 'Basic realm="segment"' });
   const now = c.get('now');
-  if (await resolveSecretKey(c.env, key, now)) return { trustRequest: false };
+  if (await resolveSecretKey(c.env, key, now)) {
+    spend(c, 'RATE_LIMIT_KEY_PER_MINUTE', `k:${key}`);
+    return { trustRequest: false };
+  }
   const origins = await resolvePublishableKey(c.env, key, now);
   if (!origins) throw new ApiError(401, 'unauthorized', 'unknown write key', undefined, { 'www-authenticate': 'Basic realm="segment"' });
   const origin = c.req.header('origin');
   if (!originAllowed(origin, origins)) throw new ApiError(403, 'origin_not_allowed', 'a publishable write key is accepted only from an allowed Origin; server-side senders use a secret key');
+  spend(c, 'RATE_LIMIT_IP_PER_MINUTE', `ip:${clientIp(c)}`);
+  spend(c, 'RATE_LIMIT_KEY_PER_MINUTE', `k:${key}`);
   return { trustRequest: true };
+}
+
+function spend(c: Context<AppContext>, name: LimitName, key: string) {
+  const r = limiter(c.env, name).take(key, c.get('now'));
+  if (!r.ok) throw new ApiError(429, 'rate_limited', `too many requests; retry in ${r.retryAfterS} s`, undefined, { 'retry-after': String(r.retryAfterS) });
 }
 
 async function ingestAll(c: Context<AppContext>, events: unknown[], facts: RequestFacts, trustRequest: boolean) {
@@ -76,6 +88,7 @@ async function ingestAll(c: Context<AppContext>, events: unknown[], facts: Reque
   let accepted = 0;
   let duplicates = 0;
   let ignored = 0;
+  let limited: ApiError | undefined;
   for (const [index, event] of events.entries()) {
     try {
       const outcome = await ingestSegmentEvent(c.env, event, facts, trustRequest);
@@ -84,10 +97,12 @@ async function ingestAll(c: Context<AppContext>, events: unknown[], facts: Reque
       if (outcome === 'ignored') ignored++;
     } catch (err) {
       if (!(err instanceof ApiError) || err.status >= 500) throw err;
+      if (err.status === 429) limited ??= err;
       const messageId = (event as { messageId?: unknown })?.messageId;
       rejected.push({ index, ...(typeof messageId === 'string' ? { messageId: messageId.slice(0, 200) } : {}), code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) });
     }
   }
+  if (!accepted && limited) throw new ApiError(429, limited.code, limited.message, rejected, limited.headers);
   if (!accepted) throw new ApiError(400, rejected[0]?.code ?? 'invalid_event', 'no event was accepted', rejected);
   return { success: true, accepted, duplicates, ignored, rejected };
 }
