@@ -5,7 +5,7 @@ import { visitorById } from '../identity';
 import { migrate } from './sql';
 import { personSchema } from './person-schema';
 import { deepMerge } from './deep-merge';
-import { freshTouches, mergeTouchRow, pruneTouches, seenMessage, toStoredTouch, type TouchRow } from './touch-rows';
+import { freshTouches, mergeTouchRow, pruneMessages, pruneTouches, seenMessage, toStoredTouch, type TouchRow } from './touch-rows';
 import type { AttributesInput, Device, DirectoryEntry, IdentifyInput, IdentifyOutcome, PersonSnapshot, TouchInput } from './person-types';
 import type { Touch } from '../../shared/schemas/collect';
 import type { StoredTouch } from './touch-rows';
@@ -17,6 +17,8 @@ export type { IdentifyInput, PersonSnapshot, Device, StoredTouch };
 export const MAX_TOUCHES_PER_PERSON = 500;
 export const MAX_DEVICES_PER_PERSON = 100;
 const LINKS_PER_ALARM = 20;
+// Deferred work waits this long, so a burst of changes to one person costs one directory write.
+export const OUTBOX_DELAY_MS = 500;
 
 type DeviceRow = { anonymous_id: string; ip: string | null; user_agent: string | null; first_seen: number; last_seen: number };
 type PersonRow = { email: string; key: string | null; created_at: number; updated_at: number; rev: number; consent_ads: 'granted' | 'denied' | 'unknown' | null; consent_at: number | null };
@@ -48,7 +50,7 @@ export class PersonObject extends DurableObject<Env> {
       this.changed(input.now);
       return { status: 'stored', created };
     });
-    if (outcome.status === 'stored') await this.scheduleAlarm(input.now);
+    if (outcome.status === 'stored') await this.scheduleAlarm(input.now + OUTBOX_DELAY_MS);
     return outcome;
   }
 
@@ -62,7 +64,7 @@ export class PersonObject extends DurableObject<Env> {
       this.changed(input.now);
       return { exists: true, duplicate: false };
     });
-    if (outcome.exists && !outcome.duplicate) await this.scheduleAlarm(input.now);
+    if (outcome.exists && !outcome.duplicate) await this.scheduleAlarm(input.now + OUTBOX_DELAY_MS);
     return outcome;
   }
 
@@ -75,7 +77,7 @@ export class PersonObject extends DurableObject<Env> {
       this.changed(input.now);
       return 'stored' as const;
     });
-    if (status === 'stored') await this.scheduleAlarm(input.now);
+    if (status === 'stored') await this.scheduleAlarm(input.now + OUTBOX_DELAY_MS);
     return { status };
   }
 
@@ -122,6 +124,7 @@ export class PersonObject extends DurableObject<Env> {
   async alarm(): Promise<void> {
     this.alarmAt = null;
     const now = Date.now();
+    pruneMessages(this.sql, now);
     const failures: unknown[] = [];
     for (const step of [() => this.linkVisitors(now), () => this.syncDirectory()]) {
       try {
@@ -139,8 +142,7 @@ export class PersonObject extends DurableObject<Env> {
    * audience re-evaluation plugs in here too.
    */
   private changed(now: number) {
-    this.sql.exec('UPDATE person SET rev = rev + 1, updated_at = max(updated_at, ?)', now);
-    const rev = this.sql.exec<{ rev: number }>('SELECT rev FROM person').one().rev;
+    const rev = this.sql.exec<{ rev: number }>('UPDATE person SET rev = rev + 1, updated_at = max(updated_at, ?) RETURNING rev', now).one().rev;
     this.sql.exec('INSERT INTO directory_sync (id, rev, synced_rev) VALUES (1, ?, 0) ON CONFLICT (id) DO UPDATE SET rev = excluded.rev', rev);
   }
 

@@ -57,10 +57,15 @@ export function pruneTouches(sql: SqlStorage, now: number) {
   sql.exec('DELETE FROM touches WHERE first_seen < ?', now - TOUCH_RETENTION_MS);
 }
 
-/** Records a message id; true when it was already seen in the last 7 days (and prunes older ones). */
+/** Records a message id; true when it was already seen in the last 7 days. */
 export function seenMessage(sql: SqlStorage, messageId: string, now: number): boolean {
+  const row = sql.exec<{ at: number }>('SELECT at FROM messages WHERE id = ?', messageId).toArray()[0];
+  if (row && row.at >= now - DEDUPE_MS) return true;
+  sql.exec('INSERT INTO messages (id, at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at', messageId, now);
+  return false;
+}
+
+/** Drops message ids older than the dedupe window (run from deferred work, not per request). */
+export function pruneMessages(sql: SqlStorage, now: number) {
   sql.exec('DELETE FROM messages WHERE at < ?', now - DEDUPE_MS);
-  const dup = sql.exec('SELECT 1 FROM messages WHERE id = ?', messageId).toArray().length > 0;
-  if (!dup) sql.exec('INSERT INTO messages (id, at) VALUES (?, ?)', messageId, now);
-  return dup;
 }

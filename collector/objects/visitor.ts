@@ -3,7 +3,7 @@ import type { Env } from '../env';
 import type { Touch } from '../../shared/schemas/collect';
 import { migrate } from './sql';
 import { visitorSchema } from './visitor-schema';
-import { freshTouches, mergeTouchRow, pruneTouches, seenMessage, toStoredTouch, TOUCH_RETENTION_MS, type StoredTouch, type TouchRow } from './touch-rows';
+import { freshTouches, mergeTouchRow, pruneMessages, pruneTouches, seenMessage, toStoredTouch, TOUCH_RETENTION_MS, type StoredTouch, type TouchRow } from './touch-rows';
 
 export interface VisitorTouchInput {
   /** False when the sender's creation budget is spent: a new visitor is then refused. */
@@ -58,6 +58,7 @@ export class VisitorObject extends DurableObject<Env> {
     if (created && input.mayCreate === false) return { linked: null, refused: true };
     this.ensureSchema();
     const duplicate = this.ctx.storage.transactionSync(() => {
+      pruneMessages(this.sql, input.now);
       if (seenMessage(this.sql, input.messageId, input.now)) return true;
       this.touchVisitor(input.ip, input.userAgent, input.now);
       pruneTouches(this.sql, input.now);

@@ -1,0 +1,107 @@
+// Identify throughput of the collector on plain `workerd serve` (production bundle), as ratios to the
+// platform's own floor measured in the same run by ../shared/tools/collector-limit.sh:
+//   same person every request  vs c-hot    (bare Hono route, one row to one Durable Object)
+//   a new person every request vs c-spread (the same, a new Durable Object each request)
+// 10 concurrent clients (autocannon). Prints req/s, p50 and p99 and the ratios (required >= 0.5).
+//
+//   node bench/ingest-identify.mjs [--tool ../shared/tools/collector-limit.sh] [-d 15] [--runs 1]
+//
+// The identify goes through the Segment HTTP API with a secret write key in the body (the tool's
+// load generator sends no Origin header, which /v1/collect rightly demands); it runs the same
+// ingestIdentify path as the tag's /v1/collect. The tag path is measured as well, with autocannon
+// sending the Origin header, and printed beside it.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildBundle, startWorkerd } from './workerd-collector.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+// ../shared/tools from the main checkout; a worktree sits one level deeper.
+const TOOL = resolve(opt('--tool', ['../shared', '../../shared', '../../../shared'].map((p) => resolve(import.meta.dirname, '..', p, 'tools/collector-limit.sh')).find(existsSync) ?? 'collector-limit.sh'));
+const TOOL_DIR = opt('--tool-dir', '/tmp/perf-anchors/collector-limit');
+const DUR = opt('-d', '15');
+const RUNS = opt('--runs', '1');
+const PORT = Number(opt('--port', '18890'));
+
+const context = {
+  page: { url: 'https://www.example.com/pricing?utm_source=newsletter&utm_medium=email&utm_campaign=autumn', path: '/pricing', referrer: 'https://news.example.org/article/12345', title: 'Pricing - Example Corp - Plans for every team' },
+  userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36',
+  locale: 'de-DE',
+  library: { name: 'tag.js', version: '0.1.0' },
+  campaign: { source: 'newsletter', medium: 'email', name: 'autumn' },
+};
+const traits = { name: 'Jane Doe', plan: 'pro', company: 'Example Corp', createdAt: '2025-03-14T09:26:53.000Z', logins: 42, role: 'admin', country: 'DE', newsletter: true };
+
+function segmentBody(email, anonymousId) {
+  return JSON.stringify({ writeKey: 'sk_dev_local', type: 'identify', messageId: 'msg-[<id>]', anonymousId, userId: 'user-1234567', timestamp: '2026-11-28T14:30:00.000Z', traits: { ...traits, email }, context });
+}
+function collectBody(email, anonymousId) {
+  return JSON.stringify({
+    key: 'pk_dev_local',
+    events: [{ type: 'identify', messageId: 'msg_[<id>]', anonymousId, email, traits, touches: [], context: { page: { url: context.page.url, referrer: context.page.referrer, title: context.page.title }, userAgent: context.userAgent } }],
+  });
+}
+
+const work = mkdtempSync(join(tmpdir(), 'bench-identify-'));
+const files = {
+  hot: join(work, 'identify-hot.json'),
+  spread: join(work, 'identify-spread.json'),
+  tagHot: join(work, 'collect-hot.json'),
+  tagSpread: join(work, 'collect-spread.json'),
+};
+writeFileSync(files.hot, segmentBody('jane.doe@example.com', 'anon-5f0c1d2e-7b3a-4c9d-8e1f-2a3b4c5d6e7f'));
+writeFileSync(files.spread, segmentBody('jane.doe+[<id>]@example.com', 'anon-[<id>]'));
+writeFileSync(files.tagHot, collectBody('jane.doe@example.com', 'anon_5f0c1d2e7b3a4c9d'));
+writeFileSync(files.tagSpread, collectBody('jane.doe+[<id>]@example.com', 'anon_[<id>]'));
+
+console.log('building the production bundle (wrangler deploy --dry-run --outdir dist/worker) ...');
+buildBundle();
+
+// The tool runs its own floor cases, then our targets (our workerd must be up by then).
+const collector = await startWorkerd(PORT);
+console.log(`collector on plain workerd: ${collector.url} (pid ${collector.pid})`);
+const url = `${collector.url}/segment/v1/identify`;
+const toolArgs = ['--harness', 'workerd', '--cases', 'c-hot,c-spread', '-d', DUR, '--runs', RUNS, '--dir', TOOL_DIR, '--port-base', String(PORT + 100), '--target', `identify-hot=${url}`, files.hot, '--target', `identify-spread=${url}`, files.spread];
+if (existsSync(join(TOOL_DIR, 'node_modules/autocannon'))) toolArgs.push('--skip-install');
+console.log(`bash ${TOOL} ${toolArgs.join(' ')}`);
+const tool = spawnSync('bash', [TOOL, ...toolArgs], { stdio: ['ignore', 'inherit', 'inherit'] });
+
+// The tag's own path, with the Origin header the tool does not send (informational, same server).
+const autocannon = join(TOOL_DIR, 'node_modules/.bin/autocannon');
+const tagRows = [];
+for (const [label, body] of [
+  ['tag identify-hot (/v1/collect)', files.tagHot],
+  ['tag identify-spread (/v1/collect)', files.tagSpread],
+]) {
+  const r = spawnSync(autocannon, ['-c', '10', '-d', DUR, '-j', '-n', '-I', '-m', 'POST', '-H', 'content-type=application/json', '-H', 'origin=http://localhost:3000', '-i', body, `${collector.url}/v1/collect`], { encoding: 'utf8' });
+  try {
+    const j = JSON.parse(r.stdout);
+    tagRows.push([label, (j['2xx'] ?? 0) / j.duration, j.latency.p50, j.latency.p99, (j.non2xx ?? 0) + (j.errors ?? 0)]);
+  } catch {
+    tagRows.push([label, NaN, NaN, NaN, 'failed']);
+  }
+}
+await collector.stop();
+
+const rows = readFileSync(join(TOOL_DIR, 'results/runs.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
+const mean = (h, c, i) => {
+  const xs = rows.filter((r) => r[0] === h && r[1] === c).map((r) => Number(r[i]));
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+};
+const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const line = (label, h, c) => `| ${label.padEnd(36)} | ${f(mean(h, c, 3)).padStart(7)} | ${f(mean(h, c, 4), 1).padStart(6)} | ${f(mean(h, c, 5), 1).padStart(6)} |`;
+console.log('\n## Identify throughput (plain workerd, 10 connections)\n');
+console.log('| case                                 |   req/s | p50 ms | p99 ms |');
+console.log('| ------------------------------------ | ------: | -----: | -----: |');
+console.log(line('floor c-hot (1 DO, 1 row)', 'workerd', 'c-hot'));
+console.log(line('floor c-spread (new DO each)', 'workerd', 'c-spread'));
+console.log(line('identify, same person', 'target', 'identify-hot'));
+console.log(line('identify, new person each', 'target', 'identify-spread'));
+for (const [label, rps, p50, p99, bad] of tagRows) console.log(`| ${label.padEnd(36)} | ${f(rps).padStart(7)} | ${f(p50, 1).padStart(6)} | ${f(p99, 1).padStart(6)} |${bad ? ` (${bad} bad)` : ''}`);
+const hot = mean('target', 'identify-hot', 3) / mean('workerd', 'c-hot', 3);
+const spread = mean('target', 'identify-spread', 3) / mean('workerd', 'c-spread', 3);
+console.log(`\nratio same person / c-hot:    ${f(hot, 2)}  (required >= 0.5, aim >= 0.8)`);
+console.log(`ratio new person / c-spread:  ${f(spread, 2)}  (required >= 0.5, aim >= 0.8)`);
+if (tool.status !== 0) console.log(`\ncollector-limit.sh exited ${tool.status}: see its output above`);
