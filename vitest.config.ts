@@ -1,13 +1,15 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 
-// One run, four projects: pure shared code in Node, the tag in happy-dom, the collector inside
+// One run, five projects: pure shared code in Node, the tag in happy-dom, the platform fakes in Node, the collector inside
 // workerd (real Durable Objects, SQLite, Queues), and end-to-end suites driving real Chromium.
 export default defineConfig({
   test: {
     projects: [
       { test: { name: 'shared', environment: 'node', include: ['shared/**/*.test.ts'] } },
       { test: { name: 'tag', environment: 'happy-dom', include: ['tag/**/*.test.ts'] } },
+      // Contract fakes of the ad platforms (loopback Node servers) and the delivery code driven against them.
+      { test: { name: 'fakes', environment: 'node', include: ['test/fakes/**/*.test.ts'] } },
       {
         plugins: [
           cloudflareTest({
