@@ -27,7 +27,12 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'collector', include: ['collector/**/*.test.ts', 'test/worker/**/*.test.ts'] },
+        test: {
+          name: 'collector',
+          include: ['collector/**/*.test.ts', 'test/worker/**/*.test.ts'],
+          // The ad-platform fakes run in Node; DestinationObject tests reach them over loopback.
+          globalSetup: ['test/fakes/global-setup.ts'],
+        },
       },
       {
         test: {

@@ -151,6 +151,6 @@ export async function startGoogleAdsFake(opts: GoogleAdsFakeOptions): Promise<Go
     return { status: 200, headers: { 'request-id': `req-${Date.now()}` }, body: out };
   }
 
-  const server = await startFakeServer({ handle, errorFor: (s, f) => googleFaultReply(s, f, version), isTokenPath: (p) => p === GOOGLE_TOKEN_PATH });
+  const server = await startFakeServer({ handle, errorFor: (s, f) => googleFaultReply(s, f, version), isTokenPath: (p) => p === GOOGLE_TOKEN_PATH, snapshot: () => conversions });
   return Object.assign(server, { oauth, conversions, registry: state, unmatchedEmails: state.unmatchedEmails, rowErrors: state.rowErrors });
 }

@@ -186,6 +186,6 @@ export async function startDataManagerFake(opts: DataManagerFakeOptions): Promis
     return rpcError(404, `The requested URL ${req.path} was not found on this server.`);
   }
 
-  const server = await startFakeServer({ handle, errorFor: (s, f) => googleFaultReply(s, f), isTokenPath: (p) => p === GOOGLE_TOKEN_PATH });
+  const server = await startFakeServer({ handle, errorFor: (s, f) => googleFaultReply(s, f), isTokenPath: (p) => p === GOOGLE_TOKEN_PATH, snapshot: () => events });
   return Object.assign(server, { oauth, registry, events, setProcessing: (v: boolean) => void (self.processing = v) });
 }

@@ -117,6 +117,6 @@ export async function startLinkedInFake(opts: LinkedInFakeOptions): Promise<Link
     return restli(status, status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'ILLEGAL_ARGUMENT', 'Injected failure');
   }
 
-  const server = await startFakeServer({ handle, errorFor, isTokenPath: (p) => p === LINKEDIN_TOKEN_PATH });
+  const server = await startFakeServer({ handle, errorFor, isTokenPath: (p) => p === LINKEDIN_TOKEN_PATH, snapshot: () => events });
   return Object.assign(server, { oauth, events, rowErrors });
 }

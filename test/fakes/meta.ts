@@ -132,7 +132,7 @@ export async function startMetaFake(opts: MetaFakeOptions): Promise<MetaFake> {
     return metaError(status, 1, 'An unknown error occurred', { is_transient: false });
   }
 
-  const server = await startFakeServer({ handle, errorFor });
+  const server = await startFakeServer({ handle, errorFor, snapshot: () => events });
   return Object.assign(server, {
     events,
     poison: (id: string) => void poisoned.add(id),

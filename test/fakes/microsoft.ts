@@ -102,6 +102,6 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions): Promise<Mi
     return fault(status, 0, status >= 500 ? 'InternalError' : 'InvalidRequest', 'Injected failure');
   }
 
-  const server = await startFakeServer({ handle, errorFor, isTokenPath: (p) => p === MICROSOFT_TOKEN_PATH });
+  const server = await startFakeServer({ handle, errorFor, isTokenPath: (p) => p === MICROSOFT_TOKEN_PATH, snapshot: () => conversions });
   return Object.assign(server, { oauth, conversions, uncounted, rowErrors });
 }

@@ -59,6 +59,8 @@ export interface PlatformRules {
   errorFor(status: number, fault: Fault): FakeReply;
   /** Whether a path is the OAuth token endpoint (faults skip it unless they name it). */
   isTokenPath?(path: string): boolean;
+  /** What the platform stored, for GET /__fake/state (tests running inside workerd read it over HTTP). */
+  snapshot?(): unknown;
 }
 
 export interface FakeServer {
@@ -122,6 +124,12 @@ export async function startFakeServer(rules: PlatformRules): Promise<FakeServer>
         reply: reply.body,
       });
 
+    // Control plane for tests that cannot hold the fake object (Worker tests inside workerd).
+    if (url.pathname === '/__fake/fault' && request.method === 'POST') {
+      faults.push({ ...(json as Fault), left: (json as Fault).times ?? 1 });
+      return send(res, { status: 204 });
+    }
+    if (url.pathname === '/__fake/state') return send(res, { status: 200, body: { requests: requests.map((r) => ({ path: r.path, status: r.status })), stored: rules.snapshot?.() ?? null } });
     const fault = takeFault(url.pathname);
     if (fault?.hang === 'before') {
       hanging.add(res);
