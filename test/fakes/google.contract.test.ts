@@ -35,8 +35,8 @@ beforeEach(() => {
   dm.requests.length = 0;
 });
 
-const adsRt = (over: Partial<DestinationRuntime<GoogleAdsSettings>> = {}): DestinationRuntime<GoogleAdsSettings> => ({ def: googleAds, settings: adsSettings, mode: 'live', endpoint: ads.url, tokenEndpoint: ads.url, timeoutMs: 400, random: () => 0, ...over });
-const dmRt = (over: Partial<DestinationRuntime<GoogleDataManagerSettings>> = {}): DestinationRuntime<GoogleDataManagerSettings> => ({ def: googleDataManager, settings: dmSettings, mode: 'live', endpoint: dm.url, tokenEndpoint: dm.url, timeoutMs: 400, random: () => 0, ...over });
+const adsRt = (over: Partial<DestinationRuntime<GoogleAdsSettings>> = {}): DestinationRuntime<GoogleAdsSettings> => ({ def: googleAds, settings: adsSettings, mode: 'live', endpoint: ads.url, tokenEndpoint: ads.url, timeoutMs: 3000, random: () => 0, ...over });
+const dmRt = (over: Partial<DestinationRuntime<GoogleDataManagerSettings>> = {}): DestinationRuntime<GoogleDataManagerSettings> => ({ def: googleDataManager, settings: dmSettings, mode: 'live', endpoint: dm.url, tokenEndpoint: dm.url, timeoutMs: 3000, random: () => 0, ...over });
 
 describe('Google Ads uploadClickConversions against the fake', () => {
   it("uploads one click each with Google's email normalization, orderId, time format and login-customer-id", async () => {

@@ -36,7 +36,7 @@ describe('LinkedIn against the fake', () => {
   let saved = 'li-refresh-000001';
   const settings = (): LinkedInSettings => linkedinSettingsSchema.parse({ conversionId: '4242', clientId: 'li-client', clientSecret: 'li-secret-123456', refreshToken: saved, apiVersion: '202611' });
   const rt = (over: Partial<DestinationRuntime<LinkedInSettings>> = {}): DestinationRuntime<LinkedInSettings> => ({
-    def: linkedin, settings: settings(), mode: 'live', endpoint: li.url, tokenEndpoint: li.url, timeoutMs: 400, random: () => 0,
+    def: linkedin, settings: settings(), mode: 'live', endpoint: li.url, tokenEndpoint: li.url, timeoutMs: 3000, random: () => 0,
     onRotatedRefreshToken: (t) => void (saved = t), ...over,
   });
 
@@ -96,7 +96,7 @@ describe('Microsoft Advertising against the fake', () => {
   let saved = 'ms-refresh-000001';
   const settings = (): MicrosoftAdsSettings => microsoftAdsSettingsSchema.parse({ customerId: '1111', accountId: '2222', conversionGoalName: 'MQL', developerToken: 'ms-dev-token-0001', clientId: 'ms-client', clientSecret: 'ms-secret-123456', refreshToken: saved });
   const rt = (over: Partial<DestinationRuntime<MicrosoftAdsSettings>> = {}): DestinationRuntime<MicrosoftAdsSettings> => ({
-    def: microsoftAds, settings: settings(), mode: 'live', endpoint: ms.url, tokenEndpoint: ms.url, timeoutMs: 400, random: () => 0,
+    def: microsoftAds, settings: settings(), mode: 'live', endpoint: ms.url, tokenEndpoint: ms.url, timeoutMs: 3000, random: () => 0,
     onRotatedRefreshToken: (t) => void (saved = t), ...over,
   });
 

@@ -12,7 +12,7 @@ const clock = new Clock();
 let fake: MetaFake;
 let store: MemoryOutboxStore;
 const settings: MetaSettings = metaSettingsSchema.parse({ pixelId: '1234567', accessToken: 'EAAsecret-meta-token-000', testEventCode: 'TEST4242' });
-const rt = (over: Partial<DestinationRuntime<MetaSettings>> = {}): DestinationRuntime<MetaSettings> => ({ def: meta, settings, mode: 'live', endpoint: fake.url, timeoutMs: 400, random: () => 0.5, ...over });
+const rt = (over: Partial<DestinationRuntime<MetaSettings>> = {}): DestinationRuntime<MetaSettings> => ({ def: meta, settings, mode: 'live', endpoint: fake.url, timeoutMs: 3000, random: () => 0.5, ...over });
 
 beforeAll(async () => {
   fake = await startMetaFake({ pixelId: '1234567', accessToken: 'EAAsecret-meta-token-000', now: clock.now });
@@ -109,7 +109,7 @@ describe('Meta destination against the fake', () => {
     fake.fault({ status: 429, retryAfter: '120' });
     fake.fault({ status: 500 });
     fake.fault({ hang: 'after' });
-    const r = rt();
+    const r = rt({ timeoutMs: 500 });
     await enqueue(store, r, rows, clock.ms);
     await drain(store, r, clock);
     expect(statuses(store)).toEqual({ sent: 3 });
