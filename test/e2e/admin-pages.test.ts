@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser';
 import { startCollector, type RunningCollector } from '../support/collector';
-import { screenshot, signInAdmin, watchConsole } from '../support/admin';
+import { screenshot, signInAdmin, watchConsole } from './admin-helpers';
 
 const SK = 'sk_dev_local';
 const EMAIL = 'admin.e2e@example.com';
