@@ -54,5 +54,14 @@ dl.attrs dd{margin:0;overflow-wrap:anywhere}
 .badge{display:inline-block;font-size:.8rem;padding:0 .45rem;border-radius:999px;border:1px solid var(--line);background:var(--panel)}
 .sign-in{max-width:26rem;margin:3rem auto}
 details>summary{cursor:pointer}
-@media (max-width:40rem){main{padding:.75rem}dl.attrs{grid-template-columns:1fr}dl.attrs dd{margin-bottom:.5rem}th,td{padding:.4rem}}
+fieldset.builder-group{border:1px solid var(--line);border-radius:6px;padding:.5rem .75rem;margin:.5rem 0}
+fieldset.builder-group.nested{background:var(--panel)}
+fieldset.builder-group legend{padding:0 .25rem;font-weight:600}
+label.inline{display:inline;margin:0}
+legend select{width:auto;display:inline-block}
+.builder-row{display:grid;grid-template-columns:minmax(10rem,2fr) minmax(9rem,1fr) minmax(10rem,2fr) auto;gap:.5rem;align-items:end;padding:.25rem 0;border-bottom:1px dashed var(--line)}
+.builder-row label{font-weight:400;font-size:.9rem;margin:0}
+.builder-row input,.builder-row select{max-width:none}
+.builder-value .hint{min-height:1.2em}
+@media (max-width:40rem){main{padding:.75rem}dl.attrs{grid-template-columns:1fr}dl.attrs dd{margin-bottom:.5rem}th,td{padding:.4rem}.builder-row{grid-template-columns:1fr}}
 `;
