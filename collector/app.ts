@@ -2,12 +2,12 @@ import { Hono } from 'hono';
 import type { AppContext } from './env';
 import { ApiError, errorBody } from './http-error';
 import { requireSecretKey } from './middleware/secret-key';
-import { admin } from './routes/admin';
 import { collect } from './routes/collect';
 import { demo } from './routes/demo';
 import { install } from './routes/install';
 import { people } from './routes/people';
 import { tag } from './routes/tag';
+import { admin } from './routes/admin';
 import { normalizeBasePath } from './snippet';
 import { VERSION } from './version';
 
@@ -21,10 +21,10 @@ export function createApp(basePath: string | undefined) {
   routes.route('/', tag);
   routes.route('/', collect);
   routes.route('/', demo);
+  routes.route('/admin', admin);
   routes.use('/api/*', requireSecretKey());
   routes.route('/api/install', install);
   routes.route('/api/people', people);
-  routes.route('/admin', admin);
 
   const app = new Hono<AppContext>();
   app.route(normalizeBasePath(basePath) || '/', routes);
