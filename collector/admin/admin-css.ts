@@ -63,5 +63,13 @@ legend select{width:auto;display:inline-block}
 .builder-row label{font-weight:400;font-size:.9rem;margin:0}
 .builder-row input,.builder-row select{max-width:none}
 .builder-value .hint{min-height:1.2em}
+ul.field-issues{color:var(--bad);margin:.25rem 0 .5rem;padding-left:1.25rem}
+.check{display:grid;grid-template-columns:auto 1fr;gap:0 .5rem;align-items:center;margin:.75rem 0}
+.check label{margin:0}
+.check .hint{grid-column:2}
+input[type=checkbox]{width:1.25rem;height:1.25rem}
+progress{width:100%;max-width:36rem;height:1rem}
+.status-sent,.status-member{color:var(--ok)}
+.status-failed,.status-dead{color:var(--bad)}
 @media (max-width:40rem){main{padding:.75rem}dl.attrs{grid-template-columns:1fr}dl.attrs dd{margin-bottom:.5rem}th,td{padding:.4rem}.builder-row{grid-template-columns:1fr}}
 `;

@@ -181,7 +181,30 @@ function start() {
   });
 }
 
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
-else start();
+// A block marked data-refresh="<ms>" (e.g. a running populate job) reloads itself from the page's
+// own URL until the server renders it without the attribute.
+function refresh(node) {
+  var wait = Number(node.getAttribute('data-refresh')) || 2000;
+  setTimeout(function () {
+    fetch(location.href, { credentials: 'same-origin', headers: { accept: 'text/html' } }).then(function (r) {
+      return r.ok ? r.text() : null;
+    }).then(function (html) {
+      if (html === null) return;
+      var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById(node.id);
+      if (!fresh) return;
+      var next = document.importNode(fresh, true);
+      node.replaceWith(next);
+      if (next.hasAttribute('data-refresh')) refresh(next);
+    }, function () {});
+  }, wait);
+}
+
+function boot() {
+  start();
+  Array.prototype.forEach.call(document.querySelectorAll('[data-refresh][id]'), refresh);
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
+else boot();
 })();
 `;
