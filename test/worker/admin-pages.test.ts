@@ -6,7 +6,7 @@ function unescape(html: string) {
   return html.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
-describe('admin pages', () => {
+describe('admin pages', { timeout: 20_000 }, () => {
   it('the person page shows attributes by source with update times, touches and devices', async () => {
     const firstSeen = Date.UTC(2026, 10, 20, 9, 30, 0);
     const res = await collect({

@@ -19,7 +19,7 @@ function expectHardened(res: Response) {
   expect(res.headers.get('referrer-policy')).toBe('same-origin');
 }
 
-describe('admin security headers', () => {
+describe('admin security headers', { timeout: 20_000 }, () => {
   it('are sent on the sign-in page, signed-in pages, redirects, assets and errors', async () => {
     const { cookies } = await signIn();
     const responses = [
@@ -49,7 +49,7 @@ describe('admin security headers', () => {
   });
 });
 
-describe('attacker-controlled strings render inert', () => {
+describe('attacker-controlled strings render inert', { timeout: 20_000 }, () => {
   const email = 'xss.person@example.com';
   const payloads = ['<script>alert(1)</script>', '"><img src=x onerror=alert(2)>', "'><svg/onload=alert(3)>", '</textarea><script>alert(4)</script>'];
 

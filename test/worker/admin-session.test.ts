@@ -9,7 +9,7 @@ const env = workerEnv as unknown as Env;
 
 const SESSION = '__Secure-cb_admin';
 
-describe('admin sign-in and session', () => {
+describe('admin sign-in and session', { timeout: 20_000 }, () => {
   it('sends visitors without a session to the sign-in page, and back after signing in', async () => {
     const res = await get('/admin/people/ada%40example.com?x=1');
     expect(res.status).toBe(303);
