@@ -2,13 +2,15 @@ import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { devVars } from './test/support/dev-vars';
 
-// One run, four projects: pure shared code in Node, the tag in happy-dom, the collector inside
+// One run, five projects: pure shared code in Node, the tag in happy-dom, the GTM template in a
+// sandbox harness in Node, the collector inside
 // workerd (real Durable Objects, SQLite, Queues), and end-to-end suites driving real Chromium.
 export default defineConfig({
   test: {
     projects: [
       { test: { name: 'shared', environment: 'node', include: ['shared/**/*.test.ts'] } },
       { test: { name: 'tag', environment: 'happy-dom', include: ['tag/**/*.test.ts'] } },
+      { test: { name: 'gtm', environment: 'node', include: ['test/gtm/**/*.test.ts'] } },
       {
         plugins: [
           cloudflareTest({
