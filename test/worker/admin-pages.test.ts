@@ -68,3 +68,22 @@ describe('admin pages', { timeout: 20_000 }, () => {
     }
   });
 });
+
+describe('GTM downloads', { timeout: 20_000 }, () => {
+  it('the container carries this collector and key, with the template allowed only this tag.js', async () => {
+    const { cookies } = await signIn();
+    expect((await get('/admin/install/gtm-container.json')).status).toBe(303);
+    const res = await get('/admin/install/gtm-container.json', cookies);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toContain('attachment');
+    const container = (await res.json()) as any;
+    const constants = Object.fromEntries(container.containerVersion.variable.map((v: any) => [v.name, v.parameter.find((p: any) => p.key === 'value')?.value]));
+    expect(constants['Open Conversions - Collector URL']).toBe('http://collector.test');
+    expect(constants['Open Conversions - Publishable key']).toBe('pk_dev_local');
+    const tpl = container.containerVersion.customTemplate[0].templateData as string;
+    expect(tpl).toContain('"string": "http://collector.test/v1/tag.js"');
+    expect(tpl).not.toContain('https://*/v1/tag.js');
+    const alone = await get('/admin/install/gtm-template.tpl', cookies);
+    expect(await alone.text()).toBe(tpl);
+  });
+});

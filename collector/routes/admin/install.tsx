@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import type { AdminContext } from '../../admin/context';
 import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
+import { gtmContainerFor, gtmTemplateFor } from '../../admin/gtm-container';
+import { ApiError } from '../../http-error';
 import { collectorUrl, renderSnippet } from '../../snippet';
 import { viewOf } from './view';
 
@@ -50,6 +52,41 @@ installPage.get('/', (c) => {
           <code>{base}</code>
         </dd>
       </dl>
+      <h2>Google Tag Manager</h2>
+      <p>
+        Instead of the snippet, import a container holding the tag template, a Load tag on All Pages and an Identify tag on form submits. This download already carries this collector's URL and
+        publishable key, with the template allowed to load only this collector's tag.
+      </p>
+      {!base.startsWith('https://') && (
+        <Notice kind="info">GTM only loads tags over https: use these downloads from the admin of your deployed collector.</Notice>
+      )}
+      <div class="actions">
+        <a class="button secondary" href={`${c.var.base}/install/gtm-container.json`} download="open-conversions-gtm-container.json">
+          Download GTM container
+        </a>
+        <a class="button secondary" href={`${c.var.base}/install/gtm-template.tpl`} download="open-conversions.tpl">
+          Download the template only
+        </a>
+      </div>
+      <p class="hint">In GTM: Admin → Import Container → choose the file, your workspace, Merge. The template alone goes under Templates → New → ⋮ → Import.</p>
     </Layout>,
   );
+});
+
+function requireKey(key: string | undefined): string {
+  if (!key) throw new ApiError(404, 'not_configured', 'This deployment has no publishable key configured.');
+  return key;
+}
+
+installPage.get('/gtm-container.json', (c) => {
+  const container = gtmContainerFor(collectorUrl(c.req.url, c.env.BASE_PATH), requireKey(c.env.PUBLISHABLE_KEY));
+  return c.body(JSON.stringify(container, null, 2), 200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-disposition': 'attachment; filename="open-conversions-gtm-container.json"',
+  });
+});
+
+installPage.get('/gtm-template.tpl', (c) => {
+  const template = gtmTemplateFor(collectorUrl(c.req.url, c.env.BASE_PATH), requireKey(c.env.PUBLISHABLE_KEY));
+  return c.body(template, 200, { 'content-type': 'text/plain; charset=utf-8', 'content-disposition': 'attachment; filename="open-conversions.tpl"' });
 });
