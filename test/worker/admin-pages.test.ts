@@ -87,3 +87,13 @@ describe('GTM downloads', { timeout: 20_000 }, () => {
     expect(await alone.text()).toBe(tpl);
   });
 });
+
+describe('gtmContainerFor', () => {
+  it('makes the same container as the manual steps of the GTM guide', async () => {
+    const { gtmContainerFor } = await import('../../collector/admin/gtm-container');
+    const { customizeContainer } = await import('../gtm/customize-container');
+    const exported = (await import('../../tag/gtm/container.json')).default;
+    const settings = { collectorUrl: 'https://www.example.com/_cb', publishableKey: 'pk_live_abc' };
+    expect(gtmContainerFor(settings.collectorUrl, settings.publishableKey)).toEqual(customizeContainer(exported, settings));
+  });
+});
