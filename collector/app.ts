@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { AppContext } from './env';
+import { admin } from './routes/admin';
 import { ApiError, errorBody } from './http-error';
 import { requireSecretKey } from './middleware/secret-key';
 import { collect } from './routes/collect';
@@ -7,7 +8,6 @@ import { demo } from './routes/demo';
 import { install } from './routes/install';
 import { people } from './routes/people';
 import { tag } from './routes/tag';
-import { admin } from './routes/admin';
 import { normalizeBasePath } from './snippet';
 import { VERSION } from './version';
 
@@ -18,10 +18,10 @@ export function createApp(basePath: string | undefined) {
     await next();
   });
   routes.get('/healthz', (c) => c.json({ ok: true, version: VERSION }));
+  routes.route('/admin', admin);
   routes.route('/', tag);
   routes.route('/', collect);
   routes.route('/', demo);
-  routes.route('/admin', admin);
   routes.use('/api/*', requireSecretKey());
   routes.route('/api/install', install);
   routes.route('/api/people', people);
