@@ -3,12 +3,14 @@ import { capture } from './capture';
 import { configure, guard, warn } from './config';
 import { setExplicitConsent } from './consent';
 import { randomId } from './identity';
-import { consent, ledger, live, save, storageAllowed, wipe } from './ledger';
+import { consent, ledger, live, save, storageAllowed, wipe, type Touch } from './ledger';
 import { enqueue, flushSoon } from './outbox';
 import type { OutboxEvent } from './outbox-store';
 import type { IdentifyOptions, Traits } from './types';
 
 let lastHref = '';
+// New click IDs captured while ads consent was denied: sent once it is not.
+let heldBack = false;
 
 function event(type: 'identify' | 'touch', now: number, extra?: object): OutboxEvent {
   const { a, k } = ledger();
@@ -26,18 +28,18 @@ function event(type: 'identify' | 'touch', now: number, extra?: object): OutboxE
   };
 }
 
-/** Sends the touches to the collector as soon as they are captured, keyed by the anonymous id. */
-function sendTouches(now: number): void {
-  const e = event('touch', now);
-  if ((e.touches as unknown[])[0]) enqueue(e, now).catch(warn);
-}
-
 /** Captures the current URL and cookies (on load, after SPA navigations, on `page()`). */
 export function observe(now = Date.now()): void {
   const added = capture(location.href, lastHref || document.referrer, now);
   lastHref = location.href;
   save(now);
-  if (added[0] && storageAllowed()) sendTouches(now);
+  if (added[0] || heldBack) sendHeld(now);
+}
+
+function sendHeld(now = Date.now()): void {
+  if ((heldBack = !storageAllowed())) return;
+  const e = event('touch', now);
+  if ((e.touches as Touch[]).some((t) => isClickKind(t.kind))) enqueue(e, now).catch(warn);
 }
 
 /**
@@ -68,13 +70,10 @@ export function identify(...args: unknown[]): void {
 export function setConsent(state: { ads?: unknown }): void {
   const ads = state?.ads;
   if (ads !== 'granted' && ads !== 'denied') return;
-  const before = consent();
   setExplicitConsent(ads);
   if (ads == 'denied') return wipe();
   ledger().c = 1;
-  save();
-  // Click IDs held in memory while consent was denied go out now.
-  if (before == 'denied' && live().some((t) => isClickKind(t.kind))) sendTouches(Date.now());
+  observe();
   flushSoon();
 }
 
@@ -84,5 +83,6 @@ export function reset(): void {
 
 export function load(key: unknown, host?: unknown): void {
   configure(key, host);
-  flushSoon();
+  // After the current task: the rest of the configuration (consent) may still be on its way.
+  setTimeout(flushSoon);
 }

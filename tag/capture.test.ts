@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanup, collector, newSite, page } from './testing';
+import { teardown, collector, newSite, page } from './testing';
 
 const NOW = 1_790_000_000_000;
 // Real-looking values of every click kind in the registry, in mixed case.
@@ -23,7 +23,7 @@ beforeEach(() => {
   newSite();
   collector();
 });
-afterEach(cleanup);
+afterEach(teardown);
 
 async function captureOn(path: string, now = NOW, referrer = 'https://ads.example/') {
   const p = await page(path);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanup, collector, newSite, page } from './testing';
+import { teardown, collector, newSite, page } from './testing';
 import type { Touch } from './ledger';
 
 const DAY = 86_400_000;
@@ -13,7 +13,7 @@ beforeEach(() => {
   newSite(`www.${domain}`);
   collector();
 });
-afterEach(cleanup);
+afterEach(teardown);
 
 describe('ledger', () => {
   it('survives page loads in localStorage, with the same anonymous id', async () => {

@@ -20,7 +20,9 @@ export function newSite(host = `www.site${++site}.test`): string {
 }
 
 /** A fake collector: records every request and answers with `respond` (default 200). */
-export function collector(respond: (sent: Sent) => { status: number; body?: unknown; headers?: Record<string, string> } | Promise<never> = () => ({ status: 200 })) {
+type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
+
+export function collector(respond: (sent: Sent) => Answer | Promise<Answer> = () => ({ status: 200 })) {
   const sent: Sent[] = [];
   vi.stubGlobal(
     'fetch',
@@ -95,6 +97,13 @@ function track() {
       target.addEventListener = add;
     });
   }
+}
+
+/** afterEach: lets the last page's async work finish against this test's fake, then unhooks it. */
+export async function teardown(): Promise<void> {
+  await settle(60);
+  cleanup();
+  vi.unstubAllGlobals();
 }
 
 export function cleanup(): void {
