@@ -48,11 +48,11 @@ export function install(w: any, initial?: TagConfig): ClearbitTag {
   const script = document.currentScript as HTMLScriptElement | null;
   configure({ host: (script?.src.match(/^(.*)\/v1\/tag\.js/) || [])[1] });
   configure({ key: stub._key, host: stub._host, ...initial });
-  const api = (w.clearbit = Object.assign((method: string, ...args: unknown[]) => call(method, args), methods, {
-    initialize: true,
-    // GTM's queue function may still push here after the tag loaded.
-    q: { push: (a: ArrayLike<unknown>) => call(a[0], [].slice.call(a, 1)) },
-  }));
+  // GTM's queue function may still push `arguments` after the tag loaded: to the array it was made
+  // with, or to whatever `clearbit.q` is then.
+  const push = (a: ArrayLike<unknown>) => call(a[0], [].slice.call(a, 1));
+  if (Array.isArray(stub.q)) stub.q.push = push;
+  const api = (w.clearbit = Object.assign((method: string, ...args: unknown[]) => call(method, args), methods, { initialize: true, q: { push } }));
   for (const c of calls) if (early(c[0])) call(c[0], [].slice.call(c, 1));
   start();
   for (const c of calls) if (!early(c[0])) call(c[0], [].slice.call(c, 1));
