@@ -4,8 +4,7 @@ import { adsConsent, type ConsentState } from './consent';
 import { readCookie, writeCookie } from './cookies';
 import { randomId } from './identity';
 
-// `raw`: the whole harvested cookie (Meta's _fbc), sent as the platform wants it.
-export type Touch = WireTouch & { raw?: string };
+export type Touch = WireTouch;
 
 /** What the browser remembers: anonymous id, person token, touches, a remembered consent grant. */
 export interface State {
