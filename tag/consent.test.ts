@@ -28,6 +28,8 @@ describe('consent', () => {
     await settle();
     await nothingStored();
     expect(c.events()).toMatchObject([{ type: 'identify', email: 'ada@example.com', touches: [], context: { consent: { ads: 'denied' } } }]);
+    // Not even the collector's own cookie: the request carries no credentials.
+    expect(c.sent[0]!.init.credentials).toBe('omit');
   });
 
   it('with Global Privacy Control, stores nothing and sends no click IDs', async () => {

@@ -41,7 +41,7 @@ describe('window.clearbit', () => {
     expect(cb().initialize).toBe(true);
     w.clearbit('identify', 'after@example.com');
     gtmQueue.q.push(['identify', 'late-push@example.com']);
-    await settle();
+    await vi.waitFor(() => expect(c.events()).toHaveLength(3));
     expect(c.events().map((e) => [e.email, e.traits])).toEqual([
       ['gtm@example.com', { source: 'gtm' }],
       ['after@example.com', {}],
@@ -59,7 +59,7 @@ describe('window.clearbit', () => {
     const { install } = await import('./install');
     install(window);
     delete (document as any).currentScript;
-    await settle();
+    await vi.waitFor(() => expect(c.sent).not.toEqual([]));
     expect(c.sent[0]!.url).toBe('https://example.com/_cb/v1/collect');
   });
 
@@ -70,7 +70,7 @@ describe('window.clearbit', () => {
     cb().identify('bob@example.com', { plan: 'free' }, done);
     cb().identify({ email: 'carol@example.com', name: 'Carol' }, done);
     cb().identify('dan@example.com', done);
-    await settle(100);
+    await vi.waitFor(() => expect(done).toHaveBeenCalledTimes(4));
     expect(c.events().map(({ email, userId, traits, signature }) => ({ email, userId, traits, signature }))).toEqual([
       { email: 'Ada@Example.com', userId: 'user-42', traits: { email: 'Ada@Example.com', plan: 'pro' }, signature: 'ab12' },
       { email: 'bob@example.com', userId: undefined, traits: { plan: 'free' }, signature: undefined },
@@ -99,7 +99,7 @@ describe('window.clearbit', () => {
     await load('/landing?gclid=Cj0KCQ-identify-test&msclkid=8f0e6b2a1c9d4e7fb3a5c1d2e3f4a5b6');
     await load('/contact');
     cb().identify('ada@example.com');
-    await settle();
+    await vi.waitFor(() => expect(c.events().find((e) => e.type == 'identify')).toBeDefined());
     const identify = c.events().find((e) => e.type == 'identify');
     const { ledger } = await import('./ledger');
     expect(identify).toMatchObject({
@@ -114,11 +114,11 @@ describe('window.clearbit', () => {
   it('sends click IDs as they are captured, keyed by the anonymous id, then with the person token after identify', async () => {
     c = collector((s) => ({ status: 200, body: { accepted: s.body.events.length, duplicates: 0, rejected: [], ...(s.body.events.some((e: any) => e.type == 'identify') && { token: 'tok-1' }) } }));
     await load('/landing?gclid=Cj0KCQ-touch-test');
-    await settle();
+    await vi.waitFor(() => expect(c.events()).toHaveLength(1));
     cb().identify('ada@example.com');
-    await settle();
+    await vi.waitFor(() => expect(c.events()).toHaveLength(2));
     await load('/next?fbclid=IwAR_after_identify');
-    await settle();
+    await vi.waitFor(() => expect(c.events()).toHaveLength(3));
     expect(c.events().map((e) => [e.type, e.token, e.touches.map((t: any) => t.kind).sort().join()])).toEqual([
       ['touch', undefined, 'fbp,gclid'],
       ['identify', undefined, 'fbp,gclid'],
@@ -134,7 +134,7 @@ describe('window.clearbit', () => {
     history.pushState({}, '', '/pricing?gclid=Cj0KCQ-pushed-state');
     (window as any).happyDOM.setURL(location.origin + '/back?ttclid=E.C.P.popped-state-value');
     window.dispatchEvent(new PopStateEvent('popstate'));
-    await settle();
+    await vi.waitFor(() => expect(c.events().flatMap((e) => e.touches).map((t: any) => t.kind)).toContain('ttclid'));
     const touches = c.events().flatMap((e) => e.touches);
     expect(touches.find((t: any) => t.kind == 'gclid')).toMatchObject({ value: 'Cj0KCQ-pushed-state', landingUrl: expect.stringContaining('/pricing?gclid=') });
     expect(touches.find((t: any) => t.kind == 'ttclid')).toMatchObject({ value: 'E.C.P.popped-state-value', referrer: expect.stringContaining('/pricing') });
@@ -169,7 +169,7 @@ describe('window.clearbit', () => {
     cb().reset();
     expect(localStorage.getItem('_cb_state')).toBeNull();
     cb().identify('next@example.com');
-    await settle();
+    await vi.waitFor(() => expect(c.events().find((e) => e.type == 'identify')).toBeDefined());
     const identify = c.events().find((e) => e.type == 'identify');
     expect(identify.anonymousId).not.toBe(before);
     expect(identify.touches.filter((t: any) => t.kind == 'gclid')).toEqual([]);

@@ -39,6 +39,7 @@ describe('outbox', () => {
     expect(typeof req!.init.body).toBe('string');
     expect(req!.init.headers).toBeUndefined(); // a string body goes as text/plain: no CORS preflight
     expect(req!.body).toEqual({ key: 'pk_test', events: [event(1)] });
+    expect(req!.init.credentials).toBe('include');
     expect((await stored()).q).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import { config, warn } from './config';
-import { setToken } from './ledger';
+import { setToken, storageAllowed } from './ledger';
 import { changeOutbox, type OutboxEvent } from './outbox-store';
 import { send } from './transport';
 
@@ -37,7 +37,7 @@ export async function flush(now = Date.now()): Promise<void> {
       const batch = q.filter((e, i) => i < 50 && ((chars += JSON.stringify(e).length) < 6e4 || !i)).map((e) => e.messageId);
       let status = 0;
       try {
-        const res = await send(config.host + '/v1/collect', JSON.stringify({ key: config.key, events: q.filter((e) => batch.includes(e.messageId)) }));
+        const res = await send(config.host + '/v1/collect', JSON.stringify({ key: config.key, events: q.filter((e) => batch.includes(e.messageId)) }), storageAllowed());
         status = res.status;
         const body = status < 300 && (await res.json());
         setToken(body.token);

@@ -1,9 +1,8 @@
-const KEEPALIVE_CHARS = 60_000; // keepalive bodies share a 64 KiB in-flight budget per page
-
 /**
  * POSTs a JSON body as text/plain (a simple request: no CORS preflight), with keepalive so it
- * outlives the page, and credentials so a same-site collector can keep its HttpOnly `_cb_aid` cookie.
+ * outlives the page (bodies share a 64 KiB keepalive budget), and with credentials so a same-site
+ * collector keeps its HttpOnly `_cb_aid` cookie, unless nothing may be stored (ads consent denied).
  */
-export function send(url: string, body: string): Promise<Response> {
-  return fetch(url, { method: 'POST', body, keepalive: body.length < KEEPALIVE_CHARS, credentials: 'include' });
+export function send(url: string, body: string, cookies: boolean): Promise<Response> {
+  return fetch(url, { method: 'POST', body, keepalive: body.length < 6e4, credentials: cookies ? 'include' : 'omit' });
 }
