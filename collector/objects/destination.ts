@@ -78,9 +78,9 @@ export class DestinationObject extends DurableObject<Env> {
       tokenCache: this.tokenCache,
       onRotatedRefreshToken: async (token) => {
         // The platform may have revoked the old refresh token: save the new one before anything else.
-        const sealed = await encryptCredentials(key, { ...settings, refreshToken: token }, cfg.destination_id);
-        this.sql.exec('UPDATE config SET sealed_settings = ?, updated_at = ? WHERE id = 1', sealed, Date.now());
         settings.refreshToken = token;
+        const sealed = await encryptCredentials(key, settings, cfg.destination_id);
+        this.sql.exec('UPDATE config SET sealed_settings = ?, updated_at = ? WHERE id = 1', sealed, Date.now());
       },
     };
   }
@@ -185,7 +185,7 @@ export class DestinationObject extends DurableObject<Env> {
     if (!prepared.ok) return { ok: false, code: `skipped_${prepared.reason}`, message: prepared.message };
     const r = await sendBatch(rt.def, [prepared.item], { settings: rt.settings, mode: 'test', endpoint: rt.endpoint, tokenEndpoint: rt.tokenEndpoint, now: Date.now(), fetchImpl: this.fetchImpl, tokenCache: this.tokenCache });
     this.tokenCache = r.tokenCache;
-    if (r.rotatedRefreshToken) await rt.onRotatedRefreshToken!(r.rotatedRefreshToken);
+    if (r.rotatedRefreshToken) await rt.onRotatedRefreshToken?.(r.rotatedRefreshToken);
     return { ok: true, value: { outcome: r.outcomes[0]!, request: r.request, response: r.response?.body ?? null, sent: r.sent } };
   }
 }
