@@ -52,6 +52,8 @@ export class DestinationObject extends DurableObject<Env> {
   /** Replaced in tests that run inside workerd; production uses the global fetch. */
   fetchImpl: typeof fetch = (input, init) => fetch(input, init);
   random: () => number = Math.random;
+  /** Per-request timeout; lowered in tests that inject hangs. */
+  timeoutMs = 15_000;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -75,6 +77,7 @@ export class DestinationObject extends DurableObject<Env> {
       tokenEndpoint: cfg.token_endpoint ?? undefined,
       fetchImpl: this.fetchImpl,
       random: this.random,
+      timeoutMs: this.timeoutMs,
       tokenCache: this.tokenCache,
       onRotatedRefreshToken: async (token) => {
         // The platform may have revoked the old refresh token: save the new one before anything else.
@@ -183,7 +186,7 @@ export class DestinationObject extends DurableObject<Env> {
     if (issue) return { ok: false, code: 'invalid_mode', message: issue };
     const prepared = await rt.def.prepare(row, rt.settings, Date.now());
     if (!prepared.ok) return { ok: false, code: `skipped_${prepared.reason}`, message: prepared.message };
-    const r = await sendBatch(rt.def, [prepared.item], { settings: rt.settings, mode: 'test', endpoint: rt.endpoint, tokenEndpoint: rt.tokenEndpoint, now: Date.now(), fetchImpl: this.fetchImpl, tokenCache: this.tokenCache });
+    const r = await sendBatch(rt.def, [prepared.item], { settings: rt.settings, mode: 'test', endpoint: rt.endpoint, tokenEndpoint: rt.tokenEndpoint, now: Date.now(), fetchImpl: this.fetchImpl, timeoutMs: this.timeoutMs, tokenCache: this.tokenCache });
     this.tokenCache = r.tokenCache;
     if (r.rotatedRefreshToken) await rt.onRotatedRefreshToken?.(r.rotatedRefreshToken);
     return { ok: true, value: { outcome: r.outcomes[0]!, request: r.request, response: r.response?.body ?? null, sent: r.sent } };
