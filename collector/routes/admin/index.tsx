@@ -11,6 +11,7 @@ import { adminSecurityHeaders } from '../../admin/security-headers';
 import { ApiError } from '../../http-error';
 import { normalizeBasePath } from '../../snippet';
 import { installPage } from './install';
+import { keysPages } from './keys';
 import { peoplePages } from './people';
 import { signIn } from './sign-in';
 import { viewOf } from './view';
@@ -53,6 +54,7 @@ admin.post('/sign-out', (c) => {
 });
 admin.route('/people', peoplePages);
 admin.route('/install', installPage);
+admin.route('/keys', keysPages);
 
 admin.all('*', (c) => {
   // Mounted at /admin, the sub-app's '/' is /admin itself; /admin/ lands here.
