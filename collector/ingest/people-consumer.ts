@@ -7,6 +7,22 @@ import type { JobMessage, PeopleJobMessage } from './job-messages';
 // After this many deliveries a message is counted as failed instead of retried again (wrangler.toml's
 // max_retries is 10; counting it here keeps the job's progress honest).
 const MAX_ATTEMPTS = 8;
+// People applied at once per consumer invocation: Workers allow 6 simultaneous open connections per
+// invocation and a burst of 100 new objects at once only queues up inside the runtime anyway.
+const PARALLEL_PEOPLE = 6;
+
+async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
 
 async function applyPeople(env: Env, msg: PeopleJobMessage, now: number): Promise<'stored' | 'suppressed'> {
   const key = await personKey(env, msg.email);
@@ -25,8 +41,10 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env, now
     if (!p) progress.set(jobId, (p = { id: jobId, applied: 0, suppressed: 0, failed: 0 }));
     p[field] += n;
   };
-  const outcomes = await Promise.all(
-    batch.messages.map(async (m) => {
+  const outcomes = await mapWithConcurrency(
+    batch.messages,
+    PARALLEL_PEOPLE,
+    async (m) => {
       const body = m.body;
       if (body?.kind !== 'people') return 'ack' as const; // an unknown kind would never succeed
       try {
@@ -41,7 +59,7 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env, now
         }
         return 'retry' as const;
       }
-    }),
+    },
   );
   if (progress.size) await configObject(env).recordJobProgress([...progress.values()], now);
   batch.messages.forEach((m, i) => (outcomes[i] === 'ack' ? m.ack() : m.retry({ delaySeconds: Math.min(60, 2 ** m.attempts) })));
