@@ -156,6 +156,13 @@ describe('window.clearbit', () => {
     expect(install(window)).toBe(api);
   });
 
+  it('takes Segment-style page(name, properties) calls without mistaking them for a time', async () => {
+    await load('/');
+    (window as any).happyDOM.setURL(location.origin + '/pricing?gclid=Cj0KCQ-page-with-args');
+    cb().page('Pricing', { plan: 'pro' });
+    await vi.waitFor(() => expect(c.events().flatMap((e) => e.touches).find((t: any) => t.kind == 'gclid')).toMatchObject({ firstSeen: expect.any(Number) }));
+  });
+
   it('ready(fn) runs fn once the tag is installed', async () => {
     const ran = vi.fn();
     await load('/', [['load', 'pk_test', HOST], ['ready', ran]]);
