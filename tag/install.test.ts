@@ -35,7 +35,7 @@ describe('window.clearbit', () => {
     w.clearbit.q = [];
     const gtmQueue = w.clearbit;
     w.clearbit('identify', 'gtm@example.com', { source: 'gtm' });
-    w.clearbit('config', { key: 'pk_gtm', host: HOST });
+    w.clearbit('config', { key: 'pk_gtm', host: HOST + '/' });
     const { install } = await import('./install');
     install(window);
     expect(cb().initialize).toBe(true);
