@@ -29,9 +29,15 @@ export function collector(respond: (sent: Sent) => Answer | Promise<Answer> = ()
     vi.fn(async (url: string, init: RequestInit) => {
       const request = { url, init, body: JSON.parse(init.body as string) };
       sent.push(request);
-      const r = await respond(request);
-      const body = r.body ?? { accepted: request.body.events.length, duplicates: 0, rejected: [] };
-      return new Response(JSON.stringify(body), { status: r.status, headers: r.headers });
+      requests++;
+      inFlight++;
+      try {
+        const r = await respond(request);
+        const body = r.body ?? { accepted: request.body.events.length, duplicates: 0, rejected: [] };
+        return new Response(JSON.stringify(body), { status: r.status, headers: r.headers });
+      } finally {
+        inFlight--;
+      }
     }),
   );
   return {
@@ -69,9 +75,27 @@ export async function load(path: string, queue: unknown[][] = [['load', 'pk_test
   return p;
 }
 
-/** Lets pending promises, IndexedDB transactions and zero-delay timers run. */
+/**
+ * Lets pending promises, IndexedDB transactions and timers run: waits at least `ms`, then until the
+ * tag has been quiet (no request in flight, no new request, no storage change) for three checks in a
+ * row, at most 3 s. A fixed sleep flakes when the machine is busy.
+ */
 export async function settle(ms = 30): Promise<void> {
+  const deadline = Date.now() + 3000;
   await new Promise((r) => setTimeout(r, ms));
+  let last = activity();
+  for (let quiet = 0; quiet < 3 && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 15));
+    const now = activity();
+    quiet = now === last && inFlight === 0 ? quiet + 1 : 0;
+    last = now;
+  }
+}
+
+let requests = 0;
+let inFlight = 0;
+function activity(): string {
+  return `${requests}|${document.cookie}|${JSON.stringify({ ...localStorage })}`;
 }
 
 export function cookieNames(): string[] {
