@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import ts from 'typescript';
 
-// Issue 3 asks for tag.js <= 3,000 B gzip (aim 2,000). The complete tag measures ~4.2 KB: the
+// Issue 3 asks for tag.js <= 3,000 B gzip (aim 2,000). The complete tag measures ~4.3 KB: the
 // click-ID registry is ~0.7 KB and idb-keyval ~0.3 KB of it, and no single feature is over 0.12 KB
 // (docs/tag.md, "Size"). The build enforces what we ship so it can only shrink from here.
 const BUDGET = { tagGzip: 4400, tagGzipTarget: 3000, snippetMin: 700 };

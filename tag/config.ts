@@ -8,6 +8,7 @@ export const config: TagConfig = {};
 export function configure(key: unknown, host?: unknown): void {
   const c = (key && typeof key == 'object' ? key : { key, host }) as Record<string, unknown>;
   for (const k in c) if (c[k] != null) (config as Record<string, unknown>)[k] = c[k];
+  if (config.host) config.host = config.host.replace(/\/+$/, '');
 }
 
 export function warn(...args: unknown[]): void {

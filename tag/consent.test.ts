@@ -25,7 +25,7 @@ describe('consent', () => {
   it('with a default of denied, stores nothing, and identify sends no click IDs', async () => {
     await load(LP, [['load', 'pk_test', 'https://collector.test'], ['config', { consent: 'denied' }]]);
     (window as any).clearbit.identify('ada@example.com', { plan: 'pro' });
-    await settle();
+    await vi.waitFor(() => expect(c.events()).toHaveLength(1));
     await nothingStored();
     expect(c.events()).toMatchObject([{ type: 'identify', email: 'ada@example.com', touches: [], context: { consent: { ads: 'denied' } } }]);
     // Not even the collector's own cookie: the request carries no credentials.
@@ -36,7 +36,7 @@ describe('consent', () => {
     (navigator as any).globalPrivacyControl = true;
     await load(LP);
     (window as any).clearbit.identify('gpc@example.com');
-    await settle();
+    await vi.waitFor(() => expect(c.events()).toHaveLength(1));
     await nothingStored();
     expect(c.events()).toMatchObject([{ type: 'identify', touches: [], context: { consent: { ads: 'denied' } } }]);
   });
@@ -50,7 +50,7 @@ describe('consent', () => {
     await nothingStored();
     gtag('consent', 'update', { ad_storage: 'granted', ad_user_data: 'granted' });
     (window as any).clearbit.page();
-    await settle();
+    await vi.waitFor(() => expect(c.events()).toHaveLength(1));
     expect(localStorage.getItem('_cb_state')).toContain(GCLID);
     expect(c.events().map((e) => [e.type, e.context.consent.ads, e.touches.map((t: any) => t.kind)])).toEqual([['touch', 'granted', ['gclid', 'fbp']]]);
   });
@@ -77,7 +77,7 @@ describe('consent', () => {
     await settle();
     expect(c.sent).toEqual([]);
     (window as any).clearbit.consent({ ads: 'granted' });
-    await settle();
+    await vi.waitFor(() => expect(c.events()).toHaveLength(1));
     expect(c.events()).toMatchObject([{ type: 'touch', touches: [{ kind: 'gclid', value: GCLID }, { kind: 'fbp' }], context: { consent: { ads: 'granted' } } }]);
   });
 
@@ -86,7 +86,7 @@ describe('consent', () => {
     c = collector(() => (down ? { status: 503 } : { status: 200 }));
     await load('/', [['load', 'pk_test', 'https://collector.test'], ['config', { consent: 'denied' }]]);
     (window as any).clearbit.identify('mem@example.com');
-    await settle();
+    await vi.waitFor(() => expect(c.sent).toHaveLength(1));
     await nothingStored();
     down = false;
     const { flush } = await import('./outbox');

@@ -35,7 +35,7 @@ describe('window.clearbit', () => {
     w.clearbit.q = [];
     const gtmQueue = w.clearbit;
     w.clearbit('identify', 'gtm@example.com', { source: 'gtm' });
-    w.clearbit('config', { key: 'pk_gtm', host: HOST });
+    w.clearbit('config', { key: 'pk_gtm', host: HOST + '/' });
     const { install } = await import('./install');
     install(window);
     expect(cb().initialize).toBe(true);
@@ -154,6 +154,13 @@ describe('window.clearbit', () => {
     expect(() => api('no-such-method')).not.toThrow();
     const { install } = await import('./install');
     expect(install(window)).toBe(api);
+  });
+
+  it('takes Segment-style page(name, properties) calls without mistaking them for a time', async () => {
+    await load('/');
+    (window as any).happyDOM.setURL(location.origin + '/pricing?gclid=Cj0KCQ-page-with-args');
+    cb().page('Pricing', { plan: 'pro' });
+    await vi.waitFor(() => expect(c.events().flatMap((e) => e.touches).find((t: any) => t.kind == 'gclid')).toMatchObject({ firstSeen: expect.any(Number) }));
   });
 
   it('ready(fn) runs fn once the tag is installed', async () => {

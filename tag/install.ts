@@ -7,8 +7,8 @@ import type { ClearbitTag, TagConfig } from './types';
 
 const methods: Record<string, (...args: any[]) => unknown> = {
   identify,
-  page: observe,
-  pageview: observe,
+  page: () => observe(),
+  pageview: () => observe(),
   reset,
   consent: setConsent,
   ready: (fn: () => void) => fn(),

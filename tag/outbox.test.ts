@@ -59,21 +59,27 @@ describe('outbox', () => {
       return a == 'network' ? Promise.reject(new TypeError('Failed to fetch')) : { status: a };
     });
     const { outbox } = await outboxPage();
+    // The test plays the clock: the page's own retry timer must not fire in between.
+    const at = async (now: number) => {
+      await outbox.flush(now);
+      outbox.stopOutbox();
+    };
     await outbox.enqueue(event(1), T0);
+    outbox.stopOutbox();
     let box = await stored();
     expect(box).toMatchObject({ n: 1, q: [event(1)] });
     expect(box.at).toBeGreaterThanOrEqual(T0 + 500);
     expect(box.at).toBeLessThanOrEqual(T0 + 1000);
     // Not due yet: nothing is sent.
-    await outbox.flush(T0 + 400);
+    await at(T0 + 400);
     expect(c.sent).toHaveLength(1);
-    await outbox.flush(T0 + 1000);
+    await at(T0 + 1000);
     box = await stored();
     expect(box.n).toBe(2);
     expect(box.at).toBeGreaterThanOrEqual(T0 + 1000 + 1000);
-    await outbox.flush(T0 + 10_000);
+    await at(T0 + 10_000);
     expect((await stored()).n).toBe(3);
-    await outbox.flush(T0 + 60_000);
+    await at(T0 + 60_000);
     expect(c.sent.map((s) => s.body.events.map((e: any) => e.messageId))).toEqual([['msg-0001'], ['msg-0001'], ['msg-0001'], ['msg-0001']]);
     expect(await stored()).toEqual({ q: [], n: 0, at: 0 });
   });
