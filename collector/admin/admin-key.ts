@@ -1,28 +1,36 @@
 import type { Env } from '../env';
 import { hmacHex } from '../identity';
+import { resolveSecretKey } from '../keys';
+import { configObject } from '../objects/config';
+import type { ApiKeyRecord } from '../objects/config-keys';
 import { secretEquals } from '../security/constant-time';
 
-// Which secret keys may sign in to the admin. Today the one admin key is env SECRET_KEY; when keys
-// with scopes live in the ConfigObject, this file is the one place that asks it.
+// Which secret keys may sign in to the admin: the keys /api accepts with the admin scope (the
+// environment's SECRET_KEY, and admin keys minted in the ConfigObject). A session names its key,
+// so revoking that key, or changing SECRET_KEY, ends the sessions opened with it.
 
 /** True when the deployment has what the admin needs to run at all. */
 export function adminConfigured(env: Env): boolean {
   return Boolean(env.SECRET_KEY && env.IDENTITY_SECRET);
 }
 
-function tagOf(env: Env, secret: string): Promise<string> {
-  return hmacHex(env.IDENTITY_SECRET!, `admin-key:v1|${secret}`).then((h) => h.slice(0, 24));
+// The environment key has no id of its own: it is named by an HMAC of its value.
+async function envTag(env: Env): Promise<string> {
+  return `env-${(await hmacHex(env.IDENTITY_SECRET!, `admin-key:v1|${env.SECRET_KEY!}`)).slice(0, 24)}`;
 }
 
-/** The tag of the admin key `given` matches (compared in constant time), or null. */
-export async function adminKeyTag(env: Env, given: string): Promise<string | null> {
+/** The tag naming the admin key `given` (checked as /api checks it), or null. */
+export async function adminKeyTag(env: Env, given: string, now: number = Date.now()): Promise<string | null> {
   if (!adminConfigured(env) || given.length === 0 || given.length > 256) return null;
-  if (!(await secretEquals(given, env.SECRET_KEY!))) return null;
-  return tagOf(env, env.SECRET_KEY!);
+  const grant = await resolveSecretKey(env, given, now);
+  if (!grant || grant.scope !== 'admin') return null;
+  return grant.id === 'env' ? envTag(env) : grant.id;
 }
 
-/** Whether the key a session was opened with still has the admin scope. */
+/** Whether the key a session was opened with is still an active admin key. */
 export async function adminKeyStillValid(env: Env, keyTag: string): Promise<boolean> {
   if (!adminConfigured(env)) return false;
-  return secretEquals(keyTag, await tagOf(env, env.SECRET_KEY!));
+  if (keyTag.startsWith('env-')) return secretEquals(keyTag, await envTag(env));
+  const keys = (await configObject(env).listKeys()) as ApiKeyRecord[];
+  return keys.some((k) => k.id === keyTag && k.type === 'secret' && k.scope === 'admin' && k.revokedAt === null);
 }

@@ -2,6 +2,7 @@
 export const NAV = [
   { path: '/people', label: 'People' },
   { path: '/install', label: 'Install' },
+  { path: '/keys', label: 'API keys' },
 ] as const;
 
 export type Section = (typeof NAV)[number]['path'];

@@ -8,7 +8,7 @@ async function identified(emails: string[]) {
 }
 
 function linkedEmails(html: string): string[] {
-  return [...html.matchAll(/<a href="\/admin\/people\/([^"]+)">/g)].map((m) => decodeURIComponent(m[1]));
+  return [...html.matchAll(/<td><a href="\/admin\/people\/([^"]+)">/g)].map((m) => decodeURIComponent(m[1]));
 }
 
 describe('admin people list and search', { timeout: 20_000 }, () => {

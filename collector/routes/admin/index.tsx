@@ -10,8 +10,11 @@ import { requireSession } from '../../admin/require-session';
 import { adminSecurityHeaders } from '../../admin/security-headers';
 import { ApiError } from '../../http-error';
 import { normalizeBasePath } from '../../snippet';
+import { MAX_PEOPLE_BYTES } from '../../../shared/schemas/people';
 import { installPage } from './install';
+import { keysPages } from './keys';
 import { peoplePages } from './people';
+import { peopleUploadPages } from './people-upload';
 import { signIn } from './sign-in';
 import { viewOf } from './view';
 
@@ -26,15 +29,15 @@ admin.use('*', async function adminContext(c, next) {
   c.set('csrf', '');
   await next();
 });
-admin.use(
-  '*',
-  bodyLimit({
-    maxSize: 64 * 1024,
-    onError: () => {
-      throw new ApiError(413, 'payload_too_large', 'That form is too large.');
-    },
-  }),
-);
+// Forms are small; a people upload carries a CSV of up to MAX_PEOPLE_BYTES.
+const formLimit = bodyLimit({ maxSize: 64 * 1024, onError: tooLarge });
+const uploadLimit = bodyLimit({ maxSize: MAX_PEOPLE_BYTES + 64 * 1024, onError: tooLarge });
+function tooLarge(): never {
+  throw new ApiError(413, 'payload_too_large', 'That form is too large.');
+}
+admin.use('*', async function adminBodyLimit(c, next) {
+  return (c.req.path === `${c.var.base}/people/upload` ? uploadLimit : formLimit)(c, next);
+});
 
 const ASSET_CACHE = 'public, max-age=31536000, immutable';
 admin.get('/assets/admin.css', (c) => c.body(ADMIN_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': ASSET_CACHE }));
@@ -51,8 +54,10 @@ admin.post('/sign-out', (c) => {
   deleteCookie(c, SESSION_COOKIE, { path: c.var.base, secure: true });
   return c.redirect(`${c.var.base}/sign-in?signed-out`, 303);
 });
+admin.route('/people', peopleUploadPages);
 admin.route('/people', peoplePages);
 admin.route('/install', installPage);
+admin.route('/keys', keysPages);
 
 admin.all('*', (c) => {
   // Mounted at /admin, the sub-app's '/' is /admin itself; /admin/ lands here.

@@ -78,6 +78,9 @@ peoplePages.get('/', async (c) => {
     <Layout title="People" view={viewOf(c, '/people')}>
       {done && <Notice kind="ok">{done}</Notice>}
       <Search base={c.var.base} value={query} />
+      <p>
+        <a href={`${c.var.base}/people/upload`}>Upload people from a CSV file</a>
+      </p>
       <h2>{query ? `People whose email starts with “${query}”` : 'Everyone'}</h2>
       {rows.length === 0 ? (
         <p class="muted">{after ? 'No more people.' : query ? 'Nobody matches.' : 'Nobody yet: people appear here once they identify or are pushed from a CRM.'}</p>

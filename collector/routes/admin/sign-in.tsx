@@ -97,7 +97,7 @@ signIn.post('/sign-in', async (c) => {
     return page(c, { next, status: 429, error: `Too many failed sign-ins from your network. Try again in ${Math.ceil(wait / 60_000)} minute(s).` });
   }
   const key = typeof form.key === 'string' ? form.key.trim() : '';
-  const keyTag = key ? await adminKeyTag(c.env, key) : null;
+  const keyTag = key ? await adminKeyTag(c.env, key, c.var.now) : null;
   if (!keyTag) {
     await throttle.fail(c.var.now);
     return page(c, { next, status: 401, error: key ? 'That key is not an admin secret key for this deployment.' : 'Enter your admin secret key.' });
