@@ -152,6 +152,17 @@ describe('Google Data Manager against the fake', () => {
     expect((ingest.body as any).destinations[0]).toMatchObject({ reference: '777', operatingAccount: { accountType: 'GOOGLE_ADS', accountId: '1234567890' }, productDestinationId: '777' });
   });
 
+  it('stops asking after 3 days of PROCESSING: accepted, noted as unconfirmed', async () => {
+    dm.setProcessing(true);
+    const r = dmRt();
+    const x = row();
+    await enqueue(store, r, [x], clock.ms);
+    await drain(store, r, clock, 400);
+    dm.setProcessing(false);
+    expect(store.get(x.id)).toMatchObject({ status: 'sent', note: expect.stringContaining('no final status') });
+    expect(clock.ms - T0).toBeGreaterThan(3 * DAY);
+  });
+
   it('a request that FAILED on unknown clicks ends unmatched', async () => {
     dm.registry.strictClicks = true;
     const r = dmRt();

@@ -82,6 +82,18 @@ describe('Meta destination against the fake', () => {
     expect(store.get(denied.id)).toMatchObject({ status: 'skipped', skipReason: 'consent_denied' });
   });
 
+  it('never sends a row that waited past the 7-day limit (e.g. while paused)', async () => {
+    const r = rt();
+    const x = row({ eventTime: Math.floor((T0 - 6.5 * DAY) / 1000) });
+    const fresh = row();
+    await enqueue(store, r, [x, fresh], clock.ms);
+    clock.advance(DAY);
+    await drain(store, r, clock);
+    expect(store.get(x.id)).toMatchObject({ status: 'skipped', skipReason: 'too_old' });
+    expect(store.get(fresh.id)!.status).toBe('sent');
+    expect(fake.events.map((e) => e.event.event_id)).toEqual([fresh.id]);
+  });
+
   it('packs 2,500 rows into 3 requests of at most 1,000', async () => {
     const r = rt();
     await enqueue(store, r, Array.from({ length: 2500 }, () => row()), clock.ms);
