@@ -92,14 +92,15 @@ let logSeq = 0;
 export async function enqueue<S>(store: OutboxStore, rt: DestinationRuntime<S>, rows: ConversionRow[], now: number): Promise<{ queued: number; skipped: number; existing: number }> {
   const out = { queued: 0, skipped: 0, existing: 0 };
   for (const row of rows) {
-    if (store.get(row.id)) {
+    const key = row.key ?? row.id;
+    if (store.get(key)) {
       out.existing++;
       continue;
     }
     const prepared = await rt.def.prepare(row, rt.settings, now);
     const maxAge = rt.def.maxEventAgeMs(row.conversion);
     const base: OutboxEntry = {
-      id: row.id,
+      id: key,
       item: null,
       status: 'queued',
       attempts: 0,

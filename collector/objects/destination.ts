@@ -40,6 +40,8 @@ export interface ConversionLogRow extends OutboxEntry {
   request: RequestLog | null;
 }
 
+const MAX_BATCHES_PER_ALARM = 25;
+
 type ConfigRow = { destination_id: string; name: string; type: DestinationType; mode: Mode; sealed_settings: string; endpoint: string | null; token_endpoint: string | null; paused: number };
 
 /**
@@ -187,7 +189,8 @@ export class DestinationObject extends DurableObject<Env> {
     const cfg = this.config();
     if (!cfg || cfg.paused) return null;
     const rt = await this.runtime(cfg);
-    const stats = await flush(this.store, rt, Date.now);
+    // Bounded per alarm (subrequest and CPU limits); the next alarm comes a second later if more is due.
+    const stats = await flush(this.store, rt, Date.now, MAX_BATCHES_PER_ALARM);
     const confirmed = await confirm(this.store, rt, Date.now);
     this.tokenCache = rt.tokenCache ?? null;
     const next = this.store.nextWake();

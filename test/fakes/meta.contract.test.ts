@@ -162,6 +162,15 @@ describe('Meta destination against the fake', () => {
     expect(fake.events).toHaveLength(1);
   });
 
+  it('two conversions of one entry on one destination are two rows when keyed apart', async () => {
+    const x = row();
+    const r = rt();
+    const out = await enqueue(store, r, [{ ...x, key: `c1:${x.id}` }, { ...x, key: `c2:${x.id}`, conversion: { eventName: 'SQL' } }, { ...x, key: `c1:${x.id}` }], clock.ms);
+    expect(out).toEqual({ queued: 2, skipped: 0, existing: 1 });
+    await drain(store, r, clock);
+    expect(fake.events.map((e) => [e.event.event_name, e.event.event_id])).toEqual([['Lead', x.id], ['SQL', x.id]]);
+  });
+
   it('dead-letters after the last attempt, visible with its error', async () => {
     fake.fault({ status: 503, times: 20 });
     const x = row();
