@@ -1,11 +1,16 @@
 import { Hono } from 'hono';
 import type { AppContext } from './env';
+import { admin } from './routes/admin';
 import { ApiError, errorBody } from './http-error';
 import { requireSecretKey } from './middleware/secret-key';
 import { collect } from './routes/collect';
 import { demo } from './routes/demo';
 import { install } from './routes/install';
 import { people } from './routes/people';
+import { peopleIngest } from './routes/people-ingest';
+import { jobs } from './routes/jobs';
+import { keys } from './routes/api/keys';
+import { segment } from './routes/segment';
 import { tag } from './routes/tag';
 import { normalizeBasePath } from './snippet';
 import { VERSION } from './version';
@@ -17,12 +22,22 @@ export function createApp(basePath: string | undefined) {
     await next();
   });
   routes.get('/healthz', (c) => c.json({ ok: true, version: VERSION }));
+  routes.route('/admin', admin);
   routes.route('/', tag);
   routes.route('/', collect);
   routes.route('/', demo);
-  routes.use('/api/*', requireSecretKey());
+  routes.route('/', peopleIngest);
+  routes.route('/', segment);
+  // Job progress is readable with an ingest key (the one that started it); the rest of /api is admin.
+  routes.use('/api/jobs/*', requireSecretKey('ingest'));
+  routes.route('/api/jobs', jobs);
+  routes.use('/api/*', async function adminOnly(c, next) {
+    if (c.var.keyScope) return next();
+    return requireSecretKey('admin')(c, next);
+  });
   routes.route('/api/install', install);
   routes.route('/api/people', people);
+  routes.route('/api/keys', keys);
 
   const app = new Hono<AppContext>();
   app.route(normalizeBasePath(basePath) || '/', routes);

@@ -30,4 +30,4 @@ export interface Env {
   ALLOW_CUSTOM_ENDPOINTS?: string;
 }
 
-export type AppContext = { Bindings: Env; Variables: { now: number } };
+export type AppContext = { Bindings: Env; Variables: { now: number; keyScope?: 'ingest' | 'admin' } };

@@ -1,5 +1,7 @@
 import type { Env } from './env';
 import { appFor } from './app';
+import { consumeJobs } from './ingest/people-consumer';
+import type { JobMessage } from './ingest/job-messages';
 
 export { PersonObject } from './objects/person';
 export { VisitorObject } from './objects/visitor';
@@ -11,8 +13,7 @@ export default {
   fetch(request, env, ctx) {
     return appFor(env.BASE_PATH).fetch(request, env, ctx);
   },
-  async queue(batch) {
-    // Jobs arrive with the ingest issue; until then nothing is produced, so acknowledge nothing.
-    batch.retryAll();
+  async queue(batch, env) {
+    await consumeJobs(batch as MessageBatch<JobMessage>, env);
   },
 } satisfies ExportedHandler<Env>;

@@ -5,12 +5,13 @@ import { identifySignatureValid } from '../security/identify-signature';
 import { signPersonToken } from '../security/person-token';
 import type { Consent, Touch } from '../../shared/schemas/collect';
 import type { RequestFacts } from './request-facts';
+import { countCreation, creationRefused, mayCreate, spendTouches } from './caps';
 
 /** An identify from any source (the tag, Segment), already validated. */
 export interface IdentifyCommand {
   email: string;
   messageId: string;
-  anonymousId: string;
+  anonymousId: string | null;
   traits: Record<string, unknown>;
   touches: Touch[];
   signature?: string;
@@ -32,6 +33,7 @@ export async function ingestIdentify(env: Env, cmd: IdentifyCommand, facts: Requ
     trusted = true;
   }
   const denied = facts.gpc || cmd.consent === 'denied';
+  if (!denied) spendTouches(env, facts, cmd.touches.length);
   const key = await personKey(env, cmd.email);
   const others = cmd.cookieAnonymousId && cmd.cookieAnonymousId !== cmd.anonymousId ? [cmd.cookieAnonymousId] : [];
   const outcome = await personByKey(env, key).identify({
@@ -47,7 +49,10 @@ export async function ingestIdentify(env: Env, cmd: IdentifyCommand, facts: Requ
     ip: cmd.ip ?? facts.ip,
     userAgent: cmd.userAgent ?? facts.userAgent,
     now: facts.now,
+    mayCreate: mayCreate(env, facts),
   });
+  if (outcome.status === 'refused') throw creationRefused();
+  if (outcome.created) countCreation(env, facts);
   if (outcome.status === 'suppressed') throw new ApiError(409, 'suppressed', 'this person was erased; an operator must lift the suppression first');
   return { duplicate: outcome.status === 'duplicate', token: await signPersonToken(env.IDENTITY_SECRET!, key, facts.now) };
 }

@@ -8,7 +8,8 @@ export interface IdentifyInput {
   key: string;
   email: string;
   messageId: string;
-  anonymousId: string;
+  /** The browser's anonymous id; null for server-side senders that have none (no device is recorded). */
+  anonymousId: string | null;
   /** Further anonymous ids of the same browser (the `_cb_aid` cookie) whose visitors are merged too. */
   otherAnonymousIds?: string[];
   traits: Record<string, unknown>;
@@ -19,11 +20,13 @@ export interface IdentifyInput {
   ip: string | null;
   userAgent: string | null;
   now: number;
+  /** False when the sender's creation budget is spent: an unknown person is then refused, not created. */
+  mayCreate?: boolean;
 }
 
 export interface TouchInput {
   messageId: string;
-  anonymousId: string;
+  anonymousId: string | null;
   touches: Touch[];
   ip: string | null;
   userAgent: string | null;
@@ -33,12 +36,12 @@ export interface TouchInput {
 export interface AttributesInput {
   key: string;
   email: string;
-  source: string;
-  attributes: Record<string, unknown>;
+  /** Applied in order: each deep-merges into what its source sent before (`null` deletes a key). */
+  rows: { source: string; attributes: Record<string, unknown> }[];
   now: number;
 }
 
-export type IdentifyOutcome = { status: 'stored' | 'duplicate' | 'suppressed' };
+export type IdentifyOutcome = { status: 'stored' | 'duplicate' | 'suppressed' | 'refused'; created?: boolean };
 
 export interface Device {
   anonymousId: string;

@@ -36,15 +36,17 @@ export class PersonObject extends DurableObject<Env> {
   async identify(input: IdentifyInput): Promise<IdentifyOutcome> {
     const outcome = this.ctx.storage.transactionSync((): IdentifyOutcome => {
       if (this.suppressed()) return { status: 'suppressed' };
+      const created = !this.exists();
+      if (created && input.mayCreate === false) return { status: 'refused' };
       if (seenMessage(this.sql, input.messageId, input.now)) return { status: 'duplicate' };
       this.upsertPerson(input.key, input.email, input.now);
       this.mergeAttributes(input.trusted ? 'signed_traits' : 'traits', input.traits, input.now);
       if (input.consent) this.setConsent(input.consent, input.now);
       this.mergeTouches(input.touches, input.anonymousId, input.now);
-      this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now);
-      for (const id of [input.anonymousId, ...(input.otherAnonymousIds ?? [])]) this.queueVisitorLink(id, input.now);
+      if (input.anonymousId) this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now);
+      for (const id of [input.anonymousId, ...(input.otherAnonymousIds ?? [])]) if (id) this.queueVisitorLink(id, input.now);
       this.changed(input.now);
-      return { status: 'stored' };
+      return { status: 'stored', created };
     });
     if (outcome.status === 'stored') await this.scheduleAlarm(input.now);
     return outcome;
@@ -56,7 +58,7 @@ export class PersonObject extends DurableObject<Env> {
       if (!this.exists()) return { exists: false, duplicate: false };
       if (seenMessage(this.sql, input.messageId, input.now)) return { exists: true, duplicate: true };
       this.mergeTouches(input.touches, input.anonymousId, input.now);
-      this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now);
+      if (input.anonymousId) this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now);
       this.changed(input.now);
       return { exists: true, duplicate: false };
     });
@@ -69,7 +71,7 @@ export class PersonObject extends DurableObject<Env> {
     const status = this.ctx.storage.transactionSync(() => {
       if (this.suppressed()) return 'suppressed' as const;
       this.upsertPerson(input.key, input.email, input.now);
-      this.mergeAttributes(input.source, input.attributes, input.now, true);
+      for (const row of input.rows) this.mergeAttributes(row.source, row.attributes, input.now, true);
       this.changed(input.now);
       return 'stored' as const;
     });
@@ -236,7 +238,7 @@ export class PersonObject extends DurableObject<Env> {
     );
   }
 
-  private mergeTouches(touches: (Touch | StoredTouch)[], anonymousId: string, now: number) {
+  private mergeTouches(touches: (Touch | StoredTouch)[], anonymousId: string | null, now: number) {
     const fresh = freshTouches(touches, now);
     if (!fresh.length) return;
     pruneTouches(this.sql, now);

@@ -6,6 +6,8 @@ import { visitorSchema } from './visitor-schema';
 import { freshTouches, mergeTouchRow, pruneTouches, seenMessage, toStoredTouch, TOUCH_RETENTION_MS, type StoredTouch, type TouchRow } from './touch-rows';
 
 export interface VisitorTouchInput {
+  /** False when the sender's creation budget is spent: a new visitor is then refused. */
+  mayCreate?: boolean;
   messageId: string;
   touches: Touch[];
   ip: string | null;
@@ -16,7 +18,8 @@ export interface VisitorTouchInput {
 export type VisitorTouchOutcome =
   /** The visitor already belongs to a person: the caller sends the touches there instead. */
   | { linked: string }
-  | { linked: null; duplicate: boolean };
+  | { linked: null; duplicate: boolean; created: boolean }
+  | { linked: null; refused: true };
 
 export interface VisitorClaim {
   touches: StoredTouch[];
@@ -31,17 +34,29 @@ export interface VisitorClaim {
  */
 export class VisitorObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private ready: boolean;
 
+  // Most browsers never send a touch before identifying: their visitor is asked once (link) and
+  // must not cost a database, so the schema is created on the first write only.
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    migrate(this.sql, visitorSchema);
+    this.ready = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'visitor'").toArray().length > 0;
+    if (this.ready) migrate(this.sql, visitorSchema);
+  }
+
+  private ensureSchema() {
+    if (!this.ready) migrate(this.sql, visitorSchema);
+    this.ready = true;
   }
 
   /** Stores touches unless the visitor already points at a person (then nothing is written here). */
   async recordTouches(input: VisitorTouchInput): Promise<VisitorTouchOutcome> {
     const linked = this.personKey();
     if (linked) return { linked };
+    const created = !this.ready || !this.sql.exec('SELECT 1 FROM visitor').toArray().length;
+    if (created && input.mayCreate === false) return { linked: null, refused: true };
+    this.ensureSchema();
     const duplicate = this.ctx.storage.transactionSync(() => {
       if (seenMessage(this.sql, input.messageId, input.now)) return true;
       this.touchVisitor(input.ip, input.userAgent, input.now);
@@ -50,7 +65,7 @@ export class VisitorObject extends DurableObject<Env> {
       return false;
     });
     await this.expireLater(input.now);
-    return { linked: null, duplicate };
+    return { linked: null, duplicate, created };
   }
 
   /**
@@ -58,6 +73,8 @@ export class VisitorObject extends DurableObject<Env> {
    * until the visitor expires, so a merge that failed half-way is simply repeated.
    */
   async link(personKey: string, now: number): Promise<VisitorClaim> {
+    // Nothing kept: nothing to point either. The browser's later touches carry the person token.
+    if (!this.ready || !this.sql.exec('SELECT 1 FROM visitor').toArray().length) return { touches: [], ip: null, userAgent: null };
     const claim = this.ctx.storage.transactionSync(() => {
       this.touchVisitor(null, null, now);
       this.sql.exec('UPDATE visitor SET person_key = ?', personKey);
@@ -72,17 +89,20 @@ export class VisitorObject extends DurableObject<Env> {
 
   /** Forgets the person pointer (the person was erased): later touches are kept here again. */
   unlink(personKey: string): void {
+    if (!this.ready) return;
     this.sql.exec('UPDATE visitor SET person_key = NULL WHERE person_key = ?', personKey);
   }
 
   /** Erasure of the person this browser identified as. */
   async forget(): Promise<void> {
+    if (!this.ready) return;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    migrate(this.sql, visitorSchema);
+    this.ready = false;
   }
 
   state(): { personKey: string | null; touches: StoredTouch[] } | null {
+    if (!this.ready) return null;
     const v = this.sql.exec<{ person_key: string | null }>('SELECT person_key FROM visitor').toArray()[0];
     if (!v) return null;
     const touches = this.sql.exec<TouchRow>('SELECT kind, value, first_seen, last_seen, landing_url, referrer, raw FROM touches ORDER BY seq').toArray().map(toStoredTouch);
@@ -91,10 +111,11 @@ export class VisitorObject extends DurableObject<Env> {
 
   async alarm(): Promise<void> {
     await this.ctx.storage.deleteAll();
-    migrate(this.sql, visitorSchema);
+    this.ready = false;
   }
 
   private personKey(): string | null {
+    if (!this.ready) return null;
     return this.sql.exec<{ person_key: string | null }>('SELECT person_key FROM visitor').toArray()[0]?.person_key ?? null;
   }
 

@@ -2,8 +2,10 @@ import { Hono } from 'hono';
 import type { AppContext } from '../env';
 import { ApiError } from '../http-error';
 import { readJsonBody } from '../middleware/body';
-import { secretEquals } from '../security/constant-time';
-import { originAllowed, parseOrigins } from '../security/origins';
+import { anyAllowedOrigins, resolvePublishableKey } from '../keys';
+import { originAllowed } from '../security/origins';
+import { limiter } from '../security/limits';
+import { clientIp, rateLimit } from '../middleware/rate-limit';
 import { ingestIdentify } from '../ingest/identify';
 import { ingestTouch } from '../ingest/touch';
 import { requestFacts } from '../ingest/request-facts';
@@ -24,26 +26,28 @@ function corsHeaders(origin: string): Record<string, string> {
   };
 }
 
-collect.options('/v1/collect', (c) => {
+collect.options('/v1/collect', async (c) => {
   const origin = c.req.header('origin');
-  if (!origin || !originAllowed(origin, parseOrigins(c.env.ALLOWED_ORIGINS))) return c.body(null, 403);
+  if (!origin || !originAllowed(origin, await anyAllowedOrigins(c.env, c.get('now')))) return c.body(null, 403);
   return c.body(null, 204, corsHeaders(origin));
 });
 
-collect.post('/v1/collect', async (c) => {
+collect.post('/v1/collect', rateLimit('RATE_LIMIT_IP_PER_MINUTE', (c) => `ip:${clientIp(c)}`), async (c) => {
   const origin = c.req.header('origin') ?? '';
-  const allowed = originAllowed(origin, parseOrigins(c.env.ALLOWED_ORIGINS));
   // CORS headers go on every answer to an allowed origin, errors included, so the tag can read them.
-  if (allowed) for (const [k, v] of Object.entries(corsHeaders(origin))) c.header(k, v);
+  if (originAllowed(origin, await anyAllowedOrigins(c.env, c.get('now')))) for (const [k, v] of Object.entries(corsHeaders(origin))) c.header(k, v);
 
   const raw = await readJsonBody(c, MAX_COLLECT_BYTES);
   const parsed = collectBodySchema.safeParse(raw);
   if (!parsed.success) throw new ApiError(400, 'invalid_request', 'body must be {key, events[1..50]}', zodIssues(parsed.error));
   const { key, events } = parsed.data;
 
-  if (!c.env.PUBLISHABLE_KEY || !c.env.IDENTITY_SECRET) throw new ApiError(503, 'not_configured', 'this deployment has no publishable key configured');
-  if (!(await secretEquals(key, c.env.PUBLISHABLE_KEY))) throw new ApiError(401, 'invalid_key', 'unknown publishable key');
-  if (!allowed) throw new ApiError(403, 'origin_not_allowed', `origin ${JSON.stringify(origin || null)} is not allowed for this key`);
+  if (!c.env.IDENTITY_SECRET) throw new ApiError(503, 'not_configured', 'this deployment has no IDENTITY_SECRET configured');
+  const origins = await resolvePublishableKey(c.env, key, c.get('now'));
+  if (!origins) throw new ApiError(401, 'invalid_key', 'unknown publishable key');
+  if (!originAllowed(origin, origins)) throw new ApiError(403, 'origin_not_allowed', `origin ${JSON.stringify(origin || null)} is not allowed for this key`);
+  const perKey = limiter(c.env, 'RATE_LIMIT_KEY_PER_MINUTE').take(`k:${key}`, c.get('now'));
+  if (!perKey.ok) throw new ApiError(429, 'rate_limited', `too many requests for this key; retry in ${perKey.retryAfterS} s`, undefined, { 'retry-after': String(perKey.retryAfterS) });
 
   const facts = requestFacts(c);
   const cookieId = visitorCookie(c);
@@ -52,6 +56,7 @@ collect.post('/v1/collect', async (c) => {
   let duplicates = 0;
   let token: string | undefined;
   let firstAnonymousId: string | undefined;
+  let limited: ApiError | undefined;
 
   for (const [index, event] of events.entries()) {
     const result = collectEventSchema.safeParse(event);
@@ -75,10 +80,13 @@ collect.post('/v1/collect', async (c) => {
       firstAnonymousId ??= e.anonymousId;
     } catch (err) {
       if (!(err instanceof ApiError) || err.status >= 500) throw err;
+      if (err.status === 429) limited ??= err;
       rejected.push({ index, messageId: e.messageId, code: err.code, message: err.message });
     }
   }
 
+  // Nothing stored because of a cap: a 429 with Retry-After tells the tag's outbox to come back later.
+  if (accepted === 0 && limited) throw new ApiError(429, limited.code, limited.message, rejected, limited.headers);
   if (accepted === 0) throw new ApiError(400, rejected[0]?.code ?? 'invalid_event', 'no event in the batch was accepted', rejected);
   if (sameSite(c) && (cookieId ?? firstAnonymousId)) setVisitorCookie(c, (cookieId ?? firstAnonymousId)!);
   const body: CollectResponse = token ? { accepted, duplicates, rejected, token } : { accepted, duplicates, rejected };

@@ -78,3 +78,24 @@ export async function settle(email: string): Promise<void> {
   }
   throw new Error('person outbox did not drain');
 }
+
+export function upsertPeople(body: unknown, key = SK, headers: Record<string, string> = {}): Promise<Response> {
+  return call('/v1/people', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+}
+
+/** Polls a job until every accepted row is applied, suppressed or failed. */
+export async function waitForJob(jobId: string, key = SK): Promise<any> {
+  for (let i = 0; i < 300; i++) {
+    const res = await call(`/api/jobs/${jobId}`, { headers: { authorization: `Bearer ${key}` } });
+    const job = (await res.json()) as any;
+    if (job.state === 'done') return job;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`job ${jobId} did not finish`);
+}
+
+export async function createKey(body: Record<string, unknown>): Promise<{ key: string; id: string }> {
+  const res = await api('/api/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<{ key: string; id: string }>;
+}
