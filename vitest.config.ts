@@ -12,7 +12,7 @@ export default defineConfig({
       { test: { name: 'tag', environment: 'happy-dom', include: ['tag/**/*.test.ts'] } },
       { test: { name: 'gtm', environment: 'node', include: ['test/gtm/**/*.test.ts'] } },
       // Contract fakes of the ad platforms (loopback Node servers) and the delivery code driven against them.
-      { test: { name: 'fakes', environment: 'node', include: ['test/fakes/**/*.test.ts'] } },
+      { test: { name: 'fakes', environment: 'node', include: ['test/fakes/**/*.test.ts'], testTimeout: 30_000 } },
       {
         plugins: [
           cloudflareTest({

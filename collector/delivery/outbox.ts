@@ -86,19 +86,21 @@ export interface FlushStats {
 
 const LEASE_MS = 60_000;
 export const CONFIRM_EVERY_MS = 15 * 60_000;
+export const CONFIRM_GIVE_UP_MS = 3 * 86_400_000;
 let logSeq = 0;
 
 export async function enqueue<S>(store: OutboxStore, rt: DestinationRuntime<S>, rows: ConversionRow[], now: number): Promise<{ queued: number; skipped: number; existing: number }> {
   const out = { queued: 0, skipped: 0, existing: 0 };
   for (const row of rows) {
-    if (store.get(row.id)) {
+    const key = row.key ?? row.id;
+    if (store.get(key)) {
       out.existing++;
       continue;
     }
     const prepared = await rt.def.prepare(row, rt.settings, now);
     const maxAge = rt.def.maxEventAgeMs(row.conversion);
     const base: OutboxEntry = {
-      id: row.id,
+      id: key,
       item: null,
       status: 'queued',
       attempts: 0,
@@ -151,8 +153,17 @@ export async function flush<S>(store: OutboxStore, rt: DestinationRuntime<S>, no
   const random = rt.random ?? Math.random;
   for (let b = 0; b < maxBatches; b++) {
     const t = now();
-    const candidates = store.due(t, rt.def.batchLimit);
-    if (!candidates.length) break;
+    const due = store.due(t, rt.def.batchLimit);
+    if (!due.length) break;
+    // A row that waited (paused destination, retries) past the platform's age limit is never sent:
+    // one stale Meta event would sink its whole batch.
+    const margin = (rt.policy ?? DEFAULT_RETRY_POLICY).ageMarginMs;
+    const candidates = due.filter((e) => {
+      if (e.deadline === null || e.deadline - margin > t) return true;
+      store.put({ ...e, status: 'skipped', skipReason: 'too_old', leaseUntil: null, note: 'older than the platform accepts by the time it could be sent', updatedAt: t });
+      return false;
+    });
+    if (!candidates.length) continue;
     const cap = Math.min(rt.def.batchLimit, ...candidates.map((c) => c.batchCap ?? Infinity));
     const batch = candidates.slice(0, cap);
     // Lease first: a crash or a concurrent flush past this point cannot pick these rows up until
@@ -231,7 +242,11 @@ export async function confirm<S>(store: OutboxStore, rt: DestinationRuntime<S>, 
     const t = now();
     for (const e of rows) {
       const o = r.outcome;
-      if (o.status === 'pending_confirmation') store.put({ ...e, dueAt: t + CONFIRM_EVERY_MS, updatedAt: t });
+      if (o.status === 'pending_confirmation') {
+        // Google accepted the request; if it never reports an end, stop asking after a few days.
+        if (t - (e.sentAt ?? e.createdAt) > CONFIRM_GIVE_UP_MS) store.put({ ...e, status: 'sent', note: 'accepted; no final status from the platform after 3 days', updatedAt: t });
+        else store.put({ ...e, dueAt: t + CONFIRM_EVERY_MS, updatedAt: t });
+      }
       else if (o.status === 'sent') (stats.sent++, store.put({ ...e, status: 'sent', note: o.note ?? 'confirmed', updatedAt: t }));
       else if (o.status === 'unmatched') (stats.unmatched++, store.put({ ...e, status: 'unmatched', error: o.error, updatedAt: t }));
       else if (o.status === 'error') (stats.failed++, store.put({ ...e, status: 'failed', error: o.failure.error, updatedAt: t }));

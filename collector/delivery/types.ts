@@ -41,6 +41,11 @@ export interface ConversionConfig {
 export interface ConversionRow {
   /** The entry id: event_id / orderId / transactionId / eventId on every platform. */
   id: string;
+  /**
+   * The row's key in the destination's outbox (default: `id`). Two conversions of one audience on
+   * one destination (e.g. two Meta event names) need distinct keys, e.g. `<conversion id>:<entry id>`.
+   */
+  key?: string;
   /** The audience timestamp, epoch seconds. */
   eventTime: number;
   email: string;

@@ -42,4 +42,5 @@ export const destinationSchema = [
      duration_ms INTEGER NOT NULL
    );
    CREATE INDEX requests_at ON requests (at);`,
+  `ALTER TABLE config ADD COLUMN name TEXT NOT NULL DEFAULT ''`,
 ];

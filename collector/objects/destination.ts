@@ -13,6 +13,7 @@ import { migrate } from './sql';
 
 export interface DestinationConfigInput {
   id: string;
+  name?: string;
   type: DestinationType;
   mode: Mode;
   settings: Record<string, unknown>;
@@ -23,6 +24,7 @@ export interface DestinationConfigInput {
 
 export interface DestinationView {
   id: string;
+  name: string;
   type: DestinationType;
   mode: Mode;
   settings: Record<string, unknown>;
@@ -38,7 +40,9 @@ export interface ConversionLogRow extends OutboxEntry {
   request: RequestLog | null;
 }
 
-type ConfigRow = { destination_id: string; type: DestinationType; mode: Mode; sealed_settings: string; endpoint: string | null; token_endpoint: string | null; paused: number };
+const MAX_BATCHES_PER_ALARM = 25;
+
+type ConfigRow = { destination_id: string; name: string; type: DestinationType; mode: Mode; sealed_settings: string; endpoint: string | null; token_endpoint: string | null; paused: number };
 
 /**
  * The outbox of one destination: conversion rows enqueued once per entry id, flushed on an alarm in
@@ -63,7 +67,7 @@ export class DestinationObject extends DurableObject<Env> {
   }
 
   private config(): ConfigRow | undefined {
-    return this.sql.exec<ConfigRow>('SELECT destination_id, type, mode, sealed_settings, endpoint, token_endpoint, paused FROM config WHERE id = 1').toArray()[0];
+    return this.sql.exec<ConfigRow>('SELECT destination_id, name, type, mode, sealed_settings, endpoint, token_endpoint, paused FROM config WHERE id = 1').toArray()[0];
   }
 
   private async runtime(cfg: ConfigRow, mode?: Mode): Promise<DestinationRuntime<unknown>> {
@@ -108,14 +112,48 @@ export class DestinationObject extends DurableObject<Env> {
     }
     const sealed = await encryptCredentials(key, settings, input.id);
     this.sql.exec(
-      `INSERT INTO config (id, destination_id, type, mode, sealed_settings, endpoint, token_endpoint, paused, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET mode = excluded.mode, sealed_settings = excluded.sealed_settings, endpoint = excluded.endpoint,
+      `INSERT INTO config (id, destination_id, name, type, mode, sealed_settings, endpoint, token_endpoint, paused, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, mode = excluded.mode, sealed_settings = excluded.sealed_settings, endpoint = excluded.endpoint,
          token_endpoint = excluded.token_endpoint, paused = excluded.paused, updated_at = excluded.updated_at`,
-      input.id, input.type, input.mode, sealed, input.endpoint ?? null, input.tokenEndpoint ?? null, input.paused ? 1 : 0, Date.now(),
+      input.id, input.name ?? before?.name ?? '', input.type, input.mode, sealed, input.endpoint ?? null, input.tokenEndpoint ?? null, input.paused ? 1 : 0, Date.now(),
     );
     this.tokenCache = null;
     if (!input.paused) await this.wake(Date.now());
     return { ok: true, value: (await this.describe())! };
+  }
+
+  /**
+   * PATCH: settings merged onto the stored ones (a secret not sent is kept), then validated again.
+   * Changing endpoint or tokenEndpoint needs the credentials in this same patch.
+   */
+  async update(patch: { name?: string; mode?: Mode; settings?: Record<string, unknown>; endpoint?: string | null; tokenEndpoint?: string | null; paused?: boolean }): Promise<Result<DestinationView>> {
+    const cfg = this.config();
+    if (!cfg) return { ok: false, code: 'not_found', message: 'no such destination' };
+    const key = await importCredentialKey(this.env.ENCRYPTION_KEY);
+    const stored = await decryptCredentials<Record<string, unknown>>(key, cfg.sealed_settings, cfg.destination_id);
+    const pick = (v: string | null | undefined, old: string | null) => (v === undefined ? old ?? undefined : v ?? undefined);
+    return this.configure(
+      {
+        id: cfg.destination_id,
+        name: patch.name ?? cfg.name,
+        type: cfg.type,
+        mode: patch.mode ?? cfg.mode,
+        settings: { ...stored, ...patch.settings },
+        endpoint: pick(patch.endpoint, cfg.endpoint),
+        tokenEndpoint: pick(patch.tokenEndpoint, cfg.token_endpoint),
+        paused: patch.paused ?? !!cfg.paused,
+      },
+      patch.settings ?? {},
+    );
+  }
+
+  /** DELETE: the configuration and unsent rows go; sent rows and the delivery log stay for the record. */
+  async remove(): Promise<{ cancelled: number }> {
+    const cancelled = this.sql.exec(`DELETE FROM outbox WHERE status IN ('queued', 'leased')`).rowsWritten;
+    this.sql.exec('DELETE FROM config');
+    await this.ctx.storage.deleteAlarm();
+    this.tokenCache = null;
+    return { cancelled };
   }
 
   /** The configuration with secrets masked, and row counts by status. */
@@ -124,7 +162,7 @@ export class DestinationObject extends DurableObject<Env> {
     if (!cfg) return null;
     const key = await importCredentialKey(this.env.ENCRYPTION_KEY);
     const settings = await decryptCredentials<Record<string, unknown>>(key, cfg.sealed_settings, cfg.destination_id);
-    return { id: cfg.destination_id, type: cfg.type, mode: cfg.mode, settings: maskSettings(cfg.type, settings), endpoint: cfg.endpoint, tokenEndpoint: cfg.token_endpoint, paused: !!cfg.paused, counts: this.store.counts() };
+    return { id: cfg.destination_id, name: cfg.name, type: cfg.type, mode: cfg.mode, settings: maskSettings(cfg.type, settings), endpoint: cfg.endpoint, tokenEndpoint: cfg.token_endpoint, paused: !!cfg.paused, counts: this.store.counts() };
   }
 
   /** Add conversion rows; an entry id already known is ignored (re-population never sends twice). */
@@ -151,7 +189,8 @@ export class DestinationObject extends DurableObject<Env> {
     const cfg = this.config();
     if (!cfg || cfg.paused) return null;
     const rt = await this.runtime(cfg);
-    const stats = await flush(this.store, rt, Date.now);
+    // Bounded per alarm (subrequest and CPU limits); the next alarm comes a second later if more is due.
+    const stats = await flush(this.store, rt, Date.now, MAX_BATCHES_PER_ALARM);
     const confirmed = await confirm(this.store, rt, Date.now);
     this.tokenCache = rt.tokenCache ?? null;
     const next = this.store.nextWake();

@@ -150,3 +150,19 @@ export function credentialsToReenter(
   if (before.endpoint === after.endpoint && before.tokenEndpoint === after.tokenEndpoint) return [];
   return SECRET_SETTINGS[type].filter((k) => before.settings[k] !== undefined && typeof patchedSettings?.[k] !== 'string');
 }
+
+/** PATCH /api/destinations/{id}: settings are merged onto the stored ones, then validated whole. */
+export const destinationPatchSchema = z.strictObject({
+  name: base.name.optional(),
+  mode: z.enum(MODES).optional(),
+  settings: z.record(z.string(), z.unknown()).optional(),
+  endpoint: url.nullable().optional(),
+  tokenEndpoint: url.nullable().optional(),
+  paused: z.boolean().optional(),
+});
+
+/** POST /api/destinations/{id}/test: who the one test event is for (defaults to a placeholder). */
+export const destinationTestSchema = z.strictObject({
+  email: z.string().trim().max(254).optional(),
+  touches: z.array(z.strictObject({ kind: z.string().max(32), value: z.string().min(1).max(1000) })).max(10).optional(),
+});

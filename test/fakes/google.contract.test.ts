@@ -33,6 +33,13 @@ beforeEach(() => {
   ads.requests.length = 0;
   dm.events.length = 0;
   dm.requests.length = 0;
+  // A failed test must not leave a fault behind for the next one.
+  ads.registry.strictClicks = false;
+  dm.registry.strictClicks = false;
+  ads.rowErrors.clear();
+  ads.clearFaults();
+  dm.clearFaults();
+  dm.setProcessing(false);
 });
 
 const adsRt = (over: Partial<DestinationRuntime<GoogleAdsSettings>> = {}): DestinationRuntime<GoogleAdsSettings> => ({ def: googleAds, settings: adsSettings, mode: 'live', endpoint: ads.url, tokenEndpoint: ads.url, timeoutMs: 3000, random: () => 0, ...over });
@@ -134,10 +141,13 @@ describe('Google Data Manager against the fake', () => {
     const x = row({ email: 'Jane.Doe+ads@gmail.com' });
     const r = dmRt();
     dm.setProcessing(true);
-    await enqueue(store, r, [x, row()], clock.ms);
-    await drain(store, r, clock, 3);
-    expect(store.get(x.id)).toMatchObject({ status: 'pending_confirmation', requestId: expect.any(String) });
-    dm.setProcessing(false);
+    try {
+      await enqueue(store, r, [x, row()], clock.ms);
+      await drain(store, r, clock, 3);
+      expect(store.get(x.id)).toMatchObject({ status: 'pending_confirmation', requestId: expect.any(String) });
+    } finally {
+      dm.setProcessing(false);
+    }
     await drain(store, r, clock);
     expect(statuses(store)).toEqual({ sent: 2 });
     expect(dm.events[0]).toEqual({
@@ -150,6 +160,22 @@ describe('Google Data Manager against the fake', () => {
     });
     const ingest = dm.requests.find((q) => q.path === '/v1/events:ingest')!;
     expect((ingest.body as any).destinations[0]).toMatchObject({ reference: '777', operatingAccount: { accountType: 'GOOGLE_ADS', accountId: '1234567890' }, productDestinationId: '777' });
+  });
+
+  it('stops asking after 3 days of PROCESSING: accepted, noted as unconfirmed', async () => {
+    dm.setProcessing(true);
+    try {
+      const r = dmRt();
+      const x = row();
+      await enqueue(store, r, [x], clock.ms);
+      await drain(store, r, clock, 3);
+      expect(store.get(x.id)!.status).toBe('pending_confirmation');
+      clock.advance(3 * DAY);
+      await drain(store, r, clock, 3);
+      expect(store.get(x.id)).toMatchObject({ status: 'sent', note: expect.stringContaining('no final status') });
+    } finally {
+      dm.setProcessing(false);
+    }
   });
 
   it('a request that FAILED on unknown clicks ends unmatched', async () => {

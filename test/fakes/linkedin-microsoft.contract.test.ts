@@ -30,6 +30,10 @@ beforeEach(() => {
   li.requests.length = 0;
   ms.conversions.length = 0;
   ms.requests.length = 0;
+  li.rowErrors.clear();
+  ms.rowErrors.clear();
+  li.clearFaults();
+  ms.clearFaults();
 });
 
 describe('LinkedIn against the fake', () => {

@@ -82,6 +82,18 @@ describe('Meta destination against the fake', () => {
     expect(store.get(denied.id)).toMatchObject({ status: 'skipped', skipReason: 'consent_denied' });
   });
 
+  it('never sends a row that waited past the 7-day limit (e.g. while paused)', async () => {
+    const r = rt();
+    const x = row({ eventTime: Math.floor((T0 - 6.5 * DAY) / 1000) });
+    const fresh = row();
+    await enqueue(store, r, [x, fresh], clock.ms);
+    clock.advance(DAY);
+    await drain(store, r, clock);
+    expect(store.get(x.id)).toMatchObject({ status: 'skipped', skipReason: 'too_old' });
+    expect(store.get(fresh.id)!.status).toBe('sent');
+    expect(fake.events.map((e) => e.event.event_id)).toEqual([fresh.id]);
+  });
+
   it('packs 2,500 rows into 3 requests of at most 1,000', async () => {
     const r = rt();
     await enqueue(store, r, Array.from({ length: 2500 }, () => row()), clock.ms);
@@ -148,6 +160,15 @@ describe('Meta destination against the fake', () => {
     await drain(store, r, clock);
     expect(requeue(store, x.id, clock.ms)).toBeNull();
     expect(fake.events).toHaveLength(1);
+  });
+
+  it('two conversions of one entry on one destination are two rows when keyed apart', async () => {
+    const x = row();
+    const r = rt();
+    const out = await enqueue(store, r, [{ ...x, key: `c1:${x.id}` }, { ...x, key: `c2:${x.id}`, conversion: { eventName: 'SQL' } }, { ...x, key: `c1:${x.id}` }], clock.ms);
+    expect(out).toEqual({ queued: 2, skipped: 0, existing: 1 });
+    await drain(store, r, clock);
+    expect(fake.events.map((e) => [e.event.event_name, e.event.event_id])).toEqual([['Lead', x.id], ['SQL', x.id]]);
   });
 
   it('dead-letters after the last attempt, visible with its error', async () => {

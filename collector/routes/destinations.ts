@@ -1,0 +1,95 @@
+// /api/destinations: create, read, change, delete a destination, send one test event, read its
+// delivery log and retry a failed conversion. Each destination is its own DestinationObject
+// (settings sealed there). Listing all destinations and the cross-destination /api/conversions
+// need the ConfigObject / DirectoryObject indexes and are mounted with them.
+import { Hono } from 'hono';
+import type { AppContext } from '../env';
+import { ApiError } from '../http-error';
+import { zodIssues } from '../validation';
+import { ROW_STATUSES, type RowStatus } from '../delivery/outbox';
+import type { DestinationObject, Result } from '../objects/destination';
+import { destinationPatchSchema, destinationSchema, destinationTestSchema } from '../../shared/schemas/destinations';
+import { normalizeEmail } from '../../shared/normalize';
+
+export const destinations = new Hono<AppContext>();
+
+const ID = /^dst_[0-9a-f]{16}$/;
+
+function objectFor(env: AppContext['Bindings'], id: string): DestinationObject {
+  if (!ID.test(id)) throw new ApiError(404, 'not_found', 'no such destination');
+  // RPC stubs type `unknown`-holding answers as never; the object's own types are what arrive.
+  return env.DESTINATION.get(env.DESTINATION.idFromName(id)) as unknown as DestinationObject;
+}
+
+function unwrap<T>(r: Result<T>): T {
+  if (r.ok) return r.value;
+  const status = r.code === 'not_found' || r.code === 'not_configured' ? 404 : r.code === 'conflict' ? 409 : 400;
+  throw new ApiError(status, r.code, r.message, r.issues);
+}
+
+async function jsonBody(c: { req: { json(): Promise<unknown> } }): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'the body must be JSON');
+  }
+}
+
+destinations.post('/', async (c) => {
+  const parsed = destinationSchema.safeParse(await jsonBody(c));
+  if (!parsed.success) throw new ApiError(400, 'invalid_destination', 'the destination is not valid', zodIssues(parsed.error));
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  const id = `dst_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  const d = parsed.data;
+  const view = unwrap(await objectFor(c.env, id).configure({ id, name: d.name, type: d.type, mode: d.mode, settings: d.settings, endpoint: d.endpoint, tokenEndpoint: d.tokenEndpoint }));
+  return c.json(view, 201);
+});
+
+destinations.get('/:id', async (c) => {
+  const view = await objectFor(c.env, c.req.param('id')).describe();
+  if (!view) throw new ApiError(404, 'not_found', 'no such destination');
+  return c.json(view);
+});
+
+destinations.patch('/:id', async (c) => {
+  const parsed = destinationPatchSchema.safeParse(await jsonBody(c));
+  if (!parsed.success) throw new ApiError(400, 'invalid_destination', 'the change is not valid', zodIssues(parsed.error));
+  return c.json(unwrap(await objectFor(c.env, c.req.param('id')).update(parsed.data)));
+});
+
+destinations.delete('/:id', async (c) => {
+  const d = objectFor(c.env, c.req.param('id'));
+  if (!(await d.describe())) throw new ApiError(404, 'not_found', 'no such destination');
+  return c.json(await d.remove());
+});
+
+destinations.post('/:id/test', async (c) => {
+  const text = await c.req.text();
+  let body: unknown = {};
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'the body must be JSON');
+  }
+  const parsed = destinationTestSchema.safeParse(body);
+  if (!parsed.success) throw new ApiError(400, 'invalid_test', 'the test request is not valid', zodIssues(parsed.error));
+  const email = normalizeEmail(parsed.data.email ?? 'test@example.com');
+  if (!email) throw new ApiError(400, 'invalid_test', 'email is not a valid address');
+  const now = c.get('now');
+  const id = `test${now.toString(16)}`.padEnd(32, '0').slice(0, 32);
+  const touches = (parsed.data.touches ?? []).map((t) => ({ ...t, firstSeen: now - 60_000 }));
+  const result = unwrap(await objectFor(c.env, c.req.param('id')).sendTest({ id, eventTime: Math.floor(now / 1000), email, touches, devices: [], attributes: {}, conversion: {} }));
+  return c.json(result);
+});
+
+destinations.get('/:id/conversions', async (c) => {
+  const status = c.req.query('status');
+  if (status !== undefined && !(ROW_STATUSES as readonly string[]).includes(status)) throw new ApiError(400, 'invalid_query', `status is one of ${ROW_STATUSES.join(', ')}`);
+  const before = c.req.query('before');
+  const rows = await objectFor(c.env, c.req.param('id')).conversions({ status: status as RowStatus | undefined, before: before ? Number(before) : undefined, limit: Number(c.req.query('limit') ?? 50) || 50 });
+  return c.json({ conversions: rows, next: rows.length ? rows.at(-1)!.createdAt : null });
+});
+
+destinations.post('/:id/conversions/:cid/retry', async (c) => {
+  return c.json(unwrap(await objectFor(c.env, c.req.param('id')).retry(c.req.param('cid'))));
+});

@@ -1,0 +1,67 @@
+// The /api/destinations route module on a bare app (app.ts mounts it with the index it needs).
+import { env as workerEnv } from 'cloudflare:workers';
+import { Hono } from 'hono';
+import { describe, expect, inject, it } from 'vitest';
+import type { AppContext, Env } from '../../collector/env';
+import { ApiError, errorBody } from '../../collector/http-error';
+import { destinations } from '../../collector/routes/destinations';
+import { WORKER_FAKES } from '../fakes/worker-fakes';
+
+const env = workerEnv as unknown as Env;
+const urls = inject('fakeUrls');
+const app = new Hono<AppContext>();
+app.use('*', async function clock(c, next) {
+  c.set('now', Date.now());
+  await next();
+});
+app.route('/api/destinations', destinations);
+app.onError((err, c) => (err instanceof ApiError ? c.json(errorBody(err.code, err.message, err.issues), err.status) : c.json(errorBody('internal_error', String(err)), 500)));
+const req = (path: string, method = 'GET', body?: unknown) =>
+  app.request(path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) }, env);
+
+const meta = { type: 'meta', name: 'Meta pixel', mode: 'test', endpoint: urls.meta, settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken, testEventCode: 'TEST777' } };
+
+describe('/api/destinations', () => {
+  it('creates a destination with secrets masked, reads it, and sends one test event', async () => {
+    const res = await req('/api/destinations', 'POST', meta);
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as { id: string; settings: Record<string, string>; mode: string; name: string };
+    expect(created).toMatchObject({ name: 'Meta pixel', mode: 'test', settings: { accessToken: '****n-01', pixelId: WORKER_FAKES.meta.pixelId } });
+    expect(JSON.stringify(created)).not.toContain(WORKER_FAKES.meta.accessToken);
+    expect(await (await req(`/api/destinations/${created.id}`)).json()).toMatchObject({ id: created.id, type: 'meta' });
+    const test = await req(`/api/destinations/${created.id}/test`, 'POST', { email: 'Tester@Example.com', touches: [{ kind: 'fbclid', value: 'IwAR_route_test' }] });
+    expect(test.status).toBe(200);
+    const t = (await test.json()) as { outcome: { status: string }; request: { url: string; body: { test_event_code: string; data: { user_data: { fbc: string } }[] } }; sent: boolean };
+    expect(t).toMatchObject({ sent: true, outcome: { status: 'sent' } });
+    expect(t.request.body.test_event_code).toBe('TEST777');
+    expect(t.request.body.data[0]!.user_data.fbc).toMatch(/^fb\.1\.\d{13}\.IwAR_route_test$/);
+    expect(t.request.url).toContain('access_token=[REDACTED]');
+  });
+
+  it('PATCH keeps stored secrets, but an endpoint change needs them again', async () => {
+    const { id } = (await (await req('/api/destinations', 'POST', { ...meta, mode: 'live' })).json()) as { id: string };
+    const renamed = await req(`/api/destinations/${id}`, 'PATCH', { name: 'Renamed', mode: 'dry_run' });
+    expect(await renamed.json()).toMatchObject({ name: 'Renamed', mode: 'dry_run', settings: { accessToken: '****n-01' } });
+    const moved = await req(`/api/destinations/${id}`, 'PATCH', { endpoint: 'https://proxy.example' });
+    expect(moved.status).toBe(400);
+    expect(await moved.json()).toMatchObject({ error: { code: 'credentials_required', issues: [{ path: ['settings', 'accessToken'] }] } });
+    const ok = await req(`/api/destinations/${id}`, 'PATCH', { endpoint: 'https://proxy.example', settings: { accessToken: 'EAA-new-token-entered' } });
+    expect(await ok.json()).toMatchObject({ endpoint: 'https://proxy.example' });
+  });
+
+  it('answers clear errors: invalid body, unknown id, bad status filter, nothing to retry', async () => {
+    const bad = await req('/api/destinations', 'POST', { type: 'meta', name: 'x', settings: { pixelId: 'abc' } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'invalid_destination', issues: expect.arrayContaining([expect.objectContaining({ path: 'settings.pixelId' })]) } });
+    expect((await req('/api/destinations/dst_0000000000000000')).status).toBe(404);
+    expect((await req('/api/destinations/nope')).status).toBe(404);
+    const { id } = (await (await req('/api/destinations', 'POST', meta)).json()) as { id: string };
+    expect((await req(`/api/destinations/${id}/conversions?status=weird`)).status).toBe(400);
+    expect(await (await req(`/api/destinations/${id}/conversions`)).json()).toEqual({ conversions: [], next: null });
+    const retry = await req(`/api/destinations/${id}/conversions/${'a'.repeat(32)}/retry`, 'POST');
+    expect(retry.status).toBe(400);
+    expect(await retry.json()).toMatchObject({ error: { code: 'not_retryable' } });
+    expect(await (await req(`/api/destinations/${id}`, 'DELETE')).json()).toEqual({ cancelled: 0 });
+    expect((await req(`/api/destinations/${id}`)).status).toBe(404);
+  });
+});
