@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser';
 import { startCollector, type RunningCollector } from '../support/collector';
-import { screenshot, signInAdmin, watchConsole } from './admin-helpers';
+import { screenshot, signInAdmin, unlabelledControls, watchConsole } from './admin-helpers';
 
 const SK = 'sk_dev_local';
 const EMAIL = 'admin.e2e@example.com';
@@ -76,6 +76,7 @@ it('signs in, shows every page without console errors, and signs out', async () 
       const res = await page.goto(collector.url + p.path);
       expect(res?.status(), p.path).toBe(200);
       await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(p.heading);
+      expect(await unlabelledControls(page), p.path).toEqual([]);
       await screenshot(page, `${viewport.label}-${p.name}`);
     }
     // The stored-XSS attempt in the traits rendered as text.
