@@ -135,6 +135,12 @@ export function requeue(store: OutboxStore, id: string, now: number): OutboxEntr
   return next;
 }
 
+/** A rotated refresh token replaces the old one at once (the platform may have revoked it), then is saved. */
+async function rotate<S>(rt: DestinationRuntime<S>, token: string): Promise<void> {
+  rt.settings = { ...rt.settings, refreshToken: token };
+  await rt.onRotatedRefreshToken?.(token);
+}
+
 function newStats(): FlushStats {
   return { requests: 0, sent: 0, unmatched: 0, pending: 0, failed: 0, deadLettered: 0, retried: 0 };
 }
@@ -164,8 +170,11 @@ export async function flush<S>(store: OutboxStore, rt: DestinationRuntime<S>, no
       tokenCache: rt.tokenCache,
     });
     rt.tokenCache = result.tokenCache;
-    if (result.rotatedRefreshToken) await rt.onRotatedRefreshToken?.(result.rotatedRefreshToken);
+    if (result.rotatedRefreshToken) await rotate(rt, result.rotatedRefreshToken);
     const done = now();
+    // One draw per batch: rows that failed together come due together and travel together again
+    // (a draw per row would scatter them into batches of one).
+    const jitter = random();
     const logId = `${started.toString(36)}-${(logSeq++).toString(36)}-${Math.floor(random() * 1e9).toString(36)}`;
     if (result.sent) stats.requests++;
     store.putRequest({ id: logId, at: started, mode: rt.mode, rowIds: batch.map((e) => e.id), request: result.request, status: result.response?.status ?? null, response: result.response?.body ?? null, durationMs: done - started });
@@ -187,7 +196,7 @@ export async function flush<S>(store: OutboxStore, rt: DestinationRuntime<S>, no
           store.put({ ...common, status: 'pending_confirmation', sentAt: done, requestId: outcome.requestId, dueAt: done + CONFIRM_EVERY_MS });
           return;
         case 'error': {
-          const d = retryPolicy({ failure: outcome.failure, attempts: leased.attempts, now: done, deadline: leased.deadline, refreshed: result.refreshed, random: random() });
+          const d = retryPolicy({ failure: outcome.failure, attempts: leased.attempts, now: done, deadline: leased.deadline, refreshed: result.refreshed, random: jitter });
           if (d.action === 'split') {
             const half = Math.max(1, Math.floor(batch.length / 2));
             store.put({ ...common, status: 'queued', attempts: leased.attempts - 1, batchCap: half, dueAt: done, error: outcome.failure.error });
@@ -218,7 +227,7 @@ export async function confirm<S>(store: OutboxStore, rt: DestinationRuntime<S>, 
   for (const [requestId, rows] of byRequest) {
     const r = await checkStatus(rt.def, requestId, { settings: rt.settings, mode: rt.mode, endpoint: rt.endpoint, tokenEndpoint: rt.tokenEndpoint, now: now(), fetchImpl: rt.fetchImpl, timeoutMs: rt.timeoutMs, tokenCache: rt.tokenCache });
     rt.tokenCache = r.tokenCache;
-    if (r.rotatedRefreshToken) await rt.onRotatedRefreshToken?.(r.rotatedRefreshToken);
+    if (r.rotatedRefreshToken) await rotate(rt, r.rotatedRefreshToken);
     const t = now();
     for (const e of rows) {
       const o = r.outcome;

@@ -52,6 +52,8 @@ export class DestinationObject extends DurableObject<Env> {
   /** Replaced in tests that run inside workerd; production uses the global fetch. */
   fetchImpl: typeof fetch = (input, init) => fetch(input, init);
   random: () => number = Math.random;
+  /** Per-request timeout; lowered in tests that inject hangs. */
+  timeoutMs = 15_000;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -75,12 +77,13 @@ export class DestinationObject extends DurableObject<Env> {
       tokenEndpoint: cfg.token_endpoint ?? undefined,
       fetchImpl: this.fetchImpl,
       random: this.random,
+      timeoutMs: this.timeoutMs,
       tokenCache: this.tokenCache,
       onRotatedRefreshToken: async (token) => {
         // The platform may have revoked the old refresh token: save the new one before anything else.
-        const sealed = await encryptCredentials(key, { ...settings, refreshToken: token }, cfg.destination_id);
-        this.sql.exec('UPDATE config SET sealed_settings = ?, updated_at = ? WHERE id = 1', sealed, Date.now());
         settings.refreshToken = token;
+        const sealed = await encryptCredentials(key, settings, cfg.destination_id);
+        this.sql.exec('UPDATE config SET sealed_settings = ?, updated_at = ? WHERE id = 1', sealed, Date.now());
       },
     };
   }
@@ -183,9 +186,9 @@ export class DestinationObject extends DurableObject<Env> {
     if (issue) return { ok: false, code: 'invalid_mode', message: issue };
     const prepared = await rt.def.prepare(row, rt.settings, Date.now());
     if (!prepared.ok) return { ok: false, code: `skipped_${prepared.reason}`, message: prepared.message };
-    const r = await sendBatch(rt.def, [prepared.item], { settings: rt.settings, mode: 'test', endpoint: rt.endpoint, tokenEndpoint: rt.tokenEndpoint, now: Date.now(), fetchImpl: this.fetchImpl, tokenCache: this.tokenCache });
+    const r = await sendBatch(rt.def, [prepared.item], { settings: rt.settings, mode: 'test', endpoint: rt.endpoint, tokenEndpoint: rt.tokenEndpoint, now: Date.now(), fetchImpl: this.fetchImpl, timeoutMs: this.timeoutMs, tokenCache: this.tokenCache });
     this.tokenCache = r.tokenCache;
-    if (r.rotatedRefreshToken) await rt.onRotatedRefreshToken!(r.rotatedRefreshToken);
+    if (r.rotatedRefreshToken) await rt.onRotatedRefreshToken?.(r.rotatedRefreshToken);
     return { ok: true, value: { outcome: r.outcomes[0]!, request: r.request, response: r.response?.body ?? null, sent: r.sent } };
   }
 }

@@ -120,6 +120,14 @@ describe('Meta destination against the fake', () => {
     expect(store.get(rows[0]!.id)!.attempts).toBe(4);
   });
 
+  it('rows that failed together are retried together, not scattered into batches of one', async () => {
+    fake.fault({ status: 500 });
+    const r = rt({ random: Math.random });
+    await enqueue(store, r, Array.from({ length: 50 }, () => row()), clock.ms);
+    await drain(store, r, clock);
+    expect(fake.requests.map((q) => [q.status, (q.body as any).data.length])).toEqual([[500, 50], [200, 50]]);
+  });
+
   it('a revoked token fails the rows with Meta\'s error (no refresh exists) and they can be retried', async () => {
     const r = rt({ settings: { ...settings, accessToken: 'EAA-wrong-token-0000' } });
     const x = row();

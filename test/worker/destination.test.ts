@@ -42,8 +42,8 @@ function row(over: Partial<ConversionRow> = {}): ConversionRow {
 async function settle(d: DestinationObject): Promise<void> {
   await runDurableObjectAlarm(d as unknown as DurableObjectStub);
   for (let i = 0; i < 100; i++) {
-    const counts = (await d.describe())!.counts;
-    if (!counts.leased && !counts.queued) return;
+    const rows = await d.conversions({ limit: 500 });
+    if (!rows.some((r) => r.status === 'leased' || (r.status === 'queued' && r.dueAt <= Date.now()))) return;
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -139,6 +139,64 @@ describe('DestinationObject', () => {
     expect(await d.configure({ ...base, endpoint: 'https://a.test' })).toMatchObject({ ok: true });
     expect(await d.configure({ ...base, endpoint: 'https://b.test' }, {})).toMatchObject({ ok: false, code: 'credentials_required' });
     expect(await d.configure({ ...base, endpoint: 'https://b.test' }, { accessToken: 'EAA-guard-token-123' })).toMatchObject({ ok: true });
+  });
+});
+
+describe('DestinationObject retries (state in SQLite)', () => {
+  const fault = (url: string, f: Record<string, unknown>) => fetch(`${url}/__fake/fault`, { method: 'POST', body: JSON.stringify(f) });
+  // Time cannot be moved inside workerd: make the retry due now, as the clock would.
+  const makeDue = (d: DestinationObject) =>
+    runInDurableObject(d as unknown as DurableObjectStub, (_o, ctx) => void ctx.storage.sql.exec("UPDATE outbox SET due_at = 0 WHERE status IN ('queued', 'pending_confirmation')"));
+  const metaCfg = (id: string) => ({ id, type: 'meta' as const, mode: 'live' as const, endpoint: urls.meta, settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken } });
+  const copies = async (id: string) => ((await state(urls.meta)).stored as { event: { event_id: string } }[]).filter((e) => e.event.event_id === id).length;
+
+  it('a 500 leaves the row queued with its attempt and the logged answer; the retry sends it once', async () => {
+    const d = stub('retry500');
+    await fault(urls.meta, { status: 500 });
+    await d.configure(metaCfg('dest_r500'));
+    const r = row();
+    await d.enqueue([r]);
+    await settle(d);
+    const after = await d.conversion(r.id);
+    expect(after).toMatchObject({ status: 'queued', attempts: 1, error: { code: '2' } });
+    expect(after!.dueAt).toBeGreaterThan(Date.now());
+    expect(after!.request).toMatchObject({ status: 500 });
+    await makeDue(d);
+    await d.flushNow();
+    expect(await d.conversion(r.id)).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(await copies(r.id)).toBe(1);
+  });
+
+  it('an ambiguous timeout is resent with the same id, so the platform holds one id twice and we count one send', async () => {
+    const d = stub('ambiguous');
+    await runInDurableObject(d as unknown as DurableObjectStub, (obj) => void ((obj as DestinationObject).timeoutMs = 300));
+    await fault(urls.meta, { hang: 'after' });
+    await d.configure(metaCfg('dest_amb'));
+    const r = row();
+    await d.enqueue([r]);
+    await settle(d);
+    expect(await d.conversion(r.id)).toMatchObject({ status: 'queued', error: { code: 'TIMEOUT' } });
+    await makeDue(d);
+    await d.flushNow();
+    expect(await d.conversion(r.id)).toMatchObject({ status: 'sent' });
+    expect(await copies(r.id)).toBe(2);
+    // Nothing further ever goes out for it.
+    await makeDue(d);
+    await d.flushNow();
+    expect(await copies(r.id)).toBe(2);
+  });
+
+  it('Google Data Manager rows stay pending until the request status is read', async () => {
+    const d = stub('dm');
+    const g = WORKER_FAKES.google_data_manager;
+    await d.configure({ id: 'dest_dm', type: 'google_data_manager', mode: 'live', endpoint: urls.google_data_manager, tokenEndpoint: urls.google_data_manager, settings: { customerId: g.customerId, conversionActionId: '777', clientId: g.clientId, clientSecret: g.clientSecret, refreshToken: g.refreshToken } });
+    const r = row();
+    await d.enqueue([r]);
+    await settle(d);
+    expect(await d.conversion(r.id)).toMatchObject({ status: 'pending_confirmation', requestId: expect.any(String) });
+    await makeDue(d);
+    await d.flushNow();
+    expect(await d.conversion(r.id)).toMatchObject({ status: 'sent', note: 'confirmed' });
   });
 });
 
