@@ -71,5 +71,5 @@ input[type=checkbox]{width:1.25rem;height:1.25rem}
 progress{width:100%;max-width:36rem;height:1rem}
 .status-sent,.status-member{color:var(--ok)}
 .status-failed,.status-dead{color:var(--bad)}
-@media (max-width:40rem){main{padding:.75rem}dl.attrs{grid-template-columns:1fr}dl.attrs dd{margin-bottom:.5rem}th,td{padding:.4rem}.builder-row{grid-template-columns:1fr}}
+@media (max-width:40rem){main{padding:.75rem}.table-wrap table{min-width:38rem}dl.attrs{grid-template-columns:1fr}dl.attrs dd{margin-bottom:.5rem}th,td{padding:.4rem}.builder-row{grid-template-columns:1fr}}
 `;

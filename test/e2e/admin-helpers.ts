@@ -28,3 +28,13 @@ export async function signInAdmin(page: Page, base: string, key: string): Promis
   await page.getByLabel('Admin secret key').fill(key);
   await Promise.all([page.waitForURL((u) => !u.pathname.endsWith('/sign-in')), page.getByRole('button', { name: 'Sign in' }).click()]);
 }
+
+/** Form controls a screen reader can't name: every visible input, select and textarea needs a label. */
+export function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll<HTMLElement>('input, select, textarea'))
+      .filter((el) => (el as HTMLInputElement).type !== 'hidden' && el.offsetParent !== null)
+      .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+}

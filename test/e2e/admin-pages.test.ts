@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser';
 import { startCollector, type RunningCollector } from '../support/collector';
-import { screenshot, signInAdmin, watchConsole } from './admin-helpers';
+import { screenshot, signInAdmin, unlabelledControls, watchConsole } from './admin-helpers';
 
 const SK = 'sk_dev_local';
 const EMAIL = 'admin.e2e@example.com';
@@ -44,6 +44,8 @@ const PAGES = [
   { name: 'people', path: '/admin/people', heading: 'People' },
   { name: 'person', path: `/admin/people/${encodeURIComponent(EMAIL)}`, heading: EMAIL },
   { name: 'install', path: '/admin/install', heading: 'Install' },
+  { name: 'keys', path: '/admin/keys', heading: 'API keys' },
+  { name: 'people-upload', path: '/admin/people/upload', heading: 'Upload people' },
 ];
 
 it('signs in, shows every page without console errors, and signs out', async () => {
@@ -74,6 +76,7 @@ it('signs in, shows every page without console errors, and signs out', async () 
       const res = await page.goto(collector.url + p.path);
       expect(res?.status(), p.path).toBe(200);
       await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(p.heading);
+      expect(await unlabelledControls(page), p.path).toEqual([]);
       await screenshot(page, `${viewport.label}-${p.name}`);
     }
     // The stored-XSS attempt in the traits rendered as text.
@@ -110,5 +113,25 @@ it('a phone-sized screen needs no horizontal scrolling on the person page', asyn
   await page.goto(`${collector.url}/admin/people/${encodeURIComponent(EMAIL)}`);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
+  await context.close();
+});
+
+it('uploads a CSV of people and follows the job to the person page', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  await signInAdmin(page, collector.url, SK);
+  await page.goto(`${collector.url}/admin/people/upload`);
+  await page.getByLabel('CSV file').setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from('email,lead.status,lead.sql_at\ncsv.one@example.com,sql,2026-11-20\ncsv.two@example.com,mql,\n') });
+  await page.getByLabel('Source').fill('hubspot');
+  await page.getByRole('button', { name: 'Upload' }).click();
+  await expect.poll(() => page.getByRole('status').first().textContent()).toContain('2 people were accepted');
+  await page.getByRole('link', { name: 'Follow the progress' }).click();
+  // The progress block refreshes itself until the job is done.
+  await expect.poll(() => page.locator('#job').textContent(), { timeout: 30_000 }).toContain('2 of 2 applied');
+  await screenshot(page, 'desktop-people-upload-done');
+  await page.goto(`${collector.url}/admin/people/${encodeURIComponent('csv.one@example.com')}`);
+  expect(await page.getByText('hubspot.lead.status').count()).toBe(1);
+  expect(problems).toEqual([]);
   await context.close();
 });

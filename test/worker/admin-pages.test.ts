@@ -97,3 +97,31 @@ describe('gtmContainerFor', () => {
     expect(gtmContainerFor(settings.collectorUrl, settings.publishableKey)).toEqual(customizeContainer(exported, settings));
   });
 });
+
+describe('Segment settings', { timeout: 20_000 }, () => {
+  it('shows the endpoints, and leaves a secret set in the environment alone', async () => {
+    const { cookies, csrf } = await signIn();
+    const html = await (await get('/admin/install', cookies)).text();
+    expect(html).toContain('<code>http://collector.test/segment/webhook</code>');
+    expect(html).toContain('set in the environment (SEGMENT_WEBHOOK_SECRET)');
+    expect(html).not.toContain('Generate a shared secret');
+    const { post } = await import('./admin-helpers');
+    const res = await post('/admin/install/segment-secret', { _csrf: csrf }, cookies);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('change it there');
+  });
+
+  it('generates a secret the webhook then checks, shown once, and removes it', async () => {
+    const { generateSegmentSecret, segmentSecretSource, clearSegmentSecret } = await import('../../collector/admin/segment-secret');
+    const { env } = await import('./helpers');
+    const bare = { ...env, SEGMENT_WEBHOOK_SECRET: undefined };
+    expect(await segmentSecretSource(bare)).toBe('none');
+    const secret = await generateSegmentSecret(bare);
+    expect(secret).toMatch(/^whsec_[0-9a-f]{48}$/);
+    expect(await segmentSecretSource(bare)).toBe('admin');
+    const { configObject } = await import('../../collector/objects/config');
+    expect(await configObject(env).setting('segment_webhook_secret')).toBe(secret);
+    await clearSegmentSecret(bare);
+    expect(await segmentSecretSource(bare)).toBe('none');
+  });
+});

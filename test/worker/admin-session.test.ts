@@ -133,3 +133,26 @@ describe('admin sign-in and session', { timeout: 20_000 }, () => {
     expect(cookiesOf(ok)[SESSION]).toBeDefined();
   });
 });
+
+describe('admin under a BASE_PATH', { timeout: 20_000 }, () => {
+  it('links, forms and the cookie path carry the prefix', async () => {
+    const { createApp } = await import('../../collector/app');
+    const prefixed = { ...env, BASE_PATH: '/_cb' };
+    const app = createApp('/_cb');
+    const page = await app.request('http://site.test/_cb/admin/sign-in', {}, prefixed);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('action="/_cb/admin/sign-in"');
+    expect(html).toContain('href="/_cb/admin/assets/admin.css?v=');
+    const pre = Object.fromEntries(page.headers.getAll('set-cookie').map((l) => l.split(';')[0]!.split('=') as [string, string]));
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+    const res = await app.request(
+      'http://site.test/_cb/admin/sign-in',
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://site.test', cookie: Object.entries(pre).map(([k, v]) => `${k}=${v}`).join('; '), 'cf-connecting-ip': '192.0.2.77' }, body: new URLSearchParams({ _csrf: csrf, key: SK, next: '/_cb/admin/install' }) },
+      prefixed,
+    );
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/_cb/admin/install');
+    expect(setCookieLine(res, SESSION)).toMatch(/; Path=\/_cb\/admin(;|$)/);
+  });
+});

@@ -1,15 +1,17 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { AdminContext } from '../../admin/context';
 import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
+import { SegmentSettings } from '../../admin/components/segment-settings';
 import { gtmContainerFor, gtmTemplateFor } from '../../admin/gtm-container';
+import { clearSegmentSecret, generateSegmentSecret, segmentSecretSource } from '../../admin/segment-secret';
 import { ApiError } from '../../http-error';
 import { collectorUrl, renderSnippet } from '../../snippet';
 import { viewOf } from './view';
 
 export const installPage = new Hono<AdminContext>();
 
-installPage.get('/', (c) => {
+async function installView(c: Context<AdminContext>, newSecret?: string) {
   const key = c.env.PUBLISHABLE_KEY;
   const base = collectorUrl(c.req.url, c.env.BASE_PATH);
   if (!key) {
@@ -69,8 +71,22 @@ installPage.get('/', (c) => {
         </a>
       </div>
       <p class="hint">In GTM: Admin → Import Container → choose the file, your workspace, Merge. The template alone goes under Templates → New → ⋮ → Import.</p>
+      <SegmentSettings base={c.var.base} collector={base} csrf={c.var.csrf} source={await segmentSecretSource(c.env)} newSecret={newSecret} />
     </Layout>,
   );
+}
+
+installPage.get('/', (c) => installView(c));
+
+installPage.post('/segment-secret', async (c) => {
+  if (c.env.SEGMENT_WEBHOOK_SECRET) throw new ApiError(400, 'set_in_environment', 'The Segment secret is set in the environment (SEGMENT_WEBHOOK_SECRET); change it there.');
+  // The new value is on this response only (not in a URL, not cached).
+  return installView(c, await generateSegmentSecret(c.env));
+});
+
+installPage.post('/segment-secret/clear', async (c) => {
+  await clearSegmentSecret(c.env);
+  return c.redirect(`${c.var.base}/install#segment`, 303);
 });
 
 function requireKey(key: string | undefined): string {
