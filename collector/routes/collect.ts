@@ -56,6 +56,8 @@ collect.post('/v1/collect', rateLimit('RATE_LIMIT_IP_PER_MINUTE', (c) => `ip:${c
   let duplicates = 0;
   let token: string | undefined;
   let firstAnonymousId: string | undefined;
+  // The `_cb_aid` cookie is browser storage: never set it under GPC or when every event denies ads consent.
+  let consentAllowsCookie = false;
   let limited: ApiError | undefined;
 
   for (const [index, event] of events.entries()) {
@@ -78,6 +80,7 @@ collect.post('/v1/collect', rateLimit('RATE_LIMIT_IP_PER_MINUTE', (c) => `ip:${c
       }
       accepted++;
       firstAnonymousId ??= e.anonymousId;
+      if (e.context?.consent?.ads !== 'denied') consentAllowsCookie = true;
     } catch (err) {
       if (!(err instanceof ApiError) || err.status >= 500) throw err;
       if (err.status === 429) limited ??= err;
@@ -88,7 +91,7 @@ collect.post('/v1/collect', rateLimit('RATE_LIMIT_IP_PER_MINUTE', (c) => `ip:${c
   // Nothing stored because of a cap: a 429 with Retry-After tells the tag's outbox to come back later.
   if (accepted === 0 && limited) throw new ApiError(429, limited.code, limited.message, rejected, limited.headers);
   if (accepted === 0) throw new ApiError(400, rejected[0]?.code ?? 'invalid_event', 'no event in the batch was accepted', rejected);
-  if (sameSite(c) && (cookieId ?? firstAnonymousId)) setVisitorCookie(c, (cookieId ?? firstAnonymousId)!);
+  if (sameSite(c) && consentAllowsCookie && !facts.gpc && (cookieId ?? firstAnonymousId)) setVisitorCookie(c, (cookieId ?? firstAnonymousId)!);
   const body: CollectResponse = token ? { accepted, duplicates, rejected, token } : { accepted, duplicates, rejected };
   return c.json(body);
 });

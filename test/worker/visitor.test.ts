@@ -137,6 +137,17 @@ describe('the _cb_aid first-party cookie', () => {
     expect(cross.headers.get('set-cookie')).toBeNull();
   });
 
+  it('is not set under Global Privacy Control or when the batch denies ads consent', async () => {
+    const denied = await sameSiteCollect({ key: PK, events: [identifyEvent(`denied-${anonId()}@example.com`, { anonymousId: anonId(), context: { consent: { ads: 'denied' } } })] });
+    expect(denied.status).toBe(200);
+    expect(denied.headers.get('set-cookie')).toBeNull();
+    const gpc = await sameSiteCollect({ key: PK, events: [identifyEvent(`gpc-${anonId()}@example.com`, { anonymousId: anonId() })] }, { 'sec-gpc': '1' });
+    expect(gpc.status).toBe(200);
+    expect(gpc.headers.get('set-cookie')).toBeNull();
+    const granted = await sameSiteCollect({ key: PK, events: [identifyEvent(`granted-${anonId()}@example.com`, { anonymousId: anonId(), context: { consent: { ads: 'granted' } } })] });
+    expect(granted.headers.get('set-cookie')).toContain('_cb_aid=');
+  });
+
   it('links a browser whose script storage was cleared: the cookie visitor is merged on identify', async () => {
     const old = anonId();
     const g = gclid('cookie');
