@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { AppContext } from './env';
 import { ApiError, errorBody } from './http-error';
 import { requireSecretKey } from './middleware/secret-key';
+import { audiences } from './routes/api/audiences';
 import { collect } from './routes/collect';
 import { demo } from './routes/demo';
 import { install } from './routes/install';
@@ -23,6 +24,7 @@ export function createApp(basePath: string | undefined) {
   routes.use('/api/*', requireSecretKey());
   routes.route('/api/install', install);
   routes.route('/api/people', people);
+  routes.route('/api/audiences', audiences);
 
   const app = new Hono<AppContext>();
   app.route(normalizeBasePath(basePath) || '/', routes);

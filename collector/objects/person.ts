@@ -2,6 +2,8 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { migrate } from './sql';
 import { personSchema } from './person-schema';
+import { PersonAudiences } from './person-audiences';
+import type { AudienceConfig } from '../audiences/types';
 import type { Touch } from '../../shared/schemas/collect';
 
 const DEDUPE_MS = 7 * 24 * 3600 * 1000;
@@ -50,15 +52,32 @@ type DeviceRow = { anonymous_id: string; ip: string | null; user_agent: string |
 /** One person's state. One writer per person is what keeps merges and entries consistent. */
 export class PersonObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly audiences: PersonAudiences;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     migrate(this.sql, personSchema);
+    this.audiences = new PersonAudiences(ctx, env);
   }
 
   /** Applies an identify; answers `duplicate: true` (and changes nothing) for a message id seen in the last 7 days. */
-  identify(input: IdentifyInput): { duplicate: boolean } {
+  async identify(input: IdentifyInput): Promise<{ duplicate: boolean }> {
+    const outcome = this.applyIdentify(input);
+    if (!outcome.duplicate) await this.audiences.afterChange(input.now);
+    return outcome;
+  }
+
+  // Audiences (person-audiences.ts): re-evaluation at `now`, the audit of one membership, history.
+  evaluateAudiences(now: number, config?: AudienceConfig) { return this.audiences.evaluate(now, config); }
+  auditAudience(audienceId: string, now: number, config?: AudienceConfig) { return this.audiences.audit(audienceId, now, config); }
+  audienceHistory() { return { entries: this.audiences.entries(), exits: this.audiences.exits(), conversions: this.audiences.conversions() }; }
+
+  async alarm() {
+    await this.audiences.onAlarm(Date.now());
+  }
+
+  private applyIdentify(input: IdentifyInput): { duplicate: boolean } {
     return this.ctx.storage.transactionSync(() => {
       if (this.seen(input.messageId, input.now)) return { duplicate: true };
       this.upsertPerson(input.email, input.now);

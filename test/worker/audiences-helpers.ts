@@ -1,0 +1,71 @@
+import { env } from 'cloudflare:workers';
+import { runInDurableObject } from 'cloudflare:test';
+import { expect } from 'vitest';
+import { personByEmail } from '../../collector/identity';
+import type { PersonObject } from '../../collector/objects/person';
+import { api, collect, identifyEvent, PK } from './helpers';
+
+export const DAY = 86_400_000;
+
+export async function json(res: Response): Promise<any> {
+  return res.json();
+}
+
+export function send(path: string, method: string, body: unknown): Promise<Response> {
+  return api(path, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+export async function createAudience(body: Record<string, unknown>): Promise<any> {
+  const res = await send('/api/audiences', 'POST', body);
+  const out = await json(res);
+  expect(res.status, JSON.stringify(out)).toBe(201);
+  return out;
+}
+
+export async function turnOn(audienceId: string, body: Record<string, unknown>): Promise<any> {
+  const res = await send(`/api/audiences/${audienceId}/conversions`, 'POST', body);
+  const out = await json(res);
+  expect(res.status, JSON.stringify(out)).toBe(201);
+  return out;
+}
+
+/** An identify through /v1/collect, as the tag sends it. */
+export async function identify(email: string, traits: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  const res = await collect({ key: PK, events: [identifyEvent(email, { traits, ...extra })] });
+  expect(res.status).toBe(200);
+}
+
+/** Writes one source's attributes (as a CRM sync will) and re-evaluates at `now`. */
+export async function upsert(email: string, source: string, data: Record<string, unknown>, now: number) {
+  const stub = await personByEmail(env, email);
+  await runInDurableObject(stub, (person: PersonObject) => {
+    const p = person as unknown as { upsertPerson(e: string, n: number): void; mergeAttributes(s: string, d: Record<string, unknown>, n: number): void };
+    person['ctx'].storage.transactionSync(() => {
+      p.upsertPerson(email.trim().toLowerCase(), now);
+      p.mergeAttributes(source, data, now);
+    });
+  });
+  return stub.evaluateAudiences(now);
+}
+
+export async function history(email: string) {
+  return (await personByEmail(env, email)).audienceHistory();
+}
+
+/** Waits for the audience's latest populate job to finish. */
+export async function settled(audienceId: string, timeoutMs = 60_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const audience = await json(await api(`/api/audiences/${audienceId}`));
+    if (audience.populate?.status === 'done') return audience;
+    if (Date.now() > deadline) throw new Error(`populate did not finish: ${JSON.stringify(audience.populate)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const mql = (withinDays = 7, extra: Record<string, unknown> = {}) => ({
+  name: 'Became MQL',
+  criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' },
+  timestamp: { field: 'crm.mql_at', withinDays },
+  ...extra,
+});
