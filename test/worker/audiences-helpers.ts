@@ -48,8 +48,19 @@ export async function upsert(email: string, source: string, data: Record<string,
   return stub.evaluateAudiences(now);
 }
 
-export async function history(email: string) {
-  return (await personByEmail(env, email)).audienceHistory();
+/** A person's entries, exits and conversion rows for one audience (other tests' audiences share storage). */
+export async function history(email: string, audienceId: string) {
+  const h = await (await personByEmail(env, email)).audienceHistory();
+  return {
+    entries: h.entries.filter((e) => e.audienceId === audienceId),
+    exits: h.exits.filter((e) => e.audienceId === audienceId),
+    conversions: h.conversions.filter((c) => c.audienceId === audienceId),
+  };
+}
+
+/** An evaluation result narrowed to one audience. */
+export function only<T extends { entries: { audienceId: string }[]; exits: { audienceId: string }[] }>(r: T, audienceId: string): T {
+  return { ...r, entries: r.entries.filter((e) => e.audienceId === audienceId), exits: r.exits.filter((e) => e.audienceId === audienceId) };
 }
 
 /** Waits for the audience's latest populate job to finish. */
