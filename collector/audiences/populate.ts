@@ -6,11 +6,11 @@ import type { Env } from '../env';
 import { configObject } from '../objects/config';
 import type { JobReason, JobStatus } from '../objects/config-audiences';
 import { countPeople, listPeopleKeys, PEOPLE_SHARDS } from './people-source';
-import type { AudienceConfig } from './types';
+import type { AudienceConfig, MembershipChange } from './types';
 
 export const POPULATE_PAGE = 50;
 // PersonObjects evaluated at once per page (subrequests per invocation stay bounded).
-const CONCURRENCY = 10;
+const CONCURRENCY = 5;
 
 export interface PopulateMessage {
   type: 'audiences.populate';
@@ -47,12 +47,18 @@ export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now:
   const page = await listPeopleKeys(env, msg.shard, msg.cursor, POPULATE_PAGE);
   const fresh: AudienceConfig = await config.audienceConfig();
   let members = 0;
+  const index: { personKey: string; changes: MembershipChange[] }[] = [];
   for (let i = 0; i < page.keys.length; i += CONCURRENCY) {
     const results = await Promise.all(
-      page.keys.slice(i, i + CONCURRENCY).map((key) => env.PERSON.get(env.PERSON.idFromName(key)).evaluateAudiences(now, fresh)),
+      page.keys.slice(i, i + CONCURRENCY).map((key) => env.PERSON.get(env.PERSON.idFromName(key)).evaluateAudiences(now, fresh, { returnIndex: true })),
     );
-    members += results.filter((r) => r.members.includes(at.audienceId)).length;
+    for (const r of results) {
+      if (r.members.includes(at.audienceId)) members++;
+      if (r.personKey && r.index?.length) index.push({ personKey: r.personKey, changes: r.index });
+    }
   }
+  // One write of the members index per page; a retried page writes the same memberships again.
+  if (index.length) await config.recordMemberships(index);
   const applied = await config.advanceAudienceJob(msg.jobId, msg.shard, msg.cursor, page.next, page.keys.length, members, now);
   if (applied && page.next !== null) await sendPage(env, msg.jobId, msg.shard, page.next);
 }

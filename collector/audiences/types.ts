@@ -85,9 +85,12 @@ export interface MembershipChange {
 
 export interface EvaluationResult {
   known: boolean;
+  personKey: string | null;
   /** Audience ids the person is a member of after this evaluation. */
   members: string[];
   entries: Entry[];
   exits: { audienceId: string; reason: NonMemberReason }[];
   nextBoundary: number | null;
+  /** With `returnIndex`: every membership of the person, for the caller to write to the index. */
+  index?: MembershipChange[];
 }

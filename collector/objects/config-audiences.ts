@@ -224,11 +224,17 @@ export class AudienceStore {
   // --- members index ---------------------------------------------------------------------------
 
   recordMembership(personKey: string, changes: MembershipChange[]): void {
+    this.recordMemberships([{ personKey, changes }]);
+  }
+
+  /** Idempotent: a change says what the membership is, not what to add. */
+  recordMemberships(batch: { personKey: string; changes: MembershipChange[] }[]): void {
+    const live = new Set(this.sql.exec<{ id: string }>('SELECT id FROM audiences').toArray().map((r) => r.id));
     this.transaction(() => {
-      for (const c of changes) {
+      for (const { personKey, changes } of batch) for (const c of changes) {
         if (!c.member) {
           this.sql.exec('DELETE FROM audience_members WHERE audience_id = ? AND person_key = ?', c.audienceId, personKey);
-        } else if (this.sql.exec('SELECT 1 FROM audiences WHERE id = ?', c.audienceId).toArray().length) {
+        } else if (live.has(c.audienceId)) {
           this.sql.exec(
             `INSERT INTO audience_members (audience_id, person_key, timestamp_ms, since) VALUES (?, ?, ?, ?)
              ON CONFLICT (audience_id, person_key) DO UPDATE SET timestamp_ms = excluded.timestamp_ms, since = excluded.since`,

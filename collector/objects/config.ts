@@ -30,6 +30,7 @@ export class ConfigObject extends DurableObject<Env> {
   audienceJobShard(jobId: string, shard: number) { return this.audiences.jobShard(jobId, shard); }
   advanceAudienceJob(jobId: string, shard: number, from: string, next: string | null, evaluated: number, members: number, now: number) { return this.audiences.advanceJob(jobId, shard, from, next, evaluated, members, now); }
   recordMembership(personKey: string, changes: MembershipChange[]) { return this.audiences.recordMembership(personKey, changes); }
+  recordMemberships(batch: { personKey: string; changes: MembershipChange[] }[]) { return this.audiences.recordMemberships(batch); }
   listMembers(audienceId: string, cursor: string, limit: number) { return this.audiences.listMembers(audienceId, cursor, limit); }
   countMembers(audienceId: string) { return this.audiences.countMembers(audienceId); }
   registerKnownPerson(shard: number, personKey: string, now: number) { return this.audiences.registerPerson(shard, personKey, now); }

@@ -37,6 +37,11 @@ export interface MemberAudit {
   ))[];
 }
 
+export interface EvaluateOptions {
+  /** Return the memberships instead of pushing them to the members index (populate batches them). */
+  returnIndex?: boolean;
+}
+
 const MAX_ATTEMPTS = 4;
 const RETRY_MS = 60_000;
 
@@ -57,11 +62,11 @@ export class PersonAudiences {
    * Re-evaluates every audience for this person at `now` (epoch ms). `config` comes from a populate
    * job (fresh) or, when absent, from the per-isolate cache.
    */
-  async evaluate(now: number, config?: AudienceConfig): Promise<EvaluationResult> {
+  async evaluate(now: number, config?: AudienceConfig, options: EvaluateOptions = {}): Promise<EvaluationResult> {
     const cfg = config ?? (await loadAudienceConfig(this.env));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const email = this.email();
-      if (email === null) return { known: false, members: [], entries: [], exits: [], nextBoundary: null };
+      if (email === null) return { known: false, personKey: null, members: [], entries: [], exits: [], nextBoundary: null };
       const key = await this.personKeyOf(email);
       const { attributes, signature } = this.attributes();
       // Entry ids need SHA-256 (async), so they are computed before the synchronous transaction.
@@ -75,6 +80,7 @@ export class PersonAudiences {
         this.attributes().signature === signature ? this.apply(cfg, attributes, key, ids, now) : null,
       );
       if (!result) continue;
+      if (options.returnIndex) result.index = this.takeIndex();
       await this.afterApply(key, result.nextBoundary, now);
       return result;
     }
@@ -165,7 +171,7 @@ export class PersonAudiences {
   // --- inside the transaction ------------------------------------------------------------------
 
   private apply(cfg: AudienceConfig, attributes: Record<string, unknown>, key: string, ids: Map<string, string>, now: number): EvaluationResult {
-    const result: EvaluationResult = { known: true, members: [], entries: [], exits: [], nextBoundary: null };
+    const result: EvaluationResult = { known: true, personKey: key, members: [], entries: [], exits: [], nextBoundary: null };
     const configured = new Set(cfg.audiences.map((a) => a.id));
     for (const audience of cfg.audiences) {
       const state = this.sql.exec<StateRow>('SELECT * FROM audience_state WHERE audience_id = ?', audience.id).toArray()[0];
@@ -257,6 +263,13 @@ export class PersonAudiences {
       const { accepted } = await handOff(this.env, pending.map((r) => toRow(r, key)));
       for (const id of accepted) this.sql.exec(`UPDATE conversions SET handed_off_at = ? WHERE id = ? AND status = 'pending'`, now, id);
     }
+  }
+
+  /** Every membership, for a caller (populate) that writes the members index in batches and retries. */
+  private takeIndex(): MembershipChange[] {
+    const rows = this.sql.exec<StateRow>('SELECT * FROM audience_state').toArray();
+    this.sql.exec('UPDATE audience_state SET indexed = 1');
+    return rows.map((r) => ({ audienceId: r.audience_id, member: r.member === 1, timestampMs: r.timestamp_ms, since: r.since }));
   }
 
   private async pushIndex(key: string, now: number) {

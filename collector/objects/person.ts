@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { migrate } from './sql';
 import { personSchema } from './person-schema';
-import { PersonAudiences } from './person-audiences';
+import { PersonAudiences, type EvaluateOptions } from './person-audiences';
 import type { AudienceConfig } from '../audiences/types';
 import type { Touch } from '../../shared/schemas/collect';
 
@@ -69,7 +69,7 @@ export class PersonObject extends DurableObject<Env> {
   }
 
   // Audiences (person-audiences.ts): re-evaluation at `now`, the audit of one membership, history.
-  evaluateAudiences(now: number, config?: AudienceConfig) { return this.audiences.evaluate(now, config); }
+  evaluateAudiences(now: number, config?: AudienceConfig, options?: EvaluateOptions) { return this.audiences.evaluate(now, config, options); }
   auditAudience(audienceId: string, now: number, config?: AudienceConfig) { return this.audiences.audit(audienceId, now, config); }
   audienceHistory() { return { entries: this.audiences.entries(), exits: this.audiences.exits(), conversions: this.audiences.conversions() }; }
 

@@ -1,4 +1,3 @@
-import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { entryId } from '../../shared/criteria';
@@ -6,6 +5,7 @@ import { personByEmail, personKey } from '../../collector/identity';
 import type { PersonObject } from '../../collector/objects/person';
 import { api } from './helpers';
 import { createAudience, DAY, history as historyOf, identify, json, mql, only, send, settled, turnOn, upsert as upsertAll } from './audiences-helpers';
+import { env } from './audiences-helpers';
 
 const MIN = 60_000;
 let n = 0;

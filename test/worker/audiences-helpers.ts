@@ -1,9 +1,13 @@
-import { env } from 'cloudflare:workers';
+import { env as cfEnv } from 'cloudflare:workers';
+import type { Env } from '../../collector/env';
 import { runInDurableObject } from 'cloudflare:test';
 import { expect } from 'vitest';
 import { personByEmail } from '../../collector/identity';
 import type { PersonObject } from '../../collector/objects/person';
 import { api, collect, identifyEvent, PK } from './helpers';
+
+// The worker's bindings, typed as the collector's Env.
+export const env = cfEnv as unknown as Env;
 
 export const DAY = 86_400_000;
 
@@ -70,7 +74,7 @@ export async function settled(audienceId: string, timeoutMs = 60_000): Promise<a
     const audience = await json(await api(`/api/audiences/${audienceId}`));
     if (audience.populate?.status === 'done') return audience;
     if (Date.now() > deadline) throw new Error(`populate did not finish: ${JSON.stringify(audience.populate)}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
