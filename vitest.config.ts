@@ -1,27 +1,23 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { devVars } from './test/support/dev-vars';
 
-// One run, four projects: pure shared code in Node, the tag in happy-dom, the collector inside
+// One run, five projects: pure shared code in Node, the tag in happy-dom, the GTM template in a
+// sandbox harness in Node, the collector inside
 // workerd (real Durable Objects, SQLite, Queues), and end-to-end suites driving real Chromium.
 export default defineConfig({
   test: {
     projects: [
       { test: { name: 'shared', environment: 'node', include: ['shared/**/*.test.ts'] } },
       { test: { name: 'tag', environment: 'happy-dom', include: ['tag/**/*.test.ts'] } },
+      { test: { name: 'gtm', environment: 'node', include: ['test/gtm/**/*.test.ts'] } },
       {
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               // The same local-only keys `npm start` writes to .dev.vars; tests never read .dev.vars.
-              bindings: {
-                SECRET_KEY: 'sk_dev_local',
-                PUBLISHABLE_KEY: 'pk_dev_local',
-                ALLOWED_ORIGINS: 'http://localhost:*,http://127.0.0.1:*',
-                IDENTITY_SECRET: 'dev-identity-secret-not-for-production',
-                ENCRYPTION_KEY: 'ZGV2LWVuY3J5cHRpb24ta2V5LW5vdC1mb3ItcHJvZCE=',
-                ALLOW_CUSTOM_ENDPOINTS: 'true',
-              },
+              bindings: devVars(),
             },
           }),
         ],

@@ -7,6 +7,10 @@ import { collect } from './routes/collect';
 import { demo } from './routes/demo';
 import { install } from './routes/install';
 import { people } from './routes/people';
+import { peopleIngest } from './routes/people-ingest';
+import { jobs } from './routes/jobs';
+import { keys } from './routes/api/keys';
+import { segment } from './routes/segment';
 import { tag } from './routes/tag';
 import { normalizeBasePath } from './snippet';
 import { VERSION } from './version';
@@ -21,9 +25,18 @@ export function createApp(basePath: string | undefined) {
   routes.route('/', tag);
   routes.route('/', collect);
   routes.route('/', demo);
-  routes.use('/api/*', requireSecretKey());
+  routes.route('/', peopleIngest);
+  routes.route('/', segment);
+  // Job progress is readable with an ingest key (the one that started it); the rest of /api is admin.
+  routes.use('/api/jobs/*', requireSecretKey('ingest'));
+  routes.route('/api/jobs', jobs);
+  routes.use('/api/*', async function adminOnly(c, next) {
+    if (c.var.keyScope) return next();
+    return requireSecretKey('admin')(c, next);
+  });
   routes.route('/api/install', install);
   routes.route('/api/people', people);
+  routes.route('/api/keys', keys);
   routes.route('/api/audiences', audiences);
 
   const app = new Hono<AppContext>();

@@ -21,9 +21,13 @@ export interface Env {
   ALLOWED_ORIGINS?: string;
   /** HMAC secret that names person objects and signs person tokens. */
   IDENTITY_SECRET?: string;
+  /** The site's identify secret: signed identifies (hex HMAC-SHA256 of the email) mark traits trusted. */
+  IDENTIFY_SIGNING_SECRET?: string;
+  /** Shared secret of the Segment Webhooks destination (X-Signature, HMAC-SHA1). */
+  SEGMENT_WEBHOOK_SECRET?: string;
   /** Base64 AES-GCM key for credentials at rest. */
   ENCRYPTION_KEY?: string;
   ALLOW_CUSTOM_ENDPOINTS?: string;
 }
 
-export type AppContext = { Bindings: Env; Variables: { now: number } };
+export type AppContext = { Bindings: Env; Variables: { now: number; keyScope?: 'ingest' | 'admin' } };

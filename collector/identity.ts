@@ -33,5 +33,14 @@ export function personKey(env: Env, email: string): Promise<string> {
 }
 
 export async function personByEmail(env: Env, email: string) {
-  return env.PERSON.get(env.PERSON.idFromName(await personKey(env, email)));
+  return personByKey(env, await personKey(env, email));
+}
+
+export function personByKey(env: Env, key: string) {
+  return env.PERSON.get(env.PERSON.idFromName(key));
+}
+
+/** A browser's VisitorObject. Anonymous ids are random, so they name the object directly. */
+export function visitorById(env: Env, anonymousId: string) {
+  return env.VISITOR.get(env.VISITOR.idFromName(`visitor:${anonymousId}`));
 }

@@ -1,6 +1,8 @@
 import type { Env } from './env';
 import { appFor } from './app';
-import { handlePopulateMessage, isPopulateMessage } from './audiences/populate';
+import { consumeJobs } from './ingest/people-consumer';
+import type { JobMessage } from './ingest/job-messages';
+import { consumePopulate, isPopulateMessage, type PopulateMessage } from './audiences/populate';
 
 export { PersonObject } from './objects/person';
 export { VisitorObject } from './objects/visitor';
@@ -13,22 +15,13 @@ export default {
     return appFor(env.BASE_PATH).fetch(request, env, ctx);
   },
   async queue(batch, env) {
-    // Populate pages of different shards run side by side.
-    await Promise.all(
-      batch.messages.map(async (message) => {
-        if (!isPopulateMessage(message.body)) {
-          // Other jobs arrive with the ingest issue; until then leave them for a consumer that knows them.
-          message.retry();
-          return;
-        }
-        try {
-          await handlePopulateMessage(env, message.body, Date.now());
-          message.ack();
-        } catch (e) {
-          console.error('populate page failed; retrying', e instanceof Error ? e.name : typeof e);
-          message.retry({ delaySeconds: 1 });
-        }
-      }),
-    );
+    // Audience populate pages are consumed beside the ingest jobs, each by its own consumer.
+    const messages = batch.messages as readonly Message<unknown>[];
+    const populate = messages.filter((m): m is Message<PopulateMessage> => isPopulateMessage(m.body));
+    const others = messages.filter((m) => !isPopulateMessage(m.body)) as Message<JobMessage>[];
+    await Promise.all([
+      populate.length ? consumePopulate(populate, env) : null,
+      others.length ? consumeJobs({ queue: batch.queue, messages: others } as unknown as MessageBatch<JobMessage>, env) : null,
+    ]);
   },
 } satisfies ExportedHandler<Env>;

@@ -6,21 +6,14 @@ import type { AudienceConfig } from './types';
 
 export const CONFIG_TTL_MS = 5_000;
 
+// Plain data only: a promise shared between requests (or objects) would tie them together.
 let cached: { config: AudienceConfig; fetchedAt: number } | null = null;
-let inflight: Promise<AudienceConfig> | null = null;
 
 export async function loadAudienceConfig(env: Env, clock: () => number = Date.now): Promise<AudienceConfig> {
   if (cached && clock() - cached.fetchedAt < CONFIG_TTL_MS) return cached.config;
-  inflight ??= (async () => {
-    try {
-      const config = await configObject(env).audienceConfig();
-      cached = { config, fetchedAt: clock() };
-      return config;
-    } finally {
-      inflight = null;
-    }
-  })();
-  return inflight;
+  const config = await configObject(env).audienceConfig();
+  cached = { config, fetchedAt: clock() };
+  return config;
 }
 
 /** Called after every config write made from this isolate. */

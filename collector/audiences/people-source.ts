@@ -1,15 +1,10 @@
-// Everyone known, in shards, for populate. The design reads the DirectoryObject shards (one row per
-// person); until the directory lands, PersonObjects register themselves in a stand-in list in the
-// ConfigObject (`audience_known_people`), sharded the same way: by the first hex digit of the key.
+// Everyone known, in shards, for populate: the DirectoryObject shards (one row per person, keyed by
+// the person's object key, sharded by its first hex digit). Rows arrive through each person's
+// outbox alarm, so a person identified a moment ago may appear a moment later.
 import type { Env } from '../env';
-import { configObject } from '../objects/config';
+import { DIRECTORY_SHARDS, directoryShard } from '../directory';
 
-export const PEOPLE_SHARDS = 16;
-
-export function shardOf(personKey: string): number {
-  const n = parseInt(personKey.slice(0, 1), 16);
-  return Number.isNaN(n) ? 0 : n % PEOPLE_SHARDS;
-}
+export const PEOPLE_SHARDS = DIRECTORY_SHARDS;
 
 export interface PeoplePage {
   keys: string[];
@@ -19,15 +14,11 @@ export interface PeoplePage {
 
 /** One page of person keys of a shard after `cursor` ('' = from the start). */
 export async function listPeopleKeys(env: Env, shard: number, cursor: string, limit: number): Promise<PeoplePage> {
-  const keys = await configObject(env).listKnownPeople(shard, cursor, limit);
+  const keys = await directoryShard(env, shard).listKeys(cursor, limit);
   return { keys, next: keys.length === limit ? keys[keys.length - 1]! : null };
 }
 
 export async function countPeople(env: Env): Promise<number> {
-  return configObject(env).countKnownPeople();
-}
-
-/** Makes a person visible to populate; called once per person (the directory will replace this). */
-export async function registerPerson(env: Env, personKey: string, now: number): Promise<void> {
-  await configObject(env).registerKnownPerson(shardOf(personKey), personKey, now);
+  const counts = await Promise.all(Array.from({ length: PEOPLE_SHARDS }, (_, shard) => directoryShard(env, shard).count()));
+  return counts.reduce((a, b) => a + b, 0);
 }

@@ -13,14 +13,14 @@ export const POPULATE_PAGE = 50;
 const CONCURRENCY = 5;
 
 export interface PopulateMessage {
-  type: 'audiences.populate';
+  kind: 'audiences.populate';
   jobId: string;
   shard: number;
   cursor: string;
 }
 
 export function isPopulateMessage(body: unknown): body is PopulateMessage {
-  return typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'audiences.populate';
+  return typeof body === 'object' && body !== null && (body as { kind?: unknown }).kind === 'audiences.populate';
 }
 
 export async function startPopulate(env: Env, audienceId: string, version: number, reason: JobReason, now: number): Promise<JobStatus> {
@@ -28,7 +28,7 @@ export async function startPopulate(env: Env, audienceId: string, version: numbe
   const shards = total === 0 ? 0 : PEOPLE_SHARDS;
   const job = await configObject(env).createAudienceJob(audienceId, version, reason, total, shards, now);
   if (shards) {
-    const messages = Array.from({ length: shards }, (_, shard) => ({ body: { type: 'audiences.populate', jobId: job.id, shard, cursor: '' } satisfies PopulateMessage }));
+    const messages = Array.from({ length: shards }, (_, shard) => ({ body: { kind: 'audiences.populate', jobId: job.id, shard, cursor: '' } satisfies PopulateMessage }));
     await env.JOBS.sendBatch(messages);
   }
   return job;
@@ -64,5 +64,20 @@ export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now:
 }
 
 function sendPage(env: Env, jobId: string, shard: number, cursor: string) {
-  return env.JOBS.send({ type: 'audiences.populate', jobId, shard, cursor } satisfies PopulateMessage);
+  return env.JOBS.send({ kind: 'audiences.populate', jobId, shard, cursor } satisfies PopulateMessage);
+}
+
+/** The JOBS consumer's share for populate: pages of different shards run side by side. */
+export async function consumePopulate(messages: readonly Message<PopulateMessage>[], env: Env): Promise<void> {
+  await Promise.all(
+    messages.map(async (message) => {
+      try {
+        await handlePopulateMessage(env, message.body, Date.now());
+        message.ack();
+      } catch (e) {
+        console.error('populate page failed; retrying', e instanceof Error ? e.name : typeof e);
+        message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+      }
+    }),
+  );
 }

@@ -30,6 +30,30 @@ export async function readJsonBody(c: Context, limit: number): Promise<unknown> 
   }
 }
 
+/** The raw body bytes (for signatures over the exact bytes), refusing anything over `limit`. */
+export async function readRawBody(c: Context, limit: number): Promise<Uint8Array> {
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > limit) {
+    await c.req.raw.body?.cancel();
+    throw new ApiError(413, 'payload_too_large', `body is over ${limit} bytes`);
+  }
+  return readLimited(c.req.raw, limit);
+}
+
+export function parseJsonBytes(bytes: Uint8Array): unknown {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'body is not valid JSON');
+  }
+}
+
 async function readLimited(req: Request, limit: number): Promise<Uint8Array> {
   if (!req.body) return new Uint8Array();
   const reader = req.body.getReader();

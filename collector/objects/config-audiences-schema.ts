@@ -49,12 +49,5 @@ export const configAudiencesSchema = [
      timestamp_ms INTEGER,
      since INTEGER NOT NULL,
      PRIMARY KEY (audience_id, person_key)
-   );
-   -- Stand-in for the DirectoryObject's people index until it lands (see audiences/people-source.ts).
-   CREATE TABLE audience_known_people (
-     shard INTEGER NOT NULL,
-     person_key TEXT NOT NULL,
-     created_at INTEGER NOT NULL,
-     PRIMARY KEY (shard, person_key)
    );`,
 ];

@@ -1,5 +1,5 @@
 // The ConfigObject's audience storage: definitions, conversion configs, populate jobs, the members
-// index and (until the directory lands) the known-people list. The class in config.ts only delegates.
+// index. The class in config.ts only delegates.
 import { audiencePatchSchema, audienceSchema, type AudienceDefinition } from '../../shared/schemas/audience';
 import { conversionPatchSchema, conversionSchema, type ConversionSettings } from '../../shared/schemas/conversion';
 import type { AudienceConfig, MembershipChange, StoredAudience, StoredConversion } from '../audiences/types';
@@ -36,7 +36,7 @@ type JobRow = {
 const SEMANTIC_FIELDS = ['criteria', 'timestamp', 'reentry', 'allowTraits', 'paused'] as const;
 
 export function randomId(prefix: string): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(10));
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
   return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
@@ -258,23 +258,6 @@ export class AudienceStore {
 
   countMembers(audienceId: string): number {
     return this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM audience_members WHERE audience_id = ?', audienceId).one().n;
-  }
-
-  // --- known people (stand-in for the directory) -----------------------------------------------
-
-  registerPerson(shard: number, personKey: string, now: number): void {
-    this.sql.exec('INSERT OR IGNORE INTO audience_known_people (shard, person_key, created_at) VALUES (?, ?, ?)', shard, personKey, now);
-  }
-
-  listKnownPeople(shard: number, cursor: string, limit: number): string[] {
-    return this.sql
-      .exec<{ person_key: string }>('SELECT person_key FROM audience_known_people WHERE shard = ? AND person_key > ? ORDER BY person_key LIMIT ?', shard, cursor, limit)
-      .toArray()
-      .map((r) => r.person_key);
-  }
-
-  countKnownPeople(): number {
-    return this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM audience_known_people').one().n;
   }
 }
 

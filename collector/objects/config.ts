@@ -1,18 +1,66 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
+import { migrate } from './sql';
+import { configSchema } from './config-schema';
+import { ApiKeyStore, type ApiKeyRecord, type NewApiKey } from './config-keys';
+import { JobStore, type JobProgress } from './config-jobs';
+import type { Job } from '../../shared/schemas/people';
 import type { MembershipChange } from '../audiences/types';
 import { AudienceStore, type JobReason } from './config-audiences';
 
-/** The deployment's configuration (singleton). Audience storage lives in config-audiences.ts. */
+/**
+ * The deployment's configuration (singleton): API keys and their scopes or origins, job progress,
+ * settings, audiences. Read through a per-isolate cache (collector/keys.ts), never once per request.
+ */
 export class ConfigObject extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private readonly keyStore: ApiKeyStore;
+  private readonly jobStore: JobStore;
   private readonly audiences: AudienceStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.sql = ctx.storage.sql;
+    migrate(this.sql, configSchema);
+    this.keyStore = new ApiKeyStore(this.sql);
+    this.jobStore = new JobStore(this.sql);
     this.audiences = new AudienceStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn));
   }
 
-  // Audiences, conversion configs, populate jobs, members index (ARCHITECTURE.md §4).
+  listKeys(): ApiKeyRecord[] {
+    return this.keyStore.list();
+  }
+
+  createKey(input: NewApiKey, now: number): Promise<{ key: string; record: ApiKeyRecord }> {
+    return this.keyStore.create(input, now);
+  }
+
+  revokeKey(id: string, now: number): boolean {
+    return this.keyStore.revoke(id, now);
+  }
+
+  createJob(id: string, kind: Job['kind'], total: number, rejected: number, now: number): Job {
+    return this.jobStore.create(id, kind, total, rejected, now);
+  }
+
+  recordJobProgress(progress: JobProgress[], now: number): void {
+    this.ctx.storage.transactionSync(() => this.jobStore.progress(progress, now));
+  }
+
+  job(id: string): Job | null {
+    return this.jobStore.get(id);
+  }
+
+  setting(name: string): string | null {
+    return this.sql.exec<{ value: string }>('SELECT value FROM settings WHERE name = ?', name).toArray()[0]?.value ?? null;
+  }
+
+  setSetting(name: string, value: string | null): void {
+    if (value === null) this.sql.exec('DELETE FROM settings WHERE name = ?', name);
+    else this.sql.exec('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value', name, value);
+  }
+
+  // Audiences, conversion configs, populate jobs, members index (config-audiences.ts, ARCHITECTURE.md §4).
   createAudience(input: unknown, now: number) { return this.audiences.createAudience(input, now); }
   getAudience(id: string) { return this.audiences.getAudience(id); }
   listAudiences() { return this.audiences.listAudiences(); }
@@ -33,12 +81,8 @@ export class ConfigObject extends DurableObject<Env> {
   recordMemberships(batch: { personKey: string; changes: MembershipChange[] }[]) { return this.audiences.recordMemberships(batch); }
   listMembers(audienceId: string, cursor: string, limit: number) { return this.audiences.listMembers(audienceId, cursor, limit); }
   countMembers(audienceId: string) { return this.audiences.countMembers(audienceId); }
-  registerKnownPerson(shard: number, personKey: string, now: number) { return this.audiences.registerPerson(shard, personKey, now); }
-  listKnownPeople(shard: number, cursor: string, limit: number) { return this.audiences.listKnownPeople(shard, cursor, limit); }
-  countKnownPeople() { return this.audiences.countKnownPeople(); }
 }
 
-/** The singleton ConfigObject. */
 export function configObject(env: Env) {
   return env.CONFIG.get(env.CONFIG.idFromName('config'));
 }

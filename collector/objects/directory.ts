@@ -1,5 +1,88 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
+import { migrate } from './sql';
+import { directorySchema } from './directory-schema';
+import type { DirectoryEntry } from './person-types';
 
-// Declared in wrangler.toml's first migration; its storage and methods arrive with their issue.
-export class DirectoryObject extends DurableObject<Env> {}
+export interface DirectoryRow {
+  key: string;
+  email: string;
+  createdAt: number;
+  updatedAt: number;
+  attributes: Record<string, Record<string, unknown>>;
+}
+
+type Row = { key: string; email: string; created_at: number; updated_at: number; attributes: string };
+
+/**
+ * One shard of the people index (persons whose object key starts with this shard's prefix): the
+ * People list, search and audience populate read it, so none of them depends on a single object.
+ * Rows are written by each PersonObject's outbox, newest revision wins.
+ */
+export class DirectoryObject extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    migrate(this.sql, directorySchema);
+  }
+
+  /** Applies a person's row unless a newer revision is already here or the person is suppressed. */
+  upsert(e: DirectoryEntry): 'applied' | 'stale' | 'suppressed' {
+    if (this.sql.exec('SELECT 1 FROM suppressions WHERE key = ?', e.key).toArray().length) return 'suppressed';
+    const cursor = this.sql.exec(
+      `INSERT INTO people (key, email, created_at, updated_at, rev, attributes) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET email = excluded.email, created_at = excluded.created_at, updated_at = excluded.updated_at,
+         rev = excluded.rev, attributes = excluded.attributes
+       WHERE excluded.rev > people.rev`,
+      e.key,
+      e.email,
+      e.createdAt,
+      e.updatedAt,
+      e.rev,
+      JSON.stringify(e.attributes),
+    );
+    return cursor.rowsWritten > 0 ? 'applied' : 'stale';
+  }
+
+  /** Erasure: the row goes and a suppression entry (the key only) stays. */
+  suppress(key: string, now: number): void {
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec('DELETE FROM people WHERE key = ?', key);
+      this.sql.exec('INSERT INTO suppressions (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING', key, now);
+    });
+  }
+
+  unsuppress(key: string): boolean {
+    return this.sql.exec('DELETE FROM suppressions WHERE key = ?', key).rowsWritten > 0;
+  }
+
+  isSuppressed(key: string): boolean {
+    return this.sql.exec('SELECT 1 FROM suppressions WHERE key = ?', key).toArray().length > 0;
+  }
+
+  /** People whose email starts with `prefix`, in email order, after `after` (exclusive). */
+  search(prefix: string, after: string, limit: number): DirectoryRow[] {
+    const rows = this.sql
+      .exec<Row>(
+        `SELECT key, email, created_at, updated_at, attributes FROM people
+         WHERE email > ? AND substr(email, 1, ?) = ? ORDER BY email LIMIT ?`,
+        after,
+        prefix.length,
+        prefix,
+        limit,
+      )
+      .toArray();
+    return rows.map((r) => ({ key: r.key, email: r.email, createdAt: r.created_at, updatedAt: r.updated_at, attributes: JSON.parse(r.attributes) }));
+  }
+
+  /** Person keys in key order after `after` (exclusive): the scan behind audience populate. */
+  listKeys(after: string, limit: number): string[] {
+    return this.sql.exec<{ key: string }>('SELECT key FROM people WHERE key > ? ORDER BY key LIMIT ?', after, limit).toArray().map((r) => r.key);
+  }
+
+  count(): number {
+    return this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM people').one().n;
+  }
+}

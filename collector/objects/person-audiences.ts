@@ -7,7 +7,6 @@ import { personKey } from '../identity';
 import { loadAudienceConfig } from '../audiences/config-cache';
 import { attributesFor, decide, rowFor } from '../audiences/entry-rules';
 import { handOff } from '../audiences/hand-off';
-import { registerPerson } from '../audiences/people-source';
 import { describeValue, previewConversion, type PersonFacts, type PreviewOutcome } from '../audiences/preview';
 import type { AudienceConfig, ConversionRow, ConversionStatus, Entry, EvaluationResult, MembershipChange, SkipReason } from '../audiences/types';
 import { configObject } from './config';
@@ -52,6 +51,8 @@ export class PersonAudiences {
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly env: Env,
+    /** Arms the object's one alarm no later than `at` (the PersonObject's scheduler, shared with its other work). */
+    private readonly schedule: (at: number) => Promise<void>,
   ) {}
 
   private get sql() {
@@ -93,7 +94,7 @@ export class PersonAudiences {
       await this.evaluate(now);
     } catch (e) {
       console.error('audience evaluation failed; retrying on the alarm', errorName(e));
-      await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
+      await this.schedule(Date.now() + RETRY_MS);
     }
   }
 
@@ -249,10 +250,7 @@ export class PersonAudiences {
   // --- after the transaction -------------------------------------------------------------------
 
   private async afterApply(key: string, boundary: number | null, now: number) {
-    if (boundary !== null) {
-      const current = await this.ctx.storage.getAlarm();
-      if (current === null || current > boundary) await this.ctx.storage.setAlarm(boundary);
-    }
+    if (boundary !== null) await this.schedule(boundary);
     // The members index and the hand-off are retried on every evaluation until they succeed.
     this.indexing = this.indexing.then(() => this.pushIndex(key, now)).catch((e) => console.error('audience index push failed', errorName(e)));
     await this.indexing;
@@ -268,16 +266,11 @@ export class PersonAudiences {
   /** Every membership, for a caller (populate) that writes the members index in batches and retries. */
   private takeIndex(): MembershipChange[] {
     const rows = this.sql.exec<StateRow>('SELECT * FROM audience_state').toArray();
-    this.sql.exec('UPDATE audience_state SET indexed = 1');
+    if (rows.some((r) => r.indexed === 0)) this.sql.exec('UPDATE audience_state SET indexed = 1 WHERE indexed = 0');
     return rows.map((r) => ({ audienceId: r.audience_id, member: r.member === 1, timestampMs: r.timestamp_ms, since: r.since }));
   }
 
   private async pushIndex(key: string, now: number) {
-    const meta = this.sql.exec<{ registered: number }>('SELECT registered FROM audience_meta').one();
-    if (meta.registered === 0) {
-      await registerPerson(this.env, key, now);
-      this.sql.exec('UPDATE audience_meta SET registered = 1');
-    }
     const unindexed = this.sql.exec<StateRow>('SELECT * FROM audience_state WHERE indexed = 0').toArray();
     if (!unindexed.length) return;
     const changes: MembershipChange[] = unindexed.map((r) => ({ audienceId: r.audience_id, member: r.member === 1, timestampMs: r.timestamp_ms, since: r.since }));
@@ -294,7 +287,7 @@ export class PersonAudiences {
   }
 
   private async personKeyOf(email: string): Promise<string> {
-    this.key ??= await personKey(this.env, email);
+    this.key ??= this.sql.exec<{ key: string | null }>('SELECT key FROM person').toArray()[0]?.key ?? (await personKey(this.env, email));
     return this.key;
   }
 
@@ -317,8 +310,8 @@ export class PersonAudiences {
       .exec<{ ip: string | null; user_agent: string | null; last_seen: number }>('SELECT ip, user_agent, last_seen FROM devices ORDER BY last_seen DESC')
       .toArray()
       .map((d) => ({ ip: d.ip, userAgent: d.user_agent, lastSeen: d.last_seen }));
-    // Consent is stored by the collector work; until then it is unknown (the destination's default applies).
-    return { email, consent: 'unknown', touches, devices };
+    const consent = this.sql.exec<{ consent_ads: PersonFacts['consent'] | null }>('SELECT consent_ads FROM person').toArray()[0]?.consent_ads ?? 'unknown';
+    return { email, consent, touches, devices };
   }
 }
 

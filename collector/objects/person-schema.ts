@@ -33,8 +33,38 @@ export const personSchema = [
      at INTEGER NOT NULL
    );
    CREATE INDEX messages_at ON messages (at);`,
-  // Audiences (collector/objects/person-audiences.ts): current membership, entries, exits and the
-  // conversion rows (entry x conversion) handed to delivery.
+];
+
+// v2 (ingest): the raw cookie of a touch, the person's object key and revision, consent, devices
+// merged from their VisitorObject, the suppression tombstone left by erasure, and the outbox that
+// keeps the directory shard and visitor merges in step without losing an update.
+personSchema.push(
+  `ALTER TABLE touches ADD COLUMN raw TEXT;
+   CREATE INDEX touches_first_seen ON touches (first_seen);
+   ALTER TABLE person ADD COLUMN key TEXT CHECK (key IS NULL OR length(key) = 64);
+   ALTER TABLE person ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE person ADD COLUMN consent_ads TEXT CHECK (consent_ads IN ('granted', 'denied', 'unknown'));
+   ALTER TABLE person ADD COLUMN consent_at INTEGER;
+   ALTER TABLE devices ADD COLUMN linked INTEGER NOT NULL DEFAULT 0 CHECK (linked IN (0, 1));
+   CREATE TABLE tombstone (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     key TEXT NOT NULL,
+     at INTEGER NOT NULL
+   );
+   CREATE TABLE pending_links (
+     anonymous_id TEXT PRIMARY KEY,
+     at INTEGER NOT NULL
+   );
+   CREATE TABLE directory_sync (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     rev INTEGER NOT NULL,
+     synced_rev INTEGER NOT NULL
+   );`,
+);
+
+// v3 (audiences, collector/objects/person-audiences.ts): current membership, entries, exits and the
+// conversion rows (entry x conversion) handed to delivery.
+personSchema.push(
   `CREATE TABLE audience_state (
      audience_id TEXT PRIMARY KEY,
      member INTEGER NOT NULL CHECK (member IN (0, 1)),
@@ -70,10 +100,5 @@ export const personSchema = [
      updated_at INTEGER NOT NULL,
      UNIQUE (entry_id, conversion_id)
    );
-   CREATE INDEX conversions_status ON conversions (status);
-   CREATE TABLE audience_meta (
-     id INTEGER PRIMARY KEY CHECK (id = 1),
-     registered INTEGER NOT NULL DEFAULT 0 CHECK (registered IN (0, 1))
-   );
-   INSERT INTO audience_meta (id, registered) VALUES (1, 0);`,
-];
+   CREATE INDEX conversions_status ON conversions (status);`,
+);

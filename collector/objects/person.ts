@@ -1,71 +1,92 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
+import { directoryFor } from '../directory';
+import { visitorById } from '../identity';
 import { migrate } from './sql';
 import { personSchema } from './person-schema';
+import { deepMerge } from './deep-merge';
 import { PersonAudiences, type EvaluateOptions } from './person-audiences';
 import type { AudienceConfig } from '../audiences/types';
+import { freshTouches, mergeTouchRow, pruneTouches, seenMessage, toStoredTouch, type TouchRow } from './touch-rows';
+import type { AttributesInput, Device, DirectoryEntry, IdentifyInput, IdentifyOutcome, PersonSnapshot, TouchInput } from './person-types';
 import type { Touch } from '../../shared/schemas/collect';
+import type { StoredTouch } from './touch-rows';
 
-const DEDUPE_MS = 7 * 24 * 3600 * 1000;
+export { deepMerge };
+export type { IdentifyInput, PersonSnapshot, Device, StoredTouch };
 
-export interface IdentifyInput {
-  email: string;
-  messageId: string;
-  anonymousId: string;
-  traits: Record<string, unknown>;
-  touches: Touch[];
-  ip: string | null;
-  userAgent: string | null;
-  now: number;
-}
+// Per-person caps: a flood from one browser (or a forged stream) can't grow a person without bound.
+export const MAX_TOUCHES_PER_PERSON = 500;
+export const MAX_DEVICES_PER_PERSON = 100;
+const LINKS_PER_ALARM = 20;
 
-export interface StoredTouch {
-  kind: string;
-  value: string;
-  firstSeen: number;
-  lastSeen: number;
-  landingUrl: string | null;
-  referrer: string | null;
-}
-
-export interface Device {
-  anonymousId: string;
-  ip: string | null;
-  userAgent: string | null;
-  firstSeen: number;
-  lastSeen: number;
-}
-
-export interface PersonSnapshot {
-  email: string;
-  createdAt: number;
-  updatedAt: number;
-  attributes: Record<string, Record<string, unknown>>;
-  attributeUpdatedAt: Record<string, number>;
-  touches: StoredTouch[];
-  devices: Device[];
-}
-
-type TouchRow = { kind: string; value: string; first_seen: number; last_seen: number; landing_url: string | null; referrer: string | null };
 type DeviceRow = { anonymous_id: string; ip: string | null; user_agent: string | null; first_seen: number; last_seen: number };
+type PersonRow = { email: string; key: string | null; created_at: number; updated_at: number; rev: number; consent_ads: 'granted' | 'denied' | 'unknown' | null; consent_at: number | null };
 
 /** One person's state. One writer per person is what keeps merges and entries consistent. */
 export class PersonObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private alarmAt: number | null = null;
   private readonly audiences: PersonAudiences;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     migrate(this.sql, personSchema);
-    this.audiences = new PersonAudiences(ctx, env);
+    this.audiences = new PersonAudiences(ctx, env, (at) => this.scheduleAlarm(at));
   }
 
-  /** Applies an identify; answers `duplicate: true` (and changes nothing) for a message id seen in the last 7 days. */
-  async identify(input: IdentifyInput): Promise<{ duplicate: boolean }> {
-    const outcome = this.applyIdentify(input);
-    if (!outcome.duplicate) await this.audiences.afterChange(input.now);
+  /** Applies an identify; a message id seen in the last 7 days changes nothing. */
+  async identify(input: IdentifyInput): Promise<IdentifyOutcome> {
+    const outcome = this.ctx.storage.transactionSync((): IdentifyOutcome => {
+      if (this.suppressed()) return { status: 'suppressed' };
+      const created = !this.exists();
+      if (created && input.mayCreate === false) return { status: 'refused' };
+      if (seenMessage(this.sql, input.messageId, input.now)) return { status: 'duplicate' };
+      this.upsertPerson(input.key, input.email, input.now);
+      this.mergeAttributes(input.trusted ? 'signed_traits' : 'traits', input.traits, input.now);
+      if (input.consent) this.setConsent(input.consent, input.now);
+      this.mergeTouches(input.touches, input.anonymousId, input.now);
+      if (input.anonymousId) this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now);
+      for (const id of [input.anonymousId, ...(input.otherAnonymousIds ?? [])]) if (id) this.queueVisitorLink(id, input.now);
+      this.changed(input.now);
+      return { status: 'stored', created };
+    });
+    if (outcome.status === 'stored') {
+      await this.scheduleAlarm(input.now);
+      await this.audiences.afterChange(input.now);
+    }
     return outcome;
+  }
+
+  /** Touches for a person already known (via the person token or a linked visitor). */
+  async addTouches(input: TouchInput): Promise<{ exists: boolean; duplicate: boolean }> {
+    const outcome = this.ctx.storage.transactionSync(() => {
+      if (!this.exists()) return { exists: false, duplicate: false };
+      if (seenMessage(this.sql, input.messageId, input.now)) return { exists: true, duplicate: true };
+      this.mergeTouches(input.touches, input.anonymousId, input.now);
+      if (input.anonymousId) this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now);
+      this.changed(input.now);
+      return { exists: true, duplicate: false };
+    });
+    if (outcome.exists && !outcome.duplicate) await this.scheduleAlarm(input.now);
+    return outcome;
+  }
+
+  /** Deep-merges one source's attributes (`null` deletes a key); refused for an erased person. */
+  async upsertAttributes(input: AttributesInput): Promise<{ status: 'stored' | 'suppressed' }> {
+    const status = this.ctx.storage.transactionSync(() => {
+      if (this.suppressed()) return 'suppressed' as const;
+      this.upsertPerson(input.key, input.email, input.now);
+      for (const row of input.rows) this.mergeAttributes(row.source, row.attributes, input.now, true);
+      this.changed(input.now);
+      return 'stored' as const;
+    });
+    if (status === 'stored') {
+      await this.scheduleAlarm(input.now);
+      await this.audiences.afterChange(input.now);
+    }
+    return { status };
   }
 
   // Audiences (person-audiences.ts): re-evaluation at `now`, the audit of one membership, history.
@@ -73,23 +94,8 @@ export class PersonObject extends DurableObject<Env> {
   auditAudience(audienceId: string, now: number, config?: AudienceConfig) { return this.audiences.audit(audienceId, now, config); }
   audienceHistory() { return { entries: this.audiences.entries(), exits: this.audiences.exits(), conversions: this.audiences.conversions() }; }
 
-  async alarm() {
-    await this.audiences.onAlarm(Date.now());
-  }
-
-  private applyIdentify(input: IdentifyInput): { duplicate: boolean } {
-    return this.ctx.storage.transactionSync(() => {
-      if (this.seen(input.messageId, input.now)) return { duplicate: true };
-      this.upsertPerson(input.email, input.now);
-      this.mergeAttributes('traits', input.traits, input.now);
-      for (const t of input.touches) this.mergeTouch(t, input.anonymousId);
-      this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now);
-      return { duplicate: false };
-    });
-  }
-
   snapshot(): PersonSnapshot | null {
-    const person = this.sql.exec<{ email: string; created_at: number; updated_at: number }>('SELECT email, created_at, updated_at FROM person').toArray()[0];
+    const person = this.person();
     if (!person) return null;
     const attributes: PersonSnapshot['attributes'] = {};
     const attributeUpdatedAt: PersonSnapshot['attributeUpdatedAt'] = {};
@@ -97,36 +103,145 @@ export class PersonObject extends DurableObject<Env> {
       attributes[row.source] = JSON.parse(row.data);
       attributeUpdatedAt[row.source] = row.updated_at;
     }
-    const touches = this.sql
-      .exec<TouchRow>('SELECT kind, value, first_seen, last_seen, landing_url, referrer FROM touches ORDER BY first_seen')
-      .toArray()
-      .map((r) => ({ kind: r.kind, value: r.value, firstSeen: r.first_seen, lastSeen: r.last_seen, landingUrl: r.landing_url, referrer: r.referrer }));
+    const touches = this.sql.exec<TouchRow>('SELECT kind, value, first_seen, last_seen, landing_url, referrer, raw FROM touches ORDER BY first_seen, kind').toArray().map(toStoredTouch);
     const devices = this.sql
       .exec<DeviceRow>('SELECT anonymous_id, ip, user_agent, first_seen, last_seen FROM devices ORDER BY last_seen DESC')
       .toArray()
       .map((r) => ({ anonymousId: r.anonymous_id, ip: r.ip, userAgent: r.user_agent, firstSeen: r.first_seen, lastSeen: r.last_seen }));
-    return { email: person.email, createdAt: person.created_at, updatedAt: person.updated_at, attributes, attributeUpdatedAt, touches, devices };
+    const consent = person.consent_ads ? { ads: person.consent_ads, at: person.consent_at! } : null;
+    return { email: person.email, createdAt: person.created_at, updatedAt: person.updated_at, consent, attributes, attributeUpdatedAt, touches, devices };
   }
 
-  private seen(messageId: string, now: number): boolean {
-    this.sql.exec('DELETE FROM messages WHERE at < ?', now - DEDUPE_MS);
-    const dup = this.sql.exec('SELECT 1 FROM messages WHERE id = ?', messageId).toArray().length > 0;
-    if (!dup) this.sql.exec('INSERT INTO messages (id, at) VALUES (?, ?)', messageId, now);
-    return dup;
+  /** Erasure: every row goes; only a tombstone (the object key, no personal data) stays as the suppression entry. */
+  async erase(key: string, now: number): Promise<{ existed: boolean; anonymousIds: string[] }> {
+    const existed = this.exists();
+    const anonymousIds = this.sql.exec<{ anonymous_id: string }>('SELECT anonymous_id FROM devices').toArray().map((r) => r.anonymous_id);
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.alarmAt = null;
+    migrate(this.sql, personSchema);
+    this.sql.exec('INSERT INTO tombstone (id, key, at) VALUES (1, ?, ?)', key, now);
+    return { existed, anonymousIds };
   }
 
-  private upsertPerson(email: string, now: number) {
+  /** Lifts the suppression left by erasure, so the person may be created again. */
+  liftSuppression(): boolean {
+    return this.sql.exec('DELETE FROM tombstone').rowsWritten > 0;
+  }
+
+  isSuppressed(): boolean {
+    return this.suppressed();
+  }
+
+  /** Deferred work: merging visitors' touches and keeping the directory row in step. */
+  async alarm(): Promise<void> {
+    this.alarmAt = null;
+    const now = Date.now();
+    const failures: unknown[] = [];
+    for (const step of [() => this.linkVisitors(now), () => this.syncDirectory(), () => this.audiences.onAlarm(now)]) {
+      try {
+        await step();
+      } catch (e) {
+        failures.push(e);
+      }
+    }
+    if (this.sql.exec('SELECT 1 FROM pending_links LIMIT 1').toArray().length || this.directoryDirty()) await this.scheduleAlarm(now + (failures.length ? 5_000 : 0));
+    if (failures.length) throw failures[0];
+  }
+
+  /**
+   * Called after every mutation, inside its transaction. The directory row is marked stale here;
+   * audience re-evaluation plugs in here too.
+   */
+  private changed(now: number) {
+    this.sql.exec('UPDATE person SET rev = rev + 1, updated_at = max(updated_at, ?)', now);
+    const rev = this.sql.exec<{ rev: number }>('SELECT rev FROM person').one().rev;
+    this.sql.exec('INSERT INTO directory_sync (id, rev, synced_rev) VALUES (1, ?, 0) ON CONFLICT (id) DO UPDATE SET rev = excluded.rev', rev);
+  }
+
+  private async linkVisitors(now: number) {
+    const key = this.person()?.key;
+    const pending = this.sql.exec<{ anonymous_id: string }>('SELECT anonymous_id FROM pending_links ORDER BY at LIMIT ?', LINKS_PER_ALARM).toArray();
+    for (const { anonymous_id } of pending) {
+      if (!key) {
+        this.sql.exec('DELETE FROM pending_links WHERE anonymous_id = ?', anonymous_id);
+        continue;
+      }
+      const claim = await visitorById(this.env, anonymous_id).link(key, now);
+      this.ctx.storage.transactionSync(() => {
+        this.sql.exec('DELETE FROM pending_links WHERE anonymous_id = ?', anonymous_id);
+        if (!this.exists()) return;
+        this.mergeTouches(claim.touches, anonymous_id, now);
+        this.sql.exec('UPDATE devices SET linked = 1, ip = coalesce(ip, ?), user_agent = coalesce(user_agent, ?) WHERE anonymous_id = ?', claim.ip, claim.userAgent, anonymous_id);
+        if (claim.touches.length) this.changed(now);
+      });
+    }
+  }
+
+  // Pushes the current row to the directory shard; marked synced only up to the revision sent, so a
+  // change made meanwhile is pushed by the next alarm.
+  private async syncDirectory(): Promise<void> {
+    if (!this.directoryDirty()) return;
+    const entry = this.directoryEntry();
+    if (!entry) return;
+    await directoryFor(this.env, entry.key).upsert(entry);
+    this.sql.exec('UPDATE directory_sync SET synced_rev = max(synced_rev, ?)', entry.rev);
+  }
+
+  directoryEntry(): DirectoryEntry | null {
+    const p = this.person();
+    if (!p?.key) return null;
+    const attributes: DirectoryEntry['attributes'] = {};
+    for (const row of this.sql.exec<{ source: string; data: string }>('SELECT source, data FROM attributes')) attributes[row.source] = JSON.parse(row.data);
+    return { key: p.key, email: p.email, createdAt: p.created_at, updatedAt: p.updated_at, rev: p.rev, attributes };
+  }
+
+  private directoryDirty(): boolean {
+    return this.sql.exec('SELECT 1 FROM directory_sync WHERE rev > synced_rev').toArray().length > 0;
+  }
+
+  private async scheduleAlarm(at: number) {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current !== null && current <= at) {
+      this.alarmAt = current;
+      return;
+    }
+    await this.ctx.storage.setAlarm(at);
+    this.alarmAt = at;
+  }
+
+  private person(): PersonRow | undefined {
+    return this.sql.exec<PersonRow>('SELECT email, key, created_at, updated_at, rev, consent_ads, consent_at FROM person').toArray()[0];
+  }
+
+  private exists(): boolean {
+    return this.sql.exec('SELECT 1 FROM person').toArray().length > 0;
+  }
+
+  private suppressed(): boolean {
+    return this.sql.exec('SELECT 1 FROM tombstone').toArray().length > 0;
+  }
+
+  private upsertPerson(key: string, email: string, now: number) {
     this.sql.exec(
-      `INSERT INTO person (id, email, created_at, updated_at) VALUES (1, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at`,
+      `INSERT INTO person (id, email, key, created_at, updated_at) VALUES (1, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET key = coalesce(key, excluded.key)`,
       email,
+      key,
       now,
       now,
     );
   }
 
-  private mergeAttributes(source: string, patch: Record<string, unknown>, now: number) {
-    if (Object.keys(patch).length === 0) return;
+  private setConsent(ads: 'granted' | 'denied' | 'unknown', now: number) {
+    // The latest explicit signal wins; 'unknown' never overrides an explicit one.
+    if (ads === 'unknown') this.sql.exec("UPDATE person SET consent_ads = 'unknown', consent_at = ? WHERE consent_ads IS NULL", now);
+    else this.sql.exec('UPDATE person SET consent_ads = ?, consent_at = ? WHERE consent_at IS NULL OR consent_at <= ?', ads, now, now);
+  }
+
+  private mergeAttributes(source: string, patch: Record<string, unknown>, now: number, always = false) {
+    if (!always && Object.keys(patch).length === 0) return;
     const row = this.sql.exec<{ data: string }>('SELECT data FROM attributes WHERE source = ?', source).toArray()[0];
     const merged = deepMerge(row ? JSON.parse(row.data) : {}, patch);
     this.sql.exec(
@@ -138,54 +253,33 @@ export class PersonObject extends DurableObject<Env> {
     );
   }
 
-  // Keeps the earliest first-seen (and its landing page) and the latest last-seen of each click ID.
-  private mergeTouch(t: Touch, anonymousId: string) {
-    this.sql.exec(
-      `INSERT INTO touches (kind, value, first_seen, last_seen, landing_url, referrer, anonymous_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (kind, value) DO UPDATE SET
-         landing_url = CASE WHEN excluded.first_seen < first_seen THEN excluded.landing_url ELSE landing_url END,
-         referrer = CASE WHEN excluded.first_seen < first_seen THEN excluded.referrer ELSE referrer END,
-         anonymous_id = CASE WHEN excluded.first_seen < first_seen THEN excluded.anonymous_id ELSE anonymous_id END,
-         first_seen = min(first_seen, excluded.first_seen),
-         last_seen = max(last_seen, excluded.last_seen)`,
-      t.kind,
-      t.value,
-      t.firstSeen,
-      Math.max(t.lastSeen ?? t.firstSeen, t.firstSeen),
-      t.landingUrl ?? null,
-      t.referrer ?? null,
-      anonymousId,
-    );
+  private mergeTouches(touches: (Touch | StoredTouch)[], anonymousId: string | null, now: number) {
+    const fresh = freshTouches(touches, now);
+    if (!fresh.length) return;
+    pruneTouches(this.sql, now);
+    for (const t of fresh) mergeTouchRow(this.sql, t, { anonymous_id: anonymousId });
+    // Over the cap, the oldest click IDs go first.
+    this.sql.exec('DELETE FROM touches WHERE rowid IN (SELECT rowid FROM touches ORDER BY first_seen DESC LIMIT -1 OFFSET ?)', MAX_TOUCHES_PER_PERSON);
   }
 
   private upsertDevice(anonymousId: string, ip: string | null, userAgent: string | null, now: number) {
+    const known = this.sql.exec('SELECT 1 FROM devices WHERE anonymous_id = ?', anonymousId).toArray().length > 0;
     this.sql.exec(
       `INSERT INTO devices (anonymous_id, ip, user_agent, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (anonymous_id) DO UPDATE SET
-         ip = coalesce(excluded.ip, ip), user_agent = coalesce(excluded.user_agent, user_agent), last_seen = excluded.last_seen`,
+         ip = coalesce(excluded.ip, ip), user_agent = coalesce(excluded.user_agent, user_agent), last_seen = max(last_seen, excluded.last_seen)`,
       anonymousId,
       ip,
       userAgent,
       now,
       now,
     );
+    if (!known) this.sql.exec('DELETE FROM devices WHERE rowid IN (SELECT rowid FROM devices ORDER BY last_seen DESC LIMIT -1 OFFSET ?)', MAX_DEVICES_PER_PERSON);
   }
-}
 
-/** Deep-merges plain objects; `null` deletes a key; arrays and scalars replace. Own keys only. */
-export function deepMerge(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const key of Object.keys(patch)) {
-    if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
-    const value = patch[key];
-    if (value === null) delete out[key];
-    else if (isPlainObject(value) && isPlainObject(out[key])) out[key] = deepMerge(out[key] as Record<string, unknown>, value);
-    else out[key] = value;
+  // A browser's visitor is merged once; later identifies from it skip the extra round trip.
+  private queueVisitorLink(anonymousId: string, now: number) {
+    const linked = this.sql.exec('SELECT 1 FROM devices WHERE anonymous_id = ? AND linked = 1', anonymousId).toArray().length > 0;
+    if (!linked) this.sql.exec('INSERT INTO pending_links (anonymous_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING', anonymousId, now);
   }
-  return out;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -2,10 +2,15 @@ import { Hono } from 'hono';
 import type { AppContext } from '../env';
 import { ApiError } from '../http-error';
 import { readJsonBody } from '../middleware/body';
-import { secretEquals } from '../security/constant-time';
-import { originAllowed, parseOrigins } from '../security/origins';
-import { personByEmail } from '../identity';
-import { collectBodySchema, collectEventSchema, MAX_COLLECT_BYTES } from '../../shared/schemas/collect';
+import { anyAllowedOrigins, resolvePublishableKey } from '../keys';
+import { originAllowed } from '../security/origins';
+import { limiter } from '../security/limits';
+import { clientIp, rateLimit } from '../middleware/rate-limit';
+import { ingestIdentify } from '../ingest/identify';
+import { ingestTouch } from '../ingest/touch';
+import { requestFacts } from '../ingest/request-facts';
+import { sameSite, setVisitorCookie, visitorCookie } from '../ingest/visitor-cookie';
+import { collectBodySchema, collectEventSchema, MAX_COLLECT_BYTES, type CollectResponse, type RejectedEvent } from '../../shared/schemas/collect';
 import { zodIssues } from '../validation';
 
 export const collect = new Hono<AppContext>();
@@ -21,64 +26,69 @@ function corsHeaders(origin: string): Record<string, string> {
   };
 }
 
-collect.options('/v1/collect', (c) => {
+collect.options('/v1/collect', async (c) => {
   const origin = c.req.header('origin');
-  if (!origin || !originAllowed(origin, parseOrigins(c.env.ALLOWED_ORIGINS))) return c.body(null, 403);
+  if (!origin || !originAllowed(origin, await anyAllowedOrigins(c.env, c.get('now')))) return c.body(null, 403);
   return c.body(null, 204, corsHeaders(origin));
 });
 
-collect.post('/v1/collect', async (c) => {
+collect.post('/v1/collect', rateLimit('RATE_LIMIT_IP_PER_MINUTE', (c) => `ip:${clientIp(c)}`), async (c) => {
   const origin = c.req.header('origin') ?? '';
-  const allowed = originAllowed(origin, parseOrigins(c.env.ALLOWED_ORIGINS));
   // CORS headers go on every answer to an allowed origin, errors included, so the tag can read them.
-  if (allowed) for (const [k, v] of Object.entries(corsHeaders(origin))) c.header(k, v);
+  if (originAllowed(origin, await anyAllowedOrigins(c.env, c.get('now')))) for (const [k, v] of Object.entries(corsHeaders(origin))) c.header(k, v);
 
   const raw = await readJsonBody(c, MAX_COLLECT_BYTES);
   const parsed = collectBodySchema.safeParse(raw);
   if (!parsed.success) throw new ApiError(400, 'invalid_request', 'body must be {key, events[1..50]}', zodIssues(parsed.error));
   const { key, events } = parsed.data;
 
-  if (!c.env.PUBLISHABLE_KEY || !c.env.IDENTITY_SECRET) throw new ApiError(503, 'not_configured', 'this deployment has no publishable key configured');
-  if (!(await secretEquals(key, c.env.PUBLISHABLE_KEY))) throw new ApiError(401, 'invalid_key', 'unknown publishable key');
-  if (!allowed) throw new ApiError(403, 'origin_not_allowed', `origin ${JSON.stringify(origin || null)} is not allowed for this key`);
+  if (!c.env.IDENTITY_SECRET) throw new ApiError(503, 'not_configured', 'this deployment has no IDENTITY_SECRET configured');
+  const origins = await resolvePublishableKey(c.env, key, c.get('now'));
+  if (!origins) throw new ApiError(401, 'invalid_key', 'unknown publishable key');
+  if (!originAllowed(origin, origins)) throw new ApiError(403, 'origin_not_allowed', `origin ${JSON.stringify(origin || null)} is not allowed for this key`);
+  const perKey = limiter(c.env, 'RATE_LIMIT_KEY_PER_MINUTE').take(`k:${key}`, c.get('now'));
+  if (!perKey.ok) throw new ApiError(429, 'rate_limited', `too many requests for this key; retry in ${perKey.retryAfterS} s`, undefined, { 'retry-after': String(perKey.retryAfterS) });
 
-  const now = c.get('now');
-  const gpc = c.req.header('sec-gpc') === '1';
-  const ip = c.req.header('cf-connecting-ip') ?? null;
-  const userAgent = c.req.header('user-agent') ?? null;
-  const rejected: { index: number; messageId?: string; code: string; message: string; issues?: unknown }[] = [];
+  const facts = requestFacts(c);
+  const cookieId = visitorCookie(c);
+  const rejected: RejectedEvent[] = [];
   let accepted = 0;
   let duplicates = 0;
+  let token: string | undefined;
+  let firstAnonymousId: string | undefined;
+  let limited: ApiError | undefined;
 
   for (const [index, event] of events.entries()) {
     const result = collectEventSchema.safeParse(event);
     if (!result.success) {
-      const messageId = typeof (event as { messageId?: unknown })?.messageId === 'string' ? (event as { messageId: string }).messageId : undefined;
+      const messageId = typeof (event as { messageId?: unknown })?.messageId === 'string' ? (event as { messageId: string }).messageId.slice(0, 64) : undefined;
       rejected.push({ index, messageId, code: 'invalid_event', message: 'event failed validation', issues: zodIssues(result.error) });
       continue;
     }
     const e = result.data;
-    if (e.type !== 'identify') {
-      rejected.push({ index, messageId: e.messageId, code: 'unsupported_event', message: `event type ${e.type} is not accepted yet` });
-      continue;
+    const common = { messageId: e.messageId, anonymousId: e.anonymousId, touches: e.touches, consent: e.context?.consent?.ads, userAgent: e.context?.userAgent, cookieAnonymousId: cookieId };
+    try {
+      if (e.type === 'identify') {
+        const r = await ingestIdentify(c.env, { ...common, email: e.email, traits: e.traits as Record<string, unknown>, signature: e.signature }, facts);
+        token = r.token;
+        if (r.duplicate) duplicates++;
+      } else {
+        const r = await ingestTouch(c.env, { ...common, token: e.token }, facts);
+        if (r.duplicate) duplicates++;
+      }
+      accepted++;
+      firstAnonymousId ??= e.anonymousId;
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status >= 500) throw err;
+      if (err.status === 429) limited ??= err;
+      rejected.push({ index, messageId: e.messageId, code: err.code, message: err.message });
     }
-    // Global Privacy Control, or an explicit denial, means no click IDs are stored.
-    const denied = gpc || e.context?.consent?.ads === 'denied';
-    const person = await personByEmail(c.env, e.email);
-    const outcome = await person.identify({
-      email: e.email.trim().toLowerCase(),
-      messageId: e.messageId,
-      anonymousId: e.anonymousId,
-      traits: e.traits as Record<string, unknown>,
-      touches: denied ? [] : e.touches,
-      ip,
-      userAgent: e.context?.userAgent ?? userAgent,
-      now,
-    });
-    accepted++;
-    if (outcome.duplicate) duplicates++;
   }
 
+  // Nothing stored because of a cap: a 429 with Retry-After tells the tag's outbox to come back later.
+  if (accepted === 0 && limited) throw new ApiError(429, limited.code, limited.message, rejected, limited.headers);
   if (accepted === 0) throw new ApiError(400, rejected[0]?.code ?? 'invalid_event', 'no event in the batch was accepted', rejected);
-  return c.json({ accepted, duplicates, rejected });
+  if (sameSite(c) && (cookieId ?? firstAnonymousId)) setVisitorCookie(c, (cookieId ?? firstAnonymousId)!);
+  const body: CollectResponse = token ? { accepted, duplicates, rejected, token } : { accepted, duplicates, rejected };
+  return c.json(body);
 });

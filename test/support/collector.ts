@@ -3,15 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { devVars } from './dev-vars';
 
-export const DEV_VARS: Record<string, string> = {
-  SECRET_KEY: 'sk_dev_local',
-  PUBLISHABLE_KEY: 'pk_dev_local',
-  ALLOWED_ORIGINS: 'http://localhost:*,http://127.0.0.1:*',
-  IDENTITY_SECRET: 'dev-identity-secret-not-for-production',
-  ENCRYPTION_KEY: 'ZGV2LWVuY3J5cHRpb24ta2V5LW5vdC1mb3ItcHJvZCE=',
-  ALLOW_CUSTOM_ENDPOINTS: 'true',
-};
+export const DEV_VARS = devVars();
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

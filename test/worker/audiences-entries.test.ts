@@ -131,7 +131,7 @@ describe('time windows and boundaries', () => {
   });
 });
 
-describe('go-live', () => {
+describe('go-live', { timeout: 60_000 }, () => {
   it('existing entries get rows on turn-on when still inside the window; sendExisting: false skips them; later entries are pending', async () => {
     const audience = track(await createAudience(mql(7)));
     const now = Date.now();

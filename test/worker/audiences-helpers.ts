@@ -1,8 +1,8 @@
 import { env as cfEnv } from 'cloudflare:workers';
 import type { Env } from '../../collector/env';
-import { runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { expect } from 'vitest';
-import { personByEmail } from '../../collector/identity';
+import { personByEmail, personKey } from '../../collector/identity';
 import type { PersonObject } from '../../collector/objects/person';
 import { api, collect, identifyEvent, PK } from './helpers';
 
@@ -39,17 +39,31 @@ export async function identify(email: string, traits: Record<string, unknown>, e
   expect(res.status).toBe(200);
 }
 
-/** Writes one source's attributes (as a CRM sync will) and re-evaluates at `now`. */
+/** Writes one source's attributes (as a CRM sync does) and re-evaluates at `now`. */
 export async function upsert(email: string, source: string, data: Record<string, unknown>, now: number) {
   const stub = await personByEmail(env, email);
+  const key = await personKey(env, email);
+  // The write without the object's own evaluation (which would use the real clock's config cache),
+  // so the evaluation below, at `now`, reports what this change did.
   await runInDurableObject(stub, (person: PersonObject) => {
-    const p = person as unknown as { upsertPerson(e: string, n: number): void; mergeAttributes(s: string, d: Record<string, unknown>, n: number): void };
-    person['ctx'].storage.transactionSync(() => {
-      p.upsertPerson(email.trim().toLowerCase(), now);
-      p.mergeAttributes(source, data, now);
+    const p = person as unknown as {
+      ctx: DurableObjectState;
+      upsertPerson(k: string, e: string, n: number): void;
+      mergeAttributes(s: string, d: Record<string, unknown>, n: number, always?: boolean): void;
+      changed(n: number): void;
+      scheduleAlarm(at: number): Promise<void>;
+    };
+    p.ctx.storage.transactionSync(() => {
+      p.upsertPerson(key, email.trim().toLowerCase(), now);
+      p.mergeAttributes(source, data, now, true);
+      p.changed(now);
     });
+    return p.scheduleAlarm(now);
   });
-  return stub.evaluateAudiences(now);
+  const result = await stub.evaluateAudiences(now);
+  // The object's outbox alarm puts the person in the directory, where populate finds them.
+  await runDurableObjectAlarm(stub);
+  return result;
 }
 
 /** A person's entries, exits and conversion rows for one audience (other tests' audiences share storage). */

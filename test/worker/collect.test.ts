@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, collect, identifyEvent, PK } from './helpers';
+import { api, collect, DAY, gclid, identifyEvent, PK } from './helpers';
 
 async function person(email: string) {
   return api(`/api/people/${encodeURIComponent(email)}`);
@@ -7,14 +7,15 @@ async function person(email: string) {
 
 describe('POST /v1/collect', () => {
   it('stores an identify with its click IDs, values and first-seen times exactly as received', async () => {
+    const t0 = Date.now() - 10 * DAY;
     const touches = [
-      { kind: 'gclid', value: 'Cj0KCQiA_MixedCase-123', firstSeen: 1_790_000_000_000, lastSeen: 1_790_000_100_000, landingUrl: 'https://site.test/?gclid=Cj0KCQiA_MixedCase-123' },
-      { kind: 'fbclid', value: 'IwAR3xYz', firstSeen: 1_790_000_050_000, landingUrl: 'https://site.test/b?fbclid=IwAR3xYz' },
+      { kind: 'gclid', value: 'Cj0KCQiA_MixedCase-123', firstSeen: t0, lastSeen: t0 + 100_000, landingUrl: 'https://site.test/?gclid=Cj0KCQiA_MixedCase-123' },
+      { kind: 'fbclid', value: 'IwAR3xYz', firstSeen: t0 + 50_000, landingUrl: 'https://site.test/b?fbclid=IwAR3xYz', raw: 'fb.1.1790000050000.IwAR3xYz' },
     ];
     const res = await collect({ key: PK, events: [identifyEvent('  Ada@Example.COM ', { traits: { plan: 'pro' }, touches })] }, { 'cf-connecting-ip': '203.0.113.9', 'user-agent': 'UA/1.0' });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
-    expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [], token: expect.stringMatching(/^pt1\./) });
 
     const got = await person('ada@example.com');
     expect(got.status).toBe(200);
@@ -22,18 +23,20 @@ describe('POST /v1/collect', () => {
     expect(body.email).toBe('ada@example.com');
     expect(body.attributes.traits).toEqual({ plan: 'pro' });
     expect(body.touches).toEqual([
-      { kind: 'gclid', value: 'Cj0KCQiA_MixedCase-123', firstSeen: 1_790_000_000_000, lastSeen: 1_790_000_100_000, landingUrl: touches[0].landingUrl, referrer: null },
-      { kind: 'fbclid', value: 'IwAR3xYz', firstSeen: 1_790_000_050_000, lastSeen: 1_790_000_050_000, landingUrl: touches[1].landingUrl, referrer: null },
+      { kind: 'gclid', value: 'Cj0KCQiA_MixedCase-123', firstSeen: t0, lastSeen: t0 + 100_000, landingUrl: touches[0].landingUrl, referrer: null, raw: null },
+      { kind: 'fbclid', value: 'IwAR3xYz', firstSeen: t0 + 50_000, lastSeen: t0 + 50_000, landingUrl: touches[1].landingUrl, referrer: null, raw: 'fb.1.1790000050000.IwAR3xYz' },
     ]);
     expect(body.devices).toMatchObject([{ anonymousId: 'anon_test_0001', ip: '203.0.113.9', userAgent: 'UA/1.0' }]);
   });
 
   it('merges touches keeping the earliest first-seen and the latest last-seen', async () => {
     const email = 'merge@example.com';
-    await collect({ key: PK, events: [identifyEvent(email, { touches: [{ kind: 'gclid', value: 'G1', firstSeen: 2000, landingUrl: 'https://s.test/late' }] })] });
-    await collect({ key: PK, events: [identifyEvent(email, { touches: [{ kind: 'gclid', value: 'G1', firstSeen: 1000, lastSeen: 1500, landingUrl: 'https://s.test/early' }] })] });
+    const g = gclid();
+    const t = Date.now() - DAY;
+    await collect({ key: PK, events: [identifyEvent(email, { touches: [{ kind: 'gclid', value: g, firstSeen: t + 2000, landingUrl: 'https://s.test/late' }] })] });
+    await collect({ key: PK, events: [identifyEvent(email, { touches: [{ kind: 'gclid', value: g, firstSeen: t + 1000, lastSeen: t + 1500, landingUrl: 'https://s.test/early' }] })] });
     const body = (await (await person(email)).json()) as any;
-    expect(body.touches).toEqual([{ kind: 'gclid', value: 'G1', firstSeen: 1000, lastSeen: 2000, landingUrl: 'https://s.test/early', referrer: null }]);
+    expect(body.touches).toEqual([{ kind: 'gclid', value: g, firstSeen: t + 1000, lastSeen: t + 2000, landingUrl: 'https://s.test/early', referrer: null, raw: null }]);
   });
 
   it('deduplicates a retried message id', async () => {
@@ -45,7 +48,7 @@ describe('POST /v1/collect', () => {
   });
 
   it('stores no click IDs when the browser sends Global Privacy Control', async () => {
-    const res = await collect({ key: PK, events: [identifyEvent('gpc@example.com', { touches: [{ kind: 'gclid', value: 'G', firstSeen: 1 }] })] }, { 'sec-gpc': '1' });
+    const res = await collect({ key: PK, events: [identifyEvent('gpc@example.com', { touches: [{ kind: 'gclid', value: gclid(), firstSeen: Date.now() }] })] }, { 'sec-gpc': '1' });
     expect(res.status).toBe(200);
     const body = (await (await person('gpc@example.com')).json()) as any;
     expect(body.touches).toEqual([]);

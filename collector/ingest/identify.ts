@@ -1,0 +1,58 @@
+import type { Env } from '../env';
+import { ApiError } from '../http-error';
+import { identityOf, personByKey, personKey } from '../identity';
+import { identifySignatureValid } from '../security/identify-signature';
+import { signPersonToken } from '../security/person-token';
+import type { Consent, Touch } from '../../shared/schemas/collect';
+import type { RequestFacts } from './request-facts';
+import { countCreation, creationRefused, mayCreate, spendTouches } from './caps';
+
+/** An identify from any source (the tag, Segment), already validated. */
+export interface IdentifyCommand {
+  email: string;
+  messageId: string;
+  anonymousId: string | null;
+  traits: Record<string, unknown>;
+  touches: Touch[];
+  signature?: string;
+  consent?: Consent['ads'];
+  userAgent?: string;
+  ip?: string;
+  /** Another anonymous id of the same browser (the `_cb_aid` cookie). */
+  cookieAnonymousId?: string | null;
+}
+
+export type IdentifyResult = { duplicate: boolean; token: string };
+
+/** Stores an identify in the person's object and answers with the signed person token. */
+export async function ingestIdentify(env: Env, cmd: IdentifyCommand, facts: RequestFacts): Promise<IdentifyResult> {
+  let trusted = false;
+  if (cmd.signature !== undefined) {
+    if (!env.IDENTIFY_SIGNING_SECRET) throw new ApiError(400, 'invalid_signature', 'this deployment has no identify signing secret, so signed identifies cannot be checked');
+    if (!(await identifySignatureValid(env.IDENTIFY_SIGNING_SECRET, cmd.email, cmd.signature))) throw new ApiError(400, 'invalid_signature', 'signature does not match the email');
+    trusted = true;
+  }
+  const denied = facts.gpc || cmd.consent === 'denied';
+  if (!denied) spendTouches(env, facts, cmd.touches.length);
+  const key = await personKey(env, cmd.email);
+  const others = cmd.cookieAnonymousId && cmd.cookieAnonymousId !== cmd.anonymousId ? [cmd.cookieAnonymousId] : [];
+  const outcome = await personByKey(env, key).identify({
+    key,
+    email: identityOf(cmd.email),
+    messageId: cmd.messageId,
+    anonymousId: cmd.anonymousId,
+    otherAnonymousIds: others,
+    traits: cmd.traits,
+    trusted,
+    touches: denied ? [] : cmd.touches,
+    consent: facts.gpc ? 'denied' : (cmd.consent ?? null),
+    ip: cmd.ip ?? facts.ip,
+    userAgent: cmd.userAgent ?? facts.userAgent,
+    now: facts.now,
+    mayCreate: mayCreate(env, facts),
+  });
+  if (outcome.status === 'refused') throw creationRefused();
+  if (outcome.created) countCreation(env, facts);
+  if (outcome.status === 'suppressed') throw new ApiError(409, 'suppressed', 'this person was erased; an operator must lift the suppression first');
+  return { duplicate: outcome.status === 'duplicate', token: await signPersonToken(env.IDENTITY_SECRET!, key, facts.now) };
+}

@@ -1,0 +1,72 @@
+import type { Env } from '../env';
+import { ApiError } from '../http-error';
+import { hmacHex, personByKey, personKey } from '../identity';
+import { camelizeSegment, segmentEventSchema, type SegmentEvent } from '../../shared/schemas/segment';
+import { emailSchema, idSchema, type Touch } from '../../shared/schemas/collect';
+import { CLICK_KINDS, clickIdsFromSearch, isValidClickId } from '../../shared/click-ids';
+import { parseTimestamp } from '../../shared/time';
+import { zodIssues } from '../validation';
+import { ingestIdentify } from './identify';
+import { ingestTouch } from './touch';
+import type { RequestFacts } from './request-facts';
+
+export type SegmentOutcome = 'stored' | 'duplicate' | 'ignored';
+
+/** Click IDs in a Segment event's context: page URL, search, referrer and campaign. */
+export function segmentTouches(e: SegmentEvent, now: number): Touch[] {
+  const page = e.context?.page;
+  const firstSeen = Math.min(parseTimestamp(e.timestamp) ?? now, now);
+  const found = new Map<string, Touch>();
+  const add = (kind: string, value: string) => {
+    if (!found.has(kind) && isValidClickId(kind, value)) found.set(kind, { kind, value, firstSeen, ...(page?.url ? { landingUrl: page.url.slice(0, 2048) } : {}), ...(page?.referrer ? { referrer: page.referrer.slice(0, 2048) } : {}) });
+  };
+  for (const source of [page?.url, page?.search, page?.referrer]) if (source) for (const { kind, value } of clickIdsFromSearch(source)) add(kind, value);
+  const campaign = e.context?.campaign ?? {};
+  for (const kind of CLICK_KINDS) if (typeof campaign[kind] === 'string') add(kind, campaign[kind] as string);
+  return [...found.values()];
+}
+
+function emailOf(e: SegmentEvent): string | null {
+  for (const candidate of [e.traits?.email, e.context?.traits?.email, e.userId]) {
+    if (typeof candidate === 'string' && emailSchema.safeParse(candidate).success) return candidate.trim();
+  }
+  return null;
+}
+
+// Segment's ids are free-form; ours are bounded. Anything else is named by its hash.
+async function boundedId(env: Env, prefix: string, value: string): Promise<string> {
+  return idSchema.safeParse(value).success ? value : `${prefix}_${(await hmacHex(env.IDENTITY_SECRET!, `${prefix}:${value}`)).slice(0, 40)}`;
+}
+
+/**
+ * One Segment message. `trustRequest` is false for server-side senders (analytics-node, webhooks):
+ * the request's IP and user agent are theirs, not the visitor's, so only `context` counts.
+ */
+export async function ingestSegmentEvent(env: Env, raw: unknown, facts: RequestFacts, trustRequest: boolean): Promise<SegmentOutcome> {
+  const parsed = segmentEventSchema.safeParse(camelizeSegment(raw));
+  if (!parsed.success) throw new ApiError(400, 'invalid_event', 'not a Segment message', zodIssues(parsed.error));
+  const e = parsed.data;
+  const eventFacts: RequestFacts = { ...facts, ip: e.context?.ip ?? (trustRequest ? facts.ip : null), userAgent: e.context?.userAgent ?? (trustRequest ? facts.userAgent : null) };
+  const messageId = `seg_${(await hmacHex(env.IDENTITY_SECRET!, `seg:${e.messageId ?? crypto.randomUUID()}`)).slice(0, 40)}`;
+  const anonymousId = e.anonymousId ? await boundedId(env, 'sa', e.anonymousId) : null;
+  const touches = segmentTouches(e, facts.now);
+  const email = emailOf(e);
+
+  if (e.type === 'identify' && email) {
+    const traits = { ...(e.traits ?? {}) };
+    const r = await ingestIdentify(env, { email, messageId, anonymousId, traits, touches }, eventFacts);
+    return r.duplicate ? 'duplicate' : 'stored';
+  }
+  if ((e.type === 'page' || e.type === 'track' || e.type === 'screen' || e.type === 'identify') && touches.length) {
+    if (anonymousId) {
+      const r = await ingestTouch(env, { messageId, anonymousId, touches }, eventFacts);
+      return r.duplicate ? 'duplicate' : 'stored';
+    }
+    if (email) {
+      const key = await personKey(env, email);
+      const r = await personByKey(env, key).addTouches({ messageId, anonymousId: null, touches, ip: eventFacts.ip, userAgent: eventFacts.userAgent, now: facts.now });
+      if (r.exists) return r.duplicate ? 'duplicate' : 'stored';
+    }
+  }
+  return 'ignored';
+}

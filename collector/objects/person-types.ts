@@ -1,0 +1,73 @@
+import type { Consent, Touch } from '../../shared/schemas/collect';
+import type { StoredTouch } from './touch-rows';
+
+export type { StoredTouch };
+
+export interface IdentifyInput {
+  /** The person's object key (HMAC of the identity): stored so the object can name itself to others. */
+  key: string;
+  email: string;
+  messageId: string;
+  /** The browser's anonymous id; null for server-side senders that have none (no device is recorded). */
+  anonymousId: string | null;
+  /** Further anonymous ids of the same browser (the `_cb_aid` cookie) whose visitors are merged too. */
+  otherAnonymousIds?: string[];
+  traits: Record<string, unknown>;
+  /** Traits of a signed identify: stored under the `signed_traits` source, which audiences may trust. */
+  trusted: boolean;
+  touches: Touch[];
+  consent: Consent['ads'] | null;
+  ip: string | null;
+  userAgent: string | null;
+  now: number;
+  /** False when the sender's creation budget is spent: an unknown person is then refused, not created. */
+  mayCreate?: boolean;
+}
+
+export interface TouchInput {
+  messageId: string;
+  anonymousId: string | null;
+  touches: Touch[];
+  ip: string | null;
+  userAgent: string | null;
+  now: number;
+}
+
+export interface AttributesInput {
+  key: string;
+  email: string;
+  /** Applied in order: each deep-merges into what its source sent before (`null` deletes a key). */
+  rows: { source: string; attributes: Record<string, unknown> }[];
+  now: number;
+}
+
+export type IdentifyOutcome = { status: 'stored' | 'duplicate' | 'suppressed' | 'refused'; created?: boolean };
+
+export interface Device {
+  anonymousId: string;
+  ip: string | null;
+  userAgent: string | null;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export interface PersonSnapshot {
+  email: string;
+  createdAt: number;
+  updatedAt: number;
+  consent: { ads: Consent['ads']; at: number } | null;
+  attributes: Record<string, Record<string, unknown>>;
+  attributeUpdatedAt: Record<string, number>;
+  touches: StoredTouch[];
+  devices: Device[];
+}
+
+/** The row the directory keeps per person. */
+export interface DirectoryEntry {
+  key: string;
+  email: string;
+  createdAt: number;
+  updatedAt: number;
+  rev: number;
+  attributes: Record<string, Record<string, unknown>>;
+}
