@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { api } from './helpers';
 import { createAudience, json, mql, send, settled } from './audiences-helpers';
 
-describe('audience definitions', () => {
+describe('audience definitions', { timeout: 60_000 }, () => {
   it('names the node of the criteria that is wrong', async () => {
     const cases: [unknown, string][] = [
       [{ ...mql(), criteria: { all: [{ field: 'crm.a', op: 'eq', value: 1 }, { field: 'crm.b', op: 'equals', value: 1 }] } }, 'criteria.all[1].op'],
@@ -70,7 +70,7 @@ describe('audience definitions', () => {
   });
 });
 
-describe('conversion configs', () => {
+describe('conversion configs', { timeout: 60_000 }, () => {
   it('turns on, lists, changes, refuses bad input and turns off', async () => {
     const audience = await createAudience(mql());
     const path = `/api/audiences/${audience.id}/conversions`;

@@ -17,7 +17,7 @@ const history = (who: string) => historyOf(who, current);
 const upsert = async (who: string, source: string, data: Record<string, unknown>, now: number) => only(await upsertAll(who, source, data, now), current);
 const track = <T extends { id: string }>(a: T): T => ((current = a.id), a);
 
-describe('entries', () => {
+describe('entries', { timeout: 60_000 }, () => {
   it('records an entry (audience, person, timestamp in seconds) with the sha256 id, and an exit with its time', async () => {
     const audience = track(await createAudience(mql(7)));
     const who = email();
@@ -79,7 +79,7 @@ describe('entries', () => {
   });
 });
 
-describe('time windows and boundaries', () => {
+describe('time windows and boundaries', { timeout: 60_000 }, () => {
   it('never enters on a backfilled timestamp outside the window, even with a conversion on', async () => {
     const audience = track(await createAudience(mql(7)));
     await turnOn(audience.id, { destinationId: 'dst_meta', eventName: 'Lead' });

@@ -8,7 +8,7 @@ import { env } from './audiences-helpers';
 
 const GCLID = 'Cj0KCQiAhOfLBhCCARIsAEXAMPLEgclid0001';
 
-describe('GET /api/audiences/{id}/members', () => {
+describe('GET /api/audiences/{id}/members', { timeout: 60_000 }, () => {
   it('lists members with their timestamp, the values the criteria used, and per conversion a payload or a skip reason', async () => {
     const now = Date.now();
     const audience = await createAudience({
@@ -92,6 +92,12 @@ describe('GET /api/audiences/{id}/members', () => {
     await upsert(emails[0]!, 'crm', { page_test: false }, Date.now());
     const after = await json(await api(`/api/audiences/${audience.id}/members`));
     expect(after.members.map((m: any) => m.email).sort()).toEqual(emails.slice(1));
+
+    // An erased member disappears from the list and the count.
+    expect((await api(`/api/people/${encodeURIComponent(emails[1]!)}`, { method: 'DELETE' })).status).toBe(200);
+    const erased = await json(await api(`/api/audiences/${audience.id}/members`));
+    expect(erased.members.map((m: any) => m.email).sort()).toEqual(emails.slice(2));
+    expect((await json(await api(`/api/audiences/${audience.id}`))).members).toBe(3);
 
     expect((await api(`/api/audiences/${audience.id}/members?limit=0`)).status).toBe(400);
     expect((await api(`/api/audiences/${audience.id}/members?limit=abc`)).status).toBe(400);

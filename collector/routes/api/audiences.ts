@@ -94,6 +94,9 @@ audiences.get('/:id/members', async (c) => {
   const audits = await Promise.all(
     page.map((m) => c.env.PERSON.get(c.env.PERSON.idFromName(m.personKey)).auditAudience(audience.id, now, fresh)),
   );
+  // A person erased since they entered has no audit: drop them from the index as we go.
+  const gone = page.filter((_, i) => !audits[i]);
+  if (gone.length) await Promise.all(gone.map((m) => config.recordMembership(m.personKey, [{ audienceId: audience.id, member: false, timestampMs: null, since: now }])));
   const members = (audits as (MemberAudit | null)[]).flatMap((a, i) => {
     if (!a) return [];
     const { personKey: _key, timestamp, ...rest } = a;
