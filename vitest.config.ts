@@ -2,8 +2,8 @@ import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { devVars } from './test/support/dev-vars';
 
-// One run, five projects: pure shared code in Node, the tag in happy-dom, the GTM template in a
-// sandbox harness in Node, the collector inside
+// One run, six projects: pure shared code in Node, the tag in happy-dom, the GTM template in a
+// sandbox harness in Node, the ad-platform fakes in Node, the collector inside
 // workerd (real Durable Objects, SQLite, Queues), and end-to-end suites driving real Chromium.
 export default defineConfig({
   test: {
@@ -11,6 +11,8 @@ export default defineConfig({
       { test: { name: 'shared', environment: 'node', include: ['shared/**/*.test.ts'] } },
       { test: { name: 'tag', environment: 'happy-dom', include: ['tag/**/*.test.ts'] } },
       { test: { name: 'gtm', environment: 'node', include: ['test/gtm/**/*.test.ts'] } },
+      // Contract fakes of the ad platforms (loopback Node servers) and the delivery code driven against them.
+      { test: { name: 'fakes', environment: 'node', include: ['test/fakes/**/*.test.ts'] } },
       {
         plugins: [
           cloudflareTest({
@@ -21,7 +23,12 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'collector', include: ['collector/**/*.test.ts', 'test/worker/**/*.test.ts'] },
+        test: {
+          name: 'collector',
+          include: ['collector/**/*.test.ts', 'test/worker/**/*.test.ts'],
+          // The ad-platform fakes run in Node; DestinationObject tests reach them over loopback.
+          globalSetup: ['test/fakes/global-setup.ts'],
+        },
       },
       {
         test: {

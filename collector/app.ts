@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { AppContext } from './env';
+import { admin } from './routes/admin';
 import { ApiError, errorBody } from './http-error';
 import { requireSecretKey } from './middleware/secret-key';
 import { audiences } from './routes/api/audiences';
@@ -22,6 +23,7 @@ export function createApp(basePath: string | undefined) {
     await next();
   });
   routes.get('/healthz', (c) => c.json({ ok: true, version: VERSION }));
+  routes.route('/admin', admin);
   routes.route('/', tag);
   routes.route('/', collect);
   routes.route('/', demo);

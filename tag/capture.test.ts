@@ -1,27 +1,101 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { captureFromUrl } from './capture';
-import { readLedger } from './ledger';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { teardown, collector, newSite, page } from './testing';
+
+const NOW = 1_790_000_000_000;
+// Real-looking values of every click kind in the registry, in mixed case.
+const IDS: Record<string, string> = {
+  gclid: 'Cj0KCQiA4L67BhDUARIsADWrl7EGr1pXrHk1J-3a2bVZ_cUqFfXYz9q7nUfR8b1Ek3kTt6N8lZy0aAqSfEALw_wcB',
+  gbraid: '0AAAAADoHpJxWq1s-7bK3x_VvF9wE2yG5h',
+  wbraid: 'CjkKCQiA4L67BhDUARIsADWrl7H1b5z8e_3Kx9',
+  dclid: 'CJm1mLbR2_sCFUcQBgAdnK0Ngw',
+  fbclid: 'IwZXh0bgNhZW0BMABhZGlkAasvbnUHdh0BHTmXz_aem_AbCdEf-GhIjKlMnOp',
+  msclkid: '8f0e6b2a1c9d4e7fb3a5c1d2e3f4a5b6',
+  li_fat_id: '85929337-d448-42da-a095-0b3c5500fa50',
+  ttclid: 'E.C.P.CscBLZfvrPB7sQ9kFq2-fZ_aKzNw3Pp8uY1mZk',
+  twclid: '2-7x4k2bxh3q9r7f1n0z8c6v5m',
+  rdt_cid: '2745930112238747719',
+  ScCid: 'c4a5ef4e-3b1c-4f6e-9d7a-0b1c2d3e4f50',
+  epik: 'dj0yJnU9a2hCdE9Gb1lQb3FtN0FtS0pQM0dCUQ',
+  qclid: 'a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1',
+};
+
+beforeEach(() => {
+  newSite();
+  collector();
+});
+afterEach(teardown);
+
+async function captureOn(path: string, now = NOW, referrer = 'https://ads.example/') {
+  const p = await page(path);
+  const { capture } = await import('./capture');
+  const added = capture(location.href, referrer, now);
+  p.ledger.save(now);
+  return { added, touches: p.ledger.ledger().l, p };
+}
 
 describe('capture', () => {
-  beforeEach(() => localStorage.clear());
+  it('records every click ID of the registry exactly as received, with landing URL, referrer and times', async () => {
+    const query = Object.entries(IDS).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+    const { added, touches } = await captureOn(`/landing?utm_source=x&${query}`);
+    expect(added.map((t) => [t.kind, t.value])).toEqual(Object.entries(IDS));
+    for (const t of added) {
+      expect(t).toEqual({ kind: t.kind, value: IDS[t.kind], firstSeen: NOW, lastSeen: NOW, landingUrl: location.href, referrer: 'https://ads.example/' });
+    }
+    expect(touches.filter((t) => t.kind != 'fbp')).toEqual(added);
+  });
 
-  it('records gclid and fbclid exactly as received, with first-seen time and landing URL', () => {
-    captureFromUrl('https://site.test/lp?gclid=AbC-123_x&fbclid=IwAR_Zz&utm_source=x', 'https://google.com/', 1000);
-    expect(readLedger()).toEqual([
-      { kind: 'gclid', value: 'AbC-123_x', firstSeen: 1000, lastSeen: 1000, landingUrl: 'https://site.test/lp?gclid=AbC-123_x&fbclid=IwAR_Zz&utm_source=x', referrer: 'https://google.com/' },
-      { kind: 'fbclid', value: 'IwAR_Zz', firstSeen: 1000, lastSeen: 1000, landingUrl: 'https://site.test/lp?gclid=AbC-123_x&fbclid=IwAR_Zz&utm_source=x', referrer: 'https://google.com/' },
+  it('keeps the first-seen time when an ID is seen again, and reports only new IDs', async () => {
+    await captureOn('/a?gclid=Cj0KCQ-first-sight', NOW);
+    const { added, touches } = await captureOn('/b?gclid=Cj0KCQ-first-sight&fbclid=IwAR_second_id', NOW + 5000, 'https://site/a');
+    expect(added.map((t) => t.kind)).toEqual(['fbclid']);
+    expect(touches.find((t) => t.kind == 'gclid')).toMatchObject({ firstSeen: NOW, lastSeen: NOW + 5000, landingUrl: expect.stringContaining('/a?gclid=') });
+  });
+
+  it('harvests the IDs other tags keep in cookies, unwrapped, keeping the cookie time as first-seen', async () => {
+    const fbc = `fb.1.1789000000123.${IDS.fbclid}`;
+    const fbp = 'fb.1.1789000000456.1234567890';
+    document.cookie = `_fbc=${fbc};path=/`;
+    document.cookie = `_fbp=${fbp};path=/`;
+    document.cookie = `_gcl_aw=GCL.1789000001.${IDS.gclid};path=/`;
+    document.cookie = `_gcl_gb=GCL.1789000002.${IDS.gbraid};path=/`;
+    document.cookie = `_uetmsclkid=_uet${IDS.msclkid};path=/`;
+    document.cookie = `li_fat_id=${IDS.li_fat_id};path=/`;
+    document.cookie = `_ttp=2Lr3ZzXmz1xmKfUGgy5ThYpQFQK;path=/`;
+    const { touches } = await captureOn('/pricing');
+    const byKind = Object.fromEntries(touches.map((t) => [t.kind, t]));
+    expect(byKind.fbclid).toEqual({ kind: 'fbclid', value: IDS.fbclid, raw: fbc, firstSeen: 1789000000123, lastSeen: NOW });
+    expect(byKind.fbp).toEqual({ kind: 'fbp', value: fbp, firstSeen: 1789000000456, lastSeen: NOW });
+    expect(byKind.gclid).toEqual({ kind: 'gclid', value: IDS.gclid, firstSeen: 1789000001000, lastSeen: NOW });
+    expect(byKind.gbraid).toEqual({ kind: 'gbraid', value: IDS.gbraid, firstSeen: 1789000002000, lastSeen: NOW });
+    expect(byKind.msclkid).toEqual({ kind: 'msclkid', value: IDS.msclkid, firstSeen: NOW, lastSeen: NOW });
+    expect(byKind.li_fat_id).toMatchObject({ value: IDS.li_fat_id });
+    expect(byKind.ttp).toMatchObject({ value: '2Lr3ZzXmz1xmKfUGgy5ThYpQFQK' });
+    expect(touches).toHaveLength(7);
+  });
+
+  it('merges the URL fbclid and the _fbc cookie of the same click into one touch', async () => {
+    const fbc = `fb.1.1789000000123.${IDS.fbclid}`;
+    document.cookie = `_fbc=${fbc};path=/`;
+    const { touches } = await captureOn(`/lp?fbclid=${IDS.fbclid}`);
+    expect(touches.filter((t) => t.kind == 'fbclid')).toEqual([
+      { kind: 'fbclid', value: IDS.fbclid, raw: fbc, firstSeen: 1789000000123, lastSeen: NOW, landingUrl: location.href, referrer: 'https://ads.example/' },
     ]);
   });
 
-  it('keeps the first-seen time when the same click ID is seen again', () => {
-    captureFromUrl('https://site.test/?gclid=G1', '', 1000);
-    captureFromUrl('https://site.test/other?gclid=G1', '', 5000);
-    const [t] = readLedger();
-    expect(t).toMatchObject({ kind: 'gclid', value: 'G1', firstSeen: 1000, lastSeen: 5000, landingUrl: 'https://site.test/?gclid=G1' });
+  it("mints Meta's _fbp when none exists, keeps it on the registrable domain, and reuses it", async () => {
+    newSite('www.shop.example');
+    const { touches } = await captureOn('/');
+    const fbp = touches.find((t) => t.kind == 'fbp')!;
+    expect(fbp.value).toMatch(new RegExp(`^fb\\.1\\.${NOW}\\.\\d+$`));
+    (window as any).happyDOM.setURL('https://blog.shop.example/');
+    expect(document.cookie).toContain(`_fbp=${fbp.value}`);
+    (window as any).happyDOM.setURL('https://www.shop.example/');
+    const again = await captureOn('/next', NOW + 1000);
+    expect(again.touches.filter((t) => t.kind == 'fbp').map((t) => t.value)).toEqual([fbp.value]);
   });
 
-  it('ignores pages without click IDs', () => {
-    captureFromUrl('https://site.test/pricing?utm_source=x', '', 1000);
-    expect(readLedger()).toEqual([]);
+  it('ignores junk values and unknown or differently cased params', async () => {
+    const { added } = await captureOn(`/?GCLID=${IDS.gclid}&gclid=%3Cscript%3E&fbclid=a%20b&msclkid=not-a-guid`);
+    expect(added).toEqual([]);
   });
 });

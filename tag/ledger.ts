@@ -1,23 +1,115 @@
-import type { Touch } from '../shared/schemas/collect';
+import { isClickKind, isTouchKind, isValidClickId, lifetimeMs, platformOf } from '../shared/click-ids';
+import type { Touch as WireTouch } from '../shared/schemas/collect';
+import { adsConsent, type ConsentState } from './consent';
+import { readCookie, writeCookie } from './cookies';
+import { randomId } from './identity';
 
-// The click-ID ledger in first-party storage: every touch with its first- and last-seen times.
-const KEY = '_cb_ledger';
+export type Touch = WireTouch;
 
-export function readLedger(storage: Storage = localStorage): Touch[] {
+/** What the browser remembers: anonymous id, person token, touches, a remembered consent grant. */
+export interface State {
+  a: string;
+  k?: string;
+  l: Touch[];
+  c?: 1;
+}
+
+const STORE = '_cb_state';
+const COOKIE = '_cb_ids';
+const PER_KIND = 5;
+const MAX_TOUCHES = 50; // the collector's limit per event
+const COOKIE_CHARS = 900; // under 1 KB with its name and attributes
+const COOKIE_SECONDS = 7_776_000; // 90 days, slid forward on every write
+
+let state: State | undefined;
+
+/**
+ * The browser's state, read once per page from localStorage; the `_cb_ids` cookie (anonymous id and
+ * the newest click ID per platform) restores what script storage lost.
+ */
+export function ledger(): State {
+  if (!state) {
+    let s: State | undefined;
+    try {
+      s = JSON.parse(localStorage.getItem(STORE)!);
+    } catch {}
+    const [aid, ...ids] = (readCookie(COOKIE) || '').split('|');
+    state = { l: [], ...s, a: s?.a || (/^[\w-]{8,64}$/.test(aid!) ? aid! : randomId()) };
+    for (const id of ids) {
+      const [kind, value, time] = id.split('*') as [string, string, string];
+      const firstSeen = parseInt(time, 36);
+      if (isValidClickId(kind, value) && firstSeen > 0) merge({ kind, value, firstSeen, lastSeen: firstSeen });
+    }
+  }
+  return state;
+}
+
+export function consent(): ConsentState {
+  return adsConsent(ledger().c);
+}
+
+/** Whether anything may be written to storage (ads consent not denied). */
+export function storageAllowed(): boolean {
+  return consent() != 'denied';
+}
+
+/** Adds a touch, or merges it into the one kept (earliest first-seen, latest last-seen). True if new. */
+export function merge(touch: Touch): boolean {
+  const l = ledger().l;
+  const known = l.find((t) => t.kind == touch.kind && t.value == touch.value);
+  if (!known) return !!l.push(touch);
+  Object.assign(known, { ...touch, ...known, firstSeen: Math.min(known.firstSeen, touch.firstSeen), lastSeen: Math.max(known.lastSeen!, touch.lastSeen!) });
+  return false;
+}
+
+/**
+ * Unexpired touches, newest first, capped: a click expires with its platform's window after it was
+ * first seen, a browser id (fbp, ttp) after it was last seen; at most 5 per kind and 50 in all.
+ */
+export function live(now = Date.now()): Touch[] {
+  const s = ledger();
+  const perKind: Record<string, number> = {};
+  return (s.l = s.l
+    .filter((t) => isTouchKind(t.kind) && (isClickKind(t.kind) ? t.firstSeen : t.lastSeen!) + lifetimeMs(t.kind) > now)
+    .sort((a, b) => b.lastSeen! - a.lastSeen!)
+    .filter((t) => (perKind[t.kind] = -~perKind[t.kind]!) <= PER_KIND)
+    .slice(0, MAX_TOUCHES));
+}
+
+/** Writes the state to localStorage and the cookies, unless ads consent is denied. */
+export function save(now?: number): void {
+  if (!storageAllowed()) return;
+  const s = ledger();
+  let cookie = s.a;
+  const platforms: Record<string, 1> = {};
+  for (const t of live(now)) {
+    const part = `|${t.kind}*${t.value}*${t.firstSeen.toString(36)}`;
+    if (isClickKind(t.kind) && !platforms[platformOf(t.kind)] && cookie.length + part.length < COOKIE_CHARS) {
+      platforms[platformOf(t.kind)] = 1;
+      cookie += part;
+    }
+    if (t.kind == 'fbp' && !readCookie('_fbp')) writeCookie('_fbp', t.value, COOKIE_SECONDS);
+  }
+  writeCookie(COOKIE, cookie, COOKIE_SECONDS);
   try {
-    const parsed = JSON.parse(storage.getItem(KEY) || '[]');
-    return Array.isArray(parsed) ? parsed : [];
-  } catch {
-    return [];
+    localStorage.setItem(STORE, JSON.stringify(s));
+  } catch {}
+}
+
+/** Keeps the collector's signed person token (never the email). */
+export function setToken(token: unknown): void {
+  if (typeof token == 'string' && token.length < 513) {
+    ledger().k = token;
+    save();
   }
 }
 
-/** Adds a touch, or refreshes the last-seen time of one already kept (the first-seen time never moves). */
-export function recordTouch(touch: Touch, storage: Storage = localStorage): Touch[] {
-  const ledger = readLedger(storage);
-  const known = ledger.find((t) => t.kind === touch.kind && t.value === touch.value);
-  if (known) known.lastSeen = Math.max(known.lastSeen || known.firstSeen, touch.firstSeen);
-  else ledger.push(touch);
-  storage.setItem(KEY, JSON.stringify(ledger));
-  return ledger;
+/** Removes what this tag stored (localStorage and its cookie); `forget` also drops the page's copy. */
+export function wipe(forget?: boolean): void {
+  try {
+    localStorage.removeItem(STORE);
+  } catch {}
+  writeCookie(COOKIE, '', 0);
+  delete ledger().c;
+  if (forget) state = undefined;
 }

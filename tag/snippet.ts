@@ -1,11 +1,12 @@
 // The paste-in stub (analytics.js pattern): queues calls until tag.js loads, then tag.js replays them.
-// The collector fills in "__CB_KEY__" and "__CB_HOST__" when it renders the snippet for a deployment.
+// Including it twice is harmless: the second copy only logs. The collector fills in "__CB_KEY__" and
+// "__CB_HOST__" when it renders the snippet for a deployment.
 (function (w: any, d: Document) {
   var c = (w.clearbit = w.clearbit || []);
   if (c.initialize) return;
   if (c.invoked) return console.error('Clearbit snippet included twice.');
   c.invoked = 1;
-  'identify page reset consent ready track group alias trackSubmit trackClick trackLink trackForm pageview once off on'.split(' ').forEach(function (m) {
+  'identify page reset consent config ready track group alias trackSubmit trackClick trackLink trackForm pageview once off on'.split(' ').forEach(function (m) {
     c[m] = function () {
       var a: unknown[] = [].slice.call(arguments);
       a.unshift(m);
@@ -21,7 +22,7 @@
     s.src = host + '/v1/tag.js';
     d.head.appendChild(s);
   };
-  c.SNIPPET_VERSION = '1.0.0';
+  c.SNIPPET_VERSION = '1.1.0';
   c.load('__CB_KEY__', '__CB_HOST__');
   c.page();
 })(window, document);

@@ -1,10 +1,8 @@
-/** POSTs a JSON batch as text/plain (no CORS preflight) with keepalive, so it survives page unload. */
-export function send(url: string, body: unknown): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    body: JSON.stringify(body),
-    headers: { 'content-type': 'text/plain' },
-    keepalive: true,
-    credentials: 'omit',
-  });
+/**
+ * POSTs a JSON body as text/plain (a simple request: no CORS preflight), with keepalive so it
+ * outlives the page (bodies share a 64 KiB keepalive budget), and with credentials so a same-site
+ * collector keeps its HttpOnly `_cb_aid` cookie, unless nothing may be stored (ads consent denied).
+ */
+export function send(url: string, body: string, cookies: boolean): Promise<Response> {
+  return fetch(url, { method: 'POST', body, keepalive: body.length < 6e4, credentials: cookies ? 'include' : 'omit' });
 }

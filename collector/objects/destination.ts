@@ -1,5 +1,194 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
+import { decryptCredentials, encryptCredentials, importCredentialKey } from '../crypto/credentials';
+import { destinations } from '../destinations/registry';
+import { confirm, enqueue, flush, requeue, type DestinationRuntime, type FlushStats, type OutboxEntry, type RequestLog, type RowStatus } from '../delivery/outbox';
+import type { CachedToken } from '../delivery/oauth';
+import { sendBatch } from '../delivery/send';
+import { SqlOutboxStore } from '../delivery/sql-outbox-store';
+import type { ConversionRow, RowOutcome } from '../delivery/types';
+import { credentialsToReenter, maskSettings, settingsSchemas, type DestinationType, type Mode } from '../../shared/schemas/destinations';
+import { destinationSchema } from './destination-schema';
+import { migrate } from './sql';
 
-// Declared in wrangler.toml's first migration; its storage and methods arrive with their issue.
-export class DestinationObject extends DurableObject<Env> {}
+export interface DestinationConfigInput {
+  id: string;
+  type: DestinationType;
+  mode: Mode;
+  settings: Record<string, unknown>;
+  endpoint?: string;
+  tokenEndpoint?: string;
+  paused?: boolean;
+}
+
+export interface DestinationView {
+  id: string;
+  type: DestinationType;
+  mode: Mode;
+  settings: Record<string, unknown>;
+  endpoint: string | null;
+  tokenEndpoint: string | null;
+  paused: boolean;
+  counts: Record<string, number>;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string; issues?: unknown };
+
+export interface ConversionLogRow extends OutboxEntry {
+  request: RequestLog | null;
+}
+
+type ConfigRow = { destination_id: string; type: DestinationType; mode: Mode; sealed_settings: string; endpoint: string | null; token_endpoint: string | null; paused: number };
+
+/**
+ * The outbox of one destination: conversion rows enqueued once per entry id, flushed on an alarm in
+ * batches up to the platform's limit, leased before sending, never resent once sent, retried per the
+ * retry policy; the delivery log of every request (credentials redacted) and the OAuth token cache.
+ */
+export class DestinationObject extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private readonly store: SqlOutboxStore;
+  private tokenCache: CachedToken | null = null;
+  /** Replaced in tests that run inside workerd; production uses the global fetch. */
+  fetchImpl: typeof fetch = (input, init) => fetch(input, init);
+  random: () => number = Math.random;
+  /** Per-request timeout; lowered in tests that inject hangs. */
+  timeoutMs = 15_000;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    migrate(this.sql, destinationSchema);
+    this.store = new SqlOutboxStore(this.sql);
+  }
+
+  private config(): ConfigRow | undefined {
+    return this.sql.exec<ConfigRow>('SELECT destination_id, type, mode, sealed_settings, endpoint, token_endpoint, paused FROM config WHERE id = 1').toArray()[0];
+  }
+
+  private async runtime(cfg: ConfigRow, mode?: Mode): Promise<DestinationRuntime<unknown>> {
+    const key = await importCredentialKey(this.env.ENCRYPTION_KEY);
+    const settings = await decryptCredentials<Record<string, unknown>>(key, cfg.sealed_settings, cfg.destination_id);
+    return {
+      def: destinations[cfg.type],
+      settings,
+      mode: mode ?? cfg.mode,
+      endpoint: cfg.endpoint ?? undefined,
+      tokenEndpoint: cfg.token_endpoint ?? undefined,
+      fetchImpl: this.fetchImpl,
+      random: this.random,
+      timeoutMs: this.timeoutMs,
+      tokenCache: this.tokenCache,
+      onRotatedRefreshToken: async (token) => {
+        // The platform may have revoked the old refresh token: save the new one before anything else.
+        settings.refreshToken = token;
+        const sealed = await encryptCredentials(key, settings, cfg.destination_id);
+        this.sql.exec('UPDATE config SET sealed_settings = ?, updated_at = ? WHERE id = 1', sealed, Date.now());
+      },
+    };
+  }
+
+  /** Create or replace this destination's configuration (settings validated, sealed at rest). */
+  async configure(input: DestinationConfigInput, enteredSettings?: Record<string, unknown>): Promise<Result<DestinationView>> {
+    if ((input.endpoint || input.tokenEndpoint) && this.env.ALLOW_CUSTOM_ENDPOINTS !== 'true')
+      return { ok: false, code: 'custom_endpoint_not_allowed', message: 'custom endpoint / tokenEndpoint are disabled on this deployment (ALLOW_CUSTOM_ENDPOINTS)' };
+    const parsed = settingsSchemas[input.type].safeParse(input.settings);
+    if (!parsed.success) return { ok: false, code: 'invalid_settings', message: 'the settings are not valid for this destination type', issues: parsed.error.issues };
+    const settings = parsed.data as Record<string, unknown>;
+    const def = destinations[input.type];
+    const modeIssue = def.modeIssue?.(settings, input.mode);
+    if (modeIssue) return { ok: false, code: 'invalid_mode', message: modeIssue };
+    const key = await importCredentialKey(this.env.ENCRYPTION_KEY);
+    const before = this.config();
+    if (before) {
+      if (before.destination_id !== input.id || before.type !== input.type) return { ok: false, code: 'conflict', message: 'this object belongs to another destination' };
+      const prev = await decryptCredentials<Record<string, unknown>>(key, before.sealed_settings, before.destination_id);
+      const missing = credentialsToReenter(input.type, { endpoint: before.endpoint ?? undefined, tokenEndpoint: before.token_endpoint ?? undefined, settings: prev }, input, enteredSettings ?? input.settings);
+      if (missing.length) return { ok: false, code: 'credentials_required', message: `changing endpoint or tokenEndpoint requires the credentials again: ${missing.join(', ')}`, issues: missing.map((k) => ({ path: ['settings', k], message: 'enter it again' })) };
+    }
+    const sealed = await encryptCredentials(key, settings, input.id);
+    this.sql.exec(
+      `INSERT INTO config (id, destination_id, type, mode, sealed_settings, endpoint, token_endpoint, paused, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET mode = excluded.mode, sealed_settings = excluded.sealed_settings, endpoint = excluded.endpoint,
+         token_endpoint = excluded.token_endpoint, paused = excluded.paused, updated_at = excluded.updated_at`,
+      input.id, input.type, input.mode, sealed, input.endpoint ?? null, input.tokenEndpoint ?? null, input.paused ? 1 : 0, Date.now(),
+    );
+    this.tokenCache = null;
+    if (!input.paused) await this.wake(Date.now());
+    return { ok: true, value: (await this.describe())! };
+  }
+
+  /** The configuration with secrets masked, and row counts by status. */
+  async describe(): Promise<DestinationView | null> {
+    const cfg = this.config();
+    if (!cfg) return null;
+    const key = await importCredentialKey(this.env.ENCRYPTION_KEY);
+    const settings = await decryptCredentials<Record<string, unknown>>(key, cfg.sealed_settings, cfg.destination_id);
+    return { id: cfg.destination_id, type: cfg.type, mode: cfg.mode, settings: maskSettings(cfg.type, settings), endpoint: cfg.endpoint, tokenEndpoint: cfg.token_endpoint, paused: !!cfg.paused, counts: this.store.counts() };
+  }
+
+  /** Add conversion rows; an entry id already known is ignored (re-population never sends twice). */
+  async enqueue(rows: ConversionRow[]): Promise<Result<{ queued: number; skipped: number; existing: number }>> {
+    const cfg = this.config();
+    if (!cfg) return { ok: false, code: 'not_configured', message: 'destination is not configured' };
+    const now = Date.now();
+    const out = await enqueue(this.store, await this.runtime(cfg), rows, now);
+    if (out.queued && !cfg.paused) await this.wake(now);
+    return { ok: true, value: out };
+  }
+
+  private async wake(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  async alarm(): Promise<void> {
+    await this.flushNow();
+  }
+
+  /** Send what is due now and schedule the next alarm; what the alarm does, callable from tests. */
+  async flushNow(): Promise<FlushStats | null> {
+    const cfg = this.config();
+    if (!cfg || cfg.paused) return null;
+    const rt = await this.runtime(cfg);
+    const stats = await flush(this.store, rt, Date.now);
+    const confirmed = await confirm(this.store, rt, Date.now);
+    this.tokenCache = rt.tokenCache ?? null;
+    const next = this.store.nextWake();
+    if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 1000));
+    return { ...stats, sent: stats.sent + confirmed.sent, unmatched: stats.unmatched + confirmed.unmatched, failed: stats.failed + confirmed.failed };
+  }
+
+  /** The delivery log: rows, newest first, each with the request it last travelled in. */
+  async conversions(opts: { status?: RowStatus; limit?: number; before?: number } = {}): Promise<ConversionLogRow[]> {
+    return this.store.list({ status: opts.status, limit: Math.min(opts.limit ?? 50, 500), before: opts.before }).map((e) => ({ ...e, request: e.lastRequestId ? this.store.request(e.lastRequestId) : null }));
+  }
+
+  async conversion(id: string): Promise<ConversionLogRow | null> {
+    const e = this.store.get(id);
+    return e ? { ...e, request: e.lastRequestId ? this.store.request(e.lastRequestId) : null } : null;
+  }
+
+  /** POST /api/conversions/{id}/retry: a failed or dead-lettered row goes back to the queue, same id. */
+  async retry(id: string): Promise<Result<OutboxEntry>> {
+    const e = requeue(this.store, id, Date.now());
+    if (!e) return { ok: false, code: 'not_retryable', message: 'only failed or dead-lettered conversions can be retried' };
+    await this.wake(Date.now());
+    return { ok: true, value: e };
+  }
+
+  /** POST /api/destinations/{id}/test: one event in the platform's test mode; never enters the outbox. */
+  async sendTest(row: ConversionRow): Promise<Result<{ outcome: RowOutcome; request: unknown; response: unknown; sent: boolean }>> {
+    const cfg = this.config();
+    if (!cfg) return { ok: false, code: 'not_configured', message: 'destination is not configured' };
+    const rt = await this.runtime(cfg, 'test');
+    const issue = rt.def.modeIssue?.(rt.settings, 'test');
+    if (issue) return { ok: false, code: 'invalid_mode', message: issue };
+    const prepared = await rt.def.prepare(row, rt.settings, Date.now());
+    if (!prepared.ok) return { ok: false, code: `skipped_${prepared.reason}`, message: prepared.message };
+    const r = await sendBatch(rt.def, [prepared.item], { settings: rt.settings, mode: 'test', endpoint: rt.endpoint, tokenEndpoint: rt.tokenEndpoint, now: Date.now(), fetchImpl: this.fetchImpl, timeoutMs: this.timeoutMs, tokenCache: this.tokenCache });
+    this.tokenCache = r.tokenCache;
+    if (r.rotatedRefreshToken) await rt.onRotatedRefreshToken?.(r.rotatedRefreshToken);
+    return { ok: true, value: { outcome: r.outcomes[0]!, request: r.request, response: r.response?.body ?? null, sent: r.sent } };
+  }
+}

@@ -32,7 +32,8 @@ export interface ContainerOptions {
   onFired?: (tag: FiredTag) => void;
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
+const isArguments = (v: unknown) => Object.prototype.toString.call(v) === '[object Arguments]';
+const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && !isArguments(v);
 
 function merge(into: Record<string, unknown>, from: Record<string, unknown>) {
   for (const [k, v] of Object.entries(from)) {
@@ -130,7 +131,8 @@ export function startContainer(exported: any, opts: ContainerOptions): RunningCo
   };
 
   const processItem = (item: any) => {
-    if (item && typeof item === 'object' && !isPlainObject(item) && item[0] === 'consent' && (item[1] === 'default' || item[1] === 'update')) {
+    // gtag() pushes its `arguments`; only Consent Mode commands matter here.
+    if (isArguments(item) && item[0] === 'consent' && (item[1] === 'default' || item[1] === 'update')) {
       const changes: Record<string, 'granted' | 'denied'> = {};
       for (const [k, v] of Object.entries(item[2] ?? {})) if (v === 'granted' || v === 'denied') changes[k] = v;
       consent.update(changes);

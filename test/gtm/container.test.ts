@@ -55,7 +55,11 @@ describe('tag/gtm/container.json', () => {
     window.dataLayer.push({ 'gtm.start': 1, event: 'gtm.js' });
     window.dataLayer.push({ event: 'form_submit' }); // no email yet: the trigger's filter holds it back
     window.dataLayer.push({ event: 'form_submit', email: 'ada@example.com', company: 'Example Inc' });
-    window.dataLayer.push(Object.assign(Object.create(null), { 0: 'consent', 1: 'update', 2: { ad_storage: 'denied' }, length: 3 }));
+    function gtag(..._args: unknown[]) {
+      // eslint-disable-next-line prefer-rest-params
+      window.dataLayer.push(arguments);
+    }
+    gtag('consent', 'update', { ad_storage: 'denied' });
 
     expect(running.fired.map((f) => [f.name, f.event, f.run.outcome])).toEqual([
       ['Open Conversions - Load', 'gtm.js', 'success'],
@@ -69,5 +73,6 @@ describe('tag/gtm/container.json', () => {
       ['identify', 'ada@example.com', { company: 'Example Inc' }],
       ['consent', { ads: 'denied' }],
     ]);
+    expect(running.model).toEqual({ 'gtm.start': 1, event: 'form_submit', email: 'ada@example.com', company: 'Example Inc' });
   });
 });

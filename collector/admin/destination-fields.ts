@@ -1,0 +1,96 @@
+// What the destination form asks for, per platform: each setting's label, what it is and where to
+// find it. Setting names are the contract's (ARCHITECTURE.md §5); secrets are never shown again.
+
+export interface SettingField {
+  name: string;
+  label: string;
+  help: string;
+  secret?: boolean;
+  optional?: boolean;
+}
+
+export interface PlatformForm {
+  type: 'meta' | 'google_data_manager' | 'google_ads' | 'linkedin' | 'microsoft_ads';
+  label: string;
+  intro: string;
+  fields: SettingField[];
+}
+
+const GOOGLE_OAUTH: SettingField[] = [
+  { name: 'loginCustomerId', label: 'Manager account ID', optional: true, help: 'Only when you reach the account through a manager (MCC) account: that manager’s 10-digit ID, dashes allowed.' },
+  { name: 'clientId', label: 'OAuth client ID', help: 'Google Cloud console → APIs & Services → Credentials → your OAuth 2.0 client (ends in .apps.googleusercontent.com).' },
+  { name: 'clientSecret', label: 'OAuth client secret', secret: true, help: 'Shown with the OAuth client in the Google Cloud console.' },
+];
+
+export const PLATFORM_FORMS: PlatformForm[] = [
+  {
+    type: 'meta',
+    label: 'Meta (Conversions API)',
+    intro: 'Sends server events to a Meta pixel / dataset through the Conversions API.',
+    fields: [
+      { name: 'pixelId', label: 'Pixel (dataset) ID', help: 'Events Manager → Data sources → your pixel → Settings: the numeric ID.' },
+      { name: 'accessToken', label: 'Access token', secret: true, help: 'Events Manager → your pixel → Settings → Conversions API → Generate access token (or a system-user token with the pixel assigned).' },
+      { name: 'testEventCode', label: 'Test event code', optional: true, help: 'Events Manager → Test events: the TEST… code. Used in test mode only; Meta still records test events.' },
+    ],
+  },
+  {
+    type: 'google_data_manager',
+    label: 'Google Ads (Data Manager API)',
+    intro: 'Offline conversions for Google Ads through the Data Manager API (OAuth scope datamanager, no developer token).',
+    fields: [
+      { name: 'customerId', label: 'Google Ads customer ID', help: 'The account that owns the conversion action: the 10-digit ID at the top of Google Ads (123-456-7890).' },
+      { name: 'conversionActionId', label: 'Conversion action ID', help: 'Goals → Conversions → your action: the ctId number in the page’s URL.' },
+      ...GOOGLE_OAUTH,
+      { name: 'refreshToken', label: 'Refresh token', secret: true, help: 'From an OAuth consent with the https://www.googleapis.com/auth/datamanager scope by a user with access to the account.' },
+    ],
+  },
+  {
+    type: 'google_ads',
+    label: 'Google Ads (Google Ads API)',
+    intro: 'Click conversions uploaded through the Google Ads API (OAuth scope adwords).',
+    fields: [
+      { name: 'customerId', label: 'Google Ads customer ID', help: 'The account that owns the conversion action: the 10-digit ID at the top of Google Ads (123-456-7890).' },
+      { name: 'conversionActionId', label: 'Conversion action ID', help: 'Goals → Conversions → your action: the ctId number in the page’s URL.' },
+      ...GOOGLE_OAUTH,
+      { name: 'refreshToken', label: 'Refresh token', secret: true, help: 'From an OAuth consent with the https://www.googleapis.com/auth/adwords scope by a user with access to the account.' },
+    ],
+  },
+  {
+    type: 'linkedin',
+    label: 'LinkedIn (Conversions API)',
+    intro: 'Sends conversions to a LinkedIn conversion rule of type Conversions API.',
+    fields: [
+      { name: 'conversionUrn', label: 'Conversion rule URN', optional: true, help: 'Campaign Manager → Analyze → Conversion tracking → your rule: urn:lla:llaPartnerConversion:<id>. Or give the ID below.' },
+      { name: 'conversionId', label: 'Conversion rule ID', optional: true, help: 'The number at the end of the rule’s URN, if you give it instead of the URN.' },
+      { name: 'accessToken', label: 'Access token', secret: true, optional: true, help: 'An OAuth token with the rw_conversions scope. Or give client ID, secret and refresh token below so it is refreshed.' },
+      { name: 'clientId', label: 'OAuth client ID', optional: true, help: 'LinkedIn Developer portal → your app → Auth.' },
+      { name: 'clientSecret', label: 'OAuth client secret', secret: true, optional: true, help: 'LinkedIn Developer portal → your app → Auth.' },
+      { name: 'refreshToken', label: 'Refresh token', secret: true, optional: true, help: 'From the app’s OAuth flow (approved apps only).' },
+      { name: 'apiVersion', label: 'API version', optional: true, help: 'LinkedIn-Version header, YYYYMM; leave empty for the default.' },
+    ],
+  },
+  {
+    type: 'microsoft_ads',
+    label: 'Microsoft Advertising (offline conversions)',
+    intro: 'Offline conversions matched by msclkid, to an offline conversion goal (create the goal ~2 hours before the first send).',
+    fields: [
+      { name: 'customerId', label: 'Customer ID', help: 'Microsoft Advertising → Accounts summary: the manager account (customer) ID.' },
+      { name: 'accountId', label: 'Account ID', help: 'The ad account’s numeric ID (not the account number).' },
+      { name: 'conversionGoalName', label: 'Offline conversion goal name', help: 'Tools → Conversion goals: the exact name of an offline conversion goal.' },
+      { name: 'developerToken', label: 'Developer token', secret: true, help: 'Microsoft Advertising Developer Portal → Account → Developer token.' },
+      { name: 'clientId', label: 'OAuth client (application) ID', help: 'Microsoft Entra → App registrations → your app → Application (client) ID.' },
+      { name: 'clientSecret', label: 'OAuth client secret', secret: true, optional: true, help: 'Only for web apps: Certificates & secrets → client secret value.' },
+      { name: 'refreshToken', label: 'Refresh token', secret: true, help: 'From a consent with the https://ads.microsoft.com/msads.manage scope.' },
+    ],
+  },
+];
+
+export function platformForm(type: string): PlatformForm | undefined {
+  return PLATFORM_FORMS.find((p) => p.type === type);
+}
+
+export const MODE_HELP: Record<string, string> = {
+  dry_run: 'Dry run (default): the exact request is built and kept in the log; nothing is sent.',
+  test: 'Test: Meta test events, Google validateOnly; LinkedIn and Microsoft check credentials and payloads without sending.',
+  live: 'Live: conversions are sent.',
+};

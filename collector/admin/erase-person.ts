@@ -1,0 +1,25 @@
+import { directoryFor } from '../directory';
+import type { Env } from '../env';
+import { personByKey, personKey, visitorById } from '../identity';
+
+// Erasure as DELETE /api/people/{email} does it: the directory keeps a suppression entry, the
+// person's storage goes (a tombstone stays), and the visitors of their browsers are forgotten.
+export async function erasePerson(env: Env, email: string, now: number): Promise<{ existed: boolean }> {
+  const key = await personKey(env, email);
+  await directoryFor(env, key).suppress(key, now);
+  const { existed, anonymousIds } = await personByKey(env, key).erase(key, now);
+  await Promise.all(anonymousIds.map((id) => visitorById(env, id).forget()));
+  return { existed };
+}
+
+export async function isSuppressed(env: Env, email: string): Promise<boolean> {
+  const key = await personKey(env, email);
+  const [inDirectory, inPerson] = await Promise.all([directoryFor(env, key).isSuppressed(key), personByKey(env, key).isSuppressed()]);
+  return inDirectory || inPerson;
+}
+
+export async function liftSuppression(env: Env, email: string): Promise<boolean> {
+  const key = await personKey(env, email);
+  const [inDirectory, inPerson] = await Promise.all([directoryFor(env, key).unsuppress(key), personByKey(env, key).liftSuppression()]);
+  return inDirectory || inPerson;
+}

@@ -1,0 +1,8 @@
+// The admin's sections, in menu order. A section appears here once its backend exists.
+export const NAV = [
+  { path: '/people', label: 'People' },
+  { path: '/install', label: 'Install' },
+  { path: '/keys', label: 'API keys' },
+] as const;
+
+export type Section = (typeof NAV)[number]['path'];

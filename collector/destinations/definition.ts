@@ -1,0 +1,47 @@
+// What one destination file provides: turning rows into items, items into one HTTP request per batch,
+// and the platform's answer back into one outcome per row. Pure: no I/O, time passed in.
+import type { DestinationType, Mode } from '../../shared/schemas/destinations';
+import type { ConversionConfig, ConversionRow, HttpRequest, HttpResponse, Prepared, RowOutcome, SendContext } from '../delivery/types';
+
+export interface OAuthSpec<Settings> {
+  /** The platform's token URL; `tokenEndpoint` replaces its origin, the path stays. */
+  tokenUrl: string;
+  scope?: string;
+  /** The refresh-token grant, or null when the settings hold a static access token instead. */
+  grant(settings: Settings): { clientId: string; clientSecret?: string; refreshToken: string } | null;
+  /** A static token from the settings (LinkedIn may use one instead of OAuth). */
+  staticToken?(settings: Settings): string | undefined;
+}
+
+export interface DestinationDefinition<Settings = any, Item = any> {
+  type: DestinationType;
+  label: string;
+  /** Items per request, at most the platform's limit. */
+  batchLimit: number;
+  /** Oldest event the platform takes (ms before now), for one conversion config; null when none. */
+  maxEventAgeMs(conversion: ConversionConfig): number | null;
+  /** Whether `test` mode sends (with the platform's test flag) or only validates locally. */
+  sendsInTest: boolean;
+  oauth?: OAuthSpec<Settings>;
+  /** A problem with using these settings in this mode (e.g. Meta test mode without a test code). */
+  modeIssue?(settings: Settings, mode: Mode): string | null;
+  prepare(row: ConversionRow, settings: Settings, now: number): Promise<Prepared<Item>>;
+  buildRequest(items: Item[], ctx: SendContext<Settings>): HttpRequest;
+  parseResponse(res: HttpResponse, items: Item[], ctx: SendContext<Settings>): RowOutcome[];
+  /** Asynchronous confirmation (Google Data Manager). */
+  status?: {
+    buildRequest(requestId: string, ctx: SendContext<Settings>): HttpRequest;
+    /** One outcome for every row of the request; pending_confirmation while processing. */
+    parseResponse(res: HttpResponse, requestId: string, ctx: SendContext<Settings>): RowOutcome;
+  };
+}
+
+/** `endpoint` replaces the platform's origin; the platform's own path follows it. */
+export function baseUrl(endpoint: string | undefined, platformOrigin: string): string {
+  return (endpoint ?? platformOrigin).replace(/\/+$/, '');
+}
+
+/** Whole seconds, RFC 3339 in UTC: 2026-11-20T14:05:00Z. */
+export function rfc3339(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}

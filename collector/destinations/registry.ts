@@ -1,0 +1,16 @@
+// Every destination, one line each.
+import type { DestinationType } from '../../shared/schemas/destinations';
+import type { DestinationDefinition } from './definition';
+import { googleAds } from './google-ads';
+import { googleDataManager } from './google-data-manager';
+import { linkedin } from './linkedin';
+import { meta } from './meta';
+import { microsoftAds } from './microsoft';
+
+export const destinations: Record<DestinationType, DestinationDefinition> = {
+  meta,
+  google_data_manager: googleDataManager,
+  google_ads: googleAds,
+  linkedin,
+  microsoft_ads: microsoftAds,
+};

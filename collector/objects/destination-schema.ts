@@ -1,0 +1,45 @@
+// DestinationObject's SQLite schema, one entry per version. Never edit a shipped step: append a new one.
+export const destinationSchema = [
+  `CREATE TABLE config (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     destination_id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     mode TEXT NOT NULL CHECK (mode IN ('dry_run', 'test', 'live')),
+     sealed_settings TEXT NOT NULL,
+     endpoint TEXT,
+     token_endpoint TEXT,
+     paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE outbox (
+     id TEXT PRIMARY KEY,
+     item TEXT CHECK (item IS NULL OR json_valid(item)),
+     status TEXT NOT NULL CHECK (status IN ('queued', 'leased', 'sent', 'unmatched', 'pending_confirmation', 'failed', 'dead_letter', 'skipped')),
+     attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+     due_at INTEGER NOT NULL,
+     lease_until INTEGER,
+     batch_cap INTEGER CHECK (batch_cap IS NULL OR batch_cap >= 1),
+     deadline INTEGER,
+     request_id TEXT,
+     skip_reason TEXT,
+     error TEXT CHECK (error IS NULL OR json_valid(error)),
+     note TEXT,
+     last_request_id TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     sent_at INTEGER
+   );
+   CREATE INDEX outbox_due ON outbox (status, due_at);
+   CREATE INDEX outbox_created ON outbox (created_at);
+   CREATE TABLE requests (
+     id TEXT PRIMARY KEY,
+     at INTEGER NOT NULL,
+     mode TEXT NOT NULL,
+     row_ids TEXT NOT NULL CHECK (json_valid(row_ids)),
+     request TEXT NOT NULL CHECK (json_valid(request)),
+     status INTEGER,
+     response TEXT,
+     duration_ms INTEGER NOT NULL
+   );
+   CREATE INDEX requests_at ON requests (at);`,
+];

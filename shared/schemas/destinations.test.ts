@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { credentialsToReenter, destinationSchema, maskSettings } from './destinations';
+
+describe('destination schema', () => {
+  it('parses each type with defaults (dry_run, API versions) and normalizes Google ids', () => {
+    const d = destinationSchema.parse({ type: 'google_ads', name: 'Ads', settings: { customerId: '123-456-7890', conversionActionId: '5', clientId: 'c', clientSecret: 'secret-123', refreshToken: 'refresh-123' } });
+    expect(d).toMatchObject({ mode: 'dry_run', settings: { customerId: '1234567890', apiVersion: 'v26', defaultConsent: 'granted' } });
+    expect(destinationSchema.parse({ type: 'meta', name: 'M', settings: { pixelId: '1', accessToken: 'EAA12345678' } }).settings).toMatchObject({ apiVersion: 'v26.0' });
+  });
+
+  it('names the problem: unknown setting, bad id, missing LinkedIn credentials, bad endpoint', () => {
+    const issues = (v: unknown) => destinationSchema.safeParse(v).error?.issues.map((i) => i.path.join('.'));
+    expect(issues({ type: 'meta', name: 'M', settings: { pixelId: '1', accessToken: 'EAA12345678', pixel: 2 } })).toEqual(['settings']);
+    expect(issues({ type: 'google_ads', name: 'A', settings: { customerId: '123', conversionActionId: '5', clientId: 'c', clientSecret: 'secret-123', refreshToken: 'refresh-123' } })).toEqual(['settings.customerId']);
+    expect(issues({ type: 'linkedin', name: 'L', settings: { conversionId: '1' } })).toEqual(['settings.accessToken']);
+    expect(issues({ type: 'linkedin', name: 'L', settings: { accessToken: 'AQX12345678' } })).toEqual(['settings.conversionUrn']);
+    expect(issues({ type: 'meta', name: 'M', endpoint: 'ftp://x', settings: { pixelId: '1', accessToken: 'EAA12345678' } })).toEqual(['endpoint']);
+    expect(issues({ type: 'tiktok', name: 'T', settings: {} })).toEqual(['type']);
+  });
+
+  it('masks every secret and nothing else', () => {
+    const masked = maskSettings('microsoft_ads', { customerId: '1', developerToken: 'dev-token-abcdefghijkl', refreshToken: 'short-rt', clientId: 'cid' });
+    expect(masked).toEqual({ customerId: '1', developerToken: '****ijkl', refreshToken: '****', clientId: 'cid' });
+  });
+
+  it('asks for the credentials again when an endpoint changes', () => {
+    const before = { endpoint: 'https://a.test', settings: { pixelId: '1', accessToken: 'EAA12345678' } };
+    expect(credentialsToReenter('meta', before, { endpoint: 'https://a.test' }, undefined)).toEqual([]);
+    expect(credentialsToReenter('meta', before, { endpoint: 'https://b.test' }, {})).toEqual(['accessToken']);
+    expect(credentialsToReenter('meta', before, { endpoint: 'https://b.test' }, { accessToken: 'EAA87654321' })).toEqual([]);
+  });
+});

@@ -1,0 +1,152 @@
+// Wire schema of a destination (POST/PATCH /api/destinations): type, mode, per-platform settings with
+// the names of ARCHITECTURE §5, and which settings are secrets (encrypted at rest, masked in every
+// response, redacted in the delivery log).
+import { z } from 'zod';
+
+export const DESTINATION_TYPES = ['meta', 'google_data_manager', 'google_ads', 'linkedin', 'microsoft_ads'] as const;
+export type DestinationType = (typeof DESTINATION_TYPES)[number];
+export const MODES = ['dry_run', 'test', 'live'] as const;
+export type Mode = (typeof MODES)[number];
+
+// Google shows ids as 123-456-7890; the APIs want the 10 digits.
+const googleCustomerId = z
+  .string()
+  .trim()
+  .transform((s) => s.replace(/-/g, ''))
+  .pipe(z.string().regex(/^\d{10}$/, 'a Google Ads customer id is 10 digits (dashes allowed)'));
+const digits = (what: string) => z.string().trim().regex(/^\d{1,20}$/, `${what} is a number`);
+const secret = z.string().trim().min(8, 'looks too short to be a credential').max(4096);
+const consentDefault = z.enum(['granted', 'denied']).default('granted');
+
+export const metaSettingsSchema = z.strictObject({
+  pixelId: digits('pixelId'),
+  accessToken: secret,
+  testEventCode: z.string().trim().min(1).max(64).optional(),
+  apiVersion: z.string().regex(/^v\d{2}\.0$/, 'apiVersion looks like v26.0').default('v26.0'),
+  defaultConsent: consentDefault,
+});
+
+const googleOAuth = {
+  loginCustomerId: googleCustomerId.optional(),
+  clientId: z.string().trim().min(1).max(512),
+  clientSecret: secret,
+  refreshToken: secret,
+  defaultConsent: consentDefault,
+};
+
+export const googleDataManagerSettingsSchema = z.strictObject({
+  customerId: googleCustomerId,
+  conversionActionId: digits('conversionActionId'),
+  ...googleOAuth,
+});
+
+export const googleAdsSettingsSchema = z.strictObject({
+  customerId: googleCustomerId,
+  conversionActionId: digits('conversionActionId'),
+  apiVersion: z.string().regex(/^v\d{2}$/, 'apiVersion looks like v26').default('v26'),
+  ...googleOAuth,
+});
+
+export const linkedinSettingsSchema = z
+  .strictObject({
+    conversionUrn: z.string().regex(/^urn:lla:llaPartnerConversion:\d+$/, 'conversionUrn looks like urn:lla:llaPartnerConversion:123').optional(),
+    conversionId: digits('conversionId').optional(),
+    accessToken: secret.optional(),
+    clientId: z.string().trim().min(1).max(512).optional(),
+    clientSecret: secret.optional(),
+    refreshToken: secret.optional(),
+    apiVersion: z.string().regex(/^\d{6}$/, 'apiVersion is YYYYMM, e.g. 202610').default('202610'),
+    defaultConsent: consentDefault,
+  })
+  .check((ctx) => {
+    const s = ctx.value;
+    const issue = (message: string, path: string) => ctx.issues.push({ code: 'custom', message, path: [path], input: s });
+    if (!s.conversionUrn && !s.conversionId) issue('conversionUrn or conversionId is required', 'conversionUrn');
+    const oauth = s.clientId && s.clientSecret && s.refreshToken;
+    if (!s.accessToken && !oauth) issue('accessToken, or clientId + clientSecret + refreshToken, is required', 'accessToken');
+  });
+
+export const microsoftAdsSettingsSchema = z.strictObject({
+  customerId: digits('customerId'),
+  accountId: digits('accountId'),
+  conversionGoalName: z.string().trim().min(1).max(100),
+  developerToken: secret,
+  clientId: z.string().trim().min(1).max(512),
+  clientSecret: secret.optional(),
+  refreshToken: secret,
+  defaultConsent: consentDefault,
+});
+
+export const settingsSchemas = {
+  meta: metaSettingsSchema,
+  google_data_manager: googleDataManagerSettingsSchema,
+  google_ads: googleAdsSettingsSchema,
+  linkedin: linkedinSettingsSchema,
+  microsoft_ads: microsoftAdsSettingsSchema,
+} as const;
+
+export type SettingsOf<T extends DestinationType> = z.output<(typeof settingsSchemas)[T]>;
+export type MetaSettings = SettingsOf<'meta'>;
+export type GoogleDataManagerSettings = SettingsOf<'google_data_manager'>;
+export type GoogleAdsSettings = SettingsOf<'google_ads'>;
+export type LinkedInSettings = SettingsOf<'linkedin'>;
+export type MicrosoftAdsSettings = SettingsOf<'microsoft_ads'>;
+
+/** Settings that are credentials: encrypted at rest, masked in responses, redacted in logs. */
+export const SECRET_SETTINGS: Record<DestinationType, readonly string[]> = {
+  meta: ['accessToken'],
+  google_data_manager: ['clientSecret', 'refreshToken'],
+  google_ads: ['clientSecret', 'refreshToken'],
+  linkedin: ['accessToken', 'clientSecret', 'refreshToken'],
+  microsoft_ads: ['developerToken', 'clientSecret', 'refreshToken'],
+};
+
+const url = z
+  .string()
+  .trim()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const base = {
+  name: z.string().trim().min(1).max(200),
+  mode: z.enum(MODES).default('dry_run'),
+  endpoint: url.optional(),
+  tokenEndpoint: url.optional(),
+};
+
+export const destinationSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('meta'), ...base, settings: metaSettingsSchema }),
+  z.strictObject({ type: z.literal('google_data_manager'), ...base, settings: googleDataManagerSettingsSchema }),
+  z.strictObject({ type: z.literal('google_ads'), ...base, settings: googleAdsSettingsSchema }),
+  z.strictObject({ type: z.literal('linkedin'), ...base, settings: linkedinSettingsSchema }),
+  z.strictObject({ type: z.literal('microsoft_ads'), ...base, settings: microsoftAdsSettingsSchema }),
+]);
+export type DestinationInput = z.input<typeof destinationSchema>;
+export type Destination = z.output<typeof destinationSchema>;
+
+/** A secret as shown in responses: never the value; the last 4 characters of long ones, to tell keys apart. */
+export function maskSecret(value: string): string {
+  return value.length >= 20 ? `****${value.slice(-4)}` : '****';
+}
+
+export function maskSettings(type: DestinationType, settings: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...settings };
+  for (const key of SECRET_SETTINGS[type]) if (typeof out[key] === 'string') out[key] = maskSecret(out[key] as string);
+  return out;
+}
+
+/**
+ * The credentials a change of `endpoint` / `tokenEndpoint` must come with: every secret the
+ * destination holds, entered again, so a stored credential never follows a URL it was not typed in
+ * for (ARCHITECTURE §5). Empty when the endpoints did not change or all were re-entered.
+ */
+export function credentialsToReenter(
+  type: DestinationType,
+  before: { endpoint?: string; tokenEndpoint?: string; settings: Record<string, unknown> },
+  after: { endpoint?: string; tokenEndpoint?: string },
+  patchedSettings: Record<string, unknown> | undefined,
+): string[] {
+  if (before.endpoint === after.endpoint && before.tokenEndpoint === after.tokenEndpoint) return [];
+  return SECRET_SETTINGS[type].filter((k) => before.settings[k] !== undefined && typeof patchedSettings?.[k] !== 'string');
+}

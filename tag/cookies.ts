@@ -1,0 +1,31 @@
+// First-party cookies on the registrable domain (example.com for www.example.com), found the way
+// analytics.js and Meta's param builder do: the shortest suffix the browser accepts a cookie on.
+let domain: string | undefined;
+
+/** A cookie's value exactly as written (no decoding: click IDs must not change). */
+export function readCookie(name: string): string | undefined {
+  return (document.cookie.match(`(?:^|; )${name}=([^;]*)`) || [])[1];
+}
+
+export function cookieDomain(): string {
+  if (domain == null) {
+    domain = '';
+    const labels = location.hostname.split('.');
+    for (let i = 2; i <= labels.length && !domain; i++) {
+      const d = labels.slice(-i).join('.');
+      document.cookie = `_cb_probe=1;path=/;domain=${d}`;
+      if (readCookie('_cb_probe')) writeCookie('_cb_probe', '', 0, (domain = d));
+    }
+  }
+  return domain;
+}
+
+/** Writes (or, with maxAge 0, deletes) a cookie on the registrable domain for maxAge seconds. */
+export function writeCookie(name: string, value: string, maxAge: number, d = cookieDomain()): void {
+  document.cookie = `${name}=${value};path=/;max-age=${maxAge};samesite=lax${d ? ';domain=' + d : ''}${location.protocol == 'https:' ? ';secure' : ''}`;
+}
+
+/** For tests: forget the probed domain. */
+export function resetCookieDomain(): void {
+  domain = undefined;
+}

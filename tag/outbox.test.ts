@@ -1,0 +1,154 @@
+import { get } from 'idb-keyval';
+import { createStore } from 'idb-keyval';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { retryDelay } from './outbox';
+import { teardown, collector, newSite, page, settle } from './testing';
+
+const T0 = Date.now();
+const event = (n: number, extra: object = {}) => ({ type: 'identify', messageId: `msg-${String(n).padStart(4, '0')}`, anonymousId: 'anon-0001', timestamp: T0, email: `p${n}@example.com`, traits: {}, touches: [], ...extra });
+const stored = async () => ((await get('_cb_outbox', createStore('_cb_outbox', 'events'))) as any) ?? { q: [] };
+
+async function outboxPage() {
+  const p = await page('/');
+  const { configure } = await import('./config');
+  configure({ key: 'pk_test', host: 'https://collector.test' });
+  return p;
+}
+
+beforeEach(() => {
+  newSite();
+});
+afterEach(async () => {
+  await teardown();
+});
+
+describe('outbox', () => {
+  it('writes each event to IndexedDB before sending it, as text/plain JSON with keepalive, and removes it on a 2xx', async () => {
+    const seenAtSend: string[][] = [];
+    const c = collector(async () => {
+      seenAtSend.push((await stored()).q.map((e: any) => e.messageId));
+      return { status: 200 };
+    });
+    const { outbox } = await outboxPage();
+    await outbox.enqueue(event(1), T0);
+    expect(seenAtSend).toEqual([['msg-0001']]);
+    expect(c.sent).toHaveLength(1);
+    const [req] = c.sent;
+    expect(req!.url).toBe('https://collector.test/v1/collect');
+    expect(req!.init).toMatchObject({ method: 'POST', keepalive: true, credentials: 'include' });
+    expect(typeof req!.init.body).toBe('string');
+    expect(req!.init.headers).toBeUndefined(); // a string body goes as text/plain: no CORS preflight
+    expect(req!.body).toEqual({ key: 'pk_test', events: [event(1)] });
+    expect(req!.init.credentials).toBe('include');
+    expect((await stored()).q).toEqual([]);
+  });
+
+  it('keeps the person token from the response (never the email) and sends it with later events', async () => {
+    collector(() => ({ status: 200, body: { accepted: 1, duplicates: 0, rejected: [], token: 'tok.signed.person' } }));
+    const { outbox, ledger } = await outboxPage();
+    await outbox.enqueue(event(1), T0);
+    expect(ledger.ledger().k).toBe('tok.signed.person');
+    expect(localStorage.getItem('_cb_state')).toContain('tok.signed.person');
+    expect(localStorage.getItem('_cb_state')).not.toContain('p1@example.com');
+  });
+
+  it('retries 5xx, 429 and network errors with backoff, and sends each message id again unchanged', async () => {
+    const answers: (number | 'network')[] = [503, 429, 'network', 200];
+    const c = collector(() => {
+      const a = answers.shift()!;
+      return a == 'network' ? Promise.reject(new TypeError('Failed to fetch')) : { status: a };
+    });
+    const { outbox } = await outboxPage();
+    await outbox.enqueue(event(1), T0);
+    let box = await stored();
+    expect(box).toMatchObject({ n: 1, q: [event(1)] });
+    expect(box.at).toBeGreaterThanOrEqual(T0 + 500);
+    expect(box.at).toBeLessThanOrEqual(T0 + 1000);
+    // Not due yet: nothing is sent.
+    await outbox.flush(T0 + 400);
+    expect(c.sent).toHaveLength(1);
+    await outbox.flush(T0 + 1000);
+    box = await stored();
+    expect(box.n).toBe(2);
+    expect(box.at).toBeGreaterThanOrEqual(T0 + 1000 + 1000);
+    await outbox.flush(T0 + 10_000);
+    expect((await stored()).n).toBe(3);
+    await outbox.flush(T0 + 60_000);
+    expect(c.sent.map((s) => s.body.events.map((e: any) => e.messageId))).toEqual([['msg-0001'], ['msg-0001'], ['msg-0001'], ['msg-0001']]);
+    expect(await stored()).toEqual({ q: [], n: 0, at: 0 });
+  });
+
+  it('keeps unsent events across page loads and sends them from the next page', async () => {
+    let down = true;
+    const c = collector(() => (down ? { status: 503 } : { status: 200 }));
+    let p = await outboxPage();
+    await p.outbox.enqueue(event(1), T0);
+    await p.outbox.enqueue(event(2), T0 + 1);
+    expect((await stored()).q.map((e: any) => e.messageId)).toEqual(['msg-0001', 'msg-0002']);
+    down = false;
+    p = await outboxPage();
+    await p.outbox.flush(T0 + 400_000);
+    expect(c.sent.at(-1)!.body.events.map((e: any) => e.messageId)).toEqual(['msg-0001', 'msg-0002']);
+    expect((await stored()).q).toEqual([]);
+  });
+
+  it('drops a batch the collector rejects with a 4xx, with a console warning in debug mode', async () => {
+    collector(() => ({ status: 400, body: { error: { code: 'invalid_event', message: 'no event in the batch was accepted' } } }));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { outbox } = await outboxPage();
+    const { configure } = await import('./config');
+    configure({ debug: true });
+    await outbox.enqueue(event(1), T0);
+    expect((await stored()).q).toEqual([]);
+    expect(warn).toHaveBeenCalledWith('[clearbit]', 'rejected', 400, undefined);
+    warn.mockRestore();
+  });
+
+  it('sends at most 50 events and about 60 KB per request', async () => {
+    const c = collector();
+    const { outbox } = await outboxPage();
+    const { changeOutbox } = await import('./outbox-store');
+    await changeOutbox((box) => ({ ...box, q: Array.from({ length: 120 }, (_, i) => event(i)) }));
+    await outbox.flush(T0);
+    expect(c.sent.map((s) => s.body.events.length)).toEqual([50, 50, 20]);
+    c.sent.length = 0;
+    const big = 'x'.repeat(25_000);
+    await changeOutbox((box) => ({ ...box, q: [0, 1, 2, 3].map((i) => event(i, { traits: { big } })) }));
+    await outbox.flush(T0);
+    expect(c.sent.map((s) => s.body.events.length)).toEqual([2, 2]);
+    expect(c.sent.every((s) => (s.init.body as string).length < 64 * 1024)).toBe(true);
+  });
+
+  it('drops events older than the collector deduplicates (7 days) instead of risking a double count', async () => {
+    const c = collector(() => ({ status: 503 }));
+    const { outbox } = await outboxPage();
+    await outbox.enqueue(event(1), T0);
+    await outbox.flush(T0 + 8 * 86_400_000);
+    expect(c.sent).toHaveLength(1);
+    expect((await stored()).q).toEqual([]);
+  });
+
+  it('falls back to localStorage where IndexedDB is unavailable', async () => {
+    delete (globalThis as any).indexedDB;
+    const c = collector(() => ({ status: 503 }));
+    const { outbox } = await outboxPage();
+    await outbox.enqueue(event(1), T0);
+    expect(JSON.parse(localStorage.getItem('_cb_outbox')!)).toMatchObject({ q: [event(1)], n: 1 });
+    expect(c.sent).toHaveLength(1);
+  });
+
+  it('waits about 1 s, 2 s, 4 s ... and at most 5 minutes between attempts', () => {
+    expect([0, 1, 2, 3].map((n) => retryDelay(n, 1))).toEqual([1000, 2000, 4000, 8000]);
+    expect(retryDelay(0, 0)).toBe(500);
+    expect(retryDelay(30, 1)).toBe(300_000);
+  });
+
+  it('never sends before it knows the key and host', async () => {
+    const c = collector();
+    const p = await page('/');
+    await p.outbox.enqueue(event(1), T0);
+    await settle();
+    expect(c.sent).toEqual([]);
+    expect((await stored()).q).toHaveLength(1);
+  });
+});

@@ -1,0 +1,72 @@
+import { config, warn } from './config';
+import { setToken, storageAllowed } from './ledger';
+import { changeOutbox, type OutboxEvent } from './outbox-store';
+import { send } from './transport';
+
+// The collector remembers message ids for 7 days: an older event could count twice, so it goes.
+const MAX_AGE = 6048e5;
+
+let busy = 0;
+let again = 0;
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+/** Exponential backoff with jitter: about 1 s, 2 s, 4 s ... at most 5 minutes. */
+export function retryDelay(attempts: number, random = Math.random()): number {
+  return Math.min(1000 * 2 ** attempts, 3e5) * (0.5 + random / 2);
+}
+
+/** Writes an event to the outbox, then sends what is due. Resolves after that first attempt. */
+export async function enqueue(event: OutboxEvent, now = Date.now()): Promise<void> {
+  await changeOutbox((box) => ({ ...box, q: box.q.concat(event) }));
+  await flush(now);
+}
+
+/**
+ * Sends the outbox in batches of up to 50 events and about 60 KB. A 2xx (the collector answers per
+ * event) or a 4xx other than 429 (retrying cannot help) removes the batch; 5xx, 429 and network
+ * errors back off, by a timer on this page and on the next pages (the outbox is stored).
+ */
+export async function flush(now = Date.now()): Promise<void> {
+  if (busy || !config.key || !config.host) return void (again = busy);
+  busy = 1;
+  try {
+    for (;;) {
+      const { q, at } = await changeOutbox((box) => ({ ...box, q: box.q.filter((e) => e.timestamp + MAX_AGE > now) }));
+      if (!q[0] || at > now) return schedule(q[0] && at);
+      let chars = 0;
+      const batch = q.filter((e, i) => i < 50 && ((chars += JSON.stringify(e).length) < 6e4 || !i)).map((e) => e.messageId);
+      let status = 0;
+      try {
+        const res = await send(config.host + '/v1/collect', JSON.stringify({ key: config.key, events: q.filter((e) => batch.includes(e.messageId)) }), storageAllowed());
+        status = res.status;
+        const body = status < 300 && (await res.json());
+        setToken(body.token);
+        if (status > 299 || body.rejected[0]) warn('rejected', status, body.rejected);
+      } catch {}
+      const family = (status / 100) | 0;
+      const retry = !(family == 2 || (family == 4 && status != 429));
+      const box = await changeOutbox((box) =>
+        retry ? { ...box, n: box.n + 1, at: now + retryDelay(box.n) } : { q: box.q.filter((e) => !batch.includes(e.messageId)), n: 0, at: 0 },
+      );
+      if (retry) return schedule(box.at);
+    }
+  } finally {
+    busy = 0;
+    if (again) flushSoon((again = 0));
+  }
+}
+
+export function flushSoon(_?: unknown): void {
+  flush().catch(warn);
+}
+
+function schedule(at: unknown): void {
+  clearTimeout(timer);
+  if (at) timer = setTimeout(flushSoon, (at as number) - Date.now());
+}
+
+/** For tests: cancel the retry timer. */
+export function stopOutbox(): void {
+  clearTimeout(timer);
+  busy = again = 0;
+}

@@ -1,0 +1,137 @@
+// Test harness for the tag in happy-dom: each `page()` is a fresh load of the tag's modules on the
+// same site (storage, cookies and IndexedDB kept); each test gets its own site and IndexedDB.
+import { IDBFactory } from 'fake-indexeddb';
+import { vi } from 'vitest';
+
+export type Sent = { url: string; init: RequestInit; body: { key: string; events: any[] } };
+
+let site = 0;
+let origin = '';
+const cleanups: (() => void)[] = [];
+const originalHistory = { pushState: history.pushState, replaceState: history.replaceState };
+
+/** Starts a new site on its own hostname, with empty storage and a fresh IndexedDB. */
+export function newSite(host = `www.site${++site}.test`): string {
+  origin = `https://${host}`;
+  (globalThis as any).indexedDB = new IDBFactory();
+  localStorage.clear();
+  (window as any).happyDOM.setURL(origin + '/');
+  return origin;
+}
+
+/** A fake collector: records every request and answers with `respond` (default 200). */
+type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
+
+export function collector(respond: (sent: Sent) => Answer | Promise<Answer> = () => ({ status: 200 })) {
+  const sent: Sent[] = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init: RequestInit) => {
+      const request = { url, init, body: JSON.parse(init.body as string) };
+      sent.push(request);
+      requests++;
+      inFlight++;
+      try {
+        const r = await respond(request);
+        const body = r.body ?? { accepted: request.body.events.length, duplicates: 0, rejected: [] };
+        return new Response(JSON.stringify(body), { status: r.status, headers: r.headers });
+      } finally {
+        inFlight--;
+      }
+    }),
+  );
+  return {
+    sent,
+    events: () => sent.flatMap((s) => s.body.events),
+  };
+}
+
+/**
+ * Loads the tag on `path` of the current site, as a new page: `before` runs first (a snippet stub,
+ * cookies set by other tags, a dataLayer). Returns the page's tag modules.
+ */
+export async function page(path: string, before?: (w: any) => void) {
+  vi.resetModules();
+  cleanup();
+  (window as any).happyDOM.setURL(origin + path);
+  delete (window as any).clearbit;
+  delete (window as any).dataLayer;
+  before?.(window);
+  track();
+  const install = await import('./install');
+  const outbox = await import('./outbox');
+  const ledger = await import('./ledger');
+  cleanups.push(() => outbox.stopOutbox());
+  return { install, outbox, ledger, api: () => (window as any).clearbit };
+}
+
+/** Installs the tag the way tag.js does, after an optional snippet-style queue. */
+export async function load(path: string, queue: unknown[][] = [['load', 'pk_test', 'https://collector.test']], before?: (w: any) => void) {
+  const p = await page(path, (w) => {
+    w.clearbit = queue.slice();
+    before?.(w);
+  });
+  p.install.install(window);
+  return p;
+}
+
+/**
+ * Lets pending promises, IndexedDB transactions and timers run: waits at least `ms`, then until the
+ * tag has been quiet (no request in flight, no new request, no storage change) for three checks in a
+ * row, at most 3 s. A fixed sleep flakes when the machine is busy.
+ */
+export async function settle(ms = 30): Promise<void> {
+  const deadline = Date.now() + 3000;
+  await new Promise((r) => setTimeout(r, ms));
+  let last = activity();
+  for (let quiet = 0; quiet < 3 && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 15));
+    const now = activity();
+    quiet = now === last && inFlight === 0 ? quiet + 1 : 0;
+    last = now;
+  }
+}
+
+let requests = 0;
+let inFlight = 0;
+function activity(): string {
+  return `${requests}|${document.cookie}|${JSON.stringify({ ...localStorage })}`;
+}
+
+export function cookieNames(): string[] {
+  return document.cookie
+    .split(/; */)
+    .filter((c) => c && !c.endsWith('='))
+    .map((c) => c.split('=')[0]!);
+}
+
+export async function idbDatabases(): Promise<string[]> {
+  return ((await indexedDB.databases()) as { name: string }[]).map((d) => d.name);
+}
+
+// Listeners and history patches of earlier "pages" must not act on later ones.
+function track() {
+  for (const target of [window, document] as EventTarget[]) {
+    const add = target.addEventListener;
+    target.addEventListener = function (type: string, fn: any, options?: any) {
+      cleanups.push(() => target.removeEventListener(type, fn, options));
+      return add.call(this, type, fn, options);
+    };
+    cleanups.push(() => {
+      target.addEventListener = add;
+    });
+  }
+}
+
+/** afterEach: lets the last page's async work finish against this test's fake, then unhooks it. */
+export async function teardown(): Promise<void> {
+  await settle(60);
+  cleanup();
+  vi.unstubAllGlobals();
+}
+
+export function cleanup(): void {
+  for (const c of cleanups.splice(0)) c();
+  history.pushState = originalHistory.pushState;
+  history.replaceState = originalHistory.replaceState;
+}

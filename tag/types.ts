@@ -1,0 +1,47 @@
+// Public types of the tag: what `window.clearbit` and the ES module entry accept. Kept free of zod
+// and of wire types so the emitted declarations stand alone.
+
+export type AdsConsent = 'granted' | 'denied';
+
+export type Traits = Record<string, unknown>;
+
+export interface IdentifyOptions {
+  /** Hex HMAC-SHA256 of the normalized email under the site's identify secret: marks traits trusted. */
+  signature?: string;
+}
+
+export type Callback = () => void;
+
+export interface TagConfig {
+  /** Publishable key (`pk_...`). */
+  key?: string;
+  /** The collector's base URL, e.g. `https://example.com/_cb` (no trailing slash). */
+  host?: string;
+  /** Ads consent before any signal: `'denied'` stores nothing until `consent({ads: 'granted'})`. */
+  consent?: AdsConsent;
+  /** Log dropped events and swallowed errors to the console. */
+  debug?: boolean;
+}
+
+export interface Identify {
+  (email: string, traits?: Traits, options?: IdentifyOptions, callback?: Callback): void;
+  (userIdOrEmail: string, traits: Traits & { email?: string }, options?: IdentifyOptions, callback?: Callback): void;
+  (userIdOrEmail: string, traits: Traits, callback: Callback): void;
+  (userIdOrEmail: string, callback: Callback): void;
+  (traits: Traits & { email: string }, options?: IdentifyOptions, callback?: Callback): void;
+}
+
+export interface ClearbitTag {
+  /** GTM / command style: `clearbit('identify', email, traits)`. */
+  (method: string, ...args: unknown[]): void;
+  readonly initialize: true;
+  identify: Identify;
+  /** Capture click IDs from the current URL (single-page apps call it after a route change). */
+  page(): void;
+  /** Forget this browser: anonymous id, person token and stored click IDs. */
+  reset(): void;
+  consent(state: { ads: AdsConsent }): void;
+  ready(fn: () => void): void;
+  load(key: string | TagConfig, host?: string): void;
+  config(config: TagConfig): void;
+}

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { launchProfile } from '../support/browser';
+import { freePort, startCollector, type RunningCollector } from '../support/collector';
+import { recordCollect, snippetOf, startTagSite, tagReady, waitForPerson, type TagSite } from './tag-support';
+
+let reference: RunningCollector;
+let snippet: string;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(async () => {
+  reference = await startCollector();
+  snippet = await snippetOf(reference);
+});
+
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+  await reference?.stop();
+});
+
+/** A site whose snippet points at a collector on `port`, and a browser profile for it. */
+async function siteFor(port: number): Promise<{ site: TagSite; browser: BrowserContext }> {
+  const head = snippet.replaceAll(reference.url, `http://127.0.0.1:${port}`);
+  const site = await startTagSite(() => ({ head }));
+  const dir = mkdtempSync(join(tmpdir(), 'chromium-outbox-'));
+  const browser = await launchProfile(dir);
+  cleanups.push(() => site.close(), () => browser.close(), () => rmSync(dir, { recursive: true, force: true }));
+  return { site, browser };
+}
+
+async function visit(browser: BrowserContext, url: string, then?: string) {
+  const page = await browser.newPage();
+  await page.goto(url);
+  await tagReady(page);
+  if (then) await page.evaluate(then);
+  await page.waitForTimeout(500);
+  await page.close();
+}
+
+function deliveries(requests: ReturnType<typeof recordCollect>, messageId: string) {
+  const attempts = requests.filter((r) => r.events.some((e) => e.messageId === messageId));
+  return { attempts: attempts.length, delivered: attempts.filter((r) => r.status && r.status < 300).length };
+}
+
+it('loses nothing and counts nothing twice when the collector is stopped for several page loads', async () => {
+  const port = await freePort();
+  const persistDir = mkdtempSync(join(tmpdir(), 'collector-outbox-'));
+  cleanups.push(() => rmSync(persistDir, { recursive: true, force: true }));
+  let collector = await startCollector({ port, persistDir });
+  const { site, browser } = await siteFor(port);
+  const requests = recordCollect(browser);
+
+  await visit(browser, `${site.url}/landing?gclid=Cj0KCQ-before-outage`);
+  await collector.stop();
+  await visit(browser, `${site.url}/signup`, `clearbit.identify('outage@example.com', { plan: 'team' })`);
+  const identify = requests.flatMap((r) => r.events).find((e) => e.type === 'identify');
+  for (const path of ['/a', '/b', '/c']) await visit(browser, `${site.url}${path}`);
+  expect(deliveries(requests, identify.messageId).delivered).toBe(0);
+
+  collector = await startCollector({ port, persistDir });
+  cleanups.push(() => collector.stop());
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/back`);
+  const p = await waitForPerson(collector, 'outage@example.com');
+  expect(p.attributes.traits).toEqual({ plan: 'team' });
+  expect(p.touches.filter((t: any) => t.kind === 'gclid').map((t: any) => t.value)).toEqual(['Cj0KCQ-before-outage']);
+  await page.waitForTimeout(1000);
+  const { attempts, delivered } = deliveries(requests, identify.messageId);
+  expect(attempts).toBeGreaterThan(1); // retried under the same message id
+  expect(delivered).toBe(1);
+  // Nothing left to send: the next page makes no request.
+  const before = requests.length;
+  await visit(browser, `${site.url}/after`);
+  expect(requests.length).toBe(before);
+});
+
+it('keeps retrying while the collector answers 503, then delivers exactly once', async () => {
+  const port = await freePort();
+  const persistDir = mkdtempSync(join(tmpdir(), 'collector-503-'));
+  cleanups.push(() => rmSync(persistDir, { recursive: true, force: true }));
+  // Without its identity secret the collector answers 503 not_configured to every batch.
+  let collector = await startCollector({ port, persistDir, vars: { IDENTITY_SECRET: '' } });
+  const { site, browser } = await siteFor(port);
+  const requests = recordCollect(browser);
+
+  await visit(browser, `${site.url}/signup`, `clearbit.identify('busy@example.com')`);
+  for (const path of ['/a', '/b']) await visit(browser, `${site.url}${path}`);
+  const identify = requests.flatMap((r) => r.events).find((e) => e.type === 'identify');
+  expect(requests.map((r) => r.status)).toContain(503);
+  expect(deliveries(requests, identify.messageId).delivered).toBe(0);
+
+  await collector.stop();
+  collector = await startCollector({ port, persistDir });
+  cleanups.push(() => collector.stop());
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/back`);
+  await waitForPerson(collector, 'busy@example.com');
+  await page.waitForTimeout(1000);
+  expect(deliveries(requests, identify.messageId)).toMatchObject({ delivered: 1 });
+});

@@ -1,0 +1,8 @@
+// What test/fakes/global-setup.ts provides to Worker tests (vitest `inject`).
+import 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    fakeUrls: Record<'meta' | 'google_ads' | 'google_data_manager' | 'linkedin' | 'microsoft_ads', string>;
+  }
+}
