@@ -1,22 +1,47 @@
-// The hand-off from a PersonObject to delivery. Owner: the delivery work (DestinationObject).
+// The hand-off from a PersonObject to delivery: due conversion rows go to their destination's
+// DestinationObject outbox, built with delivery's conversionRowFrom from the person's state.
 import type { Env } from '../env';
-import type { ConversionRow } from './types';
+import { conversionRowFrom, type PersonView } from '../delivery/conversion-row';
+import type { ConversionRow, StoredConversion } from './types';
 
 /**
- * Gives due conversion rows (status 'pending') to their DestinationObjects' outboxes. Called by
- * the PersonObject after the rows are durably stored, and again on its next evaluation or alarm
- * for rows not yet marked handed off, so it must be idempotent by `row.id` (a row may arrive twice).
- *
- * Contract for the implementation:
- * - Build the platform payload from the person at send time (event id = row.entryId, event time =
- *   row.timestamp clamped to the send time), and never send past the platform's age limit.
- * - Before each send, check the conversion still exists and that neither it nor its audience is
- *   paused (the ConfigObject's audienceConfig()); a deleted one cancels the row, a paused one waits.
- * - Report outcomes back to the PersonObject (status beyond 'pending' in its `conversions` table).
- *
- * Until delivery lands this accepts nothing, so the rows stay 'pending' and unhanded (and are
- * offered again later): nothing is sent.
+ * The DestinationObject of a destination id. The destinations API (not on main yet) must address
+ * objects the same way; an unconfigured object refuses rows, which then stay pending here.
  */
-export async function handOff(_env: Env, _rows: ConversionRow[]): Promise<{ accepted: string[] }> {
-  return { accepted: [] };
+export function destinationById(env: Env, destinationId: string) {
+  return env.DESTINATION.get(env.DESTINATION.idFromName(destinationId));
+}
+
+/**
+ * Gives due rows (status 'pending') to their destinations. Called after the rows are durably stored
+ * and again on later evaluations for rows not yet accepted, so it relies on the DestinationObject
+ * ignoring an entry id it already holds. Pause and deletion after hand-off are the outbox's to
+ * honour at send time; the platform's age limit too.
+ */
+export async function handOff(
+  env: Env,
+  person: PersonView,
+  rows: ConversionRow[],
+  conversions: Map<string, StoredConversion>,
+): Promise<{ accepted: string[] }> {
+  const byDestination = new Map<string, ConversionRow[]>();
+  for (const row of rows) byDestination.set(row.destinationId, [...(byDestination.get(row.destinationId) ?? []), row]);
+  const accepted: string[] = [];
+  await Promise.all(
+    [...byDestination].map(async ([destinationId, group]) => {
+      const ready = group.filter((r) => conversions.has(r.conversionId));
+      if (!ready.length) return;
+      const delivery = ready.map((r) => {
+        const { eventName, conversionAction, actionSource, value, valueField, currency } = conversions.get(r.conversionId)!;
+        return conversionRowFrom(person, { id: r.entryId, timestamp: r.timestamp }, { eventName, conversionAction, actionSource, value, valueField, currency });
+      });
+      try {
+        const result = await destinationById(env, destinationId).enqueue(delivery);
+        if (result.ok) accepted.push(...ready.map((r) => r.id));
+      } catch (e) {
+        console.error('conversion hand-off failed; retried on the next evaluation', e instanceof Error ? e.name : typeof e);
+      }
+    }),
+  );
+  return { accepted };
 }

@@ -7,6 +7,7 @@ import { personKey } from '../identity';
 import { loadAudienceConfig } from '../audiences/config-cache';
 import { attributesFor, decide, rowFor } from '../audiences/entry-rules';
 import { handOff } from '../audiences/hand-off';
+import type { PersonView } from '../delivery/conversion-row';
 import { describeValue, previewConversion, type PersonFacts, type PreviewOutcome } from '../audiences/preview';
 import type { AudienceConfig, ConversionRow, ConversionStatus, Entry, EvaluationResult, MembershipChange, SkipReason } from '../audiences/types';
 import { configObject } from './config';
@@ -82,7 +83,7 @@ export class PersonAudiences {
       );
       if (!result) continue;
       if (options.returnIndex) result.index = this.takeIndex();
-      await this.afterApply(key, result.nextBoundary, now);
+      await this.afterApply(cfg, key, result.nextBoundary, now);
       return result;
     }
     throw new Error('attributes kept changing during audience evaluation');
@@ -249,7 +250,7 @@ export class PersonAudiences {
 
   // --- after the transaction -------------------------------------------------------------------
 
-  private async afterApply(key: string, boundary: number | null, now: number) {
+  private async afterApply(cfg: AudienceConfig, key: string, boundary: number | null, now: number) {
     if (boundary !== null) await this.schedule(boundary);
     // The members index and the hand-off are retried on every evaluation until they succeed.
     this.indexing = this.indexing.then(() => this.pushIndex(key, now)).catch((e) => console.error('audience index push failed', errorName(e)));
@@ -258,7 +259,8 @@ export class PersonAudiences {
       .exec<ConversionDbRow>(`SELECT * FROM conversions WHERE status = 'pending' AND handed_off_at IS NULL ORDER BY created_at`)
       .toArray();
     if (pending.length) {
-      const { accepted } = await handOff(this.env, pending.map((r) => toRow(r, key)));
+      const conversions = new Map(cfg.audiences.flatMap((a) => a.conversions.map((c) => [c.id, c] as const)));
+      const { accepted } = await handOff(this.env, this.personView(), pending.map((r) => toRow(r, key)), conversions);
       for (const id of accepted) this.sql.exec(`UPDATE conversions SET handed_off_at = ? WHERE id = ? AND status = 'pending'`, now, id);
     }
   }
@@ -299,6 +301,22 @@ export class PersonAudiences {
       signature += `${row.source}\u0000${row.data}\u0000`;
     }
     return { attributes, signature };
+  }
+
+  /** The person as delivery's conversionRowFrom reads it. */
+  private personView(): PersonView {
+    const person = this.sql.exec<{ email: string; consent_ads: 'granted' | 'denied' | 'unknown' | null }>('SELECT email, consent_ads FROM person').one();
+    const touches = this.sql
+      .exec<{ kind: string; value: string; first_seen: number; landing_url: string | null; raw: string | null; anonymous_id: string | null }>(
+        'SELECT kind, value, first_seen, landing_url, raw, anonymous_id FROM touches',
+      )
+      .toArray()
+      .map((t) => ({ kind: t.kind, value: t.value, firstSeen: t.first_seen, landingUrl: t.landing_url, raw: t.raw, anonymousId: t.anonymous_id }));
+    const devices = this.sql
+      .exec<{ anonymous_id: string; ip: string | null; user_agent: string | null; last_seen: number }>('SELECT anonymous_id, ip, user_agent, last_seen FROM devices ORDER BY last_seen DESC')
+      .toArray()
+      .map((d) => ({ anonymousId: d.anonymous_id, ip: d.ip, userAgent: d.user_agent, lastSeen: d.last_seen }));
+    return { email: person.email, consent: person.consent_ads ? { ads: person.consent_ads } : null, attributes: this.attributes().attributes, touches, devices };
   }
 
   private facts(email: string): PersonFacts {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { entryId } from '../../shared/criteria';
 import { personByEmail, personKey } from '../../collector/identity';
 import type { PersonObject } from '../../collector/objects/person';
+import type { DestinationObject } from '../../collector/objects/destination';
 import { api } from './helpers';
 import { createAudience, DAY, history as historyOf, identify, json, mql, only, send, settled, turnOn, upsert as upsertAll } from './audiences-helpers';
 import { env } from './audiences-helpers';
@@ -202,5 +203,34 @@ describe('go-live', { timeout: 60_000 }, () => {
     expect(h.entries).toHaveLength(1);
     expect(h.conversions).toHaveLength(1);
     expect(h.exits.length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('hand-off to delivery', { timeout: 60_000 }, () => {
+  it('gives pending rows to the destination outbox once it is configured, keyed by the entry id', async () => {
+    const { destinationById } = await import('../../collector/audiences/hand-off');
+    const destinationId = `dst_handoff_${Date.now()}`;
+    const audience = track(await createAudience(mql(7)));
+    await turnOn(audience.id, { destinationId, eventName: 'Lead' });
+    const who = email();
+    // Not configured yet: the row stays pending and unhanded.
+    await upsert(who, 'crm', { lifecycle: 'mql', mql_at: Date.now() - DAY }, Date.now());
+    const stub = await personByEmail(env, who);
+    const handed = () => runInDurableObject(stub, (_p: PersonObject, state) =>
+      state.storage.sql.exec<{ handed_off_at: number | null }>('SELECT handed_off_at FROM conversions WHERE audience_id = ?', audience.id).one().handed_off_at);
+    expect(await handed()).toBeNull();
+
+    const destination = destinationById(env, destinationId) as unknown as DestinationObject;
+    const cfg = await destination.configure({ id: destinationId, type: 'meta', mode: 'dry_run', settings: { pixelId: '123456789012345', accessToken: 'EAAB-test-token' } });
+    expect(cfg.ok).toBe(true);
+    // The next evaluation (any change, the alarm, a sweep) offers it again.
+    await stub.evaluateAudiences(Date.now());
+    expect(await handed()).not.toBeNull();
+    const entry = (await history(who)).entries[0]!;
+    const logged = await destination.conversion(entry.id);
+    expect(logged).toMatchObject({ id: entry.id });
+    // Offered again, it is not queued twice.
+    await stub.evaluateAudiences(Date.now());
+    expect((await destination.conversions()).filter((r) => r.id === entry.id)).toHaveLength(1);
   });
 });
