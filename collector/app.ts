@@ -3,6 +3,7 @@ import type { AppContext } from './env';
 import { admin } from './routes/admin';
 import { ApiError, errorBody } from './http-error';
 import { requireSecretKey } from './middleware/secret-key';
+import { audiences } from './routes/api/audiences';
 import { collect } from './routes/collect';
 import { demo } from './routes/demo';
 import { install } from './routes/install';
@@ -38,6 +39,7 @@ export function createApp(basePath: string | undefined) {
   routes.route('/api/install', install);
   routes.route('/api/people', people);
   routes.route('/api/keys', keys);
+  routes.route('/api/audiences', audiences);
 
   const app = new Hono<AppContext>();
   app.route(normalizeBasePath(basePath) || '/', routes);

@@ -2,6 +2,7 @@ import type { Env } from './env';
 import { appFor } from './app';
 import { consumeJobs } from './ingest/people-consumer';
 import type { JobMessage } from './ingest/job-messages';
+import { consumePopulate, isPopulateMessage, type PopulateMessage } from './audiences/populate';
 
 export { PersonObject } from './objects/person';
 export { VisitorObject } from './objects/visitor';
@@ -14,6 +15,13 @@ export default {
     return appFor(env.BASE_PATH).fetch(request, env, ctx);
   },
   async queue(batch, env) {
-    await consumeJobs(batch as MessageBatch<JobMessage>, env);
+    // Audience populate pages are consumed beside the ingest jobs, each by its own consumer.
+    const messages = batch.messages as readonly Message<unknown>[];
+    const populate = messages.filter((m): m is Message<PopulateMessage> => isPopulateMessage(m.body));
+    const others = messages.filter((m) => !isPopulateMessage(m.body)) as Message<JobMessage>[];
+    await Promise.all([
+      populate.length ? consumePopulate(populate, env) : null,
+      others.length ? consumeJobs({ queue: batch.queue, messages: others } as unknown as MessageBatch<JobMessage>, env) : null,
+    ]);
   },
 } satisfies ExportedHandler<Env>;

@@ -5,15 +5,18 @@ import { configSchema } from './config-schema';
 import { ApiKeyStore, type ApiKeyRecord, type NewApiKey } from './config-keys';
 import { JobStore, type JobProgress } from './config-jobs';
 import type { Job } from '../../shared/schemas/people';
+import type { MembershipChange } from '../audiences/types';
+import { AudienceStore, type JobReason } from './config-audiences';
 
 /**
  * The deployment's configuration (singleton): API keys and their scopes or origins, job progress,
- * settings. Read through a per-isolate cache (collector/keys.ts), never once per request.
+ * settings, audiences. Read through a per-isolate cache (collector/keys.ts), never once per request.
  */
 export class ConfigObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly keyStore: ApiKeyStore;
   private readonly jobStore: JobStore;
+  private readonly audiences: AudienceStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -21,6 +24,7 @@ export class ConfigObject extends DurableObject<Env> {
     migrate(this.sql, configSchema);
     this.keyStore = new ApiKeyStore(this.sql);
     this.jobStore = new JobStore(this.sql);
+    this.audiences = new AudienceStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn));
   }
 
   listKeys(): ApiKeyRecord[] {
@@ -55,6 +59,28 @@ export class ConfigObject extends DurableObject<Env> {
     if (value === null) this.sql.exec('DELETE FROM settings WHERE name = ?', name);
     else this.sql.exec('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value', name, value);
   }
+
+  // Audiences, conversion configs, populate jobs, members index (config-audiences.ts, ARCHITECTURE.md §4).
+  createAudience(input: unknown, now: number) { return this.audiences.createAudience(input, now); }
+  getAudience(id: string) { return this.audiences.getAudience(id); }
+  listAudiences() { return this.audiences.listAudiences(); }
+  updateAudience(id: string, patch: unknown, now: number) { return this.audiences.updateAudience(id, patch, now); }
+  deleteAudience(id: string) { return this.audiences.deleteAudience(id); }
+  createConversion(audienceId: string, input: unknown, now: number) { return this.audiences.createConversion(audienceId, input, now); }
+  getConversion(audienceId: string, id: string) { return this.audiences.getConversion(audienceId, id); }
+  listConversions(audienceId?: string) { return this.audiences.listConversions(audienceId); }
+  updateConversion(audienceId: string, id: string, patch: unknown, now: number) { return this.audiences.updateConversion(audienceId, id, patch, now); }
+  deleteConversion(audienceId: string, id: string) { return this.audiences.deleteConversion(audienceId, id); }
+  audienceConfig() { return this.audiences.audienceConfig(); }
+  createAudienceJob(audienceId: string, version: number, reason: JobReason, total: number, shards: number, now: number) { return this.audiences.createJob(audienceId, version, reason, total, shards, now); }
+  getAudienceJob(id: string) { return this.audiences.getJob(id); }
+  latestAudienceJob(audienceId: string) { return this.audiences.latestJob(audienceId); }
+  audienceJobShard(jobId: string, shard: number) { return this.audiences.jobShard(jobId, shard); }
+  advanceAudienceJob(jobId: string, shard: number, from: string, next: string | null, evaluated: number, members: number, now: number) { return this.audiences.advanceJob(jobId, shard, from, next, evaluated, members, now); }
+  recordMembership(personKey: string, changes: MembershipChange[]) { return this.audiences.recordMembership(personKey, changes); }
+  recordMemberships(batch: { personKey: string; changes: MembershipChange[] }[]) { return this.audiences.recordMemberships(batch); }
+  listMembers(audienceId: string, cursor: string, limit: number) { return this.audiences.listMembers(audienceId, cursor, limit); }
+  countMembers(audienceId: string) { return this.audiences.countMembers(audienceId); }
 }
 
 export function configObject(env: Env) {

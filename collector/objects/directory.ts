@@ -77,6 +77,11 @@ export class DirectoryObject extends DurableObject<Env> {
     return rows.map((r) => ({ key: r.key, email: r.email, createdAt: r.created_at, updatedAt: r.updated_at, attributes: JSON.parse(r.attributes) }));
   }
 
+  /** Person keys in key order after `after` (exclusive): the scan behind audience populate. */
+  listKeys(after: string, limit: number): string[] {
+    return this.sql.exec<{ key: string }>('SELECT key FROM people WHERE key > ? ORDER BY key LIMIT ?', after, limit).toArray().map((r) => r.key);
+  }
+
   count(): number {
     return this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM people').one().n;
   }

@@ -61,3 +61,44 @@ personSchema.push(
      synced_rev INTEGER NOT NULL
    );`,
 );
+
+// v3 (audiences, collector/objects/person-audiences.ts): current membership, entries, exits and the
+// conversion rows (entry x conversion) handed to delivery.
+personSchema.push(
+  `CREATE TABLE audience_state (
+     audience_id TEXT PRIMARY KEY,
+     member INTEGER NOT NULL CHECK (member IN (0, 1)),
+     timestamp_ms INTEGER,
+     since INTEGER NOT NULL,
+     indexed INTEGER NOT NULL DEFAULT 0 CHECK (indexed IN (0, 1))
+   );
+   CREATE TABLE audience_entries (
+     id TEXT PRIMARY KEY,
+     audience_id TEXT NOT NULL,
+     timestamp INTEGER NOT NULL,
+     entered_at INTEGER NOT NULL,
+     UNIQUE (audience_id, timestamp)
+   );
+   CREATE TABLE audience_exits (
+     audience_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     reason TEXT NOT NULL CHECK (reason IN ('criteria', 'no_timestamp', 'timestamp_too_old', 'timestamp_in_future', 'audience_deleted')),
+     timestamp_ms INTEGER
+   );
+   CREATE INDEX audience_exits_audience ON audience_exits (audience_id, at);
+   CREATE TABLE conversions (
+     id TEXT PRIMARY KEY,
+     entry_id TEXT NOT NULL,
+     audience_id TEXT NOT NULL,
+     conversion_id TEXT NOT NULL,
+     destination_id TEXT NOT NULL,
+     timestamp INTEGER NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'paused', 'skipped', 'cancelled', 'sending', 'sent', 'pending_confirmation', 'unmatched', 'failed', 'dead')),
+     reason TEXT,
+     handed_off_at INTEGER,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     UNIQUE (entry_id, conversion_id)
+   );
+   CREATE INDEX conversions_status ON conversions (status);`,
+);

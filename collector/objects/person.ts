@@ -5,6 +5,8 @@ import { visitorById } from '../identity';
 import { migrate } from './sql';
 import { personSchema } from './person-schema';
 import { deepMerge } from './deep-merge';
+import { PersonAudiences, type EvaluateOptions } from './person-audiences';
+import type { AudienceConfig } from '../audiences/types';
 import { freshTouches, mergeTouchRow, pruneMessages, pruneTouches, seenMessage, toStoredTouch, type TouchRow } from './touch-rows';
 import type { AttributesInput, Device, DirectoryEntry, IdentifyInput, IdentifyOutcome, PersonSnapshot, TouchInput } from './person-types';
 import type { Touch } from '../../shared/schemas/collect';
@@ -27,11 +29,13 @@ type PersonRow = { email: string; key: string | null; created_at: number; update
 export class PersonObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private alarmAt: number | null = null;
+  private readonly audiences: PersonAudiences;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     migrate(this.sql, personSchema);
+    this.audiences = new PersonAudiences(ctx, env, (at) => this.scheduleAlarm(at));
   }
 
   /** Applies an identify; a message id seen in the last 7 days changes nothing. */
@@ -50,7 +54,10 @@ export class PersonObject extends DurableObject<Env> {
       this.changed(input.now);
       return { status: 'stored', created };
     });
-    if (outcome.status === 'stored') await this.scheduleAlarm(input.now + OUTBOX_DELAY_MS);
+    if (outcome.status === 'stored') {
+      await this.scheduleAlarm(input.now + OUTBOX_DELAY_MS);
+      await this.audiences.afterChange(input.now);
+    }
     return outcome;
   }
 
@@ -77,9 +84,17 @@ export class PersonObject extends DurableObject<Env> {
       this.changed(input.now);
       return 'stored' as const;
     });
-    if (status === 'stored') await this.scheduleAlarm(input.now + OUTBOX_DELAY_MS);
+    if (status === 'stored') {
+      await this.scheduleAlarm(input.now + OUTBOX_DELAY_MS);
+      await this.audiences.afterChange(input.now);
+    }
     return { status };
   }
+
+  // Audiences (person-audiences.ts): re-evaluation at `now`, the audit of one membership, history.
+  evaluateAudiences(now: number, config?: AudienceConfig, options?: EvaluateOptions) { return this.audiences.evaluate(now, config, options); }
+  auditAudience(audienceId: string, now: number, config?: AudienceConfig) { return this.audiences.audit(audienceId, now, config); }
+  audienceHistory() { return { entries: this.audiences.entries(), exits: this.audiences.exits(), conversions: this.audiences.conversions() }; }
 
   snapshot(): PersonSnapshot | null {
     const person = this.person();
@@ -126,7 +141,7 @@ export class PersonObject extends DurableObject<Env> {
     const now = Date.now();
     pruneMessages(this.sql, now);
     const failures: unknown[] = [];
-    for (const step of [() => this.linkVisitors(now), () => this.syncDirectory()]) {
+    for (const step of [() => this.linkVisitors(now), () => this.syncDirectory(), () => this.audiences.onAlarm(now)]) {
       try {
         await step();
       } catch (e) {

@@ -9,7 +9,12 @@ export const jobs = new Hono<AppContext>();
 jobs.get('/:id', async (c) => {
   const id = c.req.param('id');
   if (!/^job_[0-9a-f]{24}$/.test(id)) throw new ApiError(400, 'invalid_job_id', 'not a job id');
-  const job = (await configObject(c.env).job(id)) as Job | null;
-  if (!job) throw new ApiError(404, 'not_found', 'no such job');
-  return c.json(job);
+  const config = configObject(c.env);
+  const job = (await config.job(id)) as Job | null;
+  if (job) return c.json(job);
+  // Audience populate jobs (collector/audiences/populate.ts) share the id space.
+  const populate = await config.getAudienceJob(id);
+  if (!populate) throw new ApiError(404, 'not_found', 'no such job');
+  const { status, ...rest } = populate;
+  return c.json({ ...rest, kind: 'populate', state: status === 'running' ? 'running' : 'done', superseded: status === 'superseded' });
 });

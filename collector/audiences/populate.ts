@@ -1,0 +1,83 @@
+// Populate: after an audience is saved (or a conversion turned on, or the audience deleted), every
+// known person is re-evaluated. The JOBS queue carries one message per directory shard and page; a
+// page's outcome is recorded only if the shard's cursor still stands where the message says, so a
+// redelivered or stale message changes nothing (resumable, counted once).
+import type { Env } from '../env';
+import { configObject } from '../objects/config';
+import type { JobReason, JobStatus } from '../objects/config-audiences';
+import { countPeople, listPeopleKeys, PEOPLE_SHARDS } from './people-source';
+import type { AudienceConfig, MembershipChange } from './types';
+
+export const POPULATE_PAGE = 50;
+// PersonObjects evaluated at once per page (subrequests per invocation stay bounded).
+const CONCURRENCY = 5;
+
+export interface PopulateMessage {
+  kind: 'audiences.populate';
+  jobId: string;
+  shard: number;
+  cursor: string;
+}
+
+export function isPopulateMessage(body: unknown): body is PopulateMessage {
+  return typeof body === 'object' && body !== null && (body as { kind?: unknown }).kind === 'audiences.populate';
+}
+
+export async function startPopulate(env: Env, audienceId: string, version: number, reason: JobReason, now: number): Promise<JobStatus> {
+  const total = await countPeople(env);
+  const shards = total === 0 ? 0 : PEOPLE_SHARDS;
+  const job = await configObject(env).createAudienceJob(audienceId, version, reason, total, shards, now);
+  if (shards) {
+    const messages = Array.from({ length: shards }, (_, shard) => ({ body: { kind: 'audiences.populate', jobId: job.id, shard, cursor: '' } satisfies PopulateMessage }));
+    await env.JOBS.sendBatch(messages);
+  }
+  return job;
+}
+
+/** One page of one shard. Throws on a transient failure so the queue retries the same page. */
+export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now: number): Promise<void> {
+  const config = configObject(env);
+  const at = await config.audienceJobShard(msg.jobId, msg.shard);
+  if (!at || at.done) return; // finished or superseded
+  if (at.cursor !== msg.cursor) {
+    // This page was applied but its successor may never have been sent (the send failed): send it.
+    if (at.prevCursor === msg.cursor) await sendPage(env, msg.jobId, msg.shard, at.cursor);
+    return;
+  }
+  const page = await listPeopleKeys(env, msg.shard, msg.cursor, POPULATE_PAGE);
+  const fresh: AudienceConfig = await config.audienceConfig();
+  let members = 0;
+  const index: { personKey: string; changes: MembershipChange[] }[] = [];
+  for (let i = 0; i < page.keys.length; i += CONCURRENCY) {
+    const results = await Promise.all(
+      page.keys.slice(i, i + CONCURRENCY).map((key) => env.PERSON.get(env.PERSON.idFromName(key)).evaluateAudiences(now, fresh, { returnIndex: true })),
+    );
+    for (const r of results) {
+      if (r.members.includes(at.audienceId)) members++;
+      if (r.personKey && r.index?.length) index.push({ personKey: r.personKey, changes: r.index });
+    }
+  }
+  // One write of the members index per page; a retried page writes the same memberships again.
+  if (index.length) await config.recordMemberships(index);
+  const applied = await config.advanceAudienceJob(msg.jobId, msg.shard, msg.cursor, page.next, page.keys.length, members, now);
+  if (applied && page.next !== null) await sendPage(env, msg.jobId, msg.shard, page.next);
+}
+
+function sendPage(env: Env, jobId: string, shard: number, cursor: string) {
+  return env.JOBS.send({ kind: 'audiences.populate', jobId, shard, cursor } satisfies PopulateMessage);
+}
+
+/** The JOBS consumer's share for populate: pages of different shards run side by side. */
+export async function consumePopulate(messages: readonly Message<PopulateMessage>[], env: Env): Promise<void> {
+  await Promise.all(
+    messages.map(async (message) => {
+      try {
+        await handlePopulateMessage(env, message.body, Date.now());
+        message.ack();
+      } catch (e) {
+        console.error('populate page failed; retrying', e instanceof Error ? e.name : typeof e);
+        message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+      }
+    }),
+  );
+}

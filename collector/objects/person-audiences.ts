@@ -1,0 +1,354 @@
+// A person's audiences, inside their PersonObject (the one writer): membership, entries and exits
+// with their times, conversion rows, the boundary alarm, and the audit of one membership.
+import { entryId, fieldsUsed, getPath, membership, nextBoundary, type NonMemberReason } from '../../shared/criteria';
+import { toEpochSeconds } from '../../shared/time';
+import type { Env } from '../env';
+import { personKey } from '../identity';
+import { loadAudienceConfig } from '../audiences/config-cache';
+import { attributesFor, decide, rowFor } from '../audiences/entry-rules';
+import { handOff } from '../audiences/hand-off';
+import type { PersonView } from '../delivery/conversion-row';
+import { describeValue, previewConversion, type PersonFacts, type PreviewOutcome } from '../audiences/preview';
+import type { AudienceConfig, ConversionRow, ConversionStatus, Entry, EvaluationResult, MembershipChange, SkipReason } from '../audiences/types';
+import { configObject } from './config';
+
+type Audience = AudienceConfig['audiences'][number];
+type StateRow = { audience_id: string; member: number; timestamp_ms: number | null; since: number; indexed: number };
+type EntryRow = { id: string; audience_id: string; timestamp: number; entered_at: number };
+type ConversionDbRow = {
+  id: string; entry_id: string; audience_id: string; conversion_id: string; destination_id: string; timestamp: number;
+  status: ConversionStatus; reason: SkipReason | null; handed_off_at: number | null; created_at: number; updated_at: number;
+};
+
+export interface MemberAudit {
+  personKey: string;
+  email: string;
+  member: boolean;
+  reason: NonMemberReason | null;
+  /** The timestamp attribute, parsed (epoch seconds), or null. */
+  timestamp: number | null;
+  /** The attribute values the criteria and the timestamp read. */
+  values: Record<string, { value: unknown; parsed?: string }>;
+  entries: Entry[];
+  /** Per conversion configured: for the entry that counts, the payload that would be sent or why not. */
+  conversions: ({ conversionId: string; destinationId: string; entryId: string | null; status: ConversionStatus | null } & (
+    | { payload: Extract<PreviewOutcome, { payload: unknown }>['payload'] }
+    | { skip: SkipReason | 'no_entry'; detail: string }
+  ))[];
+}
+
+export interface EvaluateOptions {
+  /** Return the memberships instead of pushing them to the members index (populate batches them). */
+  returnIndex?: boolean;
+}
+
+const MAX_ATTEMPTS = 4;
+const RETRY_MS = 60_000;
+
+export class PersonAudiences {
+  private key: string | null = null;
+  private indexing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly env: Env,
+    /** Arms the object's one alarm no later than `at` (the PersonObject's scheduler, shared with its other work). */
+    private readonly schedule: (at: number) => Promise<void>,
+  ) {}
+
+  private get sql() {
+    return this.ctx.storage.sql;
+  }
+
+  /**
+   * Re-evaluates every audience for this person at `now` (epoch ms). `config` comes from a populate
+   * job (fresh) or, when absent, from the per-isolate cache.
+   */
+  async evaluate(now: number, config?: AudienceConfig, options: EvaluateOptions = {}): Promise<EvaluationResult> {
+    const cfg = config ?? (await loadAudienceConfig(this.env));
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const email = this.email();
+      if (email === null) return { known: false, personKey: null, members: [], entries: [], exits: [], nextBoundary: null };
+      const key = await this.personKeyOf(email);
+      const { attributes, signature } = this.attributes();
+      // Entry ids need SHA-256 (async), so they are computed before the synchronous transaction.
+      const ids = new Map<string, string>();
+      for (const audience of cfg.audiences) {
+        const m = membership(audience, attributesFor(audience, attributes), now);
+        if (m.member) ids.set(audience.id, await entryId(audience.id, key, toEpochSeconds(m.timestampMs!)));
+      }
+      const result = this.ctx.storage.transactionSync(() =>
+        // Another change landed while hashing: evaluate again on the new attributes.
+        this.attributes().signature === signature ? this.apply(cfg, attributes, key, ids, now) : null,
+      );
+      if (!result) continue;
+      if (options.returnIndex) result.index = this.takeIndex();
+      await this.afterApply(cfg, key, result.nextBoundary, now);
+      return result;
+    }
+    throw new Error('attributes kept changing during audience evaluation');
+  }
+
+  /** After a change to the person: never fails the change; a failed evaluation retries on the alarm. */
+  async afterChange(now: number): Promise<void> {
+    try {
+      await this.evaluate(now);
+    } catch (e) {
+      console.error('audience evaluation failed; retrying on the alarm', errorName(e));
+      await this.schedule(Date.now() + RETRY_MS);
+    }
+  }
+
+  /** The boundary alarm: membership follows time with no new data. */
+  async onAlarm(now: number): Promise<void> {
+    await this.afterChange(now);
+  }
+
+  /** The audit view of this person for one audience, or null when the person or audience is unknown. */
+  async audit(audienceId: string, now: number, config?: AudienceConfig): Promise<MemberAudit | null> {
+    const cfg = config ?? (await loadAudienceConfig(this.env));
+    const audience = cfg.audiences.find((a) => a.id === audienceId);
+    const email = this.email();
+    if (!audience || email === null) return null;
+    const key = await this.personKeyOf(email);
+    const attributes = attributesFor(audience, this.attributes().attributes);
+    const m = membership(audience, attributes, now);
+    const values: MemberAudit['values'] = {};
+    for (const field of [...fieldsUsed(audience.criteria), audience.timestamp.field]) values[field] = describeValue(getPath(attributes, field));
+    const entries = this.entries(audienceId);
+    // Under `once` the first entry is the one that counts; otherwise the newest.
+    const counting = audience.reentry === 'once' ? entries[0] : entries[entries.length - 1];
+    const facts = this.facts(email);
+    const conversions: MemberAudit['conversions'] = [];
+    for (const conversion of audience.conversions) {
+      const base = { conversionId: conversion.id, destinationId: conversion.destinationId };
+      if (!counting) {
+        conversions.push({ ...base, entryId: null, status: null, skip: 'no_entry', detail: 'the person has no entry in this audience' });
+        continue;
+      }
+      const row = this.sql
+        .exec<{ status: ConversionStatus; reason: SkipReason | null }>('SELECT status, reason FROM conversions WHERE entry_id = ? AND conversion_id = ?', counting.id, conversion.id)
+        .toArray()[0];
+      const decision = row ?? rowFor(counting, conversion, audience, now, facts.consent);
+      const at = { ...base, entryId: counting.id, status: row?.status ?? null };
+      if (decision.status === 'skipped' || decision.status === 'cancelled') {
+        const reason = decision.reason ?? 'outside_window';
+        conversions.push({ ...at, skip: reason, detail: SKIP_DETAIL[reason] });
+        continue;
+      }
+      const preview = await previewConversion(counting, conversion, facts, attributes, now);
+      conversions.push('payload' in preview ? { ...at, payload: preview.payload } : { ...at, skip: preview.skip, detail: preview.detail });
+    }
+    return {
+      personKey: key,
+      email,
+      member: m.member,
+      reason: m.reason ?? null,
+      timestamp: m.timestampMs === null ? null : toEpochSeconds(m.timestampMs),
+      values,
+      entries,
+      conversions,
+    };
+  }
+
+  entries(audienceId?: string): Entry[] {
+    const rows = audienceId === undefined
+      ? this.sql.exec<EntryRow>('SELECT * FROM audience_entries ORDER BY entered_at, timestamp')
+      : this.sql.exec<EntryRow>('SELECT * FROM audience_entries WHERE audience_id = ? ORDER BY entered_at, timestamp', audienceId);
+    return rows.toArray().map((r) => ({ id: r.id, audienceId: r.audience_id, timestamp: r.timestamp, enteredAt: r.entered_at }));
+  }
+
+  conversions(): ConversionRow[] {
+    const key = this.key ?? '';
+    return this.sql.exec<ConversionDbRow>('SELECT * FROM conversions ORDER BY created_at, id').toArray().map((r) => toRow(r, key));
+  }
+
+  exits(): { audienceId: string; at: number; reason: string; timestampMs: number | null }[] {
+    return this.sql
+      .exec<{ audience_id: string; at: number; reason: string; timestamp_ms: number | null }>('SELECT * FROM audience_exits ORDER BY at')
+      .toArray()
+      .map((r) => ({ audienceId: r.audience_id, at: r.at, reason: r.reason, timestampMs: r.timestamp_ms }));
+  }
+
+  // --- inside the transaction ------------------------------------------------------------------
+
+  private apply(cfg: AudienceConfig, attributes: Record<string, unknown>, key: string, ids: Map<string, string>, now: number): EvaluationResult {
+    const result: EvaluationResult = { known: true, personKey: key, members: [], entries: [], exits: [], nextBoundary: null };
+    const configured = new Set(cfg.audiences.map((a) => a.id));
+    for (const audience of cfg.audiences) {
+      const state = this.sql.exec<StateRow>('SELECT * FROM audience_state WHERE audience_id = ?', audience.id).toArray()[0];
+      const entryTimestamps = this.sql
+        .exec<{ timestamp: number }>('SELECT timestamp FROM audience_entries WHERE audience_id = ?', audience.id)
+        .toArray()
+        .map((r) => r.timestamp);
+      const d = decide(audience, attributes, { member: state?.member === 1, entryTimestamps }, now);
+      if (d.enter !== null) {
+        const id = ids.get(audience.id)!;
+        this.sql.exec('INSERT INTO audience_entries (id, audience_id, timestamp, entered_at) VALUES (?, ?, ?, ?)', id, audience.id, d.enter, now);
+        result.entries.push({ id, audienceId: audience.id, timestamp: d.enter, enteredAt: now });
+      }
+      if (d.exit) {
+        this.sql.exec('INSERT INTO audience_exits (audience_id, at, reason, timestamp_ms) VALUES (?, ?, ?, ?)', audience.id, now, d.reason!, d.timestampMs);
+        result.exits.push({ audienceId: audience.id, reason: d.reason! });
+      }
+      if (d.member) result.members.push(audience.id);
+      const changed = !state || state.member !== Number(d.member) || (d.member && state.timestamp_ms !== d.timestampMs);
+      if (changed && (state || d.member)) {
+        this.sql.exec(
+          `INSERT INTO audience_state (audience_id, member, timestamp_ms, since, indexed) VALUES (?, ?, ?, ?, 0)
+           ON CONFLICT (audience_id) DO UPDATE SET member = excluded.member, timestamp_ms = excluded.timestamp_ms, since = excluded.since, indexed = 0`,
+          audience.id, Number(d.member), d.member ? d.timestampMs : null, now,
+        );
+      }
+      const boundary = nextBoundary(audience, attributesFor(audience, attributes), now);
+      if (boundary !== null && (result.nextBoundary === null || boundary < result.nextBoundary)) result.nextBoundary = boundary;
+    }
+    // Audiences deleted since the last evaluation: the membership ends, the entries stay as history.
+    for (const row of this.sql.exec<StateRow>('SELECT * FROM audience_state').toArray()) {
+      if (configured.has(row.audience_id)) continue;
+      if (row.member === 1) this.sql.exec(`INSERT INTO audience_exits (audience_id, at, reason, timestamp_ms) VALUES (?, ?, 'audience_deleted', ?)`, row.audience_id, now, row.timestamp_ms);
+      this.sql.exec('DELETE FROM audience_state WHERE audience_id = ?', row.audience_id);
+    }
+    this.reconcileConversions(cfg, key, now);
+    return result;
+  }
+
+  /** Conversion rows for every entry x conversion, by the go-live rules; pause, resume and cancel. */
+  private reconcileConversions(cfg: AudienceConfig, key: string, now: number) {
+    const consent = this.facts('').consent;
+    const audiences = new Map(cfg.audiences.map((a) => [a.id, a]));
+    for (const audience of cfg.audiences) {
+      if (audience.conversions.length === 0) continue;
+      for (const entry of this.entries(audience.id)) {
+        for (const conversion of audience.conversions) {
+          const d = rowFor(entry, conversion, audience, now, consent);
+          this.sql.exec(
+            `INSERT OR IGNORE INTO conversions (id, entry_id, audience_id, conversion_id, destination_id, timestamp, status, reason, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `${entry.id}:${conversion.id}`, entry.id, audience.id, conversion.id, conversion.destinationId, entry.timestamp, d.status, d.reason, now, now,
+          );
+        }
+      }
+    }
+    const open = this.sql.exec<ConversionDbRow>(`SELECT * FROM conversions WHERE status IN ('pending', 'paused')`).toArray();
+    for (const row of open) {
+      const audience = audiences.get(row.audience_id);
+      const conversion = audience?.conversions.find((c) => c.id === row.conversion_id);
+      let next: { status: ConversionStatus; reason: SkipReason | null };
+      if (!audience || !conversion) next = { status: 'cancelled', reason: null };
+      else if (row.status === 'paused') {
+        // Resumed rows go only if still inside the window (the platform's age limit is delivery's).
+        const entry = { timestamp: row.timestamp, enteredAt: conversion.enabledAt };
+        next = rowFor(entry, { ...conversion, sendExisting: true }, audience, now, consent);
+      } else if ((audience.paused || conversion.paused) && row.handed_off_at === null) next = { status: 'paused', reason: null };
+      else continue;
+      if (next.status !== row.status || next.reason !== row.reason) {
+        this.sql.exec('UPDATE conversions SET status = ?, reason = ?, updated_at = ? WHERE id = ?', next.status, next.reason, now, row.id);
+      }
+    }
+  }
+
+  // --- after the transaction -------------------------------------------------------------------
+
+  private async afterApply(cfg: AudienceConfig, key: string, boundary: number | null, now: number) {
+    if (boundary !== null) await this.schedule(boundary);
+    // The members index and the hand-off are retried on every evaluation until they succeed.
+    this.indexing = this.indexing.then(() => this.pushIndex(key, now)).catch((e) => console.error('audience index push failed', errorName(e)));
+    await this.indexing;
+    const pending = this.sql
+      .exec<ConversionDbRow>(`SELECT * FROM conversions WHERE status = 'pending' AND handed_off_at IS NULL ORDER BY created_at`)
+      .toArray();
+    if (pending.length) {
+      const conversions = new Map(cfg.audiences.flatMap((a) => a.conversions.map((c) => [c.id, c] as const)));
+      const { accepted } = await handOff(this.env, this.personView(), pending.map((r) => toRow(r, key)), conversions);
+      for (const id of accepted) this.sql.exec(`UPDATE conversions SET handed_off_at = ? WHERE id = ? AND status = 'pending'`, now, id);
+    }
+  }
+
+  /** Every membership, for a caller (populate) that writes the members index in batches and retries. */
+  private takeIndex(): MembershipChange[] {
+    const rows = this.sql.exec<StateRow>('SELECT * FROM audience_state').toArray();
+    if (rows.some((r) => r.indexed === 0)) this.sql.exec('UPDATE audience_state SET indexed = 1 WHERE indexed = 0');
+    return rows.map((r) => ({ audienceId: r.audience_id, member: r.member === 1, timestampMs: r.timestamp_ms, since: r.since }));
+  }
+
+  private async pushIndex(key: string, now: number) {
+    const unindexed = this.sql.exec<StateRow>('SELECT * FROM audience_state WHERE indexed = 0').toArray();
+    if (!unindexed.length) return;
+    const changes: MembershipChange[] = unindexed.map((r) => ({ audienceId: r.audience_id, member: r.member === 1, timestampMs: r.timestamp_ms, since: r.since }));
+    await configObject(this.env).recordMembership(key, changes);
+    for (const r of unindexed) {
+      this.sql.exec('UPDATE audience_state SET indexed = 1 WHERE audience_id = ? AND since = ? AND member = ?', r.audience_id, r.since, r.member);
+    }
+  }
+
+  // --- reads -----------------------------------------------------------------------------------
+
+  private email(): string | null {
+    return this.sql.exec<{ email: string }>('SELECT email FROM person').toArray()[0]?.email ?? null;
+  }
+
+  private async personKeyOf(email: string): Promise<string> {
+    this.key ??= this.sql.exec<{ key: string | null }>('SELECT key FROM person').toArray()[0]?.key ?? (await personKey(this.env, email));
+    return this.key;
+  }
+
+  private attributes(): { attributes: Record<string, unknown>; signature: string } {
+    const attributes: Record<string, unknown> = {};
+    let signature = '';
+    for (const row of this.sql.exec<{ source: string; data: string; updated_at: number }>('SELECT source, data, updated_at FROM attributes ORDER BY source')) {
+      attributes[row.source] = JSON.parse(row.data);
+      signature += `${row.source}\u0000${row.data}\u0000`;
+    }
+    return { attributes, signature };
+  }
+
+  /** The person as delivery's conversionRowFrom reads it. */
+  private personView(): PersonView {
+    const person = this.sql.exec<{ email: string; consent_ads: 'granted' | 'denied' | 'unknown' | null }>('SELECT email, consent_ads FROM person').one();
+    const touches = this.sql
+      .exec<{ kind: string; value: string; first_seen: number; landing_url: string | null; raw: string | null; anonymous_id: string | null }>(
+        'SELECT kind, value, first_seen, landing_url, raw, anonymous_id FROM touches',
+      )
+      .toArray()
+      .map((t) => ({ kind: t.kind, value: t.value, firstSeen: t.first_seen, landingUrl: t.landing_url, raw: t.raw, anonymousId: t.anonymous_id }));
+    const devices = this.sql
+      .exec<{ anonymous_id: string; ip: string | null; user_agent: string | null; last_seen: number }>('SELECT anonymous_id, ip, user_agent, last_seen FROM devices ORDER BY last_seen DESC')
+      .toArray()
+      .map((d) => ({ anonymousId: d.anonymous_id, ip: d.ip, userAgent: d.user_agent, lastSeen: d.last_seen }));
+    return { email: person.email, consent: person.consent_ads ? { ads: person.consent_ads } : null, attributes: this.attributes().attributes, touches, devices };
+  }
+
+  private facts(email: string): PersonFacts {
+    const touches = this.sql
+      .exec<{ kind: string; value: string; first_seen: number; last_seen: number }>('SELECT kind, value, first_seen, last_seen FROM touches')
+      .toArray()
+      .map((t) => ({ kind: t.kind, value: t.value, firstSeen: t.first_seen, lastSeen: t.last_seen }));
+    const devices = this.sql
+      .exec<{ ip: string | null; user_agent: string | null; last_seen: number }>('SELECT ip, user_agent, last_seen FROM devices ORDER BY last_seen DESC')
+      .toArray()
+      .map((d) => ({ ip: d.ip, userAgent: d.user_agent, lastSeen: d.last_seen }));
+    const consent = this.sql.exec<{ consent_ads: PersonFacts['consent'] | null }>('SELECT consent_ads FROM person').toArray()[0]?.consent_ads ?? 'unknown';
+    return { email, consent, touches, devices };
+  }
+}
+
+const SKIP_DETAIL: Record<SkipReason, string> = {
+  outside_window: "the entry's timestamp is outside the audience window",
+  existing_entry: 'entered before this conversion was turned on, and sendExisting is false',
+  consent_denied: 'the person denied ads consent',
+  no_matchable_identifier: 'no email and no click ID to match on',
+  older_than_platform_allows: 'the event is older than the platform accepts',
+};
+
+function toRow(r: ConversionDbRow, personKey: string): ConversionRow {
+  return {
+    id: r.id, entryId: r.entry_id, audienceId: r.audience_id, conversionId: r.conversion_id, destinationId: r.destination_id,
+    personKey, timestamp: r.timestamp, status: r.status, reason: r.reason, createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
+
+function errorName(e: unknown): string {
+  // Names only: messages may carry user data.
+  return e instanceof Error ? e.name : typeof e;
+}

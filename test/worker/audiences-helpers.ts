@@ -1,0 +1,100 @@
+import { env as cfEnv } from 'cloudflare:workers';
+import type { Env } from '../../collector/env';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { expect } from 'vitest';
+import { personByEmail, personKey } from '../../collector/identity';
+import type { PersonObject } from '../../collector/objects/person';
+import { api, collect, identifyEvent, PK } from './helpers';
+
+// The worker's bindings, typed as the collector's Env.
+export const env = cfEnv as unknown as Env;
+
+export const DAY = 86_400_000;
+
+export async function json(res: Response): Promise<any> {
+  return res.json();
+}
+
+export function send(path: string, method: string, body: unknown): Promise<Response> {
+  return api(path, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+export async function createAudience(body: Record<string, unknown>): Promise<any> {
+  const res = await send('/api/audiences', 'POST', body);
+  const out = await json(res);
+  expect(res.status, JSON.stringify(out)).toBe(201);
+  return out;
+}
+
+export async function turnOn(audienceId: string, body: Record<string, unknown>): Promise<any> {
+  const res = await send(`/api/audiences/${audienceId}/conversions`, 'POST', body);
+  const out = await json(res);
+  expect(res.status, JSON.stringify(out)).toBe(201);
+  return out;
+}
+
+/** An identify through /v1/collect, as the tag sends it. */
+export async function identify(email: string, traits: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  const res = await collect({ key: PK, events: [identifyEvent(email, { traits, ...extra })] });
+  expect(res.status).toBe(200);
+}
+
+/** Writes one source's attributes (as a CRM sync does) and re-evaluates at `now`. */
+export async function upsert(email: string, source: string, data: Record<string, unknown>, now: number) {
+  const stub = await personByEmail(env, email);
+  const key = await personKey(env, email);
+  // The write without the object's own evaluation (which would use the real clock's config cache),
+  // so the evaluation below, at `now`, reports what this change did.
+  await runInDurableObject(stub, (person: PersonObject) => {
+    const p = person as unknown as {
+      ctx: DurableObjectState;
+      upsertPerson(k: string, e: string, n: number): void;
+      mergeAttributes(s: string, d: Record<string, unknown>, n: number, always?: boolean): void;
+      changed(n: number): void;
+      scheduleAlarm(at: number): Promise<void>;
+    };
+    p.ctx.storage.transactionSync(() => {
+      p.upsertPerson(key, email.trim().toLowerCase(), now);
+      p.mergeAttributes(source, data, now, true);
+      p.changed(now);
+    });
+    return p.scheduleAlarm(now);
+  });
+  const result = await stub.evaluateAudiences(now);
+  // The object's outbox alarm puts the person in the directory, where populate finds them.
+  await runDurableObjectAlarm(stub);
+  return result;
+}
+
+/** A person's entries, exits and conversion rows for one audience (other tests' audiences share storage). */
+export async function history(email: string, audienceId: string) {
+  const h = await (await personByEmail(env, email)).audienceHistory();
+  return {
+    entries: h.entries.filter((e) => e.audienceId === audienceId),
+    exits: h.exits.filter((e) => e.audienceId === audienceId),
+    conversions: h.conversions.filter((c) => c.audienceId === audienceId),
+  };
+}
+
+/** An evaluation result narrowed to one audience. */
+export function only<T extends { entries: { audienceId: string }[]; exits: { audienceId: string }[] }>(r: T, audienceId: string): T {
+  return { ...r, entries: r.entries.filter((e) => e.audienceId === audienceId), exits: r.exits.filter((e) => e.audienceId === audienceId) };
+}
+
+/** Waits for the audience's latest populate job to finish. */
+export async function settled(audienceId: string, timeoutMs = 60_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const audience = await json(await api(`/api/audiences/${audienceId}`));
+    if (audience.populate?.status === 'done') return audience;
+    if (Date.now() > deadline) throw new Error(`populate did not finish: ${JSON.stringify(audience.populate)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export const mql = (withinDays = 7, extra: Record<string, unknown> = {}) => ({
+  name: 'Became MQL',
+  criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' },
+  timestamp: { field: 'crm.mql_at', withinDays },
+  ...extra,
+});
