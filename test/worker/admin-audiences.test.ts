@@ -77,6 +77,11 @@ describe('admin audiences', { timeout: 60_000 }, () => {
     expect(members).toContain('dest_admin_test');
     expect(members).toMatch(/Would send|Skipped:/);
 
+    // The person's page lists the entry and the conversion row.
+    const personPage = await (await get(`/admin/people/${encodeURIComponent(email)}`, cookies)).text();
+    expect(personPage).toContain(`>SQL ${email}</a>`);
+    expect(personPage).toMatch(/<code>dest_admin_test<\/code><\/td><td><span class="badge status-[a-z_]+">/);
+
     const cid = conversions[0].id;
     expect((await post(`/admin/audiences/${encodeURIComponent(id)}/conversions/${cid}/pause`, { _csrf: csrf, paused: 'true' }, cookies)).status).toBe(303);
     expect(((await (await api(`/api/audiences/${id}/conversions/${cid}`)).json()) as any).paused).toBe(true);
