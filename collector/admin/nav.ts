@@ -1,6 +1,7 @@
 // The admin's sections, in menu order. A section appears here once its backend exists.
 export const NAV = [
   { path: '/people', label: 'People' },
+  { path: '/audiences', label: 'Audiences' },
   { path: '/install', label: 'Install' },
   { path: '/keys', label: 'API keys' },
 ] as const;

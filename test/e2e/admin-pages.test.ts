@@ -43,6 +43,8 @@ afterAll(async () => {
 const PAGES = [
   { name: 'people', path: '/admin/people', heading: 'People' },
   { name: 'person', path: `/admin/people/${encodeURIComponent(EMAIL)}`, heading: EMAIL },
+  { name: 'audiences', path: '/admin/audiences', heading: 'Audiences' },
+  { name: 'audience-new', path: '/admin/audiences/new', heading: 'New audience' },
   { name: 'install', path: '/admin/install', heading: 'Install' },
   { name: 'keys', path: '/admin/keys', heading: 'API keys' },
   { name: 'people-upload', path: '/admin/people/upload', heading: 'Upload people' },

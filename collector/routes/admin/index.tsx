@@ -11,6 +11,7 @@ import { adminSecurityHeaders } from '../../admin/security-headers';
 import { ApiError } from '../../http-error';
 import { normalizeBasePath } from '../../snippet';
 import { MAX_PEOPLE_BYTES } from '../../../shared/schemas/people';
+import { audiencesPages } from './audiences';
 import { installPage } from './install';
 import { keysPages } from './keys';
 import { peoplePages } from './people';
@@ -56,6 +57,7 @@ admin.post('/sign-out', (c) => {
 });
 admin.route('/people', peopleUploadPages);
 admin.route('/people', peoplePages);
+admin.route('/audiences', audiencesPages);
 admin.route('/install', installPage);
 admin.route('/keys', keysPages);
 

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { AdminContext } from '../../admin/context';
 import { CsrfField } from '../../admin/components/csrf-field';
+import { PersonAudiences, type PersonAudienceHistory } from '../../admin/components/person-audiences';
 import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
 import { SafeLink } from '../../admin/components/safe-link';
@@ -9,6 +10,7 @@ import { erasePerson, isSuppressed, liftSuppression } from '../../admin/erase-pe
 import { displayValue, flattenAttributes } from '../../admin/flatten';
 import { searchPeople } from '../../admin/people-directory';
 import { identityOf, personByEmail } from '../../identity';
+import { configObject } from '../../objects/config';
 import type { PersonSnapshot } from '../../objects/person-types';
 import { viewOf } from './view';
 
@@ -172,6 +174,11 @@ peoplePages.get('/:email', async (c) => {
   if (!email) return badEmail(c, c.req.param('email'));
   const person = await snapshotOf(c, email);
   if (!person) return absent(c, email);
+  const [history, audiences] = await Promise.all([
+    (await personByEmail(c.env, email)).audienceHistory() as Promise<PersonAudienceHistory>,
+    configObject(c.env).listAudiences(),
+  ]);
+  const names = new Map(audiences.map((a) => [a.id, a.name] as [string, string]));
   return c.html(
     <Layout title={person.email} view={viewOf(c, '/people')}>
       <p class="muted">
@@ -187,6 +194,7 @@ peoplePages.get('/:email', async (c) => {
       <Attributes person={person} />
       <Touches person={person} />
       <Devices person={person} />
+      <PersonAudiences base={c.var.base} history={history} names={names} />
       <h2>Erase</h2>
       <p>Erasing removes everything stored about this person and keeps them from being recreated by a later sync.</p>
       <a class="button secondary" href={`${personPath(c.var.base, person.email)}/erase`}>

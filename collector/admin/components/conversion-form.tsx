@@ -1,0 +1,79 @@
+import { ACTION_SOURCES } from '../../../shared/schemas/conversion';
+import type { DefinitionIssue } from '../../audiences/definition-issues';
+import { issuesAt } from '../audience-form-data';
+import type { ConversionFormValues } from '../conversion-form-data';
+import { CsrfField } from './csrf-field';
+import { describedBy, FieldIssues } from './field-issues';
+import { Notice } from './notice';
+
+function Text(props: { name: keyof ConversionFormValues; label: string; hint: string; value: string; issues?: DefinitionIssue[]; required?: boolean; inputmode?: 'decimal' }) {
+  const issues = issuesAt(props.issues, props.name);
+  return (
+    <>
+      <label for={`cv-${props.name}`}>
+        {props.label}
+        <span class="hint" id={`cv-${props.name}-hint`}>
+          {props.hint}
+        </span>
+      </label>
+      <input id={`cv-${props.name}`} name={props.name} type="text" value={props.value} required={props.required} inputmode={props.inputmode} autocomplete="off" aria-invalid={issues.length ? 'true' : undefined} aria-describedby={describedBy(`cv-${props.name}-issues`, issues, `cv-${props.name}-hint`)} />
+      <FieldIssues id={`cv-${props.name}-issues`} issues={issues} />
+    </>
+  );
+}
+
+/** Turn a conversion on for one destination. */
+export function ConversionForm(props: { action: string; csrf: string; values: ConversionFormValues; issues?: DefinitionIssue[]; destinations?: { id: string; label: string }[] }) {
+  const v = props.values;
+  const destIssues = issuesAt(props.issues, 'destinationId');
+  return (
+    <form method="post" action={props.action} novalidate>
+      <CsrfField token={props.csrf} />
+      {props.issues && props.issues.length > 0 && <Notice kind="error">The conversion was not turned on: see the fields below.</Notice>}
+      {props.destinations ? (
+        <>
+          <label for="cv-destinationId">Destination</label>
+          <select id="cv-destinationId" name="destinationId" required aria-describedby={describedBy('cv-destinationId-issues', destIssues)}>
+            {props.destinations.map((d) => (
+              <option value={d.id} selected={v.destinationId === d.id}>
+                {d.label}
+              </option>
+            ))}
+          </select>
+          <FieldIssues id="cv-destinationId-issues" issues={destIssues} />
+        </>
+      ) : (
+        <Text name="destinationId" label="Destination ID" hint="The id of the destination to send to." value={v.destinationId} issues={props.issues} required />
+      )}
+      <Text name="eventName" label="Event name (optional)" hint="Meta, LinkedIn and Microsoft: the event name, e.g. Lead or SQL." value={v.eventName} issues={props.issues} />
+      <Text name="conversionAction" label="Conversion action (optional)" hint="Google: overrides the destination's conversion action for this audience." value={v.conversionAction} issues={props.issues} />
+      <label for="cv-actionSource">
+        Action source (Meta)
+        <span class="hint">Defaults to system_generated: a CRM stage is not a website event.</span>
+      </label>
+      <select id="cv-actionSource" name="actionSource">
+        <option value="" selected={v.actionSource === ''}>
+          default (system_generated)
+        </option>
+        {ACTION_SOURCES.map((s) => (
+          <option value={s} selected={v.actionSource === s}>
+            {s}
+          </option>
+        ))}
+      </select>
+      <Text name="value" label="Value (optional)" hint="A fixed conversion value, e.g. 1500." value={v.value} issues={props.issues} inputmode="decimal" />
+      <Text name="valueField" label="Value field (optional)" hint="An attribute holding the value, e.g. crm.opportunity.amount; wins over the fixed value." value={v.valueField} issues={props.issues} />
+      <Text name="currency" label="Currency (optional)" hint="ISO 4217 code, e.g. USD or EUR." value={v.currency} issues={props.issues} />
+      <div class="check">
+        <input id="cv-sendExisting" name="sendExisting" type="checkbox" checked={v.sendExisting} aria-describedby="cv-sendExisting-hint" />
+        <label for="cv-sendExisting">Send existing members too</label>
+        <span class="hint" id="cv-sendExisting-hint">
+          Members who entered before now are sent if their timestamp is still inside the window. Untick to send only entries from now on.
+        </span>
+      </div>
+      <div class="actions">
+        <button type="submit">Turn conversion on</button>
+      </div>
+    </form>
+  );
+}

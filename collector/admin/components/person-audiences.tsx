@@ -1,0 +1,115 @@
+import type { ConversionRow, Entry } from '../../audiences/types';
+import { Time } from './time';
+
+export interface PersonAudienceHistory {
+  entries: Entry[];
+  exits: { audienceId: string; at: number; reason: string; timestampMs: number | null }[];
+  conversions: ConversionRow[];
+}
+
+const EXIT_REASONS: Record<string, string> = {
+  criteria: 'criteria stopped holding',
+  no_timestamp: 'timestamp missing or unreadable',
+  timestamp_too_old: 'timestamp left the window',
+  timestamp_in_future: 'timestamp in the future',
+};
+
+/** A person's audience entries and exits, and the conversion rows made for them. */
+export function PersonAudiences(props: { base: string; history: PersonAudienceHistory; names: Map<string, string> }) {
+  const { entries, exits, conversions } = props.history;
+  const audience = (id: string) => {
+    const name = props.names.get(id);
+    return name ? <a href={`${props.base}/audiences/${encodeURIComponent(id)}`}>{name}</a> : <span class="muted">{`${id} (deleted)`}</span>;
+  };
+  return (
+    <>
+      <section aria-labelledby="memberships">
+        <h2 id="memberships">Audiences</h2>
+        {entries.length === 0 && exits.length === 0 ? (
+          <p class="muted">Not in any audience.</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Audience</th>
+                  <th scope="col">What</th>
+                  <th scope="col">Timestamp</th>
+                  <th scope="col">When</th>
+                </tr>
+              </thead>
+              <tbody>
+                {entries.map((e) => (
+                  <tr>
+                    <td>{audience(e.audienceId)}</td>
+                    <td>
+                      entered <span class="muted">(event id {e.id})</span>
+                    </td>
+                    <td>
+                      <Time ms={e.timestamp * 1000} />
+                    </td>
+                    <td>
+                      <Time ms={e.enteredAt} />
+                    </td>
+                  </tr>
+                ))}
+                {exits.map((x) => (
+                  <tr>
+                    <td>{audience(x.audienceId)}</td>
+                    <td>left: {EXIT_REASONS[x.reason] ?? x.reason}</td>
+                    <td>
+                      <Time ms={x.timestampMs} />
+                    </td>
+                    <td>
+                      <Time ms={x.at} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section aria-labelledby="conversions">
+        <h2 id="conversions">Conversions</h2>
+        {conversions.length === 0 ? (
+          <p class="muted">No conversion rows: nothing has been or will be sent for this person yet.</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Audience</th>
+                  <th scope="col">Destination</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Event time</th>
+                  <th scope="col">Updated</th>
+                </tr>
+              </thead>
+              <tbody>
+                {conversions.map((r) => (
+                  <tr>
+                    <td>{audience(r.audienceId)}</td>
+                    <td>
+                      <code>{r.destinationId}</code>
+                    </td>
+                    <td>
+                      <span class={`badge status-${r.status}`}>{r.status}</span>
+                      {r.reason && <span class="muted"> {r.reason.replace(/_/g, ' ')}</span>}
+                    </td>
+                    <td>
+                      <Time ms={r.timestamp * 1000} />
+                    </td>
+                    <td>
+                      <Time ms={r.updatedAt} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}

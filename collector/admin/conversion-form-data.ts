@@ -1,0 +1,37 @@
+import type { DefinitionIssue } from '../audiences/definition-issues';
+
+export interface ConversionFormValues {
+  destinationId: string;
+  eventName: string;
+  conversionAction: string;
+  actionSource: string;
+  value: string;
+  valueField: string;
+  currency: string;
+  sendExisting: boolean;
+}
+
+export const EMPTY_CONVERSION: ConversionFormValues = { destinationId: '', eventName: '', conversionAction: '', actionSource: '', value: '', valueField: '', currency: '', sendExisting: true };
+
+/** The turn-on form as typed, and the conversion body it describes (blank fields left out). */
+export function readConversionForm(form: Record<string, unknown>): { values: ConversionFormValues; body?: Record<string, unknown>; issues?: DefinitionIssue[] } {
+  const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '');
+  const values: ConversionFormValues = {
+    destinationId: text('destinationId'),
+    eventName: text('eventName'),
+    conversionAction: text('conversionAction'),
+    actionSource: text('actionSource'),
+    value: text('value'),
+    valueField: text('valueField'),
+    currency: text('currency').toUpperCase(),
+    sendExisting: form.sendExisting === 'on',
+  };
+  const body: Record<string, unknown> = { destinationId: values.destinationId, sendExisting: values.sendExisting };
+  for (const k of ['eventName', 'conversionAction', 'actionSource', 'valueField', 'currency'] as const) if (values[k]) body[k] = values[k];
+  if (values.value) {
+    const n = Number(values.value);
+    if (!Number.isFinite(n)) return { values, issues: [{ path: 'value', message: 'must be a number, e.g. 1500 or 99.90' }] };
+    body.value = n;
+  }
+  return { values, body };
+}
