@@ -22,6 +22,7 @@ console.log(`
   Collector   ${base}
   Demo page   ${base}/demo
   Tag         ${base}/v1/tag.js
+  Admin       ${base}/admin  (sign in with the secret key below)
   Keys        publishable ${vars.PUBLISHABLE_KEY}  (origins: ${vars.ALLOWED_ORIGINS})
               secret      ${vars.SECRET_KEY}
   Try it      curl -H "Authorization: Bearer ${vars.SECRET_KEY}" ${base}/api/install
