@@ -5,6 +5,7 @@ import { ApiError, errorBody } from './http-error';
 import { requireSecretKey } from './middleware/secret-key';
 import { audiences } from './routes/api/audiences';
 import { collect } from './routes/collect';
+import { destinations } from './routes/destinations';
 import { demo } from './routes/demo';
 import { install } from './routes/install';
 import { people } from './routes/people';
@@ -40,6 +41,7 @@ export function createApp(basePath: string | undefined) {
   routes.route('/api/people', people);
   routes.route('/api/keys', keys);
   routes.route('/api/audiences', audiences);
+  routes.route('/api/destinations', destinations);
 
   const app = new Hono<AppContext>();
   app.route(normalizeBasePath(basePath) || '/', routes);

@@ -1,27 +1,26 @@
-// The /api/destinations route module on a bare app (app.ts mounts it with the index it needs).
-import { env as workerEnv } from 'cloudflare:workers';
-import { Hono } from 'hono';
+// /api/destinations through the Worker itself: mounted under /api with the admin key.
+import { exports } from 'cloudflare:workers';
 import { describe, expect, inject, it } from 'vitest';
-import type { AppContext, Env } from '../../collector/env';
-import { ApiError, errorBody } from '../../collector/http-error';
-import { destinations } from '../../collector/routes/destinations';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 
-const env = workerEnv as unknown as Env;
 const urls = inject('fakeUrls');
-const app = new Hono<AppContext>();
-app.use('*', async function clock(c, next) {
-  c.set('now', Date.now());
-  await next();
-});
-app.route('/api/destinations', destinations);
-app.onError((err, c) => (err instanceof ApiError ? c.json(errorBody(err.code, err.message, err.issues), err.status) : c.json(errorBody('internal_error', String(err)), 500)));
-const req = (path: string, method = 'GET', body?: unknown) =>
-  app.request(path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) }, env);
+const req = (path: string, method = 'GET', body?: unknown, key = 'sk_dev_local') =>
+  exports.default.fetch(
+    new Request(`http://collector.test${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }),
+  );
 
 const meta = { type: 'meta', name: 'Meta pixel', mode: 'test', endpoint: urls.meta, settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken, testEventCode: 'TEST777' } };
 
 describe('/api/destinations', () => {
+  it('refuses without the admin key', async () => {
+    expect((await req('/api/destinations', 'POST', meta, 'sk_wrong')).status).toBe(401);
+    expect((await req('/api/destinations', 'POST', meta, 'pk_dev_local')).status).toBe(401);
+  });
+
   it('creates a destination with secrets masked, reads it, and sends one test event', async () => {
     const res = await req('/api/destinations', 'POST', meta);
     expect(res.status).toBe(201);
