@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
+import { erasePerson, liftSuppression } from '../erasure';
 import type { AppContext } from '../env';
 import { ApiError } from '../http-error';
-import { identityOf, personByKey, personKey, visitorById } from '../identity';
-import { directoryFor, directoryShard, DIRECTORY_SHARDS } from '../directory';
+import { identityOf, personByKey, personKey } from '../identity';
+import { directoryShard, DIRECTORY_SHARDS } from '../directory';
 import type { DirectoryRow } from '../objects/directory';
 import type { PersonSnapshot } from '../objects/person-types';
 
@@ -59,19 +60,13 @@ people.get('/:email', async (c) => {
 /** Erasure: the person's storage, directory row and visitors go; a suppression entry stays. */
 people.delete('/:email', async (c) => {
   const email = emailParam(c.req.param('email'));
-  const key = await personKey(c.env, email);
-  const now = c.get('now');
-  await directoryFor(c.env, key).suppress(key, now);
-  const { existed, anonymousIds } = await personByKey(c.env, key).erase(key, now);
-  await Promise.all(anonymousIds.map((id) => visitorById(c.env, id).forget()));
+  const { existed } = await erasePerson(c.env, email, c.get('now'));
   return c.json({ email, erased: existed, suppressed: true });
 });
 
 /** Lifts the suppression left by an erasure, so a later identify or sync may create the person again. */
 people.delete('/:email/suppression', async (c) => {
   const email = emailParam(c.req.param('email'));
-  const key = await personKey(c.env, email);
-  const [inDirectory, inPerson] = await Promise.all([directoryFor(c.env, key).unsuppress(key), personByKey(c.env, key).liftSuppression()]);
-  if (!inDirectory && !inPerson) throw new ApiError(404, 'not_found', 'this person is not suppressed');
+  if (!(await liftSuppression(c.env, email))) throw new ApiError(404, 'not_found', 'this person is not suppressed');
   return c.json({ email, suppressed: false });
 });

@@ -6,7 +6,7 @@ import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
 import { SafeLink } from '../../admin/components/safe-link';
 import { Time } from '../../admin/components/time';
-import { erasePerson, isSuppressed, liftSuppression } from '../../admin/erase-person';
+import { erasePerson, isSuppressed, liftSuppression } from '../../erasure';
 import { displayValue, flattenAttributes } from '../../admin/flatten';
 import { searchPeople } from '../../admin/people-directory';
 import { identityOf, personByEmail } from '../../identity';

@@ -1,6 +1,6 @@
-import { directoryFor } from '../directory';
-import type { Env } from '../env';
-import { personByKey, personKey, visitorById } from '../identity';
+import { directoryFor } from './directory';
+import type { Env } from './env';
+import { personByKey, personKey, visitorById } from './identity';
 
 // Erasure as DELETE /api/people/{email} does it: the directory keeps a suppression entry, the
 // person's storage goes (a tombstone stays), and the visitors of their browsers are forgotten.
