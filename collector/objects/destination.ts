@@ -5,7 +5,7 @@ import { destinations } from '../destinations/registry';
 import { confirm, enqueue, flush, requeue, type DestinationRuntime, type FlushStats, type OutboxEntry, type RequestLog, type RowStatus } from '../delivery/outbox';
 import type { CachedToken } from '../delivery/oauth';
 import { sendBatch } from '../delivery/send';
-import { SqlOutboxStore } from '../delivery/sql-outbox-store';
+import { SqlOutboxStore, type LogQuery } from '../delivery/sql-outbox-store';
 import type { ConversionRow, RowOutcome } from '../delivery/types';
 import { credentialsToReenter, maskSettings, settingsSchemas, type DestinationType, type Mode } from '../../shared/schemas/destinations';
 import { destinationSchema } from './destination-schema';
@@ -38,6 +38,31 @@ export type Result<T> = { ok: true; value: T } | { ok: false; code: string; mess
 
 export interface ConversionLogRow extends OutboxEntry {
   request: RequestLog | null;
+}
+
+/** One row of the cross-destination delivery log (collector/conversions/log.ts merges these). */
+export interface DeliveryLogRow {
+  /** The row's key in this destination's outbox. */
+  key: string;
+  entryId: string;
+  audienceId: string | null;
+  conversionId: string | null;
+  personKey: string | null;
+  email: string | null;
+  status: RowStatus;
+  attempts: number;
+  skipReason: string | null;
+  error: OutboxEntry['error'];
+  note: string | null;
+  createdAt: number;
+  updatedAt: number;
+  sentAt: number | null;
+  /** When a queued row is next due, or a pending_confirmation row next checked. */
+  dueAt: number | null;
+  /** This conversion's part of the request body, exactly as sent. */
+  event: unknown;
+  /** The request it last travelled in (credentials redacted); `body` (the whole batch) only when asked. */
+  request: (Omit<RequestLog, 'request' | 'rowIds'> & { method: string; url: string; headers: Record<string, string>; body?: unknown; rows: number }) | null;
 }
 
 const MAX_BATCHES_PER_ALARM = 25;
@@ -199,8 +224,45 @@ export class DestinationObject extends DurableObject<Env> {
   }
 
   /** The delivery log: rows, newest first, each with the request it last travelled in. */
-  async conversions(opts: { status?: RowStatus; limit?: number; before?: number } = {}): Promise<ConversionLogRow[]> {
-    return this.store.list({ status: opts.status, limit: Math.min(opts.limit ?? 50, 500), before: opts.before }).map((e) => ({ ...e, request: e.lastRequestId ? this.store.request(e.lastRequestId) : null }));
+  async conversions(opts: { status?: RowStatus; limit?: number; before?: number; after?: { createdAt: number; id: string } } = {}): Promise<ConversionLogRow[]> {
+    const after = opts.after ?? (opts.before === undefined ? undefined : { createdAt: opts.before, id: '' });
+    return this.store.list({ status: opts.status, limit: Math.min(opts.limit ?? 50, 500), after }).map((e) => ({ ...e, request: e.lastRequestId ? this.store.request(e.lastRequestId) : null }));
+  }
+
+  /** The delivery log in the shape /api/conversions serves; filters run on this outbox's indexes. */
+  async log(q: LogQuery & { includeBody?: boolean }): Promise<DeliveryLogRow[]> {
+    const requests = new Map<string, RequestLog | null>();
+    return this.store.list({ ...q, limit: Math.min(q.limit, 500) }).map((e) => this.logRow(e, requests, !!q.includeBody));
+  }
+
+  /** One row of the log by its key, with the whole request body it travelled in. */
+  async logEntry(key: string): Promise<DeliveryLogRow | null> {
+    const e = this.store.get(key);
+    return e ? this.logRow(e, new Map(), true) : null;
+  }
+
+  private logRow(e: OutboxEntry, requests: Map<string, RequestLog | null>, includeBody: boolean): DeliveryLogRow {
+    let r: RequestLog | null = null;
+    if (e.lastRequestId) {
+      if (!requests.has(e.lastRequestId)) requests.set(e.lastRequestId, this.store.request(e.lastRequestId));
+      r = requests.get(e.lastRequestId) ?? null;
+    }
+    return {
+      key: e.id, entryId: e.entryId, audienceId: e.audienceId, conversionId: e.conversionId, personKey: e.personKey, email: e.email,
+      status: e.status, attempts: e.attempts, skipReason: e.skipReason, error: e.error, note: e.note,
+      createdAt: e.createdAt, updatedAt: e.updatedAt, sentAt: e.sentAt,
+      dueAt: e.status === 'queued' || e.status === 'pending_confirmation' ? e.dueAt : null,
+      event: e.item,
+      request: r && {
+        id: r.id, at: r.at, mode: r.mode, method: r.request.method, url: r.request.url, headers: r.request.headers,
+        ...(includeBody ? { body: r.request.body } : {}), rows: r.rowIds.length, status: r.status, response: r.response, durationMs: r.durationMs,
+      },
+    };
+  }
+
+  /** Erasure: this person's rows lose their identity and payloads (status and ids stay); unsent ones are cancelled. */
+  async forgetPerson(personKey: string): Promise<number> {
+    return this.ctx.storage.transactionSync(() => this.store.forgetPerson(personKey));
   }
 
   async conversion(id: string): Promise<ConversionLogRow | null> {
@@ -210,6 +272,8 @@ export class DestinationObject extends DurableObject<Env> {
 
   /** POST /api/conversions/{id}/retry: a failed or dead-lettered row goes back to the queue, same id. */
   async retry(id: string): Promise<Result<OutboxEntry>> {
+    if (!this.store.get(id)) return { ok: false, code: 'not_found', message: 'no such conversion' };
+    if (!this.config()) return { ok: false, code: 'not_retryable', message: 'the destination was deleted: its conversions cannot be sent again' };
     const e = requeue(this.store, id, Date.now());
     if (!e) return { ok: false, code: 'not_retryable', message: 'only failed or dead-lettered conversions can be retried' };
     await this.wake(Date.now());

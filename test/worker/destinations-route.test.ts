@@ -58,8 +58,8 @@ describe('/api/destinations', () => {
     expect((await req(`/api/destinations/${id}/conversions?status=weird`)).status).toBe(400);
     expect(await (await req(`/api/destinations/${id}/conversions`)).json()).toEqual({ conversions: [], next: null });
     const retry = await req(`/api/destinations/${id}/conversions/${'a'.repeat(32)}/retry`, 'POST');
-    expect(retry.status).toBe(400);
-    expect(await retry.json()).toMatchObject({ error: { code: 'not_retryable' } });
+    expect(retry.status).toBe(404);
+    expect(await retry.json()).toMatchObject({ error: { code: 'not_found' } });
     expect(await (await req(`/api/destinations/${id}`, 'DELETE')).json()).toEqual({ cancelled: 0 });
     expect((await req(`/api/destinations/${id}`)).status).toBe(404);
   });
