@@ -83,6 +83,8 @@ export class DestinationObject extends DurableObject<Env> {
   random: () => number = Math.random;
   /** Per-request timeout; lowered in tests that inject hangs. */
   timeoutMs = 15_000;
+  /** The clock: tests move it forward to reach a retry's due time without waiting. */
+  now: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -112,7 +114,7 @@ export class DestinationObject extends DurableObject<Env> {
         // The platform may have revoked the old refresh token: save the new one before anything else.
         settings.refreshToken = token;
         const sealed = await encryptCredentials(key, settings, cfg.destination_id);
-        this.sql.exec('UPDATE config SET sealed_settings = ?, updated_at = ? WHERE id = 1', sealed, Date.now());
+        this.sql.exec('UPDATE config SET sealed_settings = ?, updated_at = ? WHERE id = 1', sealed, this.now());
       },
     };
   }
@@ -140,10 +142,10 @@ export class DestinationObject extends DurableObject<Env> {
       `INSERT INTO config (id, destination_id, name, type, mode, sealed_settings, endpoint, token_endpoint, paused, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, mode = excluded.mode, sealed_settings = excluded.sealed_settings, endpoint = excluded.endpoint,
          token_endpoint = excluded.token_endpoint, paused = excluded.paused, updated_at = excluded.updated_at`,
-      input.id, input.name ?? before?.name ?? '', input.type, input.mode, sealed, input.endpoint ?? null, input.tokenEndpoint ?? null, input.paused ? 1 : 0, Date.now(),
+      input.id, input.name ?? before?.name ?? '', input.type, input.mode, sealed, input.endpoint ?? null, input.tokenEndpoint ?? null, input.paused ? 1 : 0, this.now(),
     );
     this.tokenCache = null;
-    if (!input.paused) await this.wake(Date.now());
+    if (!input.paused) await this.wake(this.now());
     return { ok: true, value: (await this.describe())! };
   }
 
@@ -194,7 +196,7 @@ export class DestinationObject extends DurableObject<Env> {
   async enqueue(rows: ConversionRow[]): Promise<Result<{ queued: number; skipped: number; existing: number }>> {
     const cfg = this.config();
     if (!cfg) return { ok: false, code: 'not_configured', message: 'destination is not configured' };
-    const now = Date.now();
+    const now = this.now();
     const out = await enqueue(this.store, await this.runtime(cfg), rows, now);
     if (out.queued && !cfg.paused) await this.wake(now);
     return { ok: true, value: out };
@@ -215,11 +217,11 @@ export class DestinationObject extends DurableObject<Env> {
     if (!cfg || cfg.paused) return null;
     const rt = await this.runtime(cfg);
     // Bounded per alarm (subrequest and CPU limits); the next alarm comes a second later if more is due.
-    const stats = await flush(this.store, rt, Date.now, MAX_BATCHES_PER_ALARM);
-    const confirmed = await confirm(this.store, rt, Date.now);
+    const stats = await flush(this.store, rt, this.now, MAX_BATCHES_PER_ALARM);
+    const confirmed = await confirm(this.store, rt, this.now);
     this.tokenCache = rt.tokenCache ?? null;
     const next = this.store.nextWake();
-    if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 1000));
+    if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, this.now() + 1000));
     return { ...stats, sent: stats.sent + confirmed.sent, unmatched: stats.unmatched + confirmed.unmatched, failed: stats.failed + confirmed.failed };
   }
 
@@ -274,9 +276,9 @@ export class DestinationObject extends DurableObject<Env> {
   async retry(id: string): Promise<Result<OutboxEntry>> {
     if (!this.store.get(id)) return { ok: false, code: 'not_found', message: 'no such conversion' };
     if (!this.config()) return { ok: false, code: 'not_retryable', message: 'the destination was deleted: its conversions cannot be sent again' };
-    const e = requeue(this.store, id, Date.now());
+    const e = requeue(this.store, id, this.now());
     if (!e) return { ok: false, code: 'not_retryable', message: 'only failed or dead-lettered conversions can be retried' };
-    await this.wake(Date.now());
+    await this.wake(this.now());
     return { ok: true, value: e };
   }
 
@@ -287,9 +289,9 @@ export class DestinationObject extends DurableObject<Env> {
     const rt = await this.runtime(cfg, 'test');
     const issue = rt.def.modeIssue?.(rt.settings, 'test');
     if (issue) return { ok: false, code: 'invalid_mode', message: issue };
-    const prepared = await rt.def.prepare(row, rt.settings, Date.now());
+    const prepared = await rt.def.prepare(row, rt.settings, this.now());
     if (!prepared.ok) return { ok: false, code: `skipped_${prepared.reason}`, message: prepared.message };
-    const r = await sendBatch(rt.def, [prepared.item], { settings: rt.settings, mode: 'test', endpoint: rt.endpoint, tokenEndpoint: rt.tokenEndpoint, now: Date.now(), fetchImpl: this.fetchImpl, timeoutMs: this.timeoutMs, tokenCache: this.tokenCache });
+    const r = await sendBatch(rt.def, [prepared.item], { settings: rt.settings, mode: 'test', endpoint: rt.endpoint, tokenEndpoint: rt.tokenEndpoint, now: this.now(), fetchImpl: this.fetchImpl, timeoutMs: this.timeoutMs, tokenCache: this.tokenCache });
     this.tokenCache = r.tokenCache;
     if (r.rotatedRefreshToken) await rt.onRotatedRefreshToken?.(r.rotatedRefreshToken);
     return { ok: true, value: { outcome: r.outcomes[0]!, request: r.request, response: r.response?.body ?? null, sent: r.sent } };

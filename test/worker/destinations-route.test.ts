@@ -15,7 +15,8 @@ const req = (path: string, method = 'GET', body?: unknown, key = 'sk_dev_local')
 
 const meta = { type: 'meta', name: 'Meta pixel', mode: 'test', endpoint: urls.meta, settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken, testEventCode: 'TEST777' } };
 
-describe('/api/destinations', () => {
+// The first request of a fresh workerd loads the whole app: slow on a loaded machine.
+describe('/api/destinations', { timeout: 30_000 }, () => {
   it('refuses without the admin key', async () => {
     expect((await req('/api/destinations', 'POST', meta, 'sk_wrong')).status).toBe(401);
     expect((await req('/api/destinations', 'POST', meta, 'pk_dev_local')).status).toBe(401);
