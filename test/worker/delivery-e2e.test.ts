@@ -309,4 +309,57 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
     }
     await patch(destinations.google_data_manager, { paused: false });
   });
+
+  it('a row still failing after the last attempt is dead-lettered, listed with its error, and retried from the API once', async () => {
+    await realClocks();
+    const who = `dead.${RUN}@example.com`;
+    const id = destinations.linkedin;
+    const before = (await fakeState('linkedin')).stored.length;
+    await fake('linkedin', 'fault', { status: 500, times: 8 });
+    await browse(who);
+    await crmUpsert([who]);
+    await drain(id);
+    for (let i = 0; i < 10; i++) {
+      const queued = (await object(id).log({ status: 'queued', limit: 10 })).filter((r) => r.dueAt !== null);
+      if (!queued.length) break;
+      await flushAt(id, Math.max(...queued.map((r) => r.dueAt!)) + 1000);
+    }
+    const dead = (await log(`status=dead_letter&destination=${id}&email=${encodeURIComponent(who)}`));
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ status: 'dead_letter', attempts: 8, error: { code: expect.any(String) }, request: { status: 500 } });
+    expect((await fakeState('linkedin')).stored.length).toBe(before);
+    const retried = await send(`/api/conversions/${dead[0]!.id}/retry`, 'POST', {});
+    expect(retried.status).toBe(200);
+    await drain(id);
+    await flushAt(id, Date.now() + 1000);
+    expect((await api(`/api/conversions/${dead[0]!.id}`)).status).toBe(200);
+    expect(await (await api(`/api/conversions/${dead[0]!.id}`)).json()).toMatchObject({ status: 'sent', entryId: dead[0]!.entryId });
+    expect(storedIds('linkedin', (await fakeState('linkedin')).stored.slice(before))).toEqual([dead[0]!.entryId]);
+  });
+
+  it('a send cut off mid-flight (the object restarted while the row was leased) goes out once when the lease runs out', async () => {
+    await realClocks();
+    const who = `crash.${RUN}@example.com`;
+    const id = destinations.google_ads;
+    const before = (await fakeState('google_ads')).stored.length;
+    await patch(id, { paused: true });
+    await browse(who);
+    await crmUpsert([who]);
+    // What a crash right after the lease was written leaves behind: a leased row, no answer.
+    const leaseUntil = Date.now() + 75_000;
+    await inObject(stubOf(id), (o) => {
+      (o as unknown as { ctx: DurableObjectState }).ctx.storage.sql.exec(`UPDATE outbox SET status = 'leased', attempts = 1, lease_until = ? WHERE status = 'queued'`, leaseUntil);
+    });
+    await patch(id, { paused: false });
+    await runDurableObjectAlarm(stubOf(id));
+    // Not before the lease runs out...
+    await flushAt(id, leaseUntil - 1000);
+    expect((await fakeState('google_ads')).stored.length).toBe(before);
+    // ...then once, with the same order id, and never again.
+    await flushAt(id, leaseUntil + 1000);
+    await flushAt(id, leaseUntil + DAY);
+    const rows = await log(`destination=${id}&email=${encodeURIComponent(who)}`);
+    expect(rows).toMatchObject([{ status: 'sent', attempts: 2 }]);
+    expect(storedIds('google_ads', (await fakeState('google_ads')).stored.slice(before))).toEqual([rows[0]!.entryId]);
+  });
 });
