@@ -91,7 +91,7 @@ async function browse(email: string) {
 /** The CRM says these people became MQLs a day ago: POST /v1/people, applied by the JOBS consumer. */
 async function crmUpsert(emails: string[]) {
   const mqlAt = new Date(Date.now() - DAY).toISOString();
-  const res = await upsertPeople({ people: emails.map((email) => ({ email, source: 'crm', attributes: { lifecycle: 'mql', mql_at: mqlAt, e2e: RUN } })) });
+  const res = await upsertPeople({ people: emails.map((email) => ({ email, source: 'crm', attributes: { lifecycle: 'mql', mql_at: mqlAt, e2e: RUN, deal: { amount: '1,250.50' } } })) });
   expect(res.status).toBe(202);
   const job = await waitForJob(((await res.json()) as { jobId: string }).jobId);
   expect(job).toMatchObject({ applied: emails.length, failed: 0 });
@@ -144,6 +144,8 @@ async function patch(id: string, body: Record<string, unknown>) {
 
 const destinations = {} as Record<Platform, string>;
 let audienceId = '';
+const early = `early.${RUN}@example.com`;
+let earlyClick = '';
 
 beforeAll(async () => {
   for (const p of PLATFORMS) {
@@ -158,19 +160,21 @@ beforeAll(async () => {
     timestamp: { field: 'crm.mql_at', withinDays: 7 },
   });
   audienceId = audience.id;
-}, 60_000);
+  // One person is in the audience before any conversion is on.
+  earlyClick = (await browse(early)).msclkid;
+  await crmUpsert([early]);
+  await settle(early);
+  // Meta turned on without existing members; the others with them (the default). Google Ads takes
+  // its value from the CRM's deal amount (valueField).
+  await turnOn(audienceId, { destinationId: destinations.meta, sendExisting: false });
+  for (const p of PLATFORMS.slice(1)) await turnOn(audienceId, { destinationId: destinations[p], ...(p === 'google_ads' ? { valueField: 'crm.deal.amount', currency: 'EUR' } : {}) });
+  await settled(audienceId);
+}, 90_000);
 
 describe('delivery end to end', { timeout: 120_000 }, () => {
   it('a CRM upsert reaches each fake once; sendExisting: false skips people already in, true sends them', async () => {
     await realClocks();
-    const early = `early.${RUN}@example.com`;
-    const clicks = new Map<string, string>([[early, (await browse(early)).msclkid]]);
-    await crmUpsert([early]);
-    await settle(early);
-    // Meta turned on without existing members; the others with them (the default).
-    await turnOn(audienceId, { destinationId: destinations.meta, sendExisting: false });
-    for (const p of PLATFORMS.slice(1)) await turnOn(audienceId, { destinationId: destinations[p] });
-    await settled(audienceId);
+    const clicks = new Map<string, string>([[early, earlyClick]]);
 
     const later = [`later1.${RUN}@example.com`, `later2.${RUN}@example.com`];
     for (const e of later) clicks.set(e, (await browse(e)).msclkid);
@@ -187,6 +191,7 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
     expect(entries.get(destinations.meta)?.size).toBe(2);
     for (const p of PLATFORMS.slice(1)) expect(entries.get(destinations[p])?.size, p).toBe(3);
     for (const r of rows) expect(r, `${r.id}`).toMatchObject({ status: 'sent', attempts: 1, error: null });
+    for (const r of rows.filter((x) => x.destinationId === destinations.google_ads)) expect((r as unknown as { event: unknown }).event).toMatchObject({ conversionValue: 1250.5, currencyCode: 'EUR' });
 
     for (const p of PLATFORMS) {
       const ours = rows.filter((r) => r.destinationId === destinations[p]);
