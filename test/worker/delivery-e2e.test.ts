@@ -367,4 +367,36 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
     expect(rows).toMatchObject([{ status: 'sent', attempts: 2 }]);
     expect(storedIds('google_ads', (await fakeState('google_ads')).stored.slice(before))).toEqual([rows[0]!.entryId]);
   });
+
+  it('a row already in the outbox is held while its conversion is paused and cancelled once the conversion is deleted', async () => {
+    await realClocks();
+    const aud = await createAudience({
+      name: `E2E pause ${RUN}`,
+      criteria: { all: [{ field: 'crm.lifecycle', op: 'eq', value: 'sql' }, { field: 'crm.e2e', op: 'eq', value: RUN }] },
+      timestamp: { field: 'crm.mql_at', withinDays: 7 },
+    });
+    const id = destinations.meta;
+    const conversion = await turnOn(aud.id, { destinationId: id, eventName: 'SQL' });
+    await settled(aud.id);
+    const before = (await fakeState('meta')).stored.length;
+    // The first send fails, so the row waits in the outbox for its retry.
+    await fake('meta', 'fault', { status: 500 });
+    const who = `paused.${RUN}@example.com`;
+    await browse(who);
+    const res = await upsertPeople({ people: [{ email: who, source: 'crm', attributes: { lifecycle: 'sql', mql_at: new Date(Date.now() - DAY).toISOString(), e2e: RUN } }] });
+    await waitForJob(((await res.json()) as { jobId: string }).jobId);
+    await drain(id);
+    const [row] = await log(`destination=${id}&audience=${aud.id}`);
+    expect(row).toMatchObject({ status: 'queued', attempts: 1, conversionId: conversion.id });
+    // Keyed apart from the audience's other conversions on Meta: a different event name.
+    expect(row!.key).toMatch(/^[0-9a-f]{32}:[0-9a-f]{8}$/);
+    expect((await send(`/api/audiences/${aud.id}/conversions/${conversion.id}`, 'PATCH', { paused: true })).status).toBe(200);
+    await flushAt(id, row!.dueAt! + 1000);
+    expect((await log(`destination=${id}&audience=${aud.id}`))[0]).toMatchObject({ status: 'queued', attempts: 1, note: expect.stringContaining('paused') });
+    expect((await api(`/api/audiences/${aud.id}/conversions/${conversion.id}`, { method: 'DELETE' })).status).toBeLessThan(300);
+    await flushAt(id, Date.now() + 60 * 60_000);
+    expect((await log(`destination=${id}&audience=${aud.id}`))[0]).toMatchObject({ status: 'skipped', skipReason: 'cancelled' });
+    expect((await fakeState('meta')).stored.length).toBe(before);
+    await settled(aud.id);
+  });
 });
