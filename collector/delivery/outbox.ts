@@ -80,6 +80,11 @@ export interface DestinationRuntime<S> {
   tokenCache?: CachedToken | null;
   /** Called with a rotated refresh token: the caller saves it (encrypted) in the settings. */
   onRotatedRefreshToken?(token: string): void | Promise<void>;
+  /**
+   * Whether a due row may go now: its conversion (or audience) may have been paused ('hold') or
+   * deleted ('cancel') after the row was handed over. Absent: every row goes.
+   */
+  gate?(entry: OutboxEntry): 'send' | 'hold' | 'cancel';
 }
 
 export interface FlushStats {
@@ -93,6 +98,8 @@ export interface FlushStats {
 }
 
 const LEASE_MS = 60_000;
+/** A row of a paused conversion is looked at again this much later. */
+export const HOLD_MS = 5 * 60_000;
 export const CONFIRM_EVERY_MS = 15 * 60_000;
 export const CONFIRM_GIVE_UP_MS = 3 * 86_400_000;
 let logSeq = 0;
@@ -174,6 +181,12 @@ export async function flush<S>(store: OutboxStore, rt: DestinationRuntime<S>, no
     const candidates = due.filter((e) => {
       if (e.deadline === null || e.deadline - margin > t) return true;
       store.put({ ...e, status: 'skipped', skipReason: 'too_old', leaseUntil: null, note: 'older than the platform accepts by the time it could be sent', updatedAt: t });
+      return false;
+    }).filter((e) => {
+      const gate = rt.gate?.(e) ?? 'send';
+      if (gate === 'send') return true;
+      if (gate === 'cancel') store.put({ ...e, status: 'skipped', skipReason: 'cancelled', leaseUntil: null, note: 'its conversion or audience was deleted before it was sent', updatedAt: t });
+      else store.put({ ...e, status: 'queued', dueAt: t + HOLD_MS, leaseUntil: null, note: 'held: its conversion or audience is paused', updatedAt: t });
       return false;
     });
     if (!candidates.length) continue;

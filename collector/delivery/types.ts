@@ -82,7 +82,7 @@ export interface HttpResponse {
   body: unknown;
 }
 
-export type SkipReason = 'too_old' | 'no_identifier' | 'consent_denied' | 'invalid' | 'erased';
+export type SkipReason = 'too_old' | 'no_identifier' | 'consent_denied' | 'invalid' | 'erased' | 'cancelled';
 
 export type Prepared<Item> = { ok: true; item: Item } | { ok: false; reason: SkipReason; message: string };
 

@@ -10,6 +10,9 @@ import type { ConversionRow, RowOutcome } from '../delivery/types';
 import { credentialsToReenter, maskSettings, settingsSchemas, type DestinationType, type Mode } from '../../shared/schemas/destinations';
 import { destinationSchema } from './destination-schema';
 import { migrate } from './sql';
+import { configObject } from './config';
+import { loadAudienceConfig } from '../audiences/config-cache';
+import type { AudienceConfig } from '../audiences/types';
 
 export interface DestinationConfigInput {
   id: string;
@@ -216,6 +219,7 @@ export class DestinationObject extends DurableObject<Env> {
     const cfg = this.config();
     if (!cfg || cfg.paused) return null;
     const rt = await this.runtime(cfg);
+    rt.gate = await this.conversionGate();
     // Bounded per alarm (subrequest and CPU limits); the next alarm comes a second later if more is due.
     const stats = await flush(this.store, rt, this.now, MAX_BATCHES_PER_ALARM);
     const confirmed = await confirm(this.store, rt, this.now);
@@ -223,6 +227,20 @@ export class DestinationObject extends DurableObject<Env> {
     const next = this.store.nextWake();
     if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, this.now() + 1000));
     return { ...stats, sent: stats.sent + confirmed.sent, unmatched: stats.unmatched + confirmed.unmatched, failed: stats.failed + confirmed.failed };
+  }
+
+  /**
+   * Rows handed over by an audience follow its conversion after hand-off: held while it (or its
+   * audience) is paused, cancelled once it is deleted. The per-isolate config cache can lag a
+   * conversion just turned on, so an unknown one is looked up fresh before anything is cancelled.
+   */
+  private async conversionGate(): Promise<(e: OutboxEntry) => 'send' | 'hold' | 'cancel'> {
+    if (!this.sql.exec(`SELECT 1 FROM outbox WHERE conversion_id IS NOT NULL AND status IN ('queued', 'leased') LIMIT 1`).toArray().length) return () => 'send';
+    const states = (c: AudienceConfig) => new Map(c.audiences.flatMap((a) => a.conversions.map((v) => [v.id, a.paused || v.paused] as const)));
+    let known = states(await loadAudienceConfig(this.env));
+    const ids = this.sql.exec<{ id: string }>(`SELECT DISTINCT conversion_id AS id FROM outbox WHERE conversion_id IS NOT NULL AND status IN ('queued', 'leased')`).toArray();
+    if (ids.some((r) => !known.has(r.id))) known = states((await configObject(this.env).audienceConfig()) as AudienceConfig);
+    return (e) => (!e.conversionId ? 'send' : !known.has(e.conversionId) ? 'cancel' : known.get(e.conversionId) ? 'hold' : 'send');
   }
 
   /** The delivery log: rows, newest first, each with the request it last travelled in. */

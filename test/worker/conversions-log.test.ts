@@ -120,6 +120,25 @@ describe('/api/conversions', () => {
     expect((await post(`/api/conversions/${gads.id}:${'e'.repeat(32)}/retry`)).status).toBe(404);
   });
 
+  it('erasing a person clears their email and payloads from every outbox; ids and statuses stay', async () => {
+    const res = await post('/api/destinations', { type: 'meta', name: 'Erasure', settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken } });
+    const { id } = (await res.json()) as { id: string };
+    const gone = `gone.${seq}@example.com`;
+    const kept = `kept.${seq}@example.com`;
+    const [a, b] = [await row(gone, 'aud_erase'), await row(kept, 'aud_erase')];
+    await object(id).enqueue([a, b]);
+    await runDurableObjectAlarm(object(id) as unknown as DurableObjectStub);
+    expect((await api(`/api/people/${encodeURIComponent(gone)}`, { method: 'DELETE' })).status).toBe(200);
+    const erased = (await (await api(`/api/conversions/${id}:${a.id}`)).json()) as { status: string; email: string | null; event: unknown; request: { body: unknown } };
+    expect(erased).toMatchObject({ status: 'sent', email: null, event: null });
+    const body = JSON.stringify(erased.request.body);
+    expect(body).toContain('[ERASED]');
+    expect(body).not.toContain(a.id);
+    expect(body).toContain(b.id);
+    expect(await (await api(`/api/conversions/${id}:${b.id}`)).json()).toMatchObject({ email: kept, event: { event_id: b.id } });
+    expect(((await (await api(`/api/conversions?email=${encodeURIComponent(gone)}`)).json()) as { conversions: { email: string | null }[] }).conversions.every((r) => r.email === null)).toBe(true);
+  });
+
   it('answers bad queries with clear 400s', async () => {
     for (const q of ['status=weird', 'limit=0', 'limit=201', 'limit=x', 'cursor=garbage', 'destination=nope', 'email=not-an-email']) {
       const res = await api(`/api/conversions?${q}`);

@@ -91,7 +91,7 @@ async function browse(email: string) {
 /** The CRM says these people became MQLs a day ago: POST /v1/people, applied by the JOBS consumer. */
 async function crmUpsert(emails: string[]) {
   const mqlAt = new Date(Date.now() - DAY).toISOString();
-  const res = await upsertPeople({ people: emails.map((email) => ({ email, source: 'crm', attributes: { lifecycle: 'mql', mql_at: mqlAt, e2e: RUN } })) });
+  const res = await upsertPeople({ people: emails.map((email) => ({ email, source: 'crm', attributes: { lifecycle: 'mql', mql_at: mqlAt, e2e: RUN, deal: { amount: '1,250.50' } } })) });
   expect(res.status).toBe(202);
   const job = await waitForJob(((await res.json()) as { jobId: string }).jobId);
   expect(job).toMatchObject({ applied: emails.length, failed: 0 });
@@ -144,6 +144,8 @@ async function patch(id: string, body: Record<string, unknown>) {
 
 const destinations = {} as Record<Platform, string>;
 let audienceId = '';
+const early = `early.${RUN}@example.com`;
+let earlyClick = '';
 
 beforeAll(async () => {
   for (const p of PLATFORMS) {
@@ -158,19 +160,21 @@ beforeAll(async () => {
     timestamp: { field: 'crm.mql_at', withinDays: 7 },
   });
   audienceId = audience.id;
-}, 60_000);
+  // One person is in the audience before any conversion is on.
+  earlyClick = (await browse(early)).msclkid;
+  await crmUpsert([early]);
+  await settle(early);
+  // Meta turned on without existing members; the others with them (the default). Google Ads takes
+  // its value from the CRM's deal amount (valueField).
+  await turnOn(audienceId, { destinationId: destinations.meta, sendExisting: false });
+  for (const p of PLATFORMS.slice(1)) await turnOn(audienceId, { destinationId: destinations[p], ...(p === 'google_ads' ? { valueField: 'crm.deal.amount', currency: 'EUR' } : {}) });
+  await settled(audienceId);
+}, 90_000);
 
 describe('delivery end to end', { timeout: 120_000 }, () => {
   it('a CRM upsert reaches each fake once; sendExisting: false skips people already in, true sends them', async () => {
     await realClocks();
-    const early = `early.${RUN}@example.com`;
-    const clicks = new Map<string, string>([[early, (await browse(early)).msclkid]]);
-    await crmUpsert([early]);
-    await settle(early);
-    // Meta turned on without existing members; the others with them (the default).
-    await turnOn(audienceId, { destinationId: destinations.meta, sendExisting: false });
-    for (const p of PLATFORMS.slice(1)) await turnOn(audienceId, { destinationId: destinations[p] });
-    await settled(audienceId);
+    const clicks = new Map<string, string>([[early, earlyClick]]);
 
     const later = [`later1.${RUN}@example.com`, `later2.${RUN}@example.com`];
     for (const e of later) clicks.set(e, (await browse(e)).msclkid);
@@ -187,6 +191,7 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
     expect(entries.get(destinations.meta)?.size).toBe(2);
     for (const p of PLATFORMS.slice(1)) expect(entries.get(destinations[p])?.size, p).toBe(3);
     for (const r of rows) expect(r, `${r.id}`).toMatchObject({ status: 'sent', attempts: 1, error: null });
+    for (const r of rows.filter((x) => x.destinationId === destinations.google_ads)) expect((r as unknown as { event: unknown }).event).toMatchObject({ conversionValue: 1250.5, currencyCode: 'EUR' });
 
     for (const p of PLATFORMS) {
       const ours = rows.filter((r) => r.destinationId === destinations[p]);
@@ -361,5 +366,37 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
     const rows = await log(`destination=${id}&email=${encodeURIComponent(who)}`);
     expect(rows).toMatchObject([{ status: 'sent', attempts: 2 }]);
     expect(storedIds('google_ads', (await fakeState('google_ads')).stored.slice(before))).toEqual([rows[0]!.entryId]);
+  });
+
+  it('a row already in the outbox is held while its conversion is paused and cancelled once the conversion is deleted', async () => {
+    await realClocks();
+    const aud = await createAudience({
+      name: `E2E pause ${RUN}`,
+      criteria: { all: [{ field: 'crm.lifecycle', op: 'eq', value: 'sql' }, { field: 'crm.e2e', op: 'eq', value: RUN }] },
+      timestamp: { field: 'crm.mql_at', withinDays: 7 },
+    });
+    const id = destinations.meta;
+    const conversion = await turnOn(aud.id, { destinationId: id, eventName: 'SQL' });
+    await settled(aud.id);
+    const before = (await fakeState('meta')).stored.length;
+    // The first send fails, so the row waits in the outbox for its retry.
+    await fake('meta', 'fault', { status: 500 });
+    const who = `paused.${RUN}@example.com`;
+    await browse(who);
+    const res = await upsertPeople({ people: [{ email: who, source: 'crm', attributes: { lifecycle: 'sql', mql_at: new Date(Date.now() - DAY).toISOString(), e2e: RUN } }] });
+    await waitForJob(((await res.json()) as { jobId: string }).jobId);
+    await drain(id);
+    const [row] = await log(`destination=${id}&audience=${aud.id}`);
+    expect(row).toMatchObject({ status: 'queued', attempts: 1, conversionId: conversion.id });
+    // Keyed apart from the audience's other conversions on Meta: a different event name.
+    expect(row!.key).toMatch(/^[0-9a-f]{32}:[0-9a-f]{8}$/);
+    expect((await send(`/api/audiences/${aud.id}/conversions/${conversion.id}`, 'PATCH', { paused: true })).status).toBe(200);
+    await flushAt(id, row!.dueAt! + 1000);
+    expect((await log(`destination=${id}&audience=${aud.id}`))[0]).toMatchObject({ status: 'queued', attempts: 1, note: expect.stringContaining('paused') });
+    expect((await api(`/api/audiences/${aud.id}/conversions/${conversion.id}`, { method: 'DELETE' })).status).toBeLessThan(300);
+    await flushAt(id, Date.now() + 60 * 60_000);
+    expect((await log(`destination=${id}&audience=${aud.id}`))[0]).toMatchObject({ status: 'skipped', skipReason: 'cancelled' });
+    expect((await fakeState('meta')).stored.length).toBe(before);
+    await settled(aud.id);
   });
 });
