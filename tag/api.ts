@@ -1,11 +1,11 @@
 import { isClickKind } from '../shared/click-ids';
 import { capture } from './capture';
-import { configure, guard, warn } from './config';
+import { configure, guard } from './config';
 import { setExplicitConsent } from './consent';
 import { randomId } from './identity';
 import { consent, ledger, live, save, storageAllowed, wipe, type Touch } from './ledger';
-import { enqueue, flushSoon } from './outbox';
-import type { OutboxEvent } from './outbox-store';
+import { enqueue, flush } from './handoff';
+import type { OutboxEvent } from './link';
 import type { IdentifyOptions, Traits } from './types';
 
 let lastHref = '';
@@ -39,7 +39,7 @@ export function observe(now = Date.now()): void {
 function sendHeld(now = Date.now()): void {
   if ((heldBack = !storageAllowed())) return;
   const e = event('touch', now);
-  if ((e.touches as Touch[]).some((t) => isClickKind(t.kind))) enqueue(e, now).catch(warn);
+  if ((e.touches as Touch[]).some((t) => isClickKind(t.kind))) enqueue(e, now);
 }
 
 /**
@@ -62,7 +62,7 @@ export function identify(...args: unknown[]): void {
       ...(typeof options?.signature == 'string' && { signature: options.signature }),
     }),
     now,
-  ).catch(warn);
+  );
   Promise.race([sent, new Promise((r) => setTimeout(r, 500))]).then(done);
 }
 
@@ -74,7 +74,7 @@ export function setConsent(state: { ads?: unknown }): void {
   if (ads == 'denied') return wipe();
   ledger().c = 1;
   observe();
-  flushSoon();
+  flush();
 }
 
 export function reset(): void {
@@ -84,5 +84,5 @@ export function reset(): void {
 export function load(key: unknown, host?: unknown): void {
   configure(key, host);
   // After the current task: the rest of the configuration (consent) may still be on its way.
-  setTimeout(flushSoon);
+  setTimeout(flush);
 }

@@ -59,10 +59,13 @@ export async function page(path: string, before?: (w: any) => void) {
   before?.(window);
   track();
   const install = await import('./install');
+  const handoff = await import('./handoff');
   const outbox = await import('./outbox');
   const ledger = await import('./ledger');
+  // As the ES module does: the sender bundled, not loaded as a script.
+  handoff.useSender(async () => outbox.flush);
   cleanups.push(() => outbox.stopOutbox());
-  return { install, outbox, ledger, api: () => (window as any).clearbit };
+  return { install, handoff, outbox, ledger, api: () => (window as any).clearbit };
 }
 
 /** Installs the tag the way tag.js does, after an optional snippet-style queue. */
@@ -72,7 +75,13 @@ export async function load(path: string, queue: unknown[][] = [['load', 'pk_test
     before?.(w);
   });
   p.install.install(window);
+  await started();
   return p;
+}
+
+/** Waits for the task in which the installed tag captures and replays its queue. */
+export function started(): Promise<void> {
+  return new Promise((r) => setTimeout(r));
 }
 
 /**
