@@ -2,15 +2,13 @@
 // consent is denied) before the sender, loaded only when there is something to send, moves it to the
 // IndexedDB outbox and sends it. So an event survives even when the sender cannot load yet.
 import { config, warn } from './config';
-import { setToken, storageAllowed } from './ledger';
+import { storageAllowed } from './ledger';
 import { link, OUTBOX, type OutboxEvent } from './link';
 
 export type Send = (now?: number) => Promise<void>;
 
 let load: () => Promise<Send>;
 let sender: Promise<Send> | undefined;
-
-Object.assign(link, { c: config, s: storageAllowed, t: setToken, m: [], w: warn });
 
 /** How this build gets its sender: a script tag-send.js (tag.js), or bundled (the ES module). */
 export function useSender(get: () => Promise<Send>): void {
@@ -30,11 +28,9 @@ export function enqueue(event: OutboxEvent, now?: number): Promise<void> {
   return flush(now);
 }
 
-/** Sends what waits: loads the sender the first time there is something to send and a place to send it. */
+/** Has the sender send what waits (loading it the first time, once the collector is known). */
 export function flush(now?: number): Promise<void> {
-  try {
-    if (!config.key || !config.host || (!sender && !link.m[0] && !localStorage.getItem(OUTBOX))) return Promise.resolve();
-  } catch {}
+  if (!config.key || !config.host) return Promise.resolve();
   return (sender ||= load().catch((e) => {
     sender = undefined;
     throw e;

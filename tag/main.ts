@@ -1,5 +1,6 @@
-// The IIFE served as /v1/tag.js: the core tag. Its sender comes from /v1/tag-send.js, loaded the first
-// time there is something to send (the build puts that script's hash in the URL, so it caches for good).
+// The IIFE served as /v1/tag.js: the core tag. Its sender comes from /v1/tag-send.js, loaded when the
+// browser is idle or when there is something to send (the build puts that script's hash in the URL,
+// so it caches for good).
 import { config } from './config';
 import { useSender, type Send } from './handoff';
 import { install } from './install';

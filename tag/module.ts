@@ -3,13 +3,13 @@
 // The sender is bundled here (the app's bundler decides how to split it).
 import { useSender } from './handoff';
 import { install } from './install';
-import { flush } from './outbox';
+import { startSender } from './outbox';
 import type { AdsConsent, Callback, ClearbitTag, Identify, IdentifyOptions, TagConfig, Traits } from './types';
 
 export type { AdsConsent, Callback, ClearbitTag, Identify, IdentifyOptions, TagConfig, Traits };
 
 function tag(initial?: TagConfig): ClearbitTag {
-  useSender(async () => flush);
+  useSender(() => Promise.resolve().then(startSender));
   return install(window, initial);
 }
 

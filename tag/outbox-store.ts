@@ -1,4 +1,5 @@
 import { createStore, update } from 'idb-keyval';
+import { completeEvent } from './event';
 import { link, OUTBOX, type OutboxEvent } from './link';
 
 /** Events waiting for a 2xx, failed attempts in a row, and the time of the next attempt (ms). */
@@ -13,9 +14,10 @@ let memory: Outbox = { q: [], n: 0, at: 0 };
 
 const stored = (): Outbox | null => JSON.parse(localStorage.getItem(OUTBOX)!);
 
-// A box with more events appended, each message id once (a write-ahead may be moved twice by two tabs).
+// A box with more events appended (completed: event.ts), each message id once
+// (a write-ahead may be moved twice by two tabs).
 function merge(box: Outbox | null | undefined, more: OutboxEvent[]): Outbox {
-  const q = (box?.q || []).concat(more);
+  const q = (box?.q || []).concat(more).map(completeEvent).filter((e) => e) as OutboxEvent[];
   return { n: 0, at: 0, ...box, q: q.filter((e, i) => q.findIndex((x) => x.messageId == e.messageId) == i) };
 }
 
@@ -23,8 +25,7 @@ function merge(box: Outbox | null | undefined, more: OutboxEvent[]): Outbox {
  * Applies a change to the outbox and returns the new one: in IndexedDB (one read-modify-write
  * transaction, so tabs never overwrite each other), else localStorage, else memory. Memory only
  * while ads consent is denied (nothing is written then); what it held moves to storage once allowed.
- * The core's write-ahead (localStorage) moves into IndexedDB; its key stays, empty, while IndexedDB
- * holds events, so the next page's core knows to load the sender.
+ * The core's write-ahead (localStorage) moves into IndexedDB, then leaves localStorage.
  */
 export async function changeOutbox(change: (box: Outbox) => Outbox): Promise<Outbox> {
   const held = memory.q.concat(link.m.splice(0));
@@ -40,7 +41,7 @@ export async function changeOutbox(change: (box: Outbox) => Outbox): Promise<Out
     await update(OUTBOX, (box?: Outbox) => (out = change(merge(box, ahead.concat(held)))), (idb ||= createStore(OUTBOX, 'events')));
     try {
       const rest = (stored()?.q || []).filter((e) => !ahead.some((x) => x.messageId == e.messageId));
-      out.q[0] && !rest[0] ? localStorage.setItem(OUTBOX, '{"q":[]}') : keep({ q: rest } as Outbox);
+      keep({ q: rest } as Outbox);
     } catch {}
   } catch {
     idb = 0;

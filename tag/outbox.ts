@@ -1,3 +1,4 @@
+import { harvest } from './harvest';
 import { link } from './link';
 import { changeOutbox } from './outbox-store';
 import { send } from './transport';
@@ -15,7 +16,7 @@ export function retryDelay(attempts: number, random = Math.random()): number {
 }
 
 /**
- * Sends the outbox in batches of up to 50 events and about 60 KB. A 2xx (the collector answers per
+ * Harvests other tags' cookies into the ledger (harvest.ts), then sends the outbox in batches of up to 50 events and about 60 KB. A 2xx (the collector answers per
  * event) or a 4xx other than 429 (retrying cannot help) removes the batch; 5xx, 429 and network
  * errors back off, by a timer on this page and on the next pages (the outbox is stored).
  */
@@ -24,6 +25,7 @@ export async function flush(now = Date.now()): Promise<void> {
   if (busy || !key || !host) return void (again = busy);
   busy = 1;
   try {
+    harvest(now);
     for (;;) {
       const { q, at } = await changeOutbox((box) => ({ ...box, q: box.q.filter((e) => e.timestamp + MAX_AGE > now) }));
       if (!q[0] || at > now) return schedule(q[0] && at);
@@ -34,7 +36,12 @@ export async function flush(now = Date.now()): Promise<void> {
         const res = await send(host + '/v1/collect', JSON.stringify({ key, events: q.filter((e) => batch.includes(e.messageId)) }), link.s());
         status = res.status;
         const body = status < 300 && (await res.json());
-        link.t(body.token);
+        // The collector's signed person token (never the email): kept in the ledger (stored by take).
+        const token = body.token;
+        if (typeof token == 'string' && token.length < 513) {
+          link.l().k = token;
+          link.h([], now);
+        }
         if (status > 299 || body.rejected[0]) link.w('rejected', status, body.rejected);
       } catch {}
       const family = (status / 100) | 0;
@@ -57,6 +64,18 @@ function flushSoon(_?: unknown): void {
 function schedule(at: unknown): void {
   clearTimeout(timer);
   if (at) timer = setTimeout(flushSoon, (at as number) - Date.now());
+}
+
+/**
+ * Starts the sender on this page: sends when the browser comes back online and when the page is
+ * hidden or left (keepalive lets that request outlive the page), and returns what sends.
+ */
+export function startSender(): (now?: number) => Promise<void> {
+  const soon = () => flushSoon();
+  addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && soon());
+  addEventListener('pagehide', soon);
+  addEventListener('online', soon);
+  return flush;
 }
 
 /** For tests: cancel the retry timer. */

@@ -63,7 +63,7 @@ export async function page(path: string, before?: (w: any) => void) {
   const outbox = await import('./outbox');
   const ledger = await import('./ledger');
   // As the ES module does: the sender bundled, not loaded as a script.
-  handoff.useSender(async () => outbox.flush);
+  handoff.useSender(() => Promise.resolve().then(outbox.startSender));
   cleanups.push(() => outbox.stopOutbox());
   return { install, handoff, outbox, ledger, api: () => (window as any).clearbit };
 }
@@ -118,8 +118,19 @@ export async function idbDatabases(): Promise<string[]> {
   return ((await indexedDB.databases()) as { name: string }[]).map((d) => d.name);
 }
 
-// Listeners and history patches of earlier "pages" must not act on later ones.
+// Listeners, idle callbacks and history patches of earlier "pages" must not act on later ones.
 function track() {
+  const idle = window.requestIdleCallback;
+  if (idle) {
+    window.requestIdleCallback = (fn, options) => {
+      const id = idle.call(window, fn, options);
+      cleanups.push(() => cancelIdleCallback(id));
+      return id;
+    };
+    cleanups.push(() => {
+      window.requestIdleCallback = idle;
+    });
+  }
   for (const target of [window, document] as EventTarget[]) {
     const add = target.addEventListener;
     target.addEventListener = function (type: string, fn: any, options?: any) {
