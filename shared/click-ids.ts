@@ -71,12 +71,10 @@ const REGISTRY: Record<TouchKind, Entry> = {
 
 const DAY_MS = 86_400_000;
 
-function entryOf(kind: string): Entry | undefined {
-  return Object.prototype.hasOwnProperty.call(REGISTRY, kind) ? REGISTRY[kind as TouchKind] : undefined;
-}
+const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
 export function isTouchKind(kind: string): kind is TouchKind {
-  return entryOf(kind) !== undefined;
+  return own(REGISTRY, kind);
 }
 
 export function isClickKind(kind: string): kind is ClickKind {
@@ -92,8 +90,7 @@ export function lifetimeMs(kind: TouchKind): number {
 }
 
 export function isValidClickId(kind: string, value: unknown): boolean {
-  const entry = entryOf(kind);
-  return !!entry && typeof value === 'string' && entry[2].test(value);
+  return isTouchKind(kind) && typeof value === 'string' && REGISTRY[kind][2].test(value);
 }
 
 export type FoundClickId = { kind: ClickKind; value: string };
@@ -119,45 +116,31 @@ export type ParsedCookie = {
   raw?: string;
 };
 
-// Cookies other tags write that hold a click or browser id.
-export const CLICK_COOKIES = ['_fbc', '_fbp', '_gcl_aw', '_gcl_gb', '_uetmsclkid', 'li_fat_id', '_ttp'] as const;
+// Cookies other tags write that hold a click or browser id: the kind, and the cookie's format with
+// named groups: v the id, t the writer's time in ms (s: in seconds), r the whole cookie when a
+// platform wants it sent as written.
+const GCL = /^GCL\.(?<s>\d{10})\.(?<v>.+)$/;
+const WHOLE = /^(?<v>.*)$/;
+const COOKIES = {
+  // fb.<domain index>.<creation ms>.<fbclid>[.<appendix>] (Meta's param builder)
+  _fbc: ['fbclid', /^(?<r>fb\.\d{1,2}\.(?<t>\d{13})\.(?<v>[^.]+)(?:\.[\w-]{1,16})?)$/],
+  _fbp: ['fbp', /^(?<v>fb\.\d+\.(?<t>\d+)\..*)$/],
+  // GCL.<unix seconds>.<click id>
+  _gcl_aw: ['gclid', GCL],
+  _gcl_gb: ['gbraid', GCL],
+  _uetmsclkid: ['msclkid', /^_uet(?<v>.*)$/],
+  li_fat_id: ['li_fat_id', WHOLE],
+  _ttp: ['ttp', WHOLE],
+} satisfies Record<string, [TouchKind, RegExp]>;
 
-// _fbc: fb.<domain index>.<creation ms>.<fbclid>[.<appendix>] (Meta's param builder).
-const FBC = /^fb\.\d{1,2}\.(\d{13})\.([^.]+)(?:\.[\w-]{1,16})?$/;
-// _gcl_aw / _gcl_gb: GCL.<unix seconds>.<click id>.
-const GCL = /^GCL\.(\d{10})\.(.+)$/;
+export const CLICK_COOKIES = /* @__PURE__ */ Object.keys(COOKIES) as (keyof typeof COOKIES)[];
 
 // _fbc is harvested as kind 'fbclid' so it lands on the same touch as the URL's fbclid; `raw` keeps
 // the cookie, so Meta's fbc is `raw` when present, else fb.1.<firstSeen>.<fbclid>.
 export function parseClickCookie(name: string, value: string): ParsedCookie | null {
-  let m: RegExpExecArray | null;
-  let parsed: ParsedCookie;
-  if (typeof value !== 'string') return null;
-  switch (name) {
-    case '_fbc':
-      if (!(m = FBC.exec(value))) return null;
-      parsed = { kind: 'fbclid', value: m[2]!, firstSeen: +m[1]!, raw: value };
-      break;
-    case '_fbp':
-      parsed = { kind: 'fbp', value, firstSeen: +value.split('.')[2]! };
-      break;
-    case '_gcl_aw':
-    case '_gcl_gb':
-      if (!(m = GCL.exec(value))) return null;
-      parsed = { kind: name === '_gcl_aw' ? 'gclid' : 'gbraid', value: m[2]!, firstSeen: +m[1]! * 1000 };
-      break;
-    case '_uetmsclkid':
-      if (!value.startsWith('_uet')) return null;
-      parsed = { kind: 'msclkid', value: value.slice(4) };
-      break;
-    case 'li_fat_id':
-      parsed = { kind: 'li_fat_id', value };
-      break;
-    case '_ttp':
-      parsed = { kind: 'ttp', value };
-      break;
-    default:
-      return null;
-  }
-  return isValidClickId(parsed.kind, parsed.value) ? parsed : null;
+  if (!own(COOKIES, name) || typeof value !== 'string') return null;
+  const [kind, format] = COOKIES[name as keyof typeof COOKIES] as [TouchKind, RegExp];
+  const { v, t, s, r } = format.exec(value)?.groups || {};
+  const time = t ? +t : s && +s * 1000;
+  return isValidClickId(kind, v) ? { kind, value: v!, ...(time && { firstSeen: time }), ...(r && { raw: r }) } : null;
 }

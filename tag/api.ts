@@ -1,69 +1,53 @@
 import { isClickKind } from '../shared/click-ids';
 import { capture } from './capture';
-import { configure, guard, warn } from './config';
+import { configure, guard } from './config';
 import { setExplicitConsent } from './consent';
 import { randomId } from './identity';
-import { consent, ledger, live, save, storageAllowed, wipe, type Touch } from './ledger';
-import { enqueue, flushSoon } from './outbox';
-import type { OutboxEvent } from './outbox-store';
-import type { IdentifyOptions, Traits } from './types';
+import { consent, ledger, live, merge, save, storageAllowed, wipe, type Touch } from './ledger';
+import { enqueue, flush } from './handoff';
+import type { OutboxEvent } from './link';
 
 let lastHref = '';
 // New click IDs captured while ads consent was denied: sent once it is not.
 let heldBack = false;
 
+// An event as the core writes it ahead; the sender completes it (event.ts: ids, touches, identify).
 function event(type: 'identify' | 'touch', now: number, extra?: object): OutboxEvent {
-  const { a, k } = ledger();
-  const ads = consent();
   return {
     type,
     messageId: randomId(),
-    anonymousId: a,
     timestamp: now,
-    // Ads consent denied: no click ID and no browser id leaves the page.
-    touches: ads == 'denied' ? [] : live(now),
-    context: { page: { url: location.href.slice(0, 2048), referrer: document.referrer.slice(0, 2048) }, consent: { ads } },
-    ...(k && { token: k }),
+    context: { page: { url: location.href.slice(0, 2048), referrer: document.referrer.slice(0, 2048) }, consent: { ads: consent() } },
     ...extra,
   };
 }
 
-/** Captures the current URL and cookies (on load, after SPA navigations, on `page()`). */
-export function observe(now = Date.now()): void {
-  const added = capture(location.href, lastHref || document.referrer, now);
-  lastHref = location.href;
-  save(now);
-  if (added[0] || heldBack) sendHeld(now);
-}
-
-function sendHeld(now = Date.now()): void {
-  if ((heldBack = !storageAllowed())) return;
-  const e = event('touch', now);
-  if ((e.touches as Touch[]).some((t) => isClickKind(t.kind))) enqueue(e, now).catch(warn);
+/** Captures the current URL (on load, after SPA navigations, on `page()`). */
+export function observe(href = location.href, now = Date.now()): void {
+  take(capture(href, lastHref || document.referrer, now), now);
+  lastHref = href;
 }
 
 /**
- * identify(userIdOrEmail, traits?, options?, callback?): Clearbit's `identify(userId, {email, ...})`
- * and the short `identify(email, traits)`; the callback runs once the event was tried (or 500 ms).
+ * Merges touches into the ledger and stores it; a click ID not seen before (or held back while ads
+ * consent was denied) goes to the collector at once as a touch event. Returns the new click IDs.
+ */
+export function take(touches: Touch[], now = Date.now()): Touch[] {
+  const added = touches.filter((t) => merge(t) && isClickKind(t.kind));
+  save(now);
+  if ((added[0] || heldBack) && !(heldBack = !storageAllowed()) && live(now).some((t) => isClickKind(t.kind))) enqueue(event('touch', now), now);
+  return added;
+}
+
+/**
+ * identify(userIdOrEmail, traits?, options?, callback?): written ahead with its arguments (the sender
+ * reads them, identify-event.ts) and the page's touches; the callback runs once the event was tried
+ * (or after 500 ms).
  */
 export function identify(...args: unknown[]): void {
-  const done = typeof args[args.length - 1] == 'function' ? guard(args.pop() as (_?: unknown) => void) : (_?: unknown) => {};
-  let [id, traits, options] = args as [unknown, Traits | undefined, IdentifyOptions | undefined];
-  if (typeof id == 'object') [id, traits, options] = [0, id as Traits, traits];
-  traits = JSON.parse(JSON.stringify(traits || {})) as Traits;
-  const email = [traits.email, id].find((v) => typeof v == 'string' && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.trim())) as string;
-  if (!email) return void done(console.warn('[clearbit] identify needs an email: nothing was sent'));
+  const done = typeof args[args.length - 1] == 'function' ? guard(args.pop() as () => void) : Object;
   const now = Date.now();
-  const sent = enqueue(
-    event('identify', now, {
-      email: email.trim(),
-      traits,
-      ...(typeof id == 'string' && id != email && { userId: id.slice(0, 200) }),
-      ...(typeof options?.signature == 'string' && { signature: options.signature }),
-    }),
-    now,
-  ).catch(warn);
-  Promise.race([sent, new Promise((r) => setTimeout(r, 500))]).then(done);
+  Promise.race([enqueue(event('identify', now, { args: JSON.parse(JSON.stringify(args)) }), now), new Promise((r) => setTimeout(r, 500))]).then(() => done());
 }
 
 /** consent({ads: 'granted' | 'denied'}): a denial wipes what is stored; a grant is remembered. */
@@ -74,7 +58,7 @@ export function setConsent(state: { ads?: unknown }): void {
   if (ads == 'denied') return wipe();
   ledger().c = 1;
   observe();
-  flushSoon();
+  flush();
 }
 
 export function reset(): void {
@@ -84,5 +68,5 @@ export function reset(): void {
 export function load(key: unknown, host?: unknown): void {
   configure(key, host);
   // After the current task: the rest of the configuration (consent) may still be on its way.
-  setTimeout(flushSoon);
+  setTimeout(flush);
 }

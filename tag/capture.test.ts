@@ -25,11 +25,14 @@ beforeEach(() => {
 });
 afterEach(teardown);
 
+// What a page does: the core takes the URL's click IDs, the sender harvests other tags' cookies.
 async function captureOn(path: string, now = NOW, referrer = 'https://ads.example/') {
   const p = await page(path);
+  const { take } = await import('./api');
   const { capture } = await import('./capture');
-  const added = capture(location.href, referrer, now);
-  p.ledger.save(now);
+  const { harvest } = await import('./harvest');
+  const added = take(capture(location.href, referrer, now), now);
+  harvest(now);
   return { added, touches: p.ledger.ledger().l, p };
 }
 

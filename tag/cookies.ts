@@ -1,16 +1,10 @@
 // First-party cookies on the registrable domain (example.com for www.example.com), found the way
 // analytics.js and Meta's param builder do: the shortest suffix the browser accepts a cookie on.
 let domain: string | undefined;
-// document.cookie is a synchronous round trip to the browser's cookie store: read once per task.
-let jar: string | undefined;
 
 /** A cookie's value exactly as written (no decoding: click IDs must not change). */
 export function readCookie(name: string): string | undefined {
-  if (jar == null) {
-    jar = document.cookie;
-    queueMicrotask(() => (jar = undefined));
-  }
-  return (jar.match(`(?:^|; )${name}=([^;]*)`) || [])[1];
+  return (document.cookie.match(`(?:^|; )${name}=([^;]*)`) || [])[1];
 }
 
 export function cookieDomain(): string {
@@ -20,7 +14,6 @@ export function cookieDomain(): string {
     for (let i = 2; i <= labels.length && !domain; i++) {
       const d = labels.slice(-i).join('.');
       document.cookie = `_cb_probe=1;path=/;domain=${d}`;
-      jar = undefined;
       if (readCookie('_cb_probe')) writeCookie('_cb_probe', '', 0, (domain = d));
     }
   }
@@ -29,7 +22,6 @@ export function cookieDomain(): string {
 
 /** Writes (or, with maxAge 0, deletes) a cookie on the registrable domain for maxAge seconds. */
 export function writeCookie(name: string, value: string, maxAge: number, d = cookieDomain()): void {
-  jar = undefined;
   document.cookie = `${name}=${value};path=/;max-age=${maxAge};samesite=lax${d ? ';domain=' + d : ''}${location.protocol == 'https:' ? ';secure' : ''}`;
 }
 

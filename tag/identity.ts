@@ -1,5 +1,5 @@
 /** A random id for anonymous ids and message ids (URL-safe, 16+ characters). */
 export function randomId(): string {
   // randomUUID needs a secure context (https, localhost); plain-http pages get a weaker id.
-  return crypto.randomUUID ? crypto.randomUUID() : Math.random().toString(36).slice(2) + Date.now().toString(36);
+  return crypto.randomUUID?.() || Math.random().toString(36).slice(2) + Date.now().toString(36);
 }

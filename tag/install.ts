@@ -1,11 +1,14 @@
-import { identify, load, observe, reset, setConsent } from './api';
-import { configure, guard } from './config';
-import { save } from './ledger';
-import { flushSoon } from './outbox';
+import { identify, load, observe, reset, setConsent, take } from './api';
+import { config, configure, guard, warn } from './config';
+import { cookieDomain } from './cookies';
+import { flush } from './handoff';
+import { ledger, live, storageAllowed } from './ledger';
+import { link } from './link';
 import { onNavigate } from './spa';
 import type { ClearbitTag, TagConfig } from './types';
 
 const methods: Record<string, (...args: any[]) => unknown> = {
+  __proto__: null as any,
   identify,
   page: () => observe(),
   pageview: () => observe(),
@@ -15,46 +18,56 @@ const methods: Record<string, (...args: any[]) => unknown> = {
   load,
   config: load,
 };
-// The rest of Clearbit's legacy stub: accepted, and nothing to do for conversions.
-for (const m of 'track group alias trackSubmit trackClick trackLink trackForm once off on'.split(' ')) methods[m] = Object;
-for (const m in methods) methods[m] = guard(methods[m]!);
+// With the rest of Clearbit's legacy stub: accepted, and nothing to do for conversions.
+const names = Object.keys(methods).concat('track group alias trackSubmit trackClick trackLink trackForm once off on'.split(' '));
 
-const call = (method: unknown, args: ArrayLike<unknown>) => methods.hasOwnProperty(method as string) && methods[method as string]!(...[].slice.call(args));
+function run(c: ArrayLike<unknown>): void {
+  try {
+    methods[c[0] as string]?.(...[].slice.call(c, 1));
+  } catch (e) {
+    warn(e);
+  }
+}
+
+Object.assign(link, { c: config, s: storageAllowed, m: [], w: warn, l: ledger, v: live, h: take, d: cookieDomain });
+
 // Calls that set the tag up run before it captures anything, wherever they sit in the queue.
-const early = (method: unknown) => /^(load|config|consent)$/.test(method as string);
+const early = (c: ArrayLike<unknown>) => /^(load|config|consent)$/.test(c[0] as string);
 
-function start(): void {
-  observe();
-  onNavigate(() => methods.page!());
-  const hide = guard(() => {
-    save();
-    flushSoon();
-  });
-  document.addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && hide());
-  addEventListener('pagehide', hide);
-  addEventListener('online', flushSoon);
-  flushSoon();
+function start(landing: string): void {
+  observe(landing);
+  // The sender (other tags' cookies, the outbox) when the browser is idle, if nothing called it earlier.
+  (window.requestIdleCallback || setTimeout)(() => flush(), { timeout: 2000 });
 }
 
 /**
  * Installs `window.clearbit` once: takes the snippet's queue (an array of [method, ...args]) or
  * GTM's arguments queue (`createArgumentsQueue('clearbit', 'clearbit.q')`: a function whose `.q`
- * holds `arguments` objects), applies setup calls, captures, then replays the rest in order.
+ * holds `arguments` objects). The rest waits for a later task, so loading the tag does next to
+ * nothing: then setup calls apply, the page is captured, and the rest of the queue (with the calls
+ * made meanwhile) replays in order.
  */
 export function install(w: any, initial?: TagConfig): ClearbitTag {
   const stub = w.clearbit || 0;
   if (stub.initialize) return stub;
-  const calls: ArrayLike<unknown>[] = ([] as ArrayLike<unknown>[]).concat(Array.isArray(stub) ? stub : [], stub.q || []);
-  const script = document.currentScript as HTMLScriptElement | null;
-  configure({ host: (script?.src.match(/^(.*)\/v1\/tag\.js/) || [])[1] });
+  let calls: ArrayLike<unknown>[] | 0 = ([] as ArrayLike<unknown>[]).concat(Array.isArray(stub) ? stub : [], stub.q || []);
+  configure({ host: (/^(.*)\/v1\/tag\.js/.exec((document.currentScript as HTMLScriptElement)?.src) || [])[1] });
   configure({ key: stub._key, host: stub._host, ...initial });
+  const push = (c: ArrayLike<unknown>) => (calls ? calls.push(c) : run(c));
   // GTM's queue function may still push `arguments` after the tag loaded: to the array it was made
   // with, or to whatever `clearbit.q` is then.
-  const push = (a: ArrayLike<unknown>) => call(a[0], [].slice.call(a, 1));
   if (Array.isArray(stub.q)) stub.q.push = push;
-  const api = (w.clearbit = Object.assign((method: string, ...args: unknown[]) => call(method, args), methods, { initialize: true, q: { push } }));
-  for (const c of calls) if (early(c[0])) call(c[0], [].slice.call(c, 1));
-  start();
-  for (const c of calls) if (!early(c[0])) call(c[0], [].slice.call(c, 1));
-  return api as unknown as ClearbitTag;
+  const api = (w.clearbit = Object.assign((...c: unknown[]) => push(c), { initialize: true, q: { push } }) as any);
+  for (const m of names) api[m] = (...a: unknown[]) => push([m, ...a]);
+  // The URL as the page was loaded, before the app's router may rewrite it.
+  const landing = location.href;
+  onNavigate(() => push(['page']));
+  setTimeout(() => {
+    const queued = calls as ArrayLike<unknown>[];
+    calls = 0;
+    queued.filter(early).map(run);
+    guard(start)(landing);
+    queued.filter((c) => !early(c)).map(run);
+  });
+  return api;
 }

@@ -96,14 +96,6 @@ export function save(now?: number): void {
   } catch {}
 }
 
-/** Keeps the collector's signed person token (never the email). */
-export function setToken(token: unknown): void {
-  if (typeof token == 'string' && token.length < 513) {
-    ledger().k = token;
-    save();
-  }
-}
-
 /** Removes what this tag stored (localStorage and its cookie); `forget` also drops the page's copy. */
 export function wipe(forget?: boolean): void {
   try {

@@ -1,11 +1,15 @@
 // ES module entry for single-page apps: `import { load, identify } from 'open-conversions/tag'`.
 // It shares one tag with the snippet and GTM: if tag.js is already on the page, calls go to it.
+// The sender is bundled here (the app's bundler decides how to split it).
+import { useSender } from './handoff';
 import { install } from './install';
+import { startSender } from './outbox';
 import type { AdsConsent, Callback, ClearbitTag, Identify, IdentifyOptions, TagConfig, Traits } from './types';
 
 export type { AdsConsent, Callback, ClearbitTag, Identify, IdentifyOptions, TagConfig, Traits };
 
 function tag(initial?: TagConfig): ClearbitTag {
+  useSender(() => Promise.resolve().then(startSender));
   return install(window, initial);
 }
 

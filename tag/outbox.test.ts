@@ -29,8 +29,8 @@ describe('outbox', () => {
       seenAtSend.push((await stored()).q.map((e: any) => e.messageId));
       return { status: 200 };
     });
-    const { outbox } = await outboxPage();
-    await outbox.enqueue(event(1), T0);
+    const { outbox, handoff } = await outboxPage();
+    await handoff.enqueue(event(1), T0);
     expect(seenAtSend).toEqual([['msg-0001']]);
     expect(c.sent).toHaveLength(1);
     const [req] = c.sent;
@@ -45,8 +45,8 @@ describe('outbox', () => {
 
   it('keeps the person token from the response (never the email) and sends it with later events', async () => {
     collector(() => ({ status: 200, body: { accepted: 1, duplicates: 0, rejected: [], token: 'tok.signed.person' } }));
-    const { outbox, ledger } = await outboxPage();
-    await outbox.enqueue(event(1), T0);
+    const { handoff, ledger } = await outboxPage();
+    await handoff.enqueue(event(1), T0);
     expect(ledger.ledger().k).toBe('tok.signed.person');
     expect(localStorage.getItem('_cb_state')).toContain('tok.signed.person');
     expect(localStorage.getItem('_cb_state')).not.toContain('p1@example.com');
@@ -58,13 +58,13 @@ describe('outbox', () => {
       const a = answers.shift()!;
       return a == 'network' ? Promise.reject(new TypeError('Failed to fetch')) : { status: a };
     });
-    const { outbox } = await outboxPage();
+    const { outbox, handoff } = await outboxPage();
     // The test plays the clock: the page's own retry timer must not fire in between.
     const at = async (now: number) => {
       await outbox.flush(now);
       outbox.stopOutbox();
     };
-    await outbox.enqueue(event(1), T0);
+    await handoff.enqueue(event(1), T0);
     outbox.stopOutbox();
     let box = await stored();
     expect(box).toMatchObject({ n: 1, q: [event(1)] });
@@ -88,8 +88,8 @@ describe('outbox', () => {
     let down = true;
     const c = collector(() => (down ? { status: 503 } : { status: 200 }));
     let p = await outboxPage();
-    await p.outbox.enqueue(event(1), T0);
-    await p.outbox.enqueue(event(2), T0 + 1);
+    await p.handoff.enqueue(event(1), T0);
+    await p.handoff.enqueue(event(2), T0 + 1);
     expect((await stored()).q.map((e: any) => e.messageId)).toEqual(['msg-0001', 'msg-0002']);
     down = false;
     p = await outboxPage();
@@ -101,10 +101,10 @@ describe('outbox', () => {
   it('drops a batch the collector rejects with a 4xx, with a console warning in debug mode', async () => {
     collector(() => ({ status: 400, body: { error: { code: 'invalid_event', message: 'no event in the batch was accepted' } } }));
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const { outbox } = await outboxPage();
+    const { outbox, handoff } = await outboxPage();
     const { configure } = await import('./config');
     configure({ debug: true });
-    await outbox.enqueue(event(1), T0);
+    await handoff.enqueue(event(1), T0);
     expect((await stored()).q).toEqual([]);
     expect(warn).toHaveBeenCalledWith('[clearbit]', 'rejected', 400, undefined);
     warn.mockRestore();
@@ -112,7 +112,7 @@ describe('outbox', () => {
 
   it('sends at most 50 events and about 60 KB per request', async () => {
     const c = collector();
-    const { outbox } = await outboxPage();
+    const { outbox, handoff } = await outboxPage();
     const { changeOutbox } = await import('./outbox-store');
     await changeOutbox((box) => ({ ...box, q: Array.from({ length: 120 }, (_, i) => event(i)) }));
     await outbox.flush(T0);
@@ -127,8 +127,8 @@ describe('outbox', () => {
 
   it('drops events older than the collector deduplicates (7 days) instead of risking a double count', async () => {
     const c = collector(() => ({ status: 503 }));
-    const { outbox } = await outboxPage();
-    await outbox.enqueue(event(1), T0);
+    const { outbox, handoff } = await outboxPage();
+    await handoff.enqueue(event(1), T0);
     await outbox.flush(T0 + 8 * 86_400_000);
     expect(c.sent).toHaveLength(1);
     expect((await stored()).q).toEqual([]);
@@ -137,8 +137,8 @@ describe('outbox', () => {
   it('falls back to localStorage where IndexedDB is unavailable', async () => {
     delete (globalThis as any).indexedDB;
     const c = collector(() => ({ status: 503 }));
-    const { outbox } = await outboxPage();
-    await outbox.enqueue(event(1), T0);
+    const { outbox, handoff } = await outboxPage();
+    await handoff.enqueue(event(1), T0);
     expect(JSON.parse(localStorage.getItem('_cb_outbox')!)).toMatchObject({ q: [event(1)], n: 1 });
     expect(c.sent).toHaveLength(1);
   });
@@ -149,12 +149,32 @@ describe('outbox', () => {
     expect(retryDelay(30, 1)).toBe(300_000);
   });
 
-  it('never sends before it knows the key and host', async () => {
+  it('never sends before it knows the key and host: the event waits, written ahead in localStorage', async () => {
     const c = collector();
     const p = await page('/');
-    await p.outbox.enqueue(event(1), T0);
+    await p.handoff.enqueue(event(1), T0);
     await settle();
     expect(c.sent).toEqual([]);
-    expect((await stored()).q).toHaveLength(1);
+    expect(JSON.parse(localStorage.getItem('_cb_outbox')!).q).toEqual([event(1)]);
+    const { configure } = await import('./config');
+    configure({ key: 'pk_test', host: 'https://collector.test' });
+    await p.handoff.flush(T0);
+    expect(c.events()).toEqual([event(1)]);
+  });
+
+  it('moves the write-ahead into IndexedDB once, then removes it from localStorage', async () => {
+    let down = true;
+    const c = collector(() => ({ status: down ? 503 : 200 }));
+    const { handoff } = await outboxPage();
+    // A write-ahead left by an earlier page whose sender never loaded, written twice by two tabs.
+    localStorage.setItem('_cb_outbox', JSON.stringify({ q: [event(1), event(1), event(2)] }));
+    await handoff.flush(T0);
+    expect((await stored()).q.map((e: any) => e.messageId)).toEqual(['msg-0001', 'msg-0002']);
+    expect(localStorage.getItem('_cb_outbox')).toBeNull();
+    down = false;
+    await handoff.flush(T0 + 400_000);
+    expect(c.sent.at(-1)!.body.events.map((e: any) => e.messageId)).toEqual(['msg-0001', 'msg-0002']);
+    expect((await stored()).q).toEqual([]);
+    expect(localStorage.getItem('_cb_outbox')).toBeNull();
   });
 });

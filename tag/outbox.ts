@@ -1,6 +1,6 @@
-import { config, warn } from './config';
-import { setToken, storageAllowed } from './ledger';
-import { changeOutbox, type OutboxEvent } from './outbox-store';
+import { harvest } from './harvest';
+import { link } from './link';
+import { changeOutbox } from './outbox-store';
 import { send } from './transport';
 
 // The collector remembers message ids for 7 days: an older event could count twice, so it goes.
@@ -15,21 +15,17 @@ export function retryDelay(attempts: number, random = Math.random()): number {
   return Math.min(1000 * 2 ** attempts, 3e5) * (0.5 + random / 2);
 }
 
-/** Writes an event to the outbox, then sends what is due. Resolves after that first attempt. */
-export async function enqueue(event: OutboxEvent, now = Date.now()): Promise<void> {
-  await changeOutbox((box) => ({ ...box, q: box.q.concat(event) }));
-  await flush(now);
-}
-
 /**
- * Sends the outbox in batches of up to 50 events and about 60 KB. A 2xx (the collector answers per
+ * Harvests other tags' cookies into the ledger (harvest.ts), then sends the outbox in batches of up to 50 events and about 60 KB. A 2xx (the collector answers per
  * event) or a 4xx other than 429 (retrying cannot help) removes the batch; 5xx, 429 and network
  * errors back off, by a timer on this page and on the next pages (the outbox is stored).
  */
 export async function flush(now = Date.now()): Promise<void> {
-  if (busy || !config.key || !config.host) return void (again = busy);
+  const { key, host } = link.c;
+  if (busy || !key || !host) return void (again = busy);
   busy = 1;
   try {
+    harvest(now);
     for (;;) {
       const { q, at } = await changeOutbox((box) => ({ ...box, q: box.q.filter((e) => e.timestamp + MAX_AGE > now) }));
       if (!q[0] || at > now) return schedule(q[0] && at);
@@ -37,11 +33,16 @@ export async function flush(now = Date.now()): Promise<void> {
       const batch = q.filter((e, i) => i < 50 && ((chars += JSON.stringify(e).length) < 6e4 || !i)).map((e) => e.messageId);
       let status = 0;
       try {
-        const res = await send(config.host + '/v1/collect', JSON.stringify({ key: config.key, events: q.filter((e) => batch.includes(e.messageId)) }), storageAllowed());
+        const res = await send(host + '/v1/collect', JSON.stringify({ key, events: q.filter((e) => batch.includes(e.messageId)) }), link.s());
         status = res.status;
         const body = status < 300 && (await res.json());
-        setToken(body.token);
-        if (status > 299 || body.rejected[0]) warn('rejected', status, body.rejected);
+        // The collector's signed person token (never the email): kept in the ledger (stored by take).
+        const token = body.token;
+        if (typeof token == 'string' && token.length < 513) {
+          link.l().k = token;
+          link.h([], now);
+        }
+        if (status > 299 || body.rejected[0]) link.w('rejected', status, body.rejected);
       } catch {}
       const family = (status / 100) | 0;
       const retry = !(family == 2 || (family == 4 && status != 429));
@@ -56,13 +57,25 @@ export async function flush(now = Date.now()): Promise<void> {
   }
 }
 
-export function flushSoon(_?: unknown): void {
-  flush().catch(warn);
+function flushSoon(_?: unknown): void {
+  flush().catch(link.w);
 }
 
 function schedule(at: unknown): void {
   clearTimeout(timer);
   if (at) timer = setTimeout(flushSoon, (at as number) - Date.now());
+}
+
+/**
+ * Starts the sender on this page: sends when the browser comes back online and when the page is
+ * hidden or left (keepalive lets that request outlive the page), and returns what sends.
+ */
+export function startSender(): (now?: number) => Promise<void> {
+  const soon = () => flushSoon();
+  addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && soon());
+  addEventListener('pagehide', soon);
+  addEventListener('online', soon);
+  return flush;
 }
 
 /** For tests: cancel the retry timer. */

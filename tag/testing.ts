@@ -59,10 +59,13 @@ export async function page(path: string, before?: (w: any) => void) {
   before?.(window);
   track();
   const install = await import('./install');
+  const handoff = await import('./handoff');
   const outbox = await import('./outbox');
   const ledger = await import('./ledger');
+  // As the ES module does: the sender bundled, not loaded as a script.
+  handoff.useSender(() => Promise.resolve().then(outbox.startSender));
   cleanups.push(() => outbox.stopOutbox());
-  return { install, outbox, ledger, api: () => (window as any).clearbit };
+  return { install, handoff, outbox, ledger, api: () => (window as any).clearbit };
 }
 
 /** Installs the tag the way tag.js does, after an optional snippet-style queue. */
@@ -72,7 +75,13 @@ export async function load(path: string, queue: unknown[][] = [['load', 'pk_test
     before?.(w);
   });
   p.install.install(window);
+  await started();
   return p;
+}
+
+/** Waits for the task in which the installed tag captures and replays its queue. */
+export function started(): Promise<void> {
+  return new Promise((r) => setTimeout(r));
 }
 
 /**
@@ -109,8 +118,19 @@ export async function idbDatabases(): Promise<string[]> {
   return ((await indexedDB.databases()) as { name: string }[]).map((d) => d.name);
 }
 
-// Listeners and history patches of earlier "pages" must not act on later ones.
+// Listeners, idle callbacks and history patches of earlier "pages" must not act on later ones.
 function track() {
+  const idle = window.requestIdleCallback;
+  if (idle) {
+    window.requestIdleCallback = (fn, options) => {
+      const id = idle.call(window, fn, options);
+      cleanups.push(() => cancelIdleCallback(id));
+      return id;
+    };
+    cleanups.push(() => {
+      window.requestIdleCallback = idle;
+    });
+  }
   for (const target of [window, document] as EventTarget[]) {
     const add = target.addEventListener;
     target.addEventListener = function (type: string, fn: any, options?: any) {

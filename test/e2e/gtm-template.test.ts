@@ -71,7 +71,10 @@ it('loads the tag through the template and identifies from the dataLayer: the pe
   await page.waitForFunction(() => (window as any).__gtm.fired[0]?.run.outcome !== 'pending');
   expect(await firedTags(page), logs.join('\n')).toEqual([['Open Conversions - Load', 'gtm.js', 'success']]);
   const scripts = await page.evaluate(() => Array.from(document.scripts).map((s) => s.src).filter(Boolean));
-  expect(scripts).toEqual([`${proxy.url}/v1/tag.js`]);
+  // The template injects tag.js only (its inject_script permission); tag.js itself, outside GTM's
+  // sandbox, loads its sender to send the landing page's click IDs.
+  expect(scripts).toEqual([`${proxy.url}/v1/tag.js`, expect.stringMatching(/\/v1\/tag-send\.js\?v=[\da-f]{16}$/)]);
+  expect(scripts[1]!.startsWith(`${proxy.url}/v1/`)).toBe(true);
 
   // A later page of the same visit: GTM runs again, the visitor fills in the form.
   await page.goto(`${site.url}/contact`);

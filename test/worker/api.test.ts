@@ -46,6 +46,18 @@ describe('public routes', () => {
     expect(again.status).toBe(304);
   });
 
+  it('GET /v1/tag-send.js serves the sender tag.js loads, cached for good under the URL tag.js names', async () => {
+    const tag = await (await call('/v1/tag.js')).text();
+    const url = tag.match(/\/v1\/tag-send\.js\?v=[\da-f]+/)![0];
+    const res = await call(url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('javascript');
+    expect(res.headers.get('cache-control')).toContain('immutable');
+    expect(await res.text()).toContain('/v1/collect');
+    const stale = await call('/v1/tag-send.js?v=0000');
+    expect(stale.headers.get('cache-control')).toBe('public, max-age=300');
+  });
+
   it('GET /demo serves a landing page with the snippet', async () => {
     const res = await call('/demo');
     expect(res.status).toBe(200);

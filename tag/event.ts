@@ -1,0 +1,28 @@
+import { link, type OutboxEvent } from './link';
+import type { Traits } from './types';
+
+/**
+ * Completes an event the core wrote ahead: the anonymous id, the person token and every unexpired
+ * touch (none when ads consent was denied), and for an identify the call's arguments read the way
+ * Clearbit's tag did: `identify(userId, {email, ...}, options)` or `identify(email, traits)`. An email
+ * is required: without one, a console warning and nothing is sent (undefined).
+ */
+export function completeEvent(e: OutboxEvent): OutboxEvent | undefined {
+  if (e.anonymousId) return e;
+  const { a, k } = link.l();
+  const { args, ...event } = e;
+  const out = { ...event, anonymousId: a, touches: (e.context as any).consent.ads == 'denied' ? [] : link.v(), ...(k && { token: k }) };
+  if (!args) return out;
+  let [id, traits, options] = args as [unknown, Traits | undefined, { signature?: unknown } | undefined];
+  if (id && typeof id == 'object') [id, traits, options] = [0, id as Traits, traits];
+  traits ||= {};
+  const email = [traits.email, id].find((v) => typeof v == 'string' && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.trim())) as string;
+  if (!email) return void console.warn('[clearbit] identify needs an email: nothing was sent');
+  return {
+    ...out,
+    email: email.trim(),
+    traits,
+    ...(typeof id == 'string' && id != email && { userId: id.slice(0, 200) }),
+    ...(typeof options?.signature == 'string' && { signature: options.signature }),
+  };
+}

@@ -1,0 +1,31 @@
+// The one object the core tag (tag.js) hands to its lazily loaded sender (tag-send.js): the two are
+// built as separate scripts, so the sender reaches the page's configuration, consent and ledger only
+// through it. Short property names: they survive minification in both scripts.
+import type { State, Touch } from './ledger';
+import type { TagConfig } from './types';
+
+export type OutboxEvent = Record<string, unknown> & { messageId: string; timestamp: number };
+
+// localStorage key of the core's write-ahead (and of the whole outbox where IndexedDB is unavailable).
+export const OUTBOX = '_cb_outbox';
+
+export interface Link {
+  /** The page's configuration (key, host, consent, debug). */
+  c: TagConfig;
+  /** Whether anything may be stored (ads consent not denied). */
+  s(): boolean;
+  /** Events the core could not write ahead (consent denied, or no localStorage): the sender takes them. */
+  m: OutboxEvent[];
+  /** Warns in debug mode. */
+  w(...args: unknown[]): void;
+  /** The browser's state (anonymous id, person token, ledger). */
+  l(): State;
+  /** The unexpired touches, newest first. */
+  v(): Touch[];
+  /** Takes touches into the ledger (and sends new click IDs). */
+  h(touches: Touch[], now?: number): unknown;
+  /** The registrable domain cookies go on. */
+  d(): string;
+}
+
+export const link = {} as Link;
