@@ -2,8 +2,10 @@
 export const NAV = [
   { path: '/people', label: 'People' },
   { path: '/audiences', label: 'Audiences' },
+  { path: '/destinations', label: 'Destinations' },
   { path: '/install', label: 'Install' },
   { path: '/keys', label: 'API keys' },
+  { path: '/audit', label: 'Audit log' },
 ] as const;
 
 export type Section = (typeof NAV)[number]['path'];

@@ -7,6 +7,10 @@ import { JobStore, type JobProgress } from './config-jobs';
 import type { Job } from '../../shared/schemas/people';
 import type { MembershipChange } from '../audiences/types';
 import { AudienceStore, type JobReason } from './config-audiences';
+import { AdminStore, type NewAuditEntry } from './config-admin';
+
+/** The settings row holding the origins added in the admin (JSON array of origin patterns). */
+export const ALLOWED_ORIGINS_SETTING = 'allowed_origins';
 
 /**
  * The deployment's configuration (singleton): API keys and their scopes or origins, job progress,
@@ -17,6 +21,7 @@ export class ConfigObject extends DurableObject<Env> {
   private readonly keyStore: ApiKeyStore;
   private readonly jobStore: JobStore;
   private readonly audiences: AudienceStore;
+  private readonly admin: AdminStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -25,10 +30,25 @@ export class ConfigObject extends DurableObject<Env> {
     this.keyStore = new ApiKeyStore(this.sql);
     this.jobStore = new JobStore(this.sql);
     this.audiences = new AudienceStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn));
+    this.admin = new AdminStore(ctx.storage.sql);
   }
 
   listKeys(): ApiKeyRecord[] {
     return this.keyStore.list();
+  }
+
+  /** What the per-isolate access cache holds (collector/keys.ts): the keys and the admin's allowed origins, in one read. */
+  accessConfig(): { keys: ApiKeyRecord[]; origins: string[] } {
+    return { keys: this.keyStore.list(), origins: this.allowedOrigins() };
+  }
+
+  allowedOrigins(): string[] {
+    const raw = this.setting(ALLOWED_ORIGINS_SETTING);
+    return raw ? (JSON.parse(raw) as string[]) : [];
+  }
+
+  setAllowedOrigins(origins: string[]): void {
+    this.setSetting(ALLOWED_ORIGINS_SETTING, origins.length ? JSON.stringify(origins) : null);
   }
 
   createKey(input: NewApiKey, now: number): Promise<{ key: string; record: ApiKeyRecord }> {
@@ -81,6 +101,13 @@ export class ConfigObject extends DurableObject<Env> {
   recordMemberships(batch: { personKey: string; changes: MembershipChange[] }[]) { return this.audiences.recordMemberships(batch); }
   listMembers(audienceId: string, cursor: string, limit: number) { return this.audiences.listMembers(audienceId, cursor, limit); }
   countMembers(audienceId: string) { return this.audiences.countMembers(audienceId); }
+
+  // The audit log of admin changes and the destination index (config-admin.ts).
+  recordAudit(entry: NewAuditEntry) { return this.admin.recordAudit(entry); }
+  listAudit(before: number | null, limit: number) { return this.admin.listAudit(before, limit); }
+  indexDestination(id: string, type: string, now: number) { return this.admin.indexDestination(id, type, now); }
+  unindexDestination(id: string) { return this.admin.unindexDestination(id); }
+  indexedDestinations() { return this.admin.indexedDestinations(); }
 }
 
 export function configObject(env: Env) {

@@ -1,13 +1,15 @@
 // /api/destinations: create, read, change, delete a destination, send one test event, read its
 // delivery log and retry a failed conversion. Each destination is its own DestinationObject
-// (settings sealed there). Listing all destinations and the cross-destination /api/conversions
-// need the ConfigObject / DirectoryObject indexes and are mounted with them.
+// (settings sealed there); the ConfigObject keeps an index of their ids for GET /api/destinations.
+// The cross-destination /api/conversions needs the DirectoryObject index and is mounted with it.
 import { Hono } from 'hono';
 import type { AppContext } from '../env';
 import { ApiError } from '../http-error';
 import { zodIssues } from '../validation';
 import { ROW_STATUSES, type RowStatus } from '../delivery/outbox';
-import type { DestinationObject, Result } from '../objects/destination';
+import type { DestinationObject, DestinationView, Result } from '../objects/destination';
+import { configObject } from '../objects/config';
+import type { IndexedDestination } from '../objects/config-admin';
 import { destinationPatchSchema, destinationSchema, destinationTestSchema } from '../../shared/schemas/destinations';
 import { normalizeEmail } from '../../shared/normalize';
 
@@ -42,7 +44,14 @@ destinations.post('/', async (c) => {
   const id = `dst_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
   const d = parsed.data;
   const view = unwrap(await objectFor(c.env, id).configure({ id, name: d.name, type: d.type, mode: d.mode, settings: d.settings, endpoint: d.endpoint, tokenEndpoint: d.tokenEndpoint }));
+  await configObject(c.env).indexDestination(id, d.type, c.get('now'));
   return c.json(view, 201);
+});
+
+destinations.get('/', async (c) => {
+  const index = (await configObject(c.env).indexedDestinations()) as IndexedDestination[];
+  const views = await Promise.all(index.map((d) => objectFor(c.env, d.id).describe() as Promise<DestinationView | null>));
+  return c.json({ destinations: views.filter((v): v is DestinationView => v !== null) });
 });
 
 destinations.get('/:id', async (c) => {
@@ -60,7 +69,9 @@ destinations.patch('/:id', async (c) => {
 destinations.delete('/:id', async (c) => {
   const d = objectFor(c.env, c.req.param('id'));
   if (!(await d.describe())) throw new ApiError(404, 'not_found', 'no such destination');
-  return c.json(await d.remove());
+  const out = await d.remove();
+  await configObject(c.env).unindexDestination(c.req.param('id'));
+  return c.json(out);
 });
 
 destinations.post('/:id/test', async (c) => {

@@ -11,6 +11,8 @@ import { adminSecurityHeaders } from '../../admin/security-headers';
 import { ApiError } from '../../http-error';
 import { normalizeBasePath } from '../../snippet';
 import { MAX_PEOPLE_BYTES } from '../../../shared/schemas/people';
+import { auditPages } from './audit';
+import { destinationsPages } from './destinations';
 import { audiencesPages } from './audiences';
 import { installPage } from './install';
 import { keysPages } from './keys';
@@ -60,6 +62,8 @@ admin.route('/people', peoplePages);
 admin.route('/audiences', audiencesPages);
 admin.route('/install', installPage);
 admin.route('/keys', keysPages);
+admin.route('/audit', auditPages);
+admin.route('/destinations', destinationsPages);
 
 admin.all('*', (c) => {
   // Mounted at /admin, the sub-app's '/' is /admin itself; /admin/ lands here.
