@@ -1,5 +1,6 @@
 // The admin's sections, in menu order. A section appears here once its backend exists.
 export const NAV = [
+  { path: '/overview', label: 'Overview' },
   { path: '/people', label: 'People' },
   { path: '/audiences', label: 'Audiences' },
   { path: '/destinations', label: 'Destinations' },
