@@ -80,7 +80,9 @@ figure.chart{margin:0}
 figure.chart>svg{width:100%;height:auto;max-width:56rem;display:block}
 ul.legend{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;list-style:none;padding:0;margin:.5rem 0}
 table caption{text-align:left;padding:.4rem .6rem}
-tr.expanded>td{background:var(--panel)}
+ul.log{list-style:none;padding:0;margin:0}
+.log-row>summary{padding:.25rem 0}
+.log-row[open]>summary{border-bottom:1px solid var(--line);margin-bottom:.5rem}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end;margin:.5rem 0 1rem}
 .filters label{margin:0 0 .25rem}
 .filters select{width:auto;min-width:10rem}

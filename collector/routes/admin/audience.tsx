@@ -1,5 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { audit } from '../../admin/audit';
+import { destinationsApi } from '../../admin/destinations-api';
+import { platformLabel } from './destinations';
 import { auditMembers, audienceSummary, deleteAudience, setConversionPaused, turnOffConversion, turnOnConversion, updateAudience } from '../../admin/audience-actions';
 import { formValuesOf, readAudienceForm } from '../../admin/audience-form-data';
 import { AudienceForm } from '../../admin/components/audience-form';
@@ -44,7 +46,9 @@ function audiencePath(c: Context<AdminContext>, id: string) {
 }
 
 async function detail(c: Context<AdminContext>, audience: StoredAudience, conversion?: { values: ConversionFormValues; issues?: DefinitionIssue[] }) {
-  const s = await audienceSummary(c.env, audience);
+  const [s, listed] = await Promise.all([audienceSummary(c.env, audience), destinationsApi.list(c.env, c.var.now)]);
+  // A select of the destinations when there are some; otherwise the form asks for the id.
+  const destinations = listed.ok && listed.value.destinations.length ? listed.value.destinations.map((d) => ({ id: d.id, label: `${d.name || d.id} (${platformLabel(d.type)}, ${d.mode})` })) : undefined;
   const path = audiencePath(c, audience.id);
   const done = DONE[c.req.query('done') ?? ''];
   return c.html(
@@ -139,7 +143,7 @@ async function detail(c: Context<AdminContext>, audience: StoredAudience, conver
         </div>
       )}
       <h3>Turn a conversion on</h3>
-      <ConversionForm action={`${path}/conversions`} csrf={c.var.csrf} values={conversion?.values ?? EMPTY_CONVERSION} issues={conversion?.issues} />
+      <ConversionForm action={`${path}/conversions`} csrf={c.var.csrf} values={conversion?.values ?? EMPTY_CONVERSION} issues={conversion?.issues} destinations={destinations} />
     </Layout>,
     conversion?.issues ? 400 : 200,
   );

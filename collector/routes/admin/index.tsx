@@ -12,6 +12,7 @@ import { ApiError } from '../../http-error';
 import { normalizeBasePath } from '../../snippet';
 import { MAX_PEOPLE_BYTES } from '../../../shared/schemas/people';
 import { auditPages } from './audit';
+import { conversionsPages } from './conversions';
 import { overviewPage } from './overview';
 import { destinationsPages } from './destinations';
 import { audiencesPages } from './audiences';
@@ -64,6 +65,7 @@ admin.route('/audiences', audiencesPages);
 admin.route('/install', installPage);
 admin.route('/keys', keysPages);
 admin.route('/audit', auditPages);
+admin.route('/conversions', conversionsPages);
 admin.route('/overview', overviewPage);
 admin.route('/destinations', destinationsPages);
 
