@@ -82,6 +82,7 @@ ul.legend{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;list-style:none;padding
 table caption{text-align:left;padding:.4rem .6rem}
 ul.log{list-style:none;padding:0;margin:0}
 .log-row>summary{padding:.25rem 0}
+.log-row dl{margin-bottom:.75rem}
 .log-row[open]>summary{border-bottom:1px solid var(--line);margin-bottom:.5rem}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end;margin:.5rem 0 1rem}
 .filters label{margin:0 0 .25rem}

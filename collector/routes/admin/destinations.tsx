@@ -131,7 +131,7 @@ type TestResult = { ok: true; value: { outcome: { status: string; [k: string]: u
 function detailPage(c: Context<AdminContext>, view: DestinationView, platform: PlatformForm, test?: { email: string; result: TestResult }) {
   const p = path(c, view.id);
   const done = DONE[c.req.query('done') ?? ''];
-  const fields = new Map(platform.fields.map((f) => [f.name, f.label]));
+  const fields = new Map<string, string>([...platform.fields.map((f): [string, string] => [f.name, f.label]), ['apiVersion', 'API version'], ['defaultConsent', 'When consent is unknown']]);
   return c.html(
     <Layout title={view.name || view.id} view={viewOf(c, '/destinations')}>
       {done && !test && <Notice kind="ok">{done}</Notice>}
