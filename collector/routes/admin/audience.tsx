@@ -48,6 +48,7 @@ function audiencePath(c: Context<AdminContext>, id: string) {
 async function detail(c: Context<AdminContext>, audience: StoredAudience, conversion?: { values: ConversionFormValues; issues?: DefinitionIssue[] }) {
   const [s, listed] = await Promise.all([audienceSummary(c.env, audience), destinationsApi.list(c.env, c.var.now)]);
   // A select of the destinations when there are some; otherwise the form asks for the id.
+  const destinationNames = new Map(listed.ok ? listed.value.destinations.map((d) => [d.id, d.name || d.id]) : []);
   const destinations = listed.ok && listed.value.destinations.length ? listed.value.destinations.map((d) => ({ id: d.id, label: `${d.name || d.id} (${platformLabel(d.type)}, ${d.mode})` })) : undefined;
   const path = audiencePath(c, audience.id);
   const done = DONE[c.req.query('done') ?? ''];
@@ -111,7 +112,11 @@ async function detail(c: Context<AdminContext>, audience: StoredAudience, conver
               {s.conversions.map((cv) => (
                 <tr>
                   <td>
-                    <code>{cv.destinationId}</code>
+                    {destinationNames.has(cv.destinationId) ? (
+                      <a href={`${c.var.base}/destinations/${encodeURIComponent(cv.destinationId)}`}>{destinationNames.get(cv.destinationId)}</a>
+                    ) : (
+                      <code>{cv.destinationId}</code>
+                    )}
                   </td>
                   <td>{cv.eventName ?? cv.conversionAction ?? <span class="muted">destination default</span>}</td>
                   <td>{cv.sendExisting ? 'sent if inside the window' : 'skipped'}</td>
