@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { AppContext, Env } from '../env';
 import { ApiError, errorBody } from '../http-error';
-import type { ConversionLogRow, DestinationView } from '../objects/destination';
+import type { DestinationView } from '../objects/destination';
 import { destinations } from '../routes/destinations';
 
 // The admin manages destinations through the very handlers of /api/destinations, called in
@@ -57,12 +57,4 @@ export const destinationsApi = {
   remove: (env: Env, id: string, now: number) => call<{ cancelled: number }>(env, 'DELETE', at(id), undefined, now),
   test: (env: Env, id: string, body: unknown, now: number) =>
     call<{ outcome: { status: string; [k: string]: unknown }; request: unknown; response: unknown; sent: boolean }>(env, 'POST', `${at(id)}/test`, body, now),
-  conversions: (env: Env, id: string, query: { status?: string; before?: number; limit?: number }, now: number) => {
-    const q = new URLSearchParams();
-    if (query.status) q.set('status', query.status);
-    if (query.before) q.set('before', String(query.before));
-    if (query.limit) q.set('limit', String(query.limit));
-    return call<{ conversions: ConversionLogRow[]; next: number | null }>(env, 'GET', `${at(id)}/conversions?${q}`, undefined, now);
-  },
-  retry: (env: Env, id: string, conversionId: string, now: number) => call<unknown>(env, 'POST', `${at(id)}/conversions/${encodeURIComponent(conversionId)}/retry`, undefined, now),
 };

@@ -1,7 +1,6 @@
 // The ConfigObject's admin tables, on their own migration track ('admin'). Append steps only.
 export const configAdminSchema = [
-  // v1: the audit log of admin changes (who, what, when) and the index of destinations, so the
-  // admin and GET /api/destinations can list the DestinationObjects that exist.
+  // v1: the audit log of admin changes (who, what, when).
   `CREATE TABLE audit_log (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      at INTEGER NOT NULL,
@@ -10,10 +9,5 @@ export const configAdminSchema = [
      target TEXT NOT NULL DEFAULT '' CHECK (length(target) <= 300),
      detail TEXT NOT NULL DEFAULT '' CHECK (length(detail) <= 1000)
    );
-   CREATE INDEX audit_log_at ON audit_log (at);
-   CREATE TABLE destination_index (
-     id TEXT PRIMARY KEY CHECK (id GLOB 'dst_*'),
-     type TEXT NOT NULL,
-     created_at INTEGER NOT NULL
-   );`,
+   CREATE INDEX audit_log_at ON audit_log (at);`,
 ];

@@ -1,4 +1,4 @@
-// The ConfigObject's admin storage: the audit log of admin changes and the destination index.
+// The ConfigObject's admin storage: the audit log of admin changes.
 // The class in config.ts only delegates.
 import { configAdminSchema } from './config-admin-schema';
 import { migrate } from './sql';
@@ -14,12 +14,6 @@ export interface AuditEntry {
 }
 
 export type NewAuditEntry = Omit<AuditEntry, 'id'>;
-
-export interface IndexedDestination {
-  id: string;
-  type: string;
-  createdAt: number;
-}
 
 /** The log keeps this many newest entries; older ones are dropped as new ones arrive. */
 export const AUDIT_KEEP = 10_000;
@@ -51,20 +45,5 @@ export class AdminStore {
       .exec<AuditRow>('SELECT id, at, actor, action, target, detail FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?', before ?? Number.MAX_SAFE_INTEGER, Math.min(Math.max(limit, 1), 200))
       .toArray()
       .map((r) => ({ ...r }));
-  }
-
-  indexDestination(id: string, type: string, now: number): void {
-    this.sql.exec('INSERT INTO destination_index (id, type, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING', id, type, now);
-  }
-
-  unindexDestination(id: string): boolean {
-    return this.sql.exec('DELETE FROM destination_index WHERE id = ?', id).rowsWritten > 0;
-  }
-
-  indexedDestinations(): IndexedDestination[] {
-    return this.sql
-      .exec<{ id: string; type: string; created_at: number }>('SELECT id, type, created_at FROM destination_index ORDER BY created_at, id')
-      .toArray()
-      .map((r) => ({ id: r.id, type: r.type, createdAt: r.created_at }));
   }
 }

@@ -11,6 +11,8 @@ import { AdminStore, type NewAuditEntry } from './config-admin';
 
 /** The settings row holding the origins added in the admin (JSON array of origin patterns). */
 export const ALLOWED_ORIGINS_SETTING = 'allowed_origins';
+import { DestinationRegistry } from './config-destinations';
+import type { DestinationType } from '../../shared/schemas/destinations';
 
 /**
  * The deployment's configuration (singleton): API keys and their scopes or origins, job progress,
@@ -22,6 +24,7 @@ export class ConfigObject extends DurableObject<Env> {
   private readonly jobStore: JobStore;
   private readonly audiences: AudienceStore;
   private readonly admin: AdminStore;
+  private readonly destinations: DestinationRegistry;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -31,7 +34,14 @@ export class ConfigObject extends DurableObject<Env> {
     this.jobStore = new JobStore(this.sql);
     this.audiences = new AudienceStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn));
     this.admin = new AdminStore(ctx.storage.sql);
+    this.destinations = new DestinationRegistry(ctx.storage.sql);
   }
+
+  // The list of destinations (config-destinations.ts); their settings live sealed in each DestinationObject.
+  addDestination(ref: { id: string; type: DestinationType; name: string }, now: number) { return this.destinations.add(ref, now); }
+  renameDestination(id: string, name: string) { this.destinations.rename(id, name); }
+  markDestinationDeleted(id: string, now: number) { this.destinations.markDeleted(id, now); }
+  listDestinations(includeDeleted = false) { return this.destinations.list(includeDeleted); }
 
   listKeys(): ApiKeyRecord[] {
     return this.keyStore.list();
@@ -102,12 +112,9 @@ export class ConfigObject extends DurableObject<Env> {
   listMembers(audienceId: string, cursor: string, limit: number) { return this.audiences.listMembers(audienceId, cursor, limit); }
   countMembers(audienceId: string) { return this.audiences.countMembers(audienceId); }
 
-  // The audit log of admin changes and the destination index (config-admin.ts).
+  // The audit log of admin changes (config-admin.ts).
   recordAudit(entry: NewAuditEntry) { return this.admin.recordAudit(entry); }
   listAudit(before: number | null, limit: number) { return this.admin.listAudit(before, limit); }
-  indexDestination(id: string, type: string, now: number) { return this.admin.indexDestination(id, type, now); }
-  unindexDestination(id: string) { return this.admin.unindexDestination(id); }
-  indexedDestinations() { return this.admin.indexedDestinations(); }
 }
 
 export function configObject(env: Env) {

@@ -47,7 +47,7 @@ it('destination in dry_run → audience with the builder → member audit → co
   const problems = watchConsole(page);
   await signInAdmin(page, collector.url, SK);
   expect(new URL(page.url()).pathname).toBe('/admin/overview');
-  await expect.poll(async () => Number(await page.locator('#stat-identified').textContent()), { timeout: 15_000, intervals: [300] }).toBe(3);
+  await expect.poll(async () => Number(await page.locator('#stat-identified').textContent()), { timeout: 15_000, interval: 300 }).toBe(3);
   await page.reload();
   expect(await page.locator('#clicks-table').textContent()).toContain('Meta');
 
@@ -121,7 +121,7 @@ it('destination in dry_run → audience with the builder → member audit → co
         await page.reload();
         return page.locator('ul.log > li').count();
       },
-      { timeout: 30_000, intervals: [500] },
+      { timeout: 30_000, interval: 500 },
     )
     .toBe(2);
   // (The audience filter needs rows keyed by conversion, which the audiences hand-off provides; the Worker test covers it.)

@@ -43,7 +43,7 @@ describe('admin sections', { timeout: 30_000 }, () => {
     expect(html).toContain('There is no such destination');
     expect(html).toContain('role="alert"');
     expect(html).not.toMatch(/at \w+ \(|\.ts:\d+/);
-    const retry = await post('/admin/conversions/retry', { _csrf: csrf, destination: '<script>', conversion: 'x' }, cookies);
+    const retry = await post('/admin/conversions/retry', { _csrf: csrf, id: '<script>:x' }, cookies);
     expect(retry.status).toBe(404);
     expect(await retry.text()).not.toContain('<script>');
     expect((await get('/admin/destinations/..%2F..%2Fapi', cookies)).status).toBe(404);
