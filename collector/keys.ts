@@ -5,24 +5,35 @@ import { secretEquals } from './security/constant-time';
 import { parseOrigins } from './security/origins';
 
 // Keys live in the ConfigObject; the environment's SECRET_KEY (admin), PUBLISHABLE_KEY and
-// ALLOWED_ORIGINS stay valid as bootstrap keys. The ConfigObject's list is cached per isolate for
-// a few seconds, so a request never waits on it twice in a row.
+// ALLOWED_ORIGINS stay valid as bootstrap keys. The environment's publishable key also accepts the
+// origins added on the admin's Install page (stored in the ConfigObject). Keys and those origins are
+// cached per isolate for a few seconds, so a request never waits on them twice in a row.
 const TTL_MS = 5_000;
-let cache: { at: number; keys: Promise<ApiKeyRecord[]> } | null = null;
+type Access = { keys: ApiKeyRecord[]; origins: string[] };
+let cache: { at: number; access: Promise<Access> } | null = null;
 
-function configuredKeys(env: Env, now: number): Promise<ApiKeyRecord[]> {
+function access(env: Env, now: number): Promise<Access> {
   if (!cache || now - cache.at > TTL_MS) {
-    const keys = configObject(env).listKeys() as Promise<ApiKeyRecord[]>;
-    cache = { at: now, keys };
+    const read = configObject(env).accessConfig() as Promise<Access>;
+    cache = { at: now, access: read };
     // A failed read is not cached.
-    keys.catch(() => {
-      if (cache?.keys === keys) cache = null;
+    read.catch(() => {
+      if (cache?.access === read) cache = null;
     });
   }
-  return cache.keys;
+  return cache.access;
 }
 
-/** Forgets the cached key list (after creating or revoking a key in this isolate). */
+async function configuredKeys(env: Env, now: number): Promise<ApiKeyRecord[]> {
+  return (await access(env, now)).keys;
+}
+
+/** The environment's publishable key's origins: ALLOWED_ORIGINS plus those added in the admin. */
+async function envKeyOrigins(env: Env, now: number): Promise<string[]> {
+  return [...parseOrigins(env.ALLOWED_ORIGINS), ...(await access(env, now)).origins];
+}
+
+/** Forgets the cached keys and origins (after changing them in this isolate). */
 export function invalidateKeyCache() {
   cache = null;
 }
@@ -41,7 +52,7 @@ export async function resolveSecretKey(env: Env, given: string, now: number): Pr
 
 /** The allowed origins of a publishable key, or null when it is unknown or revoked. */
 export async function resolvePublishableKey(env: Env, given: string, now: number): Promise<string[] | null> {
-  if (env.PUBLISHABLE_KEY && (await secretEquals(given, env.PUBLISHABLE_KEY))) return parseOrigins(env.ALLOWED_ORIGINS);
+  if (env.PUBLISHABLE_KEY && (await secretEquals(given, env.PUBLISHABLE_KEY))) return envKeyOrigins(env, now);
   if (!given.startsWith('pk_')) return null;
   const [keys, hash] = await Promise.all([configuredKeys(env, now), sha256Hex(given)]);
   const k = keys.find((r) => r.type === 'publishable' && r.revokedAt === null && r.hash === hash);
@@ -51,7 +62,7 @@ export async function resolvePublishableKey(env: Env, given: string, now: number
 /** Every origin any publishable key allows (for answering CORS preflights, which carry no key). */
 export async function anyAllowedOrigins(env: Env, now: number): Promise<string[]> {
   const keys = await configuredKeys(env, now);
-  return [...parseOrigins(env.ALLOWED_ORIGINS), ...keys.filter((k) => k.type === 'publishable' && k.revokedAt === null).flatMap((k) => k.origins)];
+  return [...(await envKeyOrigins(env, now)), ...keys.filter((k) => k.type === 'publishable' && k.revokedAt === null).flatMap((k) => k.origins)];
 }
 
 /** True when the deployment can authenticate anyone at all; otherwise the API refuses to serve. */

@@ -71,5 +71,21 @@ input[type=checkbox]{width:1.25rem;height:1.25rem}
 progress{width:100%;max-width:36rem;height:1rem}
 .status-sent,.status-member{color:var(--ok)}
 .status-failed,.status-dead{color:var(--bad)}
+dl.stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:.75rem;margin:0}
+dl.stats>div{border:1px solid var(--line);border-radius:6px;padding:.75rem 1rem;background:var(--panel)}
+dl.stats dt{color:var(--muted);font-size:.9rem}
+dl.stats dd{margin:0;font-size:1.6rem;font-weight:700}
+.columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:0 1.5rem}
+figure.chart{margin:0}
+figure.chart>svg{width:100%;height:auto;max-width:56rem;display:block}
+ul.legend{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;list-style:none;padding:0;margin:.5rem 0}
+table caption{text-align:left;padding:.4rem .6rem}
+ul.log{list-style:none;padding:0;margin:0}
+.log-row>summary{padding:.25rem 0}
+.log-row dl{margin-bottom:.75rem}
+.log-row[open]>summary{border-bottom:1px solid var(--line);margin-bottom:.5rem}
+.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end;margin:.5rem 0 1rem}
+.filters label{margin:0 0 .25rem}
+.filters select{width:auto;min-width:10rem}
 @media (max-width:40rem){main{padding:.75rem}.table-wrap table{min-width:38rem}dl.attrs{grid-template-columns:1fr}dl.attrs dd{margin-bottom:.5rem}th,td{padding:.4rem}.builder-row{grid-template-columns:1fr}}
 `;

@@ -50,7 +50,7 @@ export const PLATFORM_FORMS: PlatformForm[] = [
     intro: 'Click conversions uploaded through the Google Ads API (OAuth scope adwords).',
     fields: [
       { name: 'customerId', label: 'Google Ads customer ID', help: 'The account that owns the conversion action: the 10-digit ID at the top of Google Ads (123-456-7890).' },
-      { name: 'conversionActionId', label: 'Conversion action ID', help: 'Goals → Conversions → your action: the ctId number in the page’s URL.' },
+      { name: 'conversionActionId', label: 'Conversion action ID', help: 'Goals → Conversions → your action: the ctId number in the page’s URL. The action must be an import of conversions from clicks (Import → CRM, files or API).' },
       ...GOOGLE_OAUTH,
       { name: 'refreshToken', label: 'Refresh token', secret: true, help: 'From an OAuth consent with the https://www.googleapis.com/auth/adwords scope by a user with access to the account.' },
     ],

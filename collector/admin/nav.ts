@@ -1,9 +1,13 @@
 // The admin's sections, in menu order. A section appears here once its backend exists.
 export const NAV = [
+  { path: '/overview', label: 'Overview' },
   { path: '/people', label: 'People' },
   { path: '/audiences', label: 'Audiences' },
+  { path: '/destinations', label: 'Destinations' },
+  { path: '/conversions', label: 'Conversions' },
   { path: '/install', label: 'Install' },
   { path: '/keys', label: 'API keys' },
+  { path: '/audit', label: 'Audit log' },
 ] as const;
 
 export type Section = (typeof NAV)[number]['path'];

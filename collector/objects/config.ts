@@ -7,6 +7,10 @@ import { JobStore, type JobProgress } from './config-jobs';
 import type { Job } from '../../shared/schemas/people';
 import type { MembershipChange } from '../audiences/types';
 import { AudienceStore, type JobReason } from './config-audiences';
+import { AdminStore, type NewAuditEntry } from './config-admin';
+
+/** The settings row holding the origins added in the admin (JSON array of origin patterns). */
+export const ALLOWED_ORIGINS_SETTING = 'allowed_origins';
 import { DestinationRegistry } from './config-destinations';
 import type { DestinationType } from '../../shared/schemas/destinations';
 
@@ -19,6 +23,7 @@ export class ConfigObject extends DurableObject<Env> {
   private readonly keyStore: ApiKeyStore;
   private readonly jobStore: JobStore;
   private readonly audiences: AudienceStore;
+  private readonly admin: AdminStore;
   private readonly destinations: DestinationRegistry;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -28,6 +33,7 @@ export class ConfigObject extends DurableObject<Env> {
     this.keyStore = new ApiKeyStore(this.sql);
     this.jobStore = new JobStore(this.sql);
     this.audiences = new AudienceStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn));
+    this.admin = new AdminStore(ctx.storage.sql);
     this.destinations = new DestinationRegistry(ctx.storage.sql);
   }
 
@@ -39,6 +45,20 @@ export class ConfigObject extends DurableObject<Env> {
 
   listKeys(): ApiKeyRecord[] {
     return this.keyStore.list();
+  }
+
+  /** What the per-isolate access cache holds (collector/keys.ts): the keys and the admin's allowed origins, in one read. */
+  accessConfig(): { keys: ApiKeyRecord[]; origins: string[] } {
+    return { keys: this.keyStore.list(), origins: this.allowedOrigins() };
+  }
+
+  allowedOrigins(): string[] {
+    const raw = this.setting(ALLOWED_ORIGINS_SETTING);
+    return raw ? (JSON.parse(raw) as string[]) : [];
+  }
+
+  setAllowedOrigins(origins: string[]): void {
+    this.setSetting(ALLOWED_ORIGINS_SETTING, origins.length ? JSON.stringify(origins) : null);
   }
 
   createKey(input: NewApiKey, now: number): Promise<{ key: string; record: ApiKeyRecord }> {
@@ -91,6 +111,10 @@ export class ConfigObject extends DurableObject<Env> {
   recordMemberships(batch: { personKey: string; changes: MembershipChange[] }[]) { return this.audiences.recordMemberships(batch); }
   listMembers(audienceId: string, cursor: string, limit: number) { return this.audiences.listMembers(audienceId, cursor, limit); }
   countMembers(audienceId: string) { return this.audiences.countMembers(audienceId); }
+
+  // The audit log of admin changes (config-admin.ts).
+  recordAudit(entry: NewAuditEntry) { return this.admin.recordAudit(entry); }
+  listAudit(before: number | null, limit: number) { return this.admin.listAudit(before, limit); }
 }
 
 export function configObject(env: Env) {

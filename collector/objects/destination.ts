@@ -285,6 +285,11 @@ export class DestinationObject extends DurableObject<Env> {
     return this.ctx.storage.transactionSync(() => this.store.forgetPerson(personKey));
   }
 
+  /** Conversion rows made per UTC day since `since`, skipped ones left out (the admin overview's chart). */
+  async dailyCounts(since: number): Promise<{ day: number; n: number }[]> {
+    return this.sql.exec<{ day: number; n: number }>(`SELECT created_at / 86400000 AS day, count(*) AS n FROM outbox WHERE created_at >= ? AND status != 'skipped' GROUP BY day ORDER BY day`, since).toArray();
+  }
+
   async conversion(id: string): Promise<ConversionLogRow | null> {
     const e = this.store.get(id);
     return e ? { ...e, request: e.lastRequestId ? this.store.request(e.lastRequestId) : null } : null;

@@ -14,3 +14,12 @@ export const directorySchema = [
      at INTEGER NOT NULL
    );`,
 ];
+
+// v2 (admin overview): when the person last identified (browser or Segment) and their stored click
+// IDs counted per kind, so the overview's counts read the shards, not every PersonObject.
+directorySchema.push(
+  `ALTER TABLE people ADD COLUMN identified_at INTEGER;
+   ALTER TABLE people ADD COLUMN clicks TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(clicks));
+   CREATE INDEX people_identified ON people (identified_at);
+   CREATE INDEX people_created ON people (created_at);`,
+);

@@ -12,6 +12,13 @@ export interface DirectoryRow {
   attributes: Record<string, Record<string, unknown>>;
 }
 
+export interface DirectoryStats {
+  people: number;
+  newSince: number;
+  identifiedSince: number;
+  clicks: Record<string, number>;
+}
+
 type Row = { key: string; email: string; created_at: number; updated_at: number; attributes: string };
 
 /**
@@ -32,9 +39,9 @@ export class DirectoryObject extends DurableObject<Env> {
   upsert(e: DirectoryEntry): 'applied' | 'stale' | 'suppressed' {
     if (this.sql.exec('SELECT 1 FROM suppressions WHERE key = ?', e.key).toArray().length) return 'suppressed';
     const cursor = this.sql.exec(
-      `INSERT INTO people (key, email, created_at, updated_at, rev, attributes) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO people (key, email, created_at, updated_at, rev, attributes, identified_at, clicks) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET email = excluded.email, created_at = excluded.created_at, updated_at = excluded.updated_at,
-         rev = excluded.rev, attributes = excluded.attributes
+         rev = excluded.rev, attributes = excluded.attributes, identified_at = excluded.identified_at, clicks = excluded.clicks
        WHERE excluded.rev > people.rev`,
       e.key,
       e.email,
@@ -42,6 +49,8 @@ export class DirectoryObject extends DurableObject<Env> {
       e.updatedAt,
       e.rev,
       JSON.stringify(e.attributes),
+      e.identifiedAt ?? null,
+      JSON.stringify(e.clicks ?? {}),
     );
     return cursor.rowsWritten > 0 ? 'applied' : 'stale';
   }
@@ -84,5 +93,18 @@ export class DirectoryObject extends DurableObject<Env> {
 
   count(): number {
     return this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM people').one().n;
+  }
+
+  /** The admin overview's counts for this shard: people, new and identified since `since`, click IDs per kind. */
+  stats(since: number): DirectoryStats {
+    const n = (q: string, ...args: unknown[]) => this.sql.exec<{ n: number }>(q, ...args).one().n;
+    const clicks: Record<string, number> = {};
+    for (const r of this.sql.exec<{ kind: string; n: number }>('SELECT j.key AS kind, sum(j.value) AS n FROM people, json_each(people.clicks) AS j GROUP BY j.key')) clicks[r.kind] = r.n;
+    return {
+      people: n('SELECT count(*) AS n FROM people'),
+      newSince: n('SELECT count(*) AS n FROM people WHERE created_at >= ?', since),
+      identifiedSince: n('SELECT count(*) AS n FROM people WHERE identified_at >= ?', since),
+      clicks,
+    };
   }
 }

@@ -102,3 +102,6 @@ personSchema.push(
    );
    CREATE INDEX conversions_status ON conversions (status);`,
 );
+
+// v4 (admin overview): the time of the last identify, for "identified this week".
+personSchema.push(`ALTER TABLE person ADD COLUMN identified_at INTEGER;`);

@@ -70,4 +70,8 @@ export interface DirectoryEntry {
   updatedAt: number;
   rev: number;
   attributes: Record<string, Record<string, unknown>>;
+  /** The last identify (browser or Segment); null for people only pushed from a CRM. */
+  identifiedAt?: number | null;
+  /** Stored click IDs per kind (gclid, fbclid, ...). */
+  clicks?: Record<string, number>;
 }

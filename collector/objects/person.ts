@@ -46,6 +46,7 @@ export class PersonObject extends DurableObject<Env> {
       if (created && input.mayCreate === false) return { status: 'refused' };
       if (seenMessage(this.sql, input.messageId, input.now)) return { status: 'duplicate' };
       this.upsertPerson(input.key, input.email, input.now);
+      this.sql.exec('UPDATE person SET identified_at = ?', input.now);
       this.mergeAttributes(input.trusted ? 'signed_traits' : 'traits', input.traits, input.now);
       if (input.consent) this.setConsent(input.consent, input.now);
       this.mergeTouches(input.touches, input.anonymousId, input.now);
@@ -195,7 +196,10 @@ export class PersonObject extends DurableObject<Env> {
     if (!p?.key) return null;
     const attributes: DirectoryEntry['attributes'] = {};
     for (const row of this.sql.exec<{ source: string; data: string }>('SELECT source, data FROM attributes')) attributes[row.source] = JSON.parse(row.data);
-    return { key: p.key, email: p.email, createdAt: p.created_at, updatedAt: p.updated_at, rev: p.rev, attributes };
+    const clicks: Record<string, number> = {};
+    for (const row of this.sql.exec<{ kind: string; n: number }>('SELECT kind, count(*) AS n FROM touches GROUP BY kind')) clicks[row.kind] = row.n;
+    const identifiedAt = this.sql.exec<{ identified_at: number | null }>('SELECT identified_at FROM person').one().identified_at;
+    return { key: p.key, email: p.email, createdAt: p.created_at, updatedAt: p.updated_at, rev: p.rev, attributes, identifiedAt, clicks };
   }
 
   private directoryDirty(): boolean {

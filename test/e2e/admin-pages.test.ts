@@ -48,6 +48,15 @@ const PAGES = [
   { name: 'install', path: '/admin/install', heading: 'Install' },
   { name: 'keys', path: '/admin/keys', heading: 'API keys' },
   { name: 'people-upload', path: '/admin/people/upload', heading: 'Upload people' },
+  { name: 'overview', path: '/admin/overview', heading: 'Overview' },
+  { name: 'destinations', path: '/admin/destinations', heading: 'Destinations' },
+  { name: 'destination-new-meta', path: '/admin/destinations/new/meta', heading: 'New destination: Meta (Conversions API)' },
+  { name: 'destination-new-google-data-manager', path: '/admin/destinations/new/google_data_manager', heading: 'New destination: Google Ads (Data Manager API)' },
+  { name: 'destination-new-google-ads', path: '/admin/destinations/new/google_ads', heading: 'New destination: Google Ads (Google Ads API)' },
+  { name: 'destination-new-linkedin', path: '/admin/destinations/new/linkedin', heading: 'New destination: LinkedIn (Conversions API)' },
+  { name: 'destination-new-microsoft', path: '/admin/destinations/new/microsoft_ads', heading: 'New destination: Microsoft Advertising (offline conversions)' },
+  { name: 'conversions', path: '/admin/conversions', heading: 'Conversions' },
+  { name: 'audit', path: '/admin/audit', heading: 'Audit log' },
 ];
 
 it('signs in, shows every page without console errors, and signs out', async () => {

@@ -64,7 +64,7 @@ describe('admin pages', { timeout: 20_000 }, () => {
     for (const path of ['/admin', '/admin/']) {
       const res = await get(path, cookies);
       expect(res.status).toBe(303);
-      expect(res.headers.get('location')).toBe('/admin/people');
+      expect(res.headers.get('location')).toBe('/admin/overview');
     }
   });
 });

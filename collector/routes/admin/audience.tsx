@@ -1,4 +1,7 @@
 import { Hono, type Context } from 'hono';
+import { audit } from '../../admin/audit';
+import { destinationsApi } from '../../admin/destinations-api';
+import { platformLabel } from './destinations';
 import { auditMembers, audienceSummary, deleteAudience, setConversionPaused, turnOffConversion, turnOnConversion, updateAudience } from '../../admin/audience-actions';
 import { formValuesOf, readAudienceForm } from '../../admin/audience-form-data';
 import { AudienceForm } from '../../admin/components/audience-form';
@@ -43,7 +46,10 @@ function audiencePath(c: Context<AdminContext>, id: string) {
 }
 
 async function detail(c: Context<AdminContext>, audience: StoredAudience, conversion?: { values: ConversionFormValues; issues?: DefinitionIssue[] }) {
-  const s = await audienceSummary(c.env, audience);
+  const [s, listed] = await Promise.all([audienceSummary(c.env, audience), destinationsApi.list(c.env, c.var.now)]);
+  // A select of the destinations when there are some; otherwise the form asks for the id.
+  const destinationNames = new Map(listed.ok ? listed.value.destinations.map((d) => [d.id, d.name || d.id]) : []);
+  const destinations = listed.ok && listed.value.destinations.length ? listed.value.destinations.map((d) => ({ id: d.id, label: `${d.name || d.id} (${platformLabel(d.type)}, ${d.mode})` })) : undefined;
   const path = audiencePath(c, audience.id);
   const done = DONE[c.req.query('done') ?? ''];
   return c.html(
@@ -106,7 +112,11 @@ async function detail(c: Context<AdminContext>, audience: StoredAudience, conver
               {s.conversions.map((cv) => (
                 <tr>
                   <td>
-                    <code>{cv.destinationId}</code>
+                    {destinationNames.has(cv.destinationId) ? (
+                      <a href={`${c.var.base}/destinations/${encodeURIComponent(cv.destinationId)}`}>{destinationNames.get(cv.destinationId)}</a>
+                    ) : (
+                      <code>{cv.destinationId}</code>
+                    )}
                   </td>
                   <td>{cv.eventName ?? cv.conversionAction ?? <span class="muted">destination default</span>}</td>
                   <td>{cv.sendExisting ? 'sent if inside the window' : 'skipped'}</td>
@@ -138,7 +148,7 @@ async function detail(c: Context<AdminContext>, audience: StoredAudience, conver
         </div>
       )}
       <h3>Turn a conversion on</h3>
-      <ConversionForm action={`${path}/conversions`} csrf={c.var.csrf} values={conversion?.values ?? EMPTY_CONVERSION} issues={conversion?.issues} />
+      <ConversionForm action={`${path}/conversions`} csrf={c.var.csrf} values={conversion?.values ?? EMPTY_CONVERSION} issues={conversion?.issues} destinations={destinations} />
     </Layout>,
     conversion?.issues ? 400 : 200,
   );
@@ -167,6 +177,7 @@ audiencePages.post('/:id/edit', async (c) => {
       400,
     );
   }
+  await audit(c, 'audience.edited', `${out.value.name} (${audience.id})`);
   return c.redirect(`${audiencePath(c, audience.id)}?done=saved`, 303);
 });
 
@@ -175,6 +186,7 @@ audiencePages.post('/:id/pause', async (c) => {
   const paused = (await c.req.parseBody()).paused === 'true';
   const out = await updateAudience(c.env, audience.id, { paused }, c.var.now);
   if (!out.ok) throw new ApiError(400, 'invalid_audience', out.issues?.[0]?.message ?? 'The audience could not be changed.');
+  await audit(c, paused ? 'audience.paused' : 'audience.resumed', `${audience.name} (${audience.id})`);
   return c.redirect(`${audiencePath(c, audience.id)}?done=${paused ? 'paused' : 'resumed'}`, 303);
 });
 
@@ -199,6 +211,7 @@ audiencePages.get('/:id/delete', async (c) => {
 audiencePages.post('/:id/delete', async (c) => {
   const audience = await mustGet(c);
   await deleteAudience(c.env, audience.id, c.var.now);
+  await audit(c, 'audience.deleted', `${audience.name} (${audience.id})`);
   return c.redirect(`${c.var.base}/audiences?done=deleted`, 303);
 });
 
@@ -208,6 +221,7 @@ audiencePages.post('/:id/conversions', async (c) => {
   if (!body) return detail(c, audience, { values, issues });
   const out = await turnOnConversion(c.env, audience, body, c.var.now);
   if (!out.ok) return detail(c, audience, { values, issues: out.issues ?? [{ path: '(body)', message: 'invalid conversion' }] });
+  await audit(c, 'conversion.on', `${audience.name} (${audience.id}) → ${out.value.destinationId}`, `conversion ${out.value.id}${out.value.sendExisting === false ? ', new entries only' : ', existing members too'}`);
   return c.redirect(`${audiencePath(c, audience.id)}?done=conversion-on#conversions`, 303);
 });
 
@@ -216,12 +230,14 @@ audiencePages.post('/:id/conversions/:cid/pause', async (c) => {
   const paused = (await c.req.parseBody()).paused === 'true';
   const out = await setConversionPaused(c.env, audience, c.req.param('cid'), paused, c.var.now);
   if (!out.ok) throw new ApiError(404, 'not_found', 'There is no such conversion on this audience.');
+  await audit(c, paused ? 'conversion.paused' : 'conversion.resumed', `${audience.name} (${audience.id}) → ${out.value.destinationId}`, `conversion ${out.value.id}`);
   return c.redirect(`${audiencePath(c, audience.id)}?done=${paused ? 'conversion-paused' : 'conversion-resumed'}#conversions`, 303);
 });
 
 audiencePages.post('/:id/conversions/:cid/off', async (c) => {
   const audience = await mustGet(c);
   if (!(await turnOffConversion(c.env, audience, c.req.param('cid'), c.var.now))) throw new ApiError(404, 'not_found', 'There is no such conversion on this audience.');
+  await audit(c, 'conversion.off', `${audience.name} (${audience.id})`, `conversion ${c.req.param('cid')}`);
   return c.redirect(`${audiencePath(c, audience.id)}?done=conversion-off#conversions`, 303);
 });
 

@@ -11,6 +11,10 @@ import { adminSecurityHeaders } from '../../admin/security-headers';
 import { ApiError } from '../../http-error';
 import { normalizeBasePath } from '../../snippet';
 import { MAX_PEOPLE_BYTES } from '../../../shared/schemas/people';
+import { auditPages } from './audit';
+import { conversionsPages } from './conversions';
+import { overviewPage } from './overview';
+import { destinationsPages } from './destinations';
 import { audiencesPages } from './audiences';
 import { installPage } from './install';
 import { keysPages } from './keys';
@@ -50,7 +54,7 @@ admin.route('/', signIn);
 admin.use('*', requireSession());
 admin.use('*', csrfGuard());
 
-admin.get('/', (c) => c.redirect(`${c.var.base}/people`, 303));
+admin.get('/', (c) => c.redirect(`${c.var.base}/overview`, 303));
 admin.post('/sign-out', (c) => {
   deleteCookie(c, SESSION_COOKIE, { path: c.var.base, secure: true });
   return c.redirect(`${c.var.base}/sign-in?signed-out`, 303);
@@ -60,10 +64,14 @@ admin.route('/people', peoplePages);
 admin.route('/audiences', audiencesPages);
 admin.route('/install', installPage);
 admin.route('/keys', keysPages);
+admin.route('/audit', auditPages);
+admin.route('/conversions', conversionsPages);
+admin.route('/overview', overviewPage);
+admin.route('/destinations', destinationsPages);
 
 admin.all('*', (c) => {
   // Mounted at /admin, the sub-app's '/' is /admin itself; /admin/ lands here.
-  if (c.req.path === `${c.var.base}/` && c.req.method === 'GET') return c.redirect(`${c.var.base}/people`, 303);
+  if (c.req.path === `${c.var.base}/` && c.req.method === 'GET') return c.redirect(`${c.var.base}/overview`, 303);
   return errorPage(c, 404, 'Not found', 'There is no admin page at this address.');
 });
 

@@ -1,17 +1,27 @@
 import { Hono, type Context } from 'hono';
+import { audit } from '../../admin/audit';
 import type { AdminContext } from '../../admin/context';
 import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
 import { SegmentSettings } from '../../admin/components/segment-settings';
 import { gtmContainerFor, gtmTemplateFor } from '../../admin/gtm-container';
 import { clearSegmentSecret, generateSegmentSecret, segmentSecretSource } from '../../admin/segment-secret';
+import { OriginsEditor } from '../../admin/components/origins-editor';
+import { allowedOrigins, readOrigins, saveAllowedOrigins } from '../../admin/origins-form';
 import { ApiError } from '../../http-error';
+import { parseOrigins } from '../../security/origins';
 import { collectorUrl, renderSnippet } from '../../snippet';
 import { viewOf } from './view';
 
 export const installPage = new Hono<AdminContext>();
 
-async function installView(c: Context<AdminContext>, newSecret?: string) {
+interface InstallExtra {
+  newSecret?: string;
+  origins?: { text: string; error: string };
+}
+
+async function installView(c: Context<AdminContext>, extra: InstallExtra = {}) {
+  const newSecret = extra.newSecret;
   const key = c.env.PUBLISHABLE_KEY;
   const base = collectorUrl(c.req.url, c.env.BASE_PATH);
   if (!key) {
@@ -23,6 +33,7 @@ async function installView(c: Context<AdminContext>, newSecret?: string) {
     );
   }
   const snippet = renderSnippet(key, base);
+  const saved = await allowedOrigins(c.env);
   return c.html(
     <Layout title="Install" view={viewOf(c, '/install')}>
       <p>
@@ -54,6 +65,7 @@ async function installView(c: Context<AdminContext>, newSecret?: string) {
           <code>{base}</code>
         </dd>
       </dl>
+      <OriginsEditor base={c.var.base} csrf={c.var.csrf} fromEnv={parseOrigins(c.env.ALLOWED_ORIGINS)} saved={saved} done={c.req.query('done') === 'origins'} error={extra.origins} />
       <h2>Google Tag Manager</h2>
       <p>
         Instead of the snippet, import a container holding the tag template, a Load tag on All Pages and an Identify tag on form submits. This download already carries this collector's URL and
@@ -73,19 +85,36 @@ async function installView(c: Context<AdminContext>, newSecret?: string) {
       <p class="hint">In GTM: Admin → Import Container → choose the file, your workspace, Merge. The template alone goes under Templates → New → ⋮ → Import.</p>
       <SegmentSettings base={c.var.base} collector={base} csrf={c.var.csrf} source={await segmentSecretSource(c.env)} newSecret={newSecret} />
     </Layout>,
+    extra.origins ? 400 : 200,
   );
 }
 
 installPage.get('/', (c) => installView(c));
 
+installPage.post('/origins', async (c) => {
+  const form = await c.req.parseBody();
+  const text = typeof form.origins === 'string' ? form.origins : '';
+  const { origins, error } = readOrigins(text);
+  if (error) return installView(c, { origins: { text, error } });
+  const before = await allowedOrigins(c.env);
+  await saveAllowedOrigins(c.env, origins);
+  const added = origins.filter((o) => !before.includes(o));
+  const removed = before.filter((o) => !origins.includes(o));
+  await audit(c, 'origins.changed', 'allowed origins', [added.length ? `added ${added.join(', ')}` : '', removed.length ? `removed ${removed.join(', ')}` : ''].filter(Boolean).join('; ') || 'no change');
+  return c.redirect(`${c.var.base}/install?done=origins#origins`, 303);
+});
+
 installPage.post('/segment-secret', async (c) => {
   if (c.env.SEGMENT_WEBHOOK_SECRET) throw new ApiError(400, 'set_in_environment', 'The Segment secret is set in the environment (SEGMENT_WEBHOOK_SECRET); change it there.');
   // The new value is on this response only (not in a URL, not cached).
-  return installView(c, await generateSegmentSecret(c.env));
+  const secret = await generateSegmentSecret(c.env);
+  await audit(c, 'segment_secret.generated', 'Segment webhook shared secret');
+  return installView(c, { newSecret: secret });
 });
 
 installPage.post('/segment-secret/clear', async (c) => {
   await clearSegmentSecret(c.env);
+  await audit(c, 'segment_secret.removed', 'Segment webhook shared secret');
   return c.redirect(`${c.var.base}/install#segment`, 303);
 });
 

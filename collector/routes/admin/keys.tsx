@@ -1,4 +1,6 @@
 import { Hono, type Context } from 'hono';
+import { audit } from '../../admin/audit';
+import { readOrigins } from '../../admin/origins-form';
 import { createKey, listKeys, revokeKey, rotateKey } from '../../admin/key-actions';
 import { CsrfField } from '../../admin/components/csrf-field';
 import { Layout } from '../../admin/components/layout';
@@ -11,9 +13,6 @@ import { parseOrigins } from '../../security/origins';
 import { viewOf } from './view';
 
 export const keysPages = new Hono<AdminContext>();
-
-// The origin patterns /api/keys accepts.
-const ORIGIN = /^https?:\/\/[a-z0-9*.-]+(:(\d{1,5}|\*))?$/i;
 
 const DONE: Record<string, string> = {
   revoked: 'The key was revoked: requests with it are refused from now on.',
@@ -65,6 +64,10 @@ function KeyForms(props: { base: string; csrf: string; error?: { form: 'secret' 
       </form>
     </>
   );
+}
+
+function keyLabel(k: ApiKeyRecord) {
+  return `${k.name ? `${k.name} ` : ''}(${k.hint})`;
 }
 
 function scopeOf(k: ApiKeyRecord) {
@@ -183,6 +186,7 @@ keysPages.post('/secret', async (c) => {
   const scope = form.scope === 'admin' ? 'admin' : form.scope === 'ingest' ? 'ingest' : null;
   if (!scope) return keysPage(c, { error: { form: 'secret', message: 'Choose the ingest or the admin scope.' } });
   const { key, record } = await createKey(c.env, { type: 'secret', scope, name: nameOf(form) }, c.var.now);
+  await audit(c, 'key.created', keyLabel(record), `secret, ${scope} scope`);
   return c.html(
     <Layout title="New secret key" view={viewOf(c, '/keys')}>
       <NewKey keyValue={key} record={record} base={c.var.base} />
@@ -194,16 +198,10 @@ keysPages.post('/secret', async (c) => {
 keysPages.post('/publishable', async (c) => {
   const form = await c.req.parseBody();
   const text = typeof form.origins === 'string' ? form.origins : '';
-  const origins = text
-    .split(/[\s,]+/)
-    .map((s) => s.trim().replace(/\/+$/, ''))
-    .filter(Boolean);
-  const bad = origins.filter((o) => !ORIGIN.test(o));
-  if (origins.length === 0 || origins.length > 50 || bad.length) {
-    const message = bad.length ? `Not an origin: ${bad.slice(0, 3).join(', ')}. Write scheme and host (and port), e.g. https://www.example.com.` : 'Give between 1 and 50 origins.';
-    return keysPage(c, { error: { form: 'publishable', message }, origins: text });
-  }
+  const { origins, error } = readOrigins(text);
+  if (error || origins.length === 0) return keysPage(c, { error: { form: 'publishable', message: error ?? 'Give between 1 and 50 origins.' }, origins: text });
   const { key, record } = await createKey(c.env, { type: 'publishable', origins, name: nameOf(form) }, c.var.now);
+  await audit(c, 'key.created', keyLabel(record), `publishable, origins ${origins.join(', ')}`);
   return c.html(
     <Layout title="New publishable key" view={viewOf(c, '/keys')}>
       <NewKey keyValue={key} record={record} base={c.var.base} />
@@ -256,6 +254,7 @@ for (const action of ['rotate', 'revoke'] as const) {
 keysPages.post('/:id/revoke', async (c) => {
   const k = await activeKey(c);
   await revokeKey(c.env, k.id, c.var.now);
+  await audit(c, 'key.revoked', keyLabel(k));
   return c.redirect(`${c.var.base}/keys?done=revoked`, 303);
 });
 
@@ -263,6 +262,7 @@ keysPages.post('/:id/rotate', async (c) => {
   const k = await activeKey(c);
   const out = await rotateKey(c.env, k.id, c.var.now);
   if (!out) throw new ApiError(404, 'not_found', 'There is no such active key. It may have been revoked already.');
+  await audit(c, 'key.rotated', keyLabel(k), `replaced by ${out.record.hint}`);
   return c.html(
     <Layout title="Key rotated" view={viewOf(c, '/keys')}>
       <NewKey keyValue={out.key} record={out.record} base={c.var.base} replaced />

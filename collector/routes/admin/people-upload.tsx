@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { audit } from '../../admin/audit';
 import { CsrfField } from '../../admin/components/csrf-field';
 import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
@@ -86,6 +87,7 @@ peopleUploadPages.post('/upload', async (c) => {
   }
   const out = await uploadPeople(c.env, text, source, c.var.now);
   if (!out.ok) return refuse(out.message, out.rejected);
+  await audit(c, 'people.uploaded', `source ${source}`, `${out.accepted} accepted, ${out.rejected.length} refused, job ${out.jobId}`);
   const jobPath = `${c.var.base}/people/jobs/${out.jobId}`;
   return c.html(
     <Layout title="Upload accepted" view={viewOf(c, '/people')}>

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { audit } from '../../admin/audit';
 import type { AdminContext } from '../../admin/context';
 import { CsrfField } from '../../admin/components/csrf-field';
 import { PersonAudiences, type PersonAudienceHistory } from '../../admin/components/person-audiences';
@@ -9,7 +10,7 @@ import { Time } from '../../admin/components/time';
 import { erasePerson, isSuppressed, liftSuppression } from '../../erasure';
 import { displayValue, flattenAttributes } from '../../admin/flatten';
 import { searchPeople } from '../../admin/people-directory';
-import { identityOf, personByEmail } from '../../identity';
+import { identityOf, personByEmail, personKey } from '../../identity';
 import { configObject } from '../../objects/config';
 import type { PersonSnapshot } from '../../objects/person-types';
 import { viewOf } from './view';
@@ -259,6 +260,8 @@ peoplePages.post('/:email/erase', async (c) => {
     );
   }
   await erasePerson(c.env, email, c.var.now);
+  // The address is not recorded: the log must not keep what erasure removed.
+  await audit(c, 'person.erased', `person ${(await personKey(c.env, email)).slice(0, 12)}…`);
   return c.redirect(`${c.var.base}/people?done=erased`, 303);
 });
 
@@ -266,6 +269,7 @@ peoplePages.post('/:email/lift-suppression', async (c) => {
   const email = validEmail(c.req.param('email'));
   if (!email) return badEmail(c, c.req.param('email'));
   await liftSuppression(c.env, email);
+  await audit(c, 'person.suppression_lifted', `person ${(await personKey(c.env, email)).slice(0, 12)}…`);
   return c.redirect(`${c.var.base}/people?done=lifted`, 303);
 });
 

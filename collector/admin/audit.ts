@@ -1,0 +1,28 @@
+import type { Context } from 'hono';
+import { configObject } from '../objects/config';
+import type { ApiKeyRecord } from '../objects/config-keys';
+import type { AuditEntry } from '../objects/config-admin';
+import type { AdminContext } from './context';
+
+// The audit log of admin changes: every admin mutation records who (the key the session was opened
+// with, and which session), what and when. Never a secret, a key or an erased person's address.
+
+/** Who is acting, as people read it: the key's name and hint, and a short session label. */
+export async function actorOf(c: Context<AdminContext>): Promise<string> {
+  const s = c.var.session;
+  if (!s) return 'unknown';
+  const session = `session ${s.nonce.slice(0, 6)}`;
+  if (s.keyTag.startsWith('env-')) return `SECRET_KEY (environment) · ${session}`;
+  const keys = (await configObject(c.env).listKeys()) as ApiKeyRecord[];
+  const k = keys.find((r) => r.id === s.keyTag);
+  return `${k?.name ? `${k.name} ` : ''}(${k?.hint ?? s.keyTag}) · ${session}`;
+}
+
+/** Records one change; called by every admin handler that changes state, after the change succeeded. */
+export async function audit(c: Context<AdminContext>, action: string, target: string, detail = ''): Promise<void> {
+  await configObject(c.env).recordAudit({ at: c.var.now, actor: await actorOf(c), action, target, detail });
+}
+
+export async function auditPage(c: Context<AdminContext>, before: number | null, limit: number): Promise<AuditEntry[]> {
+  return (await configObject(c.env).listAudit(before, limit)) as AuditEntry[];
+}

@@ -1,0 +1,57 @@
+import { Hono } from 'hono';
+import { auditPage } from '../../admin/audit';
+import type { AdminContext } from '../../admin/context';
+import { Layout } from '../../admin/components/layout';
+import { Time } from '../../admin/components/time';
+import { viewOf } from './view';
+
+export const auditPages = new Hono<AdminContext>();
+
+const PAGE = 50;
+
+auditPages.get('/', async (c) => {
+  const before = /^\d{1,15}$/.test(c.req.query('before') ?? '') ? Number(c.req.query('before')) : null;
+  const entries = await auditPage(c, before, PAGE);
+  return c.html(
+    <Layout title="Audit log" view={viewOf(c, '/audit')}>
+      <p>Every change made in this admin: who (the key the session was opened with, and which session), what and when. Newest first; the last 10,000 changes are kept.</p>
+      {entries.length === 0 ? (
+        <p class="muted">No changes recorded yet.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">What</th>
+                <th scope="col">On</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {entries.map((e) => (
+                <tr>
+                  <td>
+                    <Time ms={e.at} />
+                  </td>
+                  <td>{e.actor}</td>
+                  <td>
+                    <code>{e.action}</code>
+                  </td>
+                  <td>{e.target}</td>
+                  <td>{e.detail || <span class="muted">—</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {entries.length === PAGE && (
+        <p>
+          <a href={`${c.var.base}/audit?before=${entries[entries.length - 1]!.id}`}>Older changes</a>
+        </p>
+      )}
+    </Layout>,
+  );
+});

@@ -1,0 +1,250 @@
+import { Hono, type Context } from 'hono';
+import { audit } from '../../admin/audit';
+import { CsrfField } from '../../admin/components/csrf-field';
+import { Layout } from '../../admin/components/layout';
+import { Notice } from '../../admin/components/notice';
+import { Time } from '../../admin/components/time';
+import type { AdminContext } from '../../admin/context';
+import { conversionsPage, readLogQuery } from '../../admin/conversions-log';
+import { getConversion, retryConversion, type ConversionLogEntry, type ConversionQuery } from '../../conversions/log';
+import { prettyJson } from '../../admin/format';
+import { ROW_STATUSES } from '../../delivery/outbox';
+import { ApiError } from '../../http-error';
+import { viewOf } from './view';
+
+export const conversionsPages = new Hono<AdminContext>();
+
+// A batch request can carry a thousand events: the page shows this row's own payload in full and
+// the request and response up to this many characters.
+const MAX_SHOWN = 20_000;
+const RETRYABLE = new Set(['failed', 'dead_letter']);
+
+function clipped(value: unknown): string {
+  const text = prettyJson(value);
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}\n… (${text.length - MAX_SHOWN} more characters)` : text;
+}
+
+function query(f: ConversionQuery, extra: Record<string, string | undefined> = {}): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries({ status: f.status, audience: f.audience, destination: f.destination, ...extra })) if (v) q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+const personPath = (base: string, email: string) => `${base}/people/${encodeURIComponent(email)}`;
+
+function Details(props: { r: ConversionLogEntry; base: string; csrf: string; back: string; whole?: boolean }) {
+  const { r, base } = props;
+  const req = r.request;
+  return (
+    <>
+      <dl class="attrs">
+        <dt>Conversion</dt>
+        <dd>
+          <code>{r.id}</code>
+        </dd>
+        <dt>Destination</dt>
+        <dd>
+          <a href={`${base}/destinations/${encodeURIComponent(r.destinationId)}`}>{r.destinationName ?? r.destinationId}</a>
+        </dd>
+        {r.audienceId && (
+          <>
+            <dt>Audience</dt>
+            <dd>
+              <a href={`${base}/audiences/${encodeURIComponent(r.audienceId)}`}>{r.audienceId}</a>
+            </dd>
+          </>
+        )}
+        {r.email && (
+          <>
+            <dt>Person</dt>
+            <dd>
+              <a href={personPath(base, r.email)}>{r.email}</a>
+            </dd>
+          </>
+        )}
+        <dt>Created</dt>
+        <dd>
+          <Time ms={r.createdAt} />
+        </dd>
+        <dt>Sent</dt>
+        <dd>
+          <Time ms={r.sentAt} />
+        </dd>
+        {r.dueAt !== null && (
+          <>
+            <dt>Next attempt</dt>
+            <dd>
+              <Time ms={r.dueAt} />
+            </dd>
+          </>
+        )}
+        {r.note && (
+          <>
+            <dt>Note</dt>
+            <dd>{r.note}</dd>
+          </>
+        )}
+        {r.skipReason && (
+          <>
+            <dt>Skipped because</dt>
+            <dd>{r.skipReason}</dd>
+          </>
+        )}
+        {r.error && (
+          <>
+            <dt>Platform error</dt>
+            <dd>
+              <code>{r.error.code}</code>: {r.error.message}
+            </dd>
+          </>
+        )}
+      </dl>
+      {RETRYABLE.has(r.status) && (
+        <form method="post" action={`${base}/conversions/retry`}>
+          <CsrfField token={props.csrf} />
+          <input type="hidden" name="id" value={r.id} />
+          <input type="hidden" name="back" value={props.back} />
+          <div class="actions">
+            <button type="submit">Retry this conversion</button>
+          </div>
+        </form>
+      )}
+      <h3>This conversion in the request</h3>
+      <pre>{clipped(r.event)}</pre>
+      {req ? (
+        <>
+          <h3>
+            Request ({req.mode}, <Time ms={req.at} />, {req.rows} conversion{req.rows === 1 ? '' : 's'} in it; credentials redacted)
+          </h3>
+          <pre>{clipped(props.whole ? { method: req.method, url: req.url, headers: req.headers, body: req.body } : { method: req.method, url: req.url, headers: req.headers })}</pre>
+          {!props.whole && (
+            <p>
+              <a href={`${base}/conversions/${encodeURIComponent(r.id)}`}>The whole request body</a>
+            </p>
+          )}
+          <h3>Response {req.status === null ? '(none: not sent, or no answer)' : `(HTTP ${req.status}, ${req.durationMs} ms)`}</h3>
+          <pre>{clipped(req.response)}</pre>
+        </>
+      ) : (
+        <p class="muted">Not sent yet: no request.</p>
+      )}
+    </>
+  );
+}
+
+function Row(props: { r: ConversionLogEntry; base: string; csrf: string; back: string; audienceName: string | null }) {
+  const r = props.r;
+  return (
+    <li>
+      <details class="card log-row">
+        <summary>
+          <span class={`status-${r.status === 'dead_letter' ? 'dead' : r.status}`}>
+            <strong>{r.status}</strong>
+          </span>{' '}
+          · {r.destinationName ?? r.destinationId} · {props.audienceName ?? (r.audienceId ? r.audienceId : <span class="muted">no audience</span>)} · <Time ms={r.createdAt} />
+          {r.attempts > 0 && ` · ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`}
+        </summary>
+        <Details r={r} base={props.base} csrf={props.csrf} back={props.back} />
+      </details>
+    </li>
+  );
+}
+
+conversionsPages.get('/', async (c) => {
+  const log = await conversionsPage(c.env, readLogQuery((n) => c.req.query(n)));
+  const filter = log.query;
+  const done = c.req.query('done');
+  const back = `${c.var.base}/conversions${query(filter)}`;
+  const audienceNames = new Map(log.audiences.map((a) => [a.id, a.name]));
+  return c.html(
+    <Layout title="Conversions" view={viewOf(c, '/conversions')}>
+      {done === 'retried' && <Notice kind="ok">The conversion is queued again, with the same id: it is sent on the destination's next flush.</Notice>}
+      {log.error && <Notice kind="error">That filter was not used: {log.error}.</Notice>}
+      <p>Every conversion made for a destination: its status, this conversion's part of the request, the request (credentials redacted) and the platform's answer. Newest first.</p>
+      <form method="get" action={`${c.var.base}/conversions`} class="filters">
+        <div>
+          <label for="f-status">Status</label>
+          <select id="f-status" name="status">
+            <option value="">any</option>
+            {ROW_STATUSES.map((s) => (
+              <option value={s} selected={filter.status === s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="f-audience">Audience</label>
+          <select id="f-audience" name="audience">
+            <option value="">any</option>
+            {log.audiences.map((a) => (
+              <option value={a.id} selected={filter.audience === a.id}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="f-destination">Destination</label>
+          <select id="f-destination" name="destination">
+            <option value="">any</option>
+            {log.destinations.map((d) => (
+              <option value={d.id} selected={filter.destination === d.id}>
+                {d.name || d.id}
+                {d.deletedAt !== null ? ' (deleted)' : ''}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <button type="submit">Filter</button>
+        </div>
+      </form>
+      {log.rows.length === 0 ? (
+        <p class="muted">No conversions match.</p>
+      ) : (
+        <ul class="log" aria-label="Conversions">
+          {log.rows.map((r) => (
+            <Row r={r} base={c.var.base} csrf={c.var.csrf} back={back} audienceName={r.audienceId ? (audienceNames.get(r.audienceId) ?? null) : null} />
+          ))}
+        </ul>
+      )}
+      {log.cursor !== null && (
+        <p>
+          <a href={`${c.var.base}/conversions${query(filter, { cursor: log.cursor })}`}>Older conversions</a>
+        </p>
+      )}
+    </Layout>,
+  );
+});
+
+conversionsPages.get('/:id', async (c) => {
+  const out = await getConversion(c.env, c.req.param('id'));
+  if (!out.ok) throw new ApiError(404, 'not_found', 'There is no such conversion.');
+  const r = out.value;
+  return c.html(
+    <Layout title={`Conversion ${r.key}`} view={viewOf(c, '/conversions')}>
+      <p>
+        <strong>{r.status}</strong>
+        {r.attempts > 0 && ` after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`}
+      </p>
+      <Details r={r} base={c.var.base} csrf={c.var.csrf} back={`${c.var.base}/conversions`} whole />
+    </Layout>,
+  );
+});
+
+function safeBack(c: Context<AdminContext>, back: unknown): string {
+  const fallback = `${c.var.base}/conversions`;
+  return typeof back === 'string' && (back === fallback || back.startsWith(`${fallback}?`)) && !back.includes('//') ? back : fallback;
+}
+
+conversionsPages.post('/retry', async (c) => {
+  const form = await c.req.parseBody();
+  const id = typeof form.id === 'string' ? form.id : '';
+  const out = await retryConversion(c.env, id);
+  if (!out.ok) throw new ApiError(out.status === 404 ? 404 : 400, out.code, out.code === 'not_retryable' ? 'Only failed or dead-lettered conversions can be retried; this one is not (any more).' : 'There is no such conversion.');
+  await audit(c, 'conversion.retried', `conversion ${out.value.key}`, `destination ${out.value.destinationName ?? out.value.destinationId}`);
+  const back = safeBack(c, form.back);
+  return c.redirect(`${back}${back.includes('?') ? '&' : '?'}done=retried`, 303);
+});
