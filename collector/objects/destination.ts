@@ -10,6 +10,7 @@ import type { ConversionRow, RowOutcome } from '../delivery/types';
 import { credentialsToReenter, maskSettings, settingsSchemas, type DestinationType, type Mode } from '../../shared/schemas/destinations';
 import { destinationSchema } from './destination-schema';
 import { migrate } from './sql';
+import { customEndpointsIssue } from '../security/custom-endpoints';
 
 export interface DestinationConfigInput {
   id: string;
@@ -94,8 +95,8 @@ export class DestinationObject extends DurableObject<Env> {
 
   /** Create or replace this destination's configuration (settings validated, sealed at rest). */
   async configure(input: DestinationConfigInput, enteredSettings?: Record<string, unknown>): Promise<Result<DestinationView>> {
-    if ((input.endpoint || input.tokenEndpoint) && this.env.ALLOW_CUSTOM_ENDPOINTS !== 'true')
-      return { ok: false, code: 'custom_endpoint_not_allowed', message: 'custom endpoint / tokenEndpoint are disabled on this deployment (ALLOW_CUSTOM_ENDPOINTS)' };
+    const endpointIssue = customEndpointsIssue(this.env, input);
+    if (endpointIssue) return { ok: false, code: 'custom_endpoint_not_allowed', message: endpointIssue };
     const parsed = settingsSchemas[input.type].safeParse(input.settings);
     if (!parsed.success) return { ok: false, code: 'invalid_settings', message: 'the settings are not valid for this destination type', issues: parsed.error.issues };
     const settings = parsed.data as Record<string, unknown>;
