@@ -123,7 +123,7 @@ describe('every /admin page refuses without a session', { timeout: 60_000 }, () 
       const noToken = await call(r.path, { method: 'POST', redirect: 'manual', headers: { cookie: cookieHeader(cookies), origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=x' });
       expect(noToken.status, r.path).toBe(403);
       await noToken.body?.cancel();
-      const wrongToken = await call(r.path, { method: 'POST', redirect: 'manual', headers: { cookie: cookieHeader(cookies), origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf.slice(0, -1)}0` });
+      const wrongToken = await call(r.path, { method: 'POST', redirect: 'manual', headers: { cookie: cookieHeader(cookies), origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf.slice(0, -1)}${csrf.endsWith('0') ? '1' : '0'}` });
       expect(wrongToken.status, r.path).toBe(403);
       await wrongToken.body?.cancel();
       const crossSite = await call(r.path, { method: 'POST', redirect: 'manual', headers: { cookie: cookieHeader(cookies), origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}` });
