@@ -19,7 +19,8 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               // The same local-only keys `npm start` writes to .dev.vars; tests never read .dev.vars.
-              bindings: devVars(),
+              // FUZZ_RUNS: cases per endpoint in the fuzz suites (scripts/fuzz.mjs sets 10,000; CI uses the default sample).
+              bindings: { ...devVars(), FUZZ_RUNS: process.env.FUZZ_RUNS ?? '' },
             },
           }),
         ],

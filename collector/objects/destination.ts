@@ -13,6 +13,7 @@ import { migrate } from './sql';
 import { configObject } from './config';
 import { loadAudienceConfig } from '../audiences/config-cache';
 import type { AudienceConfig } from '../audiences/types';
+import { customEndpointsIssue } from '../security/custom-endpoints';
 
 export interface DestinationConfigInput {
   id: string;
@@ -124,8 +125,8 @@ export class DestinationObject extends DurableObject<Env> {
 
   /** Create or replace this destination's configuration (settings validated, sealed at rest). */
   async configure(input: DestinationConfigInput, enteredSettings?: Record<string, unknown>): Promise<Result<DestinationView>> {
-    if ((input.endpoint || input.tokenEndpoint) && this.env.ALLOW_CUSTOM_ENDPOINTS !== 'true')
-      return { ok: false, code: 'custom_endpoint_not_allowed', message: 'custom endpoint / tokenEndpoint are disabled on this deployment (ALLOW_CUSTOM_ENDPOINTS)' };
+    const endpointIssue = customEndpointsIssue(this.env, input);
+    if (endpointIssue) return { ok: false, code: 'custom_endpoint_not_allowed', message: endpointIssue };
     const parsed = settingsSchemas[input.type].safeParse(input.settings);
     if (!parsed.success) return { ok: false, code: 'invalid_settings', message: 'the settings are not valid for this destination type', issues: parsed.error.issues };
     const settings = parsed.data as Record<string, unknown>;

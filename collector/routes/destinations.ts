@@ -1,7 +1,8 @@
 // /api/destinations: list, create, read, change, delete a destination, send one test event, read its
 // delivery log and retry a failed conversion. Each destination is its own DestinationObject
 // (settings sealed there); the ConfigObject keeps the list of their ids (config-destinations.ts).
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { parseJsonBytes, readJsonBody, readRawBody } from '../middleware/body';
 import type { AppContext } from '../env';
 import { ApiError } from '../http-error';
 import { zodIssues } from '../validation';
@@ -29,12 +30,11 @@ function unwrap<T>(r: Result<T>): T {
   throw new ApiError(status, r.code, r.message, r.issues);
 }
 
-async function jsonBody(c: { req: { json(): Promise<unknown> } }): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw new ApiError(400, 'invalid_json', 'the body must be JSON');
-  }
+// A destination is a few hundred bytes: anything past this is refused before it is read whole.
+const MAX_BODY = 64 * 1024;
+
+function jsonBody(c: Context<AppContext>): Promise<unknown> {
+  return readJsonBody(c, MAX_BODY);
 }
 
 destinations.post('/', async (c) => {
@@ -83,13 +83,8 @@ destinations.delete('/:id', async (c) => {
 });
 
 destinations.post('/:id/test', async (c) => {
-  const text = await c.req.text();
-  let body: unknown = {};
-  try {
-    body = text ? JSON.parse(text) : {};
-  } catch {
-    throw new ApiError(400, 'invalid_json', 'the body must be JSON');
-  }
+  const bytes = await readRawBody(c, MAX_BODY);
+  const body: unknown = bytes.length ? parseJsonBytes(bytes) : {};
   const parsed = destinationTestSchema.safeParse(body);
   if (!parsed.success) throw new ApiError(400, 'invalid_test', 'the test request is not valid', zodIssues(parsed.error));
   const email = normalizeEmail(parsed.data.email ?? 'test@example.com');

@@ -1,12 +1,15 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { call, collect, identifyEvent, person, PK, SK, touchEvent, upsertPeople } from './helpers';
+import { fuzzRuns, fuzzTimeout, prototypeClean, randomIp } from './fuzz-runs';
 
 // Random junk never yields a 5xx, and a request refused as a whole changes nothing. Emails come
 // from a small fixed pool so the state check covers every person a junk request could touch.
 const POOL = ['fuzz-a@example.com', 'fuzz-b@example.com', 'fuzz-c@example.com'];
 const email = fc.constantFrom(...POOL);
-const junk = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.string({ maxLength: 40 }), fc.constant(null), fc.integer(), fc.constant({ __proto__: { x: 1 } }));
+// JSON.parse('{"__proto__": ...}') makes an own __proto__ key, as an attacker's body would.
+const polluting = fc.constantFrom('{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}', '{"a":{"__proto__":{"polluted":1}}}').map((t) => JSON.parse(t) as unknown);
+const junk = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.string({ maxLength: 40 }), fc.constant(null), fc.integer(), polluting, fc.dictionary(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'a'), fc.jsonValue({ maxDepth: 2 })));
 
 async function poolState(e: string): Promise<string> {
   return JSON.stringify(await person(e));
@@ -19,16 +22,18 @@ function mutate(base: Record<string, unknown>, key: string, value: unknown) {
   return copy;
 }
 
-const runs = { numRuns: 30, endOnFailure: true };
-const TIMEOUT = 120_000;
+const runs = { numRuns: fuzzRuns(30), endOnFailure: true };
+const TIMEOUT = fuzzTimeout(runs.numRuns) * 2;
 
 describe('fast-check: junk never yields a 5xx or a state change', () => {
+  afterEach(() => expect(prototypeClean()).toBe(true));
+
   it('/v1/collect with mutated events', async () => {
     await fc.assert(
       fc.asyncProperty(email, fc.constantFrom('type', 'messageId', 'anonymousId', 'email', 'traits', 'touches', 'signature', 'token', 'context', 'timestamp', 'extra'), junk, async (e, field, value) => {
         const event = mutate(identifyEvent(e), field, value);
         const before = await poolState(e);
-        const res = await collect({ key: PK, events: [event] });
+        const res = await collect({ key: PK, events: [event] }, { 'cf-connecting-ip': randomIp() });
         expect(res.status).toBeLessThan(500);
         expect(res.headers.get('content-type')).toContain('application/json');
         if (res.status >= 400) expect(await poolState(e)).toBe(before);
@@ -41,9 +46,9 @@ describe('fast-check: junk never yields a 5xx or a state change', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('kind', 'value', 'firstSeen', 'lastSeen', 'landingUrl', 'raw'), junk, fc.string({ maxLength: 200 }), async (field, value, body) => {
         const touch = mutate({ kind: 'gclid', value: 'Cj0KCQiA_fuzz_1234', firstSeen: Date.now() }, field, value);
-        const res = await collect({ key: PK, events: [touchEvent('anon_fuzz_0001', [touch])] });
+        const res = await collect({ key: PK, events: [touchEvent('anon_fuzz_0001', [touch])] }, { 'cf-connecting-ip': randomIp() });
         expect(res.status).toBeLessThan(500);
-        const raw = await collect(body);
+        const raw = await collect(body, { 'cf-connecting-ip': randomIp() });
         expect(raw.status).toBeLessThan(500);
         expect(raw.status).toBeGreaterThanOrEqual(400);
       }),
@@ -71,10 +76,10 @@ describe('fast-check: junk never yields a 5xx or a state change', () => {
         const msg = mutate({ type: 'identify', userId: 'u', traits: { email: e }, anonymousId: 'anon_fuzz_seg' }, field, value);
         const before = await poolState(e);
         const body = path === 'batch' ? { batch: [msg] } : path === 'identify' || path === 'i' ? msg : { ...msg, type: undefined };
-        const res = await call(`/segment/v1/${path}`, { method: 'POST', headers: { authorization: `Basic ${btoa(`${SK}:`)}` }, body: JSON.stringify(body) });
+        const res = await call(`/segment/v1/${path}`, { method: 'POST', headers: { authorization: `Basic ${btoa(`${SK}:`)}`, 'cf-connecting-ip': randomIp() }, body: JSON.stringify(body) });
         expect(res.status).toBeLessThan(500);
         if (res.status >= 400) expect(await poolState(e)).toBe(before);
-        const hook = await call('/segment/webhook', { method: 'POST', headers: { 'x-signature': 'a'.repeat(40) }, body: JSON.stringify(msg) });
+        const hook = await call('/segment/webhook', { method: 'POST', headers: { 'x-signature': 'a'.repeat(40), 'cf-connecting-ip': randomIp() }, body: JSON.stringify(msg) });
         expect(hook.status).toBe(401);
       }),
       runs,
