@@ -300,6 +300,21 @@ export class DestinationObject extends DurableObject<Env> {
     return { ok: true, value: e };
   }
 
+  /**
+   * What this destination would send for a row now, built exactly as the outbox builds it (a dry run:
+   * nothing leaves, not even a token refresh), credentials redacted; or why it would be skipped. For
+   * the audience members audit.
+   */
+  async preview(row: ConversionRow): Promise<Result<{ event: unknown; request: unknown } | { skip: string; message: string }>> {
+    const cfg = this.config();
+    if (!cfg) return { ok: false, code: 'not_configured', message: 'destination is not configured' };
+    const rt = await this.runtime(cfg, 'dry_run');
+    const prepared = await rt.def.prepare(row, rt.settings, this.now());
+    if (!prepared.ok) return { ok: true, value: { skip: prepared.reason, message: prepared.message } };
+    const r = await sendBatch(rt.def, [prepared.item], { settings: rt.settings, mode: 'dry_run', endpoint: rt.endpoint, tokenEndpoint: rt.tokenEndpoint, now: this.now() });
+    return { ok: true, value: { event: prepared.item, request: r.request } };
+  }
+
   /** POST /api/destinations/{id}/test: one event in the platform's test mode; never enters the outbox. */
   async sendTest(row: ConversionRow): Promise<Result<{ outcome: RowOutcome; request: unknown; response: unknown; sent: boolean }>> {
     const cfg = this.config();
