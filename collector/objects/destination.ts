@@ -214,8 +214,22 @@ export class DestinationObject extends DurableObject<Env> {
     await this.flushNow();
   }
 
+  // One flush (or test send) at a time: an alarm and an RPC flush can interleave while a request is
+  // in flight, and two token refreshes racing with one rotating refresh token (LinkedIn, Microsoft)
+  // would leave the loser with a revoked token and its rows failed.
+  private serial: Promise<unknown> = Promise.resolve();
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(fn, fn);
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
   /** Send what is due now and schedule the next alarm; what the alarm does, callable from tests. */
-  async flushNow(): Promise<FlushStats | null> {
+  flushNow(): Promise<FlushStats | null> {
+    return this.exclusive(() => this.flushOnce());
+  }
+
+  private async flushOnce(): Promise<FlushStats | null> {
     const cfg = this.config();
     if (!cfg || cfg.paused) return null;
     const rt = await this.runtime(cfg);
@@ -316,7 +330,11 @@ export class DestinationObject extends DurableObject<Env> {
   }
 
   /** POST /api/destinations/{id}/test: one event in the platform's test mode; never enters the outbox. */
-  async sendTest(row: ConversionRow): Promise<Result<{ outcome: RowOutcome; request: unknown; response: unknown; sent: boolean }>> {
+  sendTest(row: ConversionRow): Promise<Result<{ outcome: RowOutcome; request: unknown; response: unknown; sent: boolean }>> {
+    return this.exclusive(() => this.sendTestOnce(row));
+  }
+
+  private async sendTestOnce(row: ConversionRow): Promise<Result<{ outcome: RowOutcome; request: unknown; response: unknown; sent: boolean }>> {
     const cfg = this.config();
     if (!cfg) return { ok: false, code: 'not_configured', message: 'destination is not configured' };
     const rt = await this.runtime(cfg, 'test');
