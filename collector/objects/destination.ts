@@ -215,8 +215,22 @@ export class DestinationObject extends DurableObject<Env> {
     await this.flushNow();
   }
 
+  // One flush (or test send) at a time: an alarm and an RPC flush can interleave while a request is
+  // in flight, and two token refreshes racing with one rotating refresh token (LinkedIn, Microsoft)
+  // would leave the loser with a revoked token and its rows failed.
+  private serial: Promise<unknown> = Promise.resolve();
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(fn, fn);
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
   /** Send what is due now and schedule the next alarm; what the alarm does, callable from tests. */
-  async flushNow(): Promise<FlushStats | null> {
+  flushNow(): Promise<FlushStats | null> {
+    return this.exclusive(() => this.flushOnce());
+  }
+
+  private async flushOnce(): Promise<FlushStats | null> {
     const cfg = this.config();
     if (!cfg || cfg.paused) return null;
     const rt = await this.runtime(cfg);
@@ -306,8 +320,27 @@ export class DestinationObject extends DurableObject<Env> {
     return { ok: true, value: e };
   }
 
+  /**
+   * What this destination would send for a row now, built exactly as the outbox builds it (a dry run:
+   * nothing leaves, not even a token refresh), credentials redacted; or why it would be skipped. For
+   * the audience members audit.
+   */
+  async preview(row: ConversionRow): Promise<Result<{ event: unknown; request: unknown } | { skip: string; message: string }>> {
+    const cfg = this.config();
+    if (!cfg) return { ok: false, code: 'not_configured', message: 'destination is not configured' };
+    const rt = await this.runtime(cfg, 'dry_run');
+    const prepared = await rt.def.prepare(row, rt.settings, this.now());
+    if (!prepared.ok) return { ok: true, value: { skip: prepared.reason, message: prepared.message } };
+    const r = await sendBatch(rt.def, [prepared.item], { settings: rt.settings, mode: 'dry_run', endpoint: rt.endpoint, tokenEndpoint: rt.tokenEndpoint, now: this.now() });
+    return { ok: true, value: { event: prepared.item, request: r.request } };
+  }
+
   /** POST /api/destinations/{id}/test: one event in the platform's test mode; never enters the outbox. */
-  async sendTest(row: ConversionRow): Promise<Result<{ outcome: RowOutcome; request: unknown; response: unknown; sent: boolean }>> {
+  sendTest(row: ConversionRow): Promise<Result<{ outcome: RowOutcome; request: unknown; response: unknown; sent: boolean }>> {
+    return this.exclusive(() => this.sendTestOnce(row));
+  }
+
+  private async sendTestOnce(row: ConversionRow): Promise<Result<{ outcome: RowOutcome; request: unknown; response: unknown; sent: boolean }>> {
     const cfg = this.config();
     if (!cfg) return { ok: false, code: 'not_configured', message: 'destination is not configured' };
     const rt = await this.runtime(cfg, 'test');

@@ -17,7 +17,21 @@ function object(id: string): DestinationObject {
   return env.DESTINATION.get(env.DESTINATION.idFromName(id)) as unknown as DestinationObject;
 }
 
-async function row(email: string, audienceId: string, over: Partial<ConversionRow> = {}): Promise<ConversionRow> {
+/** A real audience with a conversion on each destination given: the outbox sends only rows of live conversions. */
+async function goLive(destinationIds: string[]): Promise<{ audienceId: string; conversion: Map<string, string> }> {
+  const res = await post('/api/audiences', { name: `Log ${++seq}`, criteria: { field: 'crm.never', op: 'eq', value: `x${seq}` }, timestamp: { field: 'crm.at', withinDays: 7 } });
+  const { id } = (await res.json()) as { id: string };
+  const conversion = new Map<string, string>();
+  for (const d of destinationIds) {
+    const c = await post(`/api/audiences/${id}/conversions`, { destinationId: d, sendExisting: false });
+    expect(c.status).toBe(201);
+    conversion.set(d, ((await c.json()) as { id: string }).id);
+  }
+  return { audienceId: id, conversion };
+}
+
+async function row(email: string, live: { audienceId: string; conversion: Map<string, string> }, destinationId: string, over: Partial<ConversionRow> = {}): Promise<ConversionRow> {
+  const audienceId = live.audienceId;
   const n = ++seq;
   const now = Date.now();
   return {
@@ -28,7 +42,7 @@ async function row(email: string, audienceId: string, over: Partial<ConversionRo
     devices: [],
     attributes: {},
     conversion: {},
-    origin: { audienceId, conversionId: `cnv_${audienceId}`, personKey: await personKey(env, email) },
+    origin: { audienceId, conversionId: live.conversion.get(destinationId)!, personKey: await personKey(env, email) },
     ...over,
   };
 }
@@ -53,10 +67,12 @@ describe('/api/conversions', () => {
 
     const alice = `alice.${seq}@example.com`;
     const bob = `bob.${seq}@example.com`;
-    const aud = `aud_log_${Date.now().toString(36)}`;
-    const metaRows = [await row(alice, aud), await row(bob, aud), await row(alice, `${aud}_other`)];
-    const good = await row(alice, aud);
-    const bad = await row(bob, aud, { conversion: { conversionAction: '999' } });
+    const main = await goLive([meta.id, gads.id]);
+    const other = await goLive([meta.id]);
+    const aud = main.audienceId;
+    const metaRows = [await row(alice, main, meta.id), await row(bob, main, meta.id), await row(alice, other, meta.id)];
+    const good = await row(alice, main, gads.id);
+    const bad = await row(bob, main, gads.id, { conversion: { conversionAction: '999' } });
     expect(await object(meta.id).enqueue(metaRows)).toMatchObject({ ok: true, value: { queued: 3 } });
     expect(await object(gads.id).enqueue([good, bad])).toMatchObject({ ok: true, value: { queued: 2 } });
     await runDurableObjectAlarm(object(meta.id) as unknown as DurableObjectStub);
@@ -68,7 +84,7 @@ describe('/api/conversions', () => {
       expect(res.status).toBe(200);
       return (await res.json()) as { conversions: Entry[]; cursor: string | null };
     };
-    const mine = (rows: Entry[]) => rows.filter((r) => r.audienceId?.startsWith(aud));
+    const mine = (rows: Entry[]) => rows.filter((r) => r.audienceId === aud || r.audienceId === other.audienceId);
 
     const all = mine((await page('limit=200')).conversions);
     expect(all.map((r) => r.entryId).sort()).toEqual([...metaRows, good, bad].map((r) => r.id).sort());
@@ -85,7 +101,7 @@ describe('/api/conversions', () => {
     // Filters.
     expect(mine((await page(`destination=${meta.id}&limit=200`)).conversions).map((r) => r.entryId).sort()).toEqual(metaRows.map((r) => r.id).sort());
     expect(mine((await page('status=failed&limit=200')).conversions).map((r) => r.entryId)).toEqual([bad.id]);
-    expect((await page(`audience=${aud}_other`)).conversions.map((r) => r.entryId)).toEqual([metaRows[2]!.id]);
+    expect((await page(`audience=${other.audienceId}`)).conversions.map((r) => r.entryId)).toEqual([metaRows[2]!.id]);
     expect((await page(`email=${encodeURIComponent(alice.toUpperCase())}`)).conversions.map((r) => r.entryId).sort()).toEqual([metaRows[0]!.id, metaRows[2]!.id, good.id].sort());
     expect((await page(`email=${encodeURIComponent(bob)}&destination=${gads.id}`)).conversions.map((r) => r.entryId)).toEqual([bad.id]);
 
@@ -125,7 +141,8 @@ describe('/api/conversions', () => {
     const { id } = (await res.json()) as { id: string };
     const gone = `gone.${seq}@example.com`;
     const kept = `kept.${seq}@example.com`;
-    const [a, b] = [await row(gone, 'aud_erase'), await row(kept, 'aud_erase')];
+    const live = await goLive([id]);
+    const [a, b] = [await row(gone, live, id), await row(kept, live, id)];
     await object(id).enqueue([a, b]);
     await runDurableObjectAlarm(object(id) as unknown as DurableObjectStub);
     expect((await api(`/api/people/${encodeURIComponent(gone)}`, { method: 'DELETE' })).status).toBe(200);
@@ -151,7 +168,7 @@ describe('/api/conversions', () => {
   it('keeps a deleted destination in the log but refuses to retry its rows', async () => {
     const res = await post('/api/destinations', { type: 'meta', name: 'Soon gone', settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken } });
     const { id } = (await res.json()) as { id: string };
-    const r = await row(`carol.${seq}@example.com`, 'aud_deleted');
+    const r = await row(`carol.${seq}@example.com`, await goLive([id]), id);
     await object(id).enqueue([r]);
     await runDurableObjectAlarm(object(id) as unknown as DurableObjectStub);
     expect((await api(`/api/destinations/${id}`, { method: 'DELETE' })).status).toBe(200);

@@ -399,4 +399,29 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
     expect((await fakeState('meta')).stored.length).toBe(before);
     await settled(aud.id);
   });
+
+  it('two flushes at once share one token refresh: a rotating refresh token never strands a batch', async () => {
+    await realClocks();
+    const id = destinations.linkedin;
+    const before = (await fakeState('linkedin')).stored.length;
+    await patch(id, { paused: true });
+    const now = Date.now();
+    const rows = Array.from({ length: 1100 }, (_, i) => ({
+      id: `${i.toString(16).padStart(4, '0')}${crypto.randomUUID().replace(/-/g, '')}`.slice(0, 32),
+      eventTime: Math.floor(now / 1000) - 3600,
+      email: `burst.${i}.${RUN}@example.com`,
+      touches: [{ kind: 'li_fat_id', value: crypto.randomUUID(), firstSeen: now - DAY }],
+      devices: [],
+      attributes: {},
+      conversion: {},
+    }));
+    expect(await object(id).enqueue(rows)).toMatchObject({ ok: true, value: { queued: 1100 } });
+    // Unpausing drops the cached access token: both flushes below need a refresh.
+    await patch(id, { paused: false });
+    await Promise.all([object(id).flushNow(), object(id).flushNow()]);
+    await drain(id);
+    const stored = storedIds('linkedin', (await fakeState('linkedin')).stored.slice(before));
+    expect(new Set(stored).size).toBe(1100);
+    expect(stored).toHaveLength(1100);
+  });
 });
