@@ -135,7 +135,7 @@ describe('every /admin page refuses without a session', { timeout: 60_000 }, () 
 
 describe('the publishable key can write events only', { timeout: 60_000 }, () => {
   it('cannot read any route: every GET outside the public ones refuses it', async () => {
-    const PUBLIC = new Set(['/healthz', '/v1/tag.js', '/demo', '/admin/sign-in', '/admin/assets/admin.css', '/admin/assets/admin.js']);
+    const PUBLIC = new Set(['/healthz', '/v1/tag.js', '/v1/tag-send.js', '/demo', '/admin/sign-in', '/admin/assets/admin.css', '/admin/assets/admin.js']);
     const gets = ROUTES.filter((r) => r.method === 'GET' && !PUBLIC.has(r.path));
     expect(gets.length).toBeGreaterThanOrEqual(25);
     for (const r of gets) {

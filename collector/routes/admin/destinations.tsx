@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { endpointPolicy } from '../../security/custom-endpoints';
 import { audit } from '../../admin/audit';
 import { CsrfField } from '../../admin/components/csrf-field';
 import { DestinationForm } from '../../admin/components/destination-form';
@@ -23,7 +24,8 @@ const DONE: Record<string, string> = {
   deleted: 'Destination deleted; its unsent conversions were cancelled.',
 };
 
-const customEndpoints = (c: Context<AdminContext>) => c.env.ALLOW_CUSTOM_ENDPOINTS === 'true';
+// Shown where the deployment allows custom endpoints at all (security/custom-endpoints.ts decides which URLs).
+const customEndpoints = (c: Context<AdminContext>) => endpointPolicy(c.env) !== 'off';
 const path = (c: Context<AdminContext>, id: string) => `${c.var.base}/destinations/${encodeURIComponent(id)}`;
 
 export function platformLabel(type: string): string {
