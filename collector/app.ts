@@ -5,6 +5,7 @@ import { ApiError, errorBody } from './http-error';
 import { requireSecretKey } from './middleware/secret-key';
 import { audiences } from './routes/api/audiences';
 import { collect } from './routes/collect';
+import { conversions } from './routes/conversions';
 import { destinations } from './routes/destinations';
 import { demo } from './routes/demo';
 import { install } from './routes/install';
@@ -42,6 +43,7 @@ export function createApp(basePath: string | undefined) {
   routes.route('/api/keys', keys);
   routes.route('/api/audiences', audiences);
   routes.route('/api/destinations', destinations);
+  routes.route('/api/conversions', conversions);
 
   const app = new Hono<AppContext>();
   app.route(normalizeBasePath(basePath) || '/', routes);
