@@ -7,10 +7,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import ts from 'typescript';
 
-// Issue 3 asks for tag.js <= 3,000 B gzip (aim 2,000). The complete tag measures ~4.3 KB: the
-// click-ID registry is ~0.7 KB and idb-keyval ~0.3 KB of it, and no single feature is over 0.12 KB
-// (docs/tag.md, "Size"). The build enforces what we ship so it can only shrink from here.
-const BUDGET = { tagGzip: 4400, tagGzipTarget: 3000, snippetMin: 700 };
+// Issue 3: tag.js <= 3,000 B gzip (aim 2,000), the snippet <= 700 B minified; the build fails over
+// either. tag.js is the core the page loads; its sender (tag-send.js: other tags' cookies, the
+// IndexedDB outbox, retries, transport) follows when the browser is idle, cached for good by its
+// hashed URL. Both sizes, and their sum, are printed (docs/tag.md, "Size and cost").
+const BUDGET = { tagGzip: 3000, tagGzipAim: 2000, snippetMin: 700 };
 
 const common = { bundle: true, minify: true, target: ['es2020'], platform: 'browser', write: false, legalComments: 'none', logLevel: 'warning' };
 
@@ -46,13 +47,18 @@ for (const file of ['module', 'types']) {
 const gzip = (s) => gzipSync(s, { level: 9 }).length;
 const brotli = (s) => brotliCompressSync(s, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 const rows = [
-  ['dist/tag.js', tag, `gzip budget ${BUDGET.tagGzip} (aim ${BUDGET.tagGzipTarget})`],
-  ['dist/tag-send.js', send, 'sender, loaded when there is something to send'],
+  ['dist/tag.js', tag, `gzip budget ${BUDGET.tagGzip} (aim ${BUDGET.tagGzipAim})`],
+  ['dist/tag-send.js', send, 'sender, loaded by tag.js when idle'],
+  ['tag.js + tag-send.js', tag + send, 'sum: what a first visit fetches'],
   ['dist/tag.mjs', module, 'ES module (bundled into apps)'],
   ['dist/snippet.js', snippet, `min budget ${BUDGET.snippetMin}`],
 ];
-console.log('file              min bytes  gzip -9  brotli 11  budget');
-for (const [f, s, b] of rows) console.log(`${f.padEnd(17)} ${String(s.length).padStart(9)} ${String(gzip(s)).padStart(8)} ${String(brotli(s)).padStart(10)}  ${b}`);
+console.log('file                 min B  gzip -9  brotli 11  budget');
+const sizes = (f, s) => (f.includes('+') ? [tag, send].reduce((n, x) => [n[0] + x.length, n[1] + gzip(x), n[2] + brotli(x)], [0, 0, 0]) : [s.length, gzip(s), brotli(s)]);
+for (const [f, s, b] of rows) {
+  const [min, gz, br] = sizes(f, s);
+  console.log(`${f.padEnd(20)} ${String(min).padStart(6)} ${String(gz).padStart(8)} ${String(br).padStart(10)}  ${b}`);
+}
 
 const version = hash(tag);
 mkdirSync('collector/generated', { recursive: true });

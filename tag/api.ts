@@ -4,7 +4,7 @@ import { configure, guard } from './config';
 import { setExplicitConsent } from './consent';
 import { randomId } from './identity';
 import { consent, ledger, live, merge, save, storageAllowed, wipe, type Touch } from './ledger';
-import { enqueue, flush } from './handoff';
+import { enqueue, flush, flushWhenIdle } from './handoff';
 import type { OutboxEvent } from './link';
 
 let lastHref = '';
@@ -29,13 +29,16 @@ export function observe(href = location.href, now = Date.now()): void {
 }
 
 /**
- * Merges touches into the ledger and stores it; a click ID not seen before (or held back while ads
- * consent was denied) goes to the collector at once as a touch event. Returns the new click IDs.
+ * Merges touches into the ledger; in a task of its own (cookies and localStorage are synchronous
+ * round trips), stores it, and a click ID not seen before (or held back while ads consent was
+ * denied) goes to the collector as a touch event. Returns the new click IDs.
  */
 export function take(touches: Touch[], now = Date.now()): Touch[] {
   const added = touches.filter((t) => merge(t) && isClickKind(t.kind));
-  save(now);
-  if ((added[0] || heldBack) && !(heldBack = !storageAllowed()) && live(now).some((t) => isClickKind(t.kind))) enqueue(event('touch', now), now);
+  setTimeout(() => {
+    save(now);
+    if ((added[0] || heldBack) && !(heldBack = !storageAllowed()) && live(now).some((t) => isClickKind(t.kind))) enqueue(event('touch', now), now);
+  });
   return added;
 }
 
@@ -57,6 +60,7 @@ export function setConsent(state: { ads?: unknown }): void {
   setExplicitConsent(ads);
   if (ads == 'denied') return wipe();
   ledger().c = 1;
+  save();
   observe();
   flush();
 }
@@ -67,6 +71,6 @@ export function reset(): void {
 
 export function load(key: unknown, host?: unknown): void {
   configure(key, host);
-  // After the current task: the rest of the configuration (consent) may still be on its way.
-  setTimeout(flush);
+  // By then the rest of the configuration (consent) has arrived.
+  flushWhenIdle();
 }

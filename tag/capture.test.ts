@@ -33,6 +33,7 @@ async function captureOn(path: string, now = NOW, referrer = 'https://ads.exampl
   const { harvest } = await import('./harvest');
   const added = take(capture(location.href, referrer, now), now);
   harvest(now);
+  await new Promise((r) => setTimeout(r)); // the ledger is stored in a task of its own
   return { added, touches: p.ledger.ledger().l, p };
 }
 

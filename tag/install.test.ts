@@ -163,6 +163,14 @@ describe('window.clearbit', () => {
     await vi.waitFor(() => expect(c.events().flatMap((e) => e.touches).find((t: any) => t.kind == 'gclid')).toMatchObject({ firstSeen: expect.any(Number) }));
   });
 
+  it('with the snippet stub alone (key and host on it, no queued load), starts its sender when idle and sends what an earlier page left', async () => {
+    const leftover = { type: 'identify', messageId: 'left-0001', timestamp: Date.now(), context: { page: { url: 'https://x.test/', referrer: '' }, consent: { ads: 'unknown' } }, args: ['left@example.com'] };
+    localStorage.setItem('_cb_outbox', JSON.stringify({ q: [leftover] }));
+    await load('/', [], (w) => Object.assign(w.clearbit, { _key: 'pk_test', _host: HOST }));
+    await vi.waitFor(() => expect(c.events().map((e) => [e.messageId, e.email])).toEqual([['left-0001', 'left@example.com']]));
+    expect(c.sent[0]!.body.key).toBe('pk_test');
+  });
+
   it('ready(fn) runs fn once the tag is installed', async () => {
     const ran = vi.fn();
     await load('/', [['load', 'pk_test', HOST], ['ready', ran]]);

@@ -1,17 +1,18 @@
 import { identify, load, observe, reset, setConsent, take } from './api';
 import { config, configure, guard, warn } from './config';
-import { cookieDomain } from './cookies';
-import { flush } from './handoff';
+import { cookieDomain, writeCookie } from './cookies';
+import { flushWhenIdle } from './handoff';
 import { ledger, live, storageAllowed } from './ledger';
 import { link } from './link';
 import { onNavigate } from './spa';
 import type { ClearbitTag, TagConfig } from './types';
 
+const page = () => observe();
 const methods: Record<string, (...args: any[]) => unknown> = {
   __proto__: null as any,
   identify,
-  page: () => observe(),
-  pageview: () => observe(),
+  page,
+  pageview: page,
   reset,
   consent: setConsent,
   ready: (fn: () => void) => fn(),
@@ -29,23 +30,17 @@ function run(c: ArrayLike<unknown>): void {
   }
 }
 
-Object.assign(link, { c: config, s: storageAllowed, m: [], w: warn, l: ledger, v: live, h: take, d: cookieDomain });
+Object.assign(link, { c: config, s: storageAllowed, m: [], w: warn, l: ledger, v: live, h: take, d: cookieDomain, k: writeCookie });
 
 // Calls that set the tag up run before it captures anything, wherever they sit in the queue.
 const early = (c: ArrayLike<unknown>) => /^(load|config|consent)$/.test(c[0] as string);
 
-function start(landing: string): void {
-  observe(landing);
-  // The sender (other tags' cookies, the outbox) when the browser is idle, if nothing called it earlier.
-  (window.requestIdleCallback || setTimeout)(() => flush(), { timeout: 2000 });
-}
 
 /**
  * Installs `window.clearbit` once: takes the snippet's queue (an array of [method, ...args]) or
  * GTM's arguments queue (`createArgumentsQueue('clearbit', 'clearbit.q')`: a function whose `.q`
- * holds `arguments` objects). The rest waits for a later task, so loading the tag does next to
- * nothing: then setup calls apply, the page is captured, and the rest of the queue (with the calls
- * made meanwhile) replays in order.
+ * holds `arguments` objects). The rest waits for later tasks, so loading the tag does next to
+ * nothing.
  */
 export function install(w: any, initial?: TagConfig): ClearbitTag {
   const stub = w.clearbit || 0;
@@ -61,13 +56,19 @@ export function install(w: any, initial?: TagConfig): ClearbitTag {
   for (const m of names) api[m] = (...a: unknown[]) => push([m, ...a]);
   // The URL as the page was loaded, before the app's router may rewrite it.
   const landing = location.href;
-  onNavigate(() => push(['page']));
+  // Navigations are captured as they happen: the URL may change again before the next task.
+  onNavigate(guard(() => observe()));
+  // Then, each in a task of its own: setup calls and the capture; storing it (api.ts, take); the
+  // rest of the queue with the calls made meanwhile, in order.
   setTimeout(() => {
-    const queued = calls as ArrayLike<unknown>[];
-    calls = 0;
-    queued.filter(early).map(run);
-    guard(start)(landing);
-    queued.filter((c) => !early(c)).map(run);
+    calls = (calls as ArrayLike<unknown>[]).filter((c) => !early(c) || run(c));
+    guard(observe)(landing);
+    flushWhenIdle();
+    setTimeout(() => {
+      const queued = calls as ArrayLike<unknown>[];
+      calls = 0;
+      queued.map(run);
+    });
   });
   return api;
 }

@@ -88,7 +88,6 @@ export function save(now?: number): void {
       platforms[platformOf(t.kind)] = 1;
       cookie += part;
     }
-    if (t.kind == 'fbp' && !readCookie('_fbp')) writeCookie('_fbp', t.value, COOKIE_SECONDS);
   }
   writeCookie(COOKIE, cookie, COOKIE_SECONDS);
   try {

@@ -26,6 +26,8 @@ export interface Link {
   h(touches: Touch[], now?: number): unknown;
   /** The registrable domain cookies go on. */
   d(): string;
+  /** Writes a cookie on it for maxAge seconds. */
+  k(name: string, value: string, maxAge: number): void;
 }
 
 export const link = {} as Link;

@@ -48,7 +48,7 @@ describe('outbox', () => {
     const { handoff, ledger } = await outboxPage();
     await handoff.enqueue(event(1), T0);
     expect(ledger.ledger().k).toBe('tok.signed.person');
-    expect(localStorage.getItem('_cb_state')).toContain('tok.signed.person');
+    await vi.waitFor(() => expect(localStorage.getItem('_cb_state')).toContain('tok.signed.person'));
     expect(localStorage.getItem('_cb_state')).not.toContain('p1@example.com');
   });
 
@@ -165,10 +165,11 @@ describe('outbox', () => {
   it('moves the write-ahead into IndexedDB once, then removes it from localStorage', async () => {
     let down = true;
     const c = collector(() => ({ status: down ? 503 : 200 }));
-    const { handoff } = await outboxPage();
+    const { handoff, outbox } = await outboxPage();
     // A write-ahead left by an earlier page whose sender never loaded, written twice by two tabs.
     localStorage.setItem('_cb_outbox', JSON.stringify({ q: [event(1), event(1), event(2)] }));
     await handoff.flush(T0);
+    outbox.stopOutbox(); // the test plays the clock: the page's own retry timer must not fire in between
     expect((await stored()).q.map((e: any) => e.messageId)).toEqual(['msg-0001', 'msg-0002']);
     expect(localStorage.getItem('_cb_outbox')).toBeNull();
     down = false;

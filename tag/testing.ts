@@ -79,9 +79,9 @@ export async function load(path: string, queue: unknown[][] = [['load', 'pk_test
   return p;
 }
 
-/** Waits for the task in which the installed tag captures and replays its queue. */
-export function started(): Promise<void> {
-  return new Promise((r) => setTimeout(r));
+/** Waits for the tasks in which the installed tag captures, stores and replays its queue. */
+export async function started(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r));
 }
 
 /**
