@@ -79,7 +79,7 @@ export class SqlOutboxStore implements OutboxStore {
   due(now: number, limit: number): OutboxEntry[] {
     return this.sql
       .exec<Row>(
-        `SELECT * FROM outbox WHERE (status = 'queued' AND due_at <= ?) OR (status = 'leased' AND lease_until <= ?) ORDER BY due_at, id LIMIT ?`,
+        `SELECT * FROM outbox WHERE (status = 'queued' AND held IS NULL AND due_at <= ?) OR (status = 'leased' AND lease_until <= ?) ORDER BY due_at, id LIMIT ?`,
         now,
         now,
         limit,
@@ -95,7 +95,7 @@ export class SqlOutboxStore implements OutboxStore {
   nextWake(): number | null {
     const r = this.sql
       .exec<{ at: number | null }>(
-        `SELECT MIN(CASE WHEN status = 'leased' THEN lease_until ELSE due_at END) AS at FROM outbox WHERE status IN ('queued', 'pending_confirmation', 'leased')`,
+        `SELECT MIN(CASE WHEN status = 'leased' THEN lease_until ELSE due_at END) AS at FROM outbox WHERE (status = 'queued' AND held IS NULL) OR status IN ('pending_confirmation', 'leased')`,
       )
       .toArray()[0];
     return r?.at ?? null;
@@ -138,7 +138,7 @@ export class SqlOutboxStore implements OutboxStore {
 
   counts(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const r of this.sql.exec<{ status: string; n: number }>('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status')) out[r.status] = r.n;
+    for (const r of this.sql.exec<{ status: string; n: number }>(`SELECT CASE WHEN held IS NOT NULL AND status = 'queued' THEN 'held' ELSE status END AS status, COUNT(*) AS n FROM outbox GROUP BY 1`)) out[r.status] = r.n;
     return out;
   }
 }

@@ -74,7 +74,8 @@ export interface HttpResponse {
   body: unknown;
 }
 
-export type SkipReason = 'too_old' | 'no_identifier' | 'consent_denied' | 'invalid';
+// 'cancelled': never from a builder; a queued row cancelled upstream (outbox-control.ts).
+export type SkipReason = 'too_old' | 'no_identifier' | 'consent_denied' | 'invalid' | 'cancelled';
 
 export type Prepared<Item> = { ok: true; item: Item } | { ok: false; reason: SkipReason; message: string };
 

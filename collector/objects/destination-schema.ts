@@ -43,4 +43,6 @@ export const destinationSchema = [
    );
    CREATE INDEX requests_at ON requests (at);`,
   `ALTER TABLE config ADD COLUMN name TEXT NOT NULL DEFAULT ''`,
+  // Rows held by a paused audience or conversion (why, as text); a held row is never due.
+  `ALTER TABLE outbox ADD COLUMN held TEXT`,
 ];

@@ -6,6 +6,8 @@ import { confirm, enqueue, flush, requeue, type DestinationRuntime, type FlushSt
 import type { CachedToken } from '../delivery/oauth';
 import { sendBatch } from '../delivery/send';
 import { SqlOutboxStore } from '../delivery/sql-outbox-store';
+import { controlRows, isHeld, type ControlOp, type ControlState } from '../delivery/outbox-control';
+import { wouldSend, type WouldSend } from '../audiences/would-send';
 import type { ConversionRow, RowOutcome } from '../delivery/types';
 import { credentialsToReenter, maskSettings, settingsSchemas, type DestinationType, type Mode } from '../../shared/schemas/destinations';
 import { destinationSchema } from './destination-schema';
@@ -173,6 +175,21 @@ export class DestinationObject extends DurableObject<Env> {
     const out = await enqueue(this.store, await this.runtime(cfg), rows, now);
     if (out.queued && !cfg.paused) await this.wake(now);
     return { ok: true, value: out };
+  }
+
+  /** The audit (GET /api/audiences/{id}/members): what each row would send, built as enqueue builds it. Stores nothing. */
+  async preview(rows: ConversionRow[]): Promise<Result<WouldSend[]>> {
+    const cfg = this.config();
+    if (!cfg) return { ok: false, code: 'not_configured', message: 'destination is not configured' };
+    return { ok: true, value: await wouldSend(this.store, (key) => isHeld(this.sql, key), await this.runtime(cfg), rows, Date.now()) };
+  }
+
+  /** Audience or conversion paused, resumed or deleted: hold, release or cancel rows not yet sent (outbox-control.ts). */
+  async control(ops: ControlOp[]): Promise<{ key: string; state: ControlState }[]> {
+    const now = Date.now();
+    const out = this.ctx.storage.transactionSync(() => controlRows(this.sql, ops, now));
+    if (out.some((r) => r.state === 'queued') && !this.config()?.paused) await this.wake(now);
+    return out;
   }
 
   private async wake(at: number): Promise<void> {

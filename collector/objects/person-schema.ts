@@ -101,4 +101,6 @@ personSchema.push(
      UNIQUE (entry_id, conversion_id)
    );
    CREATE INDEX conversions_status ON conversions (status);`,
+  // What the destination's outbox last confirmed for a handed-off row; 'final' = past control (sent or on the wire).
+  `ALTER TABLE conversions ADD COLUMN outbox_state TEXT CHECK (outbox_state IN ('queued', 'held', 'cancelled', 'final'))`,
 );
