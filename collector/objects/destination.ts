@@ -6,6 +6,7 @@ import { confirm, enqueue, flush, requeue, type DestinationRuntime, type FlushSt
 import type { CachedToken } from '../delivery/oauth';
 import { sendBatch } from '../delivery/send';
 import { SqlOutboxStore, type LogQuery } from '../delivery/sql-outbox-store';
+import { wouldSend, type WouldSend } from '../audiences/would-send';
 import type { ConversionRow, RowOutcome } from '../delivery/types';
 import { credentialsToReenter, maskSettings, settingsSchemas, type DestinationType, type Mode } from '../../shared/schemas/destinations';
 import { destinationSchema } from './destination-schema';
@@ -204,6 +205,17 @@ export class DestinationObject extends DurableObject<Env> {
     const out = await enqueue(this.store, await this.runtime(cfg), rows, now);
     if (out.queued && !cfg.paused) await this.wake(now);
     return { ok: true, value: out };
+  }
+
+  /**
+   * The audit (GET /api/audiences/{id}/members): what each row would send, built as enqueue builds
+   * it. A queued row shows as held when the gate would hold it at its next flush. Stores nothing.
+   */
+  async preview(rows: ConversionRow[]): Promise<Result<WouldSend[]>> {
+    const cfg = this.config();
+    if (!cfg) return { ok: false, code: 'not_configured', message: 'destination is not configured' };
+    const gate = await this.conversionGate();
+    return { ok: true, value: await wouldSend(this.store, (e) => e.status === 'queued' && gate(e) === 'hold', await this.runtime(cfg), rows, this.now()) };
   }
 
   private async wake(at: number): Promise<void> {

@@ -7,6 +7,7 @@ import { personKey } from '../../collector/identity';
 import type { DestinationObject } from '../../collector/objects/destination';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { api, DAY, env } from './helpers';
+import { createAudience, turnOn } from './audiences-helpers';
 
 const urls = inject('fakeUrls');
 let seq = 0;
@@ -15,6 +16,15 @@ const post = (path: string, body?: unknown) => api(path, { method: 'POST', heade
 
 function object(id: string): DestinationObject {
   return env.DESTINATION.get(env.DESTINATION.idFromName(id)) as unknown as DestinationObject;
+}
+
+// The outbox's gate cancels rows of a conversion the config does not know, so rows come from real
+// audiences, each with a conversion on the destination (criteria nobody meets: no populate rows).
+const conversionOf = new Map<string, string>();
+async function audienceOn(destinationId: string): Promise<string> {
+  const audience = await createAudience({ name: `log ${++seq}`, criteria: { field: 'crm.log_test', op: 'eq', value: crypto.randomUUID() }, timestamp: { field: 'crm.log_at', withinDays: 7 } });
+  conversionOf.set(audience.id, (await turnOn(audience.id, { destinationId })).id);
+  return audience.id;
 }
 
 async function row(email: string, audienceId: string, over: Partial<ConversionRow> = {}): Promise<ConversionRow> {
@@ -28,7 +38,7 @@ async function row(email: string, audienceId: string, over: Partial<ConversionRo
     devices: [],
     attributes: {},
     conversion: {},
-    origin: { audienceId, conversionId: `cnv_${audienceId}`, personKey: await personKey(env, email) },
+    origin: { audienceId, conversionId: conversionOf.get(audienceId)!, personKey: await personKey(env, email) },
     ...over,
   };
 }
@@ -53,8 +63,8 @@ describe('/api/conversions', () => {
 
     const alice = `alice.${seq}@example.com`;
     const bob = `bob.${seq}@example.com`;
-    const aud = `aud_log_${Date.now().toString(36)}`;
-    const metaRows = [await row(alice, aud), await row(bob, aud), await row(alice, `${aud}_other`)];
+    const [aud, other] = [await audienceOn(meta.id), await audienceOn(meta.id)];
+    const metaRows = [await row(alice, aud), await row(bob, aud), await row(alice, other)];
     const good = await row(alice, aud);
     const bad = await row(bob, aud, { conversion: { conversionAction: '999' } });
     expect(await object(meta.id).enqueue(metaRows)).toMatchObject({ ok: true, value: { queued: 3 } });
@@ -68,7 +78,7 @@ describe('/api/conversions', () => {
       expect(res.status).toBe(200);
       return (await res.json()) as { conversions: Entry[]; cursor: string | null };
     };
-    const mine = (rows: Entry[]) => rows.filter((r) => r.audienceId?.startsWith(aud));
+    const mine = (rows: Entry[]) => rows.filter((r) => r.audienceId === aud || r.audienceId === other);
 
     const all = mine((await page('limit=200')).conversions);
     expect(all.map((r) => r.entryId).sort()).toEqual([...metaRows, good, bad].map((r) => r.id).sort());
@@ -85,7 +95,7 @@ describe('/api/conversions', () => {
     // Filters.
     expect(mine((await page(`destination=${meta.id}&limit=200`)).conversions).map((r) => r.entryId).sort()).toEqual(metaRows.map((r) => r.id).sort());
     expect(mine((await page('status=failed&limit=200')).conversions).map((r) => r.entryId)).toEqual([bad.id]);
-    expect((await page(`audience=${aud}_other`)).conversions.map((r) => r.entryId)).toEqual([metaRows[2]!.id]);
+    expect((await page(`audience=${other}`)).conversions.map((r) => r.entryId)).toEqual([metaRows[2]!.id]);
     expect((await page(`email=${encodeURIComponent(alice.toUpperCase())}`)).conversions.map((r) => r.entryId).sort()).toEqual([metaRows[0]!.id, metaRows[2]!.id, good.id].sort());
     expect((await page(`email=${encodeURIComponent(bob)}&destination=${gads.id}`)).conversions.map((r) => r.entryId)).toEqual([bad.id]);
 
@@ -125,7 +135,8 @@ describe('/api/conversions', () => {
     const { id } = (await res.json()) as { id: string };
     const gone = `gone.${seq}@example.com`;
     const kept = `kept.${seq}@example.com`;
-    const [a, b] = [await row(gone, 'aud_erase'), await row(kept, 'aud_erase')];
+    const aud = await audienceOn(id);
+    const [a, b] = [await row(gone, aud), await row(kept, aud)];
     await object(id).enqueue([a, b]);
     await runDurableObjectAlarm(object(id) as unknown as DurableObjectStub);
     expect((await api(`/api/people/${encodeURIComponent(gone)}`, { method: 'DELETE' })).status).toBe(200);
@@ -151,7 +162,7 @@ describe('/api/conversions', () => {
   it('keeps a deleted destination in the log but refuses to retry its rows', async () => {
     const res = await post('/api/destinations', { type: 'meta', name: 'Soon gone', settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken } });
     const { id } = (await res.json()) as { id: string };
-    const r = await row(`carol.${seq}@example.com`, 'aud_deleted');
+    const r = await row(`carol.${seq}@example.com`, await audienceOn(id));
     await object(id).enqueue([r]);
     await runDurableObjectAlarm(object(id) as unknown as DurableObjectStub);
     expect((await api(`/api/destinations/${id}`, { method: 'DELETE' })).status).toBe(200);
