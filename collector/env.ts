@@ -12,6 +12,9 @@ export interface Env {
   DIRECTORY: DurableObjectNamespace<DirectoryObject>;
   DESTINATION: DurableObjectNamespace<DestinationObject>;
   JOBS: Queue<unknown>;
+  /** Workers Rate Limiting (wrangler.toml [[ratelimits]]): per client IP and per key, across isolates. */
+  RL_IP?: RateLimit;
+  RL_KEY?: RateLimit;
   BASE_PATH?: string;
   /** Admin-scoped secret key (`sk_...`). Without it the API refuses to serve. */
   SECRET_KEY?: string;

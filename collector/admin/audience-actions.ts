@@ -5,6 +5,7 @@ import type { Env } from '../env';
 import { configObject } from '../objects/config';
 import type { JobStatus, Outcome } from '../objects/config-audiences';
 import type { MemberAudit } from '../objects/person-audiences';
+import { auditPage } from '../audiences/audit';
 
 // The admin's audience changes, made as /api/audiences makes them: the same ConfigObject calls,
 // then the per-isolate config cache dropped and a populate job started where the API starts one.
@@ -73,9 +74,5 @@ export async function audienceSummary(env: Env, audience: StoredAudience): Promi
 
 /** One page of the member audit, as GET /api/audiences/{id}/members builds it. */
 export async function auditMembers(env: Env, audienceId: string, cursor: string, limit: number, now: number): Promise<{ members: (MemberAudit & { memberSince: number })[]; next: string | null }> {
-  const config = configObject(env);
-  const [page, fresh] = await Promise.all([config.listMembers(audienceId, cursor, limit), config.audienceConfig()]);
-  const audits = (await Promise.all(page.map((m) => env.PERSON.get(env.PERSON.idFromName(m.personKey)).auditAudience(audienceId, now, fresh)))) as (MemberAudit | null)[];
-  const members = audits.flatMap((a, i) => (a ? [{ ...a, memberSince: page[i]!.since }] : []));
-  return { members, next: page.length === limit ? page[page.length - 1]!.personKey : null };
+  return auditPage(env, audienceId, cursor, limit, now);
 }

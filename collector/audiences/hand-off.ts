@@ -1,22 +1,46 @@
 // The hand-off from a PersonObject to delivery: due conversion rows go to their destination's
-// DestinationObject outbox, built with delivery's conversionRowFrom from the person's state.
+// DestinationObject outbox, built with delivery's conversionRowFrom from the person's state. The
+// audit builds its rows with the same deliveryRow, so what it shows is what is handed off.
 import type { Env } from '../env';
 import { conversionKey, conversionRowFrom, type PersonView } from '../delivery/conversion-row';
+import type { ConversionRow as DeliveryRow } from '../delivery/types';
 import type { ConversionRow, StoredConversion } from './types';
 
 /**
- * The DestinationObject of a destination id. The destinations API (not on main yet) must address
- * objects the same way; an unconfigured object refuses rows, which then stay pending here.
+ * The DestinationObject of a destination id, as the destinations API addresses it; an unconfigured
+ * object refuses rows, which then stay pending here.
  */
 export function destinationById(env: Env, destinationId: string) {
   return env.DESTINATION.get(env.DESTINATION.idFromName(destinationId));
 }
 
 /**
+ * The delivery row of one entry x conversion. Its outbox key is what the platform counts by
+ * (conversionKey: the entry id, plus a hash of event name / conversion action when set), so a
+ * conversion turned off and on again never sends twice; the origin is what the delivery log filters
+ * on and what the outbox's gate reads at flush time (pause holds the row, deletion cancels it).
+ */
+export async function deliveryRow(
+  person: PersonView,
+  row: Pick<ConversionRow, 'entryId' | 'timestamp' | 'audienceId' | 'conversionId' | 'personKey'>,
+  conversion: StoredConversion,
+): Promise<DeliveryRow> {
+  const { eventName, conversionAction, actionSource, value, valueField, currency } = conversion;
+  const settings = { eventName, conversionAction, actionSource, value, valueField, currency };
+  // Absent settings stay absent (undefined does not cross RPC the same way everywhere).
+  for (const k of Object.keys(settings) as (keyof typeof settings)[]) if (settings[k] === undefined) delete settings[k];
+  return {
+    ...conversionRowFrom(person, { id: row.entryId, timestamp: row.timestamp }, settings),
+    key: await conversionKey(row.entryId, settings),
+    origin: { audienceId: row.audienceId, conversionId: row.conversionId, personKey: row.personKey },
+  };
+}
+
+/**
  * Gives due rows (status 'pending') to their destinations. Called after the rows are durably stored
  * and again on later evaluations for rows not yet accepted, so it relies on the DestinationObject
- * ignoring an entry id it already holds. Pause and deletion after hand-off are the outbox's to
- * honour at send time; the platform's age limit too.
+ * ignoring a key it already holds. Pause and deletion after hand-off are the outbox's gate's
+ * (DestinationObject.conversionGate), read when the row comes due.
  */
 export async function handOff(
   env: Env,
@@ -31,12 +55,7 @@ export async function handOff(
     [...byDestination].map(async ([destinationId, group]) => {
       const ready = group.filter((r) => conversions.has(r.conversionId));
       if (!ready.length) return;
-      const delivery = await Promise.all(ready.map(async (r) => {
-        const { eventName, conversionAction, actionSource, value, valueField, currency } = conversions.get(r.conversionId)!;
-        const config = { eventName, conversionAction, actionSource, value, valueField, currency };
-        // Keyed by what the platform counts by; the origin is what the delivery log filters on.
-        return { ...conversionRowFrom(person, { id: r.entryId, timestamp: r.timestamp }, config), key: await conversionKey(r.entryId, config), origin: { audienceId: r.audienceId, conversionId: r.conversionId, personKey: r.personKey } };
-      }));
+      const delivery = await Promise.all(ready.map((r) => deliveryRow(person, r, conversions.get(r.conversionId)!)));
       try {
         const result = await destinationById(env, destinationId).enqueue(delivery);
         if (result.ok) accepted.push(...ready.map((r) => r.id));

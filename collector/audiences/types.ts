@@ -51,6 +51,15 @@ export type SkipReason =
   | 'no_matchable_identifier'
   | 'older_than_platform_allows';
 
+/** Why the audit shows no payload: the entry rules' reasons, the destination builder's, or the state of things. */
+export type AuditSkip =
+  | SkipReason
+  | 'invalid_event' // the builder refused the event (e.g. Meta website events without a landing URL)
+  | 'cancelled' // the audience or conversion was deleted before sending
+  | 'erased' // the person was erased before sending
+  | 'no_entry' // the person has no entry in this audience
+  | 'destination_not_configured';
+
 /** One entry x one conversion. Its id is `<entryId>:<conversionId>`; the event id sent is entryId. */
 export interface ConversionRow {
   id: string;

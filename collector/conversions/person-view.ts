@@ -27,13 +27,21 @@ export interface PersonConversion {
   destinationName: string | null;
   destinationType: string | null;
   timestamp: number;
-  /** The delivery status once the outbox holds the row, else the person's (pending, paused, skipped, cancelled). */
+  /** The delivery status once the outbox holds the row (paused / cancelled while the gate holds / will cancel it), else the person's (pending, paused, skipped, cancelled). */
   status: string;
   /** Why the person side skipped it (outside_window, existing_entry, consent_denied, ...). */
   reason: string | null;
   createdAt: number;
   /** The outbox row (same shape as GET /api/conversions/{id}), or null before hand-off. */
   delivery: ConversionLogEntry | null;
+}
+
+/**
+ * A queued outbox row whose conversion or audience is paused (or deleted) reads as the person's
+ * 'paused' ('cancelled'): the outbox's gate holds (cancels) it when it comes due.
+ */
+function heldOrCancelled(status: string, d: ConversionLogEntry | null): string | null {
+  return d?.status === 'queued' && (status === 'paused' || status === 'cancelled') ? status : null;
 }
 
 type History = { entries: Entry[]; exits: { audienceId: string; at: number; reason: string; timestampMs: number | null }[]; conversions: ConversionRow[] };
@@ -60,7 +68,7 @@ export async function personActivity(env: Env, key: string): Promise<{ membershi
     return {
       id: c.id, entryId: c.entryId, audienceId: c.audienceId, conversionId: c.conversionId, destinationId: c.destinationId,
       destinationName: d?.destinationName ?? null, destinationType: d?.destinationType ?? null,
-      timestamp: c.timestamp, status: d?.status ?? c.status, reason: c.reason, createdAt: c.createdAt, delivery: d,
+      timestamp: c.timestamp, status: heldOrCancelled(c.status, d) ?? d?.status ?? c.status, reason: c.reason, createdAt: c.createdAt, delivery: d,
     };
   });
   return { memberships: [...byAudience.values()], conversions: conversions.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)) };

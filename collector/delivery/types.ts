@@ -82,6 +82,8 @@ export interface HttpResponse {
   body: unknown;
 }
 
+// 'erased' and 'cancelled' never come from a builder: a queued row whose person was erased, or whose
+// audience or conversion was deleted before it was sent (the outbox's gate).
 export type SkipReason = 'too_old' | 'no_identifier' | 'consent_denied' | 'invalid' | 'erased' | 'cancelled';
 
 export type Prepared<Item> = { ok: true; item: Item } | { ok: false; reason: SkipReason; message: string };

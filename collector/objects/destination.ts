@@ -6,6 +6,7 @@ import { confirm, enqueue, flush, requeue, type DestinationRuntime, type FlushSt
 import type { CachedToken } from '../delivery/oauth';
 import { sendBatch } from '../delivery/send';
 import { SqlOutboxStore, type LogQuery } from '../delivery/sql-outbox-store';
+import { wouldSend, type WouldSend } from '../audiences/would-send';
 import type { ConversionRow, RowOutcome } from '../delivery/types';
 import { credentialsToReenter, maskSettings, settingsSchemas, type DestinationType, type Mode } from '../../shared/schemas/destinations';
 import { destinationSchema } from './destination-schema';
@@ -206,6 +207,17 @@ export class DestinationObject extends DurableObject<Env> {
     return { ok: true, value: out };
   }
 
+  /**
+   * The audit (GET /api/audiences/{id}/members): what each row would send, built as enqueue builds
+   * it. A queued row shows as held when the gate would hold it at its next flush. Stores nothing.
+   */
+  async preview(rows: ConversionRow[]): Promise<Result<WouldSend[]>> {
+    const cfg = this.config();
+    if (!cfg) return { ok: false, code: 'not_configured', message: 'destination is not configured' };
+    const gate = await this.conversionGate();
+    return { ok: true, value: await wouldSend(this.store, (e) => e.status === 'queued' && gate(e) === 'hold', await this.runtime(cfg), rows, this.now()) };
+  }
+
   private async wake(at: number): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
@@ -318,21 +330,6 @@ export class DestinationObject extends DurableObject<Env> {
     if (!e) return { ok: false, code: 'not_retryable', message: 'only failed or dead-lettered conversions can be retried' };
     await this.wake(this.now());
     return { ok: true, value: e };
-  }
-
-  /**
-   * What this destination would send for a row now, built exactly as the outbox builds it (a dry run:
-   * nothing leaves, not even a token refresh), credentials redacted; or why it would be skipped. For
-   * the audience members audit.
-   */
-  async preview(row: ConversionRow): Promise<Result<{ event: unknown; request: unknown } | { skip: string; message: string }>> {
-    const cfg = this.config();
-    if (!cfg) return { ok: false, code: 'not_configured', message: 'destination is not configured' };
-    const rt = await this.runtime(cfg, 'dry_run');
-    const prepared = await rt.def.prepare(row, rt.settings, this.now());
-    if (!prepared.ok) return { ok: true, value: { skip: prepared.reason, message: prepared.message } };
-    const r = await sendBatch(rt.def, [prepared.item], { settings: rt.settings, mode: 'dry_run', endpoint: rt.endpoint, tokenEndpoint: rt.tokenEndpoint, now: this.now() });
-    return { ok: true, value: { event: prepared.item, request: r.request } };
   }
 
   /** POST /api/destinations/{id}/test: one event in the platform's test mode; never enters the outbox. */

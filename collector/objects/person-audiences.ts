@@ -6,10 +6,11 @@ import type { Env } from '../env';
 import { personKey } from '../identity';
 import { loadAudienceConfig } from '../audiences/config-cache';
 import { attributesFor, decide, rowFor } from '../audiences/entry-rules';
-import { handOff } from '../audiences/hand-off';
+import { deliveryRow, handOff } from '../audiences/hand-off';
 import type { PersonView } from '../delivery/conversion-row';
-import { describeValue, previewConversion, type PersonFacts, type PreviewOutcome } from '../audiences/preview';
-import type { AudienceConfig, ConversionRow, ConversionStatus, Entry, EvaluationResult, MembershipChange, SkipReason } from '../audiences/types';
+import type { ConversionRow as DeliveryRow } from '../delivery/types';
+import { describeValue } from '../audiences/describe-value';
+import type { AudienceConfig, AuditSkip, ConversionRow, ConversionStatus, Entry, EvaluationResult, MembershipChange, SkipReason } from '../audiences/types';
 import { configObject } from './config';
 
 type Audience = AudienceConfig['audiences'][number];
@@ -20,7 +21,7 @@ type ConversionDbRow = {
   status: ConversionStatus; reason: SkipReason | null; handed_off_at: number | null; created_at: number; updated_at: number;
 };
 
-export interface MemberAudit {
+export interface PersonAudit {
   personKey: string;
   email: string;
   member: boolean;
@@ -30,12 +31,18 @@ export interface MemberAudit {
   /** The attribute values the criteria and the timestamp read. */
   values: Record<string, { value: unknown; parsed?: string }>;
   entries: Entry[];
-  /** Per conversion configured: for the entry that counts, the payload that would be sent or why not. */
+  /**
+   * Per conversion configured, for the entry that counts: why it would be skipped, or the delivery
+   * row that the destination's own builder turns into the payload (collector/audiences/audit.ts).
+   */
   conversions: ({ conversionId: string; destinationId: string; entryId: string | null; status: ConversionStatus | null } & (
-    | { payload: Extract<PreviewOutcome, { payload: unknown }>['payload'] }
-    | { skip: SkipReason | 'no_entry'; detail: string }
+    | { row: DeliveryRow }
+    | { skip: AuditSkip; detail: string }
   ))[];
 }
+
+// The audit as the API shows it (payloads resolved by the destinations' builders).
+export type { MemberAudit } from '../audiences/audit';
 
 export interface EvaluateOptions {
   /** Return the memberships instead of pushing them to the members index (populate batches them). */
@@ -105,7 +112,7 @@ export class PersonAudiences {
   }
 
   /** The audit view of this person for one audience, or null when the person or audience is unknown. */
-  async audit(audienceId: string, now: number, config?: AudienceConfig): Promise<MemberAudit | null> {
+  async audit(audienceId: string, now: number, config?: AudienceConfig): Promise<PersonAudit | null> {
     const cfg = config ?? (await loadAudienceConfig(this.env));
     const audience = cfg.audiences.find((a) => a.id === audienceId);
     const email = this.email();
@@ -113,13 +120,14 @@ export class PersonAudiences {
     const key = await this.personKeyOf(email);
     const attributes = attributesFor(audience, this.attributes().attributes);
     const m = membership(audience, attributes, now);
-    const values: MemberAudit['values'] = {};
+    const values: PersonAudit['values'] = {};
     for (const field of [...fieldsUsed(audience.criteria), audience.timestamp.field]) values[field] = describeValue(getPath(attributes, field));
     const entries = this.entries(audienceId);
     // Under `once` the first entry is the one that counts; otherwise the newest.
     const counting = audience.reentry === 'once' ? entries[0] : entries[entries.length - 1];
-    const facts = this.facts(email);
-    const conversions: MemberAudit['conversions'] = [];
+    const consent = this.consent();
+    const person = this.personView();
+    const conversions: PersonAudit['conversions'] = [];
     for (const conversion of audience.conversions) {
       const base = { conversionId: conversion.id, destinationId: conversion.destinationId };
       if (!counting) {
@@ -127,17 +135,21 @@ export class PersonAudiences {
         continue;
       }
       const row = this.sql
-        .exec<{ status: ConversionStatus; reason: SkipReason | null }>('SELECT status, reason FROM conversions WHERE entry_id = ? AND conversion_id = ?', counting.id, conversion.id)
+        .exec<{ id: string; status: ConversionStatus; reason: SkipReason | null }>('SELECT id, status, reason FROM conversions WHERE entry_id = ? AND conversion_id = ?', counting.id, conversion.id)
         .toArray()[0];
-      const decision = row ?? rowFor(counting, conversion, audience, now, facts.consent);
+      const decision = row ?? rowFor(counting, conversion, audience, now, consent);
       const at = { ...base, entryId: counting.id, status: row?.status ?? null };
-      if (decision.status === 'skipped' || decision.status === 'cancelled') {
+      if (decision.status === 'cancelled') {
+        conversions.push({ ...at, skip: 'cancelled', detail: SKIP_DETAIL.cancelled });
+        continue;
+      }
+      if (decision.status === 'skipped') {
         const reason = decision.reason ?? 'outside_window';
         conversions.push({ ...at, skip: reason, detail: SKIP_DETAIL[reason] });
         continue;
       }
-      const preview = await previewConversion(counting, conversion, facts, attributes, now);
-      conversions.push('payload' in preview ? { ...at, payload: preview.payload } : { ...at, skip: preview.skip, detail: preview.detail });
+      // Built exactly as the hand-off builds it (the person's full attributes, as delivery reads them).
+      conversions.push({ ...at, row: await deliveryRow(person, { entryId: counting.id, timestamp: counting.timestamp, audienceId, conversionId: conversion.id, personKey: key }, conversion) });
     }
     return {
       personKey: key,
@@ -215,7 +227,7 @@ export class PersonAudiences {
 
   /** Conversion rows for every entry x conversion, by the go-live rules; pause, resume and cancel. */
   private reconcileConversions(cfg: AudienceConfig, key: string, now: number) {
-    const consent = this.facts('').consent;
+    const consent = this.consent();
     const audiences = new Map(cfg.audiences.map((a) => [a.id, a]));
     for (const audience of cfg.audiences) {
       if (audience.conversions.length === 0) continue;
@@ -236,11 +248,18 @@ export class PersonAudiences {
       const conversion = audience?.conversions.find((c) => c.id === row.conversion_id);
       let next: { status: ConversionStatus; reason: SkipReason | null };
       if (!audience || !conversion) next = { status: 'cancelled', reason: null };
-      else if (row.status === 'paused') {
+      else if (row.status === 'paused' && row.handed_off_at !== null) {
+        // Handed off before the pause: the outbox's gate held it there and sends it now (its own age rule applies).
+        if (audience.paused || conversion.paused) continue;
+        next = { status: 'pending', reason: null };
+      } else if (row.status === 'paused') {
         // Resumed rows go only if still inside the window (the platform's age limit is delivery's).
         const entry = { timestamp: row.timestamp, enteredAt: conversion.enabledAt };
         next = rowFor(entry, { ...conversion, sendExisting: true }, audience, now, consent);
-      } else if ((audience.paused || conversion.paused) && row.handed_off_at === null) next = { status: 'paused', reason: null };
+      } else if (audience.paused || conversion.paused) {
+        // Also a row already handed off: the outbox's gate holds it while paused (DestinationObject.conversionGate).
+        next = { status: 'paused', reason: null };
+      }
       else continue;
       if (next.status !== row.status || next.reason !== row.reason) {
         this.sql.exec('UPDATE conversions SET status = ?, reason = ?, updated_at = ? WHERE id = ?', next.status, next.reason, now, row.id);
@@ -319,21 +338,14 @@ export class PersonAudiences {
     return { email: person.email, consent: person.consent_ads ? { ads: person.consent_ads } : null, attributes: this.attributes().attributes, touches, devices };
   }
 
-  private facts(email: string): PersonFacts {
-    const touches = this.sql
-      .exec<{ kind: string; value: string; first_seen: number; last_seen: number }>('SELECT kind, value, first_seen, last_seen FROM touches')
-      .toArray()
-      .map((t) => ({ kind: t.kind, value: t.value, firstSeen: t.first_seen, lastSeen: t.last_seen }));
-    const devices = this.sql
-      .exec<{ ip: string | null; user_agent: string | null; last_seen: number }>('SELECT ip, user_agent, last_seen FROM devices ORDER BY last_seen DESC')
-      .toArray()
-      .map((d) => ({ ip: d.ip, userAgent: d.user_agent, lastSeen: d.last_seen }));
-    const consent = this.sql.exec<{ consent_ads: PersonFacts['consent'] | null }>('SELECT consent_ads FROM person').toArray()[0]?.consent_ads ?? 'unknown';
-    return { email, consent, touches, devices };
+  private consent(): 'granted' | 'denied' | 'unknown' {
+    return this.sql.exec<{ consent_ads: 'granted' | 'denied' | 'unknown' | null }>('SELECT consent_ads FROM person').toArray()[0]?.consent_ads ?? 'unknown';
   }
+
 }
 
-const SKIP_DETAIL: Record<SkipReason, string> = {
+const SKIP_DETAIL: Record<SkipReason | 'cancelled', string> = {
+  cancelled: 'the audience or conversion was deleted before this was sent',
   outside_window: "the entry's timestamp is outside the audience window",
   existing_entry: 'entered before this conversion was turned on, and sendExisting is false',
   consent_denied: 'the person denied ads consent',

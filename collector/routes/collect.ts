@@ -4,8 +4,7 @@ import { ApiError } from '../http-error';
 import { readJsonBody } from '../middleware/body';
 import { anyAllowedOrigins, resolvePublishableKey } from '../keys';
 import { originAllowed } from '../security/origins';
-import { limiter } from '../security/limits';
-import { clientIp, rateLimit } from '../middleware/rate-limit';
+import { clientIp, rateLimit, takeLimit } from '../middleware/rate-limit';
 import { ingestIdentify } from '../ingest/identify';
 import { ingestTouch } from '../ingest/touch';
 import { requestFacts } from '../ingest/request-facts';
@@ -46,8 +45,7 @@ collect.post('/v1/collect', rateLimit('RATE_LIMIT_IP_PER_MINUTE', (c) => `ip:${c
   const origins = await resolvePublishableKey(c.env, key, c.get('now'));
   if (!origins) throw new ApiError(401, 'invalid_key', 'unknown publishable key');
   if (!originAllowed(origin, origins)) throw new ApiError(403, 'origin_not_allowed', `origin ${JSON.stringify(origin || null)} is not allowed for this key`);
-  const perKey = limiter(c.env, 'RATE_LIMIT_KEY_PER_MINUTE').take(`k:${key}`, c.get('now'));
-  if (!perKey.ok) throw new ApiError(429, 'rate_limited', `too many requests for this key; retry in ${perKey.retryAfterS} s`, undefined, { 'retry-after': String(perKey.retryAfterS) });
+  await takeLimit(c, 'RATE_LIMIT_KEY_PER_MINUTE', `k:${key}`);
 
   const facts = requestFacts(c);
   const cookieId = visitorCookie(c);

@@ -6,8 +6,7 @@ import { anyAllowedOrigins, resolvePublishableKey, resolveSecretKey } from '../k
 import { originAllowed } from '../security/origins';
 import { segmentSignatureValid } from '../security/hmac-sha1';
 import { configObject } from '../objects/config';
-import { limiter, type LimitName } from '../security/limits';
-import { clientIp } from '../middleware/rate-limit';
+import { clientIp, takeLimit } from '../middleware/rate-limit';
 import { ingestSegmentEvent } from '../ingest/segment-event';
 import { requestFacts, type RequestFacts } from '../ingest/request-facts';
 import { SEGMENT_MAX_BATCH_BYTES, SEGMENT_MAX_EVENT_BYTES, SEGMENT_TYPES, SEGMENT_WEBHOOK_MAX_BYTES, SHORT_PATHS, type SegmentType } from '../../shared/schemas/segment';
@@ -66,21 +65,16 @@ async function authenticate(c: Context<AppContext>, body: unknown): Promise<{ tr
   if (!key) throw new ApiError(401, 'unauthorized', 'send the write key as Basic auth (username, empty password)', undefined, { 'www-authenticate': 'Basic realm="segment"' });
   const now = c.get('now');
   if (await resolveSecretKey(c.env, key, now)) {
-    spend(c, 'RATE_LIMIT_KEY_PER_MINUTE', `k:${key}`);
+    await takeLimit(c, 'RATE_LIMIT_KEY_PER_MINUTE', `k:${key}`);
     return { trustRequest: false };
   }
   const origins = await resolvePublishableKey(c.env, key, now);
   if (!origins) throw new ApiError(401, 'unauthorized', 'unknown write key', undefined, { 'www-authenticate': 'Basic realm="segment"' });
   const origin = c.req.header('origin');
   if (!originAllowed(origin, origins)) throw new ApiError(403, 'origin_not_allowed', 'a publishable write key is accepted only from an allowed Origin; server-side senders use a secret key');
-  spend(c, 'RATE_LIMIT_IP_PER_MINUTE', `ip:${clientIp(c)}`);
-  spend(c, 'RATE_LIMIT_KEY_PER_MINUTE', `k:${key}`);
+  await takeLimit(c, 'RATE_LIMIT_IP_PER_MINUTE', `ip:${clientIp(c)}`);
+  await takeLimit(c, 'RATE_LIMIT_KEY_PER_MINUTE', `k:${key}`);
   return { trustRequest: true };
-}
-
-function spend(c: Context<AppContext>, name: LimitName, key: string) {
-  const r = limiter(c.env, name).take(key, c.get('now'));
-  if (!r.ok) throw new ApiError(429, 'rate_limited', `too many requests; retry in ${r.retryAfterS} s`, undefined, { 'retry-after': String(r.retryAfterS) });
 }
 
 async function ingestAll(c: Context<AppContext>, events: unknown[], facts: RequestFacts, trustRequest: boolean) {

@@ -30,8 +30,9 @@ export const segmentContextSchema = z.looseObject({
 export const segmentEventSchema = z.looseObject({
   type: z.enum(SEGMENT_TYPES),
   messageId: z.string().min(1).max(200).optional(),
-  anonymousId: id.optional(),
-  userId: id.optional(),
+  // analytics.js sends `"userId": null` until identify: null means absent.
+  anonymousId: id.nullish().transform((v) => v ?? undefined),
+  userId: id.nullish().transform((v) => v ?? undefined),
   timestamp: z.union([z.string().max(64), z.number()]).optional(),
   traits: loose.optional(),
   properties: loose.optional(),

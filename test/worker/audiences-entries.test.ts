@@ -210,11 +210,11 @@ describe('go-live', { timeout: 60_000 }, () => {
 });
 
 describe('hand-off to delivery', { timeout: 60_000 }, () => {
-  it('gives pending rows to the destination outbox once it is configured, keyed by the entry id', async () => {
+  it('gives pending rows to the destination outbox once it is configured, keyed by the entry id (Meta\'s default event), with its origin and the entry id as event id', async () => {
     const { destinationById } = await import('../../collector/audiences/hand-off');
     const destinationId = `dst_handoff_${Date.now()}`;
     const audience = track(await createAudience(mql(7)));
-    await turnOn(audience.id, { destinationId, eventName: 'Lead' });
+    const cv = await turnOn(audience.id, { destinationId, eventName: 'Lead' });
     const who = email();
     // Not configured yet: the row stays pending and unhanded.
     await upsert(who, 'crm', { lifecycle: 'mql', mql_at: Date.now() - DAY }, Date.now());
@@ -230,10 +230,11 @@ describe('hand-off to delivery', { timeout: 60_000 }, () => {
     await stub.evaluateAudiences(Date.now());
     expect(await handed()).not.toBeNull();
     const entry = (await history(who)).entries[0]!;
+    // Keyed by what Meta counts by: the event id alone for the default 'Lead' event.
     const logged = await destination.conversion(entry.id);
-    expect(logged).toMatchObject({ id: entry.id });
+    expect(logged).toMatchObject({ id: entry.id, audienceId: audience.id, conversionId: cv.id, item: { event_id: entry.id } });
     // Offered again, it is not queued twice.
     await stub.evaluateAudiences(Date.now());
-    expect((await destination.conversions()).filter((r) => r.id === entry.id)).toHaveLength(1);
+    expect((await destination.conversions()).filter((r) => r.id.startsWith(entry.id))).toHaveLength(1);
   });
 });

@@ -98,3 +98,14 @@ export const mql = (withinDays = 7, extra: Record<string, unknown> = {}) => ({
   timestamp: { field: 'crm.mql_at', withinDays },
   ...extra,
 });
+
+export const META_SETTINGS = { pixelId: '123456789012345', accessToken: 'EAAB-test-token-123' };
+export const GOOGLE_SETTINGS = { customerId: '1234567890', conversionActionId: '2', clientId: 'client-id', clientSecret: 'client-secret-123', refreshToken: 'refresh-token-123' };
+
+/** A destination in dry_run through the API (nothing leaves); its id. */
+export async function destination(type: string, settings: Record<string, unknown>): Promise<string> {
+  const res = await send('/api/destinations', 'POST', { type, name: `${type} test`, mode: 'dry_run', settings });
+  const out = await json(res);
+  expect(res.status, JSON.stringify(out)).toBe(201);
+  return out.id;
+}

@@ -3,13 +3,16 @@ import { entryId } from '../../shared/criteria';
 import { sha256Hex } from '../../shared/normalize';
 import { personKey } from '../../collector/identity';
 import { api } from './helpers';
-import { createAudience, DAY, identify, json, send, settled, turnOn, upsert } from './audiences-helpers';
+import { destinationById } from '../../collector/audiences/hand-off';
+import { conversionKey } from '../../collector/delivery/conversion-row';
+import type { DestinationObject } from '../../collector/objects/destination';
+import { createAudience, DAY, destination, GOOGLE_SETTINGS, history, identify, json, META_SETTINGS, send, settled, turnOn, upsert } from './audiences-helpers';
 import { env } from './audiences-helpers';
 
 const GCLID = 'Cj0KCQiAhOfLBhCCARIsAEXAMPLEgclid0001';
 
 describe('GET /api/audiences/{id}/members', { timeout: 60_000 }, () => {
-  it('lists members with their timestamp, the values the criteria used, and per conversion a payload or a skip reason', async () => {
+  it('lists members with their timestamp, the values the criteria used, and per conversion the exact payload or a skip reason', async () => {
     const now = Date.now();
     const audience = await createAudience({
       name: 'Opportunity created, amount >= 10,000',
@@ -28,8 +31,12 @@ describe('GET /api/audiences/{id}/members', { timeout: 60_000 }, () => {
     // Nothing is configured, so nothing would be sent.
     expect(empty.members[0].conversions).toEqual([]);
 
-    const on = await turnOn(audience.id, { destinationId: 'dst_google', conversionAction: 'customers/1/conversionActions/2', valueField: 'crm.opportunity.amount', currency: 'USD' });
-    const existingOff = await turnOn(audience.id, { destinationId: 'dst_meta', eventName: 'Opportunity', sendExisting: false });
+    const google = await destination('google_ads', GOOGLE_SETTINGS);
+    const meta = await destination('meta', META_SETTINGS);
+    const on = await turnOn(audience.id, { destinationId: google, conversionAction: '777', valueField: 'crm.opportunity.amount', currency: 'USD' });
+    const existingOff = await turnOn(audience.id, { destinationId: meta, eventName: 'Opportunity', sendExisting: false });
+    const website = await turnOn(audience.id, { destinationId: meta, eventName: 'Web', actionSource: 'website', paused: true });
+    const nowhere = await turnOn(audience.id, { destinationId: `dst_not_configured_${now}`, paused: true });
     await settled(audience.id);
 
     const res = await api(`/api/audiences/${audience.id}/members`);
@@ -38,7 +45,8 @@ describe('GET /api/audiences/{id}/members', { timeout: 60_000 }, () => {
     expect(body.cursor).toBeNull();
     expect(body.members).toHaveLength(1);
     const member = body.members[0];
-    const id = await entryId(audience.id, await personKey(env, big), Math.floor(ts / 1000));
+    const key = await personKey(env, big);
+    const id = await entryId(audience.id, key, Math.floor(ts / 1000));
     expect(member).toMatchObject({
       email: big,
       member: true,
@@ -53,21 +61,82 @@ describe('GET /api/audiences/{id}/members', { timeout: 60_000 }, () => {
     });
     expect(Object.keys(member.values)).not.toContain('crm.owner');
     const byId = Object.fromEntries(member.conversions.map((c: any) => [c.conversionId, c]));
-    expect(byId[on.id]).toMatchObject({
-      destinationId: 'dst_google',
+    // Google Ads: the uploadClickConversions item the builder made when the row was handed off.
+    const googleAudit = byId[on.id];
+    expect(googleAudit).toMatchObject({
+      destinationId: google,
       entryId: id,
       status: 'pending',
+      mode: 'dry_run',
+      // Handed off at once and recorded by the dry-run flush: the item stored in the outbox is shown.
+      outbox: { status: 'sent', held: false },
       payload: {
-        eventId: id,
-        eventTime: Math.floor(ts / 1000),
-        conversionAction: 'customers/1/conversionActions/2',
-        value: 25000,
-        currency: 'USD',
-        user: { emailSha256: await sha256Hex(big), clickIds: [{ platform: 'google', kind: 'gclid', value: GCLID }] },
+        conversionAction: 'customers/1234567890/conversionActions/777',
+        orderId: id,
+        gclid: GCLID,
+        conversionValue: 25000,
+        currencyCode: 'USD',
+        userIdentifiers: [{ userIdentifierSource: 'FIRST_PARTY', hashedEmail: await sha256Hex(big) }],
       },
+      request: { method: 'POST', url: 'https://googleads.googleapis.com/v26/customers/1234567890:uploadClickConversions', headers: { authorization: '[REDACTED]' } },
     });
+    expect(googleAudit.request.body.conversions).toEqual([googleAudit.payload]);
+    expect(JSON.stringify(googleAudit)).not.toContain('refresh-token-123');
     expect(byId[existingOff.id]).toMatchObject({ status: 'skipped', skip: 'existing_entry' });
     expect(byId[existingOff.id].payload).toBeUndefined();
+    // Meta refuses website events without the visit's landing URL and user agent: said by Meta's own builder.
+    expect(byId[website.id]).toMatchObject({ status: 'paused', skip: 'invalid_event', outbox: null });
+    expect(byId[website.id].detail).toMatch(/landing URL/);
+    expect(byId[nowhere.id]).toMatchObject({ skip: 'destination_not_configured' });
+
+    // What the audit showed is byte for byte what delivery sent: the dry run's delivery log.
+    const outbox = destinationById(env, google) as unknown as DestinationObject;
+    // Keyed as delivery keys it: the entry id plus a hash of the conversion action.
+    const logged = await outbox.conversion(await conversionKey(id, on));
+    expect(logged?.status).toBe('sent');
+    expect((logged?.request?.request.body as any).conversions).toEqual([googleAudit.payload]);
+  });
+
+  it('says why a conversion would be skipped: outside the window, consent denied, older than the platform allows', async () => {
+    const now = Date.now();
+    const run = now.toString(36);
+    const audience = await createAudience({ name: 'skips', criteria: { field: 'crm.skip_run', op: 'eq', value: run }, timestamp: { field: 'crm.at', withinDays: 30 } });
+    const meta = await destination('meta', META_SETTINGS);
+    const old = `old-${run}@example.com`; // 10 days: inside the audience's 30, past Meta's 7
+    const denied = `denied-${run}@example.com`;
+    const fresh = `fresh-${run}@example.com`;
+    await identify(denied, {}, { context: { consent: { ads: 'denied' } } });
+    await upsert(old, 'crm', { skip_run: run, at: now - 10 * DAY }, now);
+    await upsert(denied, 'crm', { skip_run: run, at: now - DAY }, now);
+    await upsert(fresh, 'crm', { skip_run: run, at: now - DAY }, now);
+    // Paused: nothing is handed off, so each payload is built at audit time by Meta's builder.
+    const cv = await turnOn(audience.id, { destinationId: meta, paused: true });
+    await settled(audience.id);
+    const members = (await json(await api(`/api/audiences/${audience.id}/members`))).members;
+    const of = (who: string) => members.find((m: any) => m.email === who).conversions[0];
+    expect(of(old)).toMatchObject({ conversionId: cv.id, skip: 'older_than_platform_allows' });
+    expect(of(denied)).toMatchObject({ skip: 'consent_denied' });
+    expect(of(fresh)).toMatchObject({
+      status: 'paused',
+      outbox: null,
+      payload: { event_name: 'Lead', action_source: 'system_generated', event_time: Math.floor((now - DAY) / 1000), user_data: { em: [await sha256Hex(fresh)] } },
+      request: { url: 'https://graph.facebook.com/v26.0/123456789012345/events?access_token=[REDACTED]' },
+    });
+
+    // Narrowing the window to 7 days: the old entry is outside it now, and the audit says so.
+    await send(`/api/audiences/${audience.id}`, 'PATCH', { timestamp: { field: 'crm.at', withinDays: 7 } });
+    await settled(audience.id);
+    const after = (await json(await api(`/api/audiences/${audience.id}/members`))).members;
+    expect(after.map((m: any) => m.email).sort()).toEqual([denied, fresh].sort());
+    // Its held row is decided again on the sweep: outside the window now, it will never be sent.
+    expect((await history(old, audience.id)).conversions[0]).toMatchObject({ status: 'skipped', reason: 'outside_window' });
+    // Resumed: the fresh row goes to the outbox; the audit then shows the item stored there.
+    expect((await send(`/api/audiences/${audience.id}/conversions/${cv.id}`, 'PATCH', { paused: false })).status).toBe(200);
+    await settled(audience.id);
+    expect((await history(fresh, audience.id)).conversions[0]).toMatchObject({ status: 'pending' });
+    const live = (await json(await api(`/api/audiences/${audience.id}/members`))).members.find((m: any) => m.email === fresh).conversions[0];
+    expect(live.outbox).not.toBeNull();
+    expect(live.payload).toEqual(of(fresh).payload);
   });
 
   it('pages with a cursor, and refuses a bad limit or an unknown audience', async () => {

@@ -82,10 +82,10 @@ describe('DestinationObject', () => {
     const d = stub('preview');
     await d.configure({ id: 'dest_preview', type: 'meta', mode: 'live', endpoint: urls.meta, settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken } });
     const r = row({ conversion: { eventName: 'MQL' } });
-    const p = await d.preview(r);
-    expect(p).toMatchObject({ ok: true, value: { event: { event_id: r.id, event_name: 'MQL', user_data: { fbc: expect.stringMatching(/^fb\.1\.\d{13}\.IwAR_worker_/) } }, request: { method: 'POST', url: expect.stringContaining('access_token=[REDACTED]') } } });
+    const p = await d.preview([r]);
+    expect(p).toMatchObject({ ok: true, value: [{ key: r.id, payload: { event_id: r.id, event_name: 'MQL', user_data: { fbc: expect.stringMatching(/^fb\.1\.\d{13}\.IwAR_worker_/) } }, request: { method: 'POST', url: expect.stringContaining('access_token=[REDACTED]') }, skip: null, outbox: null }] });
     expect(JSON.stringify(p)).not.toContain(WORKER_FAKES.meta.accessToken);
-    expect(await d.preview(row({ eventTime: Math.floor(Date.now() / 1000) - 8 * 86_400 }))).toMatchObject({ ok: true, value: { skip: 'too_old' } });
+    expect(await d.preview([row({ eventTime: Math.floor(Date.now() / 1000) - 8 * 86_400 })])).toMatchObject({ ok: true, value: [{ payload: null, skip: 'older_than_platform_allows' }] });
     expect(((await state(urls.meta)).stored as { event: { event_id: string } }[]).filter((e) => e.event.event_id === r.id)).toHaveLength(0);
     expect(await d.conversions()).toEqual([]);
   });

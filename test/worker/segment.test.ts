@@ -55,7 +55,8 @@ describe('Segment HTTP Tracking API', () => {
       batch: [
         { type: 'page', anonymousId: anon, messageId: 'p1', context: { page: { url: 'https://shop.test/', search: `?gclid=${g}` } } },
         { type: 'track', event: 'Viewed', anonymousId: anon, messageId: 't1', properties: {}, context: { page: { referrer: 'https://shop.test/?fbclid=IwAR_from_referrer' } } },
-        { type: 'track', event: 'Nothing', anonymousId: anon, messageId: 't2' },
+        // analytics.js sends `userId: null` before identify.
+        { type: 'track', event: 'Nothing', anonymousId: anon, userId: null, messageId: 't2' },
         { type: 'group', groupId: 'acme', anonymousId: anon, messageId: 'g1' },
         { type: 'identify', anonymousId: anon, messageId: 'i1', traits: { email: `pagebatch-${anon}@example.com` } },
       ],

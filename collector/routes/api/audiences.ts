@@ -7,7 +7,7 @@ import { startPopulate } from '../../audiences/populate';
 import type { StoredAudience } from '../../audiences/types';
 import { configObject } from '../../objects/config';
 import type { JobStatus, Outcome } from '../../objects/config-audiences';
-import type { MemberAudit } from '../../objects/person-audiences';
+import { auditPage } from '../../audiences/audit';
 
 export const audiences = new Hono<AppContext>();
 
@@ -88,21 +88,13 @@ audiences.get('/:id/members', async (c) => {
     throw new ApiError(400, 'invalid_limit', `limit must be an integer from 1 to ${MEMBERS_PAGE_MAX}`);
   }
   if (cursor.length > 128) throw new ApiError(400, 'invalid_cursor', 'cursor is not one this API returned');
-  const now = c.get('now');
-  const config = configObject(c.env);
-  const [page, fresh] = await Promise.all([config.listMembers(audience.id, cursor, limit), config.audienceConfig()]);
-  const audits = await Promise.all(
-    page.map((m) => c.env.PERSON.get(c.env.PERSON.idFromName(m.personKey)).auditAudience(audience.id, now, fresh)),
-  );
-  // A person erased since they entered has no audit: drop them from the index as we go.
-  const gone = page.filter((_, i) => !audits[i]);
-  if (gone.length) await Promise.all(gone.map((m) => config.recordMembership(m.personKey, [{ audienceId: audience.id, member: false, timestampMs: null, since: now }])));
-  const members = (audits as (MemberAudit | null)[]).flatMap((a, i) => {
-    if (!a) return [];
-    const { personKey: _key, timestamp, ...rest } = a;
-    return [{ ...rest, timestamp: timestamp === null ? null : new Date(timestamp * 1000).toISOString(), timestampSeconds: timestamp, memberSince: page[i]!.since }];
-  });
-  const next = page.length === limit ? page[page.length - 1]!.personKey : null;
+  const page = await auditPage(c.env, audience.id, cursor, limit, c.get('now'));
+  const members = page.members.map(({ personKey: _key, timestamp, ...rest }) => ({
+    ...rest,
+    timestamp: timestamp === null ? null : new Date(timestamp * 1000).toISOString(),
+    timestampSeconds: timestamp,
+  }));
+  const next = page.next;
   return c.json({ audienceId: audience.id, members, cursor: next });
 });
 

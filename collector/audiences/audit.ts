@@ -1,0 +1,69 @@
+// The member audit (GET /api/audiences/{id}/members and the admin's audience page): each member's
+// PersonObject says which entry counts and why a conversion would be skipped, or hands back the
+// delivery row; each destination's own builder then turns the rows into the exact payload (one
+// DestinationObject call per destination and page, not per member).
+import type { Env } from '../env';
+import type { HttpRequest } from '../delivery/types';
+import type { Mode } from '../../shared/schemas/destinations';
+import { configObject } from '../objects/config';
+import type { Result } from '../objects/destination';
+import type { PersonAudit } from '../objects/person-audiences';
+import { destinationById } from './hand-off';
+import type { AuditSkip } from './types';
+import type { WouldSend } from './would-send';
+
+type Base = PersonAudit['conversions'][number];
+type Common = Pick<Base, 'conversionId' | 'destinationId' | 'entryId' | 'status'>;
+
+export type AuditedConversion = Common &
+  (
+    | { payload: unknown; request: HttpRequest; mode: Mode; outbox: WouldSend['outbox'] }
+    | { skip: AuditSkip; detail: string; outbox?: WouldSend['outbox'] }
+  );
+
+export type MemberAudit = Omit<PersonAudit, 'conversions'> & { conversions: AuditedConversion[] };
+
+/** Turns the rows of a page of person audits into payloads or skips, per destination. */
+export async function resolveAudits(env: Env, audits: (PersonAudit | null)[]): Promise<(MemberAudit | null)[]> {
+  const wanted = new Map<string, { a: number; c: number }[]>();
+  audits.forEach((audit, a) =>
+    audit?.conversions.forEach((cv, c) => {
+      if ('row' in cv) wanted.set(cv.destinationId, [...(wanted.get(cv.destinationId) ?? []), { a, c }]);
+    }),
+  );
+  const resolved = new Map<string, AuditedConversion>();
+  await Promise.all(
+    [...wanted].map(async ([destinationId, at]) => {
+      const rows = at.map(({ a, c }) => (audits[a]!.conversions[c] as Extract<Base, { row: unknown }>).row);
+      // The stub's inferred type cannot express `unknown` payloads; the method's own type is this.
+      const answer = (await destinationById(env, destinationId).preview(rows)) as unknown as Result<WouldSend[]>;
+      at.forEach(({ a, c }, i) => {
+        const { row: _row, ...common } = audits[a]!.conversions[c] as Extract<Base, { row: unknown }>;
+        let out: AuditedConversion;
+        if (!answer.ok) out = { ...common, skip: 'destination_not_configured', detail: `destination ${destinationId} is not configured` };
+        else {
+          const w = answer.value[i]!;
+          out = w.skip === null
+            ? { ...common, payload: w.payload, request: w.request!, mode: w.mode, outbox: w.outbox }
+            : { ...common, skip: w.skip, detail: w.detail ?? w.skip, outbox: w.outbox };
+        }
+        resolved.set(`${a}:${c}`, out);
+      });
+    }),
+  );
+  return audits.map((audit, a) =>
+    audit ? { ...audit, conversions: audit.conversions.map((cv, c) => ('row' in cv ? resolved.get(`${a}:${c}`)! : cv)) } : null,
+  );
+}
+
+/** One page of the members index, audited. Members erased since they entered are dropped from the index. */
+export async function auditPage(env: Env, audienceId: string, cursor: string, limit: number, now: number) {
+  const config = configObject(env);
+  const [page, fresh] = await Promise.all([config.listMembers(audienceId, cursor, limit), config.audienceConfig()]);
+  const personAudits = (await Promise.all(page.map((m) => env.PERSON.get(env.PERSON.idFromName(m.personKey)).auditAudience(audienceId, now, fresh)))) as (PersonAudit | null)[];
+  const gone = page.filter((_, i) => !personAudits[i]);
+  if (gone.length) await config.recordMemberships(gone.map((m) => ({ personKey: m.personKey, changes: [{ audienceId, member: false, timestampMs: null, since: now }] })));
+  const audits = await resolveAudits(env, personAudits);
+  const members = audits.flatMap((a, i) => (a ? [{ ...a, memberSince: page[i]!.since }] : []));
+  return { members, next: page.length === limit ? page[page.length - 1]!.personKey : null };
+}
