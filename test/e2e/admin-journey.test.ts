@@ -144,6 +144,13 @@ it('destination in dry_run → audience with the builder → member audit → co
   // Dry run: nothing reached Meta but the one test event.
   expect(meta.events.length).toBe(1);
 
+  // The person page links each conversion row to its payload and the platform's answer.
+  await page.goto(`${collector.url}/admin/people/${encodeURIComponent('journey.one@example.com')}`);
+  await page.getByRole('link', { name: "Payload and the platform's answer" }).click();
+  await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toMatch(/^Conversion /);
+  expect(await page.locator('main').textContent()).toContain(`/${META.pixelId}/events`);
+  await screenshot(page, 'desktop-conversion');
+
   // Install: an allowed origin, then the audit log shows every change made above.
   await page.getByRole('link', { name: 'Install', exact: true }).click();
   await page.getByLabel('Added here').fill('https://shop.example.com');
