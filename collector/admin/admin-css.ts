@@ -82,6 +82,7 @@ figure.chart svg{display:block}
 .chart-scroll>svg{width:100%;height:auto;max-width:56rem;min-width:30rem}
 ul.legend{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;list-style:none;padding:0;margin:.5rem 0}
 table caption{text-align:left;padding:.4rem .6rem}
+code.nowrap{white-space:nowrap;overflow-wrap:normal;word-break:normal}
 ul.log{list-style:none;padding:0;margin:0}
 .log-row>summary{padding:.25rem 0}
 .log-row dl{margin-bottom:.75rem}
