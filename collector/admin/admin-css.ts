@@ -77,9 +77,12 @@ dl.stats dt{color:var(--muted);font-size:.9rem}
 dl.stats dd{margin:0;font-size:1.6rem;font-weight:700}
 .columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:0 1.5rem}
 figure.chart{margin:0}
-figure.chart>svg{width:100%;height:auto;max-width:56rem;display:block}
+figure.chart svg{display:block}
+.chart-scroll{overflow-x:auto}
+.chart-scroll>svg{width:100%;height:auto;max-width:56rem;min-width:30rem}
 ul.legend{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;list-style:none;padding:0;margin:.5rem 0}
 table caption{text-align:left;padding:.4rem .6rem}
+code.nowrap{white-space:nowrap;overflow-wrap:normal;word-break:normal}
 ul.log{list-style:none;padding:0;margin:0}
 .log-row>summary{padding:.25rem 0}
 .log-row dl{margin-bottom:.75rem}

@@ -124,7 +124,7 @@ it('destination in dry_run → audience with the builder → member audit → co
       { timeout: 30_000, interval: 500 },
     )
     .toBe(2);
-  // (The audience filter needs rows keyed by conversion, which the audiences hand-off provides; the Worker test covers it.)
+  await page.getByLabel('Audience').selectOption({ label: 'Journey enterprise' });
   await page.getByLabel('Destination').selectOption({ label: 'Meta – journey' });
   await page.getByLabel('Status').selectOption('sent');
   await page.getByRole('button', { name: 'Filter' }).click();
@@ -136,12 +136,20 @@ it('destination in dry_run → audience with the builder → member audit → co
   expect(await first.getAttribute('open')).not.toBeNull();
   const expanded = await first.textContent();
   expect(expanded).toContain('Request (dry_run');
+  expect(expanded).toMatch(/journey\.(one|two)@example\.com/);
   expect(expanded).toContain(`/${META.pixelId}/events`);
   expect(expanded).toContain('dry_run: recorded, not sent');
   expect(expanded).not.toContain(META.accessToken);
   await screenshot(page, 'desktop-conversions');
   // Dry run: nothing reached Meta but the one test event.
   expect(meta.events.length).toBe(1);
+
+  // The person page links each conversion row to its payload and the platform's answer.
+  await page.goto(`${collector.url}/admin/people/${encodeURIComponent('journey.one@example.com')}`);
+  await page.getByRole('link', { name: "Payload and the platform's answer" }).click();
+  await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toMatch(/^Conversion /);
+  expect(await page.locator('main').textContent()).toContain(`/${META.pixelId}/events`);
+  await screenshot(page, 'desktop-conversion');
 
   // Install: an allowed origin, then the audit log shows every change made above.
   await page.getByRole('link', { name: 'Install', exact: true }).click();

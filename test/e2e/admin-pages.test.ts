@@ -117,13 +117,15 @@ it('signs in, shows every page without console errors, and signs out', async () 
   }
 });
 
-it('a phone-sized screen needs no horizontal scrolling on the person page', async () => {
+it('a phone-sized screen needs no horizontal scrolling on the person page and the new sections', async () => {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const page = await context.newPage();
   await signInAdmin(page, collector.url, SK);
-  await page.goto(`${collector.url}/admin/people/${encodeURIComponent(EMAIL)}`);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow).toBeLessThanOrEqual(0);
+  for (const path of [`/admin/people/${encodeURIComponent(EMAIL)}`, '/admin/overview', '/admin/destinations', '/admin/destinations/new/microsoft_ads', '/admin/conversions', '/admin/audit', '/admin/install']) {
+    await page.goto(collector.url + path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, path).toBeLessThanOrEqual(0);
+  }
   await context.close();
 });
 

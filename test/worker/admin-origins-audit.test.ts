@@ -67,7 +67,7 @@ describe('admin audit log', { timeout: 30_000 }, () => {
     expect((await post('/admin/install/origins', { _csrf: other.csrf, origins: '' }, other.cookies)).status).toBe(303);
 
     const html = await (await get('/admin/audit', cookies)).text();
-    for (const action of ['key.created', 'origins.changed', 'audience.created', 'conversion.on', 'person.erased', 'people.uploaded']) expect(html).toContain(`<code>${action}</code>`);
+    for (const action of ['key.created', 'origins.changed', 'audience.created', 'conversion.on', 'person.erased', 'people.uploaded']) expect(html).toContain(`<code class="nowrap">${action}</code>`);
     expect(html).toContain(`added ${SHOP}`);
     expect(html).toContain(`removed ${SHOP}`);
     expect(html).toContain('Ops &lt;b&gt;bold&lt;/b&gt; (sk_...');

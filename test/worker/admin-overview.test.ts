@@ -1,7 +1,7 @@
 // The overview: counts from the directory shards and the destinations, and the 30-day chart as
 // accessible inline SVG with a table of the same numbers.
 import { describe, expect, it } from 'vitest';
-import { api, collect, env, identifyEvent, PK } from './helpers';
+import { api, collect, env, identifyEvent, PK, waitForJob } from './helpers';
 import { get, signIn } from './admin-helpers';
 import { runInDurableObject } from 'cloudflare:test';
 
@@ -20,6 +20,10 @@ describe('admin overview', { timeout: 30_000 }, () => {
       ],
     });
     expect(res.status).toBe(200);
+    // Someone only pushed from a CRM is new, but not identified.
+    const pushed = await api('/v1/people', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ people: [{ email: 'overview.crm@example.com', source: 'crm', attributes: { stage: 'sql' } }] }) });
+    expect(pushed.status).toBe(202);
+    await waitForJob(((await pushed.json()) as { jobId: string }).jobId);
     // A destination with two conversion rows (one today, one ten days ago) in its outbox.
     const created = await api('/api/destinations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'meta', name: 'Chart <pixel>', mode: 'dry_run', settings: { pixelId: '123', accessToken: 'EAA-overview-token' } }) });
     const { id } = (await created.json()) as { id: string };
@@ -31,11 +35,14 @@ describe('admin overview', { timeout: 30_000 }, () => {
     });
 
     await expect
+      .poll(async () => numberIn(await (await get('/admin/overview', cookies)).text(), 'stat-people'), { timeout: 10_000, interval: 200 })
+      .toBe(numberIn(before, 'stat-people') + 3);
+    await expect
       .poll(async () => numberIn(await (await get('/admin/overview', cookies)).text(), 'stat-identified'), { timeout: 10_000, interval: 200 })
       .toBe(numberIn(before, 'stat-identified') + 2);
     const html = await (await get('/admin/overview', cookies)).text();
-    expect(numberIn(html, 'stat-people')).toBe(numberIn(before, 'stat-people') + 2);
-    expect(numberIn(html, 'stat-new')).toBe(numberIn(before, 'stat-new') + 2);
+    expect(numberIn(html, 'stat-identified')).toBe(numberIn(before, 'stat-identified') + 2);
+    expect(numberIn(html, 'stat-new')).toBe(numberIn(before, 'stat-new') + 3);
     expect(numberIn(html, 'stat-clicks')).toBe(numberIn(before, 'stat-clicks') + 3);
     expect(html).toMatch(/<th scope="row">Google<\/th><td>\d+<\/td><td>gclid \d+/);
     expect(html).toMatch(/<th scope="row">Meta<\/th><td>\d+<\/td><td>fbclid \d+/);

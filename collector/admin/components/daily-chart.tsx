@@ -33,6 +33,7 @@ export function DailyChart(props: { days: number[]; series: { id: string; name: 
         '.';
   return (
     <figure class="chart">
+      <div class="chart-scroll" tabindex={0} role="group" aria-label="Conversions per day chart (scrolls sideways on small screens)">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="chart-title chart-desc" focusable="false">
         <title id="chart-title">Conversions per day per destination, last {days.length} days (UTC)</title>
         <desc id="chart-desc">{summary}</desc>
@@ -60,6 +61,7 @@ export function DailyChart(props: { days: number[]; series: { id: string; name: 
           />
         ))}
       </svg>
+      </div>
       {series.length > 0 && (
         <figcaption>
           <ul class="legend">

@@ -25,6 +25,7 @@ function Field(props: { id: string; name: string; label: string; hint: string; v
         type={props.secret ? 'password' : (props.type ?? 'text')}
         value={props.secret ? '' : props.value}
         autocomplete={props.secret ? 'new-password' : 'off'}
+        required={props.required}
         spellcheck={false}
         aria-invalid={props.issues.length ? 'true' : undefined}
         aria-describedby={describedBy(`${props.id}-issues`, props.issues, `${props.id}-hint`)}

@@ -1,4 +1,5 @@
 import type { ConversionRow, Entry } from '../../audiences/types';
+import type { ConversionLogEntry } from '../../conversions/log';
 import { Time } from './time';
 
 export interface PersonAudienceHistory {
@@ -15,7 +16,7 @@ const EXIT_REASONS: Record<string, string> = {
 };
 
 /** A person's audience entries and exits, and the conversion rows made for them. */
-export function PersonAudiences(props: { base: string; history: PersonAudienceHistory; names: Map<string, string> }) {
+export function PersonAudiences(props: { base: string; history: PersonAudienceHistory; names: Map<string, string>; deliveries?: Map<string, ConversionLogEntry | null> }) {
   const { entries, exits, conversions } = props.history;
   const audience = (id: string) => {
     const name = props.names.get(id);
@@ -87,24 +88,31 @@ export function PersonAudiences(props: { base: string; history: PersonAudienceHi
                 </tr>
               </thead>
               <tbody>
-                {conversions.map((r) => (
+                {conversions.map((r) => {
+                  const d = props.deliveries?.get(r.id) ?? null;
+                  return (
                   <tr>
                     <td>{audience(r.audienceId)}</td>
+                    <td>{d?.destinationName ? <a href={`${props.base}/destinations/${encodeURIComponent(r.destinationId)}`}>{d.destinationName}</a> : <code>{r.destinationId}</code>}</td>
                     <td>
-                      <code>{r.destinationId}</code>
-                    </td>
-                    <td>
-                      <span class={`badge status-${r.status}`}>{r.status}</span>
+                      <span class={`badge status-${(d?.status ?? r.status) === 'dead_letter' ? 'dead' : (d?.status ?? r.status)}`}>{d?.status ?? r.status}</span>
                       {r.reason && <span class="muted"> {r.reason.replace(/_/g, ' ')}</span>}
+                      {d && (
+                        <>
+                          {' '}
+                          <a href={`${props.base}/conversions/${encodeURIComponent(d.id)}`}>Payload and the platform's answer</a>
+                        </>
+                      )}
                     </td>
                     <td>
                       <Time ms={r.timestamp * 1000} />
                     </td>
                     <td>
-                      <Time ms={r.updatedAt} />
+                      <Time ms={d?.updatedAt ?? r.updatedAt} />
                     </td>
                   </tr>
-                ))}
+                  );
+                })}
               </tbody>
             </table>
           </div>

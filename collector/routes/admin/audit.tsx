@@ -37,7 +37,7 @@ auditPages.get('/', async (c) => {
                   </td>
                   <td>{e.actor}</td>
                   <td>
-                    <code>{e.action}</code>
+                    <code class="nowrap">{e.action}</code>
                   </td>
                   <td>{e.target}</td>
                   <td>{e.detail || <span class="muted">—</span>}</td>

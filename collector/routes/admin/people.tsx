@@ -12,6 +12,7 @@ import { displayValue, flattenAttributes } from '../../admin/flatten';
 import { searchPeople } from '../../admin/people-directory';
 import { identityOf, personByEmail, personKey } from '../../identity';
 import { configObject } from '../../objects/config';
+import { personActivity } from '../../conversions/person-view';
 import type { PersonSnapshot } from '../../objects/person-types';
 import { viewOf } from './view';
 
@@ -175,11 +176,14 @@ peoplePages.get('/:email', async (c) => {
   if (!email) return badEmail(c, c.req.param('email'));
   const person = await snapshotOf(c, email);
   if (!person) return absent(c, email);
-  const [history, audiences] = await Promise.all([
+  const [history, audiences, activity] = await Promise.all([
     (await personByEmail(c.env, email)).audienceHistory() as Promise<PersonAudienceHistory>,
     configObject(c.env).listAudiences(),
+    personKey(c.env, email).then((key) => personActivity(c.env, key)),
   ]);
   const names = new Map(audiences.map((a) => [a.id, a.name] as [string, string]));
+  // Each conversion row's delivery, as its destination's outbox holds it (the same rows as the conversions log).
+  const deliveries = new Map(activity.conversions.map((cv) => [cv.id, cv.delivery]));
   return c.html(
     <Layout title={person.email} view={viewOf(c, '/people')}>
       <p class="muted">
@@ -195,7 +199,7 @@ peoplePages.get('/:email', async (c) => {
       <Attributes person={person} />
       <Touches person={person} />
       <Devices person={person} />
-      <PersonAudiences base={c.var.base} history={history} names={names} />
+      <PersonAudiences base={c.var.base} history={history} names={names} deliveries={deliveries} />
       <h2>Erase</h2>
       <p>Erasing removes everything stored about this person and keeps them from being recreated by a later sync.</p>
       <a class="button secondary" href={`${personPath(c.var.base, person.email)}/erase`}>
