@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await site?.close();
   await collector?.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  if (profile) rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 it('keeps click IDs across navigation and a browser restart, and delivers them on identify', async () => {

@@ -50,7 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await site?.close();
   await collector?.stop();
-  for (const p of profiles) rmSync(p, { recursive: true, force: true });
+  for (const p of profiles) rmSync(p, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 it('keeps every click ID across navigation and a browser restart, and identify delivers them all with fbp', async () => {
@@ -100,20 +100,26 @@ it('a click ID survives when the browser loses its script storage: the touch wen
   const touchSent = page.waitForResponse((r) => r.url().endsWith('/v1/collect'));
   await page.goto(`${site.url}/landing?gclid=Cj0KCQ-storage-wiped`);
   expect((await touchSent).status()).toBe(200);
-  // What Safari does to script-written storage after 7 days (24 h after a decorated link).
-  await page.evaluate(async () => {
+  // What Safari does to script-written storage after 7 days (24 h after a decorated link). The tag's
+  // page is closed first (its sender may still be writing), and storage is wiped from a tagless page.
+  await page.close();
+  const blank = await browser.newPage();
+  await blank.route(`${site.url}/wipe`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>wipe</title>' }));
+  await blank.goto(`${site.url}/wipe`);
+  await blank.evaluate(async () => {
     localStorage.clear();
     for (const c of document.cookie.split('; ')) document.cookie = `${c.split('=')[0]}=;path=/;max-age=0`;
-    // Deleted once this page's connection closes (the navigation below).
     const deleting = indexedDB.deleteDatabase('_cb_outbox');
     await new Promise((r) => (deleting.onsuccess = deleting.onblocked = r));
   });
-  expect((await pageStorage(page)).localStorage).toEqual([]);
+  expect((await pageStorage(blank)).localStorage).toEqual([]);
   // The collector's HttpOnly cookie is what remains of the visitor.
   expect((await browser.cookies()).map((c) => [c.name, c.httpOnly])).toContainEqual(['_cb_aid', true]);
-  await page.goto(`${site.url}/contact`);
-  await tagReady(page);
-  await page.evaluate(() => (window as any).clearbit.identify('wiped@example.com'));
+  await blank.close();
+  const page2 = await browser.newPage();
+  await page2.goto(`${site.url}/contact`);
+  await tagReady(page2);
+  await page2.evaluate(() => (window as any).clearbit.identify('wiped@example.com'));
   const p = await waitForPerson(collector, 'wiped@example.com', (p) => expect(p.touches.map((t: any) => t.value)).toContain('Cj0KCQ-storage-wiped'));
   expect(p.devices.length).toBeGreaterThanOrEqual(1);
   await browser.close();

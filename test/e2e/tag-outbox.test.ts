@@ -27,7 +27,7 @@ async function siteFor(port: number): Promise<{ site: TagSite; browser: BrowserC
   const site = await startTagSite(() => ({ head }));
   const dir = mkdtempSync(join(tmpdir(), 'chromium-outbox-'));
   const browser = await launchProfile(dir);
-  cleanups.push(() => site.close(), () => browser.close(), () => rmSync(dir, { recursive: true, force: true }));
+  cleanups.push(() => site.close(), () => browser.close(), () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
   return { site, browser };
 }
 

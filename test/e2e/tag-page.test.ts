@@ -33,7 +33,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await browser.close();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 async function open(path: string): Promise<Page> {
