@@ -11,6 +11,7 @@ import { credentialsToReenter, maskSettings, settingsSchemas, type DestinationTy
 import { destinationSchema } from './destination-schema';
 import { migrate } from './sql';
 import { customEndpointsIssue } from '../security/custom-endpoints';
+import { alertAfterFlush } from '../alerts/delivery-alerts';
 
 export interface DestinationConfigInput {
   id: string;
@@ -190,10 +191,12 @@ export class DestinationObject extends DurableObject<Env> {
     const cfg = this.config();
     if (!cfg || cfg.paused) return null;
     const rt = await this.runtime(cfg);
+    const since = Date.now();
     // Bounded per alarm (subrequest and CPU limits); the next alarm comes a second later if more is due.
     const stats = await flush(this.store, rt, Date.now, MAX_BATCHES_PER_ALARM);
     const confirmed = await confirm(this.store, rt, Date.now);
     this.tokenCache = rt.tokenCache ?? null;
+    await alertAfterFlush(this.env, this.ctx.storage, cfg.destination_id, cfg.type, since);
     const next = this.store.nextWake();
     if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 1000));
     return { ...stats, sent: stats.sent + confirmed.sent, unmatched: stats.unmatched + confirmed.unmatched, failed: stats.failed + confirmed.failed };
