@@ -202,11 +202,12 @@ async function main() {
 
   // Drain: every upserted person's entry delivered once (entries are once per person and timestamp).
   const drainStart = Date.now();
-  while (Date.now() - drainStart < 300_000) {
+  while (Date.now() - drainStart < 900_000) {
     const delivered = [...receiver.copies.keys()].length;
     if (delivered >= upserted.size) break;
     await new Promise((r) => setTimeout(r, 2_000));
   }
+  const drainSeconds = Math.round((Date.now() - drainStart) / 1000);
   clearInterval(sampler);
   memory.push({ s: Math.round((Date.now() - started) / 1000), mb: rssMb(c.pgid) });
   let missing = 0;
@@ -225,7 +226,8 @@ async function main() {
   });
   console.log(`throughput: ${Math.round(ops / seconds)} requests/s mixed`);
   const mbs = memory.map((m) => m.mb).filter((x) => x !== null);
-  console.log(`memory (RSS of the collector's processes, MB): first ${mbs[0]}, max ${Math.max(...mbs)}, last ${mbs.at(-1)}  [${memory.map((m) => `${m.s}s:${m.mb}`).join(' ')}]`);
+  console.log(`memory (RSS of the collector's processes, MB): first ${mbs[0]}, max ${Math.max(...mbs)}, last ${mbs.at(-1)}  [every 30 s: ${memory.filter((m, i) => i % 6 === 0).map((m) => `${m.s}s:${m.mb}`).join(' ')}]`);
+  console.log(`queue and deliveries drained ${drainSeconds} s after the load stopped`);
   console.log(`people identified: ${identified.size}, missing afterwards: ${missing}`);
   console.log(`people upserted: ${upserted.size}, conversions delivered: ${copies.length}, sent twice: ${duplicates}, not delivered: ${Math.max(0, upserted.size - copies.length)}`);
   console.log(`emails in the collector's log: ${leaked ? 'YES' : 'none'}`);
