@@ -6,6 +6,7 @@ import { requireSecretKey } from './middleware/secret-key';
 import { alerts } from './routes/api/alerts';
 import { audiences } from './routes/api/audiences';
 import { collect } from './routes/collect';
+import { conversions } from './routes/conversions';
 import { destinations } from './routes/destinations';
 import { demo } from './routes/demo';
 import { install } from './routes/install';
@@ -43,6 +44,7 @@ export function createApp(basePath: string | undefined) {
   routes.route('/api/keys', keys);
   routes.route('/api/audiences', audiences);
   routes.route('/api/destinations', destinations);
+  routes.route('/api/conversions', conversions);
   routes.route('/api/alerts', alerts);
 
   const app = new Hono<AppContext>();

@@ -1,4 +1,5 @@
 import { directoryFor } from './directory';
+import { forgetPersonInLog } from './conversions/log';
 import type { Env } from './env';
 import { personByKey, personKey, visitorById } from './identity';
 
@@ -9,6 +10,8 @@ export async function erasePerson(env: Env, email: string, now: number): Promise
   await directoryFor(env, key).suppress(key, now);
   const { existed, anonymousIds } = await personByKey(env, key).erase(key, now);
   await Promise.all(anonymousIds.map((id) => visitorById(env, id).forget()));
+  // The delivery log keeps ids and statuses; the person's email and payloads go.
+  await forgetPersonInLog(env, key);
   return { existed };
 }
 

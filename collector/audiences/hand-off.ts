@@ -1,7 +1,7 @@
 // The hand-off from a PersonObject to delivery: due conversion rows go to their destination's
 // DestinationObject outbox, built with delivery's conversionRowFrom from the person's state.
 import type { Env } from '../env';
-import { conversionRowFrom, type PersonView } from '../delivery/conversion-row';
+import { conversionKey, conversionRowFrom, type PersonView } from '../delivery/conversion-row';
 import type { ConversionRow, StoredConversion } from './types';
 
 /**
@@ -31,10 +31,12 @@ export async function handOff(
     [...byDestination].map(async ([destinationId, group]) => {
       const ready = group.filter((r) => conversions.has(r.conversionId));
       if (!ready.length) return;
-      const delivery = ready.map((r) => {
+      const delivery = await Promise.all(ready.map(async (r) => {
         const { eventName, conversionAction, actionSource, value, valueField, currency } = conversions.get(r.conversionId)!;
-        return conversionRowFrom(person, { id: r.entryId, timestamp: r.timestamp }, { eventName, conversionAction, actionSource, value, valueField, currency });
-      });
+        const config = { eventName, conversionAction, actionSource, value, valueField, currency };
+        // Keyed by what the platform counts by; the origin is what the delivery log filters on.
+        return { ...conversionRowFrom(person, { id: r.entryId, timestamp: r.timestamp }, config), key: await conversionKey(r.entryId, config), origin: { audienceId: r.audienceId, conversionId: r.conversionId, personKey: r.personKey } };
+      }));
       try {
         const result = await destinationById(env, destinationId).enqueue(delivery);
         if (result.ok) accepted.push(...ready.map((r) => r.id));

@@ -35,3 +35,17 @@ export function conversionRowFrom(person: PersonView, entry: { id: string; times
     conversion,
   };
 }
+
+/**
+ * The row's key in its destination's outbox. Two conversions of one audience on one destination
+ * are two platform conversions only when they differ in what the platform counts by (Meta's event
+ * name, the conversion action / rule / goal): those get `<entry id>:<8 hex>`; everything else keys
+ * by the entry id alone, so turning a conversion off and on again never sends an entry twice.
+ */
+export async function conversionKey(entryId: string, conversion: ConversionConfig): Promise<string> {
+  const eventName = conversion.eventName && conversion.eventName !== 'Lead' ? conversion.eventName : '';
+  const action = conversion.conversionAction ?? '';
+  if (!eventName && !action) return entryId;
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${eventName}|${action}`));
+  return `${entryId}:${Array.from(new Uint8Array(digest).slice(0, 4), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}

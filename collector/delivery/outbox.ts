@@ -14,7 +14,15 @@ export const ROW_STATUSES = ['queued', 'leased', 'sent', 'unmatched', 'pending_c
 export type RowStatus = (typeof ROW_STATUSES)[number];
 
 export interface OutboxEntry {
+  /** The row's key in this outbox: the entry id, or `<entry id>:<variant>` (see conversionKey). */
   id: string;
+  /** The entry id: the platform's dedup key (event_id / transactionId / orderId / eventId). */
+  entryId: string;
+  audienceId: string | null;
+  conversionId: string | null;
+  personKey: string | null;
+  /** The person's email (the identity), for the delivery log; cleared by erasure. */
+  email: string | null;
   /** The prepared platform item, built once: every attempt sends the same bytes. */
   item: unknown;
   status: RowStatus;
@@ -101,6 +109,11 @@ export async function enqueue<S>(store: OutboxStore, rt: DestinationRuntime<S>, 
     const maxAge = rt.def.maxEventAgeMs(row.conversion);
     const base: OutboxEntry = {
       id: key,
+      entryId: row.id,
+      audienceId: row.origin?.audienceId ?? null,
+      conversionId: row.origin?.conversionId ?? null,
+      personKey: row.origin?.personKey ?? null,
+      email: row.email,
       item: null,
       status: 'queued',
       attempts: 0,

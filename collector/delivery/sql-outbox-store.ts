@@ -18,11 +18,32 @@ type Row = {
   created_at: number;
   updated_at: number;
   sent_at: number | null;
+  entry_id: string | null;
+  audience_id: string | null;
+  conversion_id: string | null;
+  person_key: string | null;
+  email: string | null;
 };
+
+/** Filters of the delivery log; `after` continues a page (newest first: created_at DESC, id DESC). */
+export interface LogQuery {
+  status?: RowStatus;
+  audienceId?: string;
+  personKey?: string;
+  entryIds?: string[];
+  /** Rows strictly older than this (created_at, id) position. */
+  after?: { createdAt: number; id: string };
+  limit: number;
+}
 
 function toEntry(r: Row): OutboxEntry {
   return {
     id: r.id,
+    entryId: r.entry_id ?? r.id,
+    audienceId: r.audience_id,
+    conversionId: r.conversion_id,
+    personKey: r.person_key,
+    email: r.email,
     item: r.item === null ? null : JSON.parse(r.item),
     status: r.status,
     attempts: r.attempts,
@@ -51,12 +72,13 @@ export class SqlOutboxStore implements OutboxStore {
 
   put(e: OutboxEntry): void {
     this.sql.exec(
-      `INSERT INTO outbox (id, item, status, attempts, due_at, lease_until, batch_cap, deadline, request_id, skip_reason, error, note, last_request_id, created_at, updated_at, sent_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO outbox (id, item, status, attempts, due_at, lease_until, batch_cap, deadline, request_id, skip_reason, error, note, last_request_id, created_at, updated_at, sent_at,
+         entry_id, audience_id, conversion_id, person_key, email)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET item = excluded.item, status = excluded.status, attempts = excluded.attempts, due_at = excluded.due_at,
          lease_until = excluded.lease_until, batch_cap = excluded.batch_cap, deadline = excluded.deadline, request_id = excluded.request_id,
          skip_reason = excluded.skip_reason, error = excluded.error, note = excluded.note, last_request_id = excluded.last_request_id,
-         updated_at = excluded.updated_at, sent_at = excluded.sent_at`,
+         updated_at = excluded.updated_at, sent_at = excluded.sent_at, email = excluded.email`,
       e.id,
       e.item === null || e.item === undefined ? null : JSON.stringify(e.item),
       e.status,
@@ -73,6 +95,11 @@ export class SqlOutboxStore implements OutboxStore {
       e.createdAt,
       e.updatedAt,
       e.sentAt,
+      e.entryId,
+      e.audienceId,
+      e.conversionId,
+      e.personKey,
+      e.email,
     );
   }
 
@@ -122,18 +149,37 @@ export class SqlOutboxStore implements OutboxStore {
       : null;
   }
 
-  list(opts: { status?: RowStatus; limit: number; before?: number }): OutboxEntry[] {
-    return this.sql
-      .exec<Row>(
-        `SELECT * FROM outbox WHERE (? IS NULL OR status = ?) AND (? IS NULL OR created_at < ?) ORDER BY created_at DESC, id LIMIT ?`,
-        opts.status ?? null,
-        opts.status ?? null,
-        opts.before ?? null,
-        opts.before ?? null,
-        opts.limit,
-      )
-      .toArray()
-      .map(toEntry);
+  /** The delivery log, newest first; each filter is served by an index on (filter, created_at, id). */
+  list(q: LogQuery): OutboxEntry[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.status) (where.push('status = ?'), args.push(q.status));
+    if (q.audienceId) (where.push('audience_id = ?'), args.push(q.audienceId));
+    if (q.personKey) (where.push('person_key = ?'), args.push(q.personKey));
+    if (q.entryIds) {
+      if (!q.entryIds.length) return [];
+      where.push(`entry_id IN (${q.entryIds.map(() => '?').join(', ')})`);
+      args.push(...q.entryIds);
+    }
+    if (q.after) (where.push('(created_at < ? OR (created_at = ? AND id < ?))'), args.push(q.after.createdAt, q.after.createdAt, q.after.id));
+    const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return this.sql.exec<Row>(sql, ...args, q.limit).toArray().map(toEntry);
+  }
+
+  /** Erasure: the person's rows keep their status and ids; identity, payload and the copy in each request body go. */
+  forgetPerson(personKey: string): number {
+    const rows = this.sql.exec<{ id: string; item: string | null; last_request_id: string | null }>('SELECT id, item, last_request_id FROM outbox WHERE person_key = ?', personKey).toArray();
+    for (const r of rows) {
+      if (r.item && r.last_request_id) {
+        const req = this.sql.exec<{ request: string }>('SELECT request FROM requests WHERE id = ?', r.last_request_id).toArray()[0];
+        // The item sits in the body as the same JSON text it was stored as.
+        if (req && req.request.includes(r.item)) this.sql.exec('UPDATE requests SET request = ? WHERE id = ?', req.request.split(r.item).join('"[ERASED]"'), r.last_request_id);
+      }
+      this.sql.exec(`UPDATE outbox SET email = NULL, item = NULL, status = CASE WHEN status IN ('queued', 'leased') THEN 'skipped' ELSE status END,
+        skip_reason = CASE WHEN status IN ('queued', 'leased') THEN 'erased' ELSE skip_reason END, note = CASE WHEN status IN ('queued', 'leased') THEN 'person erased before sending' ELSE note END
+        WHERE id = ?`, r.id);
+    }
+    return rows.length;
   }
 
   counts(): Record<string, number> {

@@ -57,6 +57,14 @@ export interface ConversionRow {
   attributes: Record<string, unknown>;
   consent?: 'granted' | 'denied' | 'unknown';
   conversion: ConversionConfig;
+  /** Where the row came from (the hand-off sets it): what the delivery log filters on. */
+  origin?: RowOrigin;
+}
+
+export interface RowOrigin {
+  audienceId: string;
+  conversionId: string;
+  personKey: string;
 }
 
 export interface HttpRequest {
@@ -74,7 +82,7 @@ export interface HttpResponse {
   body: unknown;
 }
 
-export type SkipReason = 'too_old' | 'no_identifier' | 'consent_denied' | 'invalid';
+export type SkipReason = 'too_old' | 'no_identifier' | 'consent_denied' | 'invalid' | 'erased';
 
 export type Prepared<Item> = { ok: true; item: Item } | { ok: false; reason: SkipReason; message: string };
 

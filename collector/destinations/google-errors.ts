@@ -10,7 +10,9 @@ export function googleRequestFailure(res: HttpResponse, now: number): Failure {
   const error = { code, message: String((first as { message?: string })?.message ?? err?.message ?? errorText(res.body)) };
   if (code === 'RESOURCE_EXHAUSTED') return { class: 'daily_quota', error };
   if (code === 'RESOURCE_TEMPORARILY_EXHAUSTED' || res.status === 429) {
-    const delay = durationMs((first as { details?: { quotaErrorDetails?: { retryDelay?: string } } })?.details?.quotaErrorDetails?.retryDelay) ?? retryAfterMs(res.headers, now);
+    // The body's retryDelay and the Retry-After header may both be there: wait for the longer.
+    const delays = [durationMs((first as { details?: { quotaErrorDetails?: { retryDelay?: string } } })?.details?.quotaErrorDetails?.retryDelay), retryAfterMs(res.headers, now)].filter((d): d is number => d !== undefined);
+    const delay = delays.length ? Math.max(...delays) : undefined;
     return { class: 'rate_limited', error, ...(delay === undefined ? {} : { retryAfterMs: delay }) };
   }
   return statusFailure(res, error, now);

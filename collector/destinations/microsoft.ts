@@ -5,7 +5,7 @@ import { hashFor } from '../../shared/normalize';
 import type { MicrosoftAdsSettings } from '../../shared/schemas/destinations';
 import { DAY_MS, newestTouch } from '../delivery/click-choice';
 import { conversionValue, effectiveConsent } from '../delivery/conversion-value';
-import { errorText, same, statusFailure } from '../delivery/http';
+import { errorText, retryAfterMs, same, statusFailure } from '../delivery/http';
 import type { RowOutcome } from '../delivery/types';
 import { baseUrl, type DestinationDefinition } from './definition';
 
@@ -65,7 +65,10 @@ export const microsoftAds: DestinationDefinition<MicrosoftAdsSettings, OfflineCo
       const b = res.body as { Errors?: { Code?: number; ErrorCode?: string; Message?: string }[] };
       const e = b?.Errors?.[0];
       const error = { code: e?.ErrorCode ?? `HTTP_${res.status}`, message: e?.Message ?? errorText(res.body) };
-      if (e?.Code === 117) return same(items.length, { status: 'error', failure: { class: 'rate_limited', error } });
+      if (e?.Code === 117) {
+        const after = retryAfterMs(res.headers, ctx.now);
+        return same(items.length, { status: 'error', failure: { class: 'rate_limited', error, ...(after === undefined ? {} : { retryAfterMs: after }) } });
+      }
       // An invalid developer token is a 401 a new access token cannot fix.
       if (res.status === 401 && e?.ErrorCode === 'InvalidCredentials') return same(items.length, { status: 'error', failure: { class: 'permanent', error } });
       return same(items.length, { status: 'error', failure: statusFailure(res, error, ctx.now) });

@@ -7,6 +7,8 @@ import { JobStore, type JobProgress } from './config-jobs';
 import type { Job } from '../../shared/schemas/people';
 import type { MembershipChange } from '../audiences/types';
 import { AudienceStore, type JobReason } from './config-audiences';
+import { DestinationRegistry } from './config-destinations';
+import type { DestinationType } from '../../shared/schemas/destinations';
 
 /**
  * The deployment's configuration (singleton): API keys and their scopes or origins, job progress,
@@ -17,6 +19,7 @@ export class ConfigObject extends DurableObject<Env> {
   private readonly keyStore: ApiKeyStore;
   private readonly jobStore: JobStore;
   private readonly audiences: AudienceStore;
+  private readonly destinations: DestinationRegistry;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -25,7 +28,14 @@ export class ConfigObject extends DurableObject<Env> {
     this.keyStore = new ApiKeyStore(this.sql);
     this.jobStore = new JobStore(this.sql);
     this.audiences = new AudienceStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn));
+    this.destinations = new DestinationRegistry(ctx.storage.sql);
   }
+
+  // The list of destinations (config-destinations.ts); their settings live sealed in each DestinationObject.
+  addDestination(ref: { id: string; type: DestinationType; name: string }, now: number) { return this.destinations.add(ref, now); }
+  renameDestination(id: string, name: string) { this.destinations.rename(id, name); }
+  markDestinationDeleted(id: string, now: number) { this.destinations.markDeleted(id, now); }
+  listDestinations(includeDeleted = false) { return this.destinations.list(includeDeleted); }
 
   listKeys(): ApiKeyRecord[] {
     return this.keyStore.list();

@@ -44,3 +44,18 @@ export const destinationSchema = [
    CREATE INDEX requests_at ON requests (at);`,
   `ALTER TABLE config ADD COLUMN name TEXT NOT NULL DEFAULT ''`,
 ];
+
+// v3 (delivery log across destinations): where each row came from, so /api/conversions filters by
+// audience and person inside each outbox (indexed), and erasure finds a person's rows.
+destinationSchema.push(
+  `ALTER TABLE outbox ADD COLUMN entry_id TEXT;
+   ALTER TABLE outbox ADD COLUMN audience_id TEXT;
+   ALTER TABLE outbox ADD COLUMN conversion_id TEXT;
+   ALTER TABLE outbox ADD COLUMN person_key TEXT;
+   ALTER TABLE outbox ADD COLUMN email TEXT;
+   CREATE INDEX outbox_log ON outbox (created_at, id);
+   CREATE INDEX outbox_status_log ON outbox (status, created_at, id);
+   CREATE INDEX outbox_audience_log ON outbox (audience_id, created_at, id);
+   CREATE INDEX outbox_person_log ON outbox (person_key, created_at, id);
+   CREATE INDEX outbox_entry ON outbox (entry_id);`,
+);

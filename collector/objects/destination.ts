@@ -5,7 +5,7 @@ import { destinations } from '../destinations/registry';
 import { confirm, enqueue, flush, requeue, type DestinationRuntime, type FlushStats, type OutboxEntry, type RequestLog, type RowStatus } from '../delivery/outbox';
 import type { CachedToken } from '../delivery/oauth';
 import { sendBatch } from '../delivery/send';
-import { SqlOutboxStore } from '../delivery/sql-outbox-store';
+import { SqlOutboxStore, type LogQuery } from '../delivery/sql-outbox-store';
 import type { ConversionRow, RowOutcome } from '../delivery/types';
 import { credentialsToReenter, maskSettings, settingsSchemas, type DestinationType, type Mode } from '../../shared/schemas/destinations';
 import { destinationSchema } from './destination-schema';
@@ -42,6 +42,31 @@ export interface ConversionLogRow extends OutboxEntry {
   request: RequestLog | null;
 }
 
+/** One row of the cross-destination delivery log (collector/conversions/log.ts merges these). */
+export interface DeliveryLogRow {
+  /** The row's key in this destination's outbox. */
+  key: string;
+  entryId: string;
+  audienceId: string | null;
+  conversionId: string | null;
+  personKey: string | null;
+  email: string | null;
+  status: RowStatus;
+  attempts: number;
+  skipReason: string | null;
+  error: OutboxEntry['error'];
+  note: string | null;
+  createdAt: number;
+  updatedAt: number;
+  sentAt: number | null;
+  /** When a queued row is next due, or a pending_confirmation row next checked. */
+  dueAt: number | null;
+  /** This conversion's part of the request body, exactly as sent. */
+  event: unknown;
+  /** The request it last travelled in (credentials redacted); `body` (the whole batch) only when asked. */
+  request: (Omit<RequestLog, 'request' | 'rowIds'> & { method: string; url: string; headers: Record<string, string>; body?: unknown; rows: number }) | null;
+}
+
 const MAX_BATCHES_PER_ALARM = 25;
 
 type ConfigRow = { destination_id: string; name: string; type: DestinationType; mode: Mode; sealed_settings: string; endpoint: string | null; token_endpoint: string | null; paused: number };
@@ -60,6 +85,8 @@ export class DestinationObject extends DurableObject<Env> {
   random: () => number = Math.random;
   /** Per-request timeout; lowered in tests that inject hangs. */
   timeoutMs = 15_000;
+  /** The clock: tests move it forward to reach a retry's due time without waiting. */
+  now: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -89,7 +116,7 @@ export class DestinationObject extends DurableObject<Env> {
         // The platform may have revoked the old refresh token: save the new one before anything else.
         settings.refreshToken = token;
         const sealed = await encryptCredentials(key, settings, cfg.destination_id);
-        this.sql.exec('UPDATE config SET sealed_settings = ?, updated_at = ? WHERE id = 1', sealed, Date.now());
+        this.sql.exec('UPDATE config SET sealed_settings = ?, updated_at = ? WHERE id = 1', sealed, this.now());
       },
     };
   }
@@ -117,10 +144,10 @@ export class DestinationObject extends DurableObject<Env> {
       `INSERT INTO config (id, destination_id, name, type, mode, sealed_settings, endpoint, token_endpoint, paused, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, mode = excluded.mode, sealed_settings = excluded.sealed_settings, endpoint = excluded.endpoint,
          token_endpoint = excluded.token_endpoint, paused = excluded.paused, updated_at = excluded.updated_at`,
-      input.id, input.name ?? before?.name ?? '', input.type, input.mode, sealed, input.endpoint ?? null, input.tokenEndpoint ?? null, input.paused ? 1 : 0, Date.now(),
+      input.id, input.name ?? before?.name ?? '', input.type, input.mode, sealed, input.endpoint ?? null, input.tokenEndpoint ?? null, input.paused ? 1 : 0, this.now(),
     );
     this.tokenCache = null;
-    if (!input.paused) await this.wake(Date.now());
+    if (!input.paused) await this.wake(this.now());
     return { ok: true, value: (await this.describe())! };
   }
 
@@ -171,7 +198,7 @@ export class DestinationObject extends DurableObject<Env> {
   async enqueue(rows: ConversionRow[]): Promise<Result<{ queued: number; skipped: number; existing: number }>> {
     const cfg = this.config();
     if (!cfg) return { ok: false, code: 'not_configured', message: 'destination is not configured' };
-    const now = Date.now();
+    const now = this.now();
     const out = await enqueue(this.store, await this.runtime(cfg), rows, now);
     if (out.queued && !cfg.paused) await this.wake(now);
     return { ok: true, value: out };
@@ -193,18 +220,55 @@ export class DestinationObject extends DurableObject<Env> {
     const rt = await this.runtime(cfg);
     const since = Date.now();
     // Bounded per alarm (subrequest and CPU limits); the next alarm comes a second later if more is due.
-    const stats = await flush(this.store, rt, Date.now, MAX_BATCHES_PER_ALARM);
-    const confirmed = await confirm(this.store, rt, Date.now);
+    const stats = await flush(this.store, rt, this.now, MAX_BATCHES_PER_ALARM);
+    const confirmed = await confirm(this.store, rt, this.now);
     this.tokenCache = rt.tokenCache ?? null;
     await alertAfterFlush(this.env, this.ctx.storage, cfg.destination_id, cfg.type, since);
     const next = this.store.nextWake();
-    if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 1000));
+    if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, this.now() + 1000));
     return { ...stats, sent: stats.sent + confirmed.sent, unmatched: stats.unmatched + confirmed.unmatched, failed: stats.failed + confirmed.failed };
   }
 
   /** The delivery log: rows, newest first, each with the request it last travelled in. */
-  async conversions(opts: { status?: RowStatus; limit?: number; before?: number } = {}): Promise<ConversionLogRow[]> {
-    return this.store.list({ status: opts.status, limit: Math.min(opts.limit ?? 50, 500), before: opts.before }).map((e) => ({ ...e, request: e.lastRequestId ? this.store.request(e.lastRequestId) : null }));
+  async conversions(opts: { status?: RowStatus; limit?: number; before?: number; after?: { createdAt: number; id: string } } = {}): Promise<ConversionLogRow[]> {
+    const after = opts.after ?? (opts.before === undefined ? undefined : { createdAt: opts.before, id: '' });
+    return this.store.list({ status: opts.status, limit: Math.min(opts.limit ?? 50, 500), after }).map((e) => ({ ...e, request: e.lastRequestId ? this.store.request(e.lastRequestId) : null }));
+  }
+
+  /** The delivery log in the shape /api/conversions serves; filters run on this outbox's indexes. */
+  async log(q: LogQuery & { includeBody?: boolean }): Promise<DeliveryLogRow[]> {
+    const requests = new Map<string, RequestLog | null>();
+    return this.store.list({ ...q, limit: Math.min(q.limit, 500) }).map((e) => this.logRow(e, requests, !!q.includeBody));
+  }
+
+  /** One row of the log by its key, with the whole request body it travelled in. */
+  async logEntry(key: string): Promise<DeliveryLogRow | null> {
+    const e = this.store.get(key);
+    return e ? this.logRow(e, new Map(), true) : null;
+  }
+
+  private logRow(e: OutboxEntry, requests: Map<string, RequestLog | null>, includeBody: boolean): DeliveryLogRow {
+    let r: RequestLog | null = null;
+    if (e.lastRequestId) {
+      if (!requests.has(e.lastRequestId)) requests.set(e.lastRequestId, this.store.request(e.lastRequestId));
+      r = requests.get(e.lastRequestId) ?? null;
+    }
+    return {
+      key: e.id, entryId: e.entryId, audienceId: e.audienceId, conversionId: e.conversionId, personKey: e.personKey, email: e.email,
+      status: e.status, attempts: e.attempts, skipReason: e.skipReason, error: e.error, note: e.note,
+      createdAt: e.createdAt, updatedAt: e.updatedAt, sentAt: e.sentAt,
+      dueAt: e.status === 'queued' || e.status === 'pending_confirmation' ? e.dueAt : null,
+      event: e.item,
+      request: r && {
+        id: r.id, at: r.at, mode: r.mode, method: r.request.method, url: r.request.url, headers: r.request.headers,
+        ...(includeBody ? { body: r.request.body } : {}), rows: r.rowIds.length, status: r.status, response: r.response, durationMs: r.durationMs,
+      },
+    };
+  }
+
+  /** Erasure: this person's rows lose their identity and payloads (status and ids stay); unsent ones are cancelled. */
+  async forgetPerson(personKey: string): Promise<number> {
+    return this.ctx.storage.transactionSync(() => this.store.forgetPerson(personKey));
   }
 
   async conversion(id: string): Promise<ConversionLogRow | null> {
@@ -214,9 +278,11 @@ export class DestinationObject extends DurableObject<Env> {
 
   /** POST /api/conversions/{id}/retry: a failed or dead-lettered row goes back to the queue, same id. */
   async retry(id: string): Promise<Result<OutboxEntry>> {
-    const e = requeue(this.store, id, Date.now());
+    if (!this.store.get(id)) return { ok: false, code: 'not_found', message: 'no such conversion' };
+    if (!this.config()) return { ok: false, code: 'not_retryable', message: 'the destination was deleted: its conversions cannot be sent again' };
+    const e = requeue(this.store, id, this.now());
     if (!e) return { ok: false, code: 'not_retryable', message: 'only failed or dead-lettered conversions can be retried' };
-    await this.wake(Date.now());
+    await this.wake(this.now());
     return { ok: true, value: e };
   }
 
@@ -227,9 +293,9 @@ export class DestinationObject extends DurableObject<Env> {
     const rt = await this.runtime(cfg, 'test');
     const issue = rt.def.modeIssue?.(rt.settings, 'test');
     if (issue) return { ok: false, code: 'invalid_mode', message: issue };
-    const prepared = await rt.def.prepare(row, rt.settings, Date.now());
+    const prepared = await rt.def.prepare(row, rt.settings, this.now());
     if (!prepared.ok) return { ok: false, code: `skipped_${prepared.reason}`, message: prepared.message };
-    const r = await sendBatch(rt.def, [prepared.item], { settings: rt.settings, mode: 'test', endpoint: rt.endpoint, tokenEndpoint: rt.tokenEndpoint, now: Date.now(), fetchImpl: this.fetchImpl, timeoutMs: this.timeoutMs, tokenCache: this.tokenCache });
+    const r = await sendBatch(rt.def, [prepared.item], { settings: rt.settings, mode: 'test', endpoint: rt.endpoint, tokenEndpoint: rt.tokenEndpoint, now: this.now(), fetchImpl: this.fetchImpl, timeoutMs: this.timeoutMs, tokenCache: this.tokenCache });
     this.tokenCache = r.tokenCache;
     if (r.rotatedRefreshToken) await rt.onRotatedRefreshToken?.(r.rotatedRefreshToken);
     return { ok: true, value: { outcome: r.outcomes[0]!, request: r.request, response: r.response?.body ?? null, sent: r.sent } };

@@ -1,16 +1,18 @@
-// /api/destinations: create, read, change, delete a destination, send one test event, read its
+// /api/destinations: list, create, read, change, delete a destination, send one test event, read its
 // delivery log and retry a failed conversion. Each destination is its own DestinationObject
-// (settings sealed there). Listing all destinations and the cross-destination /api/conversions
-// need the ConfigObject / DirectoryObject indexes and are mounted with them.
+// (settings sealed there); the ConfigObject keeps the list of their ids (config-destinations.ts).
 import { Hono, type Context } from 'hono';
 import { parseJsonBytes, readJsonBody, readRawBody } from '../middleware/body';
 import type { AppContext } from '../env';
 import { ApiError } from '../http-error';
 import { zodIssues } from '../validation';
-import { ROW_STATUSES, type RowStatus } from '../delivery/outbox';
+import type { RowStatus } from '../delivery/outbox';
+import { listConversions } from '../conversions/log';
 import type { DestinationObject, Result } from '../objects/destination';
 import { destinationPatchSchema, destinationSchema, destinationTestSchema } from '../../shared/schemas/destinations';
 import { normalizeEmail } from '../../shared/normalize';
+import { configObject } from '../objects/config';
+import { MAX_DESTINATIONS } from '../objects/config-destinations';
 
 export const destinations = new Hono<AppContext>();
 
@@ -41,8 +43,20 @@ destinations.post('/', async (c) => {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   const id = `dst_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
   const d = parsed.data;
-  const view = unwrap(await objectFor(c.env, id).configure({ id, name: d.name, type: d.type, mode: d.mode, settings: d.settings, endpoint: d.endpoint, tokenEndpoint: d.tokenEndpoint }));
+  const object = objectFor(c.env, id);
+  const view = unwrap(await object.configure({ id, name: d.name, type: d.type, mode: d.mode, settings: d.settings, endpoint: d.endpoint, tokenEndpoint: d.tokenEndpoint }));
+  if (!(await configObject(c.env).addDestination({ id, type: d.type, name: view.name }, c.get('now')))) {
+    await object.remove();
+    throw new ApiError(409, 'too_many_destinations', `a deployment has at most ${MAX_DESTINATIONS} destinations`);
+  }
   return c.json(view, 201);
+});
+
+/** Every live destination, settings masked, with its conversion counts by status. */
+destinations.get('/', async (c) => {
+  const refs = await configObject(c.env).listDestinations();
+  const views = await Promise.all(refs.map((r) => objectFor(c.env, r.id).describe()));
+  return c.json({ destinations: views.filter((v) => v !== null) });
 });
 
 destinations.get('/:id', async (c) => {
@@ -54,13 +68,18 @@ destinations.get('/:id', async (c) => {
 destinations.patch('/:id', async (c) => {
   const parsed = destinationPatchSchema.safeParse(await jsonBody(c));
   if (!parsed.success) throw new ApiError(400, 'invalid_destination', 'the change is not valid', zodIssues(parsed.error));
-  return c.json(unwrap(await objectFor(c.env, c.req.param('id')).update(parsed.data)));
+  const view = unwrap(await objectFor(c.env, c.req.param('id')).update(parsed.data));
+  if (parsed.data.name !== undefined) await configObject(c.env).renameDestination(view.id, view.name);
+  return c.json(view);
 });
 
 destinations.delete('/:id', async (c) => {
   const d = objectFor(c.env, c.req.param('id'));
   if (!(await d.describe())) throw new ApiError(404, 'not_found', 'no such destination');
-  return c.json(await d.remove());
+  const removed = await d.remove();
+  // Still listed as deleted: /api/conversions keeps showing its log.
+  await configObject(c.env).markDestinationDeleted(c.req.param('id'), c.get('now'));
+  return c.json(removed);
 });
 
 destinations.post('/:id/test', async (c) => {
@@ -77,12 +96,19 @@ destinations.post('/:id/test', async (c) => {
   return c.json(result);
 });
 
+/** This destination's part of the delivery log (the same rows as /api/conversions?destination=). */
 destinations.get('/:id/conversions', async (c) => {
-  const status = c.req.query('status');
-  if (status !== undefined && !(ROW_STATUSES as readonly string[]).includes(status)) throw new ApiError(400, 'invalid_query', `status is one of ${ROW_STATUSES.join(', ')}`);
-  const before = c.req.query('before');
-  const rows = await objectFor(c.env, c.req.param('id')).conversions({ status: status as RowStatus | undefined, before: before ? Number(before) : undefined, limit: Number(c.req.query('limit') ?? 50) || 50 });
-  return c.json({ conversions: rows, next: rows.length ? rows.at(-1)!.createdAt : null });
+  const id = c.req.param('id');
+  objectFor(c.env, id);
+  const limit = c.req.query('limit');
+  const r = await listConversions(c.env, {
+    destination: id,
+    status: (c.req.query('status') || undefined) as RowStatus | undefined,
+    cursor: c.req.query('cursor') || undefined,
+    limit: limit === undefined ? undefined : /^\d+$/.test(limit) ? Number(limit) : NaN,
+  });
+  if (!r.ok) throw new ApiError(r.status, r.code, r.message);
+  return c.json({ conversions: r.value.conversions, next: r.value.cursor });
 });
 
 destinations.post('/:id/conversions/:cid/retry', async (c) => {

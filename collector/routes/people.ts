@@ -6,6 +6,7 @@ import { identityOf, personByKey, personKey } from '../identity';
 import { directoryShard, DIRECTORY_SHARDS } from '../directory';
 import type { DirectoryRow } from '../objects/directory';
 import type { PersonSnapshot } from '../objects/person-types';
+import { personActivity } from '../conversions/person-view';
 
 export const people = new Hono<AppContext>();
 
@@ -49,12 +50,14 @@ people.get('/', async (c) => {
 
 people.get('/:email', async (c) => {
   const email = emailParam(c.req.param('email'));
-  const snapshot = (await personByKey(c.env, await personKey(c.env, email)).snapshot()) as PersonSnapshot | null;
+  const key = await personKey(c.env, email);
+  const snapshot = (await personByKey(c.env, key).snapshot()) as PersonSnapshot | null;
   if (!snapshot) throw new ApiError(404, 'not_found', 'no such person');
   const { attributes, attributeUpdatedAt, ...rest } = snapshot;
   const sources = Object.keys(attributes).map((source) => ({ source, attributes: attributes[source], updatedAt: attributeUpdatedAt[source] }));
-  // Memberships and conversions are filled in by the audience and delivery code.
-  return c.json({ ...rest, attributes, attributeUpdatedAt, sources, memberships: [], conversions: [] });
+  // Audience entries / exits and each conversion's delivery (collector/conversions/person-view.ts).
+  const { memberships, conversions } = await personActivity(c.env, key);
+  return c.json({ ...rest, attributes, attributeUpdatedAt, sources, memberships, conversions });
 });
 
 /** Erasure: the person's storage, directory row and visitors go; a suppression entry stays. */

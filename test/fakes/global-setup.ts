@@ -11,17 +11,23 @@ import { WORKER_FAKES } from './worker-fakes';
 
 export default async function setup(project: TestProject) {
   const f = WORKER_FAKES;
-  const fakes = [
+  const startSet = async () => [
     await startMetaFake(f.meta),
     await startGoogleAdsFake(f.google_ads),
     await startDataManagerFake(f.google_data_manager),
     await startLinkedInFake(f.linkedin),
     await startMicrosoftFake(f.microsoft_ads),
   ];
+  const urls = (set: { url: string }[]) => ({ meta: set[0]!.url, google_ads: set[1]!.url, google_data_manager: set[2]!.url, linkedin: set[3]!.url, microsoft_ads: set[4]!.url });
+  const fakes = await startSet();
+  // A second set for the end-to-end delivery suite: its faults and token expiries never reach the
+  // requests of test files running beside it (and theirs never reach it).
+  const e2e = await startSet();
   // Typed for Worker tests in test/worker/provided-fakes.d.ts.
-  (project.provide as (key: string, value: unknown) => void)('fakeUrls', { meta: fakes[0]!.url, google_ads: fakes[1]!.url, google_data_manager: fakes[2]!.url, linkedin: fakes[3]!.url, microsoft_ads: fakes[4]!.url });
+  (project.provide as (key: string, value: unknown) => void)('fakeUrls', urls(fakes));
+  (project.provide as (key: string, value: unknown) => void)('e2eFakeUrls', urls(e2e));
   return async () => {
-    for (const fake of fakes) await fake.stop();
+    for (const fake of [...fakes, ...e2e]) await fake.stop();
   };
 }
 

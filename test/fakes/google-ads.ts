@@ -151,6 +151,11 @@ export async function startGoogleAdsFake(opts: GoogleAdsFakeOptions): Promise<Go
     return { status: 200, headers: { 'request-id': `req-${Date.now()}` }, body: out };
   }
 
-  const server = await startFakeServer({ handle, errorFor: (s, f) => googleFaultReply(s, f, version), isTokenPath: (p) => p === GOOGLE_TOKEN_PATH, snapshot: () => conversions });
+  const control = (b: Record<string, unknown>) => {
+    if (b.action === 'rowError' && typeof b.orderId === 'string' && typeof b.code === 'string') return state.rowErrors.set(b.orderId, b.code), true;
+    if (b.action === 'expireTokens') return oauth.expireAll(), true;
+    return false;
+  };
+  const server = await startFakeServer({ handle, errorFor: (s, f) => googleFaultReply(s, f, version), isTokenPath: (p) => p === GOOGLE_TOKEN_PATH, snapshot: () => conversions, control });
   return Object.assign(server, { oauth, conversions, registry: state, unmatchedEmails: state.unmatchedEmails, rowErrors: state.rowErrors });
 }

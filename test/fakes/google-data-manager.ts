@@ -186,6 +186,11 @@ export async function startDataManagerFake(opts: DataManagerFakeOptions): Promis
     return rpcError(404, `The requested URL ${req.path} was not found on this server.`);
   }
 
-  const server = await startFakeServer({ handle, errorFor: (s, f) => googleFaultReply(s, f), isTokenPath: (p) => p === GOOGLE_TOKEN_PATH, snapshot: () => events });
+  const control = (b: Record<string, unknown>) => {
+    if (b.action === 'expireTokens') return oauth.expireAll(), true;
+    if (b.action === 'processing' && typeof b.value === 'boolean') return (self.processing = b.value), true;
+    return false;
+  };
+  const server = await startFakeServer({ handle, errorFor: (s, f) => googleFaultReply(s, f), isTokenPath: (p) => p === GOOGLE_TOKEN_PATH, snapshot: () => events, control });
   return Object.assign(server, { oauth, registry, events, setProcessing: (v: boolean) => void (self.processing = v) });
 }

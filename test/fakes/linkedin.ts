@@ -117,6 +117,11 @@ export async function startLinkedInFake(opts: LinkedInFakeOptions): Promise<Link
     return restli(status, status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'ILLEGAL_ARGUMENT', 'Injected failure');
   }
 
-  const server = await startFakeServer({ handle, errorFor, isTokenPath: (p) => p === LINKEDIN_TOKEN_PATH, snapshot: () => events });
+  const control = (b: Record<string, unknown>) => {
+    if (b.action === 'rowError' && typeof b.eventId === 'string' && typeof b.status === 'number') return rowErrors.set(b.eventId, b.status), true;
+    if (b.action === 'expireTokens') return oauth.expireAll(), true;
+    return false;
+  };
+  const server = await startFakeServer({ handle, errorFor, isTokenPath: (p) => p === LINKEDIN_TOKEN_PATH, snapshot: () => events, control });
   return Object.assign(server, { oauth, events, rowErrors });
 }

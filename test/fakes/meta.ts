@@ -132,7 +132,13 @@ export async function startMetaFake(opts: MetaFakeOptions): Promise<MetaFake> {
     return metaError(status, 1, 'An unknown error occurred', { is_transient: false });
   }
 
-  const server = await startFakeServer({ handle, errorFor, snapshot: () => events });
+  const control = (b: Record<string, unknown>) => {
+    if (b.action === 'poison' && typeof b.eventId === 'string') return poisoned.add(b.eventId), true;
+    if (b.action === 'revokeToken') return (tokenValid = false), true;
+    if (b.action === 'restoreToken') return (tokenValid = true), true;
+    return false;
+  };
+  const server = await startFakeServer({ handle, errorFor, snapshot: () => events, control });
   return Object.assign(server, {
     events,
     poison: (id: string) => void poisoned.add(id),

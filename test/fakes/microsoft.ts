@@ -102,6 +102,11 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions): Promise<Mi
     return fault(status, 0, status >= 500 ? 'InternalError' : 'InvalidRequest', 'Injected failure');
   }
 
-  const server = await startFakeServer({ handle, errorFor, isTokenPath: (p) => p === MICROSOFT_TOKEN_PATH, snapshot: () => conversions });
+  const control = (b: Record<string, unknown>) => {
+    if (b.action === 'rowError' && typeof b.clickId === 'string' && typeof b.code === 'string') return rowErrors.set(b.clickId, b.code), true;
+    if (b.action === 'expireTokens') return oauth.expireAll(), true;
+    return false;
+  };
+  const server = await startFakeServer({ handle, errorFor, isTokenPath: (p) => p === MICROSOFT_TOKEN_PATH, snapshot: () => conversions, control });
   return Object.assign(server, { oauth, conversions, uncounted, rowErrors });
 }

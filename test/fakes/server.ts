@@ -61,6 +61,11 @@ export interface PlatformRules {
   isTokenPath?(path: string): boolean;
   /** What the platform stored, for GET /__fake/state (tests running inside workerd read it over HTTP). */
   snapshot?(): unknown;
+  /**
+   * POST /__fake/control: the fake's own test levers for tests inside workerd (per-row errors,
+   * expiring every access token...). Answers false for an action it does not know.
+   */
+  control?(body: Record<string, unknown>): boolean;
 }
 
 export interface FakeServer {
@@ -128,6 +133,10 @@ export async function startFakeServer(rules: PlatformRules): Promise<FakeServer>
     if (url.pathname === '/__fake/fault' && request.method === 'POST') {
       faults.push({ ...(json as Fault), left: (json as Fault).times ?? 1 });
       return send(res, { status: 204 });
+    }
+    if (url.pathname === '/__fake/control' && request.method === 'POST') {
+      const ok = rules.control?.((json ?? {}) as Record<string, unknown>) ?? false;
+      return send(res, ok ? { status: 204 } : { status: 400, body: { error: 'unknown control action' } });
     }
     if (url.pathname === '/__fake/state') return send(res, { status: 200, body: { requests: requests.map((r) => ({ path: r.path, status: r.status })), stored: rules.snapshot?.() ?? null } });
     const fault = takeFault(url.pathname);
