@@ -116,16 +116,16 @@ export async function expectedEntryId(audienceId: string, email: string): Promis
   return entryId(audienceId, key, Math.floor(Date.parse(MQL_AT) / 1000));
 }
 
-/** Every row of the destination's delivery log. */
+/** Every row of the destination's delivery log, keyed by entry id (the id the platform receives). */
 export async function deliveryLog(c: { url: string }, destinationId: string) {
   const rows: { id: string; status: string; error: unknown; attempts: number }[] = [];
-  let before = '';
+  let cursor = '';
   for (;;) {
-    const r = await api(c, `/api/destinations/${destinationId}/conversions?limit=500${before}`);
-    if (r.status !== 200) throw new Error(`delivery log: ${r.status}`);
-    rows.push(...r.body.conversions);
-    if (r.body.conversions.length < 500 || !r.body.next) return rows;
-    before = `&before=${r.body.next}`;
+    const r = await api(c, `/api/destinations/${destinationId}/conversions?limit=200${cursor}`);
+    if (r.status !== 200) throw new Error(`delivery log: ${r.status} ${JSON.stringify(r.body)}`);
+    for (const row of r.body.conversions) rows.push({ ...row, id: row.entryId ?? row.key ?? row.id });
+    if (!r.body.next) return rows;
+    cursor = `&cursor=${encodeURIComponent(r.body.next)}`;
   }
 }
 
