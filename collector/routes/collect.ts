@@ -93,7 +93,12 @@ collect.post('/v1/collect', rateLimit('RATE_LIMIT_IP_PER_MINUTE', (c) => `ip:${c
   if (accepted === 0 && limited) throw new ApiError(429, limited.code, limited.message, rejected, limited.headers);
   if (accepted === 0) throw new ApiError(400, rejected[0]?.code ?? 'invalid_event', 'no event in the batch was accepted', rejected);
   // For the "tag silent" alert: at most one ConfigObject write a minute per isolate, off the response path.
-  c.executionCtx.waitUntil(noteTagEvent(c.env, c.get('now')));
+  const noted = noteTagEvent(c.env, c.get('now'));
+  try {
+    c.executionCtx.waitUntil(noted);
+  } catch {
+    // No execution context (app.request in tests): the note still runs, unawaited.
+  }
   if (sameSite(c) && consentAllowsCookie && !facts.gpc && (cookieId ?? firstAnonymousId)) setVisitorCookie(c, (cookieId ?? firstAnonymousId)!);
   const body: CollectResponse = token ? { accepted, duplicates, rejected, token } : { accepted, duplicates, rejected };
   return c.json(body);
