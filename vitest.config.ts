@@ -31,6 +31,17 @@ export default defineConfig({
           globalSetup: ['test/fakes/global-setup.ts'],
         },
       },
+      // The fault suite: the whole system on loopback, a fresh collector per scenario (RELIABILITY_PEOPLE for the big run).
+      {
+        test: {
+          name: 'reliability',
+          environment: 'node',
+          include: ['test/reliability/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
       {
         test: {
           name: 'e2e',

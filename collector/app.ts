@@ -3,6 +3,7 @@ import type { AppContext } from './env';
 import { admin } from './routes/admin';
 import { ApiError, errorBody } from './http-error';
 import { requireSecretKey } from './middleware/secret-key';
+import { alerts } from './routes/api/alerts';
 import { audiences } from './routes/api/audiences';
 import { collect } from './routes/collect';
 import { conversions } from './routes/conversions';
@@ -44,6 +45,7 @@ export function createApp(basePath: string | undefined) {
   routes.route('/api/audiences', audiences);
   routes.route('/api/destinations', destinations);
   routes.route('/api/conversions', conversions);
+  routes.route('/api/alerts', alerts);
 
   const app = new Hono<AppContext>();
   app.route(normalizeBasePath(basePath) || '/', routes);

@@ -31,6 +31,11 @@ export interface Env {
   /** Base64 AES-GCM key for credentials at rest. */
   ENCRYPTION_KEY?: string;
   ALLOW_CUSTOM_ENDPOINTS?: string;
+  /** Alert webhook when none is set through /api/alerts (collector/alerts/). */
+  ALERT_WEBHOOK_URL?: string;
+  ALERT_WEBHOOK_SECRET?: string;
+  /** Minutes without a tag event before the "tag silent" alert (default 60; 0 turns it off). */
+  ALERT_TAG_SILENT_MINUTES?: string;
 }
 
 export type AppContext = { Bindings: Env; Variables: { now: number; keyScope?: 'ingest' | 'admin' } };

@@ -3,6 +3,7 @@ import { appFor } from './app';
 import { consumeJobs } from './ingest/people-consumer';
 import type { JobMessage } from './ingest/job-messages';
 import { consumePopulate, isPopulateMessage, type PopulateMessage } from './audiences/populate';
+import { checkTagSilence } from './alerts/tag-silence';
 
 export { PersonObject } from './objects/person';
 export { VisitorObject } from './objects/visitor';
@@ -23,5 +24,9 @@ export default {
       populate.length ? consumePopulate(populate, env) : null,
       others.length ? consumeJobs({ queue: batch.queue, messages: others } as unknown as MessageBatch<JobMessage>, env) : null,
     ]);
+  },
+  // The cron trigger (wrangler.toml [triggers]): alerts that fire on time alone (a tag gone silent).
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(checkTagSilence(env, controller.scheduledTime).then(() => undefined));
   },
 } satisfies ExportedHandler<Env>;

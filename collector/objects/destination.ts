@@ -15,6 +15,7 @@ import { configObject } from './config';
 import { loadAudienceConfig } from '../audiences/config-cache';
 import type { AudienceConfig } from '../audiences/types';
 import { customEndpointsIssue } from '../security/custom-endpoints';
+import { alertAfterFlush } from '../alerts/delivery-alerts';
 
 export interface DestinationConfigInput {
   id: string;
@@ -247,10 +248,12 @@ export class DestinationObject extends DurableObject<Env> {
     if (!cfg || cfg.paused) return null;
     const rt = await this.runtime(cfg);
     rt.gate = await this.conversionGate();
+    const since = Date.now();
     // Bounded per alarm (subrequest and CPU limits); the next alarm comes a second later if more is due.
     const stats = await flush(this.store, rt, this.now, MAX_BATCHES_PER_ALARM);
     const confirmed = await confirm(this.store, rt, this.now);
     this.tokenCache = rt.tokenCache ?? null;
+    await alertAfterFlush(this.env, this.ctx.storage, cfg.destination_id, cfg.type, since);
     const next = this.store.nextWake();
     if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, this.now() + 1000));
     return { ...stats, sent: stats.sent + confirmed.sent, unmatched: stats.unmatched + confirmed.unmatched, failed: stats.failed + confirmed.failed };

@@ -11,6 +11,7 @@ import { requestFacts } from '../ingest/request-facts';
 import { sameSite, setVisitorCookie, visitorCookie } from '../ingest/visitor-cookie';
 import { collectBodySchema, collectEventSchema, MAX_COLLECT_BYTES, type CollectResponse, type RejectedEvent } from '../../shared/schemas/collect';
 import { zodIssues } from '../validation';
+import { noteTagEvent } from '../alerts/tag-silence';
 
 export const collect = new Hono<AppContext>();
 
@@ -89,6 +90,13 @@ collect.post('/v1/collect', rateLimit('RATE_LIMIT_IP_PER_MINUTE', (c) => `ip:${c
   // Nothing stored because of a cap: a 429 with Retry-After tells the tag's outbox to come back later.
   if (accepted === 0 && limited) throw new ApiError(429, limited.code, limited.message, rejected, limited.headers);
   if (accepted === 0) throw new ApiError(400, rejected[0]?.code ?? 'invalid_event', 'no event in the batch was accepted', rejected);
+  // For the "tag silent" alert: at most one ConfigObject write a minute per isolate, off the response path.
+  const noted = noteTagEvent(c.env, c.get('now'));
+  try {
+    c.executionCtx.waitUntil(noted);
+  } catch {
+    // No execution context (app.request in tests): the note still runs, unawaited.
+  }
   if (sameSite(c) && consentAllowsCookie && !facts.gpc && (cookieId ?? firstAnonymousId)) setVisitorCookie(c, (cookieId ?? firstAnonymousId)!);
   const body: CollectResponse = token ? { accepted, duplicates, rejected, token } : { accepted, duplicates, rejected };
   return c.json(body);

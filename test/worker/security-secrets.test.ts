@@ -26,12 +26,13 @@ const SECRETS_OF_FAKES = [
 // The deployment's own secrets: never in a response (the publishable key is public by design).
 const DEPLOYMENT_SECRETS = [env.SECRET_KEY!, env.IDENTITY_SECRET!, env.ENCRYPTION_KEY!, env.IDENTIFY_SIGNING_SECRET!, env.SEGMENT_WEBHOOK_SECRET!];
 
+// OAuth destinations run dry: live, they would rotate the shared fakes' refresh tokens under other test files.
 const destinationBodies = () => [
   { type: 'meta', name: 'Meta', mode: 'live', endpoint: urls.meta, settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken } },
   { type: 'meta', name: 'Meta refused', mode: 'live', endpoint: urls.meta, settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: BAD_TOKEN } },
-  { type: 'google_ads', name: 'Google Ads', mode: 'live', endpoint: urls.google_ads, tokenEndpoint: urls.google_ads, settings: { customerId: WORKER_FAKES.google_ads.customerId, conversionActionId: '555', clientId: 'g-client', clientSecret: WORKER_FAKES.google_ads.clientSecret, refreshToken: WORKER_FAKES.google_ads.refreshToken } },
-  { type: 'linkedin', name: 'LinkedIn', mode: 'live', endpoint: urls.linkedin, tokenEndpoint: urls.linkedin, settings: { conversionId: '4242', clientId: 'li-client', clientSecret: WORKER_FAKES.linkedin.clientSecret, refreshToken: WORKER_FAKES.linkedin.refreshToken, apiVersion: '202505' } },
-  { type: 'microsoft_ads', name: 'Microsoft', mode: 'live', endpoint: urls.microsoft_ads, tokenEndpoint: urls.microsoft_ads, settings: { customerId: '1111', accountId: '2222', conversionGoalName: 'MQL', developerToken: WORKER_FAKES.microsoft_ads.developerToken, clientId: 'ms-client', clientSecret: WORKER_FAKES.microsoft_ads.clientSecret, refreshToken: WORKER_FAKES.microsoft_ads.refreshToken } },
+  { type: 'google_ads', name: 'Google Ads', mode: 'dry_run', endpoint: urls.google_ads, tokenEndpoint: urls.google_ads, settings: { customerId: WORKER_FAKES.google_ads.customerId, conversionActionId: '555', clientId: 'g-client', clientSecret: WORKER_FAKES.google_ads.clientSecret, refreshToken: WORKER_FAKES.google_ads.refreshToken } },
+  { type: 'linkedin', name: 'LinkedIn', mode: 'dry_run', endpoint: urls.linkedin, tokenEndpoint: urls.linkedin, settings: { conversionId: '4242', clientId: 'li-client', clientSecret: WORKER_FAKES.linkedin.clientSecret, refreshToken: WORKER_FAKES.linkedin.refreshToken, apiVersion: '202505' } },
+  { type: 'microsoft_ads', name: 'Microsoft', mode: 'dry_run', endpoint: urls.microsoft_ads, tokenEndpoint: urls.microsoft_ads, settings: { customerId: '1111', accountId: '2222', conversionGoalName: 'MQL', developerToken: WORKER_FAKES.microsoft_ads.developerToken, clientId: 'ms-client', clientSecret: WORKER_FAKES.microsoft_ads.clientSecret, refreshToken: WORKER_FAKES.microsoft_ads.refreshToken } },
 ];
 
 const captured: string[] = [];

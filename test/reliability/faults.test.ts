@@ -1,0 +1,129 @@
+// The fault suite: the whole system on loopback (collector on local workerd, a fresh one per
+// scenario; the Meta contract fake with fault injection), driven like the tag and a CRM sync drive
+// it. Every scenario ends with each accepted identify stored once and each due conversion delivered
+// exactly once or visibly failed with its reason; the table is printed at the end.
+//   npx vitest run --project reliability                       # CI sample (24 people a scenario)
+//   RELIABILITY_PEOPLE=1000 npx vitest run --project reliability  # the big run (<= 3,000)
+import { afterAll, describe, expect, it } from 'vitest';
+import { startCollector } from '../support/collector';
+import { account, alertReceiver, api, BIG, configure, emailOf, expectedEntryId, identify, PEOPLE, pool, system, table, upsert, waitForOutcomes } from './harness';
+
+const DELIVERY_TIMEOUT = BIG ? 600_000 : 240_000;
+
+afterAll(() => {
+  console.log(`\nFault suite, ${PEOPLE} people a scenario`);
+  console.table(table);
+});
+
+/** Emails in chunks of 100 for /v1/people. */
+function chunks<T>(xs: T[], n = 100): T[][] {
+  return Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+}
+
+function expectExactlyOnce(r: Awaited<ReturnType<typeof account>>, accepted: number, failedAllowed = 0) {
+  expect(r.stored, 'every accepted identify stored').toBe(accepted);
+  expect(r.duplicates, 'nothing stored or delivered twice').toBe(0);
+  expect(r.lost, 'nothing lost').toBe(0);
+  expect(r.delivered + r['failed (reason)']).toBe(accepted);
+  expect(r['failed (reason)']).toBe(failedAllowed);
+}
+
+describe('fault suite', { timeout: DELIVERY_TIMEOUT + 300_000 }, () => {
+  it('collector restarted mid-stream (local state kept): nothing lost, nothing twice', async () => {
+    const { meta, collector } = await system();
+    let current = collector;
+    try {
+      const ids = await configure(current, meta);
+      const emails = Array.from({ length: PEOPLE }, (_, i) => emailOf('restart', i));
+      const accepted = new Set<string>();
+      // The client keeps its target while the collector restarts on the same port and state.
+      const target = { url: current.url };
+      let restarted = false;
+      await pool(emails, 6, async (email, i) => {
+        if (i === Math.floor(PEOPLE / 2) && !restarted) {
+          restarted = true;
+          await current.stop();
+          current = await startCollector({ persistDir: collector.persistDir, port: collector.port });
+        }
+        const r = await identify(target, email, i);
+        if (r.status === 200) accepted.add(email);
+      });
+      expect(restarted).toBe(true);
+      for (const part of chunks(emails)) expect((await upsert(target, part)).status).toBe(202);
+      await waitForOutcomes(target, ids.destinationId, accepted.size, DELIVERY_TIMEOUT);
+      const r = await account('collector restarted mid-stream', target, meta, ids, emails, accepted);
+      expectExactlyOnce(r, PEOPLE);
+      // Nothing the collector logged names a person.
+      expect(current.logs() + collector.logs()).not.toMatch(/rel-restart-\d+@example\.com/);
+    } finally {
+      await current.stop();
+      await collector.stop();
+      await meta.stop();
+    }
+  });
+
+  it('platform faults: 5xx (the big run adds a storm, 429 with Retry-After and a timeout), one poisoned event in a batch', async () => {
+    const { meta, collector } = await system();
+    try {
+      const ids = await configure(collector, meta);
+      const emails = Array.from({ length: PEOPLE }, (_, i) => emailOf('faults', i));
+      // One event the platform rejects: Meta fails the whole batch, the split isolates it.
+      const poisoned = emails[3]!;
+      meta.poison(await expectedEntryId(ids.audienceId, poisoned));
+      meta.fault({ status: 500, times: BIG ? 3 : 1 });
+      if (BIG) {
+        meta.fault({ status: 429, retryAfter: '5' });
+        meta.fault({ hang: 'before' });
+      }
+      const accepted = new Set<string>();
+      await pool(emails, 6, async (email, i) => {
+        if ((await identify(collector, email, i)).status === 200) accepted.add(email);
+      });
+      for (const part of chunks(emails)) expect((await upsert(collector, part)).status).toBe(202);
+      const rows = await waitForOutcomes(collector, ids.destinationId, accepted.size, DELIVERY_TIMEOUT);
+      const r = await account(BIG ? 'platform 5xx storm / 429 Retry-After / timeout / poisoned event' : 'platform 5xx / poisoned event', collector, meta, ids, emails, accepted);
+      expectExactlyOnce(r, PEOPLE, 1);
+      const bad = rows.find((x) => x.status === 'failed');
+      expect(bad?.id).toBe(await expectedEntryId(ids.audienceId, poisoned));
+      expect(JSON.stringify(bad?.error)).toMatch(/rejected|2804050/);
+      // The faults were really met: the platform answered 500 (and more in the big run) before accepting.
+      expect(rows.some((x) => x.attempts > 1)).toBe(true);
+    } finally {
+      await collector.stop();
+      await meta.stop();
+    }
+  });
+
+  it('credentials refused (token revoked): every conversion visibly failed with the reason, and a signed alert', async () => {
+    const receiver = await alertReceiver();
+    const { meta, collector } = await system();
+    try {
+      expect((await api(collector, '/api/alerts', 'PUT', { url: receiver.url, secret: 'reliability-alert-secret', silentMinutes: 0 })).status).toBe(200);
+      const ids = await configure(collector, meta);
+      expect((await api(collector, `/api/destinations/${ids.destinationId}`, 'PATCH', { settings: { accessToken: 'EAArevoked-token-000000' } })).status).toBe(200);
+      const emails = Array.from({ length: Math.min(PEOPLE, 50) }, (_, i) => emailOf('revoked', i));
+      const accepted = new Set<string>();
+      await pool(emails, 6, async (email, i) => {
+        if ((await identify(collector, email, i)).status === 200) accepted.add(email);
+      });
+      for (const part of chunks(emails)) expect((await upsert(collector, part)).status).toBe(202);
+      await waitForOutcomes(collector, ids.destinationId, accepted.size, DELIVERY_TIMEOUT);
+      const r = await account('credentials refused', collector, meta, ids, emails, accepted);
+      expect(r.stored).toBe(emails.length);
+      expect(r.lost).toBe(0);
+      expect(r.duplicates).toBe(0);
+      expect(r['failed (reason)']).toBe(emails.length);
+      for (let i = 0; i < 50 && !receiver.received.length; i++) await new Promise((res) => setTimeout(res, 200));
+      const alert = receiver.received.find((a) => a.body.includes('credentials_refused'));
+      expect(alert, 'a credentials_refused alert reached the receiver').toBeDefined();
+      const { createHmac } = await import('node:crypto');
+      const ts = String(alert!.headers['x-alert-timestamp']);
+      expect(alert!.headers['x-alert-signature']).toBe(`sha256=${createHmac('sha256', 'reliability-alert-secret').update(`${ts}.${alert!.body}`).digest('hex')}`);
+      expect(alert!.body).not.toMatch(/@example\.com|EAArevoked/);
+    } finally {
+      await collector.stop();
+      await meta.stop();
+      await receiver.stop();
+    }
+  });
+});
