@@ -6,46 +6,19 @@
 //   node bench/ingest-people.mjs [--people 5000]
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Log, LogLevel, Miniflare } from 'miniflare';
-import { DEV_VARS_FOR_BENCH } from './dev-vars.mjs';
+import { join } from 'node:path';
 import { buildBundle } from './workerd-collector.mjs';
-
-const ROOT = resolve(import.meta.dirname, '..');
+import { startMiniflare } from './miniflare-collector.mjs';
 const args = process.argv.slice(2);
 const PEOPLE = Number(args.includes('--people') ? args[args.indexOf('--people') + 1] : 5000);
 const PER_REQUEST = 1000;
 const SK = 'sk_dev_local';
 
-// Miniflare on the production bundle (plain workerd has no queue broker; `wrangler dev` adds a file
-// watcher and proxy that restarted the runtime under this load).
 buildBundle();
 const state = mkdtempSync(join(tmpdir(), 'bench-people-state-'));
-const mf = new Miniflare({
-  modules: true,
-  scriptPath: join(ROOT, 'dist/worker/index.js'),
-  modulesRoot: join(ROOT, 'dist/worker'),
-  compatibilityDate: '2026-04-01',
-  compatibilityFlags: ['nodejs_compat'],
-  bindings: DEV_VARS_FOR_BENCH,
-  durableObjects: Object.fromEntries(
-    [
-      ['PERSON', 'PersonObject'],
-      ['VISITOR', 'VisitorObject'],
-      ['CONFIG', 'ConfigObject'],
-      ['DIRECTORY', 'DirectoryObject'],
-      ['DESTINATION', 'DestinationObject'],
-    ].map(([b, c]) => [b, { className: c, useSQLite: true }]),
-  ),
-  durableObjectsPersist: join(state, 'do'),
-  queueProducers: { JOBS: { queueName: 'open-conversions-jobs' } },
-  queueConsumers: { 'open-conversions-jobs': { maxBatchSize: Number(process.env.BENCH_BATCH ?? 10), maxBatchTimeout: 1, maxRetries: 10 } },
-  host: '127.0.0.1',
-  port: 0,
-  log: new Log(process.env.BENCH_VERBOSE ? LogLevel.DEBUG : LogLevel.WARN),
-});
-const base = (await mf.ready).origin;
-const stop = () => mf.dispose().catch(() => {});
+const mf = await startMiniflare(state, { batchSize: Number(process.env.BENCH_BATCH ?? 10) });
+const base = mf.url;
+const stop = () => mf.stop();
 console.log(`collector up on ${base}`);
 const run = Date.now().toString(36);
 const row = (i) => ({

@@ -6,8 +6,10 @@ import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEV_VARS_FOR_BENCH } from './dev-vars.mjs';
+import { onCleanup, trackGroup } from './cleanup.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
+// The repository root, also when this file is bundled into dist/bench by bench/run.mjs.
+const ROOT = resolve(import.meta.dirname, existsSync(resolve(import.meta.dirname, '../package.json')) ? '..' : '../..');
 const CLASSES = [
   ['PERSON', 'PersonObject'],
   ['VISITOR', 'VisitorObject'],
@@ -53,12 +55,36 @@ export async function startWorkerd(port, extraVars = {}) {
   const config = join(ROOT, 'dist/worker/bench.capnp');
   writeFileSync(config, capnp(port, stateDir, { ...DEV_VARS_FOR_BENCH, ...extraVars }));
   const child = spawn(join(ROOT, 'node_modules/.bin/workerd'), ['serve', config, '--experimental'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const untrack = trackGroup(child.pid);
+  const stop = async () => {
+    untrack();
+    unregister();
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (child.exitCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  };
+  const unregister = onCleanup(stop);
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => (log += d));
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 120; i++) {
-    if (child.exitCode !== null) throw new Error(`workerd exited:\n${log}`);
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`workerd exited:\n${log}`);
+    }
     try {
       const res = await fetch(`${url}/healthz`);
       await res.text();
@@ -72,11 +98,6 @@ export async function startWorkerd(port, extraVars = {}) {
     url,
     pid: child.pid,
     logs: () => log,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      process.kill(-child.pid, 'SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    },
+    stop,
   };
 }

@@ -1,0 +1,22 @@
+// Deduplication by message id holds for 7 days and ends after them (time is a parameter: no waiting).
+import { describe, expect, it } from 'vitest';
+import { personByKey, personKey } from '../../collector/identity';
+import type { IdentifyInput, PersonSnapshot } from '../../collector/objects/person';
+import { DAY, env } from './helpers';
+
+describe('message id deduplication', () => {
+  it('drops a repeat within 7 days and takes it again after', async () => {
+    const email = `dedupe-${Date.now()}@example.com`;
+    const key = await personKey(env, email);
+    const stub = personByKey(env, key);
+    // From now on: the object's own alarm prunes with the real clock.
+    const t0 = Date.now();
+    const input = (now: number, n: number): IdentifyInput => ({ key, email, messageId: 'msg_dedupe_window_1', anonymousId: null, traits: { n }, trusted: false, touches: [], consent: null, ip: null, userAgent: null, now });
+    expect(await stub.identify(input(t0, 1))).toMatchObject({ status: 'stored', created: true });
+    expect(await stub.identify(input(t0 + DAY, 2))).toEqual({ status: 'duplicate' });
+    expect(await stub.identify(input(t0 + 7 * DAY - 1, 3))).toEqual({ status: 'duplicate' });
+    expect(((await stub.snapshot()) as unknown as PersonSnapshot).attributes.traits).toEqual({ n: 1 });
+    expect(await stub.identify(input(t0 + 7 * DAY + 1, 4))).toMatchObject({ status: 'stored', created: false });
+    expect(((await stub.snapshot()) as unknown as PersonSnapshot).attributes.traits).toEqual({ n: 4 });
+  });
+});
