@@ -1,6 +1,5 @@
 // GET /api/conversions and friends through the real app: rows in two destinations' outboxes, one
 // log, newest first, filtered, paged by cursor; one conversion with its whole request; retry.
-import { runDurableObjectAlarm } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import type { ConversionRow } from '../../collector/delivery/types';
 import { personKey } from '../../collector/identity';
@@ -47,6 +46,8 @@ async function row(email: string, live: { audienceId: string; conversion: Map<st
   };
 }
 
+// flushNow, not runDurableObjectAlarm: enqueue arms a real alarm that may already be sending, and
+// flushNow runs after any flush in progress (one at a time), so the rows are settled when it returns.
 describe('/api/conversions', () => {
   it('lists every destination, merges their logs newest first with filters and a cursor, shows one with its request, and retries only failed rows', async () => {
     const g = WORKER_FAKES.google_ads;
@@ -75,8 +76,8 @@ describe('/api/conversions', () => {
     const bad = await row(bob, main, gads.id, { conversion: { conversionAction: '999' } });
     expect(await object(meta.id).enqueue(metaRows)).toMatchObject({ ok: true, value: { queued: 3 } });
     expect(await object(gads.id).enqueue([good, bad])).toMatchObject({ ok: true, value: { queued: 2 } });
-    await runDurableObjectAlarm(object(meta.id) as unknown as DurableObjectStub);
-    await runDurableObjectAlarm(object(gads.id) as unknown as DurableObjectStub);
+    await object(meta.id).flushNow();
+    await object(gads.id).flushNow();
 
     type Entry = { id: string; entryId: string; destinationId: string; status: string; createdAt: number; audienceId: string; email: string; event: unknown; error: { code: string } | null; request: { body?: unknown; url: string; status: number | null; rows: number } | null };
     const page = async (query: string) => {
@@ -144,7 +145,7 @@ describe('/api/conversions', () => {
     const live = await goLive([id]);
     const [a, b] = [await row(gone, live, id), await row(kept, live, id)];
     await object(id).enqueue([a, b]);
-    await runDurableObjectAlarm(object(id) as unknown as DurableObjectStub);
+    await object(id).flushNow();
     expect((await api(`/api/people/${encodeURIComponent(gone)}`, { method: 'DELETE' })).status).toBe(200);
     const erased = (await (await api(`/api/conversions/${id}:${a.id}`)).json()) as { status: string; email: string | null; event: unknown; request: { body: unknown } };
     expect(erased).toMatchObject({ status: 'sent', email: null, event: null });
@@ -170,7 +171,7 @@ describe('/api/conversions', () => {
     const { id } = (await res.json()) as { id: string };
     const r = await row(`carol.${seq}@example.com`, await goLive([id]), id);
     await object(id).enqueue([r]);
-    await runDurableObjectAlarm(object(id) as unknown as DurableObjectStub);
+    await object(id).flushNow();
     expect((await api(`/api/destinations/${id}`, { method: 'DELETE' })).status).toBe(200);
     expect(((await (await api('/api/destinations')).json()) as { destinations: { id: string }[] }).destinations.map((d) => d.id)).not.toContain(id);
     const log = (await (await api(`/api/conversions?destination=${id}`)).json()) as { conversions: { id: string; status: string }[] };
