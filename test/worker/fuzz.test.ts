@@ -7,6 +7,9 @@ import { fuzzRuns, fuzzTimeout, prototypeClean, randomIp } from './fuzz-runs';
 // from a small fixed pool so the state check covers every person a junk request could touch.
 const POOL = ['fuzz-a@example.com', 'fuzz-b@example.com', 'fuzz-c@example.com'];
 const email = fc.constantFrom(...POOL);
+// Accepted /v1/people rows are applied later, through the queue: the Segment property, which compares
+// state, uses its own pool so an upsert still in flight from the property before cannot land in it.
+const segmentEmail = fc.constantFrom('fuzz-seg-a@example.com', 'fuzz-seg-b@example.com', 'fuzz-seg-c@example.com');
 // JSON.parse('{"__proto__": ...}') makes an own __proto__ key, as an attacker's body would.
 const polluting = fc.constantFrom('{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}', '{"a":{"__proto__":{"polluted":1}}}').map((t) => JSON.parse(t) as unknown);
 const junk = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.string({ maxLength: 40 }), fc.constant(null), fc.integer(), polluting, fc.dictionary(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'a'), fc.jsonValue({ maxDepth: 2 })));
@@ -72,7 +75,7 @@ describe('fast-check: junk never yields a 5xx or a state change', () => {
 
   it('Segment endpoints with mutated messages and unsigned webhooks', async () => {
     await fc.assert(
-      fc.asyncProperty(email, fc.constantFrom('type', 'userId', 'anonymousId', 'traits', 'context', 'messageId', 'timestamp'), junk, fc.constantFrom('identify', 'i', 'batch', 'p', 't'), async (e, field, value, path) => {
+      fc.asyncProperty(segmentEmail, fc.constantFrom('type', 'userId', 'anonymousId', 'traits', 'context', 'messageId', 'timestamp'), junk, fc.constantFrom('identify', 'i', 'batch', 'p', 't'), async (e, field, value, path) => {
         const msg = mutate({ type: 'identify', userId: 'u', traits: { email: e }, anonymousId: 'anon_fuzz_seg' }, field, value);
         const before = await poolState(e);
         const body = path === 'batch' ? { batch: [msg] } : path === 'identify' || path === 'i' ? msg : { ...msg, type: undefined };
