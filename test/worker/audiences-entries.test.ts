@@ -95,6 +95,9 @@ describe('time windows and boundaries', { timeout: 60_000 }, () => {
 
   it('sets an alarm for a future timestamp coming into range, and enters when it does', async () => {
     const audience = track(await createAudience(mql(7)));
+    // Populate evaluates everyone known at the real clock: let it finish before this person exists,
+    // or it may re-evaluate them between the simulated times below.
+    await settled(audience.id);
     const who = email();
     const now = Date.now();
     const ts = now + 2 * DAY;
