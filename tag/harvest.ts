@@ -1,4 +1,5 @@
 import { CLICK_COOKIES, parseClickCookie } from '../shared/click-ids';
+import { backup, restore } from './backup';
 import { link } from './link';
 import type { Touch } from './ledger';
 
@@ -6,9 +7,11 @@ import type { Touch } from './ledger';
  * Takes the click and browser ids other tags keep in first-party cookies (a wrapped cookie keeps
  * its own time as first-seen: _gcl_aw's seconds, _fbc's and _fbp's ms), and mints Meta's `_fbp`
  * browser id when none exists, writing the `_fbp` cookie (90 days) when it is missing, so Meta's
- * pixel uses the same one.
+ * pixel uses the same one. First the ledger is restored from the `_cb_ids` cookie if it has to be, and
+ * last that cookie is written again (backup.ts).
  */
 export function harvest(now = Date.now()): void {
+  restore();
   const jar = document.cookie;
   const touches = CLICK_COOKIES.map((name) => parseClickCookie(name, (jar.match(`(?:^|; )${name}=([^;]*)`) || [])[1]!))
     .filter((p) => p)
@@ -21,4 +24,5 @@ export function harvest(now = Date.now()): void {
     if (!jar.includes('_fbp=')) link.k('_fbp', (fbp || touches.at(-1)!).value, 7_776_000);
   }
   link.h(touches, now);
+  backup(now);
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { collector, load, newSite, page, settle, teardown } from './testing';
+import { collector, load, newSite, page, settle, started, teardown } from './testing';
 
 const HOST = 'https://collector.test';
 let c: ReturnType<typeof collector>;
@@ -182,6 +182,7 @@ describe('window.clearbit', () => {
     const { ledger } = await import('./ledger');
     const before = ledger().a;
     cb().reset();
+    await started();
     expect(localStorage.getItem('_cb_state')).toBeNull();
     cb().identify('next@example.com');
     await vi.waitFor(() => expect(c.events().find((e) => e.type == 'identify')).toBeDefined());

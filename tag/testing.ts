@@ -62,10 +62,13 @@ export async function page(path: string, before?: (w: any) => void) {
   const handoff = await import('./handoff');
   const outbox = await import('./outbox');
   const ledger = await import('./ledger');
+  // The sender's side of the ledger: pruning, and the `_cb_ids` cookie backup.
+  const { live } = await import('./live');
+  const backup = await import('./backup');
   // As the ES module does: the sender bundled, not loaded as a script.
   handoff.useSender(() => Promise.resolve().then(outbox.startSender));
   cleanups.push(() => outbox.stopOutbox());
-  return { install, handoff, outbox, ledger, api: () => (window as any).clearbit };
+  return { install, handoff, outbox, ledger, live, backup, api: () => (window as any).clearbit };
 }
 
 /** Installs the tag the way tag.js does, after an optional snippet-style queue. */
@@ -79,9 +82,10 @@ export async function load(path: string, queue: unknown[][] = [['load', 'pk_test
   return p;
 }
 
-/** Waits for the tasks in which the installed tag captures, stores and replays its queue. */
+/** Waits for the steps (later.ts) in which the installed tag stores what it captured and was called with. */
 export async function started(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r));
+  const { waiting } = await import('./later');
+  for (let i = 0; i < 100 && waiting(); i++) await new Promise((r) => setTimeout(r));
 }
 
 /**
