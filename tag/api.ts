@@ -1,4 +1,4 @@
-import { isClickKind } from '../shared/click-ids';
+import { CLICK_KINDS } from '../shared/click-ids';
 import { capture } from './capture';
 import { configure, guard } from './config';
 import { setExplicitConsent } from './consent';
@@ -33,7 +33,7 @@ export function observe(href = location.href, now = Date.now()): void {
  * Returns the new click IDs.
  */
 export function take(touches: Touch[], now = Date.now()): Touch[] {
-  const added = touches.filter((t) => merge(t) && isClickKind(t.kind));
+  const added = touches.filter((t) => merge(t) && (CLICK_KINDS as readonly string[]).includes(t.kind));
   later(save);
   // (The sender drops a touch event when no unexpired click ID is left to send: event.ts.)
   later(() => (added[0] || heldBack) && !(heldBack = !storageAllowed()) && enqueue(event('touch', now, here()), now));

@@ -1,5 +1,5 @@
 import { isClickKind, isValidClickId, platformOf } from '../shared/click-ids';
-import { readCookie } from './cookies';
+import { readCookie, writeCookie } from './cookies';
 import { randomId } from './identity';
 import { COOKIE, link } from './link';
 import { live } from './live';
@@ -37,5 +37,5 @@ export function backup(now?: number): void {
       cookie += part;
     }
   }
-  link.k(COOKIE, cookie, COOKIE_SECONDS);
+  writeCookie(COOKIE, cookie, COOKIE_SECONDS);
 }

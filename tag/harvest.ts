@@ -1,5 +1,6 @@
 import { CLICK_COOKIES, parseClickCookie } from '../shared/click-ids';
 import { backup, restore } from './backup';
+import { cookieDomain, writeCookie } from './cookies';
 import { link } from './link';
 import type { Touch } from './ledger';
 
@@ -19,9 +20,9 @@ export function harvest(now = Date.now()): void {
   const fbp = link.l().l.concat(touches).find((t) => t.kind == 'fbp');
   if (link.s()) {
     // fb.<domain level of the cookie (1 = example.com)>.<creation ms>.<random>
-    const level = (link.d() || location.hostname).split('.').length - 1;
+    const level = (cookieDomain() || location.hostname).split('.').length - 1;
     if (!fbp) touches.push({ kind: 'fbp', value: `fb.${level}.${now}.${(Math.random() * 2 ** 31) | 0}`, firstSeen: now, lastSeen: now });
-    if (!jar.includes('_fbp=')) link.k('_fbp', (fbp || touches.at(-1)!).value, 7_776_000);
+    if (!jar.includes('_fbp=')) writeCookie('_fbp', (fbp || touches.at(-1)!).value, 7_776_000);
   }
   link.h(touches, now);
   backup(now);

@@ -1,6 +1,5 @@
 import { identify, load, observe, reset, setConsent, take } from './api';
 import { config, configure, guard, warn } from './config';
-import { cookieDomain, writeCookie } from './cookies';
 import { flush } from './handoff';
 import { drain, later } from './later';
 import { ledger, merge, storageAllowed } from './ledger';
@@ -31,7 +30,7 @@ function run(c: ArrayLike<unknown>): void {
   }
 }
 
-Object.assign(link, { c: config, s: storageAllowed, m: [], w: warn, l: ledger, g: merge, h: take, d: cookieDomain, k: writeCookie });
+Object.assign(link, { c: config, s: storageAllowed, m: [], w: warn, l: ledger, g: merge, h: take });
 
 // Calls that set the tag up run before it captures anything, wherever they sit in the queue.
 const early = (c: ArrayLike<unknown>) => /^(load|config|consent)$/.test(c[0] as string);

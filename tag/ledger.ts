@@ -1,6 +1,5 @@
 import type { Touch as WireTouch } from '../shared/schemas/collect';
 import { adsConsent, type ConsentState } from './consent';
-import { writeCookie } from './cookies';
 import { COOKIE } from './link';
 
 export type Touch = WireTouch;
@@ -64,7 +63,10 @@ export function wipe(forget?: boolean): void {
   try {
     localStorage.removeItem(STORE);
   } catch {}
-  writeCookie(COOKIE, '', 0);
+  // The cookie is on the registrable domain (the sender found it, cookies.ts): deleted on every
+  // suffix of the hostname, which needs no probe.
+  for (let d = location.hostname; d; d = d.slice(d.indexOf('.') + 1 || 1e9)) document.cookie = `${COOKIE}=;path=/;max-age=0;domain=${d}`;
+  document.cookie = `${COOKIE}=;path=/;max-age=0`;
   delete ledger().c;
   if (forget) state = undefined;
 }

@@ -26,10 +26,6 @@ export interface Link {
   g(touch: Touch): boolean;
   /** Takes touches into the ledger (and sends new click IDs). */
   h(touches: Touch[], now?: number): unknown;
-  /** The registrable domain cookies go on. */
-  d(): string;
-  /** Writes a cookie on it for maxAge seconds. */
-  k(name: string, value: string, maxAge: number): void;
 }
 
 export const link = {} as Link;
