@@ -21,9 +21,9 @@ const snippet = readFileSync('dist/snippet.js', 'utf8');
 
 // Before anything else on the page: counters, and timers / idle callbacks scheduled from the tag's
 // scripts (told by the scheduling call's stack) wrapped so each run is timed.
-const probe = `<script>window.__tag=[];window.__longTasks=0;window.__tagLong=0;
+const probe = `<script>window.__tag=[];window.__longTasks=0;window.__tagLong=0;window.__tagLongWhy=[];
 new PerformanceObserver(function(l){window.__longTasks+=l.getEntries().length}).observe({type:'longtask',buffered:true});
-try{new PerformanceObserver(function(l){l.getEntries().forEach(function(f){var ms=0;(f.scripts||[]).forEach(function(s){if(/\\/v1\\/tag/.test(s.sourceURL))ms+=s.duration});if(ms>50)window.__tagLong++})}).observe({type:'long-animation-frame',buffered:true})}catch(e){}
+try{new PerformanceObserver(function(l){l.getEntries().forEach(function(f){var ms=0;(f.scripts||[]).forEach(function(s){if(/\\/v1\\/tag/.test(s.sourceURL))ms+=s.duration});if(ms>50){window.__tagLong++;window.__tagLongWhy.push((f.scripts||[]).filter(function(s){return /\\/v1\\/tag/.test(s.sourceURL)}).map(function(s){return s.invokerType+' '+(s.invoker||'').replace(location.origin,'').replace(/\\?.*/,'').slice(0,40)+' '+s.sourceURL.replace(/.*\\/v1\\//,'').replace(/\\?.*/,'')+' '+Math.round(s.duration)+' ms'}).join(', '))}})}).observe({type:'long-animation-frame',buffered:true})}catch(e){}
 ['setTimeout','requestIdleCallback'].forEach(function(name){var orig=window[name];if(!orig)return;window[name]=function(fn){var args=[].slice.call(arguments);
 if(typeof fn=='function'&&/\\/v1\\/tag/.test(new Error().stack)){args[0]=function(){var t=performance.now();try{return fn.apply(this,arguments)}finally{window.__tag.push(performance.now()-t)}}}
 return orig.apply(window,args)}});</script>`;
@@ -66,7 +66,7 @@ async function measure(path, { returning = false } = {}) {
   await p.waitForTimeout(1500);
   const { metrics } = await cdp.send('Performance.getMetrics');
   const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
-  const inPage = await p.evaluate(() => ({ evalMs: window.__evalMs, sendEvalMs: window.__sendEvalMs, tasks: window.__tag, longTasks: window.__longTasks, tagLong: window.__tagLong }));
+  const inPage = await p.evaluate(() => ({ evalMs: window.__evalMs, sendEvalMs: window.__sendEvalMs, tasks: window.__tag, longTasks: window.__longTasks, tagLong: window.__tagLong, tagLongWhy: window.__tagLongWhy }));
   await context.close();
   const tasks = inPage.tasks;
   return { taskMs: m.TaskDuration * 1000, ...inPage, maxTaskMs: tasks.length ? Math.max(...tasks) : 0, tagMs: tasks.reduce((a, b) => a + b, 0), sent };
@@ -111,3 +111,4 @@ console.log(`  long tasks made long by the tag's scripts (> 50 ms of tag script 
 const most = (rs) => Math.max(...rs.map((r) => r.maxTaskMs)).toFixed(1);
 console.log(`  the tag's largest single task over all loads: ${most(landing)} landing, ${most(returning)} returning`);
 console.log(`  tag tasks over 50 ms: ${landing.concat(returning).filter((r) => r.maxTaskMs > 50).length} of ${2 * LOADS} loads; touch sent on ${landing.filter((r) => r.sent).length}/${LOADS} landing loads`);
+for (const [name, rs] of [['landing', landing], ['returning', returning]]) for (const why of rs.flatMap((r) => r.tagLongWhy)) console.log(`    ${name}: a frame made long by ${why}`);
