@@ -28,10 +28,9 @@ try{new PerformanceObserver(function(l){l.getEntries().forEach(function(f){var m
 if(typeof fn=='function'&&/\\/v1\\/tag/.test(new Error().stack)){args[0]=function(){var t=performance.now();try{return fn.apply(this,arguments)}finally{window.__tag.push(performance.now()-t)}}}
 return orig.apply(window,args)}});</script>`;
 
-// As installed: the snippet's queue, then tag.js loaded async in its own task.
+// As installed: the built snippet (its queue, `page()`, tag.js loaded async, in its own task).
 const page = (withTag) => `<!doctype html><html><head><meta charset="utf-8"><title>landing</title>${probe}
-<script>window.clearbit=[['load','pk_bench',location.origin],['page']];</script>
-${withTag ? '<script async src="/v1/tag.js"></script>' : ''}</head>
+${withTag ? `<script>${snippet.replace('__CB_KEY__', 'pk_bench').replace('__CB_HOST__', origin)}</script>` : ''}</head>
 <body><h1>Landing page</h1><p>${'Some copy. '.repeat(200)}</p></body></html>`;
 // Each script's evaluation timed between two performance.now() marks (document.currentScript is kept).
 const timed = (code, key) => `window.__t0=performance.now();${code}\nwindow.__tag.push(window.${key}=performance.now()-window.__t0);`;
