@@ -71,6 +71,8 @@ describe('window.clearbit', () => {
     cb().identify({ email: 'carol@example.com', name: 'Carol' }, done);
     cb().identify('dan@example.com', done);
     await vi.waitFor(() => expect(done).toHaveBeenCalledTimes(4));
+    // A callback may run on its 500 ms timer before its event went out (a busy machine).
+    await vi.waitFor(() => expect(c.events()).toHaveLength(4), { timeout: 3000 });
     expect(c.events().map(({ email, userId, traits, signature }) => ({ email, userId, traits, signature }))).toEqual([
       { email: 'Ada@Example.com', userId: 'user-42', traits: { email: 'Ada@Example.com', plan: 'pro' }, signature: 'ab12' },
       { email: 'bob@example.com', userId: undefined, traits: { plan: 'free' }, signature: undefined },

@@ -90,17 +90,19 @@ export async function started(): Promise<void> {
 
 /**
  * Lets pending promises, IndexedDB transactions and timers run: waits at least `ms`, then until the
- * tag has been quiet (no request in flight, no new request, no storage change) for three checks in a
- * row, at most 3 s. A fixed sleep flakes when the machine is busy.
+ * tag has been quiet (no request in flight, no new request, no storage change, no step waiting) for
+ * three checks in a row, at most 3 s. A fixed sleep flakes when the machine is busy.
  */
 export async function settle(ms = 30): Promise<void> {
   const deadline = Date.now() + 3000;
+  // The tag's storage steps still waiting (later.ts) count as activity.
+  const { waiting } = await import('./later');
   await new Promise((r) => setTimeout(r, ms));
   let last = activity();
   for (let quiet = 0; quiet < 3 && Date.now() < deadline; ) {
     await new Promise((r) => setTimeout(r, 15));
     const now = activity();
-    quiet = now === last && inFlight === 0 ? quiet + 1 : 0;
+    quiet = now === last && inFlight === 0 && !waiting() ? quiet + 1 : 0;
     last = now;
   }
 }
