@@ -8,10 +8,12 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import ts from 'typescript';
 
 // Issue 3: tag.js <= 3,000 B gzip (aim 2,000), the snippet <= 700 B minified; the build fails over
-// either. tag.js is the core the page loads; its sender (tag-send.js: other tags' cookies, the
-// IndexedDB outbox, retries, transport) follows when the browser is idle, cached for good by its
-// hashed URL. Both sizes, and their sum, are printed (docs/tag.md, "Size and cost").
-const BUDGET = { tagGzip: 3000, tagGzipAim: 2000, snippetMin: 700 };
+// either. The tag.js budget is held at what was reached plus a small margin (lower it, never raise
+// it). tag.js is the core the page loads; its sender (tag-send.js: the cookie backup, other tags'
+// cookies, the registry's format checks and lifetimes, the IndexedDB outbox, retries, transport)
+// follows when the browser is idle, cached for good by its hashed URL. Both sizes, and their sum, are
+// printed (docs/tag.md, "Size and cost").
+const BUDGET = { tagGzip: 2400, tagGzipAim: 2000, snippetMin: 700 };
 
 const common = { bundle: true, minify: true, target: ['es2020'], platform: 'browser', write: false, legalComments: 'none', logLevel: 'warning' };
 

@@ -98,8 +98,11 @@ describe('capture', () => {
     expect(again.touches.filter((t) => t.kind == 'fbp').map((t) => t.value)).toEqual([fbp.value]);
   });
 
-  it('ignores junk values and unknown or differently cased params', async () => {
-    const { added } = await captureOn(`/?GCLID=${IDS.gclid}&gclid=%3Cscript%3E&fbclid=a%20b&msclkid=not-a-guid`);
-    expect(added).toEqual([]);
+  it('ignores junk values and unknown or differently cased params; a value failing its kind\'s format is never sent', async () => {
+    const { added, p } = await captureOn(`/?GCLID=${IDS.gclid}&gclid=%3Cscript%3E&fbclid=a%20b&msclkid=not-a-guid`);
+    // The core's loose check keeps junk out of storage...
+    expect(added.map((t) => [t.kind, t.value])).toEqual([['msclkid', 'not-a-guid']]);
+    // ...and the registry's check (an msclkid is a GUID) keeps it out of everything sent.
+    expect(p.live(NOW).filter((t) => t.kind != 'fbp')).toEqual([]);
   });
 });

@@ -1,11 +1,24 @@
-import { clickIdsFromSearch } from '../shared/click-ids';
+import { CLICK_KINDS } from '../shared/click-ids';
 import type { Touch } from './ledger';
+
+// The core's check keeps junk out of storage (spaces, quotes, '<', control characters, absurd
+// lengths); each kind's own format check (shared/click-ids.ts) is the sender's, before anything is
+// sent (live.ts). So the registry's formats, lifetimes and platforms stay out of tag.js.
+const LOOSE = /^[\w.~+/=:-]{4,500}$/;
 
 /**
  * The click IDs in a URL (its query, or a hash route's query), values exactly as received, with the
- * landing URL, the referrer and the time. (Other tags' cookies are harvested by the sender, harvest.ts.)
+ * landing URL, the referrer and the time; the first plausible value of a repeated param. Param names
+ * match case-sensitively, as platforms write them. (Other tags' cookies are harvested by the sender,
+ * harvest.ts.)
  */
 export function capture(href: string, referrer: string, now: number): Touch[] {
-  // URLs cut to 1 KB keep 50 touches well under the collector's 64 KB batch.
-  return clickIdsFromSearch(href).map(({ kind, value }) => ({ kind, value, firstSeen: now, lastSeen: now, landingUrl: href.slice(0, 1024), ...(referrer && { referrer: referrer.slice(0, 1024) }) }));
+  const params = new URLSearchParams(href.slice(href.indexOf('?') + 1).split('#')[0]);
+  const found: Touch[] = [];
+  for (const kind of CLICK_KINDS) {
+    const value = params.getAll(kind).find((v) => LOOSE.test(v));
+    // URLs cut to 1 KB keep 50 touches well under the collector's 64 KB batch.
+    if (value) found.push({ kind, value, firstSeen: now, lastSeen: now, landingUrl: href.slice(0, 1024), ...(referrer && { referrer: referrer.slice(0, 1024) }) });
+  }
+  return found;
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { teardown, collector, cookieNames, idbDatabases, load, newSite, settle } from './testing';
+import { teardown, collector, cookieNames, idbDatabases, load, newSite, settle, started } from './testing';
 
 const GCLID = 'Cj0KCQiA_consent-Test';
 const LP = `/landing?gclid=${GCLID}`;
@@ -61,9 +61,13 @@ describe('consent', () => {
     expect(localStorage.getItem('_cb_state')).toContain(GCLID);
     expect(cookieNames()).toContain('_cb_ids');
     (window as any).clearbit.consent({ ads: 'denied' });
+    // The denial holds at once; the erasing is a step of its own (later.ts).
+    expect(p.ledger.storageAllowed()).toBe(false);
+    await started();
     expect(localStorage.getItem('_cb_state')).toBeNull();
     expect(cookieNames()).not.toContain('_cb_ids');
     (window as any).clearbit.consent({ ads: 'granted' });
+    await started();
     expect(JSON.parse(localStorage.getItem('_cb_state')!)).toMatchObject({ c: 1, l: expect.arrayContaining([expect.objectContaining({ kind: 'gclid', value: GCLID })]) });
     // Next page: the configured default is denied, but the remembered grant holds.
     await load('/pricing', [['load', 'pk_test', 'https://collector.test'], ['config', { consent: 'denied' }]]);

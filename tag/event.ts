@@ -1,9 +1,11 @@
+import { isClickKind } from '../shared/click-ids';
 import { link, type OutboxEvent } from './link';
+import { live } from './live';
 import type { Traits } from './types';
 
 /**
  * Completes an event the core wrote ahead: the anonymous id, the person token and every unexpired
- * touch (none when ads consent was denied), and for an identify the call's arguments read the way
+ * touch (none when ads consent was denied; a touch event without a click ID is dropped), and for an identify the call's arguments read the way
  * Clearbit's tag did: `identify(userId, {email, ...}, options)` or `identify(email, traits)`. An email
  * is required: without one, a console warning and nothing is sent (undefined).
  */
@@ -11,8 +13,10 @@ export function completeEvent(e: OutboxEvent): OutboxEvent | undefined {
   if (e.anonymousId) return e;
   const { a, k } = link.l();
   const { args, ...event } = e;
-  const out = { ...event, anonymousId: a, touches: (e.context as any).consent.ads == 'denied' ? [] : link.v(), ...(k && { token: k }) };
-  if (!args) return out;
+  const touches = (e.context as any).consent.ads == 'denied' ? [] : live();
+  const out = { ...event, anonymousId: a, touches, ...(k && { token: k }) };
+  // A touch event is worth sending only with a click ID in it.
+  if (!args) return touches.some((t) => isClickKind(t.kind)) || e.type != 'touch' ? out : undefined;
   let [id, traits, options] = args as [unknown, Traits | undefined, { signature?: unknown } | undefined];
   if (id && typeof id == 'object') [id, traits, options] = [0, id as Traits, traits];
   traits ||= {};

@@ -38,8 +38,3 @@ export function flush(now?: number): Promise<void> {
     .then((send) => send(now))
     .catch(warn);
 }
-
-/** Has the sender start (other tags' cookies, the outbox) when the browser is idle, at most 2 s on. */
-export function flushWhenIdle(): void {
-  (window.requestIdleCallback || setTimeout)(() => flush(), { timeout: 2000 });
-}

@@ -1,4 +1,6 @@
 import { CLICK_COOKIES, parseClickCookie } from '../shared/click-ids';
+import { backup, restore } from './backup';
+import { cookieDomain, writeCookie } from './cookies';
 import { link } from './link';
 import type { Touch } from './ledger';
 
@@ -6,9 +8,11 @@ import type { Touch } from './ledger';
  * Takes the click and browser ids other tags keep in first-party cookies (a wrapped cookie keeps
  * its own time as first-seen: _gcl_aw's seconds, _fbc's and _fbp's ms), and mints Meta's `_fbp`
  * browser id when none exists, writing the `_fbp` cookie (90 days) when it is missing, so Meta's
- * pixel uses the same one.
+ * pixel uses the same one. First the ledger is restored from the `_cb_ids` cookie if it has to be, and
+ * last that cookie is written again (backup.ts).
  */
 export function harvest(now = Date.now()): void {
+  restore();
   const jar = document.cookie;
   const touches = CLICK_COOKIES.map((name) => parseClickCookie(name, (jar.match(`(?:^|; )${name}=([^;]*)`) || [])[1]!))
     .filter((p) => p)
@@ -16,9 +20,10 @@ export function harvest(now = Date.now()): void {
   const fbp = link.l().l.concat(touches).find((t) => t.kind == 'fbp');
   if (link.s()) {
     // fb.<domain level of the cookie (1 = example.com)>.<creation ms>.<random>
-    const level = (link.d() || location.hostname).split('.').length - 1;
+    const level = (cookieDomain() || location.hostname).split('.').length - 1;
     if (!fbp) touches.push({ kind: 'fbp', value: `fb.${level}.${now}.${(Math.random() * 2 ** 31) | 0}`, firstSeen: now, lastSeen: now });
-    if (!jar.includes('_fbp=')) link.k('_fbp', (fbp || touches.at(-1)!).value, 7_776_000);
+    if (!jar.includes('_fbp=')) writeCookie('_fbp', (fbp || touches.at(-1)!).value, 7_776_000);
   }
   link.h(touches, now);
+  backup(now);
 }

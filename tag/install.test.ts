@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { collector, load, newSite, page, settle, teardown } from './testing';
+import { collector, load, newSite, page, settle, started, teardown } from './testing';
 
 const HOST = 'https://collector.test';
 let c: ReturnType<typeof collector>;
@@ -71,6 +71,8 @@ describe('window.clearbit', () => {
     cb().identify({ email: 'carol@example.com', name: 'Carol' }, done);
     cb().identify('dan@example.com', done);
     await vi.waitFor(() => expect(done).toHaveBeenCalledTimes(4));
+    // A callback may run on its 500 ms timer before its event went out (a busy machine).
+    await vi.waitFor(() => expect(c.events()).toHaveLength(4), { timeout: 3000 });
     expect(c.events().map(({ email, userId, traits, signature }) => ({ email, userId, traits, signature }))).toEqual([
       { email: 'Ada@Example.com', userId: 'user-42', traits: { email: 'Ada@Example.com', plan: 'pro' }, signature: 'ab12' },
       { email: 'bob@example.com', userId: undefined, traits: { plan: 'free' }, signature: undefined },
@@ -182,6 +184,7 @@ describe('window.clearbit', () => {
     const { ledger } = await import('./ledger');
     const before = ledger().a;
     cb().reset();
+    await started();
     expect(localStorage.getItem('_cb_state')).toBeNull();
     cb().identify('next@example.com');
     await vi.waitFor(() => expect(c.events().find((e) => e.type == 'identify')).toBeDefined());

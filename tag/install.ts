@@ -1,8 +1,8 @@
 import { identify, load, observe, reset, setConsent, take } from './api';
 import { config, configure, guard, warn } from './config';
-import { cookieDomain, writeCookie } from './cookies';
-import { flushWhenIdle } from './handoff';
-import { ledger, live, storageAllowed } from './ledger';
+import { flush } from './handoff';
+import { drain, later } from './later';
+import { ledger, merge, storageAllowed } from './ledger';
 import { link } from './link';
 import { onNavigate } from './spa';
 import type { ClearbitTag, TagConfig } from './types';
@@ -15,7 +15,7 @@ const methods: Record<string, (...args: any[]) => unknown> = {
   pageview: page,
   reset,
   consent: setConsent,
-  ready: (fn: () => void) => fn(),
+  ready: later,
   load,
   config: load,
 };
@@ -30,7 +30,7 @@ function run(c: ArrayLike<unknown>): void {
   }
 }
 
-Object.assign(link, { c: config, s: storageAllowed, m: [], w: warn, l: ledger, v: live, h: take, d: cookieDomain, k: writeCookie });
+Object.assign(link, { c: config, s: storageAllowed, m: [], w: warn, l: ledger, g: merge, h: take });
 
 // Calls that set the tag up run before it captures anything, wherever they sit in the queue.
 const early = (c: ArrayLike<unknown>) => /^(load|config|consent)$/.test(c[0] as string);
@@ -39,36 +39,31 @@ const early = (c: ArrayLike<unknown>) => /^(load|config|consent)$/.test(c[0] as 
 /**
  * Installs `window.clearbit` once: takes the snippet's queue (an array of [method, ...args]) or
  * GTM's arguments queue (`createArgumentsQueue('clearbit', 'clearbit.q')`: a function whose `.q`
- * holds `arguments` objects). The rest waits for later tasks, so loading the tag does next to
- * nothing.
+ * holds `arguments` objects), and replays it, and captures the URL's click IDs, all in memory:
+ * every storage access waits for a later step (later.ts), so loading the tag does next to nothing.
  */
 export function install(w: any, initial?: TagConfig): ClearbitTag {
   const stub = w.clearbit || 0;
   if (stub.initialize) return stub;
-  let calls: ArrayLike<unknown>[] | 0 = ([] as ArrayLike<unknown>[]).concat(Array.isArray(stub) ? stub : [], stub.q || []);
-  configure({ host: (/^(.*)\/v1\/tag\.js/.exec((document.currentScript as HTMLScriptElement)?.src) || [])[1] });
-  configure({ key: stub._key, host: stub._host, ...initial });
-  const push = (c: ArrayLike<unknown>) => (calls ? calls.push(c) : run(c));
+  const calls: ArrayLike<unknown>[] = ([] as ArrayLike<unknown>[]).concat(Array.isArray(stub) ? stub : [], stub.q || []);
+  // The host from the snippet's stub, else from this script's URL (<host>/v1/tag.js): the first
+  // document.currentScript of a page costs about half a millisecond, so only when needed.
+  configure({ key: stub._key, host: stub._host || (/^(.*)\/v1\/tag\.js/.exec((document.currentScript as HTMLScriptElement)?.src) || [])[1], ...initial });
   // GTM's queue function may still push `arguments` after the tag loaded: to the array it was made
   // with, or to whatever `clearbit.q` is then.
-  if (Array.isArray(stub.q)) stub.q.push = push;
-  const api = (w.clearbit = Object.assign((...c: unknown[]) => push(c), { initialize: true, q: { push } }) as any);
-  for (const m of names) api[m] = (...a: unknown[]) => push([m, ...a]);
-  // The URL as the page was loaded, before the app's router may rewrite it.
-  const landing = location.href;
+  if (Array.isArray(stub.q)) stub.q.push = run;
+  const api = (w.clearbit = Object.assign((...c: unknown[]) => run(c), { initialize: true, q: { push: run } }) as any);
+  for (const m of names) api[m] = (...a: unknown[]) => run([m, ...a]);
   // Navigations are captured as they happen: the URL may change again before the next task.
   onNavigate(guard(() => observe()));
-  // Then, each in a task of its own: setup calls and the capture; storing it (api.ts, take); the
-  // rest of the queue with the calls made meanwhile, in order.
-  setTimeout(() => {
-    calls = (calls as ArrayLike<unknown>[]).filter((c) => !early(c) || run(c));
-    guard(observe)(landing);
-    flushWhenIdle();
-    setTimeout(() => {
-      const queued = calls as ArrayLike<unknown>[];
-      calls = 0;
-      queued.map(run);
-    });
-  });
+  // What waits for a step is done at once when the page may go away.
+  addEventListener('pagehide', drain);
+  addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && drain());
+  // Setup calls first, wherever they sit in the queue, so they govern the first capture; then the
+  // landing URL (before the app's router may rewrite it); then the rest of the queue, in order.
+  calls.filter(early).map(run);
+  guard(observe)();
+  calls.filter((c) => !early(c)).map(run);
+  later(flush);
   return api;
 }

@@ -18,21 +18,25 @@ afterEach(teardown);
 describe('ledger', () => {
   it('survives page loads in localStorage, with the same anonymous id', async () => {
     let p = await page('/');
+    p.backup.restore();
     const { a } = p.ledger.ledger();
+    expect(a).toMatch(/^[\w-]{16,64}$/);
     p.ledger.merge(touch('gclid', 'Cj0KCQ-persisted', NOW));
-    p.ledger.save(NOW);
+    p.ledger.save();
     p = await page('/other');
     expect(p.ledger.ledger()).toMatchObject({ a, l: [touch('gclid', 'Cj0KCQ-persisted', NOW)] });
   });
 
   it('keeps the newest ID per platform and the anonymous id in a cookie under 1 KB on the registrable domain, which restores a cleared localStorage', async () => {
     let p = await page('/');
+    p.backup.restore();
     const { a } = p.ledger.ledger();
     p.ledger.merge({ ...touch('gclid', 'Cj0KCQ-older-google', NOW - 2 * DAY), landingUrl: 'https://www.brand.example/?gclid=x' });
     p.ledger.merge(touch('wbraid', 'CjkKCQ-newer-google', NOW - DAY));
     p.ledger.merge(touch('fbclid', 'IwAR_meta_click_id', NOW - 3 * DAY));
     p.ledger.merge(touch('msclkid', '8f0e6b2a1c9d4e7fb3a5c1d2e3f4a5b6', NOW - 4 * DAY));
-    p.ledger.save(NOW);
+    p.ledger.save();
+    p.backup.backup(NOW);
     // Visible on a sibling subdomain: the cookie is on brand.example.
     (window as any).happyDOM.setURL(`https://shop.${domain}/`);
     const cookie = document.cookie.match(/_cb_ids=([^;]*)/)![1]!;
@@ -46,8 +50,10 @@ describe('ledger', () => {
     (window as any).happyDOM.setURL(`https://www.${domain}/`);
     localStorage.clear();
     p = await page('/back');
+    expect(p.ledger.ledger().a).toBeUndefined(); // the core reads localStorage only
+    p.backup.restore();
     expect(p.ledger.ledger().a).toBe(a);
-    expect(p.ledger.live(NOW).map((t) => [t.kind, t.value, t.firstSeen])).toEqual([
+    expect(p.live(NOW).map((t) => [t.kind, t.value, t.firstSeen])).toEqual([
       ['wbraid', 'CjkKCQ-newer-google', NOW - DAY],
       ['fbclid', 'IwAR_meta_click_id', NOW - 3 * DAY],
       ['msclkid', '8f0e6b2a1c9d4e7fb3a5c1d2e3f4a5b6', NOW - 4 * DAY],
@@ -56,8 +62,9 @@ describe('ledger', () => {
 
   it('keeps the cookie under 1 KB however long the IDs are', async () => {
     const p = await page('/');
+    p.backup.restore();
     for (const kind of ['gclid', 'fbclid', 'ttclid', 'twclid', 'rdt_cid', 'epik', 'qclid']) p.ledger.merge(touch(kind, `${kind}-${'x'.repeat(300)}`, NOW));
-    p.ledger.save(NOW);
+    p.backup.backup(NOW);
     const cookie = document.cookie.match(/_cb_ids=([^;]*)/)![1]!;
     expect(cookie.length).toBeLessThan(1000);
     expect(cookie.split('|').length).toBeGreaterThan(2);
@@ -70,7 +77,7 @@ describe('ledger', () => {
     p.ledger.merge(touch('ttclid', 'E.C.P.27-days-old', NOW - 27 * DAY));
     p.ledger.merge(touch('ttclid', 'E.C.P.29-days-old', NOW - 29 * DAY));
     p.ledger.merge(touch('fbp', 'fb.1.1700000000000.123456', NOW - 400 * DAY, NOW - DAY));
-    expect(p.ledger.live(NOW).map((t) => t.value).sort()).toEqual(['Cj0KCQ-89-days-old', 'E.C.P.27-days-old', 'fb.1.1700000000000.123456']);
+    expect(p.live(NOW).map((t) => t.value).sort()).toEqual(['Cj0KCQ-89-days-old', 'E.C.P.27-days-old', 'fb.1.1700000000000.123456']);
   });
 
   it('caps the ledger: the newest 5 of a kind and 50 in all', async () => {
@@ -79,19 +86,20 @@ describe('ledger', () => {
     for (const kind of ['gbraid', 'wbraid', 'dclid', 'fbclid', 'ttclid', 'twclid', 'rdt_cid', 'ScCid', 'epik', 'qclid', 'li_fat_id']) {
       for (let i = 0; i < 5; i++) p.ledger.merge(touch(kind, `${kind}-value-${i}`, NOW - 1000 + i));
     }
-    const live = p.ledger.live(NOW);
+    const live = p.live(NOW);
     expect(live).toHaveLength(50);
     expect(live.filter((t) => t.kind == 'gclid')).toEqual([]);
     const q = await page('/');
     q.ledger.merge(touch('gclid', 'Cj0KCQ-only-google', NOW));
     for (let i = 0; i < 8; i++) q.ledger.merge(touch('fbclid', `fbclid-value-${i}`, NOW - 10 + i));
-    expect(q.ledger.live(NOW).filter((t) => t.kind == 'fbclid').map((t) => t.value)).toEqual([7, 6, 5, 4, 3].map((i) => `fbclid-value-${i}`));
+    expect(q.live(NOW).filter((t) => t.kind == 'fbclid').map((t) => t.value)).toEqual([7, 6, 5, 4, 3].map((i) => `fbclid-value-${i}`));
   });
 
   it('ignores a tampered cookie and junk in localStorage', async () => {
     document.cookie = '_cb_ids=<bad>|gclid*has space*zzz|nope*Cj0KCQ-unknown-kind*1;path=/';
     localStorage.setItem('_cb_state', '{not json');
     const p = await page('/');
+    p.backup.restore();
     expect(p.ledger.ledger().a).toMatch(/^[\w-]{16,64}$/);
     expect(p.ledger.ledger().l).toEqual([]);
   });

@@ -1,12 +1,13 @@
-import { isClickKind, isTouchKind, isValidClickId, lifetimeMs, platformOf } from '../shared/click-ids';
 import type { Touch as WireTouch } from '../shared/schemas/collect';
 import { adsConsent, type ConsentState } from './consent';
-import { readCookie, writeCookie } from './cookies';
-import { randomId } from './identity';
+import { COOKIE } from './link';
 
 export type Touch = WireTouch;
 
-/** What the browser remembers: anonymous id, person token, touches, a remembered consent grant. */
+/**
+ * What the browser remembers: anonymous id (set by the sender, backup.ts), person token, touches, a
+ * remembered consent grant.
+ */
 export interface State {
   a: string;
   k?: string;
@@ -15,31 +16,19 @@ export interface State {
 }
 
 const STORE = '_cb_state';
-const COOKIE = '_cb_ids';
-const PER_KIND = 5;
-const MAX_TOUCHES = 50; // the collector's limit per event
-const COOKIE_CHARS = 900; // under 1 KB with its name and attributes
-const COOKIE_SECONDS = 7_776_000; // 90 days, slid forward on every write
 
 let state: State | undefined;
 
 /**
- * The browser's state, read once per page from localStorage; the `_cb_ids` cookie (anonymous id and
- * the newest click ID per platform) restores what script storage lost.
+ * The browser's state, read once per page from localStorage. (The sender restores what script
+ * storage lost from the `_cb_ids` cookie, prunes it and keeps the cookie: backup.ts, live.ts.)
  */
 export function ledger(): State {
   if (!state) {
-    let s: State | undefined;
     try {
-      s = JSON.parse(localStorage.getItem(STORE)!);
+      state = JSON.parse(localStorage.getItem(STORE)!);
     } catch {}
-    const [aid, ...ids] = (readCookie(COOKIE) || '').split('|');
-    state = { l: [], ...s, a: s?.a || (/^[\w-]{8,64}$/.test(aid!) ? aid! : randomId()) };
-    for (const id of ids) {
-      const [kind, value, time] = id.split('*') as [string, string, string];
-      const firstSeen = parseInt(time, 36);
-      if (isValidClickId(kind, value) && firstSeen > 0) merge({ kind, value, firstSeen, lastSeen: firstSeen });
-    }
+    state = { l: [], ...state } as State;
   }
   return state;
 }
@@ -62,36 +51,10 @@ export function merge(touch: Touch): boolean {
   return false;
 }
 
-/**
- * Unexpired touches, newest first, capped: a click expires with its platform's window after it was
- * first seen, a browser id (fbp, ttp) after it was last seen; at most 5 per kind and 50 in all.
- */
-export function live(now = Date.now()): Touch[] {
-  const s = ledger();
-  const perKind: Record<string, number> = {};
-  return (s.l = s.l
-    .filter((t) => isTouchKind(t.kind) && (isClickKind(t.kind) ? t.firstSeen : t.lastSeen!) + lifetimeMs(t.kind) > now)
-    .sort((a, b) => b.lastSeen! - a.lastSeen!)
-    .filter((t) => (perKind[t.kind] = -~perKind[t.kind]!) <= PER_KIND)
-    .slice(0, MAX_TOUCHES));
-}
-
-/** Writes the state to localStorage and the cookies, unless ads consent is denied. */
-export function save(now?: number): void {
-  if (!storageAllowed()) return;
-  const s = ledger();
-  let cookie = s.a;
-  const platforms: Record<string, 1> = {};
-  for (const t of live(now)) {
-    const part = `|${t.kind}*${t.value}*${t.firstSeen.toString(36)}`;
-    if (isClickKind(t.kind) && !platforms[platformOf(t.kind)] && cookie.length + part.length < COOKIE_CHARS) {
-      platforms[platformOf(t.kind)] = 1;
-      cookie += part;
-    }
-  }
-  writeCookie(COOKIE, cookie, COOKIE_SECONDS);
+/** Writes the state to localStorage, unless ads consent is denied. */
+export function save(): void {
   try {
-    localStorage.setItem(STORE, JSON.stringify(s));
+    if (storageAllowed()) localStorage.setItem(STORE, JSON.stringify(ledger()));
   } catch {}
 }
 
@@ -100,7 +63,10 @@ export function wipe(forget?: boolean): void {
   try {
     localStorage.removeItem(STORE);
   } catch {}
-  writeCookie(COOKIE, '', 0);
+  // The cookie is on the registrable domain (the sender found it, cookies.ts): deleted on every
+  // suffix of the hostname, which needs no probe.
+  for (let d = location.hostname; d; d = d.slice(d.indexOf('.') + 1 || 1e9)) document.cookie = `${COOKIE}=;path=/;max-age=0;domain=${d}`;
+  document.cookie = `${COOKIE}=;path=/;max-age=0`;
   delete ledger().c;
   if (forget) state = undefined;
 }

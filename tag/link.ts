@@ -8,6 +8,8 @@ export type OutboxEvent = Record<string, unknown> & { messageId: string; timesta
 
 // localStorage key of the core's write-ahead (and of the whole outbox where IndexedDB is unavailable).
 export const OUTBOX = '_cb_outbox';
+// The cookie that backs up the anonymous id and the newest click ID per platform (backup.ts).
+export const COOKIE = '_cb_ids';
 
 export interface Link {
   /** The page's configuration (key, host, consent, debug). */
@@ -20,14 +22,10 @@ export interface Link {
   w(...args: unknown[]): void;
   /** The browser's state (anonymous id, person token, ledger). */
   l(): State;
-  /** The unexpired touches, newest first. */
-  v(): Touch[];
+  /** Merges one touch into the ledger (true if new), sending nothing. */
+  g(touch: Touch): boolean;
   /** Takes touches into the ledger (and sends new click IDs). */
   h(touches: Touch[], now?: number): unknown;
-  /** The registrable domain cookies go on. */
-  d(): string;
-  /** Writes a cookie on it for maxAge seconds. */
-  k(name: string, value: string, maxAge: number): void;
 }
 
 export const link = {} as Link;

@@ -62,10 +62,13 @@ export async function page(path: string, before?: (w: any) => void) {
   const handoff = await import('./handoff');
   const outbox = await import('./outbox');
   const ledger = await import('./ledger');
+  // The sender's side of the ledger: pruning, and the `_cb_ids` cookie backup.
+  const { live } = await import('./live');
+  const backup = await import('./backup');
   // As the ES module does: the sender bundled, not loaded as a script.
   handoff.useSender(() => Promise.resolve().then(outbox.startSender));
   cleanups.push(() => outbox.stopOutbox());
-  return { install, handoff, outbox, ledger, api: () => (window as any).clearbit };
+  return { install, handoff, outbox, ledger, live, backup, api: () => (window as any).clearbit };
 }
 
 /** Installs the tag the way tag.js does, after an optional snippet-style queue. */
@@ -79,24 +82,27 @@ export async function load(path: string, queue: unknown[][] = [['load', 'pk_test
   return p;
 }
 
-/** Waits for the tasks in which the installed tag captures, stores and replays its queue. */
+/** Waits for the steps (later.ts) in which the installed tag stores what it captured and was called with. */
 export async function started(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r));
+  const { waiting } = await import('./later');
+  for (let i = 0; i < 100 && waiting(); i++) await new Promise((r) => setTimeout(r));
 }
 
 /**
  * Lets pending promises, IndexedDB transactions and timers run: waits at least `ms`, then until the
- * tag has been quiet (no request in flight, no new request, no storage change) for three checks in a
- * row, at most 3 s. A fixed sleep flakes when the machine is busy.
+ * tag has been quiet (no request in flight, no new request, no storage change, no step waiting) for
+ * three checks in a row, at most 3 s. A fixed sleep flakes when the machine is busy.
  */
 export async function settle(ms = 30): Promise<void> {
   const deadline = Date.now() + 3000;
+  // The tag's storage steps still waiting (later.ts) count as activity.
+  const { waiting } = await import('./later');
   await new Promise((r) => setTimeout(r, ms));
   let last = activity();
   for (let quiet = 0; quiet < 3 && Date.now() < deadline; ) {
     await new Promise((r) => setTimeout(r, 15));
     const now = activity();
-    quiet = now === last && inFlight === 0 ? quiet + 1 : 0;
+    quiet = now === last && inFlight === 0 && !waiting() ? quiet + 1 : 0;
     last = now;
   }
 }

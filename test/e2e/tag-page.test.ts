@@ -55,13 +55,32 @@ it('replays calls made before tag.js loaded, in order', async () => {
   });
   const requests = recordCollect(browser);
   const page = await open('/pricing?gclid=Cj0KCQ-queued-before-load');
-  expect(await page.evaluate(() => (window as any).readyRan)).toBe(true);
+  // ready callbacks run in a step of their own (tag/later.ts), after the calls queued before them.
+  await page.waitForFunction(() => (window as any).readyRan === true);
   await waitForPerson(collector, 'queued.two@example.com');
   const identifies = requests.flatMap((r) => r.events).filter((e) => e.type === 'identify');
   expect(identifies.map((e) => e.email)).toEqual(['queued.one@example.com', 'queued.two@example.com']);
   expect(identifies[1]).toMatchObject({ userId: 'user-77', traits: { email: 'queued.two@example.com', step: 2 } });
   // Replayed after the capture: the queued identify carries the landing page's click ID.
   expect(identifies[0].touches.map((t: any) => t.value)).toContain('Cj0KCQ-queued-before-load');
+});
+
+it('stores a click ID and an identify made just before the visitor leaves, and delivers them from the next page', async () => {
+  // The page leaves in the microtask right after tag.js ran (the moment window.clearbit becomes the
+  // tag), then keeps the main thread busy, so the tag's idle steps have little chance to run before
+  // pagehide: what they would have stored is stored by the pagehide drain.
+  render = (path) =>
+    path.startsWith('/leave')
+      ? {
+          head: `<script>var _c;Object.defineProperty(window,'clearbit',{configurable:true,get:function(){return _c},set:function(v){_c=v;if(v&&v.initialize)queueMicrotask(function(){
+              clearbit.identify('leaver@example.com',{plan:'gone'});location.href='/after';var t=performance.now();while(performance.now()-t<300);})}});</script>${snippet}`,
+        }
+      : { head: snippet };
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/leave?gclid=Cj0KCQ-left-at-once`);
+  await page.waitForURL(/\/after$/);
+  const p = await waitForPerson(collector, 'leaver@example.com', (p) => expect(p.touches.map((t: any) => t.value)).toContain('Cj0KCQ-left-at-once'));
+  expect(p.attributes.traits).toMatchObject({ plan: 'gone' });
 });
 
 it('is harmless when the snippet is included twice: one tag, one identify per call, one console error', async () => {
