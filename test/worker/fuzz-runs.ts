@@ -8,9 +8,9 @@ export function fuzzRuns(ciSample: number): number {
   return Number.isFinite(n) && n > 0 ? n : ciSample;
 }
 
-/** A test timeout that grows with the number of cases (about 40 ms a case on a loaded machine). */
+/** A test timeout that grows with the number of cases (up to ~45 ms a case measured on a loaded machine; 4x margin). */
 export function fuzzTimeout(runs: number): number {
-  return Math.max(120_000, runs * 40);
+  return Math.max(120_000, runs * 200);
 }
 
 /** Object.prototype has gained nothing (no `__proto__` / `constructor` write reached it). */
