@@ -1,5 +1,6 @@
 // The fault suite: the whole system on loopback (collector on local workerd, a fresh one per
-// scenario; the Meta contract fake with fault injection), driven like the tag and a CRM sync drive
+// scenario; the Meta, LinkedIn and Microsoft contract fakes with fault injection and OAuth token
+// endpoints), driven like the tag and a CRM sync drive
 // it. Every scenario ends with each accepted identify stored once and each due conversion delivered
 // exactly once or visibly failed with its reason; the table is printed at the end.
 //   npx vitest run --project reliability                       # CI sample (24 people a scenario)

@@ -1,5 +1,5 @@
 // The fault suite's harness: a whole system on loopback (the collector on local workerd through
-// wrangler dev, the Meta contract fake in Node), a client that behaves like the tag's outbox and a
+// wrangler dev, the Meta, LinkedIn and Microsoft contract fakes in Node), a client that behaves like the tag's outbox and a
 // CRM sync (retry until answered, same message ids), and the final accounting of one scenario.
 import { createServer, type Server } from 'node:http';
 import { startCollector, type RunningCollector } from '../support/collector';
