@@ -7,7 +7,7 @@
 //   RELIABILITY_PEOPLE=1000 npx vitest run --project reliability  # the big run (<= 3,000)
 import { afterAll, describe, expect, it } from 'vitest';
 import { startCollector } from '../support/collector';
-import { account, alertReceiver, api, BIG, configure, configureMany, emailOf, expectedEntryId, identify, LINKEDIN, linkedinCopies, MICROSOFT, microsoftCopies, PEOPLE, pool, startLinkedIn, startMicrosoft, system, table, upsert, waitForOutcomes } from './harness';
+import { account, alertReceiver, api, BIG, configure, configureMany, emailOf, expectedEntryId, identify, LINKEDIN, linkedinCopies, MICROSOFT, MICROSOFT_TOKEN_PATH, microsoftCopies, PEOPLE, pool, startLinkedIn, startMicrosoft, system, table, upsert, waitForOutcomes } from './harness';
 
 const DELIVERY_TIMEOUT = BIG ? 600_000 : 240_000;
 
@@ -26,7 +26,7 @@ function expectExactlyOnce(r: Awaited<ReturnType<typeof account>>, accepted: num
   expect(r.duplicates, 'nothing stored or delivered twice').toBe(0);
   expect(r.lost, 'nothing lost').toBe(0);
   expect(r.delivered + r['failed (reason)']).toBe(accepted);
-  expect(r['failed (reason)']).toBe(failedAllowed);
+  expect(r['failed (reason)'], JSON.stringify(r.rows.filter((x) => x.status !== 'sent').slice(0, 3))).toBe(failedAllowed);
 }
 
 describe('fault suite', { timeout: DELIVERY_TIMEOUT + 300_000 }, () => {
@@ -161,23 +161,31 @@ describe('fault suite', { timeout: DELIVERY_TIMEOUT + 300_000 }, () => {
       expect(microsoft.oauth.grants).toBe(1);
 
       // Every access token expires; Microsoft's refresh token is revoked too (re-consent needed).
+      // The next API call of each also answers the platform's own "expired" 401: an outbox whose
+      // object was evicted meanwhile (the cached token gone with it) refreshes first, and must meet
+      // the 401 all the same.
       linkedin.oauth.expireAll();
       microsoft.oauth.expireAll();
       microsoft.oauth.refreshTokens.clear();
+      linkedin.fault({ status: 401 });
+      microsoft.fault({ status: 401 });
+      const grantsBefore = linkedin.oauth.grants;
       await feed(emails.slice(half), half);
       const liRows = await waitForOutcomes(collector, li.destinationId, n, DELIVERY_TIMEOUT);
       const msRows = await waitForOutcomes(collector, ms.destinationId, n, DELIVERY_TIMEOUT);
 
       const a = await account('expired token, refreshed (LinkedIn 401)', collector, linkedinCopies(linkedin.events), li, emails, accepted);
       expectExactlyOnce(a, n);
-      // The 401 was met, and answered by one refresh: the cached token was used until then.
+      // The 401 was met and answered by a refresh (two when the object had lost its cached token), not a refresh per batch.
       expect(linkedin.requests.some((r) => r.status === 401 && JSON.stringify(r.reply).includes('EXPIRED_ACCESS_TOKEN'))).toBe(true);
-      expect(linkedin.oauth.grants).toBe(2);
+      expect(linkedin.oauth.grants - grantsBefore).toBeGreaterThanOrEqual(1);
+      expect(linkedin.oauth.grants - grantsBefore).toBeLessThanOrEqual(2);
       expect(liRows.every((r) => r.status === 'sent')).toBe(true);
 
       const b = await account('expired token, refresh refused (Microsoft 401 + invalid_grant)', collector, await microsoftCopies(microsoft, audienceId!, emails), ms, emails, accepted);
       expectExactlyOnce(b, n, n - half);
-      expect(microsoft.requests.some((r) => r.status === 401 && JSON.stringify(r.reply).includes('AuthenticationTokenExpired'))).toBe(true);
+      // The refresh was tried and refused (after the 401, or first when the cached token was gone).
+      expect(microsoft.requests.some((r) => r.path === MICROSOFT_TOKEN_PATH && r.status === 400 && JSON.stringify(r.reply).includes('invalid_grant'))).toBe(true);
       const failed = msRows.filter((r) => r.status === 'failed');
       expect(failed).toHaveLength(n - half);
       for (const r of failed) expect(JSON.stringify(r.error)).toMatch(/invalid_grant/);
