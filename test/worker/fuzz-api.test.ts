@@ -150,8 +150,8 @@ describe('fuzz: signed Segment webhook', () => {
 
 describe('fuzz: every route without the secret or a session', () => {
   // Every /api route and every /admin page, with junk ids, bodies and credentials that are not the
-  // secret key or a session: never a 2xx, never a 5xx; admin reads go to the sign-in page. The state
-  // is compared once for the whole run (nothing here may change anything).
+  // secret key or a session: never a 2xx, never a 5xx; admin reads go to the sign-in page. The
+  // configuration is compared once per route (nothing here may change it).
   const X = ':x';
   const ROUTES: [string, string][] = [
     ['GET', '/api/people'], ['GET', `/api/people/${X}`], ['DELETE', `/api/people/${X}`], ['POST', `/api/people/${X}/erase`], ['DELETE', `/api/people/${X}/suppression`],
@@ -177,7 +177,9 @@ describe('fuzz: every route without the secret or a session', () => {
     fc.string({ maxLength: 80 }).map((v) => ({ cookie: `__Secure-cb_admin=${encodeURIComponent(v)}` })),
     fc.string({ maxLength: 40 }).map((v) => ({ 'x-api-key': v })),
   );
-  const snapshot = async () => JSON.stringify(await Promise.all(['/api/keys', '/api/audiences', '/api/destinations', '/api/alerts', '/api/people?limit=50'].map(async (p) => (await api(p)).json())));
+  // The configuration a refused request could take over. People are left out: another fuzz file's
+  // accepted upserts land through the queue at any time and would change the list under this check.
+  const snapshot = async () => JSON.stringify(await Promise.all(['/api/keys', '/api/audiences', '/api/destinations', '/api/alerts'].map(async (p) => (await api(p)).json())));
 
   // One property per route, so each gets the full number of cases (they are cheap: refused early).
   for (const [method, template] of ROUTES) {
