@@ -10,15 +10,15 @@ import { onCleanup } from './cleanup.mjs';
 // The repository root, also when this file is bundled into dist/bench by bench/run.mjs.
 const ROOT = resolve(import.meta.dirname, existsSync(resolve(import.meta.dirname, '../package.json')) ? '..' : '../..');
 
-/** Starts the bundle (build it first: buildBundle) with Durable Objects persisted in `stateDir`. */
-export async function startMiniflare(stateDir, { batchSize = 10 } = {}) {
+/** Starts the bundle (build it first: buildBundle) with Durable Objects persisted in `stateDir`; `vars` adds to the bench keys. */
+export async function startMiniflare(stateDir, { batchSize = 10, vars = {}, onOutput } = {}) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: join(ROOT, 'dist/worker/index.js'),
     modulesRoot: join(ROOT, 'dist/worker'),
     compatibilityDate: '2026-04-01',
     compatibilityFlags: ['nodejs_compat'],
-    bindings: DEV_VARS_FOR_BENCH,
+    bindings: { ...DEV_VARS_FOR_BENCH, ...vars },
     durableObjects: Object.fromEntries(
       [
         ['PERSON', 'PersonObject'],
@@ -36,6 +36,8 @@ export async function startMiniflare(stateDir, { batchSize = 10 } = {}) {
     host: '127.0.0.1',
     port: 0,
     log: new Log(process.env.BENCH_VERBOSE ? LogLevel.DEBUG : LogLevel.WARN),
+    // The runtime's stdout/stderr (console.* of the Worker) to a caller that checks it, else to ours.
+    ...(onOutput ? { handleRuntimeStdio: (out, err) => (out.on('data', (d) => onOutput(String(d))), err.on('data', (d) => onOutput(String(d)))) } : {}),
   });
   let unregister = () => {};
   const stop = async () => {

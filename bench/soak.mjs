@@ -1,23 +1,27 @@
 // Soak: identifies (the tag's /v1/collect), CRM upserts (/v1/people, through the queue) and the
 // deliveries they cause (an audience with a conversion on, sent to a Meta-shaped receiver on
 // loopback), mixed for several minutes on local workerd. Prints throughput, p50/p99 latency per
-// kind, the collector's memory (RSS of its process group) over time, and the end check: every
+// kind, the runtime's memory (RSS of the workerd process) over time, and the end check: every
 // identified person stored, every upserted person's conversion delivered exactly once.
 //
 //   node bench/soak.mjs [--minutes 3] [--people 1500] [--concurrency 8]
 //
-// Runs on `wrangler dev` (local workerd with its local queue broker): plain `workerd serve` has no
-// queue, so /v1/people, and with it the upsert half of the mix, would not run there. Every process
-// it starts is stopped on every exit path (normal end, error, Ctrl-C, SIGTERM).
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+// Runs the production bundle (`wrangler deploy --dry-run`) on Miniflare, not on plain `workerd
+// serve`: in workerd a Queue binding only turns `send()` into an HTTP request to a named service;
+// batching those messages and calling the consumer's queue() handler with acks and retries is what
+// Miniflare's broker worker adds. Without it /v1/people, and with it the upsert half of the mix and
+// every delivery, would not run. Miniflare is that broker plus workerd, with no wrangler layers (no
+// file watcher, no proxy): the lightest runtime that runs the whole path. Every process it starts
+// is stopped on every exit path (normal end, error, Ctrl-C, SIGTERM).
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DEV_VARS_FOR_BENCH } from './dev-vars.mjs';
+import { startMiniflare } from './miniflare-collector.mjs';
+import { buildBundle } from './workerd-collector.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
 const MINUTES = opt('--minutes', 3);
@@ -30,25 +34,13 @@ const SK = DEV_VARS_FOR_BENCH.SECRET_KEY;
 const DAY = 86_400_000;
 
 // ---- everything started here is stopped on every exit path
-const children = [];
+const stops = [];
 const servers = [];
 const dirs = [];
 let cleaned = false;
 function cleanupSync() {
   if (cleaned) return;
   cleaned = true;
-  for (const c of children) {
-    if (c.exitCode !== null) continue;
-    try {
-      process.kill(-c.pid, 'SIGTERM');
-    } catch {
-      try {
-        c.kill('SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
-  }
   for (const s of servers) s.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
@@ -62,17 +54,6 @@ process.on('uncaughtException', (e) => {
   cleanupSync();
   process.exit(1);
 });
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = netServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
 
 // ---- a Meta Conversions API-shaped receiver: counts every event_id it is sent
 async function startReceiver() {
@@ -97,39 +78,24 @@ async function startReceiver() {
   return { url: `http://127.0.0.1:${server.address().port}`, copies };
 }
 
-// ---- the collector on local workerd
+// ---- the collector: the production bundle on Miniflare (workerd + its queue broker)
 async function startCollector() {
-  const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), 'soak-state-'));
   dirs.push(state);
-  const vars = { ...DEV_VARS_FOR_BENCH, ALLOW_CUSTOM_ENDPOINTS: 'local' };
-  const a = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--log-level', 'warn', '--show-interactive-dev-session=false', '--inspector-port', '0'];
-  for (const [k, v] of Object.entries(vars)) a.push('--var', `${k}:${v}`);
-  const child = spawn('npx', a, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' } });
-  children.push(child);
   let log = '';
-  child.stdout.on('data', (d) => (log += d));
-  child.stderr.on('data', (d) => (log += d));
-  const url = `http://127.0.0.1:${port}`;
-  const end = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > end) throw new Error(`collector did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { url, pgid: child.pid, log: () => log };
+  const mf = await startMiniflare(state, { vars: { ALLOW_CUSTOM_ENDPOINTS: 'local' }, onOutput: (t) => (log += t) });
+  stops.push(mf.stop);
+  // Miniflare runs workerd as a child of this process: that process is the runtime measured.
+  const workerd = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+    .split('\n').map((l) => l.trim().split(/\s+/)).find(([, comm]) => comm === 'workerd')?.[0];
+  return { url: mf.url, pid: workerd ? Number(workerd) : null, stop: mf.stop, log: () => log };
 }
 
-/** RSS (MB) of every process in the collector's group (npx, wrangler, workerd). */
-function rssMb(pgid) {
+/** RSS (MB) of the workerd process. */
+function rssMb(pid) {
+  if (!pid) return null;
   try {
-    const out = execFileSync('ps', ['-o', 'rss=', '-g', String(pgid)], { encoding: 'utf8' });
-    return Math.round(out.split('\n').filter(Boolean).reduce((s, l) => s + Number(l.trim()), 0) / 1024);
+    return Math.round(Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) / 1024);
   } catch {
     return null;
   }
@@ -153,8 +119,7 @@ const pct = (xs, p) => {
 };
 
 async function main() {
-  const build = spawnSync('node', ['esbuild.config.mjs'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stderr}`);
+  buildBundle();
   const receiver = await startReceiver();
   const c = await startCollector();
   const api = (path, method = 'GET', body) => call(`${c.url}${path}`, { method, headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
@@ -175,7 +140,7 @@ async function main() {
   const memory = [];
   const started = Date.now();
   const until = started + MINUTES * 60_000;
-  const sampler = setInterval(() => memory.push({ s: Math.round((Date.now() - started) / 1000), mb: rssMb(c.pgid) }), 5_000);
+  const sampler = setInterval(() => memory.push({ s: Math.round((Date.now() - started) / 1000), mb: rssMb(c.pid) }), 5_000);
 
   async function worker(w) {
     while (Date.now() < until) {
@@ -209,7 +174,7 @@ async function main() {
   }
   const drainSeconds = Math.round((Date.now() - drainStart) / 1000);
   clearInterval(sampler);
-  memory.push({ s: Math.round((Date.now() - started) / 1000), mb: rssMb(c.pgid) });
+  memory.push({ s: Math.round((Date.now() - started) / 1000), mb: rssMb(c.pid) });
   let missing = 0;
   for (const i of identified) {
     const r = await api(`/api/people/${encodeURIComponent(email(i))}`);
@@ -219,14 +184,14 @@ async function main() {
   const duplicates = copies.filter((n) => n > 1).length;
   const leaked = /soak-\d+@example\.com/.test(c.log());
 
-  console.log(`\nsoak: ${MINUTES} min, ${PEOPLE} people, ${CONCURRENCY} clients, wrangler dev (local workerd)`);
+  console.log(`\nsoak: ${MINUTES} min, ${PEOPLE} people, ${CONCURRENCY} clients, production bundle on Miniflare (local workerd + queue broker)`);
   console.table({
     identify: { requests: lat.identify.length, errors: errors.identify, 'req/s': Math.round(lat.identify.length / seconds), 'p50 ms': pct(lat.identify, 50), 'p99 ms': pct(lat.identify, 99) },
     'upsert (10 people)': { requests: lat.upsert.length, errors: errors.upsert, 'req/s': Math.round(lat.upsert.length / seconds), 'p50 ms': pct(lat.upsert, 50), 'p99 ms': pct(lat.upsert, 99) },
   });
   console.log(`throughput: ${Math.round(ops / seconds)} requests/s mixed`);
   const mbs = memory.map((m) => m.mb).filter((x) => x !== null);
-  console.log(`memory (RSS of the collector's processes, MB): first ${mbs[0]}, max ${Math.max(...mbs)}, last ${mbs.at(-1)}  [every 30 s: ${memory.filter((m, i) => i % 6 === 0).map((m) => `${m.s}s:${m.mb}`).join(' ')}]`);
+  console.log(`memory (RSS of the workerd process, MB): first ${mbs[0]}, max ${Math.max(...mbs)}, last ${mbs.at(-1)}  [every 30 s: ${memory.filter((m, i) => i % 6 === 0).map((m) => `${m.s}s:${m.mb}`).join(' ')}]`);
   console.log(`queue and deliveries drained ${drainSeconds} s after the load stopped`);
   console.log(`people identified: ${identified.size}, missing afterwards: ${missing}`);
   console.log(`people upserted: ${upserted.size}, conversions delivered: ${copies.length}, sent twice: ${duplicates}, not delivered: ${Math.max(0, upserted.size - copies.length)}`);
@@ -237,12 +202,14 @@ async function main() {
 }
 
 main()
-  .then((ok) => {
+  .then(async (ok) => {
+    for (const stop of stops) await stop().catch(() => {});
     cleanupSync();
     process.exit(ok ? 0 : 1);
   })
-  .catch((e) => {
+  .catch(async (e) => {
     console.error(e);
+    for (const stop of stops) await stop().catch(() => {});
     cleanupSync();
     process.exit(1);
   });

@@ -27,13 +27,13 @@ export function deliveryAlerts(rows: Row[], destinationId: string, destinationTy
 
 /**
  * Called by the DestinationObject after a flush: reads what failed since `since` from its own outbox
- * and sends the alerts not sent within the last hour. Never throws: alerting must not break delivery.
+ * and sends the alerts not sent within the last hour. `since` and `now` come from the object's clock
+ * (injected in tests). Never throws: alerting must not break delivery.
  */
-export async function alertAfterFlush(env: Env, storage: DurableObjectStorage, destinationId: string, destinationType: string, since: number): Promise<void> {
+export async function alertAfterFlush(env: Env, storage: DurableObjectStorage, destinationId: string, destinationType: string, since: number, now: number): Promise<void> {
   try {
     const rows = storage.sql.exec<Row>(`SELECT status, note, error FROM outbox WHERE updated_at >= ? AND status IN ('failed', 'dead_letter')`, since).toArray();
     if (!rows.length) return;
-    const now = Date.now();
     const due = [];
     for (const a of deliveryAlerts(rows, destinationId, destinationType, now)) {
       const last = (await storage.get<number>(`alert:${a.kind}`)) ?? 0;

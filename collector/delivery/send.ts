@@ -76,14 +76,20 @@ export async function sendBatch<S, I>(def: DestinationDefinition<S, I>, items: I
   let rotated: string | undefined;
   let token: string | undefined;
   let refreshed = false;
+  // The grant a refresh uses: a refresh token rotated by this call's first refresh replaces the old
+  // one at once (the platform revoked it), so a refresh forced by a 401 right after uses the new one.
+  let grantSettings = opts.settings;
 
   async function getToken(force: boolean): Promise<RowOutcome | null> {
     if (!def.oauth) return null;
     try {
-      const r = await accessTokenFor(def.oauth, opts.settings, { cache: tokenCache, force, now: opts.now, tokenEndpoint: opts.tokenEndpoint, fetchImpl });
+      const r = await accessTokenFor(def.oauth, grantSettings, { cache: tokenCache, force, now: opts.now, tokenEndpoint: opts.tokenEndpoint, fetchImpl });
       token = r.token;
       tokenCache = r.cache;
-      if (r.rotatedRefreshToken) rotated = r.rotatedRefreshToken;
+      if (r.rotatedRefreshToken) {
+        rotated = r.rotatedRefreshToken;
+        grantSettings = { ...grantSettings, refreshToken: r.rotatedRefreshToken };
+      }
       return null;
     } catch (e) {
       const err = e instanceof OAuthError ? e : new OAuthError('token', String(e), false);

@@ -248,12 +248,13 @@ export class DestinationObject extends DurableObject<Env> {
     if (!cfg || cfg.paused) return null;
     const rt = await this.runtime(cfg);
     rt.gate = await this.conversionGate();
-    const since = Date.now();
+    // The rows' updated_at comes from this.now, so the alert window must too.
+    const since = this.now();
     // Bounded per alarm (subrequest and CPU limits); the next alarm comes a second later if more is due.
     const stats = await flush(this.store, rt, this.now, MAX_BATCHES_PER_ALARM);
     const confirmed = await confirm(this.store, rt, this.now);
     this.tokenCache = rt.tokenCache ?? null;
-    await alertAfterFlush(this.env, this.ctx.storage, cfg.destination_id, cfg.type, since);
+    await alertAfterFlush(this.env, this.ctx.storage, cfg.destination_id, cfg.type, since, this.now());
     const next = this.store.nextWake();
     if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, this.now() + 1000));
     return { ...stats, sent: stats.sent + confirmed.sent, unmatched: stats.unmatched + confirmed.unmatched, failed: stats.failed + confirmed.failed };

@@ -70,6 +70,20 @@ describe('LinkedIn against the fake', () => {
     expect(store.get(x.id)!.status).toBe('sent');
   });
 
+  it('a 401 right after a refresh that rotated the refresh token: the second refresh uses the new one', async () => {
+    // No cached token (a restarted object): refresh (rotates), the API still answers 401 expired,
+    // refresh again; the token just rotated away is dead, so that refresh must use the new one.
+    li.fault({ status: 401 });
+    const grants = li.oauth.grants;
+    const x = row();
+    const r = rt({ tokenCache: null });
+    await enqueue(store, r, [x], clock.ms);
+    await drain(store, r, clock);
+    expect(store.get(x.id)!.status, JSON.stringify(store.get(x.id)!.error)).toBe('sent');
+    expect(li.oauth.grants).toBe(grants + 2);
+    expect(li.oauth.refreshTokens.has(saved)).toBe(true);
+  });
+
   it('test mode refreshes the token but sends no event', async () => {
     const grants = li.oauth.grants;
     const r = rt({ mode: 'test' });

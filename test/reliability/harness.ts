@@ -1,11 +1,14 @@
 // The fault suite's harness: a whole system on loopback (the collector on local workerd through
-// wrangler dev, the Meta contract fake in Node), a client that behaves like the tag's outbox and a
+// wrangler dev, the Meta, LinkedIn and Microsoft contract fakes in Node), a client that behaves like the tag's outbox and a
 // CRM sync (retry until answered, same message ids), and the final accounting of one scenario.
 import { createServer, type Server } from 'node:http';
 import { startCollector, type RunningCollector } from '../support/collector';
 import { DEV_VARS } from '../support/collector';
 import { startMetaFake } from '../fakes/meta';
+import { startLinkedInFake, LINKEDIN_TOKEN_PATH } from '../fakes/linkedin';
+import { startMicrosoftFake, MICROSOFT_TOKEN_PATH } from '../fakes/microsoft';
 import { entryId } from '../../shared/criteria';
+import { hashFor } from '../../shared/normalize';
 import { createHmac } from 'node:crypto';
 
 export const SK = DEV_VARS.SECRET_KEY!;
@@ -19,6 +22,11 @@ export const PEOPLE = Math.min(3000, Number(process.env.RELIABILITY_PEOPLE) > 0 
 export const BIG = PEOPLE >= 200;
 
 export type MetaFake = Awaited<ReturnType<typeof startMetaFake>>;
+
+// The OAuth platforms' accounts for the expired-token scenario (refresh-token grants, as configured in production).
+export const LINKEDIN = { conversionIds: ['4242'], clientId: 'rel-li-client', clientSecret: 'rel-li-secret-0001', refreshToken: 'rel-li-refresh-0001', rotateRefreshTokens: true };
+export const MICROSOFT = { customerId: '1111', accountId: '2222', developerToken: 'rel-ms-dev-token-01', goalNames: ['MQL'], clientId: 'rel-ms-client', clientSecret: 'rel-ms-secret-0001', refreshToken: 'rel-ms-refresh-0001' };
+export { LINKEDIN_TOKEN_PATH, MICROSOFT_TOKEN_PATH };
 
 export interface Row {
   scenario: string;
@@ -75,14 +83,27 @@ export function emailOf(scenario: string, i: number) {
 
 /** Destination, audience over CRM attributes, conversion on: what every scenario delivers through. */
 export async function configure(c: RunningCollector, meta: MetaFake) {
-  const d = await api(c, '/api/destinations', 'POST', { type: 'meta', name: 'Meta (fake)', mode: 'live', endpoint: meta.url, settings: META });
-  if (d.status !== 201) throw new Error(`destination: ${d.status} ${JSON.stringify(d.body)}`);
+  const [destinationId, audienceId] = await configureMany(c, [{ type: 'meta', name: 'Meta (fake)', mode: 'live', endpoint: meta.url, settings: META }]);
+  return { destinationId: destinationId!, audienceId: audienceId! };
+}
+
+/** One audience with a conversion on each of these destinations; answers their ids, then the audience's. */
+export async function configureMany(c: RunningCollector, destinations: Record<string, unknown>[]): Promise<string[]> {
   const a = await api(c, '/api/audiences', 'POST', { name: 'Became MQL', criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' }, timestamp: { field: 'crm.mql_at', withinDays: 7 } });
   if (a.status !== 201) throw new Error(`audience: ${a.status} ${JSON.stringify(a.body)}`);
-  const conv = await api(c, `/api/audiences/${a.body.id}/conversions`, 'POST', { destinationId: d.body.id, eventName: 'Lead' });
-  if (conv.status !== 201) throw new Error(`conversion: ${conv.status} ${JSON.stringify(conv.body)}`);
-  return { destinationId: d.body.id as string, audienceId: a.body.id as string };
+  const ids: string[] = [];
+  for (const dest of destinations) {
+    const d = await api(c, '/api/destinations', 'POST', dest);
+    if (d.status !== 201) throw new Error(`destination: ${d.status} ${JSON.stringify(d.body)}`);
+    const conv = await api(c, `/api/audiences/${a.body.id}/conversions`, 'POST', { destinationId: d.body.id, eventName: 'Lead' });
+    if (conv.status !== 201) throw new Error(`conversion: ${conv.status} ${JSON.stringify(conv.body)}`);
+    ids.push(d.body.id);
+  }
+  return [...ids, a.body.id];
 }
+
+export const startLinkedIn = () => startLinkedInFake(LINKEDIN);
+export const startMicrosoft = () => startMicrosoftFake(MICROSOFT);
 
 export function identifyBody(email: string, i: number) {
   return { key: PK, events: [{ type: 'identify', messageId: `m_${email.replace(/[^A-Za-z0-9_-]/g, '_')}`.slice(0, 64), anonymousId: `anon_rel_${i.toString(36).padStart(6, '0')}`, email, traits: {}, touches: [{ kind: 'fbclid', value: `IwAR_rel_${i}`, firstSeen: Date.now() - DAY }] }] };
@@ -142,8 +163,41 @@ export async function waitForOutcomes(c: { url: string }, destinationId: string,
   }
 }
 
+/** Copies of each conversion id the Meta fake received. */
+export function metaCopies(meta: MetaFake): Map<string, number> {
+  const platform = new Map<string, number>();
+  for (const e of meta.events as { event: { event_id: string } }[]) platform.set(e.event.event_id, (platform.get(e.event.event_id) ?? 0) + 1);
+  return platform;
+}
+
+/** Copies of each conversion id LinkedIn stored (eventId is the entry id; the fake keeps every copy). */
+export function linkedinCopies(events: Record<string, unknown>[]): Map<string, number> {
+  const platform = new Map<string, number>();
+  for (const e of events) platform.set(String(e.eventId), (platform.get(String(e.eventId)) ?? 0) + 1);
+  return platform;
+}
+
+/**
+ * Copies of each person's conversion in the requests Microsoft accepted (200 without a partial
+ * error for it). Microsoft has no event id and drops a repeat silently, so the requests are counted.
+ */
+export async function microsoftCopies(fake: { requests: { path: string; status: number; body: unknown; reply: unknown }[] }, audienceId: string, emails: string[]): Promise<Map<string, number>> {
+  const byHash = new Map<string, string>();
+  for (const e of emails) byHash.set((await hashFor('microsoft', 'email', e))!, await expectedEntryId(audienceId, e));
+  const platform = new Map<string, number>();
+  for (const r of fake.requests) {
+    if (r.status !== 200 || !r.path.endsWith('/OfflineConversions/Apply')) continue;
+    const refused = new Set((((r.reply as { PartialErrors?: { Index: number }[] | null })?.PartialErrors) ?? []).map((p) => p.Index));
+    ((r.body as { OfflineConversions: { HashedEmailAddress?: string }[] }).OfflineConversions ?? []).forEach((c, i) => {
+      const id = c.HashedEmailAddress && byHash.get(c.HashedEmailAddress);
+      if (id && !refused.has(i)) platform.set(id, (platform.get(id) ?? 0) + 1);
+    });
+  }
+  return platform;
+}
+
 /** Counts one scenario: stored people, what the platform holds per id, what the log says. */
-export async function account(scenario: string, c: { url: string }, meta: MetaFake, ids: { destinationId: string; audienceId: string }, emails: string[], accepted: Set<string>) {
+export async function account(scenario: string, c: { url: string }, copiesOf: MetaFake | Map<string, number>, ids: { destinationId: string; audienceId: string }, emails: string[], accepted: Set<string>) {
   let stored = 0;
   let storedTwice = 0;
   await pool(emails, 8, async (email) => {
@@ -155,8 +209,7 @@ export async function account(scenario: string, c: { url: string }, meta: MetaFa
   });
   const rows = await deliveryLog(c, ids.destinationId);
   const byId = new Map(rows.map((r) => [r.id, r]));
-  const platform = new Map<string, number>();
-  for (const e of meta.events as { event: { event_id: string } }[]) platform.set(e.event.event_id, (platform.get(e.event.event_id) ?? 0) + 1);
+  const platform = copiesOf instanceof Map ? copiesOf : metaCopies(copiesOf);
   let delivered = 0;
   let failed = 0;
   let duplicates = storedTwice;

@@ -2,7 +2,7 @@
 // DestinationObject flush against the Meta fake) and on a tag gone silent (the cron handler).
 // Workerd tests cannot listen on a port, so the transport is swapped for a recorder here; the
 // reliability suite (test/reliability/) checks the same alerts arriving at a real HTTP receiver.
-import { runDurableObjectAlarm } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import worker from '../../collector/index';
 import { deliveryAlerts } from '../../collector/alerts/delivery-alerts';
@@ -103,6 +103,26 @@ describe('delivery alerts', { timeout: 60_000 }, () => {
     await settle(d);
     expect((await d.conversion(row(3).id))?.status).toBe('failed');
     expect(received).toHaveLength(1);
+  });
+});
+
+describe('delivery alerts on the object\'s clock', { timeout: 60_000 }, () => {
+  it('a flush at an injected time (a day behind the wall clock) still alerts on the rows it failed', async () => {
+    const created = await send('/api/destinations', 'POST', { type: 'meta', name: 'Refused (clock)', mode: 'live', endpoint: urls.meta, settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: 'EAAwrong-clock-token-000' } });
+    const { id } = (await created.json()) as { id: string };
+    const stub = env.DESTINATION.get(env.DESTINATION.idFromName(id));
+    const past = Date.now() - 86_400_000;
+    const row = (n: number) => ({ id: `${n}`.padStart(32, 'c'), eventTime: Math.floor(past / 1000) - 60, email: `clock.${n}@example.com`, touches: [], devices: [], attributes: {}, conversion: {} });
+    const statuses = await runInDurableObject(stub, async (o: DestinationObject) => {
+      o.now = () => past;
+      expect(await o.enqueue([row(1)])).toMatchObject({ ok: true });
+      await o.flushNow();
+      return (await o.conversions()).map((r) => [r.status, r.updatedAt]);
+    });
+    expect(statuses).toEqual([['failed', past]]);
+    for (let i = 0; i < 50 && !received.length; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(received).toHaveLength(1);
+    expect(await verified(received[0]!)).toMatchObject({ kind: 'credentials_refused', destinationId: id, at: past });
   });
 });
 
