@@ -37,8 +37,16 @@ export async function startPopulate(env: Env, audienceId: string, version: numbe
   return job;
 }
 
+export interface PageOptions {
+  /** Shared by the pages of one consumer invocation (at most POPULATE_CONCURRENCY people at once). */
+  run?: Slots;
+  /** People per page; the cursor is a person key, so any size resumes the same way (tests use small pages). */
+  pageSize?: number;
+}
+
 /** One page of one shard. Throws on a transient failure so the queue retries the same page. */
-export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now: number, run: Slots = slots(POPULATE_CONCURRENCY)): Promise<void> {
+export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now: number, options: PageOptions = {}): Promise<void> {
+  const run = options.run ?? slots(POPULATE_CONCURRENCY);
   const config = configObject(env);
   const at = await config.audienceJobShard(msg.jobId, msg.shard);
   if (!at || at.done) return; // finished or superseded
@@ -47,7 +55,7 @@ export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now:
     if (at.prevCursor === msg.cursor) await sendPage(env, msg.jobId, msg.shard, at.cursor);
     return;
   }
-  const page = await listPeopleKeys(env, msg.shard, msg.cursor, POPULATE_PAGE);
+  const page = await listPeopleKeys(env, msg.shard, msg.cursor, options.pageSize ?? POPULATE_PAGE);
   const fresh: AudienceConfig = await config.audienceConfig();
   let members = 0;
   const index: { personKey: string; changes: MembershipChange[] }[] = [];
@@ -74,7 +82,7 @@ export async function consumePopulate(messages: readonly Message<PopulateMessage
   await Promise.all(
     messages.map(async (message) => {
       try {
-        await handlePopulateMessage(env, message.body, Date.now(), run);
+        await handlePopulateMessage(env, message.body, Date.now(), { run });
         message.ack();
       } catch (e) {
         console.error('populate page failed; retrying', e instanceof Error ? e.name : typeof e);
