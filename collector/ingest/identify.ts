@@ -2,7 +2,6 @@ import type { Env } from '../env';
 import { ApiError } from '../http-error';
 import { identityOf, personByKey, personKey } from '../identity';
 import { identifySignatureValid } from '../security/identify-signature';
-import { signPersonToken } from '../security/person-token';
 import type { Consent, Touch } from '../../shared/schemas/collect';
 import type { RequestFacts } from './request-facts';
 import { countCreation, creationRefused, mayCreate, spendTouches } from './caps';
@@ -22,9 +21,10 @@ export interface IdentifyCommand {
   cookieAnonymousId?: string | null;
 }
 
-export type IdentifyResult = { duplicate: boolean; token: string };
+/** `personKey` names the person's object; the tag's route signs it into the person token (Segment needs none). */
+export type IdentifyResult = { duplicate: boolean; personKey: string };
 
-/** Stores an identify in the person's object and answers with the signed person token. */
+/** Stores an identify in the person's object. */
 export async function ingestIdentify(env: Env, cmd: IdentifyCommand, facts: RequestFacts): Promise<IdentifyResult> {
   let trusted = false;
   if (cmd.signature !== undefined) {
@@ -54,5 +54,5 @@ export async function ingestIdentify(env: Env, cmd: IdentifyCommand, facts: Requ
   if (outcome.status === 'refused') throw creationRefused();
   if (outcome.created) countCreation(env, facts);
   if (outcome.status === 'suppressed') throw new ApiError(409, 'suppressed', 'this person was erased; an operator must lift the suppression first');
-  return { duplicate: outcome.status === 'duplicate', token: await signPersonToken(env.IDENTITY_SECRET!, key, facts.now) };
+  return { duplicate: outcome.status === 'duplicate', personKey: key };
 }

@@ -6,28 +6,12 @@ import { ApiError } from '../http-error';
  * anything over `limit` bytes before parsing it. Always drains the body, so keep-alive survives.
  */
 export async function readJsonBody(c: Context, limit: number): Promise<unknown> {
-  const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > limit) {
-    await c.req.raw.body?.cancel();
-    throw new ApiError(413, 'payload_too_large', `body is over ${limit} bytes`);
-  }
   const type = (c.req.header('content-type') ?? 'text/plain').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json' && type !== 'text/plain') {
     await c.req.raw.body?.cancel();
     throw new ApiError(415, 'unsupported_media_type', 'send JSON as application/json or text/plain');
   }
-  const bytes = await readLimited(c.req.raw, limit);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    throw new ApiError(400, 'invalid_json', 'body is not valid UTF-8');
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError(400, 'invalid_json', 'body is not valid JSON');
-  }
+  return parseJsonBytes(await readRawBody(c, limit));
 }
 
 /** The raw body bytes (for signatures over the exact bytes), refusing anything over `limit`. */

@@ -55,6 +55,12 @@ const RETRY_MS = 60_000;
 export class PersonAudiences {
   private key: string | null = null;
   private indexing: Promise<void> = Promise.resolve();
+  /**
+   * In memory only: the config of the last evaluation that left nothing pending, and the next
+   * boundary it found. Until then, a change that touched no attribute and no consent (an identify
+   * repeating what is known) cannot change any membership or row, so it skips the evaluation.
+   */
+  private quiet: { cfg: AudienceConfig; until: number } | null = null;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -73,6 +79,7 @@ export class PersonAudiences {
    */
   async evaluate(now: number, config?: AudienceConfig, options: EvaluateOptions = {}): Promise<EvaluationResult> {
     const cfg = config ?? (await loadAudienceConfig(this.env));
+    this.quiet = null;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const email = this.email();
       if (email === null) return { known: false, personKey: null, members: [], entries: [], exits: [], nextBoundary: null };
@@ -90,15 +97,17 @@ export class PersonAudiences {
       );
       if (!result) continue;
       if (options.returnIndex) result.index = this.takeIndex();
-      await this.afterApply(cfg, key, result.nextBoundary, now);
+      const clean = await this.afterApply(cfg, key, result.nextBoundary, now);
+      if (clean && !config && !options.returnIndex) this.quiet = { cfg, until: result.nextBoundary ?? Number.POSITIVE_INFINITY };
       return result;
     }
     throw new Error('attributes kept changing during audience evaluation');
   }
 
   /** After a change to the person: never fails the change; a failed evaluation retries on the alarm. */
-  async afterChange(now: number): Promise<void> {
+  async afterChange(now: number, attributesChanged = true): Promise<void> {
     try {
+      if (!attributesChanged && this.quiet && now < this.quiet.until && this.quiet.cfg === (await loadAudienceConfig(this.env))) return;
       await this.evaluate(now);
     } catch (e) {
       console.error('audience evaluation failed; retrying on the alarm', errorName(e));
@@ -109,6 +118,12 @@ export class PersonAudiences {
   /** The boundary alarm: membership follows time with no new data. */
   async onAlarm(now: number): Promise<void> {
     await this.afterChange(now);
+  }
+
+  /** After erasure: nothing in memory outlives the person's storage. */
+  forget(): void {
+    this.quiet = null;
+    this.key = null;
   }
 
   /** The audit view of this person for one audience, or null when the person or audience is unknown. */
@@ -269,10 +284,17 @@ export class PersonAudiences {
 
   // --- after the transaction -------------------------------------------------------------------
 
-  private async afterApply(cfg: AudienceConfig, key: string, boundary: number | null, now: number) {
+  /** True when nothing is left pending (the members index pushed, every pending row handed off). */
+  private async afterApply(cfg: AudienceConfig, key: string, boundary: number | null, now: number): Promise<boolean> {
     if (boundary !== null) await this.schedule(boundary);
     // The members index and the hand-off are retried on every evaluation until they succeed.
-    this.indexing = this.indexing.then(() => this.pushIndex(key, now)).catch((e) => console.error('audience index push failed', errorName(e)));
+    let indexed = true;
+    this.indexing = this.indexing
+      .then(() => this.pushIndex(key, now))
+      .catch((e) => {
+        indexed = false;
+        console.error('audience index push failed', errorName(e));
+      });
     await this.indexing;
     const pending = this.sql
       .exec<ConversionDbRow>(`SELECT * FROM conversions WHERE status = 'pending' AND handed_off_at IS NULL ORDER BY created_at`)
@@ -281,7 +303,9 @@ export class PersonAudiences {
       const conversions = new Map(cfg.audiences.flatMap((a) => a.conversions.map((c) => [c.id, c] as const)));
       const { accepted } = await handOff(this.env, this.personView(), pending.map((r) => toRow(r, key)), conversions);
       for (const id of accepted) this.sql.exec(`UPDATE conversions SET handed_off_at = ? WHERE id = ? AND status = 'pending'`, now, id);
+      if (accepted.length < pending.length) return false;
     }
+    return indexed;
   }
 
   /** Every membership, for a caller (populate) that writes the members index in batches and retries. */

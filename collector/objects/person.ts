@@ -40,26 +40,29 @@ export class PersonObject extends DurableObject<Env> {
 
   /** Applies an identify; a message id seen in the last 7 days changes nothing. */
   async identify(input: IdentifyInput): Promise<IdentifyOutcome> {
-    const outcome = this.ctx.storage.transactionSync((): IdentifyOutcome => {
-      if (this.suppressed()) return { status: 'suppressed' };
-      const created = !this.exists();
+    const outcome = this.ctx.storage.transactionSync((): IdentifyOutcome & { attributesChanged?: boolean } => {
+      // The hot path of ingestion: each step is one statement where two would do.
+      const { suppressed, exists } = this.presence();
+      if (suppressed) return { status: 'suppressed' };
+      const created = !exists;
       if (created && input.mayCreate === false) return { status: 'refused' };
       if (seenMessage(this.sql, input.messageId, input.now)) return { status: 'duplicate' };
-      this.upsertPerson(input.key, input.email, input.now);
-      this.sql.exec('UPDATE person SET identified_at = ?', input.now);
-      this.mergeAttributes(input.trusted ? 'signed_traits' : 'traits', input.traits, input.now);
-      if (input.consent) this.setConsent(input.consent, input.now);
+      // First, so the consent below lands on the row.
+      const rev = this.identifiedPerson(input.key, input.email, input.now);
+      let attributesChanged = this.mergeAttributes(input.trusted ? 'signed_traits' : 'traits', input.traits, input.now, false, true);
+      if (input.consent && this.setConsent(input.consent, input.now)) attributesChanged = true;
       this.mergeTouches(input.touches, input.anonymousId, input.now);
-      if (input.anonymousId) this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now);
-      for (const id of [input.anonymousId, ...(input.otherAnonymousIds ?? [])]) if (id) this.queueVisitorLink(id, input.now);
-      this.changed(input.now);
-      return { status: 'stored', created };
+      const device = input.anonymousId ? this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now) : null;
+      if (input.anonymousId && !device!.linked) this.queueLink(input.anonymousId, input.now);
+      for (const id of input.otherAnonymousIds ?? []) if (id !== input.anonymousId) this.queueVisitorLink(id, input.now);
+      this.markChanged(rev);
+      return { status: 'stored', created, attributesChanged: created || attributesChanged };
     });
     if (outcome.status === 'stored') {
       await this.scheduleAlarm(input.now + OUTBOX_DELAY_MS);
-      await this.audiences.afterChange(input.now);
+      await this.audiences.afterChange(input.now, outcome.attributesChanged !== false);
     }
-    return outcome;
+    return outcome.status === 'stored' ? { status: 'stored', created: outcome.created } : outcome;
   }
 
   /** Touches for a person already known (via the person token or a linked visitor). */
@@ -122,6 +125,7 @@ export class PersonObject extends DurableObject<Env> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.alarmAt = null;
+    this.audiences.forget();
     migrate(this.sql, personSchema);
     this.sql.exec('INSERT INTO tombstone (id, key, at) VALUES (1, ?, ?)', key, now);
     return { existed, anonymousIds };
@@ -158,8 +162,28 @@ export class PersonObject extends DurableObject<Env> {
    * audience re-evaluation plugs in here too.
    */
   private changed(now: number) {
-    const rev = this.sql.exec<{ rev: number }>('UPDATE person SET rev = rev + 1, updated_at = max(updated_at, ?) RETURNING rev', now).one().rev;
+    this.markChanged(this.sql.exec<{ rev: number }>('UPDATE person SET rev = rev + 1, updated_at = max(updated_at, ?) RETURNING rev', now).one().rev);
+  }
+
+  private markChanged(rev: number) {
     this.sql.exec('INSERT INTO directory_sync (id, rev, synced_rev) VALUES (1, ?, 0) ON CONFLICT (id) DO UPDATE SET rev = excluded.rev', rev);
+  }
+
+  /** upsertPerson + identified_at + the revision bump of changed(), in one statement; the new revision. */
+  private identifiedPerson(key: string, email: string, now: number): number {
+    return this.sql
+      .exec<{ rev: number }>(
+        `INSERT INTO person (id, email, key, created_at, updated_at, identified_at, rev) VALUES (1, ?, ?, ?, ?, ?, 1)
+         ON CONFLICT (id) DO UPDATE SET key = coalesce(key, excluded.key), identified_at = excluded.identified_at,
+           rev = rev + 1, updated_at = max(updated_at, excluded.updated_at)
+         RETURNING rev`,
+        email,
+        key,
+        now,
+        now,
+        now,
+      )
+      .one().rev;
   }
 
   private async linkVisitors(now: number) {
@@ -221,6 +245,11 @@ export class PersonObject extends DurableObject<Env> {
     return this.sql.exec<PersonRow>('SELECT email, key, created_at, updated_at, rev, consent_ads, consent_at FROM person').toArray()[0];
   }
 
+  private presence(): { suppressed: boolean; exists: boolean } {
+    const row = this.sql.exec<{ t: number; p: number }>('SELECT (SELECT count(*) FROM tombstone) AS t, (SELECT count(*) FROM person) AS p').one();
+    return { suppressed: row.t > 0, exists: row.p > 0 };
+  }
+
   private exists(): boolean {
     return this.sql.exec('SELECT 1 FROM person').toArray().length > 0;
   }
@@ -240,23 +269,33 @@ export class PersonObject extends DurableObject<Env> {
     );
   }
 
-  private setConsent(ads: 'granted' | 'denied' | 'unknown', now: number) {
+  /** Whether the consent state changed. */
+  private setConsent(ads: 'granted' | 'denied' | 'unknown', now: number): boolean {
     // The latest explicit signal wins; 'unknown' never overrides an explicit one.
-    if (ads === 'unknown') this.sql.exec("UPDATE person SET consent_ads = 'unknown', consent_at = ? WHERE consent_ads IS NULL", now);
-    else this.sql.exec('UPDATE person SET consent_ads = ?, consent_at = ? WHERE consent_at IS NULL OR consent_at <= ?', ads, now, now);
+    if (ads === 'unknown') return this.sql.exec("UPDATE person SET consent_ads = 'unknown', consent_at = ? WHERE consent_ads IS NULL", now).rowsWritten > 0;
+    const before = this.sql.exec<{ consent_ads: string | null }>('SELECT consent_ads FROM person').toArray()[0]?.consent_ads ?? null;
+    this.sql.exec('UPDATE person SET consent_ads = ?, consent_at = ? WHERE consent_at IS NULL OR consent_at <= ?', ads, now, now);
+    return before !== ads;
   }
 
-  private mergeAttributes(source: string, patch: Record<string, unknown>, now: number, always = false) {
-    if (!always && Object.keys(patch).length === 0) return;
+  /**
+   * `always`: write even an empty patch (a CRM sync stamps its time). `onlyIfChanged`: browser traits
+   * repeated on every identify leave the row (and its update time) alone when nothing in them changed.
+   */
+  private mergeAttributes(source: string, patch: Record<string, unknown>, now: number, always = false, onlyIfChanged = false): boolean {
+    if (!always && Object.keys(patch).length === 0) return false;
     const row = this.sql.exec<{ data: string }>('SELECT data FROM attributes WHERE source = ?', source).toArray()[0];
     const merged = deepMerge(row ? JSON.parse(row.data) : {}, patch);
+    const data = JSON.stringify(merged);
+    if (onlyIfChanged && row?.data === data) return false;
     this.sql.exec(
       `INSERT INTO attributes (source, data, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (source) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
       source,
-      JSON.stringify(merged),
+      data,
       now,
     );
+    return true;
   }
 
   private mergeTouches(touches: (Touch | StoredTouch)[], anonymousId: string | null, now: number) {
@@ -268,24 +307,33 @@ export class PersonObject extends DurableObject<Env> {
     this.sql.exec('DELETE FROM touches WHERE rowid IN (SELECT rowid FROM touches ORDER BY first_seen DESC LIMIT -1 OFFSET ?)', MAX_TOUCHES_PER_PERSON);
   }
 
-  private upsertDevice(anonymousId: string, ip: string | null, userAgent: string | null, now: number) {
-    const known = this.sql.exec('SELECT 1 FROM devices WHERE anonymous_id = ?', anonymousId).toArray().length > 0;
-    this.sql.exec(
-      `INSERT INTO devices (anonymous_id, ip, user_agent, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (anonymous_id) DO UPDATE SET
-         ip = coalesce(excluded.ip, ip), user_agent = coalesce(excluded.user_agent, user_agent), last_seen = max(last_seen, excluded.last_seen)`,
-      anonymousId,
-      ip,
-      userAgent,
-      now,
-      now,
-    );
-    if (!known) this.sql.exec('DELETE FROM devices WHERE rowid IN (SELECT rowid FROM devices ORDER BY last_seen DESC LIMIT -1 OFFSET ?)', MAX_DEVICES_PER_PERSON);
+  /** Upserts a device; whether its visitor was already merged (so the link can be skipped). */
+  private upsertDevice(anonymousId: string, ip: string | null, userAgent: string | null, now: number): { linked: boolean } {
+    const row = this.sql
+      .exec<{ first_seen: number; last_seen: number; linked: number }>(
+        `INSERT INTO devices (anonymous_id, ip, user_agent, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (anonymous_id) DO UPDATE SET
+           ip = coalesce(excluded.ip, ip), user_agent = coalesce(excluded.user_agent, user_agent), last_seen = max(last_seen, excluded.last_seen)
+         RETURNING first_seen, linked`,
+        anonymousId,
+        ip,
+        userAgent,
+        now,
+        now,
+      )
+      .one();
+    // A new row (or one first seen this very millisecond): enforce the cap, oldest devices first.
+    if (row.first_seen === now) this.sql.exec('DELETE FROM devices WHERE rowid IN (SELECT rowid FROM devices ORDER BY last_seen DESC LIMIT -1 OFFSET ?)', MAX_DEVICES_PER_PERSON);
+    return { linked: row.linked === 1 };
   }
 
   // A browser's visitor is merged once; later identifies from it skip the extra round trip.
   private queueVisitorLink(anonymousId: string, now: number) {
     const linked = this.sql.exec('SELECT 1 FROM devices WHERE anonymous_id = ? AND linked = 1', anonymousId).toArray().length > 0;
-    if (!linked) this.sql.exec('INSERT INTO pending_links (anonymous_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING', anonymousId, now);
+    if (!linked) this.queueLink(anonymousId, now);
+  }
+
+  private queueLink(anonymousId: string, now: number) {
+    this.sql.exec('INSERT INTO pending_links (anonymous_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING', anonymousId, now);
   }
 }

@@ -59,10 +59,9 @@ export function pruneTouches(sql: SqlStorage, now: number) {
 
 /** Records a message id; true when it was already seen in the last 7 days. */
 export function seenMessage(sql: SqlStorage, messageId: string, now: number): boolean {
-  const row = sql.exec<{ at: number }>('SELECT at FROM messages WHERE id = ?', messageId).toArray()[0];
-  if (row && row.at >= now - DEDUPE_MS) return true;
-  sql.exec('INSERT INTO messages (id, at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at', messageId, now);
-  return false;
+  // One statement: an id seen inside the window is left as it is (nothing written).
+  const written = sql.exec('INSERT INTO messages (id, at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at WHERE at < ?', messageId, now, now - DEDUPE_MS).rowsWritten;
+  return written === 0;
 }
 
 /** Drops message ids older than the dedupe window (run from deferred work, not per request). */

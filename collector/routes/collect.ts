@@ -12,6 +12,7 @@ import { sameSite, setVisitorCookie, visitorCookie } from '../ingest/visitor-coo
 import { collectBodySchema, collectEventSchema, MAX_COLLECT_BYTES, type CollectResponse, type RejectedEvent } from '../../shared/schemas/collect';
 import { zodIssues } from '../validation';
 import { noteTagEvent } from '../alerts/tag-silence';
+import { signPersonToken } from '../security/person-token';
 
 export const collect = new Hono<AppContext>();
 
@@ -53,7 +54,8 @@ collect.post('/v1/collect', rateLimit('RATE_LIMIT_IP_PER_MINUTE', (c) => `ip:${c
   const rejected: RejectedEvent[] = [];
   let accepted = 0;
   let duplicates = 0;
-  let token: string | undefined;
+  // The person of the batch's last identify: the answer carries their signed token.
+  let tokenFor: string | undefined;
   let firstAnonymousId: string | undefined;
   // The `_cb_aid` cookie is browser storage: never set it under GPC or when every event denies ads consent.
   let consentAllowsCookie = false;
@@ -71,7 +73,7 @@ collect.post('/v1/collect', rateLimit('RATE_LIMIT_IP_PER_MINUTE', (c) => `ip:${c
     try {
       if (e.type === 'identify') {
         const r = await ingestIdentify(c.env, { ...common, email: e.email, traits: e.traits as Record<string, unknown>, signature: e.signature }, facts);
-        token = r.token;
+        tokenFor = r.personKey;
         if (r.duplicate) duplicates++;
       } else {
         const r = await ingestTouch(c.env, { ...common, token: e.token }, facts);
@@ -98,6 +100,7 @@ collect.post('/v1/collect', rateLimit('RATE_LIMIT_IP_PER_MINUTE', (c) => `ip:${c
     // No execution context (app.request in tests): the note still runs, unawaited.
   }
   if (sameSite(c) && consentAllowsCookie && !facts.gpc && (cookieId ?? firstAnonymousId)) setVisitorCookie(c, (cookieId ?? firstAnonymousId)!);
+  const token = tokenFor ? await signPersonToken(c.env.IDENTITY_SECRET, tokenFor, c.get('now')) : undefined;
   const body: CollectResponse = token ? { accepted, duplicates, rejected, token } : { accepted, duplicates, rejected };
   return c.json(body);
 });

@@ -2,6 +2,7 @@ import type { MemberAudit } from '../../objects/person-audiences';
 import { displayValue } from '../flatten';
 import { prettyJson } from '../format';
 import { Time } from './time';
+import { DataTable } from './data-table';
 
 const REASONS: Record<string, string> = {
   criteria: 'criteria no longer hold',
@@ -13,72 +14,60 @@ const REASONS: Record<string, string> = {
 export function MemberAuditTable(props: { base: string; members: (MemberAudit & { memberSince: number })[] }) {
   if (props.members.length === 0) return <p class="muted">No members yet. If the audience was just saved, its population may still be running.</p>;
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Person</th>
-            <th scope="col">Timestamp</th>
-            <th scope="col">Values read</th>
-            <th scope="col">Conversions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.members.map((m) => (
-            <tr>
-              <td>
-                <a href={`${props.base}/people/${encodeURIComponent(m.email)}`}>{m.email}</a>
-                <div class="muted">
-                  {m.member ? (
-                    <>
-                      member since <Time ms={m.memberSince} />
-                    </>
-                  ) : (
-                    `not a member now: ${REASONS[m.reason ?? ''] ?? m.reason}`
-                  )}
-                </div>
-              </td>
-              <td>{m.timestamp === null ? <span class="muted">—</span> : <Time ms={m.timestamp * 1000} />}</td>
-              <td>
-                <dl class="attrs">
-                  {Object.entries(m.values).map(([field, v]) => (
-                    <>
-                      <dt>
-                        <code>{field}</code>
-                      </dt>
-                      <dd>
-                        {v.value === undefined ? <span class="muted">missing</span> : displayValue(v.value)}
-                        {v.parsed && v.parsed !== displayValue(v.value) && <span class="muted"> ({v.parsed})</span>}
-                      </dd>
-                    </>
-                  ))}
-                </dl>
-              </td>
-              <td>
-                {m.conversions.length === 0 && <span class="muted">no conversion turned on</span>}
-                {m.conversions.map((cv) => (
-                  <div class="card">
-                    <strong>
-                      <code>{cv.destinationId}</code>
-                    </strong>{' '}
-                    {cv.status && <span class={`badge status-${cv.status}`}>{cv.status}</span>}
-                    {'payload' in cv ? (
-                      <details>
-                        <summary>Would send</summary>
-                        <pre>{prettyJson(cv.payload)}</pre>
-                      </details>
-                    ) : (
-                      <p>
-                        Skipped: <strong>{cv.skip.replace(/_/g, ' ')}</strong>. {cv.detail}
-                      </p>
-                    )}
-                  </div>
-                ))}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable head={['Person', 'Timestamp', 'Values read', 'Conversions']}>
+      {props.members.map((m) => (
+        <tr>
+          <td>
+            <a href={`${props.base}/people/${encodeURIComponent(m.email)}`}>{m.email}</a>
+            <div class="muted">
+              {m.member ? (
+                <>
+                  member since <Time ms={m.memberSince} />
+                </>
+              ) : (
+                `not a member now: ${REASONS[m.reason ?? ''] ?? m.reason}`
+              )}
+            </div>
+          </td>
+          <td>{m.timestamp === null ? <span class="muted">—</span> : <Time ms={m.timestamp * 1000} />}</td>
+          <td>
+            <dl class="attrs">
+              {Object.entries(m.values).map(([field, v]) => (
+                <>
+                  <dt>
+                    <code>{field}</code>
+                  </dt>
+                  <dd>
+                    {v.value === undefined ? <span class="muted">missing</span> : displayValue(v.value)}
+                    {v.parsed && v.parsed !== displayValue(v.value) && <span class="muted"> ({v.parsed})</span>}
+                  </dd>
+                </>
+              ))}
+            </dl>
+          </td>
+          <td>
+            {m.conversions.length === 0 && <span class="muted">no conversion turned on</span>}
+            {m.conversions.map((cv) => (
+              <div class="card">
+                <strong>
+                  <code>{cv.destinationId}</code>
+                </strong>{' '}
+                {cv.status && <span class={`badge status-${cv.status}`}>{cv.status}</span>}
+                {'payload' in cv ? (
+                  <details>
+                    <summary>Would send</summary>
+                    <pre>{prettyJson(cv.payload)}</pre>
+                  </details>
+                ) : (
+                  <p>
+                    Skipped: <strong>{cv.skip.replace(/_/g, ' ')}</strong>. {cv.detail}
+                  </p>
+                )}
+              </div>
+            ))}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

@@ -1,6 +1,7 @@
 import type { ConversionRow, Entry } from '../../audiences/types';
 import type { ConversionLogEntry } from '../../conversions/log';
 import { Time } from './time';
+import { DataTable } from './data-table';
 
 export interface PersonAudienceHistory {
   entries: Entry[];
@@ -29,46 +30,34 @@ export function PersonAudiences(props: { base: string; history: PersonAudienceHi
         {entries.length === 0 && exits.length === 0 ? (
           <p class="muted">Not in any audience.</p>
         ) : (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Audience</th>
-                  <th scope="col">What</th>
-                  <th scope="col">Timestamp</th>
-                  <th scope="col">When</th>
-                </tr>
-              </thead>
-              <tbody>
-                {entries.map((e) => (
-                  <tr>
-                    <td>{audience(e.audienceId)}</td>
-                    <td>
-                      entered <span class="muted">(event id {e.id})</span>
-                    </td>
-                    <td>
-                      <Time ms={e.timestamp * 1000} />
-                    </td>
-                    <td>
-                      <Time ms={e.enteredAt} />
-                    </td>
-                  </tr>
-                ))}
-                {exits.map((x) => (
-                  <tr>
-                    <td>{audience(x.audienceId)}</td>
-                    <td>left: {EXIT_REASONS[x.reason] ?? x.reason}</td>
-                    <td>
-                      <Time ms={x.timestampMs} />
-                    </td>
-                    <td>
-                      <Time ms={x.at} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable head={['Audience', 'What', 'Timestamp', 'When']}>
+            {entries.map((e) => (
+              <tr>
+                <td>{audience(e.audienceId)}</td>
+                <td>
+                  entered <span class="muted">(event id {e.id})</span>
+                </td>
+                <td>
+                  <Time ms={e.timestamp * 1000} />
+                </td>
+                <td>
+                  <Time ms={e.enteredAt} />
+                </td>
+              </tr>
+            ))}
+            {exits.map((x) => (
+              <tr>
+                <td>{audience(x.audienceId)}</td>
+                <td>left: {EXIT_REASONS[x.reason] ?? x.reason}</td>
+                <td>
+                  <Time ms={x.timestampMs} />
+                </td>
+                <td>
+                  <Time ms={x.at} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </section>
       <section aria-labelledby="conversions">
@@ -76,46 +65,33 @@ export function PersonAudiences(props: { base: string; history: PersonAudienceHi
         {conversions.length === 0 ? (
           <p class="muted">No conversion rows: nothing has been or will be sent for this person yet.</p>
         ) : (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Audience</th>
-                  <th scope="col">Destination</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Event time</th>
-                  <th scope="col">Updated</th>
-                </tr>
-              </thead>
-              <tbody>
-                {conversions.map((r) => {
-                  const d = props.deliveries?.get(r.id) ?? null;
-                  return (
-                  <tr>
-                    <td>{audience(r.audienceId)}</td>
-                    <td>{d?.destinationName ? <a href={`${props.base}/destinations/${encodeURIComponent(r.destinationId)}`}>{d.destinationName}</a> : <code>{r.destinationId}</code>}</td>
-                    <td>
-                      <span class={`badge status-${(d?.status ?? r.status) === 'dead_letter' ? 'dead' : (d?.status ?? r.status)}`}>{d?.status ?? r.status}</span>
-                      {r.reason && <span class="muted"> {r.reason.replace(/_/g, ' ')}</span>}
-                      {d && (
-                        <>
-                          {' '}
-                          <a href={`${props.base}/conversions/${encodeURIComponent(d.id)}`}>Payload and the platform's answer</a>
-                        </>
-                      )}
-                    </td>
-                    <td>
-                      <Time ms={r.timestamp * 1000} />
-                    </td>
-                    <td>
-                      <Time ms={d?.updatedAt ?? r.updatedAt} />
-                    </td>
-                  </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <DataTable head={['Audience', 'Destination', 'Status', 'Event time', 'Updated']}>
+            {conversions.map((r) => {
+              const d = props.deliveries?.get(r.id) ?? null;
+              return (
+              <tr>
+                <td>{audience(r.audienceId)}</td>
+                <td>{d?.destinationName ? <a href={`${props.base}/destinations/${encodeURIComponent(r.destinationId)}`}>{d.destinationName}</a> : <code>{r.destinationId}</code>}</td>
+                <td>
+                  <span class={`badge status-${(d?.status ?? r.status) === 'dead_letter' ? 'dead' : (d?.status ?? r.status)}`}>{d?.status ?? r.status}</span>
+                  {r.reason && <span class="muted"> {r.reason.replace(/_/g, ' ')}</span>}
+                  {d && (
+                    <>
+                      {' '}
+                      <a href={`${props.base}/conversions/${encodeURIComponent(d.id)}`}>Payload and the platform's answer</a>
+                    </>
+                  )}
+                </td>
+                <td>
+                  <Time ms={r.timestamp * 1000} />
+                </td>
+                <td>
+                  <Time ms={d?.updatedAt ?? r.updatedAt} />
+                </td>
+              </tr>
+              );
+            })}
+          </DataTable>
         )}
       </section>
     </>

@@ -19,6 +19,7 @@ import type { StoredAudience } from '../../audiences/types';
 import { ApiError } from '../../http-error';
 import { configObject } from '../../objects/config';
 import { viewOf } from './view';
+import { DataTable } from '../../admin/components/data-table';
 
 export const audiencePages = new Hono<AdminContext>();
 
@@ -96,56 +97,42 @@ async function detail(c: Context<AdminContext>, audience: StoredAudience, conver
       {s.conversions.length === 0 ? (
         <p class="muted">No conversion is on: members are computed and can be audited, nothing is sent.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Destination</th>
-                <th scope="col">Event</th>
-                <th scope="col">Existing members</th>
-                <th scope="col">Turned on</th>
-                <th scope="col">State</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.conversions.map((cv) => (
-                <tr>
-                  <td>
-                    {destinationNames.has(cv.destinationId) ? (
-                      <a href={`${c.var.base}/destinations/${encodeURIComponent(cv.destinationId)}`}>{destinationNames.get(cv.destinationId)}</a>
-                    ) : (
-                      <code>{cv.destinationId}</code>
-                    )}
-                  </td>
-                  <td>{cv.eventName ?? cv.conversionAction ?? <span class="muted">destination default</span>}</td>
-                  <td>{cv.sendExisting ? 'sent if inside the window' : 'skipped'}</td>
-                  <td>
-                    <Time ms={cv.enabledAt} />
-                  </td>
-                  <td>{cv.paused ? 'paused' : 'on'}</td>
-                  <td>
-                    <div class="actions">
-                      <form method="post" action={`${path}/conversions/${encodeURIComponent(cv.id)}/pause`}>
-                        <CsrfField token={c.var.csrf} />
-                        <input type="hidden" name="paused" value={cv.paused ? 'false' : 'true'} />
-                        <button type="submit" class="secondary">
-                          {cv.paused ? 'Resume' : 'Pause'}
-                        </button>
-                      </form>
-                      <form method="post" action={`${path}/conversions/${encodeURIComponent(cv.id)}/off`}>
-                        <CsrfField token={c.var.csrf} />
-                        <button type="submit" class="secondary">
-                          Turn off
-                        </button>
-                      </form>
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable head={['Destination', 'Event', 'Existing members', 'Turned on', 'State', 'Actions']}>
+          {s.conversions.map((cv) => (
+            <tr>
+              <td>
+                {destinationNames.has(cv.destinationId) ? (
+                  <a href={`${c.var.base}/destinations/${encodeURIComponent(cv.destinationId)}`}>{destinationNames.get(cv.destinationId)}</a>
+                ) : (
+                  <code>{cv.destinationId}</code>
+                )}
+              </td>
+              <td>{cv.eventName ?? cv.conversionAction ?? <span class="muted">destination default</span>}</td>
+              <td>{cv.sendExisting ? 'sent if inside the window' : 'skipped'}</td>
+              <td>
+                <Time ms={cv.enabledAt} />
+              </td>
+              <td>{cv.paused ? 'paused' : 'on'}</td>
+              <td>
+                <div class="actions">
+                  <form method="post" action={`${path}/conversions/${encodeURIComponent(cv.id)}/pause`}>
+                    <CsrfField token={c.var.csrf} />
+                    <input type="hidden" name="paused" value={cv.paused ? 'false' : 'true'} />
+                    <button type="submit" class="secondary">
+                      {cv.paused ? 'Resume' : 'Pause'}
+                    </button>
+                  </form>
+                  <form method="post" action={`${path}/conversions/${encodeURIComponent(cv.id)}/off`}>
+                    <CsrfField token={c.var.csrf} />
+                    <button type="submit" class="secondary">
+                      Turn off
+                    </button>
+                  </form>
+                </div>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <h3>Turn a conversion on</h3>
       <ConversionForm action={`${path}/conversions`} csrf={c.var.csrf} values={conversion?.values ?? EMPTY_CONVERSION} issues={conversion?.issues} destinations={destinations} />

@@ -10,6 +10,7 @@ import type { AdminContext } from '../../admin/context';
 import { configObject } from '../../objects/config';
 import { audiencePages } from './audience';
 import { viewOf } from './view';
+import { DataTable } from '../../admin/components/data-table';
 
 export const audiencesPages = new Hono<AdminContext>();
 
@@ -28,36 +29,23 @@ audiencesPages.get('/', async (c) => {
       {summaries.length === 0 ? (
         <p class="muted">No audiences yet.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Members</th>
-                <th scope="col">Window</th>
-                <th scope="col">Conversions</th>
-                <th scope="col">Populate</th>
-              </tr>
-            </thead>
-            <tbody>
-              {summaries.map((s) => (
-                <tr>
-                  <td>
-                    <a href={`${c.var.base}/audiences/${encodeURIComponent(s.audience.id)}`}>{s.audience.name}</a> {s.audience.paused && <span class="badge">paused</span>}
-                  </td>
-                  <td>{s.members}</td>
-                  <td>
-                    <code>{s.audience.timestamp.field}</code> within {s.audience.timestamp.withinDays} d
-                  </td>
-                  <td>{s.conversions.length === 0 ? <span class="muted">none (nothing is sent)</span> : s.conversions.map((cv) => cv.destinationId + (cv.paused ? ' (paused)' : '')).join(', ')}</td>
-                  <td>
-                    <PopulateProgress job={s.populate} compact />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable head={['Name', 'Members', 'Window', 'Conversions', 'Populate']}>
+          {summaries.map((s) => (
+            <tr>
+              <td>
+                <a href={`${c.var.base}/audiences/${encodeURIComponent(s.audience.id)}`}>{s.audience.name}</a> {s.audience.paused && <span class="badge">paused</span>}
+              </td>
+              <td>{s.members}</td>
+              <td>
+                <code>{s.audience.timestamp.field}</code> within {s.audience.timestamp.withinDays} d
+              </td>
+              <td>{s.conversions.length === 0 ? <span class="muted">none (nothing is sent)</span> : s.conversions.map((cv) => cv.destinationId + (cv.paused ? ' (paused)' : '')).join(', ')}</td>
+              <td>
+                <PopulateProgress job={s.populate} compact />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </Layout>,
   );

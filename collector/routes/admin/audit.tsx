@@ -4,6 +4,7 @@ import type { AdminContext } from '../../admin/context';
 import { Layout } from '../../admin/components/layout';
 import { Time } from '../../admin/components/time';
 import { viewOf } from './view';
+import { DataTable } from '../../admin/components/data-table';
 
 export const auditPages = new Hono<AdminContext>();
 
@@ -18,34 +19,21 @@ auditPages.get('/', async (c) => {
       {entries.length === 0 ? (
         <p class="muted">No changes recorded yet.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">On</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr>
-                  <td>
-                    <Time ms={e.at} />
-                  </td>
-                  <td>{e.actor}</td>
-                  <td>
-                    <code class="nowrap">{e.action}</code>
-                  </td>
-                  <td>{e.target}</td>
-                  <td>{e.detail || <span class="muted">—</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable head={['When', 'Who', 'What', 'On', 'Details']}>
+          {entries.map((e) => (
+            <tr>
+              <td>
+                <Time ms={e.at} />
+              </td>
+              <td>{e.actor}</td>
+              <td>
+                <code class="nowrap">{e.action}</code>
+              </td>
+              <td>{e.target}</td>
+              <td>{e.detail || <span class="muted">—</span>}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {entries.length === PAGE && (
         <p>

@@ -163,40 +163,15 @@ conversionsPages.get('/', async (c) => {
       {log.error && <Notice kind="error">That filter was not used: {log.error}.</Notice>}
       <p>Every conversion made for a destination: its status, this conversion's part of the request, the request (credentials redacted) and the platform's answer. Newest first.</p>
       <form method="get" action={`${c.var.base}/conversions`} class="filters">
-        <div>
-          <label for="f-status">Status</label>
-          <select id="f-status" name="status">
-            <option value="">any</option>
-            {ROW_STATUSES.map((s) => (
-              <option value={s} selected={filter.status === s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label for="f-audience">Audience</label>
-          <select id="f-audience" name="audience">
-            <option value="">any</option>
-            {log.audiences.map((a) => (
-              <option value={a.id} selected={filter.audience === a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label for="f-destination">Destination</label>
-          <select id="f-destination" name="destination">
-            <option value="">any</option>
-            {log.destinations.map((d) => (
-              <option value={d.id} selected={filter.destination === d.id}>
-                {d.name || d.id}
-                {d.deletedAt !== null ? ' (deleted)' : ''}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect id="f-status" name="status" label="Status" value={filter.status} options={ROW_STATUSES.map((s) => [s, s])} />
+        <FilterSelect id="f-audience" name="audience" label="Audience" value={filter.audience} options={log.audiences.map((a) => [a.id, a.name])} />
+        <FilterSelect
+          id="f-destination"
+          name="destination"
+          label="Destination"
+          value={filter.destination}
+          options={log.destinations.map((d) => [d.id, `${d.name || d.id}${d.deletedAt !== null ? ' (deleted)' : ''}`])}
+        />
         <div>
           <button type="submit">Filter</button>
         </div>
@@ -248,3 +223,20 @@ conversionsPages.post('/retry', async (c) => {
   const back = safeBack(c, form.back);
   return c.redirect(`${back}${back.includes('?') ? '&' : '?'}done=retried`, 303);
 });
+
+/** One filter of the log: "any" or one of the options, as [value, label] pairs. */
+function FilterSelect(props: { id: string; name: string; label: string; value: string | undefined; options: [string, string][] }) {
+  return (
+    <div>
+      <label for={props.id}>{props.label}</label>
+      <select id={props.id} name={props.name}>
+        <option value="">any</option>
+        {props.options.map(([value, label]) => (
+          <option value={value} selected={props.value === value}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}

@@ -13,6 +13,7 @@ import { prettyJson } from '../../admin/format';
 import { ApiError } from '../../http-error';
 import type { DestinationView } from '../../objects/destination';
 import { viewOf } from './view';
+import { DataTable } from '../../admin/components/data-table';
 
 export const destinationsPages = new Hono<AdminContext>();
 
@@ -58,34 +59,22 @@ destinationsPages.get('/', async (c) => {
       {list.length === 0 ? (
         <p class="muted">No destinations yet.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Platform</th>
-                <th scope="col">Mode</th>
-                <th scope="col">Conversions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((d) => (
-                <tr>
-                  <td>
-                    <a href={path(c, d.id)}>{d.name || d.id}</a> {d.paused && <span class="badge">paused</span>}
-                  </td>
-                  <td>{platformLabel(d.type)}</td>
-                  <td>
-                    <code>{d.mode}</code>
-                  </td>
-                  <td>
-                    <StatusCounts counts={d.counts} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable head={['Name', 'Platform', 'Mode', 'Conversions']}>
+          {list.map((d) => (
+            <tr>
+              <td>
+                <a href={path(c, d.id)}>{d.name || d.id}</a> {d.paused && <span class="badge">paused</span>}
+              </td>
+              <td>{platformLabel(d.type)}</td>
+              <td>
+                <code>{d.mode}</code>
+              </td>
+              <td>
+                <StatusCounts counts={d.counts} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <h2>Add a destination</h2>
       <ul>

@@ -11,6 +11,7 @@ import { ApiError } from '../../http-error';
 import type { ApiKeyRecord } from '../../objects/config-keys';
 import { parseOrigins } from '../../security/origins';
 import { viewOf } from './view';
+import { DataTable } from '../../admin/components/data-table';
 
 export const keysPages = new Hono<AdminContext>();
 
@@ -100,41 +101,27 @@ async function keysPage(c: Context<AdminContext>, extra?: { error?: { form: 'sec
       {active.length === 0 ? (
         <p class="muted">None yet.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Allowed origins</th>
-                <th scope="col">Created</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {active.map((k) => (
-                <tr>
-                  <td>{k.name || <span class="muted">unnamed</span>}</td>
-                  <td>
-                    <code>{k.hint}</code>
-                  </td>
-                  <td>{scopeOf(k)}</td>
-                  <td>{k.type === 'publishable' ? k.origins.join(', ') : '—'}</td>
-                  <td>
-                    <Time ms={k.createdAt} />
-                  </td>
-                  <td>
-                    <div class="actions">
-                      <a href={`${c.var.base}/keys/${encodeURIComponent(k.id)}/rotate`}>Rotate…</a>
-                      <a href={`${c.var.base}/keys/${encodeURIComponent(k.id)}/revoke`}>Revoke…</a>
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable head={['Name', 'Key', 'Kind', 'Allowed origins', 'Created', 'Actions']}>
+          {active.map((k) => (
+            <tr>
+              <td>{k.name || <span class="muted">unnamed</span>}</td>
+              <td>
+                <code>{k.hint}</code>
+              </td>
+              <td>{scopeOf(k)}</td>
+              <td>{k.type === 'publishable' ? k.origins.join(', ') : '—'}</td>
+              <td>
+                <Time ms={k.createdAt} />
+              </td>
+              <td>
+                <div class="actions">
+                  <a href={`${c.var.base}/keys/${encodeURIComponent(k.id)}/rotate`}>Rotate…</a>
+                  <a href={`${c.var.base}/keys/${encodeURIComponent(k.id)}/revoke`}>Revoke…</a>
+                </div>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {revoked.length > 0 && (
         <details>

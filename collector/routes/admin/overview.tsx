@@ -5,6 +5,7 @@ import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
 import { overview } from '../../admin/overview-data';
 import { viewOf } from './view';
+import { DataTable } from '../../admin/components/data-table';
 
 export const overviewPage = new Hono<AdminContext>();
 
@@ -42,30 +43,19 @@ overviewPage.get('/', async (c) => {
           {o.clicks.length === 0 ? (
             <p class="muted">None stored yet.</p>
           ) : (
-            <div class="table-wrap">
-              <table id="clicks-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Platform</th>
-                    <th scope="col">Click IDs</th>
-                    <th scope="col">By kind</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {o.clicks.map((p) => (
-                    <tr>
-                      <th scope="row">{PLATFORM_NAMES[p.platform] ?? p.platform}</th>
-                      <td>{p.total}</td>
-                      <td>
-                        {Object.entries(p.kinds)
-                          .map(([k, n]) => `${k} ${n}`)
-                          .join(', ')}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable head={['Platform', 'Click IDs', 'By kind']} id="clicks-table">
+              {o.clicks.map((p) => (
+                <tr>
+                  <th scope="row">{PLATFORM_NAMES[p.platform] ?? p.platform}</th>
+                  <td>{p.total}</td>
+                  <td>
+                    {Object.entries(p.kinds)
+                      .map(([k, n]) => `${k} ${n}`)
+                      .join(', ')}
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           )}
         </section>
         <section aria-labelledby="by-status">
@@ -75,26 +65,16 @@ overviewPage.get('/', async (c) => {
               None yet. <a href={`${c.var.base}/destinations`}>Add a destination</a>, then turn a conversion on for an audience.
             </p>
           ) : (
-            <div class="table-wrap">
-              <table id="status-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Status</th>
-                    <th scope="col">Conversions</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {statuses.map(([s, n]) => (
-                    <tr>
-                      <th scope="row">
-                        <a href={`${c.var.base}/conversions?status=${encodeURIComponent(s)}`}>{s}</a>
-                      </th>
-                      <td>{n}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable head={['Status', 'Conversions']} id="status-table">
+              {statuses.map(([s, n]) => (
+                <tr>
+                  <th scope="row">
+                    <a href={`${c.var.base}/conversions?status=${encodeURIComponent(s)}`}>{s}</a>
+                  </th>
+                  <td>{n}</td>
+                </tr>
+              ))}
+            </DataTable>
           )}
         </section>
       </div>

@@ -15,6 +15,7 @@ import { configObject } from '../../objects/config';
 import { personActivity } from '../../conversions/person-view';
 import type { PersonSnapshot } from '../../objects/person-types';
 import { viewOf } from './view';
+import { DataTable } from '../../admin/components/data-table';
 
 export const peoplePages = new Hono<AdminContext>();
 
@@ -89,34 +90,22 @@ peoplePages.get('/', async (c) => {
       {rows.length === 0 ? (
         <p class="muted">{after ? 'No more people.' : query ? 'Nobody matches.' : 'Nobody yet: people appear here once they identify or are pushed from a CRM.'}</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Attribute sources</th>
-                <th scope="col">First seen</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((p) => (
-                <tr>
-                  <td>
-                    <a href={personPath(c.var.base, p.email)}>{p.email}</a>
-                  </td>
-                  <td>{Object.keys(p.attributes).join(', ') || '—'}</td>
-                  <td>
-                    <Time ms={p.createdAt} />
-                  </td>
-                  <td>
-                    <Time ms={p.updatedAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable head={['Email', 'Attribute sources', 'First seen', 'Updated']}>
+          {rows.map((p) => (
+            <tr>
+              <td>
+                <a href={personPath(c.var.base, p.email)}>{p.email}</a>
+              </td>
+              <td>{Object.keys(p.attributes).join(', ') || '—'}</td>
+              <td>
+                <Time ms={p.createdAt} />
+              </td>
+              <td>
+                <Time ms={p.updatedAt} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <div class="actions">
         {after && (
@@ -320,42 +309,28 @@ function Touches(props: { person: PersonSnapshot }) {
       {touches.length === 0 ? (
         <p class="muted">No click IDs captured.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Kind</th>
-                <th scope="col">Click ID</th>
-                <th scope="col">First seen</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">Landing page</th>
-                <th scope="col">Referrer</th>
-              </tr>
-            </thead>
-            <tbody>
-              {touches.map((t) => (
-                <tr>
-                  <td>{t.kind}</td>
-                  <td>
-                    <code>{t.value}</code>
-                  </td>
-                  <td>
-                    <Time ms={t.firstSeen} />
-                  </td>
-                  <td>
-                    <Time ms={t.lastSeen} />
-                  </td>
-                  <td class="url-cell">
-                    <SafeLink url={t.landingUrl} />
-                  </td>
-                  <td class="url-cell">
-                    <SafeLink url={t.referrer} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable head={['Kind', 'Click ID', 'First seen', 'Last seen', 'Landing page', 'Referrer']}>
+          {touches.map((t) => (
+            <tr>
+              <td>{t.kind}</td>
+              <td>
+                <code>{t.value}</code>
+              </td>
+              <td>
+                <Time ms={t.firstSeen} />
+              </td>
+              <td>
+                <Time ms={t.lastSeen} />
+              </td>
+              <td class="url-cell">
+                <SafeLink url={t.landingUrl} />
+              </td>
+              <td class="url-cell">
+                <SafeLink url={t.referrer} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );
@@ -369,36 +344,23 @@ function Devices(props: { person: PersonSnapshot }) {
       {devices.length === 0 ? (
         <p class="muted">No devices.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Anonymous ID</th>
-                <th scope="col">IP</th>
-                <th scope="col">User agent</th>
-                <th scope="col">First seen</th>
-                <th scope="col">Last seen</th>
-              </tr>
-            </thead>
-            <tbody>
-              {devices.map((d) => (
-                <tr>
-                  <td>
-                    <code>{d.anonymousId}</code>
-                  </td>
-                  <td>{d.ip ?? '—'}</td>
-                  <td>{d.userAgent ?? '—'}</td>
-                  <td>
-                    <Time ms={d.firstSeen} />
-                  </td>
-                  <td>
-                    <Time ms={d.lastSeen} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable head={['Anonymous ID', 'IP', 'User agent', 'First seen', 'Last seen']}>
+          {devices.map((d) => (
+            <tr>
+              <td>
+                <code>{d.anonymousId}</code>
+              </td>
+              <td>{d.ip ?? '—'}</td>
+              <td>{d.userAgent ?? '—'}</td>
+              <td>
+                <Time ms={d.firstSeen} />
+              </td>
+              <td>
+                <Time ms={d.lastSeen} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

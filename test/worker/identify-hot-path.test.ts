@@ -1,0 +1,85 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { personByEmail, personKey } from '../../collector/identity';
+import type { PersonObject, PersonSnapshot } from '../../collector/objects/person';
+import type { DirectoryEntry } from '../../collector/objects/person-types';
+import type { IdentifyInput } from '../../collector/objects/person-types';
+import { createAudience, DAY, env, history, mql, settled, upsert } from './audiences-helpers';
+
+// The identify path does the least work that keeps every guarantee: traits repeated unchanged are
+// not rewritten, and an identify that changed no attribute skips the audience evaluation only until
+// the next time boundary the last evaluation found.
+
+const MIN = 60_000;
+let n = 0;
+const email = () => `hot-${Date.now().toString(36)}-${n++}@example.com`;
+
+async function identifyAt(who: string, now: number, traits: Record<string, unknown>, extra: Partial<IdentifyInput> = {}) {
+  const stub = await personByEmail(env, who);
+  const input: IdentifyInput = {
+    key: await personKey(env, who),
+    email: who,
+    messageId: `msg_${now}_${n++}`,
+    anonymousId: 'anon_hot_path_01',
+    traits,
+    trusted: false,
+    touches: [],
+    consent: null,
+    ip: '203.0.113.9',
+    userAgent: 'Mozilla/5.0',
+    now,
+    mayCreate: true,
+    ...extra,
+  };
+  return stub.identify(input);
+}
+
+describe('identify hot path', { timeout: 60_000 }, () => {
+  it('leaves unchanged traits (and their update time) alone; a changed trait is merged and stamped', async () => {
+    const who = email();
+    const t0 = Date.now();
+    expect((await identifyAt(who, t0, { plan: 'pro', seats: 5 })).status).toBe('stored');
+    expect((await identifyAt(who, t0 + MIN, { plan: 'pro', seats: 5 })).status).toBe('stored');
+    const stub = await personByEmail(env, who);
+    let snap = (await stub.snapshot()) as unknown as PersonSnapshot;
+    expect(snap.attributes.traits).toEqual({ plan: 'pro', seats: 5 });
+    expect(snap.attributeUpdatedAt.traits).toBe(t0);
+    expect(snap.updatedAt).toBe(t0 + MIN);
+    expect((await identifyAt(who, t0 + 2 * MIN, { seats: 6 })).status).toBe('stored');
+    snap = (await stub.snapshot()) as unknown as PersonSnapshot;
+    expect(snap.attributes.traits).toEqual({ plan: 'pro', seats: 6 });
+    expect(snap.attributeUpdatedAt.traits).toBe(t0 + 2 * MIN);
+  });
+
+  it('a new person gets its consent, its device and one directory revision per identify', async () => {
+    const who = email();
+    const t0 = Date.now();
+    await identifyAt(who, t0, {}, { consent: 'denied' });
+    await identifyAt(who, t0 + 1, {}, { anonymousId: 'anon_hot_path_02' });
+    const stub = await personByEmail(env, who);
+    const snap = (await stub.snapshot()) as unknown as PersonSnapshot;
+    expect(snap.consent).toEqual({ ads: 'denied', at: t0 });
+    expect(snap.devices.map((d) => d.anonymousId).sort()).toEqual(['anon_hot_path_01', 'anon_hot_path_02']);
+    const rev = await runInDurableObject(stub, (p: PersonObject) => (p as unknown as { sql: SqlStorage }).sql.exec<{ rev: number }>('SELECT rev FROM person').one().rev);
+    expect(rev).toBe(2);
+    expect(((await stub.directoryEntry()) as unknown as DirectoryEntry).identifiedAt).toBe(t0 + 1);
+  });
+
+  it('an identify that changes nothing still enters the person once a time boundary has passed', async () => {
+    const audience = await createAudience(mql(7));
+    await settled(audience.id);
+    const who = email();
+    const now = Date.now();
+    const ts = now + 2 * DAY;
+    // The CRM says MQL at a time two days ahead: not a member yet; the evaluation's next boundary
+    // is when that timestamp comes into range (5 minutes early, for clock drift).
+    const r = await upsert(who, 'crm', { lifecycle: 'mql', mql_at: ts }, now);
+    expect(r.members).not.toContain(audience.id);
+    // Before the boundary an empty identify changes nothing...
+    await identifyAt(who, ts - 5 * MIN - 1, {});
+    expect((await history(who, audience.id)).entries).toEqual([]);
+    // ...after it, the same empty identify evaluates (no alarm ran at the simulated time) and enters.
+    await identifyAt(who, ts - 5 * MIN, {});
+    expect((await history(who, audience.id)).entries.map((e) => e.timestamp)).toEqual([Math.floor(ts / 1000)]);
+  });
+});
