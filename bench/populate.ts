@@ -1,10 +1,12 @@
 // Populate end to end on local workerd: seed N known people through POST /v1/people, restart the
-// collector (cold objects, as in production; local workerd also keeps every object it touched open
-// and fails past ~6,000: ../shared/reference/perf-anchors.md), save an audience and time the populate
-// job until every person is evaluated. Also the evaluator's own cost per person, in Node.
-//   node bench/run.mjs populate [--people 5000]
+// collector (cold objects, as in production), save an audience and time the populate job until every
+// person is evaluated; then check the members API lists exactly the people the evaluator (run here in
+// Node over the same attributes) says are members. Also the evaluator's own cost per person, in Node.
+//   node bench/run.mjs populate [--people 5000] [--batch 10]
+// Local workerd keeps an idle object open ~10 s and gives all objects' SQLite one 512 MiB heap, so
+// the local limit is how many objects are open at once (docs/audiences.md, "Performance").
 // Every server it starts is stopped on every way out (bench/cleanup.mjs).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { membership, type Criteria } from '../shared/criteria';
@@ -14,10 +16,13 @@ import { buildBundle } from './workerd-collector.mjs';
 // @ts-expect-error plain ESM helpers without types
 import { startMiniflare } from './miniflare-collector.mjs';
 // @ts-expect-error plain ESM helpers without types
-import { cleanupAll } from './cleanup.mjs';
+import { cleanupAll, onCleanup } from './cleanup.mjs';
 
 const args = process.argv.slice(2);
-const PEOPLE = Number(args.includes('--people') ? args[args.indexOf('--people') + 1] : 5000);
+const arg = (name: string, fallback: number) => Number(args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const PEOPLE = arg('--people', 5000);
+// The JOBS consumer's batch size (wrangler.toml says 10): populate pages per consumer invocation.
+const BATCH = arg('--batch', 10);
 const DAY = 86_400_000;
 const SK = 'sk_dev_local';
 const auth = { authorization: `Bearer ${SK}` };
@@ -84,12 +89,40 @@ async function waitForPopulate(base: string, id: string) {
   }
 }
 
+/** Every member's email, through the members API (the audit of each member, page by page). */
+async function listMembers(base: string, id: string): Promise<Set<string>> {
+  const emails = new Set<string>();
+  let cursor = '';
+  for (;;) {
+    const page = await call(base, `/api/audiences/${id}/members?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    for (const m of page.members) if (m.member) emails.add(m.email);
+    if (!page.cursor) return emails;
+    cursor = page.cursor;
+  }
+}
+
+/** The members the evaluator finds at `now` over the seeded attributes, as the populate should. */
+function expectedMembers(run: string, seededAt: number, withinDays: number, now: number): Set<string> {
+  const rule = { ...definition, timestamp: { field: 'crm.mql_at', withinDays }, reentry: 'once' as const, paused: false, allowTraits: false };
+  const out = new Set<string>();
+  for (let i = 0; i < PEOPLE; i++) if (membership(rule, { crm: traitsOf(i, seededAt) }, now).member) out.add(`bench-${run}-${i}@example.com`);
+  return out;
+}
+
+function compare(label: string, found: Set<string>, expected: Set<string>) {
+  const missing = [...expected].filter((e) => !found.has(e));
+  const extra = [...found].filter((e) => !expected.has(e));
+  console.log(`${label}: ${found.size} members listed, ${expected.size} expected by the evaluator, ${missing.length} missing, ${extra.length} extra`);
+  if (missing.length || extra.length) throw new Error(`${label}: members differ (missing ${missing.slice(0, 3).join(', ')}; extra ${extra.slice(0, 3).join(', ')})`);
+}
+
 async function main() {
   const now = Date.now();
   const cost = evaluatorCost(now);
   console.log(`evaluator (Node): membership ${cost.membershipUs.toFixed(2)} µs/person, decide ${cost.decideUs.toFixed(2)} µs/person (${Math.round(cost.memberShare * 100)} % members)`);
   buildBundle();
   const state = mkdtempSync(join(tmpdir(), 'bench-populate-state-'));
+  onCleanup(async () => rmSync(state, { recursive: true, force: true }));
   let collector = await startMiniflare(state);
   const run = now.toString(36);
   const seedStart = performance.now();
@@ -108,18 +141,26 @@ async function main() {
   console.log(`seed: ${PEOPLE} people through /v1/people and into the directory in ${seedS.toFixed(1)} s (${Math.round(PEOPLE / seedS)} people/s)`);
 
   await collector.stop();
-  collector = await startMiniflare(state);
+  collector = await startMiniflare(state, { batchSize: BATCH });
+  const savedAt = Date.now();
   const start = performance.now();
   const created = await call(collector.url, '/api/audiences', { method: 'POST', body: JSON.stringify(definition) });
   const done = await waitForPopulate(collector.url, created.id);
   const s = (performance.now() - start) / 1000;
-  console.log(`populate (cold objects): ${done.populate.evaluated}/${done.populate.total} evaluated, ${done.populate.members} members, ${s.toFixed(1)} s, ${Math.round(done.populate.evaluated / s)} people/s, ${((s * 1000) / done.populate.evaluated).toFixed(1)} ms/person wall`);
+  const p = done.populate;
+  console.log(`populate (cold objects, consumer batch ${BATCH}): ${p.evaluated}/${p.total} evaluated, ${p.members} members, ${s.toFixed(1)} s, ${Math.round(p.evaluated / s)} people/s, ${((s * 1000) / p.evaluated).toFixed(1)} ms/person wall`);
+  if (p.evaluated !== PEOPLE || p.total !== PEOPLE) throw new Error(`populate evaluated ${p.evaluated} of ${p.total}, expected ${PEOPLE}`);
+  const expected30 = expectedMembers(run, now, 30, savedAt);
+  if (p.members !== expected30.size || done.members !== expected30.size) throw new Error(`populate counted ${p.members} members (index ${done.members}), the evaluator ${expected30.size}`);
+  compare('members API after populate', await listMembers(collector.url, created.id), expected30);
 
   const again = performance.now();
+  const editedAt = Date.now();
   await call(collector.url, `/api/audiences/${created.id}`, { method: 'PATCH', body: JSON.stringify({ timestamp: { field: 'crm.mql_at', withinDays: 7 } }) });
   const edited = await waitForPopulate(collector.url, created.id);
   const s2 = (performance.now() - again) / 1000;
   console.log(`re-populate after an edit (warm objects): ${edited.populate.evaluated} evaluated, ${edited.populate.members} members, ${s2.toFixed(1)} s, ${Math.round(edited.populate.evaluated / s2)} people/s`);
+  compare('members API after the edit', await listMembers(collector.url, created.id), expectedMembers(run, now, 7, editedAt));
   await collector.stop();
 }
 

@@ -6,11 +6,14 @@ import type { Env } from '../env';
 import { configObject } from '../objects/config';
 import type { JobReason, JobStatus } from '../objects/config-audiences';
 import { countPeople, listPeopleKeys, PEOPLE_SHARDS } from './people-source';
+import { slots, type Slots } from './slots';
 import type { AudienceConfig, MembershipChange } from './types';
 
 export const POPULATE_PAGE = 50;
-// PersonObjects evaluated at once per page (subrequests per invocation stay bounded).
-const CONCURRENCY = 5;
+// PersonObjects evaluated at once per consumer invocation, over all the pages of its batch (10 pages
+// of 50 each at 5 a page made 50 at once: subrequests per invocation stay bounded, and on local
+// workerd the burst of objects opened at once exhausted its SQLite memory; docs/audiences.md).
+export const POPULATE_CONCURRENCY = 6;
 
 export interface PopulateMessage {
   kind: 'audiences.populate';
@@ -34,8 +37,16 @@ export async function startPopulate(env: Env, audienceId: string, version: numbe
   return job;
 }
 
+export interface PageOptions {
+  /** Shared by the pages of one consumer invocation (at most POPULATE_CONCURRENCY people at once). */
+  run?: Slots;
+  /** People per page; the cursor is a person key, so any size resumes the same way (tests use small pages). */
+  pageSize?: number;
+}
+
 /** One page of one shard. Throws on a transient failure so the queue retries the same page. */
-export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now: number): Promise<void> {
+export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now: number, options: PageOptions = {}): Promise<void> {
+  const run = options.run ?? slots(POPULATE_CONCURRENCY);
   const config = configObject(env);
   const at = await config.audienceJobShard(msg.jobId, msg.shard);
   if (!at || at.done) return; // finished or superseded
@@ -44,18 +55,16 @@ export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now:
     if (at.prevCursor === msg.cursor) await sendPage(env, msg.jobId, msg.shard, at.cursor);
     return;
   }
-  const page = await listPeopleKeys(env, msg.shard, msg.cursor, POPULATE_PAGE);
+  const page = await listPeopleKeys(env, msg.shard, msg.cursor, options.pageSize ?? POPULATE_PAGE);
   const fresh: AudienceConfig = await config.audienceConfig();
   let members = 0;
   const index: { personKey: string; changes: MembershipChange[] }[] = [];
-  for (let i = 0; i < page.keys.length; i += CONCURRENCY) {
-    const results = await Promise.all(
-      page.keys.slice(i, i + CONCURRENCY).map((key) => env.PERSON.get(env.PERSON.idFromName(key)).evaluateAudiences(now, fresh, { returnIndex: true })),
-    );
-    for (const r of results) {
-      if (r.members.includes(at.audienceId)) members++;
-      if (r.personKey && r.index?.length) index.push({ personKey: r.personKey, changes: r.index });
-    }
+  const results = await Promise.all(
+    page.keys.map((key) => run(() => env.PERSON.get(env.PERSON.idFromName(key)).evaluateAudiences(now, fresh, { returnIndex: true }))),
+  );
+  for (const r of results) {
+    if (r.members.includes(at.audienceId)) members++;
+    if (r.personKey && r.index?.length) index.push({ personKey: r.personKey, changes: r.index });
   }
   // One write of the members index per page; a retried page writes the same memberships again.
   if (index.length) await config.recordMemberships(index);
@@ -69,10 +78,11 @@ function sendPage(env: Env, jobId: string, shard: number, cursor: string) {
 
 /** The JOBS consumer's share for populate: pages of different shards run side by side. */
 export async function consumePopulate(messages: readonly Message<PopulateMessage>[], env: Env): Promise<void> {
+  const run = slots(POPULATE_CONCURRENCY);
   await Promise.all(
     messages.map(async (message) => {
       try {
-        await handlePopulateMessage(env, message.body, Date.now());
+        await handlePopulateMessage(env, message.body, Date.now(), { run });
         message.ack();
       } catch (e) {
         console.error('populate page failed; retrying', e instanceof Error ? e.name : typeof e);
