@@ -43,7 +43,8 @@ it('keeps click IDs across navigation and a browser restart, and delivers them o
   page = await browser.newPage();
   await page.goto(`${site.url}/contact`);
   await page.waitForFunction(() => (window as any).clearbit?.initialize === true);
-  const sent = page.waitForResponse((r) => r.url().endsWith('/v1/collect'));
+  // The batch that carries the identify (touch events written ahead may be flushed just before it).
+  const sent = page.waitForResponse((r) => r.url().endsWith('/v1/collect') && (r.request().postData() ?? '').includes('"type":"identify"'));
   await page.evaluate(() => (window as any).clearbit.identify('E2E.Person@Example.com', { plan: 'enterprise' }));
   const response = await sent;
   expect(response.status()).toBe(200);
