@@ -1,5 +1,6 @@
 import { directoryFor } from './directory';
 import { forgetPersonInLog } from './conversions/log';
+import { forgetVisitors } from './visitor-registry';
 import type { Env } from './env';
 import { personByKey, personKey, visitorById } from './identity';
 
@@ -10,6 +11,7 @@ export async function erasePerson(env: Env, email: string, now: number): Promise
   await directoryFor(env, key).suppress(key, now);
   const { existed, anonymousIds } = await personByKey(env, key).erase(key, now);
   await Promise.all(anonymousIds.map((id) => visitorById(env, id).forget()));
+  await forgetVisitors(env, anonymousIds);
   // The delivery log keeps ids and statuses; the person's email and payloads go.
   await forgetPersonInLog(env, key);
   return { existed };

@@ -58,14 +58,16 @@ export async function ingestSegmentEvent(env: Env, raw: unknown, facts: RequestF
     return r.duplicate ? 'duplicate' : 'stored';
   }
   if ((e.type === 'page' || e.type === 'track' || e.type === 'screen' || e.type === 'identify') && touches.length) {
+    // A known person (the event names their email, as Segment's calls after an identify do) gets the
+    // touches directly; an anonymous browser's go to its visitor, merged on identify.
+    if (email) {
+      const key = await personKey(env, email);
+      const r = await personByKey(env, key).addTouches({ messageId, anonymousId, touches, ip: eventFacts.ip, userAgent: eventFacts.userAgent, now: facts.now });
+      if (r.exists) return r.duplicate ? 'duplicate' : 'stored';
+    }
     if (anonymousId) {
       const r = await ingestTouch(env, { messageId, anonymousId, touches }, eventFacts);
       return r.duplicate ? 'duplicate' : 'stored';
-    }
-    if (email) {
-      const key = await personKey(env, email);
-      const r = await personByKey(env, key).addTouches({ messageId, anonymousId: null, touches, ip: eventFacts.ip, userAgent: eventFacts.userAgent, now: facts.now });
-      if (r.exists) return r.duplicate ? 'duplicate' : 'stored';
     }
   }
   return 'ignored';

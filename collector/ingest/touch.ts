@@ -1,6 +1,7 @@
 import type { Env } from '../env';
 import { personByKey, visitorById } from '../identity';
 import { verifyPersonToken } from '../security/person-token';
+import { registerVisitor } from '../visitor-registry';
 import type { Consent, Touch } from '../../shared/schemas/collect';
 import type { RequestFacts } from './request-facts';
 import { countCreation, creationRefused, mayCreate, spendTouches } from './caps';
@@ -31,7 +32,10 @@ export async function ingestTouch(env: Env, cmd: TouchCommand, facts: RequestFac
     const r = await personByKey(env, tokenKey).addTouches(input);
     if (r.exists) return { duplicate: r.duplicate };
   }
-  const visitor = visitorById(env, cmd.cookieAnonymousId ?? cmd.anonymousId);
+  const visitorId = cmd.cookieAnonymousId ?? cmd.anonymousId;
+  const visitor = visitorById(env, visitorId);
+  // Registered first: an identify that follows finds this visitor even if this request fails later.
+  await registerVisitor(env, visitorId, facts.now);
   const first = await visitor.recordTouches({ ...input, mayCreate: mayCreate(env, facts) });
   if (first.linked === null) return visitorOutcome(env, facts, first);
   const r = await personByKey(env, first.linked).addTouches(input);

@@ -23,3 +23,13 @@ directorySchema.push(
    CREATE INDEX people_identified ON people (identified_at);
    CREATE INDEX people_created ON people (created_at);`,
 );
+
+// v3 (visitor registry, collector/visitor-registry.ts): the anonymous ids whose VisitorObject holds
+// touches, so an identify asks a shard already open instead of opening an object that has nothing.
+directorySchema.push(
+  `CREATE TABLE visitors (
+     id TEXT PRIMARY KEY,
+     seen_at INTEGER NOT NULL
+   );
+   CREATE INDEX visitors_seen ON visitors (seen_at);`,
+);

@@ -26,6 +26,9 @@ type Row = { key: string; email: string; created_at: number; updated_at: number;
  * People list, search and audience populate read it, so none of them depends on a single object.
  * Rows are written by each PersonObject's outbox, newest revision wins.
  */
+// A VisitorObject expires 90 days after its last touch; its registry row a day later.
+const VISITOR_TTL_MS = 91 * 86_400_000;
+
 export class DirectoryObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
 
@@ -33,6 +36,22 @@ export class DirectoryObject extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     migrate(this.sql, directorySchema);
+  }
+
+  // --- visitor registry (collector/visitor-registry.ts) ---------------------------------------------
+
+  /** A visitor about to store touches; rows past the visitors' 90-day expiry are pruned a few at a time. */
+  noteVisitor(id: string, now: number): void {
+    this.sql.exec('INSERT INTO visitors (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)', id, now);
+    this.sql.exec('DELETE FROM visitors WHERE rowid IN (SELECT rowid FROM visitors WHERE seen_at < ? LIMIT 20)', now - VISITOR_TTL_MS);
+  }
+
+  knownVisitors(ids: string[]): string[] {
+    return ids.filter((id) => this.sql.exec('SELECT 1 FROM visitors WHERE id = ?', id).toArray().length > 0);
+  }
+
+  forgetVisitors(ids: string[]): void {
+    for (const id of ids) this.sql.exec('DELETE FROM visitors WHERE id = ?', id);
   }
 
   /** Applies a person's row unless a newer revision is already here or the person is suppressed. */

@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { directoryFor } from '../directory';
 import { visitorById } from '../identity';
+import { registeredVisitors } from '../visitor-registry';
 import { migrate } from './sql';
 import { personSchema } from './person-schema';
 import { deepMerge } from './deep-merge';
@@ -188,18 +189,22 @@ export class PersonObject extends DurableObject<Env> {
 
   private async linkVisitors(now: number) {
     const key = this.person()?.key;
-    const pending = this.sql.exec<{ anonymous_id: string }>('SELECT anonymous_id FROM pending_links ORDER BY at LIMIT ?', LINKS_PER_ALARM).toArray();
-    for (const { anonymous_id } of pending) {
-      if (!key) {
-        this.sql.exec('DELETE FROM pending_links WHERE anonymous_id = ?', anonymous_id);
+    const pending = this.sql.exec<{ anonymous_id: string }>('SELECT anonymous_id FROM pending_links ORDER BY at LIMIT ?', LINKS_PER_ALARM).toArray().map((r) => r.anonymous_id);
+    if (!pending.length) return;
+    // Browsers whose visitor never stored a touch are not asked (their device stays unlinked, so a
+    // later identify from them asks the registry again).
+    const registered = key ? await registeredVisitors(this.env, pending) : new Set<string>();
+    for (const anonymousId of pending) {
+      if (!key || !registered.has(anonymousId)) {
+        this.sql.exec('DELETE FROM pending_links WHERE anonymous_id = ?', anonymousId);
         continue;
       }
-      const claim = await visitorById(this.env, anonymous_id).link(key, now);
+      const claim = await visitorById(this.env, anonymousId).link(key, now);
       this.ctx.storage.transactionSync(() => {
-        this.sql.exec('DELETE FROM pending_links WHERE anonymous_id = ?', anonymous_id);
+        this.sql.exec('DELETE FROM pending_links WHERE anonymous_id = ?', anonymousId);
         if (!this.exists()) return;
-        this.mergeTouches(claim.touches, anonymous_id, now);
-        this.sql.exec('UPDATE devices SET linked = 1, ip = coalesce(ip, ?), user_agent = coalesce(user_agent, ?) WHERE anonymous_id = ?', claim.ip, claim.userAgent, anonymous_id);
+        this.mergeTouches(claim.touches, anonymousId, now);
+        this.sql.exec('UPDATE devices SET linked = 1, ip = coalesce(ip, ?), user_agent = coalesce(user_agent, ?) WHERE anonymous_id = ?', claim.ip, claim.userAgent, anonymousId);
         if (claim.touches.length) this.changed(now);
       });
     }
