@@ -21,15 +21,20 @@ export function registerVisitor(env: Env, anonymousId: string, now: number): Pro
 
 /** The ids among `anonymousIds` whose visitor may hold touches. */
 export async function registeredVisitors(env: Env, anonymousIds: string[]): Promise<Set<string>> {
-  const byShard = new Map<number, string[]>();
-  for (const id of anonymousIds) byShard.set(visitorShardOf(id), [...(byShard.get(visitorShardOf(id)) ?? []), id]);
-  const found = await Promise.all([...byShard].map(([shard, ids]) => directoryShard(env, shard).knownVisitors(ids)));
+  const found = await Promise.all([...byShard(anonymousIds)].map(([shard, ids]) => directoryShard(env, shard).knownVisitors(ids)));
   return new Set(found.flat());
 }
 
 /** Erasure: the registry forgets the person's browsers too. */
 export async function forgetVisitors(env: Env, anonymousIds: string[]): Promise<void> {
-  const byShard = new Map<number, string[]>();
-  for (const id of anonymousIds) byShard.set(visitorShardOf(id), [...(byShard.get(visitorShardOf(id)) ?? []), id]);
-  await Promise.all([...byShard].map(([shard, ids]) => directoryShard(env, shard).forgetVisitors(ids)));
+  await Promise.all([...byShard(anonymousIds)].map(([shard, ids]) => directoryShard(env, shard).forgetVisitors(ids)));
+}
+
+function byShard(anonymousIds: string[]): Map<number, string[]> {
+  const shards = new Map<number, string[]>();
+  for (const id of anonymousIds) {
+    const shard = visitorShardOf(id);
+    shards.set(shard, [...(shards.get(shard) ?? []), id]);
+  }
+  return shards;
 }

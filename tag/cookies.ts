@@ -3,8 +3,8 @@
 let domain: string | undefined;
 
 /** A cookie's value exactly as written (no decoding: click IDs must not change). */
-export function readCookie(name: string): string | undefined {
-  return (document.cookie.match(`(?:^|; )${name}=([^;]*)`) || [])[1];
+export function readCookie(name: string, jar = document.cookie): string | undefined {
+  return (jar.match(`(?:^|; )${name}=([^;]*)`) || [])[1];
 }
 
 export function cookieDomain(): string {

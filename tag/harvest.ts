@@ -1,6 +1,6 @@
 import { CLICK_COOKIES, parseClickCookie } from '../shared/click-ids';
 import { backup, restore } from './backup';
-import { cookieDomain, writeCookie } from './cookies';
+import { cookieDomain, readCookie, writeCookie } from './cookies';
 import { link } from './link';
 import type { Touch } from './ledger';
 
@@ -14,7 +14,7 @@ import type { Touch } from './ledger';
 export function harvest(now = Date.now()): void {
   restore();
   const jar = document.cookie;
-  const touches = CLICK_COOKIES.map((name) => parseClickCookie(name, (jar.match(`(?:^|; )${name}=([^;]*)`) || [])[1]!))
+  const touches = CLICK_COOKIES.map((name) => parseClickCookie(name, readCookie(name, jar)!))
     .filter((p) => p)
     .map((p) => ({ firstSeen: now, ...p, lastSeen: now })) as Touch[];
   const fbp = link.l().l.concat(touches).find((t) => t.kind == 'fbp');
@@ -22,7 +22,7 @@ export function harvest(now = Date.now()): void {
     // fb.<domain level of the cookie (1 = example.com)>.<creation ms>.<random>
     const level = (cookieDomain() || location.hostname).split('.').length - 1;
     if (!fbp) touches.push({ kind: 'fbp', value: `fb.${level}.${now}.${(Math.random() * 2 ** 31) | 0}`, firstSeen: now, lastSeen: now });
-    if (!jar.includes('_fbp=')) writeCookie('_fbp', (fbp || touches.at(-1)!).value, 7_776_000);
+    if (!readCookie('_fbp', jar)) writeCookie('_fbp', (fbp || touches.at(-1)!).value, 7_776_000);
   }
   link.h(touches, now);
   backup(now);

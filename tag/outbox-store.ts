@@ -39,10 +39,12 @@ export async function changeOutbox(change: (box: Outbox) => Outbox): Promise<Out
       ahead = stored()?.q || [];
     } catch {}
     await update(OUTBOX, (box?: Outbox) => (out = change(merge(box, ahead.concat(held)))), (idb ||= createStore(OUTBOX, 'events')));
-    try {
-      const rest = (stored()?.q || []).filter((e) => !ahead.some((x) => x.messageId == e.messageId));
-      keep({ q: rest } as Outbox);
-    } catch {}
+    // Events written ahead now live in IndexedDB: drop them from the write-ahead (none: nothing to do).
+    if (ahead[0])
+      try {
+        const rest = (stored()?.q || []).filter((e) => !ahead.some((x) => x.messageId == e.messageId));
+        keep({ q: rest } as Outbox);
+      } catch {}
   } catch {
     idb = 0;
     try {

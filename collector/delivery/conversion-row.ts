@@ -1,3 +1,4 @@
+import { sha256Hex } from '../../shared/normalize';
 // The seam between a person's state and a destination: an audience entry of a person, turned into
 // the ConversionRow the destination builders take. Pure; the PersonObject calls it with its snapshot.
 import { getPath } from '../../shared/criteria';
@@ -46,6 +47,5 @@ export async function conversionKey(entryId: string, conversion: ConversionConfi
   const eventName = conversion.eventName && conversion.eventName !== 'Lead' ? conversion.eventName : '';
   const action = conversion.conversionAction ?? '';
   if (!eventName && !action) return entryId;
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${eventName}|${action}`));
-  return `${entryId}:${Array.from(new Uint8Array(digest).slice(0, 4), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return `${entryId}:${(await sha256Hex(`${eventName}|${action}`)).slice(0, 8)}`;
 }

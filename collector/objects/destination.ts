@@ -254,7 +254,8 @@ export class DestinationObject extends DurableObject<Env> {
     const stats = await flush(this.store, rt, this.now, MAX_BATCHES_PER_ALARM);
     const confirmed = await confirm(this.store, rt, this.now);
     this.tokenCache = rt.tokenCache ?? null;
-    await alertAfterFlush(this.env, this.ctx.storage, cfg.destination_id, cfg.type, since, this.now());
+    // Only a flush that failed or dead-lettered something has anything to alert on.
+    if (stats.failed + stats.deadLettered + confirmed.failed + confirmed.deadLettered > 0) await alertAfterFlush(this.env, this.ctx.storage, cfg.destination_id, cfg.type, since, this.now());
     const next = this.store.nextWake();
     if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, this.now() + 1000));
     return { ...stats, sent: stats.sent + confirmed.sent, unmatched: stats.unmatched + confirmed.unmatched, failed: stats.failed + confirmed.failed };
@@ -266,10 +267,10 @@ export class DestinationObject extends DurableObject<Env> {
    * conversion just turned on, so an unknown one is looked up fresh before anything is cancelled.
    */
   private async conversionGate(): Promise<(e: OutboxEntry) => 'send' | 'hold' | 'cancel'> {
-    if (!this.sql.exec(`SELECT 1 FROM outbox WHERE conversion_id IS NOT NULL AND status IN ('queued', 'leased') LIMIT 1`).toArray().length) return () => 'send';
+    const ids = this.sql.exec<{ id: string }>(`SELECT DISTINCT conversion_id AS id FROM outbox WHERE conversion_id IS NOT NULL AND status IN ('queued', 'leased')`).toArray();
+    if (!ids.length) return () => 'send';
     const states = (c: AudienceConfig) => new Map(c.audiences.flatMap((a) => a.conversions.map((v) => [v.id, a.paused || v.paused] as const)));
     let known = states(await loadAudienceConfig(this.env));
-    const ids = this.sql.exec<{ id: string }>(`SELECT DISTINCT conversion_id AS id FROM outbox WHERE conversion_id IS NOT NULL AND status IN ('queued', 'leased')`).toArray();
     if (ids.some((r) => !known.has(r.id))) known = states((await configObject(this.env).audienceConfig()) as AudienceConfig);
     return (e) => (!e.conversionId ? 'send' : !known.has(e.conversionId) ? 'cancel' : known.get(e.conversionId) ? 'hold' : 'send');
   }

@@ -41,7 +41,9 @@ export class PersonObject extends DurableObject<Env> {
 
   /** Applies an identify; a message id seen in the last 7 days changes nothing. */
   async identify(input: IdentifyInput): Promise<IdentifyOutcome> {
-    const outcome = this.ctx.storage.transactionSync((): IdentifyOutcome & { attributesChanged?: boolean } => {
+    // Whether anything an audience reads changed (a new person, traits, consent).
+    let attributesChanged = false;
+    const outcome = this.ctx.storage.transactionSync((): IdentifyOutcome => {
       // The hot path of ingestion: each step is one statement where two would do.
       const { suppressed, exists } = this.presence();
       if (suppressed) return { status: 'suppressed' };
@@ -50,20 +52,21 @@ export class PersonObject extends DurableObject<Env> {
       if (seenMessage(this.sql, input.messageId, input.now)) return { status: 'duplicate' };
       // First, so the consent below lands on the row.
       const rev = this.identifiedPerson(input.key, input.email, input.now);
-      let attributesChanged = this.mergeAttributes(input.trusted ? 'signed_traits' : 'traits', input.traits, input.now, false, true);
-      if (input.consent && this.setConsent(input.consent, input.now)) attributesChanged = true;
+      const traitsChanged = this.mergeAttributes(input.trusted ? 'signed_traits' : 'traits', input.traits, input.now, false, true);
+      const consentChanged = !!input.consent && this.setConsent(input.consent, input.now);
       this.mergeTouches(input.touches, input.anonymousId, input.now);
       const device = input.anonymousId ? this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now) : null;
       if (input.anonymousId && !device!.linked) this.queueLink(input.anonymousId, input.now);
       for (const id of input.otherAnonymousIds ?? []) if (id !== input.anonymousId) this.queueVisitorLink(id, input.now);
       this.markChanged(rev);
-      return { status: 'stored', created, attributesChanged: created || attributesChanged };
+      attributesChanged = created || traitsChanged || consentChanged;
+      return { status: 'stored', created };
     });
     if (outcome.status === 'stored') {
       await this.scheduleAlarm(input.now + OUTBOX_DELAY_MS);
-      await this.audiences.afterChange(input.now, outcome.attributesChanged !== false);
+      await this.audiences.afterChange(input.now, attributesChanged);
     }
-    return outcome.status === 'stored' ? { status: 'stored', created: outcome.created } : outcome;
+    return outcome;
   }
 
   /** Touches for a person already known (via the person token or a linked visitor). */
@@ -279,8 +282,8 @@ export class PersonObject extends DurableObject<Env> {
     // The latest explicit signal wins; 'unknown' never overrides an explicit one.
     if (ads === 'unknown') return this.sql.exec("UPDATE person SET consent_ads = 'unknown', consent_at = ? WHERE consent_ads IS NULL", now).rowsWritten > 0;
     const before = this.sql.exec<{ consent_ads: string | null }>('SELECT consent_ads FROM person').toArray()[0]?.consent_ads ?? null;
-    this.sql.exec('UPDATE person SET consent_ads = ?, consent_at = ? WHERE consent_at IS NULL OR consent_at <= ?', ads, now, now);
-    return before !== ads;
+    const written = this.sql.exec('UPDATE person SET consent_ads = ?, consent_at = ? WHERE consent_at IS NULL OR consent_at <= ?', ads, now, now).rowsWritten > 0;
+    return written && before !== ads;
   }
 
   /**

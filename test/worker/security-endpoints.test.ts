@@ -93,19 +93,24 @@ describe('custom endpoints through /api/destinations', { timeout: 30_000 }, () =
 });
 
 describe('redirects are never followed', { timeout: 30_000 }, () => {
-  it('a 3xx from the platform (or a proxy) fails the send; the Location is never requested', async () => {
-    const created = await send('/api/destinations', 'POST', { ...meta(urls.meta), mode: 'test', settings: { ...meta().settings, testEventCode: 'TEST1' } });
+  /** Saves the destination, then sends a test event through a fetch that answers every request with a redirect. */
+  async function redirectedSend(destination: Record<string, unknown>, status: number, location: string, touches: { kind: string; value: string; firstSeen: number }[]) {
+    const created = await send('/api/destinations', 'POST', destination);
     const { id } = (await created.json()) as { id: string };
     const stub = env.DESTINATION.get(env.DESTINATION.idFromName(id));
-    const seen = await runInDurableObject(stub, async (obj: DestinationObject) => {
+    return runInDurableObject(stub, async (obj: DestinationObject) => {
       const calls: { url: string; redirect: string | undefined }[] = [];
       obj.fetchImpl = async (input, init) => {
         calls.push({ url: String(input), redirect: init?.redirect });
-        return new Response(null, { status: 307, headers: { location: 'https://attacker.example/collect' } });
+        return new Response(null, { status, headers: { location } });
       };
-      const r = await obj.sendTest({ id: 'f'.repeat(32), eventTime: Math.floor(Date.now() / 1000), email: 'redirect@example.com', touches: [], devices: [], attributes: {}, conversion: {} });
+      const r = await obj.sendTest({ id: crypto.randomUUID().replaceAll('-', ''), eventTime: Math.floor(Date.now() / 1000), email: 'redirect@example.com', touches, devices: [], attributes: {}, conversion: {} });
       return { calls, r };
     });
+  }
+
+  it('a 3xx from the platform (or a proxy) fails the send; the Location is never requested', async () => {
+    const seen = await redirectedSend({ ...meta(urls.meta), mode: 'test', settings: { ...meta().settings, testEventCode: 'TEST1' } }, 307, 'https://attacker.example/collect', []);
     expect(seen.calls).toHaveLength(1);
     expect(seen.calls[0]!.url.startsWith(urls.meta)).toBe(true);
     expect(seen.calls[0]!.redirect).toBe('manual');
@@ -113,18 +118,7 @@ describe('redirects are never followed', { timeout: 30_000 }, () => {
   });
 
   it('the OAuth token request does not follow redirects either', async () => {
-    const created = await send('/api/destinations', 'POST', google(urls.google_ads));
-    const { id } = (await created.json()) as { id: string };
-    const stub = env.DESTINATION.get(env.DESTINATION.idFromName(id));
-    const seen = await runInDurableObject(stub, async (obj: DestinationObject) => {
-      const calls: { url: string; redirect: string | undefined }[] = [];
-      obj.fetchImpl = async (input, init) => {
-        calls.push({ url: String(input), redirect: init?.redirect });
-        return new Response(null, { status: 302, headers: { location: 'https://attacker.example/token' } });
-      };
-      const r = await obj.sendTest({ id: 'e'.repeat(32), eventTime: Math.floor(Date.now() / 1000), email: 'redirect@example.com', touches: [{ kind: 'gclid', value: 'Cj0KCQiA_redirect', firstSeen: Date.now() - 60_000 }], devices: [], attributes: {}, conversion: {} });
-      return { calls, r };
-    });
+    const seen = await redirectedSend(google(urls.google_ads), 302, 'https://attacker.example/token', [{ kind: 'gclid', value: 'Cj0KCQiA_redirect', firstSeen: Date.now() - 60_000 }]);
     expect(seen.calls).toHaveLength(1);
     expect(seen.calls[0]!.redirect).toBe('manual');
     expect(seen.calls.some((c) => c.url.includes('attacker'))).toBe(false);
