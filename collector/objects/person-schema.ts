@@ -110,3 +110,16 @@ export const personAudienceSchema = [
    );
    CREATE INDEX IF NOT EXISTS conversions_status ON conversions (status);`,
 ];
+
+// v5 (identify hot path): message ids keyed by the id itself (WITHOUT ROWID), so recording one writes
+// two b-trees (the ids and their times), not three.
+personSchema.push(
+  `CREATE TABLE messages_by_id (
+     id TEXT PRIMARY KEY,
+     at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   INSERT INTO messages_by_id (id, at) SELECT id, at FROM messages;
+   DROP TABLE messages;
+   ALTER TABLE messages_by_id RENAME TO messages;
+   CREATE INDEX messages_at ON messages (at);`,
+);

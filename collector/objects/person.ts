@@ -22,6 +22,9 @@ export const MAX_DEVICES_PER_PERSON = 100;
 const LINKS_PER_ALARM = 20;
 // Deferred work waits this long, so a burst of changes to one person costs one directory write.
 export const OUTBOX_DELAY_MS = 500;
+// An identify that changes nothing restamps the person's and the device's last-seen times at most
+// this often: a repeat identify then writes only its message id.
+export const STAMP_MS = 60_000;
 
 type DeviceRow = { anonymous_id: string; ip: string | null; user_agent: string | null; first_seen: number; last_seen: number };
 type PersonRow = { email: string; key: string | null; created_at: number; updated_at: number; rev: number; consent_ads: 'granted' | 'denied' | 'unknown' | null; consent_at: number | null };
@@ -33,7 +36,7 @@ export class PersonObject extends DurableObject<Env> {
   private readonly audiences: PersonAudiences;
   // In memory, for the hot path of repeated identifies; both are dropped whenever storage might differ.
   /** Whether the person and the erasure tombstone exist, as last read or committed. */
-  private known: { suppressed: boolean; exists: boolean } | null = null;
+  private known: { suppressed: boolean; exists: boolean; identifiedAt: number | null } | null = null;
   /** Per browser-trait source, the last patch merged: the same patch again changes nothing. */
   private readonly lastPatch = new Map<string, string>();
 
@@ -48,29 +51,38 @@ export class PersonObject extends DurableObject<Env> {
   async identify(input: IdentifyInput): Promise<IdentifyOutcome> {
     // Whether anything an audience reads changed (a new person, traits, consent).
     let attributesChanged = false;
+    let stampedAt: number | null = null;
     const source = input.trusted ? 'signed_traits' : 'traits';
     const patch = JSON.stringify(input.traits);
     const outcome = this.ctx.storage.transactionSync((): IdentifyOutcome => {
       // The hot path of ingestion: each step is one statement where two would do.
-      const { suppressed, exists } = this.presence();
+      const { suppressed, exists, identifiedAt } = this.presence();
       if (suppressed) return { status: 'suppressed' };
       const created = !exists;
       if (created && input.mayCreate === false) return { status: 'refused' };
       if (seenMessage(this.sql, input.messageId, input.now)) return { status: 'duplicate' };
-      // First, so the consent below lands on the row.
-      this.identifiedPerson(input.key, input.email, input.now);
+      // A new person's row first, so the consent below lands on it.
+      if (created) this.identifiedPerson(input.key, input.email, input.now);
       const traitsChanged = this.lastPatch.get(source) !== patch && this.mergeAttributes(source, input.traits, input.now, false, true);
       const consentChanged = !!input.consent && this.setConsent(input.consent, input.now);
-      this.mergeTouches(input.touches, input.anonymousId, input.now);
+      const touched = this.mergeTouches(input.touches, input.anonymousId, input.now);
       const device = input.anonymousId ? this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now) : null;
       if (input.anonymousId && !device!.linked) this.queueLink(input.anonymousId, input.now);
       for (const id of input.otherAnonymousIds ?? []) if (id !== input.anonymousId) this.queueVisitorLink(id, input.now);
+      // The person's revision (the directory row follows it) and identify time move when something
+      // changed, and otherwise once a minute at most.
+      const stale = identifiedAt === null || identifiedAt <= input.now - STAMP_MS;
+      stampedAt = created ? input.now : identifiedAt;
+      if (!created && (traitsChanged || consentChanged || touched || device?.changed || stale)) {
+        this.identifiedPerson(input.key, input.email, input.now);
+        stampedAt = input.now;
+      }
       attributesChanged = created || traitsChanged || consentChanged;
       return { status: 'stored', created };
     });
     if (outcome.status === 'stored') {
       // Committed: now the memory may say so.
-      this.known = { suppressed: false, exists: true };
+      this.known = { suppressed: false, exists: true, identifiedAt: stampedAt };
       this.lastPatch.set(source, patch);
       await this.scheduleAlarm(input.now + OUTBOX_DELAY_MS);
       await this.audiences.afterChange(input.now, attributesChanged);
@@ -144,7 +156,7 @@ export class PersonObject extends DurableObject<Env> {
     this.audiences.forget();
     migrate(this.sql, personSchema);
     this.sql.exec('INSERT INTO tombstone (id, key, at) VALUES (1, ?, ?)', key, now);
-    this.known = { suppressed: true, exists: false };
+    this.known = { suppressed: true, exists: false, identifiedAt: null };
     return { existed, anonymousIds };
   }
 
@@ -265,10 +277,12 @@ export class PersonObject extends DurableObject<Env> {
     return this.sql.exec<PersonRow>('SELECT email, key, created_at, updated_at, rev, consent_ads, consent_at FROM person').toArray()[0];
   }
 
-  private presence(): { suppressed: boolean; exists: boolean } {
+  private presence(): { suppressed: boolean; exists: boolean; identifiedAt: number | null } {
     if (this.known) return this.known;
-    const row = this.sql.exec<{ t: number; p: number }>('SELECT (SELECT count(*) FROM tombstone) AS t, (SELECT count(*) FROM person) AS p').one();
-    return (this.known = { suppressed: row.t > 0, exists: row.p > 0 });
+    const row = this.sql
+      .exec<{ t: number; p: number; i: number | null }>('SELECT (SELECT count(*) FROM tombstone) AS t, (SELECT count(*) FROM person) AS p, (SELECT identified_at FROM person) AS i')
+      .one();
+    return (this.known = { suppressed: row.t > 0, exists: row.p > 0, identifiedAt: row.i });
   }
 
   private exists(): boolean {
@@ -320,33 +334,41 @@ export class PersonObject extends DurableObject<Env> {
     return true;
   }
 
-  private mergeTouches(touches: (Touch | StoredTouch)[], anonymousId: string | null, now: number) {
+  /** Whether any touch was recent enough to merge. */
+  private mergeTouches(touches: (Touch | StoredTouch)[], anonymousId: string | null, now: number): boolean {
     const fresh = freshTouches(touches, now);
-    if (!fresh.length) return;
+    if (!fresh.length) return false;
     pruneTouches(this.sql, now);
     for (const t of fresh) mergeTouchRow(this.sql, t, { anonymous_id: anonymousId });
     // Over the cap, the oldest click IDs go first.
     this.sql.exec('DELETE FROM touches WHERE rowid IN (SELECT rowid FROM touches ORDER BY first_seen DESC LIMIT -1 OFFSET ?)', MAX_TOUCHES_PER_PERSON);
+    return true;
   }
 
-  /** Upserts a device; whether its visitor was already merged (so the link can be skipped). */
-  private upsertDevice(anonymousId: string, ip: string | null, userAgent: string | null, now: number): { linked: boolean } {
+  /**
+   * Upserts a device: whether it was written, and whether its visitor was already merged (so the link
+   * can be skipped). A known device with the same address and browser is restamped once a minute.
+   */
+  private upsertDevice(anonymousId: string, ip: string | null, userAgent: string | null, now: number): { changed: boolean; linked: boolean } {
     const row = this.sql
-      .exec<{ first_seen: number; last_seen: number; linked: number }>(
-        `INSERT INTO devices (anonymous_id, ip, user_agent, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
+      .exec<{ first_seen: number; linked: number }>(
+        `INSERT INTO devices (anonymous_id, ip, user_agent, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)
          ON CONFLICT (anonymous_id) DO UPDATE SET
-           ip = coalesce(excluded.ip, ip), user_agent = coalesce(excluded.user_agent, user_agent), last_seen = max(last_seen, excluded.last_seen)
+           ip = coalesce(excluded.ip, devices.ip), user_agent = coalesce(excluded.user_agent, devices.user_agent), last_seen = max(devices.last_seen, excluded.last_seen)
+         WHERE (excluded.ip IS NOT NULL AND excluded.ip IS NOT devices.ip) OR (excluded.user_agent IS NOT NULL AND excluded.user_agent IS NOT devices.user_agent)
+           OR devices.last_seen <= excluded.last_seen - ?5
          RETURNING first_seen, linked`,
         anonymousId,
         ip,
         userAgent,
         now,
-        now,
+        STAMP_MS,
       )
-      .one();
+      .toArray()[0];
+    if (!row) return { changed: false, linked: this.sql.exec<{ linked: number }>('SELECT linked FROM devices WHERE anonymous_id = ?', anonymousId).one().linked === 1 };
     // A new row (or one first seen this very millisecond): enforce the cap, oldest devices first.
     if (row.first_seen === now) this.sql.exec('DELETE FROM devices WHERE rowid IN (SELECT rowid FROM devices ORDER BY last_seen DESC LIMIT -1 OFFSET ?)', MAX_DEVICES_PER_PERSON);
-    return { linked: row.linked === 1 };
+    return { changed: true, linked: row.linked === 1 };
   }
 
   // A browser's visitor is merged once; later identifies from it skip the extra round trip.

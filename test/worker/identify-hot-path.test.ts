@@ -102,4 +102,33 @@ describe('identify hot path', { timeout: 60_000 }, () => {
     expect(await tables(who)).toEqual(['audience_entries', 'audience_exits', 'audience_exits_audience', 'audience_state', 'conversions']);
     expect((await history(who, audience.id)).entries.map((e) => e.timestamp)).toEqual([Math.floor((now - DAY) / 1000)]);
   });
+
+  it('a repeat identify within a minute writes only its message id; a new address, a change or a minute later restamp', async () => {
+    const who = email();
+    const t0 = Date.now();
+    const state = async () =>
+      runInDurableObject(await personByEmail(env, who), (p: PersonObject) => {
+        const sql = (p as unknown as { sql: SqlStorage }).sql;
+        return {
+          person: sql.exec<{ rev: number; identified_at: number; updated_at: number }>('SELECT rev, identified_at, updated_at FROM person').one(),
+          devices: sql.exec<{ ip: string; last_seen: number }>('SELECT ip, last_seen FROM devices').toArray(),
+          messages: sql.exec<{ n: number }>('SELECT count(*) AS n FROM messages').one().n,
+        };
+      });
+    await identifyAt(who, t0, { plan: 'pro' });
+    await identifyAt(who, t0 + 10_000, { plan: 'pro' });
+    expect(await state()).toEqual({ person: { rev: 1, identified_at: t0, updated_at: t0 }, devices: [{ ip: '203.0.113.9', last_seen: t0 }], messages: 2 });
+    // Another address for the same browser is recorded at once.
+    await identifyAt(who, t0 + 20_000, { plan: 'pro' }, { ip: '198.51.100.7' });
+    expect(await state()).toEqual({ person: { rev: 2, identified_at: t0 + 20_000, updated_at: t0 + 20_000 }, devices: [{ ip: '198.51.100.7', last_seen: t0 + 20_000 }], messages: 3 });
+    // A missing address is not a change.
+    await identifyAt(who, t0 + 30_000, { plan: 'pro' }, { ip: null });
+    expect((await state()).person.rev).toBe(2);
+    // A changed trait restamps the person (not the device).
+    await identifyAt(who, t0 + 40_000, { plan: 'team' }, { ip: '198.51.100.7' });
+    expect(await state()).toEqual({ person: { rev: 3, identified_at: t0 + 40_000, updated_at: t0 + 40_000 }, devices: [{ ip: '198.51.100.7', last_seen: t0 + 20_000 }], messages: 5 });
+    // A minute after the last stamp, an identify that changes nothing restamps both.
+    await identifyAt(who, t0 + 100_000, { plan: 'team' }, { ip: '198.51.100.7' });
+    expect(await state()).toEqual({ person: { rev: 4, identified_at: t0 + 100_000, updated_at: t0 + 100_000 }, devices: [{ ip: '198.51.100.7', last_seen: t0 + 100_000 }], messages: 6 });
+  });
 });

@@ -97,4 +97,20 @@ describe('schema baseline', () => {
     });
     expect(out).toEqual({ rows: [{ id: 'e1' }], version: 1 });
   });
+
+  it('message ids recorded before the person schema keyed them by id are kept, and still deduplicate', async () => {
+    const stub = env.PERSON.get(env.PERSON.idFromName('schema-baseline:messages'));
+    const out = await runInDurableObject(stub, async (_o, state) => {
+      const sql = state.storage.sql;
+      await state.storage.deleteAll();
+      migrate(sql, personSchema.slice(0, 4));
+      sql.exec("INSERT INTO messages (id, at) VALUES ('m-before', 5)");
+      migrate(sql, personSchema);
+      const again = sql.exec("INSERT INTO messages (id, at) VALUES ('m-before', 6) ON CONFLICT (id) DO NOTHING").rowsWritten;
+      const r = { rows: sql.exec('SELECT id, at FROM messages').toArray(), again, withoutRowid: /WITHOUT ROWID/i.test(sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'messages'").one().sql) };
+      await state.storage.deleteAll();
+      return r;
+    });
+    expect(out).toEqual({ rows: [{ id: 'm-before', at: 5 }], again: 0, withoutRowid: true });
+  });
 });
