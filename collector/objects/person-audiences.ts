@@ -88,7 +88,7 @@ export class PersonAudiences {
       const email = this.email();
       if (email === null) return { known: false, personKey: null, members: [], entries: [], exits: [], nextBoundary: null };
       const key = await this.personKeyOf(email);
-      const { attributes, signature } = this.attributes();
+      const { attributes, fingerprint } = this.attributes();
       // Entry ids need SHA-256 (async), so they are computed before the synchronous transaction.
       const ids = new Map<string, string>();
       for (const audience of cfg.audiences) {
@@ -98,7 +98,7 @@ export class PersonAudiences {
       // A person with no audience row and no membership now has nothing to record or reconcile.
       const result = !ids.size && !this.hasTables() ? this.untracked(cfg, attributes, key, now) : this.ctx.storage.transactionSync(() => {
         // Another change landed while hashing: evaluate again on the new attributes.
-        if (this.attributes().signature !== signature) return null;
+        if (this.attributes().fingerprint !== fingerprint) return null;
         this.ensureTables();
         return this.apply(cfg, attributes, key, ids, now);
       });
@@ -384,14 +384,14 @@ export class PersonAudiences {
     return this.key;
   }
 
-  private attributes(): { attributes: Record<string, unknown>; signature: string } {
+  private attributes(): { attributes: Record<string, unknown>; fingerprint: string } {
     const attributes: Record<string, unknown> = {};
-    let signature = '';
+    let fingerprint = '';
     for (const row of this.sql.exec<{ source: string; data: string; updated_at: number }>('SELECT source, data, updated_at FROM attributes ORDER BY source')) {
       attributes[row.source] = JSON.parse(row.data);
-      signature += `${row.source}\u0000${row.data}\u0000`;
+      fingerprint += `${row.source}\u0000${row.data}\u0000`;
     }
-    return { attributes, signature };
+    return { attributes, fingerprint };
   }
 
   /** The person as delivery's conversionRowFrom reads it. */
