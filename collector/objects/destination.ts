@@ -80,6 +80,15 @@ type ConfigRow = { destination_id: string; name: string; type: DestinationType; 
  * batches up to the platform's limit, leased before sending, never resent once sent, retried per the
  * retry policy; the delivery log of every request (credentials redacted) and the OAuth token cache.
  */
+/** A destination's id, as the destinations API makes it (routes/destinations.ts): `dst_` and 16 hex digits. */
+export const DESTINATION_ID = /^dst_[0-9a-f]{16}$/;
+
+/** The DestinationObject of a destination id (tests address theirs by any name). */
+export function destinationObject(env: Env, id: string): DestinationObject {
+  // RPC stubs type `unknown`-holding answers as never; the object's own types are what arrive.
+  return env.DESTINATION.get(env.DESTINATION.idFromName(id)) as unknown as DestinationObject;
+}
+
 export class DestinationObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly store: SqlOutboxStore;
