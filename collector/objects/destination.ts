@@ -42,10 +42,6 @@ export interface DestinationView {
 
 export type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string; issues?: unknown };
 
-export interface ConversionLogRow extends OutboxEntry {
-  request: RequestLog | null;
-}
-
 /** One row of the cross-destination delivery log (collector/conversions/log.ts merges these). */
 export interface DeliveryLogRow {
   /** The row's key in this destination's outbox. */
@@ -284,12 +280,6 @@ export class DestinationObject extends DurableObject<Env> {
     return (e) => (!e.conversionId ? 'send' : !known.has(e.conversionId) ? 'cancel' : known.get(e.conversionId) ? 'hold' : 'send');
   }
 
-  /** The delivery log: rows, newest first, each with the request it last travelled in. */
-  async conversions(opts: { status?: RowStatus; limit?: number; before?: number; after?: { createdAt: number; id: string } } = {}): Promise<ConversionLogRow[]> {
-    const after = opts.after ?? (opts.before === undefined ? undefined : { createdAt: opts.before, id: '' });
-    return this.store.list({ status: opts.status, limit: Math.min(opts.limit ?? 50, 500), after }).map((e) => ({ ...e, request: e.lastRequestId ? this.store.request(e.lastRequestId) : null }));
-  }
-
   /** The delivery log in the shape /api/conversions serves; filters run on this outbox's indexes. */
   async log(q: LogQuery & { includeBody?: boolean }): Promise<DeliveryLogRow[]> {
     const requests = new Map<string, RequestLog | null>();
@@ -329,11 +319,6 @@ export class DestinationObject extends DurableObject<Env> {
   /** Conversion rows made per UTC day since `since`, skipped ones left out (the admin overview's chart). */
   async dailyCounts(since: number): Promise<{ day: number; n: number }[]> {
     return this.sql.exec<{ day: number; n: number }>(`SELECT created_at / 86400000 AS day, count(*) AS n FROM outbox WHERE created_at >= ? AND status != 'skipped' GROUP BY day ORDER BY day`, since).toArray();
-  }
-
-  async conversion(id: string): Promise<ConversionLogRow | null> {
-    const e = this.store.get(id);
-    return e ? { ...e, request: e.lastRequestId ? this.store.request(e.lastRequestId) : null } : null;
   }
 
   /** POST /api/conversions/{id}/retry: a failed or dead-lettered row goes back to the queue, same id. */
