@@ -269,14 +269,16 @@ export class DestinationObject extends DurableObject<Env> {
   /**
    * Rows handed over by an audience follow its conversion after hand-off: held while it (or its
    * audience) is paused, cancelled once it is deleted. The per-isolate config cache can lag a
-   * conversion just turned on, so an unknown one is looked up fresh before anything is cancelled.
+   * conversion just turned on or resumed (for up to CONFIG_TTL_MS), so unless the cache has every
+   * conversion of the queued rows live, the config is read fresh before anything is held (for
+   * HOLD_MS) or cancelled (for good).
    */
   private async conversionGate(): Promise<(e: OutboxEntry) => 'send' | 'hold' | 'cancel'> {
     const ids = this.sql.exec<{ id: string }>(`SELECT DISTINCT conversion_id AS id FROM outbox WHERE conversion_id IS NOT NULL AND status IN ('queued', 'leased')`).toArray();
     if (!ids.length) return () => 'send';
     const states = (c: AudienceConfig) => new Map(c.audiences.flatMap((a) => a.conversions.map((v) => [v.id, a.paused || v.paused] as const)));
     let known = states(await loadAudienceConfig(this.env));
-    if (ids.some((r) => !known.has(r.id))) known = states((await configObject(this.env).audienceConfig()) as AudienceConfig);
+    if (ids.some((r) => known.get(r.id) !== false)) known = states((await configObject(this.env).audienceConfig()) as AudienceConfig);
     return (e) => (!e.conversionId ? 'send' : !known.has(e.conversionId) ? 'cancel' : known.get(e.conversionId) ? 'hold' : 'send');
   }
 

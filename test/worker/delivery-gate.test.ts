@@ -66,4 +66,17 @@ describe('the outbox gate on a conversion in its first seconds', { timeout: 120_
     expect(r.cached).toEqual([]);
     await sentAtFirstFlush(r);
   });
+
+  it('sends a row of a conversion just resumed, although this isolate cached it as paused (not held for HOLD_MS)', async () => {
+    const r = await enterAfterChangeElsewhere(
+      'gate: just resumed',
+      (audienceId, dst) => turnOnElsewhere(audienceId, dst, { paused: true }),
+      async (audienceId, _dst, cv) => {
+        expect(await configObject(env).updateConversion(audienceId, cv!.id, { paused: false }, Date.now())).toMatchObject({ ok: true });
+        return cv!;
+      },
+    );
+    expect(r.cached).toEqual([[r.cv.id, true]]);
+    await sentAtFirstFlush(r);
+  });
 });
