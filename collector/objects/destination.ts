@@ -276,7 +276,7 @@ export class DestinationObject extends DurableObject<Env> {
   private async conversionGate(): Promise<(e: OutboxEntry) => 'send' | 'hold' | 'cancel'> {
     const ids = this.sql.exec<{ id: string }>(`SELECT DISTINCT conversion_id AS id FROM outbox WHERE conversion_id IS NOT NULL AND status IN ('queued', 'leased')`).toArray();
     if (!ids.length) return () => 'send';
-    const states = (c: AudienceConfig) => new Map(c.audiences.flatMap((a) => a.conversions.map((v) => [v.id, a.paused || v.paused] as const)));
+    const states = (c: AudienceConfig) => new Map(c.audiences.flatMap((a) => a.conversions.map((v) => [v.id, !!(a.paused || v.paused)] as const)));
     let known = states(await loadAudienceConfig(this.env));
     if (ids.some((r) => known.get(r.id) !== false)) known = states((await configObject(this.env).audienceConfig()) as AudienceConfig);
     return (e) => (!e.conversionId ? 'send' : !known.has(e.conversionId) ? 'cancel' : known.get(e.conversionId) ? 'hold' : 'send');
