@@ -116,7 +116,8 @@ it('a denial takes back what waited in the outbox: no click ID stays stored, the
   await page.goto(`${site.url}/landing?gclid=${GCLID}`);
   await tagReady(page);
   await page.evaluate(() => (window as any).clearbit.identify('denies@example.com'));
-  await expect.poll(() => requests.some((r) => r.status === 503 && r.events.some((e) => e.type === 'identify'))).toBe(true);
+  // (The identify may wait for the touch event's first backoff, about a second.)
+  await expect.poll(() => requests.some((r) => r.status === 503 && r.events.some((e) => e.type === 'identify')), { timeout: 15_000 }).toBe(true);
   // Everything the page's own storage holds, values included.
   const stored = () =>
     page.evaluate(
@@ -132,7 +133,7 @@ it('a denial takes back what waited in the outbox: no click ID stays stored, the
   expect(await stored()).toContain(GCLID);
 
   await page.evaluate(() => (window as any).clearbit.consent({ ads: 'denied' }));
-  await expect.poll(stored).not.toContain(GCLID);
+  await expect.poll(stored, { timeout: 15_000 }).not.toContain(GCLID);
   expect((await page.context().cookies(page.url())).map((c) => c.name)).not.toContain('_cb_ids');
 
   await collector.stop();
