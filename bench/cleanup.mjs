@@ -1,7 +1,12 @@
 // Every server a benchmark starts is stopped on every way out: normal end, a thrown error, an
-// unhandled rejection, Ctrl-C / SIGTERM / SIGHUP, and process.exit (process groups killed synchronously).
+// unhandled rejection, Ctrl-C / SIGTERM / SIGHUP, and process.exit (process groups killed and
+// directories removed synchronously: another library's own signal hook, Miniflare's, may exit the
+// process before the async stops have run).
+import { rmSync } from 'node:fs';
+
 const stops = new Set();
 const groups = new Set();
+const dirs = new Set();
 let exiting = false;
 
 /** Registers an async stop; returns a function that unregisters it (call after stopping normally). */
@@ -14,6 +19,12 @@ export function onCleanup(stop) {
 export function trackGroup(pid) {
   groups.add(pid);
   return () => groups.delete(pid);
+}
+
+/** A directory (a runtime's state) removed synchronously when the process exits, however it exits. */
+export function trackDir(path) {
+  dirs.add(path);
+  return () => dirs.delete(path);
 }
 
 export async function cleanupAll() {
@@ -44,4 +55,5 @@ process.on('exit', () => {
       // already gone
     }
   }
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 });

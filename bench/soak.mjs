@@ -11,13 +11,15 @@
 // batching those messages and calling the consumer's queue() handler with acks and retries is what
 // Miniflare's broker worker adds. Without it /v1/people, and with it the upsert half of the mix and
 // every delivery, would not run. Miniflare is that broker plus workerd, with no wrangler layers (no
-// file watcher, no proxy): the lightest runtime that runs the whole path. Every process it starts
-// is stopped on every exit path (normal end, error, Ctrl-C, SIGTERM).
+// file watcher, no proxy): the lightest runtime that runs the whole path. Every process, server and
+// directory it starts is stopped or removed on every exit path (normal end, error, Ctrl-C, SIGTERM:
+// bench/cleanup.mjs, as every benchmark does).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cleanupAll, onCleanup, trackDir } from './cleanup.mjs';
 import { DEV_VARS_FOR_BENCH } from './dev-vars.mjs';
 import { startMiniflare } from './miniflare-collector.mjs';
 import { buildBundle } from './workerd-collector.mjs';
@@ -32,28 +34,6 @@ const PIXEL = '7654321';
 const TOKEN = 'EAAsoak-meta-token-000001';
 const SK = DEV_VARS_FOR_BENCH.SECRET_KEY;
 const DAY = 86_400_000;
-
-// ---- everything started here is stopped on every exit path
-const stops = [];
-const servers = [];
-const dirs = [];
-let cleaned = false;
-function cleanupSync() {
-  if (cleaned) return;
-  cleaned = true;
-  for (const s of servers) s.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-}
-process.on('exit', cleanupSync);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => {
-  cleanupSync();
-  process.exit(130);
-});
-process.on('uncaughtException', (e) => {
-  console.error(e);
-  cleanupSync();
-  process.exit(1);
-});
 
 // ---- a Meta Conversions API-shaped receiver: counts every event_id it is sent
 async function startReceiver() {
@@ -73,7 +53,10 @@ async function startReceiver() {
       res.end(JSON.stringify({ events_received: data.length, messages: [], fbtrace_id: 'soak' }));
     });
   });
-  servers.push(server);
+  onCleanup(() => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(() => r()));
+  });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${server.address().port}`, copies };
 }
@@ -81,10 +64,9 @@ async function startReceiver() {
 // ---- the collector: the production bundle on Miniflare (workerd + its queue broker)
 async function startCollector() {
   const state = mkdtempSync(join(tmpdir(), 'soak-state-'));
-  dirs.push(state);
+  trackDir(state);
   let log = '';
   const mf = await startMiniflare(state, { vars: { ALLOW_CUSTOM_ENDPOINTS: 'local' }, onOutput: (t) => (log += t) });
-  stops.push(mf.stop);
   // Miniflare runs workerd as a child of this process: that process is the runtime measured.
   const workerd = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
     .split('\n').map((l) => l.trim().split(/\s+/)).find(([, comm]) => comm === 'workerd')?.[0];
@@ -203,13 +185,11 @@ async function main() {
 
 main()
   .then(async (ok) => {
-    for (const stop of stops) await stop().catch(() => {});
-    cleanupSync();
+    await cleanupAll();
     process.exit(ok ? 0 : 1);
   })
   .catch(async (e) => {
     console.error(e);
-    for (const stop of stops) await stop().catch(() => {});
-    cleanupSync();
+    await cleanupAll();
     process.exit(1);
   });

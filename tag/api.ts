@@ -62,10 +62,7 @@ export function setConsent(state: { ads?: unknown }): void {
   if (ads !== 'granted' && ads !== 'denied') return;
   setExplicitConsent(ads);
   later(() => {
-    if (ads == 'denied') return wipe();
-    ledger().c = 1;
-    save();
-    observe();
+    ads == 'denied' ? wipe() : ((ledger().c = 1), save(), observe());
     flush();
   });
 }

@@ -24,8 +24,14 @@ export function restore(): void {
   }
 }
 
-/** Writes the cookie (90 days from now), unless ads consent is denied. */
-export function backup(now?: number): void {
+// Whether this page wrote the cookie yet: its first write slides the 90 days forward.
+let renewed = 0;
+
+/**
+ * Writes the cookie (90 days from now), unless ads consent is denied: on the page's first call, then
+ * only when what it holds changed (`jar`: the page's cookies as read). True when it wrote.
+ */
+export function backup(now?: number, jar?: string): boolean | void {
   if (!link.s()) return;
   const s = link.l();
   let cookie = s.a;
@@ -37,5 +43,7 @@ export function backup(now?: number): void {
       cookie += part;
     }
   }
+  if (renewed && readCookie(COOKIE, jar) == cookie) return;
   writeCookie(COOKIE, cookie, COOKIE_SECONDS);
+  return !!(renewed = 1);
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { teardown, collector, cookieNames, idbDatabases, load, newSite, settle, started } from './testing';
+import { createStore, get } from 'idb-keyval';
+import { teardown, collector, cookieNames, idbDatabases, load, newSite, page, settle, started } from './testing';
 
 const GCLID = 'Cj0KCQiA_consent-Test';
 const LP = `/landing?gclid=${GCLID}`;
@@ -97,5 +98,80 @@ describe('consent', () => {
     const { flush } = await import('./outbox');
     await flush(Date.now() + 5000);
     expect(c.events().map((e) => e.email)).toEqual(['mem@example.com', 'mem@example.com']);
+  });
+});
+
+describe('a denial takes back what was queued before it', () => {
+  const idb = async () => JSON.stringify((await get('_cb_outbox', createStore('_cb_outbox', 'events'))) ?? null);
+  // Everything the tag may have persisted: localStorage, cookies, the IndexedDB outbox.
+  const persisted = async () => JSON.stringify({ ...localStorage }) + document.cookie + (await idb());
+  const sentAfter = (c: { sent: any[] }, n: number) => c.sent.slice(n).flatMap((s) => s.body.events);
+
+  // A landing page whose touch event and identify wait in the IndexedDB outbox: the collector answers
+  // 503 until `up()`.
+  async function waitingInOutbox() {
+    let down = true;
+    c = collector(() => ({ status: down ? 503 : 200 }));
+    const p = await load(LP);
+    (window as any).clearbit.identify('ada@example.com');
+    // (It may wait for the touch event's backoff, about a second.)
+    await vi.waitFor(() => expect(c.events().map((e) => e.type)).toContain('identify'), { timeout: 5000 });
+    await settle();
+    p.outbox.stopOutbox(); // the test plays the clock
+    expect(await idb()).toContain(GCLID);
+    return { p, up: () => (down = false) };
+  }
+
+  it('consent({ads: "denied"}) empties the IndexedDB outbox: identifies go without click IDs, touch events never', async () => {
+    const { p, up } = await waitingInOutbox();
+    (window as any).clearbit.consent({ ads: 'denied' });
+    await started();
+    await settle();
+    expect(await persisted()).not.toContain(GCLID);
+    const before = c.sent.length;
+    up();
+    await p.outbox.flush(Date.now() + 600_000);
+    const after = sentAfter(c, before);
+    expect(after.map((e) => [e.type, e.email, e.touches, e.context.consent.ads])).toEqual([['identify', 'ada@example.com', [], 'denied']]);
+    expect(await persisted()).not.toContain(GCLID);
+  });
+
+  it('consent({ads: "denied"}) takes back the write-ahead even when the sender has not loaded', async () => {
+    c = collector();
+    const p = await page(LP, (w) => (w.clearbit = [['load', 'pk_test', 'https://collector.test']]));
+    p.handoff.useSender(() => Promise.reject(new Error('the sender could not load')));
+    p.install.install(window);
+    await started();
+    (window as any).clearbit.identify('ada@example.com');
+    await started();
+    expect(JSON.parse(localStorage.getItem('_cb_outbox')!).q.map((e: any) => e.type)).toEqual(['touch', 'identify']);
+    (window as any).clearbit.consent({ ads: 'denied' });
+    await started();
+    expect(await persisted()).not.toContain(GCLID);
+    expect(localStorage.getItem('_cb_outbox')).toBeNull();
+    // The sender arrives: what was written ahead goes out under the denial.
+    p.handoff.useSender(() => Promise.resolve().then(p.outbox.startSender));
+    await p.handoff.flush();
+    expect(c.events().map((e) => [e.type, e.touches, e.context.consent.ads])).toEqual([['identify', [], 'denied']]);
+    expect(await persisted()).not.toContain(GCLID);
+  });
+
+  it('with Global Privacy Control, what an earlier page stored is erased and sent without click IDs', async () => {
+    let { p, up } = await waitingInOutbox();
+    // An event written ahead by a page whose sender never ran.
+    const ahead = JSON.parse(localStorage.getItem('_cb_outbox') || '{"q":[]}');
+    ahead.q.push({ type: 'touch', messageId: 'ahead-touch-0001', timestamp: Date.now(), context: { page: { url: 'https://x.test' + LP }, consent: { ads: 'unknown' } } });
+    localStorage.setItem('_cb_outbox', JSON.stringify(ahead));
+    expect(await persisted()).toContain(GCLID);
+    expect(cookieNames()).toContain('_cb_ids');
+    (navigator as any).globalPrivacyControl = true;
+    const before = c.sent.length;
+    up();
+    p = await load('/next');
+    await settle();
+    expect(await persisted()).not.toContain(GCLID);
+    expect(cookieNames()).not.toContain('_cb_ids');
+    await p.outbox.flush(Date.now() + 600_000);
+    expect(sentAfter(c, before).map((e) => [e.type, e.email, e.touches, e.context.consent.ads])).toEqual([['identify', 'ada@example.com', [], 'denied']]);
   });
 });

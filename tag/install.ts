@@ -2,7 +2,7 @@ import { identify, load, observe, reset, setConsent, take } from './api';
 import { config, configure, guard, warn } from './config';
 import { flush } from './handoff';
 import { drain, later } from './later';
-import { ledger, merge, storageAllowed } from './ledger';
+import { ledger, merge, storageAllowed, wipe } from './ledger';
 import { link } from './link';
 import { onNavigate } from './spa';
 import type { ClearbitTag, TagConfig } from './types';
@@ -30,7 +30,7 @@ function run(c: ArrayLike<unknown>): void {
   }
 }
 
-Object.assign(link, { c: config, s: storageAllowed, m: [], w: warn, l: ledger, g: merge, h: take });
+Object.assign(link, { c: config, s: storageAllowed, m: [], w: warn, l: ledger, g: merge, h: take, x: wipe });
 
 // Calls that set the tag up run before it captures anything, wherever they sit in the queue.
 const early = (c: ArrayLike<unknown>) => /^(load|config|consent)$/.test(c[0] as string);

@@ -1,6 +1,6 @@
 import type { Touch as WireTouch } from '../shared/schemas/collect';
 import { adsConsent, type ConsentState } from './consent';
-import { COOKIE } from './link';
+import { COOKIE, link, OUTBOX } from './link';
 
 export type Touch = WireTouch;
 
@@ -58,10 +58,15 @@ export function save(): void {
   } catch {}
 }
 
-/** Removes what this tag stored (localStorage and its cookie); `forget` also drops the page's copy. */
+/**
+ * Removes what this tag stored (localStorage and its cookie); `forget` (reset) also drops the page's
+ * copy, else (ads consent denied) the write-ahead moves to memory, where the sender drops its click
+ * IDs (outbox-store.ts), so it is never stored or sent with them.
+ */
 export function wipe(forget?: boolean): void {
   try {
     localStorage.removeItem(STORE);
+    forget || (link.m.push(...JSON.parse(localStorage.getItem(OUTBOX)!).q), localStorage.removeItem(OUTBOX));
   } catch {}
   // The cookie is on the registrable domain (the sender found it, cookies.ts): deleted on every
   // suffix of the hostname, which needs no probe.

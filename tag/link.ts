@@ -26,6 +26,8 @@ export interface Link {
   g(touch: Touch): boolean;
   /** Takes touches into the ledger (and sends new click IDs). */
   h(touches: Touch[], now?: number): unknown;
+  /** Erases what the tag stored, as a denial does (Global Privacy Control: the sender calls it). */
+  x(): void;
 }
 
 export const link = {} as Link;

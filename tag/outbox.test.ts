@@ -2,7 +2,7 @@ import { get } from 'idb-keyval';
 import { createStore } from 'idb-keyval';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { retryDelay } from './outbox';
-import { teardown, collector, newSite, page, settle } from './testing';
+import { teardown, collector, load, newSite, page, settle, started } from './testing';
 
 const T0 = Date.now();
 const event = (n: number, extra: object = {}) => ({ type: 'identify', messageId: `msg-${String(n).padStart(4, '0')}`, anonymousId: 'anon-0001', timestamp: T0, email: `p${n}@example.com`, traits: {}, touches: [], ...extra });
@@ -177,5 +177,56 @@ describe('outbox', () => {
     expect(c.sent.at(-1)!.body.events.map((e: any) => e.messageId)).toEqual(['msg-0001', 'msg-0002']);
     expect((await stored()).q).toEqual([]);
     expect(localStorage.getItem('_cb_outbox')).toBeNull();
+  });
+});
+
+describe('a send pass', () => {
+  // Counts the tag's cookie writes and ledger writes from now on.
+  function writes() {
+    let proto = document;
+    while (!Object.getOwnPropertyDescriptor(proto, 'cookie')) proto = Object.getPrototypeOf(proto);
+    const cookie = Object.getOwnPropertyDescriptor(proto, 'cookie')!;
+    const count = { cookies: 0, ledger: 0 };
+    vi.spyOn(document, 'cookie', 'set').mockImplementation(function (this: Document, v: string) {
+      count.cookies++;
+      cookie.set!.call(this, v);
+    });
+    const setItem = localStorage.setItem.bind(localStorage);
+    // (happy-dom binds Storage methods on the instance: spied there, not on the prototype.)
+    vi.spyOn(localStorage, 'setItem').mockImplementation((k: string, v: string) => {
+      if (k == '_cb_state') count.ledger++;
+      setItem(k, v);
+    });
+    return count;
+  }
+
+  it('harvests cookies only when they changed, and stores the ledger once however many batches bring a token', async () => {
+    const c = collector((s) => ({ status: 200, body: { accepted: s.body.events.length, duplicates: 0, rejected: [], token: `tok-${c.sent.length}` } }));
+    const p = await load('/landing?gclid=Cj0KCQ-pass-test');
+    await vi.waitFor(() => expect(c.events()).toHaveLength(1));
+    await settle();
+    const count = writes();
+    // Nothing changed: a pass reads the cookies and writes nothing.
+    for (let i = 0; i < 3; i++) await p.outbox.flush();
+    await started();
+    expect(count).toEqual({ cookies: 0, ledger: 0 });
+    // Three batches, each answered with a token: one ledger write, holding the last token.
+    const { changeOutbox } = await import('./outbox-store');
+    await changeOutbox((box) => ({ ...box, q: Array.from({ length: 120 }, (_, i) => event(i, { anonymousId: p.ledger.ledger().a })) }));
+    await p.outbox.flush();
+    await started();
+    expect(c.sent).toHaveLength(4);
+    expect(count).toEqual({ cookies: 0, ledger: 1 });
+    expect(JSON.parse(localStorage.getItem('_cb_state')!).k).toBe('tok-4');
+    // Another tag writes a cookie: the next pass harvests it and backs the ledger up again.
+    document.cookie = `_gcl_aw=GCL.1789000001.Cj0KCQ-from-gcl-aw;path=/`;
+    (window as any).clearbit.identify('ada@example.com');
+    const ada = () => c.events().find((e) => e.email == 'ada@example.com');
+    await vi.waitFor(() => expect(ada()).toBeDefined());
+    expect(ada().touches.map((t: any) => t.value)).toContain('Cj0KCQ-from-gcl-aw');
+    await vi.waitFor(() => expect(document.cookie).toContain('Cj0KCQ-from-gcl-aw'.slice(0, 10)));
+    // A click ID the core captured (a navigation) reaches the cookie backup at the next pass.
+    history.pushState(null, '', '/next?fbclid=IwAR_after_navigation');
+    await vi.waitFor(() => expect(document.cookie).toContain('fbclid*IwAR_after_navigation'));
   });
 });

@@ -16,7 +16,7 @@ export function retryDelay(attempts: number, random = Math.random()): number {
 }
 
 /**
- * Harvests other tags' cookies into the ledger (harvest.ts), then sends the outbox in batches of up to 50 events and about 60 KB. A 2xx (the collector answers per
+ * Harvests other tags' cookies into the ledger when they changed (harvest.ts), then sends the outbox in batches of up to 50 events and about 60 KB. A 2xx (the collector answers per
  * event) or a 4xx other than 429 (retrying cannot help) removes the batch; 5xx, 429 and network
  * errors back off, by a timer on this page and on the next pages (the outbox is stored).
  */
@@ -24,6 +24,8 @@ export async function flush(now = Date.now()): Promise<void> {
   const { key, host } = link.c;
   if (busy || !key || !host) return void (again = busy);
   busy = 1;
+  // A person token the collector answered with in this pass: the ledger takes it once, at the end.
+  let token: unknown;
   try {
     harvest(now);
     for (;;) {
@@ -37,11 +39,7 @@ export async function flush(now = Date.now()): Promise<void> {
         status = res.status;
         const body = status < 300 && (await res.json());
         // The collector's signed person token (never the email): kept in the ledger (stored by take).
-        const token = body.token;
-        if (typeof token == 'string' && token.length < 513) {
-          link.l().k = token;
-          link.h([], now);
-        }
+        if (typeof body.token == 'string' && body.token.length < 513) link.l().k = token = body.token;
         if (status > 299 || body.rejected[0]) link.w('rejected', status, body.rejected);
       } catch {}
       const family = (status / 100) | 0;
@@ -52,6 +50,7 @@ export async function flush(now = Date.now()): Promise<void> {
       if (retry) return schedule(box.at);
     }
   } finally {
+    if (token) link.h([], now);
     busy = 0;
     if (again) flushSoon((again = 0));
   }

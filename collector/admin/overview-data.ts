@@ -1,7 +1,7 @@
 import { DIRECTORY_SHARDS, directoryShard } from '../directory';
 import type { Env } from '../env';
 import type { DirectoryStats } from '../objects/directory';
-import type { DestinationObject, DestinationView } from '../objects/destination';
+import { destinationObject, type DestinationView } from '../objects/destination';
 import { isTouchKind, platformOf } from '../../shared/click-ids';
 import { destinationsApi } from './destinations-api';
 
@@ -34,7 +34,7 @@ export async function overview(env: Env, now: number): Promise<Overview> {
   ]);
   const destinations: DestinationView[] = listed.ok ? listed.value.destinations : [];
   const daily = await Promise.all(
-    destinations.map((d) => (env.DESTINATION.get(env.DESTINATION.idFromName(d.id)) as unknown as DestinationObject).dailyCounts(days[0]! * DAY_MS)),
+    destinations.map((d) => destinationObject(env, d.id).dailyCounts(days[0]! * DAY_MS)),
   );
 
   const byPlatform = new Map<string, { total: number; kinds: Record<string, number> }>();

@@ -9,10 +9,9 @@ import type { Env } from '../env';
 import { personKey } from '../identity';
 import { configObject } from '../objects/config';
 import type { DestinationRef } from '../objects/config-destinations';
-import type { DeliveryLogRow, DestinationObject } from '../objects/destination';
+import { DESTINATION_ID, destinationObject, type DeliveryLogRow } from '../objects/destination';
 import { ROW_STATUSES, type RowStatus } from '../delivery/outbox';
 
-export const DESTINATION_ID = /^dst_[0-9a-f]{16}$/;
 export const LOG_PAGE = 50;
 export const LOG_PAGE_MAX = 200;
 
@@ -43,11 +42,6 @@ export interface ConversionLogEntry extends Omit<DeliveryLogRow, 'key'> {
 export type LogResult<T> = { ok: true; value: T } | { ok: false; status: 400 | 404 | 409; code: string; message: string };
 
 type Cursor = { at: number; d: string; k: string };
-
-function destinationObject(env: Env, id: string): DestinationObject {
-  // RPC stubs type `unknown`-holding answers as never; the object's own types are what arrive.
-  return env.DESTINATION.get(env.DESTINATION.idFromName(id)) as unknown as DestinationObject;
-}
 
 function encodeCursor(c: Cursor): string {
   return btoa(JSON.stringify([c.at, c.d, c.k])).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');

@@ -30,7 +30,6 @@ export interface LogQuery {
   status?: RowStatus;
   audienceId?: string;
   personKey?: string;
-  entryIds?: string[];
   /** Rows strictly older than this (created_at, id) position. */
   after?: { createdAt: number; id: string };
   limit: number;
@@ -156,11 +155,6 @@ export class SqlOutboxStore implements OutboxStore {
     if (q.status) (where.push('status = ?'), args.push(q.status));
     if (q.audienceId) (where.push('audience_id = ?'), args.push(q.audienceId));
     if (q.personKey) (where.push('person_key = ?'), args.push(q.personKey));
-    if (q.entryIds) {
-      if (!q.entryIds.length) return [];
-      where.push(`entry_id IN (${q.entryIds.map(() => '?').join(', ')})`);
-      args.push(...q.entryIds);
-    }
     if (q.after) (where.push('(created_at < ? OR (created_at = ? AND id < ?))'), args.push(q.after.createdAt, q.after.createdAt, q.after.id));
     const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
     return this.sql.exec<Row>(sql, ...args, q.limit).toArray().map(toEntry);

@@ -42,10 +42,6 @@ export interface DestinationView {
 
 export type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string; issues?: unknown };
 
-export interface ConversionLogRow extends OutboxEntry {
-  request: RequestLog | null;
-}
-
 /** One row of the cross-destination delivery log (collector/conversions/log.ts merges these). */
 export interface DeliveryLogRow {
   /** The row's key in this destination's outbox. */
@@ -80,6 +76,15 @@ type ConfigRow = { destination_id: string; name: string; type: DestinationType; 
  * batches up to the platform's limit, leased before sending, never resent once sent, retried per the
  * retry policy; the delivery log of every request (credentials redacted) and the OAuth token cache.
  */
+/** A destination's id, as the destinations API makes it (routes/destinations.ts): `dst_` and 16 hex digits. */
+export const DESTINATION_ID = /^dst_[0-9a-f]{16}$/;
+
+/** The DestinationObject of a destination id (tests address theirs by any name). */
+export function destinationObject(env: Env, id: string): DestinationObject {
+  // RPC stubs type `unknown`-holding answers as never; the object's own types are what arrive.
+  return env.DESTINATION.get(env.DESTINATION.idFromName(id)) as unknown as DestinationObject;
+}
+
 export class DestinationObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly store: SqlOutboxStore;
@@ -264,21 +269,17 @@ export class DestinationObject extends DurableObject<Env> {
   /**
    * Rows handed over by an audience follow its conversion after hand-off: held while it (or its
    * audience) is paused, cancelled once it is deleted. The per-isolate config cache can lag a
-   * conversion just turned on, so an unknown one is looked up fresh before anything is cancelled.
+   * conversion just turned on or resumed (for up to CONFIG_TTL_MS), so unless the cache has every
+   * conversion of the queued rows live, the config is read fresh before anything is held (for
+   * HOLD_MS) or cancelled (for good).
    */
   private async conversionGate(): Promise<(e: OutboxEntry) => 'send' | 'hold' | 'cancel'> {
     const ids = this.sql.exec<{ id: string }>(`SELECT DISTINCT conversion_id AS id FROM outbox WHERE conversion_id IS NOT NULL AND status IN ('queued', 'leased')`).toArray();
     if (!ids.length) return () => 'send';
-    const states = (c: AudienceConfig) => new Map(c.audiences.flatMap((a) => a.conversions.map((v) => [v.id, a.paused || v.paused] as const)));
+    const states = (c: AudienceConfig) => new Map(c.audiences.flatMap((a) => a.conversions.map((v) => [v.id, !!(a.paused || v.paused)] as const)));
     let known = states(await loadAudienceConfig(this.env));
-    if (ids.some((r) => !known.has(r.id))) known = states((await configObject(this.env).audienceConfig()) as AudienceConfig);
+    if (ids.some((r) => known.get(r.id) !== false)) known = states((await configObject(this.env).audienceConfig()) as AudienceConfig);
     return (e) => (!e.conversionId ? 'send' : !known.has(e.conversionId) ? 'cancel' : known.get(e.conversionId) ? 'hold' : 'send');
-  }
-
-  /** The delivery log: rows, newest first, each with the request it last travelled in. */
-  async conversions(opts: { status?: RowStatus; limit?: number; before?: number; after?: { createdAt: number; id: string } } = {}): Promise<ConversionLogRow[]> {
-    const after = opts.after ?? (opts.before === undefined ? undefined : { createdAt: opts.before, id: '' });
-    return this.store.list({ status: opts.status, limit: Math.min(opts.limit ?? 50, 500), after }).map((e) => ({ ...e, request: e.lastRequestId ? this.store.request(e.lastRequestId) : null }));
   }
 
   /** The delivery log in the shape /api/conversions serves; filters run on this outbox's indexes. */
@@ -320,11 +321,6 @@ export class DestinationObject extends DurableObject<Env> {
   /** Conversion rows made per UTC day since `since`, skipped ones left out (the admin overview's chart). */
   async dailyCounts(since: number): Promise<{ day: number; n: number }[]> {
     return this.sql.exec<{ day: number; n: number }>(`SELECT created_at / 86400000 AS day, count(*) AS n FROM outbox WHERE created_at >= ? AND status != 'skipped' GROUP BY day ORDER BY day`, since).toArray();
-  }
-
-  async conversion(id: string): Promise<ConversionLogRow | null> {
-    const e = this.store.get(id);
-    return e ? { ...e, request: e.lastRequestId ? this.store.request(e.lastRequestId) : null } : null;
   }
 
   /** POST /api/conversions/{id}/retry: a failed or dead-lettered row goes back to the queue, same id. */

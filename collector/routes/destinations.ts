@@ -8,7 +8,7 @@ import { ApiError } from '../http-error';
 import { zodIssues } from '../validation';
 import type { RowStatus } from '../delivery/outbox';
 import { listConversions } from '../conversions/log';
-import type { DestinationObject, Result } from '../objects/destination';
+import { DESTINATION_ID, destinationObject, type DestinationObject, type Result } from '../objects/destination';
 import { destinationPatchSchema, destinationSchema, destinationTestSchema } from '../../shared/schemas/destinations';
 import { normalizeEmail } from '../../shared/normalize';
 import { configObject } from '../objects/config';
@@ -16,12 +16,9 @@ import { MAX_DESTINATIONS } from '../objects/config-destinations';
 
 export const destinations = new Hono<AppContext>();
 
-const ID = /^dst_[0-9a-f]{16}$/;
-
 function objectFor(env: AppContext['Bindings'], id: string): DestinationObject {
-  if (!ID.test(id)) throw new ApiError(404, 'not_found', 'no such destination');
-  // RPC stubs type `unknown`-holding answers as never; the object's own types are what arrive.
-  return env.DESTINATION.get(env.DESTINATION.idFromName(id)) as unknown as DestinationObject;
+  if (!DESTINATION_ID.test(id)) throw new ApiError(404, 'not_found', 'no such destination');
+  return destinationObject(env, id);
 }
 
 function unwrap<T>(r: Result<T>): T {

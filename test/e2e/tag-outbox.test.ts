@@ -101,3 +101,49 @@ it('keeps retrying while the collector answers 503, then delivers exactly once',
   await page.waitForTimeout(1000);
   expect(deliveries(requests, identify.messageId)).toMatchObject({ delivered: 1 });
 });
+
+it('a denial takes back what waited in the outbox: no click ID stays stored, the identify goes without them', async () => {
+  const GCLID = 'Cj0KCQ-queued-before-denial';
+  const port = await freePort();
+  const persistDir = mkdtempSync(join(tmpdir(), 'collector-deny-'));
+  cleanups.push(() => rmSync(persistDir, { recursive: true, force: true }));
+  // Without its identity secret the collector answers 503 to every batch: events wait in the outbox.
+  let collector = await startCollector({ port, persistDir, vars: { IDENTITY_SECRET: '' } });
+  cleanups.push(() => collector.stop()); // whichever runs when the test ends, also when it fails
+  const { site, browser } = await siteFor(port);
+  const requests = recordCollect(browser);
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/landing?gclid=${GCLID}`);
+  await tagReady(page);
+  await page.evaluate(() => (window as any).clearbit.identify('denies@example.com'));
+  // (The identify may wait for the touch event's first backoff, about a second.)
+  await expect.poll(() => requests.some((r) => r.status === 503 && r.events.some((e) => e.type === 'identify')), { timeout: 15_000 }).toBe(true);
+  // Everything the page's own storage holds, values included.
+  const stored = () =>
+    page.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          const open = indexedDB.open('_cb_outbox');
+          open.onsuccess = () => {
+            const get = open.result.transaction('events').objectStore('events').get('_cb_outbox');
+            get.onsuccess = () => (open.result.close(), resolve(JSON.stringify({ ...localStorage }) + document.cookie + JSON.stringify(get.result ?? null)));
+          };
+        }),
+    );
+  expect(await stored()).toContain(GCLID);
+
+  await page.evaluate(() => (window as any).clearbit.consent({ ads: 'denied' }));
+  await expect.poll(stored, { timeout: 15_000 }).not.toContain(GCLID);
+  expect((await page.context().cookies(page.url())).map((c) => c.name)).not.toContain('_cb_ids');
+
+  await collector.stop();
+  collector = await startCollector({ port, persistDir });
+  const sentBefore = requests.length;
+  await page.evaluate(() => dispatchEvent(new Event('online')));
+  const p = await waitForPerson(collector, 'denies@example.com');
+  expect(p.touches).toEqual([]);
+  const after = requests.slice(sentBefore).flatMap((r) => r.events);
+  expect(after.map((e) => [e.type, e.touches, e.context.consent.ads])).toEqual([['identify', [], 'denied']]);
+  expect(await stored()).not.toContain(GCLID);
+  await page.close();
+});

@@ -5,10 +5,10 @@ import { runInDurableObject } from 'cloudflare:test';
 import { api, env } from './helpers';
 import { personKey } from '../../collector/identity';
 import { get, post, signIn } from './admin-helpers';
-import type { DestinationObject } from '../../collector/objects/destination';
+import { destinationObject } from '../../collector/objects/destination';
 
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const dst = (id: string) => env.DESTINATION.get(env.DESTINATION.idFromName(id)) as unknown as DestinationObject;
+const dst = (id: string) => destinationObject(env, id);
 
 async function destination(name: string) {
   const res = await api('/api/destinations', json({ type: 'meta', name, mode: 'dry_run', settings: { pixelId: '4242', accessToken: 'EAA-conversions-log-token' } }));
@@ -79,7 +79,7 @@ describe('admin conversions log', { timeout: 30_000 }, () => {
     expect(retried.status).toBe(303);
     expect(retried.headers.get('location')).toBe('/admin/conversions?status=failed&done=retried');
     // Queued again (a dry-run destination's alarm may already have recorded it as sent).
-    expect(['queued', 'leased', 'sent']).toContain((await dst(b).conversion('f'.repeat(32)))?.status);
+    expect(['queued', 'leased', 'sent']).toContain((await dst(b).logEntry('f'.repeat(32)))?.status);
     const again = await post('/admin/conversions/retry', { _csrf: csrf, id: failedId, back: 'https://evil.example/' }, cookies);
     expect(again.status).toBe(400);
     expect(await again.text()).toContain('Only failed or dead-lettered conversions can be retried');

@@ -9,7 +9,7 @@ import { deliveryAlerts } from '../../collector/alerts/delivery-alerts';
 import { resetTagNote, noteTagEvent, checkTagSilence } from '../../collector/alerts/tag-silence';
 import { alertTransport } from '../../collector/alerts/webhook';
 import { hmacHex } from '../../collector/identity';
-import type { DestinationObject } from '../../collector/objects/destination';
+import { destinationObject, type DestinationObject } from '../../collector/objects/destination';
 import { configObject } from '../../collector/objects/config';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { send } from './audiences-helpers';
@@ -38,7 +38,7 @@ afterEach(() => {
 async function settle(d: DestinationObject) {
   await runDurableObjectAlarm(d as unknown as DurableObjectStub);
   for (let i = 0; i < 200; i++) {
-    const rows = await d.conversions({ limit: 500 });
+    const rows = await d.log({ limit: 500 });
     if (!rows.some((r) => r.status === 'leased' || r.status === 'queued')) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -86,12 +86,12 @@ describe('delivery alerts', { timeout: 60_000 }, () => {
   it('a platform refusing the access token fires one signed alert, with no token or email in it', async () => {
     const created = await send('/api/destinations', 'POST', { type: 'meta', name: 'Refused', mode: 'live', endpoint: urls.meta, settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: 'EAAwrong-alert-token-000' } });
     const { id } = (await created.json()) as { id: string };
-    const d = env.DESTINATION.get(env.DESTINATION.idFromName(id)) as unknown as DestinationObject;
+    const d = destinationObject(env, id);
     const row = (n: number) => ({ id: `${n}`.padStart(32, 'a'), eventTime: Math.floor(Date.now() / 1000) - 60, email: `alerted.${n}@example.com`, touches: [], devices: [], attributes: {}, conversion: {} });
     expect(await d.enqueue([row(1), row(2)])).toMatchObject({ ok: true });
     await settle(d);
     for (let i = 0; i < 50 && !received.length; i++) await new Promise((r) => setTimeout(r, 50));
-    const log = (await d.conversions()).map((r) => r.status);
+    const log = (await d.log({ limit: 50 })).map((r) => r.status);
     expect(log).toEqual(['failed', 'failed']);
     expect(received).toHaveLength(1);
     const alert = await verified(received[0]!);
@@ -101,7 +101,7 @@ describe('delivery alerts', { timeout: 60_000 }, () => {
     // Another failure within the hour is not a second message.
     await d.enqueue([row(3)]);
     await settle(d);
-    expect((await d.conversion(row(3).id))?.status).toBe('failed');
+    expect((await d.logEntry(row(3).id))?.status).toBe('failed');
     expect(received).toHaveLength(1);
   });
 });
@@ -117,7 +117,7 @@ describe('delivery alerts on the object\'s clock', { timeout: 60_000 }, () => {
       o.now = () => past;
       expect(await o.enqueue([row(1)])).toMatchObject({ ok: true });
       await o.flushNow();
-      return (await o.conversions()).map((r) => [r.status, r.updatedAt]);
+      return (await o.log({ limit: 50 })).map((r) => [r.status, r.updatedAt]);
     });
     expect(statuses).toEqual([['failed', past]]);
     for (let i = 0; i < 50 && !received.length; i++) await new Promise((r) => setTimeout(r, 50));

@@ -234,10 +234,10 @@ describe('hand-off to delivery', { timeout: 60_000 }, () => {
     expect(await handed()).not.toBeNull();
     const entry = (await history(who)).entries[0]!;
     // Keyed by what Meta counts by: the event id alone for the default 'Lead' event.
-    const logged = await destination.conversion(entry.id);
-    expect(logged).toMatchObject({ id: entry.id, audienceId: audience.id, conversionId: cv.id, item: { event_id: entry.id } });
+    const logged = await destination.logEntry(entry.id);
+    expect(logged).toMatchObject({ key: entry.id, audienceId: audience.id, conversionId: cv.id, event: { event_id: entry.id } });
     // Offered again, it is not queued twice.
     await stub.evaluateAudiences(Date.now());
-    expect((await destination.conversions()).filter((r) => r.id.startsWith(entry.id))).toHaveLength(1);
+    expect((await destination.log({ limit: 50 })).filter((r) => r.key.startsWith(entry.id))).toHaveLength(1);
   });
 });

@@ -92,9 +92,9 @@ describe('GET /api/audiences/{id}/members', { timeout: 60_000 }, () => {
     // What the audit showed is byte for byte what delivery sent: the dry run's delivery log.
     const outbox = destinationById(env, google) as unknown as DestinationObject;
     // Keyed as delivery keys it: the entry id plus a hash of the conversion action.
-    const logged = await outbox.conversion(await conversionKey(id, on));
+    const logged = await outbox.logEntry(await conversionKey(id, on));
     expect(logged?.status).toBe('sent');
-    expect((logged?.request?.request.body as any).conversions).toEqual([googleAudit.payload]);
+    expect((logged?.request?.body as any).conversions).toEqual([googleAudit.payload]);
   });
 
   it('says why a conversion would be skipped: outside the window, consent denied, older than the platform allows', async () => {

@@ -57,8 +57,8 @@ describe('rows already in the outbox', { timeout: 120_000 }, () => {
     const rowA = (await history(a, audience.id)).conversions[0]!;
     const rowB = (await history(b, audience.id)).conversions[0]!;
     const [keyA, keyB] = [await conversionKey(rowA.entryId, cv), await conversionKey(rowB.entryId, cv)];
-    expect(await outbox.conversion(keyA)).toMatchObject({ status: 'queued', audienceId: audience.id, conversionId: cv.id });
-    expect((await outbox.conversion(keyB))?.status).toBe('queued');
+    expect(await outbox.logEntry(keyA)).toMatchObject({ status: 'queued', audienceId: audience.id, conversionId: cv.id });
+    expect((await outbox.logEntry(keyB))?.status).toBe('queued');
 
     // Pause the conversion, then let the destination run: the gate holds both rows.
     expect((await send(`/api/audiences/${audience.id}/conversions/${cv.id}`, 'PATCH', { paused: true })).status).toBe(200);
@@ -68,7 +68,7 @@ describe('rows already in the outbox', { timeout: 120_000 }, () => {
     await outbox.flushNow();
     await flushAt(dst, Date.now() + 2 * HOLD_MS);
     for (const key of [keyA, keyB]) {
-      const held = await outbox.conversion(key);
+      const held = await outbox.logEntry(key);
       expect(held).toMatchObject({ status: 'queued', attempts: 0, request: null });
       expect(held?.note).toMatch(/^held: /);
       expect(held!.dueAt).toBeGreaterThan(Date.now());
@@ -85,11 +85,11 @@ describe('rows already in the outbox', { timeout: 120_000 }, () => {
     let step = 3;
     const sentA = await until(async () => {
       await flushAt(dst, Date.now() + step++ * HOLD_MS);
-      return outbox.conversion(keyA);
+      return outbox.logEntry(keyA);
     }, (r) => r?.status === 'sent', 'row a not sent after resume');
-    expect((sentA!.item as any).event_id).toBe(rowA.entryId);
+    expect((sentA!.event as any).event_id).toBe(rowA.entryId);
     expect(sentA!.attempts).toBe(1);
-    expect((await outbox.conversion(keyB))?.status).toBe('sent');
+    expect((await outbox.logEntry(keyB))?.status).toBe('sent');
     expect(await personViewOf(a, audience.id)).toMatchObject({ status: 'sent' });
     expect(await auditOf(audience.id, a)).toMatchObject({ status: 'pending', outbox: { status: 'sent', held: false } });
 
@@ -99,7 +99,7 @@ describe('rows already in the outbox', { timeout: 120_000 }, () => {
     await upsert(c, 'crm', { lifecycle: 'mql', mql_at: Date.now() - DAY }, Date.now());
     const rowC = (await history(c, audience.id)).conversions[0]!;
     const keyC = await conversionKey(rowC.entryId, cv);
-    expect((await outbox.conversion(keyC))?.status).toBe('queued');
+    expect((await outbox.logEntry(keyC))?.status).toBe('queued');
     expect((await api(`/api/audiences/${audience.id}`, { method: 'DELETE' })).status).toBe(200);
     await until(async () => (await history(c, audience.id)).conversions[0], (r) => r?.status === 'cancelled', 'row c not cancelled on the person');
     // Cancelled before the destination even runs again: the person view says so already.
@@ -108,11 +108,11 @@ describe('rows already in the outbox', { timeout: 120_000 }, () => {
     expect((await send(`/api/destinations/${dst}`, 'PATCH', { paused: false })).status).toBe(200);
     await outbox.flushNow();
     await flushAt(dst, Date.now() + 2 * HOLD_MS);
-    expect(await outbox.conversion(keyC)).toMatchObject({ status: 'skipped', skipReason: 'cancelled', attempts: 0, request: null });
+    expect(await outbox.logEntry(keyC)).toMatchObject({ status: 'skipped', skipReason: 'cancelled', attempts: 0, request: null });
     expect(await personViewOf(c, audience.id)).toMatchObject({ status: 'skipped', delivery: { skipReason: 'cancelled' } });
-    for (const key of [keyA, keyB]) expect(await outbox.conversion(key)).toMatchObject({ status: 'sent', attempts: 1 });
+    for (const key of [keyA, keyB]) expect(await outbox.logEntry(key)).toMatchObject({ status: 'sent', attempts: 1 });
     // Each event id went out in exactly one request.
-    const sent = (await outbox.conversions({ limit: 500 })).filter((r) => [rowA.entryId, rowB.entryId, rowC.entryId].includes((r.item as any)?.event_id));
+    const sent = (await outbox.log({ limit: 500 })).filter((r) => [rowA.entryId, rowB.entryId, rowC.entryId].includes((r.event as any)?.event_id));
     expect(sent.map((r) => r.status).sort()).toEqual(['sent', 'sent', 'skipped']);
   });
 
@@ -127,7 +127,7 @@ describe('rows already in the outbox', { timeout: 120_000 }, () => {
     const row = (await history(who, audience.id)).conversions[0]!;
     const key = await conversionKey(row.entryId, cv);
     await outbox.flushNow();
-    await until(() => outbox.conversion(key), (r) => r?.status === 'sent', 'not sent');
+    await until(() => outbox.logEntry(key), (r) => r?.status === 'sent', 'not sent');
     // Out of the audience and back in, twice, with the same timestamp; then a window change.
     const edits = [
       { criteria: { all: [{ field: 'crm.lifecycle', op: 'eq', value: 'mql' }, { field: 'crm.score', op: 'gte', value: 50 }] } },
@@ -144,7 +144,7 @@ describe('rows already in the outbox', { timeout: 120_000 }, () => {
     expect(h.entries).toHaveLength(1);
     expect(h.conversions).toHaveLength(1);
     expect(h.exits.length).toBeGreaterThanOrEqual(2);
-    const all = (await outbox.conversions({ limit: 500 })).filter((r) => (r.item as any)?.event_id === row.entryId);
+    const all = (await outbox.log({ limit: 500 })).filter((r) => (r.event as any)?.event_id === row.entryId);
     expect(all.map((r) => r.status)).toEqual(['sent']);
     expect(all[0]!.attempts).toBe(1);
   });

@@ -2,7 +2,7 @@
 // run in Node (test/fakes/global-setup.ts) and are reached over loopback.
 import { env as workerEnv } from 'cloudflare:workers';
 import type { Env } from '../../collector/env';
-import type { DestinationObject } from '../../collector/objects/destination';
+import { destinationObject, type DestinationObject } from '../../collector/objects/destination';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import type { ConversionRow } from '../../collector/delivery/types';
@@ -13,10 +13,8 @@ const urls = inject('fakeUrls');
 const DAY = 86_400_000;
 let seq = 0;
 
-// RPC stubs type some answers as never (they hold `unknown`); the object's own types are what arrive.
-function stub(name: string): DestinationObject {
-  return env.DESTINATION.get(env.DESTINATION.idFromName(`${name}-${Date.now()}-${seq++}`)) as unknown as DestinationObject;
-}
+// A fresh DestinationObject for each test.
+const stub = (name: string) => destinationObject(env, `${name}-${Date.now()}-${seq++}`);
 
 function row(over: Partial<ConversionRow> = {}): ConversionRow {
   const n = ++seq;
@@ -42,8 +40,8 @@ function row(over: Partial<ConversionRow> = {}): ConversionRow {
 async function settle(d: DestinationObject): Promise<void> {
   await runDurableObjectAlarm(d as unknown as DurableObjectStub);
   for (let i = 0; i < 100; i++) {
-    const rows = await d.conversions({ limit: 500 });
-    if (!rows.some((r) => r.status === 'leased' || (r.status === 'queued' && r.dueAt <= Date.now()))) return;
+    const rows = await d.log({ limit: 500 });
+    if (!rows.some((r) => r.status === 'leased' || (r.status === 'queued' && r.dueAt! <= Date.now()))) return;
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -63,9 +61,9 @@ describe('DestinationObject', () => {
     await settle(d);
     const stored = (await state(urls.meta)).stored as { event: { event_id: string } }[];
     for (const r of rows) expect(stored.filter((e) => e.event.event_id === r.id)).toHaveLength(1);
-    const log = await d.conversions();
+    const log = await d.log({ limit: 50 });
     expect(log.map((l) => l.status)).toEqual(['sent', 'sent']);
-    expect(log[0]!.request!.request.url).toContain('access_token=[REDACTED]');
+    expect(log[0]!.request!.url).toContain('access_token=[REDACTED]');
     expect(log[0]!.request!.status).toBe(200);
     // Nothing at rest holds the token in clear.
     await runInDurableObject(d as unknown as DurableObjectStub, (_obj, ctx) => {
@@ -87,7 +85,7 @@ describe('DestinationObject', () => {
     expect(JSON.stringify(p)).not.toContain(WORKER_FAKES.meta.accessToken);
     expect(await d.preview([row({ eventTime: Math.floor(Date.now() / 1000) - 8 * 86_400 })])).toMatchObject({ ok: true, value: [{ payload: null, skip: 'older_than_platform_allows' }] });
     expect(((await state(urls.meta)).stored as { event: { event_id: string } }[]).filter((e) => e.event.event_id === r.id)).toHaveLength(0);
-    expect(await d.conversions()).toEqual([]);
+    expect(await d.log({ limit: 50 })).toEqual([]);
   });
 
   it('dry_run records the exact request and sends nothing', async () => {
@@ -98,9 +96,9 @@ describe('DestinationObject', () => {
     await d.enqueue([r]);
     await settle(d);
     expect((await state(urls.meta)).requests.length).toBe(before);
-    const c = await d.conversion(r.id);
+    const c = await d.logEntry(r.id);
     expect(c).toMatchObject({ status: 'sent', note: expect.stringContaining('dry_run') });
-    expect((c!.request!.request.body as { data: { event_id: string }[] }).data[0]!.event_id).toBe(r.id);
+    expect((c!.request!.body as { data: { event_id: string }[] }).data[0]!.event_id).toBe(r.id);
   });
 
   it('Google Ads: OAuth refresh, upload, a permanent row error, and a retry from the API with the same id', async () => {
@@ -111,11 +109,11 @@ describe('DestinationObject', () => {
     const bad = row({ conversion: { conversionAction: '999' } });
     await d.enqueue([good, bad]);
     await settle(d);
-    expect(await d.conversion(good.id)).toMatchObject({ status: 'sent' });
-    expect(await d.conversion(bad.id)).toMatchObject({ status: 'failed', error: { code: 'NO_CONVERSION_ACTION_FOUND' } });
+    expect(await d.logEntry(good.id)).toMatchObject({ status: 'sent' });
+    expect(await d.logEntry(bad.id)).toMatchObject({ status: 'failed', error: { code: 'NO_CONVERSION_ACTION_FOUND' } });
     expect(await d.retry(good.id)).toMatchObject({ ok: false, code: 'not_retryable' });
     expect(await d.retry(bad.id)).toMatchObject({ ok: true, value: { id: bad.id, status: 'queued' } });
-    const log = JSON.stringify(await d.conversions());
+    const log = JSON.stringify(await d.log({ limit: 50, includeBody: true }));
     expect(log).not.toContain(g.refreshToken);
     expect(log).not.toContain(g.clientSecret);
   });
@@ -127,7 +125,7 @@ describe('DestinationObject', () => {
     const r = row();
     await d.enqueue([r]);
     await settle(d);
-    expect(await d.conversion(r.id)).toMatchObject({ status: 'sent' });
+    expect(await d.logEntry(r.id)).toMatchObject({ status: 'sent' });
     const view = await d.describe();
     expect(view!.settings.refreshToken).not.toBe(l.refreshToken);
     expect(view!.settings.refreshToken).toMatch(/^\*\*\*\*/);
@@ -169,13 +167,13 @@ describe('DestinationObject retries (state in SQLite)', () => {
     const r = row();
     await d.enqueue([r]);
     await settle(d);
-    const after = await d.conversion(r.id);
+    const after = await d.logEntry(r.id);
     expect(after).toMatchObject({ status: 'queued', attempts: 1, error: { code: '2' } });
     expect(after!.dueAt).toBeGreaterThan(Date.now());
     expect(after!.request).toMatchObject({ status: 500 });
     await makeDue(d);
     await d.flushNow();
-    expect(await d.conversion(r.id)).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(await d.logEntry(r.id)).toMatchObject({ status: 'sent', attempts: 2 });
     expect(await copies(r.id)).toBe(1);
   });
 
@@ -187,10 +185,10 @@ describe('DestinationObject retries (state in SQLite)', () => {
     const r = row();
     await d.enqueue([r]);
     await settle(d);
-    expect(await d.conversion(r.id)).toMatchObject({ status: 'queued', error: { code: 'TIMEOUT' } });
+    expect(await d.logEntry(r.id)).toMatchObject({ status: 'queued', error: { code: 'TIMEOUT' } });
     await makeDue(d);
     await d.flushNow();
-    expect(await d.conversion(r.id)).toMatchObject({ status: 'sent' });
+    expect(await d.logEntry(r.id)).toMatchObject({ status: 'sent' });
     expect(await copies(r.id)).toBe(2);
     // Nothing further ever goes out for it.
     await makeDue(d);
@@ -205,10 +203,10 @@ describe('DestinationObject retries (state in SQLite)', () => {
     const r = row();
     await d.enqueue([r]);
     await settle(d);
-    expect(await d.conversion(r.id)).toMatchObject({ status: 'pending_confirmation', requestId: expect.any(String) });
+    expect(await d.logEntry(r.id)).toMatchObject({ status: 'pending_confirmation', request: { id: expect.any(String) } });
     await makeDue(d);
     await d.flushNow();
-    expect(await d.conversion(r.id)).toMatchObject({ status: 'sent', note: 'confirmed' });
+    expect(await d.logEntry(r.id)).toMatchObject({ status: 'sent', note: 'confirmed' });
   });
 });
 
