@@ -7,13 +7,20 @@ import { configObject } from '../objects/config';
 import type { JobReason, JobStatus } from '../objects/config-audiences';
 import { countPeople, listPeopleKeys, PEOPLE_SHARDS } from './people-source';
 import { slots, type Slots } from './slots';
-import type { AudienceConfig, MembershipChange } from './types';
+import { pressure, type Pressure } from './pressure';
+import type { AudienceConfig, EvaluationResult, MembershipChange } from './types';
 
 export const POPULATE_PAGE = 50;
 // PersonObjects evaluated at once per consumer invocation, over all the pages of its batch (10 pages
 // of 50 each at 5 a page made 50 at once: subrequests per invocation stay bounded, and on local
 // workerd the burst of objects opened at once exhausted its SQLite memory; docs/audiences.md).
 export const POPULATE_CONCURRENCY = 6;
+// A failed evaluation pauses the isolate's populate this long (pressure.ts: locally, long enough for
+// the objects opened in the last ~10 s to close) and is tried again, this many times in all, before
+// its page fails and the queue retries the page.
+export const PRESSURE_PAUSE_MS = 12_000;
+export const PERSON_ATTEMPTS = 3;
+const isolatePressure = pressure(PRESSURE_PAUSE_MS);
 
 export interface PopulateMessage {
   kind: 'audiences.populate';
@@ -42,11 +49,15 @@ export interface PageOptions {
   run?: Slots;
   /** People per page; the cursor is a person key, so any size resumes the same way (tests use small pages). */
   pageSize?: number;
+  /** The pause after a failure; the isolate's own by default (tests inject a clock). */
+  pressure?: Pressure;
 }
 
 /** One page of one shard. Throws on a transient failure so the queue retries the same page. */
 export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now: number, options: PageOptions = {}): Promise<void> {
   const run = options.run ?? slots(POPULATE_CONCURRENCY);
+  const gate = options.pressure ?? isolatePressure;
+  await gate.clear();
   const config = configObject(env);
   const at = await config.audienceJobShard(msg.jobId, msg.shard);
   if (!at || at.done) return; // finished or superseded
@@ -59,10 +70,11 @@ export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now:
   const fresh: AudienceConfig = await config.audienceConfig();
   let members = 0;
   const index: { personKey: string; changes: MembershipChange[] }[] = [];
-  const results = await Promise.all(
-    page.keys.map((key) => run(() => env.PERSON.get(env.PERSON.idFromName(key)).evaluateAudiences(now, fresh, { returnIndex: true }))),
-  );
-  for (const r of results) {
+  // Every evaluation settles before the page fails, so a retried page never overlaps its own first try.
+  const settled = await Promise.allSettled(page.keys.map((key) => evaluatePerson(env, key, fresh, now, run, gate)));
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  for (const s of settled) {
+    const r = (s as PromiseFulfilledResult<EvaluationResult>).value;
     if (r.members.includes(at.audienceId)) members++;
     if (r.personKey && r.index?.length) index.push({ personKey: r.personKey, changes: r.index });
   }
@@ -70,6 +82,21 @@ export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now:
   if (index.length) await config.recordMemberships(index);
   const applied = await config.advanceAudienceJob(msg.jobId, msg.shard, msg.cursor, page.next, page.keys.length, members, now);
   if (applied && page.next !== null) await sendPage(env, msg.jobId, msg.shard, page.next);
+}
+
+/** One person's evaluation; after a failure, tried again once the pause is over. */
+async function evaluatePerson(env: Env, key: string, fresh: AudienceConfig, now: number, run: Slots, gate: Pressure) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run(async () => {
+        await gate.clear();
+        return env.PERSON.get(env.PERSON.idFromName(key)).evaluateAudiences(now, fresh, { returnIndex: true });
+      });
+    } catch (e) {
+      gate.trip();
+      if (attempt >= PERSON_ATTEMPTS) throw e;
+    }
+  }
 }
 
 function sendPage(env: Env, jobId: string, shard: number, cursor: string) {
@@ -85,6 +112,7 @@ export async function consumePopulate(messages: readonly Message<PopulateMessage
         await handlePopulateMessage(env, message.body, Date.now(), { run });
         message.ack();
       } catch (e) {
+        isolatePressure.trip();
         console.error('populate page failed; retrying', e instanceof Error ? e.name : typeof e);
         message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
       }
