@@ -99,6 +99,19 @@ async function evaluatePerson(env: Env, key: string, fresh: AudienceConfig, now:
   }
 }
 
+// A job whose progress stood still this long gets the page each unfinished shard stands at sent
+// again (by the cron, collector/index.ts): the queue drops a message after its last retry, and a
+// shard's pages are a chain, so one dropped page would stall the job for good. A page sent again
+// while its first copy is only slow is a duplicate, which changes nothing (the cursor check).
+export const POPULATE_STALL_MS = 10 * 60_000;
+
+export async function resumeStalledPopulates(env: Env, now: number): Promise<number> {
+  const stalled = await configObject(env).nudgeStalledAudienceJobs(now - POPULATE_STALL_MS, now);
+  const messages = stalled.flatMap((job) => job.shards.map((s) => ({ body: { kind: 'audiences.populate', jobId: job.jobId, shard: s.shard, cursor: s.cursor } satisfies PopulateMessage })));
+  for (let i = 0; i < messages.length; i += 100) await env.JOBS.sendBatch(messages.slice(i, i + 100)); // 100 a send at most
+  return messages.length;
+}
+
 function sendPage(env: Env, jobId: string, shard: number, cursor: string) {
   return env.JOBS.send({ kind: 'audiences.populate', jobId, shard, cursor } satisfies PopulateMessage);
 }
