@@ -116,19 +116,24 @@ async function waitForPopulate(base: string, id: string) {
 }
 
 /** What the runtime printed that tells of trouble: failed pages (retried), SQLITE_NOMEM, other errors. */
-const trouble = { pageFailed: 0, nomem: 0, lines: [] as string[] };
+const trouble = { pageFailed: 0, paused: 0, deadlines: 0, nomem: 0, last: [] as string[] };
 function watchOutput(text: string) {
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     if (line.includes('populate page failed')) trouble.pageFailed++;
+    if (line.includes('populate paused')) trouble.paused++;
+    if (line.includes('DeadlineError')) trouble.deadlines++;
     if (line.includes('SQLITE_NOMEM')) trouble.nomem++;
-    if (trouble.lines.length < 20) trouble.lines.push(line.slice(0, 300));
+    trouble.last.push(line.slice(0, 300));
+    if (trouble.last.length > 40) trouble.last.shift();
     if (process.env.BENCH_VERBOSE) console.log(`  [workerd] ${line.slice(0, 300)}`);
   }
 }
 function reportTrouble(label: string) {
-  console.log(`${label}: ${trouble.pageFailed} populate pages failed and were retried, ${trouble.nomem} SQLITE_NOMEM lines in the runtime's output, ${readRetries} API reads answered 5xx and were tried again`);
+  console.log(`${label}: ${trouble.paused} pauses after a failed evaluation (${trouble.deadlines} failures were a call past its 30 s deadline), ${trouble.pageFailed} populate pages failed and were retried, ${trouble.nomem} SQLITE_NOMEM lines in the runtime's output, ${readRetries} API reads answered 5xx and were tried again`);
   trouble.pageFailed = 0;
+  trouble.paused = 0;
+  trouble.deadlines = 0;
   trouble.nomem = 0;
   readRetries = 0;
 }
@@ -224,6 +229,7 @@ async function main() {
 
 main()
   .catch((e) => {
+    if (trouble.last.length) console.error(`the runtime's last output lines:\n${trouble.last.join('\n')}`);
     console.error(e);
     process.exitCode = 1;
   })

@@ -8,6 +8,7 @@ import type { JobReason, JobStatus } from '../objects/config-audiences';
 import { countPeople, listPeopleKeys, PEOPLE_SHARDS } from './people-source';
 import { slots, type Slots } from './slots';
 import { pressure, type Pressure } from './pressure';
+import { withDeadline } from './deadline';
 import type { AudienceConfig, EvaluationResult, MembershipChange } from './types';
 
 export const POPULATE_PAGE = 50;
@@ -20,6 +21,9 @@ export const POPULATE_CONCURRENCY = 6;
 // its page fails and the queue retries the page.
 export const PRESSURE_PAUSE_MS = 12_000;
 export const PERSON_ATTEMPTS = 3;
+// A call of a page (an evaluation, a ConfigObject or directory call, the next page's send) that has
+// not answered by then counts as failed (deadline.ts); each takes milliseconds.
+export const EVALUATION_DEADLINE_MS = 30_000;
 const isolatePressure = pressure(PRESSURE_PAUSE_MS);
 
 export interface PopulateMessage {
@@ -51,27 +55,33 @@ export interface PageOptions {
   pageSize?: number;
   /** The pause after a failure; the isolate's own by default (tests inject a clock). */
   pressure?: Pressure;
+  /** How long one call may take before it counts as failed (EVALUATION_DEADLINE_MS). */
+  deadlineMs?: number;
 }
 
 /** One page of one shard. Throws on a transient failure so the queue retries the same page. */
 export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now: number, options: PageOptions = {}): Promise<void> {
   const run = options.run ?? slots(POPULATE_CONCURRENCY);
   const gate = options.pressure ?? isolatePressure;
+  const deadline = options.deadlineMs ?? EVALUATION_DEADLINE_MS;
+  // Every call the page waits on fails after the deadline instead of holding the invocation (and
+  // locally the queue behind it) forever; the page is then retried, which its cursor check allows.
+  const within = <T>(p: Promise<T>, what: string) => withDeadline(p, deadline, what);
   await gate.clear();
   const config = configObject(env);
-  const at = await config.audienceJobShard(msg.jobId, msg.shard);
+  const at = await within(config.audienceJobShard(msg.jobId, msg.shard), 'job shard read');
   if (!at || at.done) return; // finished or superseded
   if (at.cursor !== msg.cursor) {
     // This page was applied but its successor may never have been sent (the send failed): send it.
-    if (at.prevCursor === msg.cursor) await sendPage(env, msg.jobId, msg.shard, at.cursor);
+    if (at.prevCursor === msg.cursor) await within(sendPage(env, msg.jobId, msg.shard, at.cursor), 'page send');
     return;
   }
-  const page = await listPeopleKeys(env, msg.shard, msg.cursor, options.pageSize ?? POPULATE_PAGE);
-  const fresh: AudienceConfig = await config.audienceConfig();
+  const page = await within(listPeopleKeys(env, msg.shard, msg.cursor, options.pageSize ?? POPULATE_PAGE), 'directory page');
+  const fresh: AudienceConfig = await within(config.audienceConfig(), 'audience config');
   let members = 0;
   const index: { personKey: string; changes: MembershipChange[] }[] = [];
   // Every evaluation settles before the page fails, so a retried page never overlaps its own first try.
-  const settled = await Promise.allSettled(page.keys.map((key) => evaluatePerson(env, key, fresh, now, run, gate)));
+  const settled = await Promise.allSettled(page.keys.map((key) => evaluatePerson(env, key, fresh, now, run, gate, deadline)));
   for (const s of settled) if (s.status === 'rejected') throw s.reason;
   for (const s of settled) {
     const r = (s as PromiseFulfilledResult<EvaluationResult>).value;
@@ -79,21 +89,22 @@ export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now:
     if (r.personKey && r.index?.length) index.push({ personKey: r.personKey, changes: r.index });
   }
   // One write of the members index per page; a retried page writes the same memberships again.
-  if (index.length) await config.recordMemberships(index);
-  const applied = await config.advanceAudienceJob(msg.jobId, msg.shard, msg.cursor, page.next, page.keys.length, members, now);
-  if (applied && page.next !== null) await sendPage(env, msg.jobId, msg.shard, page.next);
+  if (index.length) await within(config.recordMemberships(index), 'members index write');
+  const applied = await within(config.advanceAudienceJob(msg.jobId, msg.shard, msg.cursor, page.next, page.keys.length, members, now), 'job advance');
+  if (applied && page.next !== null) await within(sendPage(env, msg.jobId, msg.shard, page.next), 'page send');
 }
 
 /** One person's evaluation; after a failure, tried again once the pause is over. */
-async function evaluatePerson(env: Env, key: string, fresh: AudienceConfig, now: number, run: Slots, gate: Pressure) {
+async function evaluatePerson(env: Env, key: string, fresh: AudienceConfig, now: number, run: Slots, gate: Pressure, deadlineMs: number) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run(async () => {
         await gate.clear();
-        return env.PERSON.get(env.PERSON.idFromName(key)).evaluateAudiences(now, fresh, { returnIndex: true });
+        return withDeadline(env.PERSON.get(env.PERSON.idFromName(key)).evaluateAudiences(now, fresh, { returnIndex: true }), deadlineMs, 'person evaluation');
       });
     } catch (e) {
-      gate.trip();
+      // Names only: messages may carry user data.
+      if (gate.trip()) console.error('populate paused: a person evaluation failed', e instanceof Error ? e.name : typeof e);
       if (attempt >= PERSON_ATTEMPTS) throw e;
     }
   }

@@ -7,8 +7,8 @@
 export interface Pressure {
   /** Resolves once no pause is in force (at once when none is). */
   clear(): Promise<void>;
-  /** A failure was seen: pause for `pauseMs` from now (a later failure extends it). */
-  trip(): void;
+  /** A failure was seen: pause for `pauseMs` from now (a later failure extends it); whether a new pause began. */
+  trip(): boolean;
   /** Pauses begun so far (for tests and logs). */
   readonly trips: number;
 }
@@ -22,8 +22,10 @@ export function pressure(pauseMs: number, clock: () => number = Date.now, sleep:
     },
     trip() {
       const now = clock();
-      if (until <= now) trips++;
+      const began = until <= now;
+      if (began) trips++;
       until = Math.max(until, now + pauseMs);
+      return began;
     },
     get trips() {
       return trips;
