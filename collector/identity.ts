@@ -32,9 +32,23 @@ export function identityOf(email: string): string {
  * reversed with a dictionary and never equals a hash sent to an ad platform.
  */
 export function personKey(env: Env, email: string): Promise<string> {
-  if (!env.IDENTITY_SECRET) throw new ApiError(503, 'not_configured', 'IDENTITY_SECRET is not set');
-  return hmacHex(env.IDENTITY_SECRET, `person:${identityOf(email)}`);
+  const secret = env.IDENTITY_SECRET;
+  if (!secret) throw new ApiError(503, 'not_configured', 'IDENTITY_SECRET is not set');
+  const identity = identityOf(email);
+  // Identifies repeat the same few emails; the key of a recent one is kept (per isolate, per secret).
+  let cache = recentKeys.get(secret);
+  if (!cache) recentKeys.set(secret, (cache = new Map()));
+  const known = cache.get(identity);
+  if (known) return known;
+  const key = hmacHex(secret, `person:${identity}`);
+  if (cache.size >= RECENT_KEYS) cache.delete(cache.keys().next().value!);
+  cache.set(identity, key);
+  key.catch(() => cache.delete(identity));
+  return key;
 }
+
+const RECENT_KEYS = 2_000;
+const recentKeys = new Map<string, Map<string, Promise<string>>>();
 
 export async function personByEmail(env: Env, email: string) {
   return personByKey(env, await personKey(env, email));

@@ -40,6 +40,9 @@ export function parseJsonBytes(bytes: Uint8Array): unknown {
 
 async function readLimited(req: Request, limit: number): Promise<Uint8Array> {
   if (!req.body) return new Uint8Array();
+  // A declared length (already checked against the limit) bounds the body: the runtime reads
+  // exactly that many bytes, so it is read in one go rather than chunk by chunk.
+  if (Number(req.headers.get('content-length')) > 0) return new Uint8Array(await req.arrayBuffer());
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -107,7 +107,11 @@ export class PersonAudiences {
   /** After a change to the person: never fails the change; a failed evaluation retries on the alarm. */
   async afterChange(now: number, attributesChanged = true): Promise<void> {
     try {
-      if (!attributesChanged && this.quiet && now < this.quiet.until && this.quiet.cfg === (await loadAudienceConfig(this.env))) return;
+      if (!attributesChanged && this.quiet && now < this.quiet.until && this.quiet.cfg === (await loadAudienceConfig(this.env))) {
+        // The object's one alarm may just have been spent on other work: keep the boundary armed.
+        if (this.quiet.until !== Number.POSITIVE_INFINITY) await this.schedule(this.quiet.until);
+        return;
+      }
       await this.evaluate(now);
     } catch (e) {
       console.error('audience evaluation failed; retrying on the alarm', errorName(e));
@@ -117,7 +121,9 @@ export class PersonAudiences {
 
   /** The boundary alarm: membership follows time with no new data. */
   async onAlarm(now: number): Promise<void> {
-    await this.afterChange(now);
+    // The alarm also runs the person's other deferred work: evaluate only when a boundary passed, the
+    // configuration changed or the last evaluation left something pending (not quiet).
+    await this.afterChange(now, false);
   }
 
   /** After erasure: nothing in memory outlives the person's storage. */

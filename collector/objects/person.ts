@@ -31,6 +31,11 @@ export class PersonObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private alarmAt: number | null = null;
   private readonly audiences: PersonAudiences;
+  // In memory, for the hot path of repeated identifies; both are dropped whenever storage might differ.
+  /** Whether the person and the erasure tombstone exist, as last read or committed. */
+  private known: { suppressed: boolean; exists: boolean } | null = null;
+  /** Per browser-trait source, the last patch merged: the same patch again changes nothing. */
+  private readonly lastPatch = new Map<string, string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -43,6 +48,8 @@ export class PersonObject extends DurableObject<Env> {
   async identify(input: IdentifyInput): Promise<IdentifyOutcome> {
     // Whether anything an audience reads changed (a new person, traits, consent).
     let attributesChanged = false;
+    const source = input.trusted ? 'signed_traits' : 'traits';
+    const patch = JSON.stringify(input.traits);
     const outcome = this.ctx.storage.transactionSync((): IdentifyOutcome => {
       // The hot path of ingestion: each step is one statement where two would do.
       const { suppressed, exists } = this.presence();
@@ -52,7 +59,7 @@ export class PersonObject extends DurableObject<Env> {
       if (seenMessage(this.sql, input.messageId, input.now)) return { status: 'duplicate' };
       // First, so the consent below lands on the row.
       const rev = this.identifiedPerson(input.key, input.email, input.now);
-      const traitsChanged = this.mergeAttributes(input.trusted ? 'signed_traits' : 'traits', input.traits, input.now, false, true);
+      const traitsChanged = this.lastPatch.get(source) !== patch && this.mergeAttributes(source, input.traits, input.now, false, true);
       const consentChanged = !!input.consent && this.setConsent(input.consent, input.now);
       this.mergeTouches(input.touches, input.anonymousId, input.now);
       const device = input.anonymousId ? this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now) : null;
@@ -63,6 +70,9 @@ export class PersonObject extends DurableObject<Env> {
       return { status: 'stored', created };
     });
     if (outcome.status === 'stored') {
+      // Committed: now the memory may say so.
+      this.known = { suppressed: false, exists: true };
+      this.lastPatch.set(source, patch);
       await this.scheduleAlarm(input.now + OUTBOX_DELAY_MS);
       await this.audiences.afterChange(input.now, attributesChanged);
     }
@@ -85,6 +95,7 @@ export class PersonObject extends DurableObject<Env> {
 
   /** Deep-merges one source's attributes (`null` deletes a key); refused for an erased person. */
   async upsertAttributes(input: AttributesInput): Promise<{ status: 'stored' | 'suppressed' }> {
+    this.known = null;
     const status = this.ctx.storage.transactionSync(() => {
       if (this.suppressed()) return 'suppressed' as const;
       this.upsertPerson(input.key, input.email, input.now);
@@ -127,16 +138,20 @@ export class PersonObject extends DurableObject<Env> {
     const existed = this.exists();
     const anonymousIds = this.sql.exec<{ anonymous_id: string }>('SELECT anonymous_id FROM devices').toArray().map((r) => r.anonymous_id);
     await this.ctx.storage.deleteAlarm();
+    this.known = null;
+    this.lastPatch.clear();
     await this.ctx.storage.deleteAll();
     this.alarmAt = null;
     this.audiences.forget();
     migrate(this.sql, personSchema);
     this.sql.exec('INSERT INTO tombstone (id, key, at) VALUES (1, ?, ?)', key, now);
+    this.known = { suppressed: true, exists: false };
     return { existed, anonymousIds };
   }
 
   /** Lifts the suppression left by erasure, so the person may be created again. */
   liftSuppression(): boolean {
+    this.known = null;
     return this.sql.exec('DELETE FROM tombstone').rowsWritten > 0;
   }
 
@@ -254,8 +269,9 @@ export class PersonObject extends DurableObject<Env> {
   }
 
   private presence(): { suppressed: boolean; exists: boolean } {
+    if (this.known) return this.known;
     const row = this.sql.exec<{ t: number; p: number }>('SELECT (SELECT count(*) FROM tombstone) AS t, (SELECT count(*) FROM person) AS p').one();
-    return { suppressed: row.t > 0, exists: row.p > 0 };
+    return (this.known = { suppressed: row.t > 0, exists: row.p > 0 });
   }
 
   private exists(): boolean {
@@ -292,6 +308,7 @@ export class PersonObject extends DurableObject<Env> {
    */
   private mergeAttributes(source: string, patch: Record<string, unknown>, now: number, always = false, onlyIfChanged = false): boolean {
     if (!always && Object.keys(patch).length === 0) return false;
+    if (!onlyIfChanged) this.lastPatch.delete(source);
     const row = this.sql.exec<{ data: string }>('SELECT data FROM attributes WHERE source = ?', source).toArray()[0];
     const merged = deepMerge(row ? JSON.parse(row.data) : {}, patch);
     const data = JSON.stringify(merged);

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from './helpers';
+import { migrate } from '../../collector/objects/sql';
+import { personSchema } from '../../collector/objects/person-schema';
+import { visitorSchema } from '../../collector/objects/visitor-schema';
+import { directorySchema } from '../../collector/objects/directory-schema';
+import { destinationSchema } from '../../collector/objects/destination-schema';
+import { configSchema } from '../../collector/objects/config-schema';
+import { configAdminSchema } from '../../collector/objects/config-admin-schema';
+import { configAudiencesSchema } from '../../collector/objects/config-audiences-schema';
+
+// A new database takes the schema its isolate recorded for an earlier new database instead of
+// replaying every step (collector/objects/sql.ts). Both must end in the same database.
+
+type Shape = { objects: unknown[]; columns: unknown[]; indexes: unknown[]; rows: [string, unknown[]][] };
+
+function shape(sql: SqlStorage): Shape {
+  const objects = sql
+    .exec<{ type: string; name: string; tbl_name: string; sql: string | null }>(
+      "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY type, name",
+    )
+    .toArray();
+  const tables = objects.filter((o) => o.type === 'table' && !o.name.startsWith('sqlite_')).map((o) => o.name);
+  const columns = tables.map((t) => [t, sql.exec(`SELECT * FROM pragma_table_xinfo('${t}')`).toArray()]);
+  const indexes = tables.map((t) => [t, sql.exec(`SELECT name, "unique", origin, partial FROM pragma_index_list('${t}') ORDER BY name`).toArray()]);
+  const rows = tables.map((t): [string, unknown[]] => [t, sql.exec(`SELECT * FROM "${t}"`).toArray()]);
+  return { objects, columns, indexes, rows };
+}
+
+/** Empties an object's storage and migrates it with `steps`; the resulting shape. */
+async function build(name: string, steps: string[], track?: string): Promise<Shape> {
+  const stub = env.PERSON.get(env.PERSON.idFromName(`schema-baseline:${name}`));
+  return runInDurableObject(stub, async (_o, state) => {
+    await state.storage.deleteAll();
+    migrate(state.storage.sql, steps, track);
+    const s = shape(state.storage.sql);
+    await state.storage.deleteAll();
+    return s;
+  });
+}
+
+const LISTS: [string, string[], string?][] = [
+  ['person', personSchema],
+  ['visitor', visitorSchema],
+  ['directory', directorySchema],
+  ['destination', destinationSchema],
+  ['config', configSchema],
+  ['config-admin', configAdminSchema, 'admin'],
+  ['config-audiences', configAudiencesSchema, 'audiences'],
+];
+
+describe('schema baseline', () => {
+  for (const [name, list, track] of LISTS) {
+    it(`${name}: a new database from the recorded schema equals one built step by step`, async () => {
+      const steps = [...list]; // a fresh list: this isolate has recorded nothing for it yet
+      const replayed = await build(`${name}:replayed`, steps, track);
+      const fromBaseline = await build(`${name}:baseline`, steps, track);
+      expect(fromBaseline).toEqual(replayed);
+      expect(replayed.rows.find(([t]) => t === (track ? `schema_version_${track}` : "schema_version"))?.[1]).toEqual([{ version: steps.length }]);
+    });
+  }
+
+  it('a database migrated before a new step was appended gets only that step', async () => {
+    const steps = [...personSchema];
+    await build('grow:first', steps);
+    const grown = [...steps, 'CREATE TABLE later_feature (id INTEGER PRIMARY KEY)'];
+    const stub = env.PERSON.get(env.PERSON.idFromName('schema-baseline:grow'));
+    const tables = await runInDurableObject(stub, async (_o, state) => {
+      await state.storage.deleteAll();
+      migrate(state.storage.sql, steps);
+      state.storage.sql.exec("INSERT INTO person (id, email, created_at, updated_at) VALUES (1, 'a@example.com', 1, 1)");
+      migrate(state.storage.sql, grown);
+      const out = {
+        version: state.storage.sql.exec<{ version: number }>('SELECT version FROM schema_version').one().version,
+        person: state.storage.sql.exec('SELECT email FROM person').toArray(),
+        later: state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = 'later_feature'").toArray().length,
+      };
+      await state.storage.deleteAll();
+      return out;
+    });
+    expect(tables).toEqual({ version: grown.length, person: [{ email: 'a@example.com' }], later: 1 });
+  });
+});
