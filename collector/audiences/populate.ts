@@ -23,7 +23,7 @@ export const PRESSURE_PAUSE_MS = 12_000;
 export const PERSON_ATTEMPTS = 3;
 // A call of a page (an evaluation, a ConfigObject or directory call, the next page's send) that has
 // not answered by then counts as failed (deadline.ts); each takes milliseconds.
-export const EVALUATION_DEADLINE_MS = 30_000;
+export const CALL_DEADLINE_MS = 30_000;
 const isolatePressure = pressure(PRESSURE_PAUSE_MS);
 
 export interface PopulateMessage {
@@ -55,7 +55,7 @@ export interface PageOptions {
   pageSize?: number;
   /** The pause after a failure; the isolate's own by default (tests inject a clock). */
   pressure?: Pressure;
-  /** How long one call may take before it counts as failed (EVALUATION_DEADLINE_MS). */
+  /** How long one call may take before it counts as failed (CALL_DEADLINE_MS). */
   deadlineMs?: number;
 }
 
@@ -63,7 +63,7 @@ export interface PageOptions {
 export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now: number, options: PageOptions = {}): Promise<void> {
   const run = options.run ?? slots(POPULATE_CONCURRENCY);
   const gate = options.pressure ?? isolatePressure;
-  const deadline = options.deadlineMs ?? EVALUATION_DEADLINE_MS;
+  const deadline = options.deadlineMs ?? CALL_DEADLINE_MS;
   // Every call the page waits on fails after the deadline instead of holding the invocation (and
   // locally the queue behind it) forever; the page is then retried, which its cursor check allows.
   const within = <T>(p: Promise<T>, what: string) => withDeadline(p, deadline, what);
