@@ -18,7 +18,7 @@ import { buildBundle } from './workerd-collector.mjs';
 // @ts-expect-error plain ESM helpers without types
 import { startMiniflare } from './miniflare-collector.mjs';
 // @ts-expect-error plain ESM helpers without types
-import { cleanupAll, onCleanup } from './cleanup.mjs';
+import { cleanupAll } from './cleanup.mjs';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => Number(args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -171,7 +171,8 @@ async function main() {
   console.log(`evaluator (Node): membership ${cost.membershipUs.toFixed(2)} µs/person, decide ${cost.decideUs.toFixed(2)} µs/person (${Math.round(cost.memberShare * 100)} % members)`);
   buildBundle();
   const state = mkdtempSync(join(tmpdir(), 'bench-populate-state-'));
-  onCleanup(async () => rmSync(state, { recursive: true, force: true }));
+  // At exit, after every server is stopped: removed while a runtime still ran, files came back.
+  process.on('exit', () => rmSync(state, { recursive: true, force: true }));
   const cached = SEED_CACHE && existsSync(join(SEED_CACHE, 'seed.json')) ? (JSON.parse(readFileSync(join(SEED_CACHE, 'seed.json'), 'utf8')) as { run: string; seededAt: number; people: number }) : null;
   if (cached && cached.people !== PEOPLE) throw new Error(`${SEED_CACHE} holds ${cached.people} people, not ${PEOPLE}`);
   const run = cached?.run ?? now.toString(36);
