@@ -35,7 +35,20 @@ function emailOf(e: SegmentEvent): string | null {
 
 // Segment's ids are free-form; ours are bounded. Anything else is named by its hash.
 async function boundedId(env: Env, prefix: string, value: string): Promise<string> {
-  return idSchema.safeParse(value).success ? value : `${prefix}_${(await hmacHex(env.IDENTITY_SECRET!, `${prefix}:${value}`)).slice(0, 40)}`;
+  return idSchema.safeParse(value).success ? value : hashedId(env, prefix, value);
+}
+
+async function hashedId(env: Env, prefix: string, value: string): Promise<string> {
+  return `${prefix}_${(await hmacHex(env.IDENTITY_SECRET!, `${prefix}:${value}`)).slice(0, 40)}`;
+}
+
+// A message id that already fits our id format is used as it is, under its own prefix (analytics.js
+// and analytics-node send UUID-like ids): no hash on the hot path.
+const PLAIN_MESSAGE_ID = /^[A-Za-z0-9_-]{8,60}$/;
+
+function messageIdOf(env: Env, messageId: string | undefined): Promise<string> | string {
+  if (messageId === undefined) return `seg_${crypto.randomUUID()}`;
+  return PLAIN_MESSAGE_ID.test(messageId) ? `seg-${messageId}` : hashedId(env, 'seg', messageId);
 }
 
 /**
@@ -47,7 +60,7 @@ export async function ingestSegmentEvent(env: Env, raw: unknown, facts: RequestF
   if (!parsed.success) throw new ApiError(400, 'invalid_event', 'not a Segment message', zodIssues(parsed.error));
   const e = parsed.data;
   const eventFacts: RequestFacts = { ...facts, ip: e.context?.ip ?? (trustRequest ? facts.ip : null), userAgent: e.context?.userAgent ?? (trustRequest ? facts.userAgent : null) };
-  const messageId = `seg_${(await hmacHex(env.IDENTITY_SECRET!, `seg:${e.messageId ?? crypto.randomUUID()}`)).slice(0, 40)}`;
+  const messageId = await messageIdOf(env, e.messageId);
   const anonymousId = e.anonymousId ? await boundedId(env, 'sa', e.anonymousId) : null;
   const touches = segmentTouches(e, facts.now);
   const email = emailOf(e);

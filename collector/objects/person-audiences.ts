@@ -12,6 +12,8 @@ import type { ConversionRow as DeliveryRow } from '../delivery/types';
 import { describeValue } from '../audiences/describe-value';
 import type { AudienceConfig, AuditSkip, ConversionRow, ConversionStatus, Entry, EvaluationResult, MembershipChange, SkipReason } from '../audiences/types';
 import { configObject } from './config';
+import { migrate } from './sql';
+import { personAudienceSchema } from './person-schema';
 
 type Audience = AudienceConfig['audiences'][number];
 type StateRow = { audience_id: string; member: number; timestamp_ms: number | null; since: number; indexed: number };
@@ -55,6 +57,8 @@ const RETRY_MS = 60_000;
 export class PersonAudiences {
   private key: string | null = null;
   private indexing: Promise<void> = Promise.resolve();
+  /** Whether this person's audience tables exist (created with the first row they hold); null: not looked. */
+  private tables: boolean | null = null;
   /**
    * In memory only: the config of the last evaluation that left nothing pending, and the next
    * boundary it found. Until then, a change that touched no attribute and no consent (an identify
@@ -91,10 +95,13 @@ export class PersonAudiences {
         const m = membership(audience, attributesFor(audience, attributes), now);
         if (m.member) ids.set(audience.id, await entryId(audience.id, key, toEpochSeconds(m.timestampMs!)));
       }
-      const result = this.ctx.storage.transactionSync(() =>
+      // A person with no audience row and no membership now has nothing to record or reconcile.
+      const result = !ids.size && !this.hasTables() ? this.untracked(cfg, attributes, key, now) : this.ctx.storage.transactionSync(() => {
         // Another change landed while hashing: evaluate again on the new attributes.
-        this.attributes().signature === signature ? this.apply(cfg, attributes, key, ids, now) : null,
-      );
+        if (this.attributes().signature !== signature) return null;
+        this.ensureTables();
+        return this.apply(cfg, attributes, key, ids, now);
+      });
       if (!result) continue;
       if (options.returnIndex) result.index = this.takeIndex();
       const clean = await this.afterApply(cfg, key, result.nextBoundary, now);
@@ -130,6 +137,7 @@ export class PersonAudiences {
   forget(): void {
     this.quiet = null;
     this.key = null;
+    this.tables = null;
   }
 
   /** The audit view of this person for one audience, or null when the person or audience is unknown. */
@@ -155,6 +163,7 @@ export class PersonAudiences {
         conversions.push({ ...base, entryId: null, status: null, skip: 'no_entry', detail: 'the person has no entry in this audience' });
         continue;
       }
+      // An entry exists, so the tables do.
       const row = this.sql
         .exec<{ id: string; status: ConversionStatus; reason: SkipReason | null }>('SELECT id, status, reason FROM conversions WHERE entry_id = ? AND conversion_id = ?', counting.id, conversion.id)
         .toArray()[0];
@@ -185,6 +194,7 @@ export class PersonAudiences {
   }
 
   entries(audienceId?: string): Entry[] {
+    if (!this.hasTables()) return [];
     const rows = audienceId === undefined
       ? this.sql.exec<EntryRow>('SELECT * FROM audience_entries ORDER BY entered_at, timestamp')
       : this.sql.exec<EntryRow>('SELECT * FROM audience_entries WHERE audience_id = ? ORDER BY entered_at, timestamp', audienceId);
@@ -192,11 +202,13 @@ export class PersonAudiences {
   }
 
   conversions(): ConversionRow[] {
+    if (!this.hasTables()) return [];
     const key = this.key ?? '';
     return this.sql.exec<ConversionDbRow>('SELECT * FROM conversions ORDER BY created_at, id').toArray().map((r) => toRow(r, key));
   }
 
   exits(): { audienceId: string; at: number; reason: string; timestampMs: number | null }[] {
+    if (!this.hasTables()) return [];
     return this.sql
       .exec<{ audience_id: string; at: number; reason: string; timestamp_ms: number | null }>('SELECT * FROM audience_exits ORDER BY at')
       .toArray()
@@ -302,6 +314,7 @@ export class PersonAudiences {
         console.error('audience index push failed', errorName(e));
       });
     await this.indexing;
+    if (!this.hasTables()) return indexed;
     const pending = this.sql
       .exec<ConversionDbRow>(`SELECT * FROM conversions WHERE status = 'pending' AND handed_off_at IS NULL ORDER BY created_at`)
       .toArray();
@@ -316,12 +329,14 @@ export class PersonAudiences {
 
   /** Every membership, for a caller (populate) that writes the members index in batches and retries. */
   private takeIndex(): MembershipChange[] {
+    if (!this.hasTables()) return [];
     const rows = this.sql.exec<StateRow>('SELECT * FROM audience_state').toArray();
     if (rows.some((r) => r.indexed === 0)) this.sql.exec('UPDATE audience_state SET indexed = 1 WHERE indexed = 0');
     return rows.map((r) => ({ audienceId: r.audience_id, member: r.member === 1, timestampMs: r.timestamp_ms, since: r.since }));
   }
 
   private async pushIndex(key: string, now: number) {
+    if (!this.hasTables()) return;
     const unindexed = this.sql.exec<StateRow>('SELECT * FROM audience_state WHERE indexed = 0').toArray();
     if (!unindexed.length) return;
     const changes: MembershipChange[] = unindexed.map((r) => ({ audienceId: r.audience_id, member: r.member === 1, timestampMs: r.timestamp_ms, since: r.since }));
@@ -329,6 +344,33 @@ export class PersonAudiences {
     for (const r of unindexed) {
       this.sql.exec('UPDATE audience_state SET indexed = 1 WHERE audience_id = ? AND since = ? AND member = ?', r.audience_id, r.since, r.member);
     }
+  }
+
+  // --- the tables ------------------------------------------------------------------------------
+
+  private hasTables(): boolean {
+    this.tables ??= this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audience_state'").toArray().length > 0;
+    return this.tables;
+  }
+
+  /** Inside the transaction that writes the first row. */
+  private ensureTables() {
+    if (this.hasTables()) return;
+    migrate(this.sql, personAudienceSchema, 'audiences');
+    this.tables = true;
+  }
+
+  /**
+   * The evaluation of a person with no audience tables and no membership: no entry, no exit (never a
+   * member), no conversion row; only the next time boundary, as apply computes it.
+   */
+  private untracked(cfg: AudienceConfig, attributes: Record<string, unknown>, key: string, now: number): EvaluationResult {
+    const result: EvaluationResult = { known: true, personKey: key, members: [], entries: [], exits: [], nextBoundary: null };
+    for (const audience of cfg.audiences) {
+      const boundary = nextBoundary(audience, attributesFor(audience, attributes), now);
+      if (boundary !== null && (result.nextBoundary === null || boundary < result.nextBoundary)) result.nextBoundary = boundary;
+    }
+    return result;
   }
 
   // --- reads -----------------------------------------------------------------------------------

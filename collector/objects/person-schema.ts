@@ -62,31 +62,39 @@ personSchema.push(
    );`,
 );
 
-// v3 (audiences, collector/objects/person-audiences.ts): current membership, entries, exits and the
-// conversion rows (entry x conversion) handed to delivery.
-personSchema.push(
-  `CREATE TABLE audience_state (
+// v3 was the audience tables; they moved to their own track below, created when a person first has
+// an audience row, so the many people who never do don't carry eleven empty tables and indexes. A
+// database that ran the old v3 keeps its tables, and the track adopts them (IF NOT EXISTS).
+personSchema.push('SELECT 1');
+
+// v4 (admin overview): the time of the last identify, for "identified this week".
+personSchema.push(`ALTER TABLE person ADD COLUMN identified_at INTEGER;`);
+
+// The audiences track (collector/objects/person-audiences.ts): current membership, entries, exits
+// and the conversion rows (entry x conversion) handed to delivery.
+export const personAudienceSchema = [
+  `CREATE TABLE IF NOT EXISTS audience_state (
      audience_id TEXT PRIMARY KEY,
      member INTEGER NOT NULL CHECK (member IN (0, 1)),
      timestamp_ms INTEGER,
      since INTEGER NOT NULL,
      indexed INTEGER NOT NULL DEFAULT 0 CHECK (indexed IN (0, 1))
    );
-   CREATE TABLE audience_entries (
+   CREATE TABLE IF NOT EXISTS audience_entries (
      id TEXT PRIMARY KEY,
      audience_id TEXT NOT NULL,
      timestamp INTEGER NOT NULL,
      entered_at INTEGER NOT NULL,
      UNIQUE (audience_id, timestamp)
    );
-   CREATE TABLE audience_exits (
+   CREATE TABLE IF NOT EXISTS audience_exits (
      audience_id TEXT NOT NULL,
      at INTEGER NOT NULL,
      reason TEXT NOT NULL CHECK (reason IN ('criteria', 'no_timestamp', 'timestamp_too_old', 'timestamp_in_future', 'audience_deleted')),
      timestamp_ms INTEGER
    );
-   CREATE INDEX audience_exits_audience ON audience_exits (audience_id, at);
-   CREATE TABLE conversions (
+   CREATE INDEX IF NOT EXISTS audience_exits_audience ON audience_exits (audience_id, at);
+   CREATE TABLE IF NOT EXISTS conversions (
      id TEXT PRIMARY KEY,
      entry_id TEXT NOT NULL,
      audience_id TEXT NOT NULL,
@@ -100,8 +108,5 @@ personSchema.push(
      updated_at INTEGER NOT NULL,
      UNIQUE (entry_id, conversion_id)
    );
-   CREATE INDEX conversions_status ON conversions (status);`,
-);
-
-// v4 (admin overview): the time of the last identify, for "identified this week".
-personSchema.push(`ALTER TABLE person ADD COLUMN identified_at INTEGER;`);
+   CREATE INDEX IF NOT EXISTS conversions_status ON conversions (status);`,
+];

@@ -58,14 +58,13 @@ export class PersonObject extends DurableObject<Env> {
       if (created && input.mayCreate === false) return { status: 'refused' };
       if (seenMessage(this.sql, input.messageId, input.now)) return { status: 'duplicate' };
       // First, so the consent below lands on the row.
-      const rev = this.identifiedPerson(input.key, input.email, input.now);
+      this.identifiedPerson(input.key, input.email, input.now);
       const traitsChanged = this.lastPatch.get(source) !== patch && this.mergeAttributes(source, input.traits, input.now, false, true);
       const consentChanged = !!input.consent && this.setConsent(input.consent, input.now);
       this.mergeTouches(input.touches, input.anonymousId, input.now);
       const device = input.anonymousId ? this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now) : null;
       if (input.anonymousId && !device!.linked) this.queueLink(input.anonymousId, input.now);
       for (const id of input.otherAnonymousIds ?? []) if (id !== input.anonymousId) this.queueVisitorLink(id, input.now);
-      this.markChanged(rev);
       attributesChanged = created || traitsChanged || consentChanged;
       return { status: 'stored', created };
     });
@@ -177,32 +176,26 @@ export class PersonObject extends DurableObject<Env> {
   }
 
   /**
-   * Called after every mutation, inside its transaction. The directory row is marked stale here;
-   * audience re-evaluation plugs in here too.
+   * Called after every mutation, inside its transaction: a new revision, which the directory row is
+   * behind until the alarm pushes it (directoryDirty).
    */
   private changed(now: number) {
-    this.markChanged(this.sql.exec<{ rev: number }>('UPDATE person SET rev = rev + 1, updated_at = max(updated_at, ?) RETURNING rev', now).one().rev);
+    this.sql.exec('UPDATE person SET rev = rev + 1, updated_at = max(updated_at, ?) WHERE id = 1', now);
   }
 
-  private markChanged(rev: number) {
-    this.sql.exec('INSERT INTO directory_sync (id, rev, synced_rev) VALUES (1, ?, 0) ON CONFLICT (id) DO UPDATE SET rev = excluded.rev', rev);
-  }
-
-  /** upsertPerson + identified_at + the revision bump of changed(), in one statement; the new revision. */
-  private identifiedPerson(key: string, email: string, now: number): number {
-    return this.sql
-      .exec<{ rev: number }>(
+  /** upsertPerson + identified_at + the revision bump of changed(), in one statement. */
+  private identifiedPerson(key: string, email: string, now: number): void {
+    this.sql
+      .exec(
         `INSERT INTO person (id, email, key, created_at, updated_at, identified_at, rev) VALUES (1, ?, ?, ?, ?, ?, 1)
          ON CONFLICT (id) DO UPDATE SET key = coalesce(key, excluded.key), identified_at = excluded.identified_at,
-           rev = rev + 1, updated_at = max(updated_at, excluded.updated_at)
-         RETURNING rev`,
+           rev = rev + 1, updated_at = max(updated_at, excluded.updated_at)`,
         email,
         key,
         now,
         now,
         now,
-      )
-      .one().rev;
+      );
   }
 
   private async linkVisitors(now: number) {
@@ -235,7 +228,10 @@ export class PersonObject extends DurableObject<Env> {
     const entry = this.directoryEntry();
     if (!entry) return;
     await directoryFor(this.env, entry.key).upsert(entry);
-    this.sql.exec('UPDATE directory_sync SET synced_rev = max(synced_rev, ?)', entry.rev);
+    this.sql.exec(
+      'INSERT INTO directory_sync (id, rev, synced_rev) VALUES (1, ?1, ?1) ON CONFLICT (id) DO UPDATE SET rev = max(rev, excluded.rev), synced_rev = max(synced_rev, excluded.synced_rev)',
+      entry.rev,
+    );
   }
 
   directoryEntry(): DirectoryEntry | null {
@@ -250,7 +246,8 @@ export class PersonObject extends DurableObject<Env> {
   }
 
   private directoryDirty(): boolean {
-    return this.sql.exec('SELECT 1 FROM directory_sync WHERE rev > synced_rev').toArray().length > 0;
+    // The person's revision against the last one pushed (directory_sync.rev only mirrors it now).
+    return this.sql.exec('SELECT 1 FROM person WHERE rev > coalesce((SELECT synced_rev FROM directory_sync), 0)').toArray().length > 0;
   }
 
   private async scheduleAlarm(at: number) {

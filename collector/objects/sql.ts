@@ -7,7 +7,7 @@
  * schema SQLite recorded for that earlier database. Replaying costs a schema re-parse per ALTER and
  * was a third of the CPU of creating a person; the recorded schema is the same tables, columns,
  * constraints and indexes by construction (SQLite's own text of them). Lists whose steps write rows
- * (seed data) always replay.
+ * (seed data) always replay, as does a track added to a database that already has other tables.
  */
 export function migrate(sql: SqlStorage, steps: string[], track = ''): void {
   const table = track ? `schema_version_${track.replace(/\W/g, '_')}` : 'schema_version';
@@ -19,11 +19,14 @@ export function migrate(sql: SqlStorage, steps: string[], track = ''): void {
     sql.exec(`${baseline.schema};\nINSERT INTO ${table} (version) VALUES (?)`, baseline.version);
     return;
   }
-  const before = new Set(schemaObjects(sql).map((o) => o.name));
+  // Recorded only from an empty database (a track added to a database that has other tables may
+  // find some of its tables there already), and only when the steps left every table empty.
+  const empty = schemaObjects(sql).every((o) => o.name === table);
   sql.exec(`INSERT INTO ${table} (version) VALUES (0)`);
   replay(sql, steps, table, 0);
-  if (steps.some((s) => WRITES_ROWS.test(s))) return;
-  const schema = schemaObjects(sql).filter((o) => !before.has(o.name) && o.name !== table);
+  if (!empty) return;
+  const schema = schemaObjects(sql).filter((o) => o.name !== table);
+  if (schema.some((o) => o.type === 'table' && sql.exec(`SELECT 1 FROM "${o.name}" LIMIT 1`).toArray().length)) return;
   baselines.set(steps, { track: table, version: steps.length, schema: schema.map((o) => o.sql).join(';\n') });
 }
 
@@ -34,16 +37,14 @@ function replay(sql: SqlStorage, steps: string[], table: string, from: number): 
   }
 }
 
-const WRITES_ROWS = /\b(INSERT|UPDATE|DELETE|REPLACE)\b/i;
-
 /** Per isolate: the schema each step list produced in a new database (keyed by the list itself). */
 const baselines = new WeakMap<string[], { track: string; version: number; schema: string }>();
 
-type SchemaObject = { name: string; sql: string };
+type SchemaObject = { type: string; name: string; sql: string };
 
 /** Tables, indexes, views and triggers with their SQL, in creation order (SQLite's and workerd's `_cf_` tables left out). */
 function schemaObjects(sql: SqlStorage): SchemaObject[] {
   return sql
-    .exec<SchemaObject>("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY rowid")
+    .exec<SchemaObject>("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY rowid")
     .toArray();
 }

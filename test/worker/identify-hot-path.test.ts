@@ -82,4 +82,24 @@ describe('identify hot path', { timeout: 60_000 }, () => {
     await identifyAt(who, ts - 5 * MIN, {});
     expect((await history(who, audience.id)).entries.map((e) => e.timestamp)).toEqual([Math.floor(ts / 1000)]);
   });
+
+  it('a person in no audience carries no audience tables; the first entry creates them', async () => {
+    const tables = async (who: string) =>
+      runInDurableObject(await personByEmail(env, who), (p: PersonObject) =>
+        (p as unknown as { sql: SqlStorage }).sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name LIKE 'audience%' OR name = 'conversions' ORDER BY name").toArray().map((r) => r.name),
+      );
+    const audience = await createAudience(mql(7));
+    await settled(audience.id);
+    const who = email();
+    const now = Date.now();
+    await identifyAt(who, now, { plan: 'pro' });
+    const outside = await upsert(who, 'crm', { lifecycle: 'lead', mql_at: now - DAY }, now);
+    expect(outside.members).not.toContain(audience.id);
+    expect(await tables(who)).toEqual([]);
+    expect(await history(who, audience.id)).toEqual({ entries: [], exits: [], conversions: [] });
+    const inside = await upsert(who, 'crm', { lifecycle: 'mql' }, now + MIN);
+    expect(inside.members).toContain(audience.id);
+    expect(await tables(who)).toEqual(['audience_entries', 'audience_exits', 'audience_exits_audience', 'audience_state', 'conversions']);
+    expect((await history(who, audience.id)).entries.map((e) => e.timestamp)).toEqual([Math.floor((now - DAY) / 1000)]);
+  });
 });

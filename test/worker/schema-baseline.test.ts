@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from './helpers';
 import { migrate } from '../../collector/objects/sql';
-import { personSchema } from '../../collector/objects/person-schema';
+import { personAudienceSchema, personSchema } from '../../collector/objects/person-schema';
 import { visitorSchema } from '../../collector/objects/visitor-schema';
 import { directorySchema } from '../../collector/objects/directory-schema';
 import { destinationSchema } from '../../collector/objects/destination-schema';
@@ -80,5 +80,21 @@ describe('schema baseline', () => {
       return out;
     });
     expect(tables).toEqual({ version: grown.length, person: [{ email: 'a@example.com' }], later: 1 });
+  });
+
+  it("a person database that ran the old audience step keeps its rows when the audiences track adopts the tables", async () => {
+    const stub = env.PERSON.get(env.PERSON.idFromName('schema-baseline:adopt'));
+    const out = await runInDurableObject(stub, async (_o, state) => {
+      const sql = state.storage.sql;
+      await state.storage.deleteAll();
+      // The old main-track step 3 created these tables without IF NOT EXISTS.
+      sql.exec(personAudienceSchema[0]!.replaceAll(' IF NOT EXISTS', ''));
+      sql.exec("INSERT INTO audience_entries (id, audience_id, timestamp, entered_at) VALUES ('e1', 'a1', 1, 1)");
+      migrate(sql, personAudienceSchema, 'audiences');
+      const r = { rows: sql.exec('SELECT id FROM audience_entries').toArray(), version: sql.exec<{ version: number }>('SELECT version FROM schema_version_audiences').one().version };
+      await state.storage.deleteAll();
+      return r;
+    });
+    expect(out).toEqual({ rows: [{ id: 'e1' }], version: 1 });
   });
 });
