@@ -2,7 +2,7 @@ import type { Env } from './env';
 import { appFor } from './app';
 import { consumeJobs } from './ingest/people-consumer';
 import type { JobMessage } from './ingest/job-messages';
-import { consumePopulate, isPopulateMessage, type PopulateMessage } from './audiences/populate';
+import { consumePopulate, isPopulateMessage, resumeStalledPopulates, type PopulateMessage } from './audiences/populate';
 import { checkTagSilence } from './alerts/tag-silence';
 
 export { PersonObject } from './objects/person';
@@ -25,8 +25,10 @@ export default {
       others.length ? consumeJobs({ queue: batch.queue, messages: others } as unknown as MessageBatch<JobMessage>, env) : null,
     ]);
   },
-  // The cron trigger (wrangler.toml [triggers]): alerts that fire on time alone (a tag gone silent).
+  // The cron trigger (wrangler.toml [triggers]): alerts that fire on time alone (a tag gone silent);
+  // populate jobs whose progress stood still (a page message dropped) get their pages sent again.
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(checkTagSilence(env, controller.scheduledTime).then(() => undefined));
+    ctx.waitUntil(resumeStalledPopulates(env, controller.scheduledTime).then(() => undefined));
   },
 } satisfies ExportedHandler<Env>;

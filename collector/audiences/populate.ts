@@ -7,13 +7,24 @@ import { configObject } from '../objects/config';
 import type { JobReason, JobStatus } from '../objects/config-audiences';
 import { countPeople, listPeopleKeys, PEOPLE_SHARDS } from './people-source';
 import { slots, type Slots } from './slots';
-import type { AudienceConfig, MembershipChange } from './types';
+import { pressure, type Pressure } from './pressure';
+import { withDeadline } from './deadline';
+import type { AudienceConfig, EvaluationResult, MembershipChange } from './types';
 
 export const POPULATE_PAGE = 50;
 // PersonObjects evaluated at once per consumer invocation, over all the pages of its batch (10 pages
 // of 50 each at 5 a page made 50 at once: subrequests per invocation stay bounded, and on local
 // workerd the burst of objects opened at once exhausted its SQLite memory; docs/audiences.md).
 export const POPULATE_CONCURRENCY = 6;
+// A failed evaluation pauses the isolate's populate this long (pressure.ts: locally, long enough for
+// the objects opened in the last ~10 s to close) and is tried again, this many times in all, before
+// its page fails and the queue retries the page.
+export const PRESSURE_PAUSE_MS = 12_000;
+export const PERSON_ATTEMPTS = 3;
+// A call of a page (an evaluation, a ConfigObject or directory call, the next page's send) that has
+// not answered by then counts as failed (deadline.ts); each takes milliseconds.
+export const CALL_DEADLINE_MS = 30_000;
+const isolatePressure = pressure(PRESSURE_PAUSE_MS);
 
 export interface PopulateMessage {
   kind: 'audiences.populate';
@@ -42,34 +53,74 @@ export interface PageOptions {
   run?: Slots;
   /** People per page; the cursor is a person key, so any size resumes the same way (tests use small pages). */
   pageSize?: number;
+  /** The pause after a failure; the isolate's own by default (tests inject a clock). */
+  pressure?: Pressure;
+  /** How long one call may take before it counts as failed (CALL_DEADLINE_MS). */
+  deadlineMs?: number;
 }
 
 /** One page of one shard. Throws on a transient failure so the queue retries the same page. */
 export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now: number, options: PageOptions = {}): Promise<void> {
   const run = options.run ?? slots(POPULATE_CONCURRENCY);
+  const gate = options.pressure ?? isolatePressure;
+  const deadline = options.deadlineMs ?? CALL_DEADLINE_MS;
+  // Every call the page waits on fails after the deadline instead of holding the invocation (and
+  // locally the queue behind it) forever; the page is then retried, which its cursor check allows.
+  const within = <T>(p: Promise<T>, what: string) => withDeadline(p, deadline, what);
+  await gate.clear();
   const config = configObject(env);
-  const at = await config.audienceJobShard(msg.jobId, msg.shard);
+  const at = await within(config.audienceJobShard(msg.jobId, msg.shard), 'job shard read');
   if (!at || at.done) return; // finished or superseded
   if (at.cursor !== msg.cursor) {
     // This page was applied but its successor may never have been sent (the send failed): send it.
-    if (at.prevCursor === msg.cursor) await sendPage(env, msg.jobId, msg.shard, at.cursor);
+    if (at.prevCursor === msg.cursor) await within(sendPage(env, msg.jobId, msg.shard, at.cursor), 'page send');
     return;
   }
-  const page = await listPeopleKeys(env, msg.shard, msg.cursor, options.pageSize ?? POPULATE_PAGE);
-  const fresh: AudienceConfig = await config.audienceConfig();
+  const page = await within(listPeopleKeys(env, msg.shard, msg.cursor, options.pageSize ?? POPULATE_PAGE), 'directory page');
+  const fresh: AudienceConfig = await within(config.audienceConfig(), 'audience config');
   let members = 0;
   const index: { personKey: string; changes: MembershipChange[] }[] = [];
-  const results = await Promise.all(
-    page.keys.map((key) => run(() => env.PERSON.get(env.PERSON.idFromName(key)).evaluateAudiences(now, fresh, { returnIndex: true }))),
-  );
-  for (const r of results) {
+  // Every evaluation settles before the page fails, so a retried page never overlaps its own first try.
+  const settled = await Promise.allSettled(page.keys.map((key) => evaluatePerson(env, key, fresh, now, run, gate, deadline)));
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  for (const s of settled) {
+    const r = (s as PromiseFulfilledResult<EvaluationResult>).value;
     if (r.members.includes(at.audienceId)) members++;
     if (r.personKey && r.index?.length) index.push({ personKey: r.personKey, changes: r.index });
   }
   // One write of the members index per page; a retried page writes the same memberships again.
-  if (index.length) await config.recordMemberships(index);
-  const applied = await config.advanceAudienceJob(msg.jobId, msg.shard, msg.cursor, page.next, page.keys.length, members, now);
-  if (applied && page.next !== null) await sendPage(env, msg.jobId, msg.shard, page.next);
+  if (index.length) await within(config.recordMemberships(index), 'members index write');
+  const applied = await within(config.advanceAudienceJob(msg.jobId, msg.shard, msg.cursor, page.next, page.keys.length, members, now), 'job advance');
+  if (applied && page.next !== null) await within(sendPage(env, msg.jobId, msg.shard, page.next), 'page send');
+}
+
+/** One person's evaluation; after a failure, tried again once the pause is over. */
+async function evaluatePerson(env: Env, key: string, fresh: AudienceConfig, now: number, run: Slots, gate: Pressure, deadlineMs: number) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run(async () => {
+        await gate.clear();
+        return withDeadline(env.PERSON.get(env.PERSON.idFromName(key)).evaluateAudiences(now, fresh, { returnIndex: true }), deadlineMs, 'person evaluation');
+      });
+    } catch (e) {
+      // Names only: messages may carry user data.
+      if (gate.trip()) console.error('populate paused: a person evaluation failed', e instanceof Error ? e.name : typeof e);
+      if (attempt >= PERSON_ATTEMPTS) throw e;
+    }
+  }
+}
+
+// A job whose progress stood still this long gets the page each unfinished shard stands at sent
+// again (by the cron, collector/index.ts): the queue drops a message after its last retry, and a
+// shard's pages are a chain, so one dropped page would stall the job for good. A page sent again
+// while its first copy is only slow is a duplicate, which changes nothing (the cursor check).
+export const POPULATE_STALL_MS = 10 * 60_000;
+
+export async function resumeStalledPopulates(env: Env, now: number): Promise<number> {
+  const stalled = await configObject(env).nudgeStalledAudienceJobs(now - POPULATE_STALL_MS, now);
+  const messages = stalled.flatMap((job) => job.shards.map((s) => ({ body: { kind: 'audiences.populate', jobId: job.jobId, shard: s.shard, cursor: s.cursor } satisfies PopulateMessage })));
+  for (let i = 0; i < messages.length; i += 100) await env.JOBS.sendBatch(messages.slice(i, i + 100)); // 100 a send at most
+  return messages.length;
 }
 
 function sendPage(env: Env, jobId: string, shard: number, cursor: string) {
@@ -85,6 +136,7 @@ export async function consumePopulate(messages: readonly Message<PopulateMessage
         await handlePopulateMessage(env, message.body, Date.now(), { run });
         message.ack();
       } catch (e) {
+        isolatePressure.trip();
         console.error('populate page failed; retrying', e instanceof Error ? e.name : typeof e);
         message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
       }

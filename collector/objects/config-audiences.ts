@@ -221,6 +221,27 @@ export class AudienceStore {
     });
   }
 
+  /**
+   * Running jobs whose progress has stood still since before `staleBefore` (a page message dropped
+   * after its last retry, or lost with a local runtime): each unfinished shard and where it stands.
+   * Each job returned is marked as nudged at `now`, so the next check waits a full period again.
+   */
+  nudgeStalledJobs(staleBefore: number, now: number): { jobId: string; shards: { shard: number; cursor: string }[] }[] {
+    return this.transaction(() => {
+      const jobs = this.sql
+        .exec<{ id: string }>(`SELECT id FROM audience_jobs WHERE status = 'running' AND updated_at < ? ORDER BY created_at LIMIT 100`, staleBefore)
+        .toArray();
+      return jobs.map(({ id }) => {
+        this.sql.exec('UPDATE audience_jobs SET updated_at = ? WHERE id = ?', now, id);
+        const shards = this.sql
+          .exec<{ shard: number; cursor: string }>('SELECT shard, cursor FROM audience_job_shards WHERE job_id = ? AND done = 0 ORDER BY shard', id)
+          .toArray()
+          .map((r) => ({ shard: r.shard, cursor: r.cursor }));
+        return { jobId: id, shards };
+      });
+    });
+  }
+
   // --- members index ---------------------------------------------------------------------------
 
   recordMembership(personKey: string, changes: MembershipChange[]): void {

@@ -107,6 +107,7 @@ export class ConfigObject extends DurableObject<Env> {
   latestAudienceJob(audienceId: string) { return this.audiences.latestJob(audienceId); }
   audienceJobShard(jobId: string, shard: number) { return this.audiences.jobShard(jobId, shard); }
   advanceAudienceJob(jobId: string, shard: number, from: string, next: string | null, evaluated: number, members: number, now: number) { return this.audiences.advanceJob(jobId, shard, from, next, evaluated, members, now); }
+  nudgeStalledAudienceJobs(staleBefore: number, now: number) { return this.audiences.nudgeStalledJobs(staleBefore, now); }
   recordMembership(personKey: string, changes: MembershipChange[]) { return this.audiences.recordMembership(personKey, changes); }
   recordMemberships(batch: { personKey: string; changes: MembershipChange[] }[]) { return this.audiences.recordMemberships(batch); }
   listMembers(audienceId: string, cursor: string, limit: number) { return this.audiences.listMembers(audienceId, cursor, limit); }

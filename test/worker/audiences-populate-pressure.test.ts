@@ -1,0 +1,116 @@
+// Populate under pressure: a person's evaluation that fails (locally: SQLITE_NOMEM when too many
+// objects are open, collector/audiences/pressure.ts) pauses the isolate's populate and is tried
+// again after the pause, so the page completes instead of failing; so is one that never answers (a
+// deadline); one that keeps failing fails its page, which the queue retries, and the job still counts
+// everyone once. Time is injected.
+import { describe, expect, it } from 'vitest';
+import { countPeople, PEOPLE_SHARDS } from '../../collector/audiences/people-source';
+import { handlePopulateMessage, PERSON_ATTEMPTS, PRESSURE_PAUSE_MS, type PopulateMessage } from '../../collector/audiences/populate';
+import { pressure } from '../../collector/audiences/pressure';
+import type { Env } from '../../collector/env';
+import { personKey } from '../../collector/identity';
+import { configObject } from '../../collector/objects/config';
+import { DAY, env, history, upsert } from './audiences-helpers';
+
+describe('pressure', () => {
+  it('holds callers until the pause is over; a failure during a pause extends it', async () => {
+    let now = 1_000;
+    const slept: number[] = [];
+    const p = pressure(12_000, () => now, async (ms) => void (slept.push(ms), (now += ms)));
+    await p.clear();
+    expect(slept).toEqual([]);
+    p.trip();
+    now += 2_000;
+    p.trip(); // extends to 2,000 + 12,000 from the first
+    expect(p.trips).toBe(1);
+    await p.clear();
+    expect(slept).toEqual([12_000]);
+    expect(now).toBe(1_000 + 2_000 + 12_000);
+    p.trip();
+    expect(p.trips).toBe(2);
+  });
+});
+
+describe('populate under pressure', () => {
+  it('a failed evaluation is tried again after the pause; one that keeps failing fails its page, and the retried page counts everyone once', async () => {
+    const run = Date.now().toString(36);
+    const people = Array.from({ length: 12 }, (_, i) => ({ email: `pressure-${run}-${i}@example.com`, mql: i % 2 === 0 }));
+    const seededAt = Date.now();
+    for (const p of people) await upsert(p.email, 'crm', { pressure_run: run, lifecycle: p.mql ? 'mql' : 'lead', mql_at: new Date(seededAt - 2 * DAY).toISOString() }, seededAt);
+    const config = configObject(env);
+    const criteria = { all: [{ field: 'crm.pressure_run', op: 'eq', value: run }, { field: 'crm.lifecycle', op: 'eq', value: 'mql' }] };
+    const created = await config.createAudience({ name: 'pressure', criteria, timestamp: { field: 'crm.mql_at', withinDays: 7 } }, Date.now());
+    if (!created.ok) throw new Error('audience refused');
+    const audienceId = created.value.id;
+    const total = await countPeople(env);
+    const job = await config.createAudienceJob(audienceId, created.value.version, 'created', total, PEOPLE_SHARDS, Date.now());
+
+    // Person objects that fail their next evaluations: the first two people once, the third every
+    // time until `stubborn` is lifted.
+    const failuresLeft = new Map<string, number>();
+    const keyOf = async (email: string) => personKey(env, email);
+    failuresLeft.set(await keyOf(people[0]!.email), 1);
+    failuresLeft.set(await keyOf(people[1]!.email), 1);
+    const stubbornKey = await keyOf(people[2]!.email);
+    // The fourth person's object never answers its first evaluation (seen locally in SQLITE_NOMEM storms).
+    const hungKey = await keyOf(people[3]!.email);
+    let hung = 0;
+    let stubborn = true;
+    const calls = new Map<string, number>();
+    const keys = new Map<string, string>();
+    const PERSON = {
+      idFromName: (name: string) => {
+        const id = env.PERSON.idFromName(name);
+        keys.set(id.toString(), name);
+        return id;
+      },
+      get: (id: DurableObjectId) => ({
+        evaluateAudiences: async (...args: Parameters<ReturnType<Env['PERSON']['get']>['evaluateAudiences']>) => {
+          const key = keys.get(id.toString())!;
+          calls.set(key, (calls.get(key) ?? 0) + 1);
+          if (key === hungKey && hung++ === 0) return new Promise(() => {});
+          const left = failuresLeft.get(key) ?? 0;
+          if (left > 0 || (key === stubbornKey && stubborn)) {
+            failuresLeft.set(key, left - 1);
+            throw new Error('out of memory: SQLITE_NOMEM');
+          }
+          return env.PERSON.get(id).evaluateAudiences(...args);
+        },
+      }),
+    } as unknown as Env['PERSON'];
+
+    const queue: PopulateMessage[] = Array.from({ length: PEOPLE_SHARDS }, (_, shard) => ({ kind: 'audiences.populate', jobId: job.id, shard, cursor: '' }));
+    const JOBS = { send: async (body: PopulateMessage) => void queue.push(body), sendBatch: async () => {} };
+    const pressed = { ...env, JOBS, PERSON } as unknown as Env;
+    let clock = Date.now();
+    const slept: number[] = [];
+    const gate = pressure(PRESSURE_PAUSE_MS, () => clock, async (ms) => void (slept.push(ms), (clock += ms)));
+
+    let pageFailures = 0;
+    while (queue.length) {
+      const msg = queue.shift()!;
+      try {
+        await handlePopulateMessage(pressed, msg, Date.now(), { pressure: gate, deadlineMs: 200 });
+      } catch (e) {
+        expect(String(e)).toMatch(/SQLITE_NOMEM/);
+        pageFailures++;
+        stubborn = false; // the pressure is gone by the time the queue delivers it again
+        queue.push(msg);
+      }
+    }
+    // The stubborn person failed PERSON_ATTEMPTS times, so its page failed once and was retried.
+    expect(pageFailures).toBe(1);
+    expect(calls.get(stubbornKey)).toBe(PERSON_ATTEMPTS + 1);
+    // The two who failed once, and the one whose first call never answered, were evaluated again
+    // after a pause, within their page.
+    for (const p of people.slice(0, 2).concat(people[3]!)) expect(calls.get(await keyOf(p.email))).toBeGreaterThanOrEqual(2);
+    expect(gate.trips).toBeGreaterThanOrEqual(1);
+    expect(slept.length).toBeGreaterThanOrEqual(1);
+    for (const ms of slept) expect(ms).toBeLessThanOrEqual(PRESSURE_PAUSE_MS);
+
+    const members = people.filter((p) => p.mql);
+    expect(await config.getAudienceJob(job.id)).toMatchObject({ status: 'done', evaluated: total, total, members: members.length });
+    expect(await config.countMembers(audienceId)).toBe(members.length);
+    for (const p of people) expect((await history(p.email, audienceId)).entries.length, p.email).toBe(p.mql ? 1 : 0);
+  }, 120_000);
+});
