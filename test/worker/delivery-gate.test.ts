@@ -42,7 +42,9 @@ async function enterAfterChangeElsewhere(
   const entry = (await history(who, audience.id)).entries[0]!;
   const outbox = destinationObject(env, dst);
   const key = await conversionKey(entry.id, cv);
-  expect(await outbox.logEntry(key)).toMatchObject({ status: 'queued', conversionId: cv.id });
+  // The enqueue wakes the outbox at once: its own alarm may already have flushed the row (on this
+  // isolate's cache as well), so it is queued or already sent, never anything else.
+  expect(await outbox.logEntry(key)).toMatchObject({ status: expect.stringMatching(/^(queued|sent)$/), conversionId: cv.id });
   return { outbox, key, audienceId: audience.id, cv, cached, cachedAt };
 }
 
