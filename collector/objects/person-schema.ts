@@ -123,3 +123,54 @@ personSchema.push(
    ALTER TABLE messages_by_id RENAME TO messages;
    CREATE INDEX messages_at ON messages (at);`,
 );
+
+// v6 (identify hot path): the other tables keyed by text, keyed by it (WITHOUT ROWID): a new person's
+// database has four b-trees fewer, and each write to them touches one b-tree instead of two.
+personSchema.push(
+  `CREATE TABLE attributes_by_source (
+     source TEXT PRIMARY KEY,
+     data TEXT NOT NULL CHECK (json_valid(data)),
+     updated_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   INSERT INTO attributes_by_source (source, data, updated_at) SELECT source, data, updated_at FROM attributes;
+   DROP TABLE attributes;
+   ALTER TABLE attributes_by_source RENAME TO attributes;
+
+   CREATE TABLE devices_by_id (
+     anonymous_id TEXT PRIMARY KEY,
+     ip TEXT,
+     user_agent TEXT,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     linked INTEGER NOT NULL DEFAULT 0 CHECK (linked IN (0, 1))
+   ) WITHOUT ROWID;
+   INSERT INTO devices_by_id (anonymous_id, ip, user_agent, first_seen, last_seen, linked)
+     SELECT anonymous_id, ip, user_agent, first_seen, last_seen, linked FROM devices;
+   DROP TABLE devices;
+   ALTER TABLE devices_by_id RENAME TO devices;
+
+   CREATE TABLE pending_links_by_id (
+     anonymous_id TEXT PRIMARY KEY,
+     at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   INSERT INTO pending_links_by_id (anonymous_id, at) SELECT anonymous_id, at FROM pending_links;
+   DROP TABLE pending_links;
+   ALTER TABLE pending_links_by_id RENAME TO pending_links;
+
+   CREATE TABLE touches_by_click (
+     kind TEXT NOT NULL,
+     value TEXT NOT NULL,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     landing_url TEXT,
+     referrer TEXT,
+     anonymous_id TEXT,
+     raw TEXT,
+     PRIMARY KEY (kind, value)
+   ) WITHOUT ROWID;
+   INSERT INTO touches_by_click (kind, value, first_seen, last_seen, landing_url, referrer, anonymous_id, raw)
+     SELECT kind, value, first_seen, last_seen, landing_url, referrer, anonymous_id, raw FROM touches;
+   DROP TABLE touches;
+   ALTER TABLE touches_by_click RENAME TO touches;
+   CREATE INDEX touches_first_seen ON touches (first_seen);`,
+);

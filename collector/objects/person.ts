@@ -341,7 +341,7 @@ export class PersonObject extends DurableObject<Env> {
     pruneTouches(this.sql, now);
     for (const t of fresh) mergeTouchRow(this.sql, t, { anonymous_id: anonymousId });
     // Over the cap, the oldest click IDs go first.
-    this.sql.exec('DELETE FROM touches WHERE rowid IN (SELECT rowid FROM touches ORDER BY first_seen DESC LIMIT -1 OFFSET ?)', MAX_TOUCHES_PER_PERSON);
+    this.sql.exec('DELETE FROM touches WHERE (kind, value) IN (SELECT kind, value FROM touches ORDER BY first_seen DESC LIMIT -1 OFFSET ?)', MAX_TOUCHES_PER_PERSON);
     return true;
   }
 
@@ -367,7 +367,7 @@ export class PersonObject extends DurableObject<Env> {
       .toArray()[0];
     if (!row) return { changed: false, linked: this.sql.exec<{ linked: number }>('SELECT linked FROM devices WHERE anonymous_id = ?', anonymousId).one().linked === 1 };
     // A new row (or one first seen this very millisecond): enforce the cap, oldest devices first.
-    if (row.first_seen === now) this.sql.exec('DELETE FROM devices WHERE rowid IN (SELECT rowid FROM devices ORDER BY last_seen DESC LIMIT -1 OFFSET ?)', MAX_DEVICES_PER_PERSON);
+    if (row.first_seen === now) this.sql.exec('DELETE FROM devices WHERE anonymous_id IN (SELECT anonymous_id FROM devices ORDER BY last_seen DESC LIMIT -1 OFFSET ?)', MAX_DEVICES_PER_PERSON);
     return { changed: true, linked: row.linked === 1 };
   }
 

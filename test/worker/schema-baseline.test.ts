@@ -113,4 +113,41 @@ describe('schema baseline', () => {
     });
     expect(out).toEqual({ rows: [{ id: 'm-before', at: 5 }], again: 0, withoutRowid: true });
   });
+
+  it('rows written before the person tables were keyed by their text keys survive the rebuild, constraints included', async () => {
+    const stub = env.PERSON.get(env.PERSON.idFromName('schema-baseline:rekeyed'));
+    const out = await runInDurableObject(stub, async (_o, state) => {
+      const sql = state.storage.sql;
+      await state.storage.deleteAll();
+      migrate(sql, personSchema.slice(0, 5));
+      sql.exec(`INSERT INTO attributes (source, data, updated_at) VALUES ('crm', '{"a":1}', 1), ('traits', '{}', 2)`);
+      sql.exec(`INSERT INTO devices (anonymous_id, ip, user_agent, first_seen, last_seen, linked) VALUES ('anon_1', '203.0.113.1', 'UA', 1, 2, 1), ('anon_2', NULL, NULL, 3, 4, 0)`);
+      sql.exec(`INSERT INTO pending_links (anonymous_id, at) VALUES ('anon_2', 5)`);
+      sql.exec(`INSERT INTO touches (kind, value, first_seen, last_seen, landing_url, referrer, anonymous_id, raw) VALUES ('gclid', 'g1', 1, 2, 'https://l', 'https://r', 'anon_1', NULL), ('fbclid', 'f1', 3, 3, NULL, NULL, NULL, 'fb.1.3.f1')`);
+      const read = () => ({
+        attributes: sql.exec('SELECT * FROM attributes ORDER BY source').toArray(),
+        devices: sql.exec('SELECT * FROM devices ORDER BY anonymous_id').toArray(),
+        pending: sql.exec('SELECT * FROM pending_links').toArray(),
+        touches: sql.exec('SELECT * FROM touches ORDER BY kind').toArray(),
+      });
+      const before = read();
+      migrate(sql, personSchema);
+      const after = read();
+      let refused = 0;
+      for (const bad of [`INSERT INTO attributes (source, data, updated_at) VALUES ('x', 'not json', 1)`, `INSERT INTO devices (anonymous_id, first_seen, last_seen, linked) VALUES ('anon_3', 1, 1, 2)`]) {
+        try {
+          sql.exec(bad);
+        } catch {
+          refused++;
+        }
+      }
+      const indexes = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'touches' AND sql IS NOT NULL").toArray().map((r) => r.name);
+      await state.storage.deleteAll();
+      return { same: JSON.stringify(before) === JSON.stringify(after), after, refused, indexes };
+    });
+    expect(out.same).toBe(true);
+    expect(out.after.devices).toHaveLength(2);
+    expect(out.refused).toBe(2);
+    expect(out.indexes).toEqual(['touches_first_seen']);
+  });
 });
