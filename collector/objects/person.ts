@@ -33,6 +33,10 @@ type PersonRow = { email: string; key: string | null; created_at: number; update
 export class PersonObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private alarmAt: number | null = null;
+  /** Whether `alarmAt` is known to be the stored alarm (a new database has none): then no read is needed. */
+  private alarmKnown: boolean;
+  /** A new database whose schema waits for the first call (every entry point runs ensureSchema first). */
+  private schemaPending: boolean;
   private readonly audiences: PersonAudiences;
   // In memory, for the hot path of repeated identifies; both are dropped whenever storage might differ.
   /** Whether the person and the erasure tombstone exist, as last read or committed. */
@@ -43,12 +47,17 @@ export class PersonObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    migrate(this.sql, personSchema);
+    // A new database gets its schema in the commit of its first write (with the person), not in one
+    // of its own: the constructor only looks.
+    this.schemaPending = this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").toArray().length === 0;
+    if (!this.schemaPending) migrate(this.sql, personSchema);
+    this.alarmKnown = this.schemaPending;
     this.audiences = new PersonAudiences(ctx, env, (at) => this.scheduleAlarm(at));
   }
 
   /** Applies an identify; a message id seen in the last 7 days changes nothing. */
   async identify(input: IdentifyInput): Promise<IdentifyOutcome> {
+    this.ensureSchema();
     // Whether anything an audience reads changed (a new person, traits, consent).
     let attributesChanged = false;
     let stampedAt: number | null = null;
@@ -92,6 +101,7 @@ export class PersonObject extends DurableObject<Env> {
 
   /** Touches for a person already known (via the person token or a linked visitor). */
   async addTouches(input: TouchInput): Promise<{ exists: boolean; duplicate: boolean }> {
+    this.ensureSchema();
     const outcome = this.ctx.storage.transactionSync(() => {
       if (!this.exists()) return { exists: false, duplicate: false };
       if (seenMessage(this.sql, input.messageId, input.now)) return { exists: true, duplicate: true };
@@ -106,6 +116,7 @@ export class PersonObject extends DurableObject<Env> {
 
   /** Deep-merges one source's attributes (`null` deletes a key); refused for an erased person. */
   async upsertAttributes(input: AttributesInput): Promise<{ status: 'stored' | 'suppressed' }> {
+    this.ensureSchema();
     this.known = null;
     const status = this.ctx.storage.transactionSync(() => {
       if (this.suppressed()) return 'suppressed' as const;
@@ -122,11 +133,27 @@ export class PersonObject extends DurableObject<Env> {
   }
 
   // Audiences (person-audiences.ts): re-evaluation at `now`, the audit of one membership, history.
-  evaluateAudiences(now: number, config?: AudienceConfig, options?: EvaluateOptions) { return this.audiences.evaluate(now, config, options); }
-  auditAudience(audienceId: string, now: number, config?: AudienceConfig) { return this.audiences.audit(audienceId, now, config); }
-  audienceHistory() { return { entries: this.audiences.entries(), exits: this.audiences.exits(), conversions: this.audiences.conversions() }; }
+  evaluateAudiences(now: number, config?: AudienceConfig, options?: EvaluateOptions) {
+    this.ensureSchema();
+    return this.audiences.evaluate(now, config, options);
+  }
+  auditAudience(audienceId: string, now: number, config?: AudienceConfig) {
+    this.ensureSchema();
+    return this.audiences.audit(audienceId, now, config);
+  }
+  audienceHistory() {
+    this.ensureSchema();
+    return { entries: this.audiences.entries(), exits: this.audiences.exits(), conversions: this.audiences.conversions() };
+  }
+
+  private ensureSchema() {
+    if (!this.schemaPending) return;
+    migrate(this.sql, personSchema);
+    this.schemaPending = false;
+  }
 
   snapshot(): PersonSnapshot | null {
+    this.ensureSchema();
     const person = this.person();
     if (!person) return null;
     const attributes: PersonSnapshot['attributes'] = {};
@@ -146,6 +173,7 @@ export class PersonObject extends DurableObject<Env> {
 
   /** Erasure: every row goes; only a tombstone (the object key, no personal data) stays as the suppression entry. */
   async erase(key: string, now: number): Promise<{ existed: boolean; anonymousIds: string[] }> {
+    this.ensureSchema();
     const existed = this.exists();
     const anonymousIds = this.sql.exec<{ anonymous_id: string }>('SELECT anonymous_id FROM devices').toArray().map((r) => r.anonymous_id);
     await this.ctx.storage.deleteAlarm();
@@ -153,8 +181,10 @@ export class PersonObject extends DurableObject<Env> {
     this.lastPatch.clear();
     await this.ctx.storage.deleteAll();
     this.alarmAt = null;
+    this.alarmKnown = true;
     this.audiences.forget();
     migrate(this.sql, personSchema);
+    this.schemaPending = false;
     this.sql.exec('INSERT INTO tombstone (id, key, at) VALUES (1, ?, ?)', key, now);
     this.known = { suppressed: true, exists: false, identifiedAt: null };
     return { existed, anonymousIds };
@@ -162,27 +192,43 @@ export class PersonObject extends DurableObject<Env> {
 
   /** Lifts the suppression left by erasure, so the person may be created again. */
   liftSuppression(): boolean {
+    this.ensureSchema();
     this.known = null;
     return this.sql.exec('DELETE FROM tombstone').rowsWritten > 0;
   }
 
   isSuppressed(): boolean {
+    this.ensureSchema();
     return this.suppressed();
   }
 
   /** Deferred work: merging visitors' touches and keeping the directory row in step. */
   async alarm(): Promise<void> {
+    this.ensureSchema();
     this.alarmAt = null;
     const now = Date.now();
-    pruneMessages(this.sql, now);
     const failures: unknown[] = [];
-    for (const step of [() => this.linkVisitors(now), () => this.syncDirectory(), () => this.audiences.onAlarm(now)]) {
+    const attempt = async <T>(step: () => Promise<T>): Promise<T | undefined> => {
       try {
-        await step();
+        return await step();
       } catch (e) {
         failures.push(e);
+        return undefined;
       }
+    };
+    // The round trips first (the visitor registry, then the directory shard, so the row pushed has
+    // the touches just merged); this object's own bookkeeping after them, in one commit.
+    const unregistered = (await attempt(() => this.linkVisitors(now))) ?? [];
+    const pushedRev = await attempt(() => this.pushDirectory());
+    pruneMessages(this.sql, now);
+    for (const anonymousId of unregistered) this.sql.exec('DELETE FROM pending_links WHERE anonymous_id = ?', anonymousId);
+    if (pushedRev != null) {
+      this.sql.exec(
+        'INSERT INTO directory_sync (id, rev, synced_rev) VALUES (1, ?1, ?1) ON CONFLICT (id) DO UPDATE SET rev = max(rev, excluded.rev), synced_rev = max(synced_rev, excluded.synced_rev)',
+        pushedRev,
+      );
     }
+    await attempt(() => this.audiences.onAlarm(now));
     if (this.sql.exec('SELECT 1 FROM pending_links LIMIT 1').toArray().length || this.directoryDirty()) await this.scheduleAlarm(now + (failures.length ? 5_000 : 0));
     if (failures.length) throw failures[0];
   }
@@ -210,16 +256,18 @@ export class PersonObject extends DurableObject<Env> {
       );
   }
 
-  private async linkVisitors(now: number) {
+  /** Merges the pending visitors that hold touches; the ids of those that hold none (for the caller to drop). */
+  private async linkVisitors(now: number): Promise<string[]> {
     const key = this.person()?.key;
     const pending = this.sql.exec<{ anonymous_id: string }>('SELECT anonymous_id FROM pending_links ORDER BY at LIMIT ?', LINKS_PER_ALARM).toArray().map((r) => r.anonymous_id);
-    if (!pending.length) return;
+    if (!pending.length) return [];
     // Browsers whose visitor never stored a touch are not asked (their device stays unlinked, so a
     // later identify from them asks the registry again).
     const registered = key ? await registeredVisitors(this.env, pending) : new Set<string>();
+    const unregistered: string[] = [];
     for (const anonymousId of pending) {
       if (!key || !registered.has(anonymousId)) {
-        this.sql.exec('DELETE FROM pending_links WHERE anonymous_id = ?', anonymousId);
+        unregistered.push(anonymousId);
         continue;
       }
       const claim = await visitorById(this.env, anonymousId).link(key, now);
@@ -231,22 +279,21 @@ export class PersonObject extends DurableObject<Env> {
         if (claim.touches.length) this.changed(now);
       });
     }
+    return unregistered;
   }
 
-  // Pushes the current row to the directory shard; marked synced only up to the revision sent, so a
-  // change made meanwhile is pushed by the next alarm.
-  private async syncDirectory(): Promise<void> {
-    if (!this.directoryDirty()) return;
+  // Pushes the current row to the directory shard; the revision sent (the caller marks it synced, so a
+  // change made meanwhile is pushed by the next alarm), or null when nothing was due.
+  private async pushDirectory(): Promise<number | null> {
+    if (!this.directoryDirty()) return null;
     const entry = this.directoryEntry();
-    if (!entry) return;
+    if (!entry) return null;
     await directoryFor(this.env, entry.key).upsert(entry);
-    this.sql.exec(
-      'INSERT INTO directory_sync (id, rev, synced_rev) VALUES (1, ?1, ?1) ON CONFLICT (id) DO UPDATE SET rev = max(rev, excluded.rev), synced_rev = max(synced_rev, excluded.synced_rev)',
-      entry.rev,
-    );
+    return entry.rev;
   }
 
   directoryEntry(): DirectoryEntry | null {
+    this.ensureSchema();
     const p = this.person();
     if (!p?.key) return null;
     const attributes: DirectoryEntry['attributes'] = {};
@@ -262,15 +309,20 @@ export class PersonObject extends DurableObject<Env> {
     return this.sql.exec('SELECT 1 FROM person WHERE rev > coalesce((SELECT synced_rev FROM directory_sync), 0)').toArray().length > 0;
   }
 
+  /**
+   * Arms the alarm no later than `at`. With the stored alarm known, it is set in the caller's turn, so
+   * a new person's alarm is written in the same commit as the person.
+   */
   private async scheduleAlarm(at: number) {
     if (this.alarmAt !== null && this.alarmAt <= at) return;
-    const current = await this.ctx.storage.getAlarm();
-    if (current !== null && current <= at) {
+    if (!this.alarmKnown) {
+      const current = await this.ctx.storage.getAlarm();
+      this.alarmKnown = true;
       this.alarmAt = current;
-      return;
+      if (current !== null && current <= at) return;
     }
-    await this.ctx.storage.setAlarm(at);
     this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
   }
 
   private person(): PersonRow | undefined {

@@ -1,5 +1,6 @@
 /**
  * A migration runner for Durable Object SQLite: each step runs once, in order, tracked by version.
+ * True when the track was new in this database (its version table did not exist).
  * `track` names an independent list of steps in the same database (e.g. the audience tables of the
  * ConfigObject), so features can add tables without renumbering each other's steps.
  *
@@ -9,25 +10,29 @@
  * constraints and indexes by construction (SQLite's own text of them). Lists whose steps write rows
  * (seed data) always replay, as does a track added to a database that already has other tables.
  */
-export function migrate(sql: SqlStorage, steps: string[], track = ''): void {
+export function migrate(sql: SqlStorage, steps: string[], track = ''): boolean {
   const table = track ? `schema_version_${track.replace(/\W/g, '_')}` : 'schema_version';
   sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (version INTEGER NOT NULL)`);
   const row = sql.exec<{ version: number }>(`SELECT version FROM ${table}`).toArray()[0];
-  if (row) return replay(sql, steps, table, row.version);
+  if (row) {
+    replay(sql, steps, table, row.version);
+    return false;
+  }
   const baseline = baselines.get(steps);
   if (baseline?.track === table) {
     sql.exec(`${baseline.schema};\nINSERT INTO ${table} (version) VALUES (?)`, baseline.version);
-    return;
+    return true;
   }
   // Recorded only from an empty database (a track added to a database that has other tables may
   // find some of its tables there already), and only when the steps left every table empty.
   const empty = schemaObjects(sql).every((o) => o.name === table);
   sql.exec(`INSERT INTO ${table} (version) VALUES (0)`);
   replay(sql, steps, table, 0);
-  if (!empty) return;
+  if (!empty) return true;
   const schema = schemaObjects(sql).filter((o) => o.name !== table);
-  if (schema.some((o) => o.type === 'table' && sql.exec(`SELECT 1 FROM "${o.name}" LIMIT 1`).toArray().length)) return;
+  if (schema.some((o) => o.type === 'table' && sql.exec(`SELECT 1 FROM "${o.name}" LIMIT 1`).toArray().length)) return true;
   baselines.set(steps, { track: table, version: steps.length, schema: schema.map((o) => o.sql).join(';\n') });
+  return true;
 }
 
 function replay(sql: SqlStorage, steps: string[], table: string, from: number): void {

@@ -48,11 +48,13 @@ export async function upsert(email: string, source: string, data: Record<string,
   await runInDurableObject(stub, (person: PersonObject) => {
     const p = person as unknown as {
       ctx: DurableObjectState;
+      ensureSchema(): void;
       upsertPerson(k: string, e: string, n: number): void;
       mergeAttributes(s: string, d: Record<string, unknown>, n: number, always?: boolean): void;
       changed(n: number): void;
       scheduleAlarm(at: number): Promise<void>;
     };
+    p.ensureSchema();
     p.ctx.storage.transactionSync(() => {
       p.upsertPerson(key, email.trim().toLowerCase(), now);
       p.mergeAttributes(source, data, now, true);
