@@ -25,6 +25,7 @@ export const OUTBOX_DELAY_MS = 500;
 // An identify that changes nothing restamps the person's and the device's last-seen times at most
 // this often: a repeat identify then writes only its message id.
 export const STAMP_MS = 60_000;
+const PRUNE_EVERY_MS = 3_600_000;
 
 type DeviceRow = { anonymous_id: string; ip: string | null; user_agent: string | null; first_seen: number; last_seen: number };
 type PersonRow = { email: string; key: string | null; created_at: number; updated_at: number; rev: number; consent_ads: 'granted' | 'denied' | 'unknown' | null; consent_at: number | null };
@@ -33,6 +34,8 @@ type PersonRow = { email: string; key: string | null; created_at: number; update
 export class PersonObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private alarmAt: number | null = null;
+  /** When this instance last dropped expired message ids (0: not yet, so a restarted object prunes at once). */
+  private prunedAt = 0;
   /** Whether `alarmAt` is known to be the stored alarm (a new database has none): then no read is needed. */
   private alarmKnown: boolean;
   /** A new database whose schema waits for the first call (every entry point runs ensureSchema first). */
@@ -220,13 +223,14 @@ export class PersonObject extends DurableObject<Env> {
     // the touches just merged); this object's own bookkeeping after them, in one commit.
     const unregistered = (await attempt(() => this.linkVisitors(now))) ?? [];
     const pushedRev = await attempt(() => this.pushDirectory());
-    pruneMessages(this.sql, now);
+    // A scan (the ids have no time index): once an hour per object is plenty for a 7-day window.
+    if (now - this.prunedAt >= PRUNE_EVERY_MS) {
+      pruneMessages(this.sql, now);
+      this.prunedAt = now;
+    }
     for (const anonymousId of unregistered) this.sql.exec('DELETE FROM pending_links WHERE anonymous_id = ?', anonymousId);
     if (pushedRev != null) {
-      this.sql.exec(
-        'INSERT INTO directory_sync (id, rev, synced_rev) VALUES (1, ?1, ?1) ON CONFLICT (id) DO UPDATE SET rev = max(rev, excluded.rev), synced_rev = max(synced_rev, excluded.synced_rev)',
-        pushedRev,
-      );
+      this.sql.exec('UPDATE person SET synced_rev = max(synced_rev, ?)', pushedRev);
     }
     await attempt(() => this.audiences.onAlarm(now));
     if (this.sql.exec('SELECT 1 FROM pending_links LIMIT 1').toArray().length || this.directoryDirty()) await this.scheduleAlarm(now + (failures.length ? 5_000 : 0));
@@ -305,8 +309,7 @@ export class PersonObject extends DurableObject<Env> {
   }
 
   private directoryDirty(): boolean {
-    // The person's revision against the last one pushed (directory_sync.rev only mirrors it now).
-    return this.sql.exec('SELECT 1 FROM person WHERE rev > coalesce((SELECT synced_rev FROM directory_sync), 0)').toArray().length > 0;
+    return this.sql.exec('SELECT 1 FROM person WHERE rev > synced_rev').toArray().length > 0;
   }
 
   /**

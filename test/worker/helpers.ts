@@ -71,7 +71,7 @@ export async function settle(email: string): Promise<void> {
     await runDurableObjectAlarm(stub);
     // The runtime may be running the alarm itself: wait until its outbox is empty.
     const pending = await runInDurableObject(stub, (_o, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT (SELECT count(*) FROM pending_links) + (SELECT count(*) FROM directory_sync WHERE rev > synced_rev) AS n").one().n,
+      state.storage.sql.exec<{ n: number }>("SELECT (SELECT count(*) FROM pending_links) + (SELECT count(*) FROM person WHERE rev > synced_rev) AS n").one().n,
     );
     if (pending === 0) return;
     await new Promise((r) => setTimeout(r, 20));

@@ -131,4 +131,23 @@ describe('identify hot path', { timeout: 60_000 }, () => {
     await identifyAt(who, t0 + 100_000, { plan: 'team' }, { ip: '198.51.100.7' });
     expect(await state()).toEqual({ person: { rev: 4, identified_at: t0 + 100_000, updated_at: t0 + 100_000 }, devices: [{ ip: '198.51.100.7', last_seen: t0 + 100_000 }], messages: 6 });
   });
+
+  it("the object's alarm drops message ids older than the dedupe window (a scan: the ids have no time index)", async () => {
+    const who = email();
+    const now = Date.now();
+    await identifyAt(who, now, { plan: 'pro' });
+    const stub = await personByEmail(env, who);
+    const ids = () => runInDurableObject(stub, (p: PersonObject) => (p as unknown as { sql: SqlStorage }).sql.exec<{ id: string }>('SELECT id FROM messages ORDER BY id').toArray().map((r) => r.id));
+    await runInDurableObject(stub, (p: PersonObject) => {
+      (p as unknown as { sql: SqlStorage }).sql.exec("INSERT INTO messages (id, at) VALUES ('msg_expired', ?), ('msg_recent', ?)", now - 8 * DAY, now - 6 * DAY);
+    });
+    expect(await ids()).toHaveLength(3);
+    // The handler itself, on an instance that has not pruned yet (the real alarm may have run already).
+    await runInDurableObject(stub, (p: PersonObject) => {
+      (p as unknown as { prunedAt: number }).prunedAt = 0;
+      return p.alarm();
+    });
+    expect(await ids()).not.toContain('msg_expired');
+    expect(await ids()).toContain('msg_recent');
+  });
 });

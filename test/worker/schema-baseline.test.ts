@@ -141,6 +141,7 @@ describe('schema baseline', () => {
           refused++;
         }
       }
+      // v7 dropped the touches' time index (at most 500 a person: pruned by a scan).
       const indexes = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'touches' AND sql IS NOT NULL").toArray().map((r) => r.name);
       await state.storage.deleteAll();
       return { same: JSON.stringify(before) === JSON.stringify(after), after, refused, indexes };
@@ -148,6 +149,25 @@ describe('schema baseline', () => {
     expect(out.same).toBe(true);
     expect(out.after.devices).toHaveLength(2);
     expect(out.refused).toBe(2);
-    expect(out.indexes).toEqual(['touches_first_seen']);
+    expect(out.indexes).toEqual([]);
+  });
+
+  it('the revision last pushed to the directory moves onto the person row', async () => {
+    const stub = env.PERSON.get(env.PERSON.idFromName('schema-baseline:synced-rev'));
+    const out = await runInDurableObject(stub, async (_o, state) => {
+      const sql = state.storage.sql;
+      await state.storage.deleteAll();
+      migrate(sql, personSchema.slice(0, 6));
+      sql.exec("INSERT INTO person (id, email, key, created_at, updated_at, rev) VALUES (1, 'a@example.com', NULL, 1, 1, 7)");
+      sql.exec('INSERT INTO directory_sync (id, rev, synced_rev) VALUES (1, 7, 5)');
+      migrate(sql, personSchema);
+      const r = {
+        person: sql.exec('SELECT rev, synced_rev FROM person').one(),
+        tables: sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name IN ('directory_sync', 'messages_at', 'touches_first_seen')").toArray().length,
+      };
+      await state.storage.deleteAll();
+      return r;
+    });
+    expect(out).toEqual({ person: { rev: 7, synced_rev: 5 }, tables: 0 });
   });
 });
