@@ -55,6 +55,8 @@ export class PersonObject extends DurableObject<Env> {
     this.schemaPending = this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").toArray().length === 0;
     if (!this.schemaPending) migrate(this.sql, personSchema);
     this.alarmKnown = this.schemaPending;
+    // Nor has a new database any expired message id to drop.
+    if (this.schemaPending) this.prunedAt = Date.now();
     this.audiences = new PersonAudiences(ctx, env, (at) => this.scheduleAlarm(at));
   }
 
