@@ -353,11 +353,11 @@ export class PersonAudiences {
     return this.tables;
   }
 
-  /** Inside the transaction that writes the first row. */
+  /** Inside the transaction that writes the first row (rolled back with it: then looked up again). */
   private ensureTables() {
     if (this.hasTables()) return;
     migrate(this.sql, personAudienceSchema, 'audiences');
-    this.tables = true;
+    this.tables = null;
   }
 
   /**
