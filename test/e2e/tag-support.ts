@@ -66,15 +66,17 @@ export async function tagReady(page: Page): Promise<void> {
 /** Every /v1/collect request the browser context makes, with its parsed body and status. */
 export function recordCollect(context: BrowserContext) {
   const requests: { events: any[]; status?: number }[] = [];
+  // By the request itself: retries carry the same events, so a body never tells which attempt a response answers.
+  const byRequest = new WeakMap<object, { events: any[]; status?: number }>();
   context.on('request', (r) => {
-    if (r.url().endsWith('/v1/collect') && r.method() === 'POST') requests.push({ events: JSON.parse(r.postData() ?? '{}').events ?? [] });
+    if (!r.url().endsWith('/v1/collect') || r.method() !== 'POST') return;
+    const entry = { events: JSON.parse(r.postData() ?? '{}').events ?? [] };
+    byRequest.set(r, entry);
+    requests.push(entry);
   });
   context.on('response', (r) => {
-    const req = r.request();
-    if (req.url().endsWith('/v1/collect') && req.method() === 'POST') {
-      const match = requests.find((x) => x.status === undefined && JSON.stringify(x.events) === JSON.stringify(JSON.parse(req.postData() ?? '{}').events));
-      if (match) match.status = r.status();
-    }
+    const entry = byRequest.get(r.request());
+    if (entry) entry.status = r.status();
   });
   return requests;
 }
