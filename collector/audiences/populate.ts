@@ -9,7 +9,7 @@ import { countPeople, listPeopleKeys, PEOPLE_SHARDS } from './people-source';
 import { slots, type Slots } from './slots';
 import { pressure, type Pressure } from './pressure';
 import { withDeadline } from './deadline';
-import type { AudienceConfig, EvaluationResult, MembershipChange } from './types';
+import type { AudienceConfig, MembershipChange } from './types';
 
 export const POPULATE_PAGE = 50;
 // PersonObjects evaluated at once per consumer invocation, over all the pages of its batch (10 pages
@@ -24,6 +24,12 @@ export const PERSON_ATTEMPTS = 3;
 // A call of a page (an evaluation, a ConfigObject or directory call, the next page's send) that has
 // not answered by then counts as failed (deadline.ts); each takes milliseconds.
 export const CALL_DEADLINE_MS = 30_000;
+// From this delivery of a page on (wrangler.toml's JOBS consumer allows 1 + max_retries; the backoff
+// makes this about two minutes after the first), a person whose evaluation still fails after its
+// PERSON_ATTEMPTS is counted in the job's `failed` and the page goes on: one broken object must not
+// hold its shard, and with it the job, for ever (the cron would resume it every POPULATE_STALL_MS).
+// A skipped person is not a member now; their object evaluates again at their next change.
+export const POPULATE_LAST_RESORT_DELIVERY = 6;
 const isolatePressure = pressure(PRESSURE_PAUSE_MS);
 
 export interface PopulateMessage {
@@ -57,6 +63,8 @@ export interface PageOptions {
   pressure?: Pressure;
   /** How long one call may take before it counts as failed (CALL_DEADLINE_MS). */
   deadlineMs?: number;
+  /** Count a person whose evaluation keeps failing as failed instead of failing the page (POPULATE_LAST_RESORT_DELIVERY). */
+  lastResort?: boolean;
 }
 
 /** One page of one shard. Throws on a transient failure so the queue retries the same page. */
@@ -79,18 +87,28 @@ export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now:
   const page = await within(listPeopleKeys(env, msg.shard, msg.cursor, options.pageSize ?? POPULATE_PAGE), 'directory page');
   const fresh: AudienceConfig = await within(config.audienceConfig(), 'audience config');
   let members = 0;
+  let failed = 0;
   const index: { personKey: string; changes: MembershipChange[] }[] = [];
   // Every evaluation settles before the page fails, so a retried page never overlaps its own first try.
   const settled = await Promise.allSettled(page.keys.map((key) => evaluatePerson(env, key, fresh, now, run, gate, deadline)));
-  for (const s of settled) if (s.status === 'rejected') throw s.reason;
   for (const s of settled) {
-    const r = (s as PromiseFulfilledResult<EvaluationResult>).value;
+    if (s.status === 'rejected') {
+      if (!options.lastResort) throw s.reason;
+      failed++;
+      continue;
+    }
+    const r = s.value;
     if (r.members.includes(at.audienceId)) members++;
     if (r.personKey && r.index?.length) index.push({ personKey: r.personKey, changes: r.index });
   }
+  // Names only, and no person key: messages may carry user data.
+  if (failed) console.error(`populate: ${failed} of ${page.keys.length} people on a page could not be evaluated on its last resort; counted as failed`);
   // One write of the members index per page; a retried page writes the same memberships again.
   if (index.length) await within(config.recordMemberships(index), 'members index write');
-  const applied = await within(config.advanceAudienceJob(msg.jobId, msg.shard, msg.cursor, page.next, page.keys.length, members, now), 'job advance');
+  const applied = await within(
+    config.advanceAudienceJob(msg.jobId, msg.shard, msg.cursor, page.next, page.keys.length - failed, members, now, failed),
+    'job advance',
+  );
   if (applied && page.next !== null) await within(sendPage(env, msg.jobId, msg.shard, page.next), 'page send');
 }
 
@@ -133,7 +151,7 @@ export async function consumePopulate(messages: readonly Message<PopulateMessage
   await Promise.all(
     messages.map(async (message) => {
       try {
-        await handlePopulateMessage(env, message.body, Date.now(), { run });
+        await handlePopulateMessage(env, message.body, Date.now(), { run, lastResort: message.attempts >= POPULATE_LAST_RESORT_DELIVERY });
         message.ack();
       } catch (e) {
         isolatePressure.trip();

@@ -50,4 +50,6 @@ export const configAudiencesSchema = [
      since INTEGER NOT NULL,
      PRIMARY KEY (audience_id, person_key)
    );`,
+  // People a populate job could not evaluate after its last attempts (counted apart from `evaluated`).
+  `ALTER TABLE audience_jobs ADD COLUMN failed INTEGER NOT NULL DEFAULT 0 CHECK (failed >= 0);`,
 ];

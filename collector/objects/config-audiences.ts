@@ -19,6 +19,8 @@ export interface JobStatus {
   status: 'running' | 'done' | 'superseded';
   total: number;
   evaluated: number;
+  /** People whose evaluation still failed on the page's last attempt: skipped, not members (populate.ts). */
+  failed: number;
   members: number;
   createdAt: number;
   updatedAt: number;
@@ -29,7 +31,7 @@ type AudienceRow = { id: string; definition: string; version: number; created_at
 type ConversionRowDb = { id: string; audience_id: string; settings: string; enabled_at: number; created_at: number; updated_at: number };
 type JobRow = {
   id: string; audience_id: string; audience_version: number; reason: JobReason; status: JobStatus['status'];
-  total: number; evaluated: number; members: number; created_at: number; updated_at: number; finished_at: number | null;
+  total: number; evaluated: number; failed: number; members: number; created_at: number; updated_at: number; finished_at: number | null;
 };
 
 // Fields whose change can alter membership or sends; a rename alone does not repopulate.
@@ -209,12 +211,12 @@ export class AudienceStore {
    * Records one page of a shard. Applied only when `fromCursor` is where the shard stands, so a
    * redelivered message neither double counts nor moves the cursor back.
    */
-  advanceJob(jobId: string, shard: number, fromCursor: string, next: string | null, evaluated: number, members: number, now: number): boolean {
+  advanceJob(jobId: string, shard: number, fromCursor: string, next: string | null, evaluated: number, members: number, now: number, failed = 0): boolean {
     return this.transaction(() => {
       const at = this.jobShard(jobId, shard);
       if (!at || at.done || at.cursor !== fromCursor) return false;
       this.sql.exec('UPDATE audience_job_shards SET cursor = ?, prev_cursor = ?, done = ? WHERE job_id = ? AND shard = ?', next ?? fromCursor, fromCursor, next === null ? 1 : 0, jobId, shard);
-      this.sql.exec('UPDATE audience_jobs SET evaluated = evaluated + ?, members = members + ?, updated_at = ? WHERE id = ?', evaluated, members, now, jobId);
+      this.sql.exec('UPDATE audience_jobs SET evaluated = evaluated + ?, failed = failed + ?, members = members + ?, updated_at = ? WHERE id = ?', evaluated, failed, members, now, jobId);
       const left = this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM audience_job_shards WHERE job_id = ? AND done = 0', jobId).one().n;
       if (left === 0) this.sql.exec(`UPDATE audience_jobs SET status = 'done', finished_at = ? WHERE id = ?`, now, jobId);
       return true;
@@ -295,7 +297,7 @@ function toConversion(row: ConversionRowDb): StoredConversion {
 function toJob(row: JobRow): JobStatus {
   return {
     id: row.id, audienceId: row.audience_id, audienceVersion: row.audience_version, reason: row.reason, status: row.status,
-    total: row.total, evaluated: row.evaluated, members: row.members,
+    total: row.total, evaluated: row.evaluated, failed: row.failed, members: row.members,
     createdAt: row.created_at, updatedAt: row.updated_at, finishedAt: row.finished_at,
   };
 }

@@ -106,7 +106,7 @@ export class ConfigObject extends DurableObject<Env> {
   getAudienceJob(id: string) { return this.audiences.getJob(id); }
   latestAudienceJob(audienceId: string) { return this.audiences.latestJob(audienceId); }
   audienceJobShard(jobId: string, shard: number) { return this.audiences.jobShard(jobId, shard); }
-  advanceAudienceJob(jobId: string, shard: number, from: string, next: string | null, evaluated: number, members: number, now: number) { return this.audiences.advanceJob(jobId, shard, from, next, evaluated, members, now); }
+  advanceAudienceJob(jobId: string, shard: number, from: string, next: string | null, evaluated: number, members: number, now: number, failed = 0) { return this.audiences.advanceJob(jobId, shard, from, next, evaluated, members, now, failed); }
   nudgeStalledAudienceJobs(staleBefore: number, now: number) { return this.audiences.nudgeStalledJobs(staleBefore, now); }
   recordMembership(personKey: string, changes: MembershipChange[]) { return this.audiences.recordMembership(personKey, changes); }
   recordMemberships(batch: { personKey: string; changes: MembershipChange[] }[]) { return this.audiences.recordMemberships(batch); }

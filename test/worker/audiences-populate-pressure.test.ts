@@ -2,10 +2,12 @@
 // objects are open, collector/audiences/pressure.ts) pauses the isolate's populate and is tried
 // again after the pause, so the page completes instead of failing; so is one that never answers (a
 // deadline); one that keeps failing fails its page, which the queue retries, and the job still counts
-// everyone once. Time is injected.
+// everyone once, until the page's last resort counts a person who never evaluates as failed. Time
+// is injected.
 import { describe, expect, it } from 'vitest';
 import { countPeople, PEOPLE_SHARDS } from '../../collector/audiences/people-source';
-import { handlePopulateMessage, PERSON_ATTEMPTS, PRESSURE_PAUSE_MS, type PopulateMessage } from '../../collector/audiences/populate';
+import { handlePopulateMessage, PERSON_ATTEMPTS, POPULATE_LAST_RESORT_DELIVERY, PRESSURE_PAUSE_MS, type PopulateMessage } from '../../collector/audiences/populate';
+import { PopulateProgress } from '../../collector/admin/components/populate-progress';
 import { pressure } from '../../collector/audiences/pressure';
 import type { Env } from '../../collector/env';
 import { personKey } from '../../collector/identity';
@@ -31,19 +33,42 @@ describe('pressure', () => {
   });
 });
 
+type Evaluate = ReturnType<Env['PERSON']['get']>['evaluateAudiences'];
+
+/** `count` people, every other one an MQL from two days ago, and a running job for an audience of the MQLs among them. */
+async function seedAudience(name: string, count: number) {
+  const run = Date.now().toString(36);
+  const people = Array.from({ length: count }, (_, i) => ({ email: `${name}-${run}-${i}@example.com`, mql: i % 2 === 0 }));
+  const seededAt = Date.now();
+  for (const p of people) await upsert(p.email, 'crm', { populate_run: run, lifecycle: p.mql ? 'mql' : 'lead', mql_at: new Date(seededAt - 2 * DAY).toISOString() }, seededAt);
+  const config = configObject(env);
+  const criteria = { all: [{ field: 'crm.populate_run', op: 'eq', value: run }, { field: 'crm.lifecycle', op: 'eq', value: 'mql' }] };
+  const created = await config.createAudience({ name, criteria, timestamp: { field: 'crm.mql_at', withinDays: 7 } }, Date.now());
+  if (!created.ok) throw new Error('audience refused');
+  const audienceId = created.value.id;
+  const total = await countPeople(env);
+  const job = await config.createAudienceJob(audienceId, created.value.version, 'created', total, PEOPLE_SHARDS, Date.now());
+  return { people, config, audienceId, total, job };
+}
+
+/** PERSON whose evaluateAudiences goes through `evaluate(personKey, real)` (the real call is `real()`). */
+function personStub(evaluate: (key: string, real: () => Promise<unknown>) => Promise<unknown>): Env['PERSON'] {
+  const keys = new Map<string, string>();
+  return {
+    idFromName: (name: string) => {
+      const id = env.PERSON.idFromName(name);
+      keys.set(id.toString(), name);
+      return id;
+    },
+    get: (id: DurableObjectId) => ({
+      evaluateAudiences: async (...args: Parameters<Evaluate>) => evaluate(keys.get(id.toString())!, () => env.PERSON.get(id).evaluateAudiences(...args)),
+    }),
+  } as unknown as Env['PERSON'];
+}
+
 describe('populate under pressure', () => {
   it('a failed evaluation is tried again after the pause; one that keeps failing fails its page, and the retried page counts everyone once', async () => {
-    const run = Date.now().toString(36);
-    const people = Array.from({ length: 12 }, (_, i) => ({ email: `pressure-${run}-${i}@example.com`, mql: i % 2 === 0 }));
-    const seededAt = Date.now();
-    for (const p of people) await upsert(p.email, 'crm', { pressure_run: run, lifecycle: p.mql ? 'mql' : 'lead', mql_at: new Date(seededAt - 2 * DAY).toISOString() }, seededAt);
-    const config = configObject(env);
-    const criteria = { all: [{ field: 'crm.pressure_run', op: 'eq', value: run }, { field: 'crm.lifecycle', op: 'eq', value: 'mql' }] };
-    const created = await config.createAudience({ name: 'pressure', criteria, timestamp: { field: 'crm.mql_at', withinDays: 7 } }, Date.now());
-    if (!created.ok) throw new Error('audience refused');
-    const audienceId = created.value.id;
-    const total = await countPeople(env);
-    const job = await config.createAudienceJob(audienceId, created.value.version, 'created', total, PEOPLE_SHARDS, Date.now());
+    const { people, config, audienceId, total, job } = await seedAudience('pressure', 12);
 
     // Person objects that fail their next evaluations: the first two people once, the third every
     // time until `stubborn` is lifted.
@@ -57,27 +82,16 @@ describe('populate under pressure', () => {
     let hung = 0;
     let stubborn = true;
     const calls = new Map<string, number>();
-    const keys = new Map<string, string>();
-    const PERSON = {
-      idFromName: (name: string) => {
-        const id = env.PERSON.idFromName(name);
-        keys.set(id.toString(), name);
-        return id;
-      },
-      get: (id: DurableObjectId) => ({
-        evaluateAudiences: async (...args: Parameters<ReturnType<Env['PERSON']['get']>['evaluateAudiences']>) => {
-          const key = keys.get(id.toString())!;
-          calls.set(key, (calls.get(key) ?? 0) + 1);
-          if (key === hungKey && hung++ === 0) return new Promise(() => {});
-          const left = failuresLeft.get(key) ?? 0;
-          if (left > 0 || (key === stubbornKey && stubborn)) {
-            failuresLeft.set(key, left - 1);
-            throw new Error('out of memory: SQLITE_NOMEM');
-          }
-          return env.PERSON.get(id).evaluateAudiences(...args);
-        },
-      }),
-    } as unknown as Env['PERSON'];
+    const PERSON = personStub((key, real) => {
+      calls.set(key, (calls.get(key) ?? 0) + 1);
+      if (key === hungKey && hung++ === 0) return new Promise(() => {});
+      const left = failuresLeft.get(key) ?? 0;
+      if (left > 0 || (key === stubbornKey && stubborn)) {
+        failuresLeft.set(key, left - 1);
+        throw new Error('out of memory: SQLITE_NOMEM');
+      }
+      return real();
+    });
 
     const queue: PopulateMessage[] = Array.from({ length: PEOPLE_SHARDS }, (_, shard) => ({ kind: 'audiences.populate', jobId: job.id, shard, cursor: '' }));
     const JOBS = { send: async (body: PopulateMessage) => void queue.push(body), sendBatch: async () => {} };
@@ -112,5 +126,56 @@ describe('populate under pressure', () => {
     expect(await config.getAudienceJob(job.id)).toMatchObject({ status: 'done', evaluated: total, total, members: members.length });
     expect(await config.countMembers(audienceId)).toBe(members.length);
     for (const p of people) expect((await history(p.email, audienceId)).entries.length, p.email).toBe(p.mql ? 1 : 0);
+  }, 120_000);
+});
+
+describe('populate, last resort', () => {
+  it('a person whose evaluation always fails is counted as failed on the page\'s last resort, and the job ends with everyone else exact', async () => {
+    const { people, config, audienceId, total, job } = await seedAudience('broken', 10);
+
+    // The first person (a would-be member) has an object that fails every evaluation.
+    const brokenKey = await personKey(env, people[0]!.email);
+    let brokenCalls = 0;
+    const PERSON = personStub((key, real) => {
+      if (key !== brokenKey) return real();
+      brokenCalls++;
+      throw new Error('SQLITE_CORRUPT: database disk image is malformed');
+    });
+    const queue: PopulateMessage[] = Array.from({ length: PEOPLE_SHARDS }, (_, shard) => ({ kind: 'audiences.populate', jobId: job.id, shard, cursor: '' }));
+    const JOBS = { send: async (body: PopulateMessage) => void queue.push(body), sendBatch: async () => {} };
+    const broken = { ...env, JOBS, PERSON } as unknown as Env;
+    let clock = Date.now();
+    const gate = pressure(PRESSURE_PAUSE_MS, () => clock, async (ms) => void (clock += ms));
+
+    // Deliveries before the last resort fail the page (the queue retries it); the last resort counts
+    // the person as failed and goes on.
+    const deliveries = new Map<string, number>();
+    let pageFailures = 0;
+    while (queue.length) {
+      const msg = queue.shift()!;
+      const id = `${msg.shard}|${msg.cursor}`;
+      const delivery = (deliveries.get(id) ?? 0) + 1;
+      deliveries.set(id, delivery);
+      try {
+        await handlePopulateMessage(broken, msg, Date.now(), { pressure: gate, lastResort: delivery >= POPULATE_LAST_RESORT_DELIVERY });
+      } catch (e) {
+        expect(String(e)).toMatch(/SQLITE_CORRUPT/);
+        expect(delivery).toBeLessThan(POPULATE_LAST_RESORT_DELIVERY);
+        pageFailures++;
+        queue.push(msg);
+      }
+    }
+    expect(pageFailures).toBe(POPULATE_LAST_RESORT_DELIVERY - 1);
+    expect(brokenCalls).toBe(POPULATE_LAST_RESORT_DELIVERY * PERSON_ATTEMPTS);
+    const members = people.filter((p) => p.mql).length - 1;
+    const done = (await config.getAudienceJob(job.id))!;
+    expect(done).toMatchObject({ status: 'done', evaluated: total - 1, failed: 1, total, members });
+    expect(await config.countMembers(audienceId)).toBe(members);
+    for (const p of people.slice(1)) expect((await history(p.email, audienceId)).entries.length, p.email).toBe(p.mql ? 1 : 0);
+
+    // The API and the admin UI say so.
+    const shown = String(PopulateProgress({ job: done }));
+    expect(shown).toContain('1 person could not be evaluated');
+    expect(shown).toMatch(new RegExp(`<progress[^>]*value="${total}"`));
   }, 120_000);
 });

@@ -27,8 +27,14 @@ export function PopulateProgress(props: { job: JobStatus | null; compact?: boole
       <p>
         {REASONS[job.reason]}: <strong>{label}</strong>. {job.evaluated} of {job.total} people evaluated, {job.members} members found.
       </p>
-      <progress max={Math.max(job.total, 1)} value={job.total === 0 ? 1 : job.evaluated} aria-label="Populate progress">
-        {job.evaluated} of {job.total}
+      {job.failed > 0 && (
+        <p class="notice notice-error">
+          {job.failed} {job.failed === 1 ? 'person' : 'people'} could not be evaluated after repeated attempts and {job.failed === 1 ? 'is' : 'are'} not
+          counted as members; each is evaluated again at their next change. Saving the audience again retries everyone.
+        </p>
+      )}
+      <progress max={Math.max(job.total, 1)} value={job.total === 0 ? 1 : job.evaluated + job.failed} aria-label="Populate progress">
+        {job.evaluated + job.failed} of {job.total}
       </progress>
       <p class="muted">
         Started <Time ms={job.createdAt} />

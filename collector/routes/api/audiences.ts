@@ -30,8 +30,8 @@ async function mustGet(env: Env, id: string): Promise<StoredAudience> {
 
 function progress(job: JobStatus | null) {
   if (!job) return null;
-  const { id, status, reason, total, evaluated, members, createdAt, finishedAt } = job;
-  return { jobId: id, status, reason, evaluated, total, members, startedAt: createdAt, finishedAt };
+  const { id, status, reason, total, evaluated, failed, members, createdAt, finishedAt } = job;
+  return { jobId: id, status, reason, evaluated, failed, total, members, startedAt: createdAt, finishedAt };
 }
 
 async function present(env: Env, audience: StoredAudience, job?: JobStatus | null) {
