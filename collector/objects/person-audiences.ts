@@ -4,7 +4,7 @@ import { entryId, fieldsUsed, getPath, membership, nextBoundary, type NonMemberR
 import { toEpochSeconds } from '../../shared/time';
 import type { Env } from '../env';
 import { personKey } from '../identity';
-import { loadAudienceConfig } from '../audiences/config-cache';
+import { loadAudienceConfig, noteAudienceConfig } from '../audiences/config-cache';
 import { attributesFor, decide, rowFor } from '../audiences/entry-rules';
 import { deliveryRow, handOff } from '../audiences/hand-off';
 import type { PersonView } from '../delivery/conversion-row';
@@ -65,6 +65,13 @@ export class PersonAudiences {
    * repeating what is known) cannot change any membership or row, so it skips the evaluation.
    */
   private quiet: { cfg: AudienceConfig; until: number } | null = null;
+  /**
+   * The highest config version this object has evaluated with (in memory: an instance outlives the
+   * isolate's cache TTL, and a new one starts after a while idle, when every cache is newer).
+   * No evaluation uses an older config: a change right after a populate job reached the person
+   * with a fresh config is never evaluated with the isolate's cache from before the save.
+   */
+  private configVersion = 0;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -82,7 +89,7 @@ export class PersonAudiences {
    * job (fresh) or, when absent, from the per-isolate cache.
    */
   async evaluate(now: number, config?: AudienceConfig, options: EvaluateOptions = {}): Promise<EvaluationResult> {
-    const cfg = config ?? (await loadAudienceConfig(this.env));
+    const cfg = await this.config(config);
     this.quiet = null;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const email = this.email();
@@ -114,7 +121,7 @@ export class PersonAudiences {
   /** After a change to the person: never fails the change; a failed evaluation retries on the alarm. */
   async afterChange(now: number, attributesChanged = true): Promise<void> {
     try {
-      if (!attributesChanged && this.quiet && now < this.quiet.until && this.quiet.cfg === (await loadAudienceConfig(this.env))) {
+      if (!attributesChanged && this.quiet && now < this.quiet.until && this.quiet.cfg === (await this.config())) {
         // The object's one alarm may just have been spent on other work: keep the boundary armed.
         if (this.quiet.until !== Number.POSITIVE_INFINITY) await this.schedule(this.quiet.until);
         return;
@@ -133,6 +140,23 @@ export class PersonAudiences {
     await this.afterChange(now, false);
   }
 
+  /**
+   * The config to evaluate with: the one given (a populate job's or the audit's, read fresh from the
+   * ConfigObject), which then also refreshes this isolate's cache; otherwise the cache's, refetched
+   * when it is older than a config this object has already evaluated with. A given config older than
+   * that (a page that read it before a later save) is not used either.
+   */
+  private async config(given?: AudienceConfig): Promise<AudienceConfig> {
+    if (given && given.version >= this.configVersion) {
+      noteAudienceConfig(given);
+      this.configVersion = given.version;
+      return given;
+    }
+    const cfg = await loadAudienceConfig(this.env, Date.now, this.configVersion);
+    this.configVersion = Math.max(this.configVersion, cfg.version);
+    return cfg;
+  }
+
   /** After erasure: nothing in memory outlives the person's storage. */
   forget(): void {
     this.quiet = null;
@@ -142,7 +166,7 @@ export class PersonAudiences {
 
   /** The audit view of this person for one audience, or null when the person or audience is unknown. */
   async audit(audienceId: string, now: number, config?: AudienceConfig): Promise<PersonAudit | null> {
-    const cfg = config ?? (await loadAudienceConfig(this.env));
+    const cfg = await this.config(config);
     const audience = cfg.audiences.find((a) => a.id === audienceId);
     const email = this.email();
     if (!audience || email === null) return null;
