@@ -53,6 +53,13 @@ export interface EvaluateOptions {
 
 const MAX_ATTEMPTS = 4;
 const RETRY_MS = 60_000;
+/**
+ * How long a conversion waits for the person's pending visitor links (queued by an identify, merged
+ * by the PersonObject's alarm about OUTBOX_DELAY_MS later, retried every 5 s when the registry or a
+ * VisitorObject fails): the payload is built at hand-off, so it waits for the visitor's click IDs and
+ * device. After this, counted from the oldest pending link, it is handed off with what the person has.
+ */
+export const LINK_WAIT_MS = 60_000;
 
 export class PersonAudiences {
   private key: string | null = null;
@@ -343,6 +350,12 @@ export class PersonAudiences {
       .exec<ConversionDbRow>(`SELECT * FROM conversions WHERE status = 'pending' AND handed_off_at IS NULL ORDER BY created_at`)
       .toArray();
     if (pending.length) {
+      const linking = this.linkingSince();
+      if (linking !== null && now < linking + LINK_WAIT_MS) {
+        // The alarm that merges the links evaluates again (nothing is quiet) and hands off then.
+        await this.schedule(linking + LINK_WAIT_MS);
+        return false;
+      }
       const conversions = new Map(cfg.audiences.flatMap((a) => a.conversions.map((c) => [c.id, c] as const)));
       const { accepted } = await handOff(this.env, this.personView(), pending.map((r) => toRow(r, key)), conversions);
       for (const id of accepted) this.sql.exec(`UPDATE conversions SET handed_off_at = ? WHERE id = ? AND status = 'pending'`, now, id);
@@ -432,6 +445,11 @@ export class PersonAudiences {
       .toArray()
       .map((d) => ({ anonymousId: d.anonymous_id, ip: d.ip, userAgent: d.user_agent, lastSeen: d.last_seen }));
     return { email: person.email, consent: person.consent_ads ? { ads: person.consent_ads } : null, attributes: this.attributes().attributes, touches, devices };
+  }
+
+  /** When the oldest visitor link still waiting to be merged was queued, or null when none is. */
+  private linkingSince(): number | null {
+    return this.sql.exec<{ at: number | null }>('SELECT min(at) AS at FROM pending_links').one().at;
   }
 
   private consent(): 'granted' | 'denied' | 'unknown' {
