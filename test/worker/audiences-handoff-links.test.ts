@@ -4,12 +4,12 @@
 // that cannot be merged holds the hand-off LINK_WAIT_MS at most. A real DestinationObject in dry_run.
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { hmacHex, personByEmail } from '../../collector/identity';
+import { hmacHex, personByEmail, personKey } from '../../collector/identity';
 import { conversionKey } from '../../collector/delivery/conversion-row';
 import { destinationObject } from '../../collector/objects/destination';
 import { LINK_WAIT_MS } from '../../collector/objects/person-audiences';
 import { anonId, collect, identifyEvent, PK, settle, touchEvent } from './helpers';
-import { createAudience, destination, env, history, META_SETTINGS, settled, turnOn, upsert } from './audiences-helpers';
+import { createAudience, destination, env, history, META_SETTINGS, settled, turnOn } from './audiences-helpers';
 
 const SIGNING = 'dev-identify-signing-secret';
 let n = 0;
@@ -64,27 +64,36 @@ describe('hand-off after the visitor links', { timeout: 120_000 }, () => {
     await settled(audience.id);
     const who = email();
     const now = Date.now();
-    await upsert(who, 'crm', { wait_status: 'lead' }, now);
     const stub = await personByEmail(env, who);
+    const key = await personKey(env, who);
     // The CRM makes them MQL while a link is pending that the alarm keeps failing to merge (as with
-    // the registry down): written here without the alarm, which would drop this unregistered id.
+    // the registry down). Written in the object with no alarm armed: the alarm would drop this id
+    // (no visitor registered it) and hand off.
     await runInDurableObject(stub, (person, state) => {
-      const p = person as unknown as { mergeAttributes(s: string, d: Record<string, unknown>, n: number, always?: boolean): void };
-      state.storage.sql.exec('INSERT INTO pending_links (anonymous_id, at) VALUES (?, ?)', anonId(), now);
-      p.mergeAttributes('crm', { wait_status: 'mql', wait_at: new Date(now).toISOString() }, now, true);
+      const p = person as unknown as {
+        ensureSchema(): void;
+        upsertPerson(k: string, e: string, n: number): void;
+        mergeAttributes(s: string, d: Record<string, unknown>, n: number, always?: boolean): void;
+      };
+      p.ensureSchema();
+      state.storage.transactionSync(() => {
+        p.upsertPerson(key, who, now);
+        state.storage.sql.exec('INSERT INTO pending_links (anonymous_id, at) VALUES (?, ?)', anonId(), now);
+        p.mergeAttributes('crm', { wait_status: 'mql', wait_at: new Date(now).toISOString() }, now, true);
+      });
     });
     const outbox = destinationObject(env, dst);
     const entered = await stub.evaluateAudiences(now + 1000);
     expect(entered.entries.filter((e) => e.audienceId === audience.id)).toHaveLength(1);
-    const key = await conversionKey(entered.entries.find((e) => e.audienceId === audience.id)!.id, cv);
+    const outboxKey = await conversionKey(entered.entries.find((e) => e.audienceId === audience.id)!.id, cv);
     expect((await history(who, audience.id)).conversions).toMatchObject([{ status: 'pending' }]);
-    expect(await outbox.logEntry(key)).toBeNull();
+    expect(await outbox.logEntry(outboxKey)).toBeNull();
     // Still inside the wait: held.
     await stub.evaluateAudiences(now + LINK_WAIT_MS - 1);
-    expect(await outbox.logEntry(key)).toBeNull();
+    expect(await outbox.logEntry(outboxKey)).toBeNull();
     // The wait is over: handed off with what the person has (their email).
     await stub.evaluateAudiences(now + LINK_WAIT_MS);
-    const entry = await outbox.logEntry(key);
+    const entry = await outbox.logEntry(outboxKey);
     expect(entry).not.toBeNull();
     expect((entry!.event as any).user_data.em).toBeDefined();
   });
