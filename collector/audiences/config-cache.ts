@@ -23,6 +23,13 @@ export async function loadAudienceConfig(env: Env, clock: () => number = Date.no
   return cached.config.version > config.version ? cached.config : config;
 }
 
+/** The config read from the ConfigObject now, whatever the cache holds (then cached when newer). */
+export async function refreshAudienceConfig(env: Env, clock: () => number = Date.now): Promise<AudienceConfig> {
+  const config = await configObject(env).audienceConfig();
+  noteAudienceConfig(config, clock);
+  return config;
+}
+
 /**
  * A config received from elsewhere (a populate job's, read from the ConfigObject when its page
  * started): cached when newer than what the cache holds, so later evaluations in this isolate use it.

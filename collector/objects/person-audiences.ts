@@ -4,7 +4,7 @@ import { entryId, fieldsUsed, getPath, membership, nextBoundary, type NonMemberR
 import { toEpochSeconds } from '../../shared/time';
 import type { Env } from '../env';
 import { personKey } from '../identity';
-import { loadAudienceConfig, noteAudienceConfig } from '../audiences/config-cache';
+import { loadAudienceConfig, noteAudienceConfig, refreshAudienceConfig } from '../audiences/config-cache';
 import { attributesFor, decide, rowFor } from '../audiences/entry-rules';
 import { deliveryRow, handOff } from '../audiences/hand-off';
 import type { PersonView } from '../delivery/conversion-row';
@@ -96,7 +96,10 @@ export class PersonAudiences {
    * job (fresh) or, when absent, from the per-isolate cache.
    */
   async evaluate(now: number, config?: AudienceConfig, options: EvaluateOptions = {}): Promise<EvaluationResult> {
-    const cfg = await this.config(config);
+    let cfg = await this.config(config);
+    // A given config was read from the ConfigObject for this evaluation; the cache's may predate a
+    // save made in another isolate (up to CONFIG_TTL_MS ago), which only matters for an entry.
+    let current = config !== undefined;
     this.quiet = null;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const email = this.email();
@@ -108,6 +111,19 @@ export class PersonAudiences {
       for (const audience of cfg.audiences) {
         const m = membership(audience, attributesFor(audience, attributes), now);
         if (m.member) ids.set(audience.id, await entryId(audience.id, key, toEpochSeconds(m.timestampMs!)));
+      }
+      // An entry fires conversions and is never taken back: it is recorded only on the current
+      // config (an edit saved elsewhere a moment ago that excludes this person must not send them).
+      // One ConfigObject read per new entry from the cache's config; entries are rare.
+      if (!current && this.wouldEnter(cfg, attributes, ids, now)) {
+        current = true;
+        const fresh = await refreshAudienceConfig(this.env);
+        if (fresh.version > cfg.version) {
+          cfg = fresh;
+          this.configVersion = Math.max(this.configVersion, fresh.version);
+          attempt--;
+          continue;
+        }
       }
       // A person with no audience row and no membership now has nothing to record or reconcile.
       const result = !ids.size && !this.hasTables() ? this.untracked(cfg, attributes, key, now) : this.ctx.storage.transactionSync(() => {
@@ -445,6 +461,22 @@ export class PersonAudiences {
       .toArray()
       .map((d) => ({ anonymousId: d.anonymous_id, ip: d.ip, userAgent: d.user_agent, lastSeen: d.last_seen }));
     return { email: person.email, consent: person.consent_ads ? { ads: person.consent_ads } : null, attributes: this.attributes().attributes, touches, devices };
+  }
+
+  /** Whether an evaluation with `cfg` would record a new entry (`ids`: the audiences the person is a member of). */
+  private wouldEnter(cfg: AudienceConfig, attributes: Record<string, unknown>, ids: Map<string, string>, now: number): boolean {
+    if (!ids.size) return false;
+    if (!this.hasTables()) return true;
+    for (const audience of cfg.audiences) {
+      if (!ids.has(audience.id)) continue;
+      const state = this.sql.exec<{ member: number }>('SELECT member FROM audience_state WHERE audience_id = ?', audience.id).toArray()[0];
+      const entryTimestamps = this.sql
+        .exec<{ timestamp: number }>('SELECT timestamp FROM audience_entries WHERE audience_id = ?', audience.id)
+        .toArray()
+        .map((r) => r.timestamp);
+      if (decide(audience, attributes, { member: state?.member === 1, entryTimestamps }, now).enter !== null) return true;
+    }
+    return false;
   }
 
   /** When the oldest visitor link still waiting to be merged was queued, or null when none is. */

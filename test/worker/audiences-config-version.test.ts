@@ -4,7 +4,7 @@
 // (From the reviewer's probe test/worker/review5-stale-config.test.ts.)
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { loadAudienceConfig } from '../../collector/audiences/config-cache';
+import { invalidateAudienceConfig, loadAudienceConfig } from '../../collector/audiences/config-cache';
 import type { AudienceConfig } from '../../collector/audiences/types';
 import { configObject } from '../../collector/objects/config';
 import { personByEmail, personKey } from '../../collector/identity';
@@ -41,6 +41,28 @@ describe('config versions', { timeout: 60_000 }, () => {
     expect((await history(who, id)).entries).toHaveLength(1);
     // The cache now holds the fresh config too (other people in this isolate are evaluated with it).
     expect((await loadAudienceConfig(env)).version).toBeGreaterThanOrEqual(fresh.version);
+  });
+
+  it('a change a moment after an edit saved elsewhere does not enter the person on the criteria the edit replaced', async () => {
+    const now = Date.now();
+    const who = email();
+    const { id } = await saveElsewhere('narrow', 'mql', now);
+    await upsert(who, 'crm', { narrow_status: 'lead' }, now);
+    // This isolate caches the audience as first saved; then it is narrowed from another isolate.
+    invalidateAudienceConfig();
+    const before = await loadAudienceConfig(env);
+    expect(before.audiences.some((a) => a.id === id)).toBe(true);
+    const edited = await configObject(env).updateAudience(id, { criteria: { all: [{ field: 'crm.narrow_status', op: 'eq', value: 'mql' }, { field: 'crm.narrow_score', op: 'gte', value: 50 }] } }, now);
+    expect(edited).toMatchObject({ ok: true });
+    // Within the cache's lifetime the CRM makes them MQL with a low score: in on the old criteria only.
+    const stub = await personByEmail(env, who);
+    const key = await personKey(env, who);
+    await stub.upsertAttributes({ key, email: who, rows: [{ source: 'crm', attributes: { narrow_status: 'mql', narrow_score: 10, narrow_at: new Date(now).toISOString() } }], now: now + 1000 });
+    await runDurableObjectAlarm(stub);
+    expect((await history(who, id)).entries).toEqual([]);
+    // A score that passes the edited criteria enters them.
+    await stub.upsertAttributes({ key, email: who, rows: [{ source: 'crm', attributes: { narrow_score: 80 } }], now: now + 2000 });
+    expect((await history(who, id)).entries).toHaveLength(1);
   });
 
   it('a config older than one the person was evaluated with is not used (a populate page read before a later save)', async () => {
