@@ -4,7 +4,7 @@ import { entryId, fieldsUsed, getPath, membership, nextBoundary, type NonMemberR
 import { toEpochSeconds } from '../../shared/time';
 import type { Env } from '../env';
 import { personKey } from '../identity';
-import { loadAudienceConfig } from '../audiences/config-cache';
+import { loadAudienceConfig, noteAudienceConfig, refreshAudienceConfig } from '../audiences/config-cache';
 import { attributesFor, decide, rowFor } from '../audiences/entry-rules';
 import { deliveryRow, handOff } from '../audiences/hand-off';
 import type { PersonView } from '../delivery/conversion-row';
@@ -53,6 +53,13 @@ export interface EvaluateOptions {
 
 const MAX_ATTEMPTS = 4;
 const RETRY_MS = 60_000;
+/**
+ * How long a conversion waits for the person's pending visitor links (queued by an identify, merged
+ * by the PersonObject's alarm about OUTBOX_DELAY_MS later, retried every 5 s when the registry or a
+ * VisitorObject fails): the payload is built at hand-off, so it waits for the visitor's click IDs and
+ * device. After this, counted from the oldest pending link, it is handed off with what the person has.
+ */
+export const LINK_WAIT_MS = 60_000;
 
 export class PersonAudiences {
   private key: string | null = null;
@@ -65,6 +72,13 @@ export class PersonAudiences {
    * repeating what is known) cannot change any membership or row, so it skips the evaluation.
    */
   private quiet: { cfg: AudienceConfig; until: number } | null = null;
+  /**
+   * The highest config version this object has evaluated with (in memory: an instance outlives the
+   * isolate's cache TTL, and a new one starts after a while idle, when every cache is newer).
+   * No evaluation uses an older config: a change right after a populate job reached the person
+   * with a fresh config is never evaluated with the isolate's cache from before the save.
+   */
+  private configVersion = 0;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -82,7 +96,10 @@ export class PersonAudiences {
    * job (fresh) or, when absent, from the per-isolate cache.
    */
   async evaluate(now: number, config?: AudienceConfig, options: EvaluateOptions = {}): Promise<EvaluationResult> {
-    const cfg = config ?? (await loadAudienceConfig(this.env));
+    let cfg = await this.config(config);
+    // A given config was read from the ConfigObject for this evaluation; the cache's may predate a
+    // save made in another isolate (up to CONFIG_TTL_MS ago), which only matters for an entry.
+    let current = config !== undefined;
     this.quiet = null;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const email = this.email();
@@ -94,6 +111,19 @@ export class PersonAudiences {
       for (const audience of cfg.audiences) {
         const m = membership(audience, attributesFor(audience, attributes), now);
         if (m.member) ids.set(audience.id, await entryId(audience.id, key, toEpochSeconds(m.timestampMs!)));
+      }
+      // An entry fires conversions and is never taken back: it is recorded only on the current
+      // config (an edit saved elsewhere a moment ago that excludes this person must not send them).
+      // One ConfigObject read per new entry from the cache's config; entries are rare.
+      if (!current && this.wouldEnter(cfg, attributes, ids, now)) {
+        current = true;
+        const fresh = await refreshAudienceConfig(this.env);
+        if (fresh.version > cfg.version) {
+          cfg = fresh;
+          this.configVersion = Math.max(this.configVersion, fresh.version);
+          attempt--;
+          continue;
+        }
       }
       // A person with no audience row and no membership now has nothing to record or reconcile.
       const result = !ids.size && !this.hasTables() ? this.untracked(cfg, attributes, key, now) : this.ctx.storage.transactionSync(() => {
@@ -114,7 +144,7 @@ export class PersonAudiences {
   /** After a change to the person: never fails the change; a failed evaluation retries on the alarm. */
   async afterChange(now: number, attributesChanged = true): Promise<void> {
     try {
-      if (!attributesChanged && this.quiet && now < this.quiet.until && this.quiet.cfg === (await loadAudienceConfig(this.env))) {
+      if (!attributesChanged && this.quiet && now < this.quiet.until && this.quiet.cfg === (await this.config())) {
         // The object's one alarm may just have been spent on other work: keep the boundary armed.
         if (this.quiet.until !== Number.POSITIVE_INFINITY) await this.schedule(this.quiet.until);
         return;
@@ -133,6 +163,23 @@ export class PersonAudiences {
     await this.afterChange(now, false);
   }
 
+  /**
+   * The config to evaluate with: the one given (a populate job's or the audit's, read fresh from the
+   * ConfigObject), which then also refreshes this isolate's cache; otherwise the cache's, refetched
+   * when it is older than a config this object has already evaluated with. A given config older than
+   * that (a page that read it before a later save) is not used either.
+   */
+  private async config(given?: AudienceConfig): Promise<AudienceConfig> {
+    if (given && given.version >= this.configVersion) {
+      noteAudienceConfig(given);
+      this.configVersion = given.version;
+      return given;
+    }
+    const cfg = await loadAudienceConfig(this.env, Date.now, this.configVersion);
+    this.configVersion = Math.max(this.configVersion, cfg.version);
+    return cfg;
+  }
+
   /** After erasure: nothing in memory outlives the person's storage. */
   forget(): void {
     this.quiet = null;
@@ -142,7 +189,7 @@ export class PersonAudiences {
 
   /** The audit view of this person for one audience, or null when the person or audience is unknown. */
   async audit(audienceId: string, now: number, config?: AudienceConfig): Promise<PersonAudit | null> {
-    const cfg = config ?? (await loadAudienceConfig(this.env));
+    const cfg = await this.config(config);
     const audience = cfg.audiences.find((a) => a.id === audienceId);
     const email = this.email();
     if (!audience || email === null) return null;
@@ -319,6 +366,12 @@ export class PersonAudiences {
       .exec<ConversionDbRow>(`SELECT * FROM conversions WHERE status = 'pending' AND handed_off_at IS NULL ORDER BY created_at`)
       .toArray();
     if (pending.length) {
+      const linking = this.linkingSince();
+      if (linking !== null && now < linking + LINK_WAIT_MS) {
+        // The alarm that merges the links evaluates again (nothing is quiet) and hands off then.
+        await this.schedule(linking + LINK_WAIT_MS);
+        return false;
+      }
       const conversions = new Map(cfg.audiences.flatMap((a) => a.conversions.map((c) => [c.id, c] as const)));
       const { accepted } = await handOff(this.env, this.personView(), pending.map((r) => toRow(r, key)), conversions);
       for (const id of accepted) this.sql.exec(`UPDATE conversions SET handed_off_at = ? WHERE id = ? AND status = 'pending'`, now, id);
@@ -408,6 +461,27 @@ export class PersonAudiences {
       .toArray()
       .map((d) => ({ anonymousId: d.anonymous_id, ip: d.ip, userAgent: d.user_agent, lastSeen: d.last_seen }));
     return { email: person.email, consent: person.consent_ads ? { ads: person.consent_ads } : null, attributes: this.attributes().attributes, touches, devices };
+  }
+
+  /** Whether an evaluation with `cfg` would record a new entry (`ids`: the audiences the person is a member of). */
+  private wouldEnter(cfg: AudienceConfig, attributes: Record<string, unknown>, ids: Map<string, string>, now: number): boolean {
+    if (!ids.size) return false;
+    if (!this.hasTables()) return true;
+    for (const audience of cfg.audiences) {
+      if (!ids.has(audience.id)) continue;
+      const state = this.sql.exec<{ member: number }>('SELECT member FROM audience_state WHERE audience_id = ?', audience.id).toArray()[0];
+      const entryTimestamps = this.sql
+        .exec<{ timestamp: number }>('SELECT timestamp FROM audience_entries WHERE audience_id = ?', audience.id)
+        .toArray()
+        .map((r) => r.timestamp);
+      if (decide(audience, attributes, { member: state?.member === 1, entryTimestamps }, now).enter !== null) return true;
+    }
+    return false;
+  }
+
+  /** When the oldest visitor link still waiting to be merged was queued, or null when none is. */
+  private linkingSince(): number | null {
+    return this.sql.exec<{ at: number | null }>('SELECT min(at) AS at FROM pending_links').one().at;
   }
 
   private consent(): 'granted' | 'denied' | 'unknown' {

@@ -5,7 +5,7 @@
 // deleted, not held as if it were still paused. A real DestinationObject in dry_run (the exact request
 // is recorded, nothing leaves).
 import { describe, expect, it } from 'vitest';
-import { CONFIG_TTL_MS, invalidateAudienceConfig, loadAudienceConfig } from '../../collector/audiences/config-cache';
+import { CONFIG_TTL_MS, invalidateAudienceConfig, loadAudienceConfig, noteAudienceConfig } from '../../collector/audiences/config-cache';
 import type { AudienceConfig, StoredConversion } from '../../collector/audiences/types';
 import { conversionKey } from '../../collector/delivery/conversion-row';
 import { personByEmail } from '../../collector/identity';
@@ -32,6 +32,7 @@ async function enterAfterChangeElsewhere(
   await settled(audience.id);
   const earlier = await before(audience.id, dst);
   invalidateAudienceConfig();
+  const staleConfig = await loadAudienceConfig(env);
   const cached = await cachedHere(audience.id);
   const cachedAt = Date.now();
   const cv = await change(audience.id, dst, earlier);
@@ -39,6 +40,10 @@ async function enterAfterChangeElsewhere(
   await upsert(who, 'crm', { lifecycle: 'mql', mql_at: Date.now() - DAY }, Date.now());
   const fresh = (await configObject(env).audienceConfig()) as AudienceConfig;
   await (await personByEmail(env, who)).evaluateAudiences(Date.now(), fresh);
+  // That evaluation put the fresh config in its isolate's cache, which here is also the destination's;
+  // a destination in another isolate may still hold the older one: put it back.
+  invalidateAudienceConfig();
+  noteAudienceConfig(staleConfig, () => cachedAt);
   const entry = (await history(who, audience.id)).entries[0]!;
   const outbox = destinationObject(env, dst);
   const key = await conversionKey(entry.id, cv);
