@@ -268,6 +268,22 @@ export class AudienceStore {
     });
   }
 
+  /**
+   * Removes a person from every audience's members index (erasure). The index's key is (audience,
+   * person), with no index on the person alone, so this is one primary-key delete per audience rather
+   * than a scan. Rows of deleted audiences are gone with them (deleteAudience), so the live ones are
+   * all there is to visit. Returns the rows removed.
+   */
+  forgetMember(personKey: string): number {
+    return this.transaction(() => {
+      let removed = 0;
+      for (const { id } of this.sql.exec<{ id: string }>('SELECT id FROM audiences').toArray()) {
+        removed += this.sql.exec('DELETE FROM audience_members WHERE audience_id = ? AND person_key = ?', id, personKey).rowsWritten;
+      }
+      return removed;
+    });
+  }
+
   /** Members in person-key order after `cursor` (exclusive). */
   listMembers(audienceId: string, cursor: string, limit: number): { personKey: string; timestampMs: number | null; since: number }[] {
     return this.sql

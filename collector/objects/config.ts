@@ -110,6 +110,7 @@ export class ConfigObject extends DurableObject<Env> {
   nudgeStalledAudienceJobs(staleBefore: number, now: number) { return this.audiences.nudgeStalledJobs(staleBefore, now); }
   recordMembership(personKey: string, changes: MembershipChange[]) { return this.audiences.recordMembership(personKey, changes); }
   recordMemberships(batch: { personKey: string; changes: MembershipChange[] }[]) { return this.audiences.recordMemberships(batch); }
+  forgetMember(personKey: string) { return this.audiences.forgetMember(personKey); }
   listMembers(audienceId: string, cursor: string, limit: number) { return this.audiences.listMembers(audienceId, cursor, limit); }
   countMembers(audienceId: string) { return this.audiences.countMembers(audienceId); }
 
