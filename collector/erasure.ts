@@ -3,15 +3,20 @@ import { forgetPersonInLog } from './conversions/log';
 import { forgetVisitors } from './visitor-registry';
 import type { Env } from './env';
 import { personByKey, personKey, visitorById } from './identity';
+import { configObject } from './objects/config';
 
 // Erasure as DELETE /api/people/{email} does it: the directory keeps a suppression entry, the
-// person's storage goes (a tombstone stays), and the visitors of their browsers are forgotten.
+// person's storage goes (a tombstone stays), the visitors of their browsers are forgotten, and the
+// person leaves the audiences' members index.
 export async function erasePerson(env: Env, email: string, now: number): Promise<{ existed: boolean }> {
   const key = await personKey(env, email);
   await directoryFor(env, key).suppress(key, now);
   const { existed, anonymousIds } = await personByKey(env, key).erase(key, now);
   await Promise.all(anonymousIds.map((id) => visitorById(env, id).forget()));
   await forgetVisitors(env, anonymousIds);
+  // Out of every audience's members index, so the audiences' member counts drop now (after the
+  // erase: the object can no longer report a membership of its own).
+  await configObject(env).forgetMember(key);
   // The delivery log keeps ids and statuses; the person's email and payloads go.
   await forgetPersonInLog(env, key);
   return { existed };

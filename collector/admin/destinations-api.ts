@@ -54,7 +54,7 @@ export const destinationsApi = {
   get: (env: Env, id: string, now: number) => call<DestinationView>(env, 'GET', at(id), undefined, now),
   create: (env: Env, body: unknown, now: number) => call<DestinationView>(env, 'POST', '/', body, now),
   update: (env: Env, id: string, patch: unknown, now: number) => call<DestinationView>(env, 'PATCH', at(id), patch, now),
-  remove: (env: Env, id: string, now: number) => call<{ cancelled: number }>(env, 'DELETE', at(id), undefined, now),
+  remove: (env: Env, id: string, now: number) => call<{ cancelled: number; conversionsTurnedOff: { audienceId: string; conversionId: string }[] }>(env, 'DELETE', at(id), undefined, now),
   test: (env: Env, id: string, body: unknown, now: number) =>
     call<{ outcome: { status: string; [k: string]: unknown }; request: unknown; response: unknown; sent: boolean }>(env, 'POST', `${at(id)}/test`, body, now),
 };

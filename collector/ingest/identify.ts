@@ -3,6 +3,7 @@ import { ApiError } from '../http-error';
 import { identityOf, personByKey, personKey } from '../identity';
 import { identifySignatureValid } from '../security/identify-signature';
 import type { Consent, Touch } from '../../shared/schemas/collect';
+import type { TraitsSource } from '../objects/person-types';
 import type { RequestFacts } from './request-facts';
 import { countCreation, creationRefused, mayCreate, spendTouches } from './caps';
 
@@ -17,6 +18,11 @@ export interface IdentifyCommand {
   consent?: Consent['ads'];
   userAgent?: string;
   ip?: string;
+  /**
+   * Set by a sender authenticated with a secret key (the Segment HTTP API): its traits are stored
+   * under this trusted source rather than `traits`. A valid signature still wins (`signed_traits`).
+   */
+  trustedSource?: 'segment';
   /** Another anonymous id of the same browser (the `_cb_aid` cookie). */
   cookieAnonymousId?: string | null;
 }
@@ -26,11 +32,11 @@ export type IdentifyResult = { duplicate: boolean; personKey: string };
 
 /** Stores an identify in the person's object. */
 export async function ingestIdentify(env: Env, cmd: IdentifyCommand, facts: RequestFacts): Promise<IdentifyResult> {
-  let trusted = false;
+  let traitsSource: TraitsSource = cmd.trustedSource ?? 'traits';
   if (cmd.signature !== undefined) {
     if (!env.IDENTIFY_SIGNING_SECRET) throw new ApiError(400, 'invalid_signature', 'this deployment has no identify signing secret, so signed identifies cannot be checked');
     if (!(await identifySignatureValid(env.IDENTIFY_SIGNING_SECRET, cmd.email, cmd.signature))) throw new ApiError(400, 'invalid_signature', 'signature does not match the email');
-    trusted = true;
+    traitsSource = 'signed_traits';
   }
   const denied = facts.gpc || cmd.consent === 'denied';
   if (!denied) spendTouches(env, facts, cmd.touches.length);
@@ -43,7 +49,7 @@ export async function ingestIdentify(env: Env, cmd: IdentifyCommand, facts: Requ
     anonymousId: cmd.anonymousId,
     otherAnonymousIds: others,
     traits: cmd.traits,
-    trusted,
+    traitsSource,
     touches: denied ? [] : cmd.touches,
     consent: facts.gpc ? 'denied' : (cmd.consent ?? null),
     ip: cmd.ip ?? facts.ip,

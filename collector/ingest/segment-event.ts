@@ -52,10 +52,19 @@ function messageIdOf(env: Env, messageId: string | undefined): Promise<string> |
 }
 
 /**
- * One Segment message. `trustRequest` is false for server-side senders (analytics-node, webhooks):
- * the request's IP and user agent are theirs, not the visitor's, so only `context` counts.
+ * Who sent a Segment message, which decides two things:
+ * - the request's IP and user agent are the visitor's only for `publishable_key` (analytics.js in the
+ *   browser); server-side senders and Segment's webhook servers are not the visitor, so only `context` counts;
+ * - identify traits are trusted (source `segment`) only for `secret_key` (the HTTP API with a secret
+ *   write key: analytics-node and other server-side senders). A publishable key is usable from any
+ *   browser, and the webhook relays whatever reached the site's Segment source, which browsers write
+ *   to with the site's public Segment write key: both keep the untrusted source `traits`.
  */
-export async function ingestSegmentEvent(env: Env, raw: unknown, facts: RequestFacts, trustRequest: boolean): Promise<SegmentOutcome> {
+export type SegmentSender = 'secret_key' | 'publishable_key' | 'webhook';
+
+/** One Segment message. */
+export async function ingestSegmentEvent(env: Env, raw: unknown, facts: RequestFacts, sender: SegmentSender): Promise<SegmentOutcome> {
+  const trustRequest = sender === 'publishable_key';
   const parsed = segmentEventSchema.safeParse(camelizeSegment(raw));
   if (!parsed.success) throw new ApiError(400, 'invalid_event', 'not a Segment message', zodIssues(parsed.error));
   const e = parsed.data;
@@ -67,7 +76,7 @@ export async function ingestSegmentEvent(env: Env, raw: unknown, facts: RequestF
 
   if (e.type === 'identify' && email) {
     const traits = { ...(e.traits ?? {}) };
-    const r = await ingestIdentify(env, { email, messageId, anonymousId, traits, touches }, eventFacts);
+    const r = await ingestIdentify(env, { email, messageId, anonymousId, traits, touches, ...(sender === 'secret_key' ? { trustedSource: 'segment' as const } : {}) }, eventFacts);
     return r.duplicate ? 'duplicate' : 'stored';
   }
   if ((e.type === 'page' || e.type === 'track' || e.type === 'screen' || e.type === 'identify') && touches.length) {

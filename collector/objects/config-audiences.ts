@@ -102,11 +102,23 @@ export class AudienceStore {
 
   // --- conversions -----------------------------------------------------------------------------
 
-  createConversion(audienceId: string, input: unknown, now: number): Outcome<StoredConversion> {
+  /**
+   * Turns a conversion on. `destination` says whether its destinationId is configured (the
+   * ConfigObject's destination list, config-destinations.ts): a conversion to a destination that
+   * does not exist, or no longer does, would make rows that could never be handed off.
+   */
+  createConversion(audienceId: string, input: unknown, now: number, destination: (id: string) => 'live' | 'deleted' | 'unknown'): Outcome<StoredConversion> {
     const parsed = conversionSchema.safeParse(input);
     if (!parsed.success) return { ok: false, code: 'invalid', issues: definitionIssues(parsed.error) };
     return this.transaction(() => {
       if (!this.getAudience(audienceId)) return { ok: false, code: 'not_found' };
+      const state = destination(parsed.data.destinationId);
+      if (state !== 'live') {
+        const message = state === 'deleted'
+          ? `destination ${parsed.data.destinationId} was deleted`
+          : `no destination ${parsed.data.destinationId} is configured`;
+        return { ok: false, code: 'invalid', issues: [{ path: 'destinationId', message }] };
+      }
       const id = randomId('cv_');
       this.sql.exec(
         'INSERT INTO audience_conversions (id, audience_id, settings, enabled_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -148,6 +160,19 @@ export class AudienceStore {
     return this.transaction(() => {
       const gone = this.sql.exec('DELETE FROM audience_conversions WHERE id = ? AND audience_id = ?', id, audienceId).rowsWritten > 0;
       if (gone) this.bumpVersion();
+      return gone;
+    });
+  }
+
+  /**
+   * Removes every conversion that sends to a destination (it was deleted): their people's unsent
+   * rows become `cancelled` on the sweep the caller starts, as when a conversion is turned off.
+   */
+  deleteConversionsTo(destinationId: string): StoredConversion[] {
+    return this.transaction(() => {
+      const gone = this.listConversions().filter((c) => c.destinationId === destinationId);
+      for (const c of gone) this.sql.exec('DELETE FROM audience_conversions WHERE id = ?', c.id);
+      if (gone.length) this.bumpVersion();
       return gone;
     });
   }
@@ -265,6 +290,22 @@ export class AudienceStore {
           );
         }
       }
+    });
+  }
+
+  /**
+   * Removes a person from every audience's members index (erasure). The index's key is (audience,
+   * person), with no index on the person alone, so this is one primary-key delete per audience rather
+   * than a scan. Rows of deleted audiences are gone with them (deleteAudience), so the live ones are
+   * all there is to visit. Returns the rows removed.
+   */
+  forgetMember(personKey: string): number {
+    return this.transaction(() => {
+      let removed = 0;
+      for (const { id } of this.sql.exec<{ id: string }>('SELECT id FROM audiences').toArray()) {
+        removed += this.sql.exec('DELETE FROM audience_members WHERE audience_id = ? AND person_key = ?', id, personKey).rowsWritten;
+      }
+      return removed;
     });
   }
 

@@ -49,6 +49,12 @@ export class DestinationRegistry {
     this.sql.exec('UPDATE destinations SET deleted_at = coalesce(deleted_at, ?) WHERE id = ?', now, id);
   }
 
+  /** Whether a destination id is configured now (`live`), was deleted, or was never created here. */
+  state(id: string): 'live' | 'deleted' | 'unknown' {
+    const row = this.sql.exec<{ deleted_at: number | null }>('SELECT deleted_at FROM destinations WHERE id = ?', id).toArray()[0];
+    return !row ? 'unknown' : row.deleted_at === null ? 'live' : 'deleted';
+  }
+
   /** Live destinations, oldest first; with `deleted`, also the deleted ones (their log stays). */
   list(includeDeleted = false): DestinationRef[] {
     return this.sql

@@ -40,7 +40,13 @@ export class ConfigObject extends DurableObject<Env> {
   // The list of destinations (config-destinations.ts); their settings live sealed in each DestinationObject.
   addDestination(ref: { id: string; type: DestinationType; name: string }, now: number) { return this.destinations.add(ref, now); }
   renameDestination(id: string, name: string) { this.destinations.rename(id, name); }
-  markDestinationDeleted(id: string, now: number) { this.destinations.markDeleted(id, now); }
+  /** Marks it deleted and removes the conversions sending to it, in one transaction; returns those conversions. */
+  markDestinationDeleted(id: string, now: number) {
+    return this.ctx.storage.transactionSync(() => {
+      this.destinations.markDeleted(id, now);
+      return this.audiences.deleteConversionsTo(id);
+    });
+  }
   listDestinations(includeDeleted = false) { return this.destinations.list(includeDeleted); }
 
   listKeys(): ApiKeyRecord[] {
@@ -96,7 +102,7 @@ export class ConfigObject extends DurableObject<Env> {
   listAudiences() { return this.audiences.listAudiences(); }
   updateAudience(id: string, patch: unknown, now: number) { return this.audiences.updateAudience(id, patch, now); }
   deleteAudience(id: string) { return this.audiences.deleteAudience(id); }
-  createConversion(audienceId: string, input: unknown, now: number) { return this.audiences.createConversion(audienceId, input, now); }
+  createConversion(audienceId: string, input: unknown, now: number) { return this.audiences.createConversion(audienceId, input, now, (id) => this.destinations.state(id)); }
   getConversion(audienceId: string, id: string) { return this.audiences.getConversion(audienceId, id); }
   listConversions(audienceId?: string) { return this.audiences.listConversions(audienceId); }
   updateConversion(audienceId: string, id: string, patch: unknown, now: number) { return this.audiences.updateConversion(audienceId, id, patch, now); }
@@ -110,6 +116,7 @@ export class ConfigObject extends DurableObject<Env> {
   nudgeStalledAudienceJobs(staleBefore: number, now: number) { return this.audiences.nudgeStalledJobs(staleBefore, now); }
   recordMembership(personKey: string, changes: MembershipChange[]) { return this.audiences.recordMembership(personKey, changes); }
   recordMemberships(batch: { personKey: string; changes: MembershipChange[] }[]) { return this.audiences.recordMemberships(batch); }
+  forgetMember(personKey: string) { return this.audiences.forgetMember(personKey); }
   listMembers(audienceId: string, cursor: string, limit: number) { return this.audiences.listMembers(audienceId, cursor, limit); }
   countMembers(audienceId: string) { return this.audiences.countMembers(audienceId); }
 

@@ -3,6 +3,14 @@ import type { StoredTouch } from './touch-rows';
 
 export type { StoredTouch };
 
+/**
+ * Where an identify's traits are stored. `traits`: sent from browsers (anyone with the publishable
+ * key), usable in audiences only with allowTraits; `signed_traits`: a signed identify; `segment`: the
+ * Segment HTTP API with a secret write key (server-side senders such as analytics-node). The last two
+ * are trusted.
+ */
+export type TraitsSource = 'traits' | 'signed_traits' | 'segment';
+
 export interface IdentifyInput {
   /** The person's object key (HMAC of the identity): stored so the object can name itself to others. */
   key: string;
@@ -13,8 +21,8 @@ export interface IdentifyInput {
   /** Further anonymous ids of the same browser (the `_cb_aid` cookie) whose visitors are merged too. */
   otherAnonymousIds?: string[];
   traits: Record<string, unknown>;
-  /** Traits of a signed identify: stored under the `signed_traits` source, which audiences may trust. */
-  trusted: boolean;
+  /** The source the traits are stored under (see TraitsSource). */
+  traitsSource: TraitsSource;
   touches: Touch[];
   consent: Consent['ads'] | null;
   ip: string | null;

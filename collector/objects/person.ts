@@ -66,7 +66,7 @@ export class PersonObject extends DurableObject<Env> {
     // Whether anything an audience reads changed (a new person, traits, consent).
     let attributesChanged = false;
     let stampedAt: number | null = null;
-    const source = input.trusted ? 'signed_traits' : 'traits';
+    const source = input.traitsSource;
     const patch = JSON.stringify(input.traits);
     const outcome = this.ctx.storage.transactionSync((): IdentifyOutcome => {
       // The hot path of ingestion: each step is one statement where two would do.

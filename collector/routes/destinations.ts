@@ -13,6 +13,8 @@ import { destinationPatchSchema, destinationSchema, destinationTestSchema } from
 import { normalizeEmail } from '../../shared/normalize';
 import { configObject } from '../objects/config';
 import { MAX_DESTINATIONS } from '../objects/config-destinations';
+import { invalidateAudienceConfig } from '../audiences/config-cache';
+import { startPopulate } from '../audiences/populate';
 
 export const destinations = new Hono<AppContext>();
 
@@ -74,9 +76,20 @@ destinations.delete('/:id', async (c) => {
   const d = objectFor(c.env, c.req.param('id'));
   if (!(await d.describe())) throw new ApiError(404, 'not_found', 'no such destination');
   const removed = await d.remove();
-  // Still listed as deleted: /api/conversions keeps showing its log.
-  await configObject(c.env).markDestinationDeleted(c.req.param('id'), c.get('now'));
-  return c.json(removed);
+  // Still listed as deleted: /api/conversions keeps showing its log. The conversions sending to it
+  // go with it (a new one to it is refused), and each of their audiences is swept as when a
+  // conversion is turned off: its people's unsent rows become `cancelled` instead of waiting for ever.
+  const now = c.get('now');
+  const config = configObject(c.env);
+  const turnedOff = await config.markDestinationDeleted(c.req.param('id'), now);
+  if (turnedOff.length) {
+    invalidateAudienceConfig();
+    for (const audienceId of new Set(turnedOff.map((cv) => cv.audienceId))) {
+      const audience = await config.getAudience(audienceId);
+      if (audience) await startPopulate(c.env, audience.id, audience.version, 'conversion', now);
+    }
+  }
+  return c.json({ ...removed, conversionsTurnedOff: turnedOff.map((cv) => ({ audienceId: cv.audienceId, conversionId: cv.id })) });
 });
 
 destinations.post('/:id/test', async (c) => {

@@ -7,7 +7,7 @@ import { originAllowed } from '../security/origins';
 import { segmentSignatureValid } from '../security/hmac-sha1';
 import { configObject } from '../objects/config';
 import { clientIp, takeLimit } from '../middleware/rate-limit';
-import { ingestSegmentEvent } from '../ingest/segment-event';
+import { ingestSegmentEvent, type SegmentSender } from '../ingest/segment-event';
 import { requestFacts, type RequestFacts } from '../ingest/request-facts';
 import { SEGMENT_MAX_BATCH_BYTES, SEGMENT_MAX_EVENT_BYTES, SEGMENT_TYPES, SEGMENT_WEBHOOK_MAX_BYTES, SHORT_PATHS, type SegmentType } from '../../shared/schemas/segment';
 import type { RejectedEvent } from '../../shared/schemas/collect';
@@ -58,15 +58,18 @@ function writeKeyOf(c: Context<AppContext>, body: unknown): string | null {
   return typeof inBody === 'string' ? inBody : null;
 }
 
-/** A secret key (ingest scope) is a server-side sender; a publishable key only counts from an allowed Origin. */
-async function authenticate(c: Context<AppContext>, body: unknown): Promise<{ trustRequest: boolean }> {
+/**
+ * A secret key (ingest scope) is a server-side sender, whose identify traits are trusted (source
+ * `segment`); a publishable key only counts from an allowed Origin, and its traits stay `traits`.
+ */
+async function authenticate(c: Context<AppContext>, body: unknown): Promise<SegmentSender> {
   if (!c.env.IDENTITY_SECRET) throw new ApiError(503, 'not_configured', 'this deployment has no IDENTITY_SECRET configured');
   const key = writeKeyOf(c, body);
   if (!key) throw new ApiError(401, 'unauthorized', 'send the write key as Basic auth (username, empty password)', undefined, { 'www-authenticate': 'Basic realm="segment"' });
   const now = c.get('now');
   if (await resolveSecretKey(c.env, key, now)) {
     await takeLimit(c, 'RATE_LIMIT_KEY_PER_MINUTE', `k:${key}`);
-    return { trustRequest: false };
+    return 'secret_key';
   }
   const origins = await resolvePublishableKey(c.env, key, now);
   if (!origins) throw new ApiError(401, 'unauthorized', 'unknown write key', undefined, { 'www-authenticate': 'Basic realm="segment"' });
@@ -74,10 +77,10 @@ async function authenticate(c: Context<AppContext>, body: unknown): Promise<{ tr
   if (!originAllowed(origin, origins)) throw new ApiError(403, 'origin_not_allowed', 'a publishable write key is accepted only from an allowed Origin; server-side senders use a secret key');
   await takeLimit(c, 'RATE_LIMIT_IP_PER_MINUTE', `ip:${clientIp(c)}`);
   await takeLimit(c, 'RATE_LIMIT_KEY_PER_MINUTE', `k:${key}`);
-  return { trustRequest: true };
+  return 'publishable_key';
 }
 
-async function ingestAll(c: Context<AppContext>, events: unknown[], facts: RequestFacts, trustRequest: boolean) {
+async function ingestAll(c: Context<AppContext>, events: unknown[], facts: RequestFacts, sender: SegmentSender) {
   const rejected: RejectedEvent[] = [];
   let accepted = 0;
   let duplicates = 0;
@@ -85,7 +88,7 @@ async function ingestAll(c: Context<AppContext>, events: unknown[], facts: Reque
   let limited: ApiError | undefined;
   for (const [index, event] of events.entries()) {
     try {
-      const outcome = await ingestSegmentEvent(c.env, event, facts, trustRequest);
+      const outcome = await ingestSegmentEvent(c.env, event, facts, sender);
       accepted++;
       if (outcome === 'duplicate') duplicates++;
       if (outcome === 'ignored') ignored++;
@@ -120,18 +123,18 @@ async function trackingApi(c: Context<AppContext>) {
 
   const body = await readJsonBody(c, type === 'batch' ? SEGMENT_MAX_BATCH_BYTES : SEGMENT_MAX_EVENT_BYTES);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'invalid_request', 'body must be a JSON object');
-  const { trustRequest } = await authenticate(c, body);
+  const sender = await authenticate(c, body);
   const facts = requestFacts(c);
   if (type !== 'batch') {
     if ((body as { type?: unknown }).type !== undefined && (body as { type?: unknown }).type !== type) throw new ApiError(400, 'invalid_request', `this endpoint takes ${type} messages`);
-    return c.json(await ingestAll(c, [withDefaults(body, type, {})], facts, trustRequest));
+    return c.json(await ingestAll(c, [withDefaults(body, type, {})], facts, sender));
   }
   const b = body as { batch?: unknown; context?: unknown };
   if (!Array.isArray(b.batch) || b.batch.length === 0) throw new ApiError(400, 'invalid_request', 'body must be {batch: [...]}');
   for (const [index, event] of b.batch.entries()) {
     if (JSON.stringify(event).length > SEGMENT_MAX_EVENT_BYTES) throw new ApiError(400, 'event_too_large', `batch[${index}] is over ${SEGMENT_MAX_EVENT_BYTES} bytes`);
   }
-  return c.json(await ingestAll(c, b.batch.map((e) => withDefaults(e, null, { context: b.context })), facts, trustRequest));
+  return c.json(await ingestAll(c, b.batch.map((e) => withDefaults(e, null, { context: b.context })), facts, sender));
 }
 
 /** The Segment Webhooks destination (classic or Actions): one event, an array, or {batch}. */
@@ -144,6 +147,8 @@ segment.post('/segment/webhook', async (c) => {
   const body = parseJsonBytes(bytes);
   const events = Array.isArray(body) ? body : Array.isArray((body as { batch?: unknown })?.batch) ? ((body as { batch: unknown[] }).batch) : [body];
   if (!events.length) throw new ApiError(400, 'invalid_request', 'no event in the body');
-  // Segment's servers send this: their address and user agent are not the visitor's.
-  return c.json(await ingestAll(c, events, { ...requestFacts(c), gpc: false }, false));
+  // Segment's servers send this: their address and user agent are not the visitor's. Its identify
+  // traits stay untrusted (`traits`): the webhook relays everything the site's Segment source
+  // received, and browsers write to that source with its public write key.
+  return c.json(await ingestAll(c, events, { ...requestFacts(c), gpc: false }, 'webhook'));
 });

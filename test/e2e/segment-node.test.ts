@@ -43,7 +43,9 @@ it('analytics-node pointed at {collector}/segment: identify, page and track reac
   expect(errors).toEqual([]);
 
   const p = await settled(email, (x) => x.touches.length > 0);
-  expect(p.attributes.traits).toEqual({ email, plan: 'pro' });
+  // A secret write key is a server-side sender: its traits are trusted, stored under `segment`.
+  expect(p.attributes.segment).toEqual({ email, plan: 'pro' });
+  expect(p.attributes.traits).toBeUndefined();
   expect(p.touches).toEqual([expect.objectContaining({ kind: 'gclid', value: gclid, landingUrl: `https://shop.test/?gclid=${gclid}` })]);
   expect(p.devices[0]).toMatchObject({ anonymousId, ip: '198.51.100.23' });
 });
@@ -56,7 +58,7 @@ it('analytics-node with host and an explicit /segment/v1/batch path', async () =
   analytics.identify({ userId: email, traits: { plan: 'team' } });
   await analytics.closeAndFlush({ timeout: 10_000 });
   expect(errors).toEqual([]);
-  expect((await person(email))?.attributes.traits).toEqual({ plan: 'team' });
+  expect((await person(email))?.attributes).toEqual({ segment: { plan: 'team' } });
 });
 
 it('analytics-node reports the collector refusing an unknown write key', async () => {

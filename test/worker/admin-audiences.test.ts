@@ -64,23 +64,31 @@ describe('admin audiences', { timeout: 60_000 }, () => {
     expect(members).toContain('<code>crm.stage</code>');
     expect(members).toContain('no conversion turned on');
 
-    // Turning a conversion on: an invalid currency is refused inline; then a valid one.
-    const badCv = await post(`/admin/audiences/${encodeURIComponent(id)}/conversions`, { _csrf: csrf, destinationId: 'dest_admin_test', currency: 'dollars', sendExisting: 'on' }, cookies);
+    // Turning a conversion on: an invalid currency is refused inline, and so is a destination that
+    // does not exist (under the destination field); then a valid one.
+    const created = await api('/api/destinations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'meta', name: 'Admin test', mode: 'dry_run', settings: { pixelId: '4242', accessToken: 'EAA-admin-audiences-token' } }) });
+    expect(created.status).toBe(201);
+    const dst = ((await created.json()) as { id: string }).id;
+    const badCv = await post(`/admin/audiences/${encodeURIComponent(id)}/conversions`, { _csrf: csrf, destinationId: dst, currency: 'dollars', sendExisting: 'on' }, cookies);
     expect(badCv.status).toBe(400);
     expect(await badCv.text()).toContain('ISO 4217');
-    const on = await post(`/admin/audiences/${encodeURIComponent(id)}/conversions`, { _csrf: csrf, destinationId: 'dest_admin_test', eventName: 'SQL', value: '1500', currency: 'usd', sendExisting: 'on' }, cookies);
+    const noDst = await post(`/admin/audiences/${encodeURIComponent(id)}/conversions`, { _csrf: csrf, destinationId: 'dst_doesnotexist', sendExisting: 'on' }, cookies);
+    expect(noDst.status).toBe(400);
+    expect(await noDst.text()).toMatch(/id="cv-destinationId-issues"[^]*no destination dst_doesnotexist is configured/);
+    const on = await post(`/admin/audiences/${encodeURIComponent(id)}/conversions`, { _csrf: csrf, destinationId: dst, eventName: 'SQL', value: '1500', currency: 'usd', sendExisting: 'on' }, cookies);
     expect(on.status).toBe(303);
     await settled(id);
     const conversions = ((await (await api(`/api/audiences/${id}/conversions`)).json()) as any).conversions;
-    expect(conversions).toMatchObject([{ destinationId: 'dest_admin_test', eventName: 'SQL', value: 1500, currency: 'USD', sendExisting: true, paused: false }]);
+    expect(conversions).toMatchObject([{ destinationId: dst, eventName: 'SQL', value: 1500, currency: 'USD', sendExisting: true, paused: false }]);
     members = await (await get(`/admin/audiences/${encodeURIComponent(id)}/members`, cookies)).text();
-    expect(members).toContain('dest_admin_test');
+    expect(members).toContain(dst);
     expect(members).toMatch(/Would send|Skipped:/);
 
     // The person's page lists the entry and the conversion row.
     const personPage = await (await get(`/admin/people/${encodeURIComponent(email)}`, cookies)).text();
     expect(personPage).toContain(`>SQL ${email}</a>`);
-    expect(personPage).toMatch(/<code>dest_admin_test<\/code><\/td><td><span class="badge status-[a-z_]+">/);
+    // The destination by its name, linked (it exists now that turn-on checks it).
+    expect(personPage).toMatch(new RegExp(`<a href="[^"]*/destinations/${dst}">Admin test</a></td><td><span class="badge status-[a-z_]+">`));
 
     const cid = conversions[0].id;
     expect((await post(`/admin/audiences/${encodeURIComponent(id)}/conversions/${cid}/pause`, { _csrf: csrf, paused: 'true' }, cookies)).status).toBe(303);

@@ -1,7 +1,7 @@
 // Install → allowed origins (stored in the ConfigObject, honoured by /v1/collect at once) and the
 // audit log that every admin change writes (who, what, when; never a secret or an erased address).
 import { describe, expect, it } from 'vitest';
-import { collect, identifyEvent, PK } from './helpers';
+import { api, collect, identifyEvent, PK } from './helpers';
 import { get, post, signIn } from './admin-helpers';
 import { call } from './helpers';
 
@@ -52,7 +52,10 @@ describe('admin audit log', { timeout: 30_000 }, () => {
     }, cookies);
     expect(audience.status).toBe(303);
     const audiencePath = new URL(audience.headers.get('location')!, 'http://x').pathname;
-    expect((await post(`${audiencePath}/conversions`, { _csrf: csrf, destinationId: 'dst_00000000000000aa', sendExisting: 'on' }, cookies)).status).toBe(303);
+    const dst = await api('/api/destinations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'meta', name: 'Audit test', mode: 'dry_run', settings: { pixelId: '4242', accessToken: 'EAA-audit-token' } }) });
+    expect(dst.status).toBe(201);
+    const dstId = ((await dst.json()) as { id: string }).id;
+    expect((await post(`${audiencePath}/conversions`, { _csrf: csrf, destinationId: dstId, sendExisting: 'on' }, cookies)).status).toBe(303);
     await collect({ key: PK, events: [identifyEvent('erase.me@example.com')] });
     expect((await post('/admin/people/erase.me%40example.com/erase', { _csrf: csrf, confirm: 'erase.me@example.com' }, cookies)).status).toBe(303);
     const fd = new FormData();

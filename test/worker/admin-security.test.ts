@@ -57,7 +57,7 @@ describe('attacker-controlled strings render inert', { timeout: 20_000 }, () => 
     const person = await personByEmail(env, email);
     await person.identify({
       key: await personKey(env, email),
-      trusted: false,
+      traitsSource: 'traits',
       consent: null,
       email,
       messageId: 'xss-1',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { api } from './helpers';
-import { createAudience, json, mql, send, settled } from './audiences-helpers';
+import { createAudience, DAY, destination, history, json, META_SETTINGS, mql, send, settled, upsert } from './audiences-helpers';
 
 describe('audience definitions', { timeout: 60_000 }, () => {
   it('names the node of the criteria that is wrong', async () => {
@@ -73,14 +73,15 @@ describe('audience definitions', { timeout: 60_000 }, () => {
 describe('conversion configs', { timeout: 60_000 }, () => {
   it('turns on, lists, changes, refuses bad input and turns off', async () => {
     const audience = await createAudience(mql());
+    const dst = await destination('meta', META_SETTINGS);
     const path = `/api/audiences/${audience.id}/conversions`;
-    const bad = await send(path, 'POST', { destinationId: 'dst_meta', currency: 'usd', actionSource: 'fax' });
+    const bad = await send(path, 'POST', { destinationId: dst, currency: 'usd', actionSource: 'fax' });
     expect(bad.status).toBe(400);
     expect((await json(bad)).error.issues.map((i: any) => i.path).sort()).toEqual(['actionSource', 'currency']);
     expect((await send(path, 'POST', { eventName: 'Lead' })).status).toBe(400);
     expect((await send(`/api/audiences/aud_nope/conversions`, 'POST', { destinationId: 'd' })).status).toBe(404);
 
-    const res = await send(path, 'POST', { destinationId: 'dst_meta', eventName: 'Lead', value: 100, currency: 'EUR' });
+    const res = await send(path, 'POST', { destinationId: dst, eventName: 'Lead', value: 100, currency: 'EUR' });
     expect(res.status).toBe(201);
     const conversion = await json(res);
     expect(conversion).toMatchObject({ id: expect.stringMatching(/^cv_/), audienceId: audience.id, sendExisting: true, paused: false, enabledAt: expect.any(Number) });
@@ -98,5 +99,44 @@ describe('conversion configs', { timeout: 60_000 }, () => {
     expect((await api(`${path}/${conversion.id}`, { method: 'DELETE' })).status).toBe(200);
     expect((await json(await api(path))).conversions).toEqual([]);
     expect((await api(`${path}/${conversion.id}`, { method: 'DELETE' })).status).toBe(404);
+  });
+});
+
+describe('conversions and their destination', { timeout: 60_000 }, () => {
+  it('refuses a conversion to a destination that is not configured, naming destinationId', async () => {
+    const audience = await createAudience(mql());
+    const path = `/api/audiences/${audience.id}/conversions`;
+    const res = await send(path, 'POST', { destinationId: 'dst_doesnotexist', eventName: 'Lead' });
+    expect(res.status).toBe(400);
+    const body = await json(res);
+    expect(body.error).toMatchObject({ code: 'invalid_conversion', message: expect.stringContaining('destinationId') });
+    expect(body.error.issues).toEqual([{ path: 'destinationId', message: expect.stringContaining('dst_doesnotexist') }]);
+    expect((await json(await api(path))).conversions).toEqual([]);
+  });
+
+  it('deleting a destination turns off the conversions sending to it; their unsent rows are cancelled, not left waiting', async () => {
+    const dst = await destination('meta', META_SETTINGS);
+    const audience = await createAudience(mql(7, { name: 'destination deleted' }));
+    await settled(audience.id);
+    const path = `/api/audiences/${audience.id}/conversions`;
+    const res = await send(path, 'POST', { destinationId: dst, eventName: 'Lead', paused: true });
+    expect(res.status).toBe(201);
+    const cv = await json(res);
+    await settled(audience.id);
+    const who = `dst-deleted-${Date.now().toString(36)}@example.com`;
+    await upsert(who, 'crm', { lifecycle: 'mql', mql_at: Date.now() - DAY }, Date.now());
+    expect((await history(who, audience.id)).conversions).toEqual([expect.objectContaining({ conversionId: cv.id, status: 'paused' })]);
+
+    const deleted = await api(`/api/destinations/${dst}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(200);
+    expect(await json(deleted)).toMatchObject({ conversionsTurnedOff: [{ audienceId: audience.id, conversionId: cv.id }] });
+    expect((await json(await api(path))).conversions).toEqual([]);
+    const again = await send(path, 'POST', { destinationId: dst });
+    expect(again.status).toBe(400);
+    expect((await json(again)).error.issues).toEqual([{ path: 'destinationId', message: `destination ${dst} was deleted` }]);
+
+    // The sweep the deletion started: the row ends `cancelled`.
+    await settled(audience.id);
+    expect((await history(who, audience.id)).conversions).toEqual([expect.objectContaining({ conversionId: cv.id, status: 'cancelled' })]);
   });
 });

@@ -5,6 +5,10 @@ import { expect } from 'vitest';
 import { personByEmail, personKey } from '../../collector/identity';
 import type { PersonObject } from '../../collector/objects/person';
 import { api, collect, identifyEvent, PK } from './helpers';
+import { configObject, type ConfigObject } from '../../collector/objects/config';
+import type { AudienceStore } from '../../collector/objects/config-audiences';
+import type { StoredConversion } from '../../collector/audiences/types';
+import { invalidateAudienceConfig } from '../../collector/audiences/config-cache';
 
 // The worker's bindings, typed as the collector's Env.
 export const env = cfEnv as unknown as Env;
@@ -31,6 +35,19 @@ export async function turnOn(audienceId: string, body: Record<string, unknown>):
   const out = await json(res);
   expect(res.status, JSON.stringify(out)).toBe(201);
   return out;
+}
+
+/**
+ * Stores a conversion without turn-on's destination check (and without its sweep), as one made
+ * before that check existed could be: a destination that is not configured, or not yet.
+ */
+export async function legacyConversion(audienceId: string, body: Record<string, unknown>): Promise<StoredConversion> {
+  const out = await runInDurableObject(configObject(env), (config: ConfigObject) =>
+    (config as unknown as { audiences: AudienceStore }).audiences.createConversion(audienceId, body, Date.now(), () => 'live'),
+  );
+  if (!out.ok) throw new Error(JSON.stringify(out));
+  invalidateAudienceConfig();
+  return out.value;
 }
 
 /** An identify through /v1/collect, as the tag sends it. */

@@ -11,7 +11,7 @@ describe('message id deduplication', () => {
     const stub = personByKey(env, key);
     // From now on: the object's own alarm prunes with the real clock.
     const t0 = Date.now();
-    const input = (now: number, n: number): IdentifyInput => ({ key, email, messageId: 'msg_dedupe_window_1', anonymousId: null, traits: { n }, trusted: false, touches: [], consent: null, ip: null, userAgent: null, now });
+    const input = (now: number, n: number): IdentifyInput => ({ key, email, messageId: 'msg_dedupe_window_1', anonymousId: null, traits: { n }, traitsSource: 'traits', touches: [], consent: null, ip: null, userAgent: null, now });
     expect(await stub.identify(input(t0, 1))).toMatchObject({ status: 'stored', created: true });
     expect(await stub.identify(input(t0 + DAY, 2))).toEqual({ status: 'duplicate' });
     expect(await stub.identify(input(t0 + 7 * DAY - 1, 3))).toEqual({ status: 'duplicate' });

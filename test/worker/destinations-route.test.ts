@@ -61,7 +61,7 @@ describe('/api/destinations', { timeout: 30_000 }, () => {
     const retry = await req(`/api/destinations/${id}/conversions/${'a'.repeat(32)}/retry`, 'POST');
     expect(retry.status).toBe(404);
     expect(await retry.json()).toMatchObject({ error: { code: 'not_found' } });
-    expect(await (await req(`/api/destinations/${id}`, 'DELETE')).json()).toEqual({ cancelled: 0 });
+    expect(await (await req(`/api/destinations/${id}`, 'DELETE')).json()).toEqual({ cancelled: 0, conversionsTurnedOff: [] });
     expect((await req(`/api/destinations/${id}`)).status).toBe(404);
   });
 });

@@ -22,7 +22,7 @@ async function identifyAt(who: string, now: number, traits: Record<string, unkno
     messageId: `msg_${now}_${n++}`,
     anonymousId: 'anon_hot_path_01',
     traits,
-    trusted: false,
+    traitsSource: 'traits',
     touches: [],
     consent: null,
     ip: '203.0.113.9',

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { directoryFor } from '../../collector/directory';
 import { personKey } from '../../collector/identity';
 import type { DirectoryEntry } from '../../collector/objects/person-types';
-import { anonId, api, collect, env, gclid, identifyEvent, person, PK, settle, touchEvent } from './helpers';
+import { anonId, api, collect, DAY, env, gclid, identifyEvent, person, PK, settle, touchEvent } from './helpers';
+import { createAudience, settled } from './audiences-helpers';
 
 async function list(query: string, cursor?: string, limit?: number): Promise<any> {
   const qs = new URLSearchParams({ query, ...(cursor ? { cursor } : {}), ...(limit ? { limit: String(limit) } : {}) });
@@ -74,13 +75,19 @@ describe('DELETE /api/people/{email} (erasure)', () => {
     const anon = anonId();
     const email = `erase-${anon}@example.com`;
     await collect({ key: PK, events: [touchEvent(anon, [{ kind: 'gclid', value: gclid(), firstSeen: Date.now() }])] });
-    await collect({ key: PK, events: [identifyEvent(email, { anonymousId: anon, traits: { plan: 'pro' } })] });
+    await collect({ key: PK, events: [identifyEvent(email, { anonymousId: anon, traits: { plan: 'pro', erase_run: anon, erase_at: new Date(Date.now() - DAY).toISOString() } })] });
     await settle(email);
     expect((await list(email)).people).toHaveLength(1);
+    // A member of an audience (its populate done, so nothing writes the members index behind the erasure).
+    const audience = await createAudience({ name: 'erasure', criteria: { field: 'traits.erase_run', op: 'eq', value: anon }, timestamp: { field: 'traits.erase_at', withinDays: 7 }, allowTraits: true });
+    expect((await settled(audience.id)).members).toBe(1);
 
     const res = await api(`/api/people/${encodeURIComponent(email.toUpperCase())}`, { method: 'DELETE' });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ email, erased: true, suppressed: true });
+    // Out of the members index at once: the count drops without anyone paging the members list.
+    expect((await (await api(`/api/audiences/${audience.id}`)).json() as any).members).toBe(0);
+    expect((await api(`/api/audiences/${audience.id}`, { method: 'DELETE' })).status).toBe(200);
     expect((await api(`/api/people/${encodeURIComponent(email)}`)).status).toBe(404);
     expect((await list(email)).people).toEqual([]);
     const { visitorById } = await import('../../collector/identity');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { visitorById } from '../../collector/identity';
-import { anonId, call, env, gclid, person, PK, settle, SK } from './helpers';
+import { anonId, api, call, DAY, env, gclid, person, PK, settle, SITE, SK } from './helpers';
 
 const basic = (key: string) => `Basic ${btoa(`${key}:`)}`;
 
@@ -32,7 +32,9 @@ describe('Segment HTTP Tracking API', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ success: true, accepted: 1, rejected: [] });
     const p = await person(email);
-    expect(p.attributes.traits).toEqual({ email, plan: 'pro' });
+    // A secret key is a server-side sender: its traits are trusted, under `segment`.
+    expect(p.attributes.segment).toEqual({ email, plan: 'pro' });
+    expect(p.attributes.traits).toBeUndefined();
     expect(p.touches.map((t: any) => [t.kind, t.value])).toEqual(expect.arrayContaining([['gclid', g], ['msclkid', '0123456789abcdef0123456789abcdef']]));
     expect(p.touches.find((t: any) => t.kind === 'gclid')).toMatchObject({ landingUrl: expect.stringContaining(g), referrer: 'https://www.google.com/' });
     expect(p.devices).toEqual([expect.objectContaining({ anonymousId: 'c8a3f1b2-3c4d-4e5f-8a9b-0c1d2e3f4a5b', ip: '203.0.113.50', userAgent: 'Mozilla/5.0 Seg' })]);
@@ -44,7 +46,7 @@ describe('Segment HTTP Tracking API', () => {
     expect(await (await seg('identify', body)).json()).toMatchObject({ accepted: 1, duplicates: 0 });
     expect(await (await seg('identify', { ...body, traits: { n: 2 } })).json()).toMatchObject({ accepted: 1, duplicates: 1 });
     const p = await person(email);
-    expect(p.attributes.traits).toEqual({ n: 1 });
+    expect(p.attributes.segment).toEqual({ n: 1 });
     expect(p.devices[0].userAgent).toBe('UA-snake');
   });
 
@@ -78,7 +80,8 @@ describe('Segment HTTP Tracking API', () => {
     const ok = await seg('i', msg, { authorization: basic(PK), origin: 'http://localhost:3000', 'content-type': 'text/plain' });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
-    expect(await person(email)).not.toBeNull();
+    // A publishable key is usable from any browser: its traits stay untrusted.
+    expect((await person(email)).attributes).toEqual({ traits: { email } });
     const noOrigin = await seg('i', { ...msg, traits: { email: `x-${email}` } }, { authorization: basic(PK) });
     expect(noOrigin.status).toBe(403);
     const bodyKey = await seg('p', { anonymousId: anonId(), writeKey: PK, context: { page: { url: 'https://x.test/' } } }, { authorization: '', origin: 'http://127.0.0.1:8080' });
@@ -91,6 +94,29 @@ describe('Segment HTTP Tracking API', () => {
     expect(res.status).toBe(200);
     expect(await person(email)).not.toBeNull();
     expect((await call('/v1/nope', { method: 'POST', headers: { authorization: basic(SK) }, body: '{}' })).status).toBe(404);
+  });
+
+  it('an audience on segment.* (no allowTraits) takes the traits of a secret-key identify, never those of a publishable key', async () => {
+    const plan = `ent-${anonId()}`;
+    const created = await api('/api/audiences', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'segment plan', criteria: { field: 'segment.plan', op: 'eq', value: plan }, timestamp: { field: 'segment.signed_up_at', withinDays: 30 } }),
+    });
+    const audience: any = await created.json();
+    expect(created.status, JSON.stringify(audience)).toBe(201);
+    try {
+      const server = `segaud-sk-${anonId()}@example.com`;
+      const browser = `segaud-pk-${anonId()}@example.com`;
+      const traits = (email: string) => ({ email, plan, signed_up_at: new Date(Date.now() - DAY).toISOString() });
+      expect((await seg('identify', { userId: 'u-sk', traits: traits(server), messageId: `sk-${anonId()}` })).status).toBe(200);
+      expect((await seg('i', { anonymousId: anonId(), traits: traits(browser), messageId: `pk-${anonId()}` }, { authorization: basic(PK), origin: SITE })).status).toBe(200);
+      expect((await person(browser)).attributes.traits.plan).toBe(plan);
+      const members: any = await (await api(`/api/audiences/${audience.id}/members`)).json();
+      expect(members.members.map((m: any) => m.email)).toEqual([server]);
+    } finally {
+      await api(`/api/audiences/${audience.id}`, { method: 'DELETE' });
+    }
   });
 
   it('answers the CORS preflight analytics.js sends for Authorization', async () => {
@@ -142,7 +168,8 @@ describe('Segment Webhooks destination', () => {
     const res = await webhook(body, await hmacSha1Hex(SECRET, body));
     expect(res.status).toBe(200);
     const p = await person(email);
-    expect(p.attributes.traits.plan).toBe('pro');
+    // The webhook relays what browsers sent to the Segment source too: untrusted.
+    expect(p.attributes).toEqual({ traits: { email, plan: 'pro' } });
     expect(p.devices).toEqual([]); // no anonymousId: no device, and never Segment's own IP
   });
 

@@ -22,7 +22,7 @@ const DONE: Record<string, string> = {
   saved: 'Destination saved.',
   paused: 'Destination paused: conversions wait in its outbox until you resume it.',
   resumed: 'Destination resumed.',
-  deleted: 'Destination deleted; its unsent conversions were cancelled.',
+  deleted: 'Destination deleted; its unsent conversions were cancelled and the audience conversions sending to it were turned off.',
 };
 
 // Shown where the deployment allows custom endpoints at all (security/custom-endpoints.ts decides which URLs).
@@ -273,7 +273,7 @@ destinationsPages.get('/:id/delete', async (c) => {
   const { view } = await mustGet(c);
   return c.html(
     <Layout title={`Delete ${view.name || view.id}?`} view={viewOf(c, '/destinations')}>
-      <p>Deleting the destination removes its settings and cancels its unsent conversions. Conversions already sent, and the log of requests, stay for the record. It cannot be undone.</p>
+      <p>Deleting the destination removes its settings, cancels its unsent conversions and turns off every audience conversion that sends to it. Conversions already sent, and the log of requests, stay for the record. It cannot be undone.</p>
       <form method="post" action={`${path(c, view.id)}/delete`}>
         <CsrfField token={c.var.csrf} />
         <div class="actions">
@@ -291,6 +291,6 @@ destinationsPages.post('/:id/delete', async (c) => {
   const { view } = await mustGet(c);
   const out = await destinationsApi.remove(c.env, view.id, c.var.now);
   if (!out.ok) throw new ApiError(400, out.code, out.message);
-  await audit(c, 'destination.deleted', `${view.name} (${view.id})`, `${out.value.cancelled} unsent cancelled`);
+  await audit(c, 'destination.deleted', `${view.name} (${view.id})`, `${out.value.cancelled} unsent cancelled, ${out.value.conversionsTurnedOff.length} audience conversions turned off`);
   return c.redirect(`${c.var.base}/destinations?done=deleted`, 303);
 });

@@ -25,6 +25,7 @@ const PAGE = 50;
 const SOURCE_LABELS: Record<string, string> = {
   traits: 'Identify traits (sent from browsers: untrusted)',
   signed_traits: 'Signed identify traits (trusted)',
+  segment: 'Segment HTTP API traits, sent with a secret key (trusted)',
 };
 
 const DONE: Record<string, string> = {
