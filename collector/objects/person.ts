@@ -66,7 +66,8 @@ export class PersonObject extends DurableObject<Env> {
     // Whether anything an audience reads changed (a new person, traits, consent).
     let attributesChanged = false;
     let stampedAt: number | null = null;
-    const source = input.traitsSource;
+    // A caller of the previous version (a deploy in progress) sends no traitsSource: untrusted, the safe side.
+    const source = input.traitsSource ?? 'traits';
     const patch = JSON.stringify(input.traits);
     const outcome = this.ctx.storage.transactionSync((): IdentifyOutcome => {
       // The hot path of ingestion: each step is one statement where two would do.
