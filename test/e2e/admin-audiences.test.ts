@@ -82,17 +82,28 @@ it('builds an audience with the builder, audits its members and turns a conversi
   expect(await page.getByRole('link', { name: 'builder.free@example.com' }).count()).toBe(0);
   await screenshot(page, 'desktop-audience-members');
 
+  // Without a destination the page says to add one; with one (dry run), the form offers it.
   await page.goto(audienceUrl);
-  await page.getByLabel('Destination ID').fill('dest_e2e');
+  expect(await page.getByText('No destination is configured yet').count()).toBe(1);
+  expect(await page.getByRole('button', { name: 'Turn conversion on' }).count()).toBe(0);
+  const made = await fetch(`${collector.url}/api/destinations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'meta', name: 'Meta e2e', mode: 'dry_run', settings: { pixelId: '4242', accessToken: 'EAA-admin-e2e-token' } }),
+  });
+  expect(made.status).toBe(201);
+  const destinationId = ((await made.json()) as { id: string }).id;
+  await page.reload();
+  await page.getByLabel('Destination', { exact: true }).selectOption(destinationId);
   await page.getByLabel('Event name (optional)').fill('Lead');
   expect(await page.getByLabel('Send existing members too').isChecked()).toBe(true);
   await page.getByRole('button', { name: 'Turn conversion on' }).click();
   await page.waitForURL((u) => u.searchParams.get('done') === 'conversion-on');
-  expect(await page.getByRole('cell', { name: 'dest_e2e' }).count()).toBe(1);
+  expect(await page.getByRole('cell', { name: 'Meta e2e' }).count()).toBe(1);
   await screenshot(page, 'desktop-audience-conversion-on');
 
   await page.getByRole('link', { name: 'Audit members' }).click();
-  await expect.poll(() => page.getByText('dest_e2e').count()).toBeGreaterThan(0);
+  await expect.poll(() => page.getByText(destinationId, { exact: true }).count()).toBeGreaterThan(0);
   await screenshot(page, 'desktop-audience-members-conversion');
 
   expect(problems).toEqual([]);

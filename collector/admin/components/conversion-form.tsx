@@ -22,29 +22,23 @@ function Text(props: { name: keyof ConversionFormValues; label: string; hint: st
   );
 }
 
-/** Turn a conversion on for one destination. */
-export function ConversionForm(props: { action: string; csrf: string; values: ConversionFormValues; issues?: DefinitionIssue[]; destinations?: { id: string; label: string }[] }) {
+/** Turn a conversion on for one of the configured destinations (the caller shows this only when there is one). */
+export function ConversionForm(props: { action: string; csrf: string; values: ConversionFormValues; issues?: DefinitionIssue[]; destinations: { id: string; label: string }[] }) {
   const v = props.values;
   const destIssues = issuesAt(props.issues, 'destinationId');
   return (
     <form method="post" action={props.action} novalidate>
       <CsrfField token={props.csrf} />
       {props.issues && props.issues.length > 0 && <Notice kind="error">The conversion was not turned on: see the fields below.</Notice>}
-      {props.destinations ? (
-        <>
-          <label for="cv-destinationId">Destination</label>
-          <select id="cv-destinationId" name="destinationId" required aria-describedby={describedBy('cv-destinationId-issues', destIssues)}>
-            {props.destinations.map((d) => (
-              <option value={d.id} selected={v.destinationId === d.id}>
-                {d.label}
-              </option>
-            ))}
-          </select>
-          <FieldIssues id="cv-destinationId-issues" issues={destIssues} />
-        </>
-      ) : (
-        <Text name="destinationId" label="Destination ID" hint="The id of the destination to send to." value={v.destinationId} issues={props.issues} required />
-      )}
+      <label for="cv-destinationId">Destination</label>
+      <select id="cv-destinationId" name="destinationId" required aria-describedby={describedBy('cv-destinationId-issues', destIssues)}>
+        {props.destinations.map((d) => (
+          <option value={d.id} selected={v.destinationId === d.id}>
+            {d.label}
+          </option>
+        ))}
+      </select>
+      <FieldIssues id="cv-destinationId-issues" issues={destIssues} />
       <Text name="eventName" label="Event name (optional)" hint="Meta, LinkedIn and Microsoft: the event name, e.g. Lead or SQL." value={v.eventName} issues={props.issues} />
       <Text name="conversionAction" label="Conversion action (optional)" hint="Google: overrides the destination's conversion action for this audience." value={v.conversionAction} issues={props.issues} />
       <label for="cv-actionSource">

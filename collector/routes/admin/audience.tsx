@@ -48,7 +48,7 @@ function audiencePath(c: Context<AdminContext>, id: string) {
 
 async function detail(c: Context<AdminContext>, audience: StoredAudience, conversion?: { values: ConversionFormValues; issues?: DefinitionIssue[] }) {
   const [s, listed] = await Promise.all([audienceSummary(c.env, audience), destinationsApi.list(c.env, c.var.now)]);
-  // A select of the destinations when there are some; otherwise the form asks for the id.
+  // A select of the configured destinations; without any, the page says to add one first.
   const destinationNames = new Map(listed.ok ? listed.value.destinations.map((d) => [d.id, d.name || d.id]) : []);
   const destinations = listed.ok && listed.value.destinations.length ? listed.value.destinations.map((d) => ({ id: d.id, label: `${d.name || d.id} (${platformLabel(d.type)}, ${d.mode})` })) : undefined;
   const path = audiencePath(c, audience.id);
@@ -135,7 +135,15 @@ async function detail(c: Context<AdminContext>, audience: StoredAudience, conver
         </DataTable>
       )}
       <h3>Turn a conversion on</h3>
-      <ConversionForm action={`${path}/conversions`} csrf={c.var.csrf} values={conversion?.values ?? EMPTY_CONVERSION} issues={conversion?.issues} destinations={destinations} />
+      {destinations ? (
+        <ConversionForm action={`${path}/conversions`} csrf={c.var.csrf} values={conversion?.values ?? EMPTY_CONVERSION} issues={conversion?.issues} destinations={destinations} />
+      ) : (
+        // A conversion needs a configured destination (the API refuses any other id).
+        <Notice kind="info">
+          No destination is configured yet. <a href={`${c.var.base}/destinations`}>Add a destination</a> (Meta, Google Ads, LinkedIn or
+          Microsoft Ads; dry run until you switch it live), then come back to turn a conversion on.
+        </Notice>
+      )}
     </Layout>,
     conversion?.issues ? 400 : 200,
   );
