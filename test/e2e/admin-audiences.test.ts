@@ -70,13 +70,15 @@ it('builds an audience with the builder, audits its members and turns a conversi
   await page.waitForURL((u) => u.searchParams.get('done') === 'created');
   const audienceUrl = page.url().split('?')[0];
   // The populate block refreshes itself until the job is done.
-  await expect.poll(() => page.locator('#populate').textContent(), { timeout: 30_000 }).toContain('done');
+  await expect.poll(() => page.locator('#populate').textContent(), { timeout: 60_000 }).toContain('done');
   await page.reload();
   expect(await page.locator('#member-count').textContent()).toBe('2 members');
   await screenshot(page, 'desktop-audience');
 
   await page.getByRole('link', { name: 'Audit members' }).click();
   await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Members of Enterprise sign-ups');
+  // The heading may show before the rest of the document is parsed: counts need the whole of it.
+  await page.waitForLoadState();
   expect(await page.getByRole('link', { name: 'builder.one@example.com' }).count()).toBe(1);
   expect(await page.getByRole('link', { name: 'builder.two@example.com' }).count()).toBe(1);
   expect(await page.getByRole('link', { name: 'builder.free@example.com' }).count()).toBe(0);

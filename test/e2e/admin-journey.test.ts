@@ -47,7 +47,7 @@ it('destination in dry_run → audience with the builder → member audit → co
   const problems = watchConsole(page);
   await signInAdmin(page, collector.url, SK);
   expect(new URL(page.url()).pathname).toBe('/admin/overview');
-  await expect.poll(async () => Number(await page.locator('#stat-identified').textContent()), { timeout: 15_000, interval: 300 }).toBe(3);
+  await expect.poll(async () => Number(await page.locator('#stat-identified').textContent()), { timeout: 30_000, interval: 300 }).toBe(3);
   await page.reload();
   expect(await page.locator('#clicks-table').textContent()).toContain('Meta');
 
@@ -97,11 +97,13 @@ it('destination in dry_run → audience with the builder → member audit → co
   await page.getByRole('button', { name: 'Create audience' }).click();
   await page.waitForURL((u) => u.searchParams.get('done') === 'created');
   const audienceUrl = page.url().split('?')[0]!;
-  await expect.poll(() => page.locator('#populate').textContent(), { timeout: 30_000 }).toContain('done');
+  await expect.poll(() => page.locator('#populate').textContent(), { timeout: 60_000 }).toContain('done');
   await page.reload();
   expect(await page.locator('#member-count').textContent()).toBe('2 members');
 
   await page.getByRole('link', { name: 'Audit members' }).click();
+  // The click returns once the members page is committed, not parsed: counts need the whole document.
+  await page.waitForURL((u) => u.pathname.endsWith('/members'));
   expect(await page.getByRole('link', { name: 'journey.one@example.com' }).count()).toBe(1);
   expect(await page.getByRole('link', { name: 'journey.free@example.com' }).count()).toBe(0);
   await screenshot(page, 'desktop-journey-members');
@@ -121,7 +123,7 @@ it('destination in dry_run → audience with the builder → member audit → co
         await page.reload();
         return page.locator('ul.log > li').count();
       },
-      { timeout: 30_000, interval: 500 },
+      { timeout: 60_000, interval: 500 },
     )
     .toBe(2);
   await page.getByLabel('Audience').selectOption({ label: 'Journey enterprise' });
@@ -158,6 +160,7 @@ it('destination in dry_run → audience with the builder → member audit → co
   await page.waitForURL((u) => u.searchParams.get('done') === 'origins');
   await screenshot(page, 'desktop-install-origins');
   await page.getByRole('link', { name: 'Audit log', exact: true }).click();
+  await page.waitForURL((u) => u.pathname === '/admin/audit');
   const log = (await page.locator('main').textContent()) ?? '';
   for (const action of ['destination.created', 'destination.test_sent', 'audience.created', 'conversion.on', 'origins.changed']) expect(log).toContain(action);
   await screenshot(page, 'desktop-audit');

@@ -141,7 +141,7 @@ it('uploads a CSV of people and follows the job to the person page', async () =>
   await expect.poll(() => page.getByRole('status').first().textContent()).toContain('2 people were accepted');
   await page.getByRole('link', { name: 'Follow the progress' }).click();
   // The progress block refreshes itself until the job is done.
-  await expect.poll(() => page.locator('#job').textContent(), { timeout: 30_000 }).toContain('2 of 2 applied');
+  await expect.poll(() => page.locator('#job').textContent(), { timeout: 60_000 }).toContain('2 of 2 applied');
   await screenshot(page, 'desktop-people-upload-done');
   await page.goto(`${collector.url}/admin/people/${encodeURIComponent('csv.one@example.com')}`);
   expect(await page.getByText('hubspot.lead.status').count()).toBe(1);

@@ -20,8 +20,9 @@ async function person(email: string): Promise<any> {
   return res.status === 200 ? res.json() : null;
 }
 
-async function settled(email: string, check: (p: any) => boolean): Promise<any> {
-  for (let i = 0; i < 100; i++) {
+/** Polls until `check` passes, by a deadline rather than a count of polls (each poll is slow on a loaded machine). */
+async function settled(email: string, check: (p: any) => boolean, timeout = 40_000): Promise<any> {
+  for (const deadline = Date.now() + timeout; Date.now() < deadline; ) {
     const p = await person(email);
     if (p && check(p)) return p;
     await new Promise((r) => setTimeout(r, 100));

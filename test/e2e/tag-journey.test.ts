@@ -66,7 +66,10 @@ it('keeps every click ID across navigation and a browser restart, and identify d
   await page.evaluate(() => history.pushState({}, '', '/app/route?gclid=Cj0KCQ-spa-pushstate'));
   await page.goto(`${site.url}/pricing`);
   await tagReady(page);
-  await page.waitForTimeout(300);
+  // The vendors' cookies are session cookies, gone with the browser: their IDs outlive it only in the
+  // ledger, once the sender (started when the browser is idle) harvested them. Closing 300 ms after
+  // the tag was ready lost them when that took longer (shown with the renderer slowed 40x).
+  await page.waitForFunction((id) => Object.values(localStorage).some((v) => v.includes(id)), HARVESTED_GCLID);
   await browser.close();
 
   browser = await launchProfile(dir);

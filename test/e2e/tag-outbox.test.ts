@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { launchProfile } from '../support/browser';
-import { freePort, startCollector, type RunningCollector } from '../support/collector';
+import { startCollector, type RunningCollector } from '../support/collector';
 import { recordCollect, snippetOf, startTagSite, tagReady, waitForPerson, type TagSite } from './tag-support';
 
 let reference: RunningCollector;
@@ -31,42 +31,53 @@ async function siteFor(port: number): Promise<{ site: TagSite; browser: BrowserC
   return { site, browser };
 }
 
-async function visit(browser: BrowserContext, url: string, then?: string) {
+/** A page view; `until`, when given, is waited for before the page closes (a loaded machine may take seconds). */
+async function visit(browser: BrowserContext, url: string, then?: string, until?: () => boolean) {
   const page = await browser.newPage();
   await page.goto(url);
   await tagReady(page);
   if (then) await page.evaluate(then);
+  if (until) await expect.poll(until, { timeout: 30_000 }).toBe(true);
   await page.waitForTimeout(500);
   await page.close();
 }
+
+const sentIdentify = (requests: ReturnType<typeof recordCollect>, status?: number) => () =>
+  requests.some((r) => (status === undefined || r.status === status) && r.events.some((e) => e.type === 'identify'));
 
 function deliveries(requests: ReturnType<typeof recordCollect>, messageId: string) {
   const attempts = requests.filter((r) => r.events.some((e) => e.messageId === messageId));
   return { attempts: attempts.length, delivered: attempts.filter((r) => r.status && r.status < 300).length };
 }
 
-it('loses nothing and counts nothing twice when the collector is stopped for several page loads', async () => {
-  const port = await freePort();
+it('loses nothing and counts nothing twice when the collector is stopped for several page loads', { timeout: 240_000 }, async () => {
   const persistDir = mkdtempSync(join(tmpdir(), 'collector-outbox-'));
   cleanups.push(() => rmSync(persistDir, { recursive: true, force: true }));
-  let collector = await startCollector({ port, persistDir });
+  let collector = await startCollector({ persistDir });
+  cleanups.push(() => collector.stop()); // whichever runs when the test ends, also when it fails
+  const port = collector.port; // the restart comes back on it: the site's snippet points there
   const { site, browser } = await siteFor(port);
   const requests = recordCollect(browser);
 
-  await visit(browser, `${site.url}/landing?gclid=Cj0KCQ-before-outage`);
+  // The landing page's touch delivered: its sender (tag-send.js) is then in the browser's cache, which
+  // is the only place the pages of the outage can get it from.
+  await visit(browser, `${site.url}/landing?gclid=Cj0KCQ-before-outage`, undefined, () => requests.some((r) => r.status === 200));
   await collector.stop();
-  await visit(browser, `${site.url}/signup`, `clearbit.identify('outage@example.com', { plan: 'team' })`);
+  // Its first attempt made (and refused) before the page closes, so it is the identify we follow.
+  await visit(browser, `${site.url}/signup`, `clearbit.identify('outage@example.com', { plan: 'team' })`, sentIdentify(requests));
   const identify = requests.flatMap((r) => r.events).find((e) => e.type === 'identify');
   for (const path of ['/a', '/b', '/c']) await visit(browser, `${site.url}${path}`);
   expect(deliveries(requests, identify.messageId).delivered).toBe(0);
 
   collector = await startCollector({ port, persistDir });
-  cleanups.push(() => collector.stop());
   const page = await browser.newPage();
   await page.goto(`${site.url}/back`);
-  const p = await waitForPerson(collector, 'outage@example.com');
+  // The outbox's backoff grew during the outage: the retry may be tens of seconds away.
+  const p = await waitForPerson(collector, 'outage@example.com', undefined, 90_000);
   expect(p.attributes.traits).toEqual({ plan: 'team' });
   expect(p.touches.filter((t: any) => t.kind === 'gclid').map((t: any) => t.value)).toEqual(['Cj0KCQ-before-outage']);
+  // The stored person may show before the browser has the answer; then a second delivery would follow at once.
+  await expect.poll(() => deliveries(requests, identify.messageId).delivered, { timeout: 15_000 }).toBeGreaterThan(0);
   await page.waitForTimeout(1000);
   const { attempts, delivered } = deliveries(requests, identify.messageId);
   expect(attempts).toBeGreaterThan(1); // retried under the same message id
@@ -77,16 +88,18 @@ it('loses nothing and counts nothing twice when the collector is stopped for sev
   expect(requests.length).toBe(before);
 });
 
-it('keeps retrying while the collector answers 503, then delivers exactly once', async () => {
-  const port = await freePort();
+it('keeps retrying while the collector answers 503, then delivers exactly once', { timeout: 240_000 }, async () => {
   const persistDir = mkdtempSync(join(tmpdir(), 'collector-503-'));
   cleanups.push(() => rmSync(persistDir, { recursive: true, force: true }));
   // Without its identity secret the collector answers 503 not_configured to every batch.
-  let collector = await startCollector({ port, persistDir, vars: { IDENTITY_SECRET: '' } });
+  let collector = await startCollector({ persistDir, vars: { IDENTITY_SECRET: '' } });
+  cleanups.push(() => collector.stop()); // whichever runs when the test ends, also when it fails
+  const port = collector.port; // the restart comes back on it: the site's snippet points there
   const { site, browser } = await siteFor(port);
   const requests = recordCollect(browser);
 
-  await visit(browser, `${site.url}/signup`, `clearbit.identify('busy@example.com')`);
+  // The identify answered 503 before the page closes (a closed page's keepalive request has no answer we see).
+  await visit(browser, `${site.url}/signup`, `clearbit.identify('busy@example.com')`, sentIdentify(requests, 503));
   for (const path of ['/a', '/b']) await visit(browser, `${site.url}${path}`);
   const identify = requests.flatMap((r) => r.events).find((e) => e.type === 'identify');
   expect(requests.map((r) => r.status)).toContain(503);
@@ -94,21 +107,22 @@ it('keeps retrying while the collector answers 503, then delivers exactly once',
 
   await collector.stop();
   collector = await startCollector({ port, persistDir });
-  cleanups.push(() => collector.stop());
   const page = await browser.newPage();
   await page.goto(`${site.url}/back`);
-  await waitForPerson(collector, 'busy@example.com');
+  await waitForPerson(collector, 'busy@example.com', undefined, 90_000);
+  // The stored person may show before the browser has the answer; then a second delivery would follow at once.
+  await expect.poll(() => deliveries(requests, identify.messageId).delivered, { timeout: 15_000 }).toBeGreaterThan(0);
   await page.waitForTimeout(1000);
   expect(deliveries(requests, identify.messageId)).toMatchObject({ delivered: 1 });
 });
 
-it('a denial takes back what waited in the outbox: no click ID stays stored, the identify goes without them', async () => {
+it('a denial takes back what waited in the outbox: no click ID stays stored, the identify goes without them', { timeout: 240_000 }, async () => {
   const GCLID = 'Cj0KCQ-queued-before-denial';
-  const port = await freePort();
   const persistDir = mkdtempSync(join(tmpdir(), 'collector-deny-'));
   cleanups.push(() => rmSync(persistDir, { recursive: true, force: true }));
   // Without its identity secret the collector answers 503 to every batch: events wait in the outbox.
-  let collector = await startCollector({ port, persistDir, vars: { IDENTITY_SECRET: '' } });
+  let collector = await startCollector({ persistDir, vars: { IDENTITY_SECRET: '' } });
+  const port = collector.port; // the restart comes back on it: the site's snippet points there
   cleanups.push(() => collector.stop()); // whichever runs when the test ends, also when it fails
   const { site, browser } = await siteFor(port);
   const requests = recordCollect(browser);
@@ -141,14 +155,15 @@ it('a denial takes back what waited in the outbox: no click ID stays stored, the
   await collector.stop();
   collector = await startCollector({ port, persistDir });
   await page.evaluate(() => dispatchEvent(new Event('online')));
-  const p = await waitForPerson(collector, 'denies@example.com');
+  // 'online' does not cut the backoff short: the retry may be tens of seconds away.
+  const p = await waitForPerson(collector, 'denies@example.com', undefined, 90_000);
   expect(p.touches).toEqual([]);
   // Every attempt since (refused while stopped, then the one that lands) carries the identify alone, without click IDs.
   const after = requests.slice(sentBefore);
   expect(new Set(after.flatMap((r) => r.events).map((e) => JSON.stringify([e.type, e.touches, e.context.consent.ads])))).toEqual(
     new Set([JSON.stringify(['identify', [], 'denied'])]),
   );
-  await expect.poll(() => after.filter((r) => r.status !== undefined && r.status < 300).length).toBe(1);
+  await expect.poll(() => after.filter((r) => r.status !== undefined && r.status < 300).length, { timeout: 15_000 }).toBe(1);
   expect(await stored()).not.toContain(GCLID);
   await page.close();
 });

@@ -2,9 +2,10 @@
 // tag's ES module too, and helpers that read what reached the real collector.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { DEV_VARS, freePort, type RunningCollector } from '../support/collector';
+import { DEV_VARS, type RunningCollector } from '../support/collector';
 
 export const SK = DEV_VARS.SECRET_KEY!;
 export const PK = DEV_VARS.PUBLISHABLE_KEY!;
@@ -16,7 +17,6 @@ export interface TagSite {
 
 /** Every path serves a page with `head` in <head> and `body` in <body>; /tag.mjs is the built ES module. */
 export async function startTagSite(render: (path: string) => { head?: string; body?: string }): Promise<TagSite> {
-  const port = await freePort();
   const server: Server = createServer((req, res) => {
     if (req.url === '/tag.mjs') {
       res.writeHead(200, { 'content-type': 'text/javascript' });
@@ -26,7 +26,9 @@ export async function startTagSite(render: (path: string) => { head?: string; bo
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(`<!doctype html><html><head><meta charset="utf-8"><title>site ${req.url}</title>${head}</head><body>${body}</body></html>`);
   });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  // Port 0: the kernel's choice, bound at once (a port chosen first could be taken before the bind).
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
 }
 

@@ -16,6 +16,11 @@ afterAll(() => {
   console.table(table);
 });
 
+/** Waits for `done` (the alerts are sent by an alarm: seconds on a loaded machine), at most `ms`. */
+async function waitFor(done: () => boolean, ms = 60_000) {
+  for (const end = Date.now() + ms; !done() && Date.now() < end; ) await new Promise((res) => setTimeout(res, 200));
+}
+
 /** Emails in chunks of 100 for /v1/people. */
 function chunks<T>(xs: T[], n = 100): T[][] {
   return Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
@@ -114,8 +119,9 @@ describe('fault suite', { timeout: DELIVERY_TIMEOUT + 300_000 }, () => {
       expect(r.lost).toBe(0);
       expect(r.duplicates).toBe(0);
       expect(r['failed (reason)']).toBe(emails.length);
-      for (let i = 0; i < 50 && !receiver.received.length; i++) await new Promise((res) => setTimeout(res, 200));
-      const alert = receiver.received.find((a) => a.body.includes('credentials_refused'));
+      const isAlert = (a: { body: string }) => a.body.includes('credentials_refused');
+      await waitFor(() => receiver.received.some(isAlert));
+      const alert = receiver.received.find(isAlert);
       expect(alert, 'a credentials_refused alert reached the receiver').toBeDefined();
       const { createHmac } = await import('node:crypto');
       const ts = String(alert!.headers['x-alert-timestamp']);
@@ -190,8 +196,9 @@ describe('fault suite', { timeout: DELIVERY_TIMEOUT + 300_000 }, () => {
       expect(failed).toHaveLength(n - half);
       for (const r of failed) expect(JSON.stringify(r.error)).toMatch(/invalid_grant/);
 
-      for (let i = 0; i < 50 && !receiver.received.some((x) => x.body.includes('microsoft_ads')); i++) await new Promise((res) => setTimeout(res, 200));
-      const alert = receiver.received.find((x) => x.body.includes('credentials_refused') && x.body.includes(ms.destinationId));
+      const isAlert = (x: { body: string }) => x.body.includes('credentials_refused') && x.body.includes(ms.destinationId);
+      await waitFor(() => receiver.received.some(isAlert));
+      const alert = receiver.received.find(isAlert);
       expect(alert, 'a credentials_refused alert for the Microsoft destination').toBeDefined();
       expect(receiver.received.some((x) => x.body.includes(li.destinationId)), 'no alert for the refreshed LinkedIn destination').toBe(false);
       expect(alert!.body).not.toMatch(/@example\.com|rel-ms-|rel-li-/);

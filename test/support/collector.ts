@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,10 +28,24 @@ export interface RunningCollector {
 
 /**
  * Starts the collector on local workerd (`wrangler dev`) with its own state directory, and waits
- * until /healthz answers. The tag must already be built (`npm run build`).
+ * until /healthz answers from it. The tag must already be built (`npm run build`).
  */
 export async function startCollector(opts: { persistDir?: string; port?: number; vars?: Record<string, string> } = {}): Promise<RunningCollector> {
-  const port = opts.port ?? (await freePort());
+  // A port from freePort() is free when chosen, not when wrangler binds it seconds later: another
+  // process may take it meanwhile. Then a new port, unless the caller needs this one (a restart).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce({ ...opts, port: opts.port ?? (await freePort()) });
+    } catch (e) {
+      if (!(e instanceof PortTaken) || opts.port !== undefined || attempt === 3) throw e;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOnce(opts: { persistDir?: string; port: number; vars?: Record<string, string> }): Promise<RunningCollector> {
+  const { port } = opts;
   const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), 'collector-state-'));
   const vars = { ...DEV_VARS, ...opts.vars };
   const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistDir, '--log-level', 'warn', '--show-interactive-dev-session=false', '--inspector-port', '0'];
@@ -47,38 +61,104 @@ export async function startCollector(opts: { persistDir?: string; port?: number;
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${output}`);
+    if (child.exitCode !== null) {
+      await stopGroup(child);
+      const message = `wrangler dev exited (${child.exitCode}):\n${output}`;
+      throw /address already in use/i.test(output) ? new PortTaken(message) : new Error(message);
+    }
     try {
       const res = await fetch(`${url}/healthz`);
       await res.text();
-      if (res.ok) break;
+      // Answered by our own wrangler, not by whatever else listens on the port (then ours fails to bind).
+      if (res.ok && listensIn(child.pid!, port)) break;
     } catch {
       // not up yet
     }
     if (Date.now() > deadline) {
-      kill(child);
+      await stopGroup(child);
       throw new Error(`collector did not start in 90 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+  // Once: a second stop must not signal a process group whose id may since have been reused.
+  let stopped: Promise<void> | undefined;
   return {
     url,
     port,
     persistDir,
     logs: () => output,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      kill(child);
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    },
+    stop: () => (stopped ??= stopGroup(child)),
   };
 }
 
-function kill(child: ChildProcess) {
-  try {
-    process.kill(-child.pid!, 'SIGTERM');
-  } catch {
-    child.kill('SIGTERM');
+/**
+ * Stops npx, wrangler and workerd (one process group) and waits until all of them are gone: npx
+ * exits first, and a restart on the same port and state directory must not meet the others.
+ */
+async function stopGroup(child: ChildProcess): Promise<void> {
+  const gone = async (ms: number) => {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+      try {
+        process.kill(-child.pid!, 0);
+      } catch {
+        return true; // no process left in the group
+      }
+    }
+    return false;
+  };
+  signal(child, 'SIGTERM');
+  if (!(await gone(10_000))) {
+    signal(child, 'SIGKILL');
+    await gone(5_000);
   }
+}
+
+function signal(child: ChildProcess, sig: NodeJS.Signals) {
+  try {
+    process.kill(-child.pid!, sig);
+  } catch {
+    try {
+      child.kill(sig);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * Whether a process of the group led by `pgid` holds the socket listening on `port` (Linux: read
+ * from /proc; elsewhere assumed, as there is no such portable check).
+ */
+function listensIn(pgid: number, port: number): boolean {
+  if (process.platform !== 'linux') return true;
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const listening = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      // local address, state 0A = LISTEN, inode
+      if (cols[1]?.endsWith(hex) && cols[3] === '0A') listening.add(cols[9]!);
+    }
+  }
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces, so after the last ')'.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2] !== String(pgid)) continue;
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+        if (inode && listening.has(inode)) return true;
+      }
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return false;
 }

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { freePort } from './collector';
+import type { AddressInfo } from 'node:net';
 
 export interface Site {
   url: string;
@@ -11,13 +11,14 @@ export interface Site {
  * (the snippet from /api/install) and `body` in the body.
  */
 export async function startSite(page: (path: string) => { head: string; body?: string }): Promise<Site> {
-  const port = await freePort();
   const server: Server = createServer((req, res) => {
     const { head, body = '' } = page(req.url ?? '/');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(`<!doctype html><html><head><meta charset="utf-8"><title>site ${req.url}</title>${head}</head><body>${body}</body></html>`);
   });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  // Port 0: the kernel's choice, bound at once (a port chosen first could be taken before the bind).
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise((r) => server.close(() => r())),
