@@ -98,6 +98,25 @@ describe('outbox', () => {
     expect((await stored()).q).toEqual([]);
   });
 
+  it('sends at once when the browser comes back online, without waiting for the backoff', async () => {
+    let down = true;
+    const c = collector(() => (down ? { status: 503 } : { status: 200 }));
+    const { handoff } = await outboxPage();
+    await handoff.enqueue(event(1), T0);
+    const { changeOutbox } = await import('./outbox-store');
+    // Several failures in: the next attempt is minutes away.
+    await changeOutbox((box) => ({ ...box, n: 9, at: Date.now() + 300_000 }));
+    const before = c.sent.length;
+    down = false;
+    dispatchEvent(new Event('pagehide'));
+    await settle();
+    expect(c.sent.length).toBe(before); // other wake-ups keep the backoff
+    dispatchEvent(new Event('online'));
+    await vi.waitFor(() => expect(c.sent.length).toBe(before + 1));
+    expect(c.sent.at(-1)!.body.events.map((e: any) => e.messageId)).toEqual(['msg-0001']);
+    await vi.waitFor(async () => expect(await stored()).toEqual({ q: [], n: 0, at: 0 }));
+  });
+
   it('drops a batch the collector rejects with a 4xx, with a console warning in debug mode', async () => {
     collector(() => ({ status: 400, body: { error: { code: 'invalid_event', message: 'no event in the batch was accepted' } } }));
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});

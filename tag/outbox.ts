@@ -18,9 +18,10 @@ export function retryDelay(attempts: number, random = Math.random()): number {
 /**
  * Harvests other tags' cookies into the ledger when they changed (harvest.ts), then sends the outbox in batches of up to 50 events and about 60 KB. A 2xx (the collector answers per
  * event) or a 4xx other than 429 (retrying cannot help) removes the batch; 5xx, 429 and network
- * errors back off, by a timer on this page and on the next pages (the outbox is stored).
+ * errors back off, by a timer on this page and on the next pages (the outbox is stored). `force`
+ * sends without waiting for the backoff (the browser is back online).
  */
-export async function flush(now = Date.now()): Promise<void> {
+export async function flush(now = Date.now(), force?: unknown): Promise<void> {
   const { key, host } = link.c;
   if (busy || !key || !host) return void (again = busy);
   busy = 1;
@@ -30,7 +31,7 @@ export async function flush(now = Date.now()): Promise<void> {
     harvest(now);
     for (;;) {
       const { q, at } = await changeOutbox((box) => ({ ...box, q: box.q.filter((e) => e.timestamp + MAX_AGE > now) }));
-      if (!q[0] || at > now) return schedule(q[0] && at);
+      if (!q[0] || (at > now && !force)) return schedule(q[0] && at);
       let chars = 0;
       const batch = q.filter((e, i) => i < 50 && ((chars += JSON.stringify(e).length) < 6e4 || !i)).map((e) => e.messageId);
       let status = 0;
@@ -73,7 +74,8 @@ export function startSender(): (now?: number) => Promise<void> {
   const soon = () => flushSoon();
   addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && soon());
   addEventListener('pagehide', soon);
-  addEventListener('online', soon);
+  // Back online: the backoff was waiting for the network, so send now.
+  addEventListener('online', () => flush(Date.now(), 1).catch(link.w));
   return flush;
 }
 
