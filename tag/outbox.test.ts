@@ -117,6 +117,28 @@ describe('outbox', () => {
     await vi.waitFor(async () => expect(await stored()).toEqual({ q: [], n: 0, at: 0 }));
   });
 
+  it('coming back online during a send that then fails sends once more at once, not after the backoff', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const c = collector(async () => {
+      if (++calls > 1) return { status: 200 };
+      await held;
+      return { status: 503 };
+    });
+    const { handoff } = await outboxPage();
+    const { changeOutbox } = await import('./outbox-store');
+    // Nine failures in: the attempt after a 503 would be minutes away.
+    await changeOutbox((box) => ({ ...box, n: 9, at: 0 }));
+    const sending = handoff.enqueue(event(1), T0);
+    await vi.waitFor(() => expect(calls).toBe(1));
+    dispatchEvent(new Event('online')); // while the first send is in flight
+    release();
+    await sending;
+    await vi.waitFor(() => expect(c.sent.length).toBe(2));
+    await vi.waitFor(async () => expect(await stored()).toEqual({ q: [], n: 0, at: 0 }));
+  });
+
   it('drops a batch the collector rejects with a 4xx, with a console warning in debug mode', async () => {
     collector(() => ({ status: 400, body: { error: { code: 'invalid_event', message: 'no event in the batch was accepted' } } }));
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});

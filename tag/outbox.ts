@@ -8,6 +8,7 @@ const MAX_AGE = 6048e5;
 
 let busy = 0;
 let again = 0;
+let forced: unknown;
 let timer: ReturnType<typeof setTimeout> | undefined;
 
 /** Exponential backoff with jitter: about 1 s, 2 s, 4 s ... at most 5 minutes. */
@@ -23,7 +24,7 @@ export function retryDelay(attempts: number, random = Math.random()): number {
  */
 export async function flush(now = Date.now(), force?: unknown): Promise<void> {
   const { key, host } = link.c;
-  if (busy || !key || !host) return void (again = busy);
+  if (busy || !key || !host) return void ((again = busy) && force && (forced = 1));
   busy = 1;
   // A person token the collector answered with in this pass: the ledger takes it once, at the end.
   let token: unknown;
@@ -53,7 +54,12 @@ export async function flush(now = Date.now(), force?: unknown): Promise<void> {
   } finally {
     if (token) link.h([], now);
     busy = 0;
-    if (again) flushSoon((again = 0));
+    if (again) {
+      // Another wake-up came during this pass: one more, forced if that one was (back online).
+      const f = forced;
+      again = forced = 0;
+      flush(Date.now(), f).catch(link.w);
+    }
   }
 }
 
@@ -83,4 +89,5 @@ export function startSender(): (now?: number) => Promise<void> {
 export function stopOutbox(): void {
   clearTimeout(timer);
   busy = again = 0;
+  forced = 0;
 }

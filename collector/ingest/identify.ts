@@ -50,6 +50,7 @@ export async function ingestIdentify(env: Env, cmd: IdentifyCommand, facts: Requ
     otherAnonymousIds: others,
     traits: cmd.traits,
     traitsSource,
+    trusted: traitsSource === 'signed_traits', // for an object still on the previous version (a deploy in progress)
     touches: denied ? [] : cmd.touches,
     consent: facts.gpc ? 'denied' : (cmd.consent ?? null),
     ip: cmd.ip ?? facts.ip,

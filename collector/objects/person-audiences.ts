@@ -134,7 +134,15 @@ export class PersonAudiences {
       });
       if (!result) continue;
       if (options.returnIndex) result.index = this.takeIndex();
-      const clean = await this.afterApply(cfg, key, result.nextBoundary, now);
+      let clean: boolean;
+      try {
+        clean = await this.afterApply(cfg, key, result.nextBoundary, now);
+      } catch (e) {
+        // The caller gets no index to write after all: the rows go back to this object's own push
+        // (its next evaluation), or a populate that counts this person as failed would leave them out.
+        if (result.index?.length) this.sql.exec('UPDATE audience_state SET indexed = 0');
+        throw e;
+      }
       if (clean && !config && !options.returnIndex) this.quiet = { cfg, until: result.nextBoundary ?? Number.POSITIVE_INFINITY };
       return result;
     }

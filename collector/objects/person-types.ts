@@ -23,6 +23,11 @@ export interface IdentifyInput {
   traits: Record<string, unknown>;
   /** The source the traits are stored under (see TraitsSource). */
   traitsSource: TraitsSource;
+  /**
+   * The previous version's flag for `signed_traits`: still sent (and read when traitsSource is absent)
+   * so an object and a Worker on different versions during a deploy agree.
+   */
+  trusted?: boolean;
   touches: Touch[];
   consent: Consent['ads'] | null;
   ip: string | null;

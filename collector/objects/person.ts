@@ -66,8 +66,9 @@ export class PersonObject extends DurableObject<Env> {
     // Whether anything an audience reads changed (a new person, traits, consent).
     let attributesChanged = false;
     let stampedAt: number | null = null;
-    // A caller of the previous version (a deploy in progress) sends no traitsSource: untrusted, the safe side.
-    const source = input.traitsSource ?? 'traits';
+    // A caller of the previous version (a deploy in progress) sends no traitsSource, but `trusted` for
+    // a verified signature (it sets it only after checking one).
+    const source = input.traitsSource ?? (input.trusted ? 'signed_traits' : 'traits');
     const patch = JSON.stringify(input.traits);
     const outcome = this.ctx.storage.transactionSync((): IdentifyOutcome => {
       // The hot path of ingestion: each step is one statement where two would do.

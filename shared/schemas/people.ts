@@ -9,14 +9,15 @@ export const MAX_PEOPLE_BYTES = 1024 * 1024;
 export const MAX_ROW_BYTES = 64 * 1024;
 const MAX_DEPTH = 8;
 
-// Sources written by the collector's identifies (TraitsSource): a sync may not impersonate the browser,
-// a signed identify or the Segment HTTP API.
-export const RESERVED_SOURCES = ['traits', 'signed_traits', 'segment'] as const;
+// Sources written only by the collector's identifies: a sync may not impersonate the browser or a
+// signed identify. `segment` is not reserved: a sync may write it too (both senders hold a secret key),
+// and deployments that filled `segment.*` through /v1/people before identifies did keep working.
+export const RESERVED_SOURCES = ['traits', 'signed_traits'] as const;
 
 export const sourceSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,39}$/, 'source is 1-40 lowercase letters, digits or _ and starts with a letter')
-  .refine((s) => !(RESERVED_SOURCES as readonly string[]).includes(s), 'traits, signed_traits and segment are written by identifies only');
+  .refine((s) => !(RESERVED_SOURCES as readonly string[]).includes(s), 'traits and signed_traits are written by identifies only');
 
 function depth(v: unknown): number {
   if (typeof v !== 'object' || v === null) return 0;

@@ -60,7 +60,7 @@ describe('admin people upload', { timeout: 30_000 }, () => {
     const { cookies, csrf } = await signIn();
     const cases: [Record<string, string>, string | null, string][] = [
       [{ _csrf: csrf, source: 'crm' }, 'name\nAda\n', 'No column is named email.'],
-      [{ _csrf: csrf, source: 'traits' }, 'email\na@example.com\n', 'traits, signed_traits and segment are written by identifies only'],
+      [{ _csrf: csrf, source: 'traits' }, 'email\na@example.com\n', 'traits and signed_traits are written by identifies only'],
       [{ _csrf: csrf, source: 'crm' }, 'email,note\na@example.com,"open\n', 'never closes'],
       [{ _csrf: csrf, source: 'crm' }, 'email,__proto__.x\na@example.com,1\n', 'is not an attribute name'],
       [{ _csrf: csrf, source: 'crm' }, null, 'Choose a CSV file.'],

@@ -4,13 +4,15 @@
 // deadline); one that keeps failing fails its page, which the queue retries, and the job still counts
 // everyone once, until the page's last resort counts a person who never evaluates as failed. Time
 // is injected.
+import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { countPeople, PEOPLE_SHARDS } from '../../collector/audiences/people-source';
 import { handlePopulateMessage, PERSON_ATTEMPTS, POPULATE_LAST_RESORT_DELIVERY, PRESSURE_PAUSE_MS, type PopulateMessage } from '../../collector/audiences/populate';
 import { PopulateProgress } from '../../collector/admin/components/populate-progress';
 import { pressure } from '../../collector/audiences/pressure';
 import type { Env } from '../../collector/env';
-import { personKey } from '../../collector/identity';
+import { personByEmail, personKey } from '../../collector/identity';
+import type { PersonObject } from '../../collector/objects/person';
 import { configObject } from '../../collector/objects/config';
 import { DAY, env, history, upsert } from './audiences-helpers';
 
@@ -178,4 +180,48 @@ describe('populate, last resort', () => {
     expect(shown).toContain('1 person could not be evaluated');
     expect(shown).toMatch(new RegExp(`<progress[^>]*value="${total}"`));
   }, 120_000);
+});
+
+describe('populate, an evaluation that fails after recording', () => {
+  it('gives the members index back to the person when its evaluation fails after taking it, so a page that counts the person as failed loses nothing', async () => {
+    const email = `index-back-${Date.now().toString(36)}@example.com`;
+    const config = configObject(env);
+    const created = await config.createAudience({ name: 'index back', criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' }, timestamp: { field: 'crm.mql_at', withinDays: 7 } }, Date.now());
+    if (!created.ok) throw new Error('audience refused');
+    const audienceId = created.value.id;
+    // A lead first: known, not a member (nothing in the index).
+    await upsert(email, 'crm', { lifecycle: 'lead', mql_at: new Date(Date.now() - DAY).toISOString() }, Date.now());
+    const stub = await personByEmail(env, email);
+    await runInDurableObject(stub, (person: PersonObject) => {
+      const p = person as unknown as { ctx: DurableObjectState; mergeAttributes(s: string, d: Record<string, unknown>, n: number, always?: boolean): void; changed(n: number): void };
+      p.ctx.storage.transactionSync(() => {
+        p.mergeAttributes('crm', { lifecycle: 'mql' }, Date.now(), true);
+        p.changed(Date.now());
+      });
+    });
+    // Populate's evaluation records the entry and takes the index, then fails after (the alarm, the hand-off).
+    const fresh = await config.audienceConfig();
+    // (Called inside the object: a rejection across RPC is logged by the runtime as uncaught.)
+    const failure = await runInDurableObject(stub, async (person: PersonObject) => {
+      const audiences = (person as unknown as { audiences: Record<string, unknown> }).audiences;
+      audiences.afterApply = async () => {
+        throw new Error('hand-off failed');
+      };
+      try {
+        await person.evaluateAudiences(Date.now(), fresh, { returnIndex: true });
+        return 'no failure';
+      } catch (e) {
+        return String(e);
+      } finally {
+        delete audiences.afterApply;
+      }
+    });
+    expect(failure).toMatch(/hand-off failed/);
+    expect(await config.countMembers(audienceId)).toBe(0); // the page counted the person as failed: nothing written
+    const unindexed = await runInDurableObject(stub, (_p: PersonObject, state) => state.storage.sql.exec('SELECT count(*) AS n FROM audience_state WHERE indexed = 0').one().n);
+    expect(unindexed).toBeGreaterThan(0);
+    // The object's next evaluation of its own pushes the index.
+    await stub.evaluateAudiences(Date.now());
+    expect(await config.countMembers(audienceId)).toBe(1);
+  });
 });

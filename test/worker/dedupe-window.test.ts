@@ -20,3 +20,18 @@ describe('message id deduplication', () => {
     expect(((await stub.snapshot()) as unknown as PersonSnapshot).attributes.traits).toEqual({ n: 4 });
   });
 });
+
+describe('an identify from a Worker of the previous version (a deploy in progress)', () => {
+  it('is stored under signed_traits when it says trusted (the old flag) and names no source, and under traits otherwise', async () => {
+    const email = `deploy-compat-${Date.now()}@example.com`;
+    const key = await personKey(env, email);
+    const stub = personByKey(env, key);
+    const old = (messageId: string, traits: Record<string, unknown>, trusted: boolean) =>
+      ({ key, email, messageId, anonymousId: null, traits, trusted, touches: [], consent: null, ip: null, userAgent: null, now: Date.now() }) as unknown as IdentifyInput;
+    expect(await stub.identify(old('msg_compat_1', { plan: 'pro' }, true))).toMatchObject({ status: 'stored' });
+    expect(await stub.identify(old('msg_compat_2', { color: 'blue' }, false))).toMatchObject({ status: 'stored' });
+    const attributes = ((await stub.snapshot()) as unknown as PersonSnapshot).attributes;
+    expect(attributes.signed_traits).toEqual({ plan: 'pro' });
+    expect(attributes.traits).toEqual({ color: 'blue' });
+  });
+});
