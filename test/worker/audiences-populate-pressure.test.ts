@@ -4,7 +4,7 @@
 // deadline); one that keeps failing fails its page, which the queue retries, and the job still counts
 // everyone once, until the page's last resort counts a person who never evaluates as failed. Time
 // is injected.
-import { runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { countPeople, PEOPLE_SHARDS } from '../../collector/audiences/people-source';
 import { handlePopulateMessage, PERSON_ATTEMPTS, POPULATE_LAST_RESORT_DELIVERY, PRESSURE_PAUSE_MS, type PopulateMessage } from '../../collector/audiences/populate';
@@ -192,17 +192,20 @@ describe('populate, an evaluation that fails after recording', () => {
     // A lead first: known, not a member (nothing in the index).
     await upsert(email, 'crm', { lifecycle: 'lead', mql_at: new Date(Date.now() - DAY).toISOString() }, Date.now());
     const stub = await personByEmail(env, email);
-    await runInDurableObject(stub, (person: PersonObject) => {
-      const p = person as unknown as { ctx: DurableObjectState; mergeAttributes(s: string, d: Record<string, unknown>, n: number, always?: boolean): void; changed(n: number): void };
+    // No alarm of the person's own may evaluate (and push the index) in between: run what is due, then
+    // turn the change and the failing evaluation into one call with no alarm armed.
+    await runDurableObjectAlarm(stub);
+    const fresh = await config.audienceConfig();
+    // Populate's evaluation records the entry and takes the index, then fails after (the alarm, the hand-off).
+    // (Called inside the object: a rejection across RPC is logged by the runtime as uncaught.)
+    const failure = await runInDurableObject(stub, async (person: PersonObject, state) => {
+      await state.storage.deleteAlarm();
+      const p = person as unknown as { ctx: DurableObjectState; alarmAt: number | null; mergeAttributes(s: string, d: Record<string, unknown>, n: number, always?: boolean): void; changed(n: number): void };
+      p.alarmAt = null;
       p.ctx.storage.transactionSync(() => {
         p.mergeAttributes('crm', { lifecycle: 'mql' }, Date.now(), true);
         p.changed(Date.now());
       });
-    });
-    // Populate's evaluation records the entry and takes the index, then fails after (the alarm, the hand-off).
-    const fresh = await config.audienceConfig();
-    // (Called inside the object: a rejection across RPC is logged by the runtime as uncaught.)
-    const failure = await runInDurableObject(stub, async (person: PersonObject) => {
       const audiences = (person as unknown as { audiences: Record<string, unknown> }).audiences;
       audiences.afterApply = async () => {
         throw new Error('hand-off failed');
