@@ -9,32 +9,19 @@ import { conversionKey } from '../../collector/delivery/conversion-row';
 import { destinationObject } from '../../collector/objects/destination';
 import { LINK_WAIT_MS } from '../../collector/objects/person-audiences';
 import { anonId, collect, identifyEvent, PK, settle, touchEvent } from './helpers';
-import { createAudience, destination, env, history, META_SETTINGS, settled, turnOn } from './audiences-helpers';
+import { env, history, metaAudience, until } from './audiences-helpers';
 
 const SIGNING = 'dev-identify-signing-secret';
 let n = 0;
 const email = () => `handoff-${Date.now().toString(36)}-${n++}@example.com`;
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('hand-off after the visitor links', { timeout: 120_000 }, () => {
   it("an identify with no touches of its own that makes the person enter sends its visitor's click ID", async () => {
-    const dst = await destination('meta', META_SETTINGS);
-    const audience = await createAudience({
+    const { dst, audience, cv } = await metaAudience({
       name: 'signed pro',
       criteria: { field: 'signed_traits.plan', op: 'eq', value: 'pro' },
       timestamp: { field: 'signed_traits.pro_at', withinDays: 7 },
     });
-    const cv = await turnOn(audience.id, { destinationId: dst });
-    await settled(audience.id);
     // The browser's ad click, before anyone knows who it is: stored in its visitor.
     const anon = anonId();
     const fbclid = `IwAR_handoff_${Math.random().toString(36).slice(2, 10)}`;
@@ -54,14 +41,11 @@ describe('hand-off after the visitor links', { timeout: 120_000 }, () => {
   });
 
   it('waits for a pending link while it is younger than LINK_WAIT_MS, then hands off without it', async () => {
-    const dst = await destination('meta', META_SETTINGS);
-    const audience = await createAudience({
+    const { dst, audience, cv } = await metaAudience({
       name: 'link wait',
       criteria: { field: 'crm.wait_status', op: 'eq', value: 'mql' },
       timestamp: { field: 'crm.wait_at', withinDays: 7 },
     });
-    const cv = await turnOn(audience.id, { destinationId: dst });
-    await settled(audience.id);
     const who = email();
     const now = Date.now();
     const stub = await personByEmail(env, who);

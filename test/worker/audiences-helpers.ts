@@ -128,3 +128,23 @@ export async function destination(type: string, settings: Record<string, unknown
   expect(res.status, JSON.stringify(out)).toBe(201);
   return out.id;
 }
+
+/** `read()` until `ok` holds, every 100 ms for 30 s at most; then fails with `what` and the last value. */
+export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A dry-run Meta destination, an audience with a conversion to it turned on, populated: their ids. */
+export async function metaAudience(definition: Record<string, unknown>): Promise<{ dst: string; audience: any; cv: any }> {
+  const dst = await destination('meta', META_SETTINGS);
+  const audience = await createAudience(definition);
+  const cv = await turnOn(audience.id, { destinationId: dst });
+  await settled(audience.id);
+  return { dst, audience, cv };
+}

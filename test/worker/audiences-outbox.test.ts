@@ -9,7 +9,7 @@ import { conversionKey } from '../../collector/delivery/conversion-row';
 import { HOLD_MS } from '../../collector/delivery/outbox';
 import type { DestinationObject } from '../../collector/objects/destination';
 import { api } from './helpers';
-import { createAudience, DAY, destination, env, history, json, META_SETTINGS, mql, send, settled, turnOn, upsert } from './audiences-helpers';
+import { createAudience, DAY, destination, env, history, json, META_SETTINGS, mql, send, settled, turnOn, until, upsert } from './audiences-helpers';
 
 let n = 0;
 const email = () => `outbox-${Date.now().toString(36)}-${n++}@example.com`;
@@ -24,16 +24,6 @@ async function flushAt(id: string, at: number) {
     await outboxOf(id).flushNow();
   } finally {
     await inObject(destinationById(env, id), (o) => { o.now = () => Date.now(); });
-  }
-}
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
