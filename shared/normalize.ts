@@ -172,7 +172,7 @@ function normalizeName(raw: string): string | null {
 
 // ---- One entry point per platform and field
 
-export type HashPlatform = 'meta' | 'google' | 'linkedin' | 'microsoft' | 'tiktok' | 'reddit';
+export type HashPlatform = 'meta' | 'google' | 'linkedin' | 'microsoft' | 'tiktok' | 'reddit' | 'openai';
 export type IdentityField =
   | 'email'
   | 'phone'
@@ -209,6 +209,7 @@ const HASHED: Record<Exclude<HashPlatform, 'meta'>, Partial<Record<IdentityField
   linkedin: { email: normalizeEmail },
   microsoft: { email: normalizeEmail, phone: (v) => toE164(v) },
   tiktok: { email: normalizeEmail, phone: (v) => toE164(v), external_id: (v) => String(v).trim() || null },
+  openai: { email: normalizeEmail, external_id: (v) => String(v).trim() || null },
   reddit: { email: redditNormalizeEmail, phone: (v) => toE164(v), external_id: (v) => String(v).trim() || null },
 };
 

@@ -10,7 +10,7 @@ export interface SettingField {
 }
 
 export interface PlatformForm {
-  type: 'meta' | 'google_data_manager' | 'google_ads' | 'linkedin' | 'microsoft_ads' | 'reddit' | 'tiktok';
+  type: 'meta' | 'google_data_manager' | 'google_ads' | 'linkedin' | 'microsoft_ads' | 'reddit' | 'tiktok' | 'openai_ads';
   label: string;
   intro: string;
   fields: SettingField[];
@@ -103,6 +103,15 @@ export const PLATFORM_FORMS: PlatformForm[] = [
       { name: 'testEventCode', label: 'Test event code', optional: true, help: 'Events Manager → your pixel → Test events: the TEST… code. Used in test mode only.' },
     ],
   },
+  {
+    type: 'openai_ads',
+    label: 'ChatGPT Ads (OpenAI Conversions API)',
+    intro: 'Sends conversions to a ChatGPT Ads pixel through OpenAI’s Conversions API, matched by hashed email (and external id, IP, user agent); deduplicated with the pixel by event id and type. Test mode validates without saving.',
+    fields: [
+      { name: 'pixelId', label: 'Pixel ID', help: 'ChatGPT Ads Manager → Conversions: the Pixel ID (the same one the measurement pixel is initialized with).' },
+      { name: 'apiKey', label: 'Conversions API key', secret: true, help: 'Ads Manager → Conversions → Manage conversion keys → create a key (starts sk-svcacct-). An Advertiser API key from Settings → API keys does not work here.' },
+    ],
+  },
 ];
 
 export function platformForm(type: string): PlatformForm | undefined {
@@ -111,6 +120,6 @@ export function platformForm(type: string): PlatformForm | undefined {
 
 export const MODE_HELP: Record<string, string> = {
   dry_run: 'Dry run (default): the exact request is built and kept in the log; nothing is sent.',
-  test: 'Test: Meta test events, Google validateOnly, Reddit Event Testing (test id), TikTok test events (test event code); LinkedIn and Microsoft check credentials and payloads without sending.',
+  test: 'Test: Meta test events, Google validateOnly, Reddit Event Testing (test id), TikTok test events (test event code), ChatGPT Ads validate_only; LinkedIn and Microsoft check credentials and payloads without sending.',
   live: 'Live: conversions are sent.',
 };

@@ -6,6 +6,7 @@ import { googleDataManager } from './google-data-manager';
 import { linkedin } from './linkedin';
 import { meta } from './meta';
 import { microsoftAds } from './microsoft';
+import { openaiAds } from './openai-ads';
 import { reddit } from './reddit';
 import { tiktok } from './tiktok';
 
@@ -17,4 +18,5 @@ export const destinations: Record<DestinationType, DestinationDefinition> = {
   microsoft_ads: microsoftAds,
   reddit,
   tiktok,
+  openai_ads: openaiAds,
 };

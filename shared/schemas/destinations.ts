@@ -3,7 +3,7 @@
 // response, redacted in the delivery log).
 import { z } from 'zod';
 
-export const DESTINATION_TYPES = ['meta', 'google_data_manager', 'google_ads', 'linkedin', 'microsoft_ads', 'reddit', 'tiktok'] as const;
+export const DESTINATION_TYPES = ['meta', 'google_data_manager', 'google_ads', 'linkedin', 'microsoft_ads', 'reddit', 'tiktok', 'openai_ads'] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 export const MODES = ['dry_run', 'test', 'live'] as const;
 export type Mode = (typeof MODES)[number];
@@ -94,6 +94,13 @@ export const tiktokSettingsSchema = z.strictObject({
   defaultConsent: consentDefault,
 });
 
+// ChatGPT (OpenAI) Ads Conversions API: the pixel id and a Conversions API key (Ads Manager → Conversions).
+export const openaiAdsSettingsSchema = z.strictObject({
+  pixelId: z.string().trim().regex(/^[\w-]{4,100}$/, 'pixelId is the Pixel ID from Ads Manager → Conversions'),
+  apiKey: secret,
+  defaultConsent: consentDefault,
+});
+
 export const settingsSchemas = {
   meta: metaSettingsSchema,
   google_data_manager: googleDataManagerSettingsSchema,
@@ -102,6 +109,7 @@ export const settingsSchemas = {
   microsoft_ads: microsoftAdsSettingsSchema,
   reddit: redditSettingsSchema,
   tiktok: tiktokSettingsSchema,
+  openai_ads: openaiAdsSettingsSchema,
 } as const;
 
 export type SettingsOf<T extends DestinationType> = z.output<(typeof settingsSchemas)[T]>;
@@ -112,6 +120,7 @@ export type LinkedInSettings = SettingsOf<'linkedin'>;
 export type MicrosoftAdsSettings = SettingsOf<'microsoft_ads'>;
 export type RedditSettings = SettingsOf<'reddit'>;
 export type TikTokSettings = SettingsOf<'tiktok'>;
+export type OpenAIAdsSettings = SettingsOf<'openai_ads'>;
 
 /** Settings that are credentials: encrypted at rest, masked in responses, redacted in logs. */
 export const SECRET_SETTINGS: Record<DestinationType, readonly string[]> = {
@@ -122,6 +131,7 @@ export const SECRET_SETTINGS: Record<DestinationType, readonly string[]> = {
   microsoft_ads: ['developerToken', 'clientSecret', 'refreshToken'],
   reddit: ['accessToken'],
   tiktok: ['accessToken'],
+  openai_ads: ['apiKey'],
 };
 
 const url = z
@@ -146,6 +156,7 @@ export const destinationSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('microsoft_ads'), ...base, settings: microsoftAdsSettingsSchema }),
   z.strictObject({ type: z.literal('reddit'), ...base, settings: redditSettingsSchema }),
   z.strictObject({ type: z.literal('tiktok'), ...base, settings: tiktokSettingsSchema }),
+  z.strictObject({ type: z.literal('openai_ads'), ...base, settings: openaiAdsSettingsSchema }),
 ]);
 export type DestinationInput = z.input<typeof destinationSchema>;
 export type Destination = z.output<typeof destinationSchema>;
