@@ -1,5 +1,5 @@
-// End to end for Reddit and TikTok, inside workerd: the tag's click IDs and browser ids (rdt_cid,
-// _rdt_uuid, ttclid, _ttp) with the browser's IP and user agent, a CRM upsert through the JOBS queue,
+// End to end for Reddit, TikTok and ChatGPT Ads, inside workerd: the tag's click IDs and browser ids
+// (rdt_cid, _rdt_uuid, ttclid, _ttp) with the browser's IP and user agent, a CRM upsert through the JOBS queue,
 // an audience entry, a conversion row per destination, the DestinationObject outbox, and each
 // platform's contract fake. Then 429 with Retry-After, 500, a timeout and an expired token; then
 // dry_run and test mode. Time is the DestinationObject's injected clock; nothing sleeps for a backoff.
@@ -11,8 +11,8 @@ import { createAudience, send, settled, turnOn } from './audiences-helpers';
 import { api, collect, DAY, env, identifyEvent, PK, upsertPeople, waitForJob } from './helpers';
 
 const F = inject('fakeUrls');
-type Platform = 'reddit' | 'tiktok';
-const PLATFORMS: Platform[] = ['reddit', 'tiktok'];
+type Platform = 'reddit' | 'tiktok' | 'openai_ads';
+const PLATFORMS: Platform[] = ['reddit', 'tiktok', 'openai_ads'];
 const RUN = Date.now().toString(36);
 const IP = '203.0.113.77';
 const UA = 'Mozilla/5.0 (e2e) Reddit-TikTok';
@@ -21,10 +21,14 @@ let seq = 0;
 const body = (p: Platform, mode = 'live') =>
   p === 'reddit'
     ? { type: p, name: `Reddit e2e ${RUN}`, mode, endpoint: F.reddit, settings: { ...WORKER_FAKES.reddit, testId: 't2_e2etest' } }
-    : { type: p, name: `TikTok e2e ${RUN}`, mode, endpoint: F.tiktok, settings: { ...WORKER_FAKES.tiktok, testEventCode: 'TEST_E2E_1' } };
+    : p === 'tiktok'
+      ? { type: p, name: `TikTok e2e ${RUN}`, mode, endpoint: F.tiktok, settings: { ...WORKER_FAKES.tiktok, testEventCode: 'TEST_E2E_1' } }
+      : { type: p, name: `ChatGPT Ads e2e ${RUN}`, mode, endpoint: F.openai_ads, settings: WORKER_FAKES.openai_ads };
+const secretOf = (p: Platform) => (p === 'openai_ads' ? WORKER_FAKES.openai_ads.apiKey : WORKER_FAKES[p].accessToken);
+const UNAUTHORIZED: Record<Platform, string> = { reddit: 'HTTP_401', tiktok: '40105', openai_ads: 'invalid_api_key' };
 
 /** The id each platform keeps an event under: the entry id we sent. */
-const idOf = (p: Platform, stored: any) => (p === 'reddit' ? stored.metadata.conversion_id : stored.event_id);
+const idOf = (p: Platform, stored: any) => (p === 'reddit' ? stored.metadata.conversion_id : p === 'tiktok' ? stored.event_id : stored.id);
 
 async function fakeState(p: Platform): Promise<{ requests: { path: string; status: number }[]; stored: any[] }> {
   return (await fetch(`${F[p]}/__fake/state`)).json();
@@ -109,7 +113,7 @@ beforeAll(async () => {
     const res = await send('/api/destinations', 'POST', body(p));
     const out = (await res.json()) as { id: string; settings: Record<string, string> };
     expect(res.status, JSON.stringify(out)).toBe(201);
-    expect(JSON.stringify(out)).not.toContain(WORKER_FAKES[p].accessToken);
+    expect(JSON.stringify(out)).not.toContain(secretOf(p));
     destinations[p] = out.id;
   }
   const audience = await createAudience({
@@ -120,18 +124,19 @@ beforeAll(async () => {
   audienceId = audience.id;
   await turnOn(audienceId, { destinationId: destinations.reddit, eventName: 'SIGN_UP', valueField: 'crm.deal.amount', currency: 'USD' });
   await turnOn(audienceId, { destinationId: destinations.tiktok, eventName: 'CompleteRegistration', valueField: 'crm.deal.amount', currency: 'USD' });
+  await turnOn(audienceId, { destinationId: destinations.openai_ads, valueField: 'crm.deal.amount', currency: 'USD' });
   await settled(audienceId);
   for (const p of PLATFORMS) await setClock(destinations[p], () => Date.now(), 500);
 }, 90_000);
 
-describe('Reddit and TikTok end to end', { timeout: 120_000 }, () => {
+describe('Reddit, TikTok and ChatGPT Ads end to end', { timeout: 120_000 }, () => {
   it('a CRM upsert reaches each fake once with the click, the browser id, the device and the hashed email', async () => {
     const who = `rt1.${RUN}@example.com`;
     const ids = await browse(who);
     await crmUpsert([who]);
     for (const p of PLATFORMS) await drain(destinations[p]);
     const rows = await log(`audience=${audienceId}`);
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(3);
     for (const r of rows) expect(r).toMatchObject({ status: 'sent', attempts: 1, error: null, request: { status: 200 } });
     const entry = rows[0]!.entryId;
     const r = (await fakeState('reddit')).stored.filter((e) => idOf('reddit', e) === entry);
@@ -150,6 +155,10 @@ describe('Reddit and TikTok end to end', { timeout: 120_000 }, () => {
       user: { email: expect.stringMatching(/^[0-9a-f]{64}$/), ttclid: ids.ttclid, ttp: ids.ttp, ip: IP, user_agent: UA },
       properties: { value: 990, currency: 'USD' },
     });
+    // ChatGPT Ads: no click id of its own; the hashed email and the device the person was last seen on.
+    const o = (await fakeState('openai_ads')).stored.filter((e) => idOf('openai_ads', e) === entry);
+    expect(o).toHaveLength(1);
+    expect(o[0]).toMatchObject({ type: 'lead_created', user: { email_sha256: expect.stringMatching(/^[0-9a-f]{64}$/), ip_address: IP, user_agent: UA }, data: { type: 'customer_action', amount: 99000, currency: 'USD' } });
   });
 
   it('429 with Retry-After, 500 and a timeout are retried with the same ids; an expired token fails the row until retried', async () => {
@@ -167,7 +176,7 @@ describe('Reddit and TikTok end to end', { timeout: 120_000 }, () => {
       await flushRetries(id);
       // The access token is not refreshable: the row ends with the platform's own error...
       [row] = await log(`destination=${id}&email=${encodeURIComponent(who)}`);
-      expect(row, p).toMatchObject({ status: 'failed', attempts: 4, error: { code: p === 'reddit' ? 'HTTP_401' : '40105' } });
+      expect(row, p).toMatchObject({ status: 'failed', attempts: 4, error: { code: UNAUTHORIZED[p] } });
       expect((await fakeState(p)).stored.length, p).toBe(before);
       // ...and goes once, with the same id, when retried from the log.
       expect((await send(`/api/conversions/${row!.id}/retry`, 'POST', {})).status).toBe(200);
@@ -200,16 +209,17 @@ describe('Reddit and TikTok end to end', { timeout: 120_000 }, () => {
         expect(s.stored.length, `${p} ${mode}`).toBe(before.get(p)!.stored);
         const detail = (await (await api(`/api/conversions/${row!.id}`)).json()) as any;
         const sentBody = detail.request.body;
-        expect(JSON.stringify(detail), p).not.toContain(WORKER_FAKES[p].accessToken);
+        expect(JSON.stringify(detail), p).not.toContain(secretOf(p));
         if (mode === 'dry_run') {
           expect(row, p).toMatchObject({ status: 'sent', note: expect.stringContaining('dry_run') });
           expect(s.requests.length, p).toBe(before.get(p)!.requests);
-          expect(p === 'reddit' ? sentBody.data.events[0].metadata.conversion_id : sentBody.data[0].event_id, p).toBe(row!.entryId);
+          expect(p === 'reddit' ? sentBody.data.events[0].metadata.conversion_id : p === 'tiktok' ? sentBody.data[0].event_id : sentBody.events[0].id, p).toBe(row!.entryId);
         } else {
           expect(row, p).toMatchObject({ status: 'sent', request: { status: 200 } });
           expect(s.requests.length, p).toBe(before.get(p)!.requests + 1);
           if (p === 'reddit') expect(sentBody.data.test_id).toBe('t2_e2etest');
-          else expect(sentBody.test_event_code).toBe('TEST_E2E_1');
+          else if (p === 'tiktok') expect(sentBody.test_event_code).toBe('TEST_E2E_1');
+          else expect(sentBody.validate_only).toBe(true);
         }
       }
     }
