@@ -163,7 +163,7 @@ describe('hashFor', () => {
 
   it('hashes email per platform', async () => {
     expect(await hashFor('google', 'email', email)).toBe(await sha256Hex('firstlast@gmail.com'));
-    for (const p of ['linkedin', 'microsoft', 'tiktok', 'meta'] as const) {
+    for (const p of ['linkedin', 'microsoft', 'tiktok', 'meta', 'openai'] as const) {
       expect(await hashFor(p, 'email', email), p).toBe(await sha256Hex('first.last+x@gmail.com'));
     }
   });
@@ -194,7 +194,7 @@ describe('hashFor', () => {
   });
 
   it('is stable under re-hashing: a hash passed back in comes out unchanged', async () => {
-    const platforms: HashPlatform[] = ['meta', 'google', 'linkedin', 'microsoft', 'tiktok', 'reddit'];
+    const platforms: HashPlatform[] = ['meta', 'google', 'linkedin', 'microsoft', 'tiktok', 'reddit', 'openai'];
     const fields: IdentityField[] = ['email', 'phone', 'first_name', 'external_id'];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...platforms), fc.constantFrom(...fields), fc.string(), async (p, f, s) => {

@@ -28,6 +28,9 @@ describe('destination schema', () => {
     expect(t.settings).toMatchObject({ pixelCode: 'CABC123DEF456GHI789J', testEventCode: 'TEST12345' });
     expect(maskSettings('reddit', r.settings)).toMatchObject({ accessToken: '****oken', pixelId: 'a2_abc123def' });
     expect(maskSettings('tiktok', t.settings)).toMatchObject({ accessToken: '****' });
+    const o = destinationSchema.parse({ type: 'openai_ads', name: 'O', settings: { pixelId: 'px_134534', apiKey: 'sk-svcacct-abcdefghijklmnop' } });
+    expect(maskSettings('openai_ads', o.settings)).toEqual({ pixelId: 'px_134534', apiKey: '****mnop', defaultConsent: 'granted' });
+    expect(destinationSchema.safeParse({ type: 'openai_ads', name: 'O', settings: { pixelId: 'px 1', apiKey: 'sk-svcacct-abcdefghijklmnop' } }).error?.issues.map((i) => i.path.join('.'))).toEqual(['settings.pixelId']);
   });
 
   it('masks every secret and nothing else', () => {
