@@ -10,7 +10,9 @@ import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { createAudience, send, settled, turnOn } from './audiences-helpers';
 import { api, collect, DAY, env, identifyEvent, PK, upsertPeople, waitForJob } from './helpers';
 
-const F = inject('fakeUrls');
+// The end-to-end set of fakes: the faults injected here never reach other files' requests. (The
+// other end-to-end suite uses that set too, but never these three platforms.)
+const F = inject('e2eFakeUrls');
 type Platform = 'reddit' | 'tiktok' | 'openai_ads';
 const PLATFORMS: Platform[] = ['reddit', 'tiktok', 'openai_ads'];
 const RUN = Date.now().toString(36);
