@@ -52,6 +52,13 @@ describe('Reddit builder', () => {
     });
   });
 
+  it('an rdt_cid older than 90 days is not sent; IP / UA then come from the most recent device', async () => {
+    const e = await item(row({ touches: [{ kind: 'rdt_cid', value: 'ancient', firstSeen: NOW - 91 * DAY, anonymousId: 'a-new' }] }));
+    expect(e).not.toHaveProperty('click_id');
+    expect(e).not.toHaveProperty('event_source_url');
+    expect(e.user).toMatchObject({ ip_address: '198.51.100.1', user_agent: 'Old UA' });
+  });
+
   it('maps event names to tracking types or a custom event, and value + currency only together and where Reddit takes them', async () => {
     expect(redditType('sign up')).toEqual({ tracking_type: 'SIGN_UP' });
     expect(redditType('Purchase')).toEqual({ tracking_type: 'PURCHASE' });

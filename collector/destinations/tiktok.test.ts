@@ -52,6 +52,13 @@ describe('TikTok builder', () => {
     });
   });
 
+  it('a ttclid outside the 28-day click window or after the event is not sent; the _ttp still is', async () => {
+    const e = await item(row({ touches: [row().touches[0]!, { kind: 'ttclid', value: 'E.C.P.after-event', firstSeen: NOW }, row().touches[2]!] }));
+    expect(e.user).not.toHaveProperty('ttclid');
+    expect(e.user).toMatchObject({ ttp: '2Lr3ZzXmz1xmKfUGgy5ThYpQFQK' });
+    expect(e).not.toHaveProperty('page');
+  });
+
   it('takes the event name and value + currency from the conversion; skips old, denied, unmatchable rows', async () => {
     expect(await item(row({ conversion: { eventName: 'CompleteRegistration', valueField: 'crm.deal.amount', currency: 'usd' } }))).toMatchObject({ event: 'CompleteRegistration', properties: { value: 900, currency: 'USD' } });
     expect(await item(row({ conversion: { value: 5 } }))).not.toHaveProperty('properties');
