@@ -49,11 +49,11 @@ describe('ChatGPT Ads builder', () => {
     expect((await item(row({ conversion: { value: 10 } }))).data).toEqual({ type: 'customer_action' });
   });
 
-  it('web events carry the landing URL; other action sources as given; bad ones, old or denied rows are skipped', async () => {
-    expect(await item(row({ conversion: { actionSource: 'web' } }))).toMatchObject({ action_source: 'web', source_url: 'https://shop.test/lp?gclid=x' });
-    expect(await item(row({ conversion: { actionSource: 'other' } }))).toMatchObject({ action_source: 'other' });
-    expect(await openaiAds.prepare(row({ touches: [], conversion: { actionSource: 'web' } }), settings, NOW)).toMatchObject({ ok: false, reason: 'invalid' });
-    expect(await openaiAds.prepare(row({ conversion: { actionSource: 'system_generated' } }), settings, NOW)).toMatchObject({ ok: false, reason: 'invalid' });
+  it('website events are web events with the landing URL; other action sources map to OpenAI channels; old or denied rows are skipped', async () => {
+    expect(await item(row({ conversion: { actionSource: 'website' } }))).toMatchObject({ action_source: 'web', source_url: 'https://shop.test/lp?gclid=x' });
+    expect(await item(row({ conversion: { actionSource: 'phone_call' } }))).toMatchObject({ action_source: 'phone_call' });
+    expect(await item(row({ conversion: { actionSource: 'system_generated' } }))).toMatchObject({ action_source: 'other' });
+    expect(await openaiAds.prepare(row({ touches: [], conversion: { actionSource: 'website' } }), settings, NOW)).toMatchObject({ ok: false, reason: 'invalid' });
     expect(await openaiAds.prepare(row({ eventTime: Math.floor((NOW - 8 * DAY) / 1000) }), settings, NOW)).toMatchObject({ ok: false, reason: 'too_old' });
     expect(await openaiAds.prepare(row({ consent: 'denied' }), settings, NOW)).toMatchObject({ ok: false, reason: 'consent_denied' });
     expect(await openaiAds.prepare(row({ email: 'nope' }), settings, NOW)).toMatchObject({ ok: false, reason: 'no_identifier' });

@@ -36,6 +36,15 @@ const ZERO_DECIMALS = ['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', '
 const THREE_DECIMALS = ['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'];
 const IP = /^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]+$/;
 
+/** OpenAI's action_source for a conversion's (Meta's vocabulary, the API's): the same channel, else other. */
+export function openaiActionSource(actionSource: string | undefined): string | undefined {
+  if (!actionSource) return undefined;
+  const a = actionSource.toLowerCase();
+  if (a === 'website') return 'web';
+  if (a === 'app') return 'mobile_app';
+  return OPENAI_ACTION_SOURCES.includes(a) ? a : 'other';
+}
+
 /** An amount in the currency's minor units (12.5 USD -> 1250, 1250 JPY -> 1250). */
 export function minorUnits(value: number, currency: string): number {
   const digits = ZERO_DECIMALS.includes(currency) ? 0 : THREE_DECIMALS.includes(currency) ? 3 : 2;
@@ -56,8 +65,7 @@ export const openaiAds: DestinationDefinition<OpenAIAdsSettings, OpenAIAdsEvent>
     const name = (row.conversion.eventName ?? 'lead_created').trim();
     const standard = OPENAI_EVENT_SHAPES[name.toLowerCase()];
     if (!standard && (!name || name.length > 100)) return { ok: false, reason: 'invalid', message: 'a custom event name is 1 to 100 characters' };
-    const actionSource = row.conversion.actionSource?.toLowerCase();
-    if (actionSource && !OPENAI_ACTION_SOURCES.includes(actionSource)) return { ok: false, reason: 'invalid', message: `ChatGPT Ads' action_source is one of ${OPENAI_ACTION_SOURCES.join(', ')}` };
+    const actionSource = openaiActionSource(row.conversion.actionSource);
     const user: Record<string, unknown> = {};
     const email = await hashFor('openai', 'email', row.email);
     if (email) user.email_sha256 = email;

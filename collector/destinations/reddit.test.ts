@@ -79,10 +79,18 @@ describe('Reddit builder', () => {
     });
   });
 
-  it('skips: older than 7 days, consent denied, an unknown action source', async () => {
+  it('maps action sources to Reddit channels: website, app, physical_store as such, the rest OTHER', async () => {
+    expect((await item(row({ conversion: { actionSource: 'app' } }))).action_source).toBe('APP');
+    expect((await item(row({ conversion: { actionSource: 'system_generated' } }))).action_source).toBe('OTHER');
+    const other = await item(row({ conversion: { actionSource: 'other' } }));
+    expect(other).toMatchObject({ action_source: 'OTHER', click_id: '3184742045291813272' });
+    expect(other).not.toHaveProperty('event_source_url');
+  });
+
+  it('skips: older than 7 days, consent denied, a custom event name too long', async () => {
     expect(await reddit.prepare(row({ eventTime: Math.floor((NOW - 8 * DAY) / 1000) }), settings, NOW)).toMatchObject({ ok: false, reason: 'too_old' });
     expect(await reddit.prepare(row({ consent: 'denied' }), settings, NOW)).toMatchObject({ ok: false, reason: 'consent_denied' });
-    expect(await reddit.prepare(row({ conversion: { actionSource: 'system_generated' } }), settings, NOW)).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(await reddit.prepare(row({ conversion: { eventName: 'x'.repeat(65) } }), settings, NOW)).toMatchObject({ ok: false, reason: 'invalid' });
   });
 
   it('builds the v3 request: pixel path, bearer token, data wrapper, test_id in test mode only', async () => {

@@ -25,6 +25,12 @@ const HASHED: [IdentityField, string][] = [
 ];
 const IP = /^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]+$/;
 
+/** Reddit's channel for a conversion's action source (Meta's vocabulary, the API's): the same channel, else OTHER. */
+export function redditActionSource(actionSource: string | undefined): string {
+  const upper = (actionSource ?? 'website').toUpperCase();
+  return REDDIT_ACTION_SOURCES.includes(upper) ? upper : 'OTHER';
+}
+
 /** Reddit's event type: a standard tracking type (any case, - or space for _), else a custom event name. */
 export function redditType(eventName: string | undefined): { tracking_type: string; custom_event_name?: string } | null {
   if (!eventName) return { tracking_type: 'LEAD' };
@@ -46,8 +52,7 @@ export const reddit: DestinationDefinition<RedditSettings, RedditEvent> = {
     if (effectiveConsent(row, s.defaultConsent) === 'denied') return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
     const eventMs = Math.min(row.eventTime * 1000, now);
     if (now - eventMs > MAX_AGE_MS) return { ok: false, reason: 'too_old', message: 'Reddit takes events up to 7 days old' };
-    const actionSource = (row.conversion.actionSource ?? 'WEBSITE').toUpperCase();
-    if (!REDDIT_ACTION_SOURCES.includes(actionSource)) return { ok: false, reason: 'invalid', message: `Reddit's action_source is one of ${REDDIT_ACTION_SOURCES.join(', ')}, not ${row.conversion.actionSource}` };
+    const actionSource = redditActionSource(row.conversion.actionSource);
     const type = redditType(row.conversion.eventName);
     if (!type) return { ok: false, reason: 'invalid', message: 'a custom Reddit event name is at most 64 characters' };
     const user: Record<string, unknown> = {};
