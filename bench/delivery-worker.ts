@@ -12,6 +12,9 @@ import { startDataManagerFake } from '../test/fakes/google-data-manager';
 import { startLinkedInFake } from '../test/fakes/linkedin';
 import { startMetaFake } from '../test/fakes/meta';
 import { startMicrosoftFake } from '../test/fakes/microsoft';
+import { startOpenAIAdsFake } from '../test/fakes/openai-ads';
+import { startRedditFake } from '../test/fakes/reddit';
+import { startTikTokFake } from '../test/fakes/tiktok';
 import type { FakeServer } from '../test/fakes/server';
 import { devVars } from '../test/support/dev-vars';
 
@@ -39,6 +42,8 @@ function rows(n: number): ConversionRow[] {
       { kind: 'fbclid', value: `IwAR_bench_${i}`, firstSeen: now - 86_400_000, anonymousId: 'a1' },
       { kind: 'li_fat_id', value: '85929337-d448-42da-a095-0b3c5500fa50', firstSeen: now - 86_400_000 },
       { kind: 'msclkid', value: `${i.toString(16).padStart(8, '0')}${'d'.repeat(24)}`, firstSeen: now - 86_400_000 },
+      { kind: 'rdt_cid', value: `3184742045${String(i).padStart(9, '0')}`, firstSeen: now - 86_400_000, anonymousId: 'a1' },
+      { kind: 'ttclid', value: `E.C.P.bench_${i}`, firstSeen: now - 86_400_000, anonymousId: 'a1' },
     ],
     devices: [{ anonymousId: 'a1', ip: '203.0.113.7', userAgent: 'Mozilla/5.0 Bench', lastSeen: now - 86_400_000 }],
     attributes: {},
@@ -52,6 +57,9 @@ const fakes: [DestinationType, FakeServer, Record<string, unknown>][] = [
   ['google_ads', await startGoogleAdsFake({ customerId: '1234567890', conversionActionIds: ['555'], ...oauth }), { customerId: '1234567890', conversionActionId: '555', ...oauth }],
   ['linkedin', await startLinkedInFake({ conversionIds: ['4242'], ...oauth, rotateRefreshTokens: true }), { conversionId: '4242', ...oauth, apiVersion: version }],
   ['microsoft_ads', await startMicrosoftFake({ customerId: '1111', accountId: '2222', developerToken: 'bench-dev-token-1', goalNames: ['MQL'], ...oauth }), { customerId: '1111', accountId: '2222', conversionGoalName: 'MQL', developerToken: 'bench-dev-token-1', ...oauth }],
+  ['reddit', await startRedditFake({ pixelId: 'a2_bench01', accessToken: 'reddit-bench-token-01' }), { pixelId: 'a2_bench01', accessToken: 'reddit-bench-token-01' }],
+  ['tiktok', await startTikTokFake({ pixelCode: 'CBENCH1234567890', accessToken: 'tiktok-bench-token-01' }), { pixelCode: 'CBENCH1234567890', accessToken: 'tiktok-bench-token-01' }],
+  ['openai_ads', await startOpenAIAdsFake({ pixelId: 'px_bench01', apiKey: 'sk-svcacct-bench-key-01' }), { pixelId: 'px_bench01', apiKey: 'sk-svcacct-bench-key-01' }],
 ];
 
 const sqlite = { useSQLite: true };

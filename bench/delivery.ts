@@ -11,6 +11,9 @@ import { startDataManagerFake } from '../test/fakes/google-data-manager';
 import { startLinkedInFake } from '../test/fakes/linkedin';
 import { startMetaFake } from '../test/fakes/meta';
 import { startMicrosoftFake } from '../test/fakes/microsoft';
+import { startOpenAIAdsFake } from '../test/fakes/openai-ads';
+import { startRedditFake } from '../test/fakes/reddit';
+import { startTikTokFake } from '../test/fakes/tiktok';
 import type { FakeServer } from '../test/fakes/server';
 import { Clock, drain, row, statuses, T0 } from '../test/fakes/support';
 
@@ -32,12 +35,18 @@ async function targets(clock: Clock): Promise<Target[]> {
   const dm = await startDataManagerFake({ customerId: '1234567890', conversionActionIds: ['777'], ...oauth, now });
   const li = await startLinkedInFake({ conversionIds: ['4242'], ...oauth, now, rotateRefreshTokens: true });
   const ms = await startMicrosoftFake({ customerId: '1111', accountId: '2222', developerToken: 'bench-dev-token-1', goalNames: ['MQL'], ...oauth, now });
+  const rd = await startRedditFake({ pixelId: 'a2_bench01', accessToken: 'reddit-bench-token-01', now });
+  const tt = await startTikTokFake({ pixelCode: 'CBENCH1234567890', accessToken: 'tiktok-bench-token-01', now });
+  const oa = await startOpenAIAdsFake({ pixelId: 'px_bench01', apiKey: 'sk-svcacct-bench-key-01', now });
   return [
     { type: 'meta', fake: meta, settings: { pixelId: '1234567', accessToken: 'EAAbench-token-0001' }, stored: () => meta.events.map((e) => e.event.event_id as string) },
     { type: 'google_data_manager', fake: dm, settings: { customerId: '1234567890', conversionActionId: '777', ...oauth }, stored: () => dm.events.map((e) => e.transactionId as string) },
     { type: 'google_ads', fake: ads, settings: { customerId: '1234567890', conversionActionId: '555', ...oauth }, stored: () => ads.conversions.map((c) => c.orderId as string) },
     { type: 'linkedin', fake: li, settings: { conversionId: '4242', ...oauth, apiVersion: '202611' }, stored: () => li.events.map((e) => e.eventId as string) },
     { type: 'microsoft_ads', fake: ms, settings: { customerId: '1111', accountId: '2222', conversionGoalName: 'MQL', developerToken: 'bench-dev-token-1', ...oauth }, stored: () => ms.conversions.map((c) => c.MicrosoftClickId as string) },
+    { type: 'reddit', fake: rd, settings: { pixelId: 'a2_bench01', accessToken: 'reddit-bench-token-01' }, stored: () => rd.events.map((e: any) => e.metadata.conversion_id as string) },
+    { type: 'tiktok', fake: tt, settings: { pixelCode: 'CBENCH1234567890', accessToken: 'tiktok-bench-token-01' }, stored: () => tt.events.map((e) => e.event_id as string) },
+    { type: 'openai_ads', fake: oa, settings: { pixelId: 'px_bench01', apiKey: 'sk-svcacct-bench-key-01' }, stored: () => oa.events.map((e) => e.id as string) },
   ];
 }
 
@@ -46,15 +55,23 @@ function injectFaults(t: Target): void {
   // platform applied the request, the answer never came) at every fake.
   t.fake.fault({ status: 429, retryAfter: '30' });
   t.fake.fault({ status: 500 });
-  // Meta's system-user tokens cannot be refreshed: a 401 there is a revoked token, not a fault to ride out.
-  if (t.type !== 'meta') t.fake.fault({ status: 401 });
+  // Meta's, Reddit's, TikTok's and ChatGPT Ads' keys cannot be refreshed: a 401 there is a revoked token, not a fault to ride out.
+  if (!['meta', 'reddit', 'tiktok', 'openai_ads'].includes(t.type)) t.fake.fault({ status: 401 });
   t.fake.fault({ hang: 'after' });
 }
 
 async function run(label: string, withFaults: boolean): Promise<void> {
   const clock = new Clock(T0);
   const all = await targets(clock);
-  const rows = Array.from({ length: ENTRIES }, () => row());
+  // Each person also clicked a Reddit and a TikTok ad (other platforms ignore those touches).
+  const rows = Array.from({ length: ENTRIES }, (_, i) => {
+    const r = row();
+    r.touches.push(
+      { kind: 'rdt_cid', value: `3184742045${String(i).padStart(9, '0')}`, firstSeen: T0 - 86_400_000, anonymousId: 'anon-1' },
+      { kind: 'ttclid', value: `E.C.P.bench_${i}`, firstSeen: T0 - 86_400_000, anonymousId: 'anon-1' },
+    );
+    return r;
+  });
   console.log(`\n${label}: ${ENTRIES.toLocaleString('en-US')} entries per destination${withFaults ? ', faults injected at every fake (429 + Retry-After, 500, 401 where OAuth refreshes, ambiguous timeout)' : ''}`);
   console.log('destination            prepare s  deliver s  requests  delivered  unmatched  failed  skipped  at platform  unique ids');
   for (const t of all) {
@@ -83,4 +100,4 @@ async function run(label: string, withFaults: boolean): Promise<void> {
 
 await run('clean run', false);
 await run('faults run', true);
-console.log('\n"at platform" counts every stored copy; a copy beyond "unique ids" is the resend after an ambiguous timeout, which the platform deduplicates by the same id (Meta event_id, Google orderId / transactionId, LinkedIn eventId, Microsoft click + time).');
+console.log('\n"at platform" counts every stored copy; a copy beyond "unique ids" is the resend after an ambiguous timeout, which the platform deduplicates by the same id (Meta event_id, Google orderId / transactionId, LinkedIn eventId, Microsoft click + time, Reddit conversion_id, TikTok event_id, ChatGPT Ads id + type).');

@@ -52,6 +52,7 @@ describe('registry', () => {
     expect(platformOf('ttp')).toBe('tiktok');
     expect(platformOf('twclid')).toBe('x');
     expect(platformOf('rdt_cid')).toBe('reddit');
+    expect(platformOf('rdt_uuid')).toBe('reddit');
     expect(platformOf('ScCid')).toBe('snapchat');
     expect(platformOf('epik')).toBe('pinterest');
     expect(platformOf('qclid')).toBe('quora');
@@ -63,6 +64,8 @@ describe('registry', () => {
     expect(isClickKind('fbclid')).toBe(true);
     expect(isClickKind('fbp')).toBe(false);
     expect(isTouchKind('fbp')).toBe(true);
+    expect(isClickKind('rdt_uuid')).toBe(false);
+    expect(isTouchKind('rdt_uuid')).toBe(true);
     expect(isTouchKind('GCLID')).toBe(false);
     expect(isTouchKind('constructor')).toBe(false);
     expect(isTouchKind('__proto__')).toBe(false);
@@ -179,6 +182,14 @@ describe('parseClickCookie', () => {
     expect(parseClickCookie('_uetmsclkid', REAL.msclkid)).toBeNull();
     expect(parseClickCookie('li_fat_id', REAL.li_fat_id)).toEqual({ kind: 'li_fat_id', value: REAL.li_fat_id });
     expect(parseClickCookie('_ttp', '2Lr3ZzXmz1xmKfUGgy5ThYpQFQK')).toEqual({ kind: 'ttp', value: '2Lr3ZzXmz1xmKfUGgy5ThYpQFQK' });
+  });
+
+  it("takes Reddit's _rdt_uuid whole (Reddit wants it as written), its creation ms as first-seen", () => {
+    const uuid = '1677712978045.b8f7eb7d-b357-437b-8bd3-e1c8166c7132';
+    expect(parseClickCookie('_rdt_uuid', uuid)).toEqual({ kind: 'rdt_uuid', value: uuid, firstSeen: 1677712978045 });
+    expect(parseClickCookie('_rdt_uuid', 'b8f7eb7d-b357-437b-8bd3-e1c8166c7132')).toBeNull();
+    expect(parseClickCookie('_rdt_uuid', '1677712978045.x')).toBeNull();
+    expect(parseClickCookie('_rdt_uuid', '1677712978045.<script>alert(1)</script>')).toBeNull();
   });
 
   it('ignores unknown cookies and never throws', () => {

@@ -36,7 +36,7 @@ export type ClickKind = (typeof CLICK_KINDS)[number];
 
 // Browser ids harvested from other tags' cookies: match keys sent beside a click, never a click
 // themselves, so they must not win "newest click of the platform".
-export const BROWSER_ID_KINDS = ['fbp', 'ttp'] as const;
+export const BROWSER_ID_KINDS = ['fbp', 'ttp', 'rdt_uuid'] as const;
 export type BrowserIdKind = (typeof BROWSER_ID_KINDS)[number];
 
 export type TouchKind = ClickKind | BrowserIdKind;
@@ -67,6 +67,8 @@ const REGISTRY: Record<TouchKind, Entry> = {
   qclid: ['quora', 90, TOKEN],
   fbp: ['meta', 90, /^fb\.\d{1,2}\.\d{13}\.[\w-]{1,100}(\.[\w-]{1,16})?$/],
   ttp: ['tiktok', 90, TOKEN],
+  // Reddit pixel's browser id: <creation ms>.<uuid>, sent whole as user.uuid.
+  rdt_uuid: ['reddit', 90, /^\d{13}\.[\w.-]{8,200}$/],
 };
 
 const DAY_MS = 86_400_000;
@@ -131,6 +133,7 @@ const COOKIES = {
   _uetmsclkid: ['msclkid', /^_uet(?<v>.*)$/],
   li_fat_id: ['li_fat_id', WHOLE],
   _ttp: ['ttp', WHOLE],
+  _rdt_uuid: ['rdt_uuid', /^(?<v>(?<t>\d{13})\..*)$/],
 } satisfies Record<string, [TouchKind, RegExp]>;
 
 export const CLICK_COOKIES = /* @__PURE__ */ Object.keys(COOKIES) as (keyof typeof COOKIES)[];

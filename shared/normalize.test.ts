@@ -163,9 +163,19 @@ describe('hashFor', () => {
 
   it('hashes email per platform', async () => {
     expect(await hashFor('google', 'email', email)).toBe(await sha256Hex('firstlast@gmail.com'));
-    for (const p of ['linkedin', 'microsoft', 'tiktok', 'meta'] as const) {
+    for (const p of ['linkedin', 'microsoft', 'tiktok', 'meta', 'openai'] as const) {
       expect(await hashFor(p, 'email', email), p).toBe(await sha256Hex('first.last+x@gmail.com'));
     }
+  });
+
+  it('hashes email for Reddit without dots or +suffix in the local part, on every domain (Reddit\'s example)', async () => {
+    const alice = await sha256Hex('alice@example.com');
+    expect(await hashFor('reddit', 'email', 'Al.ice+Apple@Example.Com')).toBe(alice);
+    expect(await hashFor('reddit', 'email', 'alice@example.com')).toBe(alice);
+    expect(alice).toBe('ff8d9819fc0e12bf0d24892e45987e249a28dce836a85cad60e28eaaa8c6d976');
+    expect(await hashFor('reddit', 'email', email)).toBe(await sha256Hex('firstlast@gmail.com'));
+    expect(await hashFor('reddit', 'email', '+x@example.com')).toBeNull();
+    expect(await hashFor('reddit', 'phone', '+1 555 444 1234')).toBe('e5b124c58580eb16bd959b8d0cac12b12c952e2ceae0203d416cff94f10b994a');
   });
 
   it('hashes phones as E.164 with the plus, except Meta (digits only)', async () => {
@@ -184,7 +194,7 @@ describe('hashFor', () => {
   });
 
   it('is stable under re-hashing: a hash passed back in comes out unchanged', async () => {
-    const platforms: HashPlatform[] = ['meta', 'google', 'linkedin', 'microsoft', 'tiktok'];
+    const platforms: HashPlatform[] = ['meta', 'google', 'linkedin', 'microsoft', 'tiktok', 'reddit', 'openai'];
     const fields: IdentityField[] = ['email', 'phone', 'first_name', 'external_id'];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...platforms), fc.constantFrom(...fields), fc.string(), async (p, f, s) => {

@@ -157,13 +157,22 @@ export function toE164(raw: string, defaultCallingCode?: string): string | null 
   return /^[1-9]\d{6,14}$/.test(digits) ? `+${digits}` : null;
 }
 
+/** Reddit: trim + lowercase, then drop dots and any +suffix in the local part (Reddit's rule, all domains). */
+export function redditNormalizeEmail(raw: string): string | null {
+  const email = normalizeEmail(raw);
+  if (!email) return null;
+  const at = email.lastIndexOf('@');
+  const local = email.slice(0, at).split('+')[0]!.replace(/\./g, '');
+  return local ? `${local}${email.slice(at)}` : null;
+}
+
 function normalizeName(raw: string): string | null {
   return String(raw).trim().toLowerCase().normalize('NFC') || null;
 }
 
 // ---- One entry point per platform and field
 
-export type HashPlatform = 'meta' | 'google' | 'linkedin' | 'microsoft' | 'tiktok';
+export type HashPlatform = 'meta' | 'google' | 'linkedin' | 'microsoft' | 'tiktok' | 'reddit' | 'openai';
 export type IdentityField =
   | 'email'
   | 'phone'
@@ -200,6 +209,8 @@ const HASHED: Record<Exclude<HashPlatform, 'meta'>, Partial<Record<IdentityField
   linkedin: { email: normalizeEmail },
   microsoft: { email: normalizeEmail, phone: (v) => toE164(v) },
   tiktok: { email: normalizeEmail, phone: (v) => toE164(v), external_id: (v) => String(v).trim() || null },
+  openai: { email: normalizeEmail, external_id: (v) => String(v).trim() || null },
+  reddit: { email: redditNormalizeEmail, phone: (v) => toE164(v), external_id: (v) => String(v).trim() || null },
 };
 
 /** The value a platform hashes for a field (not yet hashed); null when invalid or not hashed there. */

@@ -65,6 +65,7 @@ describe('capture', () => {
     document.cookie = `_uetmsclkid=_uet${IDS.msclkid};path=/`;
     document.cookie = `li_fat_id=${IDS.li_fat_id};path=/`;
     document.cookie = `_ttp=2Lr3ZzXmz1xmKfUGgy5ThYpQFQK;path=/`;
+    document.cookie = `_rdt_uuid=1789000000789.b8f7eb7d-b357-437b-8bd3-e1c8166c7132;path=/`;
     const { touches } = await captureOn('/pricing');
     const byKind = Object.fromEntries(touches.map((t) => [t.kind, t]));
     expect(byKind.fbclid).toEqual({ kind: 'fbclid', value: IDS.fbclid, raw: fbc, firstSeen: 1789000000123, lastSeen: NOW });
@@ -74,7 +75,8 @@ describe('capture', () => {
     expect(byKind.msclkid).toEqual({ kind: 'msclkid', value: IDS.msclkid, firstSeen: NOW, lastSeen: NOW });
     expect(byKind.li_fat_id).toMatchObject({ value: IDS.li_fat_id });
     expect(byKind.ttp).toMatchObject({ value: '2Lr3ZzXmz1xmKfUGgy5ThYpQFQK' });
-    expect(touches).toHaveLength(7);
+    expect(byKind.rdt_uuid).toEqual({ kind: 'rdt_uuid', value: '1789000000789.b8f7eb7d-b357-437b-8bd3-e1c8166c7132', firstSeen: 1789000000789, lastSeen: NOW });
+    expect(touches).toHaveLength(8);
   });
 
   it('merges the URL fbclid and the _fbc cookie of the same click into one touch', async () => {

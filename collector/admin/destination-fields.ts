@@ -10,7 +10,7 @@ export interface SettingField {
 }
 
 export interface PlatformForm {
-  type: 'meta' | 'google_data_manager' | 'google_ads' | 'linkedin' | 'microsoft_ads';
+  type: 'meta' | 'google_data_manager' | 'google_ads' | 'linkedin' | 'microsoft_ads' | 'reddit' | 'tiktok' | 'openai_ads';
   label: string;
   intro: string;
   fields: SettingField[];
@@ -83,6 +83,35 @@ export const PLATFORM_FORMS: PlatformForm[] = [
       { name: 'refreshToken', label: 'Refresh token', secret: true, help: 'From a consent with the https://ads.microsoft.com/msads.manage scope.' },
     ],
   },
+  {
+    type: 'reddit',
+    label: 'Reddit (Conversions API)',
+    intro: 'Sends conversions to a Reddit pixel through the Conversions API v3, matched by rdt_cid, the _rdt_uuid cookie and hashed email; deduplicated with the Reddit pixel by conversion_id.',
+    fields: [
+      { name: 'pixelId', label: 'Pixel ID', help: 'Reddit Ads → Events Manager → your pixel: the ID starting a2_ (or t2_).' },
+      { name: 'accessToken', label: 'Conversion access token', secret: true, help: 'Events Manager → your pixel → Settings → Conversions API → Generate access token.' },
+      { name: 'testId', label: 'Event Testing ID', optional: true, help: 'Events Manager → Event Testing: the test id shown there. Used in test mode only; Event Testing shows one event per request.' },
+    ],
+  },
+  {
+    type: 'tiktok',
+    label: 'TikTok (Events API)',
+    intro: 'Sends web events to a TikTok pixel through the Events API 2.0, matched by ttclid, the _ttp cookie and hashed email / phone; deduplicated with the TikTok pixel by event_id.',
+    fields: [
+      { name: 'pixelCode', label: 'Pixel ID (pixel code)', help: 'TikTok Ads Manager → Tools → Events → Web events → your pixel: the ID under its name (capital letters and digits).' },
+      { name: 'accessToken', label: 'Events API access token', secret: true, help: 'Events Manager → your pixel → Settings → Events API → Generate access token.' },
+      { name: 'testEventCode', label: 'Test event code', optional: true, help: 'Events Manager → your pixel → Test events: the TEST… code. Used in test mode only.' },
+    ],
+  },
+  {
+    type: 'openai_ads',
+    label: 'ChatGPT Ads (OpenAI Conversions API)',
+    intro: 'Sends conversions to a ChatGPT Ads pixel through OpenAI’s Conversions API, matched by hashed email (and external id, IP, user agent); deduplicated with the pixel by event id and type. Test mode validates without saving.',
+    fields: [
+      { name: 'pixelId', label: 'Pixel ID', help: 'ChatGPT Ads Manager → Conversions: the Pixel ID (the same one the measurement pixel is initialized with).' },
+      { name: 'apiKey', label: 'Conversions API key', secret: true, help: 'Ads Manager → Conversions → Manage conversion keys → create a key (starts sk-svcacct-). An Advertiser API key from Settings → API keys does not work here.' },
+    ],
+  },
 ];
 
 export function platformForm(type: string): PlatformForm | undefined {
@@ -91,6 +120,6 @@ export function platformForm(type: string): PlatformForm | undefined {
 
 export const MODE_HELP: Record<string, string> = {
   dry_run: 'Dry run (default): the exact request is built and kept in the log; nothing is sent.',
-  test: 'Test: Meta test events, Google validateOnly; LinkedIn and Microsoft check credentials and payloads without sending.',
+  test: 'Test: Meta test events, Google validateOnly, Reddit Event Testing (test id), TikTok test events (test event code), ChatGPT Ads validate_only; LinkedIn and Microsoft check credentials and payloads without sending.',
   live: 'Live: conversions are sent.',
 };

@@ -3,7 +3,7 @@
 import type { HttpRequest } from './types';
 
 export const REDACTED = '[REDACTED]';
-const CREDENTIAL_HEADERS = ['authorization', 'developertoken', 'developer-token'];
+const CREDENTIAL_HEADERS = ['authorization', 'developertoken', 'developer-token', 'access-token'];
 
 export function redactRequest(req: HttpRequest, secrets: readonly (string | undefined)[]): HttpRequest {
   const values = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);

@@ -6,6 +6,9 @@ import { googleDataManager } from './google-data-manager';
 import { linkedin } from './linkedin';
 import { meta } from './meta';
 import { microsoftAds } from './microsoft';
+import { openaiAds } from './openai-ads';
+import { reddit } from './reddit';
+import { tiktok } from './tiktok';
 
 export const destinations: Record<DestinationType, DestinationDefinition> = {
   meta,
@@ -13,4 +16,7 @@ export const destinations: Record<DestinationType, DestinationDefinition> = {
   google_ads: googleAds,
   linkedin,
   microsoft_ads: microsoftAds,
+  reddit,
+  tiktok,
+  openai_ads: openaiAds,
 };

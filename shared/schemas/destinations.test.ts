@@ -15,7 +15,22 @@ describe('destination schema', () => {
     expect(issues({ type: 'linkedin', name: 'L', settings: { conversionId: '1' } })).toEqual(['settings.accessToken']);
     expect(issues({ type: 'linkedin', name: 'L', settings: { accessToken: 'AQX12345678' } })).toEqual(['settings.conversionUrn']);
     expect(issues({ type: 'meta', name: 'M', endpoint: 'ftp://x', settings: { pixelId: '1', accessToken: 'EAA12345678' } })).toEqual(['endpoint']);
-    expect(issues({ type: 'tiktok', name: 'T', settings: {} })).toEqual(['type']);
+    expect(issues({ type: 'snapchat', name: 'S', settings: {} })).toEqual(['type']);
+    expect(issues({ type: 'reddit', name: 'R', settings: { pixelId: 'not a pixel', accessToken: 'eyJhbGciOi.token' } })).toEqual(['settings.pixelId']);
+    expect(issues({ type: 'tiktok', name: 'T', settings: { pixelCode: 'CABC123DEF456GHI789J' } })).toEqual(['settings.accessToken']);
+    expect(issues({ type: 'tiktok', name: 'T', settings: { pixelCode: 'lower-case', accessToken: 'tt-token-12345678' } })).toEqual(['settings.pixelCode']);
+  });
+
+  it('parses Reddit and TikTok with their test ids and masks their tokens', () => {
+    const r = destinationSchema.parse({ type: 'reddit', name: 'R', settings: { pixelId: 'a2_abc123def', accessToken: 'eyJhbGciOi.reddit-token', testId: 't2_20lcxjcqah' } });
+    expect(r).toMatchObject({ mode: 'dry_run', settings: { pixelId: 'a2_abc123def', testId: 't2_20lcxjcqah', defaultConsent: 'granted' } });
+    const t = destinationSchema.parse({ type: 'tiktok', name: 'T', settings: { pixelCode: 'CABC123DEF456GHI789J', accessToken: 'tt-token-12345678', testEventCode: 'TEST12345' } });
+    expect(t.settings).toMatchObject({ pixelCode: 'CABC123DEF456GHI789J', testEventCode: 'TEST12345' });
+    expect(maskSettings('reddit', r.settings)).toMatchObject({ accessToken: '****oken', pixelId: 'a2_abc123def' });
+    expect(maskSettings('tiktok', t.settings)).toMatchObject({ accessToken: '****' });
+    const o = destinationSchema.parse({ type: 'openai_ads', name: 'O', settings: { pixelId: 'px_134534', apiKey: 'sk-svcacct-abcdefghijklmnop' } });
+    expect(maskSettings('openai_ads', o.settings)).toEqual({ pixelId: 'px_134534', apiKey: '****mnop', defaultConsent: 'granted' });
+    expect(destinationSchema.safeParse({ type: 'openai_ads', name: 'O', settings: { pixelId: 'px 1', apiKey: 'sk-svcacct-abcdefghijklmnop' } }).error?.issues.map((i) => i.path.join('.'))).toEqual(['settings.pixelId']);
   });
 
   it('masks every secret and nothing else', () => {

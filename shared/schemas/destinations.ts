@@ -3,7 +3,7 @@
 // response, redacted in the delivery log).
 import { z } from 'zod';
 
-export const DESTINATION_TYPES = ['meta', 'google_data_manager', 'google_ads', 'linkedin', 'microsoft_ads'] as const;
+export const DESTINATION_TYPES = ['meta', 'google_data_manager', 'google_ads', 'linkedin', 'microsoft_ads', 'reddit', 'tiktok', 'openai_ads'] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 export const MODES = ['dry_run', 'test', 'live'] as const;
 export type Mode = (typeof MODES)[number];
@@ -77,12 +77,39 @@ export const microsoftAdsSettingsSchema = z.strictObject({
   defaultConsent: consentDefault,
 });
 
+// Reddit Conversions API v3: the pixel id (a2_… or t2_…) and a conversion access token from Events Manager.
+export const redditSettingsSchema = z.strictObject({
+  pixelId: z.string().trim().regex(/^[a-z0-9]{1,3}_[a-z0-9]{3,40}$/i, 'pixelId looks like a2_abc123 (Events Manager → your pixel)'),
+  accessToken: secret,
+  // Event Testing's id; sent only in test mode.
+  testId: z.string().trim().min(1).max(100).optional(),
+  defaultConsent: consentDefault,
+});
+
+// TikTok Events API 2.0: the pixel code (event_source_id of web events) and its Events API access token.
+export const tiktokSettingsSchema = z.strictObject({
+  pixelCode: z.string().trim().regex(/^[A-Z0-9]{8,40}$/, 'pixelCode is the pixel ID shown in Events Manager, e.g. CABC123DEF456GHI789J'),
+  accessToken: secret,
+  testEventCode: z.string().trim().min(1).max(64).optional(),
+  defaultConsent: consentDefault,
+});
+
+// ChatGPT (OpenAI) Ads Conversions API: the pixel id and a Conversions API key (Ads Manager → Conversions).
+export const openaiAdsSettingsSchema = z.strictObject({
+  pixelId: z.string().trim().regex(/^[\w-]{4,100}$/, 'pixelId is the Pixel ID from Ads Manager → Conversions'),
+  apiKey: secret,
+  defaultConsent: consentDefault,
+});
+
 export const settingsSchemas = {
   meta: metaSettingsSchema,
   google_data_manager: googleDataManagerSettingsSchema,
   google_ads: googleAdsSettingsSchema,
   linkedin: linkedinSettingsSchema,
   microsoft_ads: microsoftAdsSettingsSchema,
+  reddit: redditSettingsSchema,
+  tiktok: tiktokSettingsSchema,
+  openai_ads: openaiAdsSettingsSchema,
 } as const;
 
 export type SettingsOf<T extends DestinationType> = z.output<(typeof settingsSchemas)[T]>;
@@ -91,6 +118,9 @@ export type GoogleDataManagerSettings = SettingsOf<'google_data_manager'>;
 export type GoogleAdsSettings = SettingsOf<'google_ads'>;
 export type LinkedInSettings = SettingsOf<'linkedin'>;
 export type MicrosoftAdsSettings = SettingsOf<'microsoft_ads'>;
+export type RedditSettings = SettingsOf<'reddit'>;
+export type TikTokSettings = SettingsOf<'tiktok'>;
+export type OpenAIAdsSettings = SettingsOf<'openai_ads'>;
 
 /** Settings that are credentials: encrypted at rest, masked in responses, redacted in logs. */
 export const SECRET_SETTINGS: Record<DestinationType, readonly string[]> = {
@@ -99,6 +129,9 @@ export const SECRET_SETTINGS: Record<DestinationType, readonly string[]> = {
   google_ads: ['clientSecret', 'refreshToken'],
   linkedin: ['accessToken', 'clientSecret', 'refreshToken'],
   microsoft_ads: ['developerToken', 'clientSecret', 'refreshToken'],
+  reddit: ['accessToken'],
+  tiktok: ['accessToken'],
+  openai_ads: ['apiKey'],
 };
 
 const url = z
@@ -121,6 +154,9 @@ export const destinationSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('google_ads'), ...base, settings: googleAdsSettingsSchema }),
   z.strictObject({ type: z.literal('linkedin'), ...base, settings: linkedinSettingsSchema }),
   z.strictObject({ type: z.literal('microsoft_ads'), ...base, settings: microsoftAdsSettingsSchema }),
+  z.strictObject({ type: z.literal('reddit'), ...base, settings: redditSettingsSchema }),
+  z.strictObject({ type: z.literal('tiktok'), ...base, settings: tiktokSettingsSchema }),
+  z.strictObject({ type: z.literal('openai_ads'), ...base, settings: openaiAdsSettingsSchema }),
 ]);
 export type DestinationInput = z.input<typeof destinationSchema>;
 export type Destination = z.output<typeof destinationSchema>;

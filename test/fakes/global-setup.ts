@@ -7,6 +7,9 @@ import { startDataManagerFake } from './google-data-manager';
 import { startLinkedInFake } from './linkedin';
 import { startMetaFake } from './meta';
 import { startMicrosoftFake } from './microsoft';
+import { startOpenAIAdsFake } from './openai-ads';
+import { startRedditFake } from './reddit';
+import { startTikTokFake } from './tiktok';
 import { WORKER_FAKES } from './worker-fakes';
 
 export default async function setup(project: TestProject) {
@@ -17,8 +20,11 @@ export default async function setup(project: TestProject) {
     await startDataManagerFake(f.google_data_manager),
     await startLinkedInFake(f.linkedin),
     await startMicrosoftFake(f.microsoft_ads),
+    await startRedditFake(f.reddit),
+    await startTikTokFake(f.tiktok),
+    await startOpenAIAdsFake(f.openai_ads),
   ];
-  const urls = (set: { url: string }[]) => ({ meta: set[0]!.url, google_ads: set[1]!.url, google_data_manager: set[2]!.url, linkedin: set[3]!.url, microsoft_ads: set[4]!.url });
+  const urls = (set: { url: string }[]) => ({ meta: set[0]!.url, google_ads: set[1]!.url, google_data_manager: set[2]!.url, linkedin: set[3]!.url, microsoft_ads: set[4]!.url, reddit: set[5]!.url, tiktok: set[6]!.url, openai_ads: set[7]!.url });
   const fakes = await startSet();
   // A second set for the end-to-end delivery suite: its faults and token expiries never reach the
   // requests of test files running beside it (and theirs never reach it).

@@ -92,6 +92,29 @@ describe('admin destinations', { timeout: 30_000 }, () => {
     expect(log).not.toContain('ms-dev-token-0001');
   });
 
+  it('Reddit, TikTok and ChatGPT Ads forms say where each credential is; a test event from the admin reaches each fake in its test mode', async () => {
+    const { cookies, csrf } = await signIn();
+    const cases = [
+      { type: 'reddit', help: 'Conversions API → Generate access token', fields: { 'settings.pixelId': WORKER_FAKES.reddit.pixelId, 'settings.accessToken': WORKER_FAKES.reddit.accessToken, 'settings.testId': 't2_admin' }, secret: WORKER_FAKES.reddit.accessToken, shows: 't2_admin' },
+      { type: 'tiktok', help: 'Events API → Generate access token', fields: { 'settings.pixelCode': WORKER_FAKES.tiktok.pixelCode, 'settings.accessToken': WORKER_FAKES.tiktok.accessToken, 'settings.testEventCode': 'TEST_ADMIN' }, secret: WORKER_FAKES.tiktok.accessToken, shows: 'TEST_ADMIN' },
+      { type: 'openai_ads', help: 'Manage conversion keys', fields: { 'settings.pixelId': WORKER_FAKES.openai_ads.pixelId, 'settings.apiKey': WORKER_FAKES.openai_ads.apiKey }, secret: WORKER_FAKES.openai_ads.apiKey, shows: 'validate_only' },
+    ] as const;
+    for (const c of cases) {
+      const form = await (await get(`/admin/destinations/new/${c.type}`, cookies)).text();
+      expect(form, c.type).toContain(c.help);
+      expect(form, c.type).toContain(`name="${Object.keys(c.fields)[1]}" type="password"`);
+      const res = await post(`/admin/destinations/new/${c.type}`, { _csrf: csrf, name: `${c.type} admin`, mode: 'dry_run', ...c.fields, endpoint: urls[c.type] }, cookies);
+      expect(res.status, c.type).toBe(303);
+      const id = idFrom(res);
+      const test = await post(`/admin/destinations/${id}/test`, { _csrf: csrf, email: 'Tester@Example.com' }, cookies);
+      const html = await test.text();
+      expect(html, c.type).toContain('<strong id="test-outcome">sent</strong>');
+      expect(html, c.type).toContain(c.shows);
+      expect(html, c.type).not.toContain(c.secret);
+      expect(html, c.type).not.toContain('tester@example.com');
+    }
+  });
+
   it('needs a session', async () => {
     expect((await get('/admin/destinations')).status).toBe(303);
     expect((await post('/admin/destinations/new/meta', { name: 'x' }, {})).status).toBe(401);

@@ -13,7 +13,8 @@ import { api, collect, DAY, env, identifyEvent, PK, settle, upsertPeople, waitFo
 import { settled } from './audiences-helpers';
 
 const F = inject('e2eFakeUrls');
-type Platform = keyof typeof F;
+// Reddit, TikTok and ChatGPT Ads have their own suite (delivery-e2e-new-platforms.test.ts).
+type Platform = Exclude<keyof typeof F, 'reddit' | 'tiktok' | 'openai_ads'>;
 const PLATFORMS: Platform[] = ['meta', 'google_data_manager', 'google_ads', 'linkedin', 'microsoft_ads'];
 const RUN = Date.now().toString(36);
 let seq = 0;

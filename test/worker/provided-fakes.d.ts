@@ -3,8 +3,8 @@ import 'vitest';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    fakeUrls: Record<'meta' | 'google_ads' | 'google_data_manager' | 'linkedin' | 'microsoft_ads', string>;
+    fakeUrls: Record<'meta' | 'google_ads' | 'google_data_manager' | 'linkedin' | 'microsoft_ads' | 'reddit' | 'tiktok' | 'openai_ads', string>;
     /** A second set, for test/worker/delivery-e2e.test.ts alone. */
-    e2eFakeUrls: Record<'meta' | 'google_ads' | 'google_data_manager' | 'linkedin' | 'microsoft_ads', string>;
+    e2eFakeUrls: Record<'meta' | 'google_ads' | 'google_data_manager' | 'linkedin' | 'microsoft_ads' | 'reddit' | 'tiktok' | 'openai_ads', string>;
   }
 }

@@ -21,6 +21,9 @@ const SECRETS_OF_FAKES = [
   WORKER_FAKES.microsoft_ads.developerToken,
   WORKER_FAKES.microsoft_ads.clientSecret,
   WORKER_FAKES.microsoft_ads.refreshToken,
+  WORKER_FAKES.reddit.accessToken,
+  WORKER_FAKES.tiktok.accessToken,
+  WORKER_FAKES.openai_ads.apiKey,
   BAD_TOKEN,
 ];
 // The deployment's own secrets: never in a response (the publishable key is public by design).
@@ -33,6 +36,10 @@ const destinationBodies = () => [
   { type: 'google_ads', name: 'Google Ads', mode: 'dry_run', endpoint: urls.google_ads, tokenEndpoint: urls.google_ads, settings: { customerId: WORKER_FAKES.google_ads.customerId, conversionActionId: '555', clientId: 'g-client', clientSecret: WORKER_FAKES.google_ads.clientSecret, refreshToken: WORKER_FAKES.google_ads.refreshToken } },
   { type: 'linkedin', name: 'LinkedIn', mode: 'dry_run', endpoint: urls.linkedin, tokenEndpoint: urls.linkedin, settings: { conversionId: '4242', clientId: 'li-client', clientSecret: WORKER_FAKES.linkedin.clientSecret, refreshToken: WORKER_FAKES.linkedin.refreshToken, apiVersion: '202505' } },
   { type: 'microsoft_ads', name: 'Microsoft', mode: 'dry_run', endpoint: urls.microsoft_ads, tokenEndpoint: urls.microsoft_ads, settings: { customerId: '1111', accountId: '2222', conversionGoalName: 'MQL', developerToken: WORKER_FAKES.microsoft_ads.developerToken, clientId: 'ms-client', clientSecret: WORKER_FAKES.microsoft_ads.clientSecret, refreshToken: WORKER_FAKES.microsoft_ads.refreshToken } },
+  // Static tokens: live is safe to share.
+  { type: 'reddit', name: 'Reddit', mode: 'live', endpoint: urls.reddit, settings: WORKER_FAKES.reddit },
+  { type: 'tiktok', name: 'TikTok', mode: 'live', endpoint: urls.tiktok, settings: WORKER_FAKES.tiktok },
+  { type: 'openai_ads', name: 'ChatGPT Ads', mode: 'live', endpoint: urls.openai_ads, settings: WORKER_FAKES.openai_ads },
 ];
 
 const captured: string[] = [];

@@ -178,7 +178,7 @@ function detailPage(c: Context<AdminContext>, view: DestinationView, platform: P
       </div>
       <h2 id="test">Send a test event</h2>
       <p>
-        One event in the platform's test mode, whatever this destination's mode: Meta test events (with the test event code), Google validateOnly; LinkedIn and Microsoft check the credentials and payload without recording a conversion. It never enters the outbox.
+        One event in the platform's test mode, whatever this destination's mode: Meta test events (with the test event code), Google validateOnly, Reddit Event Testing (test id), TikTok test events (test event code), ChatGPT Ads validate_only; LinkedIn and Microsoft check the credentials and payload without recording a conversion. It never enters the outbox.
       </p>
       <form method="post" action={`${p}/test#test`}>
         <CsrfField token={c.var.csrf} />
