@@ -23,7 +23,10 @@ export interface SalesforceConnectorOptions {
   bulkPollMs?: number[];
 }
 
-type Page = Awaited<ReturnType<Connector['fetchPage']>> & { apiUsage?: ApiUsage };
+/** A page with the org's API usage as Salesforce announced it (Sforce-Limit-Info), for the run's status. */
+export type SalesforcePage = Awaited<ReturnType<Connector['fetchPage']>> & { apiUsage?: ApiUsage };
+type Page = SalesforcePage;
+export type SalesforceConnector = Omit<Connector, 'fetchPage'> & { fetchPage(ctx: FetchContext): Promise<SalesforcePage> };
 
 export function parseSettings(raw: Record<string, unknown>): SalesforceSettings {
   const r = salesforceSettings.safeParse(raw);
@@ -31,7 +34,7 @@ export function parseSettings(raw: Record<string, unknown>): SalesforceSettings 
   return r.data;
 }
 
-export function createSalesforceConnector(opts: SalesforceConnectorOptions = {}): Connector & { fetchPage(ctx: FetchContext): Promise<Page> } {
+export function createSalesforceConnector(opts: SalesforceConnectorOptions = {}): SalesforceConnector {
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const pollMs = opts.bulkPollMs ?? [1000, 2000, 4000, 8000, 15_000];
 
@@ -226,4 +229,4 @@ function kind(type: string): string | null {
   return 'string';
 }
 
-export const salesforceConnector = createSalesforceConnector();
+export const salesforceConnector = createSalesforceConnector() satisfies Connector;
