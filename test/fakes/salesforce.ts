@@ -24,6 +24,8 @@ export interface SalesforceFakeOptions {
   multiCurrency?: boolean;
   /** Status checks a Bulk API query job answers InProgress before JobComplete. */
   bulkPolls?: number;
+  /** Records per Bulk API results page when the client sends no maxRecords (Salesforce picks a size). */
+  bulkPageSize?: number;
   now?: () => number;
 }
 
@@ -360,7 +362,7 @@ export async function startSalesforceFake(opts: SalesforceFakeOptions): Promise<
         const loc = req.query.get('locator');
         const pos = loc ? Number(Buffer.from(loc, 'base64url').toString()) : 0;
         if (!Number.isInteger(pos) || pos < 0 || pos > j.rows.length) return sfError(400, 'INVALID_LOCATOR', 'invalid locator');
-        const end = Math.min(j.rows.length, pos + (max ? +max : 50_000));
+        const end = Math.min(j.rows.length, pos + (max ? +max : (opts.bulkPageSize ?? 50_000)));
         const cell = (v: unknown) => `"${v === null || v === undefined ? '' : String(v).replace(/"/g, '""')}"`;
         const lines = [j.columns.map(cell).join(','), ...j.rows.slice(pos, end).map((r) => j.columns.map((c) => cell(r[c])).join(','))];
         return {
