@@ -62,7 +62,7 @@ describe('jsforce against the Salesforce fake', () => {
 
   it('refuses what Salesforce refuses, with its error codes', async () => {
     const conn = connect();
-    const fails = async (q: string) => conn.query(q).then(() => null, (e: { errorCode: string; message: string }) => e);
+    const fails = async (q: string) => conn.query(q).then(() => null, (e: Error) => e);
     expect(await fails('SELECT Id, Nope__c FROM Lead')).toMatchObject({ errorCode: 'INVALID_FIELD', message: expect.stringContaining("No such column 'Nope__c' on entity 'Lead'") });
     expect(await fails('SELECT Id, Acount.Name FROM Contact')).toMatchObject({ errorCode: 'INVALID_FIELD', message: expect.stringContaining("Didn't understand relationship 'Acount'") });
     expect(await fails('SELECT Id FROM Lead OFFSET 10')).toMatchObject({ errorCode: 'MALFORMED_QUERY' });
