@@ -168,6 +168,22 @@ describe('Salesforce connector: opportunities through contact roles', () => {
   });
 });
 
+describe('Salesforce connector: many contact roles', () => {
+  it('an opportunity whose roles span several subquery batches reaches every role person when it changes', async () => {
+    await fake.stop();
+    await start({ subqueryBatch: 200 });
+    const opp = fake.insert('Opportunity', { StageName: 'Prospecting' }, T0 - DAY);
+    for (let i = 0; i < 450; i++) fake.insert('OpportunityContactRole', { OpportunityId: opp, ContactId: fake.insert('Contact', { Email: `r${i}@example.com` }, T0 - DAY) }, T0 - DAY);
+    const r1 = await run(null, { objects: ['Opportunity'] });
+    expect(r1.records).toHaveLength(450);
+    clock.ms = T0 + HOUR;
+    fake.update('Opportunity', opp, { StageName: 'Closed Won' });
+    const r2 = await run(r1.cursor, { objects: ['Opportunity'] });
+    expect(new Set(r2.records.map((r) => r.email)).size).toBe(450);
+    expect(r2.records.every((r) => r.attributes['Opportunity.StageName'] === 'Closed Won')).toBe(true);
+  });
+});
+
 describe('Salesforce connector: credentials', () => {
   it('refresh_token grant: a rotated refresh token is handed back; an expired session is refreshed once with it', async () => {
     await fake.stop();

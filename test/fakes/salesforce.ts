@@ -24,6 +24,8 @@ export interface SalesforceFakeOptions {
   multiCurrency?: boolean;
   /** Status checks a Bulk API query job answers InProgress before JobComplete. */
   bulkPolls?: number;
+  /** Child records per subquery batch before a nextRecordsUrl of its own. */
+  subqueryBatch?: number;
   /** Records per Bulk API results page when the client sends no maxRecords (Salesforce picks a size). */
   bulkPageSize?: number;
   now?: () => number;
@@ -212,9 +214,9 @@ export async function startSalesforceFake(opts: SalesforceFakeOptions): Promise<
       }
       for (const s of subs) {
         const kids = [...data.get(s.child)!.values()].filter((k) => k[s.fk] === r.Id && !k.IsDeleted && s.where(k));
-        o[s.rel] = kids.length
-          ? { totalSize: kids.length, done: true, records: kids.map((k) => Object.fromEntries([['attributes', attributes(s.child, k.Id, version)], ...s.fields.map((f) => nest(f.path, out(f.type, f.get(k))))]).valueOf()) }
-          : null;
+        const shapedKids = kids.map((k) => Object.fromEntries([['attributes', attributes(s.child, k.Id, version)], ...s.fields.map((f) => nest(f.path, out(f.type, f.get(k))))]) as Row);
+        // A large child set comes in batches of its own, read on with its nextRecordsUrl.
+        o[s.rel] = kids.length ? (batch(shapedKids, 0, opts.subqueryBatch ?? 200, version, kids.length).body as Row) : null;
       }
       return o;
     });

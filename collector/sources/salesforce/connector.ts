@@ -143,6 +143,7 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
         list = fields(settings, state, object);
       }
     }
+    if (stream.subquery) await readChildren(session, body.records, settings.pageSize);
     const types = state.types?.[object] ?? {};
     const records: SourceRecord[] = [];
     for (const row of body.records) records.push(...stream.toRecords(row, list, types, issues));
@@ -161,6 +162,18 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
     const more = !fresh && state.got >= limit;
     if (!more) state.fresh = state.fresh.filter((n) => n !== stream.name);
     return { records, finished: !more, wait: false };
+  }
+
+  /** An opportunity with more contact roles than one subquery batch: the rest through their own locator. */
+  async function readChildren(session: Session, rows: Record<string, unknown>[], pageSize: number): Promise<void> {
+    for (const row of rows) {
+      const set = row.OpportunityContactRoles as { done?: boolean; nextRecordsUrl?: string; records: unknown[] } | null;
+      for (let next = set?.done === false ? set.nextRecordsUrl : undefined; next && set; ) {
+        const more = await session.json<{ nextRecordsUrl?: string; records: unknown[] }>(next, { headers: { 'sforce-query-options': `batchSize=${pageSize}` } });
+        set.records.push(...more.records);
+        next = more.nextRecordsUrl;
+      }
+    }
   }
 
   async function startBulk(session: Session, state: SalesforceCursor, stream: Stream, list: string[], now: number): Promise<void> {
