@@ -80,6 +80,9 @@ describe('Salesforce connector: exact incremental reads', () => {
     const r = await run(first.cursor, { objects: ['Lead'] });
     expect(ids(r.records).sort()).toEqual([...made].sort());
     expect(new Set(ids(r.records)).size).toBe(2500);
+    // Described once (the first run), not per page: types are kept in the cursor for a day.
+    expect(fake.requests.filter((q) => q.path.endsWith('/describe'))).toHaveLength(1);
+    expect(r.calls).toBe(r.pages + 1); // one call a page, plus a token (the cached one expired in the hour)
     const queries = fake.requests.filter((q) => q.path.endsWith('/query')).map((q) => q.query.q!);
     expect(queries.at(-1)).toMatch(/SystemModstamp = \S+Z AND Id > '00Q/);
   });

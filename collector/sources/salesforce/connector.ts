@@ -88,6 +88,7 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
     const have = state.types && settings.objects.every((o) => state.types![o]);
     if (have && now - (state.typesAt ?? 0) < TYPES_TTL_MS) return;
     state.types = {};
+    state.typesAt = now;
     state.dropped = {};
     for (const object of settings.objects) {
       const described = await describe(session, object);
