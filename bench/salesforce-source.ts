@@ -1,7 +1,7 @@
 // The Salesforce connector's first sync and an incremental run against the local fake: records per
 // second read, API calls used, time to the first page, through SOQL alone and with Bulk API 2.0.
 // Reading only (the framework's applying to people is measured by its own bench).
-//   node bench/run.mjs salesforce-source [records=100000]
+//   node bench/run.mjs salesforce-source [records=100000]   (DEBUG=1 also prints the fake's requests per path)
 import { createSalesforceConnector } from '../collector/sources/salesforce/connector';
 import type { SourceCursor } from '../collector/sources/connector';
 import { startSalesforceFake } from '../test/fakes/salesforce';

@@ -280,6 +280,20 @@ describe('Salesforce connector: fields missing, renamed or mistyped', () => {
     expect(r.issues).toContainEqual({ field: 'Lead.Score__c', reason: 'field does not exist on Lead' });
   });
 
+  it('a field added to the settings is described at once and its values typed', async () => {
+    const id = fake.insert('Lead', { Email: 'a@example.com', NumberOfEmployees: 'fifty' }, T0 - DAY);
+    const r1 = await run(null, { objects: ['Lead'], fields: { Lead: ['Status'] } });
+    expect(r1.issues).toEqual([]);
+    clock.ms = T0 + HOUR;
+    fake.update('Lead', id, { Status: 'Working' });
+    const describes = () => fake.requests.filter((q) => q.path.endsWith('/describe')).length;
+    const before = describes();
+    const r2 = await run(r1.cursor, { objects: ['Lead'], fields: { Lead: ['Status', 'NumberOfEmployees'] } });
+    expect(describes()).toBe(before + 1);
+    expect(r2.records[0]!.attributes).toEqual({ 'Lead.Status': 'Working' });
+    expect(r2.issues).toContainEqual({ field: 'Lead.NumberOfEmployees', reason: 'expected a number, got "fifty"' });
+  });
+
   it('INVALID_FIELD from the query (a field removed after describe, a wrong parent field): reported, query retried without it', async () => {
     const acct = fake.insert('Account', { Name: 'Acme' }, T0 - DAY);
     fake.insert('Contact', { Email: 'c@example.com', Title: 'CTO', Department: 'R&D', AccountId: acct }, T0 - DAY);

@@ -85,7 +85,11 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
   }
 
   async function ensureTypes(session: Session, settings: SalesforceSettings, state: SalesforceCursor, issues: Map<string, string>, now: number): Promise<void> {
-    const have = state.types && settings.objects.every((o) => state.types![o]);
+    // Described again daily, and at once when the settings name a field not described yet.
+    const have = settings.objects.every((o) => {
+      const types = state.types?.[o];
+      return types && fieldsOf(settings, o).every((f) => f.includes('.') || f in types || f in (state.dropped[o] ?? {}));
+    });
     if (have && now - (state.typesAt ?? 0) < TYPES_TTL_MS) return;
     state.types = {};
     state.typesAt = now;
@@ -94,7 +98,10 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
       const described = await describe(session, object);
       const types = typeMap(described);
       const rels = relationships(described);
-      state.types[object] = types;
+      // Only the synced fields' types go into the cursor (an org's Lead may describe hundreds).
+      const kept: Record<string, string> = {};
+      for (const f of [...fieldsOf(settings, object), 'CurrencyIsoCode']) if (f in types) kept[f] = types[f]!;
+      state.types[object] = kept;
       for (const f of fieldsOf(settings, object)) {
         const [head, ...rest] = f.split('.');
         if (rest.length ? !rels.has(head!) : !(head! in types)) drop(state, object, f, rest.length ? `relationship ${head} does not exist on ${object}` : `field does not exist on ${object}`, issues);
