@@ -352,6 +352,17 @@ describe('Salesforce connector: Bulk API 2.0 first backfill', () => {
   });
 });
 
+describe('Salesforce connector: a failed bulk job', () => {
+  it('falls back to SOQL from the mark: every record once, the failure reported', async () => {
+    const made = leads(450, T0 - 10 * DAY);
+    fake.failBulkJobs();
+    const r = await run(null, { objects: ['Lead'], bulkThreshold: 100 });
+    expect(fake.jobs.size).toBe(1);
+    expect(ids(r.records).sort()).toEqual([...made].sort());
+    expect(r.issues).toContainEqual({ field: 'Lead.bulk', reason: 'Bulk API job failed; read with SOQL instead' });
+  });
+});
+
 describe('Salesforce connector: listFields', () => {
   it('lists each object`s fields from describe with the audience builder`s types', async () => {
     const fields = await connector.listFields(ctx(null, { objects: ['Lead', 'Opportunity'] }));

@@ -43,6 +43,8 @@ export interface SalesforceFake extends FakeServer {
   expireSessions(): void;
   revokeRefreshTokens(): void;
   expireLocators(): void;
+  /** Query jobs end Failed instead of JobComplete (Salesforce gives no reason for a failed query job). */
+  failBulkJobs(on?: boolean): void;
   refreshTokens: Set<string>;
   apiUsage: { used: number; max: number };
   tokenGrants: number;
@@ -61,6 +63,7 @@ export async function startSalesforceFake(opts: SalesforceFakeOptions): Promise<
   const refreshTokens = new Set(opts.refreshToken ? [opts.refreshToken] : []);
   const locators = new Map<string, { rows: Row[]; version: string }>();
   const jobs = new Map<string, Job>();
+  let failJobs = false;
   const apiUsage = { used: 0, max: opts.dailyLimit ?? 100_000 };
   let url = '';
   let tokenGrants = 0;
@@ -184,7 +187,7 @@ export async function startSalesforceFake(opts: SalesforceFakeOptions): Promise<
       const j = jobs.get(job[1]!);
       if (!j) return sfError(404, 'NOT_FOUND', 'The requested resource does not exist');
       if (!job[2] && req.method === 'GET') {
-        if (j.state !== 'Aborted') j.state = j.polls++ < (opts.bulkPolls ?? 1) ? 'InProgress' : 'JobComplete';
+        if (j.state !== 'Aborted') j.state = j.polls++ < (opts.bulkPolls ?? 1) ? 'InProgress' : failJobs ? 'Failed' : 'JobComplete';
         return { status: 200, body: jobInfo(j, version) };
       }
       if (!job[2] && req.method === 'PATCH') {
@@ -240,6 +243,7 @@ export async function startSalesforceFake(opts: SalesforceFakeOptions): Promise<
     expireSessions: () => sessions.clear(),
     revokeRefreshTokens: () => refreshTokens.clear(),
     expireLocators: () => locators.clear(),
+    failBulkJobs: (on = true) => void (failJobs = on),
     refreshTokens,
     apiUsage,
     tokenGrants: 0,
