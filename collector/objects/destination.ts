@@ -16,6 +16,7 @@ import { loadAudienceConfig } from '../audiences/config-cache';
 import type { AudienceConfig } from '../audiences/types';
 import { customEndpointsIssue } from '../security/custom-endpoints';
 import { alertAfterFlush } from '../alerts/delivery-alerts';
+import { ITEM_VALUE_PATHS } from '../ladders/item-value';
 
 export interface DestinationConfigInput {
   id: string;
@@ -321,6 +322,26 @@ export class DestinationObject extends DurableObject<Env> {
   /** Conversion rows made per UTC day since `since`, skipped ones left out (the admin overview's chart). */
   async dailyCounts(since: number): Promise<{ day: number; n: number }[]> {
     return this.sql.exec<{ day: number; n: number }>(`SELECT created_at / 86400000 AS day, count(*) AS n FROM outbox WHERE created_at >= ? AND status != 'skipped' GROUP BY day ORDER BY day`, since).toArray();
+  }
+
+  /**
+   * Conversions per audience and week (week 0 starts at `since`), for the stage ladders: rows on
+   * their way or delivered (skipped, failed and dead-lettered ones left out), with the value sum and
+   * currency read from each stored item. `valued`: how many rows carried a value.
+   */
+  async weeklyAudienceCounts(since: number, audienceIds: string[]): Promise<{ audienceId: string; week: number; n: number; valued: number; value: number; currency: string | null }[]> {
+    if (audienceIds.length === 0) return [];
+    const paths = ITEM_VALUE_PATHS[this.config()?.type ?? ''] ?? { value: '$.__none', currency: '$.__none' };
+    return this.sql
+      .exec<{ audienceId: string; week: number; n: number; valued: number; value: number; currency: string | null }>(
+        `SELECT audience_id AS audienceId, CAST((created_at - ?) / 604800000 AS INTEGER) AS week, count(*) AS n,
+                count(json_extract(item, ?)) AS valued, coalesce(sum(json_extract(item, ?)), 0) AS value, json_extract(item, ?) AS currency
+         FROM outbox WHERE created_at >= ? AND status NOT IN ('skipped', 'failed', 'dead_letter')
+           AND audience_id IN (SELECT value FROM json_each(?))
+         GROUP BY audience_id, week, json_extract(item, ?) ORDER BY audience_id, week`,
+        since, paths.value, paths.value, paths.currency, since, JSON.stringify(audienceIds), paths.currency,
+      )
+      .toArray();
   }
 
   /** POST /api/conversions/{id}/retry: a failed or dead-lettered row goes back to the queue, same id. */
