@@ -85,6 +85,8 @@ export class LadderStore {
 
     // Every conversion each stage gets: its own, then one per `send` destination.
     const conversions: ConversionSettings[][] = stages.map((s) => (s.conversions ?? []).map((c) => ({ ...c })));
+    // Where each came from in the request, for the issue paths.
+    const origins: string[][] = stages.map((s, i) => (s.conversions ?? []).map((_, k) => path(i, `.conversions[${k}]`)));
     const types = new Map(this.destinations.list(true).map((d) => [d.id, d.type]));
     (l.send ?? []).forEach((send, j) => {
       const state = this.destinations.state(send.destinationId);
@@ -96,6 +98,7 @@ export class LadderStore {
         const value = per?.value ?? send.value;
         const valueField = per?.valueField ?? send.valueField;
         const byName = BY_EVENT_NAME.has(types.get(send.destinationId) ?? '');
+        origins[i]!.push(`send[${j}].stages.${s.key}`);
         conversions[i]!.push({
           destinationId: send.destinationId,
           ...(byName || per?.eventName ? { eventName: per?.eventName ?? defaultEventName(s.key, s.name) } : {}),
@@ -108,7 +111,7 @@ export class LadderStore {
         });
       });
     });
-    issues.push(...sameEventIssues(stages, conversions, types));
+    issues.push(...sameEventIssues(stages, conversions, origins, types));
     if (issues.length) return { ok: false, code: 'invalid', issues: issues.slice(0, 20) };
 
     try {
@@ -201,23 +204,23 @@ export class LadderStore {
 }
 
 /** Two stages sending the same event (or the same conversion action) to one destination would count as one conversion there. */
-function sameEventIssues(stages: { key: string }[], conversions: ConversionSettings[][], types: Map<string, string>): DefinitionIssue[] {
+function sameEventIssues(stages: { key: string }[], conversions: ConversionSettings[][], origins: string[][], types: Map<string, string>): DefinitionIssue[] {
   const seen = new Map<string, string>();
   const issues: DefinitionIssue[] = [];
   stages.forEach((s, i) => {
-    for (const c of conversions[i]!) {
+    conversions[i]!.forEach((c, k) => {
       const byName = BY_EVENT_NAME.has(types.get(c.destinationId) ?? '');
       const what = byName ? `event "${c.eventName ?? 'Lead'}"` : c.conversionAction ? `conversion action ${c.conversionAction}` : "the destination's default conversion action";
       const id = `${c.destinationId}\u0000${what}`;
       const other = seen.get(id);
       if (other !== undefined && other !== s.key) {
         issues.push({
-          path: byName ? `stages.${s.key}.eventName` : `stages.${s.key}.conversionAction`,
+          path: `${origins[i]![k]}.${byName ? 'eventName' : 'conversionAction'}`,
           message: `stages "${other}" and "${s.key}" would both send ${what} to ${c.destinationId}: give each stage its own ${byName ? 'eventName' : 'conversionAction'}`,
         });
       }
       seen.set(id, other ?? s.key);
-    }
+    });
   });
   return issues;
 }

@@ -69,8 +69,11 @@ describe('/api/ladders', { timeout: 120_000 }, () => {
     await refused({ name: 'x', template: { source: 'crm' }, send: [{ destinationId: 'dst_nope' }] }, 'send[0].destinationId', /no destination dst_nope is configured/);
     await refused({ name: 'x', template: { source: 'crm' }, send: [{ destinationId: meta, stages: { demo: { eventName: 'Demo' } } }] }, 'send[0].stages.demo', /no stage "demo"/);
     // Google counts by conversion action: five stages on the destination's one default action would be one conversion.
-    await refused({ name: 'x', template: { source: 'crm' }, send: [{ destinationId: google }] }, 'stages.mql.conversionAction', /stages "lead" and "mql" would both send the destination's default conversion action/);
-    await refused({ name: 'x', template: { source: 'crm' }, send: [{ destinationId: meta, stages: { sql: { eventName: 'MQL' } } }] }, 'stages.sql.eventName', /both send event "MQL"/);
+    await refused({ name: 'x', template: { source: 'crm' }, send: [{ destinationId: google }] }, 'send[0].stages.mql.conversionAction', /stages "lead" and "mql" would both send the destination's default conversion action/);
+    await refused({ name: 'x', template: { source: 'crm' }, send: [{ destinationId: meta, stages: { sql: { eventName: 'MQL' } } }] }, 'send[0].stages.sql.eventName', /both send event "MQL"/);
+    // Inline conversions count too: a stage's own and a send entry's.
+    await refused({ name: 'x', stages: [{ key: 'a', name: 'A', audienceId: existing.id, conversions: [{ destinationId: meta, eventName: 'Same' }] }, { key: 'b', name: 'B', audience: { name: 'b', criteria: { field: 'crm.b', op: 'exists' }, timestamp: { field: 'crm.b_at', withinDays: 7 } } }], send: [{ destinationId: meta, stages: { a: { send: false }, b: { eventName: 'Same' } } }] }, 'send[0].stages.b.eventName', /stages "a" and "b" would both send event "Same"/);
+    await refused({ name: 'x', stages: [{ name: 'A', audienceId: existing.id, conversions: [{ destinationId: meta, valueField: 'crm.deal.amount' }] }] }, 'stages[0].conversions[0].currency', /a value needs its currency/);
     await refused({ name: 'x', stages: [{ name: 'A', audienceId: 'aud_missing' }] }, 'stages[0].audienceId', /no audience aud_missing/);
     await refused({ name: 'x', stages: [{ name: 'A', audienceId: existing.id }, { name: 'B', audienceId: existing.id }] }, 'stages[1].audienceId', /already a stage/);
     await refused({ name: 'x', stages: [{ name: 'A' }] }, 'stages[0].audienceId', /either audienceId/);
