@@ -105,7 +105,8 @@ export class LadderStore {
           ...(per?.conversionAction ? { conversionAction: per.conversionAction } : {}),
           ...(value !== undefined ? { value } : {}),
           ...(valueField !== undefined ? { valueField } : {}),
-          ...(send.currency ? { currency: send.currency } : {}),
+          // The currency goes with a value only: a stage without one sends no value fields at all.
+          ...(send.currency && (value !== undefined || valueField !== undefined) ? { currency: send.currency } : {}),
           sendExisting: send.sendExisting ?? true,
           paused: false,
         });

@@ -73,7 +73,7 @@ describe('a stage ladder end to end', { timeout: 120_000 }, () => {
     const sent = entries.map((id) => byId.get(id));
     expect(sent.map((e) => e.event_name)).toEqual(['Lead', 'MQL', 'SQL', 'Opportunity', 'Won']);
     expect(sent.map((e) => e.custom_data ?? null)).toEqual([
-      { currency: 'EUR' }, { currency: 'EUR' }, { currency: 'EUR' }, { value: 10000, currency: 'EUR' }, { value: 12500, currency: 'EUR' },
+      null, null, null, { value: 10000, currency: 'EUR' }, { value: 12500, currency: 'EUR' },
     ]);
     expect(sent.map((e) => e.event_time)).toEqual(steps.map((_, i) => Math.floor((start + i * DAY) / 1000)));
 

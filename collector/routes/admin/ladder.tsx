@@ -31,7 +31,7 @@ function conversionText(s: StageStats): string {
     .map((cv) => {
       const what = cv.eventName ?? cv.conversionAction ?? 'default event';
       const value = cv.valueField ? ` + value from ${cv.valueField}` : cv.value !== undefined ? ` + value ${cv.value}` : '';
-      return `${what}${value}${cv.currency ? ` ${cv.currency}` : ''}${cv.paused ? ' (paused)' : ''}`;
+      return `${what}${value}${value && cv.currency ? ` ${cv.currency}` : ''}${cv.paused ? ' (paused)' : ''}`;
     })
     .join('; ');
 }
