@@ -1,5 +1,6 @@
-// A ladder's figures: per stage, conversions per week over the last N weeks from each destination's
-// delivery log (the outbox rows the overview's chart counts), the value sums, and the rarity advice.
+// A ladder's figures: per stage, conversions per week of their event time over the last N weeks from
+// each destination's delivery log (the outbox rows the overview's chart counts), the value sums, and
+// the rarity advice.
 import type { Env } from '../env';
 import { configObject } from '../objects/config';
 import { destinationObject } from '../objects/destination';
@@ -61,7 +62,7 @@ export async function ladderStats(env: Env, ladder: StoredLadder, now: number, w
   const stages = ladder.stages.map((s, i) => {
     const cvs = conversions[i]!;
     const firstOn = cvs.length ? Math.min(...cvs.map((c) => c.enabledAt)) : null;
-    const weeksMeasured = firstOn === null ? 0 : Math.min(weeks, Math.max(1, Math.ceil((now - firstOn) / WEEK_MS)));
+    const weeksSinceOn = firstOn === null ? 0 : Math.min(weeks, Math.max(1, Math.ceil((now - firstOn) / WEEK_MS)));
     const series: DestinationSeries[] = [...new Set(cvs.map((c) => c.destinationId))].map((d) => {
       const weekly = Array<number>(weeks).fill(0);
       const values = new Map<string | null, { currency: string | null; sum: number; conversions: number }>();
@@ -75,10 +76,16 @@ export async function ladderStats(env: Env, ladder: StoredLadder, now: number, w
           values.set(r.currency, v);
         }
       }
-      const monthly = monthlyRate(weekly, weeksMeasured);
-      return { destinationId: d, name: names.get(d) ?? d, weekly, monthly, verdict: verdictOf(monthly), values: [...values.values()] };
-    });
+      return { destinationId: d, name: names.get(d) ?? d, weekly, monthly: null as number | null, verdict: 'no_data' as Verdict, values: [...values.values()] };
+    }).sort((a, b) => a.name.localeCompare(b.name) || a.destinationId.localeCompare(b.destinationId));
     const weekly = Array.from({ length: weeks }, (_, w) => Math.max(0, ...series.map((x) => x.weekly[w]!)));
+    // Entries sent on turn-on land in the weeks they happened: measure from the first of those too.
+    const firstWeek = weekly.findIndex((n) => n > 0);
+    const weeksMeasured = firstOn === null ? 0 : Math.max(weeksSinceOn, firstWeek < 0 ? 0 : weeks - firstWeek);
+    for (const x of series) {
+      x.monthly = monthlyRate(x.weekly, weeksMeasured);
+      x.verdict = verdictOf(x.monthly);
+    }
     const a = audiences[i];
     return {
       key: s.key, name: s.name, audienceId: s.audienceId,

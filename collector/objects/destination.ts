@@ -16,7 +16,7 @@ import { loadAudienceConfig } from '../audiences/config-cache';
 import type { AudienceConfig } from '../audiences/types';
 import { customEndpointsIssue } from '../security/custom-endpoints';
 import { alertAfterFlush } from '../alerts/delivery-alerts';
-import { ITEM_VALUE_PATHS } from '../ladders/item-value';
+import { ITEM_FIELDS, NO_FIELDS } from '../ladders/item-value';
 
 export interface DestinationConfigInput {
   id: string;
@@ -325,21 +325,24 @@ export class DestinationObject extends DurableObject<Env> {
   }
 
   /**
-   * Conversions per audience and week (week 0 starts at `since`), for the stage ladders: rows on
-   * their way or delivered (skipped, failed and dead-lettered ones left out), with the value sum and
-   * currency read from each stored item. `valued`: how many rows carried a value.
+   * Conversions per audience and week of their event time (week 0 starts at `since`), for the stage
+   * ladders: rows on their way or delivered (skipped, failed and dead-lettered ones left out), with
+   * the value sum and currency read from each stored item. `valued`: how many rows carried a value.
+   * Entries sent on turn-on (sendExisting) land in the weeks they happened, not the week sent.
    */
   async weeklyAudienceCounts(since: number, audienceIds: string[]): Promise<{ audienceId: string; week: number; n: number; valued: number; value: number; currency: string | null }[]> {
     if (audienceIds.length === 0) return [];
-    const paths = ITEM_VALUE_PATHS[this.config()?.type ?? ''] ?? { value: '$.__none', currency: '$.__none' };
+    const f = ITEM_FIELDS[this.config()?.type ?? ''] ?? NO_FIELDS;
+    // A row is made no earlier than its event (clamped 5 minutes into the future), so the
+    // created_at bound keeps the audience index in use without losing any row.
     return this.sql
       .exec<{ audienceId: string; week: number; n: number; valued: number; value: number; currency: string | null }>(
-        `SELECT audience_id AS audienceId, CAST((created_at - ?) / 604800000 AS INTEGER) AS week, count(*) AS n,
-                count(json_extract(item, ?)) AS valued, coalesce(sum(json_extract(item, ?)), 0) AS value, json_extract(item, ?) AS currency
-         FROM outbox WHERE created_at >= ? AND status NOT IN ('skipped', 'failed', 'dead_letter')
-           AND audience_id IN (SELECT value FROM json_each(?))
-         GROUP BY audience_id, week, json_extract(item, ?) ORDER BY audience_id, week`,
-        since, paths.value, paths.value, paths.currency, since, JSON.stringify(audienceIds), paths.currency,
+        `SELECT audienceId, CAST((t - ?) / 604800000 AS INTEGER) AS week, count(*) AS n, count(v) AS valued, coalesce(sum(v), 0) AS value, currency
+         FROM (SELECT audience_id AS audienceId, coalesce(${f.eventMs}, created_at) AS t, json_extract(item, ?) AS v, json_extract(item, ?) AS currency
+               FROM outbox WHERE created_at >= ? AND status NOT IN ('skipped', 'failed', 'dead_letter')
+                 AND audience_id IN (SELECT value FROM json_each(?)))
+         WHERE t >= ? GROUP BY audienceId, week, currency ORDER BY audienceId, week`,
+        since, f.value, f.currency, since - 600_000, JSON.stringify(audienceIds), since,
       )
       .toArray();
   }

@@ -122,13 +122,17 @@ describe('/api/ladders', { timeout: 120_000 }, () => {
 
   it('counts each stage per week from the delivery log, with value sums and the rarity hint', async () => {
     const meta = await destination('meta', META_SETTINGS);
+    const google = await destination('google_ads', GOOGLE_SETTINGS);
     const tag = `s${Date.now().toString(36)}`;
     const def = (stage: string) => ({ name: `${tag} ${stage}`, criteria: { field: 'crm.tag', op: 'eq', value: tag }, timestamp: { field: `crm.${stage}_at`, withinDays: 30 } });
     const [lead, won] = [await createAudience(def('lead')), await createAudience(def('won'))];
     const ladder = await created({
       name: 'Counted',
       stages: [{ name: 'Lead', audienceId: lead.id }, { name: 'Won', audienceId: won.id }],
-      send: [{ destinationId: meta, currency: 'USD', stages: { won: { valueField: 'crm.deal.amount' } } }],
+      send: [
+        { destinationId: meta, currency: 'USD', stages: { won: { valueField: 'crm.deal.amount' } } },
+        { destinationId: google, stages: { lead: { conversionAction: '11' }, won: { conversionAction: '12', send: false } } },
+      ],
     });
     await Promise.all([settled(lead.id), settled(won.id)]);
     const now = Date.now();
@@ -137,13 +141,19 @@ describe('/api/ladders', { timeout: 120_000 }, () => {
       await upsert(who, 'crm', { tag, lead_at: now - DAY, ...(i < 2 ? { won_at: now - 3600_000, deal: { amount: i === 0 ? '12,500.00' : 7500 } } : {}) }, now);
     }
     expect((await history(people[0]!, won.id)).conversions).toHaveLength(1);
+    // A lead from 10 days ago, sent now: too old for Meta (7 days), counted in its own week at Google.
+    await upsert(email(), 'crm', { tag, lead_at: now - 10 * DAY }, now);
 
     const res = await api(`/api/ladders/${ladder.id}?weeks=4`);
     const stats = await json(res);
     expect(res.status, JSON.stringify(stats)).toBe(200);
     expect(stats.weeks).toHaveLength(4);
     const [l, w] = stats.stages;
-    expect(l).toMatchObject({ key: 'lead', weekly: [0, 0, 0, 3], weeksMeasured: 1, verdict: 'too_rare', audience: { members: 3 } });
+    // Per week, the most one destination received; measured from the oldest week counted.
+    expect(l).toMatchObject({ key: 'lead', weekly: [0, 0, 1, 3], weeksMeasured: 2, verdict: 'too_rare', audience: { members: 4 } });
+    // Destinations by name: "google_ads test", then "meta test".
+    expect(l.destinations.map((d: any) => [d.destinationId, d.weekly])).toEqual([[google, [0, 0, 1, 3]], [meta, [0, 0, 0, 3]]]);
+    expect(l.monthly).toBeCloseTo(2 * (30.4375 / 7), 6);
     expect(w).toMatchObject({ key: 'won', weekly: [0, 0, 0, 2], weeksMeasured: 1, verdict: 'too_rare' });
     expect(w.destinations).toMatchObject([{ destinationId: meta, weekly: [0, 0, 0, 2], values: [{ currency: 'USD', sum: 20000, conversions: 2 }] }]);
     expect(l.destinations[0].values).toEqual([]);

@@ -88,8 +88,8 @@ ladderPages.get('/:id', async (c) => {
         ))}
       </DataTable>
       <p class="muted">
-        A month is the average week since the stage's first conversion was turned on (at most {DEFAULT_WEEKS} weeks), times 4.35. Counted: conversions
-        queued or sent; skipped and failed ones are left out. Google's and Microsoft's bidding asks for about 30 to 50 conversions a month per
+        Weeks are those of each conversion's event time. A month is the average week since the stage's first conversion was turned on (or since its
+        oldest conversion counted, if earlier; at most {DEFAULT_WEEKS} weeks), times 4.35. Counted: conversions queued or sent; skipped and failed ones are left out. Google's and Microsoft's bidding asks for about 30 to 50 conversions a month per
         conversion action; below 30 a stage is better reported as a secondary conversion than bid on.
       </p>
       <h2>Delete</h2>
