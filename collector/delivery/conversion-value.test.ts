@@ -38,3 +38,22 @@ describe('conversionValue', () => {
     expect(conversionValue(row({}, { valueField: 'crm.deal.amount', currency: 'EUR' }))).toEqual({ currency: 'EUR' });
   });
 });
+
+describe('value as each platform receives it', () => {
+  it('never in exponent form nor with float noise: LinkedIn takes a plain decimal string', async () => {
+    const { linkedin } = await import('../destinations/linkedin');
+    const { linkedinSettingsSchema } = await import('../../shared/schemas/destinations');
+    const settings = linkedinSettingsSchema.parse({ conversionId: '4242', accessToken: 'li-token-1234567890', apiVersion: '202611' });
+    const amounts: [ConversionRow['conversion'], string][] = [
+      [{ value: 1e-7, currency: 'USD' }, '0'],
+      [{ value: 0.1 + 0.2, currency: 'USD' }, '0.3'],
+      [{ value: 1e12, currency: 'USD' }, '1000000000000'],
+      [{ value: 12500.5, currency: 'USD' }, '12500.5'],
+    ];
+    for (const [conversion, amount] of amounts) {
+      const r = { ...row({}, conversion), touches: [], eventTime: Math.floor(Date.now() / 1000) - 60 };
+      const prepared = await linkedin.prepare(r, settings, Date.now());
+      expect(prepared.ok && (prepared.item as { conversionValue?: unknown }).conversionValue, String(conversion.value)).toEqual({ currencyCode: 'USD', amount });
+    }
+  });
+});

@@ -14,8 +14,13 @@ export function conversionValue(row: ConversionRow): ConversionValue {
     value = parseAmount(getPath(row.attributes, c.valueField)) ?? c.value;
   }
   const currency = c.currency && /^[A-Za-z]{3}$/.test(c.currency) ? c.currency.toUpperCase() : undefined;
-  return { ...(value !== undefined && Number.isFinite(value) ? { value } : {}), ...(currency ? { currency } : {}) };
+  const sent = value !== undefined && Number.isFinite(value) ? Number(value.toFixed(DECIMALS)) : undefined;
+  return { ...(sent !== undefined ? { value: sent } : {}), ...(currency ? { currency } : {}) };
 }
+
+// More decimals than any currency has (ISO 4217 goes to 4): drops float noise (0.1 + 0.2) and the
+// exponent form JavaScript prints below 1e-6, which LinkedIn's decimal-string amount refuses.
+const DECIMALS = 6;
 
 // "12500", "12500.5", "12,500.00": a dot for decimals, commas only as thousands groups. A decimal comma
 // ("12.500,00", "12,5") reads two ways, so it is refused rather than sent 1,000 times too small or large.
