@@ -41,19 +41,38 @@ export function readTemplateForm(body: Body, destinationType: (id: string) => st
     name: values.name,
     template: { source: values.source, withinDays: values.withinDays === '' ? 30 : Number.isFinite(days) ? days : values.withinDays },
   };
-  if (values.destinationId) {
-    const byName = BY_EVENT_NAME.has(destinationType(values.destinationId) ?? '');
-    const stages: Record<string, Record<string, string>> = {};
-    for (const k of TEMPLATE_STAGES) {
-      const typed = values.stageEvent[k];
-      const per: Record<string, string> = {};
-      if (typed) per[byName ? 'eventName' : 'conversionAction'] = typed;
-      if (values.valueField && values.valueStages.includes(k)) per.valueField = values.valueField;
-      if (Object.keys(per).length) stages[k] = per;
-    }
-    out.send = [{ destinationId: values.destinationId, ...(values.currency ? { currency: values.currency } : {}), stages }];
-  }
+  if (values.destinationId) out.send = [sendBody(values, TEMPLATE_STAGES, destinationType)];
   return { values, body: out };
+}
+
+/** What the send fields of either form make: one `send` entry for the stages `keys`. */
+function sendBody(values: SendFormValues, keys: readonly string[], destinationType: (id: string) => string | undefined): Record<string, unknown> {
+  const byName = BY_EVENT_NAME.has(destinationType(values.destinationId) ?? '');
+  const stages: Record<string, Record<string, string>> = {};
+  for (const k of keys) {
+    const typed = values.stageEvent[k];
+    const per: Record<string, string> = {};
+    if (typed) per[byName ? 'eventName' : 'conversionAction'] = typed;
+    if (values.valueField && values.valueStages.includes(k)) per.valueField = values.valueField;
+    if (Object.keys(per).length) stages[k] = per;
+  }
+  return { destinationId: values.destinationId, ...(values.currency ? { currency: values.currency } : {}), stages };
+}
+
+export type SendFormValues = Pick<TemplateFormValues, 'destinationId' | 'currency' | 'valueField' | 'stageEvent' | 'valueStages'>;
+
+export const emptySend = (keys: string[]): SendFormValues => ({
+  destinationId: '', currency: '', valueField: 'crm.deal.amount', stageEvent: {}, valueStages: keys.filter((k) => k === 'opportunity' || k === 'won'),
+});
+
+/** The ladder view's "send every stage to" form: POST /api/ladders/{id}/send's body. */
+export function readSendForm(body: Body, keys: string[], destinationType: (id: string) => string | undefined): { values: SendFormValues; body: Record<string, unknown> } {
+  const values: SendFormValues = {
+    destinationId: text(body, 'destinationId'), currency: text(body, 'currency').toUpperCase(), valueField: text(body, 'valueField'),
+    stageEvent: Object.fromEntries(keys.map((k) => [k, text(body, `stage_${k}`)])),
+    valueStages: keys.filter((k) => text(body, `value_${k}`) === 'on'),
+  };
+  return { values, body: sendBody(values, keys, destinationType) };
 }
 
 export const EXISTING_ROWS = 6;

@@ -30,3 +30,12 @@ export async function deleteLadder(env: Env, id: string, withAudiences: boolean,
   }
   return { ladder: out.ladder, deletedAudiences: out.deletedAudiences.map((a) => a.id) };
 }
+
+export async function addLadderSend(env: Env, id: string, body: unknown, now: number): Promise<Outcome<{ ladder: StoredLadder; conversionsOn: string[] }>> {
+  const out = await configObject(env).addLadderSend(id, body, now);
+  if (!out.ok) return out;
+  invalidateAudienceConfig();
+  // Existing entries get their rows (or skips) on each audience's sweep, as at turn-on.
+  await Promise.all(out.value.convertedAudiences.map((a) => startPopulate(env, a.id, a.version, 'conversion', now)));
+  return { ok: true, value: { ladder: out.value.ladder, conversionsOn: out.value.convertedAudiences.map((a) => a.id) } };
+}

@@ -1,7 +1,7 @@
 // The ConfigObject's stage ladders: named, ordered lists of audiences (lead → MQL → SQL → ...). A
 // ladder made from a template or with inline definitions creates its audiences and their conversions
 // in the same transaction as the ladder itself, so a refused ladder leaves nothing behind.
-import { ladderCreateSchema, ladderPatchSchema, type LadderStageInput, type StoredStage } from '../../shared/schemas/ladder';
+import { ladderCreateSchema, ladderPatchSchema, ladderSendSchema, type LadderSend, type LadderStageInput, type StoredStage } from '../../shared/schemas/ladder';
 import { defaultEventName, templateStages } from '../../shared/ladder-templates';
 import type { ConversionSettings } from '../../shared/schemas/conversion';
 import { definitionIssues, type DefinitionIssue } from '../audiences/definition-issues';
@@ -83,35 +83,12 @@ export class LadderStore {
       }
     });
 
-    // Every conversion each stage gets: its own, then one per `send` destination.
-    const conversions: ConversionSettings[][] = stages.map((s) => (s.conversions ?? []).map((c) => ({ ...c })));
-    // Where each came from in the request, for the issue paths.
-    const origins: string[][] = stages.map((s, i) => (s.conversions ?? []).map((_, k) => path(i, `.conversions[${k}]`)));
+    // Every conversion each stage gets: those its audience has, its own, then one per `send` destination.
+    const conversions: ConversionSettings[][] = stages.map((s) => [...this.existing(s.audienceId), ...(s.conversions ?? []).map((c) => ({ ...c }))]);
+    // Where each came from in the request (null: the audience has it already), for the issue paths.
+    const origins: (string | null)[][] = stages.map((s, i) => [...this.existing(s.audienceId).map(() => null), ...(s.conversions ?? []).map((_, k) => path(i, `.conversions[${k}]`))]);
     const types = new Map(this.destinations.list(true).map((d) => [d.id, d.type]));
-    (l.send ?? []).forEach((send, j) => {
-      const state = this.destinations.state(send.destinationId);
-      if (state !== 'live') issues.push({ path: `send[${j}].destinationId`, message: state === 'deleted' ? `destination ${send.destinationId} was deleted` : `no destination ${send.destinationId} is configured` });
-      for (const key of Object.keys(send.stages ?? {})) if (!keys.has(key)) issues.push({ path: `send[${j}].stages.${key}`, message: `no stage "${key}" in this ladder (stages: ${[...keys].join(', ')})` });
-      stages.forEach((s, i) => {
-        const per = send.stages?.[s.key];
-        if (per?.send === false) return;
-        const value = per?.value ?? send.value;
-        const valueField = per?.valueField ?? send.valueField;
-        const byName = BY_EVENT_NAME.has(types.get(send.destinationId) ?? '');
-        origins[i]!.push(`send[${j}].stages.${s.key}`);
-        conversions[i]!.push({
-          destinationId: send.destinationId,
-          ...(byName || per?.eventName ? { eventName: per?.eventName ?? defaultEventName(s.key, s.name) } : {}),
-          ...(per?.conversionAction ? { conversionAction: per.conversionAction } : {}),
-          ...(value !== undefined ? { value } : {}),
-          ...(valueField !== undefined ? { valueField } : {}),
-          // The currency goes with a value only: a stage without one sends no value fields at all.
-          ...(send.currency && (value !== undefined || valueField !== undefined) ? { currency: send.currency } : {}),
-          sendExisting: send.sendExisting ?? true,
-          paused: false,
-        });
-      });
-    });
+    (l.send ?? []).forEach((send, j) => this.expandSend(send, `send[${j}]`, stages, types, conversions, origins, issues));
     issues.push(...sameEventIssues(stages, conversions, origins, types));
     if (issues.length) return { ok: false, code: 'invalid', issues: issues.slice(0, 20) };
 
@@ -139,6 +116,79 @@ export class LadderStore {
         const id = randomId('lad_');
         this.sql.exec('INSERT INTO ladders (id, name, stages, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', id, l.name, JSON.stringify(stored), now, now);
         return { ok: true, value: { ladder: this.get(id)!, createdAudiences, convertedAudiences } };
+      });
+    } catch (e) {
+      if (e instanceof Refused) return { ok: false, code: 'invalid', issues: e.issues };
+      throw e;
+    }
+  }
+
+  /** The conversions an existing audience has, as settings (for the same-event check). */
+  private existing(audienceId: string | undefined): ConversionSettings[] {
+    if (audienceId === undefined || !this.audiences.getAudience(audienceId)) return [];
+    return this.audiences.listConversions(audienceId).map(({ id: _i, audienceId: _a, enabledAt: _e, createdAt: _c, updatedAt: _u, ...settings }) => settings);
+  }
+
+  /** One destination for every stage: a conversion per stage (unless `send: false`), problems into `issues`. */
+  private expandSend(send: LadderSend, at: string, stages: { key: string; name: string }[], types: Map<string, string>, conversions: ConversionSettings[][], origins: (string | null)[][], issues: DefinitionIssue[]): void {
+    const keys = stages.map((s) => s.key);
+    const state = this.destinations.state(send.destinationId);
+    if (state !== 'live') issues.push({ path: `${at}.destinationId`, message: state === 'deleted' ? `destination ${send.destinationId} was deleted` : `no destination ${send.destinationId} is configured` });
+    for (const key of Object.keys(send.stages ?? {})) if (!keys.includes(key)) issues.push({ path: `${at}.stages.${key}`, message: `no stage "${key}" in this ladder (stages: ${keys.join(', ')})` });
+    const byName = BY_EVENT_NAME.has(types.get(send.destinationId) ?? '');
+    stages.forEach((s, i) => {
+      const per = send.stages?.[s.key];
+      if (per?.send === false) return;
+      const value = per?.value ?? send.value;
+      const valueField = per?.valueField ?? send.valueField;
+      origins[i]!.push(`${at}.stages.${s.key}`);
+      conversions[i]!.push({
+        destinationId: send.destinationId,
+        ...(byName || per?.eventName ? { eventName: per?.eventName ?? defaultEventName(s.key, s.name) } : {}),
+        ...(per?.conversionAction ? { conversionAction: per.conversionAction } : {}),
+        ...(value !== undefined ? { value } : {}),
+        ...(valueField !== undefined ? { valueField } : {}),
+        // The currency goes with a value only: a stage without one sends no value fields at all.
+        ...(send.currency && (value !== undefined || valueField !== undefined) ? { currency: send.currency } : {}),
+        sendExisting: send.sendExisting ?? true,
+        paused: false,
+      });
+    });
+  }
+
+  /**
+   * Turns one destination on for every stage of a ladder (POST /api/ladders/{id}/send), with the
+   * same checks as at creation, the conversions the stages' audiences already have included.
+   */
+  addSend(id: string, input: unknown, now: number): Outcome<{ ladder: StoredLadder; convertedAudiences: StoredAudience[] }> {
+    const parsed = ladderSendSchema.safeParse(input);
+    if (!parsed.success) return { ok: false, code: 'invalid', issues: definitionIssues(parsed.error) };
+    const ladder = this.get(id);
+    if (!ladder) return { ok: false, code: 'not_found' };
+    const issues: DefinitionIssue[] = [];
+    ladder.stages.forEach((s, i) => {
+      if (!this.audiences.getAudience(s.audienceId)) issues.push({ path: `stages[${i}]`, message: `the audience of stage "${s.key}" (${s.audienceId}) was deleted: remove the stage first (PATCH)` });
+    });
+    const conversions = ladder.stages.map((s) => this.existing(s.audienceId));
+    const origins: (string | null)[][] = conversions.map((list) => list.map(() => null));
+    const types = new Map(this.destinations.list(true).map((d) => [d.id, d.type]));
+    const before = conversions.map((list) => list.length);
+    this.expandSend(parsed.data, '(body)', ladder.stages, types, conversions, origins, issues);
+    issues.push(...sameEventIssues(ladder.stages, conversions, origins, types));
+    if (issues.length) return { ok: false, code: 'invalid', issues: issues.slice(0, 20).map((x) => ({ ...x, path: x.path.replace(/^\(body\)\./, '') })) };
+    try {
+      return this.transaction(() => {
+        const convertedAudiences: StoredAudience[] = [];
+        ladder.stages.forEach((s, i) => {
+          const added = conversions[i]!.slice(before[i]);
+          added.forEach((c) => {
+            const on = this.audiences.createConversion(s.audienceId, c, now, (d) => this.destinations.state(d));
+            if (!on.ok) throw new Refused((on.issues ?? []).map((x) => ({ ...x, path: `stages.${s.key}.${x.path}` })));
+          });
+          if (added.length) convertedAudiences.push(this.audiences.getAudience(s.audienceId)!);
+        });
+        this.sql.exec('UPDATE ladders SET updated_at = ? WHERE id = ?', now, id);
+        return { ok: true, value: { ladder: this.get(id)!, convertedAudiences } };
       });
     } catch (e) {
       if (e instanceof Refused) return { ok: false, code: 'invalid', issues: e.issues };
@@ -205,7 +255,7 @@ export class LadderStore {
 }
 
 /** Two stages sending the same event (or the same conversion action) to one destination would count as one conversion there. */
-function sameEventIssues(stages: { key: string }[], conversions: ConversionSettings[][], origins: string[][], types: Map<string, string>): DefinitionIssue[] {
+function sameEventIssues(stages: { key: string }[], conversions: ConversionSettings[][], origins: (string | null)[][], types: Map<string, string>): DefinitionIssue[] {
   const seen = new Map<string, string>();
   const issues: DefinitionIssue[] = [];
   stages.forEach((s, i) => {
@@ -214,10 +264,14 @@ function sameEventIssues(stages: { key: string }[], conversions: ConversionSetti
       const what = byName ? `event "${c.eventName ?? 'Lead'}"` : c.conversionAction ? `conversion action ${c.conversionAction}` : "the destination's default conversion action";
       const id = `${c.destinationId}\u0000${what}`;
       const other = seen.get(id);
-      if (other !== undefined && other !== s.key) {
+      // Two the audiences had already are not this request's doing.
+      if (other !== undefined && origins[i]![k] !== null) {
+        const field = byName ? 'eventName' : 'conversionAction';
         issues.push({
-          path: `${origins[i]![k]}.${byName ? 'eventName' : 'conversionAction'}`,
-          message: `stages "${other}" and "${s.key}" would both send ${what} to ${c.destinationId}: give each stage its own ${byName ? 'eventName' : 'conversionAction'}`,
+          path: `${origins[i]![k]}.${field}`,
+          message: other === s.key
+            ? `stage "${s.key}" already sends ${what} to ${c.destinationId}`
+            : `stages "${other}" and "${s.key}" would both send ${what} to ${c.destinationId}: give each stage its own ${field}`,
         });
       }
       seen.set(id, other ?? s.key);

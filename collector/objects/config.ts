@@ -128,6 +128,7 @@ export class ConfigObject extends DurableObject<Env> {
   getLadder(id: string) { return this.ladders.get(id); }
   listLadders() { return this.ladders.list(); }
   updateLadder(id: string, patch: unknown, now: number) { return this.ladders.update(id, patch, now); }
+  addLadderSend(id: string, input: unknown, now: number) { return this.ladders.addSend(id, input, now); }
   deleteLadder(id: string, withAudiences: boolean) { return this.ladders.delete(id, withAudiences); }
 
   // The audit log of admin changes (config-admin.ts).

@@ -60,6 +60,9 @@ const sendInput = z
     if (valued && s.currency === undefined) ctx.addIssue({ code: 'custom', path: ['currency'], message: currencyNeeded });
   });
 
+/** POST /api/ladders/{id}/send: one more destination for every stage of a ladder. */
+export const ladderSendSchema = sendInput;
+
 export const templateInput = z.strictObject({
   source: z.enum(LADDER_TEMPLATES),
   withinDays: z.number().int().min(1).max(90).default(30),

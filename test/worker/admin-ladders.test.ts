@@ -76,6 +76,21 @@ describe('admin ladders', { timeout: 60_000 }, () => {
     expect((await json(await api(`/api/ladders/${id}`))).stages.map((s: any) => [s.name, s.audienceId])).toEqual([['Demo booked', b.id], ['admin-ladder-a', a.id]]);
     const html = await (await get(`/admin/ladders/${id}`, cookies)).text();
     expect(html).toContain('Demo booked: no conversion is turned on for this stage yet');
+
+    // Every stage to one Meta destination from the ladder view; the same again is refused inline.
+    const meta = await destination('meta', META_SETTINGS);
+    expect(await (await get(`/admin/ladders/${id}`, cookies)).text()).toContain(`action="/admin/ladders/${id}/send"`);
+    const on = await post(`/admin/ladders/${id}/send`, { _csrf: csrf, destinationId: meta, stage_demo_booked: 'Demo', valueField: 'crm.deal.amount' }, cookies);
+    expect(on.status).toBe(303);
+    expect(on.headers.get('location')).toBe(`/admin/ladders/${id}?done=sending`);
+    expect((await json(await api(`/api/audiences/${b.id}/conversions`))).conversions).toMatchObject([{ destinationId: meta, eventName: 'Demo' }]);
+    expect((await json(await api(`/api/audiences/${a.id}/conversions`))).conversions).toMatchObject([{ destinationId: meta, eventName: 'admin-ladder-a' }]);
+    const twice = await post(`/admin/ladders/${id}/send`, { _csrf: csrf, destinationId: meta, stage_demo_booked: 'Demo' }, cookies);
+    expect(twice.status).toBe(400);
+    const twiceHtml = await twice.text();
+    expect(twiceHtml).toContain('Nothing was turned on');
+    expect(twiceHtml).toContain(`stage &quot;demo_booked&quot; already sends event &quot;Demo&quot; to ${meta}`);
+    expect(twiceHtml).toContain('id="ls-stage-demo_booked" name="stage_demo_booked" type="text" value="Demo"');
     expect((await post(`/admin/ladders/${id}/delete`, { _csrf: csrf }, cookies)).status).toBe(303);
     expect((await api(`/api/audiences/${a.id}`)).status).toBe(200);
     const list = await (await get('/admin/ladders?done=deleted', cookies)).text();

@@ -92,6 +92,39 @@ describe('/api/ladders', { timeout: 120_000 }, () => {
     expect((await json(bad)).error.code).toBeTypeOf('string');
   });
 
+  it('turns one more destination on for every stage of a ladder, checked against what the stages send already', async () => {
+    const meta = await destination('meta', META_SETTINGS);
+    const google = await destination('google_ads', GOOGLE_SETTINGS);
+    const ladder = await created({ name: 'Later', template: { source: 'crm', stages: ['mql', 'sql', 'won'] } });
+    for (const s of ladder.stages) expect((await json(await api(`/api/audiences/${s.audienceId}/conversions`))).conversions).toEqual([]);
+
+    const on = await send(`/api/ladders/${ladder.id}/send`, 'POST', { destinationId: meta, currency: 'USD', stages: { won: { valueField: 'crm.deal.amount' } } });
+    const out = await json(on);
+    expect(on.status, JSON.stringify(out)).toBe(201);
+    expect(out.conversionsOn).toEqual(ladder.stages.map((s: any) => s.audienceId));
+    const sent = [];
+    for (const s of ladder.stages) sent.push(...(await json(await api(`/api/audiences/${s.audienceId}/conversions`))).conversions);
+    expect(sent.map((c) => [c.destinationId, c.eventName, c.valueField ?? null, c.currency ?? null])).toEqual([[meta, 'MQL', null, null], [meta, 'SQL', null, null], [meta, 'Won', 'crm.deal.amount', 'USD']]);
+
+    const again = await send(`/api/ladders/${ladder.id}/send`, 'POST', { destinationId: meta });
+    expect(again.status).toBe(400);
+    expect((await json(again)).error).toMatchObject({ code: 'invalid_ladder', message: `stages.mql.eventName: stage "mql" already sends event "MQL" to ${meta}` });
+    const clash = await send(`/api/ladders/${ladder.id}/send`, 'POST', { destinationId: google, stages: { mql: { conversionAction: '9' }, sql: { conversionAction: '9' }, won: { conversionAction: '10' } } });
+    expect((await json(clash)).error.issues).toContainEqual({ path: 'stages.sql.conversionAction', message: `stages "mql" and "sql" would both send conversion action 9 to ${google}: give each stage its own conversionAction` });
+    expect((await send(`/api/ladders/${ladder.id}/send`, 'POST', { destinationId: 'dst_nope' })).status).toBe(400);
+    expect((await send(`/api/ladders/${ladder.id}/send`, 'POST', { destinationId: meta, stages: { lead: {} } })).status).toBe(400);
+    expect((await send('/api/ladders/lad_missing/send', 'POST', { destinationId: meta })).status).toBe(404);
+    // Refusals turned nothing on.
+    for (const s of ladder.stages) expect((await json(await api(`/api/audiences/${s.audienceId}/conversions`))).conversions).toHaveLength(1);
+
+    // A stage whose audience was deleted must leave the ladder before more is turned on.
+    expect((await api(`/api/audiences/${ladder.stages[1].audienceId}`, { method: 'DELETE' })).status).toBe(200);
+    const gone = await send(`/api/ladders/${ladder.id}/send`, 'POST', { destinationId: google, stages: { mql: { conversionAction: '1' }, sql: { conversionAction: '2' }, won: { conversionAction: '3' } } });
+    expect((await json(gone)).error.message).toMatch(/^stages\[1\]: the audience of stage "sql" \(aud_\w+\) was deleted/);
+    const stats = await json(await api(`/api/ladders/${ladder.id}`));
+    expect(stats.stages[1]).toMatchObject({ key: 'sql', audience: null, conversions: [], verdict: 'no_data' });
+  });
+
   it('re-orders and renames stages, and deletes a ladder with or without its audiences', async () => {
     const def = (name: string) => ({ name, criteria: { field: 'crm.stage', op: 'eq', value: name }, timestamp: { field: `crm.${name}_at`, withinDays: 7 } });
     const [a, b] = [await createAudience(def('a')), await createAudience(def('b'))];

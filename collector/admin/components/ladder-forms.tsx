@@ -1,7 +1,7 @@
 import type { DefinitionIssue } from '../../audiences/definition-issues';
 import { STAGE_NAMES } from '../../../shared/ladder-templates';
 import { TEMPLATE_STAGES } from '../../../shared/schemas/ladder';
-import { EXISTING_ROWS, type ExistingFormValues, type TemplateFormValues } from '../ladder-form-data';
+import { EXISTING_ROWS, type ExistingFormValues, type SendFormValues, type TemplateFormValues } from '../ladder-form-data';
 import { CsrfField } from './csrf-field';
 import { FieldIssues } from './field-issues';
 import { Notice } from './notice';
@@ -51,32 +51,68 @@ export function TemplateForm(props: { action: string; csrf: string; values: Temp
           <option value={d.id} selected={v.destinationId === d.id}>{d.label}</option>
         ))}
       </select>
+      <SendFields prefix="lt" stages={TEMPLATE_STAGES.map((k) => ({ key: k, name: STAGE_NAMES[k] }))} values={v} />
+      <div class="actions">
+        <button type="submit">Create ladder from template</button>
+      </div>
+    </form>
+  );
+}
+
+/** Per stage its event name or conversion action and whether it sends the value; the value field and currency. */
+function SendFields(props: { prefix: string; stages: { key: string; name: string }[]; values: SendFormValues }) {
+  const { prefix: p, values: v } = props;
+  return (
+    <>
       <fieldset class="builder-group">
         <legend>Per stage: event name (Meta) or conversion action (Google, LinkedIn, Microsoft)</legend>
-        <span class="hint">Empty: Meta gets Lead, MQL, SQL, Opportunity, Won. Google, LinkedIn and Microsoft need one conversion action per stage.</span>
-        {TEMPLATE_STAGES.map((k) => (
+        <span class="hint">Empty: Meta gets Lead, MQL, SQL, Opportunity, Won (or the stage's name). Google, LinkedIn and Microsoft need one conversion action per stage.</span>
+        {props.stages.map(({ key, name }) => (
           <>
-            <label for={`lt-stage-${k}`}>{STAGE_NAMES[k]}</label>
-            <input id={`lt-stage-${k}`} name={`stage_${k}`} type="text" value={v.stageEvent[k] ?? ''} autocomplete="off" />
+            <label for={`${p}-stage-${key}`}>{name}</label>
+            <input id={`${p}-stage-${key}`} name={`stage_${key}`} type="text" value={v.stageEvent[key] ?? ''} autocomplete="off" />
             <div class="check">
-              <input id={`lt-value-${k}`} name={`value_${k}`} type="checkbox" checked={v.valueStages.includes(k)} />
-              <label for={`lt-value-${k}`}>{`${STAGE_NAMES[k]} sends the value`}</label>
+              <input id={`${p}-value-${key}`} name={`value_${key}`} type="checkbox" checked={v.valueStages.includes(key)} />
+              <label for={`${p}-value-${key}`}>{`${name} sends the value`}</label>
             </div>
           </>
         ))}
       </fieldset>
-      <label for="lt-valueField">
+      <label for={`${p}-valueField`}>
         Value field
         <span class="hint">The attribute holding the amount, e.g. crm.deal.amount: a number, or text such as 12500 or 12,500.00 (a decimal comma is not read).</span>
       </label>
-      <input id="lt-valueField" name="valueField" type="text" value={v.valueField} autocomplete="off" />
-      <label for="lt-currency">
+      <input id={`${p}-valueField`} name="valueField" type="text" value={v.valueField} autocomplete="off" />
+      <label for={`${p}-currency`}>
         Currency
         <span class="hint">ISO 4217 code, e.g. USD or EUR; needed when a stage sends a value.</span>
       </label>
-      <input id="lt-currency" name="currency" type="text" value={v.currency} autocomplete="off" />
+      <input id={`${p}-currency`} name="currency" type="text" value={v.currency} autocomplete="off" />
+    </>
+  );
+}
+
+/** One more destination for every stage of a ladder. */
+export function SendForm(props: { action: string; csrf: string; stages: { key: string; name: string }[]; values: SendFormValues; issues?: DefinitionIssue[]; destinations: { id: string; label: string }[] }) {
+  const v = props.values;
+  return (
+    <form method="post" action={props.action} novalidate>
+      <CsrfField token={props.csrf} />
+      {props.issues?.length ? (
+        <>
+          <Notice kind="error">Nothing was turned on: see the problems below.</Notice>
+          <FieldIssues id="ls-issues" issues={props.issues} />
+        </>
+      ) : null}
+      <label for="ls-destinationId">Destination</label>
+      <select id="ls-destinationId" name="destinationId">
+        {props.destinations.map((d) => (
+          <option value={d.id} selected={v.destinationId === d.id}>{d.label}</option>
+        ))}
+      </select>
+      <SendFields prefix="ls" stages={props.stages} values={v} />
       <div class="actions">
-        <button type="submit">Create ladder from template</button>
+        <button type="submit">Send every stage</button>
       </div>
     </form>
   );

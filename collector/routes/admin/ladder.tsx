@@ -5,9 +5,14 @@ import { DataTable } from '../../admin/components/data-table';
 import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
 import { StageChart } from '../../admin/components/stage-chart';
+import { SendForm } from '../../admin/components/ladder-forms';
+import { destinationsApi } from '../../admin/destinations-api';
+import { emptySend, readSendForm, type SendFormValues } from '../../admin/ladder-form-data';
+import type { DefinitionIssue } from '../../audiences/definition-issues';
+import { platformLabel } from './destinations';
 import type { AdminContext } from '../../admin/context';
 import { ApiError } from '../../http-error';
-import { deleteLadder } from '../../ladders/actions';
+import { addLadderSend, deleteLadder } from '../../ladders/actions';
 import { DEFAULT_WEEKS, ladderStats, type StageStats } from '../../ladders/stats';
 import { configObject } from '../../objects/config';
 import type { StoredLadder } from '../../objects/config-ladders';
@@ -41,14 +46,20 @@ function valueText(s: StageStats): string {
   return parts.length ? parts.join('; ') : '—';
 }
 
-ladderPages.get('/:id', async (c) => {
-  const ladder = await mustGet(c);
-  const stats = await ladderStats(c.env, ladder, c.var.now, DEFAULT_WEEKS);
+const DONE: Record<string, string> = {
+  created: 'Ladder created. New audiences are being populated; counts fill in as conversions are sent.',
+  sending: 'Every stage now sends to that destination. Members already inside the window are sent too.',
+};
+
+async function view(c: Context<AdminContext>, ladder: StoredLadder, send?: { values: SendFormValues; issues: DefinitionIssue[] }) {
+  const [stats, listed] = await Promise.all([ladderStats(c.env, ladder, c.var.now, DEFAULT_WEEKS), destinationsApi.list(c.env, c.var.now)]);
+  const destinations = listed.ok ? listed.value.destinations.map((d) => ({ id: d.id, label: `${d.name || d.id} (${platformLabel(d.type)}, ${d.mode})` })) : [];
+  const done = send ? undefined : DONE[c.req.query('done') ?? ''];
   const optimize = stats.stages.find((s) => s.key === stats.optimizeOn);
   const path = `${c.var.base}/ladders/${encodeURIComponent(ladder.id)}`;
   return c.html(
     <Layout title={ladder.name} view={viewOf(c, '/ladders')}>
-      {c.req.query('done') === 'created' && <Notice kind="ok">Ladder created. New audiences are being populated; counts fill in as conversions are sent.</Notice>}
+      {done && <Notice kind="ok">{done}</Notice>}
       <p id="optimize-on">
         {optimize ? (
           <>
@@ -92,6 +103,14 @@ ladderPages.get('/:id', async (c) => {
         oldest conversion counted, if earlier; at most {DEFAULT_WEEKS} weeks), times 4.35. Counted: conversions queued or sent; skipped and failed ones are left out. Google's and Microsoft's bidding asks for about 30 to 50 conversions a month per
         conversion action; below 30 a stage is better reported as a secondary conversion than bid on.
       </p>
+      <h2 id="send">Send every stage to a destination</h2>
+      {destinations.length ? (
+        <SendForm action={`${path}/send`} csrf={c.var.csrf} stages={ladder.stages} values={send?.values ?? emptySend(ladder.stages.map((s) => s.key))} issues={send?.issues} destinations={destinations} />
+      ) : (
+        <p class="muted">
+          No destination yet: <a href={`${c.var.base}/destinations`}>add one</a> first.
+        </p>
+      )}
       <h2>Delete</h2>
       <form method="post" action={`${path}/delete`}>
         <CsrfField token={c.var.csrf} />
@@ -106,7 +125,21 @@ ladderPages.get('/:id', async (c) => {
         </div>
       </form>
     </Layout>,
+    send ? 400 : 200,
   );
+}
+
+ladderPages.get('/:id', async (c) => view(c, await mustGet(c)));
+
+ladderPages.post('/:id/send', async (c) => {
+  const ladder = await mustGet(c);
+  const listed = await destinationsApi.list(c.env, c.var.now);
+  const types = new Map(listed.ok ? listed.value.destinations.map((d) => [d.id, d.type as string]) : []);
+  const { values, body } = readSendForm(await c.req.parseBody(), ladder.stages.map((s) => s.key), (id) => types.get(id));
+  const out = await addLadderSend(c.env, ladder.id, body, c.var.now);
+  if (!out.ok) return view(c, ladder, { values, issues: out.issues ?? [] });
+  await audit(c, 'ladder.send', `${ladder.name} (${ladder.id})`, `to ${values.destinationId}`);
+  return c.redirect(`${c.var.base}/ladders/${encodeURIComponent(ladder.id)}?done=sending`, 303);
 });
 
 ladderPages.post('/:id/delete', async (c) => {

@@ -4,7 +4,7 @@ import { ApiError } from '../../http-error';
 import { readJsonBody } from '../../middleware/body';
 import { configObject } from '../../objects/config';
 import type { Outcome } from '../../objects/config-audiences';
-import { createLadder, deleteLadder } from '../../ladders/actions';
+import { addLadderSend, createLadder, deleteLadder } from '../../ladders/actions';
 import { DEFAULT_WEEKS, MAX_WEEKS, ladderStats } from '../../ladders/stats';
 
 // Stage ladders (docs/audiences.md, "Stage ladders"): an ordered list of audiences, each stage its
@@ -59,4 +59,11 @@ ladders.delete('/:id', async (c) => {
   const out = await deleteLadder(c.env, c.req.param('id'), raw === 'true', c.get('now'));
   if (!out) throw new ApiError(404, 'not_found', 'no such ladder');
   return c.json({ deleted: true, id: out.ladder.id, deletedAudiences: out.deletedAudiences });
+});
+
+// One more destination for every stage: a conversion per stage, checked like a new ladder's.
+ladders.post('/:id/send', async (c) => {
+  const body = await readJsonBody(c, MAX_BODY);
+  const out = unwrap(await addLadderSend(c.env, c.req.param('id'), body, c.get('now')));
+  return c.json(out, 201);
 });
