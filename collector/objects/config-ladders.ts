@@ -105,12 +105,14 @@ export class LadderStore {
             createdAudiences.push(audience);
           } else {
             audience = this.audiences.getAudience(s.audienceId!)!;
-            if (conversions[i]!.length) convertedAudiences.push(audience);
           }
-          conversions[i]!.forEach((c, k) => {
+          // Only the new ones: those the audience has already (origin null) stay as they are.
+          const added = conversions[i]!.map((c, k) => ({ c, origin: origins[i]![k]! })).filter((x) => x.origin !== null);
+          if (s.audienceId !== undefined && added.length) convertedAudiences.push(audience);
+          for (const { c, origin } of added) {
             const on = this.audiences.createConversion(audience.id, c, now, (id) => this.destinations.state(id));
-            if (!on.ok) throw new Refused((on.issues ?? []).map((x) => ({ ...x, path: path(i, `.conversions[${k}].${x.path}`) })));
-          });
+            if (!on.ok) throw new Refused((on.issues ?? []).map((x) => ({ ...x, path: `${origin}.${x.path}` })));
+          }
           return { key: s.key, name: s.name, audienceId: audience.id };
         });
         const id = randomId('lad_');

@@ -128,7 +128,13 @@ describe('/api/ladders', { timeout: 120_000 }, () => {
   it('re-orders and renames stages, and deletes a ladder with or without its audiences', async () => {
     const def = (name: string) => ({ name, criteria: { field: 'crm.stage', op: 'eq', value: name }, timestamp: { field: `crm.${name}_at`, withinDays: 7 } });
     const [a, b] = [await createAudience(def('a')), await createAudience(def('b'))];
-    const ladder = await created({ name: 'Two', stages: [{ name: 'First', audienceId: a.id }, { key: 'second', name: 'Second', audienceId: b.id }] });
+    // An audience that sends already keeps exactly its conversion; another destination is added beside it.
+    const meta = await destination('meta', META_SETTINGS);
+    const google = await destination('google_ads', GOOGLE_SETTINGS);
+    const cv = await json(await send(`/api/audiences/${a.id}/conversions`, 'POST', { destinationId: meta, eventName: 'First' }));
+    const ladder = await created({ name: 'Two', stages: [{ name: 'First', audienceId: a.id }, { key: 'second', name: 'Second', audienceId: b.id }], send: [{ destinationId: google, stages: { first: { conversionAction: '1' }, second: { conversionAction: '2' } } }] });
+    const onA = (await json(await api(`/api/audiences/${a.id}/conversions`))).conversions;
+    expect(onA.map((c: any) => [c.id === cv.id, c.destinationId, c.eventName ?? c.conversionAction])).toEqual([[true, meta, 'First'], [false, google, '1']]);
     expect(ladder.stages).toEqual([{ key: 'first', name: 'First', audienceId: a.id }, { key: 'second', name: 'Second', audienceId: b.id }]);
 
     const patched = await send(`/api/ladders/${ladder.id}`, 'PATCH', { name: 'Two, swapped', stages: [{ name: 'Second', audienceId: b.id }, { name: 'First', audienceId: a.id }] });
