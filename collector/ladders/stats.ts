@@ -56,7 +56,7 @@ export async function ladderStats(env: Env, ladder: StoredLadder, now: number, w
     config.listDestinations(true),
   ]);
   const used = [...new Set(conversions.flat().map((c) => c.destinationId))];
-  const rows = await Promise.all(used.map((d) => destinationObject(env, d).weeklyAudienceCounts(since, ids).catch(() => [])));
+  const rows = await Promise.all(used.map((d) => destinationObject(env, d).weeklyAudienceCounts(since, ids)));
   const names = new Map(destinations.map((d) => [d.id, d.name || d.id]));
 
   const stages = ladder.stages.map((s, i) => {
