@@ -3,7 +3,7 @@
 // links to their audiences, weekly counts, the rarity hint), typed text escaped, CSRF, deletion.
 import { describe, expect, it } from 'vitest';
 import { api } from './helpers';
-import { createAudience, destination, json, META_SETTINGS } from './audiences-helpers';
+import { createAudience, destination, GOOGLE_SETTINGS, json, META_SETTINGS } from './audiences-helpers';
 import { get, post, signIn } from './admin-helpers';
 
 const templateForm = (csrf: string, fields: Record<string, string> = {}) => ({
@@ -91,6 +91,11 @@ describe('admin ladders', { timeout: 60_000 }, () => {
     expect(twiceHtml).toContain('Nothing was turned on');
     expect(twiceHtml).toContain(`stage &quot;demo_booked&quot; already sends event &quot;Demo&quot; to ${meta}`);
     expect(twiceHtml).toContain('id="ls-stage-demo_booked" name="stage_demo_booked" type="text" value="Demo"');
+
+    // With a second destination, the month column shows each one's own rate.
+    const google = await destination('google_ads', GOOGLE_SETTINGS);
+    expect((await post(`/admin/ladders/${id}/send`, { _csrf: csrf, destinationId: google, stage_demo_booked: '11', 'stage_admin_ladder_a': '12' }, cookies)).status).toBe(303);
+    expect(await (await get(`/admin/ladders/${id}`, cookies)).text()).toContain('google_ads test: 0; meta test: 0');
     expect((await post(`/admin/ladders/${id}/delete`, { _csrf: csrf }, cookies)).status).toBe(303);
     expect((await api(`/api/audiences/${a.id}`)).status).toBe(200);
     const list = await (await get('/admin/ladders?done=deleted', cookies)).text();

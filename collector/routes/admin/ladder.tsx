@@ -90,7 +90,12 @@ async function view(c: Context<AdminContext>, ladder: StoredLadder, send?: { val
               <StageChart id={`stage-${i}`} name={s.name} weekly={s.weekly} />
               <span class="hint">{s.weekly.join(' · ')}</span>
             </td>
-            <td>{s.monthly === null ? '—' : formatRate(s.monthly)}</td>
+            <td>
+              {s.monthly === null ? '—' : formatRate(s.monthly)}
+              {s.destinations.length > 1 && (
+                <span class="hint">{s.destinations.map((d) => `${d.name}: ${d.monthly === null ? '—' : formatRate(d.monthly)}`).join('; ')}</span>
+              )}
+            </td>
             <td>{valueText(s)}</td>
             <td>
               <span class="badge">{VERDICT[s.verdict]}</span> <span class="stage-hint">{s.hint}</span>
