@@ -14,6 +14,7 @@ import { people } from './routes/people';
 import { peopleIngest } from './routes/people-ingest';
 import { jobs } from './routes/jobs';
 import { keys } from './routes/api/keys';
+import { ladders } from './routes/api/ladders';
 import { segment } from './routes/segment';
 import { tag } from './routes/tag';
 import { normalizeBasePath } from './snippet';
@@ -46,6 +47,7 @@ export function createApp(basePath: string | undefined) {
   routes.route('/api/destinations', destinations);
   routes.route('/api/conversions', conversions);
   routes.route('/api/alerts', alerts);
+  routes.route('/api/ladders', ladders);
 
   const app = new Hono<AppContext>();
   app.route(normalizeBasePath(basePath) || '/', routes);

@@ -3,6 +3,7 @@ export const NAV = [
   { path: '/overview', label: 'Overview' },
   { path: '/people', label: 'People' },
   { path: '/audiences', label: 'Audiences' },
+  { path: '/ladders', label: 'Ladders' },
   { path: '/destinations', label: 'Destinations' },
   { path: '/conversions', label: 'Conversions' },
   { path: '/install', label: 'Install' },

@@ -8,6 +8,7 @@ import type { Job } from '../../shared/schemas/people';
 import type { MembershipChange } from '../audiences/types';
 import { AudienceStore, type JobReason } from './config-audiences';
 import { AdminStore, type NewAuditEntry } from './config-admin';
+import { LadderStore } from './config-ladders';
 
 /** The settings row holding the origins added in the admin (JSON array of origin patterns). */
 export const ALLOWED_ORIGINS_SETTING = 'allowed_origins';
@@ -25,6 +26,7 @@ export class ConfigObject extends DurableObject<Env> {
   private readonly audiences: AudienceStore;
   private readonly admin: AdminStore;
   private readonly destinations: DestinationRegistry;
+  private readonly ladders: LadderStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -35,6 +37,7 @@ export class ConfigObject extends DurableObject<Env> {
     this.audiences = new AudienceStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn));
     this.admin = new AdminStore(ctx.storage.sql);
     this.destinations = new DestinationRegistry(ctx.storage.sql);
+    this.ladders = new LadderStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn), this.audiences, this.destinations);
   }
 
   // The list of destinations (config-destinations.ts); their settings live sealed in each DestinationObject.
@@ -119,6 +122,14 @@ export class ConfigObject extends DurableObject<Env> {
   forgetMember(personKey: string) { return this.audiences.forgetMember(personKey); }
   listMembers(audienceId: string, cursor: string, limit: number) { return this.audiences.listMembers(audienceId, cursor, limit); }
   countMembers(audienceId: string) { return this.audiences.countMembers(audienceId); }
+
+  // Stage ladders (config-ladders.ts): ordered audiences, created with their conversions in one transaction.
+  createLadder(input: unknown, now: number) { return this.ladders.create(input, now); }
+  getLadder(id: string) { return this.ladders.get(id); }
+  listLadders() { return this.ladders.list(); }
+  updateLadder(id: string, patch: unknown, now: number) { return this.ladders.update(id, patch, now); }
+  addLadderSend(id: string, input: unknown, now: number) { return this.ladders.addSend(id, input, now); }
+  deleteLadder(id: string, withAudiences: boolean) { return this.ladders.delete(id, withAudiences); }
 
   // The audit log of admin changes (config-admin.ts).
   recordAudit(entry: NewAuditEntry) { return this.admin.recordAudit(entry); }

@@ -16,6 +16,7 @@ import { loadAudienceConfig } from '../audiences/config-cache';
 import type { AudienceConfig } from '../audiences/types';
 import { customEndpointsIssue } from '../security/custom-endpoints';
 import { alertAfterFlush } from '../alerts/delivery-alerts';
+import { ITEM_FIELDS, NO_FIELDS } from '../ladders/item-value';
 
 export interface DestinationConfigInput {
   id: string;
@@ -321,6 +322,29 @@ export class DestinationObject extends DurableObject<Env> {
   /** Conversion rows made per UTC day since `since`, skipped ones left out (the admin overview's chart). */
   async dailyCounts(since: number): Promise<{ day: number; n: number }[]> {
     return this.sql.exec<{ day: number; n: number }>(`SELECT created_at / 86400000 AS day, count(*) AS n FROM outbox WHERE created_at >= ? AND status != 'skipped' GROUP BY day ORDER BY day`, since).toArray();
+  }
+
+  /**
+   * Conversions per audience and week of their event time (week 0 starts at `since`), for the stage
+   * ladders: rows on their way or delivered (skipped, failed and dead-lettered ones left out), with
+   * the value sum and currency read from each stored item. `valued`: how many rows carried a value.
+   * Entries sent on turn-on (sendExisting) land in the weeks they happened, not the week sent.
+   */
+  async weeklyAudienceCounts(since: number, audienceIds: string[]): Promise<{ audienceId: string; week: number; n: number; valued: number; value: number; currency: string | null }[]> {
+    if (audienceIds.length === 0) return [];
+    const f = ITEM_FIELDS[this.config()?.type ?? ''] ?? NO_FIELDS;
+    // A row is made no earlier than its event (clamped 5 minutes into the future), so the
+    // created_at bound keeps the audience index in use without losing any row.
+    return this.sql
+      .exec<{ audienceId: string; week: number; n: number; valued: number; value: number; currency: string | null }>(
+        `SELECT audienceId, CAST((t - ?) / 604800000 AS INTEGER) AS week, count(*) AS n, count(v) AS valued, coalesce(sum(v), 0) AS value, currency
+         FROM (SELECT audience_id AS audienceId, coalesce(${f.eventMs}, created_at) AS t, json_extract(item, ?) AS v, json_extract(item, ?) AS currency
+               FROM outbox WHERE created_at >= ? AND status NOT IN ('skipped', 'failed', 'dead_letter')
+                 AND audience_id IN (SELECT value FROM json_each(?)))
+         WHERE t >= ? GROUP BY audienceId, week, currency ORDER BY audienceId, week`,
+        since, f.value, f.currency, since - 600_000, JSON.stringify(audienceIds), since,
+      )
+      .toArray();
   }
 
   /** POST /api/conversions/{id}/retry: a failed or dead-lettered row goes back to the queue, same id. */

@@ -160,6 +160,8 @@ describe('fuzz: every route without the secret or a session', () => {
     ['GET', '/api/destinations'], ['POST', '/api/destinations'], ['GET', `/api/destinations/${X}`], ['PATCH', `/api/destinations/${X}`], ['DELETE', `/api/destinations/${X}`], ['POST', `/api/destinations/${X}/test`], ['GET', `/api/destinations/${X}/conversions`],
     ['GET', '/api/conversions'], ['GET', `/api/conversions/${X}`], ['POST', `/api/conversions/${X}/retry`],
     ['GET', '/api/keys'], ['POST', '/api/keys'], ['POST', `/api/keys/${X}/rotate`], ['POST', `/api/keys/${X}/revoke`], ['DELETE', `/api/keys/${X}`],
+    ['GET', '/api/ladders'], ['POST', '/api/ladders'], ['GET', `/api/ladders/${X}`], ['PATCH', `/api/ladders/${X}`], ['DELETE', `/api/ladders/${X}`], ['POST', `/api/ladders/${X}/send`],
+    ['GET', '/admin/ladders'], ['GET', '/admin/ladders/new'], ['POST', '/admin/ladders/new/template'], ['POST', '/admin/ladders/new/audiences'], ['GET', `/admin/ladders/${X}`], ['POST', `/admin/ladders/${X}/delete`], ['POST', `/admin/ladders/${X}/send`],
     ['GET', `/api/jobs/${X}`], ['GET', '/api/alerts'], ['PUT', '/api/alerts'], ['POST', '/api/alerts/test'], ['GET', '/api/install'],
     ['GET', '/admin'], ['GET', '/admin/overview'], ['GET', '/admin/people'], ['GET', `/admin/people/${X}`], ['POST', `/admin/people/${X}/erase`], ['POST', '/admin/people/upload'],
     ['GET', '/admin/audiences'], ['POST', '/admin/audiences/new'], ['GET', `/admin/audiences/${X}`], ['POST', `/admin/audiences/${X}/edit`], ['POST', `/admin/audiences/${X}/delete`],

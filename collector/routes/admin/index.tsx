@@ -18,6 +18,7 @@ import { destinationsPages } from './destinations';
 import { audiencesPages } from './audiences';
 import { installPage } from './install';
 import { keysPages } from './keys';
+import { laddersPages } from './ladders';
 import { peoplePages } from './people';
 import { peopleUploadPages } from './people-upload';
 import { signIn } from './sign-in';
@@ -62,6 +63,7 @@ admin.post('/sign-out', (c) => {
 admin.route('/people', peopleUploadPages);
 admin.route('/people', peoplePages);
 admin.route('/audiences', audiencesPages);
+admin.route('/ladders', laddersPages);
 admin.route('/install', installPage);
 admin.route('/keys', keysPages);
 admin.route('/audit', auditPages);
