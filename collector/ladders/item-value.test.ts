@@ -21,6 +21,9 @@ const SETTINGS: Record<DestinationType, Record<string, unknown>> = {
   google_data_manager: { customerId: '1234567890', conversionActionId: '2', ...OAUTH },
   linkedin: { conversionId: '4242', accessToken: 'li-token-1234567890', apiVersion: '202611' },
   microsoft_ads: { customerId: '1111', accountId: '2222', conversionGoalName: 'MQL', developerToken: 'ms-dev-token-0001', ...OAUTH },
+  reddit: { pixelId: 'a2_abc123def', accessToken: 'reddit-token-1234567890' },
+  tiktok: { pixelCode: 'CABC123DEF456GHI789J', accessToken: 'tiktok-token-1234567890' },
+  openai_ads: { pixelId: 'px_openai_1', apiKey: 'openai-key-1234567890' },
 };
 
 const row: ConversionRow = {
@@ -43,7 +46,7 @@ describe('ITEM_FIELDS', () => {
       const item = JSON.stringify((prepared as { item: unknown }).item);
       const f = ITEM_FIELDS[type]!;
       const read = await runInDurableObject(configObject(env as unknown as Env), (_o, state: DurableObjectState) =>
-        state.storage.sql.exec<{ v: number; c: string; t: number }>(`SELECT json_extract(item, ?) + 0 AS v, json_extract(item, ?) AS c, ${f.eventMs} AS t FROM (SELECT ? AS item)`, f.value, f.currency, item).one(),
+        state.storage.sql.exec<{ v: number; c: string; t: number }>(`SELECT (${f.value}) + 0 AS v, ${f.currency} AS c, ${f.eventMs} AS t FROM (SELECT ? AS item)`, item).one(),
       );
       expect(read).toEqual({ v: 12500.5, c: 'EUR', t: EVENT * 1000 });
     });

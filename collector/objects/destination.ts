@@ -338,11 +338,11 @@ export class DestinationObject extends DurableObject<Env> {
     return this.sql
       .exec<{ audienceId: string; week: number; n: number; valued: number; value: number; currency: string | null }>(
         `SELECT audienceId, CAST((t - ?) / 604800000 AS INTEGER) AS week, count(*) AS n, count(v) AS valued, coalesce(sum(v), 0) AS value, currency
-         FROM (SELECT audience_id AS audienceId, coalesce(${f.eventMs}, created_at) AS t, json_extract(item, ?) AS v, json_extract(item, ?) AS currency
+         FROM (SELECT audience_id AS audienceId, coalesce(${f.eventMs}, created_at) AS t, ${f.value} AS v, ${f.currency} AS currency
                FROM outbox WHERE created_at >= ? AND status NOT IN ('skipped', 'failed', 'dead_letter')
                  AND audience_id IN (SELECT value FROM json_each(?)))
          WHERE t >= ? GROUP BY audienceId, week, currency ORDER BY audienceId, week`,
-        since, f.value, f.currency, since - 600_000, JSON.stringify(audienceIds), since,
+        since, since - 600_000, JSON.stringify(audienceIds), since,
       )
       .toArray();
   }
