@@ -19,7 +19,11 @@ export function conversionValue(row: ConversionRow): ConversionValue {
   return { ...(value !== undefined && Number.isFinite(value) ? { value } : {}), ...(currency ? { currency } : {}) };
 }
 
-/** The consent that applies: the person's explicit signal, else the destination's default. */
-export function effectiveConsent(row: ConversionRow, defaultConsent: 'granted' | 'denied'): 'granted' | 'denied' {
-  return row.consent === 'granted' || row.consent === 'denied' ? row.consent : defaultConsent;
+/**
+ * The consent that applies: the person's explicit signal, else the destination's default, which is
+ * 'unknown' unless the operator chose one (stored destinations from before the choice existed read
+ * 'unknown' too: DestinationObject.settingsOf).
+ */
+export function effectiveConsent(row: ConversionRow, defaultConsent: 'unknown' | 'granted' | 'denied' | undefined): 'granted' | 'denied' | 'unknown' {
+  return row.consent === 'granted' || row.consent === 'denied' ? row.consent : (defaultConsent ?? 'unknown');
 }

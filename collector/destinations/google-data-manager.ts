@@ -29,7 +29,8 @@ export const googleDataManager: DestinationDefinition<GoogleDataManagerSettings,
   },
 
   async prepare(row, s, now) {
-    if (effectiveConsent(row, s.defaultConsent) === 'denied') return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
+    const consent = effectiveConsent(row, s.defaultConsent);
+    if (consent === 'denied') return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
     const eventMs = Math.min(row.eventTime * 1000, now);
     const click = googleClick(row.touches, eventMs);
     const ids: Record<string, string>[] = [];
@@ -42,8 +43,9 @@ export const googleDataManager: DestinationDefinition<GoogleDataManagerSettings,
       destinationReferences: [row.conversion.conversionAction ?? s.conversionActionId],
       transactionId: row.id,
       eventTimestamp: rfc3339(eventMs),
-      consent: { adUserData: 'CONSENT_GRANTED' },
     };
+    // Unknown consent is sent as unknown: no consent field (CONSENT_STATUS_UNSPECIFIED).
+    if (consent === 'granted') event.consent = { adUserData: 'CONSENT_GRANTED' };
     if (ids.length) event.userData = { userIdentifiers: ids };
     if (click) {
       const device = deviceFor(row.devices, click);
