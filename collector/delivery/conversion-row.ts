@@ -13,7 +13,7 @@ export interface PersonView {
   consent: { ads: 'granted' | 'denied' | 'unknown' } | null;
   attributes: Record<string, unknown>;
   touches: { kind: string; value: string; firstSeen: number; landingUrl: string | null; raw: string | null; anonymousId?: string | null }[];
-  devices: { anonymousId: string; ip: string | null; userAgent: string | null; lastSeen: number }[];
+  devices: { anonymousId: string; ip: string | null; userAgent: string | null; country?: string | null; lastSeen: number }[];
 }
 
 export function conversionRowFrom(person: PersonView, entry: { id: string; timestamp: number }, conversion: ConversionConfig, mapping: IdentifierMapping = {}): ConversionRow {
@@ -30,7 +30,7 @@ export function conversionRowFrom(person: PersonView, entry: { id: string; times
     ...(Object.keys(identifiers).length ? { identifiers } : {}),
     // Denied ads consent: no click ids travel (ARCHITECTURE §4); the builders skip the row anyway.
     touches: person.consent?.ads === 'denied' ? [] : person.touches.map((t) => ({ kind: t.kind, value: t.value, firstSeen: t.firstSeen, raw: t.raw, landingUrl: t.landingUrl, anonymousId: t.anonymousId ?? null })),
-    devices: person.devices.map((d) => ({ anonymousId: d.anonymousId, ip: d.ip, userAgent: d.userAgent, lastSeen: d.lastSeen })),
+    devices: person.devices.map((d) => ({ anonymousId: d.anonymousId, ip: d.ip, userAgent: d.userAgent, country: d.country ?? null, lastSeen: d.lastSeen })),
     attributes: person.attributes,
     consent: person.consent?.ads ?? 'unknown',
     conversion,

@@ -2,6 +2,7 @@
 // events, one destination per conversion action referenced by each event, transactionId = entry id,
 // RFC 3339 times, HEX-encoded hashes, consent, validateOnly in test mode. Ingestion is asynchronous:
 // rows stay pending_confirmation until requestStatus:retrieve says how the request ended.
+import { googleMayReceiveIp } from '../../shared/ip-regions';
 import { hashFor } from '../../shared/normalize';
 import type { GoogleDataManagerSettings } from '../../shared/schemas/destinations';
 import { deviceFor } from '../delivery/click-choice';
@@ -49,7 +50,7 @@ export const googleDataManager: DestinationDefinition<GoogleDataManagerSettings,
     if (ids.length) event.userData = { userIdentifiers: ids };
     if (click) {
       const device = deviceFor(row.devices, click);
-      const info = { ...(device?.userAgent ? { userAgent: device.userAgent } : {}), ...(device?.ip ? { ipAddress: device.ip } : {}) };
+      const info = { ...(device?.userAgent ? { userAgent: device.userAgent } : {}), ...(device?.ip && googleMayReceiveIp(device.country) ? { ipAddress: device.ip } : {}) };
       event.adIdentifiers = { [click.kind]: click.value, ...(Object.keys(info).length ? { landingPageDeviceInfo: info } : {}) };
     }
     const { value, currency } = conversionValue(row);

@@ -465,9 +465,9 @@ export class PersonAudiences {
       .toArray()
       .map((t) => ({ kind: t.kind, value: t.value, firstSeen: t.first_seen, landingUrl: t.landing_url, raw: t.raw, anonymousId: t.anonymous_id }));
     const devices = this.sql
-      .exec<{ anonymous_id: string; ip: string | null; user_agent: string | null; last_seen: number }>('SELECT anonymous_id, ip, user_agent, last_seen FROM devices ORDER BY last_seen DESC')
+      .exec<{ anonymous_id: string; ip: string | null; user_agent: string | null; country: string | null; last_seen: number }>('SELECT anonymous_id, ip, user_agent, country, last_seen FROM devices ORDER BY last_seen DESC')
       .toArray()
-      .map((d) => ({ anonymousId: d.anonymous_id, ip: d.ip, userAgent: d.user_agent, lastSeen: d.last_seen }));
+      .map((d) => ({ anonymousId: d.anonymous_id, ip: d.ip, userAgent: d.user_agent, country: d.country, lastSeen: d.last_seen }));
     return { email: person.email, consent: person.consent_ads ? { ads: person.consent_ads } : null, attributes: this.attributes().attributes, touches, devices };
   }
 
