@@ -9,11 +9,13 @@ import { configObject } from '../objects/config';
 import type { Result } from '../objects/destination';
 import type { PersonAudit } from '../objects/person-audiences';
 import { destinationById } from './hand-off';
+import type { IdentifierSource } from './identity-mapping';
 import type { AuditSkip } from './types';
 import type { WouldSend } from './would-send';
 
 type Base = PersonAudit['conversions'][number];
-type Common = Pick<Base, 'conversionId' | 'destinationId' | 'entryId' | 'status'>;
+// `identity`: where each identifier came from, or why it is absent (a candidate field that holds no text is listed with its reason).
+type Common = Pick<Base, 'conversionId' | 'destinationId' | 'entryId' | 'status'> & { identity?: IdentifierSource[] };
 
 export type AuditedConversion = Common &
   (

@@ -1,12 +1,8 @@
 import { sha256Hex } from '../../shared/normalize';
 // The seam between a person's state and a destination: an audience entry of a person, turned into
 // the ConversionRow the destination builders take. Pure; the PersonObject calls it with its snapshot.
-import { getPath } from '../../shared/criteria';
 import type { IdentityField } from '../../shared/normalize';
 import type { ConversionConfig, ConversionRow } from './types';
-
-/** Which attribute (dotted path, e.g. crm.phone) holds each extra identity field. */
-export type IdentifierMapping = Partial<Record<IdentityField, string>>;
 
 export interface PersonView {
   email: string;
@@ -16,13 +12,8 @@ export interface PersonView {
   devices: { anonymousId: string; ip: string | null; userAgent: string | null; country?: string | null; lastSeen: number }[];
 }
 
-export function conversionRowFrom(person: PersonView, entry: { id: string; timestamp: number }, conversion: ConversionConfig, mapping: IdentifierMapping = {}): ConversionRow {
-  const identifiers: Partial<Record<IdentityField, string>> = {};
-  for (const [field, path] of Object.entries(mapping) as [IdentityField, string][]) {
-    const v = getPath(person.attributes, path);
-    if (typeof v === 'string' && v.trim()) identifiers[field] = v;
-    else if (typeof v === 'number' && Number.isFinite(v)) identifiers[field] = String(v);
-  }
+/** `identifiers`: the raw values the identity mapping found (audiences/identity-mapping.ts resolveIdentifiers). */
+export function conversionRowFrom(person: PersonView, entry: { id: string; timestamp: number }, conversion: ConversionConfig, identifiers: Partial<Record<IdentityField, string>> = {}): ConversionRow {
   return {
     id: entry.id,
     eventTime: entry.timestamp,

@@ -4,6 +4,7 @@
 // rows stay pending_confirmation until requestStatus:retrieve says how the request ended.
 import { googleMayReceiveIp } from '../../shared/ip-regions';
 import { hashFor } from '../../shared/normalize';
+import { googleHashedAddress } from '../../shared/normalize-identifiers';
 import type { GoogleDataManagerSettings } from '../../shared/schemas/destinations';
 import { deviceFor } from '../delivery/click-choice';
 import { conversionValue, effectiveConsent } from '../delivery/conversion-value';
@@ -34,11 +35,13 @@ export const googleDataManager: DestinationDefinition<GoogleDataManagerSettings,
     if (consent === 'denied') return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
     const eventMs = Math.min(row.eventTime * 1000, now);
     const click = googleClick(row.touches, eventMs);
-    const ids: Record<string, string>[] = [];
+    const ids: Record<string, unknown>[] = [];
     const email = await hashFor('google', 'email', row.email);
     if (email) ids.push({ emailAddress: email });
     const phone = row.identifiers?.phone ? await hashFor('google', 'phone', row.identifiers.phone) : null;
     if (phone) ids.push({ phoneNumber: phone });
+    const address = await googleHashedAddress(row.identifiers ?? {});
+    if (address) ids.push({ address });
     if (!click && !ids.length) return { ok: false, reason: 'no_identifier', message: 'no Google click id and no email or phone Google can match' };
     const event: DataManagerEvent = {
       destinationReferences: [row.conversion.conversionAction ?? s.conversionActionId],
