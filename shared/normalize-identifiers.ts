@@ -53,7 +53,10 @@ const CALLING: Record<string, string> = {
  */
 export function canonicalPhone(raw: string, country?: string | null): string {
   const code = country ? countryCodeOf(country) : null;
-  return toE164(raw) ?? (code && CALLING[code] ? toE164(raw, CALLING[code]) : null) ?? raw;
+  const calling = code ? CALLING[code] : undefined;
+  // North American national numbers are 10 digits (an optional leading 1 aside): shorter ones are no number.
+  const national = calling === '1' && !/^\+|^00/.test(raw.trim()) && raw.replace(/\D/g, '').replace(/^1(?=\d{10}$)/, '').length !== 10 ? null : calling;
+  return toE164(raw) ?? (national ? toE164(raw, national) : null) ?? raw;
 }
 
 /** The raw identifiers made canonical: country names become codes, national phones E.164 where possible. */
