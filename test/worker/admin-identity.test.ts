@@ -1,0 +1,45 @@
+// The admin's Identity page: the mapping edited per deployment, tried on a real person.
+import { describe, expect, it } from 'vitest';
+import { api } from './helpers';
+import { get, post, signIn } from './admin-helpers';
+import { upsert } from './audiences-helpers';
+
+describe('admin identity page', { timeout: 30_000 }, () => {
+  it('shows the defaults, saves a mapping, refuses a bad path inline, and previews a person', async () => {
+    const { cookies, csrf } = await signIn();
+    const res = await get('/admin/identity', cookies);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const html = await res.text();
+    expect(html).toContain('aria-current="page"');
+    expect(html).toContain('hubspot.phone, hubspot.mobilephone');
+
+    const bad = await post('/admin/identity', { _csrf: csrf, phone: 'crm..phone' }, cookies);
+    expect(bad.status).toBe(400);
+    const badHtml = await bad.text();
+    expect(badHtml).toContain('Phone:');
+    expect(badHtml).toContain('crm..phone'); // kept in the box
+    expect((await post('/admin/identity', { phone: 'crm.cell' }, cookies)).status).toBe(403);
+
+    try {
+      const saved = await post('/admin/identity', { _csrf: csrf, phone: 'crm.cell\nhubspot.phone', jobTitle: 'none' }, cookies);
+      expect(saved.status).toBe(303);
+      expect((await (await api('/api/identity-mapping')).json()).mapping).toEqual({ phone: ['crm.cell', 'hubspot.phone'], jobTitle: [] });
+
+      const email = `admin-ident-${Date.now()}@example.com`;
+      const now = Date.now();
+      await upsert(email, 'crm', { cell: '+1 (650) 555-1212', title: 'CTO' }, now);
+      await upsert(email, 'hubspot', { firstname: 'Ann', phone: { bad: true } }, now);
+      const preview = await (await get(`/admin/identity?email=${encodeURIComponent(email)}`, cookies)).text();
+      expect(preview).toContain('<code>crm.cell</code>');
+      expect(preview).toContain('+16505551212'); // Google / Microsoft E.164
+      expect(preview).toContain('<code>hubspot.firstname</code>');
+      expect(preview).toContain('not mapped'); // job title turned off
+      const missing = await (await get('/admin/identity?email=nobody-ident%40example.com', cookies)).text();
+      expect(missing).toContain('There is no person with that email.');
+    } finally {
+      await post('/admin/identity', { _csrf: csrf }, cookies);
+    }
+    expect((await (await api('/api/identity-mapping')).json()).mapping).toEqual({});
+  });
+});
