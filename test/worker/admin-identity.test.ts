@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { api } from './helpers';
 import { get, post, signIn } from './admin-helpers';
-import { upsert } from './audiences-helpers';
+import { createAudience, DAY, destination, META_SETTINGS, settled, turnOn, upsert } from './audiences-helpers';
 
 describe('admin identity page', { timeout: 30_000 }, () => {
   it('shows the defaults, saves a mapping, refuses a bad path inline, and previews a person', async () => {
@@ -24,7 +24,7 @@ describe('admin identity page', { timeout: 30_000 }, () => {
     try {
       const saved = await post('/admin/identity', { _csrf: csrf, phone: 'crm.cell\nhubspot.phone', jobTitle: 'none' }, cookies);
       expect(saved.status).toBe(303);
-      expect((await (await api('/api/identity-mapping')).json()).mapping).toEqual({ phone: ['crm.cell', 'hubspot.phone'], jobTitle: [] });
+      expect(((await (await api('/api/identity-mapping')).json()) as any).mapping).toEqual({ phone: ['crm.cell', 'hubspot.phone'], jobTitle: [] });
 
       const email = `admin-ident-${Date.now()}@example.com`;
       const now = Date.now();
@@ -40,6 +40,19 @@ describe('admin identity page', { timeout: 30_000 }, () => {
     } finally {
       await post('/admin/identity', { _csrf: csrf }, cookies);
     }
-    expect((await (await api('/api/identity-mapping')).json()).mapping).toEqual({});
+    expect(((await (await api('/api/identity-mapping')).json()) as any).mapping).toEqual({});
+  });
+
+  it("the audience's member audit lists each identifier's source field or why it is absent", async () => {
+    const { cookies } = await signIn();
+    const now = Date.now();
+    const email = `admin-audit-ident-${now}@example.com`;
+    const audience = await createAudience({ name: 'Ident audit', criteria: { field: 'crm.stage', op: 'eq', value: 'sql' }, timestamp: { field: 'crm.sql_at', withinDays: 7 } });
+    await turnOn(audience.id, { destinationId: await destination('meta', META_SETTINGS) });
+    await upsert(email, 'crm', { stage: 'sql', sql_at: new Date(now - DAY).toISOString(), phone: '+44 20 7946 0958', first_name: ['not', 'text'] }, now);
+    await settled(audience.id);
+    const html = await (await get(`/admin/audiences/${audience.id}/members`, cookies)).text();
+    expect(html).toContain('phone: <code>crm.phone</code>');
+    expect(html).toContain('skipped crm.first_name: holds a list, not text');
   });
 });

@@ -63,6 +63,21 @@ export function MemberAuditTable(props: { base: string; members: (MemberAudit & 
                     Skipped: <strong>{cv.skip.replace(/_/g, ' ')}</strong>. {cv.detail}
                   </p>
                 )}
+                {cv.identity && (
+                  <details>
+                    <summary>Identifiers ({cv.identity.filter((s) => s.field).length} of {cv.identity.length} found)</summary>
+                    <ul>
+                      {cv.identity.map((s) => (
+                        <li>
+                          {s.identifier}: {s.field ? <code>{s.field}</code> : <span class="muted">{'reason' in s ? s.reason : ''}</span>}
+                          {s.skipped.map((k) => (
+                            <span class="muted"> (skipped {k.field}: {k.reason})</span>
+                          ))}
+                        </li>
+                      ))}
+                    </ul>
+                  </details>
+                )}
               </div>
             ))}
           </td>
