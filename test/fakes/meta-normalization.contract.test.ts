@@ -91,7 +91,7 @@ describe('Meta user_data hashing equals facebook-nodejs-business-sdk 24.0.1', ()
     u.setGender(ids.gender);
     u.setDateOfBirth(ids.birthdate);
     const theirs = u.normalize() as Record<string, string[]>;
-    const user = (prepared as { item: { user_data: Record<string, string | string[]> } }).item.user_data;
+    const user = (prepared as unknown as { item: { user_data: Record<string, string | string[]> } }).item.user_data;
     for (const k of ['em', 'ph', 'fn', 'ln', 'ct', 'st', 'zp', 'country', 'ge', 'db']) expect([user[k]].flat(), k).toEqual(theirs[k]);
     // external_id: UserData passes it through unhashed; we send the SDK's normalizeAndHash of it (Meta recommends hashing).
     expect(user.external_id).toEqual([sdkHash('CRM-42', 'external_id')]);
