@@ -55,4 +55,17 @@ describe('admin identity page', { timeout: 30_000 }, () => {
     expect(html).toContain('phone: <code>crm.phone</code>');
     expect(html).toContain('skipped crm.first_name: holds a list, not text');
   });
+
+  it('the conversion form takes an identity mapping for that conversion, and names a bad line', async () => {
+    const { cookies, csrf } = await signIn();
+    const audience = await createAudience({ name: 'Ident form', criteria: { field: 'crm.stage', op: 'eq', value: 'sql' }, timestamp: { field: 'crm.sql_at', withinDays: 7 } });
+    const dst = await destination('meta', META_SETTINGS);
+    const bad = await post(`/admin/audiences/${audience.id}/conversions`, { _csrf: csrf, destinationId: dst, identityMapping: 'nickname: crm.nick' }, cookies);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('is not &quot;identifier: path, path&quot;');
+    const ok = await post(`/admin/audiences/${audience.id}/conversions`, { _csrf: csrf, destinationId: dst, identityMapping: 'phone: crm.cell, hubspot.phone\njobTitle: none' }, cookies);
+    expect(ok.status).toBe(303);
+    const list = (await (await api(`/api/audiences/${audience.id}/conversions`)).json()) as any;
+    expect(list.conversions[0].identityMapping).toEqual({ phone: ['crm.cell', 'hubspot.phone'], jobTitle: [] });
+  });
 });
