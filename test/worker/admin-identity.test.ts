@@ -53,6 +53,7 @@ describe('admin identity page', { timeout: 30_000 }, () => {
     await settled(audience.id);
     const html = await (await get(`/admin/audiences/${audience.id}/members`, cookies)).text();
     expect(html).toContain('phone: <code>crm.phone</code>');
+    expect(html).toContain('Would send: email, phone');
     expect(html).toContain('skipped crm.first_name: holds a list, not text');
   });
 

@@ -61,6 +61,11 @@ describe('identity mapping', { timeout: 90_000 }, () => {
     ]);
     expect(by(ms).payload).toMatchObject({ HashedEmailAddress: await sha256Hex(email), HashedPhoneNumber: phone });
     expect(by(li).payload.user.userInfo).toEqual({ firstName: 'JOSÉ', lastName: 'Van der Berg', companyName: 'Acme Inc', title: 'Head of Growth', countryCode: 'US' });
+    // The match keys each payload carries (no click ID or device for this CRM-only person).
+    expect(by(meta).matchKeys).toEqual(['email', 'phone', 'name_address', 'external_id']);
+    expect(by(dm).matchKeys).toEqual(['email', 'phone', 'name_address']);
+    expect(by(li).matchKeys).toEqual(['email', 'name_address']);
+    expect(by(ms).matchKeys).toEqual(['email', 'phone']);
     // Where each identifier came from.
     const identity = by(meta).identity as { identifier: string; field: string | null }[];
     expect(Object.fromEntries(identity.map((s) => [s.identifier, s.field]))).toMatchObject({ phone: 'hubspot.phone', firstName: 'hubspot.firstname', countryCode: 'hubspot.country', externalId: 'crm.external_id', companyName: 'hubspot.company' });

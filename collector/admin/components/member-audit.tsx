@@ -55,7 +55,7 @@ export function MemberAuditTable(props: { base: string; members: (MemberAudit & 
                 {cv.status && <span class={`badge status-${cv.status}`}>{cv.status}</span>}
                 {'payload' in cv ? (
                   <details>
-                    <summary>Would send</summary>
+                    <summary>Would send{cv.matchKeys.length ? `: ${cv.matchKeys.map((k) => k.replace(/_/g, ' ')).join(', ')}` : ''}</summary>
                     <pre>{prettyJson(cv.payload)}</pre>
                   </details>
                 ) : (
