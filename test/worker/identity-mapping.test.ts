@@ -73,6 +73,7 @@ describe('identity mapping', { timeout: 90_000 }, () => {
     // The hand-off sends the same: the Meta row in the delivery log carries them.
     const log = await until(async () => json(await api(`/api/conversions?audience=${audience.id}&destination=${meta}`)), (b: any) => b.conversions?.length === 1, 'meta row in the log');
     expect(log.conversions[0].event.user_data).toMatchObject({ ph: [META.ph], fn: META.fn, zp: META.zp, country: META.country });
+    expect(log.conversions[0].matchKeys).toEqual(['email', 'phone', 'name_address', 'external_id']);
   });
 
   it('a mapping to a field that holds no text is skipped with its reason; an unusable phone is left out, never sent raw', async () => {
