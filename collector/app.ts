@@ -4,6 +4,7 @@ import { admin } from './routes/admin';
 import { ApiError, errorBody } from './http-error';
 import { requireSecretKey } from './middleware/secret-key';
 import { alerts } from './routes/api/alerts';
+import { identityMapping } from './routes/api/identity-mapping';
 import { audiences } from './routes/api/audiences';
 import { collect } from './routes/collect';
 import { conversions } from './routes/conversions';
@@ -48,6 +49,7 @@ export function createApp(basePath: string | undefined) {
   routes.route('/api/conversions', conversions);
   routes.route('/api/alerts', alerts);
   routes.route('/api/ladders', ladders);
+  routes.route('/api/identity-mapping', identityMapping);
 
   const app = new Hono<AppContext>();
   app.route(normalizeBasePath(basePath) || '/', routes);

@@ -214,5 +214,5 @@ describe('hashFor', () => {
 });
 
 function identityFieldOf(field: MetaField): IdentityField {
-  return (Object.keys(META_FIELD_OF) as IdentityField[]).find((f) => META_FIELD_OF[f] === field)!;
+  return (Object.keys(META_FIELD_OF) as (keyof typeof META_FIELD_OF)[]).find((f) => META_FIELD_OF[f] === field)!;
 }

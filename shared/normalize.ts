@@ -184,9 +184,12 @@ export type IdentityField =
   | 'country'
   | 'external_id'
   | 'gender'
-  | 'birthdate';
+  | 'birthdate'
+  | 'company_name'
+  | 'job_title';
 
-export const META_FIELD_OF: Record<IdentityField, MetaField> = {
+// Meta has no company or job title field: those two are never hashed for Meta.
+export const META_FIELD_OF: Record<Exclude<IdentityField, 'company_name' | 'job_title'>, MetaField> = {
   email: 'em',
   phone: 'ph',
   first_name: 'fn',
@@ -215,14 +218,14 @@ const HASHED: Record<Exclude<HashPlatform, 'meta'>, Partial<Record<IdentityField
 
 /** The value a platform hashes for a field (not yet hashed); null when invalid or not hashed there. */
 export function normalizeFor(platform: HashPlatform, field: IdentityField, raw: string): string | null {
-  if (platform === 'meta') return metaNormalize(META_FIELD_OF[field], raw);
+  if (platform === 'meta') return field === 'company_name' || field === 'job_title' ? null : metaNormalize(META_FIELD_OF[field], raw);
   const normalize = HASHED[platform][field];
   return normalize ? normalize(raw) : null;
 }
 
 /** SHA-256 hex as the platform expects it; a value that already is a SHA-256 hex is passed through. */
 export async function hashFor(platform: HashPlatform, field: IdentityField, raw: string): Promise<string | null> {
-  if (platform !== 'meta' && !HASHED[platform][field]) return null;
+  if (platform === 'meta' ? field === 'company_name' || field === 'job_title' : !HASHED[platform][field]) return null;
   const prehashed = String(raw).trim().toLowerCase();
   if (isSha256Hex(prehashed)) return prehashed;
   const value = normalizeFor(platform, field, raw);

@@ -5,6 +5,7 @@ export const NAV = [
   { path: '/audiences', label: 'Audiences' },
   { path: '/ladders', label: 'Ladders' },
   { path: '/destinations', label: 'Destinations' },
+  { path: '/identity', label: 'Identity' },
   { path: '/conversions', label: 'Conversions' },
   { path: '/install', label: 'Install' },
   { path: '/keys', label: 'API keys' },

@@ -9,15 +9,18 @@ import { configObject } from '../objects/config';
 import type { Result } from '../objects/destination';
 import type { PersonAudit } from '../objects/person-audiences';
 import { destinationById } from './hand-off';
+import type { MatchKey } from '../delivery/match-keys';
+import type { IdentifierSource } from './identity-mapping';
 import type { AuditSkip } from './types';
 import type { WouldSend } from './would-send';
 
 type Base = PersonAudit['conversions'][number];
-type Common = Pick<Base, 'conversionId' | 'destinationId' | 'entryId' | 'status'>;
+// `identity`: where each identifier came from, or why it is absent (a candidate field that holds no text is listed with its reason).
+type Common = Pick<Base, 'conversionId' | 'destinationId' | 'entryId' | 'status'> & { identity?: IdentifierSource[] };
 
 export type AuditedConversion = Common &
   (
-    | { payload: unknown; request: HttpRequest; mode: Mode; outbox: WouldSend['outbox'] }
+    | { payload: unknown; matchKeys: MatchKey[]; request: HttpRequest; mode: Mode; outbox: WouldSend['outbox'] }
     | { skip: AuditSkip; detail: string; outbox?: WouldSend['outbox'] }
   );
 
@@ -44,7 +47,7 @@ export async function resolveAudits(env: Env, audits: (PersonAudit | null)[]): P
         else {
           const w = answer.value[i]!;
           out = w.skip === null
-            ? { ...common, payload: w.payload, request: w.request!, mode: w.mode, outbox: w.outbox }
+            ? { ...common, payload: w.payload, matchKeys: w.matchKeys ?? [], request: w.request!, mode: w.mode, outbox: w.outbox }
             : { ...common, skip: w.skip, detail: w.detail ?? w.skip, outbox: w.outbox };
         }
         resolved.set(`${a}:${c}`, out);

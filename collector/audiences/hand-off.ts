@@ -3,6 +3,8 @@
 // audit builds its rows with the same deliveryRow, so what it shows is what is handed off.
 import type { Env } from '../env';
 import { conversionKey, conversionRowFrom, type PersonView } from '../delivery/conversion-row';
+import type { IdentityMapping } from '../../shared/schemas/identity-mapping';
+import { effectiveMapping, resolveIdentifiers, type IdentifierSource } from './identity-mapping';
 import type { ConversionRow as DeliveryRow } from '../delivery/types';
 import type { ConversionRow, StoredConversion } from './types';
 
@@ -24,16 +26,22 @@ export async function deliveryRow(
   person: PersonView,
   row: Pick<ConversionRow, 'entryId' | 'timestamp' | 'audienceId' | 'conversionId' | 'personKey'>,
   conversion: StoredConversion,
+  identityMapping?: IdentityMapping | null,
 ): Promise<DeliveryRow> {
   const { eventName, conversionAction, actionSource, value, valueField, currency } = conversion;
   const settings = { eventName, conversionAction, actionSource, value, valueField, currency };
   // Absent settings stay absent (undefined does not cross RPC the same way everywhere).
   for (const k of Object.keys(settings) as (keyof typeof settings)[]) if (settings[k] === undefined) delete settings[k];
   return {
-    ...conversionRowFrom(person, { id: row.entryId, timestamp: row.timestamp }, settings),
+    ...conversionRowFrom(person, { id: row.entryId, timestamp: row.timestamp }, settings, identitySources(person, conversion, identityMapping).identifiers),
     key: await conversionKey(row.entryId, settings),
     origin: { audienceId: row.audienceId, conversionId: row.conversionId, personKey: row.personKey },
   };
+}
+
+/** The identifiers the mapping in force for this conversion finds on the person, and where each came from. */
+export function identitySources(person: PersonView, conversion: Pick<StoredConversion, 'identityMapping'>, identityMapping?: IdentityMapping | null): { identifiers: DeliveryRow['identifiers'] & object; sources: IdentifierSource[] } {
+  return resolveIdentifiers(person.attributes, effectiveMapping(identityMapping, conversion.identityMapping));
 }
 
 /**
@@ -47,6 +55,7 @@ export async function handOff(
   person: PersonView,
   rows: ConversionRow[],
   conversions: Map<string, StoredConversion>,
+  identityMapping?: IdentityMapping | null,
 ): Promise<{ accepted: string[] }> {
   const byDestination = new Map<string, ConversionRow[]>();
   for (const row of rows) byDestination.set(row.destinationId, [...(byDestination.get(row.destinationId) ?? []), row]);
@@ -55,7 +64,7 @@ export async function handOff(
     [...byDestination].map(async ([destinationId, group]) => {
       const ready = group.filter((r) => conversions.has(r.conversionId));
       if (!ready.length) return;
-      const delivery = await Promise.all(ready.map((r) => deliveryRow(person, r, conversions.get(r.conversionId)!)));
+      const delivery = await Promise.all(ready.map((r) => deliveryRow(person, r, conversions.get(r.conversionId)!, identityMapping)));
       try {
         const result = await destinationById(env, destinationId).enqueue(delivery);
         if (result.ok) accepted.push(...ready.map((r) => r.id));

@@ -3,6 +3,7 @@
 import type { NonMemberReason } from '../../shared/criteria';
 import type { AudienceDefinition } from '../../shared/schemas/audience';
 import type { ConversionSettings } from '../../shared/schemas/conversion';
+import type { IdentityMapping } from '../../shared/schemas/identity-mapping';
 
 export interface StoredAudience extends AudienceDefinition {
   id: string;
@@ -24,6 +25,8 @@ export interface StoredConversion extends ConversionSettings {
 /** What a PersonObject needs to evaluate: every audience with its conversions. */
 export interface AudienceConfig {
   version: number;
+  /** The deployment's identity mapping (over the defaults; audiences/identity-mapping.ts). */
+  identityMapping?: IdentityMapping | null;
   audiences: (StoredAudience & { conversions: StoredConversion[] })[];
 }
 

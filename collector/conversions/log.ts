@@ -10,6 +10,7 @@ import { personKey } from '../identity';
 import { configObject } from '../objects/config';
 import type { DestinationRef } from '../objects/config-destinations';
 import { DESTINATION_ID, destinationObject, type DeliveryLogRow } from '../objects/destination';
+import { matchKeys, type MatchKey } from '../delivery/match-keys';
 import { ROW_STATUSES, type RowStatus } from '../delivery/outbox';
 
 export const LOG_PAGE = 50;
@@ -30,6 +31,8 @@ export interface ConversionQuery {
 }
 
 export interface ConversionLogEntry extends Omit<DeliveryLogRow, 'key'> {
+  /** The match keys the event carries (delivery/match-keys.ts). */
+  matchKeys: MatchKey[];
   /** `<destinationId>:<key>`: what GET /api/conversions/{id} and its retry take. */
   id: string;
   /** The row's key in its destination's outbox (the entry id, or `<entry id>:<variant>`). */
@@ -68,7 +71,7 @@ export function parseConversionId(id: string): { destinationId: string; key: str
 
 function entry(row: DeliveryLogRow, ref: { id: string; type?: DestinationRef['type']; name?: string } | undefined, destinationId: string): ConversionLogEntry {
   const { key, ...rest } = row;
-  return { id: `${destinationId}:${key}`, key, destinationId, destinationType: ref?.type ?? null, destinationName: ref?.name ?? null, ...rest };
+  return { id: `${destinationId}:${key}`, key, destinationId, destinationType: ref?.type ?? null, destinationName: ref?.name ?? null, ...rest, matchKeys: ref?.type ? matchKeys(ref.type, row.event) : [] };
 }
 
 /** Newest first: createdAt, then destination id, then key, all descending (the cursor's order). */

@@ -1,5 +1,6 @@
 // Which touch a destination sends (ARCHITECTURE §4): the newest click of the platform's kinds seen
 // before the event time and inside the window; IP and user agent from the device that carried it.
+import { metaCookieValue } from '../../shared/meta-cookie';
 import type { RowDevice, RowTouch } from './types';
 
 export const DAY_MS = 86_400_000;
@@ -24,10 +25,13 @@ export function deviceFor(devices: readonly RowDevice[], touch: RowTouch | null)
   return newest;
 }
 
-const FBC = /^fb\.[0-2]\.\d{13}\.([A-Za-z0-9_-]+)(\.[A-Za-z0-9]+)?$/;
+const FBC = /^fb\.[0-2]\.\d{13}\.([A-Za-z0-9_-]+)(\.[A-Za-z0-9_-]+)?$/;
 
-/** Meta's fbc: the harvested `_fbc` cookie when it carries this very fbclid, else fb.1.<first seen ms>.<fbclid>. */
+/**
+ * Meta's fbc: the harvested `_fbc` cookie, with the appendix Meta's parameter builder wrote, when it
+ * carries this very fbclid and Meta's builder would accept it; else fb.1.<first seen ms>.<fbclid>.
+ */
 export function metaFbc(touch: RowTouch): string {
   const m = touch.raw ? FBC.exec(touch.raw) : null;
-  return m && m[1] === touch.value ? touch.raw! : `fb.1.${touch.firstSeen}.${touch.value}`;
+  return m && m[1] === touch.value && metaCookieValue(touch.raw!) ? touch.raw! : `fb.1.${touch.firstSeen}.${touch.value}`;
 }

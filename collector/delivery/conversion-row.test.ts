@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { meta } from '../destinations/meta';
 import { metaSettingsSchema } from '../../shared/schemas/destinations';
+import { effectiveMapping, resolveIdentifiers } from '../audiences/identity-mapping';
 import { conversionRowFrom, type PersonView } from './conversion-row';
 
 const NOW = Date.UTC(2026, 10, 20, 12);
@@ -14,8 +15,8 @@ const person: PersonView = {
 
 describe('conversionRowFrom', () => {
   it('maps identity fields from attributes and carries touches, devices and consent', async () => {
-    const row = conversionRowFrom(person, { id: 'e'.repeat(32), timestamp: NOW / 1000 - 60 }, { eventName: 'MQL' }, { phone: 'crm.phone', country: 'crm.country', last_name: 'crm.missing' });
-    expect(row.identifiers).toEqual({ phone: '+1 (650) 555-1212', country: 'US' });
+    const row = conversionRowFrom(person, { id: 'e'.repeat(32), timestamp: NOW / 1000 - 60 }, { eventName: 'MQL' }, resolveIdentifiers(person.attributes, effectiveMapping({ phone: ['crm.phone'], countryCode: ['crm.country'], lastName: ['crm.missing'] })).identifiers);
+    expect(row.identifiers).toEqual({ phone: '+16505551212', country: 'us' });
     const prepared = await meta.prepare(row, metaSettingsSchema.parse({ pixelId: '1', accessToken: 'EAA12345678' }), NOW);
     expect(prepared.ok && prepared.item.user_data).toMatchObject({ ph: [expect.stringMatching(/^[0-9a-f]{64}$/)], country: expect.stringMatching(/^[0-9a-f]{64}$/), fbc: `fb.1.${NOW - 86_400_000}.IwAR_person`, client_ip_address: '203.0.113.5' });
   });

@@ -41,7 +41,11 @@ export function parseAmount(raw: unknown): number | undefined {
   return Number.isFinite(n) && n <= MAX_AMOUNT ? n : undefined;
 }
 
-/** The consent that applies: the person's explicit signal, else the destination's default. */
-export function effectiveConsent(row: ConversionRow, defaultConsent: 'granted' | 'denied'): 'granted' | 'denied' {
-  return row.consent === 'granted' || row.consent === 'denied' ? row.consent : defaultConsent;
+/**
+ * The consent that applies: the person's explicit signal, else the destination's default, which is
+ * 'unknown' unless the operator chose one (stored destinations from before the choice existed read
+ * 'unknown' too: DestinationObject.settingsOf).
+ */
+export function effectiveConsent(row: ConversionRow, defaultConsent: 'unknown' | 'granted' | 'denied' | undefined): 'granted' | 'denied' | 'unknown' {
+  return row.consent === 'granted' || row.consent === 'denied' ? row.consent : (defaultConsent ?? 'unknown');
 }

@@ -20,6 +20,8 @@ export interface RowDevice {
   anonymousId: string;
   ip?: string | null;
   userAgent?: string | null;
+  /** The country of `ip` (ISO alpha-2), when known: Google never receives IPs from the EEA, UK or Switzerland. */
+  country?: string | null;
   lastSeen: number;
 }
 

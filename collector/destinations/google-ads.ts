@@ -59,7 +59,8 @@ export const googleAds: DestinationDefinition<GoogleAdsSettings, ClickConversion
       orderId: row.id,
       ...(click ? { [click.kind]: click.value } : {}),
       ...(ids.length ? { userIdentifiers: ids } : {}),
-      consent: { adUserData: 'GRANTED' },
+      // Unknown consent is sent as unknown: no consent field (UNSPECIFIED).
+      ...(consent === 'granted' ? { consent: { adUserData: 'GRANTED' } } : {}),
     };
     const { value, currency } = conversionValue(row);
     if (value !== undefined) item.conversionValue = value;

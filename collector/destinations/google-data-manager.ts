@@ -2,7 +2,9 @@
 // events, one destination per conversion action referenced by each event, transactionId = entry id,
 // RFC 3339 times, HEX-encoded hashes, consent, validateOnly in test mode. Ingestion is asynchronous:
 // rows stay pending_confirmation until requestStatus:retrieve says how the request ended.
+import { googleMayReceiveIp } from '../../shared/ip-regions';
 import { hashFor } from '../../shared/normalize';
+import { googleHashedAddress } from '../../shared/normalize-identifiers';
 import type { GoogleDataManagerSettings } from '../../shared/schemas/destinations';
 import { deviceFor } from '../delivery/click-choice';
 import { conversionValue, effectiveConsent } from '../delivery/conversion-value';
@@ -29,25 +31,29 @@ export const googleDataManager: DestinationDefinition<GoogleDataManagerSettings,
   },
 
   async prepare(row, s, now) {
-    if (effectiveConsent(row, s.defaultConsent) === 'denied') return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
+    const consent = effectiveConsent(row, s.defaultConsent);
+    if (consent === 'denied') return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
     const eventMs = Math.min(row.eventTime * 1000, now);
     const click = googleClick(row.touches, eventMs);
-    const ids: Record<string, string>[] = [];
+    const ids: Record<string, unknown>[] = [];
     const email = await hashFor('google', 'email', row.email);
     if (email) ids.push({ emailAddress: email });
     const phone = row.identifiers?.phone ? await hashFor('google', 'phone', row.identifiers.phone) : null;
     if (phone) ids.push({ phoneNumber: phone });
+    const address = await googleHashedAddress(row.identifiers ?? {});
+    if (address) ids.push({ address });
     if (!click && !ids.length) return { ok: false, reason: 'no_identifier', message: 'no Google click id and no email or phone Google can match' };
     const event: DataManagerEvent = {
       destinationReferences: [row.conversion.conversionAction ?? s.conversionActionId],
       transactionId: row.id,
       eventTimestamp: rfc3339(eventMs),
-      consent: { adUserData: 'CONSENT_GRANTED' },
     };
+    // Unknown consent is sent as unknown: no consent field (CONSENT_STATUS_UNSPECIFIED).
+    if (consent === 'granted') event.consent = { adUserData: 'CONSENT_GRANTED' };
     if (ids.length) event.userData = { userIdentifiers: ids };
     if (click) {
       const device = deviceFor(row.devices, click);
-      const info = { ...(device?.userAgent ? { userAgent: device.userAgent } : {}), ...(device?.ip ? { ipAddress: device.ip } : {}) };
+      const info = { ...(device?.userAgent ? { userAgent: device.userAgent } : {}), ...(device?.ip && googleMayReceiveIp(device.country) ? { ipAddress: device.ip } : {}) };
       event.adIdentifiers = { [click.kind]: click.value, ...(Object.keys(info).length ? { landingPageDeviceInfo: info } : {}) };
     }
     const { value, currency } = conversionValue(row);

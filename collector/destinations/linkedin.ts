@@ -2,6 +2,7 @@
 // status, conversion URN, ms times within 90 days, eventId = entry id, SHA256_EMAIL and li_fat_id.
 // No test flag exists: test mode validates credentials and payloads without sending.
 import { hashFor } from '../../shared/normalize';
+import { linkedinUserInfo } from '../../shared/normalize-identifiers';
 import type { LinkedInSettings } from '../../shared/schemas/destinations';
 import { DAY_MS, newestTouch } from '../delivery/click-choice';
 import { conversionValue, effectiveConsent } from '../delivery/conversion-value';
@@ -40,11 +41,13 @@ export const linkedin: DestinationDefinition<LinkedInSettings, LinkedInEvent> = 
     const click = newestTouch(row.touches, ['li_fat_id'], eventMs);
     if (click) userIds.push({ idType: 'LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID', idValue: click.value });
     if (!userIds.length) return { ok: false, reason: 'no_identifier', message: 'no email or li_fat_id LinkedIn can match' };
+    // First and last name (both), company, title and country, in plain text as LinkedIn takes them.
+    const userInfo = linkedinUserInfo(row.identifiers ?? {});
     const event: LinkedInEvent = {
       conversion: conversionUrn(s, row.conversion.conversionAction),
       conversionHappenedAt: eventMs,
       eventId: row.id,
-      user: { userIds },
+      user: { userIds, ...(userInfo ? { userInfo } : {}) },
     };
     const { value, currency } = conversionValue(row);
     // LinkedIn's value needs its currency; the amount is a decimal string.

@@ -2,6 +2,7 @@
 // user data, test_event_code in test mode. One bad event rejects a whole batch, so items are checked
 // here first and a refused batch is split by the outbox.
 import { hashFor, type IdentityField } from '../../shared/normalize';
+import { metaCookieValue } from '../../shared/meta-cookie';
 import type { MetaSettings } from '../../shared/schemas/destinations';
 import { deviceFor, DAY_MS, metaFbc, newestTouch } from '../delivery/click-choice';
 import { conversionValue, effectiveConsent } from '../delivery/conversion-value';
@@ -57,7 +58,9 @@ export const meta: DestinationDefinition<MetaSettings, MetaEvent> = {
     const click = newestTouch(row.touches, ['fbclid'], eventTime * 1000);
     if (click) user.fbc = metaFbc(click);
     const fbp = newestTouch(row.touches, ['fbp'], eventTime * 1000);
-    if (fbp) user.fbp = fbp.value;
+    // An fbp whose fifth part is no appendix Meta's builder accepts is dropped, as that builder does.
+    const fbpValue = fbp ? metaCookieValue(fbp.value) : null;
+    if (fbpValue) user.fbp = fbpValue;
     const device = deviceFor(row.devices, click ?? fbp);
     if (device?.ip && IP.test(device.ip)) user.client_ip_address = device.ip;
     if (device?.userAgent) user.client_user_agent = device.userAgent;

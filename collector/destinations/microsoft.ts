@@ -31,12 +31,14 @@ export const microsoftAds: DestinationDefinition<MicrosoftAdsSettings, OfflineCo
     if (now - eventMs > MAX_AGE_MS) return { ok: false, reason: 'too_old', message: 'Microsoft takes conversions up to 90 days old' };
     const click = newestTouch(row.touches, ['msclkid'], eventMs);
     const email = await hashFor('microsoft', 'email', row.email);
-    if (!click && !email) return { ok: false, reason: 'no_identifier', message: 'no MSCLKID or email Microsoft can match' };
+    const phone = row.identifiers?.phone ? await hashFor('microsoft', 'phone', row.identifiers.phone) : null;
+    if (!click && !email && !phone) return { ok: false, reason: 'no_identifier', message: 'no MSCLKID, email or phone Microsoft can match' };
     const item: OfflineConversion = {
       ...(click ? { MicrosoftClickId: MSCLKID.exec(click.value)?.[0] ?? click.value } : {}),
       ConversionName: row.conversion.conversionAction ?? s.conversionGoalName,
       ConversionTime: new Date(Math.floor(eventMs / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
       ...(email ? { HashedEmailAddress: email } : {}),
+      ...(phone ? { HashedPhoneNumber: phone } : {}),
     };
     const { value, currency } = conversionValue(row);
     if (value !== undefined) item.ConversionValue = value;

@@ -23,6 +23,8 @@ export interface IdentifyCommand {
    * under this trusted source rather than `traits`. A valid signature still wins (`signed_traits`).
    */
   trustedSource?: 'segment';
+  /** A device id for a sender with no anonymous id (a backend's Segment identify with context.ip / userAgent). */
+  deviceId?: string | null;
   /** Another anonymous id of the same browser (the `_cb_aid` cookie). */
   cookieAnonymousId?: string | null;
 }
@@ -55,6 +57,9 @@ export async function ingestIdentify(env: Env, cmd: IdentifyCommand, facts: Requ
     consent: facts.gpc ? 'denied' : (cmd.consent ?? null),
     ip: cmd.ip ?? facts.ip,
     userAgent: cmd.userAgent ?? facts.userAgent,
+    // The request's country describes the request's own IP only.
+    country: cmd.ip === undefined || cmd.ip === facts.ip ? facts.country : null,
+    ...(cmd.deviceId && !cmd.anonymousId ? { deviceId: cmd.deviceId } : {}),
     now: facts.now,
     mayCreate: mayCreate(env, facts),
   });

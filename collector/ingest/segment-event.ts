@@ -68,7 +68,9 @@ export async function ingestSegmentEvent(env: Env, raw: unknown, facts: RequestF
   const parsed = segmentEventSchema.safeParse(camelizeSegment(raw));
   if (!parsed.success) throw new ApiError(400, 'invalid_event', 'not a Segment message', zodIssues(parsed.error));
   const e = parsed.data;
-  const eventFacts: RequestFacts = { ...facts, ip: e.context?.ip ?? (trustRequest ? facts.ip : null), userAgent: e.context?.userAgent ?? (trustRequest ? facts.userAgent : null) };
+  const ip = e.context?.ip ?? (trustRequest ? facts.ip : null);
+  // The request's country is the sender's: it describes the IP only when that IP is the request's own.
+  const eventFacts: RequestFacts = { ...facts, ip, country: trustRequest && ip === facts.ip ? facts.country : null, userAgent: e.context?.userAgent ?? (trustRequest ? facts.userAgent : null) };
   const messageId = await messageIdOf(env, e.messageId);
   const anonymousId = e.anonymousId ? await boundedId(env, 'sa', e.anonymousId) : null;
   const touches = segmentTouches(e, facts.now);
@@ -76,7 +78,10 @@ export async function ingestSegmentEvent(env: Env, raw: unknown, facts: RequestF
 
   if (e.type === 'identify' && email) {
     const traits = { ...(e.traits ?? {}) };
-    const r = await ingestIdentify(env, { email, messageId, anonymousId, traits, touches, ...(sender === 'secret_key' ? { trustedSource: 'segment' as const } : {}) }, eventFacts);
+    // A backend (analytics-node) sends no anonymousId but the visitor's context.ip / userAgent: kept as
+    // a device of its own (one per address and browser), so Meta still receives them.
+    const deviceId = !anonymousId && (eventFacts.ip || eventFacts.userAgent) ? await hashedId(env, 'sd', `${eventFacts.ip ?? ''}|${eventFacts.userAgent ?? ''}`) : null;
+    const r = await ingestIdentify(env, { email, messageId, anonymousId, deviceId, traits, touches, ...(sender === 'secret_key' ? { trustedSource: 'segment' as const } : {}) }, eventFacts);
     return r.duplicate ? 'duplicate' : 'stored';
   }
   if ((e.type === 'page' || e.type === 'track' || e.type === 'screen' || e.type === 'identify') && touches.length) {
@@ -84,7 +89,7 @@ export async function ingestSegmentEvent(env: Env, raw: unknown, facts: RequestF
     // touches directly; an anonymous browser's go to its visitor, merged on identify.
     if (email) {
       const key = await personKey(env, email);
-      const r = await personByKey(env, key).addTouches({ messageId, anonymousId, touches, ip: eventFacts.ip, userAgent: eventFacts.userAgent, now: facts.now });
+      const r = await personByKey(env, key).addTouches({ messageId, anonymousId, touches, ip: eventFacts.ip, userAgent: eventFacts.userAgent, country: eventFacts.country, now: facts.now });
       if (r.exists) return r.duplicate ? 'duplicate' : 'stored';
     }
     if (anonymousId) {

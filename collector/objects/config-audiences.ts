@@ -185,6 +185,11 @@ export class AudienceStore {
     return { version, audiences };
   }
 
+  /** Something PersonObjects read with the audience config changed (the identity mapping): caches refresh. */
+  bumpConfigVersion() {
+    this.bumpVersion();
+  }
+
   private bumpVersion() {
     this.sql.exec('UPDATE audience_config_version SET version = version + 1');
   }

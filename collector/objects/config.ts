@@ -5,13 +5,16 @@ import { configSchema } from './config-schema';
 import { ApiKeyStore, type ApiKeyRecord, type NewApiKey } from './config-keys';
 import { JobStore, type JobProgress } from './config-jobs';
 import type { Job } from '../../shared/schemas/people';
-import type { MembershipChange } from '../audiences/types';
+import type { AudienceConfig, MembershipChange } from '../audiences/types';
+import type { IdentityMapping } from '../../shared/schemas/identity-mapping';
 import { AudienceStore, type JobReason } from './config-audiences';
 import { AdminStore, type NewAuditEntry } from './config-admin';
 import { LadderStore } from './config-ladders';
 
 /** The settings row holding the origins added in the admin (JSON array of origin patterns). */
 export const ALLOWED_ORIGINS_SETTING = 'allowed_origins';
+/** The settings row holding the deployment's identity mapping (JSON, validated by identityMappingSchema). */
+export const IDENTITY_MAPPING_SETTING = 'identity_mapping';
 import { DestinationRegistry } from './config-destinations';
 import type { DestinationType } from '../../shared/schemas/destinations';
 
@@ -110,7 +113,19 @@ export class ConfigObject extends DurableObject<Env> {
   listConversions(audienceId?: string) { return this.audiences.listConversions(audienceId); }
   updateConversion(audienceId: string, id: string, patch: unknown, now: number) { return this.audiences.updateConversion(audienceId, id, patch, now); }
   deleteConversion(audienceId: string, id: string) { return this.audiences.deleteConversion(audienceId, id); }
-  audienceConfig() { return this.audiences.audienceConfig(); }
+  audienceConfig(): AudienceConfig { return { ...this.audiences.audienceConfig(), identityMapping: this.identityMapping() }; }
+  /** The deployment's identity mapping over the defaults (audiences/identity-mapping.ts); null when none is saved. */
+  identityMapping(): IdentityMapping | null {
+    const raw = this.setting(IDENTITY_MAPPING_SETTING);
+    return raw ? (JSON.parse(raw) as IdentityMapping) : null;
+  }
+  /** Saves (null: back to the defaults) and bumps the audience config version, so every isolate's cache refreshes. */
+  setIdentityMapping(mapping: IdentityMapping | null): void {
+    this.ctx.storage.transactionSync(() => {
+      this.setSetting(IDENTITY_MAPPING_SETTING, mapping && Object.keys(mapping).length ? JSON.stringify(mapping) : null);
+      this.audiences.bumpConfigVersion();
+    });
+  }
   createAudienceJob(audienceId: string, version: number, reason: JobReason, total: number, shards: number, now: number) { return this.audiences.createJob(audienceId, version, reason, total, shards, now); }
   getAudienceJob(id: string) { return this.audiences.getJob(id); }
   latestAudienceJob(audienceId: string) { return this.audiences.latestJob(audienceId); }

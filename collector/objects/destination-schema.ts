@@ -63,3 +63,7 @@ destinationSchema.push(
 // v4: no query filters the outbox by entry_id any more (the log reads by status, audience, person or
 // key), so its index only cost a write per row.
 destinationSchema.push(`DROP INDEX IF EXISTS outbox_entry`);
+
+// v5: whether defaultConsent was saved by a version that offers 'unknown' (then it is the operator's
+// explicit choice); rows saved before read a stored 'granted' as the old default, 'unknown'.
+destinationSchema.push(`ALTER TABLE config ADD COLUMN consent_default_chosen INTEGER NOT NULL DEFAULT 0 CHECK (consent_default_chosen IN (0, 1))`);

@@ -70,7 +70,7 @@ export interface DeliveryLogRow {
 
 const MAX_BATCHES_PER_ALARM = 25;
 
-type ConfigRow = { destination_id: string; name: string; type: DestinationType; mode: Mode; sealed_settings: string; endpoint: string | null; token_endpoint: string | null; paused: number };
+type ConfigRow = { destination_id: string; name: string; type: DestinationType; mode: Mode; sealed_settings: string; endpoint: string | null; token_endpoint: string | null; paused: number; consent_default_chosen: number };
 
 /**
  * The outbox of one destination: conversion rows enqueued once per entry id, flushed on an alarm in
@@ -106,12 +106,24 @@ export class DestinationObject extends DurableObject<Env> {
   }
 
   private config(): ConfigRow | undefined {
-    return this.sql.exec<ConfigRow>('SELECT destination_id, name, type, mode, sealed_settings, endpoint, token_endpoint, paused FROM config WHERE id = 1').toArray()[0];
+    return this.sql.exec<ConfigRow>('SELECT destination_id, name, type, mode, sealed_settings, endpoint, token_endpoint, paused, consent_default_chosen FROM config WHERE id = 1').toArray()[0];
+  }
+
+  /**
+   * The stored settings. Before the 'unknown' consent default existed, every destination was saved
+   * with defaultConsent 'granted' filled in by the schema's default (and preselected in the admin), so
+   * a 'granted' saved then is read as that old default, 'unknown'; saving the destination again
+   * records the operator's explicit choice.
+   */
+  private async settingsOf(key: CryptoKey, cfg: ConfigRow): Promise<Record<string, unknown>> {
+    const settings = await decryptCredentials<Record<string, unknown>>(key, cfg.sealed_settings, cfg.destination_id);
+    if (!cfg.consent_default_chosen && settings.defaultConsent === 'granted') settings.defaultConsent = 'unknown';
+    return settings;
   }
 
   private async runtime(cfg: ConfigRow, mode?: Mode): Promise<DestinationRuntime<unknown>> {
     const key = await importCredentialKey(this.env.ENCRYPTION_KEY);
-    const settings = await decryptCredentials<Record<string, unknown>>(key, cfg.sealed_settings, cfg.destination_id);
+    const settings = await this.settingsOf(key, cfg);
     return {
       def: destinations[cfg.type],
       settings,
@@ -151,9 +163,9 @@ export class DestinationObject extends DurableObject<Env> {
     }
     const sealed = await encryptCredentials(key, settings, input.id);
     this.sql.exec(
-      `INSERT INTO config (id, destination_id, name, type, mode, sealed_settings, endpoint, token_endpoint, paused, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO config (id, destination_id, name, type, mode, sealed_settings, endpoint, token_endpoint, paused, updated_at, consent_default_chosen) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, mode = excluded.mode, sealed_settings = excluded.sealed_settings, endpoint = excluded.endpoint,
-         token_endpoint = excluded.token_endpoint, paused = excluded.paused, updated_at = excluded.updated_at`,
+         token_endpoint = excluded.token_endpoint, paused = excluded.paused, updated_at = excluded.updated_at, consent_default_chosen = 1`,
       input.id, input.name ?? before?.name ?? '', input.type, input.mode, sealed, input.endpoint ?? null, input.tokenEndpoint ?? null, input.paused ? 1 : 0, this.now(),
     );
     this.tokenCache = null;
@@ -169,7 +181,7 @@ export class DestinationObject extends DurableObject<Env> {
     const cfg = this.config();
     if (!cfg) return { ok: false, code: 'not_found', message: 'no such destination' };
     const key = await importCredentialKey(this.env.ENCRYPTION_KEY);
-    const stored = await decryptCredentials<Record<string, unknown>>(key, cfg.sealed_settings, cfg.destination_id);
+    const stored = await this.settingsOf(key, cfg);
     const pick = (v: string | null | undefined, old: string | null) => (v === undefined ? old ?? undefined : v ?? undefined);
     return this.configure(
       {
@@ -200,7 +212,7 @@ export class DestinationObject extends DurableObject<Env> {
     const cfg = this.config();
     if (!cfg) return null;
     const key = await importCredentialKey(this.env.ENCRYPTION_KEY);
-    const settings = await decryptCredentials<Record<string, unknown>>(key, cfg.sealed_settings, cfg.destination_id);
+    const settings = await this.settingsOf(key, cfg);
     return { id: cfg.destination_id, name: cfg.name, type: cfg.type, mode: cfg.mode, settings: maskSettings(cfg.type, settings), endpoint: cfg.endpoint, tokenEndpoint: cfg.token_endpoint, paused: !!cfg.paused, counts: this.store.counts() };
   }
 

@@ -6,7 +6,8 @@ import type { Env } from '../env';
 import { personKey } from '../identity';
 import { loadAudienceConfig, noteAudienceConfig, refreshAudienceConfig } from '../audiences/config-cache';
 import { attributesFor, decide, rowFor } from '../audiences/entry-rules';
-import { deliveryRow, handOff } from '../audiences/hand-off';
+import { deliveryRow, handOff, identitySources } from '../audiences/hand-off';
+import type { IdentifierSource } from '../audiences/identity-mapping';
 import type { PersonView } from '../delivery/conversion-row';
 import type { ConversionRow as DeliveryRow } from '../delivery/types';
 import { describeValue } from '../audiences/describe-value';
@@ -38,7 +39,7 @@ export interface PersonAudit {
    * row that the destination's own builder turns into the payload (collector/audiences/audit.ts).
    */
   conversions: ({ conversionId: string; destinationId: string; entryId: string | null; status: ConversionStatus | null } & (
-    | { row: DeliveryRow }
+    | { row: DeliveryRow; identity: IdentifierSource[] }
     | { skip: AuditSkip; detail: string }
   ))[];
 }
@@ -234,7 +235,7 @@ export class PersonAudiences {
         continue;
       }
       // Built exactly as the hand-off builds it (the person's full attributes, as delivery reads them).
-      conversions.push({ ...at, row: await deliveryRow(person, { entryId: counting.id, timestamp: counting.timestamp, audienceId, conversionId: conversion.id, personKey: key }, conversion) });
+      conversions.push({ ...at, row: await deliveryRow(person, { entryId: counting.id, timestamp: counting.timestamp, audienceId, conversionId: conversion.id, personKey: key }, conversion, cfg.identityMapping), identity: identitySources(person, conversion, cfg.identityMapping).sources });
     }
     return {
       personKey: key,
@@ -381,7 +382,7 @@ export class PersonAudiences {
         return false;
       }
       const conversions = new Map(cfg.audiences.flatMap((a) => a.conversions.map((c) => [c.id, c] as const)));
-      const { accepted } = await handOff(this.env, this.personView(), pending.map((r) => toRow(r, key)), conversions);
+      const { accepted } = await handOff(this.env, this.personView(), pending.map((r) => toRow(r, key)), conversions, cfg.identityMapping);
       for (const id of accepted) this.sql.exec(`UPDATE conversions SET handed_off_at = ? WHERE id = ? AND status = 'pending'`, now, id);
       if (accepted.length < pending.length) return false;
     }
@@ -465,9 +466,9 @@ export class PersonAudiences {
       .toArray()
       .map((t) => ({ kind: t.kind, value: t.value, firstSeen: t.first_seen, landingUrl: t.landing_url, raw: t.raw, anonymousId: t.anonymous_id }));
     const devices = this.sql
-      .exec<{ anonymous_id: string; ip: string | null; user_agent: string | null; last_seen: number }>('SELECT anonymous_id, ip, user_agent, last_seen FROM devices ORDER BY last_seen DESC')
+      .exec<{ anonymous_id: string; ip: string | null; user_agent: string | null; country: string | null; last_seen: number }>('SELECT anonymous_id, ip, user_agent, country, last_seen FROM devices ORDER BY last_seen DESC')
       .toArray()
-      .map((d) => ({ anonymousId: d.anonymous_id, ip: d.ip, userAgent: d.user_agent, lastSeen: d.last_seen }));
+      .map((d) => ({ anonymousId: d.anonymous_id, ip: d.ip, userAgent: d.user_agent, country: d.country, lastSeen: d.last_seen }));
     return { email: person.email, consent: person.consent_ads ? { ads: person.consent_ads } : null, attributes: this.attributes().attributes, touches, devices };
   }
 

@@ -185,3 +185,7 @@ personSchema.push(
    UPDATE person SET synced_rev = coalesce((SELECT synced_rev FROM directory_sync), 0);
    DROP TABLE directory_sync;`,
 );
+
+// v8: the country of a device's IP (the request's CF-IPCountry / cf.country), kept with the IP: Google
+// must not receive IPs from the EEA, the UK or Switzerland. Devices stored before have none (unknown).
+personSchema.push(`ALTER TABLE devices ADD COLUMN country TEXT`);

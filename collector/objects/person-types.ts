@@ -32,6 +32,13 @@ export interface IdentifyInput {
   consent: Consent['ads'] | null;
   ip: string | null;
   userAgent: string | null;
+  /** The country of `ip`, when known (an IP from the request itself). */
+  country?: string | null;
+  /**
+   * A device without an anonymous id (a backend's identify with context.ip / userAgent): stored like
+   * a browser's device under this id, with no visitor to merge.
+   */
+  deviceId?: string | null;
   now: number;
   /** False when the sender's creation budget is spent: an unknown person is then refused, not created. */
   mayCreate?: boolean;
@@ -43,6 +50,7 @@ export interface TouchInput {
   touches: Touch[];
   ip: string | null;
   userAgent: string | null;
+  country?: string | null;
   now: number;
 }
 
@@ -60,6 +68,8 @@ export interface Device {
   anonymousId: string;
   ip: string | null;
   userAgent: string | null;
+  /** The country of the IP (ISO alpha-2), when known. */
+  country?: string | null;
   firstSeen: number;
   lastSeen: number;
 }

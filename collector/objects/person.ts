@@ -27,7 +27,7 @@ export const OUTBOX_DELAY_MS = 500;
 export const STAMP_MS = 60_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
-type DeviceRow = { anonymous_id: string; ip: string | null; user_agent: string | null; first_seen: number; last_seen: number };
+type DeviceRow = { anonymous_id: string; ip: string | null; user_agent: string | null; country: string | null; first_seen: number; last_seen: number };
 type PersonRow = { email: string; key: string | null; created_at: number; updated_at: number; rev: number; consent_ads: 'granted' | 'denied' | 'unknown' | null; consent_at: number | null };
 
 /** One person's state. One writer per person is what keeps merges and entries consistent. */
@@ -82,7 +82,8 @@ export class PersonObject extends DurableObject<Env> {
       const traitsChanged = this.lastPatch.get(source) !== patch && this.mergeAttributes(source, input.traits, input.now, false, true);
       const consentChanged = !!input.consent && this.setConsent(input.consent, input.now);
       const touched = this.mergeTouches(input.touches, input.anonymousId, input.now);
-      const device = input.anonymousId ? this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now) : null;
+      const deviceId = input.anonymousId ?? input.deviceId ?? null;
+      const device = deviceId ? this.upsertDevice(deviceId, input.ip, input.userAgent, input.country ?? null, input.now) : null;
       if (input.anonymousId && !device!.linked) this.queueLink(input.anonymousId, input.now);
       for (const id of input.otherAnonymousIds ?? []) if (id !== input.anonymousId) this.queueVisitorLink(id, input.now);
       // The person's revision (the directory row follows it) and identify time move when something
@@ -113,7 +114,7 @@ export class PersonObject extends DurableObject<Env> {
       if (!this.exists()) return { exists: false, duplicate: false };
       if (seenMessage(this.sql, input.messageId, input.now)) return { exists: true, duplicate: true };
       this.mergeTouches(input.touches, input.anonymousId, input.now);
-      if (input.anonymousId) this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.now);
+      if (input.anonymousId) this.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.country ?? null, input.now);
       this.changed(input.now);
       return { exists: true, duplicate: false };
     });
@@ -171,9 +172,9 @@ export class PersonObject extends DurableObject<Env> {
     }
     const touches = this.sql.exec<TouchRow>('SELECT kind, value, first_seen, last_seen, landing_url, referrer, raw FROM touches ORDER BY first_seen, kind').toArray().map(toStoredTouch);
     const devices = this.sql
-      .exec<DeviceRow>('SELECT anonymous_id, ip, user_agent, first_seen, last_seen FROM devices ORDER BY last_seen DESC')
+      .exec<DeviceRow>('SELECT anonymous_id, ip, user_agent, country, first_seen, last_seen FROM devices ORDER BY last_seen DESC')
       .toArray()
-      .map((r) => ({ anonymousId: r.anonymous_id, ip: r.ip, userAgent: r.user_agent, firstSeen: r.first_seen, lastSeen: r.last_seen }));
+      .map((r) => ({ anonymousId: r.anonymous_id, ip: r.ip, userAgent: r.user_agent, country: r.country, firstSeen: r.first_seen, lastSeen: r.last_seen }));
     const consent = person.consent_ads ? { ads: person.consent_ads, at: person.consent_at! } : null;
     return { email: person.email, createdAt: person.created_at, updatedAt: person.updated_at, consent, attributes, attributeUpdatedAt, touches, devices };
   }
@@ -408,13 +409,15 @@ export class PersonObject extends DurableObject<Env> {
    * Upserts a device: whether it was written, and whether its visitor was already merged (so the link
    * can be skipped). A known device with the same address and browser is restamped once a minute.
    */
-  private upsertDevice(anonymousId: string, ip: string | null, userAgent: string | null, now: number): { changed: boolean; linked: boolean } {
+  private upsertDevice(anonymousId: string, ip: string | null, userAgent: string | null, country: string | null, now: number): { changed: boolean; linked: boolean } {
+    // The country belongs to the IP: a new IP brings its own (null when unknown), never the old one's.
     const row = this.sql
       .exec<{ first_seen: number; linked: number }>(
-        `INSERT INTO devices (anonymous_id, ip, user_agent, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)
+        `INSERT INTO devices (anonymous_id, ip, user_agent, country, first_seen, last_seen) VALUES (?1, ?2, ?3, ?6, ?4, ?4)
          ON CONFLICT (anonymous_id) DO UPDATE SET
+           country = CASE WHEN excluded.ip IS NOT NULL THEN excluded.country ELSE devices.country END,
            ip = coalesce(excluded.ip, devices.ip), user_agent = coalesce(excluded.user_agent, devices.user_agent), last_seen = max(devices.last_seen, excluded.last_seen)
-         WHERE (excluded.ip IS NOT NULL AND excluded.ip IS NOT devices.ip) OR (excluded.user_agent IS NOT NULL AND excluded.user_agent IS NOT devices.user_agent)
+         WHERE (excluded.ip IS NOT NULL AND (excluded.ip IS NOT devices.ip OR excluded.country IS NOT devices.country)) OR (excluded.user_agent IS NOT NULL AND excluded.user_agent IS NOT devices.user_agent)
            OR devices.last_seen <= excluded.last_seen - ?5
          RETURNING first_seen, linked`,
         anonymousId,
@@ -422,6 +425,7 @@ export class PersonObject extends DurableObject<Env> {
         userAgent,
         now,
         STAMP_MS,
+        ip ? country : null,
       )
       .toArray()[0];
     if (!row) return { changed: false, linked: this.sql.exec<{ linked: number }>('SELECT linked FROM devices WHERE anonymous_id = ?', anonymousId).one().linked === 1 };

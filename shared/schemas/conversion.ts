@@ -2,6 +2,7 @@
 // parses conversionSchema; PATCH parses conversionPatchSchema, merges, then parses conversionSchema.
 import { z } from 'zod';
 import { fieldPathSchema } from './audience';
+import { identityMappingSchema } from './identity-mapping';
 
 // Meta's action_source values; other platforms ignore the field.
 export const ACTION_SOURCES = [
@@ -20,6 +21,8 @@ const shape = {
   // On turn-on, also send existing entries still inside the window (ARCHITECTURE.md §4).
   sendExisting: z.boolean(),
   paused: z.boolean(),
+  // Per identifier, the attribute paths this conversion reads instead of the deployment's mapping.
+  identityMapping: identityMappingSchema,
 };
 
 export const conversionPatchSchema = z.strictObject(shape).partial().omit({ destinationId: true, sendExisting: true });
@@ -32,6 +35,7 @@ export const conversionSchema = z.strictObject({
   value: shape.value.optional(),
   valueField: shape.valueField.optional(),
   currency: shape.currency.optional(),
+  identityMapping: shape.identityMapping.optional(),
   sendExisting: shape.sendExisting.default(true),
   paused: shape.paused.default(false),
 });

@@ -16,7 +16,12 @@ const googleCustomerId = z
   .pipe(z.string().regex(/^\d{10}$/, 'a Google Ads customer id is 10 digits (dashes allowed)'));
 const digits = (what: string) => z.string().trim().regex(/^\d{1,20}$/, `${what} is a number`);
 const secret = z.string().trim().min(8, 'looks too short to be a credential').max(4096);
-const consentDefault = z.enum(['granted', 'denied']).default('granted');
+// What a person's unknown ads consent becomes for this destination: 'unknown' (the default) sends it
+// as unknown (Google: no consent field, i.e. unspecified); 'granted' / 'denied' are the operator's
+// explicit choice for their region (docs/identity.md).
+export const CONSENT_DEFAULTS = ['unknown', 'granted', 'denied'] as const;
+export type ConsentDefault = (typeof CONSENT_DEFAULTS)[number];
+const consentDefault = z.enum(CONSENT_DEFAULTS).default('unknown');
 
 export const metaSettingsSchema = z.strictObject({
   pixelId: digits('pixelId'),

@@ -51,6 +51,18 @@ it('analytics-node pointed at {collector}/segment: identify, page and track reac
   expect(p.devices[0]).toMatchObject({ anonymousId, ip: '198.51.100.23' });
 });
 
+it("analytics-node identify from a signup handler (userId, the visitor's context.ip and userAgent, no anonymousId) stores the device", async () => {
+  const errors: unknown[] = [];
+  const analytics = new Analytics({ writeKey: SK, host: `${collector.url}/segment`, flushAt: 1, maxRetries: 1 });
+  analytics.on('error', (e) => errors.push(e));
+  const email = `backend-${Date.now()}@example.com`;
+  analytics.identify({ userId: 'db-9', traits: { email }, context: { ip: '198.51.100.44', userAgent: 'Mozilla/5.0 (visitor of the signup page)' } });
+  await analytics.closeAndFlush({ timeout: 15_000 });
+  expect(errors).toEqual([]);
+  const p = await settled(email, (x) => x.devices.length > 0);
+  expect(p.devices).toEqual([expect.objectContaining({ ip: '198.51.100.44', userAgent: 'Mozilla/5.0 (visitor of the signup page)', country: null })]);
+});
+
 it('analytics-node with host and an explicit /segment/v1/batch path', async () => {
   const errors: unknown[] = [];
   const analytics = new Analytics({ writeKey: SK, host: collector.url, path: '/segment/v1/batch', flushAt: 1, maxRetries: 0 });

@@ -73,6 +73,15 @@ function eventViolation(e: unknown, i: number, hex: boolean): Violation | null {
       const value = (u as Record<string, unknown>)[keys[0]!];
       if (keys[0] !== 'address' && (typeof value !== 'string' || (hex ? !SHA256_HEX.test(value) : !/^[A-Za-z0-9+/]{43}=$/.test(value))))
         return v(`userData.userIdentifiers[${j}].${keys[0]}`, `must be a SHA-256 hash encoded as ${hex ? 'lowercase hex' : 'base64'}`);
+      if (keys[0] === 'address') {
+        // AddressInfo: hashed given / family name, region and postal code in clear (formatting guide).
+        const a = isObject(value) ? value : {};
+        const at = `userData.userIdentifiers[${j}].address`;
+        if (Object.keys(a).some((k) => !['givenName', 'familyName', 'regionCode', 'postalCode'].includes(k))) return v(at, 'unknown AddressInfo field');
+        for (const k of ['givenName', 'familyName']) if (typeof a[k] !== 'string' || (hex ? !SHA256_HEX.test(a[k] as string) : !/^[A-Za-z0-9+/]{43}=$/.test(a[k] as string))) return v(`${at}.${k}`, 'must be a SHA-256 hash');
+        if (typeof a.regionCode !== 'string' || !/^[A-Z]{2}$/.test(a.regionCode)) return v(`${at}.regionCode`, 'must be an ISO-3166-1 alpha-2 code, not hashed');
+        if (typeof a.postalCode !== 'string' || !a.postalCode.trim() || SHA256_HEX.test(a.postalCode)) return v(`${at}.postalCode`, 'must be a postal code, not hashed');
+      }
     }
   }
   if (!click && !ids) return v('userData', 'An event needs a click id or user data.');

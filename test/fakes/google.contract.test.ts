@@ -59,7 +59,6 @@ describe('Google Ads uploadClickConversions against the fake', () => {
       orderId: x.id,
       gclid: x.touches[0]!.value,
       userIdentifiers: [{ userIdentifierSource: 'FIRST_PARTY', hashedEmail: sha('janedoe@googlemail.com') }],
-      consent: { adUserData: 'GRANTED' },
       conversionValue: 40,
       currencyCode: 'USD',
     });
@@ -154,7 +153,6 @@ describe('Google Data Manager against the fake', () => {
       destinationReferences: ['777'],
       transactionId: x.id,
       eventTimestamp: '2026-11-20T11:00:00Z',
-      consent: { adUserData: 'CONSENT_GRANTED' },
       userData: { userIdentifiers: [{ emailAddress: sha('janedoe@gmail.com') }] },
       adIdentifiers: { gclid: x.touches[0]!.value, landingPageDeviceInfo: { userAgent: 'Mozilla/5.0 Test', ipAddress: '203.0.113.7' } },
     });

@@ -65,6 +65,12 @@ function eventIssue(e: unknown, conversionIds: string[], nowMs: number): string 
     if ((id.idType === 'SHA256_EMAIL' || id.idType === 'SHA256_IP_ADDRESS') && !SHA256_HEX.test(id.idValue)) return `/user/userIds ${id.idType} must be SHA-256 lowercase hex`;
   }
   const info = isObject(u.userInfo) ? u.userInfo : undefined;
+  if (u.userInfo !== undefined) {
+    if (!info || Object.keys(info).some((k) => !['firstName', 'lastName', 'title', 'companyName', 'countryCode'].includes(k))) return '/user/userInfo has unknown fields';
+    if (typeof info.firstName !== 'string' || typeof info.lastName !== 'string' || !info.firstName || !info.lastName) return '/user/userInfo needs firstName and lastName';
+    if ([...info.firstName].length > 35) return '/user/userInfo/firstName is longer than 35 characters';
+    if (info.countryCode !== undefined && !/^[A-Z]{2}$/.test(info.countryCode as string)) return '/user/userInfo/countryCode must be ISO alpha-2';
+  }
   if (!u.userIds.length && !(info?.firstName && info?.lastName)) return 'The user needs at least one identifier';
   if (u.externalIds !== undefined && (!Array.isArray(u.externalIds) || u.externalIds.length > 1)) return '/user/externalIds holds at most one element';
   return null;

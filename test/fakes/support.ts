@@ -28,7 +28,7 @@ export function row(over: Partial<ConversionRow> = {}): ConversionRow {
       { kind: 'li_fat_id', value: '85929337-d448-42da-a095-0b3c5500fa50', firstSeen: T0 - 3 * DAY },
       { kind: 'msclkid', value: `${n.toString(16).padStart(8, '0')}${'a'.repeat(24)}`, firstSeen: T0 - 4 * DAY },
     ],
-    devices: [{ anonymousId: 'anon-1', ip: '203.0.113.7', userAgent: 'Mozilla/5.0 Test', lastSeen: T0 - DAY }],
+    devices: [{ anonymousId: 'anon-1', ip: '203.0.113.7', userAgent: 'Mozilla/5.0 Test', country: 'US', lastSeen: T0 - DAY }],
     attributes: { crm: { opportunity: { amount: '1250.50' } } },
     conversion: {},
     ...over,

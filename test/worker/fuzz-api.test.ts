@@ -163,6 +163,7 @@ describe('fuzz: every route without the secret or a session', () => {
     ['GET', '/api/ladders'], ['POST', '/api/ladders'], ['GET', `/api/ladders/${X}`], ['PATCH', `/api/ladders/${X}`], ['DELETE', `/api/ladders/${X}`], ['POST', `/api/ladders/${X}/send`],
     ['GET', '/admin/ladders'], ['GET', '/admin/ladders/new'], ['POST', '/admin/ladders/new/template'], ['POST', '/admin/ladders/new/audiences'], ['GET', `/admin/ladders/${X}`], ['POST', `/admin/ladders/${X}/delete`], ['POST', `/admin/ladders/${X}/send`],
     ['GET', `/api/jobs/${X}`], ['GET', '/api/alerts'], ['PUT', '/api/alerts'], ['POST', '/api/alerts/test'], ['GET', '/api/install'],
+    ['GET', '/api/identity-mapping'], ['PUT', '/api/identity-mapping'], ['POST', '/api/identity-mapping/preview'], ['GET', '/admin/identity'], ['POST', '/admin/identity'],
     ['GET', '/admin'], ['GET', '/admin/overview'], ['GET', '/admin/people'], ['GET', `/admin/people/${X}`], ['POST', `/admin/people/${X}/erase`], ['POST', '/admin/people/upload'],
     ['GET', '/admin/audiences'], ['POST', '/admin/audiences/new'], ['GET', `/admin/audiences/${X}`], ['POST', `/admin/audiences/${X}/edit`], ['POST', `/admin/audiences/${X}/delete`],
     ['GET', '/admin/destinations'], ['POST', `/admin/destinations/new/${X}`], ['GET', `/admin/destinations/${X}`], ['POST', `/admin/destinations/${X}/test`],
@@ -181,7 +182,7 @@ describe('fuzz: every route without the secret or a session', () => {
   );
   // The configuration a refused request could take over. People are left out: another fuzz file's
   // accepted upserts land through the queue at any time and would change the list under this check.
-  const snapshot = async () => JSON.stringify(await Promise.all(['/api/keys', '/api/audiences', '/api/destinations', '/api/alerts'].map(async (p) => (await api(p)).json())));
+  const snapshot = async () => JSON.stringify(await Promise.all(['/api/keys', '/api/audiences', '/api/destinations', '/api/alerts', '/api/identity-mapping'].map(async (p) => (await api(p)).json())));
 
   // One property per route, so each gets the full number of cases (they are cheap: refused early).
   for (const [method, template] of ROUTES) {
@@ -217,6 +218,7 @@ describe('hostile shapes on every JSON endpoint', { timeout: 120_000 }, () => {
     { path: '/api/audiences', headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' } },
     { path: '/api/destinations', headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' } },
     { path: '/api/keys', headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' } },
+    { path: '/api/identity-mapping/preview', headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' } },
   ];
   const bodies: [string, () => string][] = [
     ['20 MB string', () => JSON.stringify({ key: PK, events: ['x'.repeat(20 * 1024 * 1024)] })],

@@ -170,7 +170,8 @@ describe('Segment Webhooks destination', () => {
     const p = await person(email);
     // The webhook relays what browsers sent to the Segment source too: untrusted.
     expect(p.attributes).toEqual({ traits: { email, plan: 'pro' } });
-    expect(p.devices).toEqual([]); // no anonymousId: no device, and never Segment's own IP
+    // No anonymousId: the visitor's context.ip is kept as a device of its own, never Segment's own IP or country.
+    expect(p.devices).toEqual([expect.objectContaining({ ip: '192.0.2.4', userAgent: null, country: null })]);
   });
 
   it('accepts an Actions batch (an array of events)', async () => {

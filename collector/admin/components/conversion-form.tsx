@@ -58,6 +58,16 @@ export function ConversionForm(props: { action: string; csrf: string; values: Co
       <Text name="value" label="Value (optional)" hint="A fixed conversion value, e.g. 1500." value={v.value} issues={props.issues} inputmode="decimal" />
       <Text name="valueField" label="Value field (optional)" hint="An attribute holding the value, e.g. crm.opportunity.amount; wins over the fixed value." value={v.valueField} issues={props.issues} />
       <Text name="currency" label="Currency (optional)" hint="ISO 4217 code, e.g. USD or EUR." value={v.currency} issues={props.issues} />
+      <label for="cv-identityMapping">
+        Identity mapping for this conversion (optional)
+        <span class="hint" id="cv-identityMapping-hint">
+          One line per identifier to read differently from the Identity page, e.g. <code>phone: crm.mobile, hubspot.phone</code>; <code>jobTitle: none</code> sends none.
+        </span>
+      </label>
+      <textarea id="cv-identityMapping" name="identityMapping" rows={2} aria-invalid={issuesAt(props.issues, 'identityMapping').length ? 'true' : undefined} aria-describedby={describedBy('cv-identityMapping-issues', issuesAt(props.issues, 'identityMapping'), 'cv-identityMapping-hint')}>
+        {v.identityMapping}
+      </textarea>
+      <FieldIssues id="cv-identityMapping-issues" issues={issuesAt(props.issues, 'identityMapping')} />
       <div class="check">
         <input id="cv-sendExisting" name="sendExisting" type="checkbox" checked={v.sendExisting} aria-describedby="cv-sendExisting-hint" />
         <label for="cv-sendExisting">Send existing members too</label>

@@ -54,7 +54,7 @@ export function DestinationForm(props: {
   const { platform, values: v, existing } = props;
   const known = new Set(['name', 'mode', 'endpoint', 'tokenEndpoint', 'settings.defaultConsent', ...platform.fields.map((f) => `settings.${f.name}`)]);
   const other = (props.issues ?? []).filter((i) => ![...known].some((k) => i.path === k || i.path.startsWith(`${k}.`)));
-  const consent = v.settings.defaultConsent || 'granted';
+  const consent = v.settings.defaultConsent || 'unknown';
   return (
     <form method="post" action={props.action} novalidate>
       <CsrfField token={props.csrf} />
@@ -107,12 +107,18 @@ export function DestinationForm(props: {
       <label for="dst-defaultConsent">
         When a person's ad consent is unknown
         <span class="hint" id="dst-defaultConsent-hint">
-          Denied consent is always respected; this decides for people who never answered.
+          Denied consent is always respected and granted consent always sent as granted; this decides for people who never gave a signal. “Send as unknown”
+          sends their conversions without a consent value (Google: unspecified), the platform then applies its own rules for your region. “Treat as granted”
+          tells Google the person agreed (choose it only where your legal basis covers it, e.g. outside the EEA, UK and Switzerland). “Treat as denied”
+          sends nothing for them. See docs/identity.md.
         </span>
       </label>
       <select id="dst-defaultConsent" name="settings.defaultConsent" aria-describedby="dst-defaultConsent-hint">
+        <option value="unknown" selected={consent === 'unknown'}>
+          send as unknown (default)
+        </option>
         <option value="granted" selected={consent === 'granted'}>
-          treat as granted
+          treat as granted (my region's default)
         </option>
         <option value="denied" selected={consent === 'denied'}>
           treat as denied (send nothing)

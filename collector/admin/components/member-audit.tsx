@@ -55,13 +55,28 @@ export function MemberAuditTable(props: { base: string; members: (MemberAudit & 
                 {cv.status && <span class={`badge status-${cv.status}`}>{cv.status}</span>}
                 {'payload' in cv ? (
                   <details>
-                    <summary>Would send</summary>
+                    <summary>Would send{cv.matchKeys.length ? `: ${cv.matchKeys.map((k) => k.replace(/_/g, ' ')).join(', ')}` : ''}</summary>
                     <pre>{prettyJson(cv.payload)}</pre>
                   </details>
                 ) : (
                   <p>
                     Skipped: <strong>{cv.skip.replace(/_/g, ' ')}</strong>. {cv.detail}
                   </p>
+                )}
+                {cv.identity && (
+                  <details>
+                    <summary>Identifiers ({cv.identity.filter((s) => s.field).length} of {cv.identity.length} found)</summary>
+                    <ul>
+                      {cv.identity.map((s) => (
+                        <li>
+                          {s.identifier}: {s.field ? <code>{s.field}</code> : <span class="muted">{'reason' in s ? s.reason : ''}</span>}
+                          {s.skipped.map((k) => (
+                            <span class="muted"> (skipped {k.field}: {k.reason})</span>
+                          ))}
+                        </li>
+                      ))}
+                    </ul>
+                  </details>
                 )}
               </div>
             ))}

@@ -111,6 +111,7 @@ function Details(props: { r: ConversionLogEntry; base: string; csrf: string; bac
         </form>
       )}
       <h3>This conversion in the request</h3>
+      {r.matchKeys.length > 0 && <p>Match keys: {r.matchKeys.map((k) => k.replace(/_/g, ' ')).join(', ')}</p>}
       <pre>{clipped(r.event)}</pre>
       {req ? (
         <>

@@ -19,6 +19,7 @@ import { audiencesPages } from './audiences';
 import { installPage } from './install';
 import { keysPages } from './keys';
 import { laddersPages } from './ladders';
+import { identityPages } from './identity';
 import { peoplePages } from './people';
 import { peopleUploadPages } from './people-upload';
 import { signIn } from './sign-in';
@@ -70,6 +71,7 @@ admin.route('/audit', auditPages);
 admin.route('/conversions', conversionsPages);
 admin.route('/overview', overviewPage);
 admin.route('/destinations', destinationsPages);
+admin.route('/identity', identityPages);
 
 admin.all('*', (c) => {
   // Mounted at /admin, the sub-app's '/' is /admin itself; /admin/ lands here.
