@@ -3,7 +3,7 @@
 // platform's limit under a lease, apply each row's outcome through the retry policy, confirm
 // asynchronous requests. A sent row is never queued again; only an explicit retry re-queues a
 // failed or dead-lettered row, with the same id.
-import type { DestinationDefinition } from '../destinations/definition';
+import { fitRequest, type DestinationDefinition } from '../destinations/definition';
 import type { Mode } from '../../shared/schemas/destinations';
 import type { CachedToken } from './oauth';
 import { DEFAULT_RETRY_POLICY, retryPolicy, type RetryPolicyOptions } from './retry-policy';
@@ -191,7 +191,8 @@ export async function flush<S>(store: OutboxStore, rt: DestinationRuntime<S>, no
     });
     if (!candidates.length) continue;
     const cap = Math.min(rt.def.batchLimit, ...candidates.map((c) => c.batchCap ?? Infinity));
-    const batch = candidates.slice(0, cap);
+    // Rows that would take a request past a platform's other per-request cap wait for the next one.
+    const batch = fitRequest(rt.def, candidates.map((c) => c.item), cap).map((i) => candidates[i]!);
     // Lease first: a crash or a concurrent flush past this point cannot pick these rows up until
     // the lease runs out, and then they are resent with the same ids (an ambiguous send).
     for (const e of batch) store.put({ ...e, status: 'leased', leaseUntil: t + LEASE_MS + (rt.timeoutMs ?? 15_000), attempts: e.attempts + 1, updatedAt: t });

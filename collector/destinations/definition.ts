@@ -18,6 +18,11 @@ export interface DestinationDefinition<Settings = any, Item = any> {
   label: string;
   /** Items per request, at most the platform's limit. */
   batchLimit: number;
+  /**
+   * A cap on distinct keys per request besides the item count (Data Manager: at most 10 destinations
+   * per request, TOO_MANY_DESTINATIONS): items that would pass it wait for the next request.
+   */
+  requestKeys?: { max: number; of(item: Item): string[] };
   /** Oldest event the platform takes (ms before now), for one conversion config; null when none. */
   maxEventAgeMs(conversion: ConversionConfig): number | null;
   /** Whether `test` mode sends (with the platform's test flag) or only validates locally. */
@@ -44,4 +49,19 @@ export function baseUrl(endpoint: string | undefined, platformOrigin: string): s
 /** Whole seconds, RFC 3339 in UTC: 2026-11-20T14:05:00Z. */
 export function rfc3339(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** The items (by index, in order) that fit in one request under `def.requestKeys`, at most `cap`. */
+export function fitRequest<Item>(def: DestinationDefinition<any, Item>, items: Item[], cap: number): number[] {
+  const keys = new Set<string>();
+  const out: number[] = [];
+  for (let i = 0; i < items.length && out.length < cap; i++) {
+    if (def.requestKeys) {
+      const mine = def.requestKeys.of(items[i]!).filter((k) => !keys.has(k));
+      if (keys.size + mine.length > def.requestKeys.max && out.length) continue;
+      for (const k of mine) keys.add(k);
+    }
+    out.push(i);
+  }
+  return out;
 }

@@ -2,6 +2,7 @@
 // parses conversionSchema; PATCH parses conversionPatchSchema, merges, then parses conversionSchema.
 import { z } from 'zod';
 import { fieldPathSchema } from './audience';
+import { conversionActionSchema } from './google-ads';
 
 // Meta's action_source values; other platforms ignore the field.
 export const ACTION_SOURCES = [
@@ -11,7 +12,8 @@ export const ACTION_SOURCES = [
 const shape = {
   destinationId: z.string().trim().min(1).max(100),
   eventName: z.string().trim().min(1).max(100),
-  conversionAction: z.string().trim().min(1).max(200),
+  // Google: the action ID or its resource name, stored as the ID; other platforms: as given.
+  conversionAction: conversionActionSchema,
   actionSource: z.enum(ACTION_SOURCES),
   value: z.number().finite().min(0).max(1e12),
   // An attribute path whose number is the value (e.g. "crm.opportunity.amount"); wins over `value`.

@@ -7,8 +7,8 @@ import { isObject, SHA256_HEX } from './rules';
 import { startFakeServer, type FakeReply, type FakeRequest, type FakeServer } from './server';
 
 export const MAX_CONVERSIONS = 2000;
-const CONVERSION_KEYS = ['gclid', 'gbraid', 'wbraid', 'conversionAction', 'conversionDateTime', 'conversionValue', 'currencyCode', 'orderId', 'externalAttributionData', 'customVariables', 'cartData', 'userIdentifiers', 'conversionEnvironment', 'consent', 'customerType'];
-const BODY_KEYS = ['conversions', 'partialFailure', 'validateOnly', 'jobId'];
+export const CONVERSION_KEYS = ['gclid', 'gbraid', 'wbraid', 'conversionAction', 'conversionDateTime', 'conversionValue', 'currencyCode', 'orderId', 'externalAttributionData', 'customVariables', 'cartData', 'userIdentifiers', 'conversionEnvironment', 'consent', 'customerType'];
+export const BODY_KEYS = ['conversions', 'partialFailure', 'validateOnly', 'jobId'];
 export const GOOGLE_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})([+-])(\d{2}):(\d{2})$/;
 
 export interface GoogleAdsFakeOptions {
@@ -20,6 +20,8 @@ export interface GoogleAdsFakeOptions {
   refreshToken: string;
   now?: () => number;
   minVersion?: number;
+  /** The newest version Google serves (a later one does not exist yet: 404). */
+  maxVersion?: number;
 }
 
 export interface GoogleAdsFake extends FakeServer {
@@ -110,6 +112,7 @@ export async function startGoogleAdsFake(opts: GoogleAdsFakeOptions): Promise<Go
     if (!m) return rpcError(404, `The requested URL ${req.path} was not found on this server.`);
     version = +m[1]!;
     if (version < (opts.minVersion ?? 23)) return rpcError(404, `Version v${version} is deprecated. Requests to this version will be blocked.`);
+    if (version > (opts.maxVersion ?? 26)) return rpcError(404, `The requested URL ${req.path} was not found on this server.`);
     if (req.method !== 'POST') return rpcError(404, 'Method not found.');
     if (!oauth.isValidBearer(req.headers)) return googleFaultReply(401, {}, version);
     const fail = (status: number, code: Record<string, string>, message: string) => rpcError(status, message, [adsFailure(version, [{ errorCode: code, message }])]);

@@ -40,7 +40,7 @@ export function ConversionForm(props: { action: string; csrf: string; values: Co
       </select>
       <FieldIssues id="cv-destinationId-issues" issues={destIssues} />
       <Text name="eventName" label="Event name (optional)" hint="Meta, LinkedIn and Microsoft: the event name, e.g. Lead or SQL." value={v.eventName} issues={props.issues} />
-      <Text name="conversionAction" label="Conversion action (optional)" hint="Google: overrides the destination's conversion action for this audience." value={v.conversionAction} issues={props.issues} />
+      <Text name="conversionAction" label="Conversion action (optional)" hint="Google: overrides the destination's conversion action for this audience: its ID (456) or the resource name customers/123/conversionActions/456, kept as the ID. Microsoft: the goal name; LinkedIn: the rule URN." value={v.conversionAction} issues={props.issues} />
       <label for="cv-actionSource">
         Action source (Meta)
         <span class="hint">Defaults to system_generated: a CRM stage is not a website event.</span>
