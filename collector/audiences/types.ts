@@ -58,6 +58,8 @@ export type AuditSkip =
   | 'cancelled' // the audience or conversion was deleted before sending
   | 'erased' // the person was erased before sending
   | 'no_entry' // the person has no entry in this audience
+  | 'not_sent' // a retraction whose conversion was never sent
+  | 'no_retraction' // a retraction the platform cannot take (recorded only)
   | 'destination_not_configured';
 
 /** One entry x one conversion. Its id is `<entryId>:<conversionId>`; the event id sent is entryId. */

@@ -33,6 +33,11 @@ export interface DestinationDefinition<Settings = any, Item = any> {
   prepare(row: ConversionRow, settings: Settings, now: number): Promise<Prepared<Item>>;
   buildRequest(items: Item[], ctx: SendContext<Settings>): HttpRequest;
   parseResponse(res: HttpResponse, items: Item[], ctx: SendContext<Settings>): RowOutcome[];
+  /**
+   * Withdrawing a conversion already sent (an exit marked as a reversal), where the platform has a
+   * way: its own request, batched apart from conversions. Absent: the reversal is only recorded.
+   */
+  retraction?: RetractionSpec<Settings>;
   /** Asynchronous confirmation (Google Data Manager). */
   status?: {
     buildRequest(requestId: string, ctx: SendContext<Settings>): HttpRequest;
@@ -64,4 +69,24 @@ export function fitRequest<Item>(def: DestinationDefinition<any, Item>, items: I
     out.push(i);
   }
   return out;
+}
+
+export interface RetractionSpec<Settings = any, Item = any> {
+  batchLimit: number;
+  /** The oldest conversion the platform still lets one withdraw (ms before now), or null. */
+  maxAgeMs: number | null;
+  prepare(row: ConversionRow, settings: Settings, now: number): Promise<Prepared<Item>>;
+  buildRequest(items: Item[], ctx: SendContext<Settings>): HttpRequest;
+  parseResponse(res: HttpResponse, items: Item[], ctx: SendContext<Settings>): RowOutcome[];
+}
+
+/** The outbox key of a retraction: its conversion's key and this suffix. */
+export const RETRACTION_SUFFIX = ':retract';
+
+/** The definition a row kind travels with: a retraction sends as its platform's retraction spec. */
+export function definitionFor(def: DestinationDefinition, kind: 'conversion' | 'retraction'): DestinationDefinition | null {
+  if (kind === 'conversion') return def;
+  const r = def.retraction;
+  if (!r) return null;
+  return { type: def.type, label: `${def.label} (retraction)`, batchLimit: r.batchLimit, maxEventAgeMs: () => r.maxAgeMs, sendsInTest: def.sendsInTest, oauth: def.oauth, modeIssue: def.modeIssue, prepare: r.prepare, buildRequest: r.buildRequest, parseResponse: r.parseResponse };
 }

@@ -63,3 +63,6 @@ destinationSchema.push(
 // v4: no query filters the outbox by entry_id any more (the log reads by status, audience, person or
 // key), so its index only cost a write per row.
 destinationSchema.push(`DROP INDEX IF EXISTS outbox_entry`);
+
+// v5 (retractions): a row is a conversion or the retraction of one (keyed `<its key>:retract`).
+destinationSchema.push(`ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'conversion' CHECK (kind IN ('conversion', 'retraction'))`);
