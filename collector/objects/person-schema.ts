@@ -185,3 +185,25 @@ personSchema.push(
    UPDATE person SET synced_rev = coalesce((SELECT synced_rev FROM directory_sync), 0);
    DROP TABLE directory_sync;`,
 );
+
+// v2 of the audiences track (retractions): a conversion withdrawn when the person leaves the
+// audience for a reason its conversion marks as a reversal (retractOn). One row per conversion row
+// at most (exactly once); handed to the destination's outbox like a conversion row.
+personAudienceSchema.push(
+  `CREATE TABLE IF NOT EXISTS retractions (
+     id TEXT PRIMARY KEY,
+     conversion_row_id TEXT NOT NULL UNIQUE,
+     entry_id TEXT NOT NULL,
+     audience_id TEXT NOT NULL,
+     conversion_id TEXT NOT NULL,
+     destination_id TEXT NOT NULL,
+     timestamp INTEGER NOT NULL,
+     retract_at INTEGER NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'skipped', 'cancelled')),
+     reason TEXT,
+     handed_off_at INTEGER,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS retractions_status ON retractions (status, handed_off_at);`,
+);

@@ -1,7 +1,7 @@
 // Wire schema of a conversion turned on for an audience: POST /api/audiences/{id}/conversions
 // parses conversionSchema; PATCH parses conversionPatchSchema, merges, then parses conversionSchema.
 import { z } from 'zod';
-import { fieldPathSchema } from './audience';
+import { criteriaSchema, fieldPathSchema } from './audience';
 import { conversionActionSchema } from './google-ads';
 
 // Meta's action_source values; other platforms ignore the field.
@@ -22,9 +22,14 @@ const shape = {
   // On turn-on, also send existing entries still inside the window (ARCHITECTURE.md §4).
   sendExisting: z.boolean(),
   paused: z.boolean(),
+  // Opt-in: when the person leaves the audience while these criteria hold (a deal closed-lost, a
+  // lead disqualified, a refund), the conversion already sent is withdrawn where the platform can;
+  // `timestamp` names the attribute holding when that happened (default: when the exit is seen).
+  retractOn: z.strictObject({ criteria: criteriaSchema, timestamp: fieldPathSchema.optional() }),
 };
 
-export const conversionPatchSchema = z.strictObject(shape).partial().omit({ destinationId: true, sendExisting: true });
+// `retractOn: null` turns retractions off again.
+export const conversionPatchSchema = z.strictObject({ ...shape, retractOn: shape.retractOn.nullable() }).partial().omit({ destinationId: true, sendExisting: true });
 
 export const conversionSchema = z.strictObject({
   ...shape,
@@ -36,6 +41,7 @@ export const conversionSchema = z.strictObject({
   currency: shape.currency.optional(),
   sendExisting: shape.sendExisting.default(true),
   paused: shape.paused.default(false),
+  retractOn: shape.retractOn.nullish().transform((v) => v ?? undefined),
 });
 
 export type ConversionInput = z.input<typeof conversionSchema>;

@@ -99,8 +99,14 @@ describe('admin audiences', { timeout: 60_000 }, () => {
     const doubled = await post(`/admin/audiences/${encodeURIComponent(id)}/conversions`, { _csrf: csrf, destinationId: gdst, conversionAction: 'customers/1234567890/conversionActions/customers/1234567890/conversionActions/555', sendExisting: 'on' }, cookies);
     expect(doubled.status).toBe(400);
     expect(await doubled.text()).toContain('customers/{customerId}/conversionActions/{id}');
-    const gOn = await post(`/admin/audiences/${encodeURIComponent(id)}/conversions`, { _csrf: csrf, destinationId: gdst, conversionAction: 'customers/1234567890/conversionActions/555', sendExisting: 'on' }, cookies);
+    // Retractions are opted into on the same form: criteria in JSON, and the reversal's time field.
+    const badRetract = await post(`/admin/audiences/${encodeURIComponent(id)}/conversions`, { _csrf: csrf, destinationId: gdst, retractCriteria: '{"field": ', sendExisting: 'on' }, cookies);
+    expect(badRetract.status).toBe(400);
+    expect(await badRetract.text()).toMatch(/id="cv-retractCriteria-issues"[^]*must be criteria in JSON/);
+    const gOn = await post(`/admin/audiences/${encodeURIComponent(id)}/conversions`, { _csrf: csrf, destinationId: gdst, conversionAction: 'customers/1234567890/conversionActions/555', retractCriteria: '{"field": "crm.stage", "op": "eq", "value": "lost"}', retractTimestamp: 'crm.lost_at', sendExisting: 'on' }, cookies);
     expect(gOn.status).toBe(303);
+    const gConversion = ((await (await api(`/api/audiences/${id}/conversions`)).json()) as any).conversions.find((x: any) => x.destinationId === gdst);
+    expect(gConversion.retractOn).toEqual({ criteria: { field: 'crm.stage', op: 'eq', value: 'lost' }, timestamp: 'crm.lost_at' });
     const withGoogle = await (await get(`/admin/audiences/${encodeURIComponent(id)}`, cookies)).text();
     expect(withGoogle).toContain('<td>555</td>');
     expect(withGoogle).not.toContain('conversionActions/555');

@@ -6,8 +6,8 @@ import { CsrfField } from './csrf-field';
 import { describedBy, FieldIssues } from './field-issues';
 import { Notice } from './notice';
 
-function Text(props: { name: keyof ConversionFormValues; label: string; hint: string; value: string; issues?: DefinitionIssue[]; required?: boolean; inputmode?: 'decimal' }) {
-  const issues = issuesAt(props.issues, props.name);
+function Text(props: { name: keyof ConversionFormValues; label: string; hint: string; value: string; issues?: DefinitionIssue[]; required?: boolean; inputmode?: 'decimal'; issuePath?: string }) {
+  const issues = issuesAt(props.issues, props.issuePath ?? props.name);
   return (
     <>
       <label for={`cv-${props.name}`}>
@@ -58,6 +58,17 @@ export function ConversionForm(props: { action: string; csrf: string; values: Co
       <Text name="value" label="Value (optional)" hint="A fixed conversion value, e.g. 1500." value={v.value} issues={props.issues} inputmode="decimal" />
       <Text name="valueField" label="Value field (optional)" hint="An attribute holding the value, e.g. crm.opportunity.amount; wins over the fixed value." value={v.valueField} issues={props.issues} />
       <Text name="currency" label="Currency (optional)" hint="ISO 4217 code, e.g. USD or EUR." value={v.currency} issues={props.issues} />
+      <label for="cv-retractCriteria">
+        Retract when they leave because (optional)
+        <span class="hint" id="cv-retractCriteria-hint">
+          Criteria in JSON, as in the audience definition, that mark an exit as a reversal, e.g. {'{"field": "crm.deal.stage", "op": "in", "value": ["closed_lost", "disqualified"]}'}. When a person leaves the audience while they hold, the conversion already sent is withdrawn: Google Ads and Microsoft retract it; Meta, LinkedIn and the Data Manager API have no retraction, so the reversal is recorded in the delivery log.
+        </span>
+      </label>
+      <textarea id="cv-retractCriteria" name="retractCriteria" class="code" rows={3} spellcheck={false} aria-invalid={issuesAt(props.issues, 'retractOn.criteria').length ? 'true' : undefined} aria-describedby={describedBy('cv-retractCriteria-issues', issuesAt(props.issues, 'retractOn.criteria'), 'cv-retractCriteria-hint')}>
+        {v.retractCriteria}
+      </textarea>
+      <FieldIssues id="cv-retractCriteria-issues" issues={issuesAt(props.issues, 'retractOn.criteria')} />
+      <Text name="retractTimestamp" label="Reversal time field (optional)" hint="The attribute holding when the reversal happened, e.g. crm.deal.closed_at; a reversal dated outside the audience window sends nothing. Empty: when the exit is seen." value={v.retractTimestamp} issues={props.issues} issuePath="retractOn.timestamp" />
       <div class="check">
         <input id="cv-sendExisting" name="sendExisting" type="checkbox" checked={v.sendExisting} aria-describedby="cv-sendExisting-hint" />
         <label for="cv-sendExisting">Send existing members too</label>

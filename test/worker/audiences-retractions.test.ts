@@ -1,0 +1,80 @@
+// Exits retract: a person who leaves an audience while a conversion's retractOn criteria hold gets
+// that conversion withdrawn (Google Ads RETRACTION by orderId) once, only after it was sent, with the
+// backfill guard; a platform with no retraction records the reversal. Real PersonObjects and
+// DestinationObjects in dry_run: the exact requests are recorded, nothing leaves.
+import { describe, expect, it } from 'vitest';
+import { destinationById } from '../../collector/audiences/hand-off';
+import type { DestinationObject } from '../../collector/objects/destination';
+import { personByEmail } from '../../collector/identity';
+import { api } from './helpers';
+import { createAudience, DAY, destination, env, GOOGLE_SETTINGS, json, META_SETTINGS, mql, settled, turnOn, until, upsert } from './audiences-helpers';
+
+let n = 0;
+const email = () => `retract-${Date.now().toString(36)}-${n++}@example.com`;
+const outboxOf = (id: string) => destinationById(env, id) as unknown as DestinationObject;
+const retractOn = { criteria: { field: 'crm.lifecycle', op: 'eq', value: 'disqualified' }, timestamp: 'crm.disqualified_at' };
+const personOf = async (who: string) => json(await api(`/api/people/${encodeURIComponent(who)}`));
+
+describe('exits marked as reversals', { timeout: 120_000 }, () => {
+  it('withdraw a sent Google Ads conversion once, record the reversal at Meta, and respect the window', async () => {
+    const google = await destination('google_ads', GOOGLE_SETTINGS);
+    const meta = await destination('meta', META_SETTINGS);
+    const audience = await createAudience(mql(7, { name: 'retract on disqualified' }));
+    const cv = await turnOn(audience.id, { destinationId: google, retractOn });
+    expect(cv.retractOn).toEqual(retractOn);
+    await turnOn(audience.id, { destinationId: meta, eventName: 'MQL', retractOn: { criteria: retractOn.criteria } });
+    await settled(audience.id);
+    const now = Date.now();
+    const [a, b] = [email(), email()];
+
+    await upsert(a, 'crm', { lifecycle: 'mql', mql_at: now - 2 * DAY }, now);
+    const entryId = (await (await personByEmail(env, a)).audienceHistory()).entries.find((e) => e.audienceId === audience.id)!.id;
+    const conversion = await until(async () => {
+      await outboxOf(google).flushNow();
+      return outboxOf(google).logEntry(entryId);
+    }, (r) => r?.status === 'sent', 'the conversion was not sent');
+    expect(conversion!.kind).toBe('conversion');
+
+    // Disqualified an hour ago: the person leaves, and the conversion is withdrawn.
+    await upsert(a, 'crm', { lifecycle: 'disqualified', disqualified_at: new Date(now - 3600_000).toISOString() }, now + 1000);
+    const retraction = await until(async () => {
+      await outboxOf(google).flushNow();
+      return outboxOf(google).logEntry(`${entryId}:retract`);
+    }, (r) => r?.status === 'sent', 'the retraction was not sent');
+    expect(retraction).toMatchObject({ kind: 'retraction', entryId, audienceId: audience.id, conversionId: cv.id });
+    expect(retraction!.event).toEqual({ orderId: entryId, conversionAction: 'customers/1234567890/conversionActions/2', adjustmentType: 'RETRACTION', adjustmentDateTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\+00:00$/) });
+    expect(retraction!.request!.url).toBe('https://googleads.googleapis.com/v25/customers/1234567890:uploadConversionAdjustments');
+    // The conversion itself stays sent; Meta has no retraction: the reversal is recorded.
+    expect((await outboxOf(google).logEntry(entryId))!.status).toBe('sent');
+    const metaRows = await outboxOf(meta).log({ personKey: conversion!.personKey!, limit: 10 });
+    expect(metaRows.find((r) => r.kind === 'retraction')).toMatchObject({ status: 'skipped', skipReason: 'no_retraction' });
+
+    // Exactly once: later changes and evaluations while still out add nothing.
+    await upsert(a, 'crm', { lifecycle: 'disqualified', disqualified_at: new Date(now - 3600_000).toISOString(), note: 'x' }, now + 2000);
+    await (await personByEmail(env, a)).evaluateAudiences(now + 3000);
+    await outboxOf(google).flushNow();
+    const person = await personOf(a);
+    expect(person.retractions.filter((r: any) => r.audienceId === audience.id).map((r: any) => [r.destinationId, r.status]).sort()).toEqual([[google, 'sent'], [meta, 'skipped']].sort());
+    expect((await outboxOf(google).log({ personKey: conversion!.personKey!, limit: 10 })).filter((r) => r.kind === 'retraction').length).toBe(1);
+
+    // Backfill guard: a reversal dated outside the audience window (7 days) sends nothing. (Meta's
+    // retractOn names no timestamp: its reversal is dated when the exit is seen, and recorded.)
+    await upsert(b, 'crm', { lifecycle: 'mql', mql_at: now - DAY }, now);
+    await upsert(b, 'crm', { lifecycle: 'disqualified', disqualified_at: new Date(now - 30 * DAY).toISOString() }, now + 1000);
+    const old = new Map((await personOf(b)).retractions.filter((r: any) => r.audienceId === audience.id).map((r: any) => [r.destinationId, r]));
+    expect(old.get(google)).toMatchObject({ status: 'skipped', reason: 'outside_window', delivery: null });
+    expect(old.get(meta)).toMatchObject({ status: 'skipped', reason: null, delivery: { skipReason: 'no_retraction' } });
+  });
+
+  it('a reason not marked as a reversal withdraws nothing', async () => {
+    const google = await destination('google_ads', GOOGLE_SETTINGS);
+    const audience = await createAudience(mql(7, { name: 'retract only on disqualified' }));
+    await turnOn(audience.id, { destinationId: google, retractOn });
+    await settled(audience.id);
+    const now = Date.now();
+    const c = email();
+    await upsert(c, 'crm', { lifecycle: 'mql', mql_at: now - DAY }, now);
+    await upsert(c, 'crm', { lifecycle: 'sql', sql_at: now }, now + 1000);
+    expect((await personOf(c)).retractions).toEqual([]);
+  });
+});
