@@ -2,6 +2,7 @@
 // that conversion withdrawn (Google Ads RETRACTION by orderId) once, only after it was sent, with the
 // backfill guard; a platform with no retraction records the reversal. Real PersonObjects and
 // DestinationObjects in dry_run: the exact requests are recorded, nothing leaves.
+import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { destinationById } from '../../collector/audiences/hand-off';
 import type { DestinationObject } from '../../collector/objects/destination';
@@ -56,6 +57,20 @@ describe('exits marked as reversals', { timeout: 120_000 }, () => {
     const person = await personOf(a);
     expect(person.retractions.filter((r: any) => r.audienceId === audience.id).map((r: any) => [r.destinationId, r.status]).sort()).toEqual([[google, 'sent'], [meta, 'skipped']].sort());
     expect((await outboxOf(google).log({ personKey: conversion!.personKey!, limit: 10 })).filter((r) => r.kind === 'retraction').length).toBe(1);
+
+    // A crash after the outbox took the retraction but before the person marked it handed off (and an
+    // instance that starts with nothing in memory): it is handed over again, and the outbox, which
+    // already holds the key, sends nothing more.
+    await runInDurableObject(await personByEmail(env, a), (o: unknown) => {
+      const p = o as { ctx: DurableObjectState; audiences: { forget(): void } };
+      p.ctx.storage.sql.exec('UPDATE retractions SET handed_off_at = NULL');
+      p.audiences.forget();
+    });
+    await (await personByEmail(env, a)).evaluateAudiences(now + 4000);
+    await outboxOf(google).flushNow();
+    expect((await personOf(a)).retractions.filter((r: any) => r.audienceId === audience.id).map((r: any) => r.handedOff)).toEqual([true, true]);
+    const once = (await outboxOf(google).log({ personKey: conversion!.personKey!, limit: 10 })).filter((r) => r.kind === 'retraction');
+    expect(once).toMatchObject([{ status: 'sent', attempts: 1 }]);
 
     // Backfill guard: a reversal dated outside the audience window (7 days) sends nothing. (Meta's
     // retractOn names no timestamp: its reversal is dated when the exit is seen, and recorded.)
