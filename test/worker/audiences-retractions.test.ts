@@ -3,12 +3,13 @@
 // backfill guard; a platform with no retraction records the reversal. Real PersonObjects and
 // DestinationObjects in dry_run: the exact requests are recorded, nothing leaves.
 import { runInDurableObject } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { destinationById } from '../../collector/audiences/hand-off';
 import type { DestinationObject } from '../../collector/objects/destination';
 import { personByEmail } from '../../collector/identity';
 import { api } from './helpers';
-import { createAudience, DAY, destination, env, GOOGLE_SETTINGS, json, META_SETTINGS, mql, settled, turnOn, until, upsert } from './audiences-helpers';
+import { createAudience, DAY, destination, env, identify, send, GOOGLE_SETTINGS, json, META_SETTINGS, mql, settled, turnOn, until, upsert } from './audiences-helpers';
 
 let n = 0;
 const email = () => `retract-${Date.now().toString(36)}-${n++}@example.com`;
@@ -91,5 +92,42 @@ describe('exits marked as reversals', { timeout: 120_000 }, () => {
     await upsert(c, 'crm', { lifecycle: 'mql', mql_at: now - DAY }, now);
     await upsert(c, 'crm', { lifecycle: 'sql', sql_at: now }, now + 1000);
     expect((await personOf(c)).retractions).toEqual([]);
+  });
+
+  it('live: Google Ads and Microsoft take the retraction at their contract fakes, which check it against the conversion they stored', async () => {
+    const urls = inject('fakeUrls');
+    const w = WORKER_FAKES;
+    const live = async (body: Record<string, unknown>) => {
+      const res = await send('/api/destinations', 'POST', { mode: 'live', ...body });
+      const out = await json(res);
+      expect(res.status, JSON.stringify(out)).toBe(201);
+      return out.id as string;
+    };
+    const google = await live({ type: 'google_ads', name: 'Ads retract', endpoint: urls.google_ads, tokenEndpoint: urls.google_ads, settings: { customerId: w.google_ads.customerId, conversionActionId: '555', clientId: w.google_ads.clientId, clientSecret: w.google_ads.clientSecret, refreshToken: w.google_ads.refreshToken } });
+    const microsoft = await live({ type: 'microsoft_ads', name: 'MS retract', endpoint: urls.microsoft_ads, tokenEndpoint: urls.microsoft_ads, settings: { customerId: w.microsoft_ads.customerId, accountId: w.microsoft_ads.accountId, conversionGoalName: 'MQL', developerToken: w.microsoft_ads.developerToken, clientId: w.microsoft_ads.clientId, clientSecret: w.microsoft_ads.clientSecret, refreshToken: w.microsoft_ads.refreshToken } });
+    const audience = await createAudience(mql(7, { name: 'retract live' }));
+    await turnOn(audience.id, { destinationId: google, retractOn });
+    await turnOn(audience.id, { destinationId: microsoft, retractOn });
+    await settled(audience.id);
+    const now = Date.now();
+    const who = email();
+    // A Microsoft click before the conversion (sent by the tag with the identify), so the retraction names it.
+    const msclkid = 'ab12'.repeat(8);
+    await identify(who, {}, { touches: [{ kind: 'msclkid', value: msclkid, firstSeen: now - 3 * DAY }] });
+    await upsert(who, 'crm', { lifecycle: 'mql', mql_at: now - 2 * DAY }, now);
+    const entryId = (await (await personByEmail(env, who)).audienceHistory()).entries.find((e) => e.audienceId === audience.id)!.id;
+    for (const dst of [google, microsoft]) await until(async () => (await outboxOf(dst).flushNow(), outboxOf(dst).log({ limit: 50 })), (rows) => rows.some((r) => r.entryId === entryId && r.kind === 'conversion' && r.status === 'sent'), `conversion not sent to ${dst}`);
+    await upsert(who, 'crm', { lifecycle: 'disqualified', disqualified_at: new Date(now - 60_000).toISOString() }, now + 1000);
+    for (const dst of [google, microsoft]) {
+      const rows = await until(async () => (await outboxOf(dst).flushNow(), outboxOf(dst).log({ limit: 50 })), (rs) => rs.some((r) => r.entryId === entryId && r.kind === 'retraction' && r.status === 'sent'), `retraction not sent to ${dst}`);
+      const r = rows.find((x) => x.entryId === entryId && x.kind === 'retraction')!;
+      expect(r.request!.status).toBe(200);
+      expect(r.request!.response).not.toHaveProperty('partialFailureError');
+      expect(r.request!.response).not.toMatchObject({ PartialErrors: expect.anything() });
+    }
+    const g = (await outboxOf(google).log({ limit: 50 })).find((x) => x.entryId === entryId && x.kind === 'retraction')!;
+    expect(g.event).toMatchObject({ orderId: entryId, adjustmentType: 'RETRACTION' });
+    const m = (await outboxOf(microsoft).log({ limit: 50 })).find((x) => x.entryId === entryId && x.kind === 'retraction')!;
+    expect(m.event).toMatchObject({ AdjustmentType: 'Retract', ConversionName: 'MQL', MicrosoftClickId: msclkid });
   });
 });
