@@ -5,6 +5,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
+import { get, signIn } from './admin-helpers';
 import { destinationById } from '../../collector/audiences/hand-off';
 import type { DestinationObject } from '../../collector/objects/destination';
 import { personByEmail } from '../../collector/identity';
@@ -58,6 +59,11 @@ describe('exits marked as reversals', { timeout: 120_000 }, () => {
     const person = await personOf(a);
     expect(person.retractions.filter((r: any) => r.audienceId === audience.id).map((r: any) => [r.destinationId, r.status]).sort()).toEqual([[google, 'sent'], [meta, 'skipped']].sort());
     expect((await outboxOf(google).log({ personKey: conversion!.personKey!, limit: 10 })).filter((r) => r.kind === 'retraction').length).toBe(1);
+
+    // The admin's delivery log marks the row as a retraction.
+    const { cookies } = await signIn();
+    const page = await (await get(`/admin/conversions?destination=${google}`, cookies)).text();
+    expect(page).toContain('<span class="badge">retraction</span>');
 
     // A crash after the outbox took the retraction but before the person marked it handed off (and an
     // instance that starts with nothing in memory): it is handed over again, and the outbox, which
