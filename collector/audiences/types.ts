@@ -49,7 +49,8 @@ export type SkipReason =
   | 'existing_entry' // entered before the conversion was turned on, with sendExisting: false
   | 'consent_denied'
   | 'no_matchable_identifier'
-  | 'older_than_platform_allows';
+  | 'older_than_platform_allows'
+  | 'reversed'; // the person left for a reason its retractOn marks as a reversal before it was handed off
 
 /** Why the audit shows no payload: the entry rules' reasons, the destination builder's, or the state of things. */
 export type AuditSkip =

@@ -340,9 +340,15 @@ export class PersonAudiences {
     if (!last) return;
     for (const conversion of audience.conversions) {
       const rowId = `${last.id}:${conversion.id}`;
-      const original = this.sql.exec<{ status: ConversionStatus }>('SELECT status FROM conversions WHERE id = ?', rowId).toArray()[0];
+      const original = this.sql.exec<{ status: ConversionStatus; handed_off_at: number | null }>('SELECT status, handed_off_at FROM conversions WHERE id = ?', rowId).toArray()[0];
       const d = retractionFor(audience, conversion, attributesFor(audience, attributes), original?.status ?? null, now);
       if (!d) continue;
+      if (d.status === 'pending' && original!.handed_off_at === null && (original!.status === 'pending' || original!.status === 'paused')) {
+        // Not handed to delivery yet (paused, or waiting for the person's browsers): never sent, so
+        // nothing to withdraw; it is not sent at all.
+        this.sql.exec(`UPDATE conversions SET status = 'skipped', reason = 'reversed', updated_at = ? WHERE id = ?`, now, rowId);
+        continue;
+      }
       this.sql.exec(
         `INSERT OR IGNORE INTO retractions (id, conversion_row_id, entry_id, audience_id, conversion_id, destination_id, timestamp, retract_at, status, reason, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -558,6 +564,7 @@ const SKIP_DETAIL: Record<SkipReason | 'cancelled', string> = {
   consent_denied: 'the person denied ads consent',
   no_matchable_identifier: 'no email and no click ID to match on',
   older_than_platform_allows: 'the event is older than the platform accepts',
+  reversed: 'the person left the audience for a reason marked as a reversal before it was sent',
 };
 
 function toRow(r: ConversionDbRow, personKey: string): ConversionRow {

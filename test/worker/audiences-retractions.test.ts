@@ -88,6 +88,24 @@ describe('exits marked as reversals', { timeout: 120_000 }, () => {
     expect(old.get(meta)).toMatchObject({ status: 'skipped', reason: null, delivery: { skipReason: 'no_retraction' } });
   });
 
+  it('a conversion not yet handed to delivery (paused) is never sent once reversed: nothing to withdraw', async () => {
+    const google = await destination('google_ads', GOOGLE_SETTINGS);
+    const audience = await createAudience(mql(7, { name: 'reversed while paused' }));
+    const cv = await turnOn(audience.id, { destinationId: google, retractOn, paused: true });
+    await settled(audience.id);
+    const now = Date.now();
+    const d = email();
+    await upsert(d, 'crm', { lifecycle: 'mql', mql_at: now - DAY }, now);
+    await upsert(d, 'crm', { lifecycle: 'disqualified', disqualified_at: new Date(now - 60_000).toISOString() }, now + 1000);
+    expect((await send(`/api/audiences/${audience.id}/conversions/${cv.id}`, 'PATCH', { paused: false })).status).toBe(200);
+    await settled(audience.id);
+    await (await personByEmail(env, d)).evaluateAudiences(now + 2000);
+    await outboxOf(google).flushNow();
+    const person = await personOf(d);
+    expect(person.conversions.filter((c: any) => c.audienceId === audience.id).map((c: any) => [c.status, c.reason, c.delivery])).toEqual([['skipped', 'reversed', null]]);
+    expect(person.retractions.filter((r: any) => r.audienceId === audience.id)).toEqual([]);
+  });
+
   it('a reason not marked as a reversal withdraws nothing', async () => {
     const google = await destination('google_ads', GOOGLE_SETTINGS);
     const audience = await createAudience(mql(7, { name: 'retract only on disqualified' }));
@@ -97,7 +115,7 @@ describe('exits marked as reversals', { timeout: 120_000 }, () => {
     const c = email();
     await upsert(c, 'crm', { lifecycle: 'mql', mql_at: now - DAY }, now);
     await upsert(c, 'crm', { lifecycle: 'sql', sql_at: now }, now + 1000);
-    expect((await personOf(c)).retractions).toEqual([]);
+    expect((await personOf(c)).retractions.filter((r: any) => r.audienceId === audience.id)).toEqual([]);
   });
 
   it('live: Google Ads and Microsoft take the retraction at their contract fakes, which check it against the conversion they stored', async () => {
