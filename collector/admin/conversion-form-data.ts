@@ -12,9 +12,12 @@ export interface ConversionFormValues {
   /** Lines `identifier: path, path` overriding the deployment's identity mapping for this conversion. */
   identityMapping: string;
   sendExisting: boolean;
+  /** retractOn.criteria as typed (JSON), and retractOn.timestamp. */
+  retractCriteria: string;
+  retractTimestamp: string;
 }
 
-export const EMPTY_CONVERSION: ConversionFormValues = { destinationId: '', eventName: '', conversionAction: '', actionSource: '', value: '', valueField: '', currency: '', identityMapping: '', sendExisting: true };
+export const EMPTY_CONVERSION: ConversionFormValues = { destinationId: '', eventName: '', conversionAction: '', actionSource: '', value: '', valueField: '', currency: '', identityMapping: '', sendExisting: true, retractCriteria: '', retractTimestamp: '' };
 
 /** The turn-on form as typed, and the conversion body it describes (blank fields left out). */
 export function readConversionForm(form: Record<string, unknown>): { values: ConversionFormValues; body?: Record<string, unknown>; issues?: DefinitionIssue[] } {
@@ -29,6 +32,8 @@ export function readConversionForm(form: Record<string, unknown>): { values: Con
     currency: text('currency').toUpperCase(),
     identityMapping: text('identityMapping'),
     sendExisting: form.sendExisting === 'on',
+    retractCriteria: text('retractCriteria'),
+    retractTimestamp: text('retractTimestamp'),
   };
   const body: Record<string, unknown> = { destinationId: values.destinationId, sendExisting: values.sendExisting };
   for (const k of ['eventName', 'conversionAction', 'actionSource', 'valueField', 'currency'] as const) if (values[k]) body[k] = values[k];
@@ -46,5 +51,14 @@ export function readConversionForm(form: Record<string, unknown>): { values: Con
     }
     body.identityMapping = mapping;
   }
+  if (values.retractCriteria) {
+    let criteria: unknown;
+    try {
+      criteria = JSON.parse(values.retractCriteria);
+    } catch {
+      return { values, issues: [{ path: 'retractOn.criteria', message: 'must be criteria in JSON, e.g. {"field": "crm.deal.stage", "op": "eq", "value": "closed_lost"}' }] };
+    }
+    body.retractOn = { criteria, ...(values.retractTimestamp ? { timestamp: values.retractTimestamp } : {}) };
+  } else if (values.retractTimestamp) return { values, issues: [{ path: 'retractOn.criteria', message: 'say which exits retract: the criteria a reversal meets' }] };
   return { values, body };
 }

@@ -1,5 +1,6 @@
 // What the destination form asks for, per platform: each setting's label, what it is and where to
 // find it. Setting names are the contract's (ARCHITECTURE.md §5); secrets are never shown again.
+import { GOOGLE_ADS_DEFAULT_VERSION, GOOGLE_ADS_SUPPORTED_VERSIONS } from '../../shared/schemas/google-ads';
 
 export interface SettingField {
   name: string;
@@ -53,6 +54,7 @@ export const PLATFORM_FORMS: PlatformForm[] = [
       { name: 'conversionActionId', label: 'Conversion action ID', help: 'Goals → Conversions → your action: the ctId number in the page’s URL. The action must be an import of conversions from clicks (Import → CRM, files or API).' },
       ...GOOGLE_OAUTH,
       { name: 'refreshToken', label: 'Refresh token', secret: true, help: 'From an OAuth consent with the https://www.googleapis.com/auth/adwords scope by a user with access to the account.' },
+      { name: 'apiVersion', label: 'API version', optional: true, help: `Google Ads API version: one of ${GOOGLE_ADS_SUPPORTED_VERSIONS.join(', ')} (versions Google has sunset are refused); leave empty for ${GOOGLE_ADS_DEFAULT_VERSION}.` },
     ],
   },
   {

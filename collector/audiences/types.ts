@@ -52,7 +52,8 @@ export type SkipReason =
   | 'existing_entry' // entered before the conversion was turned on, with sendExisting: false
   | 'consent_denied'
   | 'no_matchable_identifier'
-  | 'older_than_platform_allows';
+  | 'older_than_platform_allows'
+  | 'reversed'; // the person left for a reason its retractOn marks as a reversal before it was handed off
 
 /** Why the audit shows no payload: the entry rules' reasons, the destination builder's, or the state of things. */
 export type AuditSkip =
@@ -61,6 +62,8 @@ export type AuditSkip =
   | 'cancelled' // the audience or conversion was deleted before sending
   | 'erased' // the person was erased before sending
   | 'no_entry' // the person has no entry in this audience
+  | 'not_sent' // a retraction whose conversion was never sent
+  | 'no_retraction' // a retraction the platform cannot take (recorded only)
   | 'destination_not_configured';
 
 /** One entry x one conversion. Its id is `<entryId>:<conversionId>`; the event id sent is entryId. */

@@ -32,6 +32,8 @@ const SKIPS: Record<DeliverySkip, AuditSkip> = {
   invalid: 'invalid_event',
   erased: 'erased',
   cancelled: 'cancelled',
+  not_sent: 'not_sent',
+  no_retraction: 'no_retraction',
 };
 
 export async function wouldSend<S>(store: OutboxStore, held: (entry: OutboxEntry) => boolean, rt: DestinationRuntime<S>, rows: ConversionRow[], now: number): Promise<WouldSend[]> {

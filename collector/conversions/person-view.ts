@@ -44,9 +44,15 @@ function heldOrCancelled(status: string, d: ConversionLogEntry | null): string |
   return d?.status === 'queued' && (status === 'paused' || status === 'cancelled') ? status : null;
 }
 
-type History = { entries: Entry[]; exits: { audienceId: string; at: number; reason: string; timestampMs: number | null }[]; conversions: ConversionRow[] };
+type Retraction = { id: string; entryId: string; audienceId: string; conversionId: string; destinationId: string; retractAt: number; status: string; reason: string | null; createdAt: number };
+type History = { entries: Entry[]; exits: { audienceId: string; at: number; reason: string; timestampMs: number | null }[]; conversions: ConversionRow[]; retractions?: Retraction[] };
 
-export async function personActivity(env: Env, key: string): Promise<{ memberships: Membership[]; conversions: PersonConversion[] }> {
+/** A retraction (an exit marked as a reversal) with its delivery: withdrawn, recorded, or why not. */
+export interface PersonRetraction extends Retraction {
+  delivery: ConversionLogEntry | null;
+}
+
+export async function personActivity(env: Env, key: string): Promise<{ memberships: Membership[]; conversions: PersonConversion[]; retractions: PersonRetraction[] }> {
   const history = (await personByKey(env, key).audienceHistory()) as History;
   const [audiences, delivered] = await Promise.all([
     configObject(env).listAudiences() as Promise<{ id: string; name: string }[]>,
@@ -62,7 +68,7 @@ export async function personActivity(env: Env, key: string): Promise<{ membershi
   for (const e of history.entries) membership(e.audienceId).entries.push({ id: e.id, timestamp: e.timestamp, enteredAt: e.enteredAt });
   for (const x of history.exits) membership(x.audienceId).exits.push({ at: x.at, reason: x.reason, timestampMs: x.timestampMs });
   const conversions = history.conversions.map((c): PersonConversion => {
-    const same = delivered.filter((d) => d.destinationId === c.destinationId && d.entryId === c.entryId);
+    const same = delivered.filter((d) => d.destinationId === c.destinationId && d.entryId === c.entryId && d.kind !== 'retraction');
     // Two conversions keyed alike (a conversion turned off and on again) share one outbox row.
     const d = same.find((x) => x.conversionId === c.conversionId) ?? same[0] ?? null;
     return {
@@ -71,5 +77,9 @@ export async function personActivity(env: Env, key: string): Promise<{ membershi
       timestamp: c.timestamp, status: heldOrCancelled(c.status, d) ?? d?.status ?? c.status, reason: c.reason, createdAt: c.createdAt, delivery: d,
     };
   });
-  return { memberships: [...byAudience.values()], conversions: conversions.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)) };
+  const retractions = (history.retractions ?? []).map((r): PersonRetraction => {
+    const d = delivered.find((x) => x.kind === 'retraction' && x.destinationId === r.destinationId && x.entryId === r.entryId && x.conversionId === r.conversionId) ?? null;
+    return { ...r, status: d?.status ?? r.status, delivery: d };
+  });
+  return { memberships: [...byAudience.values()], conversions: conversions.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)), retractions };
 }

@@ -3,7 +3,7 @@
 // platform's limit under a lease, apply each row's outcome through the retry policy, confirm
 // asynchronous requests. A sent row is never queued again; only an explicit retry re-queues a
 // failed or dead-lettered row, with the same id.
-import type { DestinationDefinition } from '../destinations/definition';
+import { definitionFor, fitRequest, RETRACTION_SUFFIX, type DestinationDefinition } from '../destinations/definition';
 import type { Mode } from '../../shared/schemas/destinations';
 import type { CachedToken } from './oauth';
 import { DEFAULT_RETRY_POLICY, retryPolicy, type RetryPolicyOptions } from './retry-policy';
@@ -18,6 +18,8 @@ export interface OutboxEntry {
   id: string;
   /** The entry id: the platform's dedup key (event_id / transactionId / orderId / eventId). */
   entryId: string;
+  /** 'retraction': withdraws the conversion keyed `id` minus RETRACTION_SUFFIX (sent first, or nothing). */
+  kind: 'conversion' | 'retraction';
   audienceId: string | null;
   conversionId: string | null;
   personKey: string | null;
@@ -112,11 +114,14 @@ export async function enqueue<S>(store: OutboxStore, rt: DestinationRuntime<S>, 
       out.existing++;
       continue;
     }
-    const prepared = await rt.def.prepare(row, rt.settings, now);
-    const maxAge = rt.def.maxEventAgeMs(row.conversion);
+    const kind = row.kind ?? 'conversion';
+    const def = definitionFor(rt.def, kind);
+    const prepared = def ? await def.prepare(row, rt.settings, now) : ({ ok: false, reason: 'no_retraction', message: `${rt.def.label} has no way to withdraw a conversion: the reversal is recorded here` } as const);
+    const maxAge = def ? def.maxEventAgeMs(row.conversion) : null;
     const base: OutboxEntry = {
       id: key,
       entryId: row.id,
+      kind,
       audienceId: row.origin?.audienceId ?? null,
       conversionId: row.origin?.conversionId ?? null,
       personKey: row.origin?.personKey ?? null,
@@ -189,14 +194,31 @@ export async function flush<S>(store: OutboxStore, rt: DestinationRuntime<S>, no
       else store.put({ ...e, status: 'queued', dueAt: t + HOLD_MS, leaseUntil: null, note: 'held: its conversion or audience is paused', updatedAt: t });
       return false;
     });
-    if (!candidates.length) continue;
-    const cap = Math.min(rt.def.batchLimit, ...candidates.map((c) => c.batchCap ?? Infinity));
-    const batch = candidates.slice(0, cap);
+    // A retraction goes only after its conversion was sent; one never sent has nothing to withdraw.
+    const ready = candidates.filter((e) => {
+      if (e.kind !== 'retraction') return true;
+      const original = store.get(e.id.slice(0, -RETRACTION_SUFFIX.length));
+      if (original?.status === 'sent') return true;
+      if (original && ['queued', 'leased', 'pending_confirmation'].includes(original.status)) {
+        store.put({ ...e, status: 'queued', dueAt: t + HOLD_MS, leaseUntil: null, note: 'held: its conversion is not sent yet', updatedAt: t });
+        return false;
+      }
+      store.put({ ...e, status: 'skipped', skipReason: 'not_sent', leaseUntil: null, note: `its conversion was never sent (${original ? original.status : 'no such row'}): nothing to withdraw`, updatedAt: t });
+      return false;
+    });
+    if (!ready.length) continue;
+    // One request carries one kind: conversions and retractions are different platform calls.
+    const kind = ready[0]!.kind;
+    const def = definitionFor(rt.def, kind)!;
+    const same = ready.filter((e) => e.kind === kind);
+    const cap = Math.min(def.batchLimit, ...same.map((c) => c.batchCap ?? Infinity));
+    // Rows that would take a request past a platform's other per-request cap wait for the next one.
+    const batch = fitRequest(def, same.map((c) => c.item), cap).map((i) => same[i]!);
     // Lease first: a crash or a concurrent flush past this point cannot pick these rows up until
     // the lease runs out, and then they are resent with the same ids (an ambiguous send).
     for (const e of batch) store.put({ ...e, status: 'leased', leaseUntil: t + LEASE_MS + (rt.timeoutMs ?? 15_000), attempts: e.attempts + 1, updatedAt: t });
     const started = now();
-    const result = await sendBatch(rt.def, batch.map((e) => e.item), {
+    const result = await sendBatch(def, batch.map((e) => e.item), {
       settings: rt.settings,
       mode: rt.mode,
       endpoint: rt.endpoint,

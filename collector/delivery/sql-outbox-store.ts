@@ -23,6 +23,7 @@ type Row = {
   conversion_id: string | null;
   person_key: string | null;
   email: string | null;
+  kind: 'conversion' | 'retraction';
 };
 
 /** Filters of the delivery log; `after` continues a page (newest first: created_at DESC, id DESC). */
@@ -39,6 +40,7 @@ function toEntry(r: Row): OutboxEntry {
   return {
     id: r.id,
     entryId: r.entry_id ?? r.id,
+    kind: r.kind ?? 'conversion',
     audienceId: r.audience_id,
     conversionId: r.conversion_id,
     personKey: r.person_key,
@@ -72,8 +74,8 @@ export class SqlOutboxStore implements OutboxStore {
   put(e: OutboxEntry): void {
     this.sql.exec(
       `INSERT INTO outbox (id, item, status, attempts, due_at, lease_until, batch_cap, deadline, request_id, skip_reason, error, note, last_request_id, created_at, updated_at, sent_at,
-         entry_id, audience_id, conversion_id, person_key, email)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         entry_id, audience_id, conversion_id, person_key, email, kind)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET item = excluded.item, status = excluded.status, attempts = excluded.attempts, due_at = excluded.due_at,
          lease_until = excluded.lease_until, batch_cap = excluded.batch_cap, deadline = excluded.deadline, request_id = excluded.request_id,
          skip_reason = excluded.skip_reason, error = excluded.error, note = excluded.note, last_request_id = excluded.last_request_id,
@@ -99,6 +101,7 @@ export class SqlOutboxStore implements OutboxStore {
       e.conversionId,
       e.personKey,
       e.email,
+      e.kind,
     );
   }
 

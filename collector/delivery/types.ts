@@ -61,6 +61,12 @@ export interface ConversionRow {
   conversion: ConversionConfig;
   /** Where the row came from (the hand-off sets it): what the delivery log filters on. */
   origin?: RowOrigin;
+  /**
+   * 'retraction': withdraw this entry's conversion, already sent under `key` minus RETRACTION_SUFFIX
+   * (the person left the audience for a reason marked as a reversal); `retractAt` is when (epoch s).
+   */
+  kind?: 'retraction';
+  retractAt?: number;
 }
 
 export interface RowOrigin {
@@ -86,7 +92,9 @@ export interface HttpResponse {
 
 // 'erased' and 'cancelled' never come from a builder: a queued row whose person was erased, or whose
 // audience or conversion was deleted before it was sent (the outbox's gate).
-export type SkipReason = 'too_old' | 'no_identifier' | 'consent_denied' | 'invalid' | 'erased' | 'cancelled';
+// 'not_sent' and 'no_retraction' are a retraction's: its conversion was never sent (nothing to
+// withdraw), or the platform has no way to withdraw one (the reversal is recorded in the log only).
+export type SkipReason = 'too_old' | 'no_identifier' | 'consent_denied' | 'invalid' | 'erased' | 'cancelled' | 'not_sent' | 'no_retraction';
 
 export type Prepared<Item> = { ok: true; item: Item } | { ok: false; reason: SkipReason; message: string };
 

@@ -3,6 +3,7 @@
 // validateOnly in test mode, login-customer-id for manager access. OAuth scope adwords.
 import { hashFor } from '../../shared/normalize';
 import type { GoogleAdsSettings } from '../../shared/schemas/destinations';
+import { normalizeConversionAction } from '../../shared/schemas/google-ads';
 import { conversionValue, effectiveConsent } from '../delivery/conversion-value';
 import { same } from '../delivery/http';
 import type { RowOutcome } from '../delivery/types';
@@ -52,7 +53,9 @@ export const googleAds: DestinationDefinition<GoogleAdsSettings, ClickConversion
     const phone = row.identifiers?.phone ? await hashFor('google', 'phone', row.identifiers.phone) : null;
     if (phone) ids.push({ userIdentifierSource: 'FIRST_PARTY', hashedPhoneNumber: phone });
     if (!click && !ids.length) return { ok: false, reason: 'no_identifier', message: 'no Google click id and no email or phone Google can match' };
-    const action = row.conversion.conversionAction ?? s.conversionActionId;
+    // Conversions saved before the schema normalized resource names may still hold one.
+    const action = normalizeConversionAction(row.conversion.conversionAction ?? s.conversionActionId);
+    if (!action || !/^\d+$/.test(action)) return { ok: false, reason: 'invalid', message: `conversion action "${row.conversion.conversionAction}" is not a Google conversion action ID` };
     const item: ClickConversion = {
       conversionAction: `customers/${s.customerId}/conversionActions/${action}`,
       conversionDateTime: googleDateTime(eventMs),

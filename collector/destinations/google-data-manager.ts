@@ -1,11 +1,13 @@
 // Google Data Manager API events:ingest (ad-platforms.md §2.11), the default Google path: <= 2,000
-// events, one destination per conversion action referenced by each event, transactionId = entry id,
+// events, one destination per conversion action referenced by each event (at most 10 a request:
+// TOO_MANY_DESTINATIONS), productDestinationId = the conversion action ID, transactionId = entry id,
 // RFC 3339 times, HEX-encoded hashes, consent, validateOnly in test mode. Ingestion is asynchronous:
 // rows stay pending_confirmation until requestStatus:retrieve says how the request ended.
 import { googleMayReceiveIp } from '../../shared/ip-regions';
 import { hashFor } from '../../shared/normalize';
 import { googleHashedAddress } from '../../shared/normalize-identifiers';
 import type { GoogleDataManagerSettings } from '../../shared/schemas/destinations';
+import { normalizeConversionAction } from '../../shared/schemas/google-ads';
 import { deviceFor } from '../delivery/click-choice';
 import { conversionValue, effectiveConsent } from '../delivery/conversion-value';
 import { same } from '../delivery/http';
@@ -22,6 +24,7 @@ export const googleDataManager: DestinationDefinition<GoogleDataManagerSettings,
   type: 'google_data_manager',
   label: 'Google Ads (Data Manager API)',
   batchLimit: 2000,
+  requestKeys: { max: 10, of: (e) => e.destinationReferences },
   maxEventAgeMs: () => null,
   sendsInTest: true,
   oauth: {
@@ -43,8 +46,11 @@ export const googleDataManager: DestinationDefinition<GoogleDataManagerSettings,
     const address = await googleHashedAddress(row.identifiers ?? {});
     if (address) ids.push({ address });
     if (!click && !ids.length) return { ok: false, reason: 'no_identifier', message: 'no Google click id and no email or phone Google can match' };
+    // Conversions saved before the schema normalized resource names may still hold one.
+    const action = normalizeConversionAction(row.conversion.conversionAction ?? s.conversionActionId);
+    if (!action || !/^\d+$/.test(action)) return { ok: false, reason: 'invalid', message: `conversion action "${row.conversion.conversionAction}" is not a Google conversion action ID` };
     const event: DataManagerEvent = {
-      destinationReferences: [row.conversion.conversionAction ?? s.conversionActionId],
+      destinationReferences: [action],
       transactionId: row.id,
       eventTimestamp: rfc3339(eventMs),
     };

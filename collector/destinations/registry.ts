@@ -1,6 +1,8 @@
 // Every destination, one line each.
 import type { DestinationType } from '../../shared/schemas/destinations';
 import type { DestinationDefinition } from './definition';
+import { googleAdsRetraction } from './google-ads-retraction';
+import { microsoftRetraction } from './microsoft-retraction';
 import { googleAds } from './google-ads';
 import { googleDataManager } from './google-data-manager';
 import { linkedin } from './linkedin';
@@ -20,3 +22,7 @@ export const destinations: Record<DestinationType, DestinationDefinition> = {
   tiktok,
   openai_ads: openaiAds,
 };
+
+// Retractions (exits marked as reversals) where the platform takes one; the others record them.
+destinations.google_ads = { ...googleAds, retraction: googleAdsRetraction };
+destinations.microsoft_ads = { ...microsoftAds, retraction: microsoftRetraction };

@@ -154,6 +154,7 @@ export class LadderStore {
         ...(send.currency && (value !== undefined || valueField !== undefined) ? { currency: send.currency } : {}),
         sendExisting: send.sendExisting ?? true,
         paused: false,
+        retractOn: undefined,
       });
     });
   }

@@ -48,6 +48,8 @@ export interface DeliveryLogRow {
   /** The row's key in this destination's outbox. */
   key: string;
   entryId: string;
+  /** 'retraction': the withdrawal of this entry's conversion (an exit marked as a reversal). */
+  kind: 'conversion' | 'retraction';
   audienceId: string | null;
   conversionId: string | null;
   personKey: string | null;
@@ -314,7 +316,7 @@ export class DestinationObject extends DurableObject<Env> {
       r = requests.get(e.lastRequestId) ?? null;
     }
     return {
-      key: e.id, entryId: e.entryId, audienceId: e.audienceId, conversionId: e.conversionId, personKey: e.personKey, email: e.email,
+      key: e.id, entryId: e.entryId, kind: e.kind, audienceId: e.audienceId, conversionId: e.conversionId, personKey: e.personKey, email: e.email,
       status: e.status, attempts: e.attempts, skipReason: e.skipReason, error: e.error, note: e.note,
       createdAt: e.createdAt, updatedAt: e.updatedAt, sentAt: e.sentAt,
       dueAt: e.status === 'queued' || e.status === 'pending_confirmation' ? e.dueAt : null,

@@ -1,6 +1,7 @@
 // A person's audiences, inside their PersonObject (the one writer): membership, entries and exits
 // with their times, conversion rows, the boundary alarm, and the audit of one membership.
 import { entryId, fieldsUsed, getPath, membership, nextBoundary, type NonMemberReason } from '../../shared/criteria';
+import { retractionFor } from '../audiences/retraction-rules';
 import { toEpochSeconds } from '../../shared/time';
 import type { Env } from '../env';
 import { personKey } from '../identity';
@@ -8,6 +9,7 @@ import { loadAudienceConfig, noteAudienceConfig, refreshAudienceConfig } from '.
 import { attributesFor, decide, rowFor } from '../audiences/entry-rules';
 import { deliveryRow, handOff, identitySources } from '../audiences/hand-off';
 import type { IdentifierSource } from '../audiences/identity-mapping';
+import { handOffRetractions } from '../audiences/retraction-hand-off';
 import type { PersonView } from '../delivery/conversion-row';
 import type { ConversionRow as DeliveryRow } from '../delivery/types';
 import { describeValue } from '../audiences/describe-value';
@@ -22,6 +24,11 @@ type EntryRow = { id: string; audience_id: string; timestamp: number; entered_at
 type ConversionDbRow = {
   id: string; entry_id: string; audience_id: string; conversion_id: string; destination_id: string; timestamp: number;
   status: ConversionStatus; reason: SkipReason | null; handed_off_at: number | null; created_at: number; updated_at: number;
+};
+
+type RetractionDbRow = {
+  id: string; conversion_row_id: string; entry_id: string; audience_id: string; conversion_id: string; destination_id: string; timestamp: number;
+  retract_at: number; status: 'pending' | 'skipped' | 'cancelled'; reason: string | null; handed_off_at: number | null; created_at: number; updated_at: number;
 };
 
 export interface PersonAudit {
@@ -271,6 +278,15 @@ export class PersonAudiences {
       .map((r) => ({ audienceId: r.audience_id, at: r.at, reason: r.reason, timestampMs: r.timestamp_ms }));
   }
 
+  /** Retractions recorded for exits marked as reversals (what the person's API view lists). */
+  retractions(): { id: string; conversionRowId: string; entryId: string; audienceId: string; conversionId: string; destinationId: string; retractAt: number; status: string; reason: string | null; handedOff: boolean; createdAt: number }[] {
+    if (!this.hasTables()) return [];
+    return this.sql.exec<RetractionDbRow>('SELECT * FROM retractions ORDER BY created_at, id').toArray().map((r) => ({
+      id: r.id, conversionRowId: r.conversion_row_id, entryId: r.entry_id, audienceId: r.audience_id, conversionId: r.conversion_id, destinationId: r.destination_id,
+      retractAt: r.retract_at, status: r.status, reason: r.reason, handedOff: r.handed_off_at !== null, createdAt: r.created_at,
+    }));
+  }
+
   // --- inside the transaction ------------------------------------------------------------------
 
   private apply(cfg: AudienceConfig, attributes: Record<string, unknown>, key: string, ids: Map<string, string>, now: number): EvaluationResult {
@@ -291,6 +307,7 @@ export class PersonAudiences {
       if (d.exit) {
         this.sql.exec('INSERT INTO audience_exits (audience_id, at, reason, timestamp_ms) VALUES (?, ?, ?, ?)', audience.id, now, d.reason!, d.timestampMs);
         result.exits.push({ audienceId: audience.id, reason: d.reason! });
+        this.recordRetractions(audience, attributes, now);
       }
       if (d.member) result.members.push(audience.id);
       const changed = !state || state.member !== Number(d.member) || (d.member && state.timestamp_ms !== d.timestampMs);
@@ -312,6 +329,33 @@ export class PersonAudiences {
     }
     this.reconcileConversions(cfg, key, now);
     return result;
+  }
+
+  /**
+   * An exit for a reason a conversion marks as a reversal (retractOn): a retraction of the conversion
+   * row of the entry that counted, once (one per conversion row), when that row was handed to delivery
+   * or will be; the destination withdraws it only if it was sent. Inside the exit's transaction.
+   */
+  private recordRetractions(audience: Audience, attributes: Record<string, unknown>, now: number) {
+    const last = this.sql.exec<EntryRow>('SELECT * FROM audience_entries WHERE audience_id = ? ORDER BY entered_at DESC, timestamp DESC LIMIT 1', audience.id).toArray()[0];
+    if (!last) return;
+    for (const conversion of audience.conversions) {
+      const rowId = `${last.id}:${conversion.id}`;
+      const original = this.sql.exec<{ status: ConversionStatus; handed_off_at: number | null }>('SELECT status, handed_off_at FROM conversions WHERE id = ?', rowId).toArray()[0];
+      const d = retractionFor(audience, conversion, attributesFor(audience, attributes), original?.status ?? null, now);
+      if (!d) continue;
+      if (d.status === 'pending' && original!.handed_off_at === null && (original!.status === 'pending' || original!.status === 'paused')) {
+        // Not handed to delivery yet (paused, or waiting for the person's browsers): never sent, so
+        // nothing to withdraw; it is not sent at all.
+        this.sql.exec(`UPDATE conversions SET status = 'skipped', reason = 'reversed', updated_at = ? WHERE id = ?`, now, rowId);
+        continue;
+      }
+      this.sql.exec(
+        `INSERT OR IGNORE INTO retractions (id, conversion_row_id, entry_id, audience_id, conversion_id, destination_id, timestamp, retract_at, status, reason, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `${rowId}:retract`, rowId, last.id, audience.id, conversion.id, conversion.destinationId, last.timestamp, d.retractAt, d.status, d.reason, now, now,
+      );
+    }
   }
 
   /** Conversion rows for every entry x conversion, by the go-live rules; pause, resume and cancel. */
@@ -354,6 +398,10 @@ export class PersonAudiences {
         this.sql.exec('UPDATE conversions SET status = ?, reason = ?, updated_at = ? WHERE id = ?', next.status, next.reason, now, row.id);
       }
     }
+    // A retraction not yet handed off whose conversion or audience is gone has nowhere to go.
+    for (const r of this.sql.exec<{ id: string; audience_id: string; conversion_id: string }>(`SELECT id, audience_id, conversion_id FROM retractions WHERE status = 'pending' AND handed_off_at IS NULL`).toArray()) {
+      if (!audiences.get(r.audience_id)?.conversions.some((c) => c.id === r.conversion_id)) this.sql.exec(`UPDATE retractions SET status = 'cancelled', updated_at = ? WHERE id = ?`, now, r.id);
+    }
   }
 
   // --- after the transaction -------------------------------------------------------------------
@@ -386,6 +434,13 @@ export class PersonAudiences {
       for (const id of accepted) this.sql.exec(`UPDATE conversions SET handed_off_at = ? WHERE id = ? AND status = 'pending'`, now, id);
       if (accepted.length < pending.length) return false;
     }
+    const retractions = this.sql.exec<RetractionDbRow>(`SELECT * FROM retractions WHERE status = 'pending' AND handed_off_at IS NULL ORDER BY created_at`).toArray();
+    if (retractions.length) {
+      const conversions = new Map(cfg.audiences.flatMap((a) => a.conversions.map((c) => [c.id, c] as const)));
+      const { accepted } = await handOffRetractions(this.env, this.personView(), retractions.map((r) => ({ id: r.id, entryId: r.entry_id, audienceId: r.audience_id, conversionId: r.conversion_id, destinationId: r.destination_id, personKey: key, timestamp: r.timestamp, retractAt: r.retract_at })), conversions);
+      for (const id of accepted) this.sql.exec('UPDATE retractions SET handed_off_at = ? WHERE id = ?', now, id);
+      if (accepted.length < retractions.length) return false;
+    }
     return indexed;
   }
 
@@ -411,7 +466,11 @@ export class PersonAudiences {
   // --- the tables ------------------------------------------------------------------------------
 
   private hasTables(): boolean {
-    this.tables ??= this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audience_state'").toArray().length > 0;
+    if (this.tables === null) {
+      this.tables = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audience_state'").toArray().length > 0;
+      // Tables made by an earlier release get the track's later steps (retractions) once per instance.
+      if (this.tables) migrate(this.sql, personAudienceSchema, 'audiences');
+    }
     return this.tables;
   }
 
@@ -506,6 +565,7 @@ const SKIP_DETAIL: Record<SkipReason | 'cancelled', string> = {
   consent_denied: 'the person denied ads consent',
   no_matchable_identifier: 'no email and no click ID to match on',
   older_than_platform_allows: 'the event is older than the platform accepts',
+  reversed: 'the person left the audience for a reason marked as a reversal before it was sent',
 };
 
 function toRow(r: ConversionDbRow, personKey: string): ConversionRow {

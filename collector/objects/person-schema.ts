@@ -189,3 +189,24 @@ personSchema.push(
 // v8: the country of a device's IP (the request's CF-IPCountry / cf.country), kept with the IP: Google
 // must not receive IPs from the EEA, the UK or Switzerland. Devices stored before have none (unknown).
 personSchema.push(`ALTER TABLE devices ADD COLUMN country TEXT`);
+// v2 of the audiences track (retractions): a conversion withdrawn when the person leaves the
+// audience for a reason its conversion marks as a reversal (retractOn). One row per conversion row
+// at most (exactly once); handed to the destination's outbox like a conversion row.
+personAudienceSchema.push(
+  `CREATE TABLE IF NOT EXISTS retractions (
+     id TEXT PRIMARY KEY,
+     conversion_row_id TEXT NOT NULL UNIQUE,
+     entry_id TEXT NOT NULL,
+     audience_id TEXT NOT NULL,
+     conversion_id TEXT NOT NULL,
+     destination_id TEXT NOT NULL,
+     timestamp INTEGER NOT NULL,
+     retract_at INTEGER NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'skipped', 'cancelled')),
+     reason TEXT,
+     handed_off_at INTEGER,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS retractions_status ON retractions (status, handed_off_at);`,
+);

@@ -151,7 +151,7 @@ export class PersonObject extends DurableObject<Env> {
   }
   audienceHistory() {
     this.ensureSchema();
-    return { entries: this.audiences.entries(), exits: this.audiences.exits(), conversions: this.audiences.conversions() };
+    return { entries: this.audiences.entries(), exits: this.audiences.exits(), conversions: this.audiences.conversions(), retractions: this.audiences.retractions() };
   }
 
   private ensureSchema() {

@@ -56,8 +56,8 @@ people.get('/:email', async (c) => {
   const { attributes, attributeUpdatedAt, ...rest } = snapshot;
   const sources = Object.keys(attributes).map((source) => ({ source, attributes: attributes[source], updatedAt: attributeUpdatedAt[source] }));
   // Audience entries / exits and each conversion's delivery (collector/conversions/person-view.ts).
-  const { memberships, conversions } = await personActivity(c.env, key);
-  return c.json({ ...rest, attributes, attributeUpdatedAt, sources, memberships, conversions });
+  const { memberships, conversions, retractions } = await personActivity(c.env, key);
+  return c.json({ ...rest, attributes, attributeUpdatedAt, sources, memberships, conversions, retractions });
 });
 
 /** Erasure: the person's storage, directory row and visitors go; a suppression entry stays. */

@@ -4,7 +4,7 @@ import { credentialsToReenter, destinationSchema, maskSettings } from './destina
 describe('destination schema', () => {
   it('parses each type with defaults (dry_run, API versions) and normalizes Google ids', () => {
     const d = destinationSchema.parse({ type: 'google_ads', name: 'Ads', settings: { customerId: '123-456-7890', conversionActionId: '5', clientId: 'c', clientSecret: 'secret-123', refreshToken: 'refresh-123' } });
-    expect(d).toMatchObject({ mode: 'dry_run', settings: { customerId: '1234567890', apiVersion: 'v26', defaultConsent: 'unknown' } });
+    expect(d).toMatchObject({ mode: 'dry_run', settings: { customerId: '1234567890', apiVersion: 'v25', defaultConsent: 'unknown' } });
     expect(destinationSchema.parse({ type: 'meta', name: 'M', settings: { pixelId: '1', accessToken: 'EAA12345678' } }).settings).toMatchObject({ apiVersion: 'v26.0' });
   });
 

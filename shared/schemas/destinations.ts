@@ -2,6 +2,7 @@
 // the names of ARCHITECTURE §5, and which settings are secrets (encrypted at rest, masked in every
 // response, redacted in the delivery log).
 import { z } from 'zod';
+import { googleAdsVersionSchema } from './google-ads';
 
 export const DESTINATION_TYPES = ['meta', 'google_data_manager', 'google_ads', 'linkedin', 'microsoft_ads', 'reddit', 'tiktok', 'openai_ads'] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
@@ -48,7 +49,7 @@ export const googleDataManagerSettingsSchema = z.strictObject({
 export const googleAdsSettingsSchema = z.strictObject({
   customerId: googleCustomerId,
   conversionActionId: digits('conversionActionId'),
-  apiVersion: z.string().regex(/^v\d{2}$/, 'apiVersion looks like v26').default('v26'),
+  apiVersion: googleAdsVersionSchema,
   ...googleOAuth,
 });
 

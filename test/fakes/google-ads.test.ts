@@ -20,7 +20,7 @@ const conv = (over: Record<string, unknown> = {}) => ({
   userIdentifiers: [{ userIdentifierSource: 'FIRST_PARTY', hashedEmail: HEX('c') }],
   ...over,
 });
-const upload = (body: Record<string, unknown>, headers: Record<string, string> = {}, path = '/v26/customers/1234567890:uploadClickConversions') =>
+const upload = (body: Record<string, unknown>, headers: Record<string, string> = {}, path = '/v25/customers/1234567890:uploadClickConversions') =>
   call(fake.url + path, { body: { partialFailure: true, ...body }, headers: { authorization: `Bearer ${token}`, 'login-customer-id': '9876543210', ...headers } });
 const rowError = (r: { body: any }) => r.body.partialFailureError?.details[0].errors[0];
 
@@ -43,7 +43,7 @@ describe('Google Ads uploadClickConversions fake', () => {
     ['no bearer token', () => upload({ conversions: [conv()] }, { authorization: '' }), 401, 'UNAUTHENTICATED'],
     ['a sunset version', () => upload({ conversions: [conv()] }, {}, '/v20/customers/1234567890:uploadClickConversions'), 404, 'NOT_FOUND'],
     ['a missing login-customer-id', () => upload({ conversions: [conv()] }, { 'login-customer-id': '' }), 400, 'INVALID_ARGUMENT'],
-    ['another customer', () => upload({ conversions: [conv()] }, {}, '/v26/customers/1111111111:uploadClickConversions'), 403, 'PERMISSION_DENIED'],
+    ['another customer', () => upload({ conversions: [conv()] }, {}, '/v25/customers/1111111111:uploadClickConversions'), 403, 'PERMISSION_DENIED'],
     ['partialFailure false', () => upload({ conversions: [conv()], partialFailure: false }), 400, 'INVALID_ARGUMENT'],
     ['2,001 conversions', () => upload({ conversions: Array.from({ length: 2001 }, () => conv()) }), 400, 'INVALID_ARGUMENT'],
     ['an unknown body field', () => upload({ conversions: [conv()], debugEnabled: true }), 400, 'INVALID_ARGUMENT'],

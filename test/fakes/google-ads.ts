@@ -1,14 +1,15 @@
 // Google Ads API fake: POST /v{N}/customers/{cid}:uploadClickConversions (ad-platforms.md §2):
 // bearer token from its own /token endpoint, login-customer-id, partialFailure required, at most 2,000
 // conversions, one click id each, hashed identifiers, per-row errors in partialFailureError.
+import { uploadConversionAdjustments, type AdjustmentState } from './google-ads-adjustments';
 import { FakeOAuth } from './oauth';
 import { adsFailure, CLICK_ID, CLICK_KEYS, clickIssue, GOOGLE_TOKEN_PATH, googleFaultReply, rpcError, type ClickRegistry } from './google-common';
 import { isObject, SHA256_HEX } from './rules';
 import { startFakeServer, type FakeReply, type FakeRequest, type FakeServer } from './server';
 
 export const MAX_CONVERSIONS = 2000;
-const CONVERSION_KEYS = ['gclid', 'gbraid', 'wbraid', 'conversionAction', 'conversionDateTime', 'conversionValue', 'currencyCode', 'orderId', 'externalAttributionData', 'customVariables', 'cartData', 'userIdentifiers', 'conversionEnvironment', 'consent', 'customerType'];
-const BODY_KEYS = ['conversions', 'partialFailure', 'validateOnly', 'jobId'];
+export const CONVERSION_KEYS = ['gclid', 'gbraid', 'wbraid', 'conversionAction', 'conversionDateTime', 'conversionValue', 'currencyCode', 'orderId', 'externalAttributionData', 'customVariables', 'cartData', 'userIdentifiers', 'conversionEnvironment', 'consent', 'customerType'];
+export const BODY_KEYS = ['conversions', 'partialFailure', 'validateOnly', 'jobId'];
 export const GOOGLE_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})([+-])(\d{2}):(\d{2})$/;
 
 export interface GoogleAdsFakeOptions {
@@ -20,6 +21,8 @@ export interface GoogleAdsFakeOptions {
   refreshToken: string;
   now?: () => number;
   minVersion?: number;
+  /** The newest version Google serves (a later one does not exist yet: 404). */
+  maxVersion?: number;
 }
 
 export interface GoogleAdsFake extends FakeServer {
@@ -30,6 +33,8 @@ export interface GoogleAdsFake extends FakeServer {
   conversions: Record<string, unknown>[];
   /** Emails (hashed) Google cannot match to a click: email-only rows with them get CLICK_NOT_FOUND. */
   unmatchedEmails: Set<string>;
+  /** Adjustments (retractions) Google applied, in arrival order. */
+  adjustments: Record<string, unknown>[];
   /** A conversionUploadError forced on the row with this orderId. */
   rowErrors: Map<string, string>;
 }
@@ -46,7 +51,9 @@ export async function startGoogleAdsFake(opts: GoogleAdsFakeOptions): Promise<Go
   const now = opts.now ?? Date.now;
   const oauth = new FakeOAuth({ clientId: opts.clientId, clientSecret: opts.clientSecret, refreshToken: opts.refreshToken, scope: 'https://www.googleapis.com/auth/adwords', expiresIn: 3599, now });
   const conversions: Record<string, unknown>[] = [];
-  const orderIds = new Set<string>();
+  // orderId -> conversion time, shared with the adjustment service (retractions find conversions by it).
+  const adjustments: AdjustmentState = { orders: new Map(), adjustments: [], retracted: new Set() };
+  const orderIds = adjustments.orders;
   const clickTimes = new Set<string>();
   const state = { clicks: new Map<string, number>(), strictClicks: false, unmatchedEmails: new Set<string>(), rowErrors: new Map<string, string>() };
   let version = 26;
@@ -106,10 +113,11 @@ export async function startGoogleAdsFake(opts: GoogleAdsFakeOptions): Promise<Go
 
   function handle(req: FakeRequest): FakeReply {
     if (req.path === GOOGLE_TOKEN_PATH) return oauth.handleToken(req);
-    const m = /^\/v(\d+)\/customers\/([^/:]+):uploadClickConversions$/.exec(req.path);
+    const m = /^\/v(\d+)\/customers\/([^/:]+):(uploadClickConversions|uploadConversionAdjustments)$/.exec(req.path);
     if (!m) return rpcError(404, `The requested URL ${req.path} was not found on this server.`);
     version = +m[1]!;
     if (version < (opts.minVersion ?? 23)) return rpcError(404, `Version v${version} is deprecated. Requests to this version will be blocked.`);
+    if (version > (opts.maxVersion ?? 26)) return rpcError(404, `The requested URL ${req.path} was not found on this server.`);
     if (req.method !== 'POST') return rpcError(404, 'Method not found.');
     if (!oauth.isValidBearer(req.headers)) return googleFaultReply(401, {}, version);
     const fail = (status: number, code: Record<string, string>, message: string) => rpcError(status, message, [adsFailure(version, [{ errorCode: code, message }])]);
@@ -119,6 +127,7 @@ export async function startGoogleAdsFake(opts: GoogleAdsFakeOptions): Promise<Go
     if (!/^\d{10}$/.test(m[2]!)) return fail(400, { requestError: 'INVALID_CUSTOMER_ID' }, 'Invalid customer ID.');
     if (m[2] !== opts.customerId) return fail(403, { authorizationError: 'USER_PERMISSION_DENIED' }, "User doesn't have permission to access customer.");
     const body = req.json;
+    if (m[3] === 'uploadConversionAdjustments') return uploadConversionAdjustments(body, version, adjustments, { conversionActionIds: opts.conversionActionIds, now: now(), parseDateTime: parseGoogleDateTime });
     if (!isObject(body)) return rpcError(400, 'Invalid JSON payload received.');
     const extra = Object.keys(body).filter((k) => !BODY_KEYS.includes(k));
     if (extra.length) return rpcError(400, `Invalid JSON payload received. Unknown name "${extra[0]}": Cannot find field.`);
@@ -143,7 +152,7 @@ export async function startGoogleAdsFake(opts: GoogleAdsFakeOptions): Promise<Go
       if (validateOnly) return;
       conversions.push(conv);
       const action = /(\d+)$/.exec(conv.conversionAction as string)![1];
-      if (conv.orderId) orderIds.add(`${action}|${conv.orderId}`);
+      if (conv.orderId) orderIds.set(`${action}|${conv.orderId}`, parseGoogleDateTime(conv.conversionDateTime as string)!);
       if (click) clickTimes.add(`${conv[click]}|${parseGoogleDateTime(conv.conversionDateTime as string)}`);
     });
     const out: Record<string, unknown> = validateOnly ? {} : { results, jobId: String(2 ** 31 + conversions.length) };
@@ -157,5 +166,5 @@ export async function startGoogleAdsFake(opts: GoogleAdsFakeOptions): Promise<Go
     return false;
   };
   const server = await startFakeServer({ handle, errorFor: (s, f) => googleFaultReply(s, f, version), isTokenPath: (p) => p === GOOGLE_TOKEN_PATH, snapshot: () => conversions, control });
-  return Object.assign(server, { oauth, conversions, registry: state, unmatchedEmails: state.unmatchedEmails, rowErrors: state.rowErrors });
+  return Object.assign(server, { oauth, conversions, adjustments: adjustments.adjustments, registry: state, unmatchedEmails: state.unmatchedEmails, rowErrors: state.rowErrors });
 }

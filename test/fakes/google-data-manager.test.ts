@@ -53,6 +53,10 @@ describe('Google Data Manager fake', () => {
     ['an old-style consent value', { events: [ev({ consent: { adUserData: 'GRANTED' } })] }, 400, 'events[0].consent'],
     ['neither click nor user data', { events: [ev({ userData: undefined, adIdentifiers: undefined })] }, 400, 'events[0].userData'],
     ['a duplicate transactionId', { events: [ev({ transactionId: 'same' }), ev({ transactionId: 'same' })] }, 400, 'events[1].transactionId'],
+    ['11 destinations (TOO_MANY_DESTINATIONS)', { destinations: Array.from({ length: 11 }, (_, i) => ({ ...destinations[0], reference: `r${i}` })), events: [ev({ destinationReferences: ['r0'] })] }, 400, 'destinations'],
+    ['a conversion action resource name as productDestinationId', { destinations: [{ ...destinations[0], productDestinationId: 'customers/1234567890/conversionActions/777' }], events: [ev()] }, 400, 'destinations[0].productDestinationId'],
+    ['two destinations with the same reference', { destinations: [destinations[0], destinations[0]], events: [ev()] }, 400, 'destinations[1].reference'],
+    ['an event naming a reference no destination carries', { events: [ev({ destinationReferences: ['778'] })] }, 400, 'events[0].destinationReferences'],
     ['an unknown conversion action', { destinations: [{ ...destinations[0], productDestinationId: '1' }], events: [ev()] }, 400, 'destinations[0].productDestinationId'],
     ['another operating account', { destinations: [{ ...destinations[0], operatingAccount: { accountType: 'GOOGLE_ADS', accountId: '1111111111' } }], events: [ev()] }, 403],
   ];
@@ -62,6 +66,8 @@ describe('Google Data Manager fake', () => {
       const r = await ingest(body);
       expect(r.status).toBe(code);
       if (field) expect(r.body.error.details[0].fieldViolations.map((v: any) => v.field)).toContain(field);
+      const reason = /\(([A-Z_]+)\)/.exec(what)?.[1];
+      if (reason) expect(r.body.error.details.find((d: any) => d.reason)?.reason).toBe(reason);
       expect(fake.events.length).toBe(before);
     });
 

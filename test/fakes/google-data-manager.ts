@@ -1,7 +1,9 @@
 // Google Data Manager API fake: POST /v1/events:ingest (synchronous format checks, answers
 // {requestId}) and GET /v1/requestStatus:retrieve (asynchronous outcome per destination), with the
-// rules of ad-platforms.md §2.11: destinations, <= 2,000 events, encoding, RFC 3339 times, one click
-// id, <= 10 user identifiers, consent enum.
+// rules of ad-platforms.md §2.11 and Google's ingestion_service / destination / error protos:
+// <= 10 destinations (TOO_MANY_DESTINATIONS), unique references, productDestinationId a conversion
+// action ID (digits), events naming only the request's references, <= 2,000 events, encoding,
+// RFC 3339 times, one click id, <= 10 user identifiers, consent enum.
 import { randomUUID } from 'node:crypto';
 import { FakeOAuth } from './oauth';
 import { CLICK_ID, CLICK_KEYS, clickIssue, GOOGLE_TOKEN_PATH, googleFaultReply, rpcError, type ClickRegistry } from './google-common';
@@ -9,9 +11,11 @@ import { ipIssue, isObject, SHA256_HEX } from './rules';
 import { startFakeServer, type FakeReply, type FakeRequest, type FakeServer } from './server';
 
 export const MAX_EVENTS = 2000;
-const BODY_KEYS = ['destinations', 'events', 'consent', 'validateOnly', 'encoding', 'encryptionInfo'];
-const EVENT_KEYS = ['destinationReferences', 'transactionId', 'eventTimestamp', 'lastUpdatedTimestamp', 'userData', 'consent', 'adIdentifiers', 'currency', 'conversionValue', 'eventSource', 'eventDeviceInfo', 'cartData', 'customVariables', 'userProperties', 'experimentalFields'];
-const CONSENT = ['CONSENT_GRANTED', 'CONSENT_DENIED', 'CONSENT_STATUS_UNSPECIFIED'];
+export const MAX_DESTINATIONS = 10;
+export const BODY_KEYS = ['destinations', 'events', 'consent', 'validateOnly', 'encoding', 'encryptionInfo'];
+export const EVENT_KEYS = ['destinationReferences', 'transactionId', 'eventTimestamp', 'lastUpdatedTimestamp', 'userData', 'consent', 'adIdentifiers', 'currency', 'conversionValue', 'eventSource', 'eventDeviceInfo', 'cartData', 'customVariables', 'userProperties', 'experimentalFields'];
+export const CONSENT = ['CONSENT_GRANTED', 'CONSENT_DENIED', 'CONSENT_STATUS_UNSPECIFIED'];
+export const EVENT_SOURCES = ['WEB', 'APP', 'IN_STORE', 'PHONE', 'OTHER'];
 export const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 export interface DataManagerFakeOptions {
@@ -40,7 +44,7 @@ export interface DataManagerFake extends FakeServer {
   setProcessing(on: boolean): void;
 }
 
-type Violation = { field: string; description: string };
+type Violation = { field: string; description: string; reason?: string };
 
 function eventViolation(e: unknown, i: number, hex: boolean): Violation | null {
   const at = `events[${i}]`;
@@ -91,8 +95,17 @@ function eventViolation(e: unknown, i: number, hex: boolean): Violation | null {
   }
   if (e.currency !== undefined && (typeof e.currency !== 'string' || !/^[A-Z]{3}$/.test(e.currency))) return v('currency', 'must be an ISO 4217 code');
   if (e.conversionValue !== undefined && (typeof e.conversionValue !== 'number' || !Number.isFinite(e.conversionValue))) return v('conversionValue', 'must be a number');
-  if (e.eventSource !== undefined && !['WEB', 'APP', 'IN_STORE', 'PHONE', 'OTHER'].includes(e.eventSource as string)) return v('eventSource', 'unknown event source');
+  if (e.eventSource !== undefined && !EVENT_SOURCES.includes(e.eventSource as string)) return v('eventSource', 'unknown event source');
   return null;
+}
+
+/** An event may name only references the request's destinations carry (none: all of them). */
+function referenceViolation(e: unknown, i: number, references: Set<string>): Violation | null {
+  const refs = (e as Record<string, unknown>).destinationReferences;
+  if (refs === undefined) return null;
+  if (!Array.isArray(refs) || refs.some((r) => typeof r !== 'string')) return { field: `events[${i}].destinationReferences`, description: 'must be a list of strings' };
+  const unknown = refs.find((r) => !references.has(r));
+  return unknown === undefined ? null : { field: `events[${i}].destinationReferences`, description: `No destination in the request has the reference "${unknown}".` };
 }
 
 export async function startDataManagerFake(opts: DataManagerFakeOptions): Promise<DataManagerFake> {
@@ -103,8 +116,11 @@ export async function startDataManagerFake(opts: DataManagerFakeOptions): Promis
   const ingests = new Map<string, Ingest>();
   const self = { processing: false };
 
-  const bad = (violations: Violation[]) =>
-    rpcError(400, 'Request contains an invalid argument.', [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: violations }]);
+  const bad = (violations: Violation[], reason?: string) =>
+    rpcError(400, 'Request contains an invalid argument.', [
+      { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: violations },
+      ...(reason ? [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'datamanager.googleapis.com' }] : []),
+    ]);
 
   function destinationViolation(d: unknown, i: number): Violation | null {
     const at = `destinations[${i}]`;
@@ -119,7 +135,10 @@ export async function startDataManagerFake(opts: DataManagerFakeOptions): Promis
     }
     if (opts.loginCustomerId && (d.loginAccount as Record<string, unknown> | undefined)?.accountId !== opts.loginCustomerId)
       return { field: `${at}.loginAccount`, description: 'The account is reached through a manager: set loginAccount.' };
-    if (typeof d.productDestinationId !== 'string' || !opts.conversionActionIds.includes(d.productDestinationId))
+    // A Google Ads product destination is the conversion action ID, never its resource name.
+    if (typeof d.productDestinationId !== 'string' || !/^\d+$/.test(d.productDestinationId))
+      return { field: `${at}.productDestinationId`, description: 'Conversion action ID is not valid.', reason: 'INVALID_CONVERSION_ACTION_ID' };
+    if (!opts.conversionActionIds.includes(d.productDestinationId))
       return { field: `${at}.productDestinationId`, description: 'Conversion action not found.' };
     return null;
   }
@@ -131,9 +150,16 @@ export async function startDataManagerFake(opts: DataManagerFakeOptions): Promis
     const extra = Object.keys(body).filter((k) => !BODY_KEYS.includes(k));
     if (extra.length) return rpcError(400, `Invalid JSON payload received. Unknown name "${extra[0]}": Cannot find field.`);
     if (!Array.isArray(body.destinations) || !body.destinations.length) return bad([{ field: 'destinations', description: 'required' }]);
+    if (body.destinations.length > MAX_DESTINATIONS) return bad([{ field: 'destinations', description: `Maximum number of destinations allowed per request is ${MAX_DESTINATIONS}.` }], 'TOO_MANY_DESTINATIONS');
+    const references = new Set<string>();
     for (const [i, d] of body.destinations.entries()) {
       const issue = destinationViolation(d, i);
-      if (issue) return issue.description.includes('permission') ? rpcError(403, issue.description) : bad([issue]);
+      if (issue) return issue.description.includes('permission') ? rpcError(403, issue.description) : bad([{ field: issue.field, description: issue.description }], issue.reason);
+      const ref = (d as Record<string, unknown>).reference;
+      if (typeof ref === 'string' && ref) {
+        if (references.has(ref)) return bad([{ field: `destinations[${i}].reference`, description: 'Two or more destinations in the request have the same reference.' }], 'DUPLICATE_DESTINATION_REFERENCE');
+        references.add(ref);
+      }
     }
     if (!Array.isArray(body.events) || !body.events.length) return bad([{ field: 'events', description: 'required' }]);
     if (body.events.length > MAX_EVENTS) return bad([{ field: 'events', description: `at most ${MAX_EVENTS} events per request` }]);
@@ -141,7 +167,7 @@ export async function startDataManagerFake(opts: DataManagerFakeOptions): Promis
     if (body.encoding !== undefined && body.encoding !== 'HEX' && body.encoding !== 'BASE64') return bad([{ field: 'encoding', description: 'must be HEX or BASE64' }]);
     if (hasUserData && body.encoding === undefined) return bad([{ field: 'encoding', description: 'required when user data is sent' }]);
     if (body.consent !== undefined && (!isObject(body.consent) || Object.values(body.consent).some((x) => !CONSENT.includes(x as string)))) return bad([{ field: 'consent', description: `must use ${CONSENT.join(', ')}` }]);
-    const violations = body.events.map((e, i) => eventViolation(e, i, body.encoding !== 'BASE64')).filter((v): v is Violation => v !== null);
+    const violations = body.events.map((e, i) => eventViolation(e, i, body.encoding !== 'BASE64') ?? referenceViolation(e, i, references)).filter((v): v is Violation => v !== null);
     if (violations.length) return bad(violations);
     const transactions = new Set<string>();
     for (const [i, e] of (body.events as Record<string, unknown>[]).entries()) {

@@ -9,6 +9,8 @@ import { startGoogleAdsFake, type GoogleAdsFake } from './google-ads';
 import { startDataManagerFake, type DataManagerFake } from './google-data-manager';
 import { Clock, DAY, drain, row, statuses, T0 } from './support';
 
+// Twelve conversions of one audience on one Data Manager destination, each its own conversion action.
+const TWELVE_ACTIONS = Array.from({ length: 12 }, (_, i) => String(801 + i));
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const clock = new Clock();
 const oauth = { clientId: 'g-client', clientSecret: 'g-secret-123456', refreshToken: 'g-refresh-123456' };
@@ -20,7 +22,7 @@ const dmSettings: GoogleDataManagerSettings = googleDataManagerSettingsSchema.pa
 
 beforeAll(async () => {
   ads = await startGoogleAdsFake({ customerId: '1234567890', conversionActionIds: ['555'], loginCustomerId: '9876543210', ...oauth, now: clock.now });
-  dm = await startDataManagerFake({ customerId: '1234567890', conversionActionIds: ['777'], ...oauth, now: clock.now });
+  dm = await startDataManagerFake({ customerId: '1234567890', conversionActionIds: ['777', ...TWELVE_ACTIONS], ...oauth, now: clock.now });
 });
 afterAll(async () => {
   await ads.stop();
@@ -204,5 +206,45 @@ describe('Google Data Manager against the fake', () => {
     await drain(store, r, clock);
     expect(store.get(x.id)).toMatchObject({ status: 'sent', note: 'validated (validateOnly)' });
     expect(dm.events).toHaveLength(0);
+  });
+});
+
+describe('defects found by checking captured requests against Google\'s own definitions', () => {
+  it('Data Manager: twelve conversion actions on one destination go in requests of at most 10 destinations, nobody refused', async () => {
+    const rows = TWELVE_ACTIONS.flatMap((action) => [row({ conversion: { conversionAction: action } }), row({ conversion: { conversionAction: action } })]);
+    const others = [row(), row()];
+    const r = dmRt();
+    await enqueue(store, r, [...rows, ...others], clock.ms);
+    await drain(store, r, clock);
+    expect(statuses(store)).toEqual({ sent: 26 });
+    const ingests = dm.requests.filter((q) => q.path === '/v1/events:ingest');
+    expect(ingests.length).toBe(2);
+    for (const q of ingests) {
+      const body = q.body as { destinations: { reference: string }[]; events: { destinationReferences: string[] }[] };
+      expect(body.destinations.length).toBeLessThanOrEqual(10);
+      const refs = new Set(body.destinations.map((d) => d.reference));
+      for (const e of body.events) for (const ref of e.destinationReferences) expect(refs.has(ref)).toBe(true);
+    }
+    expect(new Set(dm.events.map((e) => e.transactionId))).toEqual(new Set([...rows, ...others].map((x) => x.id)));
+  });
+
+  it('Data Manager: a conversion action written as a resource name goes as its ID (reference and productDestinationId)', async () => {
+    const x = row({ conversion: { conversionAction: 'customers/1234567890/conversionActions/801' } });
+    const r = dmRt();
+    await enqueue(store, r, [x], clock.ms);
+    await drain(store, r, clock);
+    expect(statuses(store)).toEqual({ sent: 1 });
+    const body = dm.requests.find((q) => q.path === '/v1/events:ingest')!.body as any;
+    expect(body.destinations).toEqual([expect.objectContaining({ reference: '801', productDestinationId: '801' })]);
+    expect(body.events[0].destinationReferences).toEqual(['801']);
+  });
+
+  it('Google Ads: a conversion action written as a resource name is not prefixed twice', async () => {
+    const x = row({ conversion: { conversionAction: 'customers/1234567890/conversionActions/555' } });
+    const r = adsRt();
+    await enqueue(store, r, [x], clock.ms);
+    await drain(store, r, clock);
+    expect(statuses(store)).toEqual({ sent: 1 });
+    expect(ads.conversions[0]!.conversionAction).toBe('customers/1234567890/conversionActions/555');
   });
 });

@@ -3,6 +3,7 @@
 // <= 1,000 conversions, MSCLKID (32 hex) unless a hashed id is sent, UTC ConversionTime within 90
 // days, PartialErrors by Index. Error code numbers and names are modeled, not copied from Microsoft.
 import { randomUUID } from 'node:crypto';
+import { applyAdjustments, conversionKey } from './microsoft-adjustments';
 import { FakeOAuth } from './oauth';
 import { DAY_MS, isObject, SHA256_HEX } from './rules';
 import { startFakeServer, type Fault, type FakeReply, type FakeRequest, type FakeServer } from './server';
@@ -31,6 +32,8 @@ export interface MicrosoftFake extends FakeServer {
   conversions: Record<string, unknown>[];
   /** Conversions whose ConversionName matches no goal: accepted but never counted. */
   uncounted: Record<string, unknown>[];
+  /** Adjustments (retractions) applied, in arrival order. */
+  adjustments: Record<string, unknown>[];
   /** A batch error forced on the conversion with this MicrosoftClickId. */
   rowErrors: Map<string, string>;
 }
@@ -47,6 +50,9 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions): Promise<Mi
   const uncounted: Record<string, unknown>[] = [];
   const rowErrors = new Map<string, string>();
   const seen = new Set<string>();
+  const stored = new Set<string>();
+  const retracted = new Set<string>();
+  const adjustments: Record<string, unknown>[] = [];
 
   function rowIssue(c: unknown): [string, string, string] | null {
     if (!isObject(c)) return ['InvalidOfflineConversion', 'OfflineConversions', 'must be an object'];
@@ -71,13 +77,15 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions): Promise<Mi
 
   function handle(req: FakeRequest): FakeReply {
     if (req.path === MICROSOFT_TOKEN_PATH) return oauth.handleToken(req);
-    if (req.path !== '/CampaignManagement/v13/OfflineConversions/Apply') return fault(404, 0, 'NotFound', `No route ${req.path}`);
+    const adjusting = req.path === '/CampaignManagement/v13/OfflineConversionAdjustments/Apply';
+    if (req.path !== '/CampaignManagement/v13/OfflineConversions/Apply' && !adjusting) return fault(404, 0, 'NotFound', `No route ${req.path}`);
     if (req.method !== 'POST') return fault(405, 0, 'MethodNotAllowed', 'POST only');
     if (!oauth.isValidBearer(req.headers)) return fault(401, 109, 'AuthenticationTokenExpired', 'The OAuth access token is expired or invalid.');
     if (req.headers['developertoken'] !== opts.developerToken) return fault(401, 105, 'InvalidCredentials', 'The DeveloperToken is invalid.');
     if (req.headers['customerid'] !== opts.customerId) return fault(400, 1030, 'InvalidCustomerId', 'The CustomerId header is missing or invalid.');
     if (req.headers['customeraccountid'] !== opts.accountId) return fault(400, 1102, 'InvalidAccountId', 'The CustomerAccountId header is missing or invalid.');
     const body = req.json;
+    if (adjusting) return applyAdjustments(body, stored, retracted, adjustments, now(), fault);
     if (!isObject(body) || !Array.isArray(body.OfflineConversions) || !body.OfflineConversions.length) return fault(400, 3, 'NullRequest', 'OfflineConversions is required.');
     if (body.OfflineConversions.length > MAX_CONVERSIONS) return fault(400, 3, 'OfflineConversionsArrayExceedsLimit', `At most ${MAX_CONVERSIONS} conversions per call.`);
     const PartialErrors: unknown[] = [];
@@ -92,6 +100,7 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions): Promise<Mi
       if (seen.has(key)) return;
       seen.add(key);
       (opts.goalNames.includes(conv.ConversionName as string) ? conversions : uncounted).push(conv);
+      stored.add(conversionKey(conv));
     });
     return { status: 200, body: { PartialErrors: PartialErrors.length ? PartialErrors : null } };
   }
@@ -108,5 +117,5 @@ export async function startMicrosoftFake(opts: MicrosoftFakeOptions): Promise<Mi
     return false;
   };
   const server = await startFakeServer({ handle, errorFor, isTokenPath: (p) => p === MICROSOFT_TOKEN_PATH, snapshot: () => conversions, control });
-  return Object.assign(server, { oauth, conversions, uncounted, rowErrors });
+  return Object.assign(server, { oauth, conversions, uncounted, rowErrors, adjustments });
 }

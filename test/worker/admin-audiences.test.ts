@@ -91,6 +91,25 @@ describe('admin audiences', { timeout: 60_000 }, () => {
     expect(personPage).toMatch(new RegExp(`<a href="[^"]*/destinations/${dst}">Admin test</a></td><td><span class="badge status-[a-z_]+">`));
 
     const cid = conversions[0].id;
+
+    // A Google conversion action may be typed as the resource name Google Ads shows: it is kept, and
+    // shown, as the action ID; a doubled resource name is refused inline.
+    const gads = await api('/api/destinations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'google_ads', name: 'Admin Google', mode: 'dry_run', settings: { customerId: '1234567890', conversionActionId: '2', clientId: 'client-id', clientSecret: 'client-secret-123', refreshToken: 'refresh-token-123' } }) });
+    const gdst = ((await gads.json()) as { id: string }).id;
+    const doubled = await post(`/admin/audiences/${encodeURIComponent(id)}/conversions`, { _csrf: csrf, destinationId: gdst, conversionAction: 'customers/1234567890/conversionActions/customers/1234567890/conversionActions/555', sendExisting: 'on' }, cookies);
+    expect(doubled.status).toBe(400);
+    expect(await doubled.text()).toContain('customers/{customerId}/conversionActions/{id}');
+    // Retractions are opted into on the same form: criteria in JSON, and the reversal's time field.
+    const badRetract = await post(`/admin/audiences/${encodeURIComponent(id)}/conversions`, { _csrf: csrf, destinationId: gdst, retractCriteria: '{"field": ', sendExisting: 'on' }, cookies);
+    expect(badRetract.status).toBe(400);
+    expect(await badRetract.text()).toMatch(/id="cv-retractCriteria-issues"[^]*must be criteria in JSON/);
+    const gOn = await post(`/admin/audiences/${encodeURIComponent(id)}/conversions`, { _csrf: csrf, destinationId: gdst, conversionAction: 'customers/1234567890/conversionActions/555', retractCriteria: '{"field": "crm.stage", "op": "eq", "value": "lost"}', retractTimestamp: 'crm.lost_at', sendExisting: 'on' }, cookies);
+    expect(gOn.status).toBe(303);
+    const gConversion = ((await (await api(`/api/audiences/${id}/conversions`)).json()) as any).conversions.find((x: any) => x.destinationId === gdst);
+    expect(gConversion.retractOn).toEqual({ criteria: { field: 'crm.stage', op: 'eq', value: 'lost' }, timestamp: 'crm.lost_at' });
+    const withGoogle = await (await get(`/admin/audiences/${encodeURIComponent(id)}`, cookies)).text();
+    expect(withGoogle).toContain('<td>555</td>');
+    expect(withGoogle).not.toContain('conversionActions/555');
     expect((await post(`/admin/audiences/${encodeURIComponent(id)}/conversions/${cid}/pause`, { _csrf: csrf, paused: 'true' }, cookies)).status).toBe(303);
     expect(((await (await api(`/api/audiences/${id}/conversions/${cid}`)).json()) as any).paused).toBe(true);
 

@@ -33,7 +33,9 @@ describe('GET /api/audiences/{id}/members', { timeout: 60_000 }, () => {
 
     const google = await destination('google_ads', GOOGLE_SETTINGS);
     const meta = await destination('meta', META_SETTINGS);
-    const on = await turnOn(audience.id, { destinationId: google, conversionAction: '777', valueField: 'crm.opportunity.amount', currency: 'USD' });
+    // The resource name Google Ads shows is stored, and shown, as the action ID.
+    const on = await turnOn(audience.id, { destinationId: google, conversionAction: 'customers/1234567890/conversionActions/777', valueField: 'crm.opportunity.amount', currency: 'USD' });
+    expect(on.conversionAction).toBe('777');
     const existingOff = await turnOn(audience.id, { destinationId: meta, eventName: 'Opportunity', sendExisting: false });
     // A conversion to a destination that is not configured, as one made before turn-on checked the
     // destination could be (the API refuses it now: audiences-api.test.ts); the sweep below covers it.
@@ -80,7 +82,7 @@ describe('GET /api/audiences/{id}/members', { timeout: 60_000 }, () => {
         currencyCode: 'USD',
         userIdentifiers: [{ userIdentifierSource: 'FIRST_PARTY', hashedEmail: await sha256Hex(big) }],
       },
-      request: { method: 'POST', url: 'https://googleads.googleapis.com/v26/customers/1234567890:uploadClickConversions', headers: { authorization: '[REDACTED]' } },
+      request: { method: 'POST', url: 'https://googleads.googleapis.com/v25/customers/1234567890:uploadClickConversions', headers: { authorization: '[REDACTED]' } },
     });
     expect(googleAudit.request.body.conversions).toEqual([googleAudit.payload]);
     expect(JSON.stringify(googleAudit)).not.toContain('refresh-token-123');

@@ -64,4 +64,21 @@ describe('/api/destinations', { timeout: 30_000 }, () => {
     expect(await (await req(`/api/destinations/${id}`, 'DELETE')).json()).toEqual({ cancelled: 0, conversionsTurnedOff: [] });
     expect((await req(`/api/destinations/${id}`)).status).toBe(404);
   });
+
+  it('refuses a Google Ads API version Google has sunset with a clear 400, and defaults to the tested one', async () => {
+    const g = WORKER_FAKES.google_ads;
+    const ads = (apiVersion?: string) => ({ type: 'google_ads', name: 'Ads', settings: { customerId: g.customerId, conversionActionId: '555', clientId: g.clientId, clientSecret: g.clientSecret, refreshToken: g.refreshToken, ...(apiVersion ? { apiVersion } : {}) } });
+    const old = await req('/api/destinations', 'POST', ads('v20'));
+    expect(old.status).toBe(400);
+    const body = (await old.json()) as { error: { code: string; issues: { path: string; message: string }[] } };
+    expect(body.error.code).toBe('invalid_destination');
+    expect(body.error.issues[0]).toMatchObject({ path: 'settings.apiVersion', message: expect.stringMatching(/sunset .*v20 on 2026-06-10; use one of v23, v24, v25, v26/) });
+    const made = await req('/api/destinations', 'POST', ads());
+    expect(made.status).toBe(201);
+    const { id, settings } = (await made.json()) as { id: string; settings: { apiVersion: string } };
+    expect(settings.apiVersion).toBe('v25');
+    const patched = await req(`/api/destinations/${id}`, 'PATCH', { settings: { apiVersion: 'v21' } });
+    expect(patched.status).toBe(400);
+    expect(JSON.stringify(await patched.json())).toContain('apiVersion');
+  });
 });

@@ -95,7 +95,7 @@ describe('schema baseline', () => {
       await state.storage.deleteAll();
       return r;
     });
-    expect(out).toEqual({ rows: [{ id: 'e1' }], version: 1 });
+    expect(out).toEqual({ rows: [{ id: 'e1' }], version: personAudienceSchema.length });
   });
 
   it('message ids recorded before the person schema keyed them by id are kept, and still deduplicate', async () => {

@@ -6,8 +6,8 @@ import { CsrfField } from './csrf-field';
 import { describedBy, FieldIssues } from './field-issues';
 import { Notice } from './notice';
 
-function Text(props: { name: keyof ConversionFormValues; label: string; hint: string; value: string; issues?: DefinitionIssue[]; required?: boolean; inputmode?: 'decimal' }) {
-  const issues = issuesAt(props.issues, props.name);
+function Text(props: { name: keyof ConversionFormValues; label: string; hint: string; value: string; issues?: DefinitionIssue[]; required?: boolean; inputmode?: 'decimal'; issuePath?: string }) {
+  const issues = issuesAt(props.issues, props.issuePath ?? props.name);
   return (
     <>
       <label for={`cv-${props.name}`}>
@@ -40,7 +40,7 @@ export function ConversionForm(props: { action: string; csrf: string; values: Co
       </select>
       <FieldIssues id="cv-destinationId-issues" issues={destIssues} />
       <Text name="eventName" label="Event name (optional)" hint="Meta, LinkedIn and Microsoft: the event name, e.g. Lead or SQL." value={v.eventName} issues={props.issues} />
-      <Text name="conversionAction" label="Conversion action (optional)" hint="Google: overrides the destination's conversion action for this audience." value={v.conversionAction} issues={props.issues} />
+      <Text name="conversionAction" label="Conversion action (optional)" hint="Google: overrides the destination's conversion action for this audience: its ID (456) or the resource name customers/123/conversionActions/456, kept as the ID. Microsoft: the goal name; LinkedIn: the rule URN." value={v.conversionAction} issues={props.issues} />
       <label for="cv-actionSource">
         Action source (Meta)
         <span class="hint">Defaults to system_generated: a CRM stage is not a website event.</span>
@@ -68,6 +68,17 @@ export function ConversionForm(props: { action: string; csrf: string; values: Co
         {v.identityMapping}
       </textarea>
       <FieldIssues id="cv-identityMapping-issues" issues={issuesAt(props.issues, 'identityMapping')} />
+      <label for="cv-retractCriteria">
+        Retract when they leave because (optional)
+        <span class="hint" id="cv-retractCriteria-hint">
+          Criteria in JSON, as in the audience definition, that mark an exit as a reversal, e.g. {'{"field": "crm.deal.stage", "op": "in", "value": ["closed_lost", "disqualified"]}'}. When a person leaves the audience while they hold, the conversion already sent is withdrawn: Google Ads and Microsoft retract it; Meta, LinkedIn and the Data Manager API have no retraction, so the reversal is recorded in the delivery log.
+        </span>
+      </label>
+      <textarea id="cv-retractCriteria" name="retractCriteria" class="code" rows={3} spellcheck={false} aria-invalid={issuesAt(props.issues, 'retractOn.criteria').length ? 'true' : undefined} aria-describedby={describedBy('cv-retractCriteria-issues', issuesAt(props.issues, 'retractOn.criteria'), 'cv-retractCriteria-hint')}>
+        {v.retractCriteria}
+      </textarea>
+      <FieldIssues id="cv-retractCriteria-issues" issues={issuesAt(props.issues, 'retractOn.criteria')} />
+      <Text name="retractTimestamp" label="Reversal time field (optional)" hint="The attribute holding when the reversal happened, e.g. crm.deal.closed_at; a reversal dated outside the audience window sends nothing. Empty: when the exit is seen." value={v.retractTimestamp} issues={props.issues} issuePath="retractOn.timestamp" />
       <div class="check">
         <input id="cv-sendExisting" name="sendExisting" type="checkbox" checked={v.sendExisting} aria-describedby="cv-sendExisting-hint" />
         <label for="cv-sendExisting">Send existing members too</label>

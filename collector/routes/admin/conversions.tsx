@@ -143,6 +143,7 @@ function Row(props: { r: ConversionLogEntry; base: string; csrf: string; back: s
           <span class={`status-${r.status === 'dead_letter' ? 'dead' : r.status}`}>
             <strong>{r.status}</strong>
           </span>{' '}
+          {r.kind === 'retraction' && <span class="badge">retraction</span>}
           · {r.destinationName ?? r.destinationId} · {props.audienceName ?? (r.audienceId ? r.audienceId : <span class="muted">no audience</span>)} · <Time ms={r.createdAt} />
           {r.attempts > 0 && ` · ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`}
         </summary>
