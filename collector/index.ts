@@ -4,6 +4,7 @@ import { consumeJobs } from './ingest/people-consumer';
 import type { JobMessage } from './ingest/job-messages';
 import { consumePopulate, isPopulateMessage, resumeStalledPopulates, type PopulateMessage } from './audiences/populate';
 import { checkTagSilence } from './alerts/tag-silence';
+import { consumeDeadLetters, isDeadLetterQueue } from './ingest/dead-letters';
 
 export { PersonObject } from './objects/person';
 export { VisitorObject } from './objects/visitor';
@@ -16,6 +17,7 @@ export default {
     return appFor(env.BASE_PATH).fetch(request, env, ctx);
   },
   async queue(batch, env) {
+    if (isDeadLetterQueue(batch.queue)) return consumeDeadLetters(batch, env);
     // Audience populate pages are consumed beside the ingest jobs, each by its own consumer.
     const messages = batch.messages as readonly Message<unknown>[];
     const populate = messages.filter((m): m is Message<PopulateMessage> => isPopulateMessage(m.body));
