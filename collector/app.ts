@@ -4,6 +4,7 @@ import { admin } from './routes/admin';
 import { ApiError, errorBody } from './http-error';
 import { requireSecretKey } from './middleware/secret-key';
 import { alerts } from './routes/api/alerts';
+import { status } from './routes/api/status';
 import { audiences } from './routes/api/audiences';
 import { collect } from './routes/collect';
 import { conversions } from './routes/conversions';
@@ -46,6 +47,7 @@ export function createApp(basePath: string | undefined) {
   routes.route('/api/destinations', destinations);
   routes.route('/api/conversions', conversions);
   routes.route('/api/alerts', alerts);
+  routes.route('/api/status', status);
 
   const app = new Hono<AppContext>();
   app.route(normalizeBasePath(basePath) || '/', routes);

@@ -35,7 +35,7 @@ async function newJob(email: string, attributes: Record<string, unknown>) {
 async function deliver(queue: string, body: unknown, attempts: number, bindings: Env) {
   const batch = createMessageBatch(queue, [{ id: `m-${attempts}-${Math.random()}`, timestamp: new Date(), attempts, body }]);
   const ctx = createExecutionContext();
-  await worker.queue(batch as MessageBatch<unknown>, bindings, ctx);
+  await worker.queue(batch as MessageBatch<unknown>, bindings);
   return getQueueResult(batch, ctx);
 }
 
