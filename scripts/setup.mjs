@@ -164,7 +164,7 @@ Paste this snippet on every page of ${origins.join(', ')}:
 ${snippet}
 
 Next steps
-  1. Check the deployment end to end:
+  1. Check the deployment end to end (after 5 minutes: the first cron run is one of the checks):
      npm run smoke -- ${url} --origin ${origins[0]} --key "$(sed -n 's/^SECRET_KEY=//p' ${secretsFile})"
 ${hostname ? `  2. ${hostname} must be a zone on this Cloudflare account with its DNS record proxied (orange cloud).\n` : '  2. Route it on your own site (https://example.com/_cb/*) for first-party cookies: npm run setup -- --hostname example.com --base-path /_cb\n'}  3. Add destinations in the admin (they start in dry_run), then an audience and its conversion.
 ${segment ? `  4. Segment: add a Webhooks destination pointing at ${url}/segment/webhook with SEGMENT_WEBHOOK_SECRET from ${secretsFile}.\n` : ''}  Operating it (upgrades, exports, rotating secrets, limits, cost): docs/operations.md

@@ -82,6 +82,11 @@ export class JobStore {
     return rows;
   }
 
+  /** Erasure: the person's dead-lettered rows go (the job keeps counting them as failed). */
+  forgetFailuresOf(email: string): number {
+    return this.sql.exec('DELETE FROM job_failures WHERE email = ?', email).rowsWritten;
+  }
+
   get(id: string): Job | null {
     const r = this.sql.exec<Row>('SELECT * FROM jobs WHERE id = ?', id).toArray()[0];
     if (!r) return null;

@@ -91,6 +91,10 @@ export class ConfigObject extends DurableObject<Env> {
     return this.ctx.storage.transactionSync(() => this.jobStore.clearFailures(jobId, emails, now));
   }
 
+  forgetJobFailuresOf(email: string): number {
+    return this.jobStore.forgetFailuresOf(email);
+  }
+
   job(id: string): Job | null {
     return this.jobStore.get(id);
   }

@@ -120,6 +120,17 @@ describe('the JOBS dead-letter queue', () => {
     expect(populate.explicitAcks).toHaveLength(1);
   });
 
+  it('erasing a person removes their dead-lettered rows (the job still counts them as failed)', async () => {
+    const email = `dlq-erased-${anonId()}@example.com`;
+    const { id, body } = await newJob(email, { stage: 'lead' });
+    await deliver(DLQ, body, 2, env);
+    expect(((await (await api(`/api/jobs/${id}`)).json()) as any).failures).toHaveLength(1);
+    expect((await api(`/api/people/${encodeURIComponent(email)}`, { method: 'DELETE' })).status).toBe(200);
+    const job = (await (await api(`/api/jobs/${id}`)).json()) as any;
+    expect(job).toMatchObject({ failed: 1, failures: [] });
+    expect(await (await api(`/api/jobs/${id}/retry`, { method: 'POST' })).json()).toEqual({ jobId: id, retried: 0, people: 0 });
+  });
+
   it('retrying a job with no failures sends nothing; an unknown job is a 404', async () => {
     const { id } = await newJob(`dlq-none-${anonId()}@example.com`, {});
     expect(await (await api(`/api/jobs/${id}/retry`, { method: 'POST' })).json()).toEqual({ jobId: id, retried: 0, people: 0 });
