@@ -7,7 +7,7 @@
 // OC_WRANGLER names the wrangler binary (default: the project's own).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { GENERATED, ROTATION_EFFECTS, mask } from './setup/secrets.mjs';
 
@@ -38,15 +38,29 @@ const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
 const nameArgs = opts.name ? ['--name', opts.name] : [];
 
 // ---- answers -------------------------------------------------------------------------------------
-const rl = opts.yes ? null : createInterface({ input: process.stdin, output: process.stdout });
+// Lines are queued as they arrive: piped answers (all read at once) are not lost between questions.
+const rl = opts.yes ? null : createInterface({ input: process.stdin, output: process.stdout, terminal: Boolean(process.stdin.isTTY) });
+const lines = [];
+const waiting = [];
+let closed = false;
+rl?.on('line', (line) => (waiting.length ? waiting.shift()(line) : lines.push(line)));
+rl?.on('close', () => {
+  closed = true;
+  while (waiting.length) waiting.shift()('');
+});
+function nextLine(prompt) {
+  process.stdout.write(prompt);
+  if (lines.length) return Promise.resolve(lines.shift());
+  return closed ? Promise.resolve('') : new Promise((resolve) => waiting.push(resolve));
+}
 async function ask(question, fallback) {
   if (!rl) return fallback ?? '';
-  const answer = (await rl.question(`${question}${fallback ? ` [${fallback}]` : ''}: `)).trim();
+  const answer = (await nextLine(`${question}${fallback ? ` [${fallback}]` : ''}: `)).trim();
   return answer || fallback || '';
 }
 async function confirm(question) {
   if (!rl) return true;
-  return /^y(es)?$/i.test((await rl.question(`${question} [y/N]: `)).trim());
+  return /^y(es)?$/i.test((await nextLine(`${question} [y/N]: `)).trim());
 }
 
 const origins = (opts.origins ?? (await ask("Your site's origins, comma-separated (e.g. https://example.com,https://www.example.com)")))

@@ -122,6 +122,22 @@ describe('npm run setup', () => {
     expect(third.out).not.toContain(after.ENCRYPTION_KEY);
   });
 
+  it('asks for what no flag gave when run without --yes', () => {
+    const stateFile = join(dir, 'interactive.json');
+    const r = spawnSync(process.execPath, ['scripts/setup.mjs', '--dry-run', '--name', NAME], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      input: 'https://shop.example\nshop.example\n\ny\n',
+      env: { ...process.env, OC_WRANGLER: FAKE, FAKE_WRANGLER_STATE: stateFile },
+    });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("Your site's origins");
+    // The base path defaults to /_cb on the site's own host; the Segment question was answered yes.
+    expect(r.stdout).toContain(`would run: wrangler deploy --name ${NAME} --route shop.example/_cb/* --var BASE_PATH:/_cb`);
+    expect(r.stdout).toContain(`would run: wrangler secret put SEGMENT_WEBHOOK_SECRET --name ${NAME}  (stdin: ****)`);
+    expect(r.stdout).toContain('(stdin: https://shop.example)');
+  });
+
   it('refuses what is not an origin or a hostname, before running anything', () => {
     const stateFile = join(dir, 'bad.json');
     for (const bad of [['--origins', 'example.com'], ['--origins', 'https://example.com/path'], ['--origins', 'https://example.com', '--hostname', 'https://example.com']]) {
