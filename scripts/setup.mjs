@@ -135,7 +135,8 @@ for (const q of queues) {
   else change(['queues', 'create', q]);
 }
 
-if (!dry) {
+// OC_SETUP_SKIP_BUILD: the tag is built already (tests: a rebuild would reload every running `wrangler dev`).
+if (!dry && !process.env.OC_SETUP_SKIP_BUILD) {
   const build = spawnSync(process.execPath, ['esbuild.config.mjs'], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (build.status !== 0) fail('the tag build failed (node esbuild.config.mjs)');
 }

@@ -18,7 +18,8 @@ function setup(args: string[], stateFile: string) {
   const r = spawnSync(process.execPath, ['scripts/setup.mjs', '--yes', '--name', NAME, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, OC_WRANGLER: FAKE, FAKE_WRANGLER_STATE: stateFile },
+    // The tag is built before the suites run; rebuilding it here would reload collectors other suites run.
+    env: { ...process.env, OC_WRANGLER: FAKE, FAKE_WRANGLER_STATE: stateFile, OC_SETUP_SKIP_BUILD: '1' },
   });
   const state = JSON.parse(readFileSync(stateFile, 'utf8'));
   return { status: r.status, out: r.stdout + r.stderr, calls: state.calls as Call[], state };
