@@ -12,6 +12,8 @@ export default defineConfig({
       { test: { name: 'tag', environment: 'happy-dom', include: ['tag/**/*.test.ts'] } },
       { test: { name: 'gtm', environment: 'node', include: ['test/gtm/**/*.test.ts'] } },
       // Contract fakes of the ad platforms (loopback Node servers) and the delivery code driven against them.
+      // The operator's commands (npm run setup, npm run smoke) against a fake wrangler and a local collector.
+      { test: { name: 'scripts', environment: 'node', include: ['test/scripts/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000, fileParallelism: false } },
       { test: { name: 'fakes', environment: 'node', include: ['test/fakes/**/*.test.ts'], testTimeout: 30_000 } },
       {
         plugins: [

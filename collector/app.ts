@@ -5,6 +5,8 @@ import { ApiError, errorBody } from './http-error';
 import { requireSecretKey } from './middleware/secret-key';
 import { alerts } from './routes/api/alerts';
 import { identityMapping } from './routes/api/identity-mapping';
+import { status } from './routes/api/status';
+import { exportRoutes } from './routes/api/export';
 import { audiences } from './routes/api/audiences';
 import { collect } from './routes/collect';
 import { conversions } from './routes/conversions';
@@ -50,6 +52,8 @@ export function createApp(basePath: string | undefined) {
   routes.route('/api/alerts', alerts);
   routes.route('/api/ladders', ladders);
   routes.route('/api/identity-mapping', identityMapping);
+  routes.route('/api/status', status);
+  routes.route('/api/export', exportRoutes);
 
   const app = new Hono<AppContext>();
   app.route(normalizeBasePath(basePath) || '/', routes);

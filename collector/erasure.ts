@@ -2,7 +2,7 @@ import { directoryFor } from './directory';
 import { forgetPersonInLog } from './conversions/log';
 import { forgetVisitors } from './visitor-registry';
 import type { Env } from './env';
-import { personByKey, personKey, visitorById } from './identity';
+import { identityOf, personByKey, personKey, visitorById } from './identity';
 import { configObject } from './objects/config';
 
 // Erasure as DELETE /api/people/{email} does it: the directory keeps a suppression entry, the
@@ -17,6 +17,8 @@ export async function erasePerson(env: Env, email: string, now: number): Promise
   // Out of every audience's members index, so the audiences' member counts drop now (after the
   // erase: the object can no longer report a membership of its own).
   await configObject(env).forgetMember(key);
+  // People API rows dead-lettered for this person (collector/ingest/dead-letters.ts) hold the email.
+  await configObject(env).forgetJobFailuresOf(identityOf(email));
   // The delivery log keeps ids and statuses; the person's email and payloads go.
   await forgetPersonInLog(env, key);
   return { existed };

@@ -4,6 +4,9 @@ import { consumeJobs } from './ingest/people-consumer';
 import type { JobMessage } from './ingest/job-messages';
 import { consumePopulate, isPopulateMessage, resumeStalledPopulates, type PopulateMessage } from './audiences/populate';
 import { checkTagSilence } from './alerts/tag-silence';
+import { configObject } from './objects/config';
+import { LAST_SCHEDULED_SETTING } from './routes/api/status';
+import { consumeDeadLetters, isDeadLetterQueue } from './ingest/dead-letters';
 
 export { PersonObject } from './objects/person';
 export { VisitorObject } from './objects/visitor';
@@ -16,6 +19,7 @@ export default {
     return appFor(env.BASE_PATH).fetch(request, env, ctx);
   },
   async queue(batch, env) {
+    if (isDeadLetterQueue(batch.queue)) return consumeDeadLetters(batch, env);
     // Audience populate pages are consumed beside the ingest jobs, each by its own consumer.
     const messages = batch.messages as readonly Message<unknown>[];
     const populate = messages.filter((m): m is Message<PopulateMessage> => isPopulateMessage(m.body));
@@ -28,6 +32,8 @@ export default {
   // The cron trigger (wrangler.toml [triggers]): alerts that fire on time alone (a tag gone silent);
   // populate jobs whose progress stood still (a page message dropped) get their pages sent again.
   async scheduled(controller, env, ctx) {
+    // Recorded so `npm run smoke` (GET /api/status) can tell a cron that stopped running.
+    ctx.waitUntil(configObject(env).setSetting(LAST_SCHEDULED_SETTING, String(controller.scheduledTime)));
     ctx.waitUntil(checkTagSilence(env, controller.scheduledTime).then(() => undefined));
     ctx.waitUntil(resumeStalledPopulates(env, controller.scheduledTime).then(() => undefined));
   },

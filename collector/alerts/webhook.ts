@@ -9,6 +9,8 @@ export interface Alert {
   message: string;
   destinationId?: string;
   destinationType?: string;
+  /** A People API job whose rows were dead-lettered (collector/ingest/dead-letters.ts). */
+  jobId?: string;
   count?: number;
   errorCode?: string;
   lastEventAt?: number | null;

@@ -4,9 +4,6 @@ import { configObject } from '../objects/config';
 import type { JobProgress } from '../objects/config-jobs';
 import type { JobMessage, PeopleJobMessage } from './job-messages';
 
-// After this many deliveries a message is counted as failed instead of retried again (wrangler.toml's
-// max_retries is 10; counting it here keeps the job's progress honest).
-const MAX_ATTEMPTS = 8;
 // People applied at once per consumer invocation: Workers allow 6 simultaneous open connections per
 // invocation and a burst of 100 new objects at once only queues up inside the runtime anyway.
 const PARALLEL_PEOPLE = 6;
@@ -24,7 +21,7 @@ async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: 
   return out;
 }
 
-async function applyPeople(env: Env, msg: PeopleJobMessage, now: number): Promise<'stored' | 'suppressed'> {
+export async function applyPeople(env: Env, msg: PeopleJobMessage, now: number): Promise<'stored' | 'suppressed'> {
   const key = await personKey(env, msg.email);
   const r = await personByKey(env, key).upsertAttributes({ key, email: msg.email, rows: msg.rows, now });
   return r.status;
@@ -36,7 +33,7 @@ async function applyPeople(env: Env, msg: PeopleJobMessage, now: number): Promis
  */
 export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env, now = Date.now()): Promise<void> {
   const progress = new Map<string, JobProgress>();
-  const count = (jobId: string, field: 'applied' | 'suppressed' | 'failed', n: number) => {
+  const count = (jobId: string, field: 'applied' | 'suppressed', n: number) => {
     let p = progress.get(jobId);
     if (!p) progress.set(jobId, (p = { id: jobId, applied: 0, suppressed: 0, failed: 0 }));
     p[field] += n;
@@ -52,11 +49,9 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env, now
         count(body.jobId, status === 'stored' ? 'applied' : 'suppressed', body.rows.length);
         return 'ack' as const;
       } catch (e) {
+        // Retried until the queue gives up (wrangler.toml max_retries); it then moves the message to
+        // the dead-letter queue, whose consumer records the rows on their job (dead-letters.ts).
         console.error('people job row failed', e instanceof Error ? e.name : typeof e);
-        if (m.attempts >= MAX_ATTEMPTS) {
-          count(body.jobId, 'failed', body.rows.length);
-          return 'ack' as const;
-        }
         return 'retry' as const;
       }
     },

@@ -28,4 +28,14 @@ export const configSchema = [
      name TEXT PRIMARY KEY,
      value TEXT NOT NULL
    );`,
+  // v2 (dead letters): rows of a People API job the JOBS queue gave up on (collector/ingest/dead-letters.ts),
+  // kept with the reason until an operator retries them (POST /api/jobs/{id}/retry) or the job expires.
+  `CREATE TABLE job_failures (
+     job_id TEXT NOT NULL,
+     email TEXT NOT NULL,
+     rows TEXT NOT NULL CHECK (json_valid(rows)),
+     reason TEXT NOT NULL,
+     failed_at INTEGER NOT NULL,
+     PRIMARY KEY (job_id, email)
+   );`,
 ];

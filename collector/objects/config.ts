@@ -4,7 +4,7 @@ import { migrate } from './sql';
 import { configSchema } from './config-schema';
 import { ApiKeyStore, type ApiKeyRecord, type NewApiKey } from './config-keys';
 import { JobStore, type JobProgress } from './config-jobs';
-import type { Job } from '../../shared/schemas/people';
+import type { Job, JobFailure } from '../../shared/schemas/people';
 import type { AudienceConfig, MembershipChange } from '../audiences/types';
 import type { IdentityMapping } from '../../shared/schemas/identity-mapping';
 import { AudienceStore, type JobReason } from './config-audiences';
@@ -87,6 +87,18 @@ export class ConfigObject extends DurableObject<Env> {
 
   recordJobProgress(progress: JobProgress[], now: number): void {
     this.ctx.storage.transactionSync(() => this.jobStore.progress(progress, now));
+  }
+
+  recordJobFailures(jobId: string, failures: Omit<JobFailure, 'failedAt'>[], now: number): number {
+    return this.ctx.storage.transactionSync(() => this.jobStore.recordFailures(jobId, failures, now));
+  }
+
+  clearJobFailures(jobId: string, emails: string[], now: number): number {
+    return this.ctx.storage.transactionSync(() => this.jobStore.clearFailures(jobId, emails, now));
+  }
+
+  forgetJobFailuresOf(email: string): number {
+    return this.jobStore.forgetFailuresOf(email);
   }
 
   job(id: string): Job | null {

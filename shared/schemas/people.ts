@@ -59,4 +59,14 @@ export interface Job {
   rejected: number;
   createdAt: number;
   updatedAt: number;
+  /** Rows the queue gave up on (dead-lettered), with the reason; retried by POST /api/jobs/{id}/retry. */
+  failures: JobFailure[];
+}
+
+/** One person's rows of a job that could not be applied (at most 1000 listed). */
+export interface JobFailure {
+  email: string;
+  rows: { source: string; attributes: Record<string, unknown> }[];
+  reason: string;
+  failedAt: number;
 }

@@ -30,7 +30,7 @@ export interface RunningCollector {
  * Starts the collector on local workerd (`wrangler dev`) with its own state directory, and waits
  * until /healthz answers from it. The tag must already be built (`npm run build`).
  */
-export async function startCollector(opts: { persistDir?: string; port?: number; vars?: Record<string, string> } = {}): Promise<RunningCollector> {
+export async function startCollector(opts: StartOptions = {}): Promise<RunningCollector> {
   // A port from freePort() is free when chosen, not when wrangler binds it seconds later: another
   // process may take it meanwhile. Then a new port, unless the caller needs this one (a restart).
   for (let attempt = 1; ; attempt++) {
@@ -44,12 +44,17 @@ export async function startCollector(opts: { persistDir?: string; port?: number;
 
 class PortTaken extends Error {}
 
-async function startOnce(opts: { persistDir?: string; port: number; vars?: Record<string, string> }): Promise<RunningCollector> {
+/** `config`: another wrangler config (a variant of wrangler.toml); `args`: more `wrangler dev` flags. */
+type StartOptions = { persistDir?: string; port?: number; vars?: Record<string, string>; config?: string; args?: string[] };
+
+async function startOnce(opts: StartOptions & { port: number }): Promise<RunningCollector> {
   const { port } = opts;
   const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), 'collector-state-'));
   const vars = { ...DEV_VARS, ...opts.vars };
   const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistDir, '--log-level', 'warn', '--show-interactive-dev-session=false', '--inspector-port', '0'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
+  if (opts.config) args.push('--config', opts.config);
+  args.push(...(opts.args ?? []));
   const child: ChildProcess = spawn('npx', args, {
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],

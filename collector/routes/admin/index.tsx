@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { exportRoutes } from '../api/export';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie } from 'hono/cookie';
 import { ADMIN_CSS, ADMIN_JS } from '../../admin/assets';
@@ -72,6 +73,8 @@ admin.route('/conversions', conversionsPages);
 admin.route('/overview', overviewPage);
 admin.route('/destinations', destinationsPages);
 admin.route('/identity', identityPages);
+// The same streamed exports as /api/export, behind the admin session.
+admin.route('/export', exportRoutes as unknown as Hono<AdminContext>);
 
 admin.all('*', (c) => {
   // Mounted at /admin, the sub-app's '/' is /admin itself; /admin/ lands here.

@@ -10,6 +10,7 @@ import { ApiError } from '../../http-error';
 import { configObject } from '../../objects/config';
 import { MAX_PEOPLE_BYTES, MAX_PEOPLE_PER_REQUEST, type Job } from '../../../shared/schemas/people';
 import { viewOf } from './view';
+import { retryJobFailures } from '../../ingest/retry-failures';
 
 export const peopleUploadPages = new Hono<AdminContext>();
 
@@ -122,9 +123,51 @@ peopleUploadPages.get('/jobs/:id', async (c) => {
           Started <Time ms={job.createdAt} />, updated <Time ms={job.updatedAt} />.
         </p>
       </div>
+      {job.failures.length > 0 && (
+        <section aria-labelledby="failures">
+          <h2 id="failures">Rows that could not be applied</h2>
+          <p>The queue tried these rows on every delivery and gave up; nothing was applied for them. Fix the cause, then send them again.</p>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Rows</th>
+                <th scope="col">Reason</th>
+                <th scope="col">Failed</th>
+              </tr>
+            </thead>
+            <tbody>
+              {job.failures.map((f) => (
+                <tr>
+                  <td>{f.email}</td>
+                  <td>{f.rows.map((r) => r.source).join(', ')}</td>
+                  <td>{f.reason}</td>
+                  <td>
+                    <Time ms={f.failedAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <form method="post" action={`${c.var.base}/people/jobs/${job.id}/retry`}>
+            <CsrfField token={c.var.csrf} />
+            <div class="actions">
+              <button type="submit">Retry {job.failures.length} failed</button>
+            </div>
+          </form>
+        </section>
+      )}
       <p>
         <a href={`${c.var.base}/people`}>Back to people</a>
       </p>
     </Layout>,
   );
+});
+
+peopleUploadPages.post('/jobs/:id/retry', async (c) => {
+  const id = c.req.param('id');
+  const out = /^job_[0-9a-f]{24}$/.test(id) ? await retryJobFailures(c.env, id, c.var.now) : null;
+  if (!out) throw new ApiError(404, 'not_found', 'There is no such upload job.');
+  await audit(c, 'people.retried', `job ${id}`, `${out.retried} row(s) of ${out.people} people sent again`);
+  return c.redirect(`${c.var.base}/people/jobs/${id}`, 303);
 });

@@ -87,6 +87,9 @@ peoplePages.get('/', async (c) => {
       <p>
         <a href={`${c.var.base}/people/upload`}>Upload people from a CSV file</a>
       </p>
+      <p>
+        Export: people (<a href={`${c.var.base}/export/people?format=csv`}>CSV</a>, <a href={`${c.var.base}/export/people?format=jsonl`}>JSONL</a>), audiences (<a href={`${c.var.base}/export/audiences?format=jsonl`}>JSONL</a>), conversions log (<a href={`${c.var.base}/export/conversions?format=csv`}>CSV</a>, <a href={`${c.var.base}/export/conversions?format=jsonl`}>JSONL</a>)
+      </p>
       <h2>{query ? `People whose email starts with “${query}”` : 'Everyone'}</h2>
       {rows.length === 0 ? (
         <p class="muted">{after ? 'No more people.' : query ? 'Nobody matches.' : 'Nobody yet: people appear here once they identify or are pushed from a CRM.'}</p>
