@@ -1,6 +1,7 @@
 // One page's conversation with Salesforce: the access token (refresh_token or client-credentials
 // grant), every REST call counted, one token refresh after a 401 INVALID_SESSION_ID, the
 // platform's errors mapped to SourceError, and the last Sforce-Limit-Info seen.
+import { secretEquals } from '../../security/constant-time';
 import { SourceError, type FetchContext } from '../connector';
 import type { SalesforceSettings } from './settings';
 
@@ -82,7 +83,7 @@ export class Session {
     this.token = { value: body.access_token, expiresAt: this.ctx.now() + TOKEN_REUSE_MS };
     this.newToken = this.token;
     // Connected apps with refresh-token rotation answer a new refresh token; the old one dies.
-    if (this.refreshToken && typeof body.refresh_token === 'string' && body.refresh_token !== this.refreshToken) {
+    if (this.refreshToken && typeof body.refresh_token === 'string' && !(await secretEquals(body.refresh_token, this.refreshToken))) {
       this.refreshToken = body.refresh_token;
       this.tokens = { refreshToken: body.refresh_token };
     }
