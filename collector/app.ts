@@ -8,6 +8,7 @@ import { audiences } from './routes/api/audiences';
 import { collect } from './routes/collect';
 import { conversions } from './routes/conversions';
 import { destinations } from './routes/destinations';
+import { sources } from './routes/sources';
 import { demo } from './routes/demo';
 import { install } from './routes/install';
 import { people } from './routes/people';
@@ -44,6 +45,7 @@ export function createApp(basePath: string | undefined) {
   routes.route('/api/keys', keys);
   routes.route('/api/audiences', audiences);
   routes.route('/api/destinations', destinations);
+  routes.route('/api/sources', sources);
   routes.route('/api/conversions', conversions);
   routes.route('/api/alerts', alerts);
 

@@ -4,12 +4,14 @@ import { consumeJobs } from './ingest/people-consumer';
 import type { JobMessage } from './ingest/job-messages';
 import { consumePopulate, isPopulateMessage, resumeStalledPopulates, type PopulateMessage } from './audiences/populate';
 import { checkTagSilence } from './alerts/tag-silence';
+import { tickSources } from './routes/sources';
 
 export { PersonObject } from './objects/person';
 export { VisitorObject } from './objects/visitor';
 export { ConfigObject } from './objects/config';
 export { DirectoryObject } from './objects/directory';
 export { DestinationObject } from './objects/destination';
+export { SourceObject } from './objects/source';
 
 export default {
   fetch(request, env, ctx) {
@@ -30,5 +32,7 @@ export default {
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(checkTagSilence(env, controller.scheduledTime).then(() => undefined));
     ctx.waitUntil(resumeStalledPopulates(env, controller.scheduledTime).then(() => undefined));
+    // CRM sources poll on their own alarms; the cron re-arms any that lost theirs.
+    ctx.waitUntil(tickSources(env));
   },
 } satisfies ExportedHandler<Env>;

@@ -9,6 +9,9 @@ export interface Alert {
   message: string;
   destinationId?: string;
   destinationType?: string;
+  /** A CRM source whose credentials were refused (collector/sources/). */
+  sourceId?: string;
+  sourceType?: string;
   count?: number;
   errorCode?: string;
   lastEventAt?: number | null;

@@ -1,0 +1,75 @@
+// The HubSpot connector: contacts (and their properties) through the CRM search API, with the
+// property list read once an hour to drop properties that no longer exist (reported) and to know
+// each property's type (dates stored as ISO instants in UTC).
+import type { Connector, FetchContext, FieldIssue, PageResult } from '../connector';
+import { HUBSPOT_DEFAULT_PROPERTIES } from '../../../shared/schemas/sources';
+import { bearer, call, type Token } from './http';
+import { contactsPage, initialCursor, type ContactsCursor } from './contacts';
+import { looksLikeDate, type PropertyTypes } from './values';
+
+const PROPERTIES_TTL_MS = 3_600_000;
+
+type PropertyList = { results: { name: string; label: string; type: string; fieldType?: string }[] };
+
+interface Cursor {
+  contacts: ContactsCursor;
+  /** Requested properties that exist, with their types; re-read every PROPERTIES_TTL_MS. */
+  types?: PropertyTypes;
+  typesAt?: number;
+}
+
+async function properties(ctx: FetchContext, token: Token): Promise<PropertyList['results']> {
+  const body = await call<PropertyList>(ctx, token, 'GET', '/crm/v3/properties/contacts', 'contact properties');
+  return Array.isArray(body?.results) ? body.results : [];
+}
+
+/** The requested properties HubSpot has, with their types; the others reported (missing, renamed, mistyped). */
+export function checkProperties(requested: string[], list: PropertyList['results']): { types: PropertyTypes; issues: FieldIssue[] } {
+  const byName = new Map(list.map((p) => [p.name, p]));
+  const types: PropertyTypes = {};
+  const issues: FieldIssue[] = [];
+  for (const name of requested) {
+    const p = byName.get(name);
+    if (!p) issues.push({ field: name, reason: 'no such contact property in HubSpot (deleted or renamed?): skipped' });
+    else if (looksLikeDate(name) && p.type !== 'datetime' && p.type !== 'date') issues.push({ field: name, reason: `expected a date, HubSpot says ${p.type}: skipped` });
+    else types[name] = p.type;
+  }
+  return { types, issues };
+}
+
+export const hubspotConnector: Connector = {
+  type: 'hubspot',
+  async fetchPage(ctx) {
+    const auth = await bearer(ctx);
+    let apiCalls = auth.calls;
+    const prev = (ctx.cursor ?? {}) as Partial<Cursor>;
+    const requested = (ctx.settings.properties as string[] | undefined) ?? HUBSPOT_DEFAULT_PROPERTIES;
+    let types = prev.types;
+    let typesAt = prev.typesAt;
+    const issues: FieldIssue[] = [];
+    if (!types || !typesAt || ctx.now() - typesAt > PROPERTIES_TTL_MS) {
+      const checked = checkProperties(requested, await properties(ctx, auth.token));
+      apiCalls++;
+      types = checked.types;
+      typesAt = ctx.now();
+      issues.push(...checked.issues);
+    }
+    const contacts = prev.contacts ?? initialCursor(ctx.since);
+    const page = await contactsPage(ctx, auth.token, contacts, Object.keys(types), types);
+    apiCalls++;
+    const out: PageResult & { accessToken?: Token } = {
+      records: page.records,
+      cursor: { contacts: page.cursor, types, typesAt } satisfies Cursor,
+      done: page.done,
+      apiCalls,
+      issues: [...issues, ...page.issues],
+      accessToken: auth.calls ? auth.token : undefined,
+    };
+    if (auth.rotated) out.tokens = { refreshToken: auth.rotated };
+    return out;
+  },
+  async listFields(ctx) {
+    const auth = await bearer(ctx);
+    return (await properties(ctx, auth.token)).map((p) => ({ name: p.name, label: p.label, type: p.type }));
+  },
+};

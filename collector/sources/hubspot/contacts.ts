@@ -1,0 +1,90 @@
+// Contacts through the CRM search API, keyset-paged so nothing loops and nothing is skipped:
+// - `range`: lastmodifieddate > t, ascending, a full page at a time. Records at the page's last
+//   time may continue on the next page in an order HubSpot does not define, so they are left for
+//   the `tie` phase; the rest is applied.
+// - `tie`: lastmodifieddate = t and hs_object_id > id, ascending by id, until drained; then `range`
+//   again from t.
+// Every query restarts from the cursor instead of following `after`: offsets shift when records
+// change mid-paging (a record modified meanwhile moves to the end, and the one after it would be
+// skipped), and a restarted query never reaches the 10,000-results cap of one search.
+import { SourceError, type FetchContext, type FieldIssue, type SourceRecord } from '../connector';
+import { call, type Token } from './http';
+import { convert, hubspotTime, type PropertyTypes } from './values';
+
+export const PAGE_SIZE = 200;
+
+export interface ContactsCursor {
+  phase: 'range' | 'tie';
+  /** Epoch ms of lastmodifieddate; null: from the beginning. */
+  t: number | null;
+  /** In `tie`: the last hs_object_id applied at t. */
+  id: string | null;
+}
+
+type SearchResult = { results: { id: string; properties: Record<string, string | null>; updatedAt?: string }[]; paging?: { next?: { after: string } }; total?: number };
+
+export function initialCursor(since: string | null): ContactsCursor {
+  return { phase: 'range', t: since ? Date.parse(since) - 1 : null, id: null };
+}
+
+function query(c: ContactsCursor, properties: string[]) {
+  const filters =
+    c.phase === 'tie'
+      ? [
+          { propertyName: 'lastmodifieddate', operator: 'EQ', value: String(c.t) },
+          { propertyName: 'hs_object_id', operator: 'GT', value: c.id ?? '0' },
+        ]
+      : c.t === null
+        ? []
+        : [{ propertyName: 'lastmodifieddate', operator: 'GT', value: String(c.t) }];
+  return {
+    filterGroups: filters.length ? [{ filters }] : [],
+    sorts: [{ propertyName: c.phase === 'tie' ? 'hs_object_id' : 'lastmodifieddate', direction: 'ASCENDING' }],
+    properties: [...new Set([...properties, 'email', 'lastmodifieddate', 'hs_object_id'])],
+    limit: PAGE_SIZE,
+  };
+}
+
+/** A search result as a SourceRecord: requested properties converted, mistyped values reported. */
+export function toRecord(r: SearchResult['results'][number], properties: string[], types: PropertyTypes, issues: FieldIssue[]): SourceRecord & { ms: number } {
+  const ms = hubspotTime(r.properties.lastmodifieddate) ?? hubspotTime(r.updatedAt) ?? 0;
+  const attributes: Record<string, unknown> = {};
+  for (const p of properties) {
+    if (!(p in r.properties)) continue;
+    const out = convert(types[p], r.properties[p]);
+    if ('reason' in out) {
+      if (!issues.some((i) => i.field === p)) issues.push({ field: p, reason: out.reason });
+    } else attributes[p] = out.value;
+  }
+  return { id: r.id, email: r.properties.email ?? '', modifiedAt: new Date(ms).toISOString(), attributes, ms };
+}
+
+export async function contactsPage(
+  ctx: FetchContext,
+  token: Token,
+  cursor: ContactsCursor,
+  properties: string[],
+  types: PropertyTypes,
+): Promise<{ records: SourceRecord[]; cursor: ContactsCursor; done: boolean; issues: FieldIssue[] }> {
+  const body = await call<SearchResult>(ctx, token, 'POST', '/crm/v3/objects/contacts/search', 'contacts search', query(cursor, properties));
+  if (!Array.isArray(body?.results)) throw new SourceError('HubSpot search answered without results', 'transient');
+  const issues: FieldIssue[] = [];
+  const recs = body.results.map((r) => toRecord(r, properties, types, issues));
+  const full = recs.length >= PAGE_SIZE && !!body.paging?.next;
+  const strip = (r: SourceRecord & { ms: number }): SourceRecord => ({ id: r.id, email: r.email, modifiedAt: r.modifiedAt, attributes: r.attributes });
+  if (cursor.phase === 'tie') {
+    const last = recs.at(-1);
+    if (full) return { records: recs.map(strip), cursor: { phase: 'tie', t: cursor.t, id: last!.id }, done: false, issues };
+    // Drained this instant: on to the range after it (done only once that range is empty).
+    return { records: recs.map(strip), cursor: { phase: 'range', t: cursor.t, id: null }, done: false, issues };
+  }
+  if (!recs.length) return { records: [], cursor, done: true, issues };
+  const lastMs = recs.at(-1)!.ms;
+  if (!full) {
+    // Everything there is: all applied; the next run first looks for more at the last instant.
+    const atLast = recs.filter((r) => r.ms === lastMs).map((r) => r.id);
+    const maxId = atLast.reduce((a, b) => (BigInt(b) > BigInt(a) ? b : a));
+    return { records: recs.map(strip), cursor: { phase: 'tie', t: lastMs, id: maxId }, done: true, issues };
+  }
+  return { records: recs.filter((r) => r.ms < lastMs).map(strip), cursor: { phase: 'tie', t: lastMs, id: null }, done: false, issues };
+}
