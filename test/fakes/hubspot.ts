@@ -72,6 +72,7 @@ function asMs(v: string | null | undefined): number | null {
 export class HubSpotFake {
   server!: FakeServer;
   readonly contacts = new Map<string, Obj>();
+  private readonly byEmail = new Map<string, string>();
   readonly deals = new Map<string, Obj>();
   /** deal id → contact ids */
   readonly dealContacts = new Map<string, string[]>();
@@ -112,13 +113,15 @@ export class HubSpotFake {
 
   /** Creates or changes a contact (by email), stamping lastmodifieddate with `at` (default now). */
   upsertContact(email: string, properties: Record<string, string | null> = {}, at = this.now()): Obj {
-    const existing = [...this.contacts.values()].find((c) => c.properties.email === email);
+    const existingId = this.byEmail.get(email);
+    const existing = existingId ? this.contacts.get(existingId) : undefined;
     const id = existing?.id ?? String(this.nextId++);
     const obj: Obj = existing ?? { id, properties: { email, hs_object_id: id, createdate: new Date(at).toISOString() }, createdAt: at, updatedAt: at };
     Object.assign(obj.properties, properties);
     obj.updatedAt = at;
     obj.properties.lastmodifieddate = new Date(at).toISOString();
     this.contacts.set(id, obj);
+    this.byEmail.set(email, id);
     return obj;
   }
 
