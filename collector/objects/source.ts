@@ -1,6 +1,6 @@
 // One CRM source: its sealed settings, cursor, lease and run status. Runs happen in the object's
-// alarm only (one alarm at a time per object, plus a stored lease), so two runs of one source never
-// overlap. Each page's records are applied, then the page's cursor and counts are committed
+// alarm only (one alarm at a time per object, plus an in-memory lease), so two runs of one source
+// never overlap. Each page's records are applied, then the page's cursor and counts are committed
 // together: a run that fails midway resumes from its last committed page.
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
@@ -17,7 +17,6 @@ export const SOURCE_ID = /^src_[0-9a-f]{16}$/;
 export const SYNC_INTERVAL_MS = 5 * 60_000;
 // Pages per alarm: a long backfill continues in the next alarm, so one invocation stays short.
 const PAGES_PER_ALARM = 25;
-const LEASE_MS = 10 * 60_000;
 const MAX_ISSUES = 50;
 
 export type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string; issues?: unknown };
@@ -59,6 +58,7 @@ export class SourceObject extends DurableObject<Env> {
   fetchImpl: typeof fetch = (input, init) => fetch(input, init);
   now: () => number = () => Date.now();
   private accessToken: { value: string; expiresAt: number } | undefined;
+  private running = false;
 
   private async config(): Promise<Config | undefined> {
     return this.ctx.storage.get<Config>('config');
@@ -220,9 +220,10 @@ export class SourceObject extends DurableObject<Env> {
     let state = await this.state();
     if (state.status === 'stopped') return;
     const start = this.now();
-    const lease = (await this.ctx.storage.get<number>('lease')) ?? 0;
-    if (lease > start) return void (await this.schedule(state, lease));
-    await this.ctx.storage.put('lease', start + LEASE_MS);
+    // The lease: held in memory, so an instance that died mid-run (its memory gone with it) never
+    // blocks the next run, while a run still going in this instance is never joined by a second.
+    if (this.running) return;
+    this.running = true;
     try {
       state.run ??= this.newRun('schedule', start);
       state.status = 'running';
@@ -265,7 +266,7 @@ export class SourceObject extends DurableObject<Env> {
     } catch (e) {
       await this.failed(cfg, e);
     } finally {
-      await this.ctx.storage.delete('lease');
+      this.running = false;
     }
   }
 
@@ -273,7 +274,7 @@ export class SourceObject extends DurableObject<Env> {
     const state = await this.state();
     const now = this.now();
     const err = e instanceof SourceError ? e : new SourceError('the sync failed inside the collector', 'transient', undefined, e instanceof Error ? e.name : undefined);
-    if (!(e instanceof SourceError)) console.error('source run failed', e instanceof Error ? e.name : typeof e);
+    if (!(e instanceof SourceError)) console.error('source run failed', e instanceof Error ? `${e.name}: ${e.message}` : typeof e);
     state.lastError = { kind: err.kind, message: err.message, platformMessage: err.platformMessage ?? null, at: new Date(now).toISOString() };
     if (err.kind === 'credentials') {
       // Retrying would only be refused again: stopped until the credentials are entered again.

@@ -127,3 +127,17 @@ describe('HubSpot connector paging', () => {
     expect(refused).toMatchObject({ kind: 'credentials', platformMessage: expect.stringContaining('Authentication credentials not found') });
   });
 });
+
+describe('HubSpot connector OAuth', () => {
+  it('a cached access token refused (revoked early) is replaced once before the source is stopped', async () => {
+    fake = await startHubSpotFake({ clientId: 'cid', clientSecret: 'secret-123456', refreshToken: 'refresh-0001', searchPerSecond: 0 });
+    fake.upsertContact('o@example.com', {}, T0);
+    const settings = { clientId: 'cid', clientSecret: 'secret-123456', refreshToken: 'refresh-0001' };
+    const first = await hubspotConnector.fetchPage(ctx(settings, null));
+    fake.expireAll();
+    const second = await hubspotConnector.fetchPage(ctx(settings, null, { accessToken: first.accessToken }));
+    expect(second.records).toHaveLength(1);
+    expect(second.accessToken?.value).not.toBe(first.accessToken?.value);
+    expect(fake.grants).toBe(2);
+  });
+});

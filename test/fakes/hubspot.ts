@@ -84,6 +84,9 @@ export class HubSpotFake {
   contactProperties = CONTACT_PROPERTIES.map((p) => ({ ...p }));
   searches = 0;
   grants = 0;
+  private readonly accounts = new Map<string, HubSpotFake>();
+  /** The search after `after` more successful ones answers `status` (a failure midway through a sync). */
+  failSearch: { after: number; status: number } | null = null;
 
   constructor(readonly opts: HubSpotFakeOptions = {}) {
     if (opts.refreshToken) this.refreshTokens.add(opts.refreshToken);
@@ -101,7 +104,7 @@ export class HubSpotFake {
       handle: (req) => this.handle(req),
       errorFor: (status) => (status === 429 ? err(429, 'You have reached your secondly limit.', 'RATE_LIMITS', { errorType: 'RATE_LIMIT', policyName: 'SECONDLY' }) : status === 401 ? err(401, 'The OAuth token used to make this call expired.', 'EXPIRED_AUTHENTICATION') : err(status, 'internal error', 'INTERNAL_ERROR')),
       isTokenPath: (p) => p === '/oauth/v1/token',
-      snapshot: () => ({ contacts: this.contacts.size, deals: this.deals.size, searches: this.searches, grants: this.grants }),
+      snapshot: () => ({ contacts: this.contacts.size, deals: this.deals.size, searches: this.searches, grants: this.grants, accounts: Object.fromEntries([...this.accounts].map(([k, a]) => [k, { contacts: a.contacts.size, searches: a.searches, grants: a.grants }])) }),
       control: (b) => this.control(b),
     });
     return this;
@@ -149,7 +152,11 @@ export class HubSpotFake {
   }
 
   private control(b: Record<string, unknown>): boolean {
+    if (typeof b.account === 'string') return this.account(b.account).control({ ...b, account: undefined });
     switch (b.action) {
+      case 'failSearch':
+        this.failSearch = { after: Number(b.after ?? 0), status: Number(b.status ?? 500) };
+        return true;
       case 'upsert':
         for (const c of b.contacts as { email: string; properties?: Record<string, string | null>; at?: number }[]) this.upsertContact(c.email, c.properties ?? {}, c.at);
         return true;
@@ -178,7 +185,16 @@ export class HubSpotFake {
     return null;
   }
 
+  /** A separate HubSpot account under `/acct/<name>`: test files sharing one fake never see each other's contacts. */
+  account(name: string): HubSpotFake {
+    let a = this.accounts.get(name);
+    if (!a) this.accounts.set(name, (a = new HubSpotFake({ ...this.opts, privateTokens: [...(this.opts.privateTokens ?? [])] })));
+    return a;
+  }
+
   private handle(req: FakeRequest): FakeReply | Promise<FakeReply> {
+    const acct = /^\/acct\/([\w-]+)(\/.*)$/.exec(req.path);
+    if (acct) return this.account(acct[1]!).handle({ ...req, path: acct[2]! });
     if (req.path === '/oauth/v1/token') return this.token(req);
     const denied = this.authorized(req);
     if (denied) return denied;
@@ -222,6 +238,11 @@ export class HubSpotFake {
   private search(type: 'contacts' | 'deals', req: FakeRequest): FakeReply {
     const limited = this.rateLimited();
     if (limited) return limited;
+    if (this.failSearch && this.failSearch.after-- <= 0) {
+      const status = this.failSearch.status;
+      this.failSearch = null;
+      return err(status, 'internal error', 'INTERNAL_ERROR');
+    }
     const b = req.json;
     if (!isObject(b)) return err(400, 'Invalid input JSON', 'VALIDATION_ERROR');
     const extra = unknownKeys(b, ['filterGroups', 'sorts', 'query', 'properties', 'limit', 'after'], 'search');

@@ -5,4 +5,6 @@ export const WORKER_FAKES = {
   google_data_manager: { customerId: '1234567890', conversionActionIds: ['777'], clientId: 'g-client', clientSecret: 'g-secret-123456', refreshToken: 'g-refresh-123456' },
   linkedin: { conversionIds: ['4242'], clientId: 'li-client', clientSecret: 'li-secret-123456', refreshToken: 'li-refresh-000001', rotateRefreshTokens: true },
   microsoft_ads: { customerId: '1111', accountId: '2222', developerToken: 'ms-dev-token-0001', goalNames: ['MQL'], clientId: 'ms-client', clientSecret: 'ms-secret-123456', refreshToken: 'ms-refresh-000001' },
+
+  hubspot: { privateToken: 'pat-na1-worker-0000-0001', clientId: 'hs-worker-client', clientSecret: 'hs-worker-secret-123456', refreshToken: 'hs-worker-refresh-0001' },
 };

@@ -5,6 +5,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     fakeUrls: Record<'meta' | 'google_ads' | 'google_data_manager' | 'linkedin' | 'microsoft_ads', string>;
     /** A second set, for test/worker/delivery-e2e.test.ts alone. */
+    /** The HubSpot fake (test/fakes/hubspot.ts); each test file uses its own account under /acct/<name>. */
+    hubspotUrl: string;
     e2eFakeUrls: Record<'meta' | 'google_ads' | 'google_data_manager' | 'linkedin' | 'microsoft_ads', string>;
   }
 }

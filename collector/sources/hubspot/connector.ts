@@ -1,7 +1,7 @@
 // The HubSpot connector: contacts (and their properties) through the CRM search API, with the
 // property list read once an hour to drop properties that no longer exist (reported) and to know
 // each property's type (dates stored as ISO instants in UTC).
-import type { Connector, FetchContext, FieldIssue, PageResult } from '../connector';
+import { SourceError, type Connector, type FetchContext, type FieldIssue, type PageResult } from '../connector';
 import { HUBSPOT_DEFAULT_PROPERTIES } from '../../../shared/schemas/sources';
 import { bearer, call, type Token } from './http';
 import { contactsPage, initialCursor, type ContactsCursor } from './contacts';
@@ -40,6 +40,23 @@ export function checkProperties(requested: string[], list: PropertyList['results
 export const hubspotConnector: Connector = {
   type: 'hubspot',
   async fetchPage(ctx) {
+    try {
+      return await fetchPage(ctx);
+    } catch (e) {
+      // A cached OAuth access token can be revoked or expire early: one fresh token before the
+      // source is stopped for refused credentials.
+      if (e instanceof SourceError && e.kind === 'credentials' && ctx.accessToken && typeof ctx.settings.accessToken !== 'string') return fetchPage({ ...ctx, accessToken: undefined });
+      throw e;
+    }
+  },
+  async listFields(ctx) {
+    const auth = await bearer(ctx);
+    return (await properties(ctx, auth.token)).map((p) => ({ name: p.name, label: p.label, type: p.type }));
+  },
+};
+
+async function fetchPage(ctx: FetchContext): Promise<PageResult & { accessToken?: Token }> {
+  {
     const auth = await bearer(ctx);
     let apiCalls = auth.calls;
     const prev = (ctx.cursor ?? {}) as Partial<Cursor>;
@@ -67,9 +84,5 @@ export const hubspotConnector: Connector = {
     };
     if (auth.rotated) out.tokens = { refreshToken: auth.rotated };
     return out;
-  },
-  async listFields(ctx) {
-    const auth = await bearer(ctx);
-    return (await properties(ctx, auth.token)).map((p) => ({ name: p.name, label: p.label, type: p.type }));
-  },
-};
+  }
+}
