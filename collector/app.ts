@@ -9,6 +9,7 @@ import { collect } from './routes/collect';
 import { conversions } from './routes/conversions';
 import { destinations } from './routes/destinations';
 import { sources } from './routes/sources';
+import { sourceWebhooks } from './routes/source-webhooks';
 import { demo } from './routes/demo';
 import { install } from './routes/install';
 import { people } from './routes/people';
@@ -33,6 +34,7 @@ export function createApp(basePath: string | undefined) {
   routes.route('/', demo);
   routes.route('/', peopleIngest);
   routes.route('/', segment);
+  routes.route('/', sourceWebhooks);
   // Job progress is readable with an ingest key (the one that started it); the rest of /api is admin.
   routes.use('/api/jobs/*', requireSecretKey('ingest'));
   routes.route('/api/jobs', jobs);

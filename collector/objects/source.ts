@@ -10,6 +10,8 @@ import { SourceError, type FetchContext, type FieldIssue, type SourceCursor, typ
 import { connectorFor } from '../sources/registry';
 import { applyRecords } from '../sources/apply';
 import { alertSourceCredentials } from '../sources/alerts';
+import { hubspotContactsById } from '../sources/hubspot/connector';
+import { contactIds, hubspotSignatureValid } from '../sources/hubspot/webhook';
 import { maskSourceSettings, settingsSchemas, type SourceRun, type SourceStatus, type SourceView } from '../../shared/schemas/sources';
 
 export const SOURCE_ID = /^src_[0-9a-f]{16}$/;
@@ -190,6 +192,43 @@ export class SourceObject extends DurableObject<Env> {
       return { ok: true, value: await connectorFor(cfg.type)!.listFields(await this.context(cfg, null)) };
     } catch (e) {
       if (e instanceof SourceError) return { ok: false, code: `source_${e.kind}`, message: e.message + (e.platformMessage ? `: ${e.platformMessage}` : '') };
+      throw e;
+    }
+  }
+
+  /**
+   * A HubSpot webhook delivery: the signature checked here (the secret never leaves the object),
+   * then the contacts it names read and applied at once. False when the signature does not hold.
+   */
+  async hubspotWebhook(req: { method: string; uri: string; body: string; timestamp: string | undefined; signature: string | undefined }): Promise<Result<{ contacts: number; applied: number }>> {
+    const cfg = await this.config();
+    if (!cfg || cfg.type !== 'hubspot') return { ok: false, code: 'not_found', message: 'no such HubSpot source' };
+    const settings = await this.settings(cfg);
+    const secret = (settings.webhookSecret ?? settings.clientSecret) as string | undefined;
+    if (!secret) return { ok: false, code: 'webhook_not_configured', message: 'set webhookSecret (the app\'s client secret) on the source to receive webhooks' };
+    if (!(await hubspotSignatureValid(secret, req, this.now()))) return { ok: false, code: 'invalid_signature', message: 'X-HubSpot-Signature-v3 does not match, or the timestamp is more than 5 minutes away' };
+    let events: unknown;
+    try {
+      events = JSON.parse(req.body);
+    } catch {
+      return { ok: false, code: 'invalid_request', message: 'the body is not JSON' };
+    }
+    const ids = contactIds(events);
+    if (!ids.length || cfg.paused) return { ok: true, value: { contacts: ids.length, applied: 0 } };
+    const state = await this.state();
+    if (state.status === 'stopped') return { ok: true, value: { contacts: ids.length, applied: 0 } };
+    try {
+      const page = await hubspotContactsById(await this.context(cfg, state.cursor), ids);
+      if (page.accessToken) this.accessToken = page.accessToken;
+      if (page.tokens) await this.saveTokens(cfg, page.tokens);
+      const counts = await applyRecords(this.env, cfg.type, page.records, this.now());
+      return { ok: true, value: { contacts: ids.length, applied: counts.applied } };
+    } catch (e) {
+      // The poll picks the changes up; the error shows on the source as any run's would.
+      if (e instanceof SourceError) {
+        await this.failed(cfg, e);
+        return { ok: true, value: { contacts: ids.length, applied: 0 } };
+      }
       throw e;
     }
   }

@@ -141,3 +141,20 @@ describe('HubSpot connector OAuth', () => {
     expect(fake.grants).toBe(2);
   });
 });
+
+describe('HubSpot webhook signature v3', () => {
+  it('accepts what the fake signs as HubSpot does, within 5 minutes, and nothing else', async () => {
+    const { hubspotSignatureValid } = await import('../../collector/sources/hubspot/webhook');
+    const { signHubSpotV3 } = await import('./hubspot');
+    const uri = 'https://collector.example.com/sources/hubspot/src_0123456789abcdef/webhook';
+    const body = '[{"objectId":1001,"subscriptionType":"contact.propertyChange"}]';
+    const now = Date.now();
+    const signature = signHubSpotV3('client-secret-1', 'POST', uri, body, now);
+    const req = { method: 'POST', uri, body, timestamp: String(now), signature };
+    expect(await hubspotSignatureValid('client-secret-1', req, now)).toBe(true);
+    expect(await hubspotSignatureValid('client-secret-2', req, now)).toBe(false);
+    expect(await hubspotSignatureValid('client-secret-1', { ...req, body: body.replace('1001', '1002') }, now)).toBe(false);
+    expect(await hubspotSignatureValid('client-secret-1', req, now + 5 * 60_000 + 1)).toBe(false);
+    expect(await hubspotSignatureValid('client-secret-1', { ...req, signature: '!!notbase64' }, now)).toBe(false);
+  });
+});

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { alertTransport } from '../../collector/alerts/webhook';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { json, send } from './audiences-helpers';
-import { api, person } from './helpers';
+import { api, call, person } from './helpers';
 
 const HUBSPOT = inject('hubspotUrl');
 const H = WORKER_FAKES.hubspot;
@@ -202,5 +202,40 @@ describe('refused credentials', { timeout: 200_000 }, () => {
     const again = await finished(src.id, jobId);
     expect(again.lastError).toBeNull();
     expect(again.lastRun).toMatchObject({ applied: 1 });
+  });
+});
+
+describe('HubSpot webhooks', { timeout: 200_000 }, () => {
+  const SECRET = 'hs-app-client-secret-0001';
+  async function sign(method: string, uri: string, body: string, ts: number): Promise<string> {
+    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${method}${uri}${body}${ts}`)));
+    return btoa(String.fromCharCode(...mac));
+  }
+  const hook = (id: string, body: string, headers: Record<string, string>) => call(`/sources/hubspot/${id}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+  it('a signed contact change is read and applied at once; a bad, replayed or unsigned delivery is refused', async () => {
+    const acct = account();
+    const email = `w.${acct}@example.com`;
+    await contacts(acct, [{ email, properties: { lifecyclestage: 'lead' }, at: T }]);
+    const src = await createSource(acct, { accessToken: H.privateToken, webhookSecret: SECRET });
+    await finished(src.id);
+    // Changed in HubSpot; the webhook names the contact.
+    await contacts(acct, [{ email, properties: { lifecyclestage: 'customer' }, at: T + 1000 }]);
+    // Each fake account numbers its contacts from 1001.
+    const id = '1001';
+    const body = JSON.stringify([{ eventId: 1, subscriptionId: 7, portalId: 62515, occurredAt: Date.now(), subscriptionType: 'contact.propertyChange', attemptNumber: 0, objectId: Number(id), propertyName: 'lifecyclestage', propertyValue: 'customer', changeSource: 'CRM' }]);
+    const uri = `http://collector.test/sources/hubspot/${src.id}/webhook`;
+    const ts = Date.now();
+    const sig = await sign('POST', uri, body, ts);
+    expect((await hook(src.id, body, { 'x-hubspot-signature-v3': sig.replace(/^./, (ch) => (ch === 'A' ? 'B' : 'A')), 'x-hubspot-request-timestamp': String(ts) })).status).toBe(401);
+    const old = Date.now() - 6 * 60_000;
+    expect((await hook(src.id, body, { 'x-hubspot-signature-v3': await sign('POST', uri, body, old), 'x-hubspot-request-timestamp': String(old) })).status).toBe(401);
+    expect((await hook(src.id, body, {})).status).toBe(401);
+    expect((await person(email)).attributes.hubspot.lifecyclestage).toBe('lead');
+    const ok = await hook(src.id, body, { 'x-hubspot-signature-v3': sig, 'x-hubspot-request-timestamp': String(ts) });
+    expect(ok.status).toBe(200);
+    expect(await json(ok)).toEqual({ contacts: 1, applied: 1 });
+    expect((await person(email)).attributes.hubspot.lifecyclestage).toBe('customer');
   });
 });

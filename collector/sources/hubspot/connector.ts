@@ -4,7 +4,7 @@
 import { SourceError, type Connector, type FetchContext, type FieldIssue, type PageResult } from '../connector';
 import { HUBSPOT_DEFAULT_PROPERTIES } from '../../../shared/schemas/sources';
 import { bearer, call, type Token } from './http';
-import { contactsPage, initialCursor, type ContactsCursor } from './contacts';
+import { contactsById, contactsPage, initialCursor, type ContactsCursor } from './contacts';
 import { looksLikeDate, type PropertyTypes } from './values';
 
 const PROPERTIES_TTL_MS = 3_600_000;
@@ -85,4 +85,23 @@ async function fetchPage(ctx: FetchContext): Promise<PageResult & { accessToken?
     if (auth.rotated) out.tokens = { refreshToken: auth.rotated };
     return out;
   }
+}
+
+/**
+ * The contacts a webhook named, read now (the poll stays the safety net). Property types come from
+ * the cursor's cache, or the property list when there is none yet.
+ */
+export async function hubspotContactsById(ctx: FetchContext, ids: string[]): Promise<PageResult & { accessToken?: Token }> {
+  const auth = await bearer(ctx);
+  let apiCalls = auth.calls;
+  const requested = (ctx.settings.properties as string[] | undefined) ?? HUBSPOT_DEFAULT_PROPERTIES;
+  let types = (ctx.cursor as Partial<Cursor> | null)?.types;
+  if (!types) {
+    types = checkProperties(requested, await properties(ctx, auth.token)).types;
+    apiCalls++;
+  }
+  const got = await contactsById(ctx, auth.token, ids, Object.keys(types), types);
+  const out: PageResult & { accessToken?: Token } = { records: got.records, cursor: ctx.cursor ?? {}, done: true, apiCalls: apiCalls + got.apiCalls, issues: got.issues, accessToken: auth.calls ? auth.token : undefined };
+  if (auth.rotated) out.tokens = { refreshToken: auth.rotated };
+  return out;
 }

@@ -88,3 +88,22 @@ export async function contactsPage(
   }
   return { records: recs.filter((r) => r.ms < lastMs).map(strip), cursor: { phase: 'tie', t: lastMs, id: null }, done: false, issues };
 }
+
+/** Named contacts (a webhook's), read by id in batches of 100, as SourceRecords. */
+export async function contactsById(ctx: FetchContext, token: Token, ids: string[], properties: string[], types: PropertyTypes): Promise<{ records: SourceRecord[]; issues: FieldIssue[]; apiCalls: number }> {
+  const issues: FieldIssue[] = [];
+  const records: SourceRecord[] = [];
+  let apiCalls = 0;
+  for (let i = 0; i < ids.length; i += 100) {
+    const body = await call<SearchResult>(ctx, token, 'POST', '/crm/v3/objects/contacts/batch/read', 'contacts batch read', {
+      inputs: ids.slice(i, i + 100).map((id) => ({ id })),
+      properties: [...new Set([...properties, 'email', 'lastmodifieddate'])],
+    });
+    apiCalls++;
+    for (const r of body.results ?? []) {
+      const { ms: _ms, ...rec } = toRecord(r, properties, types, issues);
+      records.push(rec);
+    }
+  }
+  return { records, issues, apiCalls };
+}
