@@ -4,6 +4,7 @@ export const NAV = [
   { path: '/people', label: 'People' },
   { path: '/audiences', label: 'Audiences' },
   { path: '/destinations', label: 'Destinations' },
+  { path: '/sources', label: 'Sources' },
   { path: '/conversions', label: 'Conversions' },
   { path: '/install', label: 'Install' },
   { path: '/keys', label: 'API keys' },

@@ -15,6 +15,7 @@ import { auditPages } from './audit';
 import { conversionsPages } from './conversions';
 import { overviewPage } from './overview';
 import { destinationsPages } from './destinations';
+import { sourcesPages } from './sources';
 import { audiencesPages } from './audiences';
 import { installPage } from './install';
 import { keysPages } from './keys';
@@ -68,6 +69,7 @@ admin.route('/audit', auditPages);
 admin.route('/conversions', conversionsPages);
 admin.route('/overview', overviewPage);
 admin.route('/destinations', destinationsPages);
+admin.route('/sources', sourcesPages);
 
 admin.all('*', (c) => {
   // Mounted at /admin, the sub-app's '/' is /admin itself; /admin/ lands here.
