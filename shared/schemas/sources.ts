@@ -30,8 +30,8 @@ export const hubspotSettingsSchema = z
     refreshToken: secret.optional(),
     /** The app's client secret that signs webhooks (v3); defaults to clientSecret. */
     webhookSecret: secret.optional(),
-    // Deals (with their contact associations) are not synced yet: refused rather than silently ignored.
-    objects: z.array(z.literal('contacts', { error: 'only contacts are synced from HubSpot in this version' })).min(1).max(1).optional(),
+    /** Deals are applied to their associated contacts as `deal.dealstage`, `deal.amount`, `deal.closedate`. */
+    objects: z.array(z.enum(['contacts', 'deals'])).min(1).max(2).optional(),
     properties: z.array(propertyName).min(1).max(200).optional(),
     endpoint: url.optional(),
     tokenEndpoint: url.optional(),

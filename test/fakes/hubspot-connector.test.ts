@@ -158,3 +158,21 @@ describe('HubSpot webhook signature v3', () => {
     expect(await hubspotSignatureValid('client-secret-1', { ...req, signature: '!!notbase64' }, now)).toBe(false);
   });
 });
+
+describe('HubSpot deals', () => {
+  it('applies each deal’s stage, amount and close date to its associated contacts, after the contacts, once', async () => {
+    fake = await startHubSpotFake({ privateTokens: [TOKEN], searchPerSecond: 0 });
+    const a = fake.upsertContact('a@example.com', { lifecyclestage: 'opportunity' }, T0);
+    const b = fake.upsertContact('b@example.com', {}, T0 + 1);
+    fake.upsertDeal({ dealname: 'Big', dealstage: 'closedwon', amount: '1250.50', closedate: '2026-03-02T12:00:00.000Z' }, [a.id, b.id], T0 + 2);
+    for (let i = 0; i < 210; i++) fake.upsertDeal({ dealstage: 'appointmentscheduled', amount: String(i) }, [], T0 + 3);
+    const { records } = await drain({ accessToken: TOKEN, objects: ['contacts', 'deals'] });
+    expect(records.filter((r) => r.id.startsWith('deal:'))).toEqual([
+      { id: expect.stringMatching(/^deal:\d+:/), email: 'a@example.com', modifiedAt: new Date(T0 + 2).toISOString(), attributes: { 'deal.dealstage': 'closedwon', 'deal.amount': 1250.5, 'deal.closedate': '2026-03-02T12:00:00.000Z', 'deal.id': expect.any(String) } },
+      { id: expect.stringMatching(/^deal:\d+:/), email: 'b@example.com', modifiedAt: new Date(T0 + 2).toISOString(), attributes: expect.objectContaining({ 'deal.dealstage': 'closedwon' }) },
+    ]);
+    expect(records.filter((r) => !r.id.startsWith('deal:')).map((r) => r.email)).toEqual(['a@example.com', 'b@example.com']);
+    // Contacts come first in a run: every contact record precedes every deal record.
+    expect(records.findIndex((r) => r.id.startsWith('deal:'))).toBe(2);
+  });
+});

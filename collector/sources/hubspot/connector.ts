@@ -5,18 +5,22 @@ import { SourceError, type Connector, type FetchContext, type FieldIssue, type P
 import { HUBSPOT_DEFAULT_PROPERTIES } from '../../../shared/schemas/sources';
 import { bearer, call, type Token } from './http';
 import { contactsById, contactsPage, initialCursor, type ContactsCursor } from './contacts';
+import { dealsPage } from './deals';
 import { looksLikeDate, type PropertyTypes } from './values';
 
 const PROPERTIES_TTL_MS = 3_600_000;
 
 type PropertyList = { results: { name: string; label: string; type: string; fieldType?: string }[] };
 
-interface Cursor {
+type Cursor = {
   contacts: ContactsCursor;
+  deals?: ContactsCursor;
+  /** Within one run: contacts first, then deals (when synced). */
+  stage?: 'contacts' | 'deals';
   /** Requested properties that exist, with their types; re-read every PROPERTIES_TTL_MS. */
   types?: PropertyTypes;
   typesAt?: number;
-}
+};
 
 async function properties(ctx: FetchContext, token: Token): Promise<PropertyList['results']> {
   const body = await call<PropertyList>(ctx, token, 'GET', '/crm/v3/properties/contacts', 'contact properties');
@@ -72,11 +76,25 @@ async function fetchPage(ctx: FetchContext): Promise<PageResult & { accessToken?
       issues.push(...checked.issues);
     }
     const contacts = prev.contacts ?? initialCursor(ctx.since);
-    const page = await contactsPage(ctx, auth.token, contacts, Object.keys(types), types);
-    apiCalls++;
+    const withDeals = ((ctx.settings.objects as string[] | undefined) ?? ['contacts']).includes('deals');
+    const deals = prev.deals ?? initialCursor(ctx.since);
+    let next: Cursor;
+    let page: { records: PageResult['records']; done: boolean; issues: FieldIssue[] };
+    if (withDeals && prev.stage === 'deals') {
+      const d = await dealsPage(ctx, auth.token, deals);
+      apiCalls += d.apiCalls;
+      page = d;
+      // Deals caught up: the next run starts with contacts again.
+      next = { contacts, deals: d.cursor, types, typesAt, stage: d.done ? 'contacts' : 'deals' };
+    } else {
+      const c = await contactsPage(ctx, auth.token, contacts, Object.keys(types), types);
+      apiCalls++;
+      page = withDeals && c.done ? { ...c, done: false } : c;
+      next = { contacts: c.cursor, deals: withDeals ? deals : undefined, types, typesAt, stage: withDeals && c.done ? 'deals' : 'contacts' };
+    }
     const out: PageResult & { accessToken?: Token } = {
       records: page.records,
-      cursor: { contacts: page.cursor, types, typesAt } satisfies Cursor,
+      cursor: next,
       done: page.done,
       apiCalls,
       issues: [...issues, ...page.issues],

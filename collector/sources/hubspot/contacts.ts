@@ -27,27 +27,35 @@ export function initialCursor(since: string | null): ContactsCursor {
   return { phase: 'range', t: since ? Date.parse(since) - 1 : null, id: null };
 }
 
-function query(c: ContactsCursor, properties: string[]) {
+/** A CRM object searched by its modification time: contacts (`lastmodifieddate`) or deals (`hs_lastmodifieddate`). */
+export interface SearchedObject {
+  path: 'contacts' | 'deals';
+  modified: string;
+}
+export const CONTACTS: SearchedObject = { path: 'contacts', modified: 'lastmodifieddate' };
+export const DEALS: SearchedObject = { path: 'deals', modified: 'hs_lastmodifieddate' };
+
+function query(c: ContactsCursor, properties: string[], o: SearchedObject) {
   const filters =
     c.phase === 'tie'
       ? [
-          { propertyName: 'lastmodifieddate', operator: 'EQ', value: String(c.t) },
+          { propertyName: o.modified, operator: 'EQ', value: String(c.t) },
           { propertyName: 'hs_object_id', operator: 'GT', value: c.id ?? '0' },
         ]
       : c.t === null
         ? []
-        : [{ propertyName: 'lastmodifieddate', operator: 'GT', value: String(c.t) }];
+        : [{ propertyName: o.modified, operator: 'GT', value: String(c.t) }];
   return {
     filterGroups: filters.length ? [{ filters }] : [],
-    sorts: [{ propertyName: c.phase === 'tie' ? 'hs_object_id' : 'lastmodifieddate', direction: 'ASCENDING' }],
-    properties: [...new Set([...properties, 'email', 'lastmodifieddate', 'hs_object_id'])],
+    sorts: [{ propertyName: c.phase === 'tie' ? 'hs_object_id' : o.modified, direction: 'ASCENDING' }],
+    properties: [...new Set([...properties, ...(o.path === 'contacts' ? ['email'] : []), o.modified, 'hs_object_id'])],
     limit: PAGE_SIZE,
   };
 }
 
 /** A search result as a SourceRecord: requested properties converted, mistyped values reported. */
-export function toRecord(r: SearchResult['results'][number], properties: string[], types: PropertyTypes, issues: FieldIssue[]): SourceRecord & { ms: number } {
-  const ms = hubspotTime(r.properties.lastmodifieddate) ?? hubspotTime(r.updatedAt) ?? 0;
+export function toRecord(r: SearchResult['results'][number], properties: string[], types: PropertyTypes, issues: FieldIssue[], modified = 'lastmodifieddate'): SourceRecord & { ms: number } {
+  const ms = hubspotTime(r.properties[modified]) ?? hubspotTime(r.updatedAt) ?? 0;
   const attributes: Record<string, unknown> = {};
   for (const p of properties) {
     if (!(p in r.properties)) continue;
@@ -65,11 +73,12 @@ export async function contactsPage(
   cursor: ContactsCursor,
   properties: string[],
   types: PropertyTypes,
+  o: SearchedObject = CONTACTS,
 ): Promise<{ records: SourceRecord[]; cursor: ContactsCursor; done: boolean; issues: FieldIssue[] }> {
-  const body = await call<SearchResult>(ctx, token, 'POST', '/crm/v3/objects/contacts/search', 'contacts search', query(cursor, properties));
+  const body = await call<SearchResult>(ctx, token, 'POST', `/crm/v3/objects/${o.path}/search`, `${o.path} search`, query(cursor, properties, o));
   if (!Array.isArray(body?.results)) throw new SourceError('HubSpot search answered without results', 'transient');
   const issues: FieldIssue[] = [];
-  const recs = body.results.map((r) => toRecord(r, properties, types, issues));
+  const recs = body.results.map((r) => toRecord(r, properties, types, issues, o.modified));
   const full = recs.length >= PAGE_SIZE && !!body.paging?.next;
   const strip = (r: SourceRecord & { ms: number }): SourceRecord => ({ id: r.id, email: r.email, modifiedAt: r.modifiedAt, attributes: r.attributes });
   if (cursor.phase === 'tie') {
