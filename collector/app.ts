@@ -10,6 +10,7 @@ import { conversions } from './routes/conversions';
 import { destinations } from './routes/destinations';
 import { sources } from './routes/sources';
 import { sourceWebhooks } from './routes/source-webhooks';
+import { sourceOAuth } from './routes/source-oauth';
 import { demo } from './routes/demo';
 import { install } from './routes/install';
 import { people } from './routes/people';
@@ -35,6 +36,7 @@ export function createApp(basePath: string | undefined) {
   routes.route('/', peopleIngest);
   routes.route('/', segment);
   routes.route('/', sourceWebhooks);
+  routes.route('/', sourceOAuth);
   // Job progress is readable with an ingest key (the one that started it); the rest of /api is admin.
   routes.use('/api/jobs/*', requireSecretKey('ingest'));
   routes.route('/api/jobs', jobs);

@@ -85,6 +85,8 @@ export class HubSpotFake {
   searches = 0;
   grants = 0;
   private readonly accounts = new Map<string, HubSpotFake>();
+  /** Authorization codes → the redirect_uri each was issued for. */
+  readonly codes = new Map<string, string>();
   /** The search after `after` more successful ones answers `status` (a failure midway through a sync). */
   failSearch: { after: number; status: number } | null = null;
 
@@ -163,6 +165,10 @@ export class HubSpotFake {
       case 'deal':
         this.upsertDeal(b.properties as Record<string, string>, b.contactIds as string[], b.at as number | undefined, b.id as string | undefined);
         return true;
+      case 'authorize':
+        // What HubSpot's authorize page does when the user approves: a code for this redirect_uri.
+        this.codes.set(String(b.code), String(b.redirectUri));
+        return true;
       case 'expire':
         this.expireAll();
         return true;
@@ -210,9 +216,20 @@ export class HubSpotFake {
   private token(req: FakeRequest): FakeReply {
     if (req.method !== 'POST' || !(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return err(400, 'form-encoded POST required', 'VALIDATION_ERROR');
     const f = new URLSearchParams(req.text);
-    if (f.get('grant_type') !== 'refresh_token') return { status: 400, body: { status: 'BAD_GRANT_TYPE', message: 'grant_type must be refresh_token or authorization_code' } };
+    const grant = f.get('grant_type');
+    if (grant !== 'refresh_token' && grant !== 'authorization_code') return { status: 400, body: { status: 'BAD_GRANT_TYPE', message: 'grant_type must be refresh_token or authorization_code' } };
     if (f.get('client_id') !== this.opts.clientId) return { status: 400, body: { status: 'BAD_CLIENT_ID', message: 'missing or unknown client id' } };
     if (f.get('client_secret') !== this.opts.clientSecret) return { status: 400, body: { status: 'BAD_CLIENT_SECRET', message: 'missing or invalid client secret' } };
+    if (grant === 'authorization_code') {
+      // A code is single use and bound to the redirect_uri it was issued for.
+      const code = this.codes.get(f.get('code') ?? '');
+      if (!code || code !== f.get('redirect_uri')) return { status: 400, body: { status: 'BAD_AUTH_CODE', message: 'missing or invalid auth code' } };
+      this.codes.delete(f.get('code')!);
+      const refresh = `${randomBytes(4).toString('hex')}-${randomBytes(8).toString('hex')}`;
+      this.refreshTokens.add(refresh);
+      this.grants++;
+      return { status: 200, body: { token_type: 'bearer', refresh_token: refresh, access_token: this.mint(), expires_in: this.opts.expiresIn ?? 1800 } };
+    }
     const rt = f.get('refresh_token') ?? '';
     if (!this.refreshTokens.has(rt)) return { status: 400, body: { status: 'BAD_REFRESH_TOKEN', message: 'missing or invalid refresh token' } };
     this.grants++;

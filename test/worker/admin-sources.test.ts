@@ -4,7 +4,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { get, post, signIn } from './admin-helpers';
-import { api } from './helpers';
+import { api, call } from './helpers';
 
 const HUBSPOT = inject('hubspotUrl');
 const H = WORKER_FAKES.hubspot;
@@ -65,5 +65,35 @@ describe('admin sources', { timeout: 120_000 }, () => {
     const audit = await (await get('/admin/audit', cookies)).text();
     expect(audit).toContain('source.paused');
     expect(audit).toContain('source.edited');
+  });
+});
+
+describe('admin sources: HubSpot OAuth connect flow', { timeout: 120_000 }, () => {
+  it('connect → HubSpot authorize (state) → callback stores the refresh token in a new source that syncs; a state is single use', async () => {
+    const acct = `${ACCT}-oauth`;
+    const { cookies, csrf } = await signIn();
+    const form = await (await get('/admin/sources/hubspot/connect', cookies)).text();
+    expect(form).toContain('/sources/hubspot/callback');
+    const start = await post('/admin/sources/hubspot/connect', { _csrf: csrf, name: 'OAuth HS', clientId: H.clientId, clientSecret: H.clientSecret, backfillDays: 'all', endpoint: `${HUBSPOT}/acct/${acct}` }, cookies);
+    expect(start.status).toBe(303);
+    const authorize = new URL(start.headers.get('location')!);
+    expect(authorize.origin + authorize.pathname).toBe('https://app.hubspot.com/oauth/authorize');
+    expect(authorize.searchParams.get('client_id')).toBe(H.clientId);
+    expect(authorize.searchParams.get('scope')).toContain('crm.objects.contacts.read');
+    const state = authorize.searchParams.get('state')!;
+    const redirectUri = authorize.searchParams.get('redirect_uri')!;
+    // The user approves in HubSpot: it issues a code for that redirect URI.
+    await fetch(`${HUBSPOT}/__fake/control`, { method: 'POST', body: JSON.stringify({ account: acct, action: 'authorize', code: 'code-123', redirectUri }) });
+    await fetch(`${HUBSPOT}/__fake/control`, { method: 'POST', body: JSON.stringify({ account: acct, action: 'upsert', contacts: [{ email: `oauth.${acct}@example.com` }] }) });
+    const cb = await call(`${new URL(redirectUri).pathname}?code=code-123&state=${state}`);
+    const html = await cb.text();
+    expect(cb.status, html).toBe(200);
+    const id = /src_[0-9a-f]{16}/.exec(html)![0];
+    const synced = await until(() => api(`/api/sources/${id}`).then((r) => r.json() as Promise<any>), (s) => !!s.lastRun, 'first sync');
+    expect(synced.lastRun).toMatchObject({ applied: 1 });
+    expect(synced.settings).toMatchObject({ clientId: H.clientId, refreshToken: expect.stringMatching(/^\*{4}/) });
+    // Replaying the callback (same state) is refused.
+    expect((await call(`${new URL(redirectUri).pathname}?code=code-123&state=${state}`)).status).toBe(400);
+    expect((await call(`/sources/hubspot/callback?code=x&state=${'0'.repeat(32)}`)).status).toBe(400);
   });
 });
