@@ -1,9 +1,10 @@
 // Contacts through the CRM search API, keyset-paged so nothing loops and nothing is skipped:
-// - `range`: lastmodifieddate > t, ascending, a full page at a time. Records at the page's last
-//   time may continue on the next page in an order HubSpot does not define, so they are left for
-//   the `tie` phase; the rest is applied.
-// - `tie`: lastmodifieddate = t and hs_object_id > id, ascending by id, until drained; then `range`
-//   again from t.
+// - `range`: lastmodifieddate >= t, ascending, skipping the ids already applied at t (`seen`). Records
+//   sharing one time come back in an order HubSpot does not define, but all of them come before any
+//   later record: a page that reaches past t holds all of t's, so the next page starts at its last
+//   time with those ids as `seen`.
+// - `tie`: when a whole page shares one time (an import, a bulk edit), lastmodifieddate = t and
+//   hs_object_id > id, ascending by id, until drained; then `range` again after t.
 // Every query restarts from the cursor instead of following `after`: offsets shift when records
 // change mid-paging (a record modified meanwhile moves to the end, and the one after it would be
 // skipped), and a restarted query never reaches the 10,000-results cap of one search.
@@ -19,6 +20,8 @@ export interface ContactsCursor {
   t: number | null;
   /** In `tie`: the last hs_object_id applied at t. */
   id: string | null;
+  /** Ids already applied at t (at most a page). */
+  seen?: string[];
 }
 
 type SearchResult = { results: { id: string; properties: Record<string, string | null>; updatedAt?: string }[]; paging?: { next?: { after: string } }; total?: number };
@@ -44,7 +47,7 @@ function query(c: ContactsCursor, properties: string[], o: SearchedObject) {
         ]
       : c.t === null
         ? []
-        : [{ propertyName: o.modified, operator: 'GT', value: String(c.t) }];
+        : [{ propertyName: o.modified, operator: c.seen?.length ? 'GTE' : 'GT', value: String(c.t) }];
   return {
     filterGroups: filters.length ? [{ filters }] : [],
     sorts: [{ propertyName: c.phase === 'tie' ? 'hs_object_id' : o.modified, direction: 'ASCENDING' }],
@@ -81,21 +84,21 @@ export async function contactsPage(
   const recs = body.results.map((r) => toRecord(r, properties, types, issues, o.modified));
   const full = recs.length >= PAGE_SIZE && !!body.paging?.next;
   const strip = (r: SourceRecord & { ms: number }): SourceRecord => ({ id: r.id, email: r.email, modifiedAt: r.modifiedAt, attributes: r.attributes });
+  const seen = new Set(cursor.seen ?? []);
+  const fresh = recs.filter((r) => !(r.ms === cursor.t && seen.has(r.id))).map(strip);
   if (cursor.phase === 'tie') {
     const last = recs.at(-1);
-    if (full) return { records: recs.map(strip), cursor: { phase: 'tie', t: cursor.t, id: last!.id }, done: false, issues };
+    if (full) return { records: fresh, cursor: { phase: 'tie', t: cursor.t, id: last!.id, seen: cursor.seen }, done: false, issues };
     // Drained this instant: on to the range after it (done only once that range is empty).
-    return { records: recs.map(strip), cursor: { phase: 'range', t: cursor.t, id: null }, done: false, issues };
+    return { records: fresh, cursor: { phase: 'range', t: cursor.t, id: null }, done: false, issues };
   }
   if (!recs.length) return { records: [], cursor, done: true, issues };
   const lastMs = recs.at(-1)!.ms;
-  if (!full) {
-    // Everything there is: all applied; the next run first looks for more at the last instant.
-    const atLast = recs.filter((r) => r.ms === lastMs).map((r) => r.id);
-    const maxId = atLast.reduce((a, b) => (BigInt(b) > BigInt(a) ? b : a));
-    return { records: recs.map(strip), cursor: { phase: 'tie', t: lastMs, id: maxId }, done: true, issues };
-  }
-  return { records: recs.filter((r) => r.ms < lastMs).map(strip), cursor: { phase: 'tie', t: lastMs, id: null }, done: false, issues };
+  // A whole page at one instant: drain it in id order (what was applied at it stays skipped).
+  if (full && recs[0]!.ms === lastMs) return { records: [], cursor: { phase: 'tie', t: lastMs, id: null, seen: lastMs === cursor.t ? cursor.seen : [] }, done: false, issues };
+  const atLast = recs.filter((r) => r.ms === lastMs).map((r) => r.id);
+  const carried = lastMs === cursor.t ? [...seen] : [];
+  return { records: fresh, cursor: { phase: 'range', t: lastMs, id: null, seen: [...new Set([...carried, ...atLast])] }, done: !full, issues };
 }
 
 /** Named contacts (a webhook's), read by id in batches of 100, as SourceRecords. */
