@@ -3,6 +3,10 @@
 // stopping the source with an alert.
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { alertTransport } from '../../collector/alerts/webhook';
+import worker from '../../collector/index';
+import { runInDurableObject } from 'cloudflare:test';
+import { sourceObject } from '../../collector/objects/source';
+import { env } from './helpers';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { json, send } from './audiences-helpers';
 import { api, call, person } from './helpers';
@@ -237,5 +241,26 @@ describe('HubSpot webhooks', { timeout: 200_000 }, () => {
     expect(ok.status).toBe(200);
     expect(await json(ok)).toEqual({ contacts: 1, applied: 1 });
     expect((await person(email)).attributes.hubspot.lifecyclestage).toBe('customer');
+  });
+});
+
+describe('the cron', { timeout: 200_000 }, () => {
+  it('re-arms a source that lost its alarm, and leaves a paused one alone', async () => {
+    const acct = account();
+    const live = await createSource(acct);
+    const paused = await createSource(account());
+    await finished(live.id);
+    await send(`/api/sources/${paused.id}`, 'PATCH', { paused: true });
+    const stub = (id: string) => sourceObject(env, id) as unknown as DurableObjectStub;
+    await runInDurableObject(stub(live.id), (_o, state) => state.storage.deleteAlarm());
+    expect(await runInDurableObject(stub(live.id), (_o, state) => state.storage.getAlarm())).toBeNull();
+    const waits: Promise<unknown>[] = [];
+    await worker.scheduled!({ scheduledTime: Date.now(), cron: '*/5 * * * *', noRetry() {} } as ScheduledController, env as never, { waitUntil: (p: Promise<unknown>) => waits.push(p), passThroughOnException() {} } as unknown as ExecutionContext);
+    await Promise.all(waits);
+    // Re-armed for now: a scheduled run happens (and arms the next one).
+    const ran = await until(() => source(live.id), (s) => s.lastRun?.trigger === 'schedule' && !s.currentRun, 'scheduled run');
+    expect(ran.nextRunAt).not.toBeNull();
+    expect(await runInDurableObject(stub(paused.id), (_o, state) => state.storage.getAlarm())).toBeNull();
+    expect((await source(paused.id)).status).toBe('paused');
   });
 });
