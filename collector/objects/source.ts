@@ -2,6 +2,8 @@
 // alarm only (one alarm at a time per object, plus an in-memory lease), so two runs of one source
 // never overlap. Each page's records are applied, then the page's cursor and counts are committed
 // together: a run that fails midway resumes from its last committed page.
+// (Over 300 lines: configuration, runs and the webhook share the object's sealed settings and state,
+// and splitting them would pass the settings around outside the object.)
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { decryptCredentials, encryptCredentials, importCredentialKey } from '../crypto/credentials';

@@ -16,6 +16,7 @@ import { conversionsPages } from './conversions';
 import { overviewPage } from './overview';
 import { destinationsPages } from './destinations';
 import { sourcesPages } from './sources';
+import { sourceConnectPages } from './source-connect';
 import { audiencesPages } from './audiences';
 import { installPage } from './install';
 import { keysPages } from './keys';
@@ -69,6 +70,7 @@ admin.route('/audit', auditPages);
 admin.route('/conversions', conversionsPages);
 admin.route('/overview', overviewPage);
 admin.route('/destinations', destinationsPages);
+admin.route('/sources', sourceConnectPages);
 admin.route('/sources', sourcesPages);
 
 admin.all('*', (c) => {
