@@ -8,7 +8,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { decryptCredentials, encryptCredentials, importCredentialKey } from '../crypto/credentials';
 import { customEndpointsIssue } from '../security/custom-endpoints';
-import { SourceError, type FetchContext, type FieldIssue, type SourceCursor, type SourceType } from '../sources/connector';
+import { SourceError, type FetchContext, type FieldIssue, type SourceCursor, type SourceRecord, type SourceType } from '../sources/connector';
 import { connectorFor } from '../sources/registry';
 import { applyRecords } from '../sources/apply';
 import { alertSourceCredentials } from '../sources/alerts';
@@ -63,6 +63,24 @@ export class SourceObject extends DurableObject<Env> {
   now: () => number = () => Date.now();
   private accessToken: { value: string; expiresAt: number } | undefined;
   private running = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Which change of each record was applied last: a record is applied once per change, whether
+    // it arrives by webhook and then by the poll, or again after a run died between applying a page
+    // and committing its cursor.
+    ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS applied (id TEXT PRIMARY KEY, modified_at TEXT NOT NULL)');
+  }
+
+  private unseen(records: SourceRecord[]): SourceRecord[] {
+    return records.filter((r) => this.ctx.storage.sql.exec<{ modified_at: string }>('SELECT modified_at FROM applied WHERE id = ?', r.id).toArray()[0]?.modified_at !== r.modifiedAt);
+  }
+
+  private markApplied(records: SourceRecord[]): void {
+    this.ctx.storage.transactionSync(() => {
+      for (const r of records) this.ctx.storage.sql.exec('INSERT INTO applied (id, modified_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET modified_at = excluded.modified_at', r.id, r.modifiedAt);
+    });
+  }
 
   private async config(): Promise<Config | undefined> {
     return this.ctx.storage.get<Config>('config');
@@ -223,7 +241,9 @@ export class SourceObject extends DurableObject<Env> {
       const page = await hubspotContactsById(await this.context(cfg, state.cursor), ids);
       if (page.accessToken) this.accessToken = page.accessToken;
       if (page.tokens) await this.saveTokens(cfg, page.tokens);
-      const counts = await applyRecords(this.env, cfg.type, page.records, this.now());
+      const records = this.unseen(page.records);
+      const counts = await applyRecords(this.env, cfg.type, records, this.now());
+      this.markApplied(records);
       return { ok: true, value: { contacts: ids.length, applied: counts.applied } };
     } catch (e) {
       // The poll picks the changes up; the error shows on the source as any run's would.
@@ -276,7 +296,9 @@ export class SourceObject extends DurableObject<Env> {
         if (page.accessToken) this.accessToken = page.accessToken;
         if (page.tokens) await this.saveTokens(cfg, page.tokens);
         const now = this.now();
-        const counts = await applyRecords(this.env, cfg.type, page.records, now);
+        const records = this.unseen(page.records);
+        const counts = await applyRecords(this.env, cfg.type, records, now);
+        this.markApplied(records);
         state = await this.state();
         const run = state.run!;
         run.read += counts.read;

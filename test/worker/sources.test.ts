@@ -241,6 +241,10 @@ describe('HubSpot webhooks', { timeout: 200_000 }, () => {
     expect(ok.status).toBe(200);
     expect(await json(ok)).toEqual({ contacts: 1, applied: 1 });
     expect((await person(email)).attributes.hubspot.lifecyclestage).toBe('customer');
+    // The poll sees the same change: not applied a second time.
+    const { jobId } = await json(await send(`/api/sources/${src.id}/sync`, 'POST', {}));
+    const polled = await finished(src.id, jobId);
+    expect(polled.lastRun).toMatchObject({ read: 0, applied: 0 });
   });
 });
 
