@@ -143,6 +143,22 @@ describe('/api/sources', { timeout: 200_000 }, () => {
     expect((await person(`r229.${acct}@example.com`)).attributes.hubspot.city).toBe('Lyon');
   });
 
+  it('honours a 429 with Retry-After: the run waits that long, then goes on by itself', async () => {
+    const acct = account();
+    await contacts(acct, [{ email: `rl.${acct}@example.com`, at: T }]);
+    const fault = await fetch(`${HUBSPOT}/__fake/fault`, { method: 'POST', body: JSON.stringify({ status: 429, retryAfter: '2', path: `/acct/${acct}/crm/v3/objects/contacts/search` }) });
+    expect(fault.status).toBe(204);
+    const src = await createSource(acct);
+    const waiting = await until(() => source(src.id), (s) => s.lastError?.kind === 'rate_limited' || !!s.lastRun, 'rate limited');
+    expect(waiting).toMatchObject({ status: 'waiting', lastError: { kind: 'rate_limited', platformMessage: 'You have reached your secondly limit.' } });
+    const wait = Date.parse(waiting.nextRunAt) - Date.parse(waiting.lastError.at);
+    expect(wait).toBeGreaterThanOrEqual(2000);
+    expect(wait).toBeLessThan(3000);
+    const done = await finished(src.id);
+    expect(done.lastRun).toMatchObject({ read: 1, applied: 1 });
+    expect(done.lastError).toBeNull();
+  });
+
   it('does not recreate an erased person and counts them as suppressed', async () => {
     const acct = account();
     const gone = `gone.${acct}@example.com`;
