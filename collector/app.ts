@@ -11,6 +11,9 @@ import { audiences } from './routes/api/audiences';
 import { collect } from './routes/collect';
 import { conversions } from './routes/conversions';
 import { destinations } from './routes/destinations';
+import { sources } from './routes/sources';
+import { sourceWebhooks } from './routes/source-webhooks';
+import { sourceOAuth } from './routes/source-oauth';
 import { demo } from './routes/demo';
 import { install } from './routes/install';
 import { people } from './routes/people';
@@ -36,6 +39,8 @@ export function createApp(basePath: string | undefined) {
   routes.route('/', demo);
   routes.route('/', peopleIngest);
   routes.route('/', segment);
+  routes.route('/', sourceWebhooks);
+  routes.route('/', sourceOAuth);
   // Job progress is readable with an ingest key (the one that started it); the rest of /api is admin.
   routes.use('/api/jobs/*', requireSecretKey('ingest'));
   routes.route('/api/jobs', jobs);
@@ -48,6 +53,7 @@ export function createApp(basePath: string | undefined) {
   routes.route('/api/keys', keys);
   routes.route('/api/audiences', audiences);
   routes.route('/api/destinations', destinations);
+  routes.route('/api/sources', sources);
   routes.route('/api/conversions', conversions);
   routes.route('/api/alerts', alerts);
   routes.route('/api/ladders', ladders);

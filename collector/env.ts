@@ -3,6 +3,7 @@ import type { DestinationObject } from './objects/destination';
 import type { DirectoryObject } from './objects/directory';
 import type { PersonObject } from './objects/person';
 import type { VisitorObject } from './objects/visitor';
+import type { SourceObject } from './objects/source';
 
 // Bindings of the collector Worker (wrangler.toml and its secrets).
 export interface Env {
@@ -11,6 +12,7 @@ export interface Env {
   CONFIG: DurableObjectNamespace<ConfigObject>;
   DIRECTORY: DurableObjectNamespace<DirectoryObject>;
   DESTINATION: DurableObjectNamespace<DestinationObject>;
+  SOURCE: DurableObjectNamespace<SourceObject>;
   JOBS: Queue<unknown>;
   /** Workers Rate Limiting (wrangler.toml [[ratelimits]]): per client IP and per key, across isolates. */
   RL_IP?: RateLimit;

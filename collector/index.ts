@@ -7,12 +7,14 @@ import { checkTagSilence } from './alerts/tag-silence';
 import { configObject } from './objects/config';
 import { LAST_SCHEDULED_SETTING } from './routes/api/status';
 import { consumeDeadLetters, isDeadLetterQueue } from './ingest/dead-letters';
+import { tickSources } from './routes/sources';
 
 export { PersonObject } from './objects/person';
 export { VisitorObject } from './objects/visitor';
 export { ConfigObject } from './objects/config';
 export { DirectoryObject } from './objects/directory';
 export { DestinationObject } from './objects/destination';
+export { SourceObject } from './objects/source';
 
 export default {
   fetch(request, env, ctx) {
@@ -36,5 +38,7 @@ export default {
     ctx.waitUntil(configObject(env).setSetting(LAST_SCHEDULED_SETTING, String(controller.scheduledTime)));
     ctx.waitUntil(checkTagSilence(env, controller.scheduledTime).then(() => undefined));
     ctx.waitUntil(resumeStalledPopulates(env, controller.scheduledTime).then(() => undefined));
+    // CRM sources poll on their own alarms; the cron re-arms any that lost theirs.
+    ctx.waitUntil(tickSources(env));
   },
 } satisfies ExportedHandler<Env>;

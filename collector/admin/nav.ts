@@ -6,6 +6,7 @@ export const NAV = [
   { path: '/ladders', label: 'Ladders' },
   { path: '/destinations', label: 'Destinations' },
   { path: '/identity', label: 'Identity' },
+  { path: '/sources', label: 'Sources' },
   { path: '/conversions', label: 'Conversions' },
   { path: '/install', label: 'Install' },
   { path: '/keys', label: 'API keys' },

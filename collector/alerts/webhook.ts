@@ -11,6 +11,9 @@ export interface Alert {
   destinationType?: string;
   /** A People API job whose rows were dead-lettered (collector/ingest/dead-letters.ts). */
   jobId?: string;
+  /** A CRM source whose credentials were refused (collector/sources/). */
+  sourceId?: string;
+  sourceType?: string;
   count?: number;
   errorCode?: string;
   lastEventAt?: number | null;

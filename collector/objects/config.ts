@@ -18,6 +18,10 @@ export const IDENTITY_MAPPING_SETTING = 'identity_mapping';
 import { DestinationRegistry } from './config-destinations';
 import type { DestinationType } from '../../shared/schemas/destinations';
 
+const SOURCES_SETTING = 'sources';
+export const MAX_SOURCES = 20;
+export interface SourceRef { id: string; type: 'hubspot' | 'salesforce'; name: string; createdAt: number }
+
 /**
  * The deployment's configuration (singleton): API keys and their scopes or origins, job progress,
  * settings, audiences. Read through a per-isolate cache (collector/keys.ts), never once per request.
@@ -54,6 +58,18 @@ export class ConfigObject extends DurableObject<Env> {
     });
   }
   listDestinations(includeDeleted = false) { return this.destinations.list(includeDeleted); }
+
+  // The list of CRM sources (ids, types, names); their settings live sealed in each SourceObject.
+  listSources(): SourceRef[] { return JSON.parse(this.setting(SOURCES_SETTING) ?? '[]') as SourceRef[]; }
+  /** Adds a source; false when the deployment already has MAX_SOURCES. */
+  addSource(ref: SourceRef): boolean {
+    const list = this.listSources().filter((s) => s.id !== ref.id);
+    if (list.length >= MAX_SOURCES) return false;
+    this.setSetting(SOURCES_SETTING, JSON.stringify([...list, ref]));
+    return true;
+  }
+  renameSource(id: string, name: string) { this.setSetting(SOURCES_SETTING, JSON.stringify(this.listSources().map((s) => (s.id === id ? { ...s, name } : s)))); }
+  removeSource(id: string) { this.setSetting(SOURCES_SETTING, JSON.stringify(this.listSources().filter((s) => s.id !== id))); }
 
   listKeys(): ApiKeyRecord[] {
     return this.keyStore.list();

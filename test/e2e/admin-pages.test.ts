@@ -55,6 +55,8 @@ const PAGES = [
   { name: 'destination-new-google-ads', path: '/admin/destinations/new/google_ads', heading: 'New destination: Google Ads (Google Ads API)' },
   { name: 'destination-new-linkedin', path: '/admin/destinations/new/linkedin', heading: 'New destination: LinkedIn (Conversions API)' },
   { name: 'destination-new-microsoft', path: '/admin/destinations/new/microsoft_ads', heading: 'New destination: Microsoft Advertising (offline conversions)' },
+  { name: 'sources', path: '/admin/sources', heading: 'Sources' },
+  { name: 'source-connect-oauth', path: '/admin/sources/hubspot/connect', heading: 'Connect HubSpot with OAuth' },
   { name: 'conversions', path: '/admin/conversions', heading: 'Conversions' },
   { name: 'audit', path: '/admin/audit', heading: 'Audit log' },
 ];

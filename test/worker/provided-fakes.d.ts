@@ -4,6 +4,8 @@ import 'vitest';
 declare module 'vitest' {
   export interface ProvidedContext {
     fakeUrls: Record<'meta' | 'google_ads' | 'google_data_manager' | 'linkedin' | 'microsoft_ads' | 'reddit' | 'tiktok' | 'openai_ads', string>;
+    /** The HubSpot fake (test/fakes/hubspot.ts); each test file uses its own account under /acct/<name>. */
+    hubspotUrl: string;
     /** A second set, for test/worker/delivery-e2e.test.ts alone. */
     e2eFakeUrls: Record<'meta' | 'google_ads' | 'google_data_manager' | 'linkedin' | 'microsoft_ads' | 'reddit' | 'tiktok' | 'openai_ads', string>;
   }

@@ -16,6 +16,8 @@ import { auditPages } from './audit';
 import { conversionsPages } from './conversions';
 import { overviewPage } from './overview';
 import { destinationsPages } from './destinations';
+import { sourcesPages } from './sources';
+import { sourceConnectPages } from './source-connect';
 import { audiencesPages } from './audiences';
 import { installPage } from './install';
 import { keysPages } from './keys';
@@ -75,6 +77,8 @@ admin.route('/destinations', destinationsPages);
 admin.route('/identity', identityPages);
 // The same streamed exports as /api/export, behind the admin session.
 admin.route('/export', exportRoutes as unknown as Hono<AdminContext>);
+admin.route('/sources', sourceConnectPages);
+admin.route('/sources', sourcesPages);
 
 admin.all('*', (c) => {
   // Mounted at /admin, the sub-app's '/' is /admin itself; /admin/ lands here.

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { maskSourceSettings, sourcePatchSchema, sourceSchema } from './sources';
+
+describe('source schemas', () => {
+  it('accepts HubSpot with a private-app token or complete OAuth, and Salesforce per its settings', () => {
+    expect(sourceSchema.safeParse({ type: 'hubspot', name: 'HS', settings: { accessToken: 'pat-na1-0000-1111' } }).success).toBe(true);
+    expect(sourceSchema.safeParse({ type: 'hubspot', name: 'HS', backfillDays: 90, settings: { clientId: 'c', clientSecret: 'secret-1234', refreshToken: 'refresh-1234', objects: ['contacts', 'deals'] } }).success).toBe(true);
+    expect(sourceSchema.safeParse({ type: 'salesforce', name: 'SF', settings: { instanceUrl: 'https://acme.my.salesforce.com', clientId: 'c', clientSecret: 'secret-1234', apiVersion: '62.0', objects: ['Lead', 'Contact', 'Opportunity'] } }).success).toBe(true);
+  });
+  it('refuses incomplete credentials, unknown keys, bad properties and odd backfills, naming the problem', () => {
+    const oauth = sourceSchema.safeParse({ type: 'hubspot', name: 'HS', settings: { clientId: 'c', clientSecret: 'secret-1234' } });
+    expect(oauth.success).toBe(false);
+    expect(JSON.stringify(oauth.error)).toContain('accessToken');
+    expect(sourceSchema.safeParse({ type: 'hubspot', name: 'HS', settings: { accessToken: 'pat-na1-0000-1111', token: 'x' } }).success).toBe(false);
+    expect(sourceSchema.safeParse({ type: 'hubspot', name: 'HS', settings: { accessToken: 'pat-na1-0000-1111', properties: ['drop table'] } }).success).toBe(false);
+    expect(sourceSchema.safeParse({ type: 'hubspot', name: 'HS', backfillDays: 14, settings: { accessToken: 'pat-na1-0000-1111' } }).success).toBe(false);
+    expect(sourceSchema.safeParse({ type: 'salesforce', name: 'SF', settings: { instanceUrl: 'https://acme.my.salesforce.com', clientId: 'c', clientSecret: 'secret-1234', flow: 'refresh_token' } }).success).toBe(false);
+    expect(sourcePatchSchema.safeParse({ paused: 'yes' }).success).toBe(false);
+  });
+  it('masks every secret and nothing else', () => {
+    expect(maskSourceSettings('hubspot', { accessToken: 'pat-na1-0000-1111-2222', clientId: 'cid', refreshToken: 'short-rt', properties: ['email'] })).toEqual({ accessToken: '****2222', clientId: 'cid', refreshToken: '****', properties: ['email'] });
+    expect(maskSourceSettings('salesforce', { clientSecret: 'x'.repeat(30), instanceUrl: 'https://a.my.salesforce.com' })).toEqual({ clientSecret: '****xxxx', instanceUrl: 'https://a.my.salesforce.com' });
+  });
+});
