@@ -1,5 +1,6 @@
 // HubSpot HTTP: one call, its error mapped to a SourceError (401/403 credentials, 429 rate limited with
 // Retry-After, 5xx transient, other 4xx config), and the OAuth token exchange.
+import { secretEquals } from '../../security/constant-time';
 import { SourceError, type FetchContext } from '../connector';
 
 export const HUBSPOT_API = 'https://api.hubapi.com';
@@ -63,7 +64,7 @@ export async function bearer(ctx: FetchContext): Promise<{ token: Token; calls: 
   return {
     token: { value: t.access_token, expiresAt: ctx.now() + (t.expires_in ?? 1800) * 1000 },
     calls: 1,
-    rotated: t.refresh_token && t.refresh_token !== s.refreshToken ? t.refresh_token : undefined,
+    rotated: t.refresh_token && !(await secretEquals(t.refresh_token, String(s.refreshToken ?? ''))) ? t.refresh_token : undefined,
   };
 }
 
