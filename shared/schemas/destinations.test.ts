@@ -23,13 +23,13 @@ describe('destination schema', () => {
 
   it('parses Reddit and TikTok with their test ids and masks their tokens', () => {
     const r = destinationSchema.parse({ type: 'reddit', name: 'R', settings: { pixelId: 'a2_abc123def', accessToken: 'eyJhbGciOi.reddit-token', testId: 't2_20lcxjcqah' } });
-    expect(r).toMatchObject({ mode: 'dry_run', settings: { pixelId: 'a2_abc123def', testId: 't2_20lcxjcqah', defaultConsent: 'granted' } });
+    expect(r).toMatchObject({ mode: 'dry_run', settings: { pixelId: 'a2_abc123def', testId: 't2_20lcxjcqah', defaultConsent: 'unknown' } });
     const t = destinationSchema.parse({ type: 'tiktok', name: 'T', settings: { pixelCode: 'CABC123DEF456GHI789J', accessToken: 'tt-token-12345678', testEventCode: 'TEST12345' } });
     expect(t.settings).toMatchObject({ pixelCode: 'CABC123DEF456GHI789J', testEventCode: 'TEST12345' });
     expect(maskSettings('reddit', r.settings)).toMatchObject({ accessToken: '****oken', pixelId: 'a2_abc123def' });
     expect(maskSettings('tiktok', t.settings)).toMatchObject({ accessToken: '****' });
     const o = destinationSchema.parse({ type: 'openai_ads', name: 'O', settings: { pixelId: 'px_134534', apiKey: 'sk-svcacct-abcdefghijklmnop' } });
-    expect(maskSettings('openai_ads', o.settings)).toEqual({ pixelId: 'px_134534', apiKey: '****mnop', defaultConsent: 'granted' });
+    expect(maskSettings('openai_ads', o.settings)).toEqual({ pixelId: 'px_134534', apiKey: '****mnop', defaultConsent: 'unknown' });
     expect(destinationSchema.safeParse({ type: 'openai_ads', name: 'O', settings: { pixelId: 'px 1', apiKey: 'sk-svcacct-abcdefghijklmnop' } }).error?.issues.map((i) => i.path.join('.'))).toEqual(['settings.pixelId']);
   });
 
