@@ -30,15 +30,19 @@ export default async function setup(project: TestProject) {
   // A second set for the end-to-end delivery suite: its faults and token expiries never reach the
   // requests of test files running beside it (and theirs never reach it).
   const e2e = await startSet();
+  // A third for the live retraction test: Microsoft rotates refresh tokens, so a destination of
+  // another file refreshing with the same token would revoke the one that test's destination holds.
+  const retraction = await startSet();
   // CRM sources: one HubSpot fake; each test uses its own account under /acct/<name>.
   const h = WORKER_FAKES.hubspot;
   const hubspot = await startHubSpotFake({ privateTokens: [h.privateToken], clientId: h.clientId, clientSecret: h.clientSecret, refreshToken: h.refreshToken, rotate: true });
   // Typed for Worker tests in test/worker/provided-fakes.d.ts.
   (project.provide as (key: string, value: unknown) => void)('fakeUrls', urls(fakes));
   (project.provide as (key: string, value: unknown) => void)('e2eFakeUrls', urls(e2e));
+  (project.provide as (key: string, value: unknown) => void)('retractionFakeUrls', urls(retraction));
   (project.provide as (key: string, value: unknown) => void)('hubspotUrl', hubspot.url);
   return async () => {
-    for (const fake of [...fakes, ...e2e]) await fake.stop();
+    for (const fake of [...fakes, ...e2e, ...retraction]) await fake.stop();
     await hubspot.stop();
   };
 }

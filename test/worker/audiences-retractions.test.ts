@@ -119,7 +119,7 @@ describe('exits marked as reversals', { timeout: 120_000 }, () => {
   });
 
   it('live: Google Ads and Microsoft take the retraction at their contract fakes, which check it against the conversion they stored', async () => {
-    const urls = inject('fakeUrls');
+    const urls = inject('retractionFakeUrls');
     const w = WORKER_FAKES;
     const live = async (body: Record<string, unknown>) => {
       const res = await send('/api/destinations', 'POST', { mode: 'live', ...body });
