@@ -17,8 +17,13 @@ const BUDGET = { tagGzip: 2400, tagGzipAim: 2000, snippetMin: 700 };
 
 const common = { bundle: true, minify: true, target: ['es2020'], platform: 'browser', write: false, legalComments: 'none', logLevel: 'warning' };
 
+// Internal property names end in `_` (the link between tag.js and tag-send.js, module state): the
+// build shortens them. One cache serves every bundle, so the two scripts name the link's members alike;
+// public names (the clearbit API, the wire and stored formats) never end in `_` and are kept.
+let mangleCache = {};
 async function bundle(entry, format = 'iife', define = {}) {
-  const result = await build({ ...common, entryPoints: [entry], format, define });
+  const result = await build({ ...common, entryPoints: [entry], format, define, mangleProps: /_$/, mangleCache });
+  mangleCache = result.mangleCache;
   return result.outputFiles[0].text.trim();
 }
 
@@ -26,7 +31,10 @@ const hash = (s) => createHash('sha256').update(s).digest('hex').slice(0, 16);
 // The sender first: tag.js loads it by a URL carrying its hash, so it can be cached for good.
 const send = await bundle('tag/send.ts');
 const sendVersion = hash(send);
-const [tag, module, snippet] = await Promise.all([bundle('tag/main.ts', 'iife', { SEND_VERSION: JSON.stringify(sendVersion) }), bundle('tag/module.ts', 'esm'), bundle('tag/snippet.ts')]);
+// In sequence: each build reads the names the ones before it chose.
+const tag = await bundle('tag/main.ts', 'iife', { SEND_VERSION: JSON.stringify(sendVersion) });
+const module = await bundle('tag/module.ts', 'esm');
+const snippet = await bundle('tag/snippet.ts');
 
 mkdirSync('dist', { recursive: true });
 writeFileSync('dist/tag.js', tag);
