@@ -24,7 +24,14 @@ export function retryDelay(attempts: number, random = Math.random()): number {
  */
 export async function flush(now = Date.now(), force?: unknown): Promise<void> {
   const { key, host } = link.config_;
-  if (busy || !key || !host) return void ((again = busy) && force && (forced = 1));
+  if (busy || !key || !host) {
+    // A pass is running: it runs once more when done (forced if this wake-up was).
+    if (busy) {
+      again = 1;
+      if (force) forced = 1;
+    }
+    return;
+  }
   busy = 1;
   // A person token the collector answered with in this pass: the ledger takes it once, at the end.
   let token: unknown;
