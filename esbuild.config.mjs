@@ -12,13 +12,19 @@ import ts from 'typescript';
 // it). tag.js is the core the page loads; its sender (tag-send.js: the cookie backup, other tags'
 // cookies, the registry's format checks and lifetimes, the IndexedDB outbox, retries, transport)
 // follows when the browser is idle, cached for good by its hashed URL. Both sizes, and their sum, are
-// printed (docs/tag.md, "Size and cost").
-const BUDGET = { tagGzip: 2400, tagGzipAim: 2000, snippetMin: 700 };
+// printed (docs/tag.md, "Size and cost"). tag-send.js has a budget of its own (what was reached plus
+// room for a registry entry or two), so the sender cannot grow unseen either.
+const BUDGET = { tagGzip: 2330, tagGzipAim: 2000, sendGzip: 3500, snippetMin: 700 };
 
 const common = { bundle: true, minify: true, target: ['es2020'], platform: 'browser', write: false, legalComments: 'none', logLevel: 'warning' };
 
+// Internal property names end in `_` (the link between tag.js and tag-send.js, module state): the
+// build shortens them. One cache serves every bundle, so the two scripts name the link's members alike;
+// public names (the clearbit API, the wire and stored formats) never end in `_` and are kept.
+let mangleCache = {};
 async function bundle(entry, format = 'iife', define = {}) {
-  const result = await build({ ...common, entryPoints: [entry], format, define });
+  const result = await build({ ...common, entryPoints: [entry], format, define, mangleProps: /_$/, mangleCache });
+  mangleCache = result.mangleCache;
   return result.outputFiles[0].text.trim();
 }
 
@@ -26,7 +32,10 @@ const hash = (s) => createHash('sha256').update(s).digest('hex').slice(0, 16);
 // The sender first: tag.js loads it by a URL carrying its hash, so it can be cached for good.
 const send = await bundle('tag/send.ts');
 const sendVersion = hash(send);
-const [tag, module, snippet] = await Promise.all([bundle('tag/main.ts', 'iife', { SEND_VERSION: JSON.stringify(sendVersion) }), bundle('tag/module.ts', 'esm'), bundle('tag/snippet.ts')]);
+// In sequence: each build reads the names the ones before it chose.
+const tag = await bundle('tag/main.ts', 'iife', { SEND_VERSION: JSON.stringify(sendVersion) });
+const module = await bundle('tag/module.ts', 'esm');
+const snippet = await bundle('tag/snippet.ts');
 
 mkdirSync('dist', { recursive: true });
 writeFileSync('dist/tag.js', tag);
@@ -50,7 +59,7 @@ const gzip = (s) => gzipSync(s, { level: 9 }).length;
 const brotli = (s) => brotliCompressSync(s, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 const rows = [
   ['dist/tag.js', tag, `gzip budget ${BUDGET.tagGzip} (aim ${BUDGET.tagGzipAim})`],
-  ['dist/tag-send.js', send, 'sender, loaded by tag.js when idle'],
+  ['dist/tag-send.js', send, `gzip budget ${BUDGET.sendGzip}; sender, loaded when idle`],
   ['tag.js + tag-send.js', tag + send, 'sum: what a first visit fetches'],
   ['dist/tag.mjs', module, 'ES module (bundled into apps)'],
   ['dist/snippet.js', snippet, `min budget ${BUDGET.snippetMin}`],
@@ -76,6 +85,7 @@ writeFileSync(
 
 const over = [];
 if (gzip(tag) > BUDGET.tagGzip) over.push(`tag.js is ${gzip(tag)} bytes gzip, over the ${BUDGET.tagGzip}-byte budget`);
+if (gzip(send) > BUDGET.sendGzip) over.push(`tag-send.js is ${gzip(send)} bytes gzip, over the ${BUDGET.sendGzip}-byte budget`);
 if (snippet.length > BUDGET.snippetMin) over.push(`snippet is ${snippet.length} bytes minified, over the ${BUDGET.snippetMin}-byte budget`);
 if (over.length) {
   console.error(`size budget exceeded:\n  ${over.join('\n  ')}`);

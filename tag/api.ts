@@ -36,7 +36,11 @@ export function take(touches: Touch[], now = Date.now()): Touch[] {
   const added = touches.filter((t) => merge(t) && (CLICK_KINDS as readonly string[]).includes(t.kind));
   later(save);
   // (The sender drops a touch event when no unexpired click ID is left to send: event.ts.)
-  later(() => (added[0] || heldBack) && !(heldBack = !storageAllowed()) && enqueue(event('touch', now, here()), now));
+  later(() => {
+    if (!added[0] && !heldBack) return;
+    heldBack = !storageAllowed();
+    if (!heldBack) return enqueue(event('touch', now, here()), now);
+  });
   return added;
 }
 
@@ -62,7 +66,12 @@ export function setConsent(state: { ads?: unknown }): void {
   if (ads !== 'granted' && ads !== 'denied') return;
   setExplicitConsent(ads);
   later(() => {
-    ads == 'denied' ? wipe() : ((ledger().c = 1), save(), observe());
+    if (ads == 'denied') wipe();
+    else {
+      ledger().c = 1;
+      save();
+      observe();
+    }
     flush();
   });
 }

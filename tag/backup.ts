@@ -13,14 +13,14 @@ const COOKIE_SECONDS = 7_776_000; // 90 days, slid forward on every write
  * click IDs come back from it; a new anonymous id is made when there is none.
  */
 export function restore(): void {
-  const s = link.l();
+  const s = link.state_();
   if (s.a) return;
   const [aid, ...ids] = (readCookie(COOKIE) || '').split('|');
   s.a = /^[\w-]{8,64}$/.test(aid!) ? aid! : randomId();
   for (const id of ids) {
     const [kind, value, time] = id.split('*') as [string, string, string];
     const firstSeen = parseInt(time, 36);
-    if (isValidClickId(kind, value) && firstSeen > 0) link.g({ kind, value, firstSeen, lastSeen: firstSeen });
+    if (isValidClickId(kind, value) && firstSeen > 0) link.merge_({ kind, value, firstSeen, lastSeen: firstSeen });
   }
 }
 
@@ -32,8 +32,8 @@ let renewed = 0;
  * only when what it holds changed (`jar`: the page's cookies as read). True when it wrote.
  */
 export function backup(now?: number, jar?: string): boolean | void {
-  if (!link.s()) return;
-  const s = link.l();
+  if (!link.mayStore_()) return;
+  const s = link.state_();
   let cookie = s.a;
   const platforms: Record<string, 1> = {};
   for (const t of live(now)) {

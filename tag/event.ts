@@ -11,7 +11,7 @@ import type { Traits } from './types';
  */
 export function completeEvent(e: OutboxEvent): OutboxEvent | undefined {
   if (e.anonymousId) return e;
-  const { a, k } = link.l();
+  const { a, k } = link.state_();
   const { args, ...event } = e;
   const touches = (e.context as any).consent.ads == 'denied' ? [] : live();
   const out = { ...event, anonymousId: a, touches, ...(k && { token: k }) };

@@ -23,7 +23,7 @@ export function enqueue(event: OutboxEvent, now?: number): Promise<void> {
     box.q.push(event);
     localStorage.setItem(OUTBOX, JSON.stringify(box));
   } catch {
-    link.m.push(event);
+    link.held_.push(event);
   }
   return flush(now);
 }

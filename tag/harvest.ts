@@ -22,10 +22,10 @@ let allowed: boolean | undefined;
 export function harvest(now = Date.now()): void {
   restore();
   const jar = document.cookie;
-  const changed = jar != seen || link.l() != filled || link.s() != allowed;
+  const changed = jar != seen || link.state_() != filled || link.mayStore_() != allowed;
   if (changed) {
-    filled = link.l();
-    allowed = link.s();
+    filled = link.state_();
+    allowed = link.mayStore_();
     const touches = CLICK_COOKIES.map((name) => parseClickCookie(name, readCookie(name, jar)!))
       .filter((p) => p)
       .map((p) => ({ firstSeen: now, ...p, lastSeen: now })) as Touch[];
@@ -36,7 +36,7 @@ export function harvest(now = Date.now()): void {
       if (!fbp) touches.push({ kind: 'fbp', value: `fb.${level}.${now}.${(Math.random() * 2 ** 31) | 0}`, firstSeen: now, lastSeen: now });
       if (!readCookie('_fbp', jar)) writeCookie('_fbp', (fbp || touches.at(-1)!).value, 7_776_000);
     }
-    link.h(touches, now);
+    link.take_(touches, now);
   }
   // What this pass wrote is no change for the next one.
   seen = backup(now, jar) || changed ? document.cookie : jar;

@@ -30,7 +30,7 @@ function run(c: ArrayLike<unknown>): void {
   }
 }
 
-Object.assign(link, { c: config, s: storageAllowed, m: [], w: warn, l: ledger, g: merge, h: take, x: wipe });
+Object.assign(link, { config_: config, mayStore_: storageAllowed, held_: [], warn_: warn, state_: ledger, merge_: merge, take_: take, erase_: wipe });
 
 // Calls that set the tag up run before it captures anything, wherever they sit in the queue.
 const early = (c: ArrayLike<unknown>) => /^(load|config|consent)$/.test(c[0] as string);

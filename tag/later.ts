@@ -9,7 +9,11 @@ const steps: (() => unknown)[] = [];
 let scheduled = 0;
 
 const run = (step?: () => unknown) => step && guard(step)();
-const schedule = () => (scheduled ||= ((window.requestIdleCallback || setTimeout)(next, { timeout: 500 }), 1));
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = 1;
+  (window.requestIdleCallback || setTimeout)(next, { timeout: 500 });
+}
 
 export function later(step: () => unknown): void {
   steps.push(step);

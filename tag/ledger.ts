@@ -66,7 +66,10 @@ export function save(): void {
 export function wipe(forget?: boolean): void {
   try {
     localStorage.removeItem(STORE);
-    forget || (link.m.push(...JSON.parse(localStorage.getItem(OUTBOX)!).q), localStorage.removeItem(OUTBOX));
+    if (!forget) {
+      link.held_.push(...JSON.parse(localStorage.getItem(OUTBOX)!).q);
+      localStorage.removeItem(OUTBOX);
+    }
   } catch {}
   // The cookie is on the registrable domain (the sender found it, cookies.ts): deleted on every
   // suffix of the hostname, which needs no probe.

@@ -1,6 +1,7 @@
 // The one object the core tag (tag.js) hands to its lazily loaded sender (tag-send.js): the two are
 // built as separate scripts, so the sender reaches the page's configuration, consent and ledger only
-// through it. Short property names: they survive minification in both scripts.
+// through it. Its members end in `_`: the build shortens such names with one cache for both
+// scripts, so both agree on them.
 import type { State, Touch } from './ledger';
 import type { TagConfig } from './types';
 
@@ -13,21 +14,21 @@ export const COOKIE = '_cb_ids';
 
 export interface Link {
   /** The page's configuration (key, host, consent, debug). */
-  c: TagConfig;
+  config_: TagConfig;
   /** Whether anything may be stored (ads consent not denied). */
-  s(): boolean;
+  mayStore_(): boolean;
   /** Events the core could not write ahead (consent denied, or no localStorage): the sender takes them. */
-  m: OutboxEvent[];
+  held_: OutboxEvent[];
   /** Warns in debug mode. */
-  w(...args: unknown[]): void;
+  warn_(...args: unknown[]): void;
   /** The browser's state (anonymous id, person token, ledger). */
-  l(): State;
+  state_(): State;
   /** Merges one touch into the ledger (true if new), sending nothing. */
-  g(touch: Touch): boolean;
+  merge_(touch: Touch): boolean;
   /** Takes touches into the ledger (and sends new click IDs). */
-  h(touches: Touch[], now?: number): unknown;
+  take_(touches: Touch[], now?: number): unknown;
   /** Erases what the tag stored, as a denial does (Global Privacy Control: the sender calls it). */
-  x(): void;
+  erase_(): void;
 }
 
 export const link = {} as Link;

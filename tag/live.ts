@@ -11,7 +11,7 @@ const MAX_TOUCHES = 50; // the collector's limit per event
  * most 5 per kind and 50 in all. A value that fails its kind's format check is dropped.
  */
 export function live(now = Date.now()): Touch[] {
-  const s = link.l();
+  const s = link.state_();
   const perKind: Record<string, number> = {};
   return (s.l = s.l
     .filter((t) => isTouchKind(t.kind) && isValidClickId(t.kind, t.value) && (isClickKind(t.kind) ? t.firstSeen : t.lastSeen!) + lifetimeMs(t.kind) > now)

@@ -46,8 +46,8 @@ const hasDatabase = () =>
  * Global Privacy Control the ledger and its cookie are erased too, as `consent({ads: 'denied'})` does.
  */
 async function takeBack(): Promise<OutboxEvent[]> {
-  if ((navigator as any).globalPrivacyControl) link.x();
-  let q = link.m.splice(0);
+  if ((navigator as any).globalPrivacyControl) link.erase_();
+  let q = link.held_.splice(0);
   try {
     q = q.concat(stored()!.q);
     localStorage.removeItem(OUTBOX);
@@ -73,8 +73,8 @@ async function takeBack(): Promise<OutboxEvent[]> {
  * The core's write-ahead (localStorage) moves into IndexedDB, then leaves localStorage.
  */
 export async function changeOutbox(change: (box: Outbox) => Outbox): Promise<Outbox> {
-  let held = memory.q.concat(link.m.splice(0));
-  if (!link.s()) {
+  let held = memory.q.concat(link.held_.splice(0));
+  if (!link.mayStore_()) {
     if (!takenBack++) held = held.concat(await takeBack());
     return (memory = change(merge({ ...memory, q: [] }, held.flatMap(denied))));
   }

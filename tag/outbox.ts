@@ -23,8 +23,15 @@ export function retryDelay(attempts: number, random = Math.random()): number {
  * sends without waiting for the backoff (the browser is back online).
  */
 export async function flush(now = Date.now(), force?: unknown): Promise<void> {
-  const { key, host } = link.c;
-  if (busy || !key || !host) return void ((again = busy) && force && (forced = 1));
+  const { key, host } = link.config_;
+  if (busy || !key || !host) {
+    // A pass is running: it runs once more when done (forced if this wake-up was).
+    if (busy) {
+      again = 1;
+      if (force) forced = 1;
+    }
+    return;
+  }
   busy = 1;
   // A person token the collector answered with in this pass: the ledger takes it once, at the end.
   let token: unknown;
@@ -37,12 +44,12 @@ export async function flush(now = Date.now(), force?: unknown): Promise<void> {
       const batch = q.filter((e, i) => i < 50 && ((chars += JSON.stringify(e).length) < 6e4 || !i)).map((e) => e.messageId);
       let status = 0;
       try {
-        const res = await send(host + '/v1/collect', JSON.stringify({ key, events: q.filter((e) => batch.includes(e.messageId)) }), link.s());
+        const res = await send(host + '/v1/collect', JSON.stringify({ key, events: q.filter((e) => batch.includes(e.messageId)) }), link.mayStore_());
         status = res.status;
         const body = status < 300 && (await res.json());
         // The collector's signed person token (never the email): kept in the ledger (stored by take).
-        if (typeof body.token == 'string' && body.token.length < 513) link.l().k = token = body.token;
-        if (status > 299 || body.rejected[0]) link.w('rejected', status, body.rejected);
+        if (typeof body.token == 'string' && body.token.length < 513) link.state_().k = token = body.token;
+        if (status > 299 || body.rejected[0]) link.warn_('rejected', status, body.rejected);
       } catch {}
       const family = (status / 100) | 0;
       const retry = !(family == 2 || (family == 4 && status != 429));
@@ -52,19 +59,19 @@ export async function flush(now = Date.now(), force?: unknown): Promise<void> {
       if (retry) return schedule(box.at);
     }
   } finally {
-    if (token) link.h([], now);
+    if (token) link.take_([], now);
     busy = 0;
     if (again) {
       // Another wake-up came during this pass: one more, forced if that one was (back online).
       const f = forced;
       again = forced = 0;
-      flush(Date.now(), f).catch(link.w);
+      flush(Date.now(), f).catch(link.warn_);
     }
   }
 }
 
 function flushSoon(_?: unknown): void {
-  flush().catch(link.w);
+  flush().catch(link.warn_);
 }
 
 function schedule(at: unknown): void {
@@ -81,7 +88,7 @@ export function startSender(): (now?: number) => Promise<void> {
   addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && soon());
   addEventListener('pagehide', soon);
   // Back online: the backoff was waiting for the network, so send now.
-  addEventListener('online', () => flush(Date.now(), 1).catch(link.w));
+  addEventListener('online', () => flush(Date.now(), 1).catch(link.warn_));
   return flush;
 }
 
