@@ -5,12 +5,10 @@
 // conversions at least 24 hours old (TOO_RECENT_CONVERSION: retried) and at most 54 days old.
 import type { GoogleAdsSettings } from '../../shared/schemas/destinations';
 import { normalizeConversionAction } from '../../shared/schemas/google-ads';
-import { same } from '../delivery/http';
 import type { RowOutcome } from '../delivery/types';
-import { baseUrl, type RetractionSpec } from './definition';
-import { googleDateTime, googleRowOutcome } from './google-ads';
+import type { RetractionSpec } from './definition';
+import { googleAdsUpload, googleDateTime, googleRowOutcome, partialFailureOutcomes } from './google-ads';
 import { errorCodeOf } from './google-click';
-import { googleRequestFailure } from './google-errors';
 
 export type ConversionAdjustment = { orderId: string; conversionAction: string; adjustmentDateTime: string; adjustmentType: 'RETRACTION' };
 
@@ -40,24 +38,6 @@ export const googleAdsRetraction: RetractionSpec<GoogleAdsSettings, ConversionAd
     return { ok: true, item: { orderId: row.id, conversionAction: `customers/${s.customerId}/conversionActions/${action}`, adjustmentDateTime: googleDateTime(at), adjustmentType: 'RETRACTION' } };
   },
 
-  buildRequest(items, ctx) {
-    const s = ctx.settings;
-    const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${ctx.accessToken ?? ''}` };
-    if (s.loginCustomerId) headers['login-customer-id'] = s.loginCustomerId;
-    const body: Record<string, unknown> = { conversionAdjustments: items, partialFailure: true };
-    if (ctx.mode === 'test') body.validateOnly = true;
-    return { method: 'POST', url: `${baseUrl(ctx.endpoint, 'https://googleads.googleapis.com')}/${s.apiVersion}/customers/${s.customerId}:uploadConversionAdjustments`, headers, body };
-  },
-
-  parseResponse(res, items, ctx) {
-    if (res.status !== 200) return same(items.length, { status: 'error', failure: googleRequestFailure(res, ctx.now) });
-    const out: RowOutcome[] = same(items.length, { status: 'sent' });
-    const body = res.body as { partialFailureError?: { details?: { errors?: unknown[] }[] } };
-    for (const err of body?.partialFailureError?.details?.flatMap((d) => d.errors ?? []) ?? []) {
-      const path = (err as { location?: { fieldPathElements?: { fieldName: string; index?: number }[] } }).location?.fieldPathElements ?? [];
-      const index = path.find((p) => p.fieldName === 'conversion_adjustments' || p.fieldName === 'conversionAdjustments')?.index;
-      if (index !== undefined && index < items.length && out[index]!.status === 'sent') out[index] = adjustmentOutcome(err);
-    }
-    return out;
-  },
+  buildRequest: (items, ctx) => googleAdsUpload(ctx, 'uploadConversionAdjustments', 'conversionAdjustments', items),
+  parseResponse: (res, items, ctx) => partialFailureOutcomes(res, items.length, ctx, ['conversion_adjustments', 'conversionAdjustments'], adjustmentOutcome),
 };

@@ -6,7 +6,7 @@ import type { GoogleAdsSettings } from '../../shared/schemas/destinations';
 import { normalizeConversionAction } from '../../shared/schemas/google-ads';
 import { conversionValue, effectiveConsent } from '../delivery/conversion-value';
 import { same } from '../delivery/http';
-import type { RowOutcome } from '../delivery/types';
+import type { HttpRequest, HttpResponse, RowOutcome, SendContext } from '../delivery/types';
 import { baseUrl, type DestinationDefinition } from './definition';
 import { errorCodeOf, GOOGLE_ALREADY_SENT, GOOGLE_TOO_RECENT, GOOGLE_UNMATCHED, googleClick } from './google-click';
 import { googleRequestFailure } from './google-errors';
@@ -28,6 +28,29 @@ export function googleRowOutcome(err: unknown): RowOutcome {
   if (code === 'RESOURCE_TEMPORARILY_EXHAUSTED') return { status: 'error', failure: { class: 'rate_limited', error } };
   if (kind === 'internalError') return { status: 'error', failure: { class: 'transient', error } };
   return { status: 'error', failure: { class: 'permanent', error } };
+}
+
+/** One upload to a customer's Google Ads service method, with partial failure (and validateOnly in test mode). */
+export function googleAdsUpload(ctx: SendContext<GoogleAdsSettings>, method: string, listField: string, items: unknown[]): HttpRequest {
+  const s = ctx.settings;
+  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${ctx.accessToken ?? ''}` };
+  if (s.loginCustomerId) headers['login-customer-id'] = s.loginCustomerId;
+  const body: Record<string, unknown> = { [listField]: items, partialFailure: true };
+  if (ctx.mode === 'test') body.validateOnly = true;
+  return { method: 'POST', url: `${baseUrl(ctx.endpoint, 'https://googleads.googleapis.com')}/${s.apiVersion}/customers/${s.customerId}:${method}`, headers, body };
+}
+
+/** An upload's row outcomes: each partial-failure error lands on the row its field path names (once). */
+export function partialFailureOutcomes(res: HttpResponse, count: number, ctx: SendContext<GoogleAdsSettings>, listFields: string[], outcomeOf: (err: unknown) => RowOutcome): RowOutcome[] {
+  if (res.status !== 200) return same(count, { status: 'error', failure: googleRequestFailure(res, ctx.now) });
+  const out: RowOutcome[] = same(count, { status: 'sent' });
+  const body = res.body as { partialFailureError?: { details?: { errors?: unknown[] }[] } };
+  for (const err of body?.partialFailureError?.details?.flatMap((d) => d.errors ?? []) ?? []) {
+    const path = (err as { location?: { fieldPathElements?: { fieldName: string; index?: number }[] } }).location?.fieldPathElements ?? [];
+    const index = path.find((p) => listFields.includes(p.fieldName))?.index;
+    if (index !== undefined && index < count && out[index]!.status === 'sent' && !(out[index] as { note?: string }).note) out[index] = outcomeOf(err);
+  }
+  return out;
 }
 
 export const googleAds: DestinationDefinition<GoogleAdsSettings, ClickConversion> = {
@@ -71,24 +94,7 @@ export const googleAds: DestinationDefinition<GoogleAdsSettings, ClickConversion
     return { ok: true, item };
   },
 
-  buildRequest(items, ctx) {
-    const s = ctx.settings;
-    const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${ctx.accessToken ?? ''}` };
-    if (s.loginCustomerId) headers['login-customer-id'] = s.loginCustomerId;
-    const body: Record<string, unknown> = { conversions: items, partialFailure: true };
-    if (ctx.mode === 'test') body.validateOnly = true;
-    return { method: 'POST', url: `${baseUrl(ctx.endpoint, 'https://googleads.googleapis.com')}/${s.apiVersion}/customers/${s.customerId}:uploadClickConversions`, headers, body };
-  },
+  buildRequest: (items, ctx) => googleAdsUpload(ctx, 'uploadClickConversions', 'conversions', items),
 
-  parseResponse(res, items, ctx) {
-    if (res.status !== 200) return same(items.length, { status: 'error', failure: googleRequestFailure(res, ctx.now) });
-    const out: RowOutcome[] = same(items.length, { status: 'sent' });
-    const body = res.body as { partialFailureError?: { details?: { errors?: unknown[] }[] } };
-    for (const err of body?.partialFailureError?.details?.flatMap((d) => d.errors ?? []) ?? []) {
-      const path = (err as { location?: { fieldPathElements?: { fieldName: string; index?: number }[] } }).location?.fieldPathElements ?? [];
-      const index = path.find((p) => p.fieldName === 'conversions')?.index;
-      if (index !== undefined && index < items.length && out[index]!.status === 'sent' && !(out[index] as { note?: string }).note) out[index] = googleRowOutcome(err);
-    }
-    return out;
-  },
+  parseResponse: (res, items, ctx) => partialFailureOutcomes(res, items.length, ctx, ['conversions'], googleRowOutcome),
 };
