@@ -9,6 +9,9 @@ describe('match keys of a built item', () => {
     expect(matchKeys('google_ads', { wbraid: 'w', userIdentifiers: [{ hashedPhoneNumber: 'h' }], consent: { adUserData: 'GRANTED' } })).toEqual(['click_id', 'phone', 'consent']);
     expect(matchKeys('linkedin', { user: { userIds: [{ idType: 'SHA256_EMAIL', idValue: 'h' }], userInfo: { firstName: 'A', lastName: 'B' } } })).toEqual(['email', 'name_address']);
     expect(matchKeys('microsoft_ads', { MicrosoftClickId: 'm', HashedPhoneNumber: 'h' })).toEqual(['click_id', 'phone']);
+    expect(matchKeys('reddit', { click_id: 'r', user: { email: 'h', ip_address: '1.2.3.4', user_agent: 'UA' } })).toEqual(['click_id', 'email', 'ip_user_agent']);
+    expect(matchKeys('tiktok', { user: { ttclid: 't', phone: 'h', external_id: 'h', ip: '1.2.3.4' } })).toEqual(['click_id', 'phone', 'external_id']);
+    expect(matchKeys('openai_ads', { user: { email_sha256: 'h', ip_address: '1.2.3.4', user_agent: 'UA' } })).toEqual(['email', 'ip_user_agent']);
     expect(matchKeys('tiktok', { anything: 1 })).toEqual([]);
     expect(matchKeys('meta', null)).toEqual([]);
   });

@@ -33,6 +33,18 @@ function keysOf(type: DestinationType | string, item: Obj): Partial<Record<Match
     }
     case 'microsoft_ads':
       return { click_id: !!item.MicrosoftClickId, email: !!item.HashedEmailAddress, phone: !!item.HashedPhoneNumber };
+    case 'reddit': {
+      const u = obj(item.user);
+      return { click_id: !!item.click_id, email: !!u.email, phone: !!u.phone_number, ip_user_agent: !!(u.ip_address && u.user_agent), external_id: !!u.external_id };
+    }
+    case 'tiktok': {
+      const u = obj(item.user);
+      return { click_id: !!u.ttclid, email: !!u.email, phone: !!u.phone, ip_user_agent: !!(u.ip && u.user_agent), external_id: !!u.external_id };
+    }
+    case 'openai_ads': {
+      const u = obj(item.user);
+      return { email: !!u.email_sha256, ip_user_agent: !!(u.ip_address && u.user_agent), external_id: !!u.external_id_sha256 };
+    }
     default:
       return {};
   }
