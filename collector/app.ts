@@ -6,6 +6,7 @@ import { requireSecretKey } from './middleware/secret-key';
 import { alerts } from './routes/api/alerts';
 import { identityMapping } from './routes/api/identity-mapping';
 import { status } from './routes/api/status';
+import { coverage } from './routes/api/coverage';
 import { exportRoutes } from './routes/api/export';
 import { audiences } from './routes/api/audiences';
 import { collect } from './routes/collect';
@@ -59,6 +60,7 @@ export function createApp(basePath: string | undefined) {
   routes.route('/api/ladders', ladders);
   routes.route('/api/identity-mapping', identityMapping);
   routes.route('/api/status', status);
+  routes.route('/api/coverage', coverage);
   routes.route('/api/export', exportRoutes);
 
   const app = new Hono<AppContext>();

@@ -10,6 +10,7 @@ import type { Result } from '../objects/destination';
 import type { PersonAudit } from '../objects/person-audiences';
 import { destinationById } from './hand-off';
 import type { MatchKey } from '../delivery/match-keys';
+import type { MatchCoverage } from '../delivery/match-coverage';
 import type { IdentifierSource } from './identity-mapping';
 import type { AuditSkip } from './types';
 import type { WouldSend } from './would-send';
@@ -20,7 +21,7 @@ type Common = Pick<Base, 'conversionId' | 'destinationId' | 'entryId' | 'status'
 
 export type AuditedConversion = Common &
   (
-    | { payload: unknown; matchKeys: MatchKey[]; request: HttpRequest; mode: Mode; outbox: WouldSend['outbox'] }
+    | { payload: unknown; matchKeys: MatchKey[]; coverage: MatchCoverage | null; request: HttpRequest; mode: Mode; outbox: WouldSend['outbox'] }
     | { skip: AuditSkip; detail: string; outbox?: WouldSend['outbox'] }
   );
 
@@ -47,7 +48,7 @@ export async function resolveAudits(env: Env, audits: (PersonAudit | null)[]): P
         else {
           const w = answer.value[i]!;
           out = w.skip === null
-            ? { ...common, payload: w.payload, matchKeys: w.matchKeys ?? [], request: w.request!, mode: w.mode, outbox: w.outbox }
+            ? { ...common, payload: w.payload, matchKeys: w.matchKeys ?? [], coverage: w.coverage ?? null, request: w.request!, mode: w.mode, outbox: w.outbox }
             : { ...common, skip: w.skip, detail: w.detail ?? w.skip, outbox: w.outbox };
         }
         resolved.set(`${a}:${c}`, out);

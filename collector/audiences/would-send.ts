@@ -4,6 +4,7 @@
 // Runs inside the DestinationObject (settings are decrypted only there); stores nothing.
 import type { DestinationRuntime, OutboxEntry, OutboxStore, RowStatus } from '../delivery/outbox';
 import { matchKeys, type MatchKey } from '../delivery/match-keys';
+import { matchCoverage, type MatchCoverage } from '../delivery/match-coverage';
 import { redactRequest } from '../delivery/redact';
 import { DEFAULT_RETRY_POLICY } from '../delivery/retry-policy';
 import type { ConversionRow, HttpRequest, SkipReason as DeliverySkip } from '../delivery/types';
@@ -21,6 +22,8 @@ export interface WouldSend {
   detail: string | null;
   /** The match keys the payload carries (delivery/match-keys.ts); null when skipped. */
   matchKeys?: MatchKey[] | null;
+  /** Keys, originating click and score (delivery/match-coverage.ts): as recorded for a row already handed off, else as it would be; null when skipped. */
+  coverage?: MatchCoverage | null;
   /** Where the row stands in the outbox, when it was handed off already; held = its audience or conversion is paused. */
   outbox: { status: RowStatus; held: boolean; note: string | null } | null;
 }
@@ -49,7 +52,7 @@ export async function wouldSend<S>(store: OutboxStore, held: (entry: OutboxEntry
       if (stored.status === 'skipped') {
         const skip = stored.skipReason ? SKIPS[stored.skipReason] : 'invalid_event';
         out.push({ ...base, payload: null, request: null, skip, detail: stored.note, outbox });
-      } else out.push({ ...base, payload: stored.item, matchKeys: matchKeys(rt.def.type, stored.item), request: request(stored.item), skip: null, detail: null, outbox });
+      } else out.push({ ...base, payload: stored.item, matchKeys: matchKeys(rt.def.type, stored.item), coverage: stored.coverage ?? matchCoverage(rt.def.type, stored.item, row, now), request: request(stored.item), skip: null, detail: null, outbox });
       continue;
     }
     // The outbox's own age rule (outbox.ts enqueue + flush): a send must start before the deadline less the margin.
@@ -59,7 +62,7 @@ export async function wouldSend<S>(store: OutboxStore, held: (entry: OutboxEntry
       continue;
     }
     const prepared = await rt.def.prepare(row, rt.settings, now);
-    if (prepared.ok) out.push({ ...base, payload: prepared.item, matchKeys: matchKeys(rt.def.type, prepared.item), request: request(prepared.item), skip: null, detail: null, outbox: null });
+    if (prepared.ok) out.push({ ...base, payload: prepared.item, matchKeys: matchKeys(rt.def.type, prepared.item), coverage: matchCoverage(rt.def.type, prepared.item, row, now), request: request(prepared.item), skip: null, detail: null, outbox: null });
     else out.push({ ...base, payload: null, request: null, skip: SKIPS[prepared.reason], detail: prepared.message, outbox: null });
   }
   return out;

@@ -71,7 +71,9 @@ export function parseConversionId(id: string): { destinationId: string; key: str
 
 function entry(row: DeliveryLogRow, ref: { id: string; type?: DestinationRef['type']; name?: string } | undefined, destinationId: string): ConversionLogEntry {
   const { key, ...rest } = row;
-  return { id: `${destinationId}:${key}`, key, destinationId, destinationType: ref?.type ?? null, destinationName: ref?.name ?? null, ...rest, matchKeys: ref?.type ? matchKeys(ref.type, row.event) : [] };
+  // The keys recorded when the row was built; rows built before coverage was recorded read them from their item.
+  const keys = row.coverage?.keys ?? (ref?.type ? matchKeys(ref.type, row.event) : []);
+  return { id: `${destinationId}:${key}`, key, destinationId, destinationType: ref?.type ?? null, destinationName: ref?.name ?? null, ...rest, matchKeys: keys };
 }
 
 /** Newest first: createdAt, then destination id, then key, all descending (the cursor's order). */

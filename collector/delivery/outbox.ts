@@ -9,6 +9,7 @@ import type { CachedToken } from './oauth';
 import { DEFAULT_RETRY_POLICY, retryPolicy, type RetryPolicyOptions } from './retry-policy';
 import { checkStatus, sendBatch } from './send';
 import type { ConversionRow, HttpRequest, PlatformError, SkipReason } from './types';
+import { matchCoverage, type MatchCoverage } from './match-coverage';
 
 export const ROW_STATUSES = ['queued', 'leased', 'sent', 'unmatched', 'pending_confirmation', 'failed', 'dead_letter', 'skipped'] as const;
 export type RowStatus = (typeof ROW_STATUSES)[number];
@@ -27,6 +28,8 @@ export interface OutboxEntry {
   email: string | null;
   /** The prepared platform item, built once: every attempt sends the same bytes. */
   item: unknown;
+  /** The item's match coverage, recorded when it was built (null: a retraction, a skipped row, or a row built before coverage was recorded). */
+  coverage?: MatchCoverage | null;
   status: RowStatus;
   attempts: number;
   dueAt: number;
@@ -67,6 +70,8 @@ export interface OutboxStore {
   /** The earliest time something becomes due, or null. */
   nextWake(): number | null;
   putRequest(log: RequestLog): void;
+  /** Adds a built conversion's coverage to the counters of its week (the overview's trend). */
+  countCoverage?(at: number, coverage: MatchCoverage): void;
 }
 
 export interface DestinationRuntime<S> {
@@ -143,7 +148,10 @@ export async function enqueue<S>(store: OutboxStore, rt: DestinationRuntime<S>, 
       sentAt: null,
     };
     if (prepared.ok) {
-      store.put({ ...base, item: prepared.item });
+      // Coverage is recorded with the row, from the bytes that will be sent; the counter goes with it.
+      const coverage = kind === 'conversion' ? matchCoverage(rt.def.type, prepared.item, row, now) : null;
+      store.put({ ...base, item: prepared.item, coverage });
+      if (coverage) store.countCoverage?.(now, coverage);
       out.queued++;
     } else {
       store.put({ ...base, status: 'skipped', skipReason: prepared.reason, note: prepared.message });

@@ -1,5 +1,7 @@
 // The outbox store on Durable Object SQLite (synchronous, parameterized).
 import type { OutboxEntry, OutboxStore, RequestLog, RowStatus } from './outbox';
+import type { MatchCoverage } from './match-coverage';
+import { countCoverage, weekOf, type CoverageWeek } from './coverage-report';
 
 type Row = {
   id: string;
@@ -24,6 +26,7 @@ type Row = {
   person_key: string | null;
   email: string | null;
   kind: 'conversion' | 'retraction';
+  coverage: string | null;
 };
 
 /** Filters of the delivery log; `after` continues a page (newest first: created_at DESC, id DESC). */
@@ -46,6 +49,7 @@ function toEntry(r: Row): OutboxEntry {
     personKey: r.person_key,
     email: r.email,
     item: r.item === null ? null : JSON.parse(r.item),
+    coverage: r.coverage ? (JSON.parse(r.coverage) as MatchCoverage) : null,
     status: r.status,
     attempts: r.attempts,
     dueAt: r.due_at,
@@ -74,12 +78,12 @@ export class SqlOutboxStore implements OutboxStore {
   put(e: OutboxEntry): void {
     this.sql.exec(
       `INSERT INTO outbox (id, item, status, attempts, due_at, lease_until, batch_cap, deadline, request_id, skip_reason, error, note, last_request_id, created_at, updated_at, sent_at,
-         entry_id, audience_id, conversion_id, person_key, email, kind)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         entry_id, audience_id, conversion_id, person_key, email, kind, coverage)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET item = excluded.item, status = excluded.status, attempts = excluded.attempts, due_at = excluded.due_at,
          lease_until = excluded.lease_until, batch_cap = excluded.batch_cap, deadline = excluded.deadline, request_id = excluded.request_id,
          skip_reason = excluded.skip_reason, error = excluded.error, note = excluded.note, last_request_id = excluded.last_request_id,
-         updated_at = excluded.updated_at, sent_at = excluded.sent_at, email = excluded.email`,
+         updated_at = excluded.updated_at, sent_at = excluded.sent_at, email = excluded.email, coverage = excluded.coverage`,
       e.id,
       e.item === null || e.item === undefined ? null : JSON.stringify(e.item),
       e.status,
@@ -102,6 +106,7 @@ export class SqlOutboxStore implements OutboxStore {
       e.personKey,
       e.email,
       e.kind,
+      e.coverage ? JSON.stringify(e.coverage) : null,
     );
   }
 
@@ -177,6 +182,30 @@ export class SqlOutboxStore implements OutboxStore {
         WHERE id = ?`, r.id);
     }
     return rows.length;
+  }
+
+  /**
+   * Counters per week rather than a scan of the rows: the overview reads 8 weeks of every
+   * destination on each view, and a scan would parse every row's JSON of those weeks (hundreds of
+   * thousands in a busy outbox); counters cost one small upsert per built row and 8 rows to read.
+   */
+  countCoverage(at: number, coverage: MatchCoverage): void {
+    const week = weekOf(at);
+    const r = this.sql.exec<{ conversions: number; score_sum: number; keys: string }>('SELECT conversions, score_sum, keys FROM coverage_weeks WHERE week = ?', week).toArray()[0];
+    const next = countCoverage(r ? { week, conversions: r.conversions, scoreSum: r.score_sum, keys: JSON.parse(r.keys) } : { week, conversions: 0, scoreSum: 0, keys: {} }, coverage);
+    this.sql.exec(
+      `INSERT INTO coverage_weeks (week, conversions, score_sum, keys) VALUES (?, ?, ?, ?)
+       ON CONFLICT (week) DO UPDATE SET conversions = excluded.conversions, score_sum = excluded.score_sum, keys = excluded.keys`,
+      week, next.conversions, next.scoreSum, JSON.stringify(next.keys),
+    );
+  }
+
+  /** The coverage counters of the weeks from `fromWeek` on. */
+  coverageWeeks(fromWeek: number): CoverageWeek[] {
+    return this.sql
+      .exec<{ week: number; conversions: number; score_sum: number; keys: string }>('SELECT week, conversions, score_sum, keys FROM coverage_weeks WHERE week >= ? ORDER BY week', fromWeek)
+      .toArray()
+      .map((r) => ({ week: r.week, conversions: r.conversions, scoreSum: r.score_sum, keys: JSON.parse(r.keys) }));
   }
 
   counts(): Record<string, number> {

@@ -10,6 +10,7 @@ import { wouldSend, type WouldSend } from '../audiences/would-send';
 import type { ConversionRow, RowOutcome } from '../delivery/types';
 import { credentialsToReenter, maskSettings, settingsSchemas, type DestinationType, type Mode } from '../../shared/schemas/destinations';
 import { destinationSchema } from './destination-schema';
+import { destinationCoverageSchema } from './destination-coverage-schema';
 import { migrate } from './sql';
 import { configObject } from './config';
 import { loadAudienceConfig } from '../audiences/config-cache';
@@ -17,6 +18,8 @@ import type { AudienceConfig } from '../audiences/types';
 import { customEndpointsIssue } from '../security/custom-endpoints';
 import { alertAfterFlush } from '../alerts/delivery-alerts';
 import { ITEM_FIELDS, NO_FIELDS } from '../ladders/item-value';
+import type { MatchCoverage } from '../delivery/match-coverage';
+import type { CoverageWeek } from '../delivery/coverage-report';
 
 export interface DestinationConfigInput {
   id: string;
@@ -66,6 +69,8 @@ export interface DeliveryLogRow {
   dueAt: number | null;
   /** This conversion's part of the request body, exactly as sent. */
   event: unknown;
+  /** Its match keys and score, recorded when it was built (null for retractions, skipped rows and rows built before coverage was recorded). */
+  coverage: MatchCoverage | null;
   /** The request it last travelled in (credentials redacted); `body` (the whole batch) only when asked. */
   request: (Omit<RequestLog, 'request' | 'rowIds'> & { method: string; url: string; headers: Record<string, string>; body?: unknown; rows: number }) | null;
 }
@@ -104,6 +109,7 @@ export class DestinationObject extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     migrate(this.sql, destinationSchema);
+    migrate(this.sql, destinationCoverageSchema, 'coverage');
     this.store = new SqlOutboxStore(this.sql);
   }
 
@@ -321,6 +327,7 @@ export class DestinationObject extends DurableObject<Env> {
       createdAt: e.createdAt, updatedAt: e.updatedAt, sentAt: e.sentAt,
       dueAt: e.status === 'queued' || e.status === 'pending_confirmation' ? e.dueAt : null,
       event: e.item,
+      coverage: e.coverage ?? null,
       request: r && {
         id: r.id, at: r.at, mode: r.mode, method: r.request.method, url: r.request.url, headers: r.request.headers,
         ...(includeBody ? { body: r.request.body } : {}), rows: r.rowIds.length, status: r.status, response: r.response, durationMs: r.durationMs,
@@ -331,6 +338,11 @@ export class DestinationObject extends DurableObject<Env> {
   /** Erasure: this person's rows lose their identity and payloads (status and ids stay); unsent ones are cancelled. */
   async forgetPerson(personKey: string): Promise<number> {
     return this.ctx.storage.transactionSync(() => this.store.forgetPerson(personKey));
+  }
+
+  /** Match-coverage counters of the weeks from `fromWeek` on (the overview's trend, GET /api/coverage). */
+  async coverageWeeks(fromWeek: number): Promise<CoverageWeek[]> {
+    return this.store.coverageWeeks(fromWeek);
   }
 
   /** Conversion rows made per UTC day since `since`, skipped ones left out (the admin overview's chart). */

@@ -1,4 +1,5 @@
 import type { MemberAudit } from '../../objects/person-audiences';
+import { scoreText } from './match-coverage';
 import { displayValue } from '../flatten';
 import { prettyJson } from '../format';
 import { Time } from './time';
@@ -55,7 +56,7 @@ export function MemberAuditTable(props: { base: string; members: (MemberAudit & 
                 {cv.status && <span class={`badge status-${cv.status}`}>{cv.status}</span>}
                 {'payload' in cv ? (
                   <details>
-                    <summary>Would send{cv.matchKeys.length ? `: ${cv.matchKeys.map((k) => k.replace(/_/g, ' ')).join(', ')}` : ''}</summary>
+                    <summary>Would send{cv.matchKeys.length ? `: ${cv.matchKeys.map((k) => k.replace(/_/g, ' ')).join(', ')}` : ''}{cv.coverage ? ` · coverage ${scoreText(cv.coverage)}` : ''}</summary>
                     <pre>{prettyJson(cv.payload)}</pre>
                   </details>
                 ) : (

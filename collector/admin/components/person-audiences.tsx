@@ -1,4 +1,5 @@
 import type { ConversionRow, Entry } from '../../audiences/types';
+import { KEY_LABELS, scoreText } from './match-coverage';
 import type { ConversionLogEntry } from '../../conversions/log';
 import { Time } from './time';
 import { DataTable } from './data-table';
@@ -79,6 +80,7 @@ export function PersonAudiences(props: { base: string; history: PersonAudienceHi
                     <>
                       {' '}
                       <a href={`${props.base}/conversions/${encodeURIComponent(d.id)}`}>Payload and the platform's answer</a>
+                      {d.coverage && <span class="muted"> · match coverage {scoreText(d.coverage)}: {d.coverage.keys.map((k) => KEY_LABELS[k]).join(', ') || 'no match key'}</span>}
                     </>
                   )}
                 </td>

@@ -11,6 +11,7 @@ import { prettyJson } from '../../admin/format';
 import { ROW_STATUSES } from '../../delivery/outbox';
 import { ApiError } from '../../http-error';
 import { viewOf } from './view';
+import { CoverageLine, scoreText } from '../../admin/components/match-coverage';
 
 export const conversionsPages = new Hono<AdminContext>();
 
@@ -111,7 +112,7 @@ function Details(props: { r: ConversionLogEntry; base: string; csrf: string; bac
         </form>
       )}
       <h3>This conversion in the request</h3>
-      {r.matchKeys.length > 0 && <p>Match keys: {r.matchKeys.map((k) => k.replace(/_/g, ' ')).join(', ')}</p>}
+      <CoverageLine coverage={r.coverage} keys={r.matchKeys} type={r.destinationType} />
       <pre>{clipped(r.event)}</pre>
       {req ? (
         <>
@@ -146,6 +147,7 @@ function Row(props: { r: ConversionLogEntry; base: string; csrf: string; back: s
           {r.kind === 'retraction' && <span class="badge">retraction</span>}
           · {r.destinationName ?? r.destinationId} · {props.audienceName ?? (r.audienceId ? r.audienceId : <span class="muted">no audience</span>)} · <Time ms={r.createdAt} />
           {r.attempts > 0 && ` · ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`}
+          {r.coverage && ` · coverage ${scoreText(r.coverage)}`}
         </summary>
         <Details r={r} base={props.base} csrf={props.csrf} back={props.back} />
       </details>

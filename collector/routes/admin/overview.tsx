@@ -6,6 +6,8 @@ import { Notice } from '../../admin/components/notice';
 import { overview } from '../../admin/overview-data';
 import { viewOf } from './view';
 import { DataTable } from '../../admin/components/data-table';
+import { CoveragePanel } from '../../admin/components/coverage-panel';
+import { COVERAGE_WEEKS, coverageOverview } from '../../conversions/coverage';
 
 export const overviewPage = new Hono<AdminContext>();
 
@@ -13,7 +15,7 @@ const PLATFORM_NAMES: Record<string, string> = { google: 'Google', meta: 'Meta',
 const STATUS_ORDER = ['queued', 'leased', 'pending_confirmation', 'sent', 'unmatched', 'failed', 'dead_letter', 'skipped'];
 
 overviewPage.get('/', async (c) => {
-  const o = await overview(c.env, c.var.now);
+  const [o, coverage] = await Promise.all([overview(c.env, c.var.now), coverageOverview(c.env, COVERAGE_WEEKS, c.var.now)]);
   const statuses = Object.entries(o.conversions).sort(([a], [b]) => STATUS_ORDER.indexOf(a) - STATUS_ORDER.indexOf(b));
   return c.html(
     <Layout title="Overview" view={viewOf(c, '/overview')}>
@@ -80,6 +82,7 @@ overviewPage.get('/', async (c) => {
       </div>
       <h2>Conversions per day</h2>
       <DailyChart days={o.chart.days} series={o.chart.series} />
+      <CoveragePanel coverage={coverage} base={c.var.base} />
     </Layout>,
   );
 });
