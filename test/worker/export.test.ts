@@ -43,7 +43,7 @@ describe('GET /api/export', () => {
     for (const line of (await aud.text()).split('\n').filter(Boolean)) expect(JSON.parse(line)).toHaveProperty('definition');
     const log = await api('/api/export/conversions?format=csv');
     expect(log.status).toBe(200);
-    expect((await log.text()).split('\r\n')[0]).toBe('id,createdAt,destinationId,destinationType,audienceId,conversionId,email,status,attempts,sentAt,skipReason,error,event');
+    expect((await log.text()).split('\r\n')[0]).toBe('id,createdAt,destinationId,destinationType,audienceId,conversionId,email,status,attempts,sentAt,skipReason,error,event,coverage');
     expect((await api('/api/export/people?format=xlsx')).status).toBe(400);
     expect((await call('/api/export/people')).status).toBe(401);
   });

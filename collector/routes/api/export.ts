@@ -97,6 +97,7 @@ exportRoutes.get('/conversions', (c) => {
     ['skipReason', (r) => r.skipReason],
     ['error', (r) => r.error],
     ['event', (r) => r.event],
+    ['coverage', (r) => r.coverage],
   ];
   return stream(c, 'conversions', formatOf(c), columns, async function* () {
     for (let cursor: string | undefined; ; ) {
