@@ -164,6 +164,7 @@ describe('fuzz: every route without the secret or a session', () => {
     ['GET', '/admin/ladders'], ['GET', '/admin/ladders/new'], ['POST', '/admin/ladders/new/template'], ['POST', '/admin/ladders/new/audiences'], ['GET', `/admin/ladders/${X}`], ['POST', `/admin/ladders/${X}/delete`], ['POST', `/admin/ladders/${X}/send`],
     ['GET', `/api/jobs/${X}`], ['GET', '/api/alerts'], ['PUT', '/api/alerts'], ['POST', '/api/alerts/test'], ['GET', '/api/install'],
     ['GET', '/api/identity-mapping'], ['PUT', '/api/identity-mapping'], ['POST', '/api/identity-mapping/preview'], ['GET', '/admin/identity'], ['POST', '/admin/identity'],
+    ['GET', '/api/coverage'],
     ['GET', '/admin'], ['GET', '/admin/overview'], ['GET', '/admin/people'], ['GET', `/admin/people/${X}`], ['POST', `/admin/people/${X}/erase`], ['POST', '/admin/people/upload'],
     ['GET', '/admin/audiences'], ['POST', '/admin/audiences/new'], ['GET', `/admin/audiences/${X}`], ['POST', `/admin/audiences/${X}/edit`], ['POST', `/admin/audiences/${X}/delete`],
     ['GET', '/admin/destinations'], ['POST', `/admin/destinations/new/${X}`], ['GET', `/admin/destinations/${X}`], ['POST', `/admin/destinations/${X}/test`],
