@@ -55,7 +55,7 @@ const ACCEPTS: Record<DestinationType, MatchKey[]> = {
   openai_ads: ['email', 'ip_user_agent', 'external_id'],
 };
 
-/** A platform's click kinds, and its click window: the longest click-through window it documents. */
+/** A platform's click kinds, and its click window: the longest click-through window it documents (the registry's days; Reddit documents none, so the 90 days a click is kept). */
 const CLICKS: Partial<Record<DestinationType, { kinds: TouchKind[]; windowMs: number }>> = {
   // Meta credits clicks up to 7 days (its longest click-through attribution setting); the fbc itself lives 90.
   meta: { kinds: ['fbclid'], windowMs: 7 * DAY_MS },
