@@ -20,7 +20,7 @@ const PREVIEW_ID = '0'.repeat(32);
 export interface IdentityPreview {
   email: string;
   identifiers: (IdentifierSource & { normalized: Partial<Record<HashPlatform | 'google_address' | 'linkedin', string | null>> })[];
-  destinations: { id: string; name: string; type: string; payload: unknown; matchKeys: string[]; skip: string | null; detail: string | null }[];
+  destinations: { id: string; name: string; type: string; payload: unknown; matchKeys: string[]; coverage?: WouldSend['coverage']; skip: string | null; detail: string | null }[];
 }
 
 function viewOf(s: PersonSnapshot): PersonView {
@@ -66,7 +66,7 @@ export async function previewIdentity(env: Env, email: string, mapping: Identity
       const answer = (await destinationById(env, d.id).preview([row])) as unknown as Result<WouldSend[]>;
       if (!answer.ok) return { id: d.id, name: d.name, type: d.type, payload: null, matchKeys: [], skip: 'destination_not_configured', detail: answer.message };
       const w = answer.value[0]!;
-      return { id: d.id, name: d.name, type: d.type, payload: w.payload, matchKeys: w.matchKeys ?? [], skip: w.skip, detail: w.detail };
+      return { id: d.id, name: d.name, type: d.type, payload: w.payload, matchKeys: w.matchKeys ?? [], coverage: w.coverage ?? null, skip: w.skip, detail: w.detail };
     }),
   );
   return { email: snapshot.email, identifiers: shown, destinations: sent };

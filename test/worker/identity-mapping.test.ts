@@ -124,6 +124,8 @@ describe('identity mapping', { timeout: 90_000 }, () => {
     // A national number with the person's country known becomes E.164.
     expect(phone).toMatchObject({ field: 'crm.mobile', value: '020 7946 0958', normalized: { google: '+442079460958', microsoft: '+442079460958', meta: '442079460958' } });
     expect(preview.destinations.find((d: any) => d.id === meta).payload.user_data.ph).toEqual([await sha256Hex('442079460958')]);
+    // Its match coverage on Meta's priority: email 3 + phone 1.5 + name 0.5 + external id 0.5.
+    expect(preview.destinations.find((d: any) => d.id === meta).coverage).toEqual({ keys: ['email', 'phone', 'name_address', 'external_id'], originatingClick: null, score: 5.5, scheme: 'meta_emq' });
     // Saved mapping untouched by a preview.
     expect((await json(await api('/api/identity-mapping'))).mapping).toEqual({});
     expect((await send('/api/identity-mapping/preview', 'POST', { email: 'nobody-here@example.com' })).status).toBe(404);

@@ -88,7 +88,7 @@ function Preview(props: { preview: IdentityPreview }) {
         p.destinations.map((d) => (
           <details open>
             <summary>
-              {d.name} ({d.type}){d.skip ? `: skipped, ${d.detail ?? d.skip}` : d.matchKeys.length ? `: ${d.matchKeys.map((k) => k.replace(/_/g, ' ')).join(', ')}` : ''}
+              {d.name} ({d.type}){d.skip ? `: skipped, ${d.detail ?? d.skip}` : d.matchKeys.length ? `: ${d.matchKeys.map((k) => k.replace(/_/g, ' ')).join(', ')}` : ''}{d.coverage ? ` · coverage ${d.coverage.score.toFixed(1)}/10` : ''}
             </summary>
             {d.payload !== null && <pre>{JSON.stringify(d.payload, null, 2)}</pre>}
           </details>
