@@ -7,19 +7,23 @@
 // request is read: does it carry the originating click ID, and the hashed email? Beside it, the
 // "landing page only" method: what a conversion would carry if only the identify page's URL were read.
 //
-//   node bench/match-coverage.mjs            (MATCH_JOURNEYS=32 by default: each scenario once per platform; MATCH_CONCURRENCY=3)
+//   node bench/match-coverage.mjs   (MATCH_JOURNEYS=32 by default: each scenario once per platform;
+//                                    MATCH_CONCURRENCY=3; MATCH_LATE_CONSENT=denied|pending)
 //
 // Safari-like limits are simulated, not waited for: a return more than 7 days later finds the
 // script-written storage of both hostnames gone (localStorage, IndexedDB, the `_cb_ids` cookie), as
 // Safari's cap on script-written storage does, while the collector's HttpOnly `_cb_aid` cookie
 // (server-set, first-party because the collector is routed on the site's hostname,
 // www.example.test/_cb, over HTTPS with a self-signed certificate) survives; "cleared" journeys lose everything; "stripped" journeys return
-// through a second ad click whose link decoration was removed. The late-consent scenario runs the
-// site with ads consent denied until the visitor grants it on the second page.
+// through a second ad click whose link decoration was removed. The late-consent scenario configures
+// the tag with ads consent `denied` (or, MATCH_LATE_CONSENT=pending, `pending`: with a tag that
+// holds click IDs until the answer) until the visitor grants it on the second page. The collector's
+// `_cb_aid` cookie is set on example.test (VISITOR_COOKIE_DOMAIN), so the app's backend passes it
+// to POST /v1/identify as `visitorCookie`.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +38,9 @@ import { cleanupAll, onCleanup, trackDir } from './cleanup.mjs';
 const N = Number(process.env.MATCH_JOURNEYS ?? 32);
 const CONCURRENCY = Number(process.env.MATCH_CONCURRENCY ?? 3);
 const SK = DEV_VARS.SECRET_KEY!;
+// How the late-consent site configures the tag before the answer: 'denied' (stores nothing until
+// consent), or 'pending' (click IDs held in session storage until the answer; a tag option).
+const LATE_CONSENT = process.env.MATCH_LATE_CONSENT === 'pending' ? 'pending' : 'denied';
 
 const PLATFORMS = {
   google: { kind: 'gclid', destination: 'google_ads', id: (i: number) => `Cj0KCQiA_bench${i}_${rand(10)}` },
@@ -67,7 +74,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'Safari cap: back 10 days later, tag identify on app', days: 10, wipe: 'script', ret: 'www', identify: 'browser' },
   { name: 'Safari cap: back 10 days later on the app only, backend identify', days: 10, wipe: 'script', ret: 'app', identify: 'backend' },
   { name: 'storage cleared, tag identify on app', days: 4, wipe: 'all', ret: 'www', identify: 'browser' },
-  { name: 'late consent (granted on the 2nd page), tag identify on app', days: 1, ret: 'www', identify: 'browser', lateConsent: true },
+  { name: `late consent ('${LATE_CONSENT}' until granted on the 2nd page), tag identify on app`, days: 1, ret: 'www', identify: 'browser', lateConsent: true },
 ];
 
 function rand(n: number) {
@@ -83,7 +90,8 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 async function main() {
   const started = Date.now();
   const load = loadavg()[0]!.toFixed(1);
-  const collector = await startCollector();
+  // The collector's `_cb_aid` cookie on the site's domain, so the app's backend receives it too.
+  const collector = await startCollector({ vars: { VISITOR_COOKIE_DOMAIN: 'example.test' } });
   onCleanup(() => collector.stop());
   const api = async (path: string, method = 'GET', body?: unknown) => {
     const res = await fetch(`${collector.url}${path}`, { method, headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -97,20 +105,19 @@ async function main() {
   const origin = (host: string) => `https://${host}:${port}`;
   let snippet = '';
   const page = (body: string, head = '') => `<!doctype html><html><head><meta charset="utf-8"><title>x</title>${head}</head><body>${body}</body></html>`;
-  const lateConsentHead = () => snippet.replace('</script>', `</script><script>clearbit.config({consent:'denied'})</script>`);
+  const lateConsentHead = () => snippet.replace('</script>', `</script><script>clearbit.config({consent:'${LATE_CONSENT}'})</script>`);
   // The collector routed on the site's own hostname (www.example.test/_cb/*), as recommended: its
   // HttpOnly cookie is first-party, and the app (same site) sends it too.
-  async function proxy(req: IncomingMessage, res: ServerResponse) {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v;
-    const up = await fetch(`${collector.url}${req.url!.slice('/_cb'.length)}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
-    const out: Record<string, string | string[]> = {};
-    up.headers.forEach((v, k) => !['content-encoding', 'transfer-encoding', 'content-length', 'set-cookie'].includes(k) && (out[k] = v));
-    if (up.headers.getSetCookie().length) out['set-cookie'] = up.headers.getSetCookie().map((c) => `${c}; Secure`);
-    res.writeHead(up.status, out);
-    res.end(Buffer.from(await up.arrayBuffer()));
+  // The Host header goes through (as a Worker route sees the site's hostname), for the cookie's domain.
+  function proxy(req: IncomingMessage, res: ServerResponse) {
+    const up = httpRequest(`${collector.url}${req.url!.slice('/_cb'.length)}`, { method: req.method, headers: { ...req.headers, 'x-forwarded-proto': 'https' } }, (r) => {
+      const headers = { ...r.headers };
+      if (headers['set-cookie']) headers['set-cookie'] = headers['set-cookie'].map((c) => (c.includes('Secure') ? c : `${c}; Secure`));
+      res.writeHead(r.statusCode!, headers);
+      r.pipe(res);
+    });
+    up.on('error', (e) => (res.writeHead(502), res.end(String(e))));
+    req.pipe(up);
   }
   async function handle(req: IncomingMessage) {
     const host = (req.headers.host ?? '').split(':')[0];
@@ -122,7 +129,8 @@ async function main() {
       // The app's signup handler (backend identify): the anonymous id from the `_cb_ids` cookie.
       const raw = /(?:^|;\s*)_cb_ids=([^;]*)/.exec(req.headers.cookie ?? '')?.[1];
       const anonymousId = raw?.split('|')[0] || null;
-      await api('/v1/identify', 'POST', { email: url.searchParams.get('email'), anonymousId, context: { ip: '198.51.100.7', userAgent: req.headers['user-agent'] } });
+      const visitorCookie = /(?:^|;\s*)_cb_aid=([^;]*)/.exec(req.headers.cookie ?? '')?.[1] || null;
+      await api('/v1/identify', 'POST', { email: url.searchParams.get('email'), anonymousId, visitorCookie, context: { ip: '198.51.100.7', userAgent: req.headers['user-agent'] } });
       return page('<p id="done">welcome</p>');
     }
     if (host === 'www.example.test' || host === 'app.example.test') return page(`<p>${host}${url.pathname}</p>`, url.searchParams.has('notag') ? '' : head);
@@ -137,8 +145,7 @@ async function main() {
   rmSync(certDir, { recursive: true, force: true });
   const server = createServer(tls, (req, res) => {
     if (req.headers.host?.startsWith('www.example.test') && req.url?.startsWith('/_cb/')) {
-      proxy(req, res).catch((e) => (res.writeHead(502), res.end(String(e))));
-      return;
+      return proxy(req, res);
     }
     handle(req).then(
       (html) => {

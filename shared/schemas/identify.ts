@@ -14,6 +14,11 @@ export const serverIdentifySchema = z
     anonymousId: idSchema.nullish(),
     /** Or the whole `_cb_ids` cookie value as received: its anonymous id and click IDs are used. */
     cookie: z.string().max(1024).nullish(),
+    /**
+     * The collector's own `_cb_aid` cookie, when it reaches the backend (VISITOR_COOKIE_DOMAIN set to
+     * the site's domain): it outlives Safari's cap on script-written storage, which `_cb_ids` does not.
+     */
+    visitorCookie: idSchema.nullish(),
     traits: traitsSchema,
     /** Makes retries idempotent; without one, the same body is the same message. */
     messageId: idSchema.optional(),

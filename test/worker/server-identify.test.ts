@@ -60,6 +60,21 @@ describe('POST /v1/identify (server-side identify)', () => {
     expect(p.touches.find((x: any) => x.kind === 'gclid').firstSeen).toBe(t);
   });
 
+  it('takes the collector\'s _cb_aid cookie (visitorCookie): the visitor it names is merged beside the browser\'s new id', async () => {
+    const { anon: earlier, value } = await visitorWithClick();
+    const fresh = anonId(); // script storage capped: the tag made a new id since
+    const who = email('aid');
+    expect(await (await identify({ email: who, anonymousId: fresh, visitorCookie: earlier })).json()).toEqual({ duplicate: false, linked: true, clickIds: 0 });
+    await settle(who);
+    expect((await person(who)).touches.map((x: any) => x.value)).toEqual([value]);
+    // Alone, it names the browser.
+    const { anon: only, value: v2 } = await visitorWithClick();
+    const who2 = email('aid-only');
+    expect(await (await identify({ email: who2, visitorCookie: only })).json()).toMatchObject({ linked: true });
+    await settle(who2);
+    expect((await person(who2)).touches.map((x: any) => x.value)).toEqual([v2]);
+  });
+
   it('is idempotent: the same body again changes nothing and says so; a messageId names a message', async () => {
     const { anon } = await visitorWithClick();
     const body = { email: email('again'), anonymousId: anon, traits: { plan: 'pro' } };
@@ -101,6 +116,7 @@ describe('POST /v1/identify (server-side identify)', () => {
       [{ email: who, context: { consent: { ads: 'maybe' } } }, 'context.consent.ads'],
       [{ email: who, userId: 'u1' }, ''],
       [{ email: who, cookie: 'x|y' }, 'cookie'],
+      [{ email: who, visitorCookie: 'bad id' }, 'visitorCookie'],
     ];
     for (const [body, path] of cases) {
       const res = await identify(body);
