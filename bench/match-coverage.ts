@@ -94,7 +94,9 @@ async function main() {
   const collector = await startCollector({ vars: { VISITOR_COOKIE_DOMAIN: 'example.test' } });
   onCleanup(() => collector.stop());
   const api = async (path: string, method = 'GET', body?: unknown) => {
-    const res = await fetch(`${collector.url}${path}`, { method, headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const init = { method, headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) };
+    // A connection the local runtime dropped (it happens under heavy load) is tried again.
+    const res = await fetch(`${collector.url}${path}`, init).catch(() => new Promise((r) => setTimeout(r, 2_000)).then(() => fetch(`${collector.url}${path}`, init)));
     const json = (await res.json()) as any;
     if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
