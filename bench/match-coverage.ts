@@ -19,7 +19,8 @@
 // the tag with ads consent `denied` (or, MATCH_LATE_CONSENT=pending, `pending`: with a tag that
 // holds click IDs until the answer) until the visitor grants it on the second page. The collector's
 // `_cb_aid` cookie is set on example.test (VISITOR_COOKIE_DOMAIN), so the app's backend passes it
-// to POST /v1/identify as `visitorCookie`.
+// to POST /v1/identify as `visitorCookie`. (Over 300 lines: the journeys, the site with the app's
+// backend and the figures read together, and nothing here is shared.)
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -198,6 +199,10 @@ async function main() {
         for (const d of await indexedDB.databases()) if (d.name) await new Promise((r) => Object.assign(indexedDB.deleteDatabase(d.name!), { onsuccess: r, onerror: r, onblocked: r }));
       });
     }
+    // Again at the end: a request of the earlier page still in flight when the journey left may
+    // have set the collector's cookie again after the first clear.
+    if (all) await context.clearCookies();
+    else await context.clearCookies({ name: '_cb_ids' });
     await p.close();
   }
   const ready = (p: import('playwright-core').Page) => p.waitForFunction(() => (window as any).clearbit?.initialize === true, undefined, { timeout: 20_000 });
