@@ -19,6 +19,7 @@ import { demo } from './routes/demo';
 import { install } from './routes/install';
 import { people } from './routes/people';
 import { peopleIngest } from './routes/people-ingest';
+import { serverIdentify } from './routes/identify';
 import { jobs } from './routes/jobs';
 import { keys } from './routes/api/keys';
 import { ladders } from './routes/api/ladders';
@@ -39,6 +40,7 @@ export function createApp(basePath: string | undefined) {
   routes.route('/', collect);
   routes.route('/', demo);
   routes.route('/', peopleIngest);
+  routes.route('/', serverIdentify);
   routes.route('/', segment);
   routes.route('/', sourceWebhooks);
   routes.route('/', sourceOAuth);

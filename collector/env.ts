@@ -18,6 +18,8 @@ export interface Env {
   RL_IP?: RateLimit;
   RL_KEY?: RateLimit;
   BASE_PATH?: string;
+  /** A parent domain for the `_cb_aid` cookie (wrangler.toml); empty: the collector's own host. */
+  VISITOR_COOKIE_DOMAIN?: string;
   /** Admin-scoped secret key (`sk_...`). Without it the API refuses to serve. */
   SECRET_KEY?: string;
   /** The publishable key the tag sends in every batch (`pk_...`). */

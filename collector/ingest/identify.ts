@@ -20,9 +20,10 @@ export interface IdentifyCommand {
   ip?: string;
   /**
    * Set by a sender authenticated with a secret key (the Segment HTTP API): its traits are stored
-   * under this trusted source rather than `traits`. A valid signature still wins (`signed_traits`).
+   * under this trusted source rather than `traits`. A valid signature still wins (`signed_traits`);
+   * a server-side identify (POST /v1/identify) stores its traits as a signed identify does.
    */
-  trustedSource?: 'segment';
+  trustedSource?: 'segment' | 'signed_traits';
   /** A device id for a sender with no anonymous id (a backend's Segment identify with context.ip / userAgent). */
   deviceId?: string | null;
   /** Another anonymous id of the same browser (the `_cb_aid` cookie). */

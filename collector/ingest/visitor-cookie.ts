@@ -30,6 +30,17 @@ export function sameSite(c: Context<AppContext>): boolean {
 }
 
 export function setVisitorCookie(c: Context<AppContext>, anonymousId: string) {
-  const secure = new URL(c.req.url).protocol === 'https:';
-  c.header('set-cookie', `${VISITOR_COOKIE}=${anonymousId}; Path=/; Max-Age=${MAX_AGE_S}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`, { append: true });
+  const url = new URL(c.req.url);
+  const secure = url.protocol === 'https:';
+  const domain = visitorCookieDomain(c.env.VISITOR_COOKIE_DOMAIN, url.hostname);
+  c.header('set-cookie', `${VISITOR_COOKIE}=${anonymousId}; Path=/; Max-Age=${MAX_AGE_S}; HttpOnly; SameSite=Lax${domain ? `; Domain=${domain}` : ''}${secure ? '; Secure' : ''}`, { append: true });
+}
+
+/**
+ * VISITOR_COOKIE_DOMAIN when the collector's host is that domain or under it (a browser refuses any
+ * other), so every hostname of the site, the app's backend included, receives the cookie.
+ */
+export function visitorCookieDomain(configured: string | undefined, host: string): string | null {
+  const d = (configured ?? '').trim().toLowerCase().replace(/^\./, '');
+  return d && (host === d || host.endsWith(`.${d}`)) ? d : null;
 }

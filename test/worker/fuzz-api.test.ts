@@ -214,6 +214,7 @@ describe('hostile shapes on every JSON endpoint', { timeout: 120_000 }, () => {
   const endpoints: { path: string; headers: Record<string, string> }[] = [
     { path: '/v1/collect', headers: { origin: SITE, 'content-type': 'text/plain' } },
     { path: '/v1/people', headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' } },
+    { path: '/v1/identify', headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' } },
     { path: '/segment/v1/batch', headers: { authorization: `Basic ${btoa(`${SK}:`)}`, 'content-type': 'application/json' } },
     { path: '/segment/v1/identify', headers: { authorization: `Basic ${btoa(`${PK}:`)}`, origin: SITE, 'content-type': 'application/json' } },
     { path: '/api/audiences', headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' } },
