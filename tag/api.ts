@@ -3,7 +3,7 @@ import { capture } from './capture';
 import { configure, guard } from './config';
 import { setExplicitConsent } from './consent';
 import { randomId } from './identity';
-import { consent, ledger, merge, save, storageAllowed, wipe, type Touch } from './ledger';
+import { consent, heldInSession, ledger, merge, save, storageAllowed, wipe, type Touch } from './ledger';
 import { enqueue, flush } from './handoff';
 import { later } from './later';
 import type { OutboxEvent } from './link';
@@ -23,8 +23,10 @@ function event(type: 'identify' | 'touch', now: number, page: object, extra?: ob
 /** Captures the current URL's click IDs into memory (on load, after SPA navigations, on `page()`). */
 export function observe(href = location.href, now = Date.now()): void {
   const touches = capture(href, lastHref || document.referrer, now);
+  const landing = !lastHref;
   lastHref = href;
-  later(() => take(touches, now));
+  // On landing, with the click IDs an earlier page of this tab held while consent was pending.
+  later(() => take(landing ? touches.concat(heldInSession()) : touches, now));
 }
 
 /**
@@ -50,11 +52,14 @@ export function take(touches: Touch[], now = Date.now()): Touch[] {
  * the event was tried (or after 500 ms).
  */
 export function identify(...args: unknown[]): void {
-  const done = typeof args[args.length - 1] == 'function' ? guard(args.pop() as () => void) : Object;
+  const callback = typeof args[args.length - 1] == 'function' ? guard(args.pop() as () => void) : Object;
+  let called = 0;
+  const done = () => called++ || callback();
   const now = Date.now();
   const page = here();
   const extra = { args: JSON.parse(JSON.stringify(args)) };
-  Promise.race([new Promise((r) => later(() => r(enqueue(event('identify', now, page, extra), now)))), new Promise((r) => setTimeout(r, 500))]).then(() => done());
+  setTimeout(done, 500);
+  later(() => enqueue(event('identify', now, page, extra), now).then(done));
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Touch as WireTouch } from '../shared/schemas/collect';
+import { config } from './config';
 import { adsConsent, type ConsentState } from './consent';
 import { COOKIE, link, OUTBOX } from './link';
 
@@ -16,6 +17,9 @@ export interface State {
 }
 
 const STORE = '_cb_state';
+// Session storage (this tab): the click IDs captured while consent is pending (config `consent:
+// 'pending'`), until the visitor answers.
+const HELD = '_cb_held';
 
 let state: State | undefined;
 
@@ -33,28 +37,51 @@ export function ledger(): State {
   return state;
 }
 
+/** Ads consent as events carry it: pending is denied. */
 export function consent(): ConsentState {
-  return adsConsent(ledger().c);
+  const state = adsConsent(ledger().c);
+  return state == 'pending' ? 'denied' : state;
 }
 
-/** Whether anything may be written to storage (ads consent not denied). */
+/** Whether anything may be written to storage (ads consent not denied, nor pending). */
 export function storageAllowed(): boolean {
   return consent() != 'denied';
 }
 
-/** Adds a touch, or merges it into the one kept (earliest first-seen, latest last-seen). True if new. */
-export function merge(touch: Touch): boolean {
-  const l = ledger().l;
-  const known = l.find((t) => t.kind == touch.kind && t.value == touch.value);
-  if (!known) return !!l.push(touch);
-  Object.assign(known, { ...touch, ...known, firstSeen: Math.min(known.firstSeen, touch.firstSeen), lastSeen: Math.max(known.lastSeen!, touch.lastSeen!) });
-  return false;
+// Only a site whose default is 'pending' ever touches session storage.
+const sessionHeld = () => config.consent == 'pending';
+
+/** The click IDs an earlier page of this tab held while consent was pending. */
+export function heldInSession(): Touch[] {
+  try {
+    if (sessionHeld()) return JSON.parse(sessionStorage.getItem(HELD)!) || [];
+  } catch {}
+  return [];
 }
 
-/** Writes the state to localStorage, unless ads consent is denied. */
+/**
+ * Adds a touch to the ledger; true if the ledger did not hold its value yet. A value seen again is
+ * added once more: the sender folds the repeats into one when it reads the ledger (live.ts), so the
+ * rules for merging them stay out of tag.js.
+ */
+export function merge(touch: Touch): boolean {
+  const l = ledger().l;
+  const known = l.some((t) => t.kind == touch.kind && t.value == touch.value);
+  l.push(touch);
+  return !known;
+}
+
+/**
+ * Writes the state to localStorage, unless ads consent is denied. While consent is pending its
+ * touches go to session storage instead; once consent is granted or denied that copy goes.
+ */
 export function save(): void {
   try {
     if (storageAllowed()) localStorage.setItem(STORE, JSON.stringify(ledger()));
+    if (sessionHeld()) {
+      if (adsConsent(ledger().c) == 'pending') sessionStorage.setItem(HELD, JSON.stringify(ledger().l));
+      else sessionStorage.removeItem(HELD);
+    }
   } catch {}
 }
 
@@ -66,6 +93,7 @@ export function save(): void {
 export function wipe(forget?: boolean): void {
   try {
     localStorage.removeItem(STORE);
+    sessionStorage.removeItem(HELD);
     if (!forget) {
       link.held_.push(...JSON.parse(localStorage.getItem(OUTBOX)!).q);
       localStorage.removeItem(OUTBOX);
