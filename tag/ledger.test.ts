@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { teardown, collector, newSite, page } from './testing';
+import { teardown, collector, load, newSite, page, settle } from './testing';
 import type { Touch } from './ledger';
 
 const DAY = 86_400_000;
@@ -58,6 +58,35 @@ describe('ledger', () => {
       ['fbclid', 'IwAR_meta_click_id', NOW - 3 * DAY],
       ['msclkid', '8f0e6b2a1c9d4e7fb3a5c1d2e3f4a5b6', NOW - 4 * DAY],
     ]);
+  });
+
+  it("puts the cookies where config cookieDomain says: a named parent domain, or the page's own host with 'none'", async () => {
+    const cookieOn = (host: string) => {
+      (window as any).happyDOM.setURL(`https://${host}/`);
+      const jar = document.cookie;
+      (window as any).happyDOM.setURL(`https://www.shop.${domain}/`);
+      return ['_cb_ids', '_fbp'].filter((name) => jar.includes(`${name}=`));
+    };
+    newSite(`www.shop.${domain}`);
+    await load('/?gclid=Cj0KCQ-named-domain', [['load', 'pk_test', 'https://collector.test'], ['config', { cookieDomain: `.shop.${domain}` }]]);
+    await settle();
+    expect(cookieOn(`app.shop.${domain}`)).toEqual(['_cb_ids', '_fbp']);
+    expect(cookieOn(`www.${domain}`)).toEqual([]);
+
+    newSite(`www.shop.${domain}`);
+    for (const c of document.cookie.split('; ')) document.cookie = `${c.split('=')[0]}=;path=/;max-age=0;domain=shop.${domain}`;
+    await load('/?gclid=Cj0KCQ-host-only', [['load', 'pk_test', 'https://collector.test'], ['config', { cookieDomain: 'none' }]]);
+    await settle();
+    expect(cookieOn(`www.shop.${domain}`)).toEqual(['_cb_ids', '_fbp']);
+    expect(cookieOn(`app.shop.${domain}`)).toEqual([]);
+    expect(document.cookie).toMatch(/_fbp=fb\.3\./); // Meta's domain level: the host's
+  });
+
+  it('falls back to the registrable domain when cookieDomain names a domain the page is not on', async () => {
+    await load('/?gclid=Cj0KCQ-foreign-domain', [['load', 'pk_test', 'https://collector.test'], ['config', { cookieDomain: 'other.example' }]]);
+    await settle();
+    (window as any).happyDOM.setURL(`https://shop.${domain}/`);
+    expect(document.cookie).toContain('_cb_ids=');
   });
 
   it('keeps the cookie under 1 KB however long the IDs are', async () => {

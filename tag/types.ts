@@ -23,6 +23,12 @@ export interface TagConfig {
    * in session storage (this tab only) until they do, so a navigation before the answer keeps them.
    */
   consent?: AdsConsent | 'pending';
+  /**
+   * Where the tag's cookies (`_cb_ids`, `_fbp`) go: `'auto'` (the default) the registrable domain,
+   * so every subdomain shares them (www.example.com and app.example.com); a domain the page is on or
+   * under (`'example.com'`); or `'none'` to keep them on the page's own host.
+   */
+  cookieDomain?: string;
   /** Log dropped events and swallowed errors to the console. */
   debug?: boolean;
 }
