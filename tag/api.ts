@@ -3,14 +3,12 @@ import { capture } from './capture';
 import { configure, guard } from './config';
 import { setExplicitConsent } from './consent';
 import { randomId } from './identity';
-import { consent, heldInSession, ledger, merge, save, storageAllowed, wipe, type Touch } from './ledger';
+import { consent, ledger, merge, save, storageAllowed, wipe, type Touch } from './ledger';
 import { enqueue, flush } from './handoff';
 import { later } from './later';
 import type { OutboxEvent } from './link';
 
 let lastHref = '';
-// New click IDs captured while ads consent was denied: sent once it is not.
-let heldBack = false;
 
 const here = () => ({ url: location.href.slice(0, 2048), referrer: document.referrer.slice(0, 2048) });
 
@@ -23,26 +21,26 @@ function event(type: 'identify' | 'touch', now: number, page: object, extra?: ob
 /** Captures the current URL's click IDs into memory (on load, after SPA navigations, on `page()`). */
 export function observe(href = location.href, now = Date.now()): void {
   const touches = capture(href, lastHref || document.referrer, now);
-  const landing = !lastHref;
   lastHref = href;
-  // On landing, with the click IDs an earlier page of this tab held while consent was pending.
-  later(() => take(landing ? touches.concat(heldInSession()) : touches, now));
+  later(() => take(touches, now));
 }
 
 /**
- * Merges touches into the ledger; in steps of their own (later.ts), stores it, and a click ID not
- * seen before (or held back while ads consent was denied) goes to the collector as a touch event.
- * Returns the new click IDs.
+ * Merges touches into the ledger; in steps of their own (later.ts), a click ID not seen before (or
+ * held back while ads consent was denied or pending: the ledger's `h`) goes to the collector as a
+ * touch event, then the ledger is stored (with `h`, so a held click ID pending in this tab's session
+ * copy is sent from the page where consent is granted). Returns the new click IDs.
  */
 export function take(touches: Touch[], now = Date.now()): Touch[] {
   const added = touches.filter((t) => merge(t) && (CLICK_KINDS as readonly string[]).includes(t.kind));
-  later(save);
   // (The sender drops a touch event when no unexpired click ID is left to send: event.ts.)
   later(() => {
-    if (!added[0] && !heldBack) return;
-    heldBack = !storageAllowed();
-    if (!heldBack) return enqueue(event('touch', now, here()), now);
+    const s = ledger();
+    if (!added[0] && !s.h) return;
+    s.h = !storageAllowed();
+    if (!s.h) return enqueue(event('touch', now, here()), now);
   });
+  later(save);
   return added;
 }
 

@@ -103,7 +103,7 @@ describe('consent', () => {
 
 describe("consent pending (config consent: 'pending')", () => {
   const PENDING: unknown[][] = [['load', 'pk_test', 'https://collector.test'], ['config', { consent: 'pending' }]];
-  const held = () => JSON.parse(sessionStorage.getItem('_cb_held') || '[]').map((t: any) => t.value);
+  const held = () => (JSON.parse(sessionStorage.getItem('_cb_state') || '{}').l || []).map((t: any) => t.value);
 
   it('holds a click ID in session storage only, and a navigation before the answer keeps it until a grant sends it', async () => {
     await load(LP, PENDING);
@@ -123,7 +123,7 @@ describe("consent pending (config consent: 'pending')", () => {
     expect(c.events()[0]).toMatchObject({ type: 'touch', context: { consent: { ads: 'granted' } } });
     expect(c.events()[0].touches).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'gclid', value: GCLID, landingUrl: expect.stringContaining(LP) })]));
     expect(JSON.parse(localStorage.getItem('_cb_state')!).l.map((t: any) => t.value)).toContain(GCLID);
-    expect(sessionStorage.getItem('_cb_held')).toBeNull();
+    expect(sessionStorage.getItem('_cb_state')).toBeNull();
   });
 
   it('a denial drops the held click ID: the session copy is erased, nothing is stored or sent with it, and the next page holds nothing', async () => {

@@ -7,30 +7,35 @@ export type Touch = WireTouch;
 
 /**
  * What the browser remembers: anonymous id (set by the sender, backup.ts), person token, touches, a
- * remembered consent grant.
+ * remembered consent grant, and whether click IDs were held back while consent was denied or
+ * pending (sent once it is granted: api.ts).
  */
 export interface State {
   a: string;
   k?: string;
   l: Touch[];
   c?: 1;
+  h?: boolean;
 }
 
+// In localStorage; and, while consent is pending on a site whose default is 'pending', in session
+// storage (this tab only), so the click IDs captured before the visitor answers survive a navigation.
 const STORE = '_cb_state';
-// Session storage (this tab): the click IDs captured while consent is pending (config `consent:
-// 'pending'`), until the visitor answers.
-const HELD = '_cb_held';
 
 let state: State | undefined;
 
+// Only a site whose default is 'pending' ever touches session storage.
+const sessionHeld = () => config.consent == 'pending';
+
 /**
- * The browser's state, read once per page from localStorage. (The sender restores what script
- * storage lost from the `_cb_ids` cookie, prunes it and keeps the cookie: backup.ts, live.ts.)
+ * The browser's state, read once per page from localStorage (or this tab's copy while consent is
+ * pending). (The sender restores what script storage lost from the `_cb_ids` cookie, prunes it and
+ * keeps the cookie: backup.ts, live.ts.)
  */
 export function ledger(): State {
   if (!state) {
     try {
-      state = JSON.parse(localStorage.getItem(STORE)!);
+      state = JSON.parse((sessionHeld() && sessionStorage.getItem(STORE)) || localStorage.getItem(STORE)!);
     } catch {}
     state = { l: [], ...state } as State;
   }
@@ -48,16 +53,7 @@ export function storageAllowed(): boolean {
   return consent() != 'denied';
 }
 
-// Only a site whose default is 'pending' ever touches session storage.
-const sessionHeld = () => config.consent == 'pending';
 
-/** The click IDs an earlier page of this tab held while consent was pending. */
-export function heldInSession(): Touch[] {
-  try {
-    if (sessionHeld()) return JSON.parse(sessionStorage.getItem(HELD)!) || [];
-  } catch {}
-  return [];
-}
 
 /**
  * Adds a touch to the ledger; true if the ledger did not hold its value yet. A value seen again is
@@ -72,15 +68,16 @@ export function merge(touch: Touch): boolean {
 }
 
 /**
- * Writes the state to localStorage, unless ads consent is denied. While consent is pending its
- * touches go to session storage instead; once consent is granted or denied that copy goes.
+ * Writes the state to localStorage, unless ads consent is denied. While consent is pending it goes
+ * to session storage instead; once consent is granted or denied that copy goes.
  */
 export function save(): void {
   try {
-    if (storageAllowed()) localStorage.setItem(STORE, JSON.stringify(ledger()));
+    const json = JSON.stringify(ledger());
+    if (storageAllowed()) localStorage.setItem(STORE, json);
     if (sessionHeld()) {
-      if (adsConsent(ledger().c) == 'pending') sessionStorage.setItem(HELD, JSON.stringify(ledger().l));
-      else sessionStorage.removeItem(HELD);
+      if (adsConsent(ledger().c) == 'pending') sessionStorage.setItem(STORE, json);
+      else sessionStorage.removeItem(STORE);
     }
   } catch {}
 }
@@ -93,7 +90,7 @@ export function save(): void {
 export function wipe(forget?: boolean): void {
   try {
     localStorage.removeItem(STORE);
-    sessionStorage.removeItem(HELD);
+    sessionStorage.removeItem(STORE);
     if (!forget) {
       link.held_.push(...JSON.parse(localStorage.getItem(OUTBOX)!).q);
       localStorage.removeItem(OUTBOX);
