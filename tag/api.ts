@@ -10,7 +10,8 @@ import type { OutboxEvent } from './link';
 
 let lastHref = '';
 
-const here = () => ({ url: location.href.slice(0, 2048), referrer: document.referrer.slice(0, 2048) });
+// (Cut to the collector's 2 KB by the sender: event.ts.)
+const here = () => ({ url: location.href, referrer: document.referrer });
 
 // An event as the core writes it ahead (in a step: consent may read storage); the sender completes
 // it (event.ts: ids, touches, identify).

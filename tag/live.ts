@@ -8,14 +8,15 @@ const MAX_TOUCHES = 50; // the collector's limit per event
 /**
  * The ledger with each value once: the core adds a value seen again as another touch (ledger.ts);
  * here the repeats fold into the first (its fields kept, the earliest first-seen, the latest
- * last-seen, fields it lacks taken from the later ones: `raw` from the `_fbc` cookie, say).
+ * last-seen, fields it lacks taken from the later ones: `raw` from the `_fbc` cookie, say). The
+ * core keeps URLs whole; cut to 1 KB here, 50 touches stay well under the collector's 64 KB batch.
  */
 function fold(touches: Touch[]): Touch[] {
   const out: Touch[] = [];
   for (const t of touches) {
     const known = out.find((k) => k.kind == t.kind && k.value == t.value);
     if (known) Object.assign(known, { ...t, ...known, firstSeen: Math.min(known.firstSeen, t.firstSeen), lastSeen: Math.max(known.lastSeen!, t.lastSeen!) });
-    else out.push({ ...t });
+    else out.push({ ...t, landingUrl: t.landingUrl?.slice(0, 1024), referrer: t.referrer?.slice(0, 1024) });
   }
   return out;
 }
