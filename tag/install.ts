@@ -22,13 +22,7 @@ const methods: Record<string, (...args: any[]) => unknown> = {
 // With the rest of Clearbit's legacy stub: accepted, and nothing to do for conversions.
 const names = Object.keys(methods).concat('track group alias trackSubmit trackClick trackLink trackForm once off on'.split(' '));
 
-function run(c: ArrayLike<unknown>): void {
-  try {
-    methods[c[0] as string]?.(...[].slice.call(c, 1));
-  } catch (e) {
-    warn(e);
-  }
-}
+const run = guard((c: ArrayLike<unknown>) => methods[c[0] as string]?.(...[].slice.call(c, 1)));
 
 Object.assign(link, { config_: config, mayStore_: storageAllowed, held_: [], warn_: warn, state_: ledger, take_: take, erase_: wipe });
 
