@@ -109,6 +109,18 @@ describe('ledger', () => {
     expect(p.live(NOW).map((t) => t.value).sort()).toEqual(['Cj0KCQ-89-days-old', 'E.C.P.27-days-old', 'fb.1.1700000000000.123456']);
   });
 
+  it('folds a value seen again into one touch, whichever was seen first, and cuts its URLs to 1 KB', async () => {
+    const p = await page('/');
+    const raw = 'fb.1.1789000000123.IwAR_seen_twice';
+    p.ledger.merge({ ...touch('fbclid', 'IwAR_seen_twice', NOW - DAY, NOW - DAY), raw });
+    expect(p.ledger.merge({ ...touch('fbclid', 'IwAR_seen_twice', NOW, NOW), landingUrl: `https://www.${domain}/?fbclid=IwAR_seen_twice&x=${'y'.repeat(2000)}`, referrer: 'https://ads.example/' })).toBe(false);
+    const live = p.live(NOW);
+    expect(live).toHaveLength(1);
+    expect(live[0]).toMatchObject({ raw, firstSeen: NOW - DAY, lastSeen: NOW, referrer: 'https://ads.example/' });
+    expect(live[0]!.landingUrl).toHaveLength(1024);
+    expect(p.ledger.ledger().l).toEqual(live);
+  });
+
   it('caps the ledger: the newest 5 of a kind and 50 in all', async () => {
     const p = await page('/');
     for (let i = 0; i < 8; i++) p.ledger.merge(touch('gclid', `Cj0KCQ-gclid-${i}`, NOW - 100_000 + i));

@@ -16,7 +16,11 @@ function fold(touches: Touch[]): Touch[] {
   for (const t of touches) {
     const known = out.find((k) => k.kind == t.kind && k.value == t.value);
     if (known) Object.assign(known, { ...t, ...known, firstSeen: Math.min(known.firstSeen, t.firstSeen), lastSeen: Math.max(known.lastSeen!, t.lastSeen!) });
-    else out.push({ ...t, landingUrl: t.landingUrl?.slice(0, 1024), referrer: t.referrer?.slice(0, 1024) });
+    else out.push({ ...t });
+  }
+  for (const t of out) {
+    if (t.landingUrl) t.landingUrl = t.landingUrl.slice(0, 1024);
+    if (t.referrer) t.referrer = t.referrer.slice(0, 1024);
   }
   return out;
 }
