@@ -9,10 +9,9 @@ import { later } from './later';
 import type { OutboxEvent } from './link';
 
 let lastHref = '';
-// New click IDs captured while ads consent was denied: sent once it is not.
-let heldBack = false;
 
-const here = () => ({ url: location.href.slice(0, 2048), referrer: document.referrer.slice(0, 2048) });
+// (Cut to the collector's 2 KB by the sender: event.ts.)
+const here = () => ({ url: location.href, referrer: document.referrer });
 
 // An event as the core writes it ahead (in a step: consent may read storage); the sender completes
 // it (event.ts: ids, touches, identify).
@@ -28,19 +27,21 @@ export function observe(href = location.href, now = Date.now()): void {
 }
 
 /**
- * Merges touches into the ledger; in steps of their own (later.ts), stores it, and a click ID not
- * seen before (or held back while ads consent was denied) goes to the collector as a touch event.
- * Returns the new click IDs.
+ * Merges touches into the ledger; in steps of their own (later.ts), a click ID not seen before (or
+ * held back while ads consent was denied or pending: the ledger's `h`) goes to the collector as a
+ * touch event, then the ledger is stored (with `h`, so a held click ID pending in this tab's session
+ * copy is sent from the page where consent is granted). Returns the new click IDs.
  */
 export function take(touches: Touch[], now = Date.now()): Touch[] {
   const added = touches.filter((t) => merge(t) && (CLICK_KINDS as readonly string[]).includes(t.kind));
-  later(save);
   // (The sender drops a touch event when no unexpired click ID is left to send: event.ts.)
   later(() => {
-    if (!added[0] && !heldBack) return;
-    heldBack = !storageAllowed();
-    if (!heldBack) return enqueue(event('touch', now, here()), now);
+    const s = ledger();
+    if (!added[0] && !s.h) return;
+    s.h = !storageAllowed();
+    if (!s.h) return enqueue(event('touch', now, here()), now);
   });
+  later(save);
   return added;
 }
 
@@ -50,11 +51,14 @@ export function take(touches: Touch[], now = Date.now()): Touch[] {
  * the event was tried (or after 500 ms).
  */
 export function identify(...args: unknown[]): void {
-  const done = typeof args[args.length - 1] == 'function' ? guard(args.pop() as () => void) : Object;
+  const callback = typeof args[args.length - 1] == 'function' ? guard(args.pop() as () => void) : Object;
+  let called = 0;
+  const done = () => called++ || callback();
   const now = Date.now();
   const page = here();
   const extra = { args: JSON.parse(JSON.stringify(args)) };
-  Promise.race([new Promise((r) => later(() => r(enqueue(event('identify', now, page, extra), now)))), new Promise((r) => setTimeout(r, 500))]).then(() => done());
+  setTimeout(done, 500);
+  later(() => enqueue(event('identify', now, page, extra), now).then(done));
 }
 
 /**

@@ -20,7 +20,7 @@ export function restore(): void {
   for (const id of ids) {
     const [kind, value, time] = id.split('*') as [string, string, string];
     const firstSeen = parseInt(time, 36);
-    if (isValidClickId(kind, value) && firstSeen > 0) link.merge_({ kind, value, firstSeen, lastSeen: firstSeen });
+    if (isValidClickId(kind, value) && firstSeen > 0) s.l.push({ kind, value, firstSeen, lastSeen: firstSeen });
   }
 }
 

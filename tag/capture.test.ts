@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { teardown, collector, newSite, page } from './testing';
+import { teardown, collector, newSite, page, started } from './testing';
 
 const NOW = 1_790_000_000_000;
 // Real-looking values of every click kind in the registry, in mixed case.
@@ -33,7 +33,7 @@ async function captureOn(path: string, now = NOW, referrer = 'https://ads.exampl
   const { harvest } = await import('./harvest');
   const added = take(capture(location.href, referrer, now), now);
   harvest(now);
-  await new Promise((r) => setTimeout(r)); // the ledger is stored in a task of its own
+  await started(); // the ledger is stored in a step of its own (later.ts)
   return { added, touches: p.ledger.ledger().l, p };
 }
 

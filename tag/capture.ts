@@ -17,8 +17,8 @@ export function capture(href: string, referrer: string, now: number): Touch[] {
   const found: Touch[] = [];
   for (const kind of CLICK_KINDS) {
     const value = params.getAll(kind).find((v) => LOOSE.test(v));
-    // URLs cut to 1 KB keep 50 touches well under the collector's 64 KB batch.
-    if (value) found.push({ kind, value, firstSeen: now, lastSeen: now, landingUrl: href.slice(0, 1024), ...(referrer && { referrer: referrer.slice(0, 1024) }) });
+    // (The sender cuts the URLs to 1 KB, live.ts: 50 touches stay well under the collector's 64 KB batch.)
+    if (value) found.push({ kind, value, firstSeen: now, lastSeen: now, landingUrl: href, ...(referrer && { referrer }) });
   }
   return found;
 }

@@ -101,6 +101,91 @@ describe('consent', () => {
   });
 });
 
+describe("consent pending (config consent: 'pending')", () => {
+  const PENDING: unknown[][] = [['load', 'pk_test', 'https://collector.test'], ['config', { consent: 'pending' }]];
+  const held = () => (JSON.parse(sessionStorage.getItem('_cb_state') || '{}').l || []).map((t: any) => t.value);
+
+  it('holds a click ID in session storage only, and a navigation before the answer keeps it until a grant sends it', async () => {
+    await load(LP, PENDING);
+    await settle();
+    expect(c.sent).toEqual([]);
+    expect(localStorage.length).toBe(0);
+    expect(cookieNames()).toEqual([]);
+    expect(await idbDatabases()).toEqual([]);
+    expect(held()).toEqual([GCLID]);
+    // The visitor moves on before answering the banner.
+    await load('/pricing', PENDING);
+    await settle();
+    expect(c.sent).toEqual([]);
+    expect(localStorage.length).toBe(0);
+    (window as any).clearbit.consent({ ads: 'granted' });
+    await vi.waitFor(() => expect(c.events()).toHaveLength(1));
+    expect(c.events()[0]).toMatchObject({ type: 'touch', context: { consent: { ads: 'granted' } } });
+    expect(c.events()[0].touches).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'gclid', value: GCLID, landingUrl: expect.stringContaining(LP) })]));
+    expect(JSON.parse(localStorage.getItem('_cb_state')!).l.map((t: any) => t.value)).toContain(GCLID);
+    expect(sessionStorage.getItem('_cb_state')).toBeNull();
+  });
+
+  it('a denial drops the held click ID: the session copy is erased, nothing is stored or sent with it, and the next page holds nothing', async () => {
+    await load(LP, PENDING);
+    await settle();
+    expect(held()).toEqual([GCLID]);
+    (window as any).clearbit.consent({ ads: 'denied' });
+    (window as any).clearbit.identify('ada@example.com');
+    await vi.waitFor(() => expect(c.events()).toHaveLength(1));
+    await nothingStored();
+    expect(sessionStorage.length).toBe(0);
+    expect(c.events()).toMatchObject([{ type: 'identify', touches: [], context: { consent: { ads: 'denied' } } }]);
+    const before = c.sent.length;
+    await load('/pricing', PENDING);
+    (window as any).clearbit.consent({ ads: 'granted' });
+    await settle();
+    // (The identify's page URL is the page's, query included: the collector reads no click ID from it.)
+    expect(JSON.stringify(c.sent.slice(before))).not.toContain(GCLID);
+    expect(JSON.stringify(c.events().map((e) => e.touches))).not.toContain(GCLID);
+    expect(JSON.stringify({ ...localStorage })).not.toContain(GCLID);
+  });
+
+  it('an identify while pending goes out as denied, without click IDs', async () => {
+    await load(LP, PENDING);
+    (window as any).clearbit.identify('ada@example.com');
+    await vi.waitFor(() => expect(c.events()).toHaveLength(1));
+    expect(c.events()).toMatchObject([{ type: 'identify', touches: [], context: { consent: { ads: 'denied' } } }]);
+    expect(c.sent[0]!.init.credentials).toBe('omit');
+  });
+
+  it("with Google Consent Mode, a default of denied is pending and an update answers it", async () => {
+    const gtag = (...args: unknown[]) => (window as any).dataLayer.push(args);
+    const withDefault = (w: any) => {
+      w.dataLayer = [];
+      gtag('consent', 'default', { ad_storage: 'denied', ad_user_data: 'denied' });
+    };
+    await load(LP, PENDING, withDefault);
+    await settle();
+    expect(held()).toEqual([GCLID]);
+    expect(localStorage.length).toBe(0);
+    await load('/pricing', PENDING, withDefault);
+    gtag('consent', 'update', { ad_storage: 'granted', ad_user_data: 'granted' });
+    (window as any).clearbit.page();
+    await vi.waitFor(() => expect(c.events()).toHaveLength(1));
+    expect(c.events()[0].touches.map((t: any) => t.value)).toContain(GCLID);
+    // A denying update is an answer: nothing is held in the session then.
+    sessionStorage.clear();
+    await load(LP.replace('consent', 'again'), PENDING, (w) => {
+      withDefault(w);
+      gtag('consent', 'update', { ad_storage: 'denied', ad_user_data: 'denied' });
+    });
+    await settle();
+    expect(sessionStorage.length).toBe(0);
+  });
+
+  it("a site whose default is 'denied' never uses session storage", async () => {
+    await load(LP, [['load', 'pk_test', 'https://collector.test'], ['config', { consent: 'denied' }]]);
+    await settle();
+    expect(sessionStorage.length).toBe(0);
+  });
+});
+
 describe('a denial takes back what was queued before it', () => {
   const idb = async () => JSON.stringify((await get('_cb_outbox', createStore('_cb_outbox', 'events'))) ?? null);
   // Everything the tag may have persisted: localStorage, cookies, the IndexedDB outbox.

@@ -1,5 +1,9 @@
+import { link } from './link';
+
 // First-party cookies on the registrable domain (example.com for www.example.com), found the way
 // analytics.js and Meta's param builder do: the shortest suffix the browser accepts a cookie on.
+// The site may name the domain instead (`cookieDomain: 'example.com'`), or keep the cookies on the
+// page's own host (`cookieDomain: 'none'`); 'auto' (the default) is the probe.
 let domain: string | undefined;
 
 /** A cookie's value exactly as written (no decoding: click IDs must not change). */
@@ -8,6 +12,10 @@ export function readCookie(name: string, jar = document.cookie): string | undefi
 }
 
 export function cookieDomain(): string {
+  const chosen = link.config_?.cookieDomain?.replace(/^\./, '').toLowerCase();
+  if (chosen == 'none') return '';
+  // A domain the page is not on (or under) would have every cookie refused: the probe instead.
+  if (chosen && chosen != 'auto' && ('.' + location.hostname).endsWith('.' + chosen)) return chosen;
   if (domain == null) {
     domain = '';
     const labels = location.hostname.split('.');

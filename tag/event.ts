@@ -13,6 +13,9 @@ export function completeEvent(e: OutboxEvent): OutboxEvent | undefined {
   if (e.anonymousId) return e;
   const { a, k } = link.state_();
   const { args, ...event } = e;
+  // The core takes the page's URL and referrer whole; the collector takes up to 2 KB of each.
+  const page = (e.context as any).page;
+  Object.assign(page, { url: page.url?.slice(0, 2048), referrer: page.referrer?.slice(0, 2048) });
   const touches = (e.context as any).consent.ads == 'denied' ? [] : live();
   const out = { ...event, anonymousId: a, touches, ...(k && { token: k }) };
   // A touch event is worth sending only with a click ID in it.

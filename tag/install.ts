@@ -2,7 +2,7 @@ import { identify, load, observe, reset, setConsent, take } from './api';
 import { config, configure, guard, warn } from './config';
 import { flush } from './handoff';
 import { drain, later } from './later';
-import { ledger, merge, storageAllowed, wipe } from './ledger';
+import { ledger, storageAllowed, wipe } from './ledger';
 import { link } from './link';
 import { onNavigate } from './spa';
 import type { ClearbitTag, TagConfig } from './types';
@@ -22,15 +22,9 @@ const methods: Record<string, (...args: any[]) => unknown> = {
 // With the rest of Clearbit's legacy stub: accepted, and nothing to do for conversions.
 const names = Object.keys(methods).concat('track group alias trackSubmit trackClick trackLink trackForm once off on'.split(' '));
 
-function run(c: ArrayLike<unknown>): void {
-  try {
-    methods[c[0] as string]?.(...[].slice.call(c, 1));
-  } catch (e) {
-    warn(e);
-  }
-}
+const run = guard((c: ArrayLike<unknown>) => methods[c[0] as string]?.(...[].slice.call(c, 1)));
 
-Object.assign(link, { config_: config, mayStore_: storageAllowed, held_: [], warn_: warn, state_: ledger, merge_: merge, take_: take, erase_: wipe });
+Object.assign(link, { config_: config, mayStore_: storageAllowed, held_: [], warn_: warn, state_: ledger, take_: take, erase_: wipe });
 
 // Calls that set the tag up run before it captures anything, wherever they sit in the queue.
 const early = (c: ArrayLike<unknown>) => /^(load|config|consent)$/.test(c[0] as string);

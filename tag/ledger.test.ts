@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { teardown, collector, newSite, page } from './testing';
+import { teardown, collector, load, newSite, page, settle } from './testing';
 import type { Touch } from './ledger';
 
 const DAY = 86_400_000;
@@ -60,6 +60,35 @@ describe('ledger', () => {
     ]);
   });
 
+  it("puts the cookies where config cookieDomain says: a named parent domain, or the page's own host with 'none'", async () => {
+    const cookieOn = (host: string) => {
+      (window as any).happyDOM.setURL(`https://${host}/`);
+      const jar = document.cookie;
+      (window as any).happyDOM.setURL(`https://www.shop.${domain}/`);
+      return ['_cb_ids', '_fbp'].filter((name) => jar.includes(`${name}=`));
+    };
+    newSite(`www.shop.${domain}`);
+    await load('/?gclid=Cj0KCQ-named-domain', [['load', 'pk_test', 'https://collector.test'], ['config', { cookieDomain: `.shop.${domain}` }]]);
+    await settle();
+    expect(cookieOn(`app.shop.${domain}`)).toEqual(['_cb_ids', '_fbp']);
+    expect(cookieOn(`www.${domain}`)).toEqual([]);
+
+    newSite(`www.shop.${domain}`);
+    for (const c of document.cookie.split('; ')) document.cookie = `${c.split('=')[0]}=;path=/;max-age=0;domain=shop.${domain}`;
+    await load('/?gclid=Cj0KCQ-host-only', [['load', 'pk_test', 'https://collector.test'], ['config', { cookieDomain: 'none' }]]);
+    await settle();
+    expect(cookieOn(`www.shop.${domain}`)).toEqual(['_cb_ids', '_fbp']);
+    expect(cookieOn(`app.shop.${domain}`)).toEqual([]);
+    expect(document.cookie).toMatch(/_fbp=fb\.3\./); // Meta's domain level: the host's
+  });
+
+  it('falls back to the registrable domain when cookieDomain names a domain the page is not on', async () => {
+    await load('/?gclid=Cj0KCQ-foreign-domain', [['load', 'pk_test', 'https://collector.test'], ['config', { cookieDomain: 'other.example' }]]);
+    await settle();
+    (window as any).happyDOM.setURL(`https://shop.${domain}/`);
+    expect(document.cookie).toContain('_cb_ids=');
+  });
+
   it('keeps the cookie under 1 KB however long the IDs are', async () => {
     const p = await page('/');
     p.backup.restore();
@@ -78,6 +107,18 @@ describe('ledger', () => {
     p.ledger.merge(touch('ttclid', 'E.C.P.29-days-old', NOW - 29 * DAY));
     p.ledger.merge(touch('fbp', 'fb.1.1700000000000.123456', NOW - 400 * DAY, NOW - DAY));
     expect(p.live(NOW).map((t) => t.value).sort()).toEqual(['Cj0KCQ-89-days-old', 'E.C.P.27-days-old', 'fb.1.1700000000000.123456']);
+  });
+
+  it('folds a value seen again into one touch, whichever was seen first, and cuts its URLs to 1 KB', async () => {
+    const p = await page('/');
+    const raw = 'fb.1.1789000000123.IwAR_seen_twice';
+    p.ledger.merge({ ...touch('fbclid', 'IwAR_seen_twice', NOW - DAY, NOW - DAY), raw });
+    expect(p.ledger.merge({ ...touch('fbclid', 'IwAR_seen_twice', NOW, NOW), landingUrl: `https://www.${domain}/?fbclid=IwAR_seen_twice&x=${'y'.repeat(2000)}`, referrer: 'https://ads.example/' })).toBe(false);
+    const live = p.live(NOW);
+    expect(live).toHaveLength(1);
+    expect(live[0]).toMatchObject({ raw, firstSeen: NOW - DAY, lastSeen: NOW, referrer: 'https://ads.example/' });
+    expect(live[0]!.landingUrl).toHaveLength(1024);
+    expect(p.ledger.ledger().l).toEqual(live);
   });
 
   it('caps the ledger: the newest 5 of a kind and 50 in all', async () => {

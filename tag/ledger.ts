@@ -1,4 +1,5 @@
 import type { Touch as WireTouch } from '../shared/schemas/collect';
+import { config } from './config';
 import { adsConsent, type ConsentState } from './consent';
 import { COOKIE, link, OUTBOX } from './link';
 
@@ -6,55 +7,78 @@ export type Touch = WireTouch;
 
 /**
  * What the browser remembers: anonymous id (set by the sender, backup.ts), person token, touches, a
- * remembered consent grant.
+ * remembered consent grant, and whether click IDs were held back while consent was denied or
+ * pending (sent once it is granted: api.ts).
  */
 export interface State {
   a: string;
   k?: string;
   l: Touch[];
   c?: 1;
+  h?: boolean;
 }
 
+// In localStorage; and, while consent is pending on a site whose default is 'pending', in session
+// storage (this tab only), so the click IDs captured before the visitor answers survive a navigation.
 const STORE = '_cb_state';
 
 let state: State | undefined;
 
+// Only a site whose default is 'pending' ever touches session storage.
+const sessionHeld = () => config.consent == 'pending';
+
 /**
- * The browser's state, read once per page from localStorage. (The sender restores what script
- * storage lost from the `_cb_ids` cookie, prunes it and keeps the cookie: backup.ts, live.ts.)
+ * The browser's state, read once per page from localStorage (or this tab's copy while consent is
+ * pending). (The sender restores what script storage lost from the `_cb_ids` cookie, prunes it and
+ * keeps the cookie: backup.ts, live.ts.)
  */
 export function ledger(): State {
   if (!state) {
     try {
-      state = JSON.parse(localStorage.getItem(STORE)!);
+      state = JSON.parse((sessionHeld() && sessionStorage.getItem(STORE)) || localStorage.getItem(STORE)!);
     } catch {}
     state = { l: [], ...state } as State;
   }
   return state;
 }
 
+/** Ads consent as events carry it: pending is denied. */
 export function consent(): ConsentState {
-  return adsConsent(ledger().c);
+  const state = adsConsent(ledger().c);
+  return state == 'pending' ? 'denied' : state;
 }
 
-/** Whether anything may be written to storage (ads consent not denied). */
+/** Whether anything may be written to storage (ads consent not denied, nor pending). */
 export function storageAllowed(): boolean {
   return consent() != 'denied';
 }
 
-/** Adds a touch, or merges it into the one kept (earliest first-seen, latest last-seen). True if new. */
+
+
+/**
+ * Adds a touch to the ledger; true if the ledger did not hold its value yet. A value seen again is
+ * added once more: the sender folds the repeats into one when it reads the ledger (live.ts), so the
+ * rules for merging them stay out of tag.js.
+ */
 export function merge(touch: Touch): boolean {
   const l = ledger().l;
-  const known = l.find((t) => t.kind == touch.kind && t.value == touch.value);
-  if (!known) return !!l.push(touch);
-  Object.assign(known, { ...touch, ...known, firstSeen: Math.min(known.firstSeen, touch.firstSeen), lastSeen: Math.max(known.lastSeen!, touch.lastSeen!) });
-  return false;
+  const known = l.some((t) => t.kind == touch.kind && t.value == touch.value);
+  l.push(touch);
+  return !known;
 }
 
-/** Writes the state to localStorage, unless ads consent is denied. */
+/**
+ * Writes the state to localStorage, unless ads consent is denied. While consent is pending it goes
+ * to session storage instead; once consent is granted or denied that copy goes.
+ */
 export function save(): void {
   try {
-    if (storageAllowed()) localStorage.setItem(STORE, JSON.stringify(ledger()));
+    const json = JSON.stringify(ledger());
+    if (storageAllowed()) localStorage.setItem(STORE, json);
+    if (sessionHeld()) {
+      if (adsConsent(ledger().c) == 'pending') sessionStorage.setItem(STORE, json);
+      else sessionStorage.removeItem(STORE);
+    }
   } catch {}
 }
 
@@ -66,6 +90,7 @@ export function save(): void {
 export function wipe(forget?: boolean): void {
   try {
     localStorage.removeItem(STORE);
+    sessionStorage.removeItem(STORE);
     if (!forget) {
       link.held_.push(...JSON.parse(localStorage.getItem(OUTBOX)!).q);
       localStorage.removeItem(OUTBOX);

@@ -23,8 +23,6 @@ export interface Link {
   warn_(...args: unknown[]): void;
   /** The browser's state (anonymous id, person token, ledger). */
   state_(): State;
-  /** Merges one touch into the ledger (true if new), sending nothing. */
-  merge_(touch: Touch): boolean;
   /** Takes touches into the ledger (and sends new click IDs). */
   take_(touches: Touch[], now?: number): unknown;
   /** Erases what the tag stored, as a denial does (Global Privacy Control: the sender calls it). */

@@ -15,6 +15,7 @@ export function newSite(host = `www.site${++site}.test`): string {
   origin = `https://${host}`;
   (globalThis as any).indexedDB = new IDBFactory();
   localStorage.clear();
+  sessionStorage.clear();
   (window as any).happyDOM.setURL(origin + '/');
   return origin;
 }

@@ -17,8 +17,18 @@ export interface TagConfig {
   key?: string;
   /** The collector's base URL, e.g. `https://example.com/_cb` (no trailing slash). */
   host?: string;
-  /** Ads consent before any signal: `'denied'` stores nothing until `consent({ads: 'granted'})`. */
-  consent?: AdsConsent;
+  /**
+   * Ads consent before any signal: `'denied'` stores nothing until `consent({ads: 'granted'})`;
+   * `'pending'` is denied as well, but the click IDs captured before the visitor answers are kept
+   * in session storage (this tab only) until they do, so a navigation before the answer keeps them.
+   */
+  consent?: AdsConsent | 'pending';
+  /**
+   * Where the tag's cookies (`_cb_ids`, `_fbp`) go: `'auto'` (the default) the registrable domain,
+   * so every subdomain shares them (www.example.com and app.example.com); a domain the page is on or
+   * under (`'example.com'`); or `'none'` to keep them on the page's own host.
+   */
+  cookieDomain?: string;
   /** Log dropped events and swallowed errors to the console. */
   debug?: boolean;
 }

@@ -169,6 +169,31 @@ ___TEMPLATE_PARAMETERS___
         "help": "With Consent Mode, ads consent is granted only while both ad_storage and ad_user_data are granted, and every change is passed on to the tag. A consent type your site never sets counts as granted, as in Google's own tags."
       }
     ]
+  },
+  {
+    "type": "GROUP",
+    "name": "cookieGroup",
+    "displayName": "Cookies",
+    "groupStyle": "ZIPPY_CLOSED",
+    "subParams": [
+      {
+        "type": "TEXT",
+        "name": "cookieDomain",
+        "displayName": "Cookie domain",
+        "simpleValueType": true,
+        "valueHint": "auto",
+        "help": "Where the tag keeps its cookies (_cb_ids, _fbp). Empty or auto: the registrable domain (example.com), shared by www.example.com and app.example.com. A domain the pages are on or under: that domain. none: each page's own host only.",
+        "valueValidators": [
+          {
+            "type": "REGEX",
+            "args": [
+              "^(|auto|none|\\.?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*)$"
+            ],
+            "errorMessage": "auto, none, or a domain such as example.com"
+          }
+        ]
+      }
+    ]
   }
 ]
 
@@ -236,6 +261,9 @@ if (existing === 'undefined') {
   // First firing on this page: the stub queues calls until tag.js replays them, 'load' first.
   createArgumentsQueue('clearbit', 'clearbit.q');
   callInWindow('clearbit', 'load', data.publishableKey, collectorUrl);
+  if (data.cookieDomain) {
+    callInWindow('clearbit', 'config', { cookieDomain: makeString(data.cookieDomain).trim() });
+  }
   if (data.consentSource === 'consentMode') {
     sendConsent();
     ADS_CONSENT_TYPES.forEach((consentType) => {
@@ -548,6 +576,15 @@ scenarios:
     assertThat(methods).isEqualTo(['load']);
     assertApi('isConsentGranted').wasNotCalled();
     assertApi('addConsentListener').wasNotCalled();
+    assertApi('gtmOnSuccess').wasCalled();
+- name: A cookie domain is passed on as config right after 'load'
+  code: |-
+    loadData.cookieDomain = ' none ';
+
+    runCode(loadData);
+
+    assertThat(methods).isEqualTo(['load', 'config', 'consent']);
+    assertApi('callInWindow').wasCalledWith('clearbit', 'config', {cookieDomain: 'none'});
     assertApi('gtmOnSuccess').wasCalled();
 - name: Identify queues the email and traits after 'load'
   code: |-

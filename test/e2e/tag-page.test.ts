@@ -134,6 +134,37 @@ it('stores nothing when ads consent is denied, and identify carries no click ID'
   expect(events.map((e) => [e.type, e.touches.length, e.context.consent.ads])).toEqual([['identify', 0, 'denied']]);
 });
 
+for (const answer of ['granted', 'denied'] as const) {
+  it(`with consent pending, a click ID survives a navigation before the answer in session storage only, and is ${answer == 'granted' ? 'sent once consent is granted' : 'dropped everywhere when it is denied'}`, async () => {
+    const gclid = `Cj0KCQ-pending-${answer}`;
+    const email = `pending.${answer}@example.com`;
+    render = () => ({ head: `${snippet}<script>clearbit.config({ consent: 'pending' });</script>` });
+    const requests = recordCollect(browser);
+    const page = await open(`/landing?gclid=${gclid}`);
+    // The visitor moves on before answering the banner.
+    await page.goto(`${site.url}/pricing`);
+    await tagReady(page);
+    await page.waitForTimeout(300);
+    expect(await pageStorage(page)).toEqual({ localStorage: [], cookies: [], indexedDB: [] });
+    expect(await page.evaluate(() => sessionStorage.getItem('_cb_state'))).toContain(gclid);
+    expect(JSON.stringify(requests.flatMap((r) => r.events).map((e) => e.touches))).not.toContain(gclid);
+    await page.evaluate(([ads, email]) => {
+      (window as any).clearbit.consent({ ads });
+      (window as any).clearbit.identify(email);
+    }, [answer, email]);
+    const p = await waitForPerson(collector, email, (p) => answer == 'denied' || expect(p.touches.map((t: any) => t.value)).toContain(gclid));
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    if (answer == 'denied') {
+      expect(p.touches).toEqual([]);
+      expect(await pageStorage(page)).toEqual({ localStorage: [], cookies: [], indexedDB: [] });
+      expect(JSON.stringify(requests.flatMap((r) => r.events).map((e) => e.touches))).not.toContain(gclid);
+    } else {
+      expect(await page.evaluate(() => localStorage.getItem('_cb_state'))).toContain(gclid);
+    }
+  });
+}
+
 it('keeps working when the host page throws: before the snippet, in a ready callback and in a history listener', async () => {
   render = () => ({
     head: `<script>window.addEventListener('popstate', function () { throw new Error('host popstate bug'); }); undefinedHostFunction();</script>

@@ -31,9 +31,13 @@ describe('template.tpl as a file', () => {
     expect(tpl.info.categories.length).toBeGreaterThan(0);
   });
 
-  it('offers the collector URL, publishable key, identify fields and the consent source', () => {
+  it('offers the collector URL, publishable key, identify fields, the consent source and the cookie domain', () => {
     const names = (params: any[]): string[] => params.flatMap((p) => [p.name, ...(p.subParams ? names(p.subParams) : [])]);
-    expect(names(tpl.parameters)).toEqual(['collectorUrl', 'publishableKey', 'action', 'email', 'traits', 'consentGroup', 'consentSource']);
+    expect(names(tpl.parameters)).toEqual(['collectorUrl', 'publishableKey', 'action', 'email', 'traits', 'consentGroup', 'consentSource', 'cookieGroup', 'cookieDomain']);
+    const cookieDomain = tpl.parameters.find((p) => p.name === 'cookieGroup').subParams[0];
+    const domainRule = new RegExp(cookieDomain.valueValidators.find((v: any) => v.type === 'REGEX').args[0]);
+    for (const ok of ['', 'auto', 'none', 'example.com', '.example.co.uk']) expect(domainRule.test(ok), ok).toBe(true);
+    for (const bad of ['https://example.com', 'example.com/', 'exa mple.com']) expect(domainRule.test(bad), bad).toBe(false);
     const byName = Object.fromEntries(tpl.parameters.map((p) => [p.name, p]));
     const urlRule = new RegExp(byName.collectorUrl.valueValidators.find((v: any) => v.type === 'REGEX').args[0]);
     expect(urlRule.test('https://www.example.com/_cb')).toBe(true);
