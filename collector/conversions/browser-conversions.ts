@@ -68,7 +68,8 @@ export function browserConversions(rows: Pick<ConversionRow, 'entryId' | 'conver
 }
 
 /**
- * The conversions the identify stored at `since` made for this person: rows created at or after it.
+ * The conversions the identify stored at `since` made for this person: rows of entries made at or
+ * after it.
  * One more RPC to the person (only when some conversion is turned on) and one to the ConfigObject
  * (only when a row was made: entries are rare).
  */
@@ -77,8 +78,11 @@ export async function triggeredConversions(env: Env, personKey: string, since: n
   const live = new Map<string, StoredConversion>();
   for (const a of cfg.audiences) if (!a.paused) for (const c of a.conversions) if (!c.paused) live.set(c.id, c);
   if (!live.size) return [];
-  const { conversions } = await personByKey(env, personKey).audienceHistory();
-  const fresh = conversions.filter((r) => r.createdAt >= since && live.has(r.conversionId));
+  const { entries, conversions } = await personByKey(env, personKey).audienceHistory();
+  // Entries this identify made: a row made now for an older entry (a conversion turned on since,
+  // sending existing entries) belongs to a CRM stage the page had no part in.
+  const entered = new Set(entries.filter((e) => e.enteredAt >= since).map((e) => e.id));
+  const fresh = conversions.filter((r) => entered.has(r.entryId) && r.createdAt >= since && live.has(r.conversionId));
   if (!fresh.length) return [];
   const types = new Map((await configObject(env).listDestinations()).map((d) => [d.id, d.type] as const));
   return browserConversions(fresh, live, types);
