@@ -5,12 +5,15 @@
 import type { Env } from '../env';
 import { personByKey } from '../identity';
 import { loadAudienceConfig } from '../audiences/config-cache';
-import type { ConversionRow, ConversionStatus, StoredConversion } from '../audiences/types';
+import type { AudienceConfig, ConversionRow, ConversionStatus, StoredConversion } from '../audiences/types';
+import { fieldsUsed } from '../../shared/criteria';
 import { configObject } from '../objects/config';
 import { redditType } from '../destinations/reddit';
 import { OPENAI_EVENT_SHAPES } from '../destinations/openai-ads';
 import type { DestinationType } from '../../shared/schemas/destinations';
 import type { CollectConversion } from '../../shared/schemas/collect';
+
+type Audience = AudienceConfig['audiences'][number];
 
 // Rows the server is sending or will send; paused rows wait for a resume (maybe past the pixel's
 // dedup window), skipped and cancelled ones are never sent.
@@ -68,15 +71,23 @@ export function browserConversions(rows: Pick<ConversionRow, 'entryId' | 'conver
 }
 
 /**
+ * Whether an identify can make someone enter: only an audience reading what the browser sends (its
+ * traits, with allowTraits, or signed traits). A CRM-only audience entered during an identify (its
+ * config just saved, a boundary passing) owes the page nothing.
+ */
+export function readsBrowserData(audience: Pick<Audience, 'allowTraits' | 'criteria' | 'timestamp'>): boolean {
+  return !!audience.allowTraits || [...fieldsUsed(audience.criteria), audience.timestamp.field].some((f) => f.startsWith('signed_traits.'));
+}
+
+/**
  * The conversions the identify stored at `since` made for this person: rows of entries made at or
- * after it.
- * One more RPC to the person (only when some conversion is turned on) and one to the ConfigObject
- * (only when a row was made: entries are rare).
+ * after it. One more RPC to the person (only when a conversion is on for an audience that reads the
+ * browser's data) and one to the ConfigObject (only when a row was made: entries are rare).
  */
 export async function triggeredConversions(env: Env, personKey: string, since: number): Promise<CollectConversion[]> {
   const cfg = await loadAudienceConfig(env);
   const live = new Map<string, StoredConversion>();
-  for (const a of cfg.audiences) if (!a.paused) for (const c of a.conversions) if (!c.paused) live.set(c.id, c);
+  for (const a of cfg.audiences) if (!a.paused && readsBrowserData(a)) for (const c of a.conversions) if (!c.paused) live.set(c.id, c);
   if (!live.size) return [];
   const { entries, conversions } = await personByKey(env, personKey).audienceHistory();
   // Entries this identify made: a row made now for an older entry (a conversion turned on since,
