@@ -66,7 +66,7 @@ it('the page’s Meta pixel gets the eventID the Conversions API event later car
   const page = await browser.newPage();
   await page.goto(site.url + '/demo');
   await tagReady(page);
-  await page.waitForFunction(() => (window as any).fbqCalls.length > 0, undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => (window as any).fbqCalls.length > 0, undefined, { timeout: 60_000 });
   const calls = await page.evaluate(() => (window as any).fbqCalls);
   expect(calls).toHaveLength(1);
   const [method, name, data, options] = calls[0];
