@@ -14,7 +14,7 @@ import ts from 'typescript';
 // follows when the browser is idle, cached for good by its hashed URL. Both sizes, and their sum, are
 // printed (docs/tag.md, "Size and cost"). tag-send.js has a budget of its own (what was reached plus
 // room for a registry entry or two), so the sender cannot grow unseen either.
-const BUDGET = { tagGzip: 2330, tagGzipAim: 2000, sendGzip: 3750, snippetMin: 700 };
+const BUDGET = { tagGzip: 2340, tagGzipAim: 2000, sendGzip: 3900, snippetMin: 700 };
 
 const common = { bundle: true, minify: true, target: ['es2020'], platform: 'browser', write: false, legalComments: 'none', logLevel: 'warning' };
 

@@ -18,13 +18,15 @@ const methods: Record<string, (...args: any[]) => unknown> = {
   ready: later,
   load,
   config: load,
+  // on('conversion', cb): kept for the sender, which calls it per conversion an identify triggered (announce.ts).
+  on: (...a: unknown[]) => link.on_.push(a),
 };
 // With the rest of Clearbit's legacy stub: accepted, and nothing to do for conversions.
-const names = Object.keys(methods).concat('track group alias trackSubmit trackClick trackLink trackForm once off on'.split(' '));
+const names = Object.keys(methods).concat('track group alias trackSubmit trackClick trackLink trackForm once off'.split(' '));
 
 const run = guard((c: ArrayLike<unknown>) => methods[c[0] as string]?.(...[].slice.call(c, 1)));
 
-Object.assign(link, { config_: config, mayStore_: storageAllowed, held_: [], warn_: warn, state_: ledger, take_: take, erase_: wipe });
+Object.assign(link, { config_: config, mayStore_: storageAllowed, held_: [], on_: [], warn_: warn, state_: ledger, take_: take, erase_: wipe });
 
 // Calls that set the tag up run before it captures anything, wherever they sit in the queue.
 const early = (c: ArrayLike<unknown>) => /^(load|config|consent)$/.test(c[0] as string);

@@ -19,6 +19,8 @@ export interface Link {
   mayStore_(): boolean;
   /** Events the core could not write ahead (consent denied, or no localStorage): the sender takes them. */
   held_: OutboxEvent[];
+  /** The page's `on(name, callback)` calls, as given. */
+  on_: unknown[][];
   /** Warns in debug mode. */
   warn_(...args: unknown[]): void;
   /** The browser's state (anonymous id, person token, ledger). */

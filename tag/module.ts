@@ -4,9 +4,9 @@
 import { useSender } from './handoff';
 import { install } from './install';
 import { startSender } from './outbox';
-import type { AdsConsent, Callback, ClearbitTag, Identify, IdentifyOptions, TagConfig, Traits } from './types';
+import type { AdsConsent, Callback, ClearbitTag, Conversion, Identify, IdentifyOptions, TagConfig, Traits } from './types';
 
-export type { AdsConsent, Callback, ClearbitTag, Identify, IdentifyOptions, TagConfig, Traits };
+export type { AdsConsent, Callback, ClearbitTag, Conversion, Identify, IdentifyOptions, TagConfig, Traits };
 
 function tag(initial?: TagConfig): ClearbitTag {
   useSender(() => Promise.resolve().then(startSender));
@@ -26,3 +26,4 @@ export const page = (): void => tag().page();
 export const reset = (): void => tag().reset();
 export const consent = (state: { ads: AdsConsent }): void => tag().consent(state);
 export const ready = (fn: () => void): void => tag().ready(fn);
+export const on = (event: 'conversion', callback: (conversion: Conversion) => void): void => tag().on(event, callback);

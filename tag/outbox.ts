@@ -1,3 +1,4 @@
+import { announce } from './announce';
 import { harvest } from './harvest';
 import { link } from './link';
 import { changeOutbox } from './outbox-store';
@@ -49,6 +50,7 @@ export async function flush(now = Date.now(), force?: unknown): Promise<void> {
         const body = status < 300 && (await res.json());
         // The collector's signed person token (never the email): kept in the ledger (stored by take).
         if (typeof body.token == 'string' && body.token.length < 513) link.state_().k = token = body.token;
+        announce(body.conversions);
         if (status > 299 || body.rejected[0]) link.warn_('rejected', status, body.rejected);
       } catch {}
       const family = (status / 100) | 0;

@@ -41,6 +41,21 @@ export interface Identify {
   (traits: Traits & { email: string }, options?: IdentifyOptions, callback?: Callback): void;
 }
 
+/**
+ * A conversion the identify made the person enter, as the server sends it (docs/deduplication.md):
+ * give the platform's pixel `eventId` (Meta eventID, Google transaction_id, Reddit conversionId,
+ * TikTok event_id, LinkedIn event_id, ChatGPT Ads id) so its copy and the server's count once.
+ */
+export interface Conversion {
+  platform: 'meta' | 'google' | 'linkedin' | 'reddit' | 'tiktok' | 'openai';
+  eventId: string;
+  eventName?: string;
+  conversionId: string;
+  conversionAction?: string;
+  value?: number;
+  currency?: string;
+}
+
 export interface ClearbitTag {
   /** GTM / command style: `clearbit('identify', email, traits)`. */
   (method: string, ...args: unknown[]): void;
@@ -54,4 +69,6 @@ export interface ClearbitTag {
   ready(fn: () => void): void;
   load(key: string | TagConfig, host?: string): void;
   config(config: TagConfig): void;
+  /** `on('conversion', cb)`: cb runs once per conversion an identify on this browser triggered. */
+  on(event: 'conversion', callback: (conversion: Conversion) => void): void;
 }

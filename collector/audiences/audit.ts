@@ -13,11 +13,12 @@ import type { MatchKey } from '../delivery/match-keys';
 import type { MatchCoverage } from '../delivery/match-coverage';
 import type { IdentifierSource } from './identity-mapping';
 import type { AuditSkip } from './types';
-import type { WouldSend } from './would-send';
+import type { AuditRetraction, WouldSend } from './would-send';
 
 type Base = PersonAudit['conversions'][number];
 // `identity`: where each identifier came from, or why it is absent (a candidate field that holds no text is listed with its reason).
-type Common = Pick<Base, 'conversionId' | 'destinationId' | 'entryId' | 'status'> & { identity?: IdentifierSource[] };
+// `retraction`: where the counting entry's retraction stands, when one was handed off (would-send.ts).
+type Common = Pick<Base, 'conversionId' | 'destinationId' | 'entryId' | 'status'> & { identity?: IdentifierSource[]; retraction?: AuditRetraction | null };
 
 export type AuditedConversion = Common &
   (
@@ -47,9 +48,10 @@ export async function resolveAudits(env: Env, audits: (PersonAudit | null)[]): P
         if (!answer.ok) out = { ...common, skip: 'destination_not_configured', detail: `destination ${destinationId} is not configured` };
         else {
           const w = answer.value[i]!;
+          const retraction = w.retraction ?? null;
           out = w.skip === null
-            ? { ...common, payload: w.payload, matchKeys: w.matchKeys ?? [], coverage: w.coverage ?? null, request: w.request!, mode: w.mode, outbox: w.outbox }
-            : { ...common, skip: w.skip, detail: w.detail ?? w.skip, outbox: w.outbox };
+            ? { ...common, payload: w.payload, matchKeys: w.matchKeys ?? [], coverage: w.coverage ?? null, request: w.request!, mode: w.mode, outbox: w.outbox, retraction }
+            : { ...common, skip: w.skip, detail: w.detail ?? w.skip, outbox: w.outbox, retraction };
         }
         resolved.set(`${a}:${c}`, out);
       });

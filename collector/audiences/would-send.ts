@@ -10,6 +10,7 @@ import { DEFAULT_RETRY_POLICY } from '../delivery/retry-policy';
 import type { ConversionRow, HttpRequest, SkipReason as DeliverySkip } from '../delivery/types';
 import { SECRET_SETTINGS, type Mode } from '../../shared/schemas/destinations';
 import type { AuditSkip } from './types';
+import { RETRACTION_SUFFIX } from '../destinations/definition';
 
 export interface WouldSend {
   key: string;
@@ -26,6 +27,30 @@ export interface WouldSend {
   coverage?: MatchCoverage | null;
   /** Where the row stands in the outbox, when it was handed off already; held = its audience or conversion is paused. */
   outbox: { status: RowStatus; held: boolean; note: string | null } | null;
+  /** This row's retraction (an exit marked as a reversal), once handed to the outbox; else null. */
+  retraction?: AuditRetraction | null;
+}
+
+/**
+ * Where a retraction stands: `sent` (withdrawn at the platform), `no_retraction` (the platform has
+ * none: recorded only), `not_sent` (the conversion never went out: nothing to withdraw), `pending`
+ * (waiting in the outbox), `failed`, or `skipped` for another reason (`note` says which).
+ */
+export interface AuditRetraction {
+  state: 'sent' | 'no_retraction' | 'not_sent' | 'pending' | 'failed' | 'skipped';
+  /** When it was sent or last changed (ms). */
+  at: number;
+  note: string | null;
+}
+
+function retractionOf(e: OutboxEntry | undefined | null): AuditRetraction | null {
+  if (!e) return null;
+  const state: AuditRetraction['state'] =
+    e.status === 'queued' || e.status === 'leased' ? 'pending'
+    : e.status === 'failed' || e.status === 'dead_letter' ? 'failed'
+    : e.status === 'skipped' ? (e.skipReason === 'no_retraction' || e.skipReason === 'not_sent' ? e.skipReason : 'skipped')
+    : 'sent';
+  return { state, at: e.sentAt ?? e.updatedAt, note: e.note };
 }
 
 const SKIPS: Record<DeliverySkip, AuditSkip> = {
@@ -45,7 +70,7 @@ export async function wouldSend<S>(store: OutboxStore, held: (entry: OutboxEntry
   const out: WouldSend[] = [];
   for (const row of rows) {
     const key = row.key ?? row.id;
-    const base = { key, mode: rt.mode };
+    const base = { key, mode: rt.mode, retraction: retractionOf(store.get(key + RETRACTION_SUFFIX)) };
     const stored = store.get(key);
     if (stored) {
       const outbox = { status: stored.status, held: held(stored), note: stored.note };

@@ -20,6 +20,8 @@ export interface DestinationSeries {
   verdict: Verdict;
   /** Value sums per currency over the N weeks (rows that carried a value). */
   values: { currency: string | null; sum: number; conversions: number }[];
+  /** Conversions of the N weeks withdrawn by a retraction: left out of `weekly` and `values`. */
+  retracted: number;
 }
 
 export interface StageStats {
@@ -65,10 +67,12 @@ export async function ladderStats(env: Env, ladder: StoredLadder, now: number, w
     const weeksSinceOn = firstOn === null ? 0 : Math.min(weeks, Math.max(1, Math.ceil((now - firstOn) / WEEK_MS)));
     const series: DestinationSeries[] = [...new Set(cvs.map((c) => c.destinationId))].map((d) => {
       const weekly = Array<number>(weeks).fill(0);
+      let retracted = 0;
       const values = new Map<string | null, { currency: string | null; sum: number; conversions: number }>();
       for (const r of rows[used.indexOf(d)]!) {
         if (r.audienceId !== s.audienceId || r.week < 0 || r.week >= weeks) continue;
         weekly[r.week]! += r.n;
+        retracted += r.retracted;
         if (r.valued > 0) {
           const v = values.get(r.currency) ?? { currency: r.currency, sum: 0, conversions: 0 };
           v.sum += r.value;
@@ -76,7 +80,7 @@ export async function ladderStats(env: Env, ladder: StoredLadder, now: number, w
           values.set(r.currency, v);
         }
       }
-      return { destinationId: d, name: names.get(d) ?? d, weekly, monthly: null as number | null, verdict: 'no_data' as Verdict, values: [...values.values()] };
+      return { destinationId: d, name: names.get(d) ?? d, weekly, monthly: null as number | null, verdict: 'no_data' as Verdict, values: [...values.values()], retracted };
     }).sort((a, b) => a.name.localeCompare(b.name) || a.destinationId.localeCompare(b.destinationId));
     const weekly = Array.from({ length: weeks }, (_, w) => Math.max(0, ...series.map((x) => x.weekly[w]!)));
     // Entries sent on turn-on land in the weeks they happened: measure from the first of those too.

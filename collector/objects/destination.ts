@@ -20,6 +20,7 @@ import { alertAfterFlush } from '../alerts/delivery-alerts';
 import { ITEM_FIELDS, NO_FIELDS } from '../ladders/item-value';
 import type { MatchCoverage } from '../delivery/match-coverage';
 import type { CoverageWeek } from '../delivery/coverage-report';
+import { RETRACTION_SUFFIX } from '../destinations/definition';
 
 export interface DestinationConfigInput {
   id: string;
@@ -356,19 +357,23 @@ export class DestinationObject extends DurableObject<Env> {
    * the value sum and currency read from each stored item. `valued`: how many rows carried a value.
    * Entries sent on turn-on (sendExisting) land in the weeks they happened, not the week sent.
    */
-  async weeklyAudienceCounts(since: number, audienceIds: string[]): Promise<{ audienceId: string; week: number; n: number; valued: number; value: number; currency: string | null }[]> {
+  async weeklyAudienceCounts(since: number, audienceIds: string[]): Promise<{ audienceId: string; week: number; n: number; retracted: number; valued: number; value: number; currency: string | null }[]> {
     if (audienceIds.length === 0) return [];
     const f = ITEM_FIELDS[this.config()?.type ?? ''] ?? NO_FIELDS;
     // A row is made no earlier than its event (clamped 5 minutes into the future), so the
-    // created_at bound keeps the audience index in use without losing any row.
+    // created_at bound keeps the audience index in use without losing any row. Conversions only:
+    // one withdrawn by a retraction (sent, or on its way) counts under `retracted`, not `n`; a
+    // reversal the platform cannot take (skipped, no_retraction) leaves the conversion counted there.
     return this.sql
-      .exec<{ audienceId: string; week: number; n: number; valued: number; value: number; currency: string | null }>(
-        `SELECT audienceId, CAST((t - ?) / 604800000 AS INTEGER) AS week, count(*) AS n, count(v) AS valued, coalesce(sum(v), 0) AS value, currency
-         FROM (SELECT audience_id AS audienceId, coalesce(${f.eventMs}, created_at) AS t, ${f.value} AS v, ${f.currency} AS currency
-               FROM outbox WHERE created_at >= ? AND status NOT IN ('skipped', 'failed', 'dead_letter')
-                 AND audience_id IN (SELECT value FROM json_each(?)))
+      .exec<{ audienceId: string; week: number; n: number; retracted: number; valued: number; value: number; currency: string | null }>(
+        `SELECT audienceId, CAST((t - ?) / 604800000 AS INTEGER) AS week, sum(r = 0) AS n, sum(r) AS retracted,
+                sum(r = 0 AND v IS NOT NULL) AS valued, coalesce(sum(CASE WHEN r = 0 THEN v END), 0) AS value, currency
+         FROM (SELECT o.audience_id AS audienceId, coalesce(${f.eventMs}, o.created_at) AS t, ${f.value} AS v, ${f.currency} AS currency,
+                      EXISTS (SELECT 1 FROM outbox x WHERE x.id = o.id || ? AND x.status NOT IN ('skipped', 'failed', 'dead_letter')) AS r
+               FROM outbox o WHERE o.created_at >= ? AND o.kind = 'conversion' AND o.status NOT IN ('skipped', 'failed', 'dead_letter')
+                 AND o.audience_id IN (SELECT value FROM json_each(?)))
          WHERE t >= ? GROUP BY audienceId, week, currency ORDER BY audienceId, week`,
-        since, since - 600_000, JSON.stringify(audienceIds), since,
+        since, RETRACTION_SUFFIX, since - 600_000, JSON.stringify(audienceIds), since,
       )
       .toArray();
   }

@@ -13,6 +13,7 @@ import { collectBodySchema, collectEventSchema, MAX_COLLECT_BYTES, type CollectR
 import { zodIssues } from '../validation';
 import { noteTagEvent } from '../alerts/tag-silence';
 import { signPersonToken } from '../security/person-token';
+import { triggeredConversions } from '../conversions/browser-conversions';
 
 export const collect = new Hono<AppContext>();
 
@@ -56,6 +57,8 @@ collect.post('/v1/collect', rateLimit('RATE_LIMIT_IP_PER_MINUTE', (c) => `ip:${c
   let duplicates = 0;
   // The person of the batch's last identify: the answer carries their signed token.
   let tokenFor: string | undefined;
+  // The same person, when that identify was new and consent allows ads: what it triggered is answered.
+  let conversionsFor: string | undefined;
   let firstAnonymousId: string | undefined;
   // The `_cb_aid` cookie is browser storage: never set it under GPC or when every event denies ads consent.
   let consentAllowsCookie = false;
@@ -74,6 +77,7 @@ collect.post('/v1/collect', rateLimit('RATE_LIMIT_IP_PER_MINUTE', (c) => `ip:${c
       if (e.type === 'identify') {
         const r = await ingestIdentify(c.env, { ...common, email: e.email, traits: e.traits as Record<string, unknown>, signature: e.signature }, facts);
         tokenFor = r.personKey;
+        conversionsFor = r.duplicate || facts.gpc || e.context?.consent?.ads === 'denied' ? undefined : r.personKey;
         if (r.duplicate) duplicates++;
       } else {
         const r = await ingestTouch(c.env, { ...common, token: e.token }, facts);
@@ -102,5 +106,14 @@ collect.post('/v1/collect', rateLimit('RATE_LIMIT_IP_PER_MINUTE', (c) => `ip:${c
   if (sameSite(c) && consentAllowsCookie && !facts.gpc && (cookieId ?? firstAnonymousId)) setVisitorCookie(c, (cookieId ?? firstAnonymousId)!);
   const token = tokenFor ? await signPersonToken(c.env.IDENTITY_SECRET, tokenFor, c.get('now')) : undefined;
   const body: CollectResponse = token ? { accepted, duplicates, rejected, token } : { accepted, duplicates, rejected };
+  if (conversionsFor) {
+    try {
+      const conversions = await triggeredConversions(c.env, conversionsFor, facts.now);
+      if (conversions.length) body.conversions = conversions;
+    } catch (err) {
+      // The identify is stored: the page only misses the event ids (its pixel events then count apart).
+      console.error('collect: reading the conversions an identify triggered failed', err instanceof Error ? err.name : typeof err);
+    }
+  }
   return c.json(body);
 });

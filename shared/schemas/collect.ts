@@ -92,5 +92,24 @@ export type CollectEvent = z.infer<typeof collectEventSchema>;
 export type CollectBody = z.infer<typeof collectBodySchema>;
 
 export type RejectedEvent = { index: number; messageId?: string; code: string; message: string; issues?: unknown };
-/** Answer to a batch; `token` is the signed person token after an identify (store it, never the email). */
-export type CollectResponse = { accepted: number; duplicates: number; rejected: RejectedEvent[]; token?: string };
+/**
+ * A conversion the batch's identify made the identified person enter, as the page's pixel needs it to
+ * deduplicate against the server's copy (docs/deduplication.md): the platform, its event name and the
+ * event id the server sends. `value` / `currency` only when the conversion sets a fixed value.
+ */
+export type CollectConversion = {
+  platform: 'meta' | 'google' | 'linkedin' | 'reddit' | 'tiktok' | 'openai';
+  eventId: string;
+  eventName?: string;
+  /** The conversion's id in the collector, for routing (e.g. a GTM trigger per conversion). */
+  conversionId: string;
+  /** Google conversion action id / LinkedIn conversion rule id, when the conversion sets one. */
+  conversionAction?: string;
+  value?: number;
+  currency?: string;
+};
+/**
+ * Answer to a batch; `token` is the signed person token after an identify (store it, never the email);
+ * `conversions` what that identify triggered for that person, when it triggered any.
+ */
+export type CollectResponse = { accepted: number; duplicates: number; rejected: RejectedEvent[]; token?: string; conversions?: CollectConversion[] };

@@ -12,6 +12,16 @@ const REASONS: Record<string, string> = {
   timestamp_in_future: 'the timestamp is in the future',
 };
 
+// A conversion's retraction (an exit marked as a reversal), in words.
+const RETRACTION: Record<string, string> = {
+  sent: 'sent: the conversion was withdrawn',
+  no_retraction: 'recorded only: the platform takes no retraction',
+  not_sent: 'not needed: the conversion was never sent',
+  pending: 'pending in the outbox',
+  failed: 'failed',
+  skipped: 'skipped',
+};
+
 export function MemberAuditTable(props: { base: string; members: (MemberAudit & { memberSince: number })[] }) {
   if (props.members.length === 0) return <p class="muted">No members yet. If the audience was just saved, its population may still be running.</p>;
   return (
@@ -54,6 +64,12 @@ export function MemberAuditTable(props: { base: string; members: (MemberAudit & 
                   <code>{cv.destinationId}</code>
                 </strong>{' '}
                 {cv.status && <span class={`badge status-${cv.status}`}>{cv.status}</span>}
+                {cv.retraction && (
+                  <p class="retraction">
+                    <span class="badge">retraction</span> {RETRACTION[cv.retraction.state]} <Time ms={cv.retraction.at} />
+                    {cv.retraction.note && (cv.retraction.state === 'failed' || cv.retraction.state === 'skipped') && <span class="muted"> ({cv.retraction.note})</span>}
+                  </p>
+                )}
                 {'payload' in cv ? (
                   <details>
                     <summary>Would send{cv.matchKeys.length ? `: ${cv.matchKeys.map((k) => k.replace(/_/g, ' ')).join(', ')}` : ''}{cv.coverage ? ` · coverage ${scoreText(cv.coverage)}` : ''}</summary>

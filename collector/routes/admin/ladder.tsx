@@ -51,6 +51,12 @@ const DONE: Record<string, string> = {
   sending: 'Every stage now sends to that destination. Members already inside the window are sent too.',
 };
 
+/** The stage's conversions withdrawn by retractions over the weeks shown (left out of the counts). */
+function retractedText(s: StageStats): string | null {
+  const withdrawn = s.destinations.filter((d) => d.retracted > 0).map((d) => `${d.name}: ${d.retracted}`);
+  return withdrawn.length ? `withdrawn by retractions, not counted: ${withdrawn.join('; ')}` : null;
+}
+
 async function view(c: Context<AdminContext>, ladder: StoredLadder, send?: { values: SendFormValues; issues: DefinitionIssue[] }) {
   const [stats, listed] = await Promise.all([ladderStats(c.env, ladder, c.var.now, DEFAULT_WEEKS), destinationsApi.list(c.env, c.var.now)]);
   const destinations = listed.ok ? listed.value.destinations.map((d) => ({ id: d.id, label: `${d.name || d.id} (${platformLabel(d.type)}, ${d.mode})` })) : [];
@@ -89,6 +95,7 @@ async function view(c: Context<AdminContext>, ladder: StoredLadder, send?: { val
             <td>
               <StageChart id={`stage-${i}`} name={s.name} weekly={s.weekly} />
               <span class="hint">{s.weekly.join(' · ')}</span>
+              {retractedText(s) && <span class="hint retracted">{retractedText(s)}</span>}
             </td>
             <td>
               {s.monthly === null ? '—' : formatRate(s.monthly)}
@@ -105,7 +112,7 @@ async function view(c: Context<AdminContext>, ladder: StoredLadder, send?: { val
       </DataTable>
       <p class="muted">
         Weeks are those of each conversion's event time. A month is the average week since the stage's first conversion was turned on (or since its
-        oldest conversion counted, if earlier; at most {DEFAULT_WEEKS} weeks), times 4.35. Counted: conversions queued or sent; skipped and failed ones are left out. Google's and Microsoft's bidding asks for about 30 to 50 conversions a month per
+        oldest conversion counted, if earlier; at most {DEFAULT_WEEKS} weeks), times 4.35. Counted: conversions queued or sent; skipped and failed ones are left out, and so are conversions withdrawn by a retraction (sent, or on its way) — a reversal recorded at a platform that takes no retraction (Meta, LinkedIn, Reddit, TikTok, ChatGPT Ads) stays counted, as the platform still counts it. Google's and Microsoft's bidding asks for about 30 to 50 conversions a month per
         conversion action; below 30 a stage is better reported as a secondary conversion than bid on.
       </p>
       <h2 id="send">Send every stage to a destination</h2>
