@@ -1,5 +1,6 @@
 import type { Env } from './env';
 import { ApiError } from './http-error';
+import { personByKey } from './objects/doors';
 
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
@@ -54,11 +55,3 @@ export async function personByEmail(env: Env, email: string) {
   return personByKey(env, await personKey(env, email));
 }
 
-export function personByKey(env: Env, key: string) {
-  return env.PERSON.get(env.PERSON.idFromName(key));
-}
-
-/** A browser's VisitorObject. Anonymous ids are random, so they name the object directly. */
-export function visitorById(env: Env, anonymousId: string) {
-  return env.VISITOR.get(env.VISITOR.idFromName(`visitor:${anonymousId}`));
-}

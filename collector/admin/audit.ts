@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
-import { configObject } from '../objects/config';
 import type { ApiKeyRecord } from '../objects/config-keys';
 import type { AuditEntry } from '../objects/config-admin';
 import type { AdminContext } from './context';
+import { configObject } from '../objects/doors';
 
 // The audit log of admin changes: every admin mutation records who (the key the session was opened
 // with, and which session), what and when. Never a secret, a key or an erased person's address.

@@ -1,8 +1,8 @@
 import type { Env } from '../env';
 import { enqueuePeople, peopleMessages } from '../ingest/people-producer';
-import { configObject } from '../objects/config';
 import { MAX_PEOPLE_PER_REQUEST, personRowSchema, sourceSchema, type PersonRow } from '../../shared/schemas/people';
 import { parseCsv, setPath } from './csv';
+import { configObject } from '../objects/doors';
 
 // A CSV of people applied as POST /v1/people applies a body: every row validated by the same schema,
 // the valid ones queued as one ingest job through the same producer, with the same job progress.

@@ -7,14 +7,7 @@ import type { IdentityMapping } from '../../shared/schemas/identity-mapping';
 import { effectiveMapping, resolveIdentifiers, type IdentifierSource } from './identity-mapping';
 import type { ConversionRow as DeliveryRow } from '../delivery/types';
 import type { ConversionRow, StoredConversion } from './types';
-
-/**
- * The DestinationObject of a destination id, as the destinations API addresses it; an unconfigured
- * object refuses rows, which then stay pending here.
- */
-export function destinationById(env: Env, destinationId: string) {
-  return env.DESTINATION.get(env.DESTINATION.idFromName(destinationId));
-}
+import { destinationById } from '../objects/doors';
 
 /**
  * The delivery row of one entry x conversion. Its outbox key is what the platform counts by

@@ -3,13 +3,13 @@
 // page's outcome is recorded only if the shard's cursor still stands where the message says, so a
 // redelivered or stale message changes nothing (resumable, counted once).
 import type { Env } from '../env';
-import { configObject } from '../objects/config';
 import type { JobReason, JobStatus } from '../objects/config-audiences';
 import { countPeople, listPeopleKeys, PEOPLE_SHARDS } from './people-source';
 import { slots, type Slots } from './slots';
 import { pressure, type Pressure } from './pressure';
 import { withDeadline } from './deadline';
 import type { AudienceConfig, MembershipChange } from './types';
+import { configObject, personByKey } from '../objects/doors';
 
 export const POPULATE_PAGE = 50;
 // PersonObjects evaluated at once per consumer invocation, over all the pages of its batch (10 pages
@@ -118,7 +118,7 @@ async function evaluatePerson(env: Env, key: string, fresh: AudienceConfig, now:
     try {
       return await run(async () => {
         await gate.clear();
-        return withDeadline(env.PERSON.get(env.PERSON.idFromName(key)).evaluateAudiences(now, fresh, { returnIndex: true }), deadlineMs, 'person evaluation');
+        return withDeadline(personByKey(env, key).evaluateAudiences(now, fresh, { returnIndex: true }), deadlineMs, 'person evaluation');
       });
     } catch (e) {
       // Names only: messages may carry user data.

@@ -4,8 +4,9 @@
 import type { Env } from '../env';
 import type { PersonView } from '../delivery/conversion-row';
 import { RETRACTION_SUFFIX } from '../destinations/definition';
-import { deliveryRow, destinationById } from './hand-off';
+import { deliveryRow } from './hand-off';
 import type { ConversionRow, StoredConversion } from './types';
+import { destinationById } from '../objects/doors';
 
 export type RetractionRow = Pick<ConversionRow, 'id' | 'entryId' | 'timestamp' | 'audienceId' | 'conversionId' | 'destinationId' | 'personKey'> & { retractAt: number };
 

@@ -2,12 +2,12 @@
 // delivery lands here instead of being dropped. People rows get one last try, then are recorded on
 // their job with the reason (GET /api/jobs/{id}) until an operator retries them; an alert is raised.
 import type { Env } from '../env';
-import { configObject } from '../objects/config';
 import { readAlertConfig } from '../alerts/config';
 import { sendAlert } from '../alerts/webhook';
 import type { JobFailure } from '../../shared/schemas/people';
 import type { JobMessage } from './job-messages';
 import { applyPeople } from './people-consumer';
+import { configObject } from '../objects/doors';
 
 const ALERT_SETTING = 'alert:jobs_dead_letter';
 const REPEAT_MS = 3_600_000;

@@ -1,8 +1,8 @@
 import type { Env } from '../env';
-import { personByKey, personKey } from '../identity';
-import { configObject } from '../objects/config';
+import { personKey } from '../identity';
 import type { JobProgress } from '../objects/config-jobs';
 import type { JobMessage, PeopleJobMessage } from './job-messages';
+import { configObject, personByKey } from '../objects/doors';
 
 // People applied at once per consumer invocation: Workers allow 6 simultaneous open connections per
 // invocation and a burst of 100 new objects at once only queues up inside the runtime anyway.

@@ -178,7 +178,3 @@ export class ConfigObject extends DurableObject<Env> {
   recordAudit(entry: NewAuditEntry) { return this.admin.recordAudit(entry); }
   listAudit(before: number | null, limit: number) { return this.admin.listAudit(before, limit); }
 }
-
-export function configObject(env: Env) {
-  return env.CONFIG.get(env.CONFIG.idFromName('config'));
-}

@@ -11,12 +11,12 @@ import type { ConversionRow, RowOutcome } from '../delivery/types';
 import { credentialsToReenter, maskSettings, settingsSchemas, type DestinationType, type Mode } from '../../shared/schemas/destinations';
 import { destinationSchema } from './destination-schema';
 import { migrate } from './sql';
-import { configObject } from './config';
 import { loadAudienceConfig } from '../audiences/config-cache';
 import type { AudienceConfig } from '../audiences/types';
 import { customEndpointsIssue } from '../security/custom-endpoints';
 import { alertAfterFlush } from '../alerts/delivery-alerts';
 import { ITEM_FIELDS, NO_FIELDS } from '../ladders/item-value';
+import { configObject } from './doors';
 
 export interface DestinationConfigInput {
   id: string;
@@ -81,12 +81,6 @@ type ConfigRow = { destination_id: string; name: string; type: DestinationType; 
  */
 /** A destination's id, as the destinations API makes it (routes/destinations.ts): `dst_` and 16 hex digits. */
 export const DESTINATION_ID = /^dst_[0-9a-f]{16}$/;
-
-/** The DestinationObject of a destination id (tests address theirs by any name). */
-export function destinationObject(env: Env, id: string): DestinationObject {
-  // RPC stubs type `unknown`-holding answers as never; the object's own types are what arrive.
-  return env.DESTINATION.get(env.DESTINATION.idFromName(id)) as unknown as DestinationObject;
-}
 
 export class DestinationObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;

@@ -49,10 +49,6 @@ interface State {
 
 const EMPTY: State = { status: 'idle', cursor: null, run: null, lastRun: null, lastSyncedAt: null, lastError: null, issues: [], failures: 0, nextRunAt: null };
 
-export function sourceObject(env: Env, id: string): SourceObject {
-  return env.SOURCE.get(env.SOURCE.idFromName(id)) as unknown as SourceObject;
-}
-
 function jobId(): string {
   return `job_${Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }

@@ -8,19 +8,19 @@ import { ApiError } from '../http-error';
 import { zodIssues } from '../validation';
 import type { RowStatus } from '../delivery/outbox';
 import { listConversions } from '../conversions/log';
-import { DESTINATION_ID, destinationObject, type DestinationObject, type Result } from '../objects/destination';
+import { DESTINATION_ID, type DestinationObject, type Result } from '../objects/destination';
 import { destinationPatchSchema, destinationSchema, destinationTestSchema } from '../../shared/schemas/destinations';
 import { normalizeEmail } from '../../shared/normalize';
-import { configObject } from '../objects/config';
 import { MAX_DESTINATIONS } from '../objects/config-destinations';
 import { invalidateAudienceConfig } from '../audiences/config-cache';
 import { startPopulate } from '../audiences/populate';
+import { configObject, destinationById } from '../objects/doors';
 
 export const destinations = new Hono<AppContext>();
 
 function objectFor(env: AppContext['Bindings'], id: string): DestinationObject {
   if (!DESTINATION_ID.test(id)) throw new ApiError(404, 'not_found', 'no such destination');
-  return destinationObject(env, id);
+  return destinationById(env, id);
 }
 
 function unwrap<T>(r: Result<T>): T {

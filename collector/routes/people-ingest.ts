@@ -4,10 +4,10 @@ import { ApiError } from '../http-error';
 import { readJsonBody } from '../middleware/body';
 import { requireSecretKey } from '../middleware/secret-key';
 import { presentedKey, rateLimit } from '../middleware/rate-limit';
-import { configObject } from '../objects/config';
 import { enqueuePeople, peopleMessages } from '../ingest/people-producer';
 import { MAX_PEOPLE_BYTES, peopleBodySchema, personRowSchema, type PeopleResponse, type PersonRow, type RejectedRow } from '../../shared/schemas/people';
 import { zodIssues } from '../validation';
+import { configObject } from '../objects/doors';
 
 export const peopleIngest = new Hono<AppContext>();
 

@@ -6,10 +6,11 @@ import type { AppContext, Env } from '../env';
 import { ApiError } from '../http-error';
 import { readJsonBody } from '../middleware/body';
 import { zodIssues } from '../validation';
-import { configObject, MAX_SOURCES } from '../objects/config';
-import { SOURCE_ID, sourceObject, type Result, type SourceObject } from '../objects/source';
+import { MAX_SOURCES } from '../objects/config';
+import { SOURCE_ID, type Result, type SourceObject } from '../objects/source';
 import { connectorFor } from '../sources/registry';
 import { sourcePatchSchema, sourceSchema } from '../../shared/schemas/sources';
+import { configObject, sourceById } from '../objects/doors';
 
 export const sources = new Hono<AppContext>();
 
@@ -17,7 +18,7 @@ const MAX_BODY = 64 * 1024;
 
 function objectFor(env: Env, id: string): SourceObject {
   if (!SOURCE_ID.test(id)) throw new ApiError(404, 'not_found', 'no such source');
-  return sourceObject(env, id);
+  return sourceById(env, id);
 }
 
 function unwrap<T>(r: Result<T>): T {
@@ -85,5 +86,5 @@ sources.get('/:id/fields', async (c) => {
 /** Cron: every live source gets an alarm if it lost its own (the poll never stops by accident). */
 export async function tickSources(env: Env): Promise<void> {
   const refs = await configObject(env).listSources();
-  await Promise.all(refs.map((r) => sourceObject(env, r.id).tick().catch(() => undefined)));
+  await Promise.all(refs.map((r) => sourceById(env, r.id).tick().catch(() => undefined)));
 }

@@ -5,10 +5,10 @@ import { runInDurableObject } from 'cloudflare:test';
 import { api, env } from './helpers';
 import { personKey } from '../../collector/identity';
 import { get, post, signIn } from './admin-helpers';
-import { destinationObject } from '../../collector/objects/destination';
+import { destinationById } from '../../collector/objects/doors';
 
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const dst = (id: string) => destinationObject(env, id);
+const dst = (id: string) => destinationById(env, id);
 
 async function destination(name: string) {
   const res = await api('/api/destinations', json({ type: 'meta', name, mode: 'dry_run', settings: { pixelId: '4242', accessToken: 'EAA-conversions-log-token' } }));

@@ -17,9 +17,9 @@ import type { AdminContext } from '../../admin/context';
 import type { DefinitionIssue } from '../../audiences/definition-issues';
 import type { StoredAudience } from '../../audiences/types';
 import { ApiError } from '../../http-error';
-import { configObject } from '../../objects/config';
 import { viewOf } from './view';
 import { DataTable } from '../../admin/components/data-table';
+import { configObject } from '../../objects/doors';
 
 export const audiencePages = new Hono<AdminContext>();
 

@@ -7,10 +7,10 @@ import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
 import { PopulateProgress } from '../../admin/components/populate-progress';
 import type { AdminContext } from '../../admin/context';
-import { configObject } from '../../objects/config';
 import { audiencePages } from './audience';
 import { viewOf } from './view';
 import { DataTable } from '../../admin/components/data-table';
+import { configObject } from '../../objects/doors';
 
 export const audiencesPages = new Hono<AdminContext>();
 

@@ -12,9 +12,9 @@ import { invalidateAudienceConfig } from '../../audiences/config-cache';
 import { DEFAULT_IDENTITY_MAPPING } from '../../audiences/identity-mapping';
 import { previewIdentity, type IdentityPreview } from '../../audiences/identity-preview';
 import { identityOf } from '../../identity';
-import { configObject } from '../../objects/config';
 import { IDENTIFIERS, identityMappingSchema, type Identifier, type IdentityMapping } from '../../../shared/schemas/identity-mapping';
 import { viewOf } from './view';
+import { configObject } from '../../objects/doors';
 
 export const identityPages = new Hono<AdminContext>();
 

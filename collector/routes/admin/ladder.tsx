@@ -14,10 +14,10 @@ import type { AdminContext } from '../../admin/context';
 import { ApiError } from '../../http-error';
 import { addLadderSend, deleteLadder } from '../../ladders/actions';
 import { DEFAULT_WEEKS, ladderStats, type StageStats } from '../../ladders/stats';
-import { configObject } from '../../objects/config';
 import type { StoredLadder } from '../../objects/config-ladders';
 import { formatRate, type Verdict } from '../../../shared/ladder-stats';
 import { viewOf } from './view';
+import { configObject } from '../../objects/doors';
 
 export const ladderPages = new Hono<AdminContext>();
 

@@ -9,10 +9,10 @@ import type { AdminContext } from '../../admin/context';
 import { EMPTY_EXISTING, EMPTY_TEMPLATE, readExistingForm, readTemplateForm, type ExistingFormValues, type TemplateFormValues } from '../../admin/ladder-form-data';
 import type { DefinitionIssue } from '../../audiences/definition-issues';
 import { createLadder } from '../../ladders/actions';
-import { configObject } from '../../objects/config';
 import { platformLabel } from './destinations';
 import { ladderPages } from './ladder';
 import { viewOf } from './view';
+import { configObject } from '../../objects/doors';
 
 export const laddersPages = new Hono<AdminContext>();
 

@@ -7,10 +7,10 @@ import { Time } from '../../admin/components/time';
 import type { AdminContext } from '../../admin/context';
 import { uploadPeople, type UploadRejection } from '../../admin/people-upload';
 import { ApiError } from '../../http-error';
-import { configObject } from '../../objects/config';
 import { MAX_PEOPLE_BYTES, MAX_PEOPLE_PER_REQUEST, type Job } from '../../../shared/schemas/people';
 import { viewOf } from './view';
 import { retryJobFailures } from '../../ingest/retry-failures';
+import { configObject } from '../../objects/doors';
 
 export const peopleUploadPages = new Hono<AdminContext>();
 

@@ -11,11 +11,11 @@ import { erasePerson, isSuppressed, liftSuppression } from '../../erasure';
 import { displayValue, flattenAttributes } from '../../admin/flatten';
 import { searchPeople } from '../../admin/people-directory';
 import { identityOf, personByEmail, personKey } from '../../identity';
-import { configObject } from '../../objects/config';
 import { personActivity } from '../../conversions/person-view';
 import type { PersonSnapshot } from '../../objects/person-types';
 import { viewOf } from './view';
 import { DataTable } from '../../admin/components/data-table';
+import { configObject } from '../../objects/doors';
 
 export const peoplePages = new Hono<AdminContext>();
 

@@ -5,10 +5,10 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import type { AppContext } from '../../env';
 import { ApiError } from '../../http-error';
-import { directoryShard, DIRECTORY_SHARDS } from '../../directory';
+import { DIRECTORY_SHARDS } from '../../directory';
 import type { DirectoryRow } from '../../objects/directory';
 import { listConversions, LOG_PAGE_MAX } from '../../conversions/log';
-import { configObject } from '../../objects/config';
+import { configObject, directoryShard } from '../../objects/doors';
 
 export const exportRoutes = new Hono<AppContext>();
 
