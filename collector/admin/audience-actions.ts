@@ -3,7 +3,7 @@ import { startPopulate } from '../audiences/populate';
 import type { StoredAudience, StoredConversion } from '../audiences/types';
 import type { Env } from '../env';
 import type { JobStatus, Outcome } from '../objects/config-audiences';
-import type { MemberAudit } from '../objects/person-audiences';
+import type { MemberAudit } from '../audiences/audit';
 import { auditPage } from '../audiences/audit';
 import { configObject } from '../objects/doors';
 

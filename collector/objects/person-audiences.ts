@@ -51,9 +51,6 @@ export interface PersonAudit {
   ))[];
 }
 
-// The audit as the API shows it (payloads resolved by the destinations' builders).
-export type { MemberAudit } from '../audiences/audit';
-
 export interface EvaluateOptions {
   /** Return the memberships instead of pushing them to the members index (populate batches them). */
   returnIndex?: boolean;
