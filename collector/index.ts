@@ -6,7 +6,7 @@ import { consumePopulate, isPopulateMessage, resumeStalledPopulates, type Popula
 import { checkTagSilence } from './alerts/tag-silence';
 import { LAST_SCHEDULED_SETTING } from './routes/api/status';
 import { consumeDeadLetters, isDeadLetterQueue } from './ingest/dead-letters';
-import { tickSources } from './routes/sources';
+import { tickSources } from './services/sources';
 import { configObject } from './objects/doors';
 
 export { PersonObject } from './objects/person';
