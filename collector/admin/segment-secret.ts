@@ -1,5 +1,5 @@
 import type { Env } from '../env';
-import { randomHex } from './session';
+import { randomHex } from '../../shared/hex';
 import { configObject } from '../objects/doors';
 
 // The Segment Webhooks destination's shared secret, where POST /segment/webhook reads it: the

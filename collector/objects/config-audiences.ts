@@ -6,6 +6,7 @@ import type { AudienceConfig, MembershipChange, StoredAudience, StoredConversion
 import { definitionIssues, type DefinitionIssue } from '../audiences/definition-issues';
 import { configAudiencesSchema } from './config-audiences-schema';
 import { migrate } from './sql';
+import { randomHex } from '../../shared/hex';
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; code: 'not_found' | 'invalid'; issues?: DefinitionIssue[] };
 
@@ -38,8 +39,7 @@ type JobRow = {
 const SEMANTIC_FIELDS = ['criteria', 'timestamp', 'reentry', 'allowTraits', 'paused'] as const;
 
 export function randomId(prefix: string): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return prefix + randomHex(12);
 }
 
 export class AudienceStore {

@@ -10,6 +10,7 @@ import type { AdminContext } from '../../admin/context';
 import { customEndpointsIssue, endpointPolicy } from '../../security/custom-endpoints';
 import { HUBSPOT_AUTHORIZE, HUBSPOT_SCOPES, OAUTH_TTL_MS, savePending } from '../source-oauth';
 import { viewOf } from './view';
+import { randomHex } from '../../../shared/hex';
 
 export const sourceConnectPages = new Hono<AdminContext>();
 
@@ -73,7 +74,7 @@ sourceConnectPages.post('/hubspot/connect', async (c) => {
       </Layout>,
       400,
     );
-  const state = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const state = randomHex(16);
   const days = str('backfillDays');
   await savePending(c.env, state, { name: str('name'), clientId: str('clientId'), clientSecret: str('clientSecret'), endpoint, backfillDays: days === 'all' ? null : Number(days) || 90, redirectUri: redirectUri(c), expiresAt: c.var.now + OAUTH_TTL_MS });
   await audit(c, 'source.oauth_started', 'hubspot', str('name'));
