@@ -8,6 +8,7 @@ import { effectiveMapping, resolveIdentifiers, type IdentifierSource } from './i
 import type { ConversionRow as DeliveryRow } from '../delivery/types';
 import type { ConversionRow, StoredConversion } from './types';
 import { destinationById } from '../objects/doors';
+import { logError } from '../log-error';
 
 /**
  * The delivery row of one entry x conversion. Its outbox key is what the platform counts by
@@ -62,7 +63,7 @@ export async function handOff(
         const result = await destinationById(env, destinationId).enqueue(delivery);
         if (result.ok) accepted.push(...ready.map((r) => r.id));
       } catch (e) {
-        console.error('conversion hand-off failed; retried on the next evaluation', e instanceof Error ? e.name : typeof e);
+        logError('conversion hand-off failed; retried on the next evaluation', e);
       }
     }),
   );

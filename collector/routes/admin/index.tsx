@@ -27,6 +27,7 @@ import { peoplePages } from './people';
 import { peopleUploadPages } from './people-upload';
 import { signIn } from './sign-in';
 import { viewOf } from './view';
+import { logUnhandled } from '../../log-error';
 
 /** The admin UI, mounted at /admin: server-rendered pages behind a signed session. */
 export const admin = new Hono<AdminContext>();
@@ -92,7 +93,7 @@ admin.onError((err, c) => {
     return errorPage(c, status, status === 403 ? 'Refused' : 'Something is wrong with that request', err.message);
   }
   // Never show internals: the message may hold user data. The stack goes to the log without it.
-  console.error('admin error', err instanceof Error ? err.name : typeof err, err instanceof Error ? err.stack?.split('\n').slice(1, 4).join(' ') : '');
+  logUnhandled('admin error', err);
   return errorPage(c, 500, 'Something went wrong', 'The admin could not finish that. Nothing was changed by the failed step; try again, and check the Worker logs if it keeps failing.');
 });
 
