@@ -294,16 +294,16 @@ export class DestinationObject extends DurableObject<Env> {
   /** The delivery log in the shape /api/conversions serves; filters run on this outbox's indexes. */
   async log(q: LogQuery & { includeBody?: boolean }): Promise<DeliveryLogRow[]> {
     const requests = new Map<string, RequestLog | null>();
-    return this.store.list({ ...q, limit: Math.min(q.limit, 500) }).map((e) => this.logRow(e, requests, !!q.includeBody));
+    return this.store.list({ ...q, limit: Math.min(q.limit, 500) }).map((e) => this.logRow(e, requests, { includeBody: !!q.includeBody }));
   }
 
   /** One row of the log by its key, with the whole request body it travelled in. */
   async logEntry(key: string): Promise<DeliveryLogRow | null> {
     const e = this.store.get(key);
-    return e ? this.logRow(e, new Map(), true) : null;
+    return e ? this.logRow(e, new Map(), { includeBody: true }) : null;
   }
 
-  private logRow(e: OutboxEntry, requests: Map<string, RequestLog | null>, includeBody: boolean): DeliveryLogRow {
+  private logRow(e: OutboxEntry, requests: Map<string, RequestLog | null>, { includeBody }: { includeBody: boolean }): DeliveryLogRow {
     let r: RequestLog | null = null;
     if (e.lastRequestId) {
       if (!requests.has(e.lastRequestId)) requests.set(e.lastRequestId, this.store.request(e.lastRequestId));
