@@ -83,7 +83,7 @@ describe('admin conversions log', { timeout: 30_000 }, () => {
     const again = await post('/admin/conversions/retry', { _csrf: csrf, id: failedId, back: 'https://evil.example/' }, cookies);
     expect(again.status).toBe(400);
     expect(await again.text()).toContain('Only failed or dead-lettered conversions can be retried');
-    expect(await (await get('/admin/audit', cookies)).text()).toContain('conversion.retried');
+    expect(await (await get('/admin/change-log', cookies)).text()).toContain('conversion.retried');
   });
 
   it('an off-site back link is not followed', async () => {

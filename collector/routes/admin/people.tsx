@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { audit } from '../../admin/audit';
+import { logChange } from '../../admin/change-log';
 import type { AdminContext } from '../../admin/context';
 import { CsrfField } from '../../admin/components/csrf-field';
 import { PersonAudiences, type PersonAudienceHistory } from '../../admin/components/person-audiences';
@@ -258,7 +258,7 @@ peoplePages.post('/:email/erase', async (c) => {
   }
   await erasePerson(c.env, email, c.var.now);
   // The address is not recorded: the log must not keep what erasure removed.
-  await audit(c, 'person.erased', `person ${(await personKey(c.env, email)).slice(0, 12)}…`);
+  await logChange(c, 'person.erased', `person ${(await personKey(c.env, email)).slice(0, 12)}…`);
   return c.redirect(`${c.var.base}/people?done=erased`, 303);
 });
 
@@ -266,7 +266,7 @@ peoplePages.post('/:email/lift-suppression', async (c) => {
   const email = validEmail(c.req.param('email'));
   if (!email) return badEmail(c, c.req.param('email'));
   await liftSuppression(c.env, email);
-  await audit(c, 'person.suppression_lifted', `person ${(await personKey(c.env, email)).slice(0, 12)}…`);
+  await logChange(c, 'person.suppression_lifted', `person ${(await personKey(c.env, email)).slice(0, 12)}…`);
   return c.redirect(`${c.var.base}/people?done=lifted`, 303);
 });
 
