@@ -1,5 +1,7 @@
 // The ConfigObject's audience storage: definitions, conversion configs, populate jobs, the members
 // index. The class in config.ts only delegates.
+// (Over 300 lines: one store over the audience, conversion, job and members tables, which a delete or
+// a change writes together in one transaction.)
 import { audiencePatchSchema, audienceSchema, type AudienceDefinition } from '../../shared/schemas/audience';
 import { conversionPatchSchema, conversionSchema, type ConversionSettings } from '../../shared/schemas/conversion';
 import type { AudienceConfig, MembershipChange, StoredAudience, StoredConversion } from '../audiences/types';

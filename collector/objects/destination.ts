@@ -74,14 +74,17 @@ const MAX_BATCHES_PER_ALARM = 25;
 
 type ConfigRow = { destination_id: string; name: string; type: DestinationType; mode: Mode; sealed_settings: string; endpoint: string | null; token_endpoint: string | null; paused: number; consent_default_chosen: number };
 
+/** A destination's id, as the destinations service makes it (services/destinations.ts): `dst_` and 16 hex digits. */
+export const DESTINATION_ID = /^dst_[0-9a-f]{16}$/;
+
 /**
  * The outbox of one destination: conversion rows enqueued once per entry id, flushed on an alarm in
  * batches up to the platform's limit, leased before sending, never resent once sent, retried per the
  * retry policy; the delivery log of every request (credentials redacted) and the OAuth token cache.
+ *
+ * (Over 300 lines: one object's RPC surface (configure, enqueue, flush, log, test, retry) over its
+ * sealed settings and its outbox store; the rules themselves live in delivery/ and destinations/.)
  */
-/** A destination's id, as the destinations API makes it (routes/destinations.ts): `dst_` and 16 hex digits. */
-export const DESTINATION_ID = /^dst_[0-9a-f]{16}$/;
-
 export class DestinationObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly store: SqlOutboxStore;

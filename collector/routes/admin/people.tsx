@@ -1,3 +1,6 @@
+// The admin's People pages: search, one person (attributes, touches, devices, audiences), erase and
+// lift a suppression. (Over 300 lines: the person page's three tables are small components used by
+// this page alone; they sit beside the handlers that render them.)
 import { Hono, type Context } from 'hono';
 import { logChange } from '../../admin/change-log';
 import type { AdminContext } from '../../admin/context';
