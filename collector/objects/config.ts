@@ -178,3 +178,6 @@ export class ConfigObject extends DurableObject<Env> {
   recordChange(entry: NewChangeLogEntry) { return this.admin.recordChange(entry); }
   listChanges(before: number | null, limit: number) { return this.admin.listChanges(before, limit); }
 }
+
+// Old address of a door (collector/objects/doors.ts), kept so code written before it still compiles; import from doors.ts.
+export { configObject } from './doors';

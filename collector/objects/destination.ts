@@ -387,3 +387,6 @@ export class DestinationObject extends DurableObject<Env> {
     return { ok: true, value: { outcome: r.outcomes[0]!, request: r.request, response: r.response?.body ?? null, sent: r.sent } };
   }
 }
+
+// Old address of a door (collector/objects/doors.ts), kept so code written before it still compiles; import from doors.ts.
+export { destinationById as destinationObject } from './doors';
