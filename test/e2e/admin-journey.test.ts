@@ -163,7 +163,7 @@ it('destination in dry_run → audience with the builder → member audit → co
   await page.waitForURL((u) => u.pathname === '/admin/change-log');
   const log = (await page.locator('main').textContent()) ?? '';
   for (const action of ['destination.created', 'destination.test_sent', 'audience.created', 'conversion.on', 'origins.changed']) expect(log).toContain(action);
-  await screenshot(page, 'desktop-audit');
+  await screenshot(page, 'desktop-change-log');
 
   await page.getByRole('link', { name: 'Overview', exact: true }).click();
   await expect.poll(() => page.locator('#status-table').textContent()).toContain('sent');
