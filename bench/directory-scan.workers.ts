@@ -4,10 +4,11 @@ import { env as cfEnv } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import { it } from 'vitest';
 import type { Env } from '../collector/env';
-import { directoryShard, shardOf } from '../collector/directory';
+import { shardOf } from '../collector/directory';
 import type { DirectoryObject } from '../collector/objects/directory';
 import { listPeopleKeys, PEOPLE_SHARDS } from '../collector/audiences/people-source';
 import { POPULATE_PAGE } from '../collector/audiences/populate';
+import { directoryShard } from '../collector/objects/doors';
 
 const env = cfEnv as unknown as Env;
 const ROWS = 100_000;

@@ -7,7 +7,8 @@ import { env as cfEnv } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import { it } from 'vitest';
 import type { Env } from '../collector/env';
-import { destinationObject, type DestinationObject } from '../collector/objects/destination';
+import { type DestinationObject } from '../collector/objects/destination';
+import { destinationById } from '../collector/objects/doors';
 
 const env = cfEnv as unknown as Env;
 // Loosely typed: the object's RPC type is too deep for runInDurableObject's inference.
@@ -17,7 +18,7 @@ const WEEK = 7 * 86_400_000;
 
 for (const [n, ROWS] of [1_000, 10_000, 100_000].entries()) it(`ladder weekly counts over ${ROWS.toLocaleString('en')} outbox rows`, async () => {
   const id = `dst_00000000000000a${n}`;
-  const stub = destinationObject(env, id);
+  const stub = destinationById(env, id);
   const now = Date.now();
   const seedStart = performance.now();
   await stub.log({ limit: 1 }); // creates the tables

@@ -27,6 +27,7 @@ import { segment } from './routes/segment';
 import { tag } from './routes/tag';
 import { normalizeBasePath } from './snippet';
 import { VERSION } from './version';
+import { logUnhandled } from './log-error';
 
 export function createApp(basePath: string | undefined) {
   const routes = new Hono<AppContext>();
@@ -73,7 +74,7 @@ export function createApp(basePath: string | undefined) {
       return c.json(errorBody(err.code, err.message, err.issues), err.status, err.headers);
     }
     // Never echo internals: the message may hold user data. The stack goes to the log without it.
-    console.error('unhandled error', err instanceof Error ? err.name : typeof err, err instanceof Error ? err.stack?.split('\n').slice(1, 4).join(' ') : '');
+    logUnhandled('unhandled error', err);
     return c.json(errorBody('internal_error', 'internal error'), 500);
   });
   return app;

@@ -1,9 +1,8 @@
-import { directoryFor } from './directory';
 import { forgetPersonInLog } from './conversions/log';
 import { forgetVisitors } from './visitor-registry';
 import type { Env } from './env';
-import { identityOf, personByKey, personKey, visitorById } from './identity';
-import { configObject } from './objects/config';
+import { identityOf, personKey } from './identity';
+import { configObject, directoryFor, personByKey, visitorById } from './objects/doors';
 
 // Erasure as DELETE /api/people/{email} does it: the directory keeps a suppression entry, the
 // person's storage goes (a tombstone stays), the visitors of their browsers are forgotten, and the

@@ -4,10 +4,10 @@ import { consumeJobs } from './ingest/people-consumer';
 import type { JobMessage } from './ingest/job-messages';
 import { consumePopulate, isPopulateMessage, resumeStalledPopulates, type PopulateMessage } from './audiences/populate';
 import { checkTagSilence } from './alerts/tag-silence';
-import { configObject } from './objects/config';
 import { LAST_SCHEDULED_SETTING } from './routes/api/status';
 import { consumeDeadLetters, isDeadLetterQueue } from './ingest/dead-letters';
-import { tickSources } from './routes/sources';
+import { tickSources } from './services/sources';
+import { configObject } from './objects/doors';
 
 export { PersonObject } from './objects/person';
 export { VisitorObject } from './objects/visitor';

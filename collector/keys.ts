@@ -1,8 +1,8 @@
 import type { Env } from './env';
-import { configObject } from './objects/config';
 import { sha256Hex, type ApiKeyRecord, type KeyScope } from './objects/config-keys';
 import { secretEquals } from './security/constant-time';
 import { parseOrigins } from './security/origins';
+import { configObject } from './objects/doors';
 
 // Keys live in the ConfigObject; the environment's SECRET_KEY (admin), PUBLISHABLE_KEY and
 // ALLOWED_ORIGINS stay valid as bootstrap keys. The environment's publishable key also accepts the

@@ -1,5 +1,6 @@
 import type { Env } from './env';
-import { DIRECTORY_SHARDS, directoryShard } from './directory';
+import { DIRECTORY_SHARDS } from './directory';
+import { directoryShard } from './objects/doors';
 
 // Which browsers' VisitorObjects hold touches. Most browsers identify without ever sending a touch
 // first; asking their (empty) VisitorObject would open an object and its database per identify, so

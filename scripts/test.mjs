@@ -32,6 +32,7 @@ try {
 }
 
 const built = step('build the tag (size budget enforced)', 'node', ['esbuild.config.mjs']);
+step('Env matches `wrangler types` (collector/worker-configuration.d.ts)', 'node', ['scripts/env-types.mjs', '--check']);
 step('typecheck collector + shared', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
 step('typecheck tag', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.tag.json']);
 step('typecheck node suites', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.node.json']);

@@ -1,6 +1,7 @@
 // Audience criteria: the type, its validation, and the one evaluator used by the PersonObject, the
 // audit API and tests. Evaluation is pure: attributes and the clock come in as arguments.
 import { DAY_MS, MINUTE_MS, parseDuration, parseTimestamp } from './time';
+import { toHex } from './hex';
 
 export const OPERATORS = [
   'eq', 'neq', 'in', 'nin', 'contains', 'starts_with', 'exists', 'not_exists',
@@ -400,5 +401,5 @@ export async function entryId(audienceId: string, personKey: string, tsSeconds: 
   if (!Number.isSafeInteger(tsSeconds)) throw new RangeError('entryId needs whole epoch seconds');
   const bytes = new TextEncoder().encode(`${audienceId}|${personKey}|${tsSeconds}`);
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('').slice(0, 32);
+  return toHex(digest).slice(0, 32);
 }

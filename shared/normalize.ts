@@ -1,3 +1,5 @@
+import { toHex } from './hex';
+
 // Identity normalization, and each ad platform's own normalization + SHA-256 (lowercase hex).
 // A person's identity is the trimmed, lowercased email and nothing more; platform rules (Google's
 // gmail rules, Meta's field rules) apply only when hashing for that platform.
@@ -26,9 +28,7 @@ export function isSha256Hex(value: string): boolean {
 
 export async function sha256Hex(value: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value));
-  let hex = '';
-  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0');
-  return hex;
+  return toHex(digest);
 }
 
 // ---- Meta: the rules of Meta's Node SDK (ServerSideUtils.normalizeAndHash), which the known-answer

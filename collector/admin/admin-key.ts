@@ -1,9 +1,9 @@
 import type { Env } from '../env';
 import { hmacHex } from '../identity';
 import { resolveSecretKey } from '../keys';
-import { configObject } from '../objects/config';
 import type { ApiKeyRecord } from '../objects/config-keys';
 import { secretEquals } from '../security/constant-time';
+import { configObject } from '../objects/doors';
 
 // Which secret keys may sign in to the admin: the keys /api accepts with the admin scope (the
 // environment's SECRET_KEY, and admin keys minted in the ConfigObject). A session names its key,

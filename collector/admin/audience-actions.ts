@@ -2,10 +2,10 @@ import { invalidateAudienceConfig } from '../audiences/config-cache';
 import { startPopulate } from '../audiences/populate';
 import type { StoredAudience, StoredConversion } from '../audiences/types';
 import type { Env } from '../env';
-import { configObject } from '../objects/config';
 import type { JobStatus, Outcome } from '../objects/config-audiences';
-import type { MemberAudit } from '../objects/person-audiences';
+import type { MemberAudit } from '../audiences/audit';
 import { auditPage } from '../audiences/audit';
+import { configObject } from '../objects/doors';
 
 // The admin's audience changes, made as /api/audiences makes them: the same ConfigObject calls,
 // then the per-isolate config cache dropped and a populate job started where the API starts one.

@@ -1,8 +1,8 @@
 import { listConversions, validateQuery, type ConversionLogEntry, type ConversionQuery } from '../conversions/log';
 import type { RowStatus } from '../delivery/outbox';
 import type { Env } from '../env';
-import { configObject } from '../objects/config';
 import type { DestinationRef } from '../objects/config-destinations';
+import { configObject } from '../objects/doors';
 
 // The admin's conversions page reads the same delivery log as GET /api/conversions
 // (collector/conversions/log.ts), with the names the filters need.

@@ -1,23 +1,11 @@
-import { Hono } from 'hono';
-import type { AppContext, Env } from '../env';
-import { ApiError, errorBody } from '../http-error';
+import type { Env } from '../env';
+import { ApiError } from '../http-error';
 import type { DestinationView } from '../objects/destination';
-import { destinations } from '../routes/destinations';
+import { createDestination, deleteDestination, getDestination, listDestinations, testDestination, updateDestination } from '../services/destinations';
 
-// The admin manages destinations through the very handlers of /api/destinations, called in
-// process: one place validates, seals, indexes and answers, so the form and the API cannot drift.
-// The admin's clock travels on the in-process request (it never reaches the network).
-const NOW_HEADER = 'x-admin-now';
-const api = new Hono<AppContext>();
-api.use('*', async function adminClock(c, next) {
-  c.set('now', Number(c.req.header(NOW_HEADER)) || Date.now());
-  await next();
-});
-api.route('/', destinations);
-api.onError((err, c) => {
-  if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.issues), err.status);
-  throw err;
-});
+// The admin manages destinations through the destinations service that /api/destinations uses
+// (services/destinations.ts): one place validates, seals, indexes and answers, so the form and the
+// API cannot drift. Its failures arrive as the API's errors, turned here into answers for the form.
 
 export interface ApiIssue {
   path: string;
@@ -27,7 +15,7 @@ export interface ApiIssue {
 export type ApiAnswer<T> = { ok: true; status: number; value: T } | { ok: false; status: number; code: string; message: string; issues: ApiIssue[] };
 
 // Issues arrive as zod's (path arrays, relative to settings when the object checked them) or as
-// the route's (dotted strings): one shape for the form.
+// the service's (dotted strings): one shape for the form.
 function issuesOf(code: string, raw: unknown): ApiIssue[] {
   if (!Array.isArray(raw)) return [];
   return raw.map((i: { path?: unknown; message?: unknown }) => {
@@ -37,24 +25,20 @@ function issuesOf(code: string, raw: unknown): ApiIssue[] {
   });
 }
 
-async function call<T>(env: Env, method: string, path: string, body: unknown, now: number): Promise<ApiAnswer<T>> {
-  const headers: Record<string, string> = { [NOW_HEADER]: String(now) };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await api.request(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }, env);
-  const json = (await res.json()) as { error?: { code: string; message: string; issues?: unknown } };
-  if (res.ok) return { ok: true, status: res.status, value: json as T };
-  const e = json.error ?? { code: 'error', message: 'the request failed' };
-  return { ok: false, status: res.status, code: e.code, message: e.message, issues: issuesOf(e.code, e.issues) };
+async function answer<T>(status: number, run: () => Promise<T>): Promise<ApiAnswer<T>> {
+  try {
+    return { ok: true, status, value: await run() };
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    return { ok: false, status: err.status, code: err.code, message: err.message, issues: issuesOf(err.code, err.issues) };
+  }
 }
 
-const at = (id: string) => `/${encodeURIComponent(id)}`;
-
 export const destinationsApi = {
-  list: (env: Env, now: number) => call<{ destinations: DestinationView[] }>(env, 'GET', '/', undefined, now),
-  get: (env: Env, id: string, now: number) => call<DestinationView>(env, 'GET', at(id), undefined, now),
-  create: (env: Env, body: unknown, now: number) => call<DestinationView>(env, 'POST', '/', body, now),
-  update: (env: Env, id: string, patch: unknown, now: number) => call<DestinationView>(env, 'PATCH', at(id), patch, now),
-  remove: (env: Env, id: string, now: number) => call<{ cancelled: number; conversionsTurnedOff: { audienceId: string; conversionId: string }[] }>(env, 'DELETE', at(id), undefined, now),
-  test: (env: Env, id: string, body: unknown, now: number) =>
-    call<{ outcome: { status: string; [k: string]: unknown }; request: unknown; response: unknown; sent: boolean }>(env, 'POST', `${at(id)}/test`, body, now),
+  list: (env: Env, _now: number) => answer(200, () => listDestinations(env)),
+  get: (env: Env, id: string, _now: number) => answer(200, () => getDestination(env, id)),
+  create: (env: Env, body: unknown, now: number) => answer<DestinationView>(201, () => createDestination(env, body, now)),
+  update: (env: Env, id: string, patch: unknown, _now: number) => answer<DestinationView>(200, () => updateDestination(env, id, patch)),
+  remove: (env: Env, id: string, now: number) => answer(200, () => deleteDestination(env, id, now)),
+  test: (env: Env, id: string, body: unknown, now: number) => answer(200, () => testDestination(env, id, body, now)),
 };

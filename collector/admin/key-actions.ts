@@ -1,7 +1,7 @@
 import type { Env } from '../env';
 import { invalidateKeyCache } from '../keys';
-import { configObject } from '../objects/config';
 import type { ApiKeyRecord, NewApiKey } from '../objects/config-keys';
+import { configObject } from '../objects/doors';
 
 // Key changes made as /api/keys makes them: the ConfigObject, then this isolate's key cache dropped.
 

@@ -10,7 +10,7 @@ export const NAV = [
   { path: '/conversions', label: 'Conversions' },
   { path: '/install', label: 'Install' },
   { path: '/keys', label: 'API keys' },
-  { path: '/audit', label: 'Audit log' },
+  { path: '/change-log', label: 'Change log' },
 ] as const;
 
 export type Section = (typeof NAV)[number]['path'];

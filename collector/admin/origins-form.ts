@@ -1,6 +1,6 @@
 import { invalidateKeyCache } from '../keys';
 import type { Env } from '../env';
-import { configObject } from '../objects/config';
+import { configObject } from '../objects/doors';
 
 // The origin patterns /api/keys accepts: scheme and host (a `*` for labels), an optional port or `:*`.
 export const ORIGIN_PATTERN = /^https?:\/\/[a-z0-9*.-]+(:(\d{1,5}|\*))?$/i;

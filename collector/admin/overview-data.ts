@@ -1,9 +1,10 @@
-import { DIRECTORY_SHARDS, directoryShard } from '../directory';
+import { DIRECTORY_SHARDS } from '../directory';
 import type { Env } from '../env';
 import type { DirectoryStats } from '../objects/directory';
-import { destinationObject, type DestinationView } from '../objects/destination';
+import { type DestinationView } from '../objects/destination';
 import { isTouchKind, platformOf } from '../../shared/click-ids';
 import { destinationsApi } from './destinations-api';
+import { destinationById, directoryShard } from '../objects/doors';
 
 // What the overview shows: counts summed over the directory shards and the destinations, and
 // conversions per UTC day per destination over the last 30 days.
@@ -34,7 +35,7 @@ export async function overview(env: Env, now: number): Promise<Overview> {
   ]);
   const destinations: DestinationView[] = listed.ok ? listed.value.destinations : [];
   const daily = await Promise.all(
-    destinations.map((d) => destinationObject(env, d.id).dailyCounts(days[0]! * DAY_MS)),
+    destinations.map((d) => destinationById(env, d.id).dailyCounts(days[0]! * DAY_MS)),
   );
 
   const byPlatform = new Map<string, { total: number; kinds: Record<string, number> }>();

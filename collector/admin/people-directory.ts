@@ -1,6 +1,7 @@
-import { DIRECTORY_SHARDS, directoryShard } from '../directory';
+import { DIRECTORY_SHARDS } from '../directory';
 import type { Env } from '../env';
 import type { DirectoryRow } from '../objects/directory';
+import { directoryShard } from '../objects/doors';
 
 /**
  * People whose email starts with `prefix`, in email order after `after`, merged from every directory

@@ -1,8 +1,9 @@
 import type { Env } from '../env';
 import { enqueuePeople, peopleMessages } from '../ingest/people-producer';
-import { configObject } from '../objects/config';
 import { MAX_PEOPLE_PER_REQUEST, personRowSchema, sourceSchema, type PersonRow } from '../../shared/schemas/people';
 import { parseCsv, setPath } from './csv';
+import { configObject } from '../objects/doors';
+import { jobId } from '../../shared/hex';
 
 // A CSV of people applied as POST /v1/people applies a body: every row validated by the same schema,
 // the valid ones queued as one ingest job through the same producer, with the same job progress.
@@ -15,11 +16,6 @@ export interface UploadRejection {
 export type UploadOutcome = { ok: true; jobId: string; accepted: number; rejected: UploadRejection[] } | { ok: false; message: string; rejected?: UploadRejection[] };
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
-
-function jobId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return `job_${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
 
 export async function uploadPeople(env: Env, csv: string, source: string, now: number): Promise<UploadOutcome> {
   const src = sourceSchema.safeParse(source);

@@ -1,6 +1,6 @@
 import type { Env } from '../env';
-import { configObject } from '../objects/config';
-import { randomHex } from './session';
+import { randomHex } from '../../shared/hex';
+import { configObject } from '../objects/doors';
 
 // The Segment Webhooks destination's shared secret, where POST /segment/webhook reads it: the
 // environment's SEGMENT_WEBHOOK_SECRET first, else the ConfigObject setting the admin manages.

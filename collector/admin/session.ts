@@ -1,6 +1,7 @@
 import type { Env } from '../env';
 import { hmacHex } from '../identity';
 import { secretEquals } from '../security/constant-time';
+import { randomHex } from '../../shared/hex';
 
 /** How long a sign-in lasts: a working day, after which the key is asked for again. */
 export const SESSION_TTL_MS = 12 * 3600 * 1000;
@@ -21,10 +22,6 @@ const CSRF_PREFIX = 'admin-csrf:v1|';
 function secretOf(env: Env): string {
   if (!env.IDENTITY_SECRET) throw new Error('IDENTITY_SECRET is not set');
   return env.IDENTITY_SECRET;
-}
-
-export function randomHex(bytes: number): string {
-  return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** A signed session value: `v1.<expiry>.<nonce>.<keyTag>.<signature>`; nothing secret inside. */

@@ -1,41 +1,30 @@
-import { Hono } from 'hono';
-import type { AppContext, Env } from '../env';
-import { ApiError, errorBody } from '../http-error';
-import { sources } from '../routes/sources';
-import type { SourceView } from '../../shared/schemas/sources';
+import type { Env } from '../env';
+import { ApiError } from '../http-error';
+import { createSource, deleteSource, getSource, listSources, sourceFields, syncSource, updateSource } from '../services/sources';
 
-// The admin manages sources through the very handlers of /api/sources, called in process (as
-// destinations-api.ts does): one place validates, seals and answers.
-const api = new Hono<AppContext>();
-api.use('*', async function adminClock(c, next) {
-  c.set('now', Date.now());
-  await next();
-});
-api.route('/', sources);
-api.onError((err, c) => {
-  if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.issues), err.status);
-  throw err;
-});
+// The admin manages sources through the sources service that /api/sources uses
+// (services/sources.ts, as destinations-api.ts does): one place validates, seals and answers. Its
+// failures arrive as the API's errors, turned here into answers for the form.
 
 export type SourcesAnswer<T> = { ok: true; value: T } | { ok: false; code: string; message: string; issues: string[] };
 
-async function call<T>(env: Env, method: string, path: string, body?: unknown): Promise<SourcesAnswer<T>> {
-  const res = await api.request(path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }, env);
-  const json = (await res.json()) as { error?: { code: string; message: string; issues?: { path?: unknown; message?: string }[] } };
-  if (res.ok) return { ok: true, value: json as T };
-  const e = json.error ?? { code: 'error', message: 'the request failed' };
-  const issues = Array.isArray(e.issues) ? e.issues.map((i) => `${Array.isArray(i.path) ? i.path.join('.') : String(i.path ?? '')}: ${i.message ?? 'not valid'}`) : [];
-  return { ok: false, code: e.code, message: e.message, issues };
+async function answer<T>(run: () => Promise<T>): Promise<SourcesAnswer<T>> {
+  try {
+    return { ok: true, value: await run() };
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    const raw = err.issues as { path?: unknown; message?: string }[] | undefined;
+    const issues = Array.isArray(raw) ? raw.map((i) => `${Array.isArray(i.path) ? i.path.join('.') : String(i.path ?? '')}: ${i.message ?? 'not valid'}`) : [];
+    return { ok: false, code: err.code, message: err.message, issues };
+  }
 }
 
-const at = (id: string) => `/${encodeURIComponent(id)}`;
-
 export const sourcesApi = {
-  list: (env: Env) => call<{ sources: SourceView[] }>(env, 'GET', '/'),
-  get: (env: Env, id: string) => call<SourceView>(env, 'GET', at(id)),
-  create: (env: Env, body: unknown) => call<SourceView>(env, 'POST', '/', body),
-  update: (env: Env, id: string, patch: unknown) => call<SourceView>(env, 'PATCH', at(id), patch),
-  remove: (env: Env, id: string) => call<{ id: string }>(env, 'DELETE', at(id)),
-  sync: (env: Env, id: string) => call<{ jobId: string }>(env, 'POST', `${at(id)}/sync`),
-  fields: (env: Env, id: string) => call<{ fields: { name: string; label: string; type: string }[] }>(env, 'GET', `${at(id)}/fields`),
+  list: (env: Env) => answer(() => listSources(env)),
+  get: (env: Env, id: string) => answer(() => getSource(env, id)),
+  create: (env: Env, body: unknown) => answer(() => createSource(env, body, Date.now())),
+  update: (env: Env, id: string, patch: unknown) => answer(() => updateSource(env, id, patch)),
+  remove: (env: Env, id: string) => answer(() => deleteSource(env, id)),
+  sync: (env: Env, id: string) => answer(() => syncSource(env, id)),
+  fields: (env: Env, id: string) => answer(() => sourceFields(env, id)),
 };

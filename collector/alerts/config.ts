@@ -1,6 +1,6 @@
 import type { Env } from '../env';
 import { decryptCredentials, encryptCredentials, importCredentialKey } from '../crypto/credentials';
-import { configObject } from '../objects/config';
+import { configObject } from '../objects/doors';
 
 /**
  * Where alerts go: a webhook URL and the secret its body is signed with (HMAC-SHA256), set through

@@ -1,6 +1,7 @@
 import type { Env } from '../env';
 import { readAlertConfig } from './config';
 import { sendAlert, type Alert } from './webhook';
+import { logError } from '../log-error';
 
 // One alert per destination and kind per hour at most: a storm of failures is one message.
 const REPEAT_MS = 3_600_000;
@@ -44,6 +45,6 @@ export async function alertAfterFlush(env: Env, storage: DurableObjectStorage, d
     if (!cfg) return;
     for (const a of due) if ((await sendAlert(cfg, a)).ok) await storage.put(`alert:${a.kind}`, now);
   } catch (e) {
-    console.error('delivery alert failed', e instanceof Error ? e.name : typeof e);
+    logError('delivery alert failed', e);
   }
 }

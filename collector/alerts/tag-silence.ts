@@ -1,7 +1,7 @@
 import type { Env } from '../env';
-import { configObject } from '../objects/config';
 import { readAlertConfig } from './config';
 import { sendAlert } from './webhook';
+import { configObject } from '../objects/doors';
 
 const LAST_EVENT = 'tag_last_event_at';
 const ALERTED = 'tag_silent_alerted_at';

@@ -5,15 +5,14 @@
 import type { Env } from '../env';
 import type { HttpRequest } from '../delivery/types';
 import type { Mode } from '../../shared/schemas/destinations';
-import { configObject } from '../objects/config';
 import type { Result } from '../objects/destination';
 import type { PersonAudit } from '../objects/person-audiences';
-import { destinationById } from './hand-off';
 import type { MatchKey } from '../delivery/match-keys';
 import type { MatchCoverage } from '../delivery/match-coverage';
 import type { IdentifierSource } from './identity-mapping';
 import type { AuditSkip } from './types';
 import type { AuditRetraction, WouldSend } from './would-send';
+import { configObject, destinationById, personByKey } from '../objects/doors';
 
 type Base = PersonAudit['conversions'][number];
 // `identity`: where each identifier came from, or why it is absent (a candidate field that holds no text is listed with its reason).
@@ -66,7 +65,7 @@ export async function resolveAudits(env: Env, audits: (PersonAudit | null)[]): P
 export async function auditPage(env: Env, audienceId: string, cursor: string, limit: number, now: number) {
   const config = configObject(env);
   const [page, fresh] = await Promise.all([config.listMembers(audienceId, cursor, limit), config.audienceConfig()]);
-  const personAudits = (await Promise.all(page.map((m) => env.PERSON.get(env.PERSON.idFromName(m.personKey)).auditAudience(audienceId, now, fresh)))) as (PersonAudit | null)[];
+  const personAudits = (await Promise.all(page.map((m) => personByKey(env, m.personKey).auditAudience(audienceId, now, fresh)))) as (PersonAudit | null)[];
   const gone = page.filter((_, i) => !personAudits[i]);
   if (gone.length) await config.recordMemberships(gone.map((m) => ({ personKey: m.personKey, changes: [{ audienceId, member: false, timestampMs: null, since: now }] })));
   const audits = await resolveAudits(env, personAudits);

@@ -3,8 +3,8 @@
 // here (noteAudienceConfig), so the person's next change in this isolate is not evaluated with the
 // config of before the save. Versions only go up (the ConfigObject bumps one per change).
 import type { Env } from '../env';
-import { configObject } from '../objects/config';
 import type { AudienceConfig } from './types';
+import { configObject } from '../objects/doors';
 
 export const CONFIG_TTL_MS = 5_000;
 

@@ -5,6 +5,7 @@ import { DAY_MS, toEpochSeconds } from '../../shared/time';
 import { isTraitsField } from '../../shared/schemas/audience';
 import type { AudienceDefinition } from '../../shared/schemas/audience';
 import type { ConversionStatus, SkipReason, StoredConversion } from './types';
+import type { ConsentState } from '../../shared/schemas/collect';
 
 /** The attributes an audience may read: browser-sent traits only when it opted in. */
 export function attributesFor(audience: Pick<AudienceDefinition, 'allowTraits'>, attributes: Record<string, unknown>): Record<string, unknown> {
@@ -66,7 +67,7 @@ export function rowFor(
   conversion: Pick<StoredConversion, 'enabledAt' | 'sendExisting' | 'paused'>,
   audience: Pick<AudienceDefinition, 'timestamp' | 'paused'>,
   now: number,
-  consent: 'granted' | 'denied' | 'unknown' = 'unknown',
+  consent: ConsentState = 'unknown',
 ): RowDecision {
   if (entry.enteredAt < conversion.enabledAt && !conversion.sendExisting) return { status: 'skipped', reason: 'existing_entry' };
   if (!insideWindow(entry.timestamp, audience.timestamp.withinDays, now)) return { status: 'skipped', reason: 'outside_window' };

@@ -2,17 +2,16 @@
 // Identity page): each identifier's source field and value, its normalized form per platform, and per
 // destination the exact item its builder would send for a conversion of this person now.
 import type { Env } from '../env';
-import { personByKey, personKey } from '../identity';
+import { personKey } from '../identity';
 import type { PersonSnapshot } from '../objects/person-types';
-import { configObject } from '../objects/config';
 import type { Result } from '../objects/destination';
 import { googleNormalizeAddress, linkedinUserInfo } from '../../shared/normalize-identifiers';
 import { normalizeFor, type HashPlatform } from '../../shared/normalize';
 import { IDENTITY_FIELD_OF, type IdentityMapping } from '../../shared/schemas/identity-mapping';
 import { conversionRowFrom, type PersonView } from '../delivery/conversion-row';
-import { destinationById } from './hand-off';
 import { effectiveMapping, resolveIdentifiers, type IdentifierSource } from './identity-mapping';
 import type { WouldSend } from './would-send';
+import { configObject, destinationById, personByKey } from '../objects/doors';
 
 const PLATFORMS: HashPlatform[] = ['meta', 'google', 'microsoft'];
 const PREVIEW_ID = '0'.repeat(32);

@@ -2,7 +2,8 @@
 // the person's object key, sharded by its first hex digit). Rows arrive through each person's
 // outbox alarm, so a person identified a moment ago may appear a moment later.
 import type { Env } from '../env';
-import { DIRECTORY_SHARDS, directoryShard } from '../directory';
+import { DIRECTORY_SHARDS } from '../directory';
+import { directoryShard } from '../objects/doors';
 
 export const PEOPLE_SHARDS = DIRECTORY_SHARDS;
 

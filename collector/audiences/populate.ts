@@ -3,13 +3,14 @@
 // page's outcome is recorded only if the shard's cursor still stands where the message says, so a
 // redelivered or stale message changes nothing (resumable, counted once).
 import type { Env } from '../env';
-import { configObject } from '../objects/config';
 import type { JobReason, JobStatus } from '../objects/config-audiences';
 import { countPeople, listPeopleKeys, PEOPLE_SHARDS } from './people-source';
 import { slots, type Slots } from './slots';
 import { pressure, type Pressure } from './pressure';
 import { withDeadline } from './deadline';
 import type { AudienceConfig, MembershipChange } from './types';
+import { configObject, personByKey } from '../objects/doors';
+import { logError } from '../log-error';
 
 export const POPULATE_PAGE = 50;
 // PersonObjects evaluated at once per consumer invocation, over all the pages of its batch (10 pages
@@ -118,11 +119,11 @@ async function evaluatePerson(env: Env, key: string, fresh: AudienceConfig, now:
     try {
       return await run(async () => {
         await gate.clear();
-        return withDeadline(env.PERSON.get(env.PERSON.idFromName(key)).evaluateAudiences(now, fresh, { returnIndex: true }), deadlineMs, 'person evaluation');
+        return withDeadline(personByKey(env, key).evaluateAudiences(now, fresh, { returnIndex: true }), deadlineMs, 'person evaluation');
       });
     } catch (e) {
       // Names only: messages may carry user data.
-      if (gate.trip()) console.error('populate paused: a person evaluation failed', e instanceof Error ? e.name : typeof e);
+      if (gate.trip()) logError('populate paused: a person evaluation failed', e);
       if (attempt >= PERSON_ATTEMPTS) throw e;
     }
   }
@@ -155,7 +156,7 @@ export async function consumePopulate(messages: readonly Message<PopulateMessage
         message.ack();
       } catch (e) {
         isolatePressure.trip();
-        console.error('populate page failed; retrying', e instanceof Error ? e.name : typeof e);
+        logError('populate page failed; retrying', e);
         message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
       }
     }),

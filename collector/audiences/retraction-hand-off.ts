@@ -4,8 +4,10 @@
 import type { Env } from '../env';
 import type { PersonView } from '../delivery/conversion-row';
 import { RETRACTION_SUFFIX } from '../destinations/definition';
-import { deliveryRow, destinationById } from './hand-off';
+import { deliveryRow } from './hand-off';
 import type { ConversionRow, StoredConversion } from './types';
+import { destinationById } from '../objects/doors';
+import { logError } from '../log-error';
 
 export type RetractionRow = Pick<ConversionRow, 'id' | 'entryId' | 'timestamp' | 'audienceId' | 'conversionId' | 'destinationId' | 'personKey'> & { retractAt: number };
 
@@ -27,7 +29,7 @@ export async function handOffRetractions(env: Env, person: PersonView, rows: Ret
         const result = await destinationById(env, destinationId).enqueue(delivery);
         if (result.ok) accepted.push(...ready.map((r) => r.id));
       } catch (e) {
-        console.error('retraction hand-off failed; retried on the next evaluation', e instanceof Error ? e.name : typeof e);
+        logError('retraction hand-off failed; retried on the next evaluation', e);
       }
     }),
   );

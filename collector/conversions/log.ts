@@ -7,11 +7,11 @@
 // index writes more). The admin calls these functions directly.
 import type { Env } from '../env';
 import { personKey } from '../identity';
-import { configObject } from '../objects/config';
 import type { DestinationRef } from '../objects/config-destinations';
-import { DESTINATION_ID, destinationObject, type DeliveryLogRow } from '../objects/destination';
+import { DESTINATION_ID, type DeliveryLogRow } from '../objects/destination';
 import { matchKeys, type MatchKey } from '../delivery/match-keys';
 import { ROW_STATUSES, type RowStatus } from '../delivery/outbox';
+import { configObject, destinationById } from '../objects/doors';
 
 export const LOG_PAGE = 50;
 export const LOG_PAGE_MAX = 200;
@@ -107,7 +107,7 @@ export async function listConversions(env: Env, query: ConversionQuery): Promise
       // Rows at the cursor's own time continue by key in its destination, come whole from
       // destinations that sort after it, and are already shown for those before it.
       const after = !cursor ? undefined : { createdAt: cursor.at, id: ref.id < cursor.d ? '\uffff' : ref.id > cursor.d ? '' : cursor.k };
-      const rows = await destinationObject(env, ref.id).log({ status: query.status, audienceId: query.audience, personKey: key, after, limit: limit + 1 });
+      const rows = await destinationById(env, ref.id).log({ status: query.status, audienceId: query.audience, personKey: key, after, limit: limit + 1 });
       return rows.map((r) => entry(r, ref, ref.id));
     }),
   );
@@ -121,7 +121,7 @@ export async function listConversions(env: Env, query: ConversionQuery): Promise
 export async function getConversion(env: Env, id: string): Promise<LogResult<ConversionLogEntry>> {
   const parsed = parseConversionId(id);
   if (!parsed) return { ok: false, status: 404, code: 'not_found', message: 'no such conversion' };
-  const [row, refs] = await Promise.all([destinationObject(env, parsed.destinationId).logEntry(parsed.key), configObject(env).listDestinations(true)]);
+  const [row, refs] = await Promise.all([destinationById(env, parsed.destinationId).logEntry(parsed.key), configObject(env).listDestinations(true)]);
   const ref = refs.find((r) => r.id === parsed.destinationId);
   if (!row || !ref) return { ok: false, status: 404, code: 'not_found', message: 'no such conversion' };
   return { ok: true, value: entry(row, ref, parsed.destinationId) };
@@ -134,7 +134,7 @@ export async function getConversion(env: Env, id: string): Promise<LogResult<Con
 export async function retryConversion(env: Env, id: string): Promise<LogResult<ConversionLogEntry>> {
   const found = await getConversion(env, id);
   if (!found.ok) return found;
-  const d = destinationObject(env, found.value.destinationId);
+  const d = destinationById(env, found.value.destinationId);
   const r = await d.retry(found.value.key);
   if (!r.ok) return { ok: false, status: r.code === 'not_found' ? 404 : 409, code: r.code === 'not_found' ? 'not_found' : 'not_retryable', message: r.code === 'not_retryable' ? `${r.message} (this one is ${found.value.status})` : r.message };
   return getConversion(env, id);
@@ -148,13 +148,13 @@ export async function conversionsOfPerson(env: Env, key: string, destinationIds:
   const ids = [...new Set(destinationIds)].filter((id) => DESTINATION_ID.test(id));
   if (!ids.length) return [];
   const refs = new Map((await configObject(env).listDestinations(true)).map((r) => [r.id, r]));
-  const pages = await Promise.all(ids.map(async (id) => (await destinationObject(env, id).log({ personKey: key, limit: 500, includeBody: true })).map((r) => entry(r, refs.get(id), id))));
+  const pages = await Promise.all(ids.map(async (id) => (await destinationById(env, id).log({ personKey: key, limit: 500, includeBody: true })).map((r) => entry(r, refs.get(id), id))));
   return pages.flat().sort(newerFirst);
 }
 
 /** Erasure: every destination forgets the person's identity and payloads; ids and statuses stay. */
 export async function forgetPersonInLog(env: Env, key: string): Promise<number> {
   const refs = await configObject(env).listDestinations(true);
-  const counts = await Promise.all(refs.map((r) => destinationObject(env, r.id).forgetPerson(key)));
+  const counts = await Promise.all(refs.map((r) => destinationById(env, r.id).forgetPerson(key)));
   return counts.reduce((a, b) => a + b, 0);
 }

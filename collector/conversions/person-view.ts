@@ -3,10 +3,9 @@
 // state its destination's outbox holds — status, attempts, the exact request (credentials
 // redacted) and the platform's answer.
 import type { Env } from '../env';
-import { personByKey } from '../identity';
-import { configObject } from '../objects/config';
 import type { ConversionRow, Entry } from '../audiences/types';
 import { conversionsOfPerson, type ConversionLogEntry } from './log';
+import { configObject, personByKey } from '../objects/doors';
 
 export interface Membership {
   audienceId: string;

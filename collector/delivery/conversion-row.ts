@@ -3,10 +3,11 @@ import { sha256Hex } from '../../shared/normalize';
 // the ConversionRow the destination builders take. Pure; the PersonObject calls it with its snapshot.
 import type { IdentityField } from '../../shared/normalize';
 import type { ConversionConfig, ConversionRow } from './types';
+import type { ConsentState } from '../../shared/schemas/collect';
 
 export interface PersonView {
   email: string;
-  consent: { ads: 'granted' | 'denied' | 'unknown' } | null;
+  consent: { ads: ConsentState } | null;
   attributes: Record<string, unknown>;
   touches: { kind: string; value: string; firstSeen: number; landingUrl: string | null; raw: string | null; anonymousId?: string | null }[];
   devices: { anonymousId: string; ip: string | null; userAgent: string | null; country?: string | null; lastSeen: number }[];

@@ -1,6 +1,7 @@
 // Value and currency of a conversion: fixed, or read from an attribute (`valueField`).
 import { getPath } from '../../shared/criteria';
 import type { ConversionRow } from './types';
+import type { ConsentState } from '../../shared/schemas/collect';
 
 export interface ConversionValue {
   value?: number;
@@ -46,6 +47,6 @@ export function parseAmount(raw: unknown): number | undefined {
  * 'unknown' unless the operator chose one (stored destinations from before the choice existed read
  * 'unknown' too: DestinationObject.settingsOf).
  */
-export function effectiveConsent(row: ConversionRow, defaultConsent: 'unknown' | 'granted' | 'denied' | undefined): 'granted' | 'denied' | 'unknown' {
+export function effectiveConsent(row: ConversionRow, defaultConsent: ConsentState | undefined): ConsentState {
   return row.consent === 'granted' || row.consent === 'denied' ? row.consent : (defaultConsent ?? 'unknown');
 }

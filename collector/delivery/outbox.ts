@@ -3,6 +3,8 @@
 // platform's limit under a lease, apply each row's outcome through the retry policy, confirm
 // asynchronous requests. A sent row is never queued again; only an explicit retry re-queues a
 // failed or dead-lettered row, with the same id.
+// (Over 300 lines: enqueue, flush, confirm and requeue are one state machine over the rows' statuses;
+// the memory store at the end is the reference OutboxStore that Node tests and the bench run it over.)
 import { definitionFor, fitRequest, RETRACTION_SUFFIX, type DestinationDefinition } from '../destinations/definition';
 import type { Mode } from '../../shared/schemas/destinations';
 import type { CachedToken } from './oauth';

@@ -92,7 +92,7 @@ export async function sendBatch<S, I>(def: DestinationDefinition<S, I>, items: I
       }
       return null;
     } catch (e) {
-      const err = e instanceof OAuthError ? e : new OAuthError('token', String(e), false);
+      const err = e instanceof OAuthError ? e : new OAuthError('token', String(e), { permanent: false });
       return { status: 'error', failure: { class: err.permanent ? 'permanent' : 'transient', error: { code: `oauth_${err.code}`, message: err.message } } };
     }
   }

@@ -2,6 +2,7 @@
 // HTTP request a builder makes, and what a parsed platform answer means for each row.
 import type { DestinationType, Mode } from '../../shared/schemas/destinations';
 import type { IdentityField } from '../../shared/normalize';
+import type { ConsentState } from '../../shared/schemas/collect';
 
 export interface RowTouch {
   kind: string;
@@ -57,7 +58,7 @@ export interface ConversionRow {
   devices: RowDevice[];
   /** Attributes by source (crm, hubspot, traits...), for valueField. */
   attributes: Record<string, unknown>;
-  consent?: 'granted' | 'denied' | 'unknown';
+  consent?: ConsentState;
   conversion: ConversionConfig;
   /** Where the row came from (the hand-off sets it): what the delivery log filters on. */
   origin?: RowOrigin;

@@ -2,12 +2,13 @@
 // delivery lands here instead of being dropped. People rows get one last try, then are recorded on
 // their job with the reason (GET /api/jobs/{id}) until an operator retries them; an alert is raised.
 import type { Env } from '../env';
-import { configObject } from '../objects/config';
 import { readAlertConfig } from '../alerts/config';
 import { sendAlert } from '../alerts/webhook';
 import type { JobFailure } from '../../shared/schemas/people';
 import type { JobMessage } from './job-messages';
 import { applyPeople } from './people-consumer';
+import { configObject } from '../objects/doors';
+import { logError } from '../log-error';
 
 const ALERT_SETTING = 'alert:jobs_dead_letter';
 const REPEAT_MS = 3_600_000;
@@ -75,6 +76,6 @@ async function alertDeadLetters(env: Env, jobIds: string[], rows: number, now: n
     const sent = await sendAlert(cfg, { kind: 'dead_letter', message, jobId: jobIds[0], count: rows, at: now });
     if (sent.ok) await config.setSetting(ALERT_SETTING, String(now));
   } catch (e) {
-    console.error('dead-letter alert failed', e instanceof Error ? e.name : typeof e);
+    logError('dead-letter alert failed', e);
   }
 }

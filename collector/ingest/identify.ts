@@ -1,11 +1,12 @@
 import type { Env } from '../env';
 import { ApiError } from '../http-error';
-import { identityOf, personByKey, personKey } from '../identity';
+import { identityOf, personKey } from '../identity';
 import { identifySignatureValid } from '../security/identify-signature';
 import type { Consent, Touch } from '../../shared/schemas/collect';
 import type { TraitsSource } from '../objects/person-types';
 import type { RequestFacts } from './request-facts';
 import { countCreation, creationRefused, mayCreate, spendTouches } from './caps';
+import { personByKey } from '../objects/doors';
 
 /** An identify from any source (the tag, Segment), already validated. */
 export interface IdentifyCommand {

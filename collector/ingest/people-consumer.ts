@@ -1,8 +1,9 @@
 import type { Env } from '../env';
-import { personByKey, personKey } from '../identity';
-import { configObject } from '../objects/config';
+import { personKey } from '../identity';
 import type { JobProgress } from '../objects/config-jobs';
 import type { JobMessage, PeopleJobMessage } from './job-messages';
+import { configObject, personByKey } from '../objects/doors';
+import { logError } from '../log-error';
 
 // People applied at once per consumer invocation: Workers allow 6 simultaneous open connections per
 // invocation and a burst of 100 new objects at once only queues up inside the runtime anyway.
@@ -51,7 +52,7 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env, now
       } catch (e) {
         // Retried until the queue gives up (wrangler.toml max_retries); it then moves the message to
         // the dead-letter queue, whose consumer records the rows on their job (dead-letters.ts).
-        console.error('people job row failed', e instanceof Error ? e.name : typeof e);
+        logError('people job row failed', e);
         return 'retry' as const;
       }
     },

@@ -1,8 +1,8 @@
 import type { Env } from '../env';
-import { configObject } from '../objects/config';
 import type { Job } from '../../shared/schemas/people';
 import type { PeopleJobMessage } from './job-messages';
 import { enqueuePeople } from './people-producer';
+import { configObject } from '../objects/doors';
 
 /** The API's and the admin's retry of dead-lettered rows: null when there is no such job. */
 export async function retryJobFailures(env: Env, jobId: string, now: number): Promise<{ jobId: string; retried: number; people: number } | null> {

@@ -1,6 +1,6 @@
 import type { Env } from '../env';
 import { ApiError } from '../http-error';
-import { hmacHex, personByKey, personKey } from '../identity';
+import { hmacHex, personKey } from '../identity';
 import { camelizeSegment, segmentEventSchema, type SegmentEvent } from '../../shared/schemas/segment';
 import { emailSchema, idSchema, type Touch } from '../../shared/schemas/collect';
 import { CLICK_KINDS, clickIdsFromSearch, isValidClickId } from '../../shared/click-ids';
@@ -9,6 +9,7 @@ import { zodIssues } from '../validation';
 import { ingestIdentify } from './identify';
 import { ingestTouch } from './touch';
 import type { RequestFacts } from './request-facts';
+import { personByKey } from '../objects/doors';
 
 export type SegmentOutcome = 'stored' | 'duplicate' | 'ignored';
 

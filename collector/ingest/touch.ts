@@ -1,10 +1,10 @@
 import type { Env } from '../env';
-import { personByKey, visitorById } from '../identity';
 import { verifyPersonToken } from '../security/person-token';
 import { registerVisitor } from '../visitor-registry';
 import type { Consent, Touch } from '../../shared/schemas/collect';
 import type { RequestFacts } from './request-facts';
 import { countCreation, creationRefused, mayCreate, spendTouches } from './caps';
+import { personByKey, visitorById } from '../objects/doors';
 
 /** Click IDs captured before (or without) an identify, from any source. */
 export interface TouchCommand {

@@ -4,9 +4,9 @@
 import type { Env } from '../env';
 import { invalidateAudienceConfig } from '../audiences/config-cache';
 import { startPopulate } from '../audiences/populate';
-import { configObject } from '../objects/config';
 import type { Outcome } from '../objects/config-audiences';
 import type { StoredLadder } from '../objects/config-ladders';
+import { configObject } from '../objects/doors';
 
 export async function createLadder(env: Env, body: unknown, now: number): Promise<Outcome<{ ladder: StoredLadder; createdAudiences: string[] }>> {
   const out = await configObject(env).createLadder(body, now);

@@ -6,10 +6,10 @@ import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { destinations } from '../destinations/registry';
 import type { ConversionRow } from '../delivery/types';
-import { configObject } from '../objects/config';
 import { settingsSchemas, type DestinationType } from '../../shared/schemas/destinations';
 import type { Env } from '../env';
 import { ITEM_FIELDS } from './item-value';
+import { configObject } from '../objects/doors';
 
 const NOW = Date.UTC(2026, 10, 20, 12);
 const EVENT = NOW / 1000 - 3 * 86_400 + 17; // three days before, on a whole second

@@ -2,11 +2,10 @@
 // each destination's delivery log (the outbox rows the overview's chart counts), the value sums, and
 // the rarity advice.
 import type { Env } from '../env';
-import { configObject } from '../objects/config';
-import { destinationObject } from '../objects/destination';
 import type { StoredLadder } from '../objects/config-ladders';
 import type { StoredConversion } from '../audiences/types';
 import { ladderAdvice, monthlyRate, verdictOf, type Verdict } from '../../shared/ladder-stats';
+import { configObject, destinationById } from '../objects/doors';
 
 export const WEEK_MS = 7 * 86_400_000;
 export const DEFAULT_WEEKS = 12;
@@ -58,7 +57,7 @@ export async function ladderStats(env: Env, ladder: StoredLadder, now: number, w
     config.listDestinations(true),
   ]);
   const used = [...new Set(conversions.flat().map((c) => c.destinationId))];
-  const rows = await Promise.all(used.map((d) => destinationObject(env, d).weeklyAudienceCounts(since, ids)));
+  const rows = await Promise.all(used.map((d) => destinationById(env, d).weeklyAudienceCounts(since, ids)));
   const names = new Map(destinations.map((d) => [d.id, d.name || d.id]));
 
   const stages = ladder.stages.map((s, i) => {

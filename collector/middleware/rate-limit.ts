@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { AppContext, Env } from '../env';
 import { ApiError } from '../http-error';
 import { limiter, type LimitName } from '../security/limits';
+import { logError } from '../log-error';
 
 export function clientIp(c: Context<AppContext>): string {
   return c.req.header('cf-connecting-ip') ?? 'unknown';
@@ -30,7 +31,7 @@ export async function takeLimit(c: Context<AppContext>, name: LimitName, key: st
     ({ success } = await shared.limit({ key }));
   } catch (e) {
     // The limiter being unavailable must not take ingestion down; the isolate's counter still holds.
-    console.error('rate limit binding failed', e instanceof Error ? e.name : typeof e);
+    logError('rate limit binding failed', e);
   }
   if (!success) throw tooMany(SHARED_PERIOD_S);
 }

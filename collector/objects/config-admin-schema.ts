@@ -1,6 +1,7 @@
 // The ConfigObject's admin tables, on their own migration track ('admin'). Append steps only.
 export const configAdminSchema = [
-  // v1: the audit log of admin changes (who, what, when).
+  // v1: the admin's change log (who, what, when). The table keeps its first name, audit_log: the
+  // rows live there, and a rename would be a migration for nothing a reader sees.
   `CREATE TABLE audit_log (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      at INTEGER NOT NULL,

@@ -1,3 +1,5 @@
+import { toHex } from '../../shared/hex';
+
 export type KeyScope = 'ingest' | 'admin';
 
 export interface NewApiKey {
@@ -24,7 +26,7 @@ type Row = { id: string; type: 'secret' | 'publishable'; scope: KeyScope | null;
 
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(digest);
 }
 
 function randomToken(bytes: number): string {

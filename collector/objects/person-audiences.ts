@@ -14,9 +14,9 @@ import type { PersonView } from '../delivery/conversion-row';
 import type { ConversionRow as DeliveryRow } from '../delivery/types';
 import { describeValue } from '../audiences/describe-value';
 import type { AudienceConfig, AuditSkip, ConversionRow, ConversionStatus, Entry, EvaluationResult, MembershipChange, SkipReason } from '../audiences/types';
-import { configObject } from './config';
 import { migrate } from './sql';
 import { personAudienceSchema } from './person-schema';
+import { configObject } from './doors';
 
 type Audience = AudienceConfig['audiences'][number];
 type StateRow = { audience_id: string; member: number; timestamp_ms: number | null; since: number; indexed: number };
@@ -50,9 +50,6 @@ export interface PersonAudit {
     | { skip: AuditSkip; detail: string }
   ))[];
 }
-
-// The audit as the API shows it (payloads resolved by the destinations' builders).
-export type { MemberAudit } from '../audiences/audit';
 
 export interface EvaluateOptions {
   /** Return the memberships instead of pushing them to the members index (populate batches them). */

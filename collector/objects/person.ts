@@ -1,7 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
-import { directoryFor } from '../directory';
-import { visitorById } from '../identity';
 import { registeredVisitors } from '../visitor-registry';
 import { migrate } from './sql';
 import { personSchema } from './person-schema';
@@ -12,6 +10,7 @@ import { freshTouches, mergeTouchRow, pruneMessages, pruneTouches, seenMessage, 
 import type { AttributesInput, Device, DirectoryEntry, IdentifyInput, IdentifyOutcome, PersonSnapshot, TouchInput } from './person-types';
 import type { Touch } from '../../shared/schemas/collect';
 import type { StoredTouch } from './touch-rows';
+import { directoryFor, visitorById } from './doors';
 
 export { deepMerge };
 export type { IdentifyInput, PersonSnapshot, Device, StoredTouch };

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import type { AppContext } from '../env';
 import { ApiError } from '../http-error';
-import { configObject } from '../objects/config';
 import type { Job } from '../../shared/schemas/people';
 import { retryJobFailures } from '../ingest/retry-failures';
+import { configObject } from '../objects/doors';
 
 export const jobs = new Hono<AppContext>();
 

@@ -4,17 +4,13 @@ import { ApiError } from '../http-error';
 import { readJsonBody } from '../middleware/body';
 import { requireSecretKey } from '../middleware/secret-key';
 import { presentedKey, rateLimit } from '../middleware/rate-limit';
-import { configObject } from '../objects/config';
 import { enqueuePeople, peopleMessages } from '../ingest/people-producer';
 import { MAX_PEOPLE_BYTES, peopleBodySchema, personRowSchema, type PeopleResponse, type PersonRow, type RejectedRow } from '../../shared/schemas/people';
 import { zodIssues } from '../validation';
+import { configObject } from '../objects/doors';
+import { jobId } from '../../shared/hex';
 
 export const peopleIngest = new Hono<AppContext>();
-
-function jobId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return `job_${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
 
 /** CRM / MAP / CDP attributes: rows validated now, applied asynchronously through the JOBS queue. */
 peopleIngest.post('/v1/people', rateLimit('RATE_LIMIT_KEY_PER_MINUTE', presentedKey), requireSecretKey('ingest'), async (c) => {

@@ -2,11 +2,12 @@ import { Hono } from 'hono';
 import { erasePerson, liftSuppression } from '../erasure';
 import type { AppContext } from '../env';
 import { ApiError } from '../http-error';
-import { identityOf, personByKey, personKey } from '../identity';
-import { directoryShard, DIRECTORY_SHARDS } from '../directory';
+import { identityOf, personKey } from '../identity';
+import { DIRECTORY_SHARDS } from '../directory';
 import type { DirectoryRow } from '../objects/directory';
 import type { PersonSnapshot } from '../objects/person-types';
 import { personActivity } from '../conversions/person-view';
+import { directoryShard, personByKey } from '../objects/doors';
 
 export const people = new Hono<AppContext>();
 

@@ -5,12 +5,12 @@ import { parseJsonBytes, readJsonBody, readRawBody } from '../middleware/body';
 import { anyAllowedOrigins, resolvePublishableKey, resolveSecretKey } from '../keys';
 import { originAllowed } from '../security/origins';
 import { segmentSignatureValid } from '../security/hmac-sha1';
-import { configObject } from '../objects/config';
 import { clientIp, takeLimit } from '../middleware/rate-limit';
 import { ingestSegmentEvent, type SegmentSender } from '../ingest/segment-event';
 import { requestFacts, type RequestFacts } from '../ingest/request-facts';
 import { SEGMENT_MAX_BATCH_BYTES, SEGMENT_MAX_EVENT_BYTES, SEGMENT_TYPES, SEGMENT_WEBHOOK_MAX_BYTES, SHORT_PATHS, type SegmentType } from '../../shared/schemas/segment';
 import type { RejectedEvent } from '../../shared/schemas/collect';
+import { configObject } from '../objects/doors';
 
 // Segment compatibility: the HTTP Tracking API and analytics.js's short paths under /segment/v1,
 // and the Webhooks destination at /segment/webhook (the recommended path: it keeps the customer's

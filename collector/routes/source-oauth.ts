@@ -6,10 +6,10 @@
 import { Hono } from 'hono';
 import type { AppContext, Env } from '../env';
 import { decryptCredentials, encryptCredentials, importCredentialKey } from '../crypto/credentials';
-import { configObject } from '../objects/config';
 import { sourcesApi } from '../admin/sources-api';
 import { HUBSPOT_API } from '../sources/hubspot/http';
 import { normalizeBasePath } from '../snippet';
+import { configObject } from '../objects/doors';
 
 export const sourceOAuth = new Hono<AppContext>();
 

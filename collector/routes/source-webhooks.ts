@@ -5,7 +5,8 @@ import { Hono } from 'hono';
 import type { AppContext } from '../env';
 import { ApiError } from '../http-error';
 import { readRawBody } from '../middleware/body';
-import { SOURCE_ID, sourceObject } from '../objects/source';
+import { SOURCE_ID } from '../objects/source';
+import { sourceById } from '../objects/doors';
 
 export const sourceWebhooks = new Hono<AppContext>();
 
@@ -16,7 +17,7 @@ sourceWebhooks.post('/sources/hubspot/:id/webhook', async (c) => {
   const id = c.req.param('id');
   if (!SOURCE_ID.test(id)) throw new ApiError(404, 'not_found', 'no such source');
   const body = new TextDecoder().decode(await readRawBody(c, MAX_BODY));
-  const r = await sourceObject(c.env, id).hubspotWebhook({
+  const r = await sourceById(c.env, id).hubspotWebhook({
     method: c.req.method,
     // The URI HubSpot signed: the full URL it called, as this request arrived.
     uri: c.req.url,

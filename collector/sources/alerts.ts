@@ -1,6 +1,7 @@
 import type { Env } from '../env';
 import { readAlertConfig } from '../alerts/config';
 import { sendAlert } from '../alerts/webhook';
+import { logError } from '../log-error';
 
 const REPEAT_MS = 3_600_000;
 
@@ -24,6 +25,6 @@ export async function alertSourceCredentials(env: Env, storage: DurableObjectSto
     };
     if ((await sendAlert(cfg, alert)).ok) await storage.put('alert:credentials_refused', now);
   } catch (e) {
-    console.error('source alert failed', e instanceof Error ? e.name : typeof e);
+    logError('source alert failed', e);
   }
 }

@@ -2,9 +2,10 @@
 // normalized to the person's identity, attributes deep-merged under the source's name, erased
 // people suppressed (counted, never recreated).
 import type { Env } from '../env';
-import { identityOf, personByKey, personKey } from '../identity';
+import { identityOf, personKey } from '../identity';
 import { personRowSchema } from '../../shared/schemas/people';
 import type { SourceRecord } from './connector';
+import { personByKey } from '../objects/doors';
 
 export interface ApplyCounts {
   read: number;

@@ -33,7 +33,10 @@ const pageContext = z.strictObject({
   title: z.string().max(500).optional(),
 });
 
-export const consentSchema = z.strictObject({ ads: z.enum(['granted', 'denied', 'unknown']) });
+export const CONSENT_STATES = ['granted', 'denied', 'unknown'] as const;
+/** Ads consent as a person or an event holds it: what the site's banner (or GPC) said, or `unknown`; `Consent` below is its wire object `{ ads }`. */
+export type ConsentState = (typeof CONSENT_STATES)[number];
+export const consentSchema = z.strictObject({ ads: z.enum(CONSENT_STATES) });
 
 const contextSchema = z.strictObject({
   page: pageContext.optional(),

@@ -3,6 +3,7 @@
 // response, redacted in the delivery log).
 import { z } from 'zod';
 import { googleAdsVersionSchema } from './google-ads';
+import type { ConsentState } from './collect';
 
 export const DESTINATION_TYPES = ['meta', 'google_data_manager', 'google_ads', 'linkedin', 'microsoft_ads', 'reddit', 'tiktok', 'openai_ads'] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
@@ -20,8 +21,8 @@ const secret = z.string().trim().min(8, 'looks too short to be a credential').ma
 // What a person's unknown ads consent becomes for this destination: 'unknown' (the default) sends it
 // as unknown (Google: no consent field, i.e. unspecified); 'granted' / 'denied' are the operator's
 // explicit choice for their region (docs/identity.md).
-export const CONSENT_DEFAULTS = ['unknown', 'granted', 'denied'] as const;
-export type ConsentDefault = (typeof CONSENT_DEFAULTS)[number];
+export const CONSENT_DEFAULTS = ['unknown', 'granted', 'denied'] as const satisfies readonly ConsentState[];
+export type ConsentDefault = ConsentState;
 const consentDefault = z.enum(CONSENT_DEFAULTS).default('unknown');
 
 export const metaSettingsSchema = z.strictObject({

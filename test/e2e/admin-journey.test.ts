@@ -1,6 +1,6 @@
 // The operator's journey in real Chromium: sign in, add a Meta destination in dry_run (its test
 // event answered by the Meta contract fake), build an audience with the builder, audit its members,
-// turn a conversion on, and find the conversions in the log; allowed origins and the audit log too.
+// turn a conversion on, and find the conversions in the log; allowed origins and the change log too.
 // Every page is screenshotted to .test-results/screenshots for review.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
@@ -153,17 +153,17 @@ it('destination in dry_run → audience with the builder → member audit → co
   expect(await page.locator('main').textContent()).toContain(`/${META.pixelId}/events`);
   await screenshot(page, 'desktop-conversion');
 
-  // Install: an allowed origin, then the audit log shows every change made above.
+  // Install: an allowed origin, then the change log shows every change made above.
   await page.getByRole('link', { name: 'Install', exact: true }).click();
   await page.getByLabel('Added here').fill('https://shop.example.com');
   await page.getByRole('button', { name: 'Save allowed origins' }).click();
   await page.waitForURL((u) => u.searchParams.get('done') === 'origins');
   await screenshot(page, 'desktop-install-origins');
-  await page.getByRole('link', { name: 'Audit log', exact: true }).click();
-  await page.waitForURL((u) => u.pathname === '/admin/audit');
+  await page.getByRole('link', { name: 'Change log', exact: true }).click();
+  await page.waitForURL((u) => u.pathname === '/admin/change-log');
   const log = (await page.locator('main').textContent()) ?? '';
   for (const action of ['destination.created', 'destination.test_sent', 'audience.created', 'conversion.on', 'origins.changed']) expect(log).toContain(action);
-  await screenshot(page, 'desktop-audit');
+  await screenshot(page, 'desktop-change-log');
 
   await page.getByRole('link', { name: 'Overview', exact: true }).click();
   await expect.poll(() => page.locator('#status-table').textContent()).toContain('sent');

@@ -58,7 +58,7 @@ const PAGES = [
   { name: 'sources', path: '/admin/sources', heading: 'Sources' },
   { name: 'source-connect-oauth', path: '/admin/sources/hubspot/connect', heading: 'Connect HubSpot with OAuth' },
   { name: 'conversions', path: '/admin/conversions', heading: 'Conversions' },
-  { name: 'audit', path: '/admin/audit', heading: 'Audit log' },
+  { name: 'change-log', path: '/admin/change-log', heading: 'Change log' },
 ];
 
 it('signs in, shows every page without console errors, and signs out', async () => {
@@ -123,7 +123,7 @@ it('a phone-sized screen needs no horizontal scrolling on the person page and th
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const page = await context.newPage();
   await signInAdmin(page, collector.url, SK);
-  for (const path of [`/admin/people/${encodeURIComponent(EMAIL)}`, '/admin/overview', '/admin/destinations', '/admin/destinations/new/microsoft_ads', '/admin/conversions', '/admin/audit', '/admin/install']) {
+  for (const path of [`/admin/people/${encodeURIComponent(EMAIL)}`, '/admin/overview', '/admin/destinations', '/admin/destinations/new/microsoft_ads', '/admin/conversions', '/admin/change-log', '/admin/install']) {
     await page.goto(collector.url + path);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow, path).toBeLessThanOrEqual(0);

@@ -5,10 +5,10 @@ import { runInDurableObject } from 'cloudflare:test';
 import { api, env } from './helpers';
 import { personKey } from '../../collector/identity';
 import { get, post, signIn } from './admin-helpers';
-import { destinationObject } from '../../collector/objects/destination';
+import { destinationById } from '../../collector/objects/doors';
 
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const dst = (id: string) => destinationObject(env, id);
+const dst = (id: string) => destinationById(env, id);
 
 async function destination(name: string) {
   const res = await api('/api/destinations', json({ type: 'meta', name, mode: 'dry_run', settings: { pixelId: '4242', accessToken: 'EAA-conversions-log-token' } }));
@@ -83,7 +83,7 @@ describe('admin conversions log', { timeout: 30_000 }, () => {
     const again = await post('/admin/conversions/retry', { _csrf: csrf, id: failedId, back: 'https://evil.example/' }, cookies);
     expect(again.status).toBe(400);
     expect(await again.text()).toContain('Only failed or dead-lettered conversions can be retried');
-    expect(await (await get('/admin/audit', cookies)).text()).toContain('conversion.retried');
+    expect(await (await get('/admin/change-log', cookies)).text()).toContain('conversion.retried');
   });
 
   it('an off-site back link is not followed', async () => {

@@ -85,7 +85,7 @@ describe('admin destinations', { timeout: 30_000 }, () => {
     expect((await post(`/admin/destinations/${id}/delete`, {}, cookies)).status).toBe(403);
     expect((await post(`/admin/destinations/${id}/delete`, { _csrf: csrf }, cookies)).status).toBe(303);
     expect((await api(`/api/destinations/${id}`)).status).toBe(404);
-    const log = await (await get('/admin/audit', cookies)).text();
+    const log = await (await get('/admin/change-log', cookies)).text();
     for (const action of ['destination.created', 'destination.edited', 'destination.paused', 'destination.deleted']) expect(log).toContain(action);
     expect(log).toContain('mode dry_run → live');
     expect(log).toContain('SECRET_KEY (environment)');

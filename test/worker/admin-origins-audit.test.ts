@@ -69,7 +69,7 @@ describe('admin audit log', { timeout: 30_000 }, () => {
     const other = await signIn(secret, '198.51.100.99');
     expect((await post('/admin/install/origins', { _csrf: other.csrf, origins: '' }, other.cookies)).status).toBe(303);
 
-    const html = await (await get('/admin/audit', cookies)).text();
+    const html = await (await get('/admin/change-log', cookies)).text();
     for (const action of ['key.created', 'origins.changed', 'audience.created', 'conversion.on', 'person.erased', 'people.uploaded']) expect(html).toContain(`<code class="nowrap">${action}</code>`);
     expect(html).toContain(`added ${SHOP}`);
     expect(html).toContain(`removed ${SHOP}`);
@@ -84,6 +84,13 @@ describe('admin audit log', { timeout: 30_000 }, () => {
   });
 
   it('is behind the session', async () => {
-    expect((await get('/admin/audit')).status).toBe(303);
+    expect((await get('/admin/change-log')).status).toBe(303);
+  });
+
+  it('answers at its first address, /admin/audit, with a redirect that keeps the page', async () => {
+    const { cookies } = await signIn();
+    const r = await get('/admin/audit?before=42', cookies);
+    expect(r.status).toBe(301);
+    expect(r.headers.get('location')).toBe('/admin/change-log?before=42');
   });
 });

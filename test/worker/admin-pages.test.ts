@@ -119,7 +119,7 @@ describe('Segment settings', { timeout: 20_000 }, () => {
     const secret = await generateSegmentSecret(bare);
     expect(secret).toMatch(/^whsec_[0-9a-f]{48}$/);
     expect(await segmentSecretSource(bare)).toBe('admin');
-    const { configObject } = await import('../../collector/objects/config');
+    const { configObject } = await import('../../collector/objects/doors');
     expect(await configObject(env).setting('segment_webhook_secret')).toBe(secret);
     await clearSegmentSecret(bare);
     expect(await segmentSecretSource(bare)).toBe('none');

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { get, post, signIn } from './admin-helpers';
 
-const PAGES = ['/admin/overview', '/admin/destinations', '/admin/destinations/new/meta', '/admin/destinations/new/microsoft_ads', '/admin/conversions', '/admin/conversions?status=failed', '/admin/audit'];
+const PAGES = ['/admin/overview', '/admin/destinations', '/admin/destinations/new/meta', '/admin/destinations/new/microsoft_ads', '/admin/conversions', '/admin/conversions?status=failed', '/admin/change-log'];
 const CHANGES = ['/admin/install/origins', '/admin/destinations/new/meta', '/admin/destinations/dst_0000000000000001/pause', '/admin/destinations/dst_0000000000000001/delete', '/admin/destinations/dst_0000000000000001/test', '/admin/conversions/retry'];
 
 describe('admin sections', { timeout: 30_000 }, () => {
@@ -31,7 +31,7 @@ describe('admin sections', { timeout: 30_000 }, () => {
       expect((await post(path, { _csrf: csrf }, cookies, { origin: 'https://evil.example' })).status, path).toBe(403);
       expect((await post(path, { _csrf: csrf }, {})).status, path).toBe(401);
     }
-    const audit = await (await get('/admin/audit', cookies)).text();
+    const audit = await (await get('/admin/change-log', cookies)).text();
     expect(audit).not.toContain('origins.changed');
   });
 

@@ -62,7 +62,7 @@ describe('admin sources', { timeout: 120_000 }, () => {
     expect(((await (await api(`/api/sources/${id}`)).json()) as any).status).toBe('paused');
     expect((await post(`/admin/sources/${id}/pause`, { _csrf: csrf, paused: 'false' }, cookies)).status).toBe(303);
     expect((await post(`/admin/sources/${id}/sync`, { _csrf: csrf }, cookies)).status).toBe(303);
-    const audit = await (await get('/admin/audit', cookies)).text();
+    const audit = await (await get('/admin/change-log', cookies)).text();
     expect(audit).toContain('source.paused');
     expect(audit).toContain('source.edited');
   });

@@ -9,11 +9,11 @@ import { deliveryAlerts } from '../../collector/alerts/delivery-alerts';
 import { resetTagNote, noteTagEvent, checkTagSilence } from '../../collector/alerts/tag-silence';
 import { alertTransport } from '../../collector/alerts/webhook';
 import { hmacHex } from '../../collector/identity';
-import { destinationObject, type DestinationObject } from '../../collector/objects/destination';
-import { configObject } from '../../collector/objects/config';
+import { type DestinationObject } from '../../collector/objects/destination';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { send } from './audiences-helpers';
 import { api, env } from './helpers';
+import { configObject, destinationById } from '../../collector/objects/doors';
 
 const urls = inject('fakeUrls');
 const SECRET = 'alert-secret-0123456789';
@@ -86,7 +86,7 @@ describe('delivery alerts', { timeout: 60_000 }, () => {
   it('a platform refusing the access token fires one signed alert, with no token or email in it', async () => {
     const created = await send('/api/destinations', 'POST', { type: 'meta', name: 'Refused', mode: 'live', endpoint: urls.meta, settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: 'EAAwrong-alert-token-000' } });
     const { id } = (await created.json()) as { id: string };
-    const d = destinationObject(env, id);
+    const d = destinationById(env, id);
     const row = (n: number) => ({ id: `${n}`.padStart(32, 'a'), eventTime: Math.floor(Date.now() / 1000) - 60, email: `alerted.${n}@example.com`, touches: [], devices: [], attributes: {}, conversion: {} });
     expect(await d.enqueue([row(1), row(2)])).toMatchObject({ ok: true });
     await settle(d);

@@ -6,9 +6,9 @@ import { runDurableObjectAlarm } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { invalidateAudienceConfig, loadAudienceConfig } from '../../collector/audiences/config-cache';
 import type { AudienceConfig } from '../../collector/audiences/types';
-import { configObject } from '../../collector/objects/config';
 import { personByEmail, personKey } from '../../collector/identity';
 import { env, history, upsert } from './audiences-helpers';
+import { configObject } from '../../collector/objects/doors';
 
 let n = 0;
 const email = () => `cfgver-${Date.now().toString(36)}-${n++}@example.com`;

@@ -214,7 +214,7 @@ describe('go-live', { timeout: 60_000 }, () => {
 
 describe('hand-off to delivery', { timeout: 60_000 }, () => {
   it('gives pending rows to the destination outbox once it is configured, keyed by the entry id (Meta\'s default event), with its origin and the entry id as event id', async () => {
-    const { destinationById } = await import('../../collector/audiences/hand-off');
+    const { destinationById } = await import('../../collector/objects/doors');
     const destinationId = `dst_handoff_${Date.now()}`;
     const audience = track(await createAudience(mql(7)));
     // Turn-on refuses a destination that is not configured (audiences-api.test.ts): this one is made

@@ -6,10 +6,10 @@ import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { hmacHex, personByEmail, personKey } from '../../collector/identity';
 import { conversionKey } from '../../collector/delivery/conversion-row';
-import { destinationObject } from '../../collector/objects/destination';
 import { LINK_WAIT_MS } from '../../collector/objects/person-audiences';
 import { anonId, collect, identifyEvent, PK, settle, touchEvent } from './helpers';
 import { env, history, metaAudience, until } from './audiences-helpers';
+import { destinationById } from '../../collector/objects/doors';
 
 const SIGNING = 'dev-identify-signing-secret';
 let n = 0;
@@ -34,7 +34,7 @@ describe('hand-off after the visitor links', { timeout: 120_000 }, () => {
     expect((await collect({ key: PK, events: [identifyEvent(who, { anonymousId: anon, touches: [], traits, signature })] })).status).toBe(200);
     await settle(who);
     const row = await until(async () => (await history(who, audience.id)).conversions[0], (r) => r !== undefined, 'no conversion row');
-    const outbox = destinationObject(env, dst);
+    const outbox = destinationById(env, dst);
     const key = await conversionKey(row.entryId, cv);
     const entry = await until(() => outbox.logEntry(key), (e) => e !== null, 'not handed off');
     expect((entry!.event as any).user_data.fbc).toBe(`fb.1.${clickedAt}.${fbclid}`);
@@ -66,7 +66,7 @@ describe('hand-off after the visitor links', { timeout: 120_000 }, () => {
         p.mergeAttributes('crm', { wait_status: 'mql', wait_at: new Date(now).toISOString() }, now, true);
       });
     });
-    const outbox = destinationObject(env, dst);
+    const outbox = destinationById(env, dst);
     const entered = await stub.evaluateAudiences(now + 1000);
     expect(entered.entries.filter((e) => e.audienceId === audience.id)).toHaveLength(1);
     const outboxKey = await conversionKey(entered.entries.find((e) => e.audienceId === audience.id)!.id, cv);

@@ -5,10 +5,11 @@ import { expect } from 'vitest';
 import { personByEmail, personKey } from '../../collector/identity';
 import type { PersonObject } from '../../collector/objects/person';
 import { api, collect, identifyEvent, PK } from './helpers';
-import { configObject, type ConfigObject } from '../../collector/objects/config';
+import { type ConfigObject } from '../../collector/objects/config';
 import type { AudienceStore } from '../../collector/objects/config-audiences';
 import type { StoredConversion } from '../../collector/audiences/types';
 import { invalidateAudienceConfig } from '../../collector/audiences/config-cache';
+import { configObject } from '../../collector/objects/doors';
 
 // The worker's bindings, typed as the collector's Env.
 export const env = cfEnv as unknown as Env;

@@ -3,11 +3,11 @@ import { entryId } from '../../shared/criteria';
 import { sha256Hex } from '../../shared/normalize';
 import { personKey } from '../../collector/identity';
 import { api } from './helpers';
-import { destinationById } from '../../collector/audiences/hand-off';
 import { conversionKey } from '../../collector/delivery/conversion-row';
 import type { DestinationObject } from '../../collector/objects/destination';
 import { createAudience, DAY, destination, GOOGLE_SETTINGS, history, identify, json, legacyConversion, META_SETTINGS, send, settled, turnOn, upsert } from './audiences-helpers';
 import { env } from './audiences-helpers';
+import { destinationById } from '../../collector/objects/doors';
 
 const GCLID = 'Cj0KCQiAhOfLBhCCARIsAEXAMPLEgclid0001';
 

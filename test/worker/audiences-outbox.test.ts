@@ -4,12 +4,12 @@
 // Real DestinationObjects in dry_run (the exact request is recorded, nothing leaves).
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { destinationById } from '../../collector/audiences/hand-off';
 import { conversionKey } from '../../collector/delivery/conversion-row';
 import { HOLD_MS } from '../../collector/delivery/outbox';
 import type { DestinationObject } from '../../collector/objects/destination';
 import { api } from './helpers';
 import { createAudience, DAY, destination, env, history, json, META_SETTINGS, mql, send, settled, turnOn, until, upsert } from './audiences-helpers';
+import { destinationById } from '../../collector/objects/doors';
 
 let n = 0;
 const email = () => `outbox-${Date.now().toString(36)}-${n++}@example.com`;

@@ -13,8 +13,8 @@ import { pressure } from '../../collector/audiences/pressure';
 import type { Env } from '../../collector/env';
 import { personByEmail, personKey } from '../../collector/identity';
 import type { PersonObject } from '../../collector/objects/person';
-import { configObject } from '../../collector/objects/config';
 import { DAY, env, history, upsert } from './audiences-helpers';
+import { configObject } from '../../collector/objects/doors';
 
 describe('pressure', () => {
   it('holds callers until the pause is over; a failure during a pause extends it', async () => {

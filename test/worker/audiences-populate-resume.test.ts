@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { countPeople, PEOPLE_SHARDS } from '../../collector/audiences/people-source';
 import { handlePopulateMessage, type PopulateMessage } from '../../collector/audiences/populate';
 import type { Env } from '../../collector/env';
-import { personByKey, personKey } from '../../collector/identity';
-import { configObject } from '../../collector/objects/config';
+import { personKey } from '../../collector/identity';
 import { DAY, env, history } from './audiences-helpers';
+import { configObject, personByKey } from '../../collector/objects/doors';
 
 const PEOPLE = 150;
 const PAGE = 5;

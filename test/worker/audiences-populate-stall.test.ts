@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { countPeople, PEOPLE_SHARDS } from '../../collector/audiences/people-source';
 import { handlePopulateMessage, POPULATE_STALL_MS, resumeStalledPopulates, type PopulateMessage } from '../../collector/audiences/populate';
 import type { Env } from '../../collector/env';
-import { configObject } from '../../collector/objects/config';
 import { DAY, env, history, upsert } from './audiences-helpers';
+import { configObject } from '../../collector/objects/doors';
 
 describe('a stalled populate is resumed', () => {
   it('sends the pages of unfinished shards again once the job stood still, and counts everyone once', async () => {

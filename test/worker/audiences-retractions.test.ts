@@ -6,11 +6,11 @@ import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { get, signIn } from './admin-helpers';
-import { destinationById } from '../../collector/audiences/hand-off';
 import type { DestinationObject } from '../../collector/objects/destination';
 import { personByEmail } from '../../collector/identity';
 import { api } from './helpers';
 import { createAudience, DAY, destination, env, identify, send, GOOGLE_SETTINGS, json, META_SETTINGS, mql, settled, turnOn, until, upsert } from './audiences-helpers';
+import { destinationById } from '../../collector/objects/doors';
 
 let n = 0;
 const email = () => `retract-${Date.now().toString(36)}-${n++}@example.com`;

@@ -3,9 +3,9 @@
 import { describe, expect, inject, it } from 'vitest';
 import type { ConversionRow } from '../../collector/delivery/types';
 import { personKey } from '../../collector/identity';
-import { destinationObject } from '../../collector/objects/destination';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { api, DAY, env } from './helpers';
+import { destinationById } from '../../collector/objects/doors';
 
 const urls = inject('fakeUrls');
 let seq = 0;
@@ -71,10 +71,10 @@ describe('/api/conversions', () => {
     const metaRows = [await row(alice, main, meta.id), await row(bob, main, meta.id), await row(alice, other, meta.id)];
     const good = await row(alice, main, gads.id);
     const bad = await row(bob, main, gads.id, { conversion: { conversionAction: '999' } });
-    expect(await destinationObject(env, meta.id).enqueue(metaRows)).toMatchObject({ ok: true, value: { queued: 3 } });
-    expect(await destinationObject(env, gads.id).enqueue([good, bad])).toMatchObject({ ok: true, value: { queued: 2 } });
-    await destinationObject(env, meta.id).flushNow();
-    await destinationObject(env, gads.id).flushNow();
+    expect(await destinationById(env, meta.id).enqueue(metaRows)).toMatchObject({ ok: true, value: { queued: 3 } });
+    expect(await destinationById(env, gads.id).enqueue([good, bad])).toMatchObject({ ok: true, value: { queued: 2 } });
+    await destinationById(env, meta.id).flushNow();
+    await destinationById(env, gads.id).flushNow();
 
     type Entry = { id: string; entryId: string; destinationId: string; status: string; createdAt: number; audienceId: string; email: string; event: unknown; error: { code: string } | null; request: { body?: unknown; url: string; status: number | null; rows: number } | null };
     const page = async (query: string) => {
@@ -141,8 +141,8 @@ describe('/api/conversions', () => {
     const kept = `kept.${seq}@example.com`;
     const live = await goLive([id]);
     const [a, b] = [await row(gone, live, id), await row(kept, live, id)];
-    await destinationObject(env, id).enqueue([a, b]);
-    await destinationObject(env, id).flushNow();
+    await destinationById(env, id).enqueue([a, b]);
+    await destinationById(env, id).flushNow();
     expect((await api(`/api/people/${encodeURIComponent(gone)}`, { method: 'DELETE' })).status).toBe(200);
     const erased = (await (await api(`/api/conversions/${id}:${a.id}`)).json()) as { status: string; email: string | null; event: unknown; request: { body: unknown } };
     expect(erased).toMatchObject({ status: 'sent', email: null, event: null });
@@ -167,8 +167,8 @@ describe('/api/conversions', () => {
     const res = await post('/api/destinations', { type: 'meta', name: 'Soon gone', settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken } });
     const { id } = (await res.json()) as { id: string };
     const r = await row(`carol.${seq}@example.com`, await goLive([id]), id);
-    await destinationObject(env, id).enqueue([r]);
-    await destinationObject(env, id).flushNow();
+    await destinationById(env, id).enqueue([r]);
+    await destinationById(env, id).flushNow();
     expect((await api(`/api/destinations/${id}`, { method: 'DELETE' })).status).toBe(200);
     expect(((await (await api('/api/destinations')).json()) as { destinations: { id: string }[] }).destinations.map((d) => d.id)).not.toContain(id);
     const log = (await (await api(`/api/conversions?destination=${id}`)).json()) as { conversions: { id: string; status: string }[] };

@@ -1,8 +1,9 @@
 // Deduplication by message id holds for 7 days and ends after them (time is a parameter: no waiting).
 import { describe, expect, it } from 'vitest';
-import { personByKey, personKey } from '../../collector/identity';
+import { personKey } from '../../collector/identity';
 import type { IdentifyInput, PersonSnapshot } from '../../collector/objects/person';
 import { DAY, env } from './helpers';
+import { personByKey } from '../../collector/objects/doors';
 
 describe('message id deduplication', () => {
   it('drops a repeat within 7 days and takes it again after', async () => {

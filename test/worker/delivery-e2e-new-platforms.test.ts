@@ -5,10 +5,11 @@
 // dry_run and test mode. Time is the DestinationObject's injected clock; nothing sleeps for a backoff.
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { destinationObject, type DestinationObject } from '../../collector/objects/destination';
+import { type DestinationObject } from '../../collector/objects/destination';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { createAudience, send, settled, turnOn } from './audiences-helpers';
 import { api, collect, DAY, env, identifyEvent, PK, upsertPeople, waitForJob } from './helpers';
+import { destinationById } from '../../collector/objects/doors';
 
 // The end-to-end set of fakes: the faults injected here never reach other files' requests. (The
 // other end-to-end suite uses that set too, but never these three platforms.)
@@ -70,7 +71,7 @@ async function log(query: string): Promise<LogEntry[]> {
   return ((await res.json()) as { conversions: LogEntry[] }).conversions;
 }
 
-const stubOf = (id: string) => destinationObject(env, id) as unknown as DurableObjectStub;
+const stubOf = (id: string) => destinationById(env, id) as unknown as DurableObjectStub;
 const inObject = runInDurableObject as unknown as (stub: unknown, fn: (o: DestinationObject) => void) => Promise<void>;
 const setClock = (id: string, now: () => number, timeoutMs?: number) =>
   inObject(stubOf(id), (o) => {
@@ -81,7 +82,7 @@ const setClock = (id: string, now: () => number, timeoutMs?: number) =>
 async function drain(id: string) {
   await runDurableObjectAlarm(stubOf(id));
   for (let i = 0; i < 200; i++) {
-    if (!(await destinationObject(env, id).log({ status: 'leased', limit: 1 })).length) return;
+    if (!(await destinationById(env, id).log({ status: 'leased', limit: 1 })).length) return;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error('a request stayed in flight');
@@ -89,14 +90,14 @@ async function drain(id: string) {
 
 async function flushAt(id: string, at: number) {
   await setClock(id, () => at);
-  await destinationObject(env, id).flushNow();
+  await destinationById(env, id).flushNow();
   await setClock(id, () => Date.now());
 }
 
 /** Sends every retry at its due time until nothing is waiting. */
 async function flushRetries(id: string) {
   for (let i = 0; i < 8; i++) {
-    const queued = (await destinationObject(env, id).log({ status: 'queued', limit: 20 })).filter((r) => r.dueAt !== null);
+    const queued = (await destinationById(env, id).log({ status: 'queued', limit: 20 })).filter((r) => r.dueAt !== null);
     if (!queued.length) return;
     await flushAt(id, Math.max(...queued.map((r) => r.dueAt!)) + 1000);
   }

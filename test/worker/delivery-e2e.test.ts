@@ -6,11 +6,12 @@
 // clock, moved to each retry's due time; nothing sleeps for a backoff.
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { destinationObject, type DestinationObject } from '../../collector/objects/destination';
+import { type DestinationObject } from '../../collector/objects/destination';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { createAudience, send, turnOn } from './audiences-helpers';
 import { api, collect, DAY, env, identifyEvent, PK, settle, upsertPeople, waitForJob } from './helpers';
 import { settled } from './audiences-helpers';
+import { destinationById } from '../../collector/objects/doors';
 
 const F = inject('e2eFakeUrls');
 // Reddit, TikTok and ChatGPT Ads have their own suite (delivery-e2e-new-platforms.test.ts).
@@ -67,7 +68,7 @@ async function fake(p: Platform, path: 'fault' | 'control', body: Record<string,
   expect(res.status, `${p} ${path} ${JSON.stringify(body)}`).toBe(204);
 }
 
-const stubOf = (id: string) => destinationObject(env, id) as unknown as DurableObjectStub;
+const stubOf = (id: string) => destinationById(env, id) as unknown as DurableObjectStub;
 
 /** A person with a click ID of every platform, identified from the browser (as the tag does). */
 async function browse(email: string) {
@@ -107,7 +108,7 @@ async function log(query: string): Promise<LogEntry[]> {
 async function drain(id: string) {
   await runDurableObjectAlarm(stubOf(id));
   for (let i = 0; i < 200; i++) {
-    const leased = (await destinationObject(env, id).log({ status: 'leased', limit: 1 })).length;
+    const leased = (await destinationById(env, id).log({ status: 'leased', limit: 1 })).length;
     if (!leased) return;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -117,7 +118,7 @@ async function drain(id: string) {
 /** Moves the outbox's clock to `at` and sends what is due then (what its alarm would do at that time). */
 async function flushAt(id: string, at: number) {
   await setClock(id, () => at);
-  await destinationObject(env, id).flushNow();
+  await destinationById(env, id).flushNow();
   await setClock(id, () => Date.now());
 }
 
@@ -246,7 +247,7 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
       }
       // Then the 500, the timeout and the 401, each at the moment its retry comes due.
       for (let i = 0; i < 6; i++) {
-        const queued = (await destinationObject(env, id).log({ status: 'queued', limit: 10 })).filter((r) => r.dueAt !== null);
+        const queued = (await destinationById(env, id).log({ status: 'queued', limit: 10 })).filter((r) => r.dueAt !== null);
         if (!queued.length) break;
         await flushAt(id, Math.max(...queued.map((r) => r.dueAt!)) + 1000);
       }
@@ -296,7 +297,7 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
       await patch(id, { paused: false });
       await drain(id);
       for (let i = 0; i < 6; i++) {
-        const queued = (await destinationObject(env, id).log({ status: 'queued', limit: 10 })).filter((r) => r.dueAt !== null);
+        const queued = (await destinationById(env, id).log({ status: 'queued', limit: 10 })).filter((r) => r.dueAt !== null);
         if (!queued.length) break;
         await flushAt(id, Math.max(...queued.map((r) => r.dueAt!)) + 1000);
       }
@@ -323,7 +324,7 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
     await crmUpsert([who]);
     await drain(id);
     for (let i = 0; i < 10; i++) {
-      const queued = (await destinationObject(env, id).log({ status: 'queued', limit: 10 })).filter((r) => r.dueAt !== null);
+      const queued = (await destinationById(env, id).log({ status: 'queued', limit: 10 })).filter((r) => r.dueAt !== null);
       if (!queued.length) break;
       await flushAt(id, Math.max(...queued.map((r) => r.dueAt!)) + 1000);
     }
@@ -413,10 +414,10 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
       attributes: {},
       conversion: {},
     }));
-    expect(await destinationObject(env, id).enqueue(rows)).toMatchObject({ ok: true, value: { queued: 1100 } });
+    expect(await destinationById(env, id).enqueue(rows)).toMatchObject({ ok: true, value: { queued: 1100 } });
     // Unpausing drops the cached access token: both flushes below need a refresh.
     await patch(id, { paused: false });
-    await Promise.all([destinationObject(env, id).flushNow(), destinationObject(env, id).flushNow()]);
+    await Promise.all([destinationById(env, id).flushNow(), destinationById(env, id).flushNow()]);
     await drain(id);
     const stored = storedIds('linkedin', (await fakeState('linkedin')).stored.slice(before));
     expect(new Set(stored).size).toBe(1100);

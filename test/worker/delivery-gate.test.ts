@@ -9,9 +9,8 @@ import { CONFIG_TTL_MS, invalidateAudienceConfig, loadAudienceConfig, noteAudien
 import type { AudienceConfig, StoredConversion } from '../../collector/audiences/types';
 import { conversionKey } from '../../collector/delivery/conversion-row';
 import { personByEmail } from '../../collector/identity';
-import { configObject } from '../../collector/objects/config';
-import { destinationObject } from '../../collector/objects/destination';
 import { createAudience, DAY, destination, env, history, META_SETTINGS, mql, settled, upsert } from './audiences-helpers';
+import { configObject, destinationById } from '../../collector/objects/doors';
 
 /** The conversions of an audience as this isolate's cache has them: [id, paused]. */
 const cachedHere = async (audienceId: string) => (await loadAudienceConfig(env)).audiences.find((a) => a.id === audienceId)!.conversions.map((c) => [c.id, !!c.paused]);
@@ -45,7 +44,7 @@ async function enterAfterChangeElsewhere(
   invalidateAudienceConfig();
   noteAudienceConfig(staleConfig, () => cachedAt);
   const entry = (await history(who, audience.id)).entries[0]!;
-  const outbox = destinationObject(env, dst);
+  const outbox = destinationById(env, dst);
   const key = await conversionKey(entry.id, cv);
   // The enqueue wakes the outbox at once: its own alarm may already have flushed the row (on this
   // isolate's cache as well), so it is queued or already sent, never anything else.

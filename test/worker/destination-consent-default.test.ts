@@ -5,7 +5,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../../collector/env';
 import type { ConversionRow } from '../../collector/delivery/types';
-import { destinationObject } from '../../collector/objects/destination';
+import { destinationById } from '../../collector/objects/doors';
 
 const env = workerEnv as unknown as Env;
 let seq = 0;
@@ -25,14 +25,14 @@ function row(consent?: ConversionRow['consent']): ConversionRow {
   };
 }
 
-async function consentOf(d: ReturnType<typeof destinationObject>, r: ConversionRow) {
+async function consentOf(d: ReturnType<typeof destinationById>, r: ConversionRow) {
   const answer = (await d.preview([r])) as unknown as { ok: true; value: { payload: { consent?: unknown } }[] };
   return answer.value[0]!.payload.consent;
 }
 
 describe('consent default (Google Data Manager)', () => {
   it('a new destination sends unknown consent as unknown (no consent field), explicit signals as they are', async () => {
-    const d = destinationObject(env, `consent-new-${Date.now()}-${seq}`);
+    const d = destinationById(env, `consent-new-${Date.now()}-${seq}`);
     const cfg = await d.configure({ id: 'dst_consent_new', type: 'google_data_manager', mode: 'dry_run', settings });
     expect(cfg.ok && cfg.value.settings.defaultConsent).toBe('unknown');
     expect(await consentOf(d, row())).toBeUndefined();
@@ -42,7 +42,7 @@ describe('consent default (Google Data Manager)', () => {
   });
 
   it("an operator's explicit 'granted' is kept; one stored before the choice existed reads as unknown until saved again", async () => {
-    const d = destinationObject(env, `consent-old-${Date.now()}-${seq}`);
+    const d = destinationById(env, `consent-old-${Date.now()}-${seq}`);
     await d.configure({ id: 'dst_consent_old', type: 'google_data_manager', mode: 'dry_run', settings: { ...settings, defaultConsent: 'granted' } });
     expect(await consentOf(d, row())).toEqual({ adUserData: 'CONSENT_GRANTED' });
     // The row as the previous version left it: no record that 'granted' was chosen.

@@ -2,11 +2,12 @@
 // run in Node (test/fakes/global-setup.ts) and are reached over loopback.
 import { env as workerEnv } from 'cloudflare:workers';
 import type { Env } from '../../collector/env';
-import { destinationObject, type DestinationObject } from '../../collector/objects/destination';
+import { type DestinationObject } from '../../collector/objects/destination';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import type { ConversionRow } from '../../collector/delivery/types';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
+import { destinationById } from '../../collector/objects/doors';
 
 const env = workerEnv as unknown as Env;
 const urls = inject('fakeUrls');
@@ -14,7 +15,7 @@ const DAY = 86_400_000;
 let seq = 0;
 
 // A fresh DestinationObject for each test.
-const stub = (name: string) => destinationObject(env, `${name}-${Date.now()}-${seq++}`);
+const stub = (name: string) => destinationById(env, `${name}-${Date.now()}-${seq++}`);
 
 function row(over: Partial<ConversionRow> = {}): ConversionRow {
   const n = ++seq;

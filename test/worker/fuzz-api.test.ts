@@ -169,7 +169,7 @@ describe('fuzz: every route without the secret or a session', () => {
     ['GET', '/admin/audiences'], ['POST', '/admin/audiences/new'], ['GET', `/admin/audiences/${X}`], ['POST', `/admin/audiences/${X}/edit`], ['POST', `/admin/audiences/${X}/delete`],
     ['GET', '/admin/destinations'], ['POST', `/admin/destinations/new/${X}`], ['GET', `/admin/destinations/${X}`], ['POST', `/admin/destinations/${X}/test`],
     ['GET', '/admin/conversions'], ['POST', '/admin/conversions/retry'], ['GET', '/admin/keys'], ['POST', '/admin/keys/publishable'], ['POST', '/admin/keys/secret'], ['POST', `/admin/keys/${X}/revoke`],
-    ['POST', '/admin/keys/origins'], ['GET', '/admin/install'], ['GET', '/admin/audit'], ['POST', '/admin/sign-out'],
+    ['POST', '/admin/keys/origins'], ['GET', '/admin/install'], ['GET', '/admin/change-log'], ['GET', '/admin/audit'], ['POST', '/admin/sign-out'],
   ];
   const credentials = fc.oneof(
     fc.constant({} as Record<string, string>),

@@ -6,11 +6,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import worker from '../../collector/index';
 import { alertTransport } from '../../collector/alerts/webhook';
 import { peopleMessages } from '../../collector/ingest/people-producer';
-import { configObject } from '../../collector/objects/config';
 import type { Env } from '../../collector/env';
 import { send } from './audiences-helpers';
 import { get, post, signIn } from './admin-helpers';
 import { anonId, api, env, person, waitForJob } from './helpers';
+import { configObject } from '../../collector/objects/doors';
 
 const JOBS = 'open-conversions-jobs';
 const DLQ = 'open-conversions-jobs-dlq';

@@ -4,20 +4,21 @@
 // stage was reached. Sliding back a stage and up again with the same dates sends nothing more.
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
-import { destinationObject, type DestinationObject } from '../../collector/objects/destination';
+import { type DestinationObject } from '../../collector/objects/destination';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { api } from './helpers';
 import { DAY, env, history, json, send, settled, upsert } from './audiences-helpers';
+import { destinationById } from '../../collector/objects/doors';
 
 const F = inject('e2eFakeUrls');
 const inObject = runInDurableObject as unknown as (stub: unknown, fn: (o: DestinationObject) => void) => Promise<void>;
-const stubOf = (id: string) => destinationObject(env, id) as unknown as DurableObjectStub;
+const stubOf = (id: string) => destinationById(env, id) as unknown as DurableObjectStub;
 
 /** Sends what the Meta outbox holds (its clock moved past the hand-off delay). */
 async function flush(id: string) {
   await inObject(stubOf(id), (o) => { o.now = () => Date.now() + 60_000; });
   try {
-    await destinationObject(env, id).flushNow();
+    await destinationById(env, id).flushNow();
   } finally {
     await inObject(stubOf(id), (o) => { o.now = () => Date.now(); });
   }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { directoryFor } from '../../collector/directory';
 import { personKey } from '../../collector/identity';
 import type { DirectoryEntry } from '../../collector/objects/person-types';
 import { anonId, api, collect, DAY, env, gclid, identifyEvent, person, PK, settle, touchEvent } from './helpers';
 import { createAudience, settled } from './audiences-helpers';
+import { directoryFor } from '../../collector/objects/doors';
 
 async function list(query: string, cursor?: string, limit?: number): Promise<any> {
   const qs = new URLSearchParams({ query, ...(cursor ? { cursor } : {}), ...(limit ? { limit: String(limit) } : {}) });
@@ -90,7 +90,7 @@ describe('DELETE /api/people/{email} (erasure)', () => {
     expect((await api(`/api/audiences/${audience.id}`, { method: 'DELETE' })).status).toBe(200);
     expect((await api(`/api/people/${encodeURIComponent(email)}`)).status).toBe(404);
     expect((await list(email)).people).toEqual([]);
-    const { visitorById } = await import('../../collector/identity');
+    const { visitorById } = await import('../../collector/objects/doors');
     expect(await visitorById(env, anon).state()).toBeNull();
 
     const again = await collect({ key: PK, events: [identifyEvent(email, { traits: { plan: 'again' } })] });

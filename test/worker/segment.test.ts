@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { visitorById } from '../../collector/identity';
 import { anonId, api, call, DAY, env, gclid, person, PK, settle, SITE, SK } from './helpers';
+import { visitorById } from '../../collector/objects/doors';
 
 const basic = (key: string) => `Basic ${btoa(`${key}:`)}`;
 

@@ -3,10 +3,10 @@
 // produce a conversion request that the Meta contract fake accepts (live mode).
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
-import { destinationObject } from '../../collector/objects/destination';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { createAudience, json, send, settled, turnOn } from './audiences-helpers';
 import { api, env } from './helpers';
+import { destinationById } from '../../collector/objects/doors';
 
 const HUBSPOT = inject('hubspotUrl');
 const META = inject('fakeUrls').meta;
@@ -65,7 +65,7 @@ describe('HubSpot → audience → Meta, end to end', { timeout: 200_000 }, () =
     // The entry becomes a conversion row in the Meta outbox; its alarm sends it to the fake.
     const rows = await until(
       async () => {
-        await runDurableObjectAlarm(destinationObject(env, dst.id) as unknown as DurableObjectStub);
+        await runDurableObjectAlarm(destinationById(env, dst.id) as unknown as DurableObjectStub);
         return (await json(await api(`/api/conversions?audience=${audience.id}&limit=10`))).conversions as { status: string; entryId: string; request: { status: number } | null }[];
       },
       (r) => r.length === 1 && r[0]!.status === 'sent',

@@ -5,11 +5,11 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { alertTransport } from '../../collector/alerts/webhook';
 import worker from '../../collector/index';
 import { runInDurableObject } from 'cloudflare:test';
-import { sourceObject } from '../../collector/objects/source';
 import { env } from './helpers';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { json, send } from './audiences-helpers';
 import { api, call, person } from './helpers';
+import { sourceById } from '../../collector/objects/doors';
 
 const HUBSPOT = inject('hubspotUrl');
 const H = WORKER_FAKES.hubspot;
@@ -271,7 +271,7 @@ describe('the cron', { timeout: 200_000 }, () => {
     const paused = await createSource(account());
     await finished(live.id);
     await send(`/api/sources/${paused.id}`, 'PATCH', { paused: true });
-    const stub = (id: string) => sourceObject(env, id) as unknown as DurableObjectStub;
+    const stub = (id: string) => sourceById(env, id) as unknown as DurableObjectStub;
     await runInDurableObject(stub(live.id), (_o, state) => state.storage.deleteAlarm());
     expect(await runInDurableObject(stub(live.id), (_o, state) => state.storage.getAlarm())).toBeNull();
     const waits: Promise<unknown>[] = [];

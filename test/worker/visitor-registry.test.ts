@@ -1,9 +1,10 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { personByEmail, visitorById } from '../../collector/identity';
+import { personByEmail } from '../../collector/identity';
 import { registeredVisitors, visitorShardOf } from '../../collector/visitor-registry';
 import { DIRECTORY_SHARDS } from '../../collector/directory';
 import { anonId, api, call, collect, env, gclid, identifyEvent, person, PK, settle, SK, touchEvent } from './helpers';
+import { visitorById } from '../../collector/objects/doors';
 
 // The registry of visitors that hold touches: an identify asks it instead of opening an empty
 // VisitorObject, without ever missing a visitor that stored something.

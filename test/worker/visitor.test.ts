@@ -1,8 +1,8 @@
 import { exports } from 'cloudflare:workers';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { visitorById } from '../../collector/identity';
 import { anonId, env, collect, DAY, gclid, identifyEvent, person, PK, settle, touchEvent } from './helpers';
+import { visitorById } from '../../collector/objects/doors';
 
 function fbclidTouch(value = `IwAR${Math.random().toString(36).slice(2, 12)}`, firstSeen = Date.now() - DAY) {
   return { kind: 'fbclid', value, firstSeen, raw: `fb.1.${firstSeen}.${value}` };

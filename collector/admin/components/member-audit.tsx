@@ -1,4 +1,4 @@
-import type { MemberAudit } from '../../objects/person-audiences';
+import type { MemberAudit } from '../../audiences/audit';
 import { scoreText } from './match-coverage';
 import { displayValue } from '../flatten';
 import { prettyJson } from '../format';

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { audit } from '../../admin/audit';
+import { logChange } from '../../admin/change-log';
 import { destinationsApi } from '../../admin/destinations-api';
 import { platformLabel } from './destinations';
 import { auditMembers, audienceSummary, deleteAudience, setConversionPaused, turnOffConversion, turnOnConversion, updateAudience } from '../../admin/audience-actions';
@@ -17,9 +17,9 @@ import type { AdminContext } from '../../admin/context';
 import type { DefinitionIssue } from '../../audiences/definition-issues';
 import type { StoredAudience } from '../../audiences/types';
 import { ApiError } from '../../http-error';
-import { configObject } from '../../objects/config';
 import { viewOf } from './view';
 import { DataTable } from '../../admin/components/data-table';
+import { configObject } from '../../objects/doors';
 
 export const audiencePages = new Hono<AdminContext>();
 
@@ -172,7 +172,7 @@ audiencePages.post('/:id/edit', async (c) => {
       400,
     );
   }
-  await audit(c, 'audience.edited', `${out.value.name} (${audience.id})`);
+  await logChange(c, 'audience.edited', `${out.value.name} (${audience.id})`);
   return c.redirect(`${audiencePath(c, audience.id)}?done=saved`, 303);
 });
 
@@ -181,7 +181,7 @@ audiencePages.post('/:id/pause', async (c) => {
   const paused = (await c.req.parseBody()).paused === 'true';
   const out = await updateAudience(c.env, audience.id, { paused }, c.var.now);
   if (!out.ok) throw new ApiError(400, 'invalid_audience', out.issues?.[0]?.message ?? 'The audience could not be changed.');
-  await audit(c, paused ? 'audience.paused' : 'audience.resumed', `${audience.name} (${audience.id})`);
+  await logChange(c, paused ? 'audience.paused' : 'audience.resumed', `${audience.name} (${audience.id})`);
   return c.redirect(`${audiencePath(c, audience.id)}?done=${paused ? 'paused' : 'resumed'}`, 303);
 });
 
@@ -206,7 +206,7 @@ audiencePages.get('/:id/delete', async (c) => {
 audiencePages.post('/:id/delete', async (c) => {
   const audience = await mustGet(c);
   await deleteAudience(c.env, audience.id, c.var.now);
-  await audit(c, 'audience.deleted', `${audience.name} (${audience.id})`);
+  await logChange(c, 'audience.deleted', `${audience.name} (${audience.id})`);
   return c.redirect(`${c.var.base}/audiences?done=deleted`, 303);
 });
 
@@ -216,7 +216,7 @@ audiencePages.post('/:id/conversions', async (c) => {
   if (!body) return detail(c, audience, { values, issues });
   const out = await turnOnConversion(c.env, audience, body, c.var.now);
   if (!out.ok) return detail(c, audience, { values, issues: out.issues ?? [{ path: '(body)', message: 'invalid conversion' }] });
-  await audit(c, 'conversion.on', `${audience.name} (${audience.id}) → ${out.value.destinationId}`, `conversion ${out.value.id}${out.value.sendExisting === false ? ', new entries only' : ', existing members too'}`);
+  await logChange(c, 'conversion.on', `${audience.name} (${audience.id}) → ${out.value.destinationId}`, `conversion ${out.value.id}${out.value.sendExisting === false ? ', new entries only' : ', existing members too'}`);
   return c.redirect(`${audiencePath(c, audience.id)}?done=conversion-on#conversions`, 303);
 });
 
@@ -225,14 +225,14 @@ audiencePages.post('/:id/conversions/:cid/pause', async (c) => {
   const paused = (await c.req.parseBody()).paused === 'true';
   const out = await setConversionPaused(c.env, audience, c.req.param('cid'), paused, c.var.now);
   if (!out.ok) throw new ApiError(404, 'not_found', 'There is no such conversion on this audience.');
-  await audit(c, paused ? 'conversion.paused' : 'conversion.resumed', `${audience.name} (${audience.id}) → ${out.value.destinationId}`, `conversion ${out.value.id}`);
+  await logChange(c, paused ? 'conversion.paused' : 'conversion.resumed', `${audience.name} (${audience.id}) → ${out.value.destinationId}`, `conversion ${out.value.id}`);
   return c.redirect(`${audiencePath(c, audience.id)}?done=${paused ? 'conversion-paused' : 'conversion-resumed'}#conversions`, 303);
 });
 
 audiencePages.post('/:id/conversions/:cid/off', async (c) => {
   const audience = await mustGet(c);
   if (!(await turnOffConversion(c.env, audience, c.req.param('cid'), c.var.now))) throw new ApiError(404, 'not_found', 'There is no such conversion on this audience.');
-  await audit(c, 'conversion.off', `${audience.name} (${audience.id})`, `conversion ${c.req.param('cid')}`);
+  await logChange(c, 'conversion.off', `${audience.name} (${audience.id})`, `conversion ${c.req.param('cid')}`);
   return c.redirect(`${audiencePath(c, audience.id)}?done=conversion-off#conversions`, 303);
 });
 

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { audit } from '../../admin/audit';
+import { logChange } from '../../admin/change-log';
 import { audienceSummary, createAudience } from '../../admin/audience-actions';
 import { EMPTY_AUDIENCE, readAudienceForm } from '../../admin/audience-form-data';
 import { AudienceForm } from '../../admin/components/audience-form';
@@ -7,10 +7,10 @@ import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
 import { PopulateProgress } from '../../admin/components/populate-progress';
 import type { AdminContext } from '../../admin/context';
-import { configObject } from '../../objects/config';
 import { audiencePages } from './audience';
 import { viewOf } from './view';
 import { DataTable } from '../../admin/components/data-table';
+import { configObject } from '../../objects/doors';
 
 export const audiencesPages = new Hono<AdminContext>();
 
@@ -70,7 +70,7 @@ audiencesPages.post('/new', async (c) => {
       400,
     );
   }
-  await audit(c, 'audience.created', `${out.value.name} (${out.value.id})`);
+  await logChange(c, 'audience.created', `${out.value.name} (${out.value.id})`);
   return c.redirect(`${c.var.base}/audiences/${encodeURIComponent(out.value.id)}?done=created`, 303);
 });
 

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { audit } from '../../admin/audit';
+import { logChange } from '../../admin/change-log';
 import { CsrfField } from '../../admin/components/csrf-field';
 import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
@@ -223,7 +223,7 @@ conversionsPages.post('/retry', async (c) => {
   const id = typeof form.id === 'string' ? form.id : '';
   const out = await retryConversion(c.env, id);
   if (!out.ok) throw new ApiError(out.status === 404 ? 404 : 400, out.code, out.code === 'not_retryable' ? 'Only failed or dead-lettered conversions can be retried; this one is not (any more).' : 'There is no such conversion.');
-  await audit(c, 'conversion.retried', `conversion ${out.value.key}`, `destination ${out.value.destinationName ?? out.value.destinationId}`);
+  await logChange(c, 'conversion.retried', `conversion ${out.value.key}`, `destination ${out.value.destinationName ?? out.value.destinationId}`);
   const back = safeBack(c, form.back);
   return c.redirect(`${back}${back.includes('?') ? '&' : '?'}done=retried`, 303);
 });

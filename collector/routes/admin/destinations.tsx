@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { endpointPolicy } from '../../security/custom-endpoints';
-import { audit } from '../../admin/audit';
+import { logChange } from '../../admin/change-log';
 import { CsrfField } from '../../admin/components/csrf-field';
 import { DestinationForm } from '../../admin/components/destination-form';
 import { Layout } from '../../admin/components/layout';
@@ -113,7 +113,7 @@ destinationsPages.post('/new/:type', async (c) => {
   const values = readDestinationForm(platform, await c.req.parseBody());
   const out = await destinationsApi.create(c.env, createBody(platform, values, customEndpoints(c)), c.var.now);
   if (!out.ok) return formPage(c, platform, withoutSecrets(platform.type, values), 400, out.issues.length ? out.issues : [{ path: '(form)', message: out.message }], out.message);
-  await audit(c, 'destination.created', `${out.value.name} (${out.value.id})`, `${platform.label}, ${out.value.mode}`);
+  await logChange(c, 'destination.created', `${out.value.name} (${out.value.id})`, `${platform.label}, ${out.value.mode}`);
   return c.redirect(`${path(c, out.value.id)}?done=created`, 303);
 });
 
@@ -229,7 +229,7 @@ destinationsPages.post('/:id/test', async (c) => {
   const form = await c.req.parseBody();
   const email = typeof form.email === 'string' ? form.email.trim().slice(0, 254) : '';
   const out = await destinationsApi.test(c.env, view.id, email ? { email } : {}, c.var.now);
-  await audit(c, 'destination.test_sent', `${view.name} (${view.id})`, out.ok ? `outcome ${out.value.outcome.status}` : `refused: ${out.code}`);
+  await logChange(c, 'destination.test_sent', `${view.name} (${view.id})`, out.ok ? `outcome ${out.value.outcome.status}` : `refused: ${out.code}`);
   return detailPage(c, view, platform, { email, result: out.ok ? { ok: true, value: out.value } : { ok: false, message: out.message } });
 });
 
@@ -256,7 +256,7 @@ destinationsPages.post('/:id/edit', async (c) => {
   const out = await destinationsApi.update(c.env, view.id, patchBody(view, values, customEndpoints(c)), c.var.now);
   if (!out.ok) return editPage(c, view, platform, withoutSecrets(view.type, values), 400, out.issues.length ? out.issues : [{ path: '(form)', message: out.message }], out.message);
   const changed = [view.name !== out.value.name && 'name', view.mode !== out.value.mode && `mode ${view.mode} → ${out.value.mode}`, JSON.stringify(view.settings) !== JSON.stringify(out.value.settings) && 'settings', view.endpoint !== out.value.endpoint && 'endpoint'].filter(Boolean);
-  await audit(c, 'destination.edited', `${out.value.name} (${view.id})`, changed.join(', ') || 'no change');
+  await logChange(c, 'destination.edited', `${out.value.name} (${view.id})`, changed.join(', ') || 'no change');
   return c.redirect(`${path(c, view.id)}?done=saved`, 303);
 });
 
@@ -265,7 +265,7 @@ destinationsPages.post('/:id/pause', async (c) => {
   const paused = (await c.req.parseBody()).paused === 'true';
   const out = await destinationsApi.update(c.env, view.id, { paused }, c.var.now);
   if (!out.ok) throw new ApiError(400, out.code, out.message);
-  await audit(c, paused ? 'destination.paused' : 'destination.resumed', `${view.name} (${view.id})`);
+  await logChange(c, paused ? 'destination.paused' : 'destination.resumed', `${view.name} (${view.id})`);
   return c.redirect(`${path(c, view.id)}?done=${paused ? 'paused' : 'resumed'}`, 303);
 });
 
@@ -291,6 +291,6 @@ destinationsPages.post('/:id/delete', async (c) => {
   const { view } = await mustGet(c);
   const out = await destinationsApi.remove(c.env, view.id, c.var.now);
   if (!out.ok) throw new ApiError(400, out.code, out.message);
-  await audit(c, 'destination.deleted', `${view.name} (${view.id})`, `${out.value.cancelled} unsent cancelled, ${out.value.conversionsTurnedOff.length} audience conversions turned off`);
+  await logChange(c, 'destination.deleted', `${view.name} (${view.id})`, `${out.value.cancelled} unsent cancelled, ${out.value.conversionsTurnedOff.length} audience conversions turned off`);
   return c.redirect(`${c.var.base}/destinations?done=deleted`, 303);
 });

@@ -2,7 +2,7 @@
 // edited per deployment (the API's PUT /api/identity-mapping), and tried on a real person: each
 // identifier's source field, its normalized value per platform, and per destination what would be sent.
 import { Hono, type Context } from 'hono';
-import { audit } from '../../admin/audit';
+import { logChange } from '../../admin/change-log';
 import { CsrfField } from '../../admin/components/csrf-field';
 import { DataTable } from '../../admin/components/data-table';
 import { Layout } from '../../admin/components/layout';
@@ -12,9 +12,9 @@ import { invalidateAudienceConfig } from '../../audiences/config-cache';
 import { DEFAULT_IDENTITY_MAPPING } from '../../audiences/identity-mapping';
 import { previewIdentity, type IdentityPreview } from '../../audiences/identity-preview';
 import { identityOf } from '../../identity';
-import { configObject } from '../../objects/config';
 import { IDENTIFIERS, identityMappingSchema, type Identifier, type IdentityMapping } from '../../../shared/schemas/identity-mapping';
 import { viewOf } from './view';
+import { configObject } from '../../objects/doors';
 
 export const identityPages = new Hono<AdminContext>();
 
@@ -143,6 +143,6 @@ identityPages.post('/', async (c) => {
   }
   await configObject(c.env).setIdentityMapping(Object.keys(mapping).length ? mapping : null);
   invalidateAudienceConfig();
-  await audit(c, 'identity_mapping.changed', 'identity mapping', Object.keys(mapping).join(', ') || 'defaults');
+  await logChange(c, 'identity_mapping.changed', 'identity mapping', Object.keys(mapping).join(', ') || 'defaults');
   return c.redirect(`${c.var.base}/identity?done=saved`, 303);
 });

@@ -12,7 +12,7 @@ import { adminSecurityHeaders } from '../../admin/security-headers';
 import { ApiError } from '../../http-error';
 import { normalizeBasePath } from '../../snippet';
 import { MAX_PEOPLE_BYTES } from '../../../shared/schemas/people';
-import { auditPages } from './audit';
+import { changeLogPages } from './change-log';
 import { conversionsPages } from './conversions';
 import { overviewPage } from './overview';
 import { destinationsPages } from './destinations';
@@ -27,6 +27,7 @@ import { peoplePages } from './people';
 import { peopleUploadPages } from './people-upload';
 import { signIn } from './sign-in';
 import { viewOf } from './view';
+import { logUnhandled } from '../../log-error';
 
 /** The admin UI, mounted at /admin: server-rendered pages behind a signed session. */
 export const admin = new Hono<AdminContext>();
@@ -70,7 +71,9 @@ admin.route('/audiences', audiencesPages);
 admin.route('/ladders', laddersPages);
 admin.route('/install', installPage);
 admin.route('/keys', keysPages);
-admin.route('/audit', auditPages);
+admin.route('/change-log', changeLogPages);
+// The change log's first address: kept working for bookmarks.
+admin.get('/audit', (c) => c.redirect(`${c.var.base}/change-log${new URL(c.req.url).search}`, 301));
 admin.route('/conversions', conversionsPages);
 admin.route('/overview', overviewPage);
 admin.route('/destinations', destinationsPages);
@@ -92,7 +95,7 @@ admin.onError((err, c) => {
     return errorPage(c, status, status === 403 ? 'Refused' : 'Something is wrong with that request', err.message);
   }
   // Never show internals: the message may hold user data. The stack goes to the log without it.
-  console.error('admin error', err instanceof Error ? err.name : typeof err, err instanceof Error ? err.stack?.split('\n').slice(1, 4).join(' ') : '');
+  logUnhandled('admin error', err);
   return errorPage(c, 500, 'Something went wrong', 'The admin could not finish that. Nothing was changed by the failed step; try again, and check the Worker logs if it keeps failing.');
 });
 

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { audit } from '../../admin/audit';
+import { logChange } from '../../admin/change-log';
 import type { AdminContext } from '../../admin/context';
 import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
@@ -100,7 +100,7 @@ installPage.post('/origins', async (c) => {
   await saveAllowedOrigins(c.env, origins);
   const added = origins.filter((o) => !before.includes(o));
   const removed = before.filter((o) => !origins.includes(o));
-  await audit(c, 'origins.changed', 'allowed origins', [added.length ? `added ${added.join(', ')}` : '', removed.length ? `removed ${removed.join(', ')}` : ''].filter(Boolean).join('; ') || 'no change');
+  await logChange(c, 'origins.changed', 'allowed origins', [added.length ? `added ${added.join(', ')}` : '', removed.length ? `removed ${removed.join(', ')}` : ''].filter(Boolean).join('; ') || 'no change');
   return c.redirect(`${c.var.base}/install?done=origins#origins`, 303);
 });
 
@@ -108,13 +108,13 @@ installPage.post('/segment-secret', async (c) => {
   if (c.env.SEGMENT_WEBHOOK_SECRET) throw new ApiError(400, 'set_in_environment', 'The Segment secret is set in the environment (SEGMENT_WEBHOOK_SECRET); change it there.');
   // The new value is on this response only (not in a URL, not cached).
   const secret = await generateSegmentSecret(c.env);
-  await audit(c, 'segment_secret.generated', 'Segment webhook shared secret');
+  await logChange(c, 'segment_secret.generated', 'Segment webhook shared secret');
   return installView(c, { newSecret: secret });
 });
 
 installPage.post('/segment-secret/clear', async (c) => {
   await clearSegmentSecret(c.env);
-  await audit(c, 'segment_secret.removed', 'Segment webhook shared secret');
+  await logChange(c, 'segment_secret.removed', 'Segment webhook shared secret');
   return c.redirect(`${c.var.base}/install#segment`, 303);
 });
 

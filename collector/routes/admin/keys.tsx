@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { audit } from '../../admin/audit';
+import { logChange } from '../../admin/change-log';
 import { readOrigins } from '../../admin/origins-form';
 import { createKey, listKeys, revokeKey, rotateKey } from '../../admin/key-actions';
 import { CsrfField } from '../../admin/components/csrf-field';
@@ -173,7 +173,7 @@ keysPages.post('/secret', async (c) => {
   const scope = form.scope === 'admin' ? 'admin' : form.scope === 'ingest' ? 'ingest' : null;
   if (!scope) return keysPage(c, { error: { form: 'secret', message: 'Choose the ingest or the admin scope.' } });
   const { key, record } = await createKey(c.env, { type: 'secret', scope, name: nameOf(form) }, c.var.now);
-  await audit(c, 'key.created', keyLabel(record), `secret, ${scope} scope`);
+  await logChange(c, 'key.created', keyLabel(record), `secret, ${scope} scope`);
   return c.html(
     <Layout title="New secret key" view={viewOf(c, '/keys')}>
       <NewKey keyValue={key} record={record} base={c.var.base} />
@@ -188,7 +188,7 @@ keysPages.post('/publishable', async (c) => {
   const { origins, error } = readOrigins(text);
   if (error || origins.length === 0) return keysPage(c, { error: { form: 'publishable', message: error ?? 'Give between 1 and 50 origins.' }, origins: text });
   const { key, record } = await createKey(c.env, { type: 'publishable', origins, name: nameOf(form) }, c.var.now);
-  await audit(c, 'key.created', keyLabel(record), `publishable, origins ${origins.join(', ')}`);
+  await logChange(c, 'key.created', keyLabel(record), `publishable, origins ${origins.join(', ')}`);
   return c.html(
     <Layout title="New publishable key" view={viewOf(c, '/keys')}>
       <NewKey keyValue={key} record={record} base={c.var.base} />
@@ -241,7 +241,7 @@ for (const action of ['rotate', 'revoke'] as const) {
 keysPages.post('/:id/revoke', async (c) => {
   const k = await activeKey(c);
   await revokeKey(c.env, k.id, c.var.now);
-  await audit(c, 'key.revoked', keyLabel(k));
+  await logChange(c, 'key.revoked', keyLabel(k));
   return c.redirect(`${c.var.base}/keys?done=revoked`, 303);
 });
 
@@ -249,7 +249,7 @@ keysPages.post('/:id/rotate', async (c) => {
   const k = await activeKey(c);
   const out = await rotateKey(c.env, k.id, c.var.now);
   if (!out) throw new ApiError(404, 'not_found', 'There is no such active key. It may have been revoked already.');
-  await audit(c, 'key.rotated', keyLabel(k), `replaced by ${out.record.hint}`);
+  await logChange(c, 'key.rotated', keyLabel(k), `replaced by ${out.record.hint}`);
   return c.html(
     <Layout title="Key rotated" view={viewOf(c, '/keys')}>
       <NewKey keyValue={out.key} record={out.record} base={c.var.base} replaced />

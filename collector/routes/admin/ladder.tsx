@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { audit } from '../../admin/audit';
+import { logChange } from '../../admin/change-log';
 import { CsrfField } from '../../admin/components/csrf-field';
 import { DataTable } from '../../admin/components/data-table';
 import { Layout } from '../../admin/components/layout';
@@ -14,10 +14,10 @@ import type { AdminContext } from '../../admin/context';
 import { ApiError } from '../../http-error';
 import { addLadderSend, deleteLadder } from '../../ladders/actions';
 import { DEFAULT_WEEKS, ladderStats, type StageStats } from '../../ladders/stats';
-import { configObject } from '../../objects/config';
 import type { StoredLadder } from '../../objects/config-ladders';
 import { formatRate, type Verdict } from '../../../shared/ladder-stats';
 import { viewOf } from './view';
+import { configObject } from '../../objects/doors';
 
 export const ladderPages = new Hono<AdminContext>();
 
@@ -150,7 +150,7 @@ ladderPages.post('/:id/send', async (c) => {
   const { values, body } = readSendForm(await c.req.parseBody(), ladder.stages.map((s) => s.key), (id) => types.get(id));
   const out = await addLadderSend(c.env, ladder.id, body, c.var.now);
   if (!out.ok) return view(c, ladder, { values, issues: out.issues ?? [] });
-  await audit(c, 'ladder.send', `${ladder.name} (${ladder.id})`, `to ${values.destinationId}`);
+  await logChange(c, 'ladder.send', `${ladder.name} (${ladder.id})`, `to ${values.destinationId}`);
   return c.redirect(`${c.var.base}/ladders/${encodeURIComponent(ladder.id)}?done=sending`, 303);
 });
 
@@ -158,6 +158,6 @@ ladderPages.post('/:id/delete', async (c) => {
   const ladder = await mustGet(c);
   const withAudiences = (await c.req.parseBody()).deleteAudiences === 'on';
   const out = await deleteLadder(c.env, ladder.id, withAudiences, c.var.now);
-  if (out) await audit(c, 'ladder.deleted', `${ladder.name} (${ladder.id})`, withAudiences ? `with audiences ${out.deletedAudiences.join(', ')}` : '');
+  if (out) await logChange(c, 'ladder.deleted', `${ladder.name} (${ladder.id})`, withAudiences ? `with audiences ${out.deletedAudiences.join(', ')}` : '');
   return c.redirect(`${c.var.base}/ladders?done=deleted`, 303);
 });

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { audit } from '../../admin/audit';
+import { logChange } from '../../admin/change-log';
 import { destinationsApi } from '../../admin/destinations-api';
 import { DataTable } from '../../admin/components/data-table';
 import { ExistingForm, TemplateForm } from '../../admin/components/ladder-forms';
@@ -9,10 +9,10 @@ import type { AdminContext } from '../../admin/context';
 import { EMPTY_EXISTING, EMPTY_TEMPLATE, readExistingForm, readTemplateForm, type ExistingFormValues, type TemplateFormValues } from '../../admin/ladder-form-data';
 import type { DefinitionIssue } from '../../audiences/definition-issues';
 import { createLadder } from '../../ladders/actions';
-import { configObject } from '../../objects/config';
 import { platformLabel } from './destinations';
 import { ladderPages } from './ladder';
 import { viewOf } from './view';
+import { configObject } from '../../objects/doors';
 
 export const laddersPages = new Hono<AdminContext>();
 
@@ -76,7 +76,7 @@ laddersPages.post('/new/template', async (c) => {
   const { values, body } = readTemplateForm(await c.req.parseBody(), (id) => types.get(id));
   const out = await createLadder(c.env, body, c.var.now);
   if (!out.ok) return newPage(c, { template: values, templateIssues: out.issues ?? [] }, 400);
-  await audit(c, 'ladder.created', `${out.value.ladder.name} (${out.value.ladder.id})`);
+  await logChange(c, 'ladder.created', `${out.value.ladder.name} (${out.value.ladder.id})`);
   return c.redirect(`${c.var.base}/ladders/${encodeURIComponent(out.value.ladder.id)}?done=created`, 303);
 });
 
@@ -85,7 +85,7 @@ laddersPages.post('/new/audiences', async (c) => {
   const { values, body } = readExistingForm(await c.req.parseBody(), (id) => names.get(id));
   const out = await createLadder(c.env, body, c.var.now);
   if (!out.ok) return newPage(c, { existing: values, existingIssues: out.issues ?? [] }, 400);
-  await audit(c, 'ladder.created', `${out.value.ladder.name} (${out.value.ladder.id})`);
+  await logChange(c, 'ladder.created', `${out.value.ladder.name} (${out.value.ladder.id})`);
   return c.redirect(`${c.var.base}/ladders/${encodeURIComponent(out.value.ladder.id)}?done=created`, 303);
 });
 

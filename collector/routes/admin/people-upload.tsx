@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { audit } from '../../admin/audit';
+import { logChange } from '../../admin/change-log';
 import { CsrfField } from '../../admin/components/csrf-field';
 import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
@@ -7,10 +7,10 @@ import { Time } from '../../admin/components/time';
 import type { AdminContext } from '../../admin/context';
 import { uploadPeople, type UploadRejection } from '../../admin/people-upload';
 import { ApiError } from '../../http-error';
-import { configObject } from '../../objects/config';
 import { MAX_PEOPLE_BYTES, MAX_PEOPLE_PER_REQUEST, type Job } from '../../../shared/schemas/people';
 import { viewOf } from './view';
 import { retryJobFailures } from '../../ingest/retry-failures';
+import { configObject } from '../../objects/doors';
 
 export const peopleUploadPages = new Hono<AdminContext>();
 
@@ -88,7 +88,7 @@ peopleUploadPages.post('/upload', async (c) => {
   }
   const out = await uploadPeople(c.env, text, source, c.var.now);
   if (!out.ok) return refuse(out.message, out.rejected);
-  await audit(c, 'people.uploaded', `source ${source}`, `${out.accepted} accepted, ${out.rejected.length} refused, job ${out.jobId}`);
+  await logChange(c, 'people.uploaded', `source ${source}`, `${out.accepted} accepted, ${out.rejected.length} refused, job ${out.jobId}`);
   const jobPath = `${c.var.base}/people/jobs/${out.jobId}`;
   return c.html(
     <Layout title="Upload accepted" view={viewOf(c, '/people')}>
@@ -168,6 +168,6 @@ peopleUploadPages.post('/jobs/:id/retry', async (c) => {
   const id = c.req.param('id');
   const out = /^job_[0-9a-f]{24}$/.test(id) ? await retryJobFailures(c.env, id, c.var.now) : null;
   if (!out) throw new ApiError(404, 'not_found', 'There is no such upload job.');
-  await audit(c, 'people.retried', `job ${id}`, `${out.retried} row(s) of ${out.people} people sent again`);
+  await logChange(c, 'people.retried', `job ${id}`, `${out.retried} row(s) of ${out.people} people sent again`);
   return c.redirect(`${c.var.base}/people/jobs/${id}`, 303);
 });

@@ -1,5 +1,8 @@
+// The admin's People pages: search, one person (attributes, touches, devices, audiences), erase and
+// lift a suppression. (Over 300 lines: the person page's three tables are small components used by
+// this page alone; they sit beside the handlers that render them.)
 import { Hono, type Context } from 'hono';
-import { audit } from '../../admin/audit';
+import { logChange } from '../../admin/change-log';
 import type { AdminContext } from '../../admin/context';
 import { CsrfField } from '../../admin/components/csrf-field';
 import { PersonAudiences, type PersonAudienceHistory } from '../../admin/components/person-audiences';
@@ -11,11 +14,11 @@ import { erasePerson, isSuppressed, liftSuppression } from '../../erasure';
 import { displayValue, flattenAttributes } from '../../admin/flatten';
 import { searchPeople } from '../../admin/people-directory';
 import { identityOf, personByEmail, personKey } from '../../identity';
-import { configObject } from '../../objects/config';
 import { personActivity } from '../../conversions/person-view';
 import type { PersonSnapshot } from '../../objects/person-types';
 import { viewOf } from './view';
 import { DataTable } from '../../admin/components/data-table';
+import { configObject } from '../../objects/doors';
 
 export const peoplePages = new Hono<AdminContext>();
 
@@ -258,7 +261,7 @@ peoplePages.post('/:email/erase', async (c) => {
   }
   await erasePerson(c.env, email, c.var.now);
   // The address is not recorded: the log must not keep what erasure removed.
-  await audit(c, 'person.erased', `person ${(await personKey(c.env, email)).slice(0, 12)}…`);
+  await logChange(c, 'person.erased', `person ${(await personKey(c.env, email)).slice(0, 12)}…`);
   return c.redirect(`${c.var.base}/people?done=erased`, 303);
 });
 
@@ -266,7 +269,7 @@ peoplePages.post('/:email/lift-suppression', async (c) => {
   const email = validEmail(c.req.param('email'));
   if (!email) return badEmail(c, c.req.param('email'));
   await liftSuppression(c.env, email);
-  await audit(c, 'person.suppression_lifted', `person ${(await personKey(c.env, email)).slice(0, 12)}…`);
+  await logChange(c, 'person.suppression_lifted', `person ${(await personKey(c.env, email)).slice(0, 12)}…`);
   return c.redirect(`${c.var.base}/people?done=lifted`, 303);
 });
 

@@ -6,7 +6,8 @@ import { Notice } from '../../admin/components/notice';
 import { PRE_SIGN_IN_COOKIE, SESSION_COOKIE, type AdminContext } from '../../admin/context';
 import { assertSameOrigin } from '../../admin/csrf-guard';
 import { clientIp, signInThrottle } from '../../admin/sign-in-limit';
-import { issueSession, randomHex, readSession, SESSION_TTL_MS } from '../../admin/session';
+import { issueSession, readSession, SESSION_TTL_MS } from '../../admin/session';
+import { randomHex } from '../../../shared/hex';
 import { hmacHex } from '../../identity';
 import { secretEquals } from '../../security/constant-time';
 

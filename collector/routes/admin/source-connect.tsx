@@ -2,7 +2,7 @@
 // redirect to HubSpot's authorize page with a sealed, single-use state. The callback half is
 // routes/source-oauth.ts (outside the session: the session cookie is SameSite=Strict).
 import { Hono, type Context } from 'hono';
-import { audit } from '../../admin/audit';
+import { logChange } from '../../admin/change-log';
 import { CsrfField } from '../../admin/components/csrf-field';
 import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
@@ -10,6 +10,7 @@ import type { AdminContext } from '../../admin/context';
 import { customEndpointsIssue, endpointPolicy } from '../../security/custom-endpoints';
 import { HUBSPOT_AUTHORIZE, HUBSPOT_SCOPES, OAUTH_TTL_MS, savePending } from '../source-oauth';
 import { viewOf } from './view';
+import { randomHex } from '../../../shared/hex';
 
 export const sourceConnectPages = new Hono<AdminContext>();
 
@@ -73,10 +74,10 @@ sourceConnectPages.post('/hubspot/connect', async (c) => {
       </Layout>,
       400,
     );
-  const state = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const state = randomHex(16);
   const days = str('backfillDays');
   await savePending(c.env, state, { name: str('name'), clientId: str('clientId'), clientSecret: str('clientSecret'), endpoint, backfillDays: days === 'all' ? null : Number(days) || 90, redirectUri: redirectUri(c), expiresAt: c.var.now + OAUTH_TTL_MS });
-  await audit(c, 'source.oauth_started', 'hubspot', str('name'));
+  await logChange(c, 'source.oauth_started', 'hubspot', str('name'));
   const url = new URL(HUBSPOT_AUTHORIZE);
   url.search = new URLSearchParams({ client_id: str('clientId'), redirect_uri: redirectUri(c), scope: HUBSPOT_SCOPES, state }).toString();
   return c.redirect(url.toString(), 303);

@@ -2,7 +2,7 @@
 // status and counts, sync now, pause / resume, pick the synced properties from HubSpot's own list,
 // delete. Every form goes through /api/sources in process (admin/sources-api.ts) and is audited.
 import { Hono, type Context } from 'hono';
-import { audit } from '../../admin/audit';
+import { logChange } from '../../admin/change-log';
 import { CsrfField } from '../../admin/components/csrf-field';
 import { DataTable } from '../../admin/components/data-table';
 import { Layout } from '../../admin/components/layout';
@@ -142,7 +142,7 @@ sourcesPages.post('/new/hubspot', async (c) => {
       </Layout>,
       400,
     );
-  await audit(c, 'source.created', `${out.value.name} (${out.value.id})`, 'hubspot');
+  await logChange(c, 'source.created', `${out.value.name} (${out.value.id})`, 'hubspot');
   return c.redirect(`${path(c, out.value.id)}?done=created`, 303);
 });
 
@@ -253,7 +253,7 @@ sourcesPages.post('/:id/sync', async (c) => {
   const s = await mustGet(c);
   const out = await sourcesApi.sync(c.env, s.id);
   if (!out.ok) throw new ApiError(409, out.code, out.message);
-  await audit(c, 'source.synced', `${s.name} (${s.id})`);
+  await logChange(c, 'source.synced', `${s.name} (${s.id})`);
   return c.redirect(`${path(c, s.id)}?done=synced`, 303);
 });
 
@@ -262,7 +262,7 @@ sourcesPages.post('/:id/pause', async (c) => {
   const paused = (await c.req.parseBody()).paused === 'true';
   const out = await sourcesApi.update(c.env, s.id, { paused });
   if (!out.ok) throw new ApiError(400, out.code, out.message);
-  await audit(c, paused ? 'source.paused' : 'source.resumed', `${s.name} (${s.id})`);
+  await logChange(c, paused ? 'source.paused' : 'source.resumed', `${s.name} (${s.id})`);
   return c.redirect(`${path(c, s.id)}?done=${paused ? 'paused' : 'resumed'}`, 303);
 });
 
@@ -273,13 +273,13 @@ sourcesPages.post('/:id/fields', async (c) => {
   const properties = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String);
   const out = await sourcesApi.update(c.env, s.id, { settings: { properties: properties.includes('email') ? properties : ['email', ...properties] } });
   if (!out.ok) throw new ApiError(400, out.code, `${out.message} ${out.issues.join('; ')}`);
-  await audit(c, 'source.edited', `${s.name} (${s.id})`, `${properties.length} properties`);
+  await logChange(c, 'source.edited', `${s.name} (${s.id})`, `${properties.length} properties`);
   return c.redirect(`${path(c, s.id)}?done=saved`, 303);
 });
 
 sourcesPages.post('/:id/delete', async (c) => {
   const s = await mustGet(c);
   await sourcesApi.remove(c.env, s.id);
-  await audit(c, 'source.deleted', `${s.name} (${s.id})`);
+  await logChange(c, 'source.deleted', `${s.name} (${s.id})`);
   return c.redirect(`${c.var.base}/sources?done=deleted`, 303);
 });

@@ -5,9 +5,9 @@ import { readJsonBody } from '../../middleware/body';
 import { invalidateAudienceConfig } from '../../audiences/config-cache';
 import { startPopulate } from '../../audiences/populate';
 import type { StoredAudience } from '../../audiences/types';
-import { configObject } from '../../objects/config';
 import type { JobStatus, Outcome } from '../../objects/config-audiences';
 import { auditPage } from '../../audiences/audit';
+import { configObject } from '../../objects/doors';
 
 export const audiences = new Hono<AppContext>();
 

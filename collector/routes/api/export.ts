@@ -5,10 +5,11 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import type { AppContext } from '../../env';
 import { ApiError } from '../../http-error';
-import { directoryShard, DIRECTORY_SHARDS } from '../../directory';
+import { DIRECTORY_SHARDS } from '../../directory';
 import type { DirectoryRow } from '../../objects/directory';
 import { listConversions, LOG_PAGE_MAX } from '../../conversions/log';
-import { configObject } from '../../objects/config';
+import { configObject, directoryShard } from '../../objects/doors';
+import { logError } from '../../log-error';
 
 export const exportRoutes = new Hono<AppContext>();
 
@@ -44,7 +45,7 @@ function stream<T>(c: Context<AppContext>, name: string, format: Format, columns
         controller.close();
       } catch (e) {
         // Headers are gone already: a cut-off body (no final newline) is how a client tells.
-        console.error('export failed', e instanceof Error ? e.name : typeof e);
+        logError('export failed', e);
         controller.error(e);
       }
     },

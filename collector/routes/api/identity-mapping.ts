@@ -6,12 +6,12 @@ import type { AppContext } from '../../env';
 import { ApiError } from '../../http-error';
 import { readJsonBody } from '../../middleware/body';
 import { zodIssues } from '../../validation';
-import { configObject } from '../../objects/config';
 import { identityOf } from '../../identity';
 import { invalidateAudienceConfig } from '../../audiences/config-cache';
 import { DEFAULT_IDENTITY_MAPPING, effectiveMapping } from '../../audiences/identity-mapping';
 import { previewIdentity } from '../../audiences/identity-preview';
 import { IDENTIFIERS, identityMappingSchema, type IdentityMapping } from '../../../shared/schemas/identity-mapping';
+import { configObject } from '../../objects/doors';
 
 export const identityMapping = new Hono<AppContext>();
 

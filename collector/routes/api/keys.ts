@@ -4,9 +4,9 @@ import type { AppContext } from '../../env';
 import { ApiError } from '../../http-error';
 import { readJsonBody } from '../../middleware/body';
 import { invalidateKeyCache } from '../../keys';
-import { configObject } from '../../objects/config';
 import type { ApiKeyRecord } from '../../objects/config-keys';
 import { zodIssues } from '../../validation';
+import { configObject } from '../../objects/doors';
 
 export const keys = new Hono<AppContext>();
 

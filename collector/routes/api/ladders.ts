@@ -2,10 +2,10 @@ import { Hono } from 'hono';
 import type { AppContext } from '../../env';
 import { ApiError } from '../../http-error';
 import { readJsonBody } from '../../middleware/body';
-import { configObject } from '../../objects/config';
 import type { Outcome } from '../../objects/config-audiences';
 import { addLadderSend, createLadder, deleteLadder } from '../../ladders/actions';
 import { DEFAULT_WEEKS, MAX_WEEKS, ladderStats } from '../../ladders/stats';
+import { configObject } from '../../objects/doors';
 
 // Stage ladders (docs/audiences.md, "Stage ladders"): an ordered list of audiences, each stage its
 // own event or conversion action, with per-stage weekly counts and the rarity advice.

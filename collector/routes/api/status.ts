@@ -2,8 +2,8 @@
 // when the cron trigger last ran. /healthz stays free of object reads.
 import { Hono } from 'hono';
 import type { AppContext } from '../../env';
-import { configObject } from '../../objects/config';
 import { VERSION } from '../../version';
+import { configObject } from '../../objects/doors';
 
 export const LAST_SCHEDULED_SETTING = 'last_scheduled_at';
 

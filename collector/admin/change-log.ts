@@ -1,11 +1,12 @@
 import type { Context } from 'hono';
-import { configObject } from '../objects/config';
 import type { ApiKeyRecord } from '../objects/config-keys';
-import type { AuditEntry } from '../objects/config-admin';
+import type { ChangeLogEntry } from '../objects/config-admin';
 import type { AdminContext } from './context';
+import { configObject } from '../objects/doors';
 
-// The audit log of admin changes: every admin mutation records who (the key the session was opened
+// The change log of the admin: every admin mutation records who (the key the session was opened
 // with, and which session), what and when. Never a secret, a key or an erased person's address.
+// (Not the member audit of an audience, collector/audiences/audit.ts.)
 
 /** Who is acting, as people read it: the key's name and hint, and a short session label. */
 export async function actorOf(c: Context<AdminContext>): Promise<string> {
@@ -19,10 +20,10 @@ export async function actorOf(c: Context<AdminContext>): Promise<string> {
 }
 
 /** Records one change; called by every admin handler that changes state, after the change succeeded. */
-export async function audit(c: Context<AdminContext>, action: string, target: string, detail = ''): Promise<void> {
-  await configObject(c.env).recordAudit({ at: c.var.now, actor: await actorOf(c), action, target, detail });
+export async function logChange(c: Context<AdminContext>, action: string, target: string, detail = ''): Promise<void> {
+  await configObject(c.env).recordChange({ at: c.var.now, actor: await actorOf(c), action, target, detail });
 }
 
-export async function auditPage(c: Context<AdminContext>, before: number | null, limit: number): Promise<AuditEntry[]> {
-  return (await configObject(c.env).listAudit(before, limit)) as AuditEntry[];
+export async function changeLogPage(c: Context<AdminContext>, before: number | null, limit: number): Promise<ChangeLogEntry[]> {
+  return (await configObject(c.env).listChanges(before, limit)) as ChangeLogEntry[];
 }
