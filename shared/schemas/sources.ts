@@ -87,7 +87,7 @@ export const salesforceSettingsSchema = z
     /** Records per SOQL batch (Salesforce takes 200 to 2,000). */
     pageSize: z.number().int().min(200).max(2000).optional(),
     /** A first sync of more records of one object than this reads through Bulk API 2.0. */
-    bulkThreshold: z.number().int().min(0).max(100_000_000).optional(),
+    bulkThreshold: z.number().int().min(0).optional(),
     endpoint: trimmedUrl.optional(),
     tokenEndpoint: trimmedUrl.optional(),
   })
