@@ -8,12 +8,12 @@ import { startSalesforceFake } from '../test/fakes/salesforce';
 
 const N = Number(process.argv[3] ?? 100_000);
 const T0 = Date.UTC(2026, 10, 20, 12);
-const fake = await startSalesforceFake({ clientId: 'c', clientSecret: 's', refreshToken: 'r', now: () => T0 });
+const fake = await startSalesforceFake({ clientId: 'c', clientSecret: 'bench-secret-1', refreshToken: 'bench-refresh-1', now: () => T0 });
 for (let i = 0; i < N; i++) fake.insert('Lead', { Email: `lead${i}@example.com`, LastName: `L${i}`, Status: 'Open', IsConverted: i % 3 === 0, ConvertedDate: '2026-01-05' }, T0 - 30 * 86_400_000 + Math.floor(i / 250) * 1000);
 const connector = createSalesforceConnector({ sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))) });
 
 async function sync(label: string, bulkThreshold: number, cursor: SourceCursor | null = null) {
-  const settings = { instanceUrl: 'https://acme.my.salesforce.com', clientId: 'c', clientSecret: 's', refreshToken: 'r', endpoint: fake.url, tokenEndpoint: fake.url, objects: ['Lead'], bulkThreshold };
+  const settings = { instanceUrl: 'https://acme.my.salesforce.com', clientId: 'c', clientSecret: 'bench-secret-1', refreshToken: 'bench-refresh-1', endpoint: fake.url, tokenEndpoint: fake.url, objects: ['Lead'], bulkThreshold };
   const seen = new Set<string>();
   let calls = 0;
   let first = 0;

@@ -320,6 +320,7 @@ export class SourceObject extends DurableObject<Env> {
       await this.schedule(state, this.now());
       await this.save(state);
     } catch (e) {
+      if (e instanceof SourceError && e.tokens) await this.saveTokens(cfg, e.tokens);
       await this.failed(cfg, e);
     } finally {
       this.running = false;

@@ -1,4 +1,4 @@
-// HubSpot's OAuth connect flow, the callback half: GET /sources/hubspot/callback?code&state.
+// The OAuth connect flows of HubSpot and Salesforce, the callback half: GET /sources/<type>/callback?code&state.
 // It sits outside the admin session on purpose: the session cookie is SameSite=Strict, so the
 // redirect back from HubSpot never carries it. The state (128 random bits, stored sealed by the
 // signed-in admin who started the flow, single use, 10 minutes) is what authorizes it; the code is
@@ -22,25 +22,30 @@ export interface PendingConnect {
   clientId: string;
   clientSecret: string;
   endpoint?: string;
+  /** Salesforce: the My Domain the code is exchanged at (or tokenEndpoint), and what the source syncs. */
+  instanceUrl?: string;
+  tokenEndpoint?: string;
+  objects?: string[];
   backfillDays: number | null;
   redirectUri: string;
   expiresAt: number;
 }
 
-const settingOf = (state: string) => `hubspot_oauth:${state}`;
+type OAuthType = 'hubspot' | 'salesforce';
+const settingOf = (type: OAuthType, state: string) => `${type}_oauth:${state}`;
 
-export async function savePending(env: Env, state: string, p: PendingConnect): Promise<void> {
-  const sealed = await encryptCredentials(await importCredentialKey(env.ENCRYPTION_KEY), p, settingOf(state));
-  await configObject(env).setSetting(settingOf(state), sealed);
+export async function savePending(env: Env, state: string, p: PendingConnect, type: OAuthType = 'hubspot'): Promise<void> {
+  const sealed = await encryptCredentials(await importCredentialKey(env.ENCRYPTION_KEY), p, settingOf(type, state));
+  await configObject(env).setSetting(settingOf(type, state), sealed);
 }
 
-async function takePending(env: Env, state: string): Promise<PendingConnect | null> {
+async function takePending(env: Env, state: string, type: OAuthType = 'hubspot'): Promise<PendingConnect | null> {
   if (!/^[0-9a-f]{32}$/.test(state)) return null;
   const config = configObject(env);
-  const sealed = await config.setting(settingOf(state));
+  const sealed = await config.setting(settingOf(type, state));
   if (!sealed) return null;
-  await config.setSetting(settingOf(state), null);
-  return decryptCredentials<PendingConnect>(await importCredentialKey(env.ENCRYPTION_KEY), sealed, settingOf(state));
+  await config.setSetting(settingOf(type, state), null);
+  return decryptCredentials<PendingConnect>(await importCredentialKey(env.ENCRYPTION_KEY), sealed, settingOf(type, state));
 }
 
 const page = (title: string, body: string, status: 200 | 400) =>
@@ -71,4 +76,42 @@ sourceOAuth.get('/sources/hubspot/callback', async (c) => {
   if (!out.ok) return page('The source could not be saved', `<p>${out.message.replace(/[<>&"]/g, '')}</p>`, 400);
   const base = normalizeBasePath(c.env.BASE_PATH ?? '');
   return page('HubSpot connected', `<p>The first sync has started. <a href="${base}/admin/sources/${out.value.id}">Open the source</a>.</p>`, 200);
+});
+
+/** Salesforce's web-server flow: the code exchanged at the org's token endpoint for a refresh token (scopes api and refresh_token). */
+sourceOAuth.get('/sources/salesforce/callback', async (c) => {
+  const now = c.get('now');
+  const pending = await takePending(c.env, c.req.query('state') ?? '', 'salesforce');
+  if (!pending || pending.expiresAt < now || !pending.instanceUrl) return page('This connection link has expired', '<p>Start again from the admin’s Sources page.</p>', 400);
+  const code = c.req.query('code');
+  if (!code) return page('Salesforce did not connect', `<p>Salesforce sent no authorization code${c.req.query('error') === 'access_denied' ? ' (access was denied)' : ''}. Start again from the admin’s Sources page.</p>`, 400);
+  const res = await fetch(`${pending.tokenEndpoint ?? pending.instanceUrl}/services/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: pending.clientId, client_secret: pending.clientSecret, redirect_uri: pending.redirectUri, code }),
+    redirect: 'manual',
+  }).catch(() => null);
+  const token = res ? ((await res.json().catch(() => null)) as { refresh_token?: string; error?: string; error_description?: string } | null) : null;
+  if (!res?.ok || !token?.refresh_token) {
+    const why = token?.error ? ` (${`${token.error}: ${token.error_description ?? ''}`.replace(/[<>&"]/g, '').slice(0, 200)})` : '';
+    const scopes = res?.ok ? ' It answered no refresh token: the connected app needs the refresh_token scope.' : '';
+    return page('Salesforce did not connect', `<p>Salesforce refused the authorization code${why}.${scopes} Start again from the admin’s Sources page.</p>`, 400);
+  }
+  const out = await sourcesApi.create(c.env, {
+    type: 'salesforce',
+    name: pending.name,
+    backfillDays: pending.backfillDays,
+    settings: {
+      instanceUrl: pending.instanceUrl,
+      clientId: pending.clientId,
+      clientSecret: pending.clientSecret,
+      refreshToken: token.refresh_token,
+      ...(pending.objects?.length ? { objects: pending.objects } : {}),
+      ...(pending.endpoint ? { endpoint: pending.endpoint } : {}),
+      ...(pending.tokenEndpoint ? { tokenEndpoint: pending.tokenEndpoint } : {}),
+    },
+  });
+  if (!out.ok) return page('The source could not be saved', `<p>${out.message.replace(/[<>&"]/g, '')}</p>`, 400);
+  const base = normalizeBasePath(c.env.BASE_PATH ?? '');
+  return page('Salesforce connected', `<p>The first sync has started. <a href="${base}/admin/sources/${out.value.id}">Open the source</a>.</p>`, 200);
 });

@@ -22,6 +22,8 @@ export interface FetchContext {
   accessToken?: { value: string; expiresAt: number }; // cached by the framework
 }
 export class SourceError extends Error {
+  /** Credentials rotated before the failure (a new refresh token): saved all the same, the old ones may be dead. */
+  tokens?: Record<string, string>;
   constructor(message: string, readonly kind: 'credentials' | 'rate_limited' | 'transient' | 'config', readonly retryAfterMs?: number, readonly platformMessage?: string) { super(message); }
 }
 export interface Connector {

@@ -2,10 +2,11 @@
 // clear "not available" until its connector exists.
 import type { Connector, SourceType } from './connector';
 import { hubspotConnector } from './hubspot/connector';
+import { salesforceConnector } from './salesforce/connector';
 
 export const connectors: Partial<Record<SourceType, Connector>> = {
   hubspot: hubspotConnector,
-  // salesforce: salesforceConnector, (import { salesforceConnector } from './salesforce/connector')
+  salesforce: salesforceConnector,
 };
 
 export function connectorFor(type: SourceType): Connector | undefined {

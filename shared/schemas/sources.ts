@@ -40,25 +40,61 @@ export const hubspotSettingsSchema = z
     message: 'HubSpot needs accessToken (a private app) or clientId, clientSecret and refreshToken (OAuth)',
   });
 
-const sfField = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}(__c)?$/, 'a Salesforce field API name');
+export const SALESFORCE_OBJECTS = ['Lead', 'Contact', 'Opportunity'] as const;
+export type SalesforceObjectName = (typeof SALESFORCE_OBJECTS)[number];
+/** The REST API version used when none is set, written as Salesforce writes it in Setup and in its versions list. */
+export const SALESFORCE_API_VERSION = '62.0';
+
+/** The fields read when none are chosen (Email is always read for Lead and Contact: it names the person). */
+export const SALESFORCE_DEFAULT_FIELDS: Record<SalesforceObjectName, string[]> = {
+  Lead: ['Email', 'FirstName', 'LastName', 'Phone', 'Company', 'Title', 'City', 'State', 'PostalCode', 'Country', 'Status', 'LeadSource', 'IsConverted', 'ConvertedDate', 'CreatedDate'],
+  Contact: ['Email', 'FirstName', 'LastName', 'Phone', 'Title', 'Department', 'MailingCity', 'MailingState', 'MailingPostalCode', 'MailingCountry', 'LeadSource', 'CreatedDate', 'Account.Name'],
+  // CurrencyIsoCode is added when the org has multi-currency (the field then exists on Opportunity).
+  Opportunity: ['StageName', 'Amount', 'CloseDate', 'IsWon', 'IsClosed', 'Type', 'LeadSource', 'CreatedDate'],
+};
+
+// A field API name (custom ones end in __c) or one parent hop (`Account.Name`, `Owner__r.Region__c`):
+// what SOQL reads without a subquery.
+const sfField = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}(\.[A-Za-z][A-Za-z0-9_]{0,79})?$/, 'a field name like Status, Custom__c or Account.Name');
+const sfFields = z.array(sfField).min(1).max(100);
+const trimmedUrl = url.transform((u) => u.replace(/\/+$/, ''));
+// Salesforce's own domains: the instance URL receives the client secret, so it may not point anywhere
+// else (other origins go through `endpoint` / `tokenEndpoint`, guarded by ALLOW_CUSTOM_ENDPOINTS).
+const SALESFORCE_HOST = /(^|\.)(salesforce\.com|force\.com|salesforce\.mil|cloudforce\.com)$/;
+const instanceUrl = trimmedUrl.refine((u) => {
+  const h = new URL(u);
+  return h.protocol === 'https:' && SALESFORCE_HOST.test(h.hostname.toLowerCase()) && !h.username && !h.password;
+}, 'instanceUrl is your My Domain, https://<my-domain>.my.salesforce.com');
 
 export const salesforceSettingsSchema = z
   .strictObject({
-    instanceUrl: url,
+    instanceUrl,
+    /** The connected app's consumer key and secret. */
     clientId: z.string().min(1).max(300),
     clientSecret: secret,
-    /** Absent: the client-credentials flow. */
+    /** With it, the refresh-token grant; without, the client-credentials flow. */
     refreshToken: secret.optional(),
     flow: z.enum(['refresh_token', 'client_credentials']).optional(),
-    apiVersion: z.string().regex(/^\d{2,3}\.0$/, 'apiVersion looks like "62.0"').optional(),
-    objects: z.array(z.enum(['Lead', 'Contact', 'Opportunity'])).min(1).max(3).optional(),
-    fields: z.record(z.enum(['Lead', 'Contact', 'Opportunity']), z.array(sfField).max(200)).optional(),
-    endpoint: url.optional(),
-    tokenEndpoint: url.optional(),
+    /** "62.0" as Salesforce writes it; "v62.0" (as in its URLs) is accepted and stored as "62.0". */
+    apiVersion: z
+      .string()
+      .regex(/^v?\d{2,3}\.0$/, 'apiVersion looks like "62.0"')
+      .transform((v) => v.replace(/^v/, ''))
+      .optional(),
+    objects: z.array(z.enum(SALESFORCE_OBJECTS)).min(1).max(3).optional(),
+    /** Per object; absent: SALESFORCE_DEFAULT_FIELDS. */
+    fields: z.strictObject({ Lead: sfFields.optional(), Contact: sfFields.optional(), Opportunity: sfFields.optional() }).optional(),
+    /** Records per SOQL batch (Salesforce takes 200 to 2,000). */
+    pageSize: z.number().int().min(200).max(2000).optional(),
+    /** A first sync of more records of one object than this reads through Bulk API 2.0. */
+    bulkThreshold: z.number().int().min(0).optional(),
+    endpoint: trimmedUrl.optional(),
+    tokenEndpoint: trimmedUrl.optional(),
   })
   .refine((s) => (s.flow ?? (s.refreshToken ? 'refresh_token' : 'client_credentials')) !== 'refresh_token' || !!s.refreshToken, {
     message: 'the refresh_token flow needs refreshToken',
   });
+export type SalesforceSettingsInput = z.output<typeof salesforceSettingsSchema>;
 
 /** How far back the first sync reaches (days); null: everything. */
 export const backfillDaysSchema = z.union([z.literal(7), z.literal(30), z.literal(90), z.null()]);

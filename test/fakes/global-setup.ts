@@ -12,6 +12,7 @@ import { startRedditFake } from './reddit';
 import { startTikTokFake } from './tiktok';
 import { WORKER_FAKES } from './worker-fakes';
 import { startHubSpotFake } from './hubspot';
+import { startSalesforceOrgsFake } from './salesforce-orgs';
 
 export default async function setup(project: TestProject) {
   const f = WORKER_FAKES;
@@ -36,14 +37,19 @@ export default async function setup(project: TestProject) {
   // CRM sources: one HubSpot fake; each test uses its own account under /acct/<name>.
   const h = WORKER_FAKES.hubspot;
   const hubspot = await startHubSpotFake({ privateTokens: [h.privateToken], clientId: h.clientId, clientSecret: h.clientSecret, refreshToken: h.refreshToken, rotate: true });
+  // Salesforce: a fake of its own (its refresh tokens rotate), each test its own org under /org/<name>.
+  const sf = WORKER_FAKES.salesforce;
+  const salesforce = await startSalesforceOrgsFake({ clientId: sf.clientId, clientSecret: sf.clientSecret, refreshToken: sf.refreshToken, rotate: true, clientCredentials: true, bulkPolls: 1 });
   // Typed for Worker tests in test/worker/provided-fakes.d.ts.
   (project.provide as (key: string, value: unknown) => void)('fakeUrls', urls(fakes));
   (project.provide as (key: string, value: unknown) => void)('e2eFakeUrls', urls(e2e));
   (project.provide as (key: string, value: unknown) => void)('retractionFakeUrls', urls(retraction));
   (project.provide as (key: string, value: unknown) => void)('hubspotUrl', hubspot.url);
+  (project.provide as (key: string, value: unknown) => void)('salesforceUrl', salesforce.url);
   return async () => {
     for (const fake of [...fakes, ...e2e, ...retraction]) await fake.stop();
     await hubspot.stop();
+    await salesforce.stop();
   };
 }
 

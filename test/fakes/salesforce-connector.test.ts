@@ -233,7 +233,7 @@ describe('Salesforce connector: credentials', () => {
   });
 
   it('a wrong client secret is a credentials error too', async () => {
-    const e = await connector.fetchPage(ctx(null, { clientSecret: 'nope' })).catch((x) => x);
+    const e = await connector.fetchPage(ctx(null, { clientSecret: 'not-the-secret' })).catch((x) => x);
     expect(e).toMatchObject({ kind: 'credentials', platformMessage: 'invalid_client: invalid client credentials' });
   });
 

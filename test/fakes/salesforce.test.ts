@@ -118,3 +118,44 @@ describe('Salesforce fake: the daily allowance', () => {
     expect(r.headers.get('sforce-limit-info')).toBe('api-usage=1001/1000');
   });
 });
+
+describe('Salesforce fake: the web-server flow (authorize page, authorization_code)', () => {
+  const CB = 'https://collector.example.com/sources/salesforce/callback';
+  it('refuses an unknown redirect_uri, issues a single-use code bound to its redirect_uri, and answers a refresh token', async () => {
+    const f = await startSalesforceFake({ clientId: 'sf-client', clientSecret: 'sf-secret', callbackUrls: [CB], now: clock.now });
+    try {
+      const params = { response_type: 'code', client_id: 'sf-client', redirect_uri: CB, state: 's1', scope: 'api refresh_token' };
+      const wrong = await fetch(`${f.url}/services/oauth2/authorize?${new URLSearchParams({ ...params, redirect_uri: 'https://evil.example.com/cb' })}`);
+      expect(wrong.status).toBe(400);
+      expect(await wrong.text()).toContain('redirect_uri_mismatch');
+      expect((await fetch(`${f.url}/services/oauth2/authorize?${new URLSearchParams({ ...params, client_id: 'other' })}`)).status).toBe(400);
+      const page = await fetch(`${f.url}/services/oauth2/authorize?${new URLSearchParams(params)}`);
+      expect(page.status).toBe(200);
+      const deny = await fetch(`${f.url}/services/oauth2/authorize`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...params, decision: 'deny' }) });
+      expect(new URL(deny.headers.get('location')!).searchParams.get('error')).toBe('access_denied');
+      const allow = await fetch(`${f.url}/services/oauth2/authorize`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...params, decision: 'allow' }) });
+      expect(allow.status).toBe(302);
+      const back = new URL(allow.headers.get('location')!);
+      expect(back.origin + back.pathname).toBe(CB);
+      expect(back.searchParams.get('state')).toBe('s1');
+      const code = back.searchParams.get('code')!;
+      const exchange = (over: Record<string, string> = {}) => call(`${f.url}/services/oauth2/token`, { form: { grant_type: 'authorization_code', client_id: 'sf-client', client_secret: 'sf-secret', redirect_uri: CB, code, ...over } });
+      // Another redirect_uri than the authorize request's is refused (and spends the code, as any exchange does).
+      const mismatch = await exchange({ redirect_uri: 'https://collector.example.com/other' });
+      expect(mismatch.body).toEqual({ error: 'redirect_uri_mismatch', error_description: 'redirect_uri must match configuration' });
+      expect((await exchange()).body.error).toBe('invalid_grant');
+      // A fresh code: exchanged once for tokens, then refused.
+      const again = await fetch(`${f.url}/services/oauth2/authorize`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...params, decision: 'allow' }) });
+      const code2 = new URL(again.headers.get('location')!).searchParams.get('code')!;
+      const ok = await exchange({ code: code2 });
+      expect(ok.status).toBe(200);
+      expect(ok.body).toMatchObject({ access_token: expect.any(String), refresh_token: expect.stringMatching(/^5Aep/), scope: 'api refresh_token', instance_url: f.url });
+      expect((await exchange({ code: code2 })).body).toEqual({ error: 'invalid_grant', error_description: 'invalid authorization code' });
+      // The refresh token it gave works.
+      const refreshed = await call(`${f.url}/services/oauth2/token`, { form: { grant_type: 'refresh_token', client_id: 'sf-client', client_secret: 'sf-secret', refresh_token: ok.body.refresh_token } });
+      expect(refreshed.status).toBe(200);
+    } finally {
+      await f.stop();
+    }
+  });
+});

@@ -1,10 +1,11 @@
 // Salesforce fake: the REST query API (/services/data/vXX.X/query with Sforce-Query-Options
 // batchSize 200–2,000 and nextRecordsUrl locators), describe, Bulk API 2.0 query jobs (CSV results
-// paged by Sforce-Locator), the OAuth token endpoint (refresh_token with optional rotation,
-// client_credentials), session expiry (401 INVALID_SESSION_ID), the daily API allowance
+// paged by Sforce-Locator), OAuth (salesforce-oauth.ts: the authorize page, authorization_code,
+// refresh_token with optional rotation, client_credentials), session expiry (401 INVALID_SESSION_ID), the daily API allowance
 // (REQUEST_LIMIT_EXCEEDED, Sforce-Limit-Info on every answer) and INVALID_FIELD for unknown fields.
 // The SOQL it runs is parsed strictly (salesforce-soql.ts); the records live in memory.
 import { randomBytes } from 'node:crypto';
+import { createSalesforceOAuth } from './salesforce-oauth';
 import { createSalesforceOrg, type Row } from './salesforce-org';
 import { parseSoql, SoqlError, type Query } from './salesforce-soql';
 import { startFakeServer, type Fault, type FakeReply, type FakeRequest, type FakeServer } from './server';
@@ -17,6 +18,8 @@ export interface SalesforceFakeOptions {
   rotate?: boolean;
   /** Whether the client-credentials flow is enabled for the connected app. */
   clientCredentials?: boolean;
+  /** The connected app's callback URLs, for the web-server (authorization code) flow. */
+  callbackUrls?: string[];
   /** Session lifetime in seconds (the org's session timeout; 2 hours by default). */
   sessionSeconds?: number;
   /** The org's daily API request allowance. */
@@ -46,6 +49,7 @@ export interface SalesforceFake extends FakeServer {
   /** Query jobs end Failed instead of JobComplete (Salesforce gives no reason for a failed query job). */
   failBulkJobs(on?: boolean): void;
   refreshTokens: Set<string>;
+  callbackUrls: Set<string>;
   apiUsage: { used: number; max: number };
   tokenGrants: number;
   jobs: Map<string, Job>;
@@ -56,51 +60,32 @@ const MAX_VERSION = 65;
 const sfError = (status: number, errorCode: string, message: string, headers?: Record<string, string>): FakeReply => ({ status, headers, body: [{ message, errorCode }] });
 
 export async function startSalesforceFake(opts: SalesforceFakeOptions): Promise<SalesforceFake> {
+  let url = '';
+  const rules = createSalesforceRules(opts, () => url);
+  const server = await startFakeServer(rules);
+  url = server.url;
+  const fake = Object.assign(server, rules.levers, { tokenGrants: 0 });
+  // A live count (Object.assign would copy a getter's value once).
+  Object.defineProperty(fake, 'tokenGrants', { get: () => rules.oauth.grants });
+  return fake;
+}
+
+/** One org's rules, answering under `baseUrl()` (a fake server of its own, or one org among several). */
+export function createSalesforceRules(opts: SalesforceFakeOptions, baseUrl: () => string) {
   const now = opts.now ?? Date.now;
   const org = createSalesforceOrg({ multiCurrency: !!opts.multiCurrency, now, childSet: (rows, version) => batch(rows, 0, opts.subqueryBatch ?? 200, version, rows.length).body as Row });
   const { schema, data, insert, update, run } = org;
-  const sessions = new Map<string, number>();
-  const refreshTokens = new Set(opts.refreshToken ? [opts.refreshToken] : []);
+  const oauth = createSalesforceOAuth(opts, now, baseUrl);
+  const { sessions, refreshTokens } = oauth;
   const locators = new Map<string, { rows: Row[]; version: string }>();
   const jobs = new Map<string, Job>();
   let failJobs = false;
   const apiUsage = { used: 0, max: opts.dailyLimit ?? 100_000 };
-  let url = '';
-  let tokenGrants = 0;
 
   // --- HTTP ----------------------------------------------------------------------------------
-  function token(req: FakeRequest): FakeReply {
-    if (req.method !== 'POST') return { status: 405, body: { error: 'invalid_request', error_description: 'must use HTTP POST' } };
-    if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return { status: 400, body: { error: 'invalid_request', error_description: 'invalid content type' } };
-    const form = new URLSearchParams(req.text);
-    const grant = form.get('grant_type');
-    if (grant !== 'refresh_token' && grant !== 'client_credentials') return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'grant type not supported' } };
-    if (form.get('client_id') !== opts.clientId) return { status: 400, body: { error: 'invalid_client_id', error_description: 'client identifier invalid' } };
-    if (form.get('client_secret') !== opts.clientSecret) return { status: 400, body: { error: 'invalid_client', error_description: 'invalid client credentials' } };
-    const access = `00D000000000001!${randomBytes(24).toString('base64url')}`;
-    const base = { access_token: access, signature: randomBytes(32).toString('base64'), instance_url: url, id: `${url}/id/00D000000000001EAA/005000000000001AAA`, token_type: 'Bearer', issued_at: String(now()) };
-    if (grant === 'client_credentials') {
-      if (!opts.clientCredentials) return { status: 400, body: { error: 'invalid_grant', error_description: 'no client credentials user enabled' } };
-      sessions.set(access, now() + (opts.sessionSeconds ?? 7200) * 1000);
-      tokenGrants++;
-      return { status: 200, body: { ...base, scope: 'api' } };
-    }
-    const refresh = form.get('refresh_token') ?? '';
-    if (!refreshTokens.has(refresh)) return { status: 400, body: { error: 'invalid_grant', error_description: 'expired access/refresh token' } };
-    sessions.set(access, now() + (opts.sessionSeconds ?? 7200) * 1000);
-    tokenGrants++;
-    const body: Row = { ...base, scope: 'api refresh_token' };
-    if (opts.rotate) {
-      const next = `5Aep861${randomBytes(30).toString('base64url')}`;
-      refreshTokens.delete(refresh);
-      refreshTokens.add(next);
-      body.refresh_token = next;
-    }
-    return { status: 200, body };
-  }
-
   function handle(req: FakeRequest): FakeReply {
-    if (req.path === '/services/oauth2/token') return token(req);
+    if (req.path === '/services/oauth2/token') return oauth.token(req);
+    if (req.path === '/services/oauth2/authorize' && (req.method === 'GET' || req.method === 'POST')) return oauth.authorize(req);
     const m = /^\/services\/data\/(v(\d+)\.0)(\/.*)$/.exec(req.path);
     if (!m) return sfError(404, 'NOT_FOUND', 'The requested resource does not exist');
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
@@ -233,9 +218,7 @@ export async function startSalesforceFake(opts: SalesforceFakeOptions): Promise<
     return sfError(status || 400, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred');
   }
 
-  const server = await startFakeServer({ handle, errorFor, isTokenPath: (p) => p === '/services/oauth2/token' });
-  url = server.url;
-  const fake = Object.assign(server, {
+  const levers = {
     insert,
     update,
     records: (object: string) => [...data.get(object)!.values()],
@@ -245,11 +228,9 @@ export async function startSalesforceFake(opts: SalesforceFakeOptions): Promise<
     expireLocators: () => locators.clear(),
     failBulkJobs: (on = true) => void (failJobs = on),
     refreshTokens,
+    callbackUrls: oauth.callbackUrls,
     apiUsage,
-    tokenGrants: 0,
     jobs,
-  });
-  // A live count (Object.assign would copy a getter's value once).
-  Object.defineProperty(fake, 'tokenGrants', { get: () => tokenGrants });
-  return fake;
+  };
+  return { handle, errorFor, isTokenPath: (p: string) => p === '/services/oauth2/token', levers, oauth };
 }

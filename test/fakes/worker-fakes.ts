@@ -9,5 +9,6 @@ export const WORKER_FAKES = {
   openai_ads: { pixelId: 'px_worker01', apiKey: 'sk-svcacct-worker-key-01' },
   microsoft_ads: { customerId: '1111', accountId: '2222', developerToken: 'ms-dev-token-0001', goalNames: ['MQL'], clientId: 'ms-client', clientSecret: 'ms-secret-123456', refreshToken: 'ms-refresh-000001' },
 
+  salesforce: { clientId: '3MVG9worker.salesforce.consumer.key', clientSecret: 'sf-worker-consumer-secret-0001', refreshToken: '5Aep861worker.salesforce.refresh.0001' },
   hubspot: { privateToken: 'pat-na1-worker-0000-0001', clientId: 'hs-worker-client', clientSecret: 'hs-worker-secret-123456', refreshToken: 'hs-worker-refresh-0001' },
 };

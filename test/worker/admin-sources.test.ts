@@ -3,7 +3,7 @@
 // delete; every change audited.
 import { describe, expect, inject, it } from 'vitest';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
-import { get, post, signIn } from './admin-helpers';
+import { cookieHeader, form as form2, get, ORIGIN, post, signIn } from './admin-helpers';
 import { api, call } from './helpers';
 
 const HUBSPOT = inject('hubspotUrl');
@@ -95,5 +95,75 @@ describe('admin sources: HubSpot OAuth connect flow', { timeout: 120_000 }, () =
     // Replaying the callback (same state) is refused.
     expect((await call(`${new URL(redirectUri).pathname}?code=code-123&state=${state}`)).status).toBe(400);
     expect((await call(`/sources/hubspot/callback?code=x&state=${'0'.repeat(32)}`)).status).toBe(400);
+  });
+});
+
+describe('admin sources: Salesforce', { timeout: 300_000 }, () => {
+  const SF = inject('salesforceUrl');
+  const S = WORKER_FAKES.salesforce;
+  const control = (org: string, body: Record<string, unknown>) => fetch(`${SF}/org/${org}/__control`, { method: 'POST', body: JSON.stringify(body) });
+
+  it('connect form (client credentials): errors shown, secret masked, field picker from the org’s describe saved per object', async () => {
+    const org = `${ACCT}-sf-form`;
+    await control(org, { action: 'insert', object: 'Lead', values: { Email: `f.${org}@example.com`, LastName: 'F', Status: 'Open' } });
+    const { cookies, csrf } = await signIn();
+    const page = await (await get('/admin/sources', cookies)).text();
+    expect(page).toContain('Connect Salesforce');
+    expect(page).toContain('/sources/salesforce/callback');
+    const form = { _csrf: csrf, name: 'SF form', clientId: S.clientId, clientSecret: S.clientSecret, objects: 'Lead', backfillDays: 'all', endpoint: `${SF}/org/${org}` };
+    const bad = await post('/admin/sources/new/salesforce', { ...form, instanceUrl: 'https://acme.example.com' }, cookies);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('instanceUrl');
+    const ok = await post('/admin/sources/new/salesforce', { ...form, instanceUrl: 'https://acme.my.salesforce.com' }, cookies);
+    expect(ok.status).toBe(303);
+    const id = /src_[0-9a-f]{16}/.exec(ok.headers.get('location')!)![0];
+    const created = await until(() => api(`/api/sources/${id}`).then((r) => r.json() as Promise<any>), (s) => !!s.lastRun, 'first sync');
+    expect(created.settings).toMatchObject({ flow: 'client_credentials', objects: ['Lead'], clientSecret: expect.stringMatching(/^\*{4}/) });
+    expect(created.lastRun).toMatchObject({ applied: 1 });
+    const detail = await (await get(`/admin/sources/${id}?fields=1`, cookies)).text();
+    expect(detail).not.toContain(S.clientSecret);
+    expect(detail).toContain('value="Lead.Status"');
+    expect(detail).toMatch(/Lead\.ConvertedDate<\/code> <span class="muted">date/);
+    const picked = form2({ _csrf: csrf });
+    for (const f of ['Lead.Status', 'Lead.NumberOfEmployees']) picked.append('properties', f);
+    const save = await call(`/admin/sources/${id}/fields`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN, cookie: cookieHeader(cookies) }, body: picked });
+    expect(save.status).toBe(303);
+    const saved = await api(`/api/sources/${id}`).then((r) => r.json() as Promise<any>);
+    expect(saved.settings.fields).toEqual({ Lead: ['Status', 'NumberOfEmployees'] });
+  });
+
+  it('OAuth: connect → Salesforce authorize page → callback stores the refresh token in a new source that syncs; state and code are single use', async () => {
+    const org = `${ACCT}-sf-oauth`;
+    const { cookies, csrf } = await signIn();
+    const form = await (await get('/admin/sources/salesforce/connect', cookies)).text();
+    expect(form).toContain('/sources/salesforce/callback');
+    const start = await post('/admin/sources/salesforce/connect', { _csrf: csrf, name: 'OAuth SF', instanceUrl: 'https://acme.my.salesforce.com', clientId: S.clientId, clientSecret: S.clientSecret, objects: 'Lead', backfillDays: 'all', endpoint: `${SF}/org/${org}` }, cookies);
+    expect(start.status).toBe(303);
+    const authorize = new URL(start.headers.get('location')!);
+    expect(authorize.origin + authorize.pathname).toBe(`${SF}/org/${org}/services/oauth2/authorize`);
+    expect(Object.fromEntries(authorize.searchParams)).toMatchObject({ response_type: 'code', client_id: S.clientId, scope: 'api refresh_token' });
+    const redirectUri = authorize.searchParams.get('redirect_uri')!;
+    const state = authorize.searchParams.get('state')!;
+    // The connected app's callback URL is the collector's; Salesforce refuses any other.
+    expect((await fetch(authorize)).status).toBe(400);
+    await control(org, { action: 'callbackUrl', url: redirectUri });
+    const consent = await fetch(authorize);
+    expect(consent.status).toBe(200);
+    expect(await consent.text()).toContain('Allow');
+    await control(org, { action: 'insert', object: 'Lead', values: { Email: `oauth.${org}@example.com`, LastName: 'O', Status: 'Open' } });
+    const allow = await fetch(`${SF}/org/${org}/services/oauth2/authorize`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...Object.fromEntries(authorize.searchParams), decision: 'allow' }) });
+    expect(allow.status).toBe(302);
+    const back = new URL(allow.headers.get('location')!);
+    expect(back.searchParams.get('state')).toBe(state);
+    const cb = await call(`${back.pathname}${back.search}`);
+    const html = await cb.text();
+    expect(cb.status, html).toBe(200);
+    const id = /src_[0-9a-f]{16}/.exec(html)![0];
+    const synced = await until(() => api(`/api/sources/${id}`).then((r) => r.json() as Promise<any>), (s) => !!s.lastRun, 'first sync');
+    expect(synced.lastRun).toMatchObject({ applied: 1 });
+    expect(synced.settings).toMatchObject({ clientId: S.clientId, refreshToken: expect.stringMatching(/^\*{4}/), objects: ['Lead'] });
+    // Replaying the callback: the state is spent (and so is the code).
+    expect((await call(`${back.pathname}${back.search}`)).status).toBe(400);
+    expect((await call(`/sources/salesforce/callback?code=x&state=${'0'.repeat(32)}`)).status).toBe(400);
   });
 });

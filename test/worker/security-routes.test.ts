@@ -138,7 +138,7 @@ describe('the publishable key can write events only', { timeout: 240_000 }, () =
   it('cannot read any route: every GET outside the public ones refuses it', async () => {
     // The OAuth callback is reached from the CRM's authorize page without the admin's SameSite=Strict
     // session; a sealed, single-use state authorizes it (test/worker/admin-sources.test.ts).
-    const PUBLIC = new Set(['/healthz', '/v1/tag.js', '/v1/tag-send.js', '/demo', '/admin/sign-in', '/admin/assets/admin.css', '/admin/assets/admin.js', '/sources/hubspot/callback']);
+    const PUBLIC = new Set(['/healthz', '/v1/tag.js', '/v1/tag-send.js', '/demo', '/admin/sign-in', '/admin/assets/admin.css', '/admin/assets/admin.js', '/sources/hubspot/callback', '/sources/salesforce/callback']);
     const gets = ROUTES.filter((r) => r.method === 'GET' && !PUBLIC.has(r.path));
     expect(gets.length).toBeGreaterThanOrEqual(25);
     for (const r of gets) {

@@ -73,9 +73,10 @@ describe('/api/sources', { timeout: 200_000 }, () => {
       expect(res.status, JSON.stringify(bad)).toBe(400);
       expect(body.error.code).toBe('invalid_source');
     }
-    const sf = await send('/api/sources', 'POST', { type: 'salesforce', name: 'SF', settings: { instanceUrl: 'https://x.my.salesforce.com', clientId: 'c', clientSecret: 'secret-123456' } });
+    // Salesforce: an instance URL off Salesforce's domains would receive the client secret: refused.
+    const sf = await send('/api/sources', 'POST', { type: 'salesforce', name: 'SF', settings: { instanceUrl: 'https://x.example.com', clientId: 'c', clientSecret: 'secret-123456' } });
     expect(sf.status).toBe(400);
-    expect((await json(sf)).error).toMatchObject({ code: 'source_not_available', message: expect.stringContaining('not available') });
+    expect(JSON.stringify((await json(sf)).error)).toContain('instanceUrl');
 
     const created = await createSource(acct, { accessToken: H.privateToken }, { backfillDays: 30 });
     expect(created.id).toMatch(/^src_[0-9a-f]{16}$/);

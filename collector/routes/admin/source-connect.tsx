@@ -9,10 +9,12 @@ import { Notice } from '../../admin/components/notice';
 import type { AdminContext } from '../../admin/context';
 import { customEndpointsIssue, endpointPolicy } from '../../security/custom-endpoints';
 import { HUBSPOT_AUTHORIZE, HUBSPOT_SCOPES, OAUTH_TTL_MS, savePending } from '../source-oauth';
+import { salesforceConnectPages } from './source-connect-salesforce';
 import { viewOf } from './view';
 import { randomHex } from '../../../shared/hex';
 
 export const sourceConnectPages = new Hono<AdminContext>();
+sourceConnectPages.route('/', salesforceConnectPages);
 
 function OAuthForm(props: { c: Context<AdminContext>; error?: string }) {
   const { c } = props;

@@ -1,6 +1,8 @@
-// The admin's Sources pages: connect HubSpot with a private app's token, see each source's sync
-// status and counts, sync now, pause / resume, pick the synced properties from HubSpot's own list,
-// delete. Every form goes through /api/sources in process (admin/sources-api.ts) and is audited.
+// The admin's Sources pages: connect HubSpot with a private app's token (Salesforce's forms are in
+// source-connect-salesforce.tsx), see each source's sync status and counts, sync now, pause /
+// resume, pick the synced properties or fields from the CRM's own list, delete. Every form goes
+// through /api/sources in process (admin/sources-api.ts) and is audited. (Just over 300 lines: the
+// detail page serves both CRMs' pickers.)
 import { Hono, type Context } from 'hono';
 import { logChange } from '../../admin/change-log';
 import { CsrfField } from '../../admin/components/csrf-field';
@@ -11,6 +13,7 @@ import type { AdminContext } from '../../admin/context';
 import { sourcesApi } from '../../admin/sources-api';
 import { ApiError } from '../../http-error';
 import { HUBSPOT_DEFAULT_PROPERTIES, type SourceRun, type SourceView } from '../../../shared/schemas/sources';
+import { SalesforceConnectForm, salesforceChosen, salesforceFieldsSetting } from './source-connect-salesforce';
 import { viewOf } from './view';
 
 export const sourcesPages = new Hono<AdminContext>();
@@ -20,7 +23,7 @@ const DONE: Record<string, string> = {
   synced: 'Sync started.',
   paused: 'Source paused: nothing is read until you resume it.',
   resumed: 'Source resumed.',
-  saved: 'Properties saved: the next sync reads them.',
+  saved: 'Fields saved: the next sync reads them.',
   deleted: 'Source deleted. People keep the attributes it synced.',
 };
 
@@ -94,7 +97,9 @@ sourcesPages.get('/', async (c) => {
   return c.html(
     <Layout title="Sources" view={viewOf(c, '/sources')}>
       {done && <Notice kind="ok">{done}</Notice>}
-      <p>CRMs whose contacts flow in by themselves, every 5 minutes, as <code>hubspot.*</code> attributes merged into people by email. Audiences use them like any attribute.</p>
+      <p>
+        CRMs whose records flow in by themselves, every 5 minutes, as <code>hubspot.*</code> or <code>salesforce.*</code> attributes merged into people by email. Audiences use them like any attribute.
+      </p>
       {list.length === 0 ? (
         <p class="muted">No sources yet.</p>
       ) : (
@@ -121,6 +126,8 @@ sourcesPages.get('/', async (c) => {
       <p>
         Or <a href={`${c.var.base}/sources/hubspot/connect`}>connect with OAuth</a> (a HubSpot public app of your own).
       </p>
+      <h2>Connect Salesforce</h2>
+      <SalesforceConnectForm c={c} />
     </Layout>,
   );
 });
@@ -150,8 +157,13 @@ sourcesPages.get('/:id', async (c) => {
   const s = await mustGet(c);
   const p = path(c, s.id);
   const done = DONE[c.req.query('done') ?? ''];
-  const chosen = new Set((s.settings.properties as string[] | undefined) ?? HUBSPOT_DEFAULT_PROPERTIES);
+  const sf = s.type === 'salesforce';
+  const chosen = new Set(sf ? salesforceChosen(s.settings) : ((s.settings.properties as string[] | undefined) ?? HUBSPOT_DEFAULT_PROPERTIES));
   const fields = c.req.query('fields') === '1' ? await sourcesApi.fields(c.env, s.id) : null;
+  const crm = sf ? 'Salesforce' : 'HubSpot';
+  // Chosen paths the CRM's list does not name (a parent field such as Contact.Account.Name) stay chosen.
+  const listed = fields?.ok ? new Set(fields.value.fields.map((f) => f.name)) : new Set<string>();
+  const extra = [...chosen].filter((f) => !listed.has(f));
   return c.html(
     <Layout title={s.name} view={viewOf(c, '/sources')}>
       {done && <Notice kind="ok">{done}</Notice>}
@@ -184,12 +196,23 @@ sourcesPages.get('/:id', async (c) => {
         <dd>{when(s.nextRunAt)}</dd>
         <dt>Token</dt>
         <dd>
-          <code>{String(s.settings.accessToken ?? s.settings.refreshToken ?? '')}</code>
+          <code>{String(s.settings.accessToken ?? s.settings.refreshToken ?? (sf ? 'client credentials' : ''))}</code>
         </dd>
-        <dt>Webhook URL</dt>
-        <dd>
-          <code>{`${new URL(c.req.url).origin}${c.var.base.replace(/\/admin$/, '')}/sources/hubspot/${s.id}/webhook`}</code>
-        </dd>
+        {sf ? (
+          <>
+            <dt>Org</dt>
+            <dd>
+              <code>{String(s.settings.instanceUrl)}</code>
+            </dd>
+          </>
+        ) : (
+          <>
+            <dt>Webhook URL</dt>
+            <dd>
+              <code>{`${new URL(c.req.url).origin}${c.var.base.replace(/\/admin$/, '')}/sources/hubspot/${s.id}/webhook`}</code>
+            </dd>
+          </>
+        )}
       </dl>
       {s.fieldIssues.length > 0 && (
         <>
@@ -222,18 +245,25 @@ sourcesPages.get('/:id', async (c) => {
           </button>
         </form>
       </div>
-      <h2 id="fields">Synced properties</h2>
+      <h2 id="fields">Synced {sf ? 'fields' : 'properties'}</h2>
       {!fields ? (
         <p>
-          {[...chosen].map((f) => <code>{f} </code>)} · <a href={`${p}?fields=1#fields`}>Choose from HubSpot's properties</a>
+          {[...chosen].map((f) => <code>{f} </code>)} · <a href={`${p}?fields=1#fields`}>Choose from {crm}'s {sf ? 'fields' : 'properties'}</a>
         </p>
       ) : !fields.ok ? (
-        <Notice kind="error">HubSpot's property list could not be read: {fields.message}</Notice>
+        <Notice kind="error">
+          {crm}'s {sf ? 'field' : 'property'} list could not be read: {fields.message}
+        </Notice>
       ) : (
         <form method="post" action={`${p}/fields`}>
           <CsrfField token={c.var.csrf} />
           <fieldset>
-            <legend>Contact properties</legend>
+            <legend>{sf ? 'Salesforce fields' : 'Contact properties'}</legend>
+            {extra.map((f) => (
+              <label>
+                <input type="checkbox" name="properties" value={f} checked /> <code>{f}</code>
+              </label>
+            ))}
             {fields.value.fields.map((f) => (
               <label>
                 <input type="checkbox" name="properties" value={f.name} checked={chosen.has(f.name)} /> {f.label} <code>{f.name}</code> <span class="muted">{f.type}</span>
@@ -241,7 +271,7 @@ sourcesPages.get('/:id', async (c) => {
             ))}
           </fieldset>
           <div class="actions">
-            <button type="submit">Save properties</button>
+            <button type="submit">Save {sf ? 'fields' : 'properties'}</button>
           </div>
         </form>
       )}
@@ -271,9 +301,10 @@ sourcesPages.post('/:id/fields', async (c) => {
   const body = await c.req.parseBody({ all: true });
   const raw = body.properties;
   const properties = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String);
-  const out = await sourcesApi.update(c.env, s.id, { settings: { properties: properties.includes('email') ? properties : ['email', ...properties] } });
+  const settings = s.type === 'salesforce' ? { fields: salesforceFieldsSetting(properties) } : { properties: properties.includes('email') ? properties : ['email', ...properties] };
+  const out = await sourcesApi.update(c.env, s.id, { settings });
   if (!out.ok) throw new ApiError(400, out.code, `${out.message} ${out.issues.join('; ')}`);
-  await logChange(c, 'source.edited', `${s.name} (${s.id})`, `${properties.length} properties`);
+  await logChange(c, 'source.edited', `${s.name} (${s.id})`, `${properties.length} ${s.type === 'salesforce' ? 'fields' : 'properties'}`);
   return c.redirect(`${path(c, s.id)}?done=saved`, 303);
 });
 

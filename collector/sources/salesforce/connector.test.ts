@@ -20,7 +20,7 @@ const fakeFetch = (async (input: RequestInfo | URL) => {
 }) as typeof fetch;
 
 describe('salesforceConnector in workerd', () => {
-  const settings = { instanceUrl: 'https://acme.my.salesforce.com', clientId: 'id', clientSecret: 'secret', refreshToken: 'rt', objects: ['Lead'], fields: { Lead: ['Status', 'ConvertedDate'] } };
+  const settings = { instanceUrl: 'https://acme.my.salesforce.com', clientId: 'id', clientSecret: 'secret-0001', refreshToken: 'refresh-0001', objects: ['Lead'], fields: { Lead: ['Status', 'ConvertedDate'] } };
 
   it('pages one lead with ISO dates, the usage and the token to cache', async () => {
     const page = await salesforceConnector.fetchPage({ settings, cursor: null, since: null, fetch: fakeFetch, now: () => Date.UTC(2026, 0, 3) });

@@ -41,6 +41,17 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
   async function fetchPage(ctx: FetchContext): Promise<Page> {
     const settings = parseSettings(ctx.settings);
     const session = new Session(settings, ctx);
+    try {
+      return await readPage(ctx, settings, session);
+    } catch (e) {
+      // A refresh token rotated by this page's token request must be saved even though the page
+      // failed: the one stored is already revoked.
+      if (e instanceof SourceError && session.tokens) e.tokens = session.tokens;
+      throw e;
+    }
+  }
+
+  async function readPage(ctx: FetchContext, settings: SalesforceSettings, session: Session): Promise<Page> {
     const streams = streamsFor(settings);
     const state = readCursor(ctx.cursor) ?? initial(streams, ctx);
     for (const s of streams) state.marks[s.name] ??= { t: null, id: '' };

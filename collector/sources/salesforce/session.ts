@@ -45,7 +45,7 @@ export class Session {
   }
 
   get base(): string {
-    return `${this.settings.endpoint ?? this.settings.instanceUrl}/services/data/${this.settings.apiVersion}`;
+    return `${this.settings.endpoint ?? this.settings.instanceUrl}/services/data/v${this.settings.apiVersion}`;
   }
 
   /** `/services/data/vXX.X/...` paths (nextRecordsUrl) and relative ones both work. */
@@ -58,7 +58,7 @@ export class Session {
     if (this.token && this.token.expiresAt - 60_000 > this.ctx.now()) return this.token.value;
     const s = this.settings;
     const form = new URLSearchParams(
-      this.refreshToken
+      s.flow === 'refresh_token' && this.refreshToken
         ? { grant_type: 'refresh_token', client_id: s.clientId, client_secret: s.clientSecret, refresh_token: this.refreshToken }
         : { grant_type: 'client_credentials', client_id: s.clientId, client_secret: s.clientSecret },
     );
