@@ -6,7 +6,7 @@
 //   a new person every request vs c-spread (the same, a new object each request)
 // Each case runs on a fresh server with a fresh state directory, --rounds times, interleaved.
 //
-//   node bench/identify-cost.mjs [--rounds 2] [--hot 6000] [--spread 1000] [--no-strace]
+//   node bench/identify-cost.mjs [--rounds 2] [--hot 6000] [--spread 1000] [--cases hot,spread] [--no-strace]
 //
 // Needs the floor's worker built by ../shared/tools/collector-limit.sh (run bench/ingest-identify.mjs
 // once, or the tool itself with --harness workerd), in --tool-dir.
@@ -23,6 +23,7 @@ const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] 
 const TOOL_DIR = opt('--tool-dir', '/tmp/perf-anchors/collector-limit');
 const ROUNDS = Number(opt('--rounds', '2'));
 const AMOUNT = { hot: opt('--hot', '6000'), spread: opt('--spread', '1000') };
+const CASES = opt('--cases', 'hot,spread').split(',');
 const STRACE = !args.includes('--no-strace') && spawnSync('strace', ['-V']).status === 0;
 const FLOOR = join(TOOL_DIR, 'dist/c');
 const AUTOCANNON = join(TOOL_DIR, 'node_modules/.bin/autocannon');
@@ -127,7 +128,7 @@ async function measure(who, kind) {
 
 const results = [];
 for (let round = 1; round <= ROUNDS; round++) {
-  for (const kind of ['hot', 'spread']) {
+  for (const kind of CASES) {
     for (const who of ['floor', 'ours']) {
       const r = await measure(who, kind);
       results.push({ who, kind, ...r });
@@ -150,6 +151,7 @@ for (const [label, who, kind] of [
   ['floor c-spread (new DO each)', 'floor', 'spread'],
   ['identify, new person each (Segment)', 'ours', 'spread'],
 ]) {
+  if (!CASES.includes(kind)) continue;
   console.log(`| ${label.padEnd(35)} | ${f(mean(who, kind, 'cpu'), 2).padStart(6)} | ${f(mean(who, kind, 'writes'), 1).padStart(11)} | ${f(mean(who, kind, 'fsyncs'), 1).padStart(6)} |`);
 }
 process.exit(0);

@@ -2,43 +2,20 @@
 // evaluation (config, plan, entry ids, one transaction, then the members index and the hand-off to
 // delivery), the boundary alarm, and the audit of one membership. The decisions are the pure plan's
 // (collector/audiences/plan.ts); the tables are the stores' (person-store.ts, person-audience-store.ts).
-import { entryId, fieldsUsed, getPath, membership, type NonMemberReason } from '../../shared/criteria';
-import { toEpochSeconds } from '../../shared/time';
+import { entryId } from '../../shared/criteria';
 import type { Env } from '../env';
 import { personKey } from '../identity';
 import { loadAudienceConfig, noteAudienceConfig, refreshAudienceConfig } from '../audiences/config-cache';
-import { attributesFor, rowFor } from '../audiences/entry-rules';
-import { deliveryRow, handOff, identitySources } from '../audiences/hand-off';
-import type { IdentifierSource } from '../audiences/identity-mapping';
+import { handOff } from '../audiences/hand-off';
 import { planEvaluation, type EvaluationPlan } from '../audiences/plan';
 import { handOffRetractions } from '../audiences/retraction-hand-off';
-import type { ConversionRow as DeliveryRow } from '../delivery/types';
-import { describeValue } from '../audiences/describe-value';
-import type { AudienceConfig, AuditSkip, ConversionStatus, Entry, EvaluationResult, SkipReason } from '../audiences/types';
+import type { AudienceConfig, Entry, EvaluationResult } from '../audiences/types';
 import { configObject } from './config';
+import { auditPerson, type PersonAudit } from './person-audit';
 import { PersonAudienceStore } from './person-audience-store';
 import type { PersonStore } from './person-store';
 
-export interface PersonAudit {
-  personKey: string;
-  email: string;
-  member: boolean;
-  reason: NonMemberReason | null;
-  /** The timestamp attribute, parsed (epoch seconds), or null. */
-  timestamp: number | null;
-  /** The attribute values the criteria and the timestamp read. */
-  values: Record<string, { value: unknown; parsed?: string }>;
-  entries: Entry[];
-  /**
-   * Per conversion configured, for the entry that counts: why it would be skipped, or the delivery
-   * row that the destination's own builder turns into the payload (collector/audiences/audit.ts).
-   */
-  conversions: ({ conversionId: string; destinationId: string; entryId: string | null; status: ConversionStatus | null } & (
-    | { row: DeliveryRow; identity: IdentifierSource[] }
-    | { skip: AuditSkip; detail: string }
-  ))[];
-}
-
+export type { PersonAudit };
 // The audit as the API shows it (payloads resolved by the destinations' builders).
 export type { MemberAudit } from '../audiences/audit';
 
@@ -204,52 +181,7 @@ export class PersonAudiences {
 
   /** The audit view of this person for one audience, or null when the person or audience is unknown. */
   async audit(audienceId: string, now: number, config?: AudienceConfig): Promise<PersonAudit | null> {
-    const cfg = await this.config(config);
-    const audience = cfg.audiences.find((a) => a.id === audienceId);
-    const person = this.person.person();
-    if (!audience || !person) return null;
-    const key = person.key ?? (await personKey(this.env, person.email));
-    const attributes = attributesFor(audience, this.person.attributes().attributes);
-    const m = membership(audience, attributes, now);
-    const values: PersonAudit['values'] = {};
-    for (const field of [...fieldsUsed(audience.criteria), audience.timestamp.field]) values[field] = describeValue(getPath(attributes, field));
-    const entries = this.store.entries(audienceId);
-    // Under `once` the first entry is the one that counts; otherwise the newest.
-    const counting = audience.reentry === 'once' ? entries[0] : entries[entries.length - 1];
-    const consent = this.person.consent();
-    const view = this.person.personView();
-    const conversions: PersonAudit['conversions'] = [];
-    for (const conversion of audience.conversions) {
-      const base = { conversionId: conversion.id, destinationId: conversion.destinationId };
-      if (!counting) {
-        conversions.push({ ...base, entryId: null, status: null, skip: 'no_entry', detail: 'the person has no entry in this audience' });
-        continue;
-      }
-      const row = this.store.conversion(counting.id, conversion.id);
-      const decision = row ?? rowFor(counting, conversion, audience, now, consent);
-      const at = { ...base, entryId: counting.id, status: row?.status ?? null };
-      if (decision.status === 'cancelled') {
-        conversions.push({ ...at, skip: 'cancelled', detail: SKIP_DETAIL.cancelled });
-        continue;
-      }
-      if (decision.status === 'skipped') {
-        const reason = decision.reason ?? 'outside_window';
-        conversions.push({ ...at, skip: reason, detail: SKIP_DETAIL[reason] });
-        continue;
-      }
-      // Built exactly as the hand-off builds it (the person's full attributes, as delivery reads them).
-      conversions.push({ ...at, row: await deliveryRow(view, { entryId: counting.id, timestamp: counting.timestamp, audienceId, conversionId: conversion.id, personKey: key }, conversion, cfg.identityMapping), identity: identitySources(view, conversion, cfg.identityMapping).sources });
-    }
-    return {
-      personKey: key,
-      email: person.email,
-      member: m.member,
-      reason: m.reason ?? null,
-      timestamp: m.timestampMs === null ? null : toEpochSeconds(m.timestampMs),
-      values,
-      entries,
-      conversions,
-    };
+    return auditPerson(this.env, this.person, this.store, await this.config(config), audienceId, now);
   }
 
   /** The person's audience history (the API's person view). */
@@ -318,16 +250,6 @@ function resultOf(plan: EvaluationPlan, key: string, entries: Entry[]): Evaluati
   for (const x of plan.exits) if (x.reason !== 'audience_deleted') exits.push({ audienceId: x.audienceId, reason: x.reason });
   return { known: true, personKey: key, members: plan.members, entries, exits, nextBoundary: plan.nextBoundary };
 }
-
-const SKIP_DETAIL: Record<SkipReason | 'cancelled', string> = {
-  cancelled: 'the audience or conversion was deleted before this was sent',
-  outside_window: "the entry's timestamp is outside the audience window",
-  existing_entry: 'entered before this conversion was turned on, and sendExisting is false',
-  consent_denied: 'the person denied ads consent',
-  no_matchable_identifier: 'no email and no click ID to match on',
-  older_than_platform_allows: 'the event is older than the platform accepts',
-  reversed: 'the person left the audience for a reason marked as a reversal before it was sent',
-};
 
 function errorName(e: unknown): string {
   // Names only: messages may carry user data.
