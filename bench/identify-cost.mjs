@@ -91,6 +91,21 @@ function cpuMs(pid) {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/**
+ * Waits until the server is idle (no CPU used for 1 s, at most 30 s): on a loaded machine the alarms
+ * a run left behind may still be queued after a fixed wait, and their work would go uncounted.
+ */
+async function settled(pid) {
+  await new Promise((r) => setTimeout(r, 1500));
+  let last = cpuMs(pid);
+  for (let waited = 0, still = 0; waited < 30_000 && still < 4; waited += 250) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = cpuMs(pid);
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+}
+
 async function measure(who, kind) {
   const server = who === 'floor' ? await startFloor() : await startOurs();
   const load = (amount) =>
@@ -99,7 +114,7 @@ async function measure(who, kind) {
   // CPU first, untraced (tracing slows every system call); then a quarter as many requests traced.
   const before = cpuMs(server.pid);
   const run = load(AMOUNT[kind]);
-  await new Promise((r) => setTimeout(r, 1500)); // the alarms each request set (500 ms later) count too
+  await settled(server.pid); // the deferred work each request left (alarms 500 ms later) counts too
   const cpu = (cpuMs(server.pid) - before) / run['2xx'];
   let writes = NaN;
   let fsyncs = NaN;
@@ -108,7 +123,7 @@ async function measure(who, kind) {
     const trace = spawn('strace', ['-c', '-f', '-e', 'trace=pwrite64,write,fsync,fdatasync', '-p', String(server.pid), '-o', join(work, 'strace.txt')], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 500));
     const traced = load(Math.ceil(Number(AMOUNT[kind]) / 4));
-    await new Promise((r) => setTimeout(r, 1500));
+    await settled(server.pid);
     trace.kill('SIGINT');
     await new Promise((r) => trace.once('exit', r));
     const calls = Object.fromEntries(

@@ -31,7 +31,7 @@ export class PersonObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly store: PersonStore;
   private readonly audiences: PersonAudiences;
-  // In memory (three fields, each with its reason):
+  // In memory (four fields, each with its reason):
   /**
    * The stored alarm as this instance last set or read it; undefined: not known (an existing
    * database, until read). Without it every identify would read and rewrite the alarm: a write (and a
@@ -49,6 +49,13 @@ export class PersonObject extends DurableObject<Env> {
    * it is written in the commit of the first write, with the person, instead of a commit of its own.
    */
   private schemaPending: boolean;
+  /**
+   * Per trait source, the last patch merged as committed: the tag and Segment send the same traits on
+   * every identify, and the same patch again changes nothing, so a repeat identify skips the row's
+   * read, its JSON parse, the deep merge and the stringify. Dropped for a source any other write
+   * touches, and on erasure.
+   */
+  private readonly lastPatch = new Map<string, string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -77,6 +84,7 @@ export class PersonObject extends DurableObject<Env> {
     // A caller of the previous version (a deploy in progress) sends no traitsSource, but `trusted` for
     // a verified signature (it sets it only after checking one).
     const source = input.traitsSource ?? (input.trusted ? 'signed_traits' : 'traits');
+    const patch = JSON.stringify(input.traits);
     const outcome = this.ctx.storage.transactionSync((): IdentifyOutcome => {
       // The hot path of ingestion: each step is one statement where two would do.
       // Read again after the registry's round trip (another call may have run meanwhile).
@@ -87,7 +95,7 @@ export class PersonObject extends DurableObject<Env> {
       if (this.store.seenMessage(input.messageId, input.now)) return { status: 'duplicate' };
       // A new person's row first, so the consent below lands on it.
       if (created) this.store.identifiedPerson(input.key, input.email, input.now);
-      const traitsChanged = this.store.mergeAttributes(source, input.traits, input.now, { onlyIfChanged: true });
+      const traitsChanged = this.lastPatch.get(source) !== patch && this.store.mergeAttributes(source, input.traits, input.now, { onlyIfChanged: true });
       const consentChanged = !!input.consent && this.store.setConsent(input.consent, input.now);
       const touched = this.store.mergeTouches(input.touches, input.anonymousId, input.now);
       const deviceId = input.anonymousId ?? input.deviceId ?? null;
@@ -104,6 +112,8 @@ export class PersonObject extends DurableObject<Env> {
       return { status: 'stored', created };
     });
     if (outcome.status === 'stored') {
+      // Committed: now the memory may say so.
+      this.lastPatch.set(source, patch);
       // Armed in the commit of the change: if this instance ends before the row below reaches the
       // directory, the alarm pushes it.
       await this.scheduleAlarm(input.now + OUTBOX_DELAY_MS);
@@ -130,6 +140,7 @@ export class PersonObject extends DurableObject<Env> {
   /** Deep-merges one source's attributes (`null` deletes a key); refused for an erased person. */
   async upsertAttributes(input: AttributesInput): Promise<{ status: 'stored' | 'suppressed' }> {
     this.ensureSchema();
+    for (const row of input.rows) this.lastPatch.delete(row.source);
     const status = this.ctx.storage.transactionSync(() => {
       if (this.store.suppressed()) return 'suppressed' as const;
       this.store.upsertPerson(input.key, input.email, input.now);
@@ -180,6 +191,7 @@ export class PersonObject extends DurableObject<Env> {
     const existed = this.store.exists();
     const anonymousIds = this.store.deviceIds();
     await this.ctx.storage.deleteAlarm();
+    this.lastPatch.clear();
     await this.ctx.storage.deleteAll();
     this.alarmAt = null;
     this.audiences.forget();
