@@ -1,3 +1,6 @@
+// About 320 lines: the identify and the deferred work it arms (alarm, directory push, visitor links)
+// stay in one file so the order of commits and round trips reads in one place; the tables are
+// person-store.ts's, the audience work person-audiences.ts's.
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { directoryFor } from '../directory';
