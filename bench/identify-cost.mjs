@@ -6,7 +6,7 @@
 //   a new person every request vs c-spread (the same, a new object each request)
 // Each case runs on a fresh server with a fresh state directory, --rounds times, interleaved.
 //
-//   node bench/identify-cost.mjs [--rounds 2] [--hot 6000] [--spread 1000] [--no-strace]
+//   node bench/identify-cost.mjs [--rounds 2] [--hot 6000] [--spread 1000] [--cases hot,spread] [--no-strace]
 //
 // Needs the floor's worker built by ../shared/tools/collector-limit.sh (run bench/ingest-identify.mjs
 // once, or the tool itself with --harness workerd), in --tool-dir.
@@ -23,6 +23,7 @@ const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] 
 const TOOL_DIR = opt('--tool-dir', '/tmp/perf-anchors/collector-limit');
 const ROUNDS = Number(opt('--rounds', '2'));
 const AMOUNT = { hot: opt('--hot', '6000'), spread: opt('--spread', '1000') };
+const CASES = opt('--cases', 'hot,spread').split(',');
 const STRACE = !args.includes('--no-strace') && spawnSync('strace', ['-V']).status === 0;
 const FLOOR = join(TOOL_DIR, 'dist/c');
 const AUTOCANNON = join(TOOL_DIR, 'node_modules/.bin/autocannon');
@@ -90,6 +91,21 @@ function cpuMs(pid) {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/**
+ * Waits until the server is idle (no CPU used for 1 s, at most 30 s): on a loaded machine the alarms
+ * a run left behind may still be queued after a fixed wait, and their work would go uncounted.
+ */
+async function settled(pid) {
+  await new Promise((r) => setTimeout(r, 1500));
+  let last = cpuMs(pid);
+  for (let waited = 0, still = 0; waited < 30_000 && still < 4; waited += 250) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = cpuMs(pid);
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+}
+
 async function measure(who, kind) {
   const server = who === 'floor' ? await startFloor() : await startOurs();
   const load = (amount) =>
@@ -98,7 +114,7 @@ async function measure(who, kind) {
   // CPU first, untraced (tracing slows every system call); then a quarter as many requests traced.
   const before = cpuMs(server.pid);
   const run = load(AMOUNT[kind]);
-  await new Promise((r) => setTimeout(r, 1500)); // the alarms each request set (500 ms later) count too
+  await settled(server.pid); // the deferred work each request left (alarms 500 ms later) counts too
   const cpu = (cpuMs(server.pid) - before) / run['2xx'];
   let writes = NaN;
   let fsyncs = NaN;
@@ -107,7 +123,7 @@ async function measure(who, kind) {
     const trace = spawn('strace', ['-c', '-f', '-e', 'trace=pwrite64,write,fsync,fdatasync', '-p', String(server.pid), '-o', join(work, 'strace.txt')], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 500));
     const traced = load(Math.ceil(Number(AMOUNT[kind]) / 4));
-    await new Promise((r) => setTimeout(r, 1500));
+    await settled(server.pid);
     trace.kill('SIGINT');
     await new Promise((r) => trace.once('exit', r));
     const calls = Object.fromEntries(
@@ -127,7 +143,7 @@ async function measure(who, kind) {
 
 const results = [];
 for (let round = 1; round <= ROUNDS; round++) {
-  for (const kind of ['hot', 'spread']) {
+  for (const kind of CASES) {
     for (const who of ['floor', 'ours']) {
       const r = await measure(who, kind);
       results.push({ who, kind, ...r });
@@ -150,6 +166,7 @@ for (const [label, who, kind] of [
   ['floor c-spread (new DO each)', 'floor', 'spread'],
   ['identify, new person each (Segment)', 'ours', 'spread'],
 ]) {
+  if (!CASES.includes(kind)) continue;
   console.log(`| ${label.padEnd(35)} | ${f(mean(who, kind, 'cpu'), 2).padStart(6)} | ${f(mean(who, kind, 'writes'), 1).padStart(11)} | ${f(mean(who, kind, 'fsyncs'), 1).padStart(6)} |`);
 }
 process.exit(0);

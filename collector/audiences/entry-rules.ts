@@ -38,7 +38,11 @@ export function decide(
   prior: PriorState,
   now: number,
 ): Decision {
-  const m = membership(audience, attributesFor(audience, attributes), now);
+  return decideFrom(membership(audience, attributesFor(audience, attributes), now), audience, prior);
+}
+
+/** decide() on a membership already computed (the plan computes each membership once). */
+export function decideFrom(m: Membership, audience: Pick<AudienceDefinition, 'reentry'>, prior: PriorState): Decision {
   if (!m.member) return { ...m, enter: null, exit: prior.member };
   const ts = toEpochSeconds(m.timestampMs!);
   const counted = audience.reentry === 'once' ? prior.entryTimestamps.length > 0 : prior.entryTimestamps.includes(ts);

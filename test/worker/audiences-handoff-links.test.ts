@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { hmacHex, personByEmail, personKey } from '../../collector/identity';
 import { conversionKey } from '../../collector/delivery/conversion-row';
 import { LINK_WAIT_MS } from '../../collector/objects/person-audiences';
+import type { PersonStore } from '../../collector/objects/person-store';
 import { anonId, collect, identifyEvent, PK, settle, touchEvent } from './helpers';
 import { env, history, metaAudience, until } from './audiences-helpers';
 import { destinationById } from '../../collector/objects/doors';
@@ -54,16 +55,12 @@ describe('hand-off after the visitor links', { timeout: 120_000 }, () => {
     // the registry down). Written in the object with no alarm armed: the alarm would drop this id
     // (no visitor registered it) and hand off.
     await runInDurableObject(stub, (person, state) => {
-      const p = person as unknown as {
-        ensureSchema(): void;
-        upsertPerson(k: string, e: string, n: number): void;
-        mergeAttributes(s: string, d: Record<string, unknown>, n: number, always?: boolean): void;
-      };
+      const p = person as unknown as { ensureSchema(): void; store: PersonStore };
       p.ensureSchema();
       state.storage.transactionSync(() => {
-        p.upsertPerson(key, who, now);
+        p.store.upsertPerson(key, who, now);
         state.storage.sql.exec('INSERT INTO pending_links (anonymous_id, at) VALUES (?, ?)', anonId(), now);
-        p.mergeAttributes('crm', { wait_status: 'mql', wait_at: new Date(now).toISOString() }, now, true);
+        p.store.mergeAttributes('crm', { wait_status: 'mql', wait_at: new Date(now).toISOString() }, now, { always: true });
       });
     });
     const outbox = destinationById(env, dst);

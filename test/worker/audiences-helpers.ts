@@ -4,6 +4,7 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { expect } from 'vitest';
 import { personByEmail, personKey } from '../../collector/identity';
 import type { PersonObject } from '../../collector/objects/person';
+import type { PersonStore } from '../../collector/objects/person-store';
 import { api, collect, identifyEvent, PK } from './helpers';
 import { type ConfigObject } from '../../collector/objects/config';
 import type { AudienceStore } from '../../collector/objects/config-audiences';
@@ -67,16 +68,14 @@ export async function upsert(email: string, source: string, data: Record<string,
     const p = person as unknown as {
       ctx: DurableObjectState;
       ensureSchema(): void;
-      upsertPerson(k: string, e: string, n: number): void;
-      mergeAttributes(s: string, d: Record<string, unknown>, n: number, always?: boolean): void;
-      changed(n: number): void;
+      store: PersonStore;
       scheduleAlarm(at: number): Promise<void>;
     };
     p.ensureSchema();
     p.ctx.storage.transactionSync(() => {
-      p.upsertPerson(key, email.trim().toLowerCase(), now);
-      p.mergeAttributes(source, data, now, true);
-      p.changed(now);
+      p.store.upsertPerson(key, email.trim().toLowerCase(), now);
+      p.store.mergeAttributes(source, data, now, { always: true });
+      p.store.changed(now);
     });
     return p.scheduleAlarm(now);
   });

@@ -200,11 +200,11 @@ describe('populate, an evaluation that fails after recording', () => {
     // (Called inside the object: a rejection across RPC is logged by the runtime as uncaught.)
     const failure = await runInDurableObject(stub, async (person: PersonObject, state) => {
       await state.storage.deleteAlarm();
-      const p = person as unknown as { ctx: DurableObjectState; alarmAt: number | null; mergeAttributes(s: string, d: Record<string, unknown>, n: number, always?: boolean): void; changed(n: number): void };
+      const p = person as unknown as { ctx: DurableObjectState; alarmAt: number | null; store: { mergeAttributes(s: string, d: Record<string, unknown>, n: number, o?: { always?: boolean }): void; changed(n: number): void } };
       p.alarmAt = null;
       p.ctx.storage.transactionSync(() => {
-        p.mergeAttributes('crm', { lifecycle: 'mql' }, Date.now(), true);
-        p.changed(Date.now());
+        p.store.mergeAttributes('crm', { lifecycle: 'mql' }, Date.now(), { always: true });
+        p.store.changed(Date.now());
       });
       const audiences = (person as unknown as { audiences: Record<string, unknown> }).audiences;
       audiences.afterApply = async () => {

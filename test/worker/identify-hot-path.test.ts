@@ -1,4 +1,7 @@
-import { runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { directoryFor } from '../../collector/objects/doors';
+import type { Env } from '../../collector/env';
+import type { DirectoryRow } from '../../collector/objects/directory';
 import { describe, expect, it } from 'vitest';
 import { personByEmail, personKey } from '../../collector/identity';
 import type { PersonObject, PersonSnapshot } from '../../collector/objects/person';
@@ -63,6 +66,48 @@ describe('identify hot path', { timeout: 60_000 }, () => {
     const rev = await runInDurableObject(stub, (p: PersonObject) => (p as unknown as { sql: SqlStorage }).sql.exec<{ rev: number }>('SELECT rev FROM person').one().rev);
     expect(rev).toBe(2);
     expect(((await stub.directoryEntry()) as unknown as DirectoryEntry).identifiedAt).toBe(t0 + 1);
+  });
+
+  it("a new person's directory row is written by the identify itself; with no browser to link, no alarm is left", async () => {
+    const who = email();
+    const t0 = Date.now();
+    const key = await personKey(env, who);
+    expect((await identifyAt(who, t0, { plan: 'pro' }, { anonymousId: `anon_new_${n++}` })).status).toBe('stored');
+    // Searchable at once, no alarm run: the row is the person's first revision, marked pushed.
+    const found = (await directoryFor(env, key).search(who, '', 10)) as unknown as DirectoryRow[];
+    expect(found.map((r) => [r.key, r.attributes])).toEqual([[key, { traits: { plan: 'pro' } }]]);
+    const stub = await personByEmail(env, who);
+    const state = await runInDurableObject(stub, (p: PersonObject, s) => ({
+      synced: (p as unknown as { sql: SqlStorage }).sql.exec<{ rev: number; synced_rev: number }>('SELECT rev, synced_rev FROM person').one(),
+      links: (p as unknown as { sql: SqlStorage }).sql.exec('SELECT 1 FROM pending_links').toArray().length,
+      alarm: s.storage.getAlarm(),
+    }));
+    expect(state.synced).toEqual({ rev: 1, synced_rev: 1 });
+    expect(state.links).toBe(0);
+    expect(await state.alarm).toBeNull();
+  });
+
+  it("a new person whose directory push fails keeps the alarm armed in its commit, and the alarm pushes the row", async () => {
+    const who = email();
+    const key = await personKey(env, who);
+    const stub = await personByEmail(env, who);
+    const outcome = await runInDurableObject(stub, async (p: PersonObject, s) => {
+      // The shard unreachable for this one call.
+      const o = p as unknown as { env: Env };
+      const real = o.env;
+      o.env = { ...real, DIRECTORY: { idFromName: real.DIRECTORY.idFromName.bind(real.DIRECTORY), get: () => ({ upsert: async () => Promise.reject(new Error('shard down')) }) } } as unknown as Env;
+      try {
+        await p.identify({ key, email: who, messageId: `msg_fail_${n++}`, anonymousId: null, traits: {}, traitsSource: 'traits', touches: [], consent: null, ip: null, userAgent: null, now: Date.now(), mayCreate: true });
+      } finally {
+        o.env = real;
+      }
+      return { alarm: await s.storage.getAlarm(), dirty: (p as unknown as { sql: SqlStorage }).sql.exec('SELECT 1 FROM person WHERE rev > synced_rev').toArray().length };
+    });
+    expect(outcome.alarm).not.toBeNull();
+    expect(outcome.dirty).toBe(1);
+    expect(await directoryFor(env, key).search(who, '', 10)).toEqual([]);
+    await runDurableObjectAlarm(stub);
+    expect(((await directoryFor(env, key).search(who, '', 10)) as unknown as DirectoryRow[]).map((r) => r.key)).toEqual([key]);
   });
 
   it('an identify that changes nothing still enters the person once a time boundary has passed', async () => {
