@@ -2,6 +2,7 @@
 // evaluation (config, plan, entry ids, one transaction, then the members index and the hand-off to
 // delivery), the boundary alarm, and the audit of one membership. The decisions are the pure plan's
 // (collector/audiences/plan.ts); the tables are the stores' (person-store.ts, person-audience-store.ts).
+import { logError } from '../log-error';
 import { entryId } from '../../shared/criteria';
 import type { Env } from '../env';
 import { personKey } from '../identity';
@@ -124,7 +125,7 @@ export class PersonAudiences {
   }
 
   /** After a change to the person: never fails the change; a failed evaluation retries on the alarm. */
-  async afterChange(now: number, attributesChanged = true): Promise<void> {
+  async afterChange(now: number, { attributesChanged = true }: { attributesChanged?: boolean } = {}): Promise<void> {
     try {
       if (!attributesChanged && this.quiet && now < this.quiet.until && this.quiet.cfg === (await this.config())) {
         // The object's one alarm may just have been spent on other work: keep the boundary armed.
@@ -133,7 +134,7 @@ export class PersonAudiences {
       }
       await this.evaluate(now);
     } catch (e) {
-      console.error('audience evaluation failed; retrying on the alarm', errorName(e));
+      logError('audience evaluation failed; retrying on the alarm', e);
       await this.schedule(Date.now() + RETRY_MS);
     }
   }
@@ -151,7 +152,7 @@ export class PersonAudiences {
   async onAlarm(now: number): Promise<void> {
     // The alarm also runs the person's other deferred work: evaluate only when a boundary passed, the
     // configuration changed or the last evaluation left something pending (not quiet).
-    await this.afterChange(now, false);
+    await this.afterChange(now, { attributesChanged: false });
   }
 
   /**
@@ -207,7 +208,7 @@ export class PersonAudiences {
       .then(() => this.pushIndex(key))
       .catch((e) => {
         indexed = false;
-        console.error('audience index push failed', errorName(e));
+        logError('audience index push failed', e);
       });
     await this.indexing;
     if (!this.store.hasTables()) return indexed;
@@ -249,7 +250,3 @@ function resultOf(plan: EvaluationPlan, key: string, entries: Entry[]): Evaluati
   return { known: true, personKey: key, members: plan.members, entries, exits, nextBoundary: plan.nextBoundary };
 }
 
-function errorName(e: unknown): string {
-  // Names only: messages may carry user data.
-  return e instanceof Error ? e.name : typeof e;
-}

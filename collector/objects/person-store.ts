@@ -1,6 +1,7 @@
 // The person's own tables (person, attributes, touches, devices, messages, tombstone, pending_links):
 // the only code that reads or writes them. The membership tables are person-audience-store.ts's.
 // Synchronous SQL over the object's database; the caller (PersonObject) owns transactions and timing.
+import type { ConsentState } from '../../shared/schemas/collect';
 import type { Touch } from '../../shared/schemas/collect';
 import type { PersonView } from '../delivery/conversion-row';
 import { deepMerge } from './deep-merge';
@@ -14,7 +15,7 @@ export const MAX_DEVICES_PER_PERSON = 100;
 // this often: a repeat identify then writes only its message id.
 export const STAMP_MS = 60_000;
 
-export type AdsConsent = 'granted' | 'denied' | 'unknown';
+export type AdsConsent = ConsentState;
 type DeviceRow = { anonymous_id: string; ip: string | null; user_agent: string | null; country: string | null; first_seen: number; last_seen: number };
 type PersonRow = { email: string; key: string | null; created_at: number; updated_at: number; rev: number; consent_ads: AdsConsent | null; consent_at: number | null; identified_at: number | null };
 

@@ -119,7 +119,7 @@ export class PersonObject extends DurableObject<Env> {
       // Armed in the commit of the change: if this instance ends before the row below reaches the
       // directory, the alarm pushes it.
       await this.scheduleAlarm(input.now + OUTBOX_DELAY_MS);
-      await this.audiences.afterChange(input.now, attributesChanged);
+      await this.audiences.afterChange(input.now, { attributesChanged });
       if (outcome.created) await this.pushNow();
     }
     return outcome;
