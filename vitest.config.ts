@@ -41,6 +41,7 @@ export default defineConfig({
         test: {
           name: 'collector',
           include: [...besideWorkerd, 'test/worker/**/*.test.ts'],
+          setupFiles: ['test/worker/setup.ts'],
           // The ad-platform fakes run in Node; DestinationObject tests reach them over loopback.
           globalSetup: ['test/fakes/global-setup.ts'],
         },
