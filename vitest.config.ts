@@ -19,8 +19,9 @@ const besideWorkerd = besideTests.filter((f) => f.endsWith('.workerd.test.ts') |
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'shared', environment: 'node', include: ['shared/**/*.test.ts'] } },
-      { test: { name: 'unit', environment: 'node', include: ['collector/**/*.test.ts'], exclude: [...configDefaults.exclude, ...besideWorkerd] } },
+      // Pure code without globals or mocks: one Node process runs every file (isolate: false) instead of one per file.
+      { test: { name: 'shared', environment: 'node', include: ['shared/**/*.test.ts'], isolate: false } },
+      { test: { name: 'unit', environment: 'node', include: ['collector/**/*.test.ts'], exclude: [...configDefaults.exclude, ...besideWorkerd], isolate: false } },
       { test: { name: 'tag', environment: 'happy-dom', include: ['tag/**/*.test.ts'] } },
       { test: { name: 'gtm', environment: 'node', include: ['test/gtm/**/*.test.ts'] } },
       // Contract fakes of the ad platforms (loopback Node servers) and the delivery code driven against them.
