@@ -58,7 +58,7 @@ describe('enqueue', () => {
   it('queues a row once per key; a row that cannot be prepared is skipped with the reason', async () => {
     const store = new MemoryOutboxStore();
     const rt = runtime(platformStub([]).fetchImpl);
-    expect(await enqueue(store, rt, [row('a'), row('b', { email: null } as Partial<ConversionRow>)], T0)).toEqual({ queued: 1, skipped: 1, existing: 0 });
+    expect(await enqueue(store, rt, [row('a'), row('b', { email: '' })], T0)).toEqual({ queued: 1, skipped: 1, existing: 0 });
     expect(await enqueue(store, rt, [row('a'), row('b')], T0 + 1)).toEqual({ queued: 0, skipped: 0, existing: 2 });
     expect(store.get('a')).toMatchObject({ status: 'queued', attempts: 0, dueAt: T0, item: { id: 'a' } });
     expect(store.get('b')).toMatchObject({ status: 'skipped', skipReason: 'no_identifier', note: 'no email' });
