@@ -13,7 +13,7 @@ const besideTests = (readdirSync('collector', { recursive: true }) as string[])
   .map((f) => `collector/${f.split('\\').join('/')}`);
 const besideWorkerd = besideTests.filter((f) => f.endsWith('.workerd.test.ts') || WORKERD_ONLY.test(readFileSync(f, 'utf8')));
 
-// One run, seven projects: pure shared code and pure collector rules (unit) in Node, the tag in happy-dom, the GTM template in a
+// One run, nine projects: pure shared code and pure collector rules (unit) in Node, the tag in happy-dom, the GTM template in a
 // sandbox harness in Node, the ad-platform fakes in Node, the collector inside
 // workerd (real Durable Objects, SQLite, Queues), and end-to-end suites driving real Chromium.
 export default defineConfig({
