@@ -1,14 +1,27 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { devVars } from './test/support/dev-vars';
 
-// One run, six projects: pure shared code in Node, the tag in happy-dom, the GTM template in a
+// Tests beside the code (`collector/**/x.test.ts` next to `x.ts`) prove pure rules and run in Node
+// (project `unit`, milliseconds each). One that needs the Workers runtime imports `cloudflare:*`
+// (or is named `*.workerd.test.ts`) and runs in workerd (project `collector`) with the system suites
+// of test/worker/. The split is read from the files, so a new test lands in the right project by itself.
+const WORKERD_ONLY = /from\s+['"]cloudflare:|import\(\s*['"]cloudflare:/;
+const besideTests = (readdirSync('collector', { recursive: true }) as string[])
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => `collector/${f.split('\\').join('/')}`);
+const besideWorkerd = besideTests.filter((f) => f.endsWith('.workerd.test.ts') || WORKERD_ONLY.test(readFileSync(f, 'utf8')));
+
+// One run, nine projects: pure shared code and pure collector rules (unit) in Node, the tag in happy-dom, the GTM template in a
 // sandbox harness in Node, the ad-platform fakes in Node, the collector inside
 // workerd (real Durable Objects, SQLite, Queues), and end-to-end suites driving real Chromium.
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'shared', environment: 'node', include: ['shared/**/*.test.ts'] } },
+      // Pure code without globals or mocks: one Node process runs every file (isolate: false) instead of one per file.
+      { test: { name: 'shared', environment: 'node', include: ['shared/**/*.test.ts'], isolate: false } },
+      { test: { name: 'unit', environment: 'node', include: ['collector/**/*.test.ts'], exclude: [...configDefaults.exclude, ...besideWorkerd], isolate: false } },
       { test: { name: 'tag', environment: 'happy-dom', include: ['tag/**/*.test.ts'] } },
       { test: { name: 'gtm', environment: 'node', include: ['test/gtm/**/*.test.ts'] } },
       // Contract fakes of the ad platforms (loopback Node servers) and the delivery code driven against them.
@@ -28,7 +41,8 @@ export default defineConfig({
         ],
         test: {
           name: 'collector',
-          include: ['collector/**/*.test.ts', 'test/worker/**/*.test.ts'],
+          include: [...besideWorkerd, 'test/worker/**/*.test.ts'],
+          setupFiles: ['test/worker/setup.ts'],
           // The ad-platform fakes run in Node; DestinationObject tests reach them over loopback.
           globalSetup: ['test/fakes/global-setup.ts'],
         },

@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { decryptCredentials, encryptCredentials, importCredentialKey } from '../crypto/credentials';
 import { destinations } from '../destinations/registry';
+import { serialExecutor } from '../delivery/serial';
 import { confirm, enqueue, flush, requeue, type DestinationRuntime, type FlushStats, type OutboxEntry, type RequestLog, type RowStatus } from '../delivery/outbox';
 import type { CachedToken } from '../delivery/oauth';
 import { sendBatch } from '../delivery/send';
@@ -252,15 +253,8 @@ export class DestinationObject extends DurableObject<Env> {
     await this.flushNow();
   }
 
-  // One flush (or test send) at a time: an alarm and an RPC flush can interleave while a request is
-  // in flight, and two token refreshes racing with one rotating refresh token (LinkedIn, Microsoft)
-  // would leave the loser with a revoked token and its rows failed.
-  private serial: Promise<unknown> = Promise.resolve();
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.serial.then(fn, fn);
-    this.serial = run.catch(() => undefined);
-    return run;
-  }
+  // One flush (or test send) at a time (serial.ts says why).
+  private readonly exclusive = serialExecutor();
 
   /** Send what is due now and schedule the next alarm; what the alarm does, callable from tests. */
   flushNow(): Promise<FlushStats | null> {

@@ -1,0 +1,33 @@
+// Runs in workerd before each collector test file.
+//
+// @cloudflare/vitest-pool-workers 0.23 installs the Proxy on its entrypoint and Durable Object
+// wrapper classes from inside their constructors, so every construction wraps the previous Proxy in
+// another (cloudflare/workers-sdk#15092). workerd constructs the default entrypoint once per request,
+// so the n-th `exports.default.fetch()` walks n nested Proxies: requests took 100 ms after a few
+// hundred calls and over a second after a thousand, minutes for a suite like security-routes. The
+// upstream fix (workers-sdk#15106, shipped in @cloudflare/vitest-plugin) installs the Proxy once; this
+// does the same from outside: wrapping an already wrapped prototype again returns it as it is. Every
+// other Proxy is constructed untouched. Remove this file when moving to @cloudflare/vitest-plugin.
+const FIXED = Symbol.for('open-conversions.single-prototype-proxy');
+const g = globalThis as typeof globalThis & { [FIXED]?: true };
+
+if (!g[FIXED]) {
+  g[FIXED] = true;
+  const NativeProxy = Proxy;
+  const prototypeProxies = new WeakSet<object>();
+  // The pool's wrapper handler is the one that forwards unknown keys to `getUnknownPrototypeKey`.
+  const isWrapperHandler = (handler: unknown) => {
+    const get = (handler as { get?: unknown } | null)?.get;
+    return typeof get === 'function' && Function.prototype.toString.call(get).includes('getUnknownPrototypeKey');
+  };
+  g.Proxy = new NativeProxy(NativeProxy, {
+    construct(target, args, newTarget) {
+      const [object, handler] = args as [object, ProxyHandler<object>];
+      if (!isWrapperHandler(handler)) return Reflect.construct(target, args, newTarget);
+      if (prototypeProxies.has(object)) return object;
+      const proxy = Reflect.construct(target, args, newTarget) as object;
+      prototypeProxies.add(proxy);
+      return proxy;
+    },
+  });
+}
