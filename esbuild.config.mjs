@@ -16,7 +16,15 @@ import ts from 'typescript';
 // room for a registry entry or two), so the sender cannot grow unseen either.
 const BUDGET = { tagGzip: 2340, tagGzipAim: 2000, sendGzip: 3900, snippetMin: 700 };
 
-const common = { bundle: true, minify: true, target: ['es2020'], platform: 'browser', write: false, legalComments: 'none', logLevel: 'warning' };
+const common = {
+  bundle: true,
+  minify: true,
+  target: ['es2020'],
+  platform: 'browser',
+  write: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
 
 // Internal property names end in `_` (the link between tag.js and tag-send.js, module state): the
 // build shortens them. One cache serves every bundle, so the two scripts name the link's members alike;
@@ -47,9 +55,15 @@ writeFileSync('dist/snippet.js', snippet);
 // typed from types.ts alone, so each file's declarations are emitted without type-checking the rest.
 mkdirSync('dist/types', { recursive: true });
 for (const file of ['module', 'types']) {
-  const out = ts.transpileDeclaration(readFileSync(`tag/${file}.ts`, 'utf8'), { fileName: `${file}.ts`, reportDiagnostics: true, compilerOptions: { isolatedDeclarations: true, strict: true } });
+  const out = ts.transpileDeclaration(readFileSync(`tag/${file}.ts`, 'utf8'), {
+    fileName: `${file}.ts`,
+    reportDiagnostics: true,
+    compilerOptions: { isolatedDeclarations: true, strict: true },
+  });
   if (out.diagnostics?.length) {
-    console.error(`tag/${file}.ts: ${out.diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`);
+    console.error(
+      `tag/${file}.ts: ${out.diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`,
+    );
     process.exit(1);
   }
   writeFileSync(`dist/types/${file}.d.ts`, out.outputText);
@@ -65,7 +79,10 @@ const rows = [
   ['dist/snippet.js', snippet, `min budget ${BUDGET.snippetMin}`],
 ];
 console.log('file                 min B  gzip -9  brotli 11  budget');
-const sizes = (f, s) => (f.includes('+') ? [tag, send].reduce((n, x) => [n[0] + x.length, n[1] + gzip(x), n[2] + brotli(x)], [0, 0, 0]) : [s.length, gzip(s), brotli(s)]);
+const sizes = (f, s) =>
+  f.includes('+')
+    ? [tag, send].reduce((n, x) => [n[0] + x.length, n[1] + gzip(x), n[2] + brotli(x)], [0, 0, 0])
+    : [s.length, gzip(s), brotli(s)];
 for (const [f, s, b] of rows) {
   const [min, gz, br] = sizes(f, s);
   console.log(`${f.padEnd(20)} ${String(min).padStart(6)} ${String(gz).padStart(8)} ${String(br).padStart(10)}  ${b}`);
@@ -85,8 +102,10 @@ writeFileSync(
 
 const over = [];
 if (gzip(tag) > BUDGET.tagGzip) over.push(`tag.js is ${gzip(tag)} bytes gzip, over the ${BUDGET.tagGzip}-byte budget`);
-if (gzip(send) > BUDGET.sendGzip) over.push(`tag-send.js is ${gzip(send)} bytes gzip, over the ${BUDGET.sendGzip}-byte budget`);
-if (snippet.length > BUDGET.snippetMin) over.push(`snippet is ${snippet.length} bytes minified, over the ${BUDGET.snippetMin}-byte budget`);
+if (gzip(send) > BUDGET.sendGzip)
+  over.push(`tag-send.js is ${gzip(send)} bytes gzip, over the ${BUDGET.sendGzip}-byte budget`);
+if (snippet.length > BUDGET.snippetMin)
+  over.push(`snippet is ${snippet.length} bytes minified, over the ${BUDGET.snippetMin}-byte budget`);
 if (over.length) {
   console.error(`size budget exceeded:\n  ${over.join('\n  ')}`);
   process.exit(1);

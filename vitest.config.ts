@@ -11,7 +11,9 @@ const WORKERD_ONLY = /from\s+['"]cloudflare:|import\(\s*['"]cloudflare:/;
 const besideTests = (readdirSync('collector', { recursive: true }) as string[])
   .filter((f) => f.endsWith('.test.ts'))
   .map((f) => `collector/${f.split('\\').join('/')}`);
-const besideWorkerd = besideTests.filter((f) => f.endsWith('.workerd.test.ts') || WORKERD_ONLY.test(readFileSync(f, 'utf8')));
+const besideWorkerd = besideTests.filter(
+  (f) => f.endsWith('.workerd.test.ts') || WORKERD_ONLY.test(readFileSync(f, 'utf8')),
+);
 
 // One run, nine projects: pure shared code and pure collector rules (unit) in Node, the tag in happy-dom, the GTM template in a
 // sandbox harness in Node, the ad-platform fakes in Node, the collector inside
@@ -21,12 +23,29 @@ export default defineConfig({
     projects: [
       // Pure code without globals or mocks: one Node process runs every file (isolate: false) instead of one per file.
       { test: { name: 'shared', environment: 'node', include: ['shared/**/*.test.ts'], isolate: false } },
-      { test: { name: 'unit', environment: 'node', include: ['collector/**/*.test.ts'], exclude: [...configDefaults.exclude, ...besideWorkerd], isolate: false } },
+      {
+        test: {
+          name: 'unit',
+          environment: 'node',
+          include: ['collector/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...besideWorkerd],
+          isolate: false,
+        },
+      },
       { test: { name: 'tag', environment: 'happy-dom', include: ['tag/**/*.test.ts'] } },
       { test: { name: 'gtm', environment: 'node', include: ['test/gtm/**/*.test.ts'] } },
       // Contract fakes of the ad platforms (loopback Node servers) and the delivery code driven against them.
       // The operator's commands (npm run setup, npm run smoke) against a fake wrangler and a local collector.
-      { test: { name: 'scripts', environment: 'node', include: ['test/scripts/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000, fileParallelism: false } },
+      {
+        test: {
+          name: 'scripts',
+          environment: 'node',
+          include: ['test/scripts/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
       { test: { name: 'fakes', environment: 'node', include: ['test/fakes/**/*.test.ts'], testTimeout: 30_000 } },
       {
         plugins: [

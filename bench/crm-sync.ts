@@ -14,7 +14,12 @@ const TOKEN = 'pat-na1-bench-0000-0001';
 const fake = await startHubSpotFake({ privateTokens: [TOKEN], searchPerSecond: 0 });
 try {
   const t0 = Date.parse('2026-01-01T00:00:00Z');
-  for (let i = 0; i < N; i++) fake.upsertContact(`c${i}@example.com`, { lifecyclestage: 'lead', hs_lifecyclestage_lead_date: String(t0) }, i < N / 4 ? t0 : t0 + i);
+  for (let i = 0; i < N; i++)
+    fake.upsertContact(
+      `c${i}@example.com`,
+      { lifecyclestage: 'lead', hs_lifecyclestage_lead_date: String(t0) },
+      i < N / 4 ? t0 : t0 + i,
+    );
   const seen = new Set<string>();
   let dup = 0;
   let cursor: SourceCursor | null = null;
@@ -23,11 +28,17 @@ try {
   let first = 0;
   const start = performance.now();
   for (;;) {
-    const page = await hubspotConnector.fetchPage({ settings: { accessToken: TOKEN, endpoint: fake.url }, cursor, since: null, fetch, now: Date.now });
+    const page = await hubspotConnector.fetchPage({
+      settings: { accessToken: TOKEN, endpoint: fake.url },
+      cursor,
+      since: null,
+      fetch,
+      now: Date.now,
+    });
     pages++;
     calls += page.apiCalls;
     if (!first && page.records.length) first = performance.now() - start;
-    for (const r of page.records) (seen.has(r.id) ? dup++ : seen.add(r.id));
+    for (const r of page.records) seen.has(r.id) ? dup++ : seen.add(r.id);
     cursor = page.cursor;
     if (page.done) break;
   }
@@ -36,7 +47,9 @@ try {
   console.log(`handed over: ${seen.size} distinct, ${dup} twice  ${seen.size === N && dup === 0 ? 'OK' : 'MISMATCH'}`);
   console.log(`time: ${s.toFixed(1)} s  (${Math.round(N / s)} contacts/s against the local fake)`);
   console.log(`first page: ${first.toFixed(0)} ms`);
-  console.log(`API calls: ${calls} (${pages} pages; at HubSpot's 5 searches/s the reads alone take at least ${Math.ceil(calls / 5)} s)`);
+  console.log(
+    `API calls: ${calls} (${pages} pages; at HubSpot's 5 searches/s the reads alone take at least ${Math.ceil(calls / 5)} s)`,
+  );
 } finally {
   await fake.stop();
 }

@@ -42,7 +42,12 @@ function rows(n: number): ConversionRow[] {
       { kind: 'fbclid', value: `IwAR_bench_${i}`, firstSeen: now - 86_400_000, anonymousId: 'a1' },
       { kind: 'li_fat_id', value: '85929337-d448-42da-a095-0b3c5500fa50', firstSeen: now - 86_400_000 },
       { kind: 'msclkid', value: `${i.toString(16).padStart(8, '0')}${'d'.repeat(24)}`, firstSeen: now - 86_400_000 },
-      { kind: 'rdt_cid', value: `3184742045${String(i).padStart(9, '0')}`, firstSeen: now - 86_400_000, anonymousId: 'a1' },
+      {
+        kind: 'rdt_cid',
+        value: `3184742045${String(i).padStart(9, '0')}`,
+        firstSeen: now - 86_400_000,
+        anonymousId: 'a1',
+      },
       { kind: 'ttclid', value: `E.C.P.bench_${i}`, firstSeen: now - 86_400_000, anonymousId: 'a1' },
     ],
     devices: [{ anonymousId: 'a1', ip: '203.0.113.7', userAgent: 'Mozilla/5.0 Bench', lastSeen: now - 86_400_000 }],
@@ -52,14 +57,52 @@ function rows(n: number): ConversionRow[] {
 }
 
 const fakes: [DestinationType, FakeServer, Record<string, unknown>][] = [
-  ['meta', await startMetaFake({ pixelId: '1234567', accessToken: 'EAAbench-token-0001' }), { pixelId: '1234567', accessToken: 'EAAbench-token-0001' }],
-  ['google_data_manager', await startDataManagerFake({ customerId: '1234567890', conversionActionIds: ['777'], ...oauth }), { customerId: '1234567890', conversionActionId: '777', ...oauth }],
-  ['google_ads', await startGoogleAdsFake({ customerId: '1234567890', conversionActionIds: ['555'], ...oauth }), { customerId: '1234567890', conversionActionId: '555', ...oauth }],
-  ['linkedin', await startLinkedInFake({ conversionIds: ['4242'], ...oauth, rotateRefreshTokens: true }), { conversionId: '4242', ...oauth, apiVersion: version }],
-  ['microsoft_ads', await startMicrosoftFake({ customerId: '1111', accountId: '2222', developerToken: 'bench-dev-token-1', goalNames: ['MQL'], ...oauth }), { customerId: '1111', accountId: '2222', conversionGoalName: 'MQL', developerToken: 'bench-dev-token-1', ...oauth }],
-  ['reddit', await startRedditFake({ pixelId: 'a2_bench01', accessToken: 'reddit-bench-token-01' }), { pixelId: 'a2_bench01', accessToken: 'reddit-bench-token-01' }],
-  ['tiktok', await startTikTokFake({ pixelCode: 'CBENCH1234567890', accessToken: 'tiktok-bench-token-01' }), { pixelCode: 'CBENCH1234567890', accessToken: 'tiktok-bench-token-01' }],
-  ['openai_ads', await startOpenAIAdsFake({ pixelId: 'px_bench01', apiKey: 'sk-svcacct-bench-key-01' }), { pixelId: 'px_bench01', apiKey: 'sk-svcacct-bench-key-01' }],
+  [
+    'meta',
+    await startMetaFake({ pixelId: '1234567', accessToken: 'EAAbench-token-0001' }),
+    { pixelId: '1234567', accessToken: 'EAAbench-token-0001' },
+  ],
+  [
+    'google_data_manager',
+    await startDataManagerFake({ customerId: '1234567890', conversionActionIds: ['777'], ...oauth }),
+    { customerId: '1234567890', conversionActionId: '777', ...oauth },
+  ],
+  [
+    'google_ads',
+    await startGoogleAdsFake({ customerId: '1234567890', conversionActionIds: ['555'], ...oauth }),
+    { customerId: '1234567890', conversionActionId: '555', ...oauth },
+  ],
+  [
+    'linkedin',
+    await startLinkedInFake({ conversionIds: ['4242'], ...oauth, rotateRefreshTokens: true }),
+    { conversionId: '4242', ...oauth, apiVersion: version },
+  ],
+  [
+    'microsoft_ads',
+    await startMicrosoftFake({
+      customerId: '1111',
+      accountId: '2222',
+      developerToken: 'bench-dev-token-1',
+      goalNames: ['MQL'],
+      ...oauth,
+    }),
+    { customerId: '1111', accountId: '2222', conversionGoalName: 'MQL', developerToken: 'bench-dev-token-1', ...oauth },
+  ],
+  [
+    'reddit',
+    await startRedditFake({ pixelId: 'a2_bench01', accessToken: 'reddit-bench-token-01' }),
+    { pixelId: 'a2_bench01', accessToken: 'reddit-bench-token-01' },
+  ],
+  [
+    'tiktok',
+    await startTikTokFake({ pixelCode: 'CBENCH1234567890', accessToken: 'tiktok-bench-token-01' }),
+    { pixelCode: 'CBENCH1234567890', accessToken: 'tiktok-bench-token-01' },
+  ],
+  [
+    'openai_ads',
+    await startOpenAIAdsFake({ pixelId: 'px_bench01', apiKey: 'sk-svcacct-bench-key-01' }),
+    { pixelId: 'px_bench01', apiKey: 'sk-svcacct-bench-key-01' },
+  ],
 ];
 
 const sqlite = { useSQLite: true };
@@ -90,13 +133,27 @@ const plain = <T>(v: unknown): T => {
 try {
   const ns = await mf.getDurableObjectNamespace('DESTINATION');
   const all = rows(ENTRIES);
-  console.log(`DestinationObject on workerd: ${ENTRIES.toLocaleString('en-US')} rows per destination, enqueued over RPC in chunks of 1,000`);
+  console.log(
+    `DestinationObject on workerd: ${ENTRIES.toLocaleString('en-US')} rows per destination, enqueued over RPC in chunks of 1,000`,
+  );
   console.log('destination            enqueue s  drain s  total s  requests  final status counts');
   // The alarm set by the first enqueue starts sending while later chunks arrive, so most sending
   // happens inside the enqueue phase; the total is the figure to read.
   for (const [type, fake, settings] of fakes) {
-    const stub = ns.get(ns.idFromName(`bench-${type}`)) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-    plain(await stub.configure!({ id: `dst_bench_${type}`, type, mode: 'live', endpoint: fake.url, tokenEndpoint: fake.url, settings }));
+    const stub = ns.get(ns.idFromName(`bench-${type}`)) as unknown as Record<
+      string,
+      (...a: unknown[]) => Promise<unknown>
+    >;
+    plain(
+      await stub.configure!({
+        id: `dst_bench_${type}`,
+        type,
+        mode: 'live',
+        endpoint: fake.url,
+        tokenEndpoint: fake.url,
+        settings,
+      }),
+    );
     let t0 = performance.now();
     for (let i = 0; i < all.length; i += 1000) plain(await stub.enqueue!(all.slice(i, i + 1000)));
     const enqueueS = (performance.now() - t0) / 1000;
@@ -110,9 +167,13 @@ try {
     }
     const deliverS = (performance.now() - t0) / 1000;
     const requests = fake.requests.filter((q) => !/token|accessToken|requestStatus/.test(q.path)).length;
-    console.log(`${type.padEnd(22)} ${enqueueS.toFixed(2).padStart(9)} ${deliverS.toFixed(2).padStart(8)} ${(enqueueS + deliverS).toFixed(2).padStart(8)} ${String(requests).padStart(9)}  ${JSON.stringify(counts)}`);
+    console.log(
+      `${type.padEnd(22)} ${enqueueS.toFixed(2).padStart(9)} ${deliverS.toFixed(2).padStart(8)} ${(enqueueS + deliverS).toFixed(2).padStart(8)} ${String(requests).padStart(9)}  ${JSON.stringify(counts)}`,
+    );
   }
-  console.log('(Google Data Manager rows stay pending_confirmation until the request status is read, 15 minutes later.)');
+  console.log(
+    '(Google Data Manager rows stay pending_confirmation until the request status is read, 15 minutes later.)',
+  );
 } finally {
   await mf.dispose();
   for (const [, fake] of fakes) await fake.stop();

@@ -34,19 +34,72 @@ async function targets(clock: Clock): Promise<Target[]> {
   const ads = await startGoogleAdsFake({ customerId: '1234567890', conversionActionIds: ['555'], ...oauth, now });
   const dm = await startDataManagerFake({ customerId: '1234567890', conversionActionIds: ['777'], ...oauth, now });
   const li = await startLinkedInFake({ conversionIds: ['4242'], ...oauth, now, rotateRefreshTokens: true });
-  const ms = await startMicrosoftFake({ customerId: '1111', accountId: '2222', developerToken: 'bench-dev-token-1', goalNames: ['MQL'], ...oauth, now });
+  const ms = await startMicrosoftFake({
+    customerId: '1111',
+    accountId: '2222',
+    developerToken: 'bench-dev-token-1',
+    goalNames: ['MQL'],
+    ...oauth,
+    now,
+  });
   const rd = await startRedditFake({ pixelId: 'a2_bench01', accessToken: 'reddit-bench-token-01', now });
   const tt = await startTikTokFake({ pixelCode: 'CBENCH1234567890', accessToken: 'tiktok-bench-token-01', now });
   const oa = await startOpenAIAdsFake({ pixelId: 'px_bench01', apiKey: 'sk-svcacct-bench-key-01', now });
   return [
-    { type: 'meta', fake: meta, settings: { pixelId: '1234567', accessToken: 'EAAbench-token-0001' }, stored: () => meta.events.map((e) => e.event.event_id as string) },
-    { type: 'google_data_manager', fake: dm, settings: { customerId: '1234567890', conversionActionId: '777', ...oauth }, stored: () => dm.events.map((e) => e.transactionId as string) },
-    { type: 'google_ads', fake: ads, settings: { customerId: '1234567890', conversionActionId: '555', ...oauth }, stored: () => ads.conversions.map((c) => c.orderId as string) },
-    { type: 'linkedin', fake: li, settings: { conversionId: '4242', ...oauth, apiVersion: '202611' }, stored: () => li.events.map((e) => e.eventId as string) },
-    { type: 'microsoft_ads', fake: ms, settings: { customerId: '1111', accountId: '2222', conversionGoalName: 'MQL', developerToken: 'bench-dev-token-1', ...oauth }, stored: () => ms.conversions.map((c) => c.MicrosoftClickId as string) },
-    { type: 'reddit', fake: rd, settings: { pixelId: 'a2_bench01', accessToken: 'reddit-bench-token-01' }, stored: () => rd.events.map((e: any) => e.metadata.conversion_id as string) },
-    { type: 'tiktok', fake: tt, settings: { pixelCode: 'CBENCH1234567890', accessToken: 'tiktok-bench-token-01' }, stored: () => tt.events.map((e) => e.event_id as string) },
-    { type: 'openai_ads', fake: oa, settings: { pixelId: 'px_bench01', apiKey: 'sk-svcacct-bench-key-01' }, stored: () => oa.events.map((e) => e.id as string) },
+    {
+      type: 'meta',
+      fake: meta,
+      settings: { pixelId: '1234567', accessToken: 'EAAbench-token-0001' },
+      stored: () => meta.events.map((e) => e.event.event_id as string),
+    },
+    {
+      type: 'google_data_manager',
+      fake: dm,
+      settings: { customerId: '1234567890', conversionActionId: '777', ...oauth },
+      stored: () => dm.events.map((e) => e.transactionId as string),
+    },
+    {
+      type: 'google_ads',
+      fake: ads,
+      settings: { customerId: '1234567890', conversionActionId: '555', ...oauth },
+      stored: () => ads.conversions.map((c) => c.orderId as string),
+    },
+    {
+      type: 'linkedin',
+      fake: li,
+      settings: { conversionId: '4242', ...oauth, apiVersion: '202611' },
+      stored: () => li.events.map((e) => e.eventId as string),
+    },
+    {
+      type: 'microsoft_ads',
+      fake: ms,
+      settings: {
+        customerId: '1111',
+        accountId: '2222',
+        conversionGoalName: 'MQL',
+        developerToken: 'bench-dev-token-1',
+        ...oauth,
+      },
+      stored: () => ms.conversions.map((c) => c.MicrosoftClickId as string),
+    },
+    {
+      type: 'reddit',
+      fake: rd,
+      settings: { pixelId: 'a2_bench01', accessToken: 'reddit-bench-token-01' },
+      stored: () => rd.events.map((e: any) => e.metadata.conversion_id as string),
+    },
+    {
+      type: 'tiktok',
+      fake: tt,
+      settings: { pixelCode: 'CBENCH1234567890', accessToken: 'tiktok-bench-token-01' },
+      stored: () => tt.events.map((e) => e.event_id as string),
+    },
+    {
+      type: 'openai_ads',
+      fake: oa,
+      settings: { pixelId: 'px_bench01', apiKey: 'sk-svcacct-bench-key-01' },
+      stored: () => oa.events.map((e) => e.id as string),
+    },
   ];
 }
 
@@ -67,17 +120,34 @@ async function run(label: string, withFaults: boolean): Promise<void> {
   const rows = Array.from({ length: ENTRIES }, (_, i) => {
     const r = row();
     r.touches.push(
-      { kind: 'rdt_cid', value: `3184742045${String(i).padStart(9, '0')}`, firstSeen: T0 - 86_400_000, anonymousId: 'anon-1' },
+      {
+        kind: 'rdt_cid',
+        value: `3184742045${String(i).padStart(9, '0')}`,
+        firstSeen: T0 - 86_400_000,
+        anonymousId: 'anon-1',
+      },
       { kind: 'ttclid', value: `E.C.P.bench_${i}`, firstSeen: T0 - 86_400_000, anonymousId: 'anon-1' },
     );
     return r;
   });
-  console.log(`\n${label}: ${ENTRIES.toLocaleString('en-US')} entries per destination${withFaults ? ', faults injected at every fake (429 + Retry-After, 500, 401 where OAuth refreshes, ambiguous timeout)' : ''}`);
-  console.log('destination            prepare s  deliver s  requests  delivered  unmatched  failed  skipped  at platform  unique ids');
+  console.log(
+    `\n${label}: ${ENTRIES.toLocaleString('en-US')} entries per destination${withFaults ? ', faults injected at every fake (429 + Retry-After, 500, 401 where OAuth refreshes, ambiguous timeout)' : ''}`,
+  );
+  console.log(
+    'destination            prepare s  deliver s  requests  delivered  unmatched  failed  skipped  at platform  unique ids',
+  );
   for (const t of all) {
     if (withFaults) injectFaults(t);
     const settings = settingsSchemas[t.type].parse(t.settings);
-    const rt: DestinationRuntime<unknown> = { def: destinations[t.type], settings, mode: 'live', endpoint: t.fake.url, tokenEndpoint: t.fake.url, timeoutMs: 5000, random: Math.random };
+    const rt: DestinationRuntime<unknown> = {
+      def: destinations[t.type],
+      settings,
+      mode: 'live',
+      endpoint: t.fake.url,
+      tokenEndpoint: t.fake.url,
+      timeoutMs: 5000,
+      random: Math.random,
+    };
     if (withFaults) rt.timeoutMs = 5000;
     const store = new MemoryOutboxStore();
     let t0 = performance.now();
@@ -87,17 +157,33 @@ async function run(label: string, withFaults: boolean): Promise<void> {
     await drain(store, rt, clock, 100);
     const deliverS = (performance.now() - t0) / 1000;
     const s = statuses(store);
-    const apiRequests = t.fake.requests.filter((q) => !q.path.includes('token') && !q.path.includes('accessToken') && !q.path.includes('requestStatus')).length;
+    const apiRequests = t.fake.requests.filter(
+      (q) => !q.path.includes('token') && !q.path.includes('accessToken') && !q.path.includes('requestStatus'),
+    ).length;
     const stored = t.stored();
     const delivered = (s.sent ?? 0) + (s.pending_confirmation ?? 0);
     console.log(
-      [t.type.padEnd(22), prepareS.toFixed(2).padStart(9), deliverS.toFixed(2).padStart(10), String(apiRequests).padStart(9), String(delivered).padStart(10), String(s.unmatched ?? 0).padStart(10), String((s.failed ?? 0) + (s.dead_letter ?? 0)).padStart(7), String(s.skipped ?? 0).padStart(8), String(stored.length).padStart(12), String(new Set(stored).size).padStart(11)].join(' '),
+      [
+        t.type.padEnd(22),
+        prepareS.toFixed(2).padStart(9),
+        deliverS.toFixed(2).padStart(10),
+        String(apiRequests).padStart(9),
+        String(delivered).padStart(10),
+        String(s.unmatched ?? 0).padStart(10),
+        String((s.failed ?? 0) + (s.dead_letter ?? 0)).padStart(7),
+        String(s.skipped ?? 0).padStart(8),
+        String(stored.length).padStart(12),
+        String(new Set(stored).size).padStart(11),
+      ].join(' '),
     );
-    if (new Set(stored).size !== delivered) console.log(`  !! ${t.type}: ${delivered} delivered but ${new Set(stored).size} distinct ids at the platform`, s);
+    if (new Set(stored).size !== delivered)
+      console.log(`  !! ${t.type}: ${delivered} delivered but ${new Set(stored).size} distinct ids at the platform`, s);
     await t.fake.stop();
   }
 }
 
 await run('clean run', false);
 await run('faults run', true);
-console.log('\n"at platform" counts every stored copy; a copy beyond "unique ids" is the resend after an ambiguous timeout, which the platform deduplicates by the same id (Meta event_id, Google orderId / transactionId, LinkedIn eventId, Microsoft click + time, Reddit conversion_id, TikTok event_id, ChatGPT Ads id + type).');
+console.log(
+  '\n"at platform" counts every stored copy; a copy beyond "unique ids" is the resend after an ambiguous timeout, which the platform deduplicates by the same id (Meta event_id, Google orderId / transactionId, LinkedIn eventId, Microsoft click + time, Reddit conversion_id, TikTok event_id, ChatGPT Ads id + type).',
+);

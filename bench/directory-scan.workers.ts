@@ -30,7 +30,9 @@ it(`directory scan over ${ROWS.toLocaleString('en')} index rows`, async () => {
         for (const key of keys) {
           ctx.storage.sql.exec(
             'INSERT OR IGNORE INTO people (key, email, created_at, updated_at, rev, attributes) VALUES (?, ?, 0, 0, 1, ?)',
-            key, `${key.slice(0, 12)}@example.com`, attributes,
+            key,
+            `${key.slice(0, 12)}@example.com`,
+            attributes,
           );
         }
       });
@@ -52,7 +54,9 @@ it(`directory scan over ${ROWS.toLocaleString('en')} index rows`, async () => {
       }
     }
     const s = (performance.now() - start) / 1000;
-    console.log(`scan, page ${page}: ${rows} rows in ${calls} calls, ${s.toFixed(2)} s, ${Math.round(rows / s)} rows/s, ${((s * 1000) / calls).toFixed(2)} ms/call`);
+    console.log(
+      `scan, page ${page}: ${rows} rows in ${calls} calls, ${s.toFixed(2)} s, ${Math.round(rows / s)} rows/s, ${((s * 1000) / calls).toFixed(2)} ms/call`,
+    );
     if (rows !== ROWS) throw new Error(`scanned ${rows} rows, expected ${ROWS}`);
   }
 });

@@ -56,7 +56,11 @@ async function startFloor() {
       .replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${PORT}`),
   );
   spawnSync('mkdir', ['-p', join(dir, 'state')]);
-  const child = spawn(join(import.meta.dirname, '../node_modules/.bin/workerd'), ['serve', join(dir, 'config.capnp'), '--experimental'], { stdio: 'ignore', detached: true });
+  const child = spawn(
+    join(import.meta.dirname, '../node_modules/.bin/workerd'),
+    ['serve', join(dir, 'config.capnp'), '--experimental'],
+    { stdio: 'ignore', detached: true },
+  );
   const untrack = [trackGroup(child.pid), trackDir(dir)];
   const stop = async () => {
     for (const u of untrack) u();
@@ -77,7 +81,12 @@ async function startFloor() {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  return { url: `http://127.0.0.1:${PORT}`, path: '/identify', pid: child.pid, stop: async () => (unregister(), stop()) };
+  return {
+    url: `http://127.0.0.1:${PORT}`,
+    path: '/identify',
+    pid: child.pid,
+    stop: async () => (unregister(), stop()),
+  };
 }
 
 async function startOurs() {
@@ -109,7 +118,28 @@ async function settled(pid) {
 async function measure(who, kind) {
   const server = who === 'floor' ? await startFloor() : await startOurs();
   const load = (amount) =>
-    JSON.parse(spawnSync(AUTOCANNON, ['-c', '10', '-a', String(amount), '-j', '-n', '-I', '-m', 'POST', '-H', 'content-type=application/json', '-i', BODY[who][kind], server.url + server.path], { encoding: 'utf8' }).stdout);
+    JSON.parse(
+      spawnSync(
+        AUTOCANNON,
+        [
+          '-c',
+          '10',
+          '-a',
+          String(amount),
+          '-j',
+          '-n',
+          '-I',
+          '-m',
+          'POST',
+          '-H',
+          'content-type=application/json',
+          '-i',
+          BODY[who][kind],
+          server.url + server.path,
+        ],
+        { encoding: 'utf8' },
+      ).stdout,
+    );
   load(200); // warm-up
   // CPU first, untraced (tracing slows every system call); then a quarter as many requests traced.
   const before = cpuMs(server.pid);
@@ -120,7 +150,20 @@ async function measure(who, kind) {
   let fsyncs = NaN;
   let bad = (run.non2xx ?? 0) + (run.errors ?? 0);
   if (STRACE) {
-    const trace = spawn('strace', ['-c', '-f', '-e', 'trace=pwrite64,write,fsync,fdatasync', '-p', String(server.pid), '-o', join(work, 'strace.txt')], { stdio: 'ignore' });
+    const trace = spawn(
+      'strace',
+      [
+        '-c',
+        '-f',
+        '-e',
+        'trace=pwrite64,write,fsync,fdatasync',
+        '-p',
+        String(server.pid),
+        '-o',
+        join(work, 'strace.txt'),
+      ],
+      { stdio: 'ignore' },
+    );
     await new Promise((r) => setTimeout(r, 500));
     const traced = load(Math.ceil(Number(AMOUNT[kind]) / 4));
     await settled(server.pid);
@@ -147,7 +190,9 @@ for (let round = 1; round <= ROUNDS; round++) {
     for (const who of ['floor', 'ours']) {
       const r = await measure(who, kind);
       results.push({ who, kind, ...r });
-      console.log(`[round ${round}] ${kind} ${who}: ${r.cpu.toFixed(2)} ms CPU, ${r.writes.toFixed(1)} write calls, ${r.fsyncs.toFixed(1)} fsyncs per request (bad ${r.bad})`);
+      console.log(
+        `[round ${round}] ${kind} ${who}: ${r.cpu.toFixed(2)} ms CPU, ${r.writes.toFixed(1)} write calls, ${r.fsyncs.toFixed(1)} fsyncs per request (bad ${r.bad})`,
+      );
     }
   }
 }
@@ -157,7 +202,9 @@ const mean = (who, kind, key) => {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 };
 const f = (x, d) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
-console.log(`\n## Cost per identify (plain workerd, 10 connections, mean of ${ROUNDS} round(s); writes and fsyncs by strace)\n`);
+console.log(
+  `\n## Cost per identify (plain workerd, 10 connections, mean of ${ROUNDS} round(s); writes and fsyncs by strace)\n`,
+);
 console.log('| case                                | CPU ms | write calls | fsyncs |');
 console.log('| ----------------------------------- | -----: | ----------: | -----: |');
 for (const [label, who, kind] of [
@@ -167,6 +214,8 @@ for (const [label, who, kind] of [
   ['identify, new person each (Segment)', 'ours', 'spread'],
 ]) {
   if (!CASES.includes(kind)) continue;
-  console.log(`| ${label.padEnd(35)} | ${f(mean(who, kind, 'cpu'), 2).padStart(6)} | ${f(mean(who, kind, 'writes'), 1).padStart(11)} | ${f(mean(who, kind, 'fsyncs'), 1).padStart(6)} |`);
+  console.log(
+    `| ${label.padEnd(35)} | ${f(mean(who, kind, 'cpu'), 2).padStart(6)} | ${f(mean(who, kind, 'writes'), 1).padStart(11)} | ${f(mean(who, kind, 'fsyncs'), 1).padStart(6)} |`,
+  );
 }
 process.exit(0);

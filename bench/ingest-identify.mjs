@@ -20,7 +20,14 @@ import { collectBody, segmentBody } from './identify-bodies.mjs';
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 // ../shared/tools from the main checkout; a worktree sits one level deeper.
-const TOOL = resolve(opt('--tool', ['../shared', '../../shared', '../../../shared'].map((p) => resolve(import.meta.dirname, '..', p, 'tools/collector-limit.sh')).find(existsSync) ?? 'collector-limit.sh'));
+const TOOL = resolve(
+  opt(
+    '--tool',
+    ['../shared', '../../shared', '../../../shared']
+      .map((p) => resolve(import.meta.dirname, '..', p, 'tools/collector-limit.sh'))
+      .find(existsSync) ?? 'collector-limit.sh',
+  ),
+);
 const TOOL_DIR = opt('--tool-dir', '/tmp/perf-anchors/collector-limit');
 const DUR = opt('-d', '15');
 const RUNS = opt('--runs', '3');
@@ -55,13 +62,32 @@ for (let run = 1; run <= Number(RUNS); run++) {
   for (const pair of PAIRS) {
     const collector = await startWorkerd(PORT);
     const url = `${collector.url}/segment/v1/identify`;
-    const toolArgs = ['--harness', 'workerd', '--cases', pair.floor, '-d', DUR, '--runs', '1', '--dir', TOOL_DIR, '--port-base', String(PORT + 100), '--target', `${pair.target}=${url}`, pair.body];
+    const toolArgs = [
+      '--harness',
+      'workerd',
+      '--cases',
+      pair.floor,
+      '-d',
+      DUR,
+      '--runs',
+      '1',
+      '--dir',
+      TOOL_DIR,
+      '--port-base',
+      String(PORT + 100),
+      '--target',
+      `${pair.target}=${url}`,
+      pair.body,
+    ];
     if (existsSync(join(TOOL_DIR, 'node_modules/autocannon'))) toolArgs.push('--skip-install');
     console.log(`\n[run ${run}] ${pair.floor} + ${pair.target}: bash ${TOOL} ${toolArgs.join(' ')}`);
     const tool = spawnSync('bash', [TOOL, ...toolArgs], { stdio: ['ignore', 'inherit', 'inherit'] });
     if (tool.status !== 0) toolFailed++;
     await collector.stop();
-    for (const r of readFileSync(join(TOOL_DIR, 'results/runs.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t'))) {
+    for (const r of readFileSync(join(TOOL_DIR, 'results/runs.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'))) {
       // harness, case, run, req/s, p50, p99, 2xx, bad, ...
       results.push([r[0], r[1], Number(r[3]), Number(r[4]), Number(r[5]), Number(r[7])]);
     }
@@ -76,11 +102,39 @@ for (const [label, body] of [
   ['tag-spread', files.tagSpread],
 ]) {
   const collector = await startWorkerd(PORT);
-  const r = spawnSync(autocannon, ['-c', '10', '-d', DUR, '-j', '-n', '-I', '-m', 'POST', '-H', 'content-type=application/json', '-H', 'origin=http://localhost:3000', '-i', body, `${collector.url}/v1/collect`], { encoding: 'utf8' });
+  const r = spawnSync(
+    autocannon,
+    [
+      '-c',
+      '10',
+      '-d',
+      DUR,
+      '-j',
+      '-n',
+      '-I',
+      '-m',
+      'POST',
+      '-H',
+      'content-type=application/json',
+      '-H',
+      'origin=http://localhost:3000',
+      '-i',
+      body,
+      `${collector.url}/v1/collect`,
+    ],
+    { encoding: 'utf8' },
+  );
   await collector.stop();
   try {
     const j = JSON.parse(r.stdout);
-    results.push(['tag', label, (j['2xx'] ?? 0) / j.duration, j.latency.p50, j.latency.p99, (j.non2xx ?? 0) + (j.errors ?? 0) + (j.timeouts ?? 0)]);
+    results.push([
+      'tag',
+      label,
+      (j['2xx'] ?? 0) / j.duration,
+      j.latency.p50,
+      j.latency.p99,
+      (j.non2xx ?? 0) + (j.errors ?? 0) + (j.timeouts ?? 0),
+    ]);
   } catch {
     results.push(['tag', label, NaN, NaN, NaN, NaN]);
   }
@@ -92,7 +146,8 @@ const mean = (h, c, i) => {
 };
 const bad = (h, c) => results.filter((r) => r[0] === h && r[1] === c).reduce((a, r) => a + (r[5] || 0), 0);
 const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
-const line = (label, h, c) => `| ${label.padEnd(36)} | ${f(mean(h, c, 2)).padStart(7)} | ${f(mean(h, c, 3), 1).padStart(6)} | ${f(mean(h, c, 4), 1).padStart(6)} | ${String(bad(h, c)).padStart(4)} |`;
+const line = (label, h, c) =>
+  `| ${label.padEnd(36)} | ${f(mean(h, c, 2)).padStart(7)} | ${f(mean(h, c, 3), 1).padStart(6)} | ${f(mean(h, c, 4), 1).padStart(6)} | ${String(bad(h, c)).padStart(4)} |`;
 console.log(`\n## Identify throughput (plain workerd, 10 connections, ${DUR} s a case, mean of ${RUNS} run(s))\n`);
 console.log('| case                                 |   req/s | p50 ms | p99 ms |  bad |');
 console.log('| ------------------------------------ | ------: | -----: | -----: | ---: |');
@@ -108,9 +163,15 @@ const ratios = (floor, target) => {
   const tg = results.filter((r) => r[0] === 'target' && r[1] === target);
   return tg.map((t, i) => t[2] / fl[i][2]);
 };
-for (const [label, floor, target] of [['same person / c-hot:   ', 'c-hot', 'identify-hot'], ['new person / c-spread:  ', 'c-spread', 'identify-spread']]) {
+for (const [label, floor, target] of [
+  ['same person / c-hot:   ', 'c-hot', 'identify-hot'],
+  ['new person / c-spread:  ', 'c-spread', 'identify-spread'],
+]) {
   const rs = ratios(floor, target);
   const m = rs.reduce((a, b) => a + b, 0) / rs.length;
   console.log(`ratio ${label} ${f(m, 2)}  (runs: ${rs.map((x) => f(x, 2)).join(', ')}; required >= 0.5, aim >= 0.8)`);
 }
-if (toolFailed) console.log(`\ncollector-limit.sh exited non-zero ${toolFailed} time(s) (non-2xx answers or a setup failure): see its output above`);
+if (toolFailed)
+  console.log(
+    `\ncollector-limit.sh exited non-zero ${toolFailed} time(s) (non-2xx answers or a setup failure): see its output above`,
+  );

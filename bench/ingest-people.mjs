@@ -24,7 +24,11 @@ const run = Date.now().toString(36);
 const row = (i) => ({
   email: `bulk-${run}-${i}@example.com`,
   source: 'crm',
-  attributes: { lead: { status: i % 3 ? 'MQL' : 'SQL', score: i % 100, createdAt: '2026-11-01T10:00:00Z' }, owner: `rep-${i % 17}`, company: { name: `Company ${i}`, employees: 10 + (i % 500) } },
+  attributes: {
+    lead: { status: i % 3 ? 'MQL' : 'SQL', score: i % 100, createdAt: '2026-11-01T10:00:00Z' },
+    owner: `rep-${i % 17}`,
+    company: { name: `Company ${i}`, employees: 10 + (i % 500) },
+  },
 });
 
 const t0 = performance.now();
@@ -35,7 +39,11 @@ for (let start = 0; start < PEOPLE; start += PER_REQUEST) {
   let text = '';
   // wrangler dev may still be reloading right after start-up: such a 503 is answered before any work.
   for (let attempt = 0; attempt < 5; attempt++) {
-    res = await fetch(`${base}/v1/people`, { method: 'POST', headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' }, body: JSON.stringify({ people }) });
+    res = await fetch(`${base}/v1/people`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ people }),
+    });
     text = await res.text();
     if (!(res.status === 503 && text.includes('restarted mid-request'))) break;
     await new Promise((r) => setTimeout(r, 2000));
@@ -59,7 +67,12 @@ for (const id of jobs) {
   for (;;) {
     let job;
     try {
-      job = await (await fetch(`${base}/api/jobs/${id}`, { headers: { authorization: `Bearer ${SK}` }, signal: AbortSignal.timeout(60_000) })).json();
+      job = await (
+        await fetch(`${base}/api/jobs/${id}`, {
+          headers: { authorization: `Bearer ${SK}` },
+          signal: AbortSignal.timeout(60_000),
+        })
+      ).json();
     } catch (e) {
       console.error(`job ${id} unreadable (${e})`);
       await stop();
@@ -79,13 +92,17 @@ const total = performance.now() - t0;
 
 // Spot check: a person from the last request is stored with its attributes.
 const last = row(PEOPLE - 1);
-const person = await (await fetch(`${base}/api/people/${encodeURIComponent(last.email)}`, { headers: { authorization: `Bearer ${SK}` } })).json();
+const person = await (
+  await fetch(`${base}/api/people/${encodeURIComponent(last.email)}`, { headers: { authorization: `Bearer ${SK}` } })
+).json();
 const ok = JSON.stringify(person.attributes?.crm) === JSON.stringify(last.attributes);
 
 console.log(`\n## Bulk CRM upsert (production bundle on Miniflare/workerd, fresh state)\n`);
 console.log(`people:                ${PEOPLE} in ${jobs.length} requests of <= ${PER_REQUEST}`);
 console.log(`all requests accepted: ${(accepted / 1000).toFixed(2)} s (202, validated and queued)`);
-console.log(`all jobs done:         ${(total / 1000).toFixed(2)} s  (applied ${applied}, not applied ${failed}, jobs ${done}/${jobs.length})`);
+console.log(
+  `all jobs done:         ${(total / 1000).toFixed(2)} s  (applied ${applied}, not applied ${failed}, jobs ${done}/${jobs.length})`,
+);
 console.log(`throughput:            ${((applied / total) * 1000).toFixed(0)} people/s end to end`);
 console.log(`spot check:            ${ok ? 'ok' : 'MISMATCH ' + JSON.stringify(person)}`);
 await stop();

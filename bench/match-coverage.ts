@@ -47,7 +47,11 @@ const PLATFORMS = {
   google: { kind: 'gclid', destination: 'google_ads', id: (i: number) => `Cj0KCQiA_bench${i}_${rand(10)}` },
   meta: { kind: 'fbclid', destination: 'meta', id: (i: number) => `IwAR_bench${i}_${rand(12)}` },
   microsoft: { kind: 'msclkid', destination: 'microsoft_ads', id: () => hex(32) },
-  linkedin: { kind: 'li_fat_id', destination: 'linkedin', id: () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}` },
+  linkedin: {
+    kind: 'li_fat_id',
+    destination: 'linkedin',
+    id: () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`,
+  },
 } as const;
 type Platform = keyof typeof PLATFORMS;
 
@@ -72,14 +76,35 @@ const SCENARIOS: Scenario[] = [
   { name: 'back 2 days later via www, tag identify on app', days: 2, ret: 'www', identify: 'browser' },
   { name: 'back 3 days later on the app only, backend identify', days: 3, ret: 'app', identify: 'backend' },
   { name: 'back via a stripped ad link, backend identify', days: 5, ret: 'www', identify: 'backend', stripped: true },
-  { name: 'Safari cap: back 10 days later, tag identify on app', days: 10, wipe: 'script', ret: 'www', identify: 'browser' },
-  { name: 'Safari cap: back 10 days later on the app only, backend identify', days: 10, wipe: 'script', ret: 'app', identify: 'backend' },
+  {
+    name: 'Safari cap: back 10 days later, tag identify on app',
+    days: 10,
+    wipe: 'script',
+    ret: 'www',
+    identify: 'browser',
+  },
+  {
+    name: 'Safari cap: back 10 days later on the app only, backend identify',
+    days: 10,
+    wipe: 'script',
+    ret: 'app',
+    identify: 'backend',
+  },
   { name: 'storage cleared, tag identify on app', days: 4, wipe: 'all', ret: 'www', identify: 'browser' },
-  { name: `late consent ('${LATE_CONSENT}' until granted on the 2nd page), tag identify on app`, days: 1, ret: 'www', identify: 'browser', lateConsent: true },
+  {
+    name: `late consent ('${LATE_CONSENT}' until granted on the 2nd page), tag identify on app`,
+    days: 1,
+    ret: 'www',
+    identify: 'browser',
+    lateConsent: true,
+  },
 ];
 
 function rand(n: number) {
-  return Math.random().toString(36).slice(2, 2 + n).padEnd(n, '0');
+  return Math.random()
+    .toString(36)
+    .slice(2, 2 + n)
+    .padEnd(n, '0');
 }
 function hex(n: number) {
   let s = '';
@@ -95,9 +120,15 @@ async function main() {
   const collector = await startCollector({ vars: { VISITOR_COOKIE_DOMAIN: 'example.test' } });
   onCleanup(() => collector.stop());
   const api = async (path: string, method = 'GET', body?: unknown) => {
-    const init = { method, headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) };
+    const init = {
+      method,
+      headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    };
     // A connection the local runtime dropped (it happens under heavy load) is tried again.
-    const res = await fetch(`${collector.url}${path}`, init).catch(() => new Promise((r) => setTimeout(r, 2_000)).then(() => fetch(`${collector.url}${path}`, init)));
+    const res = await fetch(`${collector.url}${path}`, init).catch(() =>
+      new Promise((r) => setTimeout(r, 2_000)).then(() => fetch(`${collector.url}${path}`, init)),
+    );
     const json = (await res.json()) as any;
     if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
@@ -107,18 +138,25 @@ async function main() {
   let port = 0;
   const origin = (host: string) => `https://${host}:${port}`;
   let snippet = '';
-  const page = (body: string, head = '') => `<!doctype html><html><head><meta charset="utf-8"><title>x</title>${head}</head><body>${body}</body></html>`;
-  const lateConsentHead = () => snippet.replace('</script>', `</script><script>clearbit.config({consent:'${LATE_CONSENT}'})</script>`);
+  const page = (body: string, head = '') =>
+    `<!doctype html><html><head><meta charset="utf-8"><title>x</title>${head}</head><body>${body}</body></html>`;
+  const lateConsentHead = () =>
+    snippet.replace('</script>', `</script><script>clearbit.config({consent:'${LATE_CONSENT}'})</script>`);
   // The collector routed on the site's own hostname (www.example.test/_cb/*), as recommended: its
   // HttpOnly cookie is first-party, and the app (same site) sends it too.
   // The Host header goes through (as a Worker route sees the site's hostname), for the cookie's domain.
   function proxy(req: IncomingMessage, res: ServerResponse) {
-    const up = httpRequest(`${collector.url}${req.url!.slice('/_cb'.length)}`, { method: req.method, headers: { ...req.headers, 'x-forwarded-proto': 'https' } }, (r) => {
-      const headers = { ...r.headers };
-      if (headers['set-cookie']) headers['set-cookie'] = headers['set-cookie'].map((c) => (c.includes('Secure') ? c : `${c}; Secure`));
-      res.writeHead(r.statusCode!, headers);
-      r.pipe(res);
-    });
+    const up = httpRequest(
+      `${collector.url}${req.url!.slice('/_cb'.length)}`,
+      { method: req.method, headers: { ...req.headers, 'x-forwarded-proto': 'https' } },
+      (r) => {
+        const headers = { ...r.headers };
+        if (headers['set-cookie'])
+          headers['set-cookie'] = headers['set-cookie'].map((c) => (c.includes('Secure') ? c : `${c}; Secure`));
+        res.writeHead(r.statusCode!, headers);
+        r.pipe(res);
+      },
+    );
     up.on('error', (e) => (res.writeHead(502), res.end(String(e))));
     req.pipe(up);
   }
@@ -133,17 +171,43 @@ async function main() {
       const raw = /(?:^|;\s*)_cb_ids=([^;]*)/.exec(req.headers.cookie ?? '')?.[1];
       const anonymousId = raw?.split('|')[0] || null;
       const visitorCookie = /(?:^|;\s*)_cb_aid=([^;]*)/.exec(req.headers.cookie ?? '')?.[1] || null;
-      await api('/v1/identify', 'POST', { email: url.searchParams.get('email'), anonymousId, visitorCookie, context: { ip: '198.51.100.7', userAgent: req.headers['user-agent'] } });
+      await api('/v1/identify', 'POST', {
+        email: url.searchParams.get('email'),
+        anonymousId,
+        visitorCookie,
+        context: { ip: '198.51.100.7', userAgent: req.headers['user-agent'] },
+      });
       return page('<p id="done">welcome</p>');
     }
-    if (host === 'www.example.test' || host === 'app.example.test') return page(`<p>${host}${url.pathname}</p>`, url.searchParams.has('notag') ? '' : head);
+    if (host === 'www.example.test' || host === 'app.example.test')
+      return page(`<p>${host}${url.pathname}</p>`, url.searchParams.has('notag') ? '' : head);
     return 'not found';
   }
   // A self-signed certificate for the site's hostnames: browsers send Sec-Fetch-Site (which the
   // collector reads to know it is same-site) only over HTTPS.
   const certDir = mkdtempSync(join(tmpdir(), 'match-coverage-cert-'));
   trackDir(certDir);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=www.example.test', '-addext', 'subjectAltName=DNS:www.example.test,DNS:app.example.test', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=www.example.test',
+      '-addext',
+      'subjectAltName=DNS:www.example.test,DNS:app.example.test',
+      '-keyout',
+      join(certDir, 'key.pem'),
+      '-out',
+      join(certDir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   const tls = { key: readFileSync(join(certDir, 'key.pem')), cert: readFileSync(join(certDir, 'cert.pem')) };
   rmSync(certDir, { recursive: true, force: true });
   const server = createServer(tls, (req, res) => {
@@ -165,28 +229,78 @@ async function main() {
   port = (server.address() as AddressInfo).port;
   onCleanup(() => new Promise((r) => (server.closeAllConnections(), server.close(() => r(undefined)))));
 
-  const key = await api('/api/keys', 'POST', { type: 'publishable', name: 'bench', origins: [origin('www.example.test'), origin('app.example.test')] });
+  const key = await api('/api/keys', 'POST', {
+    type: 'publishable',
+    name: 'bench',
+    origins: [origin('www.example.test'), origin('app.example.test')],
+  });
   // The collector on a hostname of the site (same-site): its HttpOnly cookie is first-party.
-  snippet = ((await api('/api/install')).snippet as string).replaceAll('pk_dev_local', key.key).replaceAll(collector.url, `${origin('www.example.test')}/_cb`);
+  snippet = ((await api('/api/install')).snippet as string)
+    .replaceAll('pk_dev_local', key.key)
+    .replaceAll(collector.url, `${origin('www.example.test')}/_cb`);
   if (!snippet.includes('/_cb')) throw new Error('snippet host not replaced');
 
   const oauth = { clientId: 'bench-client', clientSecret: 'bench-secret-1', refreshToken: 'bench-refresh-1' };
   const destBodies: Record<string, unknown> = {
-    meta: { type: 'meta', name: 'Meta', mode: 'dry_run', settings: { pixelId: '1234567', accessToken: 'EAAbench-meta-token-1' } },
-    google_ads: { type: 'google_ads', name: 'Google Ads', mode: 'dry_run', settings: { customerId: '1234567890', conversionActionId: '555', ...oauth } },
-    linkedin: { type: 'linkedin', name: 'LinkedIn', mode: 'dry_run', settings: { conversionId: '4242', accessToken: 'AQbench-linkedin-1', apiVersion: '202601' } },
-    microsoft_ads: { type: 'microsoft_ads', name: 'Microsoft Ads', mode: 'dry_run', settings: { customerId: '1111', accountId: '2222', conversionGoalName: 'SQL', developerToken: 'bench-dev-token-1', ...oauth } },
+    meta: {
+      type: 'meta',
+      name: 'Meta',
+      mode: 'dry_run',
+      settings: { pixelId: '1234567', accessToken: 'EAAbench-meta-token-1' },
+    },
+    google_ads: {
+      type: 'google_ads',
+      name: 'Google Ads',
+      mode: 'dry_run',
+      settings: { customerId: '1234567890', conversionActionId: '555', ...oauth },
+    },
+    linkedin: {
+      type: 'linkedin',
+      name: 'LinkedIn',
+      mode: 'dry_run',
+      settings: { conversionId: '4242', accessToken: 'AQbench-linkedin-1', apiVersion: '202601' },
+    },
+    microsoft_ads: {
+      type: 'microsoft_ads',
+      name: 'Microsoft Ads',
+      mode: 'dry_run',
+      settings: {
+        customerId: '1111',
+        accountId: '2222',
+        conversionGoalName: 'SQL',
+        developerToken: 'bench-dev-token-1',
+        ...oauth,
+      },
+    },
   };
   const destinations: Record<string, string> = {};
-  for (const [t, body] of Object.entries(destBodies)) destinations[t] = (await api('/api/destinations', 'POST', body)).id;
-  const audience = await api('/api/audiences', 'POST', { name: 'SQL', criteria: { field: 'crm.stage', op: 'eq', value: 'sql' }, timestamp: { field: 'crm.sql_at', withinDays: 30 } });
-  for (const id of Object.values(destinations)) await api(`/api/audiences/${audience.id}/conversions`, 'POST', { destinationId: id, eventName: 'Lead' });
+  for (const [t, body] of Object.entries(destBodies))
+    destinations[t] = (await api('/api/destinations', 'POST', body)).id;
+  const audience = await api('/api/audiences', 'POST', {
+    name: 'SQL',
+    criteria: { field: 'crm.stage', op: 'eq', value: 'sql' },
+    timestamp: { field: 'crm.sql_at', withinDays: 30 },
+  });
+  for (const id of Object.values(destinations))
+    await api(`/api/audiences/${audience.id}/conversions`, 'POST', { destinationId: id, eventName: 'Lead' });
 
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP *.example.test 127.0.0.1', '--ignore-certificate-errors'] });
+  const browser: Browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP *.example.test 127.0.0.1', '--ignore-certificate-errors'],
+  });
   onCleanup(() => browser.close());
 
   // ---- one journey
-  type Result = { platform: Platform; scenario: string; email: string; clickId: string; landingOnly: boolean; storageAlive: boolean; error?: string };
+  type Result = {
+    platform: Platform;
+    scenario: string;
+    email: string;
+    clickId: string;
+    landingOnly: boolean;
+    storageAlive: boolean;
+    error?: string;
+  };
   async function clearScript(context: BrowserContext, all: boolean) {
     if (all) await context.clearCookies();
     else await context.clearCookies({ name: '_cb_ids' });
@@ -196,7 +310,11 @@ async function main() {
       await p.evaluate(async () => {
         localStorage.clear();
         sessionStorage.clear();
-        for (const d of await indexedDB.databases()) if (d.name) await new Promise((r) => Object.assign(indexedDB.deleteDatabase(d.name!), { onsuccess: r, onerror: r, onblocked: r }));
+        for (const d of await indexedDB.databases())
+          if (d.name)
+            await new Promise((r) =>
+              Object.assign(indexedDB.deleteDatabase(d.name!), { onsuccess: r, onerror: r, onblocked: r }),
+            );
       });
     }
     // Again at the end: a request of the earlier page still in flight when the journey left may
@@ -205,7 +323,8 @@ async function main() {
     else await context.clearCookies({ name: '_cb_ids' });
     await p.close();
   }
-  const ready = (p: import('playwright-core').Page) => p.waitForFunction(() => (window as any).clearbit?.initialize === true, undefined, { timeout: 20_000 });
+  const ready = (p: import('playwright-core').Page) =>
+    p.waitForFunction(() => (window as any).clearbit?.initialize === true, undefined, { timeout: 20_000 });
 
   async function journey(i: number): Promise<Result> {
     const platform = (Object.keys(PLATFORMS) as Platform[])[i % 4]!;
@@ -215,7 +334,14 @@ async function main() {
     const email = `journey-${i}-${rand(6)}@example.com`;
     const q = s.lateConsent ? '&late=1' : '';
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
-    const result: Result = { platform, scenario: s.name, email, clickId, landingOnly: false, storageAlive: s.wipe !== 'all' };
+    const result: Result = {
+      platform,
+      scenario: s.name,
+      email,
+      clickId,
+      landingOnly: false,
+      storageAlive: s.wipe !== 'all',
+    };
     try {
       const p = await context.newPage();
       // The ad click, then browsing.
@@ -232,13 +358,17 @@ async function main() {
       await ready(p);
       if (s.lateConsent) await p.evaluate(() => (window as any).clearbit.consent({ ads: 'granted' }));
       // Leave once the tag has written what it keeps (its cookie; nothing under a denial).
-      await p.waitForFunction(() => document.cookie.includes('_cb_ids='), undefined, { timeout: 5_000 }).catch(() => {});
+      await p
+        .waitForFunction(() => document.cookie.includes('_cb_ids='), undefined, { timeout: 5_000 })
+        .catch(() => {});
       await p.close();
       // Days away.
       if (s.wipe) await clearScript(context, s.wipe === 'all');
       const r = await context.newPage();
       if (s.ret === 'www') {
-        const back = s.stripped ? `${origin('www.example.test')}/landing?utm_source=ads${q}` : `${origin('www.example.test')}/blog/post-${i}${s.lateConsent ? '?late=1' : ''}`;
+        const back = s.stripped
+          ? `${origin('www.example.test')}/landing?utm_source=ads${q}`
+          : `${origin('www.example.test')}/blog/post-${i}${s.lateConsent ? '?late=1' : ''}`;
         await r.goto(back);
         await ready(r);
       }
@@ -263,7 +393,10 @@ async function main() {
     }
   }
   async function identifyInPage(p: import('playwright-core').Page, email: string) {
-    const answered = p.waitForResponse((res) => res.url().endsWith('/v1/collect') && res.request().postData()!.includes('"identify"'), { timeout: 20_000 });
+    const answered = p.waitForResponse(
+      (res) => res.url().endsWith('/v1/collect') && res.request().postData()!.includes('"identify"'),
+      { timeout: 20_000 },
+    );
     await p.evaluate((e) => (window as any).clearbit.identify(e), email);
     const res = await answered;
     if (res.status() !== 200) throw new Error(`identify answered ${res.status()}`);
@@ -281,7 +414,12 @@ async function main() {
 
   // ---- the CRM stage, later: every identified person becomes an SQL now.
   const now = new Date().toISOString();
-  for (let i = 0; i < ok.length; i += 500) await api('/v1/people', 'POST', { people: ok.slice(i, i + 500).map((r) => ({ email: r.email, source: 'crm', attributes: { stage: 'sql', sql_at: now } })) });
+  for (let i = 0; i < ok.length; i += 500)
+    await api('/v1/people', 'POST', {
+      people: ok
+        .slice(i, i + 500)
+        .map((r) => ({ email: r.email, source: 'crm', attributes: { stage: 'sql', sql_at: now } })),
+    });
 
   // ---- what each conversion (dry run: the exact request) carries, read from the delivery log.
   const carried = new Map<string, { click: boolean; email: boolean }>();
@@ -289,7 +427,9 @@ async function main() {
   while (carried.size < ok.length && Date.now() < deadline) {
     for (const r of ok) {
       if (carried.has(r.email)) continue;
-      const log = await api(`/api/conversions?email=${encodeURIComponent(r.email)}&destination=${destinations[PLATFORMS[r.platform].destination]}`);
+      const log = await api(
+        `/api/conversions?email=${encodeURIComponent(r.email)}&destination=${destinations[PLATFORMS[r.platform].destination]}`,
+      );
       const row = log.conversions[0];
       if (!row) continue;
       // The whole request it travelled in (dry run: built and recorded, not sent).
@@ -311,14 +451,25 @@ async function main() {
     };
   };
   const alive = ok.filter((r) => r.storageAlive && !SCENARIOS.find((s) => s.name === r.scenario)!.lateConsent);
-  console.log(`\nmatch coverage: ${ok.length} journeys (${results.length - ok.length} failed to run), ${CONCURRENCY} at a time, ${cpus().length} cores, load ${load} at start, journeys ${Math.round(journeysSeconds)} s, total ${Math.round((Date.now() - started) / 1000)} s`);
+  console.log(
+    `\nmatch coverage: ${ok.length} journeys (${results.length - ok.length} failed to run), ${CONCURRENCY} at a time, ${cpus().length} cores, load ${load} at start, journeys ${Math.round(journeysSeconds)} s, total ${Math.round((Date.now() - started) / 1000)} s`,
+  );
   console.log('\nper platform, journeys that keep any first-party storage (consent not late):');
-  console.table(Object.fromEntries((Object.keys(PLATFORMS) as Platform[]).map((p) => [p, summarize(alive.filter((r) => r.platform === p))])));
+  console.table(
+    Object.fromEntries(
+      (Object.keys(PLATFORMS) as Platform[]).map((p) => [p, summarize(alive.filter((r) => r.platform === p))]),
+    ),
+  );
   console.log('per platform, every journey:');
-  console.table(Object.fromEntries((Object.keys(PLATFORMS) as Platform[]).map((p) => [p, summarize(ok.filter((r) => r.platform === p))])));
+  console.table(
+    Object.fromEntries(
+      (Object.keys(PLATFORMS) as Platform[]).map((p) => [p, summarize(ok.filter((r) => r.platform === p))]),
+    ),
+  );
   console.log('per scenario:');
   console.table(Object.fromEntries(SCENARIOS.map((s) => [s.name, summarize(ok.filter((r) => r.scenario === s.name))])));
-  for (const r of results.filter((x) => x.error).slice(0, 5)) console.log(`failed: ${r.scenario} / ${r.platform}: ${r.error}`);
+  for (const r of results.filter((x) => x.error).slice(0, 5))
+    console.log(`failed: ${r.scenario} / ${r.platform}: ${r.error}`);
   const missing = ok.filter((r) => !carried.has(r.email)).length;
   if (missing) console.log(`${missing} conversions never appeared in the delivery log`);
 }

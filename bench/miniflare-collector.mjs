@@ -8,7 +8,14 @@ import { miniflareOptions } from './miniflare-options.mjs';
 
 /** Starts the bundle (build it first: buildBundle) with Durable Objects persisted in `stateDir`; `vars` adds to the bench keys. */
 export async function startMiniflare(stateDir, { batchSize = 10, vars = {}, onOutput } = {}) {
-  const mf = new Miniflare(miniflareOptions(stateDir, { batchSize, vars: { ...DEV_VARS_FOR_BENCH, ...vars }, onOutput, verbose: !!process.env.BENCH_VERBOSE }));
+  const mf = new Miniflare(
+    miniflareOptions(stateDir, {
+      batchSize,
+      vars: { ...DEV_VARS_FOR_BENCH, ...vars },
+      onOutput,
+      verbose: !!process.env.BENCH_VERBOSE,
+    }),
+  );
   let unregister = () => {};
   const stop = async () => {
     unregister();

@@ -7,7 +7,10 @@ import { join, resolve } from 'node:path';
 import { Log, LogLevel } from 'miniflare';
 
 // The repository root, also when this file is bundled into dist/bench by bench/run.mjs.
-export const ROOT = resolve(import.meta.dirname, existsSync(resolve(import.meta.dirname, '../package.json')) ? '..' : '../..');
+export const ROOT = resolve(
+  import.meta.dirname,
+  existsSync(resolve(import.meta.dirname, '../package.json')) ? '..' : '../..',
+);
 
 /** `vars` are the Worker's bindings (keys); `batchSize` the JOBS consumer's (wrangler.toml: 10). */
 export function miniflareOptions(stateDir, { batchSize = 10, vars = {}, onOutput, verbose = false } = {}) {
@@ -36,6 +39,13 @@ export function miniflareOptions(stateDir, { batchSize = 10, vars = {}, onOutput
     port: 0,
     log: new Log(verbose ? LogLevel.DEBUG : LogLevel.WARN),
     // The runtime's stdout/stderr (console.* of the Worker) to a caller that checks it, else to ours.
-    ...(onOutput ? { handleRuntimeStdio: (out, err) => (out.on('data', (d) => onOutput(String(d))), err.on('data', (d) => onOutput(String(d)))) } : {}),
+    ...(onOutput
+      ? {
+          handleRuntimeStdio: (out, err) => (
+            out.on('data', (d) => onOutput(String(d))),
+            err.on('data', (d) => onOutput(String(d)))
+          ),
+        }
+      : {}),
   };
 }

@@ -33,7 +33,12 @@ const auth = { authorization: `Bearer ${SK}` };
 const criteria: Criteria = {
   all: [
     { field: 'crm.lifecycle', op: 'in', value: ['mql', 'sql'] },
-    { any: [{ field: 'crm.amount', op: 'gte', value: 10_000 }, { field: 'crm.country', op: 'eq', value: 'FR' }] },
+    {
+      any: [
+        { field: 'crm.amount', op: 'gte', value: 10_000 },
+        { field: 'crm.country', op: 'eq', value: 'FR' },
+      ],
+    },
     { not: { field: 'crm.email_domain', op: 'eq', value: 'competitor.com' } },
   ],
 };
@@ -65,7 +70,10 @@ function evaluatorCost(now: number) {
 }
 
 async function call(base: string, path: string, init: RequestInit = {}) {
-  const res = await fetch(base + path, { ...init, headers: { 'content-type': 'application/json', ...auth, ...(init.headers ?? {}) } });
+  const res = await fetch(base + path, {
+    ...init,
+    headers: { 'content-type': 'application/json', ...auth, ...(init.headers ?? {}) },
+  });
   const body = (await res.json()) as any;
   if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
   return body;
@@ -91,7 +99,10 @@ async function countListed(base: string, prefix: string): Promise<number> {
   let n = 0;
   let cursor = '';
   for (;;) {
-    const page = await call(base, `/api/people?query=${encodeURIComponent(prefix)}&limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+    const page = await call(
+      base,
+      `/api/people?query=${encodeURIComponent(prefix)}&limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     n += page.people.length;
     if (!page.cursor) return n;
     cursor = page.cursor;
@@ -108,8 +119,9 @@ async function waitForPopulate(base: string, id: string) {
     const audience = await read(base, `/api/audiences/${id}`);
     const p = audience.populate;
     if (p?.status === 'done') return audience;
-    if (p?.evaluated !== last) (last = p?.evaluated), (movedAt = Date.now());
-    else if (Date.now() - movedAt > STALL_MS) throw new Error(`populate stalled for ${STALL_MS / 1000} s at ${JSON.stringify(p)}`);
+    if (p?.evaluated !== last) ((last = p?.evaluated), (movedAt = Date.now()));
+    else if (Date.now() - movedAt > STALL_MS)
+      throw new Error(`populate stalled for ${STALL_MS / 1000} s at ${JSON.stringify(p)}`);
     if (process.env.BENCH_VERBOSE) console.log(`  populate ${p?.evaluated}/${p?.total}`);
     await sleep(250);
   }
@@ -130,7 +142,9 @@ function watchOutput(text: string) {
   }
 }
 function reportTrouble(label: string) {
-  console.log(`${label}: ${trouble.paused} pauses after a failed evaluation (${trouble.deadlines} failures were a call past its 30 s deadline), ${trouble.pageFailed} populate pages failed and were retried, ${trouble.nomem} SQLITE_NOMEM lines in the runtime's output, ${readRetries} API reads answered 5xx and were tried again`);
+  console.log(
+    `${label}: ${trouble.paused} pauses after a failed evaluation (${trouble.deadlines} failures were a call past its 30 s deadline), ${trouble.pageFailed} populate pages failed and were retried, ${trouble.nomem} SQLITE_NOMEM lines in the runtime's output, ${readRetries} API reads answered 5xx and were tried again`,
+  );
   trouble.pageFailed = 0;
   trouble.paused = 0;
   trouble.deadlines = 0;
@@ -143,7 +157,10 @@ async function listMembers(base: string, id: string): Promise<Set<string>> {
   const emails = new Set<string>();
   let cursor = '';
   for (;;) {
-    const page = await read(base, `/api/audiences/${id}/members?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page = await read(
+      base,
+      `/api/audiences/${id}/members?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     for (const m of page.members) if (m.member) emails.add(m.email);
     if (!page.cursor) return emails;
     cursor = page.cursor;
@@ -152,28 +169,49 @@ async function listMembers(base: string, id: string): Promise<Set<string>> {
 
 /** The members the evaluator finds at `now` over the seeded attributes, as the populate should. */
 function expectedMembers(run: string, seededAt: number, withinDays: number, now: number): Set<string> {
-  const rule = { ...definition, timestamp: { field: 'crm.mql_at', withinDays }, reentry: 'once' as const, paused: false, allowTraits: false };
+  const rule = {
+    ...definition,
+    timestamp: { field: 'crm.mql_at', withinDays },
+    reentry: 'once' as const,
+    paused: false,
+    allowTraits: false,
+  };
   const out = new Set<string>();
-  for (let i = 0; i < PEOPLE; i++) if (membership(rule, { crm: traitsOf(i, seededAt) }, now).member) out.add(`bench-${run}-${i}@example.com`);
+  for (let i = 0; i < PEOPLE; i++)
+    if (membership(rule, { crm: traitsOf(i, seededAt) }, now).member) out.add(`bench-${run}-${i}@example.com`);
   return out;
 }
 
 function compare(label: string, found: Set<string>, expected: Set<string>) {
   const missing = [...expected].filter((e) => !found.has(e));
   const extra = [...found].filter((e) => !expected.has(e));
-  console.log(`${label}: ${found.size} members listed, ${expected.size} expected by the evaluator, ${missing.length} missing, ${extra.length} extra`);
-  if (missing.length || extra.length) throw new Error(`${label}: members differ (missing ${missing.slice(0, 3).join(', ')}; extra ${extra.slice(0, 3).join(', ')})`);
+  console.log(
+    `${label}: ${found.size} members listed, ${expected.size} expected by the evaluator, ${missing.length} missing, ${extra.length} extra`,
+  );
+  if (missing.length || extra.length)
+    throw new Error(
+      `${label}: members differ (missing ${missing.slice(0, 3).join(', ')}; extra ${extra.slice(0, 3).join(', ')})`,
+    );
 }
 
 async function main() {
   const now = Date.now();
   const cost = evaluatorCost(now);
-  console.log(`evaluator (Node): membership ${cost.membershipUs.toFixed(2)} µs/person, decide ${cost.decideUs.toFixed(2)} µs/person (${Math.round(cost.memberShare * 100)} % members)`);
+  console.log(
+    `evaluator (Node): membership ${cost.membershipUs.toFixed(2)} µs/person, decide ${cost.decideUs.toFixed(2)} µs/person (${Math.round(cost.memberShare * 100)} % members)`,
+  );
   buildBundle();
   const state = mkdtempSync(join(tmpdir(), 'bench-populate-state-'));
   // At exit, after every server is stopped: removed while a runtime still ran, files came back.
   process.on('exit', () => rmSync(state, { recursive: true, force: true }));
-  const cached = SEED_CACHE && existsSync(join(SEED_CACHE, 'seed.json')) ? (JSON.parse(readFileSync(join(SEED_CACHE, 'seed.json'), 'utf8')) as { run: string; seededAt: number; people: number }) : null;
+  const cached =
+    SEED_CACHE && existsSync(join(SEED_CACHE, 'seed.json'))
+      ? (JSON.parse(readFileSync(join(SEED_CACHE, 'seed.json'), 'utf8')) as {
+          run: string;
+          seededAt: number;
+          people: number;
+        })
+      : null;
   if (cached && cached.people !== PEOPLE) throw new Error(`${SEED_CACHE} holds ${cached.people} people, not ${PEOPLE}`);
   const run = cached?.run ?? now.toString(36);
   const seededAt = cached?.seededAt ?? now;
@@ -184,7 +222,11 @@ async function main() {
     const collector = await startMiniflare(state);
     const seedStart = performance.now();
     for (let i = 0; i < PEOPLE; i += 1000) {
-      const people = Array.from({ length: Math.min(1000, PEOPLE - i) }, (_, j) => ({ email: `bench-${run}-${i + j}@example.com`, source: 'crm', attributes: traitsOf(i + j, seededAt) }));
+      const people = Array.from({ length: Math.min(1000, PEOPLE - i) }, (_, j) => ({
+        email: `bench-${run}-${i + j}@example.com`,
+        source: 'crm',
+        attributes: traitsOf(i + j, seededAt),
+      }));
       const { jobId } = await call(collector.url, '/v1/people', { method: 'POST', body: JSON.stringify({ people }) });
       for (;;) {
         const job = await call(collector.url, `/api/jobs/${jobId}`);
@@ -195,7 +237,9 @@ async function main() {
     // Each person's outbox alarm puts them in the directory; wait until all are there.
     while ((await countListed(collector.url, `bench-${run}-`)) < PEOPLE) await sleep(1000);
     const seedS = (performance.now() - seedStart) / 1000;
-    console.log(`seed: ${PEOPLE} people through /v1/people and into the directory in ${seedS.toFixed(1)} s (${Math.round(PEOPLE / seedS)} people/s)`);
+    console.log(
+      `seed: ${PEOPLE} people through /v1/people and into the directory in ${seedS.toFixed(1)} s (${Math.round(PEOPLE / seedS)} people/s)`,
+    );
     await collector.stop();
     if (SEED_CACHE) {
       cpSync(join(state, 'do'), join(SEED_CACHE, 'do'), { recursive: true });
@@ -210,21 +254,34 @@ async function main() {
   const done = await waitForPopulate(collector.url, created.id);
   const s = (performance.now() - start) / 1000;
   const p = done.populate;
-  console.log(`populate (cold objects, consumer batch ${BATCH}): ${p.evaluated}/${p.total} evaluated, ${p.members} members, ${s.toFixed(1)} s, ${Math.round(p.evaluated / s)} people/s, ${((s * 1000) / p.evaluated).toFixed(1)} ms/person wall`);
+  console.log(
+    `populate (cold objects, consumer batch ${BATCH}): ${p.evaluated}/${p.total} evaluated, ${p.members} members, ${s.toFixed(1)} s, ${Math.round(p.evaluated / s)} people/s, ${((s * 1000) / p.evaluated).toFixed(1)} ms/person wall`,
+  );
   reportTrouble('populate');
-  if (p.evaluated !== PEOPLE || p.total !== PEOPLE) throw new Error(`populate evaluated ${p.evaluated} of ${p.total}, expected ${PEOPLE}`);
+  if (p.evaluated !== PEOPLE || p.total !== PEOPLE)
+    throw new Error(`populate evaluated ${p.evaluated} of ${p.total}, expected ${PEOPLE}`);
   const expected30 = expectedMembers(run, seededAt, 30, savedAt);
-  if (p.members !== expected30.size || done.members !== expected30.size) throw new Error(`populate counted ${p.members} members (index ${done.members}), the evaluator ${expected30.size}`);
+  if (p.members !== expected30.size || done.members !== expected30.size)
+    throw new Error(`populate counted ${p.members} members (index ${done.members}), the evaluator ${expected30.size}`);
   compare('members API after populate', await listMembers(collector.url, created.id), expected30);
 
   const again = performance.now();
   const editedAt = Date.now();
-  await call(collector.url, `/api/audiences/${created.id}`, { method: 'PATCH', body: JSON.stringify({ timestamp: { field: 'crm.mql_at', withinDays: 7 } }) });
+  await call(collector.url, `/api/audiences/${created.id}`, {
+    method: 'PATCH',
+    body: JSON.stringify({ timestamp: { field: 'crm.mql_at', withinDays: 7 } }),
+  });
   const edited = await waitForPopulate(collector.url, created.id);
   const s2 = (performance.now() - again) / 1000;
-  console.log(`re-populate after an edit (warm objects): ${edited.populate.evaluated} evaluated, ${edited.populate.members} members, ${s2.toFixed(1)} s, ${Math.round(edited.populate.evaluated / s2)} people/s`);
+  console.log(
+    `re-populate after an edit (warm objects): ${edited.populate.evaluated} evaluated, ${edited.populate.members} members, ${s2.toFixed(1)} s, ${Math.round(edited.populate.evaluated / s2)} people/s`,
+  );
   reportTrouble('re-populate');
-  compare('members API after the edit', await listMembers(collector.url, created.id), expectedMembers(run, seededAt, 7, editedAt));
+  compare(
+    'members API after the edit',
+    await listMembers(collector.url, created.id),
+    expectedMembers(run, seededAt, 7, editedAt),
+  );
   await collector.stop();
 }
 

@@ -11,5 +11,14 @@ if (!name) {
 }
 // Inside the repo (dist/ is ignored) so bare imports resolve from node_modules.
 const outfile = join('dist', 'bench', `${name}.mjs`);
-await build({ entryPoints: [`bench/${name}.ts`], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, logLevel: 'warning' });
+await build({
+  entryPoints: [`bench/${name}.ts`],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  outfile,
+  logLevel: 'warning',
+});
 await import(pathToFileURL(join(process.cwd(), outfile)).href);

@@ -8,12 +8,37 @@ import { startSalesforceFake } from '../test/fakes/salesforce';
 
 const N = Number(process.argv[3] ?? 100_000);
 const T0 = Date.UTC(2026, 10, 20, 12);
-const fake = await startSalesforceFake({ clientId: 'c', clientSecret: 'bench-secret-1', refreshToken: 'bench-refresh-1', now: () => T0 });
-for (let i = 0; i < N; i++) fake.insert('Lead', { Email: `lead${i}@example.com`, LastName: `L${i}`, Status: 'Open', IsConverted: i % 3 === 0, ConvertedDate: '2026-01-05' }, T0 - 30 * 86_400_000 + Math.floor(i / 250) * 1000);
+const fake = await startSalesforceFake({
+  clientId: 'c',
+  clientSecret: 'bench-secret-1',
+  refreshToken: 'bench-refresh-1',
+  now: () => T0,
+});
+for (let i = 0; i < N; i++)
+  fake.insert(
+    'Lead',
+    {
+      Email: `lead${i}@example.com`,
+      LastName: `L${i}`,
+      Status: 'Open',
+      IsConverted: i % 3 === 0,
+      ConvertedDate: '2026-01-05',
+    },
+    T0 - 30 * 86_400_000 + Math.floor(i / 250) * 1000,
+  );
 const connector = createSalesforceConnector({ sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))) });
 
 async function sync(label: string, bulkThreshold: number, cursor: SourceCursor | null = null) {
-  const settings = { instanceUrl: 'https://acme.my.salesforce.com', clientId: 'c', clientSecret: 'bench-secret-1', refreshToken: 'bench-refresh-1', endpoint: fake.url, tokenEndpoint: fake.url, objects: ['Lead'], bulkThreshold };
+  const settings = {
+    instanceUrl: 'https://acme.my.salesforce.com',
+    clientId: 'c',
+    clientSecret: 'bench-secret-1',
+    refreshToken: 'bench-refresh-1',
+    endpoint: fake.url,
+    tokenEndpoint: fake.url,
+    objects: ['Lead'],
+    bulkThreshold,
+  };
   const seen = new Set<string>();
   let calls = 0;
   let first = 0;
@@ -28,7 +53,9 @@ async function sync(label: string, bulkThreshold: number, cursor: SourceCursor |
     token = page.accessToken ?? token;
     if (page.done) {
       const s = (performance.now() - start) / 1000;
-      console.log(`${label}: ${seen.size.toLocaleString()} records in ${s.toFixed(1)} s, ${Math.round(seen.size / s).toLocaleString()} records/s, ${calls} API calls, ${pages + 1} pages, first page after ${first.toFixed(0)} ms`);
+      console.log(
+        `${label}: ${seen.size.toLocaleString()} records in ${s.toFixed(1)} s, ${Math.round(seen.size / s).toLocaleString()} records/s, ${calls} API calls, ${pages + 1} pages, first page after ${first.toFixed(0)} ms`,
+      );
       return cursor;
     }
   }
@@ -40,6 +67,9 @@ const cursor = await sync('first sync, Bulk API 2.0 past 10,000', 10_000);
 for (let i = 0; i < 1000; i++) fake.insert('Lead', { Email: `new${i}@example.com` }, T0);
 await sync('incremental run, 1,000 changed', 10_000, cursor);
 const byPath: Record<string, number> = {};
-for (const r of fake.requests) { const k = r.path.replace(/\/query\/.*/, "/query/<locator>").replace(/750\w+/, "<job>"); byPath[k] = (byPath[k] ?? 0) + 1; }
+for (const r of fake.requests) {
+  const k = r.path.replace(/\/query\/.*/, '/query/<locator>').replace(/750\w+/, '<job>');
+  byPath[k] = (byPath[k] ?? 0) + 1;
+}
 if (process.env.DEBUG) console.log(byPath);
 await fake.stop();

@@ -43,7 +43,11 @@ async function startReceiver() {
     req.on('data', (d) => (body += d));
     req.on('end', () => {
       const url = new URL(req.url, 'http://x');
-      if (req.method !== 'POST' || !new RegExp(`^/v\\d+\\.\\d+/${PIXEL}/events$`).test(url.pathname) || url.searchParams.get('access_token') !== TOKEN) {
+      if (
+        req.method !== 'POST' ||
+        !new RegExp(`^/v\\d+\\.\\d+/${PIXEL}/events$`).test(url.pathname) ||
+        url.searchParams.get('access_token') !== TOKEN
+      ) {
         res.writeHead(400, { 'content-type': 'application/json' });
         return res.end(JSON.stringify({ error: { message: 'bad request', type: 'OAuthException', code: 100 } }));
       }
@@ -69,7 +73,9 @@ async function startCollector() {
   const mf = await startMiniflare(state, { vars: { ALLOW_CUSTOM_ENDPOINTS: 'local' }, onOutput: (t) => (log += t) });
   // Miniflare runs workerd as a child of this process: that process is the runtime measured.
   const workerd = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-    .split('\n').map((l) => l.trim().split(/\s+/)).find(([, comm]) => comm === 'workerd')?.[0];
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .find(([, comm]) => comm === 'workerd')?.[0];
   return { url: mf.url, pid: workerd ? Number(workerd) : null, stop: mf.stop, log: () => log };
 }
 
@@ -77,7 +83,9 @@ async function startCollector() {
 function rssMb(pid) {
   if (!pid) return null;
   try {
-    return Math.round(Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) / 1024);
+    return Math.round(
+      Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) / 1024,
+    );
   } catch {
     return null;
   }
@@ -104,10 +112,33 @@ async function main() {
   buildBundle();
   const receiver = await startReceiver();
   const c = await startCollector();
-  const api = (path, method = 'GET', body) => call(`${c.url}${path}`, { method, headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+  const api = (path, method = 'GET', body) =>
+    call(`${c.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' },
+      body: body && JSON.stringify(body),
+    });
 
-  const d = JSON.parse((await api('/api/destinations', 'POST', { type: 'meta', name: 'soak', mode: 'live', endpoint: receiver.url, settings: { pixelId: PIXEL, accessToken: TOKEN } })).body);
-  const a = JSON.parse((await api('/api/audiences', 'POST', { name: 'soak MQL', criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' }, timestamp: { field: 'crm.mql_at', withinDays: 7 } })).body);
+  const d = JSON.parse(
+    (
+      await api('/api/destinations', 'POST', {
+        type: 'meta',
+        name: 'soak',
+        mode: 'live',
+        endpoint: receiver.url,
+        settings: { pixelId: PIXEL, accessToken: TOKEN },
+      })
+    ).body,
+  );
+  const a = JSON.parse(
+    (
+      await api('/api/audiences', 'POST', {
+        name: 'soak MQL',
+        criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' },
+        timestamp: { field: 'crm.mql_at', withinDays: 7 },
+      })
+    ).body,
+  );
   const on = await api(`/api/audiences/${a.id}/conversions`, 'POST', { destinationId: d.id, eventName: 'Lead' });
   if (on.status !== 201) throw new Error(`setup failed: ${on.status} ${on.body}`);
 
@@ -122,21 +153,46 @@ async function main() {
   const memory = [];
   const started = Date.now();
   const until = started + MINUTES * 60_000;
-  const sampler = setInterval(() => memory.push({ s: Math.round((Date.now() - started) / 1000), mb: rssMb(c.pid) }), 5_000);
+  const sampler = setInterval(
+    () => memory.push({ s: Math.round((Date.now() - started) / 1000), mb: rssMb(c.pid) }),
+    5_000,
+  );
 
   async function worker(w) {
     while (Date.now() < until) {
       const n = seq++;
       if (n % 10 < 7) {
         const i = Math.floor(Math.random() * PEOPLE);
-        const body = { key: 'pk_dev_local', events: [{ type: 'identify', messageId: `soak_${w}_${n}_${Date.now().toString(36)}`, anonymousId: `anon_soak_${i.toString(36).padStart(6, '0')}`, email: email(i), traits: { plan: 'pro' }, touches: [{ kind: 'fbclid', value: `IwAR_soak_${i}`, firstSeen: Date.now() - DAY }] }] };
-        const r = await call(`${c.url}/v1/collect`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: 'http://localhost:3000' }, body: JSON.stringify(body) });
+        const body = {
+          key: 'pk_dev_local',
+          events: [
+            {
+              type: 'identify',
+              messageId: `soak_${w}_${n}_${Date.now().toString(36)}`,
+              anonymousId: `anon_soak_${i.toString(36).padStart(6, '0')}`,
+              email: email(i),
+              traits: { plan: 'pro' },
+              touches: [{ kind: 'fbclid', value: `IwAR_soak_${i}`, firstSeen: Date.now() - DAY }],
+            },
+          ],
+        };
+        const r = await call(`${c.url}/v1/collect`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain', origin: 'http://localhost:3000' },
+          body: JSON.stringify(body),
+        });
         lat.identify.push(r.ms);
         if (r.status === 200) identified.add(i);
         else errors.identify++;
       } else {
         const batch = Array.from({ length: 10 }, () => Math.floor(Math.random() * PEOPLE));
-        const r = await api('/v1/people', 'POST', { people: batch.map((i) => ({ email: email(i), source: 'crm', attributes: { lifecycle: 'mql', mql_at: mqlAt, score: n } })) });
+        const r = await api('/v1/people', 'POST', {
+          people: batch.map((i) => ({
+            email: email(i),
+            source: 'crm',
+            attributes: { lifecycle: 'mql', mql_at: mqlAt, score: n },
+          })),
+        });
         lat.upsert.push(r.ms);
         if (r.status === 202) for (const i of batch) upserted.add(i);
         else errors.upsert++;
@@ -166,17 +222,38 @@ async function main() {
   const duplicates = copies.filter((n) => n > 1).length;
   const leaked = /soak-\d+@example\.com/.test(c.log());
 
-  console.log(`\nsoak: ${MINUTES} min, ${PEOPLE} people, ${CONCURRENCY} clients, production bundle on Miniflare (local workerd + queue broker)`);
+  console.log(
+    `\nsoak: ${MINUTES} min, ${PEOPLE} people, ${CONCURRENCY} clients, production bundle on Miniflare (local workerd + queue broker)`,
+  );
   console.table({
-    identify: { requests: lat.identify.length, errors: errors.identify, 'req/s': Math.round(lat.identify.length / seconds), 'p50 ms': pct(lat.identify, 50), 'p99 ms': pct(lat.identify, 99) },
-    'upsert (10 people)': { requests: lat.upsert.length, errors: errors.upsert, 'req/s': Math.round(lat.upsert.length / seconds), 'p50 ms': pct(lat.upsert, 50), 'p99 ms': pct(lat.upsert, 99) },
+    identify: {
+      requests: lat.identify.length,
+      errors: errors.identify,
+      'req/s': Math.round(lat.identify.length / seconds),
+      'p50 ms': pct(lat.identify, 50),
+      'p99 ms': pct(lat.identify, 99),
+    },
+    'upsert (10 people)': {
+      requests: lat.upsert.length,
+      errors: errors.upsert,
+      'req/s': Math.round(lat.upsert.length / seconds),
+      'p50 ms': pct(lat.upsert, 50),
+      'p99 ms': pct(lat.upsert, 99),
+    },
   });
   console.log(`throughput: ${Math.round(ops / seconds)} requests/s mixed`);
   const mbs = memory.map((m) => m.mb).filter((x) => x !== null);
-  console.log(`memory (RSS of the workerd process, MB): first ${mbs[0]}, max ${Math.max(...mbs)}, last ${mbs.at(-1)}  [every 30 s: ${memory.filter((m, i) => i % 6 === 0).map((m) => `${m.s}s:${m.mb}`).join(' ')}]`);
+  console.log(
+    `memory (RSS of the workerd process, MB): first ${mbs[0]}, max ${Math.max(...mbs)}, last ${mbs.at(-1)}  [every 30 s: ${memory
+      .filter((m, i) => i % 6 === 0)
+      .map((m) => `${m.s}s:${m.mb}`)
+      .join(' ')}]`,
+  );
   console.log(`queue and deliveries drained ${drainSeconds} s after the load stopped`);
   console.log(`people identified: ${identified.size}, missing afterwards: ${missing}`);
-  console.log(`people upserted: ${upserted.size}, conversions delivered: ${copies.length}, sent twice: ${duplicates}, not delivered: ${Math.max(0, upserted.size - copies.length)}`);
+  console.log(
+    `people upserted: ${upserted.size}, conversions delivered: ${copies.length}, sent twice: ${duplicates}, not delivered: ${Math.max(0, upserted.size - copies.length)}`,
+  );
   console.log(`emails in the collector's log: ${leaked ? 'YES' : 'none'}`);
   const ok = missing === 0 && duplicates === 0 && copies.length === upserted.size && !leaked;
   console.log(ok ? 'nothing lost' : 'LOSS OR DUPLICATES: see above');

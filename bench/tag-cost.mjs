@@ -39,7 +39,8 @@ const page = (withTag) => `<!doctype html><html><head><meta charset="utf-8"><tit
 ${withTag ? `<script>${snippet.replace('__CB_KEY__', 'pk_bench').replace('__CB_HOST__', origin)}</script>` : ''}</head>
 <body><h1>Landing page</h1><p>${'Some copy. '.repeat(200)}</p></body></html>`;
 // Each script's evaluation timed between two performance.now() marks (document.currentScript is kept).
-const timed = (code, key) => `window.__t0=performance.now();${code}\nwindow.__tag.push(window.${key}=performance.now()-window.__t0);`;
+const timed = (code, key) =>
+  `window.__t0=performance.now();${code}\nwindow.__tag.push(window.${key}=performance.now()-window.__t0);`;
 
 const server = createServer((req, res) => {
   if (req.url.startsWith('/v1/tag.js') || req.url.startsWith('/v1/tag-send.js')) {
@@ -56,12 +57,21 @@ const server = createServer((req, res) => {
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const origin = `http://127.0.0.1:${server.address().port}`;
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu'],
+});
 
 async function measure(path, { returning = false } = {}) {
   const context = await browser.newContext({ bypassCSP: true });
   // A returning visitor: the tag already ran once in this profile (ledger, cookies, IndexedDB exist).
-  if (returning) await (await context.newPage()).goto(origin + path, { waitUntil: 'load' }).then(() => new Promise((r) => setTimeout(r, 2500)));
+  if (returning)
+    await (
+      await context.newPage()
+    )
+      .goto(origin + path, { waitUntil: 'load' })
+      .then(() => new Promise((r) => setTimeout(r, 2500)));
   const p = await context.newPage();
   const cdp = await context.newCDPSession(p);
   await cdp.send('Performance.enable');
@@ -71,10 +81,24 @@ async function measure(path, { returning = false } = {}) {
   await p.waitForTimeout(1500);
   const { metrics } = await cdp.send('Performance.getMetrics');
   const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
-  const inPage = await p.evaluate(() => ({ evalMs: window.__evalMs, sendEvalMs: window.__sendEvalMs, tasks: window.__tag, longTasks: window.__longTasks, tagLong: window.__tagLong, tagLongWhy: window.__tagLongWhy, storeMax: window.__storeMax }));
+  const inPage = await p.evaluate(() => ({
+    evalMs: window.__evalMs,
+    sendEvalMs: window.__sendEvalMs,
+    tasks: window.__tag,
+    longTasks: window.__longTasks,
+    tagLong: window.__tagLong,
+    tagLongWhy: window.__tagLongWhy,
+    storeMax: window.__storeMax,
+  }));
   await context.close();
   const tasks = inPage.tasks;
-  return { taskMs: m.TaskDuration * 1000, ...inPage, maxTaskMs: tasks.length ? Math.max(...tasks) : 0, tagMs: tasks.reduce((a, b) => a + b, 0), sent };
+  return {
+    taskMs: m.TaskDuration * 1000,
+    ...inPage,
+    maxTaskMs: tasks.length ? Math.max(...tasks) : 0,
+    tagMs: tasks.reduce((a, b) => a + b, 0),
+    sent,
+  };
 }
 
 const median = (xs) => {
@@ -99,23 +123,52 @@ server.close();
 const gzip = (s) => gzipSync(s, { level: 9 }).length;
 const brotli = (s) => brotliCompressSync(s, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 console.log('sizes (bytes)      minified  gzip -9  brotli 11');
-for (const [name, s] of [['tag.js', tag], ['tag-send.js', send], ['snippet', snippet]]) {
-  console.log(`  ${name.padEnd(16)} ${String(s.length).padStart(8)} ${String(gzip(s)).padStart(8)} ${String(brotli(s)).padStart(10)}`);
+for (const [name, s] of [
+  ['tag.js', tag],
+  ['tag-send.js', send],
+  ['snippet', snippet],
+]) {
+  console.log(
+    `  ${name.padEnd(16)} ${String(s.length).padStart(8)} ${String(gzip(s)).padStart(8)} ${String(brotli(s)).padStart(10)}`,
+  );
 }
 console.log(`Chromium ${version}, ${LOADS} loads per scenario, medians (ms):           landing  returning`);
-const row = (name, f) => console.log(`  ${name.padEnd(62)} ${f(landing).toFixed(2).padStart(7)} ${f(returning).toFixed(2).padStart(10)}`);
+const row = (name, f) =>
+  console.log(`  ${name.padEnd(62)} ${f(landing).toFixed(2).padStart(7)} ${f(returning).toFixed(2).padStart(10)}`);
 row('evaluate tag.js (synchronous on load)', (rs) => median(rs.map((r) => r.evalMs)));
 row('evaluate tag-send.js (when idle)', (rs) => median(rs.map((r) => r.sendEvalMs)));
 row("the tag's largest single task", (rs) => median(rs.map((r) => r.maxTaskMs)));
 row("the tag's tasks, summed", (rs) => median(rs.map((r) => r.tagMs)));
 row('main-thread task time of the page', (rs) => median(rs.map((r) => r.taskMs)));
-row('main-thread task time over the same page without the tag', (rs) => median(rs.map((r) => r.taskMs)) - median(bare.map((r) => r.taskMs)));
+row(
+  'main-thread task time over the same page without the tag',
+  (rs) => median(rs.map((r) => r.taskMs)) - median(bare.map((r) => r.taskMs)),
+);
 const sum = (rs, k) => rs.reduce((n, r) => n + r[k], 0);
-console.log(`  long tasks (> 50 ms, any cause) in ${LOADS} loads: ${sum(landing, 'longTasks')} landing, ${sum(returning, 'longTasks')} returning, ${sum(bare, 'longTasks')} without the tag`);
-console.log(`  long tasks made long by the tag's scripts (> 50 ms of tag script in a long animation frame): ${sum(landing, 'tagLong')} landing, ${sum(returning, 'tagLong')} returning`);
+console.log(
+  `  long tasks (> 50 ms, any cause) in ${LOADS} loads: ${sum(landing, 'longTasks')} landing, ${sum(returning, 'longTasks')} returning, ${sum(bare, 'longTasks')} without the tag`,
+);
+console.log(
+  `  long tasks made long by the tag's scripts (> 50 ms of tag script in a long animation frame): ${sum(landing, 'tagLong')} landing, ${sum(returning, 'tagLong')} returning`,
+);
 const most = (rs) => Math.max(...rs.map((r) => r.maxTaskMs)).toFixed(1);
 console.log(`  the tag's largest single task over all loads: ${most(landing)} landing, ${most(returning)} returning`);
-console.log(`  the slowest single localStorage / document.cookie call over all loads: ${Math.max(...landing.map((r) => r.storeMax)).toFixed(1)} landing, ${Math.max(...returning.map((r) => r.storeMax)).toFixed(1)} returning`);
-for (const [name, rs] of [['landing', landing], ['returning', returning]]) for (const r of rs.filter((r) => r.maxTaskMs > 50)) console.log(`    ${name}: a tag task of ${r.maxTaskMs.toFixed(1)} ms (evaluating tag.js ${r.evalMs?.toFixed(1)} ms); its slowest storage call ${r.storeMax.toFixed(1)} ms`);
-console.log(`  tag tasks over 50 ms: ${landing.concat(returning).filter((r) => r.maxTaskMs > 50).length} of ${2 * LOADS} loads; touch sent on ${landing.filter((r) => r.sent).length}/${LOADS} landing loads`);
-for (const [name, rs] of [['landing', landing], ['returning', returning]]) for (const why of rs.flatMap((r) => r.tagLongWhy)) console.log(`    ${name}: a frame made long by ${why}`);
+console.log(
+  `  the slowest single localStorage / document.cookie call over all loads: ${Math.max(...landing.map((r) => r.storeMax)).toFixed(1)} landing, ${Math.max(...returning.map((r) => r.storeMax)).toFixed(1)} returning`,
+);
+for (const [name, rs] of [
+  ['landing', landing],
+  ['returning', returning],
+])
+  for (const r of rs.filter((r) => r.maxTaskMs > 50))
+    console.log(
+      `    ${name}: a tag task of ${r.maxTaskMs.toFixed(1)} ms (evaluating tag.js ${r.evalMs?.toFixed(1)} ms); its slowest storage call ${r.storeMax.toFixed(1)} ms`,
+    );
+console.log(
+  `  tag tasks over 50 ms: ${landing.concat(returning).filter((r) => r.maxTaskMs > 50).length} of ${2 * LOADS} loads; touch sent on ${landing.filter((r) => r.sent).length}/${LOADS} landing loads`,
+);
+for (const [name, rs] of [
+  ['landing', landing],
+  ['returning', returning],
+])
+  for (const why of rs.flatMap((r) => r.tagLongWhy)) console.log(`    ${name}: a frame made long by ${why}`);

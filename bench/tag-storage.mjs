@@ -18,13 +18,38 @@ r.ckSecond=t(function(){document.cookie});
 r.ckSet=t(function(){document.cookie='a=1;path=/'});
 r.ckAfterSet=t(function(){document.cookie});
 res(r)},300)});</script><p>x</p>`;
-const server = createServer((q, s) => { s.writeHead(200, { 'content-type': 'text/html' }); s.end(page); });
+const server = createServer((q, s) => {
+  s.writeHead(200, { 'content-type': 'text/html' });
+  s.end(page);
+});
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const url = `http://127.0.0.1:${server.address().port}/`;
-const b = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+const b = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu'],
+});
 const rows = [];
-for (let i = 0; i < N; i++) { const c = await b.newContext(); const p = await c.newPage(); await p.goto(url); rows.push(await p.evaluate(() => window.__r)); await c.close(); }
+for (let i = 0; i < N; i++) {
+  const c = await b.newContext();
+  const p = await c.newPage();
+  await p.goto(url);
+  rows.push(await p.evaluate(() => window.__r));
+  await c.close();
+}
 const version = b.version();
-await b.close(); server.close();
+await b.close();
+server.close();
 console.log(`Chromium ${version}, ${N} fresh contexts (ms):`);
-for (const k of Object.keys(rows[0])) { const v = rows.map((r) => r[k]).sort((a, b) => a - b); console.log(k.padEnd(12), 'median', v[v.length >> 1].toFixed(2), 'p90', v[Math.floor(v.length * 0.9)].toFixed(2), 'max', v.at(-1).toFixed(2)); }
+for (const k of Object.keys(rows[0])) {
+  const v = rows.map((r) => r[k]).sort((a, b) => a - b);
+  console.log(
+    k.padEnd(12),
+    'median',
+    v[v.length >> 1].toFixed(2),
+    'p90',
+    v[Math.floor(v.length * 0.9)].toFixed(2),
+    'max',
+    v.at(-1).toFixed(2),
+  );
+}

@@ -31,7 +31,9 @@ export function buildBundle() {
 }
 
 function capnp(port, stateDir, vars) {
-  const text = Object.entries(vars).map(([k, v]) => `(name = ${JSON.stringify(k)}, text = ${JSON.stringify(String(v))})`);
+  const text = Object.entries(vars).map(
+    ([k, v]) => `(name = ${JSON.stringify(k)}, text = ${JSON.stringify(String(v))})`,
+  );
   const dos = CLASSES.map(([b, c]) => `(name = "${b}", durableObjectNamespace = "${c}")`);
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
@@ -54,7 +56,10 @@ export async function startWorkerd(port, extraVars = {}) {
   const stateDir = mkdtempSync(join(tmpdir(), 'collector-bench-state-'));
   const config = join(ROOT, 'dist/worker/bench.capnp');
   writeFileSync(config, capnp(port, stateDir, { ...DEV_VARS_FOR_BENCH, ...extraVars }));
-  const child = spawn(join(ROOT, 'node_modules/.bin/workerd'), ['serve', config, '--experimental'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(join(ROOT, 'node_modules/.bin/workerd'), ['serve', config, '--experimental'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const untrack = trackGroup(child.pid);
   const stop = async () => {
     untrack();

@@ -25,12 +25,18 @@ export async function erasePerson(env: Env, email: string, now: number): Promise
 
 export async function isSuppressed(env: Env, email: string): Promise<boolean> {
   const key = await personKey(env, email);
-  const [inDirectory, inPerson] = await Promise.all([directoryFor(env, key).isSuppressed(key), personByKey(env, key).isSuppressed()]);
+  const [inDirectory, inPerson] = await Promise.all([
+    directoryFor(env, key).isSuppressed(key),
+    personByKey(env, key).isSuppressed(),
+  ]);
   return inDirectory || inPerson;
 }
 
 export async function liftSuppression(env: Env, email: string): Promise<boolean> {
   const key = await personKey(env, email);
-  const [inDirectory, inPerson] = await Promise.all([directoryFor(env, key).unsuppress(key), personByKey(env, key).liftSuppression()]);
+  const [inDirectory, inPerson] = await Promise.all([
+    directoryFor(env, key).unsuppress(key),
+    personByKey(env, key).liftSuppression(),
+  ]);
   return inDirectory || inPerson;
 }

@@ -51,6 +51,5 @@ export async function personByEmail(env: Env, email: string) {
   return personByKey(env, await personKey(env, email));
 }
 
-
 // Old address of a door (collector/objects/doors.ts), kept so code written before it still compiles; import from doors.ts.
 export { personByKey, visitorById } from './objects/doors';

@@ -28,7 +28,9 @@ export default {
     const others = messages.filter((m) => !isPopulateMessage(m.body)) as Message<JobMessage>[];
     await Promise.all([
       populate.length ? consumePopulate(populate, env) : null,
-      others.length ? consumeJobs({ queue: batch.queue, messages: others } as unknown as MessageBatch<JobMessage>, env) : null,
+      others.length
+        ? consumeJobs({ queue: batch.queue, messages: others } as unknown as MessageBatch<JobMessage>, env)
+        : null,
     ]);
   },
   // The cron trigger (wrangler.toml [triggers]): alerts that fire on time alone (a tag gone silent);

@@ -62,7 +62,10 @@ export async function resolvePublishableKey(env: Env, given: string, now: number
 /** Every origin any publishable key allows (for answering CORS preflights, which carry no key). */
 export async function anyAllowedOrigins(env: Env, now: number): Promise<string[]> {
   const keys = await configuredKeys(env, now);
-  return [...(await envKeyOrigins(env, now)), ...keys.filter((k) => k.type === 'publishable' && k.revokedAt === null).flatMap((k) => k.origins)];
+  return [
+    ...(await envKeyOrigins(env, now)),
+    ...keys.filter((k) => k.type === 'publishable' && k.revokedAt === null).flatMap((k) => k.origins),
+  ];
 }
 
 /** True when the deployment can authenticate anyone at all; otherwise the API refuses to serve. */

@@ -22,7 +22,9 @@ export function registerVisitor(env: Env, anonymousId: string, now: number): Pro
 
 /** The ids among `anonymousIds` whose visitor may hold touches. */
 export async function registeredVisitors(env: Env, anonymousIds: string[]): Promise<Set<string>> {
-  const found = await Promise.all([...byShard(anonymousIds)].map(([shard, ids]) => directoryShard(env, shard).knownVisitors(ids)));
+  const found = await Promise.all(
+    [...byShard(anonymousIds)].map(([shard, ids]) => directoryShard(env, shard).knownVisitors(ids)),
+  );
   return new Set(found.flat());
 }
 

@@ -8,10 +8,15 @@ export function ensureChromium() {
   if (existsSync(path)) return path;
   const canApt = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
   if (!canApt) {
-    throw new Error(`Chromium is missing at ${path}. Install Debian's package: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH).`);
+    throw new Error(
+      `Chromium is missing at ${path}. Install Debian's package: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH).`,
+    );
   }
   console.log(`Chromium is missing at ${path}: installing Debian's chromium with apt-get...`);
-  execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null', { stdio: 'inherit', shell: '/bin/bash' });
+  execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null', {
+    stdio: 'inherit',
+    shell: '/bin/bash',
+  });
   if (!existsSync(path)) throw new Error(`apt-get finished but ${path} is still missing`);
   return path;
 }

@@ -10,10 +10,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const file = 'collector/worker-configuration.d.ts';
 const check = process.argv.includes('--check');
 const before = readFileSync(file, 'utf8');
-const r = spawnSync('npx', ['wrangler', 'types', file, '--include-runtime', 'false', '--strict-vars', 'false', '--env-file', '/dev/null'], {
-  encoding: 'utf8',
-  env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
-});
+const r = spawnSync(
+  'npx',
+  ['wrangler', 'types', file, '--include-runtime', 'false', '--strict-vars', 'false', '--env-file', '/dev/null'],
+  {
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+  },
+);
 if (r.status !== 0) {
   console.error(r.stdout, r.stderr);
   process.exit(1);

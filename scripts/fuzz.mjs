@@ -19,8 +19,16 @@ const rows = [];
 let failed = false;
 for (const [project, files] of suites) {
   const t0 = Date.now();
-  const r = spawnSync('npx', ['vitest', 'run', '--project', project, '--testTimeout', '0', ...files], { stdio: 'inherit', env });
-  rows.push({ project, files: files.join(' '), status: r.status === 0 ? 'passed' : 'FAILED', seconds: Math.round((Date.now() - t0) / 1000) });
+  const r = spawnSync('npx', ['vitest', 'run', '--project', project, '--testTimeout', '0', ...files], {
+    stdio: 'inherit',
+    env,
+  });
+  rows.push({
+    project,
+    files: files.join(' '),
+    status: r.status === 0 ? 'passed' : 'FAILED',
+    seconds: Math.round((Date.now() - t0) / 1000),
+  });
   if (r.status !== 0) failed = true;
 }
 console.log(`\nfuzz summary (${runs} cases per property)`);

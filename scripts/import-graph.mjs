@@ -32,7 +32,13 @@ function resolveSpecifier(from, spec) {
 
 /** Every relative import of one file: `{ to, typeOnly }` with `to` relative to the repo. */
 export function importsOf(file, text = readFileSync(file, 'utf8')) {
-  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const sf = ts.createSourceFile(
+    file,
+    text,
+    ts.ScriptTarget.Latest,
+    false,
+    file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+  );
   const found = [];
   const add = (spec, typeOnly) => {
     const to = resolveSpecifier(file, spec);
@@ -41,13 +47,29 @@ export function importsOf(file, text = readFileSync(file, 'utf8')) {
   const visit = (node) => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.importClause;
-      const typeOnly = !!clause && (clause.isTypeOnly || (!clause.name && !!clause.namedBindings && ts.isNamedImports(clause.namedBindings) && clause.namedBindings.elements.length > 0 && clause.namedBindings.elements.every((e) => e.isTypeOnly)));
+      const typeOnly =
+        !!clause &&
+        (clause.isTypeOnly ||
+          (!clause.name &&
+            !!clause.namedBindings &&
+            ts.isNamedImports(clause.namedBindings) &&
+            clause.namedBindings.elements.length > 0 &&
+            clause.namedBindings.elements.every((e) => e.isTypeOnly)));
       add(node.moduleSpecifier.text, typeOnly);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       add(node.moduleSpecifier.text, node.isTypeOnly);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
       add(node.arguments[0].text, false);
-    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+    } else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    ) {
       add(node.argument.literal.text, true);
     }
     ts.forEachChild(node, visit);
@@ -127,7 +149,8 @@ function oneCycle(files, edges) {
 
 const layer = (file) => {
   if (file.startsWith('shared/')) return 'shared';
-  if (file.startsWith('collector/routes/') || file === 'collector/app.ts' || file === 'collector/index.ts') return 'routes';
+  if (file.startsWith('collector/routes/') || file === 'collector/app.ts' || file === 'collector/index.ts')
+    return 'routes';
   if (file.startsWith('collector/admin/')) return 'admin';
   return 'below';
 };
@@ -150,7 +173,12 @@ export function filesReachingObjects(dirs = ['collector']) {
   const out = [];
   for (const dir of dirs) {
     for (const file of sources(join(root, dir))) {
-      if (/\b(idFromName|idFromString|newUniqueId)\s*\(|\.(PERSON|VISITOR|CONFIG|DIRECTORY|DESTINATION|SOURCE)\.get\(/.test(readFileSync(file, 'utf8'))) out.push(relative(root, file));
+      if (
+        /\b(idFromName|idFromString|newUniqueId)\s*\(|\.(PERSON|VISITOR|CONFIG|DIRECTORY|DESTINATION|SOURCE)\.get\(/.test(
+          readFileSync(file, 'utf8'),
+        )
+      )
+        out.push(relative(root, file));
     }
   }
   return out.sort();
@@ -163,7 +191,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const doors = filesReachingObjects();
   const edges = [...graph.values()].reduce((n, list) => n + list.length, 0);
   console.log(`${graph.size} files, ${edges} imports`);
-  console.log(`cycles (strongly connected groups): ${cycles.length}, files in them: ${cycles.reduce((n, c) => n + c.files.length, 0)}`);
+  console.log(
+    `cycles (strongly connected groups): ${cycles.length}, files in them: ${cycles.reduce((n, c) => n + c.files.length, 0)}`,
+  );
   for (const c of cycles) console.log(`  ${c.files.length} files, e.g. ${c.cycle.join(' → ')}`);
   console.log(`upward imports: ${up.length}`);
   for (const u of up) console.log(`  ${u.from} → ${u.to}`);

@@ -33,13 +33,16 @@ const config = readFileSync('wrangler.toml', 'utf8');
 const name = opts.name ?? /^name\s*=\s*"([^"]+)"/m.exec(config)?.[1] ?? 'open-conversions';
 const queues = [...new Set([...config.matchAll(/^\s*(?:queue|dead_letter_queue)\s*=\s*"([^"]+)"/gm)].map((m) => m[1]))];
 const secretsFile = `.deploy/${name}.env`;
-const wranglerBin = process.env.OC_WRANGLER || (existsSync('node_modules/.bin/wrangler') ? 'node_modules/.bin/wrangler' : 'wrangler');
+const wranglerBin =
+  process.env.OC_WRANGLER || (existsSync('node_modules/.bin/wrangler') ? 'node_modules/.bin/wrangler' : 'wrangler');
 const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
 const nameArgs = opts.name ? ['--name', opts.name] : [];
 
 // ---- answers -------------------------------------------------------------------------------------
 // Lines are queued as they arrive: piped answers (all read at once) are not lost between questions.
-const rl = opts.yes ? null : createInterface({ input: process.stdin, output: process.stdout, terminal: Boolean(process.stdin.isTTY) });
+const rl = opts.yes
+  ? null
+  : createInterface({ input: process.stdin, output: process.stdout, terminal: Boolean(process.stdin.isTTY) });
 const lines = [];
 const waiting = [];
 let closed = false;
@@ -63,29 +66,51 @@ async function confirm(question) {
   return /^y(es)?$/i.test((await nextLine(`${question} [y/N]: `)).trim());
 }
 
-const origins = (opts.origins ?? (await ask("Your site's origins, comma-separated (e.g. https://example.com,https://www.example.com)")))
+const origins = (
+  opts.origins ?? (await ask("Your site's origins, comma-separated (e.g. https://example.com,https://www.example.com)"))
+)
   .split(',')
   .map((o) => o.trim().replace(/\/+$/, ''))
   .filter(Boolean);
 if (!origins.length) fail('give at least one origin of your site (--origins https://example.com)');
-for (const o of origins) if (!/^https?:\/\/[a-z0-9*.-]+(:(\d+|\*))?$/i.test(o)) fail(`"${o}" is not an origin (scheme://host[:port], no path)`);
-const hostname = (opts.hostname ?? (await ask("The collector's hostname (your site's host with a base path, or a subdomain; empty for workers.dev)", ''))).trim().toLowerCase();
-if (hostname && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(hostname)) fail(`"${hostname}" is not a hostname (no scheme, no path)`);
+for (const o of origins)
+  if (!/^https?:\/\/[a-z0-9*.-]+(:(\d+|\*))?$/i.test(o))
+    fail(`"${o}" is not an origin (scheme://host[:port], no path)`);
+const hostname = (
+  opts.hostname ??
+  (await ask("The collector's hostname (your site's host with a base path, or a subdomain; empty for workers.dev)", ''))
+)
+  .trim()
+  .toLowerCase();
+if (hostname && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(hostname))
+  fail(`"${hostname}" is not a hostname (no scheme, no path)`);
 const siteHost = origins.some((o) => new URL(o.replace('*', 'x')).hostname === hostname);
 let basePath = opts['base-path'] ?? (hostname ? await ask('Base path on that host', siteHost ? '/_cb' : '') : '');
 basePath = basePath.trim().replace(/\/+$/, '');
 if (basePath && !basePath.startsWith('/')) basePath = `/${basePath}`;
 if (basePath && !/^(\/[A-Za-z0-9._~-]+)+$/.test(basePath)) fail(`"${basePath}" is not a path prefix like /_cb`);
-const segment = opts.segment || (rl ? await confirm('Receive Segment events through its Webhooks destination (makes a webhook secret)?') : false);
-const rotate = (opts.rotate ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const segment =
+  opts.segment ||
+  (rl ? await confirm('Receive Segment events through its Webhooks destination (makes a webhook secret)?') : false);
+const rotate = (opts.rotate ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 for (const r of rotate) if (!(r in GENERATED)) fail(`--rotate takes ${Object.keys(GENERATED).join(', ')}; not ${r}`);
 
 // ---- wrangler ------------------------------------------------------------------------------------
 function show(args, stdinNote) {
-  console.log(`${dry ? 'would run' : 'running'}: wrangler ${args.join(' ')}${stdinNote ? `  (stdin: ${stdinNote})` : ''}`);
+  console.log(
+    `${dry ? 'would run' : 'running'}: wrangler ${args.join(' ')}${stdinNote ? `  (stdin: ${stdinNote})` : ''}`,
+  );
 }
 function wrangler(args, { input, quiet = false } = {}) {
-  const r = spawnSync(wranglerBin, args, { env: wranglerEnv, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  const r = spawnSync(wranglerBin, args, {
+    env: wranglerEnv,
+    input,
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   if (r.error) fail(`could not run ${wranglerBin}: ${r.error.message} (set OC_WRANGLER to the wrangler binary)`);
   if (!quiet && r.stdout) process.stdout.write(r.stdout);
   return { ok: r.status === 0, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
@@ -101,8 +126,10 @@ function change(args, input, stdinNote) {
 
 // Read-only lookups run in a dry run too, so it shows exactly what a real run would change.
 const listed = wrangler(['queues', 'list'], { quiet: true });
-if (!listed.ok && !dry) fail(`could not list queues (is wrangler logged in? run: npx wrangler login):\n${listed.stderr.trim()}`);
-const hasQueue = (q) => new RegExp(`(^|[\\s│|])${q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([\\s│|]|$)`, 'm').test(listed.stdout);
+if (!listed.ok && !dry)
+  fail(`could not list queues (is wrangler logged in? run: npx wrangler login):\n${listed.stderr.trim()}`);
+const hasQueue = (q) =>
+  new RegExp(`(^|[\\s│|])${q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([\\s│|]|$)`, 'm').test(listed.stdout);
 const secretList = wrangler(['secret', 'list', '--format', 'json', ...nameArgs], { quiet: true });
 let existing = [];
 try {
@@ -112,9 +139,20 @@ try {
 }
 
 const local = existsSync(secretsFile)
-  ? Object.fromEntries(readFileSync(secretsFile, 'utf8').split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+  ? Object.fromEntries(
+      readFileSync(secretsFile, 'utf8')
+        .split('\n')
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    )
   : {};
-const wanted = ['SECRET_KEY', 'PUBLISHABLE_KEY', 'IDENTITY_SECRET', 'ENCRYPTION_KEY', ...(segment || existing.includes('SEGMENT_WEBHOOK_SECRET') ? ['SEGMENT_WEBHOOK_SECRET'] : [])];
+const wanted = [
+  'SECRET_KEY',
+  'PUBLISHABLE_KEY',
+  'IDENTITY_SECRET',
+  'ENCRYPTION_KEY',
+  ...(segment || existing.includes('SEGMENT_WEBHOOK_SECRET') ? ['SEGMENT_WEBHOOK_SECRET'] : []),
+];
 const plan = wanted.map((n) => {
   if (rotate.includes(n)) return { name: n, action: 'rotate', value: GENERATED[n]() };
   if (existing.includes(n)) return { name: n, action: 'keep', value: local[n] };
@@ -149,7 +187,11 @@ const deployed = change(deployArgs);
 if (!dry) {
   mkdirSync('.deploy', { recursive: true });
   const kept = plan.filter((p) => p.value !== undefined).map((p) => `${p.name}=${p.value}`);
-  writeFileSync(secretsFile, `# Secrets of the ${name} deployment (npm run setup). Keep this file private; it is git-ignored.\n${kept.join('\n')}\n`, { mode: 0o600 });
+  writeFileSync(
+    secretsFile,
+    `# Secrets of the ${name} deployment (npm run setup). Keep this file private; it is git-ignored.\n${kept.join('\n')}\n`,
+    { mode: 0o600 },
+  );
   chmodSync(secretsFile, 0o600);
 }
 for (const p of plan) {
@@ -161,12 +203,16 @@ change(['secret', 'put', 'ALLOWED_ORIGINS', ...nameArgs], `${origins.join(',')}\
 
 // ---- what next -----------------------------------------------------------------------------------
 const workersDev = /https:\/\/[^\s]+\.workers\.dev/.exec(deployed.stdout)?.[0];
-const url = hostname ? `https://${hostname}${basePath}` : (workersDev ?? `https://${name}.<your-subdomain>.workers.dev`);
+const url = hostname
+  ? `https://${hostname}${basePath}`
+  : (workersDev ?? `https://${name}.<your-subdomain>.workers.dev`);
 const pk = plan.find((p) => p.name === 'PUBLISHABLE_KEY')?.value;
-let snippet = '(open the admin\'s Install page for the snippet)';
+let snippet = "(open the admin's Install page for the snippet)";
 if (pk && existsSync('dist/snippet.js')) {
   const literal = (v) => JSON.stringify(v).replace(/</g, '\\u003c');
-  snippet = `<script>\n${readFileSync('dist/snippet.js', 'utf8').replace('"__CB_KEY__"', () => literal(pk)).replace('"__CB_HOST__"', () => literal(url))}\n</script>`;
+  snippet = `<script>\n${readFileSync('dist/snippet.js', 'utf8')
+    .replace('"__CB_KEY__"', () => literal(pk))
+    .replace('"__CB_HOST__"', () => literal(url))}\n</script>`;
 }
 console.log(`
 ${dry ? 'Dry run: nothing was changed.' : `Deployed ${name}.`}

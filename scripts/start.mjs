@@ -27,9 +27,13 @@ console.log(`
               secret      ${vars.SECRET_KEY}
   Try it      curl -H "Authorization: Bearer ${vars.SECRET_KEY}" ${base}/api/install
 `);
-const child = spawn('npx', ['wrangler', 'dev', '--port', port, '--persist-to', '.wrangler/state', ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  env: { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', ...process.env },
-});
+const child = spawn(
+  'npx',
+  ['wrangler', 'dev', '--port', port, '--persist-to', '.wrangler/state', ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    env: { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', ...process.env },
+  },
+);
 child.on('exit', (code) => process.exit(code ?? 0));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));

@@ -42,7 +42,13 @@ function heldStep(name, cmd, args, env = {}) {
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     child.on('error', (e) => (output += String(e)));
-    child.on('close', (code) => resolve({ name, ok: code === 0, text: `\n=== ${name}: ${cmd} ${args.join(' ')}\n${output}=== ${name}: ${code === 0 ? 'ok' : 'FAILED'} in ${seconds(t)}` }));
+    child.on('close', (code) =>
+      resolve({
+        name,
+        ok: code === 0,
+        text: `\n=== ${name}: ${cmd} ${args.join(' ')}\n${output}=== ${name}: ${code === 0 ? 'ok' : 'FAILED'} in ${seconds(t)}`,
+      }),
+    );
   });
 }
 
@@ -59,24 +65,49 @@ try {
 
 const built = step('build the tag (size budget enforced)', 'node', ['esbuild.config.mjs']);
 
-// One after another: on two cores, running all four at once beside vitest would starve the suites.
+// One after another: on two cores, running them all at once beside vitest would starve the suites.
 const checks = (async () => {
   const results = [];
-  results.push(await heldStep('Env matches `wrangler types` (collector/worker-configuration.d.ts)', 'node', ['scripts/env-types.mjs', '--check']));
+  results.push(
+    await heldStep('formatted (Prettier; `npm run format` fixes)', 'npx', [
+      'prettier',
+      '--check',
+      '**/*.{ts,tsx,mjs,js}',
+    ]),
+  );
+  results.push(
+    await heldStep('Env matches `wrangler types` (collector/worker-configuration.d.ts)', 'node', [
+      'scripts/env-types.mjs',
+      '--check',
+    ]),
+  );
   results.push(await heldStep('typecheck collector + shared', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']));
   results.push(await heldStep('typecheck tag', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.tag.json']));
   results.push(await heldStep('typecheck node suites', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.node.json']));
-  results.push(await heldStep('production bundle builds (wrangler deploy --dry-run)', 'npx', ['wrangler', 'deploy', '--dry-run', '--outdir', 'dist/worker'], quiet));
+  results.push(
+    await heldStep(
+      'production bundle builds (wrangler deploy --dry-run)',
+      'npx',
+      ['wrangler', 'deploy', '--dry-run', '--outdir', 'dist/worker'],
+      quiet,
+    ),
+  );
   return results;
 })();
 
 if (built) {
   mkdirSync('.test-results', { recursive: true });
   rmSync('.test-results/vitest.json', { force: true });
-  console.log('\n=== vitest: unit, shared (node), tag (happy-dom), collector (workerd), e2e (Chromium), ... (typechecks and the deploy bundle run beside it)');
+  console.log(
+    '\n=== vitest: unit, shared (node), tag (happy-dom), collector (workerd), e2e (Chromium), ... (typechecks and the deploy bundle run beside it)',
+  );
   const t = Date.now();
   await new Promise((resolve) => {
-    const child = spawn('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=.test-results/vitest.json'], { stdio: 'inherit', env: { ...process.env, ...quiet } });
+    const child = spawn(
+      'npx',
+      ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=.test-results/vitest.json'],
+      { stdio: 'inherit', env: { ...process.env, ...quiet } },
+    );
     child.on('close', resolve);
     child.on('error', resolve);
   });

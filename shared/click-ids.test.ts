@@ -81,7 +81,17 @@ describe('isValidClickId', () => {
   });
 
   it('rejects junk', () => {
-    for (const junk of ['', 'abc', 'has space here', 'x<script>alert(1)', 'a"b"c"d"e', "it's-a-trap", 'tab\there', 'nl\nxxxxx', 'a'.repeat(501)]) {
+    for (const junk of [
+      '',
+      'abc',
+      'has space here',
+      'x<script>alert(1)',
+      'a"b"c"d"e',
+      "it's-a-trap",
+      'tab\there',
+      'nl\nxxxxx',
+      'a'.repeat(501),
+    ]) {
       expect(isValidClickId('gclid', junk), JSON.stringify(junk)).toBe(false);
       expect(isValidClickId('twclid', junk), JSON.stringify(junk)).toBe(false);
     }
@@ -98,10 +108,14 @@ describe('isValidClickId', () => {
       }),
     );
     fc.assert(
-      fc.property(fc.constantFrom(...CLICK_KINDS, ...BROWSER_ID_KINDS), fc.string({ unit: 'binary' }), (kind, value) => {
-        if (/[\s"'<>`\\\p{C}]/u.test(value)) expect(isValidClickId(kind, value)).toBe(false);
-        if (value.length > 500) expect(isValidClickId(kind, value)).toBe(false);
-      }),
+      fc.property(
+        fc.constantFrom(...CLICK_KINDS, ...BROWSER_ID_KINDS),
+        fc.string({ unit: 'binary' }),
+        (kind, value) => {
+          if (/[\s"'<>`\\\p{C}]/u.test(value)) expect(isValidClickId(kind, value)).toBe(false);
+          if (value.length > 500) expect(isValidClickId(kind, value)).toBe(false);
+        },
+      ),
     );
   });
 });
@@ -150,7 +164,12 @@ describe('clickIdsFromSearch', () => {
 describe('parseClickCookie', () => {
   it('keeps _fbc whole and parses its fbclid and creation time', () => {
     const fbc = `fb.1.1554763741205.${REAL.fbclid}`;
-    expect(parseClickCookie('_fbc', fbc)).toEqual({ kind: 'fbclid', value: REAL.fbclid, firstSeen: 1554763741205, raw: fbc });
+    expect(parseClickCookie('_fbc', fbc)).toEqual({
+      kind: 'fbclid',
+      value: REAL.fbclid,
+      firstSeen: 1554763741205,
+      raw: fbc,
+    });
     const withAppendix = `fb.2.1554763741205.${REAL.fbclid}.AQ`;
     expect(parseClickCookie('_fbc', withAppendix)).toMatchObject({ value: REAL.fbclid, raw: withAppendix });
     expect(parseClickCookie('_fbc', 'fb.1.notatime.abcdefghijkl')).toBeNull();
@@ -181,7 +200,10 @@ describe('parseClickCookie', () => {
     expect(parseClickCookie('_uetmsclkid', `_uet${REAL.msclkid}`)).toEqual({ kind: 'msclkid', value: REAL.msclkid });
     expect(parseClickCookie('_uetmsclkid', REAL.msclkid)).toBeNull();
     expect(parseClickCookie('li_fat_id', REAL.li_fat_id)).toEqual({ kind: 'li_fat_id', value: REAL.li_fat_id });
-    expect(parseClickCookie('_ttp', '2Lr3ZzXmz1xmKfUGgy5ThYpQFQK')).toEqual({ kind: 'ttp', value: '2Lr3ZzXmz1xmKfUGgy5ThYpQFQK' });
+    expect(parseClickCookie('_ttp', '2Lr3ZzXmz1xmKfUGgy5ThYpQFQK')).toEqual({
+      kind: 'ttp',
+      value: '2Lr3ZzXmz1xmKfUGgy5ThYpQFQK',
+    });
   });
 
   it("takes Reddit's _rdt_uuid whole (Reddit wants it as written), its creation ms as first-seen", () => {
@@ -204,11 +226,24 @@ describe('parseClickCookie', () => {
 
   it('preserves any valid click id inside a cookie exactly', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1_000_000_000, max: 9_999_999_999 }), fc.stringMatching(/^[\w-]{8,200}$/), (secs, id) => {
-        expect(parseClickCookie('_gcl_aw', `GCL.${secs}.${id}`)).toEqual({ kind: 'gclid', value: id, firstSeen: secs * 1000 });
-        const fbc = `fb.1.${secs}123.${id}`;
-        expect(parseClickCookie('_fbc', fbc)).toEqual({ kind: 'fbclid', value: id, firstSeen: secs * 1000 + 123, raw: fbc });
-      }),
+      fc.property(
+        fc.integer({ min: 1_000_000_000, max: 9_999_999_999 }),
+        fc.stringMatching(/^[\w-]{8,200}$/),
+        (secs, id) => {
+          expect(parseClickCookie('_gcl_aw', `GCL.${secs}.${id}`)).toEqual({
+            kind: 'gclid',
+            value: id,
+            firstSeen: secs * 1000,
+          });
+          const fbc = `fb.1.${secs}123.${id}`;
+          expect(parseClickCookie('_fbc', fbc)).toEqual({
+            kind: 'fbclid',
+            value: id,
+            firstSeen: secs * 1000 + 123,
+            raw: fbc,
+          });
+        },
+      ),
     );
   });
 });

@@ -6,20 +6,52 @@ import { describe, expect, it } from 'vitest';
 import { evaluate, getPath, membership, nextBoundary, OPERATORS, validateCriteria, type Criteria } from './criteria';
 
 // shared/ is typechecked without Node's types; the test itself runs in Node.
-const FUZZ_RUNS = Number((globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.FUZZ_RUNS);
+const FUZZ_RUNS = Number(
+  (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.FUZZ_RUNS,
+);
 const RUNS = FUZZ_RUNS > 0 ? FUZZ_RUNS : 500;
 const NOW = Date.UTC(2026, 5, 1);
 const PROTO = new Set(Object.getOwnPropertyNames(Object.prototype));
-const clean = () => Object.getOwnPropertyNames(Object.prototype).every((k) => PROTO.has(k)) && ({} as Record<string, unknown>).polluted === undefined;
+const clean = () =>
+  Object.getOwnPropertyNames(Object.prototype).every((k) => PROTO.has(k)) &&
+  ({} as Record<string, unknown>).polluted === undefined;
 
-const polluting = fc.constantFrom('{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}').map((t) => JSON.parse(t) as unknown);
+const polluting = fc
+  .constantFrom('{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}')
+  .map((t) => JSON.parse(t) as unknown);
 const junk = fc.oneof(fc.jsonValue({ maxDepth: 3 }), polluting, fc.constant(undefined));
-const field = fc.oneof(fc.constantFrom('crm.status', 'crm.score', 'crm.at', 'crm.list.0', '__proto__.polluted', 'constructor.prototype', 'crm.__proto__', 'a..b', ''), fc.string({ maxLength: 40 }));
-const scalar = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.double(), fc.boolean(), fc.constantFrom('5d', '2026-06-01', '1780000000', 'NaN'));
+const field = fc.oneof(
+  fc.constantFrom(
+    'crm.status',
+    'crm.score',
+    'crm.at',
+    'crm.list.0',
+    '__proto__.polluted',
+    'constructor.prototype',
+    'crm.__proto__',
+    'a..b',
+    '',
+  ),
+  fc.string({ maxLength: 40 }),
+);
+const scalar = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constantFrom('5d', '2026-06-01', '1780000000', 'NaN'),
+);
 const node = fc.letrec<{ n: unknown }>((tie) => ({
   n: fc.oneof(
     { maxDepth: 5 },
-    fc.record({ field, op: fc.oneof(fc.constantFrom(...OPERATORS), fc.string({ maxLength: 6 })), value: fc.oneof(scalar, fc.array(scalar, { maxLength: 6 }), junk) }, { requiredKeys: ['field', 'op'] }),
+    fc.record(
+      {
+        field,
+        op: fc.oneof(fc.constantFrom(...OPERATORS), fc.string({ maxLength: 6 })),
+        value: fc.oneof(scalar, fc.array(scalar, { maxLength: 6 }), junk),
+      },
+      { requiredKeys: ['field', 'op'] },
+    ),
     fc.record({ all: fc.array(tie('n'), { maxLength: 4 }) }),
     fc.record({ any: fc.array(tie('n'), { maxLength: 4 }) }),
     fc.record({ not: tie('n') }),
@@ -27,7 +59,15 @@ const node = fc.letrec<{ n: unknown }>((tie) => ({
   ),
 })).n;
 const attributes = fc.oneof(
-  fc.record({ crm: fc.record({ status: scalar, score: scalar, at: scalar, list: fc.array(scalar, { maxLength: 3 }) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+  fc.record(
+    {
+      crm: fc.record(
+        { status: scalar, score: scalar, at: scalar, list: fc.array(scalar, { maxLength: 3 }) },
+        { requiredKeys: [] },
+      ),
+    },
+    { requiredKeys: [] },
+  ),
   fc.jsonValue({ maxDepth: 4 }),
   polluting,
 );
@@ -39,9 +79,17 @@ describe('criteria language under fast-check', () => {
         const v = validateCriteria(c);
         if (v.ok) {
           expect(typeof evaluate(v.criteria, attrs, now)).toBe('boolean');
-          const m = membership({ criteria: v.criteria, timestamp: { field: 'crm.at', withinDays: 30 } } as never, attrs, now);
+          const m = membership(
+            { criteria: v.criteria, timestamp: { field: 'crm.at', withinDays: 30 } } as never,
+            attrs,
+            now,
+          );
           expect(typeof m.member).toBe('boolean');
-          const next = nextBoundary({ criteria: v.criteria, timestamp: { field: 'crm.at', withinDays: 30 } } as never, attrs, now);
+          const next = nextBoundary(
+            { criteria: v.criteria, timestamp: { field: 'crm.at', withinDays: 30 } } as never,
+            attrs,
+            now,
+          );
           expect(next === null || Number.isFinite(next)).toBe(true);
         } else {
           expect(v.path.startsWith('criteria')).toBe(true);

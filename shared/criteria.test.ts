@@ -168,7 +168,12 @@ describe('evaluate: operators', () => {
 
   it('reads dates in every format parseTimestamp accepts', () => {
     const c = leaf('t', 'within_last', '1h');
-    for (const t of [NOW - MINUTE_MS, (NOW - MINUTE_MS) / 1000, String((NOW - MINUTE_MS) / 1000), '2026-11-01 09:59:00']) {
+    for (const t of [
+      NOW - MINUTE_MS,
+      (NOW - MINUTE_MS) / 1000,
+      String((NOW - MINUTE_MS) / 1000),
+      '2026-11-01 09:59:00',
+    ]) {
       expect(test(c, { t }), String(t)).toBe(true);
     }
   });
@@ -185,7 +190,12 @@ describe('evaluate: operators', () => {
 // Generators for property tests
 
 const FIELDS = ['crm.status', 'crm.score', 'crm.tags', 'crm.date', 'crm.lead.date', 'traits.plan', 'x'];
-const scalar = fc.oneof(fc.string({ maxLength: 8 }), fc.integer({ min: -5, max: 100 }), fc.boolean(), fc.constantFrom('MQL', 'mql', '42'));
+const scalar = fc.oneof(
+  fc.string({ maxLength: 8 }),
+  fc.integer({ min: -5, max: 100 }),
+  fc.boolean(),
+  fc.constantFrom('MQL', 'mql', '42'),
+);
 const dateish = fc.oneof(
   fc.integer({ min: NOW - 100 * DAY_MS, max: NOW + 100 * DAY_MS }),
   fc.integer({ min: NOW - 100 * DAY_MS, max: NOW + 100 * DAY_MS }).map(iso),
@@ -226,17 +236,24 @@ const conditionArb: fc.Arbitrary<Condition> = fc
   .tuple(fc.constantFrom(...FIELDS), fc.constantFrom(...OPERATORS))
   .chain(([field, op]) => valueFor(op).map((value) => leaf(field, op, value)));
 
-const criteriaArb: fc.Arbitrary<Criteria> = fc.letrec<{ node: Criteria }>((tie) => ({
-  node: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    conditionArb,
-    fc.record({ all: fc.array(tie('node'), { maxLength: 3 }) }),
-    fc.record({ any: fc.array(tie('node'), { minLength: 1, maxLength: 3 }) }),
-    fc.record({ not: tie('node') }),
-  ),
-})).node.filter((c) => validateCriteria(c).ok); // depth and size limits
+const criteriaArb: fc.Arbitrary<Criteria> = fc
+  .letrec<{ node: Criteria }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      conditionArb,
+      fc.record({ all: fc.array(tie('node'), { maxLength: 3 }) }),
+      fc.record({ any: fc.array(tie('node'), { minLength: 1, maxLength: 3 }) }),
+      fc.record({ not: tie('node') }),
+    ),
+  }))
+  .node.filter((c) => validateCriteria(c).ok); // depth and size limits
 
-const attributeValue = fc.oneof(scalar, dateish, fc.constant(null), fc.array(fc.oneof(scalar, dateish), { maxLength: 3 }));
+const attributeValue = fc.oneof(
+  scalar,
+  dateish,
+  fc.constant(null),
+  fc.array(fc.oneof(scalar, dateish), { maxLength: 3 }),
+);
 const attributesArb = fc.oneof(
   fc.record(
     {
@@ -317,11 +334,15 @@ describe('validateCriteria', () => {
   it('names the offending node', () => {
     const c = { all: [leaf('a', 'eq', 1), leaf('b', 'exists'), { field: 'c', op: 'equals', value: 1 }] };
     expect(bad(c)).toBe('criteria.all[2].op: unknown operator "equals"');
-    expect(bad({ any: [{ not: { field: 'a..b', op: 'exists' } }] })).toBe('criteria.any[0].not.field: field "a..b" has an empty segment');
+    expect(bad({ any: [{ not: { field: 'a..b', op: 'exists' } }] })).toBe(
+      'criteria.any[0].not.field: field "a..b" has an empty segment',
+    );
     expect(bad({ all: [{ field: 'a', op: 'in', value: ['x', {}] }] })).toBe(
       'criteria.all[0].value[1]: expected a string, number or boolean',
     );
-    expect(bad({ all: [{ field: 'a', op: 'eq', value: 1, operator: 'x' }] })).toBe('criteria.all[0].operator: unknown key "operator"');
+    expect(bad({ all: [{ field: 'a', op: 'eq', value: 1, operator: 'x' }] })).toBe(
+      'criteria.all[0].operator: unknown key "operator"',
+    );
     expect(bad({ all: [], any: [] })).toBe('criteria.any: unexpected key "any" next to "all"');
     expect(bad({ 'weird key': 1 })).toBe(
       'criteria: expected {all: [...]}, {any: [...]}, {not: {...}} or a condition {field, op, value}',
@@ -337,8 +358,14 @@ describe('validateCriteria', () => {
       [{ field: 'a', op: 'nin', value: 'x' }, 'criteria.value: "nin" needs a non-empty array'],
       [leaf('a', 'starts_with', ''), 'criteria.value: "starts_with" needs a non-empty string'],
       [leaf('a', 'gt', 'ten'), 'criteria.value: "gt" needs a number'],
-      [leaf('a', 'before', 'yesterday'), 'criteria.value: "before" needs a date (ISO 8601, epoch seconds or ms) or "now"'],
-      [leaf('a', 'within_last', '7w'), 'criteria.value: "within_last" needs a duration: days as a number, or "<n>d", "<n>h", "<n>m"'],
+      [
+        leaf('a', 'before', 'yesterday'),
+        'criteria.value: "before" needs a date (ISO 8601, epoch seconds or ms) or "now"',
+      ],
+      [
+        leaf('a', 'within_last', '7w'),
+        'criteria.value: "within_last" needs a duration: days as a number, or "<n>d", "<n>h", "<n>m"',
+      ],
       [leaf('a', 'eq', 'x'.repeat(1001)), 'criteria.value: longer than 1000 characters'],
       [{ field: 'a', op: 7 }, 'criteria.op: op must be a string'],
       [{ op: 'eq', value: 1 }, 'criteria.field: field must be a dotted path such as "crm.lead.status"'],
@@ -346,7 +373,10 @@ describe('validateCriteria', () => {
       [leaf('a.constructor', 'exists'), 'criteria.field: field segment "constructor" is not allowed'],
       [{ all: 'x' }, 'criteria.all: "all" must be an array'],
       [{ any: [] }, 'criteria.any: "any" needs at least one criterion'],
-      [{ not: [] }, 'criteria.not: expected {all: [...]}, {any: [...]}, {not: {...}} or a condition {field, op, value}'],
+      [
+        { not: [] },
+        'criteria.not: expected {all: [...]}, {any: [...]}, {not: {...}} or a condition {field, op, value}',
+      ],
     ];
     for (const [c, message] of messages) expect(bad(c)).toBe(message);
   });
@@ -374,7 +404,9 @@ describe('validateCriteria', () => {
     const many = (n: number) => ({ all: Array.from({ length: n }, () => leaf('a', 'exists')) });
     expect(validateCriteria(many(CRITERIA_LIMITS.conditions)).ok).toBe(true);
     expect(bad(many(CRITERIA_LIMITS.conditions + 1))).toBe('criteria.all[100]: more than 100 conditions');
-    expect(bad({ all: Array.from({ length: 300 }, () => ({ all: [] })) })).toBe('criteria.all[199]: more than 200 nodes');
+    expect(bad({ all: Array.from({ length: 300 }, () => ({ all: [] })) })).toBe(
+      'criteria.all[199]: more than 200 nodes',
+    );
   });
 
   it('rejects arbitrary junk without throwing and names a path', () => {
@@ -390,7 +422,15 @@ describe('validateCriteria', () => {
   });
 
   it('rejects corrupted criteria and points inside them', () => {
-    const corruptions = fc.constantFrom<unknown>(null, 1, 'x', [], {}, { op: 'nope' }, { field: '', op: 'eq', value: 1 });
+    const corruptions = fc.constantFrom<unknown>(
+      null,
+      1,
+      'x',
+      [],
+      {},
+      { op: 'nope' },
+      { field: '', op: 'eq', value: 1 },
+    );
     fc.assert(
       fc.property(criteriaArb, corruptions, (c, junk) => {
         const r = validateCriteria({ all: [c, junk] });
@@ -409,7 +449,11 @@ describe('validateCriteria', () => {
 describe('fieldsUsed', () => {
   it('lists distinct fields in order of first use', () => {
     const c: Criteria = {
-      all: [leaf('crm.status', 'eq', 'x'), { not: leaf('crm.score', 'gt', 1) }, { any: [leaf('crm.status', 'exists')] }],
+      all: [
+        leaf('crm.status', 'eq', 'x'),
+        { not: leaf('crm.score', 'gt', 1) },
+        { any: [leaf('crm.status', 'exists')] },
+      ],
     };
     expect(fieldsUsed(c)).toEqual(['crm.status', 'crm.score']);
     expect(fieldsUsed({ all: [] })).toEqual([]);
@@ -427,12 +471,23 @@ describe('membership', () => {
 
   it('is a member when criteria hold and the timestamp is in range', () => {
     expect(membership(audience, person(iso(NOW - DAY_MS)), NOW)).toEqual({ member: true, timestampMs: NOW - DAY_MS });
-    expect(membership(audience, person((NOW - DAY_MS) / 1000), NOW)).toEqual({ member: true, timestampMs: NOW - DAY_MS });
+    expect(membership(audience, person((NOW - DAY_MS) / 1000), NOW)).toEqual({
+      member: true,
+      timestampMs: NOW - DAY_MS,
+    });
   });
 
   it('gives the reason otherwise', () => {
-    expect(membership(audience, person(iso(NOW), 'MQL'), NOW)).toEqual({ member: false, timestampMs: NOW, reason: 'criteria' });
-    expect(membership(audience, person('soon'), NOW)).toEqual({ member: false, timestampMs: null, reason: 'no_timestamp' });
+    expect(membership(audience, person(iso(NOW), 'MQL'), NOW)).toEqual({
+      member: false,
+      timestampMs: NOW,
+      reason: 'criteria',
+    });
+    expect(membership(audience, person('soon'), NOW)).toEqual({
+      member: false,
+      timestampMs: null,
+      reason: 'no_timestamp',
+    });
     expect(membership(audience, { crm: { lead: { status: 'SQL' } } }, NOW).reason).toBe('no_timestamp');
     expect(membership(audience, person(NOW - 7 * DAY_MS - 1), NOW).reason).toBe('timestamp_too_old');
     expect(membership(audience, person(NOW + 5 * MINUTE_MS + 1), NOW).reason).toBe('timestamp_in_future');
@@ -472,24 +527,32 @@ describe('nextBoundary', () => {
   });
 
   it('wakes for criteria that turn true before the window opens', () => {
-    const rule: AudienceRule = { criteria: leaf('trial_end', 'before', 'now'), timestamp: { field: 't', withinDays: 7 } };
+    const rule: AudienceRule = {
+      criteria: leaf('trial_end', 'before', 'now'),
+      timestamp: { field: 't', withinDays: 7 },
+    };
     const attributes = { t: NOW + 2 * DAY_MS, trial_end: NOW + DAY_MS };
     expect(nextBoundary(rule, attributes, NOW)).toBe(NOW + 2 * DAY_MS - 5 * MINUTE_MS);
   });
 
   it('membership never changes between now and the next boundary', () => {
     const timeCondition = fc
-      .tuple(fc.constantFrom('a', 'b', 't'), fc.constantFrom<Operator>('within_last', 'not_within_last', 'before', 'after'))
+      .tuple(
+        fc.constantFrom('a', 'b', 't'),
+        fc.constantFrom<Operator>('within_last', 'not_within_last', 'before', 'after'),
+      )
       .chain(([field, op]) => valueFor(op).map((value) => leaf(field, op, value)));
-    const timeCriteria: fc.Arbitrary<Criteria> = fc.letrec<{ node: Criteria }>((tie) => ({
-      node: fc.oneof(
-        { depthSize: 'small' },
-        timeCondition,
-        fc.record({ all: fc.array(tie('node'), { maxLength: 3 }) }),
-        fc.record({ any: fc.array(tie('node'), { minLength: 1, maxLength: 3 }) }),
-        fc.record({ not: tie('node') }),
-      ),
-    })).node.filter((c) => validateCriteria(c).ok);
+    const timeCriteria: fc.Arbitrary<Criteria> = fc
+      .letrec<{ node: Criteria }>((tie) => ({
+        node: fc.oneof(
+          { depthSize: 'small' },
+          timeCondition,
+          fc.record({ all: fc.array(tie('node'), { maxLength: 3 }) }),
+          fc.record({ any: fc.array(tie('node'), { minLength: 1, maxLength: 3 }) }),
+          fc.record({ not: tie('node') }),
+        ),
+      }))
+      .node.filter((c) => validateCriteria(c).ok);
     const attributes = fc.record(
       { t: dateish, a: fc.oneof(dateish, fc.array(dateish, { maxLength: 3 })), b: dateish },
       { requiredKeys: ['t'] },

@@ -4,8 +4,22 @@ import { DAY_MS, MINUTE_MS, parseDuration, parseTimestamp } from './time';
 import { toHex } from './hex';
 
 export const OPERATORS = [
-  'eq', 'neq', 'in', 'nin', 'contains', 'starts_with', 'exists', 'not_exists',
-  'gt', 'gte', 'lt', 'lte', 'before', 'after', 'within_last', 'not_within_last',
+  'eq',
+  'neq',
+  'in',
+  'nin',
+  'contains',
+  'starts_with',
+  'exists',
+  'not_exists',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'before',
+  'after',
+  'within_last',
+  'not_within_last',
 ] as const;
 export type Operator = (typeof OPERATORS)[number];
 export type Scalar = string | number | boolean;
@@ -193,9 +207,7 @@ export interface CriteriaIssue {
   message: string;
 }
 
-export type CriteriaValidation =
-  | { ok: true; criteria: Criteria }
-  | { ok: false; path: string; message: string };
+export type CriteriaValidation = { ok: true; criteria: Criteria } | { ok: false; path: string; message: string };
 
 /** Checks untrusted JSON; on failure names the node, e.g. `criteria.all[2].op`. Never throws. */
 export function validateCriteria(c: unknown): CriteriaValidation {
@@ -221,9 +233,11 @@ export function criteriaIssue(c: unknown): CriteriaIssue | null {
 /** Why a string is not a usable attribute path, or null when it is. */
 export function fieldIssue(field: unknown): string | null {
   if (typeof field !== 'string' || field === '') return 'field must be a dotted path such as "crm.lead.status"';
-  if (field.length > CRITERIA_LIMITS.fieldLength) return `field is longer than ${CRITERIA_LIMITS.fieldLength} characters`;
+  if (field.length > CRITERIA_LIMITS.fieldLength)
+    return `field is longer than ${CRITERIA_LIMITS.fieldLength} characters`;
   const segments = field.split('.');
-  if (segments.length > CRITERIA_LIMITS.fieldSegments) return `field has more than ${CRITERIA_LIMITS.fieldSegments} segments`;
+  if (segments.length > CRITERIA_LIMITS.fieldSegments)
+    return `field has more than ${CRITERIA_LIMITS.fieldSegments} segments`;
   if (segments.includes('')) return `field "${field}" has an empty segment`;
   const forbidden = segments.find((s) => FORBIDDEN_SEGMENTS.has(s));
   if (forbidden) return `field segment "${forbidden}" is not allowed`;
@@ -252,7 +266,8 @@ function checkNode(
     if (group === 'not') return checkNode(record.not, [...path, 'not'], depth + 1, count);
     const children = record[group];
     if (!Array.isArray(children)) return { path: [...path, group], message: `"${group}" must be an array` };
-    if (group === 'any' && children.length === 0) return { path: [...path, group], message: '"any" needs at least one criterion' };
+    if (group === 'any' && children.length === 0)
+      return { path: [...path, group], message: '"any" needs at least one criterion' };
     for (let i = 0; i < children.length; i++) {
       const found = checkNode(children[i], [...path, group, i], depth + 1, count);
       if (found) return found;
@@ -264,12 +279,14 @@ function checkNode(
   }
   const unknownKey = keys.find((k) => !CONDITION_KEYS.has(k));
   if (unknownKey !== undefined) return { path: [...path, unknownKey], message: `unknown key "${unknownKey}"` };
-  if (++count.conditions > CRITERIA_LIMITS.conditions) return { path, message: `more than ${CRITERIA_LIMITS.conditions} conditions` };
+  if (++count.conditions > CRITERIA_LIMITS.conditions)
+    return { path, message: `more than ${CRITERIA_LIMITS.conditions} conditions` };
   const fieldProblem = fieldIssue(record.field);
   if (fieldProblem) return { path: [...path, 'field'], message: fieldProblem };
   const op = record.op;
   if (typeof op !== 'string') return { path: [...path, 'op'], message: 'op must be a string' };
-  if (!(OPERATORS as readonly string[]).includes(op)) return { path: [...path, 'op'], message: `unknown operator ${JSON.stringify(op)}` };
+  if (!(OPERATORS as readonly string[]).includes(op))
+    return { path: [...path, 'op'], message: `unknown operator ${JSON.stringify(op)}` };
   return checkValue(op as Operator, record.value, [...path, 'value']);
 }
 
@@ -284,11 +301,14 @@ function checkValue(op: Operator, value: unknown, path: PathSegment[]): Criteria
     case 'contains':
       return isScalar(value) ? stringLengthIssue(value, path) : problem('needs a string, number or boolean');
     case 'starts_with':
-      return typeof value === 'string' && value !== '' ? stringLengthIssue(value, path) : problem('needs a non-empty string');
+      return typeof value === 'string' && value !== ''
+        ? stringLengthIssue(value, path)
+        : problem('needs a non-empty string');
     case 'in':
     case 'nin': {
       if (!Array.isArray(value) || value.length === 0) return problem('needs a non-empty array');
-      if (value.length > CRITERIA_LIMITS.listValues) return problem(`takes at most ${CRITERIA_LIMITS.listValues} values`);
+      if (value.length > CRITERIA_LIMITS.listValues)
+        return problem(`takes at most ${CRITERIA_LIMITS.listValues} values`);
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
         if (!isScalar(item)) return { path: [...path, i], message: 'expected a string, number or boolean' };
@@ -309,7 +329,9 @@ function checkValue(op: Operator, value: unknown, path: PathSegment[]): Criteria
         : problem('needs a date (ISO 8601, epoch seconds or ms) or "now"');
     case 'within_last':
     case 'not_within_last':
-      return parseDuration(value) !== null ? null : problem('needs a duration: days as a number, or "<n>d", "<n>h", "<n>m"');
+      return parseDuration(value) !== null
+        ? null
+        : problem('needs a duration: days as a number, or "<n>d", "<n>h", "<n>m"');
   }
 }
 
@@ -380,8 +402,10 @@ function criteriaBoundaries(criteria: Criteria, attributes: unknown): number[] {
     for (const element of Array.isArray(actual) ? actual : [actual]) {
       const ts = parseTimestamp(element);
       if (ts === null) continue;
-      if (op === 'before') times.push(ts + 1); // ts < now from ts + 1
-      else if (op === 'after') times.push(ts); // ts > now until ts
+      if (op === 'before')
+        times.push(ts + 1); // ts < now from ts + 1
+      else if (op === 'after')
+        times.push(ts); // ts > now until ts
       else {
         const span = parseDuration(value);
         if (span === null) continue;

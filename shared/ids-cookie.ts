@@ -21,7 +21,8 @@ export function parseIdsCookie(value: string | null | undefined): IdsCookie {
   for (const part of parts) {
     const [kind = '', id, time = ''] = part.split('*');
     const firstSeen = /^[0-9a-z]{1,11}$/.test(time) ? parseInt(time, 36) : 0;
-    if (isClickKind(kind) && isValidClickId(kind, id) && firstSeen > 0 && firstSeen < 8.64e15) clickIds.push({ kind, value: id!, firstSeen });
+    if (isClickKind(kind) && isValidClickId(kind, id) && firstSeen > 0 && firstSeen < 8.64e15)
+      clickIds.push({ kind, value: id!, firstSeen });
   }
   return { anonymousId: ANONYMOUS_ID.test(aid) ? aid : null, clickIds };
 }

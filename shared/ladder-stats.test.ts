@@ -34,9 +34,13 @@ describe('ladderAdvice', () => {
     ]);
     expect(advice.optimizeOn).toBe('mql');
     expect(advice.stages.map((s) => s.verdict)).toEqual(['enough', 'enough', 'too_rare', 'too_rare']);
-    expect(advice.stages[2]!.hint).toBe('SQL: 8 a month: too rare to optimize bidding on; optimize on MQL and report SQL as a secondary conversion.');
+    expect(advice.stages[2]!.hint).toBe(
+      'SQL: 8 a month: too rare to optimize bidding on; optimize on MQL and report SQL as a secondary conversion.',
+    );
     expect(advice.stages[3]!.hint).toContain('Won: 0 a month: too rare');
-    expect(advice.stages[1]!.hint).toBe('MQL: 65 a month: enough to optimize bidding on, and the deepest stage that is: optimize on MQL.');
+    expect(advice.stages[1]!.hint).toBe(
+      'MQL: 65 a month: enough to optimize bidding on, and the deepest stage that is: optimize on MQL.',
+    );
     expect(advice.stages[0]!.hint).toContain('MQL is deeper in the funnel');
   });
 

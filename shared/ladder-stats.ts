@@ -62,8 +62,12 @@ export function ladderAdvice(stages: StageCounts[]): LadderAdvice {
   return { stages: advised, optimizeOn: deepest?.key ?? null };
 }
 
-function hintFor(s: StageCounts & { monthly: number | null; verdict: Verdict }, deepest: { key: string; name: string } | undefined): string {
-  if (s.verdict === 'no_data') return `${s.name}: no conversion is turned on for this stage yet, so nothing is counted.`;
+function hintFor(
+  s: StageCounts & { monthly: number | null; verdict: Verdict },
+  deepest: { key: string; name: string } | undefined,
+): string {
+  if (s.verdict === 'no_data')
+    return `${s.name}: no conversion is turned on for this stage yet, so nothing is counted.`;
   const rate = `${s.name}: ${formatRate(s.monthly!)} a month`;
   const isDeepest = deepest?.key === s.key;
   switch (s.verdict) {

@@ -6,14 +6,30 @@ import { TEMPLATE_STAGES, type LadderStageInput, type LadderTemplate } from './s
 
 type StageKey = (typeof TEMPLATE_STAGES)[number];
 
-export const STAGE_NAMES: Record<StageKey, string> = { lead: 'Lead', mql: 'MQL', sql: 'SQL', opportunity: 'Opportunity', won: 'Won' };
+export const STAGE_NAMES: Record<StageKey, string> = {
+  lead: 'Lead',
+  mql: 'MQL',
+  sql: 'SQL',
+  opportunity: 'Opportunity',
+  won: 'Won',
+};
 
 /** Meta's event name per stage: its standard `Lead`, custom names above it. */
-export const STAGE_EVENT_NAMES: Record<StageKey, string> = { lead: 'Lead', mql: 'MQL', sql: 'SQL', opportunity: 'Opportunity', won: 'Won' };
+export const STAGE_EVENT_NAMES: Record<StageKey, string> = {
+  lead: 'Lead',
+  mql: 'MQL',
+  sql: 'SQL',
+  opportunity: 'Opportunity',
+  won: 'Won',
+};
 
 // HubSpot's internal lifecycle stage values and the date property HubSpot sets on reaching each.
 const HUBSPOT: Record<StageKey, string> = {
-  lead: 'lead', mql: 'marketingqualifiedlead', sql: 'salesqualifiedlead', opportunity: 'opportunity', won: 'customer',
+  lead: 'lead',
+  mql: 'marketingqualifiedlead',
+  sql: 'salesqualifiedlead',
+  opportunity: 'opportunity',
+  won: 'customer',
 };
 const HUBSPOT_AFTER_WON = ['evangelist'];
 
@@ -23,16 +39,24 @@ function stageDefinition(source: LadderTemplate['source'], key: StageKey, within
     const stage = HUBSPOT[key];
     return {
       name: `Ladder: ${STAGE_NAMES[key]} (HubSpot, ${withinDays} days)`,
-      criteria: { field: 'hubspot.lifecyclestage', op: 'in', value: [...later.map((k) => HUBSPOT[k]), ...HUBSPOT_AFTER_WON] },
+      criteria: {
+        field: 'hubspot.lifecyclestage',
+        op: 'in',
+        value: [...later.map((k) => HUBSPOT[k]), ...HUBSPOT_AFTER_WON],
+      },
       timestamp: { field: `hubspot.hs_lifecyclestage_${stage}_date`, withinDays },
-      reentry: 'once', allowTraits: false, paused: false,
+      reentry: 'once',
+      allowTraits: false,
+      paused: false,
     };
   }
   return {
     name: `Ladder: ${STAGE_NAMES[key]} (CRM, ${withinDays} days)`,
     criteria: { field: 'crm.lifecycle_stage', op: 'in', value: [...later] },
     timestamp: { field: `crm.${key}_at`, withinDays },
-    reentry: 'once', allowTraits: false, paused: false,
+    reentry: 'once',
+    allowTraits: false,
+    paused: false,
   };
 }
 

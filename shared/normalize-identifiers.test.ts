@@ -6,9 +6,24 @@ import dataManagerVectors from '../test/vectors/google-data-manager.json';
 import linkedinVectors from '../test/vectors/linkedin.json';
 import microsoftVectors from '../test/vectors/microsoft.json';
 import { hashFor, normalizeFor, type HashPlatform, type IdentityField } from './normalize';
-import { canonicalPhone, countryCodeOf, googleFamilyName, googleGivenName, googleHashedAddress, googlePostalCode, linkedinUserInfo } from './normalize-identifiers';
+import {
+  canonicalPhone,
+  countryCodeOf,
+  googleFamilyName,
+  googleGivenName,
+  googleHashedAddress,
+  googlePostalCode,
+  linkedinUserInfo,
+} from './normalize-identifiers';
 
-type Case = { field: string; input: string; country?: string; normalized: string | null; sha256?: string; hashed?: boolean };
+type Case = {
+  field: string;
+  input: string;
+  country?: string;
+  normalized: string | null;
+  sha256?: string;
+  hashed?: boolean;
+};
 
 /** Email and phone as a builder gets them: the phone made canonical with the person's country first. */
 async function hashed(platform: HashPlatform, c: Case): Promise<{ normalized: string | null; sha256: string | null }> {
@@ -36,7 +51,9 @@ describe('Google Data Manager formatting (test/vectors/google-data-manager.json)
 
   it('the address identifier: names hashed, region and postal code in clear, all four or none', async () => {
     const byField = (f: string) => (dataManagerVectors.cases as Case[]).find((c) => c.field === f && c.normalized)!;
-    expect(await googleHashedAddress({ first_name: 'Mrs. Jane', last_name: 'Doe Jr.', country: 'us', zip: '94025-1234' })).toEqual({
+    expect(
+      await googleHashedAddress({ first_name: 'Mrs. Jane', last_name: 'Doe Jr.', country: 'us', zip: '94025-1234' }),
+    ).toEqual({
       givenName: (dataManagerVectors.cases as Case[]).find((c) => c.input === 'Mrs. Jane')!.sha256,
       familyName: (dataManagerVectors.cases as Case[]).find((c) => c.input === 'Doe Jr.')!.sha256,
       regionCode: 'US',
@@ -44,18 +61,22 @@ describe('Google Data Manager formatting (test/vectors/google-data-manager.json)
     });
     expect(byField('region_code').hashed).toBe(false);
     expect(await googleHashedAddress({ first_name: 'Jane', last_name: 'Doe', country: 'us' })).toBeNull();
-    expect(await googleHashedAddress({ first_name: 'Jane', last_name: 'Doe', country: 'Narnia', zip: '1234' })).toBeNull();
+    expect(
+      await googleHashedAddress({ first_name: 'Jane', last_name: 'Doe', country: 'Narnia', zip: '1234' }),
+    ).toBeNull();
   });
 });
 
 describe('Google Ads API userIdentifiers (test/vectors/google-ads.json)', () => {
   for (const c of googleAdsVectors.cases as Case[])
-    it(`${c.field} ${JSON.stringify(c.input)}`, async () => expect(await hashed('google', c)).toEqual({ normalized: c.normalized, sha256: c.sha256 ?? null }));
+    it(`${c.field} ${JSON.stringify(c.input)}`, async () =>
+      expect(await hashed('google', c)).toEqual({ normalized: c.normalized, sha256: c.sha256 ?? null }));
 });
 
 describe('Microsoft Advertising hashed identifiers (test/vectors/microsoft.json)', () => {
   for (const c of microsoftVectors.cases as Case[])
-    it(`${c.field} ${JSON.stringify(c.input)}`, async () => expect(await hashed('microsoft', c)).toEqual({ normalized: c.normalized, sha256: c.sha256 ?? null }));
+    it(`${c.field} ${JSON.stringify(c.input)}`, async () =>
+      expect(await hashed('microsoft', c)).toEqual({ normalized: c.normalized, sha256: c.sha256 ?? null }));
 });
 
 describe('LinkedIn user (test/vectors/linkedin.json)', () => {
@@ -63,13 +84,26 @@ describe('LinkedIn user (test/vectors/linkedin.json)', () => {
     for (const c of linkedinVectors.emails) expect(await hashFor('linkedin', 'email', c.input)).toBe(c.sha256);
   });
   it('userInfo in plain text, first and last name both required', () => {
-    for (const c of linkedinVectors.userInfo) expect(linkedinUserInfo(c.input as Partial<Record<IdentityField, string>>)).toEqual(c.userInfo);
+    for (const c of linkedinVectors.userInfo)
+      expect(linkedinUserInfo(c.input as Partial<Record<IdentityField, string>>)).toEqual(c.userInfo);
   });
 });
 
 describe('canonical identifiers', () => {
   it('country names and codes to ISO alpha-2', () => {
-    expect(['US', 'usa', 'United States', 'united states of america', ' Germany ', 'Deutschland', 'UK', 'United Kingdom', 'Côte d’Ivoire'].map(countryCodeOf)).toEqual(['us', 'us', 'us', 'us', 'de', 'de', 'gb', 'gb', 'ci']);
+    expect(
+      [
+        'US',
+        'usa',
+        'United States',
+        'united states of america',
+        ' Germany ',
+        'Deutschland',
+        'UK',
+        'United Kingdom',
+        'Côte d’Ivoire',
+      ].map(countryCodeOf),
+    ).toEqual(['us', 'us', 'us', 'us', 'de', 'de', 'gb', 'gb', 'ci']);
     expect(countryCodeOf('Narnia')).toBeNull();
   });
   it('a national phone takes the calling code of the person’s country; one that cannot be normalized stays as written (and every platform then refuses it)', () => {

@@ -6,11 +6,43 @@ import { countryCode, isSha256Hex, sha256Hex, toE164, type IdentityField } from 
 // Names CRMs commonly hold instead of a code (HubSpot's country is free text). English names of every
 // code come from Intl.DisplayNames where the runtime has it; these are the other common spellings.
 const ALIASES: Record<string, string> = {
-  usa: 'us', 'u.s.': 'us', 'u.s.a.': 'us', 'united states of america': 'us', america: 'us',
-  uk: 'gb', 'u.k.': 'gb', 'great britain': 'gb', britain: 'gb', england: 'gb', scotland: 'gb', wales: 'gb', 'northern ireland': 'gb',
-  deutschland: 'de', holland: 'nl', 'the netherlands': 'nl', españa: 'es', italia: 'it', brasil: 'br', méxico: 'mx',
-  schweiz: 'ch', suisse: 'ch', svizzera: 'ch', österreich: 'at', sverige: 'se', norge: 'no', danmark: 'dk', suomi: 'fi',
-  polska: 'pl', éire: 'ie', 'south korea': 'kr', 'korea, republic of': 'kr', russia: 'ru', 'czech republic': 'cz', türkiye: 'tr', turkey: 'tr', uae: 'ae',
+  usa: 'us',
+  'u.s.': 'us',
+  'u.s.a.': 'us',
+  'united states of america': 'us',
+  america: 'us',
+  uk: 'gb',
+  'u.k.': 'gb',
+  'great britain': 'gb',
+  britain: 'gb',
+  england: 'gb',
+  scotland: 'gb',
+  wales: 'gb',
+  'northern ireland': 'gb',
+  deutschland: 'de',
+  holland: 'nl',
+  'the netherlands': 'nl',
+  españa: 'es',
+  italia: 'it',
+  brasil: 'br',
+  méxico: 'mx',
+  schweiz: 'ch',
+  suisse: 'ch',
+  svizzera: 'ch',
+  österreich: 'at',
+  sverige: 'se',
+  norge: 'no',
+  danmark: 'dk',
+  suomi: 'fi',
+  polska: 'pl',
+  éire: 'ie',
+  'south korea': 'kr',
+  'korea, republic of': 'kr',
+  russia: 'ru',
+  'czech republic': 'cz',
+  türkiye: 'tr',
+  turkey: 'tr',
+  uae: 'ae',
 };
 
 let names: Map<string, string> | null = null;
@@ -41,10 +73,55 @@ export function countryCodeOf(raw: string): string | null {
 // Country calling codes of common markets, for numbers stored without one (e.g. "020 7946 0958" of a
 // person in GB). A country not listed keeps its number as written (platforms then refuse or keep it).
 const CALLING: Record<string, string> = {
-  us: '1', ca: '1', gb: '44', ie: '353', de: '49', at: '43', ch: '41', fr: '33', be: '32', nl: '31', lu: '352', es: '34', pt: '351', it: '39',
-  se: '46', no: '47', dk: '45', fi: '358', is: '354', pl: '48', cz: '420', sk: '421', hu: '36', ro: '40', bg: '359', gr: '30', hr: '385', si: '386',
-  ee: '372', lv: '371', lt: '370', au: '61', nz: '64', in: '91', jp: '81', kr: '82', sg: '65', hk: '852', tw: '886', cn: '86', br: '55', mx: '52',
-  ar: '54', cl: '56', co: '57', za: '27', il: '972', ae: '971', tr: '90',
+  us: '1',
+  ca: '1',
+  gb: '44',
+  ie: '353',
+  de: '49',
+  at: '43',
+  ch: '41',
+  fr: '33',
+  be: '32',
+  nl: '31',
+  lu: '352',
+  es: '34',
+  pt: '351',
+  it: '39',
+  se: '46',
+  no: '47',
+  dk: '45',
+  fi: '358',
+  is: '354',
+  pl: '48',
+  cz: '420',
+  sk: '421',
+  hu: '36',
+  ro: '40',
+  bg: '359',
+  gr: '30',
+  hr: '385',
+  si: '386',
+  ee: '372',
+  lv: '371',
+  lt: '370',
+  au: '61',
+  nz: '64',
+  in: '91',
+  jp: '81',
+  kr: '82',
+  sg: '65',
+  hk: '852',
+  tw: '886',
+  cn: '86',
+  br: '55',
+  mx: '52',
+  ar: '54',
+  cl: '56',
+  co: '57',
+  za: '27',
+  il: '972',
+  ae: '971',
+  tr: '90',
 };
 
 /**
@@ -55,12 +132,17 @@ export function canonicalPhone(raw: string, country?: string | null): string {
   const code = country ? countryCodeOf(country) : null;
   const calling = code ? CALLING[code] : undefined;
   // North American national numbers are 10 digits (an optional leading 1 aside): shorter ones are no number.
-  const national = calling === '1' && !/^\+|^00/.test(raw.trim()) && raw.replace(/\D/g, '').replace(/^1(?=\d{10}$)/, '').length !== 10 ? null : calling;
+  const national =
+    calling === '1' && !/^\+|^00/.test(raw.trim()) && raw.replace(/\D/g, '').replace(/^1(?=\d{10}$)/, '').length !== 10
+      ? null
+      : calling;
   return toE164(raw) ?? (national ? toE164(raw, national) : null) ?? raw;
 }
 
 /** The raw identifiers made canonical: country names become codes, national phones E.164 where possible. */
-export function canonicalIdentifiers(ids: Partial<Record<IdentityField, string>>): Partial<Record<IdentityField, string>> {
+export function canonicalIdentifiers(
+  ids: Partial<Record<IdentityField, string>>,
+): Partial<Record<IdentityField, string>> {
   const out = { ...ids };
   if (out.country) out.country = countryCodeOf(out.country) ?? out.country;
   if (out.phone && !isSha256Hex(out.phone.trim().toLowerCase())) out.phone = canonicalPhone(out.phone, out.country);
@@ -136,17 +218,31 @@ const clip = (v: string | undefined, max: number) => {
 export function linkedinUserInfo(ids: Partial<Record<IdentityField, string>>): LinkedInUserInfo | null {
   const firstName = clip(ids.first_name, 35);
   const lastName = clip(ids.last_name, 35);
-  if (!firstName || !lastName || isSha256Hex(firstName.toLowerCase()) || isSha256Hex(lastName.toLowerCase())) return null;
+  if (!firstName || !lastName || isSha256Hex(firstName.toLowerCase()) || isSha256Hex(lastName.toLowerCase()))
+    return null;
   const country = ids.country ? countryCodeOf(ids.country) : null;
   const companyName = clip(ids.company_name, 100);
   const title = clip(ids.job_title, 100);
-  return { firstName, lastName, ...(companyName ? { companyName } : {}), ...(title ? { title } : {}), ...(country ? { countryCode: country.toUpperCase() } : {}) };
+  return {
+    firstName,
+    lastName,
+    ...(companyName ? { companyName } : {}),
+    ...(title ? { title } : {}),
+    ...(country ? { countryCode: country.toUpperCase() } : {}),
+  };
 }
 
 /** The Data Manager `address` identifier: names SHA-256 hex (a value already hashed passes through), region and postal code in clear. */
-export async function googleHashedAddress(ids: Partial<Record<IdentityField, string>>): Promise<{ givenName: string; familyName: string; regionCode: string; postalCode: string } | null> {
+export async function googleHashedAddress(
+  ids: Partial<Record<IdentityField, string>>,
+): Promise<{ givenName: string; familyName: string; regionCode: string; postalCode: string } | null> {
   const a = googleNormalizeAddress(ids);
   if (!a) return null;
   const hash = (v: string) => (isSha256Hex(v) ? v : sha256Hex(v));
-  return { givenName: await hash(a.givenName), familyName: await hash(a.familyName), regionCode: a.regionCode, postalCode: a.postalCode };
+  return {
+    givenName: await hash(a.givenName),
+    familyName: await hash(a.familyName),
+    regionCode: a.regionCode,
+    postalCode: a.postalCode,
+  };
 }

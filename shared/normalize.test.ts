@@ -30,9 +30,11 @@ describe('sha256Hex', () => {
 
   it('hashes UTF-8 and always yields 64 lowercase hex chars', async () => {
     expect(await sha256Hex('josé')).toBe('d994e1d001886fe5b45b1267bd1fa2b752ac50742579bd3dad7b2a2aa0ed6866');
-    await fc.assert(fc.asyncProperty(fc.string({ unit: 'grapheme' }), async (s) => {
-      expect(isSha256Hex(await sha256Hex(s))).toBe(true);
-    }));
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'grapheme' }), async (s) => {
+        expect(isSha256Hex(await sha256Hex(s))).toBe(true);
+      }),
+    );
   });
 });
 
@@ -44,10 +46,22 @@ describe('identity email', () => {
   });
 
   it('refuses what is not a plausible email', () => {
-    for (const bad of ['', 'jane', 'jane@', '@example.com', 'jane@example', 'jane doe@example.com', 'a@b@c.com', '<a@b.com>', 'a@b..com', 'a@b.1', `${'a'.repeat(250)}@b.com`]) {
+    for (const bad of [
+      '',
+      'jane',
+      'jane@',
+      '@example.com',
+      'jane@example',
+      'jane doe@example.com',
+      'a@b@c.com',
+      '<a@b.com>',
+      'a@b..com',
+      'a@b.1',
+      `${'a'.repeat(250)}@b.com`,
+    ]) {
       expect(normalizeEmail(bad), bad).toBeNull();
     }
-    expect(isEmail('o\'brien@example.ie')).toBe(true);
+    expect(isEmail("o'brien@example.ie")).toBe(true);
   });
 
   it('is idempotent and its output is always an email', () => {
@@ -63,19 +77,24 @@ describe('identity email', () => {
   });
 
   it('accepts every address fast-check generates, in any case and padding', () => {
-    fc.assert(fc.property(fc.emailAddress({ size: 'small' }), (e) => {
-      expect(normalizeEmail(` ${e.toUpperCase()} `)).toBe(e.toLowerCase());
-    }));
+    fc.assert(
+      fc.property(fc.emailAddress({ size: 'small' }), (e) => {
+        expect(normalizeEmail(` ${e.toUpperCase()} `)).toBe(e.toLowerCase());
+      }),
+    );
   });
 });
 
 describe('Meta', () => {
-  it.each(vectors.cases.map((c) => [c.field, c.input, c] as const))('%s %j matches the SDK', async (field, input, c) => {
-    const expected = 'sha256' in c ? c.sha256 : null;
-    expect(await hashFor('meta', identityFieldOf(field as MetaField), input)).toBe(expected);
-    const normalized = metaNormalize(field as MetaField, input);
-    expect(normalized === null ? null : await sha256Hex(normalized)).toBe(expected);
-  });
+  it.each(vectors.cases.map((c) => [c.field, c.input, c] as const))(
+    '%s %j matches the SDK',
+    async (field, input, c) => {
+      const expected = 'sha256' in c ? c.sha256 : null;
+      expect(await hashFor('meta', identityFieldOf(field as MetaField), input)).toBe(expected);
+      const normalized = metaNormalize(field as MetaField, input);
+      expect(normalized === null ? null : await sha256Hex(normalized)).toBe(expected);
+    },
+  );
 
   it('covers every Meta field with at least one vector', () => {
     expect(new Set(vectors.cases.map((c) => c.field))).toEqual(new Set(META_FIELDS));
@@ -168,14 +187,16 @@ describe('hashFor', () => {
     }
   });
 
-  it('hashes email for Reddit without dots or +suffix in the local part, on every domain (Reddit\'s example)', async () => {
+  it("hashes email for Reddit without dots or +suffix in the local part, on every domain (Reddit's example)", async () => {
     const alice = await sha256Hex('alice@example.com');
     expect(await hashFor('reddit', 'email', 'Al.ice+Apple@Example.Com')).toBe(alice);
     expect(await hashFor('reddit', 'email', 'alice@example.com')).toBe(alice);
     expect(alice).toBe('ff8d9819fc0e12bf0d24892e45987e249a28dce836a85cad60e28eaaa8c6d976');
     expect(await hashFor('reddit', 'email', email)).toBe(await sha256Hex('firstlast@gmail.com'));
     expect(await hashFor('reddit', 'email', '+x@example.com')).toBeNull();
-    expect(await hashFor('reddit', 'phone', '+1 555 444 1234')).toBe('e5b124c58580eb16bd959b8d0cac12b12c952e2ceae0203d416cff94f10b994a');
+    expect(await hashFor('reddit', 'phone', '+1 555 444 1234')).toBe(
+      'e5b124c58580eb16bd959b8d0cac12b12c952e2ceae0203d416cff94f10b994a',
+    );
   });
 
   it('hashes phones as E.164 with the plus, except Meta (digits only)', async () => {

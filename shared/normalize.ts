@@ -218,7 +218,8 @@ const HASHED: Record<Exclude<HashPlatform, 'meta'>, Partial<Record<IdentityField
 
 /** The value a platform hashes for a field (not yet hashed); null when invalid or not hashed there. */
 export function normalizeFor(platform: HashPlatform, field: IdentityField, raw: string): string | null {
-  if (platform === 'meta') return field === 'company_name' || field === 'job_title' ? null : metaNormalize(META_FIELD_OF[field], raw);
+  if (platform === 'meta')
+    return field === 'company_name' || field === 'job_title' ? null : metaNormalize(META_FIELD_OF[field], raw);
   const normalize = HASHED[platform][field];
   return normalize ? normalize(raw) : null;
 }

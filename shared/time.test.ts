@@ -166,9 +166,11 @@ describe('parseDuration', () => {
   });
 
   it('never throws', () => {
-    fc.assert(fc.property(fc.anything(), (v) => {
-      const ms = parseDuration(v);
-      return ms === null || (Number.isInteger(ms) && ms > 0);
-    }));
+    fc.assert(
+      fc.property(fc.anything(), (v) => {
+        const ms = parseDuration(v);
+        return ms === null || (Number.isInteger(ms) && ms > 0);
+      }),
+    );
   });
 });

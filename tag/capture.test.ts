@@ -39,20 +39,37 @@ async function captureOn(path: string, now = NOW, referrer = 'https://ads.exampl
 
 describe('capture', () => {
   it('records every click ID of the registry exactly as received, with landing URL, referrer and times', async () => {
-    const query = Object.entries(IDS).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+    const query = Object.entries(IDS)
+      .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+      .join('&');
     const { added, touches } = await captureOn(`/landing?utm_source=x&${query}`);
     expect(added.map((t) => [t.kind, t.value])).toEqual(Object.entries(IDS));
     for (const t of added) {
-      expect(t).toEqual({ kind: t.kind, value: IDS[t.kind], firstSeen: NOW, lastSeen: NOW, landingUrl: location.href, referrer: 'https://ads.example/' });
+      expect(t).toEqual({
+        kind: t.kind,
+        value: IDS[t.kind],
+        firstSeen: NOW,
+        lastSeen: NOW,
+        landingUrl: location.href,
+        referrer: 'https://ads.example/',
+      });
     }
     expect(touches.filter((t) => t.kind != 'fbp')).toEqual(added);
   });
 
   it('keeps the first-seen time when an ID is seen again, and reports only new IDs', async () => {
     await captureOn('/a?gclid=Cj0KCQ-first-sight', NOW);
-    const { added, touches } = await captureOn('/b?gclid=Cj0KCQ-first-sight&fbclid=IwAR_second_id', NOW + 5000, 'https://site/a');
+    const { added, touches } = await captureOn(
+      '/b?gclid=Cj0KCQ-first-sight&fbclid=IwAR_second_id',
+      NOW + 5000,
+      'https://site/a',
+    );
     expect(added.map((t) => t.kind)).toEqual(['fbclid']);
-    expect(touches.find((t) => t.kind == 'gclid')).toMatchObject({ firstSeen: NOW, lastSeen: NOW + 5000, landingUrl: expect.stringContaining('/a?gclid=') });
+    expect(touches.find((t) => t.kind == 'gclid')).toMatchObject({
+      firstSeen: NOW,
+      lastSeen: NOW + 5000,
+      landingUrl: expect.stringContaining('/a?gclid='),
+    });
   });
 
   it('harvests the IDs other tags keep in cookies, unwrapped, keeping the cookie time as first-seen', async () => {
@@ -68,14 +85,25 @@ describe('capture', () => {
     document.cookie = `_rdt_uuid=1789000000789.b8f7eb7d-b357-437b-8bd3-e1c8166c7132;path=/`;
     const { touches } = await captureOn('/pricing');
     const byKind = Object.fromEntries(touches.map((t) => [t.kind, t]));
-    expect(byKind.fbclid).toEqual({ kind: 'fbclid', value: IDS.fbclid, raw: fbc, firstSeen: 1789000000123, lastSeen: NOW });
+    expect(byKind.fbclid).toEqual({
+      kind: 'fbclid',
+      value: IDS.fbclid,
+      raw: fbc,
+      firstSeen: 1789000000123,
+      lastSeen: NOW,
+    });
     expect(byKind.fbp).toEqual({ kind: 'fbp', value: fbp, firstSeen: 1789000000456, lastSeen: NOW });
     expect(byKind.gclid).toEqual({ kind: 'gclid', value: IDS.gclid, firstSeen: 1789000001000, lastSeen: NOW });
     expect(byKind.gbraid).toEqual({ kind: 'gbraid', value: IDS.gbraid, firstSeen: 1789000002000, lastSeen: NOW });
     expect(byKind.msclkid).toEqual({ kind: 'msclkid', value: IDS.msclkid, firstSeen: NOW, lastSeen: NOW });
     expect(byKind.li_fat_id).toMatchObject({ value: IDS.li_fat_id });
     expect(byKind.ttp).toMatchObject({ value: '2Lr3ZzXmz1xmKfUGgy5ThYpQFQK' });
-    expect(byKind.rdt_uuid).toEqual({ kind: 'rdt_uuid', value: '1789000000789.b8f7eb7d-b357-437b-8bd3-e1c8166c7132', firstSeen: 1789000000789, lastSeen: NOW });
+    expect(byKind.rdt_uuid).toEqual({
+      kind: 'rdt_uuid',
+      value: '1789000000789.b8f7eb7d-b357-437b-8bd3-e1c8166c7132',
+      firstSeen: 1789000000789,
+      lastSeen: NOW,
+    });
     expect(touches).toHaveLength(8);
   });
 
@@ -84,7 +112,15 @@ describe('capture', () => {
     document.cookie = `_fbc=${fbc};path=/`;
     const { touches } = await captureOn(`/lp?fbclid=${IDS.fbclid}`);
     expect(touches.filter((t) => t.kind == 'fbclid')).toEqual([
-      { kind: 'fbclid', value: IDS.fbclid, raw: fbc, firstSeen: 1789000000123, lastSeen: NOW, landingUrl: location.href, referrer: 'https://ads.example/' },
+      {
+        kind: 'fbclid',
+        value: IDS.fbclid,
+        raw: fbc,
+        firstSeen: 1789000000123,
+        lastSeen: NOW,
+        landingUrl: location.href,
+        referrer: 'https://ads.example/',
+      },
     ]);
   });
 
@@ -100,7 +136,7 @@ describe('capture', () => {
     expect(again.touches.filter((t) => t.kind == 'fbp').map((t) => t.value)).toEqual([fbp.value]);
   });
 
-  it('ignores junk values and unknown or differently cased params; a value failing its kind\'s format is never sent', async () => {
+  it("ignores junk values and unknown or differently cased params; a value failing its kind's format is never sent", async () => {
     const { added, p } = await captureOn(`/?GCLID=${IDS.gclid}&gclid=%3Cscript%3E&fbclid=a%20b&msclkid=not-a-guid`);
     // The core's loose check keeps junk out of storage...
     expect(added.map((t) => [t.kind, t.value])).toEqual([['msclkid', 'not-a-guid']]);

@@ -18,7 +18,8 @@ export function capture(href: string, referrer: string, now: number): Touch[] {
   for (const kind of CLICK_KINDS) {
     const value = params.getAll(kind).find((v) => LOOSE.test(v));
     // (The sender cuts the URLs to 1 KB, live.ts: 50 touches stay well under the collector's 64 KB batch.)
-    if (value) found.push({ kind, value, firstSeen: now, lastSeen: now, landingUrl: href, ...(referrer && { referrer }) });
+    if (value)
+      found.push({ kind, value, firstSeen: now, lastSeen: now, landingUrl: href, ...(referrer && { referrer }) });
   }
   return found;
 }

@@ -24,11 +24,16 @@ async function nothingStored() {
 
 describe('consent', () => {
   it('with a default of denied, stores nothing, and identify sends no click IDs', async () => {
-    await load(LP, [['load', 'pk_test', 'https://collector.test'], ['config', { consent: 'denied' }]]);
+    await load(LP, [
+      ['load', 'pk_test', 'https://collector.test'],
+      ['config', { consent: 'denied' }],
+    ]);
     (window as any).clearbit.identify('ada@example.com', { plan: 'pro' });
     await vi.waitFor(() => expect(c.events()).toHaveLength(1));
     await nothingStored();
-    expect(c.events()).toMatchObject([{ type: 'identify', email: 'ada@example.com', touches: [], context: { consent: { ads: 'denied' } } }]);
+    expect(c.events()).toMatchObject([
+      { type: 'identify', email: 'ada@example.com', touches: [], context: { consent: { ads: 'denied' } } },
+    ]);
     // Not even the collector's own cookie: the request carries no credentials.
     expect(c.sent[0]!.init.credentials).toBe('omit');
   });
@@ -53,7 +58,9 @@ describe('consent', () => {
     (window as any).clearbit.page();
     await vi.waitFor(() => expect(c.events()).toHaveLength(1));
     expect(localStorage.getItem('_cb_state')).toContain(GCLID);
-    expect(c.events().map((e) => [e.type, e.context.consent.ads, e.touches.map((t: any) => t.kind).sort()])).toEqual([['touch', 'granted', ['fbp', 'gclid']]]);
+    expect(c.events().map((e) => [e.type, e.context.consent.ads, e.touches.map((t: any) => t.kind).sort()])).toEqual([
+      ['touch', 'granted', ['fbp', 'gclid']],
+    ]);
   });
 
   it('consent({ads: "denied"}) erases what was stored; a later grant stores the click IDs again and is remembered', async () => {
@@ -69,28 +76,49 @@ describe('consent', () => {
     expect(cookieNames()).not.toContain('_cb_ids');
     (window as any).clearbit.consent({ ads: 'granted' });
     await started();
-    expect(JSON.parse(localStorage.getItem('_cb_state')!)).toMatchObject({ c: 1, l: expect.arrayContaining([expect.objectContaining({ kind: 'gclid', value: GCLID })]) });
+    expect(JSON.parse(localStorage.getItem('_cb_state')!)).toMatchObject({
+      c: 1,
+      l: expect.arrayContaining([expect.objectContaining({ kind: 'gclid', value: GCLID })]),
+    });
     // Next page: the configured default is denied, but the remembered grant holds.
-    await load('/pricing', [['load', 'pk_test', 'https://collector.test'], ['config', { consent: 'denied' }]]);
+    await load('/pricing', [
+      ['load', 'pk_test', 'https://collector.test'],
+      ['config', { consent: 'denied' }],
+    ]);
     expect(p.ledger.consent).toBeDefined();
     const { consent } = await import('./ledger');
     expect(consent()).toBe('granted');
   });
 
   it('click IDs captured while denied are kept in memory and go out once consent is granted', async () => {
-    await load(LP, [['load', 'pk_test', 'https://collector.test'], ['consent', { ads: 'denied' }]]);
+    await load(LP, [
+      ['load', 'pk_test', 'https://collector.test'],
+      ['consent', { ads: 'denied' }],
+    ]);
     await settle();
     expect(c.sent).toEqual([]);
     (window as any).clearbit.consent({ ads: 'granted' });
     await vi.waitFor(() => expect(c.events()).toHaveLength(1));
-    expect(c.events()).toMatchObject([{ type: 'touch', touches: expect.arrayContaining([expect.objectContaining({ kind: 'gclid', value: GCLID }), expect.objectContaining({ kind: 'fbp' })]), context: { consent: { ads: 'granted' } } }]);
+    expect(c.events()).toMatchObject([
+      {
+        type: 'touch',
+        touches: expect.arrayContaining([
+          expect.objectContaining({ kind: 'gclid', value: GCLID }),
+          expect.objectContaining({ kind: 'fbp' }),
+        ]),
+        context: { consent: { ads: 'granted' } },
+      },
+    ]);
     expect(c.events()[0].touches).toHaveLength(2);
   });
 
   it('keeps an identify made while denied in memory only, and still delivers it', async () => {
     let down = true;
     c = collector(() => (down ? { status: 503 } : { status: 200 }));
-    await load('/', [['load', 'pk_test', 'https://collector.test'], ['config', { consent: 'denied' }]]);
+    await load('/', [
+      ['load', 'pk_test', 'https://collector.test'],
+      ['config', { consent: 'denied' }],
+    ]);
     (window as any).clearbit.identify('mem@example.com');
     await vi.waitFor(() => expect(c.sent).toHaveLength(1));
     await nothingStored();
@@ -102,7 +130,10 @@ describe('consent', () => {
 });
 
 describe("consent pending (config consent: 'pending')", () => {
-  const PENDING: unknown[][] = [['load', 'pk_test', 'https://collector.test'], ['config', { consent: 'pending' }]];
+  const PENDING: unknown[][] = [
+    ['load', 'pk_test', 'https://collector.test'],
+    ['config', { consent: 'pending' }],
+  ];
   const held = () => (JSON.parse(sessionStorage.getItem('_cb_state') || '{}').l || []).map((t: any) => t.value);
 
   it('holds a click ID in session storage only, and a navigation before the answer keeps it until a grant sends it', async () => {
@@ -121,7 +152,11 @@ describe("consent pending (config consent: 'pending')", () => {
     (window as any).clearbit.consent({ ads: 'granted' });
     await vi.waitFor(() => expect(c.events()).toHaveLength(1));
     expect(c.events()[0]).toMatchObject({ type: 'touch', context: { consent: { ads: 'granted' } } });
-    expect(c.events()[0].touches).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'gclid', value: GCLID, landingUrl: expect.stringContaining(LP) })]));
+    expect(c.events()[0].touches).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'gclid', value: GCLID, landingUrl: expect.stringContaining(LP) }),
+      ]),
+    );
     expect(JSON.parse(localStorage.getItem('_cb_state')!).l.map((t: any) => t.value)).toContain(GCLID);
     expect(sessionStorage.getItem('_cb_state')).toBeNull();
   });
@@ -154,7 +189,7 @@ describe("consent pending (config consent: 'pending')", () => {
     expect(c.sent[0]!.init.credentials).toBe('omit');
   });
 
-  it("with Google Consent Mode, a default of denied is pending and an update answers it", async () => {
+  it('with Google Consent Mode, a default of denied is pending and an update answers it', async () => {
     const gtag = (...args: unknown[]) => (window as any).dataLayer.push(args);
     const withDefault = (w: any) => {
       w.dataLayer = [];
@@ -180,7 +215,10 @@ describe("consent pending (config consent: 'pending')", () => {
   });
 
   it("a site whose default is 'denied' never uses session storage", async () => {
-    await load(LP, [['load', 'pk_test', 'https://collector.test'], ['config', { consent: 'denied' }]]);
+    await load(LP, [
+      ['load', 'pk_test', 'https://collector.test'],
+      ['config', { consent: 'denied' }],
+    ]);
     await settle();
     expect(sessionStorage.length).toBe(0);
   });
@@ -217,7 +255,9 @@ describe('a denial takes back what was queued before it', () => {
     up();
     await p.outbox.flush(Date.now() + 600_000);
     const after = sentAfter(c, before);
-    expect(after.map((e) => [e.type, e.email, e.touches, e.context.consent.ads])).toEqual([['identify', 'ada@example.com', [], 'denied']]);
+    expect(after.map((e) => [e.type, e.email, e.touches, e.context.consent.ads])).toEqual([
+      ['identify', 'ada@example.com', [], 'denied'],
+    ]);
     expect(await persisted()).not.toContain(GCLID);
   });
 
@@ -245,7 +285,12 @@ describe('a denial takes back what was queued before it', () => {
     let { p, up } = await waitingInOutbox();
     // An event written ahead by a page whose sender never ran.
     const ahead = JSON.parse(localStorage.getItem('_cb_outbox') || '{"q":[]}');
-    ahead.q.push({ type: 'touch', messageId: 'ahead-touch-0001', timestamp: Date.now(), context: { page: { url: 'https://x.test' + LP }, consent: { ads: 'unknown' } } });
+    ahead.q.push({
+      type: 'touch',
+      messageId: 'ahead-touch-0001',
+      timestamp: Date.now(),
+      context: { page: { url: 'https://x.test' + LP }, consent: { ads: 'unknown' } },
+    });
     localStorage.setItem('_cb_outbox', JSON.stringify(ahead));
     expect(await persisted()).toContain(GCLID);
     expect(cookieNames()).toContain('_cb_ids');
@@ -257,6 +302,8 @@ describe('a denial takes back what was queued before it', () => {
     expect(await persisted()).not.toContain(GCLID);
     expect(cookieNames()).not.toContain('_cb_ids');
     await p.outbox.flush(Date.now() + 600_000);
-    expect(sentAfter(c, before).map((e) => [e.type, e.email, e.touches, e.context.consent.ads])).toEqual([['identify', 'ada@example.com', [], 'denied']]);
+    expect(sentAfter(c, before).map((e) => [e.type, e.email, e.touches, e.context.consent.ads])).toEqual([
+      ['identify', 'ada@example.com', [], 'denied'],
+    ]);
   });
 });

@@ -18,7 +18,9 @@ export function setExplicitConsent(ads: AdsConsent | undefined): void {
  * ('pending' only from the default: any answer ends it).
  */
 export function adsConsent(rememberedGrant?: unknown): ConsentState {
-  return (navigator as any).globalPrivacyControl ? 'denied' : explicit || consentMode() || (rememberedGrant ? 'granted' : config.consent || 'unknown');
+  return (navigator as any).globalPrivacyControl
+    ? 'denied'
+    : explicit || consentMode() || (rememberedGrant ? 'granted' : config.consent || 'unknown');
 }
 
 /**
@@ -36,5 +38,11 @@ export function consentMode(): ConsentState | undefined {
         Object.assign(s, e[2]);
         if (e[1] == 'update') answered = true;
       }
-  return s.ad_storage == 'denied' || s.ad_user_data == 'denied' ? (answered ? 'denied' : 'pending') : s.ad_storage == 'granted' ? 'granted' : undefined;
+  return s.ad_storage == 'denied' || s.ad_user_data == 'denied'
+    ? answered
+      ? 'denied'
+      : 'pending'
+    : s.ad_storage == 'granted'
+      ? 'granted'
+      : undefined;
 }

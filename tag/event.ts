@@ -23,7 +23,9 @@ export function completeEvent(e: OutboxEvent): OutboxEvent | undefined {
   let [id, traits, options] = args as [unknown, Traits | undefined, { signature?: unknown } | undefined];
   if (id && typeof id == 'object') [id, traits, options] = [0, id as Traits, traits];
   traits ||= {};
-  const email = [traits.email, id].find((v) => typeof v == 'string' && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.trim())) as string;
+  const email = [traits.email, id].find(
+    (v) => typeof v == 'string' && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.trim()),
+  ) as string;
   if (!email) return void console.warn('[clearbit] identify needs an email: nothing was sent');
   return {
     ...out,

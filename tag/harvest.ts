@@ -33,7 +33,13 @@ export function harvest(now = Date.now()): void {
     if (allowed) {
       // fb.<domain level of the cookie (1 = example.com)>.<creation ms>.<random>
       const level = (cookieDomain() || location.hostname).split('.').length - 1;
-      if (!fbp) touches.push({ kind: 'fbp', value: `fb.${level}.${now}.${(Math.random() * 2 ** 31) | 0}`, firstSeen: now, lastSeen: now });
+      if (!fbp)
+        touches.push({
+          kind: 'fbp',
+          value: `fb.${level}.${now}.${(Math.random() * 2 ** 31) | 0}`,
+          firstSeen: now,
+          lastSeen: now,
+        });
       if (!readCookie('_fbp', jar)) writeCookie('_fbp', (fbp || touches.at(-1)!).value, 7_776_000);
     }
     link.take_(touches, now);

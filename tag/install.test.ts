@@ -20,7 +20,12 @@ describe('window.clearbit', () => {
       ['load', 'pk_test', HOST],
     ]);
     await vi.waitFor(() => expect(c.events().filter((e) => e.type == 'identify')).toHaveLength(2));
-    expect(c.events().filter((e) => e.type == 'identify').map((e) => e.email)).toEqual(['first@example.com', 'second@example.com']);
+    expect(
+      c
+        .events()
+        .filter((e) => e.type == 'identify')
+        .map((e) => e.email),
+    ).toEqual(['first@example.com', 'second@example.com']);
     expect(c.sent[0]!.url).toBe(`${HOST}/v1/collect`);
     expect(c.sent[0]!.body.key).toBe('pk_test');
   });
@@ -55,7 +60,10 @@ describe('window.clearbit', () => {
     const script = document.createElement('script');
     script.src = 'https://example.com/_cb/v1/tag.js';
     Object.defineProperty(document, 'currentScript', { value: script, configurable: true });
-    (window as any).clearbit = [['load', 'pk_test'], ['identify', 'me@example.com']];
+    (window as any).clearbit = [
+      ['load', 'pk_test'],
+      ['identify', 'me@example.com'],
+    ];
     const { install } = await import('./install');
     install(window);
     delete (document as any).currentScript;
@@ -74,9 +82,19 @@ describe('window.clearbit', () => {
     // A callback may run on its 500 ms timer before its event went out (a busy machine).
     await vi.waitFor(() => expect(c.events()).toHaveLength(4), { timeout: 3000 });
     expect(c.events().map(({ email, userId, traits, signature }) => ({ email, userId, traits, signature }))).toEqual([
-      { email: 'Ada@Example.com', userId: 'user-42', traits: { email: 'Ada@Example.com', plan: 'pro' }, signature: 'ab12' },
+      {
+        email: 'Ada@Example.com',
+        userId: 'user-42',
+        traits: { email: 'Ada@Example.com', plan: 'pro' },
+        signature: 'ab12',
+      },
       { email: 'bob@example.com', userId: undefined, traits: { plan: 'free' }, signature: undefined },
-      { email: 'carol@example.com', userId: undefined, traits: { email: 'carol@example.com', name: 'Carol' }, signature: undefined },
+      {
+        email: 'carol@example.com',
+        userId: undefined,
+        traits: { email: 'carol@example.com', name: 'Carol' },
+        signature: undefined,
+      },
       { email: 'dan@example.com', userId: undefined, traits: {}, signature: undefined },
     ]);
     expect(done).toHaveBeenCalledTimes(4);
@@ -114,14 +132,31 @@ describe('window.clearbit', () => {
   });
 
   it('sends click IDs as they are captured, keyed by the anonymous id, then with the person token after identify', async () => {
-    c = collector((s) => ({ status: 200, body: { accepted: s.body.events.length, duplicates: 0, rejected: [], ...(s.body.events.some((e: any) => e.type == 'identify') && { token: 'tok-1' }) } }));
+    c = collector((s) => ({
+      status: 200,
+      body: {
+        accepted: s.body.events.length,
+        duplicates: 0,
+        rejected: [],
+        ...(s.body.events.some((e: any) => e.type == 'identify') && { token: 'tok-1' }),
+      },
+    }));
     await load('/landing?gclid=Cj0KCQ-touch-test');
     await vi.waitFor(() => expect(c.events()).toHaveLength(1));
     cb().identify('ada@example.com');
     await vi.waitFor(() => expect(c.events()).toHaveLength(2));
     await load('/next?fbclid=IwAR_after_identify');
     await vi.waitFor(() => expect(c.events()).toHaveLength(3));
-    expect(c.events().map((e) => [e.type, e.token, e.touches.map((t: any) => t.kind).sort().join()])).toEqual([
+    expect(
+      c.events().map((e) => [
+        e.type,
+        e.token,
+        e.touches
+          .map((t: any) => t.kind)
+          .sort()
+          .join(),
+      ]),
+    ).toEqual([
       ['touch', undefined, 'fbp,gclid'],
       ['identify', undefined, 'fbp,gclid'],
       ['touch', 'tok-1', 'fbclid,fbp,gclid'],
@@ -136,22 +171,53 @@ describe('window.clearbit', () => {
     history.pushState({}, '', '/pricing?gclid=Cj0KCQ-pushed-state');
     (window as any).happyDOM.setURL(location.origin + '/back?ttclid=E.C.P.popped-state-value');
     window.dispatchEvent(new PopStateEvent('popstate'));
-    await vi.waitFor(() => expect(c.events().flatMap((e) => e.touches).map((t: any) => t.kind)).toContain('ttclid'));
+    await vi.waitFor(() =>
+      expect(
+        c
+          .events()
+          .flatMap((e) => e.touches)
+          .map((t: any) => t.kind),
+      ).toContain('ttclid'),
+    );
     const touches = c.events().flatMap((e) => e.touches);
-    expect(touches.find((t: any) => t.kind == 'gclid')).toMatchObject({ value: 'Cj0KCQ-pushed-state', landingUrl: expect.stringContaining('/pricing?gclid=') });
-    expect(touches.find((t: any) => t.kind == 'ttclid')).toMatchObject({ value: 'E.C.P.popped-state-value', referrer: expect.stringContaining('/pricing') });
+    expect(touches.find((t: any) => t.kind == 'gclid')).toMatchObject({
+      value: 'Cj0KCQ-pushed-state',
+      landingUrl: expect.stringContaining('/pricing?gclid='),
+    });
+    expect(touches.find((t: any) => t.kind == 'ttclid')).toMatchObject({
+      value: 'E.C.P.popped-state-value',
+      referrer: expect.stringContaining('/pricing'),
+    });
   });
 
   it('accepts the legacy stub methods, keeps a second tag.js from installing again, and never throws into the page', async () => {
     await load('/');
     const api = cb();
-    for (const m of ['track', 'group', 'alias', 'trackSubmit', 'trackClick', 'trackLink', 'trackForm', 'pageview', 'once', 'off', 'on', 'page', 'reset']) {
+    for (const m of [
+      'track',
+      'group',
+      'alias',
+      'trackSubmit',
+      'trackClick',
+      'trackLink',
+      'trackForm',
+      'pageview',
+      'once',
+      'off',
+      'on',
+      'page',
+      'reset',
+    ]) {
       expect(() => api[m]('x', {}, () => {})).not.toThrow();
     }
     const circular: any = {};
     circular.self = circular;
     expect(() => api.identify('a@example.com', circular)).not.toThrow();
-    expect(() => api.ready(() => { throw new Error('host page bug'); })).not.toThrow();
+    expect(() =>
+      api.ready(() => {
+        throw new Error('host page bug');
+      }),
+    ).not.toThrow();
     expect(() => api.consent('yes')).not.toThrow();
     expect(() => api('no-such-method')).not.toThrow();
     const { install } = await import('./install');
@@ -162,20 +228,38 @@ describe('window.clearbit', () => {
     await load('/');
     (window as any).happyDOM.setURL(location.origin + '/pricing?gclid=Cj0KCQ-page-with-args');
     cb().page('Pricing', { plan: 'pro' });
-    await vi.waitFor(() => expect(c.events().flatMap((e) => e.touches).find((t: any) => t.kind == 'gclid')).toMatchObject({ firstSeen: expect.any(Number) }));
+    await vi.waitFor(() =>
+      expect(
+        c
+          .events()
+          .flatMap((e) => e.touches)
+          .find((t: any) => t.kind == 'gclid'),
+      ).toMatchObject({ firstSeen: expect.any(Number) }),
+    );
   });
 
   it('with the snippet stub alone (key and host on it, no queued load), starts its sender when idle and sends what an earlier page left', async () => {
-    const leftover = { type: 'identify', messageId: 'left-0001', timestamp: Date.now(), context: { page: { url: 'https://x.test/', referrer: '' }, consent: { ads: 'unknown' } }, args: ['left@example.com'] };
+    const leftover = {
+      type: 'identify',
+      messageId: 'left-0001',
+      timestamp: Date.now(),
+      context: { page: { url: 'https://x.test/', referrer: '' }, consent: { ads: 'unknown' } },
+      args: ['left@example.com'],
+    };
     localStorage.setItem('_cb_outbox', JSON.stringify({ q: [leftover] }));
     await load('/', [], (w) => Object.assign(w.clearbit, { _key: 'pk_test', _host: HOST }));
-    await vi.waitFor(() => expect(c.events().map((e) => [e.messageId, e.email])).toEqual([['left-0001', 'left@example.com']]));
+    await vi.waitFor(() =>
+      expect(c.events().map((e) => [e.messageId, e.email])).toEqual([['left-0001', 'left@example.com']]),
+    );
     expect(c.sent[0]!.body.key).toBe('pk_test');
   });
 
   it('ready(fn) runs fn once the tag is installed', async () => {
     const ran = vi.fn();
-    await load('/', [['load', 'pk_test', HOST], ['ready', ran]]);
+    await load('/', [
+      ['load', 'pk_test', HOST],
+      ['ready', ran],
+    ]);
     expect(ran).toHaveBeenCalledOnce();
   });
 

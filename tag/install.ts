@@ -22,15 +22,25 @@ const methods: Record<string, (...args: any[]) => unknown> = {
   on: (...a: unknown[]) => link.on_.push(a),
 };
 // With the rest of Clearbit's legacy stub: accepted, and nothing to do for conversions.
-const names = Object.keys(methods).concat('track group alias trackSubmit trackClick trackLink trackForm once off'.split(' '));
+const names = Object.keys(methods).concat(
+  'track group alias trackSubmit trackClick trackLink trackForm once off'.split(' '),
+);
 
 const run = guard((c: ArrayLike<unknown>) => methods[c[0] as string]?.(...[].slice.call(c, 1)));
 
-Object.assign(link, { config_: config, mayStore_: storageAllowed, held_: [], on_: [], warn_: warn, state_: ledger, take_: take, erase_: wipe });
+Object.assign(link, {
+  config_: config,
+  mayStore_: storageAllowed,
+  held_: [],
+  on_: [],
+  warn_: warn,
+  state_: ledger,
+  take_: take,
+  erase_: wipe,
+});
 
 // Calls that set the tag up run before it captures anything, wherever they sit in the queue.
 const early = (c: ArrayLike<unknown>) => /^(load|config|consent)$/.test(c[0] as string);
-
 
 /**
  * Installs `window.clearbit` once: takes the snippet's queue (an array of [method, ...args]) or
@@ -41,10 +51,17 @@ const early = (c: ArrayLike<unknown>) => /^(load|config|consent)$/.test(c[0] as 
 export function install(w: any, initial?: TagConfig): ClearbitTag {
   const stub = w.clearbit || 0;
   if (stub.initialize) return stub;
-  const calls: ArrayLike<unknown>[] = ([] as ArrayLike<unknown>[]).concat(Array.isArray(stub) ? stub : [], stub.q || []);
+  const calls: ArrayLike<unknown>[] = ([] as ArrayLike<unknown>[]).concat(
+    Array.isArray(stub) ? stub : [],
+    stub.q || [],
+  );
   // The host from the snippet's stub, else from this script's URL (<host>/v1/tag.js): the first
   // document.currentScript of a page costs about half a millisecond, so only when needed.
-  configure({ key: stub._key, host: stub._host || (/^(.*)\/v1\/tag\.js/.exec((document.currentScript as HTMLScriptElement)?.src) || [])[1], ...initial });
+  configure({
+    key: stub._key,
+    host: stub._host || (/^(.*)\/v1\/tag\.js/.exec((document.currentScript as HTMLScriptElement)?.src) || [])[1],
+    ...initial,
+  });
   // GTM's queue function may still push `arguments` after the tag loaded: to the array it was made
   // with, or to whatever `clearbit.q` is then.
   if (Array.isArray(stub.q)) stub.q.push = run;

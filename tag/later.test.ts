@@ -72,11 +72,19 @@ describe('deferred storage (later.ts)', () => {
     // Each carries what the ledger held when the sender completed it (the pushed fbclid, maybe).
     const identifies = c.events().filter((e) => e.type == 'identify');
     expect(identifies.map((e) => e.email)).toEqual(['ada@example.com', 'bob@example.com']);
-    for (const e of identifies) expect(e.touches.map((t: any) => t.kind)).toEqual(expect.arrayContaining(['gclid', 'fbp']));
+    for (const e of identifies)
+      expect(e.touches.map((t: any) => t.kind)).toEqual(expect.arrayContaining(['gclid', 'fbp']));
   });
 
   it('runs each storage step in a task of its own, in order', async () => {
-    const p = await page(`/landing?gclid=${GCLID}`, (w) => (w.clearbit = [['load', 'pk_test', HOST], ['identify', 'ada@example.com']]));
+    const p = await page(
+      `/landing?gclid=${GCLID}`,
+      (w) =>
+        (w.clearbit = [
+          ['load', 'pk_test', HOST],
+          ['identify', 'ada@example.com'],
+        ]),
+    );
     p.install.install(window);
     const { waiting } = await import('./later');
     const counts = [waiting()];
@@ -107,16 +115,28 @@ describe('deferred storage (later.ts)', () => {
       }
       // Synchronously, in the event's own task: the ledger and both events written ahead.
       expect(JSON.parse(localStorage.getItem('_cb_state')!).l.map((t: any) => t.value)).toEqual([GCLID]);
-      expect(JSON.parse(localStorage.getItem('_cb_outbox')!).q.map((e: any) => e.type).sort()).toEqual(['identify', 'touch']);
+      expect(
+        JSON.parse(localStorage.getItem('_cb_outbox')!)
+          .q.map((e: any) => e.type)
+          .sort(),
+      ).toEqual(['identify', 'touch']);
       expect(waiting()).toBe(0);
       await started();
       down = false;
       const next = await load('/next');
       // Past the backoff the first page's 503 set.
       await next.outbox.flush(Date.now() + 5000);
-      expect(c.sent.at(-1)!.body.events.map((e: any) => e.type).sort()).toEqual(['identify', 'touch']);
+      expect(
+        c.sent
+          .at(-1)!
+          .body.events.map((e: any) => e.type)
+          .sort(),
+      ).toEqual(['identify', 'touch']);
       const identify = c.sent.at(-1)!.body.events.find((e: any) => e.type == 'identify');
-      expect(identify).toMatchObject({ email: 'ada@example.com', touches: expect.arrayContaining([expect.objectContaining({ kind: 'gclid', value: GCLID })]) });
+      expect(identify).toMatchObject({
+        email: 'ada@example.com',
+        touches: expect.arrayContaining([expect.objectContaining({ kind: 'gclid', value: GCLID })]),
+      });
     });
   }
 });

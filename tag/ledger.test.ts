@@ -4,7 +4,12 @@ import type { Touch } from './ledger';
 
 const DAY = 86_400_000;
 const NOW = Date.now();
-const touch = (kind: string, value: string, firstSeen: number, lastSeen = firstSeen): Touch => ({ kind, value, firstSeen, lastSeen });
+const touch = (kind: string, value: string, firstSeen: number, lastSeen = firstSeen): Touch => ({
+  kind,
+  value,
+  firstSeen,
+  lastSeen,
+});
 
 let brand = 0;
 let domain = '';
@@ -31,7 +36,10 @@ describe('ledger', () => {
     let p = await page('/');
     p.backup.restore();
     const { a } = p.ledger.ledger();
-    p.ledger.merge({ ...touch('gclid', 'Cj0KCQ-older-google', NOW - 2 * DAY), landingUrl: 'https://www.brand.example/?gclid=x' });
+    p.ledger.merge({
+      ...touch('gclid', 'Cj0KCQ-older-google', NOW - 2 * DAY),
+      landingUrl: 'https://www.brand.example/?gclid=x',
+    });
     p.ledger.merge(touch('wbraid', 'CjkKCQ-newer-google', NOW - DAY));
     p.ledger.merge(touch('fbclid', 'IwAR_meta_click_id', NOW - 3 * DAY));
     p.ledger.merge(touch('msclkid', '8f0e6b2a1c9d4e7fb3a5c1d2e3f4a5b6', NOW - 4 * DAY));
@@ -68,14 +76,21 @@ describe('ledger', () => {
       return ['_cb_ids', '_fbp'].filter((name) => jar.includes(`${name}=`));
     };
     newSite(`www.shop.${domain}`);
-    await load('/?gclid=Cj0KCQ-named-domain', [['load', 'pk_test', 'https://collector.test'], ['config', { cookieDomain: `.shop.${domain}` }]]);
+    await load('/?gclid=Cj0KCQ-named-domain', [
+      ['load', 'pk_test', 'https://collector.test'],
+      ['config', { cookieDomain: `.shop.${domain}` }],
+    ]);
     await settle();
     expect(cookieOn(`app.shop.${domain}`)).toEqual(['_cb_ids', '_fbp']);
     expect(cookieOn(`www.${domain}`)).toEqual([]);
 
     newSite(`www.shop.${domain}`);
-    for (const c of document.cookie.split('; ')) document.cookie = `${c.split('=')[0]}=;path=/;max-age=0;domain=shop.${domain}`;
-    await load('/?gclid=Cj0KCQ-host-only', [['load', 'pk_test', 'https://collector.test'], ['config', { cookieDomain: 'none' }]]);
+    for (const c of document.cookie.split('; '))
+      document.cookie = `${c.split('=')[0]}=;path=/;max-age=0;domain=shop.${domain}`;
+    await load('/?gclid=Cj0KCQ-host-only', [
+      ['load', 'pk_test', 'https://collector.test'],
+      ['config', { cookieDomain: 'none' }],
+    ]);
     await settle();
     expect(cookieOn(`www.shop.${domain}`)).toEqual(['_cb_ids', '_fbp']);
     expect(cookieOn(`app.shop.${domain}`)).toEqual([]);
@@ -83,7 +98,10 @@ describe('ledger', () => {
   });
 
   it('falls back to the registrable domain when cookieDomain names a domain the page is not on', async () => {
-    await load('/?gclid=Cj0KCQ-foreign-domain', [['load', 'pk_test', 'https://collector.test'], ['config', { cookieDomain: 'other.example' }]]);
+    await load('/?gclid=Cj0KCQ-foreign-domain', [
+      ['load', 'pk_test', 'https://collector.test'],
+      ['config', { cookieDomain: 'other.example' }],
+    ]);
     await settle();
     (window as any).happyDOM.setURL(`https://shop.${domain}/`);
     expect(document.cookie).toContain('_cb_ids=');
@@ -92,7 +110,8 @@ describe('ledger', () => {
   it('keeps the cookie under 1 KB however long the IDs are', async () => {
     const p = await page('/');
     p.backup.restore();
-    for (const kind of ['gclid', 'fbclid', 'ttclid', 'twclid', 'rdt_cid', 'epik', 'qclid']) p.ledger.merge(touch(kind, `${kind}-${'x'.repeat(300)}`, NOW));
+    for (const kind of ['gclid', 'fbclid', 'ttclid', 'twclid', 'rdt_cid', 'epik', 'qclid'])
+      p.ledger.merge(touch(kind, `${kind}-${'x'.repeat(300)}`, NOW));
     p.backup.backup(NOW);
     const cookie = document.cookie.match(/_cb_ids=([^;]*)/)![1]!;
     expect(cookie.length).toBeLessThan(1000);
@@ -106,14 +125,25 @@ describe('ledger', () => {
     p.ledger.merge(touch('ttclid', 'E.C.P.27-days-old', NOW - 27 * DAY));
     p.ledger.merge(touch('ttclid', 'E.C.P.29-days-old', NOW - 29 * DAY));
     p.ledger.merge(touch('fbp', 'fb.1.1700000000000.123456', NOW - 400 * DAY, NOW - DAY));
-    expect(p.live(NOW).map((t) => t.value).sort()).toEqual(['Cj0KCQ-89-days-old', 'E.C.P.27-days-old', 'fb.1.1700000000000.123456']);
+    expect(
+      p
+        .live(NOW)
+        .map((t) => t.value)
+        .sort(),
+    ).toEqual(['Cj0KCQ-89-days-old', 'E.C.P.27-days-old', 'fb.1.1700000000000.123456']);
   });
 
   it('folds a value seen again into one touch, whichever was seen first, and cuts its URLs to 1 KB', async () => {
     const p = await page('/');
     const raw = 'fb.1.1789000000123.IwAR_seen_twice';
     p.ledger.merge({ ...touch('fbclid', 'IwAR_seen_twice', NOW - DAY, NOW - DAY), raw });
-    expect(p.ledger.merge({ ...touch('fbclid', 'IwAR_seen_twice', NOW, NOW), landingUrl: `https://www.${domain}/?fbclid=IwAR_seen_twice&x=${'y'.repeat(2000)}`, referrer: 'https://ads.example/' })).toBe(false);
+    expect(
+      p.ledger.merge({
+        ...touch('fbclid', 'IwAR_seen_twice', NOW, NOW),
+        landingUrl: `https://www.${domain}/?fbclid=IwAR_seen_twice&x=${'y'.repeat(2000)}`,
+        referrer: 'https://ads.example/',
+      }),
+    ).toBe(false);
     const live = p.live(NOW);
     expect(live).toHaveLength(1);
     expect(live[0]).toMatchObject({ raw, firstSeen: NOW - DAY, lastSeen: NOW, referrer: 'https://ads.example/' });
@@ -124,7 +154,19 @@ describe('ledger', () => {
   it('caps the ledger: the newest 5 of a kind and 50 in all', async () => {
     const p = await page('/');
     for (let i = 0; i < 8; i++) p.ledger.merge(touch('gclid', `Cj0KCQ-gclid-${i}`, NOW - 100_000 + i));
-    for (const kind of ['gbraid', 'wbraid', 'dclid', 'fbclid', 'ttclid', 'twclid', 'rdt_cid', 'ScCid', 'epik', 'qclid', 'li_fat_id']) {
+    for (const kind of [
+      'gbraid',
+      'wbraid',
+      'dclid',
+      'fbclid',
+      'ttclid',
+      'twclid',
+      'rdt_cid',
+      'ScCid',
+      'epik',
+      'qclid',
+      'li_fat_id',
+    ]) {
       for (let i = 0; i < 5; i++) p.ledger.merge(touch(kind, `${kind}-value-${i}`, NOW - 1000 + i));
     }
     const live = p.live(NOW);
@@ -133,7 +175,12 @@ describe('ledger', () => {
     const q = await page('/');
     q.ledger.merge(touch('gclid', 'Cj0KCQ-only-google', NOW));
     for (let i = 0; i < 8; i++) q.ledger.merge(touch('fbclid', `fbclid-value-${i}`, NOW - 10 + i));
-    expect(q.live(NOW).filter((t) => t.kind == 'fbclid').map((t) => t.value)).toEqual([7, 6, 5, 4, 3].map((i) => `fbclid-value-${i}`));
+    expect(
+      q
+        .live(NOW)
+        .filter((t) => t.kind == 'fbclid')
+        .map((t) => t.value),
+    ).toEqual([7, 6, 5, 4, 3].map((i) => `fbclid-value-${i}`));
   });
 
   it('ignores a tampered cookie and junk in localStorage', async () => {

@@ -53,8 +53,6 @@ export function storageAllowed(): boolean {
   return consent() != 'denied';
 }
 
-
-
 /**
  * Adds a touch to the ledger; true if the ledger did not hold its value yet. A value seen again is
  * added once more: the sender folds the repeats into one when it reads the ledger (live.ts), so the
@@ -98,7 +96,8 @@ export function wipe(forget?: boolean): void {
   } catch {}
   // The cookie is on the registrable domain (the sender found it, cookies.ts): deleted on every
   // suffix of the hostname, which needs no probe.
-  for (let d = location.hostname; d; d = d.slice(d.indexOf('.') + 1 || 1e9)) document.cookie = `${COOKIE}=;path=/;max-age=0;domain=${d}`;
+  for (let d = location.hostname; d; d = d.slice(d.indexOf('.') + 1 || 1e9))
+    document.cookie = `${COOKIE}=;path=/;max-age=0;domain=${d}`;
   document.cookie = `${COOKIE}=;path=/;max-age=0`;
   delete ledger().c;
   if (forget) state = undefined;

@@ -15,7 +15,13 @@ function fold(touches: Touch[]): Touch[] {
   const out: Touch[] = [];
   for (const t of touches) {
     const known = out.find((k) => k.kind == t.kind && k.value == t.value);
-    if (known) Object.assign(known, { ...t, ...known, firstSeen: Math.min(known.firstSeen, t.firstSeen), lastSeen: Math.max(known.lastSeen!, t.lastSeen!) });
+    if (known)
+      Object.assign(known, {
+        ...t,
+        ...known,
+        firstSeen: Math.min(known.firstSeen, t.firstSeen),
+        lastSeen: Math.max(known.lastSeen!, t.lastSeen!),
+      });
     else out.push({ ...t });
   }
   for (const t of out) {
@@ -34,7 +40,12 @@ export function live(now = Date.now()): Touch[] {
   const s = link.state_();
   const perKind: Record<string, number> = {};
   return (s.l = fold(s.l)
-    .filter((t) => isTouchKind(t.kind) && isValidClickId(t.kind, t.value) && (isClickKind(t.kind) ? t.firstSeen : t.lastSeen!) + lifetimeMs(t.kind) > now)
+    .filter(
+      (t) =>
+        isTouchKind(t.kind) &&
+        isValidClickId(t.kind, t.value) &&
+        (isClickKind(t.kind) ? t.firstSeen : t.lastSeen!) + lifetimeMs(t.kind) > now,
+    )
     .sort((a, b) => b.lastSeen! - a.lastSeen!)
     .filter((t) => (perKind[t.kind] = -~perKind[t.kind]!) <= PER_KIND)
     .slice(0, MAX_TOUCHES));

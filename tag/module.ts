@@ -4,7 +4,16 @@
 import { useSender } from './handoff';
 import { install } from './install';
 import { startSender } from './outbox';
-import type { AdsConsent, Callback, ClearbitTag, Conversion, Identify, IdentifyOptions, TagConfig, Traits } from './types';
+import type {
+  AdsConsent,
+  Callback,
+  ClearbitTag,
+  Conversion,
+  Identify,
+  IdentifyOptions,
+  TagConfig,
+  Traits,
+} from './types';
 
 export type { AdsConsent, Callback, ClearbitTag, Conversion, Identify, IdentifyOptions, TagConfig, Traits };
 

@@ -19,13 +19,17 @@ const stored = (): Outbox | null => JSON.parse(localStorage.getItem(OUTBOX)!);
 // A box with more events appended (completed: event.ts), each message id once
 // (a write-ahead may be moved twice by two tabs).
 function merge(box: Outbox | null | undefined, more: OutboxEvent[]): Outbox {
-  const q = (box?.q || []).concat(more).map(completeEvent).filter((e) => e) as OutboxEvent[];
+  const q = (box?.q || [])
+    .concat(more)
+    .map(completeEvent)
+    .filter((e) => e) as OutboxEvent[];
   return { n: 0, at: 0, ...box, q: q.filter((e, i) => q.findIndex((x) => x.messageId == e.messageId) == i) };
 }
 
 // An event made before ads consent was denied, as if made now: a touch event is nothing but its click
 // IDs, so it goes; any other (an identify) keeps going, without touches and marked denied.
-const denied = (e: OutboxEvent): OutboxEvent[] => (e.type == 'touch' ? [] : [{ ...e, touches: [], context: { ...(e.context as object), consent: { ads: 'denied' } } }]);
+const denied = (e: OutboxEvent): OutboxEvent[] =>
+  e.type == 'touch' ? [] : [{ ...e, touches: [], context: { ...(e.context as object), consent: { ads: 'denied' } } }];
 
 // Whether this origin has the outbox database, without making one: an open that would create it is
 // aborted, which leaves nothing behind.
@@ -80,14 +84,19 @@ export async function changeOutbox(change: (box: Outbox) => Outbox): Promise<Out
   }
   takenBack = 0;
   let out = (memory = merge(null, []));
-  const keep = (box: Outbox) => (box.q[0] ? localStorage.setItem(OUTBOX, JSON.stringify(box)) : localStorage.removeItem(OUTBOX));
+  const keep = (box: Outbox) =>
+    box.q[0] ? localStorage.setItem(OUTBOX, JSON.stringify(box)) : localStorage.removeItem(OUTBOX);
   try {
     if (idb === 0) throw 0;
     let ahead: OutboxEvent[] = [];
     try {
       ahead = stored()?.q || [];
     } catch {}
-    await update(OUTBOX, (box?: Outbox) => (out = change(merge(box, ahead.concat(held)))), (idb ||= createStore(OUTBOX, 'events')));
+    await update(
+      OUTBOX,
+      (box?: Outbox) => (out = change(merge(box, ahead.concat(held)))),
+      (idb ||= createStore(OUTBOX, 'events')),
+    );
     // Events written ahead now live in IndexedDB: drop them from the write-ahead (none: nothing to do).
     if (ahead[0])
       try {

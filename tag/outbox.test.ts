@@ -5,7 +5,16 @@ import { retryDelay } from './outbox';
 import { teardown, collector, load, newSite, page, settle, started } from './testing';
 
 const T0 = Date.now();
-const event = (n: number, extra: object = {}) => ({ type: 'identify', messageId: `msg-${String(n).padStart(4, '0')}`, anonymousId: 'anon-0001', timestamp: T0, email: `p${n}@example.com`, traits: {}, touches: [], ...extra });
+const event = (n: number, extra: object = {}) => ({
+  type: 'identify',
+  messageId: `msg-${String(n).padStart(4, '0')}`,
+  anonymousId: 'anon-0001',
+  timestamp: T0,
+  email: `p${n}@example.com`,
+  traits: {},
+  touches: [],
+  ...extra,
+});
 const stored = async () => ((await get('_cb_outbox', createStore('_cb_outbox', 'events'))) as any) ?? { q: [] };
 
 async function outboxPage() {
@@ -80,7 +89,12 @@ describe('outbox', () => {
     await at(T0 + 10_000);
     expect((await stored()).n).toBe(3);
     await at(T0 + 60_000);
-    expect(c.sent.map((s) => s.body.events.map((e: any) => e.messageId))).toEqual([['msg-0001'], ['msg-0001'], ['msg-0001'], ['msg-0001']]);
+    expect(c.sent.map((s) => s.body.events.map((e: any) => e.messageId))).toEqual([
+      ['msg-0001'],
+      ['msg-0001'],
+      ['msg-0001'],
+      ['msg-0001'],
+    ]);
     expect(await stored()).toEqual({ q: [], n: 0, at: 0 });
   });
 
@@ -140,7 +154,10 @@ describe('outbox', () => {
   });
 
   it('drops a batch the collector rejects with a 4xx, with a console warning in debug mode', async () => {
-    collector(() => ({ status: 400, body: { error: { code: 'invalid_event', message: 'no event in the batch was accepted' } } }));
+    collector(() => ({
+      status: 400,
+      body: { error: { code: 'invalid_event', message: 'no event in the batch was accepted' } },
+    }));
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const { outbox, handoff } = await outboxPage();
     const { configure } = await import('./config');
@@ -242,7 +259,10 @@ describe('a send pass', () => {
   }
 
   it('harvests cookies only when they changed, and stores the ledger once however many batches bring a token', async () => {
-    const c = collector((s) => ({ status: 200, body: { accepted: s.body.events.length, duplicates: 0, rejected: [], token: `tok-${c.sent.length}` } }));
+    const c = collector((s) => ({
+      status: 200,
+      body: { accepted: s.body.events.length, duplicates: 0, rejected: [], token: `tok-${c.sent.length}` },
+    }));
     const p = await load('/landing?gclid=Cj0KCQ-pass-test');
     await vi.waitFor(() => expect(c.events()).toHaveLength(1));
     await settle();
@@ -253,7 +273,10 @@ describe('a send pass', () => {
     expect(count).toEqual({ cookies: 0, ledger: 0 });
     // Three batches, each answered with a token: one ledger write, holding the last token.
     const { changeOutbox } = await import('./outbox-store');
-    await changeOutbox((box) => ({ ...box, q: Array.from({ length: 120 }, (_, i) => event(i, { anonymousId: p.ledger.ledger().a })) }));
+    await changeOutbox((box) => ({
+      ...box,
+      q: Array.from({ length: 120 }, (_, i) => event(i, { anonymousId: p.ledger.ledger().a })),
+    }));
     await p.outbox.flush();
     await started();
     expect(c.sent).toHaveLength(4);

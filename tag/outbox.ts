@@ -42,10 +42,16 @@ export async function flush(now = Date.now(), force?: unknown): Promise<void> {
       const { q, at } = await changeOutbox((box) => ({ ...box, q: box.q.filter((e) => e.timestamp + MAX_AGE > now) }));
       if (!q[0] || (at > now && !force)) return schedule(q[0] && at);
       let chars = 0;
-      const batch = q.filter((e, i) => i < 50 && ((chars += JSON.stringify(e).length) < 6e4 || !i)).map((e) => e.messageId);
+      const batch = q
+        .filter((e, i) => i < 50 && ((chars += JSON.stringify(e).length) < 6e4 || !i))
+        .map((e) => e.messageId);
       let status = 0;
       try {
-        const res = await send(host + '/v1/collect', JSON.stringify({ key, events: q.filter((e) => batch.includes(e.messageId)) }), link.mayStore_());
+        const res = await send(
+          host + '/v1/collect',
+          JSON.stringify({ key, events: q.filter((e) => batch.includes(e.messageId)) }),
+          link.mayStore_(),
+        );
         status = res.status;
         const body = status < 300 && (await res.json());
         // The collector's signed person token (never the email): kept in the ledger (stored by take).
@@ -56,7 +62,9 @@ export async function flush(now = Date.now(), force?: unknown): Promise<void> {
       const family = (status / 100) | 0;
       const retry = !(family == 2 || (family == 4 && status != 429));
       const box = await changeOutbox((box) =>
-        retry ? { ...box, n: box.n + 1, at: now + retryDelay(box.n) } : { q: box.q.filter((e) => !batch.includes(e.messageId)), n: 0, at: 0 },
+        retry
+          ? { ...box, n: box.n + 1, at: now + retryDelay(box.n) }
+          : { q: box.q.filter((e) => !batch.includes(e.messageId)), n: 0, at: 0 },
       );
       if (retry) return schedule(box.at);
     }

@@ -6,14 +6,16 @@
   if (c.initialize) return;
   if (c.invoked) return console.error('Clearbit snippet included twice.');
   c.invoked = 1;
-  'identify page reset consent config ready track group alias trackSubmit trackClick trackLink trackForm pageview once off on'.split(' ').forEach(function (m) {
-    c[m] = function () {
-      var a: unknown[] = [].slice.call(arguments);
-      a.unshift(m);
-      c.push(a);
-      return c;
-    };
-  });
+  'identify page reset consent config ready track group alias trackSubmit trackClick trackLink trackForm pageview once off on'
+    .split(' ')
+    .forEach(function (m) {
+      c[m] = function () {
+        var a: unknown[] = [].slice.call(arguments);
+        a.unshift(m);
+        c.push(a);
+        return c;
+      };
+    });
   c.load = function (key: string, host: string) {
     c._key = key;
     c._host = host;

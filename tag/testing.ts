@@ -73,7 +73,11 @@ export async function page(path: string, before?: (w: any) => void) {
 }
 
 /** Installs the tag the way tag.js does, after an optional snippet-style queue. */
-export async function load(path: string, queue: unknown[][] = [['load', 'pk_test', 'https://collector.test']], before?: (w: any) => void) {
+export async function load(
+  path: string,
+  queue: unknown[][] = [['load', 'pk_test', 'https://collector.test']],
+  before?: (w: any) => void,
+) {
   const p = await page(path, (w) => {
     w.clearbit = queue.slice();
     before?.(w);
@@ -100,7 +104,7 @@ export async function settle(ms = 30): Promise<void> {
   const { waiting } = await import('./later');
   await new Promise((r) => setTimeout(r, ms));
   let last = activity();
-  for (let quiet = 0; quiet < 3 && Date.now() < deadline; ) {
+  for (let quiet = 0; quiet < 3 && Date.now() < deadline;) {
     await new Promise((r) => setTimeout(r, 15));
     const now = activity();
     quiet = now === last && inFlight === 0 && !waiting() ? quiet + 1 : 0;

@@ -18,7 +18,12 @@ export async function createAudience(env: Env, body: unknown, now: number): Prom
   return out;
 }
 
-export async function updateAudience(env: Env, id: string, patch: unknown, now: number): Promise<Outcome<StoredAudience>> {
+export async function updateAudience(
+  env: Env,
+  id: string,
+  patch: unknown,
+  now: number,
+): Promise<Outcome<StoredAudience>> {
   const out = await configObject(env).updateAudience(id, patch, now);
   if (!out.ok) return out;
   invalidateAudienceConfig();
@@ -34,7 +39,12 @@ export async function deleteAudience(env: Env, id: string, now: number): Promise
   return true;
 }
 
-export async function turnOnConversion(env: Env, audience: StoredAudience, body: unknown, now: number): Promise<Outcome<StoredConversion>> {
+export async function turnOnConversion(
+  env: Env,
+  audience: StoredAudience,
+  body: unknown,
+  now: number,
+): Promise<Outcome<StoredConversion>> {
   const out = await configObject(env).createConversion(audience.id, body, now);
   if (!out.ok) return out;
   invalidateAudienceConfig();
@@ -42,7 +52,13 @@ export async function turnOnConversion(env: Env, audience: StoredAudience, body:
   return out;
 }
 
-export async function setConversionPaused(env: Env, audience: StoredAudience, conversionId: string, paused: boolean, now: number): Promise<Outcome<StoredConversion>> {
+export async function setConversionPaused(
+  env: Env,
+  audience: StoredAudience,
+  conversionId: string,
+  paused: boolean,
+  now: number,
+): Promise<Outcome<StoredConversion>> {
   const config = configObject(env);
   const before = await config.getConversion(audience.id, conversionId);
   const out = await config.updateConversion(audience.id, conversionId, { paused }, now);
@@ -52,7 +68,12 @@ export async function setConversionPaused(env: Env, audience: StoredAudience, co
   return out;
 }
 
-export async function turnOffConversion(env: Env, audience: StoredAudience, conversionId: string, now: number): Promise<boolean> {
+export async function turnOffConversion(
+  env: Env,
+  audience: StoredAudience,
+  conversionId: string,
+  now: number,
+): Promise<boolean> {
   if (!(await configObject(env).deleteConversion(audience.id, conversionId))) return false;
   invalidateAudienceConfig();
   await startPopulate(env, audience.id, audience.version, 'conversion', now);
@@ -68,11 +89,21 @@ export interface AudienceSummary {
 
 export async function audienceSummary(env: Env, audience: StoredAudience): Promise<AudienceSummary> {
   const config = configObject(env);
-  const [populate, members, conversions] = await Promise.all([config.latestAudienceJob(audience.id), config.countMembers(audience.id), config.listConversions(audience.id)]);
+  const [populate, members, conversions] = await Promise.all([
+    config.latestAudienceJob(audience.id),
+    config.countMembers(audience.id),
+    config.listConversions(audience.id),
+  ]);
   return { audience, members, conversions, populate };
 }
 
 /** One page of the member audit, as GET /api/audiences/{id}/members builds it. */
-export async function auditMembers(env: Env, audienceId: string, cursor: string, limit: number, now: number): Promise<{ members: (MemberAudit & { memberSince: number })[]; next: string | null }> {
+export async function auditMembers(
+  env: Env,
+  audienceId: string,
+  cursor: string,
+  limit: number,
+  now: number,
+): Promise<{ members: (MemberAudit & { memberSince: number })[]; next: string | null }> {
   return auditPage(env, audienceId, cursor, limit, now);
 }

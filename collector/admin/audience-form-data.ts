@@ -32,7 +32,11 @@ export function formValuesOf(a: StoredAudience): AudienceFormValues {
 }
 
 /** The form's fields as typed, and the audience definition they describe (or the JSON issue). */
-export function readAudienceForm(form: Record<string, unknown>): { values: AudienceFormValues; body?: unknown; issues?: DefinitionIssue[] } {
+export function readAudienceForm(form: Record<string, unknown>): {
+  values: AudienceFormValues;
+  body?: unknown;
+  issues?: DefinitionIssue[];
+} {
   const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
   const values: AudienceFormValues = {
     name: text('name'),
@@ -46,7 +50,10 @@ export function readAudienceForm(form: Record<string, unknown>): { values: Audie
   try {
     criteria = JSON.parse(values.criteria);
   } catch (e) {
-    return { values, issues: [{ path: 'criteria', message: `is not valid JSON (${e instanceof Error ? e.message : 'parse error'})` }] };
+    return {
+      values,
+      issues: [{ path: 'criteria', message: `is not valid JSON (${e instanceof Error ? e.message : 'parse error'})` }],
+    };
   }
   const withinDays = values.withinDays === '' ? undefined : Number(values.withinDays);
   const body = {
@@ -61,5 +68,7 @@ export function readAudienceForm(form: Record<string, unknown>): { values: Audie
 
 /** Issues whose path starts with `prefix` (what to show beside one field). */
 export function issuesAt(issues: DefinitionIssue[] | undefined, ...prefixes: string[]): DefinitionIssue[] {
-  return (issues ?? []).filter((i) => prefixes.some((p) => i.path === p || i.path.startsWith(`${p}.`) || i.path.startsWith(`${p}[`)));
+  return (issues ?? []).filter((i) =>
+    prefixes.some((p) => i.path === p || i.path.startsWith(`${p}.`) || i.path.startsWith(`${p}[`)),
+  );
 }

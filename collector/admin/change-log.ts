@@ -24,6 +24,10 @@ export async function logChange(c: Context<AdminContext>, action: string, target
   await configObject(c.env).recordChange({ at: c.var.now, actor: await actorOf(c), action, target, detail });
 }
 
-export async function changeLogPage(c: Context<AdminContext>, before: number | null, limit: number): Promise<ChangeLogEntry[]> {
+export async function changeLogPage(
+  c: Context<AdminContext>,
+  before: number | null,
+  limit: number,
+): Promise<ChangeLogEntry[]> {
   return (await configObject(c.env).listChanges(before, limit)) as ChangeLogEntry[];
 }

@@ -17,10 +17,26 @@ export interface ConversionFormValues {
   retractTimestamp: string;
 }
 
-export const EMPTY_CONVERSION: ConversionFormValues = { destinationId: '', eventName: '', conversionAction: '', actionSource: '', value: '', valueField: '', currency: '', identityMapping: '', sendExisting: true, retractCriteria: '', retractTimestamp: '' };
+export const EMPTY_CONVERSION: ConversionFormValues = {
+  destinationId: '',
+  eventName: '',
+  conversionAction: '',
+  actionSource: '',
+  value: '',
+  valueField: '',
+  currency: '',
+  identityMapping: '',
+  sendExisting: true,
+  retractCriteria: '',
+  retractTimestamp: '',
+};
 
 /** The turn-on form as typed, and the conversion body it describes (blank fields left out). */
-export function readConversionForm(form: Record<string, unknown>): { values: ConversionFormValues; body?: Record<string, unknown>; issues?: DefinitionIssue[] } {
+export function readConversionForm(form: Record<string, unknown>): {
+  values: ConversionFormValues;
+  body?: Record<string, unknown>;
+  issues?: DefinitionIssue[];
+} {
   const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '');
   const values: ConversionFormValues = {
     destinationId: text('destinationId'),
@@ -36,18 +52,38 @@ export function readConversionForm(form: Record<string, unknown>): { values: Con
     retractTimestamp: text('retractTimestamp'),
   };
   const body: Record<string, unknown> = { destinationId: values.destinationId, sendExisting: values.sendExisting };
-  for (const k of ['eventName', 'conversionAction', 'actionSource', 'valueField', 'currency'] as const) if (values[k]) body[k] = values[k];
+  for (const k of ['eventName', 'conversionAction', 'actionSource', 'valueField', 'currency'] as const)
+    if (values[k]) body[k] = values[k];
   if (values.value) {
     const n = Number(values.value);
-    if (!Number.isFinite(n)) return { values, issues: [{ path: 'value', message: 'must be a number, e.g. 1500 or 99.90' }] };
+    if (!Number.isFinite(n))
+      return { values, issues: [{ path: 'value', message: 'must be a number, e.g. 1500 or 99.90' }] };
     body.value = n;
   }
   if (values.identityMapping) {
     const mapping: Record<string, string[]> = {};
-    for (const line of values.identityMapping.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    for (const line of values.identityMapping
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)) {
       const m = /^([A-Za-z]+)\s*:\s*(.*)$/.exec(line);
-      if (!m || !(IDENTIFIERS as readonly string[]).includes(m[1]!)) return { values, issues: [{ path: 'identityMapping', message: `"${line.slice(0, 60)}" is not "identifier: path, path" with an identifier among ${IDENTIFIERS.join(', ')}` }] };
-      mapping[m[1]!] = m[2]!.trim().toLowerCase() === 'none' ? [] : m[2]!.split(',').map((p) => p.trim()).filter(Boolean);
+      if (!m || !(IDENTIFIERS as readonly string[]).includes(m[1]!))
+        return {
+          values,
+          issues: [
+            {
+              path: 'identityMapping',
+              message: `"${line.slice(0, 60)}" is not "identifier: path, path" with an identifier among ${IDENTIFIERS.join(', ')}`,
+            },
+          ],
+        };
+      mapping[m[1]!] =
+        m[2]!.trim().toLowerCase() === 'none'
+          ? []
+          : m[2]!
+              .split(',')
+              .map((p) => p.trim())
+              .filter(Boolean);
     }
     body.identityMapping = mapping;
   }
@@ -56,9 +92,21 @@ export function readConversionForm(form: Record<string, unknown>): { values: Con
     try {
       criteria = JSON.parse(values.retractCriteria);
     } catch {
-      return { values, issues: [{ path: 'retractOn.criteria', message: 'must be criteria in JSON, e.g. {"field": "crm.deal.stage", "op": "eq", "value": "closed_lost"}' }] };
+      return {
+        values,
+        issues: [
+          {
+            path: 'retractOn.criteria',
+            message: 'must be criteria in JSON, e.g. {"field": "crm.deal.stage", "op": "eq", "value": "closed_lost"}',
+          },
+        ],
+      };
     }
     body.retractOn = { criteria, ...(values.retractTimestamp ? { timestamp: values.retractTimestamp } : {}) };
-  } else if (values.retractTimestamp) return { values, issues: [{ path: 'retractOn.criteria', message: 'say which exits retract: the criteria a reversal meets' }] };
+  } else if (values.retractTimestamp)
+    return {
+      values,
+      issues: [{ path: 'retractOn.criteria', message: 'say which exits retract: the criteria a reversal meets' }],
+    };
   return { values, body };
 }

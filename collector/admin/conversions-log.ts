@@ -18,7 +18,12 @@ export interface LogPage {
 }
 
 export function readLogQuery(q: (name: string) => string | undefined): ConversionQuery {
-  return { status: (q('status') || undefined) as RowStatus | undefined, audience: q('audience') || undefined, destination: q('destination') || undefined, cursor: q('cursor') || undefined };
+  return {
+    status: (q('status') || undefined) as RowStatus | undefined,
+    audience: q('audience') || undefined,
+    destination: q('destination') || undefined,
+    cursor: q('cursor') || undefined,
+  };
 }
 
 export async function conversionsPage(env: Env, query: ConversionQuery): Promise<LogPage> {

@@ -16,7 +16,11 @@ export function csrfGuard(): MiddlewareHandler<AdminContext> {
     const session = c.var.session;
     const form = await c.req.parseBody({ all: false });
     if (!session || !(await csrfValid(c.env, session, form._csrf))) {
-      throw new ApiError(403, 'csrf_failed', 'This form has expired or did not come from this admin. Reload the page and try again.');
+      throw new ApiError(
+        403,
+        'csrf_failed',
+        'This form has expired or did not come from this admin. Reload the page and try again.',
+      );
     }
     await next();
   };

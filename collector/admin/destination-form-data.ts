@@ -13,7 +13,8 @@ export interface DestinationFormValues {
   tokenEndpoint: string;
 }
 
-const text = (form: Record<string, unknown>, key: string) => (typeof form[key] === 'string' ? (form[key] as string).trim() : '');
+const text = (form: Record<string, unknown>, key: string) =>
+  typeof form[key] === 'string' ? (form[key] as string).trim() : '';
 
 export function isSecret(type: DestinationType, name: string): boolean {
   return SECRET_SETTINGS[type].includes(name);
@@ -23,11 +24,21 @@ export function readDestinationForm(platform: PlatformForm, form: Record<string,
   const settings: Record<string, string> = {};
   for (const f of platform.fields) settings[f.name] = text(form, `settings.${f.name}`);
   settings.defaultConsent = text(form, 'settings.defaultConsent');
-  return { name: text(form, 'name'), mode: text(form, 'mode'), settings, endpoint: text(form, 'endpoint'), tokenEndpoint: text(form, 'tokenEndpoint') };
+  return {
+    name: text(form, 'name'),
+    mode: text(form, 'mode'),
+    settings,
+    endpoint: text(form, 'endpoint'),
+    tokenEndpoint: text(form, 'tokenEndpoint'),
+  };
 }
 
 /** POST /api/destinations: every field typed (empty ones left out, so the API names what is missing). */
-export function createBody(platform: PlatformForm, v: DestinationFormValues, customEndpoints: boolean): Record<string, unknown> {
+export function createBody(
+  platform: PlatformForm,
+  v: DestinationFormValues,
+  customEndpoints: boolean,
+): Record<string, unknown> {
   const settings = Object.fromEntries(Object.entries(v.settings).filter(([, value]) => value !== ''));
   return {
     type: platform.type,
@@ -43,7 +54,11 @@ export function createBody(platform: PlatformForm, v: DestinationFormValues, cus
  * PATCH /api/destinations/{id}: a secret left empty keeps the stored one; other settings are sent
  * as typed. An emptied endpoint goes back to the platform's own.
  */
-export function patchBody(current: DestinationView, v: DestinationFormValues, customEndpoints: boolean): Record<string, unknown> {
+export function patchBody(
+  current: DestinationView,
+  v: DestinationFormValues,
+  customEndpoints: boolean,
+): Record<string, unknown> {
   const settings: Record<string, string> = {};
   for (const [k, value] of Object.entries(v.settings)) {
     if (value === '') continue;
@@ -62,8 +77,16 @@ export function patchBody(current: DestinationView, v: DestinationFormValues, cu
 /** The form of a saved destination: settings as stored, secrets never (their inputs start empty). */
 export function valuesOf(view: DestinationView): DestinationFormValues {
   const settings: Record<string, string> = {};
-  for (const [k, value] of Object.entries(view.settings)) if (!isSecret(view.type, k) && (typeof value === 'string' || typeof value === 'number')) settings[k] = String(value);
-  return { name: view.name, mode: view.mode, settings, endpoint: view.endpoint ?? '', tokenEndpoint: view.tokenEndpoint ?? '' };
+  for (const [k, value] of Object.entries(view.settings))
+    if (!isSecret(view.type, k) && (typeof value === 'string' || typeof value === 'number'))
+      settings[k] = String(value);
+  return {
+    name: view.name,
+    mode: view.mode,
+    settings,
+    endpoint: view.endpoint ?? '',
+    tokenEndpoint: view.tokenEndpoint ?? '',
+  };
 }
 
 /** A re-shown form never carries secrets back to the browser: they are typed again. */

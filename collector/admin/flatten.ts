@@ -6,7 +6,8 @@ export function flattenAttributes(value: Record<string, unknown>, prefix = ''): 
   const rows: Array<[string, unknown]> = [];
   for (const [key, v] of Object.entries(value)) {
     const path = prefix ? `${prefix}.${key}` : key;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) rows.push(...flattenAttributes(v as Record<string, unknown>, path));
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0)
+      rows.push(...flattenAttributes(v as Record<string, unknown>, path));
     else rows.push([path, v]);
   }
   return rows;

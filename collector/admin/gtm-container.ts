@@ -20,7 +20,8 @@ export function gtmContainerFor(collectorUrl: string, publishableKey: string): C
   setConstant('Open Conversions - Collector URL', base);
   setConstant('Open Conversions - Publishable key', publishableKey);
   for (const t of cv.customTemplate) {
-    if (!t.templateData.includes(ANY_TAG)) throw new Error('the GTM template has no https://*/v1/tag.js permission to narrow');
+    if (!t.templateData.includes(ANY_TAG))
+      throw new Error('the GTM template has no https://*/v1/tag.js permission to narrow');
     // templateData is the .tpl text; the permission inside it is JSON, so the URL is JSON-escaped.
     t.templateData = t.templateData.replace(ANY_TAG, () => `"string": ${JSON.stringify(`${base}/v1/tag.js`)}`);
   }

@@ -22,31 +22,51 @@ export interface TemplateFormValues {
 }
 
 export const EMPTY_TEMPLATE: TemplateFormValues = {
-  name: 'Funnel', source: 'hubspot', withinDays: '30', destinationId: '', currency: '', valueField: 'crm.deal.amount',
-  stageEvent: {}, valueStages: ['opportunity', 'won'],
+  name: 'Funnel',
+  source: 'hubspot',
+  withinDays: '30',
+  destinationId: '',
+  currency: '',
+  valueField: 'crm.deal.amount',
+  stageEvent: {},
+  valueStages: ['opportunity', 'won'],
 };
 
 const BY_EVENT_NAME = new Set(['meta', 'reddit', 'tiktok']);
 
 /** The typed values and the API body; `destinationType` says whether a stage's text is an event name or a conversion action. */
-export function readTemplateForm(body: Body, destinationType: (id: string) => string | undefined): { values: TemplateFormValues; body: Record<string, unknown> } {
+export function readTemplateForm(
+  body: Body,
+  destinationType: (id: string) => string | undefined,
+): { values: TemplateFormValues; body: Record<string, unknown> } {
   const values: TemplateFormValues = {
-    name: text(body, 'name'), source: text(body, 'source'), withinDays: text(body, 'withinDays'), destinationId: text(body, 'destinationId'),
-    currency: text(body, 'currency').toUpperCase(), valueField: text(body, 'valueField'),
+    name: text(body, 'name'),
+    source: text(body, 'source'),
+    withinDays: text(body, 'withinDays'),
+    destinationId: text(body, 'destinationId'),
+    currency: text(body, 'currency').toUpperCase(),
+    valueField: text(body, 'valueField'),
     stageEvent: Object.fromEntries(TEMPLATE_STAGES.map((k) => [k, text(body, `stage_${k}`)])),
     valueStages: TEMPLATE_STAGES.filter((k) => text(body, `value_${k}`) === 'on'),
   };
   const days = Number(values.withinDays);
   const out: Record<string, unknown> = {
     name: values.name,
-    template: { source: values.source, withinDays: values.withinDays === '' ? 30 : Number.isFinite(days) ? days : values.withinDays },
+    template: {
+      source: values.source,
+      withinDays: values.withinDays === '' ? 30 : Number.isFinite(days) ? days : values.withinDays,
+    },
   };
   if (values.destinationId) out.send = [sendBody(values, TEMPLATE_STAGES, destinationType)];
   return { values, body: out };
 }
 
 /** What the send fields of either form make: one `send` entry for the stages `keys`. */
-function sendBody(values: SendFormValues, keys: readonly string[], destinationType: (id: string) => string | undefined): Record<string, unknown> {
+function sendBody(
+  values: SendFormValues,
+  keys: readonly string[],
+  destinationType: (id: string) => string | undefined,
+): Record<string, unknown> {
   const byName = BY_EVENT_NAME.has(destinationType(values.destinationId) ?? '');
   const stages: Record<string, Record<string, string>> = {};
   for (const k of keys) {
@@ -59,16 +79,29 @@ function sendBody(values: SendFormValues, keys: readonly string[], destinationTy
   return { destinationId: values.destinationId, ...(values.currency ? { currency: values.currency } : {}), stages };
 }
 
-export type SendFormValues = Pick<TemplateFormValues, 'destinationId' | 'currency' | 'valueField' | 'stageEvent' | 'valueStages'>;
+export type SendFormValues = Pick<
+  TemplateFormValues,
+  'destinationId' | 'currency' | 'valueField' | 'stageEvent' | 'valueStages'
+>;
 
 export const emptySend = (keys: string[]): SendFormValues => ({
-  destinationId: '', currency: '', valueField: 'crm.deal.amount', stageEvent: {}, valueStages: keys.filter((k) => k === 'opportunity' || k === 'won'),
+  destinationId: '',
+  currency: '',
+  valueField: 'crm.deal.amount',
+  stageEvent: {},
+  valueStages: keys.filter((k) => k === 'opportunity' || k === 'won'),
 });
 
 /** The ladder view's "send every stage to" form: POST /api/ladders/{id}/send's body. */
-export function readSendForm(body: Body, keys: string[], destinationType: (id: string) => string | undefined): { values: SendFormValues; body: Record<string, unknown> } {
+export function readSendForm(
+  body: Body,
+  keys: string[],
+  destinationType: (id: string) => string | undefined,
+): { values: SendFormValues; body: Record<string, unknown> } {
   const values: SendFormValues = {
-    destinationId: text(body, 'destinationId'), currency: text(body, 'currency').toUpperCase(), valueField: text(body, 'valueField'),
+    destinationId: text(body, 'destinationId'),
+    currency: text(body, 'currency').toUpperCase(),
+    valueField: text(body, 'valueField'),
     stageEvent: Object.fromEntries(keys.map((k) => [k, text(body, `stage_${k}`)])),
     valueStages: keys.filter((k) => text(body, `value_${k}`) === 'on'),
   };
@@ -82,14 +115,28 @@ export interface ExistingFormValues {
   rows: { name: string; audienceId: string }[];
 }
 
-export const EMPTY_EXISTING: ExistingFormValues = { name: '', rows: Array.from({ length: EXISTING_ROWS }, () => ({ name: '', audienceId: '' })) };
+export const EMPTY_EXISTING: ExistingFormValues = {
+  name: '',
+  rows: Array.from({ length: EXISTING_ROWS }, () => ({ name: '', audienceId: '' })),
+};
 
 /** Rows without an audience are left out; a row's stage name defaults to its audience's name. */
-export function readExistingForm(body: Body, audienceName: (id: string) => string | undefined): { values: ExistingFormValues; body: Record<string, unknown> } {
+export function readExistingForm(
+  body: Body,
+  audienceName: (id: string) => string | undefined,
+): { values: ExistingFormValues; body: Record<string, unknown> } {
   const values: ExistingFormValues = {
     name: text(body, 'name'),
-    rows: Array.from({ length: EXISTING_ROWS }, (_, i) => ({ name: text(body, `name_${i}`), audienceId: text(body, `audience_${i}`) })),
+    rows: Array.from({ length: EXISTING_ROWS }, (_, i) => ({
+      name: text(body, `name_${i}`),
+      audienceId: text(body, `audience_${i}`),
+    })),
   };
-  const stages = values.rows.filter((r) => r.audienceId).map((r) => ({ name: r.name || (audienceName(r.audienceId) ?? r.audienceId).slice(0, 100), audienceId: r.audienceId }));
+  const stages = values.rows
+    .filter((r) => r.audienceId)
+    .map((r) => ({
+      name: r.name || (audienceName(r.audienceId) ?? r.audienceId).slice(0, 100),
+      audienceId: r.audienceId,
+    }));
   return { values, body: { name: values.name, stages } };
 }

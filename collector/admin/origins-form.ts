@@ -17,7 +17,11 @@ export function readOrigins(text: string): { origins: string[]; error?: string }
     ),
   ];
   const bad = origins.filter((o) => !ORIGIN_PATTERN.test(o));
-  if (bad.length) return { origins, error: `Not an origin: ${bad.slice(0, 3).join(', ')}. Write scheme and host (and port), e.g. https://www.example.com.` };
+  if (bad.length)
+    return {
+      origins,
+      error: `Not an origin: ${bad.slice(0, 3).join(', ')}. Write scheme and host (and port), e.g. https://www.example.com.`,
+    };
   if (origins.length > MAX_ORIGINS) return { origins, error: `Give at most ${MAX_ORIGINS} origins.` };
   return { origins };
 }

@@ -30,13 +30,16 @@ export async function overview(env: Env, now: number): Promise<Overview> {
   const today = Math.floor(now / DAY_MS);
   const days = Array.from({ length: CHART_DAYS }, (_, i) => today - CHART_DAYS + 1 + i);
   const [shards, listed] = await Promise.all([
-    Promise.all(Array.from({ length: DIRECTORY_SHARDS }, (_, i) => directoryShard(env, i).stats(weekAgo) as Promise<DirectoryStats>)),
+    Promise.all(
+      Array.from(
+        { length: DIRECTORY_SHARDS },
+        (_, i) => directoryShard(env, i).stats(weekAgo) as Promise<DirectoryStats>,
+      ),
+    ),
     destinationsApi.list(env, now),
   ]);
   const destinations: DestinationView[] = listed.ok ? listed.value.destinations : [];
-  const daily = await Promise.all(
-    destinations.map((d) => destinationById(env, d.id).dailyCounts(days[0]! * DAY_MS)),
-  );
+  const daily = await Promise.all(destinations.map((d) => destinationById(env, d.id).dailyCounts(days[0]! * DAY_MS)));
 
   const byPlatform = new Map<string, { total: number; kinds: Record<string, number> }>();
   for (const s of shards) {
@@ -49,7 +52,8 @@ export async function overview(env: Env, now: number): Promise<Overview> {
     }
   }
   const conversions: Record<string, number> = {};
-  for (const d of destinations) for (const [status, n] of Object.entries(d.counts)) conversions[status] = (conversions[status] ?? 0) + n;
+  for (const d of destinations)
+    for (const [status, n] of Object.entries(d.counts)) conversions[status] = (conversions[status] ?? 0) + n;
 
   return {
     people: shards.reduce((a, s) => a + s.people, 0),

@@ -13,7 +13,9 @@ export interface UploadRejection {
   message: string;
 }
 
-export type UploadOutcome = { ok: true; jobId: string; accepted: number; rejected: UploadRejection[] } | { ok: false; message: string; rejected?: UploadRejection[] };
+export type UploadOutcome =
+  | { ok: true; jobId: string; accepted: number; rejected: UploadRejection[] }
+  | { ok: false; message: string; rejected?: UploadRejection[] };
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -27,13 +29,22 @@ export async function uploadPeople(env: Env, csv: string, source: string, now: n
     return { ok: false, message: `The file is not valid CSV: ${e instanceof Error ? e.message : 'parse error'}.` };
   }
   const [header, ...body] = table;
-  if (!header || body.length === 0) return { ok: false, message: 'The file needs a header row and at least one person.' };
-  if (body.length > MAX_PEOPLE_PER_REQUEST) return { ok: false, message: `At most ${MAX_PEOPLE_PER_REQUEST} people per upload; this file has ${body.length}. Split it.` };
+  if (!header || body.length === 0)
+    return { ok: false, message: 'The file needs a header row and at least one person.' };
+  if (body.length > MAX_PEOPLE_PER_REQUEST)
+    return {
+      ok: false,
+      message: `At most ${MAX_PEOPLE_PER_REQUEST} people per upload; this file has ${body.length}. Split it.`,
+    };
   const columns = header.map((h) => h.trim());
   const emailAt = columns.findIndex((h) => h.toLowerCase() === 'email');
   if (emailAt < 0) return { ok: false, message: 'No column is named email.' };
   const badColumn = columns.find((h, i) => i !== emailAt && (!h || h.split('.').some((p) => !p || FORBIDDEN.has(p))));
-  if (badColumn !== undefined) return { ok: false, message: `The column "${badColumn}" is not an attribute name: use names like stage or lead.status.` };
+  if (badColumn !== undefined)
+    return {
+      ok: false,
+      message: `The column "${badColumn}" is not an attribute name: use names like stage or lead.status.`,
+    };
 
   const accepted: PersonRow[] = [];
   const rejected: UploadRejection[] = [];
@@ -45,7 +56,11 @@ export async function uploadPeople(env: Env, csv: string, source: string, now: n
     });
     const row = personRowSchema.safeParse({ email: (cells[emailAt] ?? '').trim(), source: src.data, attributes });
     if (row.success) accepted.push(row.data);
-    else rejected.push({ line: i + 2, message: row.error.issues.map((x) => `${x.path.join('.') || 'row'}: ${x.message}`).join('; ') });
+    else
+      rejected.push({
+        line: i + 2,
+        message: row.error.issues.map((x) => `${x.path.join('.') || 'row'}: ${x.message}`).join('; '),
+      });
   });
   if (accepted.length === 0) return { ok: false, message: 'No row was valid.', rejected };
   const id = jobId();

@@ -25,7 +25,11 @@ function secretOf(env: Env): string {
 }
 
 /** A signed session value: `v1.<expiry>.<nonce>.<keyTag>.<signature>`; nothing secret inside. */
-export async function issueSession(env: Env, keyTag: string, now: number): Promise<{ value: string; session: AdminSession }> {
+export async function issueSession(
+  env: Env,
+  keyTag: string,
+  now: number,
+): Promise<{ value: string; session: AdminSession }> {
   const session = { nonce: randomHex(16), keyTag, expiresAt: now + SESSION_TTL_MS };
   const payload = `${session.expiresAt.toString(36)}.${session.nonce}.${keyTag}`;
   const sig = await hmacHex(secretOf(env), SESSION_PREFIX + payload);

@@ -35,7 +35,10 @@ export function sharedThrottleStore(now: () => number = Date.now): ThrottleStore
       memory.set(key, { state, expires: now() + ttlMs });
       try {
         const ttl = Math.max(1, Math.ceil(ttlMs / 1000));
-        await caches.default.put(cacheUrl(key), new Response(JSON.stringify(state), { headers: { 'cache-control': `max-age=${ttl}` } }));
+        await caches.default.put(
+          cacheUrl(key),
+          new Response(JSON.stringify(state), { headers: { 'cache-control': `max-age=${ttl}` } }),
+        );
       } catch {
         // As above.
       }

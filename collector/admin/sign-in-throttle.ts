@@ -14,14 +14,23 @@ export interface ThrottlePolicy {
   maxLockoutMs: number;
 }
 
-export const SIGN_IN_POLICY: ThrottlePolicy = { maxFailures: 5, windowMs: 15 * 60_000, lockoutMs: 60_000, maxLockoutMs: 60 * 60_000 };
+export const SIGN_IN_POLICY: ThrottlePolicy = {
+  maxFailures: 5,
+  windowMs: 15 * 60_000,
+  lockoutMs: 60_000,
+  maxLockoutMs: 60 * 60_000,
+};
 
 /** Milliseconds the client must still wait before trying again (0 = may try now). */
 export function waitMs(state: ThrottleState | null, now: number): number {
   return state && state.lockedUntil > now ? state.lockedUntil - now : 0;
 }
 
-export function recordFailure(state: ThrottleState | null, now: number, policy: ThrottlePolicy = SIGN_IN_POLICY): ThrottleState {
+export function recordFailure(
+  state: ThrottleState | null,
+  now: number,
+  policy: ThrottlePolicy = SIGN_IN_POLICY,
+): ThrottleState {
   const fresh = !state || now - state.windowStart > Math.max(policy.windowMs, state.lockedUntil - state.windowStart);
   const failures = fresh ? 1 : state.failures + 1;
   const windowStart = fresh ? now : state.windowStart;

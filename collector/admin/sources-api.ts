@@ -1,6 +1,14 @@
 import type { Env } from '../env';
 import { ApiError } from '../http-error';
-import { createSource, deleteSource, getSource, listSources, sourceFields, syncSource, updateSource } from '../services/sources';
+import {
+  createSource,
+  deleteSource,
+  getSource,
+  listSources,
+  sourceFields,
+  syncSource,
+  updateSource,
+} from '../services/sources';
 
 // The admin manages sources through the sources service that /api/sources uses
 // (services/sources.ts, as destinations-api.ts does): one place validates, seals and answers. Its
@@ -14,7 +22,11 @@ async function answer<T>(run: () => Promise<T>): Promise<SourcesAnswer<T>> {
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     const raw = err.issues as { path?: unknown; message?: string }[] | undefined;
-    const issues = Array.isArray(raw) ? raw.map((i) => `${Array.isArray(i.path) ? i.path.join('.') : String(i.path ?? '')}: ${i.message ?? 'not valid'}`) : [];
+    const issues = Array.isArray(raw)
+      ? raw.map(
+          (i) => `${Array.isArray(i.path) ? i.path.join('.') : String(i.path ?? '')}: ${i.message ?? 'not valid'}`,
+        )
+      : [];
     return { ok: false, code: err.code, message: err.message, issues };
   }
 }

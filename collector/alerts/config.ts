@@ -24,19 +24,30 @@ function envConfig(env: Env): AlertConfig | null {
   const e = env;
   if (!e.ALERT_WEBHOOK_URL || !e.ALERT_WEBHOOK_SECRET) return null;
   const silent = Number(e.ALERT_TAG_SILENT_MINUTES);
-  return { url: e.ALERT_WEBHOOK_URL, secret: e.ALERT_WEBHOOK_SECRET, silentMinutes: Number.isFinite(silent) && silent >= 0 ? silent : DEFAULT_SILENT_MINUTES };
+  return {
+    url: e.ALERT_WEBHOOK_URL,
+    secret: e.ALERT_WEBHOOK_SECRET,
+    silentMinutes: Number.isFinite(silent) && silent >= 0 ? silent : DEFAULT_SILENT_MINUTES,
+  };
 }
 
 export async function readAlertConfig(env: Env): Promise<AlertConfig | null> {
   const raw = (await configObject(env).setting(SETTING)) as string | null;
   if (!raw) return envConfig(env);
   const stored = JSON.parse(raw) as Stored;
-  const secret = await decryptCredentials<string>(await importCredentialKey(env.ENCRYPTION_KEY), stored.sealedSecret, SEAL_ID);
+  const secret = await decryptCredentials<string>(
+    await importCredentialKey(env.ENCRYPTION_KEY),
+    stored.sealedSecret,
+    SEAL_ID,
+  );
   return { url: stored.url, secret, silentMinutes: stored.silentMinutes };
 }
 
 export async function saveAlertConfig(env: Env, cfg: AlertConfig | null): Promise<void> {
   if (!cfg) return void (await configObject(env).setSetting(SETTING, null));
   const sealedSecret = await encryptCredentials(await importCredentialKey(env.ENCRYPTION_KEY), cfg.secret, SEAL_ID);
-  await configObject(env).setSetting(SETTING, JSON.stringify({ url: cfg.url, sealedSecret, silentMinutes: cfg.silentMinutes } satisfies Stored));
+  await configObject(env).setSetting(
+    SETTING,
+    JSON.stringify({ url: cfg.url, sealedSecret, silentMinutes: cfg.silentMinutes } satisfies Stored),
+  );
 }

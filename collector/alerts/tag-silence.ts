@@ -38,7 +38,12 @@ export async function checkTagSilence(env: Env, now: number): Promise<'alerted' 
   if (now - last < cfg.silentMinutes * 60_000) return 'ok';
   const alerted = Number((await config.setting(ALERTED)) ?? 0);
   if (alerted >= last) return 'quiet';
-  const sent = await sendAlert(cfg, { kind: 'tag_silent', message: `no tag events for ${Math.floor((now - last) / 60_000)} minutes (threshold ${cfg.silentMinutes})`, lastEventAt: last, at: now });
+  const sent = await sendAlert(cfg, {
+    kind: 'tag_silent',
+    message: `no tag events for ${Math.floor((now - last) / 60_000)} minutes (threshold ${cfg.silentMinutes})`,
+    lastEventAt: last,
+    at: now,
+  });
   if (sent.ok) await config.setSetting(ALERTED, String(now));
   return sent.ok ? 'alerted' : 'quiet';
 }

@@ -21,7 +21,10 @@ export interface Alert {
 }
 
 /** Replaced by tests that run inside workerd (they cannot listen on a port); production uses fetch. */
-export const alertTransport: { fetch: typeof fetch; timeoutMs: number } = { fetch: (i, init) => fetch(i, init), timeoutMs: 5_000 };
+export const alertTransport: { fetch: typeof fetch; timeoutMs: number } = {
+  fetch: (i, init) => fetch(i, init),
+  timeoutMs: 5_000,
+};
 
 /**
  * POSTs the alert as JSON, signed: `X-Alert-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`
@@ -36,7 +39,11 @@ export async function sendAlert(cfg: AlertConfig, alert: Alert): Promise<{ ok: b
   try {
     const res = await alertTransport.fetch(cfg.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-alert-timestamp': ts, 'x-alert-signature': `sha256=${signature}` },
+      headers: {
+        'content-type': 'application/json',
+        'x-alert-timestamp': ts,
+        'x-alert-signature': `sha256=${signature}`,
+      },
       body,
       redirect: 'manual',
       signal: ctl.signal,

@@ -17,11 +17,21 @@ import { configObject, destinationById, personByKey } from '../objects/doors';
 type Base = PersonAudit['conversions'][number];
 // `identity`: where each identifier came from, or why it is absent (a candidate field that holds no text is listed with its reason).
 // `retraction`: where the counting entry's retraction stands, when one was handed off (would-send.ts).
-type Common = Pick<Base, 'conversionId' | 'destinationId' | 'entryId' | 'status'> & { identity?: IdentifierSource[]; retraction?: AuditRetraction | null };
+type Common = Pick<Base, 'conversionId' | 'destinationId' | 'entryId' | 'status'> & {
+  identity?: IdentifierSource[];
+  retraction?: AuditRetraction | null;
+};
 
 export type AuditedConversion = Common &
   (
-    | { payload: unknown; matchKeys: MatchKey[]; coverage: MatchCoverage | null; request: HttpRequest; mode: Mode; outbox: WouldSend['outbox'] }
+    | {
+        payload: unknown;
+        matchKeys: MatchKey[];
+        coverage: MatchCoverage | null;
+        request: HttpRequest;
+        mode: Mode;
+        outbox: WouldSend['outbox'];
+      }
     | { skip: AuditSkip; detail: string; outbox?: WouldSend['outbox'] }
   );
 
@@ -44,20 +54,37 @@ export async function resolveAudits(env: Env, audits: (PersonAudit | null)[]): P
       at.forEach(({ a, c }, i) => {
         const { row: _row, ...common } = audits[a]!.conversions[c] as Extract<Base, { row: unknown }>;
         let out: AuditedConversion;
-        if (!answer.ok) out = { ...common, skip: 'destination_not_configured', detail: `destination ${destinationId} is not configured` };
+        if (!answer.ok)
+          out = {
+            ...common,
+            skip: 'destination_not_configured',
+            detail: `destination ${destinationId} is not configured`,
+          };
         else {
           const w = answer.value[i]!;
           const retraction = w.retraction ?? null;
-          out = w.skip === null
-            ? { ...common, payload: w.payload, matchKeys: w.matchKeys ?? [], coverage: w.coverage ?? null, request: w.request!, mode: w.mode, outbox: w.outbox, retraction }
-            : { ...common, skip: w.skip, detail: w.detail ?? w.skip, outbox: w.outbox, retraction };
+          out =
+            w.skip === null
+              ? {
+                  ...common,
+                  payload: w.payload,
+                  matchKeys: w.matchKeys ?? [],
+                  coverage: w.coverage ?? null,
+                  request: w.request!,
+                  mode: w.mode,
+                  outbox: w.outbox,
+                  retraction,
+                }
+              : { ...common, skip: w.skip, detail: w.detail ?? w.skip, outbox: w.outbox, retraction };
         }
         resolved.set(`${a}:${c}`, out);
       });
     }),
   );
   return audits.map((audit, a) =>
-    audit ? { ...audit, conversions: audit.conversions.map((cv, c) => ('row' in cv ? resolved.get(`${a}:${c}`)! : cv)) } : null,
+    audit
+      ? { ...audit, conversions: audit.conversions.map((cv, c) => ('row' in cv ? resolved.get(`${a}:${c}`)! : cv)) }
+      : null,
   );
 }
 
@@ -65,9 +92,17 @@ export async function resolveAudits(env: Env, audits: (PersonAudit | null)[]): P
 export async function auditPage(env: Env, audienceId: string, cursor: string, limit: number, now: number) {
   const config = configObject(env);
   const [page, fresh] = await Promise.all([config.listMembers(audienceId, cursor, limit), config.audienceConfig()]);
-  const personAudits = (await Promise.all(page.map((m) => personByKey(env, m.personKey).auditAudience(audienceId, now, fresh)))) as (PersonAudit | null)[];
+  const personAudits = (await Promise.all(
+    page.map((m) => personByKey(env, m.personKey).auditAudience(audienceId, now, fresh)),
+  )) as (PersonAudit | null)[];
   const gone = page.filter((_, i) => !personAudits[i]);
-  if (gone.length) await config.recordMemberships(gone.map((m) => ({ personKey: m.personKey, changes: [{ audienceId, member: false, timestampMs: null, since: now }] })));
+  if (gone.length)
+    await config.recordMemberships(
+      gone.map((m) => ({
+        personKey: m.personKey,
+        changes: [{ audienceId, member: false, timestampMs: null, since: now }],
+      })),
+    );
   const audits = await resolveAudits(env, personAudits);
   const members = audits.flatMap((a, i) => (a ? [{ ...a, memberSince: page[i]!.since }] : []));
   return { members, next: page.length === limit ? page[page.length - 1]!.personKey : null };

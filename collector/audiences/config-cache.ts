@@ -15,7 +15,11 @@ let cached: { config: AudienceConfig; fetchedAt: number } | null = null;
  * The config, from the cache while it is younger than CONFIG_TTL_MS and at least `minVersion`;
  * otherwise fetched from the ConfigObject (and cached).
  */
-export async function loadAudienceConfig(env: Env, clock: () => number = Date.now, minVersion = 0): Promise<AudienceConfig> {
+export async function loadAudienceConfig(
+  env: Env,
+  clock: () => number = Date.now,
+  minVersion = 0,
+): Promise<AudienceConfig> {
   if (cached && clock() - cached.fetchedAt < CONFIG_TTL_MS && cached.config.version >= minVersion) return cached.config;
   const config = await configObject(env).audienceConfig();
   // A newer config noted while this fetch was in flight stays.

@@ -60,14 +60,29 @@ describe('decide', () => {
 
   it('leaving exits only a prior member, with the reason', () => {
     const lost = { crm: { stage: 'lost', closedAt: new Date(NOW - DAY_MS).toISOString() } };
-    expect(decide(audience, lost, { member: true, entryTimestamps: [1] }, NOW)).toMatchObject({ member: false, enter: null, exit: true, reason: 'criteria' });
+    expect(decide(audience, lost, { member: true, entryTimestamps: [1] }, NOW)).toMatchObject({
+      member: false,
+      enter: null,
+      exit: true,
+      reason: 'criteria',
+    });
     expect(decide(audience, lost, none, NOW)).toMatchObject({ member: false, exit: false });
   });
 
   it('no timestamp, too old or too far ahead: not a member, no entry', () => {
-    expect(decide(audience, { crm: { stage: 'won' } }, none, NOW)).toMatchObject({ member: false, enter: null, reason: 'no_timestamp' });
-    expect(decide(audience, won(NOW - 31 * DAY_MS), none, NOW)).toMatchObject({ member: false, reason: 'timestamp_too_old' });
-    expect(decide(audience, won(NOW + 10 * 60_000), none, NOW)).toMatchObject({ member: false, reason: 'timestamp_in_future' });
+    expect(decide(audience, { crm: { stage: 'won' } }, none, NOW)).toMatchObject({
+      member: false,
+      enter: null,
+      reason: 'no_timestamp',
+    });
+    expect(decide(audience, won(NOW - 31 * DAY_MS), none, NOW)).toMatchObject({
+      member: false,
+      reason: 'timestamp_too_old',
+    });
+    expect(decide(audience, won(NOW + 10 * 60_000), none, NOW)).toMatchObject({
+      member: false,
+      reason: 'timestamp_in_future',
+    });
   });
 
   it('criteria over traits count only when the audience allows traits', () => {
@@ -104,15 +119,27 @@ describe('rowFor', () => {
     expect(rowFor(old, { ...conversion, sendExisting: true }, liveAudience, NOW).status).toBe('pending');
   });
   it('an entry outside the window is skipped', () => {
-    expect(rowFor({ ...entry, timestamp: sec(NOW - 31 * DAY_MS) }, conversion, liveAudience, NOW)).toEqual({ status: 'skipped', reason: 'outside_window' });
+    expect(rowFor({ ...entry, timestamp: sec(NOW - 31 * DAY_MS) }, conversion, liveAudience, NOW)).toEqual({
+      status: 'skipped',
+      reason: 'outside_window',
+    });
   });
   it('denied consent skips; unknown or granted does not', () => {
-    expect(rowFor(entry, conversion, liveAudience, NOW, 'denied')).toEqual({ status: 'skipped', reason: 'consent_denied' });
+    expect(rowFor(entry, conversion, liveAudience, NOW, 'denied')).toEqual({
+      status: 'skipped',
+      reason: 'consent_denied',
+    });
     expect(rowFor(entry, conversion, liveAudience, NOW, 'granted').status).toBe('pending');
   });
   it('a paused conversion or audience holds the row; skipping rules come first', () => {
-    expect(rowFor(entry, { ...conversion, paused: true }, liveAudience, NOW)).toEqual({ status: 'paused', reason: null });
-    expect(rowFor(entry, conversion, { ...liveAudience, paused: true }, NOW)).toEqual({ status: 'paused', reason: null });
+    expect(rowFor(entry, { ...conversion, paused: true }, liveAudience, NOW)).toEqual({
+      status: 'paused',
+      reason: null,
+    });
+    expect(rowFor(entry, conversion, { ...liveAudience, paused: true }, NOW)).toEqual({
+      status: 'paused',
+      reason: null,
+    });
     expect(rowFor(entry, conversion, liveAudience, NOW, 'denied').status).toBe('skipped');
     expect(rowFor(entry, { ...conversion, paused: true }, liveAudience, NOW, 'denied').status).toBe('skipped');
   });

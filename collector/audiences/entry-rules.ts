@@ -8,7 +8,10 @@ import type { ConversionStatus, SkipReason, StoredConversion } from './types';
 import type { ConsentState } from '../../shared/schemas/collect';
 
 /** The attributes an audience may read: browser-sent traits only when it opted in. */
-export function attributesFor(audience: Pick<AudienceDefinition, 'allowTraits'>, attributes: Record<string, unknown>): Record<string, unknown> {
+export function attributesFor(
+  audience: Pick<AudienceDefinition, 'allowTraits'>,
+  attributes: Record<string, unknown>,
+): Record<string, unknown> {
   if (audience.allowTraits) return attributes;
   const trusted: Record<string, unknown> = {};
   for (const [source, data] of Object.entries(attributes)) if (!isTraitsField(source)) trusted[source] = data;
@@ -73,8 +76,10 @@ export function rowFor(
   now: number,
   consent: ConsentState = 'unknown',
 ): RowDecision {
-  if (entry.enteredAt < conversion.enabledAt && !conversion.sendExisting) return { status: 'skipped', reason: 'existing_entry' };
-  if (!insideWindow(entry.timestamp, audience.timestamp.withinDays, now)) return { status: 'skipped', reason: 'outside_window' };
+  if (entry.enteredAt < conversion.enabledAt && !conversion.sendExisting)
+    return { status: 'skipped', reason: 'existing_entry' };
+  if (!insideWindow(entry.timestamp, audience.timestamp.withinDays, now))
+    return { status: 'skipped', reason: 'outside_window' };
   if (consent === 'denied') return { status: 'skipped', reason: 'consent_denied' };
   if (audience.paused || conversion.paused) return { status: 'paused', reason: null };
   return { status: 'pending', reason: null };

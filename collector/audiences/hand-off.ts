@@ -27,14 +27,23 @@ export async function deliveryRow(
   // Absent settings stay absent (undefined does not cross RPC the same way everywhere).
   for (const k of Object.keys(settings) as (keyof typeof settings)[]) if (settings[k] === undefined) delete settings[k];
   return {
-    ...conversionRowFrom(person, { id: row.entryId, timestamp: row.timestamp }, settings, identitySources(person, conversion, identityMapping).identifiers),
+    ...conversionRowFrom(
+      person,
+      { id: row.entryId, timestamp: row.timestamp },
+      settings,
+      identitySources(person, conversion, identityMapping).identifiers,
+    ),
     key: await conversionKey(row.entryId, settings),
     origin: { audienceId: row.audienceId, conversionId: row.conversionId, personKey: row.personKey },
   };
 }
 
 /** The identifiers the mapping in force for this conversion finds on the person, and where each came from. */
-export function identitySources(person: PersonView, conversion: Pick<StoredConversion, 'identityMapping'>, identityMapping?: IdentityMapping | null): { identifiers: DeliveryRow['identifiers'] & object; sources: IdentifierSource[] } {
+export function identitySources(
+  person: PersonView,
+  conversion: Pick<StoredConversion, 'identityMapping'>,
+  identityMapping?: IdentityMapping | null,
+): { identifiers: DeliveryRow['identifiers'] & object; sources: IdentifierSource[] } {
   return resolveIdentifiers(person.attributes, effectiveMapping(identityMapping, conversion.identityMapping));
 }
 
@@ -58,7 +67,9 @@ export async function handOff(
     [...byDestination].map(async ([destinationId, group]) => {
       const ready = group.filter((r) => conversions.has(r.conversionId));
       if (!ready.length) return;
-      const delivery = await Promise.all(ready.map((r) => deliveryRow(person, r, conversions.get(r.conversionId)!, identityMapping)));
+      const delivery = await Promise.all(
+        ready.map((r) => deliveryRow(person, r, conversions.get(r.conversionId)!, identityMapping)),
+      );
       try {
         const result = await destinationById(env, destinationId).enqueue(delivery);
         if (result.ok) accepted.push(...ready.map((r) => r.id));

@@ -20,6 +20,8 @@ export async function listPeopleKeys(env: Env, shard: number, cursor: string, li
 }
 
 export async function countPeople(env: Env): Promise<number> {
-  const counts = await Promise.all(Array.from({ length: PEOPLE_SHARDS }, (_, shard) => directoryShard(env, shard).count()));
+  const counts = await Promise.all(
+    Array.from({ length: PEOPLE_SHARDS }, (_, shard) => directoryShard(env, shard).count()),
+  );
   return counts.reduce((a, b) => a + b, 0);
 }

@@ -11,12 +11,29 @@ type Audience = AudienceConfig['audiences'][number];
 type Conversion = Audience['conversions'][number];
 
 function conversion(id: string, extra: Partial<Conversion> = {}): Conversion {
-  return { id, audienceId: 'aud', destinationId: `dest-${id}`, enabledAt: 0, createdAt: 0, updatedAt: 0, sendExisting: true, paused: false, ...extra } as Conversion;
+  return {
+    id,
+    audienceId: 'aud',
+    destinationId: `dest-${id}`,
+    enabledAt: 0,
+    createdAt: 0,
+    updatedAt: 0,
+    sendExisting: true,
+    paused: false,
+    ...extra,
+  } as Conversion;
 }
 
 function audience(extra: Partial<Audience> = {}): Audience {
   return {
-    id: 'aud', name: 'MQLs', version: 1, createdAt: 0, updatedAt: 0, reentry: 'once', allowTraits: false, paused: false,
+    id: 'aud',
+    name: 'MQLs',
+    version: 1,
+    createdAt: 0,
+    updatedAt: 0,
+    reentry: 'once',
+    allowTraits: false,
+    paused: false,
     criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' },
     timestamp: { field: 'crm.mql_at', withinDays: 7 },
     conversions: [conversion('c1')],
@@ -39,7 +56,17 @@ describe('planEvaluation', () => {
       entries: [{ audienceId: 'aud', timestamp: TS }],
       exits: [],
       states: [{ audienceId: 'aud', member: true, timestampMs: MQL_AT }],
-      newConversions: [{ entryId: null, audienceId: 'aud', conversionId: 'c1', destinationId: 'dest-c1', timestamp: TS, status: 'pending', reason: null }],
+      newConversions: [
+        {
+          entryId: null,
+          audienceId: 'aud',
+          conversionId: 'c1',
+          destinationId: 'dest-c1',
+          timestamp: TS,
+          status: 'pending',
+          reason: null,
+        },
+      ],
       wouldEnter: true,
       untracked: false,
     });
@@ -50,13 +77,49 @@ describe('planEvaluation', () => {
   it('a person with no tables and no membership is untracked: nothing to write, the boundary still found', () => {
     const future = { crm: { lifecycle: 'mql', mql_at: new Date(NOW + DAY).toISOString() } };
     const plan = planEvaluation(config(audience()), future, EMPTY_PRIOR, NOW);
-    expect(plan).toMatchObject({ members: [], entries: [], states: [], newConversions: [], wouldEnter: false, untracked: true });
+    expect(plan).toMatchObject({
+      members: [],
+      entries: [],
+      states: [],
+      newConversions: [],
+      wouldEnter: false,
+      untracked: true,
+    });
     expect(plan.nextBoundary).toBe(NOW + DAY - 5 * 60_000);
   });
 
   it('an evaluation that changes nothing plans no write', () => {
-    const plan = planEvaluation(config(audience()), mql(), prior({ states: [memberState], entries: [entered], conversions: [{ id: 'e1:c1', entryId: 'e1', audienceId: 'aud', conversionId: 'c1', timestamp: TS, status: 'sent', reason: null, handedOff: true }] }), NOW);
-    expect(plan).toMatchObject({ members: ['aud'], entries: [], exits: [], states: [], newConversions: [], conversionUpdates: [], retractions: [], wouldEnter: false });
+    const plan = planEvaluation(
+      config(audience()),
+      mql(),
+      prior({
+        states: [memberState],
+        entries: [entered],
+        conversions: [
+          {
+            id: 'e1:c1',
+            entryId: 'e1',
+            audienceId: 'aud',
+            conversionId: 'c1',
+            timestamp: TS,
+            status: 'sent',
+            reason: null,
+            handedOff: true,
+          },
+        ],
+      }),
+      NOW,
+    );
+    expect(plan).toMatchObject({
+      members: ['aud'],
+      entries: [],
+      exits: [],
+      states: [],
+      newConversions: [],
+      conversionUpdates: [],
+      retractions: [],
+      wouldEnter: false,
+    });
   });
 
   it('re-entry: `once` never enters again, `per_timestamp` enters per new timestamp', () => {
@@ -73,14 +136,47 @@ describe('planEvaluation', () => {
     const retractOn = { criteria: { field: 'crm.lifecycle', op: 'eq', value: 'lost' } } as Conversion['retractOn'];
     const a = audience({ conversions: [conversion('c1', { retractOn }), conversion('c2', { retractOn })] });
     const rows: AudiencePrior['conversions'] = [
-      { id: 'e1:c1', entryId: 'e1', audienceId: 'aud', conversionId: 'c1', timestamp: TS, status: 'sent', reason: null, handedOff: true },
-      { id: 'e1:c2', entryId: 'e1', audienceId: 'aud', conversionId: 'c2', timestamp: TS, status: 'pending', reason: null, handedOff: false },
+      {
+        id: 'e1:c1',
+        entryId: 'e1',
+        audienceId: 'aud',
+        conversionId: 'c1',
+        timestamp: TS,
+        status: 'sent',
+        reason: null,
+        handedOff: true,
+      },
+      {
+        id: 'e1:c2',
+        entryId: 'e1',
+        audienceId: 'aud',
+        conversionId: 'c2',
+        timestamp: TS,
+        status: 'pending',
+        reason: null,
+        handedOff: false,
+      },
     ];
-    const plan = planEvaluation(config(a), lost, prior({ states: [memberState], entries: [entered], conversions: rows }), NOW);
+    const plan = planEvaluation(
+      config(a),
+      lost,
+      prior({ states: [memberState], entries: [entered], conversions: rows }),
+      NOW,
+    );
     expect(plan.exits).toEqual([{ audienceId: 'aud', reason: 'criteria', timestampMs: MQL_AT }]);
     expect(plan.states).toEqual([{ audienceId: 'aud', member: false, timestampMs: null }]);
     expect(plan.retractions).toEqual([
-      { conversionRowId: 'e1:c1', entryId: 'e1', audienceId: 'aud', conversionId: 'c1', destinationId: 'dest-c1', timestamp: TS, retractAt: NOW / 1000, status: 'pending', reason: null },
+      {
+        conversionRowId: 'e1:c1',
+        entryId: 'e1',
+        audienceId: 'aud',
+        conversionId: 'c1',
+        destinationId: 'dest-c1',
+        timestamp: TS,
+        retractAt: NOW / 1000,
+        status: 'pending',
+        reason: null,
+      },
     ]);
     // Skipped once, and not reconciled again afterwards.
     expect(plan.conversionUpdates).toEqual([{ id: 'e1:c2', status: 'skipped', reason: 'reversed' }]);
@@ -93,7 +189,18 @@ describe('planEvaluation', () => {
       prior({
         states: [memberState],
         entries: [entered],
-        conversions: [{ id: 'e1:c1', entryId: 'e1', audienceId: 'aud', conversionId: 'c1', timestamp: TS, status: 'pending', reason: null, handedOff: true }],
+        conversions: [
+          {
+            id: 'e1:c1',
+            entryId: 'e1',
+            audienceId: 'aud',
+            conversionId: 'c1',
+            timestamp: TS,
+            status: 'pending',
+            reason: null,
+            handedOff: true,
+          },
+        ],
         openRetractions: [{ id: 'x:retract', audienceId: 'aud', conversionId: 'c1' }],
       }),
       NOW,
@@ -105,25 +212,52 @@ describe('planEvaluation', () => {
   });
 
   it('pause and resume: open rows wait, and go again only inside the window', () => {
-    const row = (status: 'pending' | 'paused', handedOff: boolean) => ({ id: 'e1:c1', entryId: 'e1', audienceId: 'aud', conversionId: 'c1', timestamp: TS, status, reason: null, handedOff });
-    const at = (a: Audience, r: ReturnType<typeof row>, now = NOW) => planEvaluation(config(a), mql(), prior({ states: [memberState], entries: [entered], conversions: [r] }), now).conversionUpdates;
-    expect(at(audience({ paused: true }), row('pending', false))).toEqual([{ id: 'e1:c1', status: 'paused', reason: null }]);
+    const row = (status: 'pending' | 'paused', handedOff: boolean) => ({
+      id: 'e1:c1',
+      entryId: 'e1',
+      audienceId: 'aud',
+      conversionId: 'c1',
+      timestamp: TS,
+      status,
+      reason: null,
+      handedOff,
+    });
+    const at = (a: Audience, r: ReturnType<typeof row>, now = NOW) =>
+      planEvaluation(config(a), mql(), prior({ states: [memberState], entries: [entered], conversions: [r] }), now)
+        .conversionUpdates;
+    expect(at(audience({ paused: true }), row('pending', false))).toEqual([
+      { id: 'e1:c1', status: 'paused', reason: null },
+    ]);
     expect(at(audience(), row('paused', false))).toEqual([{ id: 'e1:c1', status: 'pending', reason: null }]);
     // Handed off before the pause: the outbox held it, and it goes on resume whatever the window.
     expect(at(audience(), row('paused', true))).toEqual([{ id: 'e1:c1', status: 'pending', reason: null }]);
     // Resumed after the window closed (evaluated later, the person no longer a member): skipped.
-    expect(at(audience(), row('paused', false), NOW + 8 * DAY)).toEqual([{ id: 'e1:c1', status: 'skipped', reason: 'outside_window' }]);
+    expect(at(audience(), row('paused', false), NOW + 8 * DAY)).toEqual([
+      { id: 'e1:c1', status: 'skipped', reason: 'outside_window' },
+    ]);
   });
 
   it('go-live rules for the new rows: consent denied and entries before the turn-on are skipped', () => {
-    expect(planEvaluation(config(audience()), mql(), { ...EMPTY_PRIOR, consent: 'denied' }, NOW).newConversions[0]).toMatchObject({ status: 'skipped', reason: 'consent_denied' });
+    expect(
+      planEvaluation(config(audience()), mql(), { ...EMPTY_PRIOR, consent: 'denied' }, NOW).newConversions[0],
+    ).toMatchObject({ status: 'skipped', reason: 'consent_denied' });
     const c = conversion('c1', { enabledAt: NOW, sendExisting: false });
-    expect(planEvaluation(config(audience({ conversions: [c] })), mql(), prior({ states: [memberState], entries: [entered] }), NOW).newConversions).toMatchObject([{ entryId: 'e1', status: 'skipped', reason: 'existing_entry' }]);
+    expect(
+      planEvaluation(
+        config(audience({ conversions: [c] })),
+        mql(),
+        prior({ states: [memberState], entries: [entered] }),
+        NOW,
+      ).newConversions,
+    ).toMatchObject([{ entryId: 'e1', status: 'skipped', reason: 'existing_entry' }]);
   });
 
   it('browser traits count only for an audience that allows them', () => {
     const traits = { traits: { lifecycle: 'mql', mql_at: new Date(MQL_AT).toISOString() } };
-    const a = audience({ criteria: { field: 'traits.lifecycle', op: 'eq', value: 'mql' }, timestamp: { field: 'traits.mql_at', withinDays: 7 } });
+    const a = audience({
+      criteria: { field: 'traits.lifecycle', op: 'eq', value: 'mql' },
+      timestamp: { field: 'traits.mql_at', withinDays: 7 },
+    });
     expect(planEvaluation(config(a), traits, EMPTY_PRIOR, NOW).members).toEqual([]);
     expect(planEvaluation(config({ ...a, allowTraits: true }), traits, EMPTY_PRIOR, NOW).members).toEqual(['aud']);
   });

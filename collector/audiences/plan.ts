@@ -18,12 +18,28 @@ export interface AudiencePrior {
   states: { audienceId: string; member: boolean; timestampMs: number | null }[];
   /** In recording order (entered_at, then timestamp). */
   entries: { id: string; audienceId: string; timestamp: number; enteredAt: number }[];
-  conversions: { id: string; entryId: string; audienceId: string; conversionId: string; timestamp: number; status: ConversionStatus; reason: SkipReason | null; handedOff: boolean }[];
+  conversions: {
+    id: string;
+    entryId: string;
+    audienceId: string;
+    conversionId: string;
+    timestamp: number;
+    status: ConversionStatus;
+    reason: SkipReason | null;
+    handedOff: boolean;
+  }[];
   /** Retractions not handed off yet (status pending). */
   openRetractions: { id: string; audienceId: string; conversionId: string }[];
 }
 
-export const EMPTY_PRIOR: AudiencePrior = { tracked: false, consent: 'unknown', states: [], entries: [], conversions: [], openRetractions: [] };
+export const EMPTY_PRIOR: AudiencePrior = {
+  tracked: false,
+  consent: 'unknown',
+  states: [],
+  entries: [],
+  conversions: [],
+  openRetractions: [],
+};
 
 /** A conversion row to create; `entryId` null: the entry this plan records for the audience (its id is hashed by the caller). */
 export interface PlannedConversion {
@@ -75,10 +91,25 @@ export interface EvaluationPlan {
 
 type Audience = AudienceConfig['audiences'][number];
 
-export function planEvaluation(config: AudienceConfig, attributes: Record<string, unknown>, prior: AudiencePrior, now: number): EvaluationPlan {
+export function planEvaluation(
+  config: AudienceConfig,
+  attributes: Record<string, unknown>,
+  prior: AudiencePrior,
+  now: number,
+): EvaluationPlan {
   const plan: EvaluationPlan = {
-    members: [], entries: [], exits: [], states: [], dropStates: [], newConversions: [], conversionUpdates: [], retractions: [], cancelRetractions: [],
-    nextBoundary: null, wouldEnter: false, untracked: false,
+    members: [],
+    entries: [],
+    exits: [],
+    states: [],
+    dropStates: [],
+    newConversions: [],
+    conversionUpdates: [],
+    retractions: [],
+    cancelRetractions: [],
+    nextBoundary: null,
+    wouldEnter: false,
+    untracked: false,
   };
   const states = new Map(prior.states.map((s) => [s.audienceId, s]));
   // Conversion rows as this plan leaves them (a reversal may skip one before the reconciliation below).
@@ -98,7 +129,8 @@ export function planEvaluation(config: AudienceConfig, attributes: Record<string
     }
     if (d.member) plan.members.push(audience.id);
     const changed = !state || state.member !== d.member || (d.member && state.timestampMs !== d.timestampMs);
-    if (changed && (state || d.member)) plan.states.push({ audienceId: audience.id, member: d.member, timestampMs: d.member ? d.timestampMs : null });
+    if (changed && (state || d.member))
+      plan.states.push({ audienceId: audience.id, member: d.member, timestampMs: d.member ? d.timestampMs : null });
     const boundary = nextBoundary(audience, attrs, now);
     if (boundary !== null && (plan.nextBoundary === null || boundary < plan.nextBoundary)) plan.nextBoundary = boundary;
   }
@@ -121,7 +153,14 @@ export function planEvaluation(config: AudienceConfig, attributes: Record<string
  * row of the entry that counted, once per row, when that row was handed to delivery or will be; a row
  * not handed off yet is not sent at all instead (nothing to withdraw).
  */
-function planRetractions(plan: EvaluationPlan, audience: Audience, attrs: Record<string, unknown>, prior: AudiencePrior, rows: Map<string, AudiencePrior['conversions'][number]>, now: number) {
+function planRetractions(
+  plan: EvaluationPlan,
+  audience: Audience,
+  attrs: Record<string, unknown>,
+  prior: AudiencePrior,
+  rows: Map<string, AudiencePrior['conversions'][number]>,
+  now: number,
+) {
   const last = lastEntry(prior.entries.filter((e) => e.audienceId === audience.id));
   if (!last) return;
   for (const conversion of audience.conversions) {
@@ -129,15 +168,26 @@ function planRetractions(plan: EvaluationPlan, audience: Audience, attrs: Record
     const original = rows.get(rowId);
     const d = retractionFor(audience, conversion, attrs, original?.status ?? null, now);
     if (!d) continue;
-    if (d.status === 'pending' && !original!.handedOff && (original!.status === 'pending' || original!.status === 'paused')) {
+    if (
+      d.status === 'pending' &&
+      !original!.handedOff &&
+      (original!.status === 'pending' || original!.status === 'paused')
+    ) {
       original!.status = 'skipped';
       original!.reason = 'reversed';
       plan.conversionUpdates.push({ id: rowId, status: 'skipped', reason: 'reversed' });
       continue;
     }
     plan.retractions.push({
-      conversionRowId: rowId, entryId: last.id, audienceId: audience.id, conversionId: conversion.id, destinationId: conversion.destinationId,
-      timestamp: last.timestamp, retractAt: d.retractAt, status: d.status, reason: d.reason,
+      conversionRowId: rowId,
+      entryId: last.id,
+      audienceId: audience.id,
+      conversionId: conversion.id,
+      destinationId: conversion.destinationId,
+      timestamp: last.timestamp,
+      retractAt: d.retractAt,
+      status: d.status,
+      reason: d.reason,
     });
   }
 }
@@ -145,7 +195,9 @@ function planRetractions(plan: EvaluationPlan, audience: Audience, attrs: Record
 /** The newest entry (entered last; on a tie, the later timestamp). */
 function lastEntry<T extends { enteredAt: number; timestamp: number }>(entries: T[]): T | undefined {
   let last: T | undefined;
-  for (const e of entries) if (!last || e.enteredAt > last.enteredAt || (e.enteredAt === last.enteredAt && e.timestamp >= last.timestamp)) last = e;
+  for (const e of entries)
+    if (!last || e.enteredAt > last.enteredAt || (e.enteredAt === last.enteredAt && e.timestamp >= last.timestamp))
+      last = e;
   return last;
 }
 
@@ -160,14 +212,24 @@ function planConversions(
 ) {
   for (const audience of config.audiences) {
     if (audience.conversions.length === 0) continue;
-    const entries: { id: string | null; timestamp: number; enteredAt: number }[] = prior.entries.filter((e) => e.audienceId === audience.id);
+    const entries: { id: string | null; timestamp: number; enteredAt: number }[] = prior.entries.filter(
+      (e) => e.audienceId === audience.id,
+    );
     const entered = plan.entries.find((e) => e.audienceId === audience.id);
     if (entered) entries.push({ id: null, timestamp: entered.timestamp, enteredAt: now });
     for (const entry of entries) {
       for (const conversion of audience.conversions) {
         if (entry.id !== null && rows.has(`${entry.id}:${conversion.id}`)) continue;
         const d = rowFor(entry, conversion, audience, now, prior.consent);
-        plan.newConversions.push({ entryId: entry.id, audienceId: audience.id, conversionId: conversion.id, destinationId: conversion.destinationId, timestamp: entry.timestamp, status: d.status, reason: d.reason });
+        plan.newConversions.push({
+          entryId: entry.id,
+          audienceId: audience.id,
+          conversionId: conversion.id,
+          destinationId: conversion.destinationId,
+          timestamp: entry.timestamp,
+          status: d.status,
+          reason: d.reason,
+        });
       }
     }
   }
@@ -184,7 +246,13 @@ function planConversions(
       next = { status: 'pending', reason: null };
     } else if (row.status === 'paused') {
       // Resumed rows go only if still inside the window (the platform's age limit is delivery's).
-      next = rowFor({ timestamp: row.timestamp, enteredAt: conversion.enabledAt }, { ...conversion, sendExisting: true }, audience, now, prior.consent);
+      next = rowFor(
+        { timestamp: row.timestamp, enteredAt: conversion.enabledAt },
+        { ...conversion, sendExisting: true },
+        audience,
+        now,
+        prior.consent,
+      );
     } else if (audience.paused || conversion.paused) {
       // Also a row already handed off: the outbox's gate holds it while paused (DestinationObject.conversionGate).
       next = { status: 'paused', reason: null };
@@ -193,6 +261,7 @@ function planConversions(
   }
   // A retraction not yet handed off whose conversion or audience is gone has nowhere to go.
   for (const r of prior.openRetractions) {
-    if (!configured.get(r.audienceId)?.conversions.some((c) => c.id === r.conversionId)) plan.cancelRetractions.push(r.id);
+    if (!configured.get(r.audienceId)?.conversions.some((c) => c.id === r.conversionId))
+      plan.cancelRetractions.push(r.id);
   }
 }

@@ -44,12 +44,20 @@ export function isPopulateMessage(body: unknown): body is PopulateMessage {
   return typeof body === 'object' && body !== null && (body as { kind?: unknown }).kind === 'audiences.populate';
 }
 
-export async function startPopulate(env: Env, audienceId: string, version: number, reason: JobReason, now: number): Promise<JobStatus> {
+export async function startPopulate(
+  env: Env,
+  audienceId: string,
+  version: number,
+  reason: JobReason,
+  now: number,
+): Promise<JobStatus> {
   const total = await countPeople(env);
   const shards = total === 0 ? 0 : PEOPLE_SHARDS;
   const job = await configObject(env).createAudienceJob(audienceId, version, reason, total, shards, now);
   if (shards) {
-    const messages = Array.from({ length: shards }, (_, shard) => ({ body: { kind: 'audiences.populate', jobId: job.id, shard, cursor: '' } satisfies PopulateMessage }));
+    const messages = Array.from({ length: shards }, (_, shard) => ({
+      body: { kind: 'audiences.populate', jobId: job.id, shard, cursor: '' } satisfies PopulateMessage,
+    }));
     await env.JOBS.sendBatch(messages);
   }
   return job;
@@ -69,7 +77,12 @@ export interface PageOptions {
 }
 
 /** One page of one shard. Throws on a transient failure so the queue retries the same page. */
-export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now: number, options: PageOptions = {}): Promise<void> {
+export async function handlePopulateMessage(
+  env: Env,
+  msg: PopulateMessage,
+  now: number,
+  options: PageOptions = {},
+): Promise<void> {
   const run = options.run ?? slots(POPULATE_CONCURRENCY);
   const gate = options.pressure ?? isolatePressure;
   const deadline = options.deadlineMs ?? CALL_DEADLINE_MS;
@@ -85,13 +98,18 @@ export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now:
     if (at.prevCursor === msg.cursor) await within(sendPage(env, msg.jobId, msg.shard, at.cursor), 'page send');
     return;
   }
-  const page = await within(listPeopleKeys(env, msg.shard, msg.cursor, options.pageSize ?? POPULATE_PAGE), 'directory page');
+  const page = await within(
+    listPeopleKeys(env, msg.shard, msg.cursor, options.pageSize ?? POPULATE_PAGE),
+    'directory page',
+  );
   const fresh: AudienceConfig = await within(config.audienceConfig(), 'audience config');
   let members = 0;
   let failed = 0;
   const index: { personKey: string; changes: MembershipChange[] }[] = [];
   // Every evaluation settles before the page fails, so a retried page never overlaps its own first try.
-  const settled = await Promise.allSettled(page.keys.map((key) => evaluatePerson(env, key, fresh, now, run, gate, deadline)));
+  const settled = await Promise.allSettled(
+    page.keys.map((key) => evaluatePerson(env, key, fresh, now, run, gate, deadline)),
+  );
   for (const s of settled) {
     if (s.status === 'rejected') {
       if (!options.lastResort) throw s.reason;
@@ -103,23 +121,47 @@ export async function handlePopulateMessage(env: Env, msg: PopulateMessage, now:
     if (r.personKey && r.index?.length) index.push({ personKey: r.personKey, changes: r.index });
   }
   // Names only, and no person key: messages may carry user data.
-  if (failed) console.error(`populate: ${failed} of ${page.keys.length} people on a page could not be evaluated on its last resort; counted as failed`);
+  if (failed)
+    console.error(
+      `populate: ${failed} of ${page.keys.length} people on a page could not be evaluated on its last resort; counted as failed`,
+    );
   // One write of the members index per page; a retried page writes the same memberships again.
   if (index.length) await within(config.recordMemberships(index), 'members index write');
   const applied = await within(
-    config.advanceAudienceJob(msg.jobId, msg.shard, msg.cursor, page.next, page.keys.length - failed, members, now, failed),
+    config.advanceAudienceJob(
+      msg.jobId,
+      msg.shard,
+      msg.cursor,
+      page.next,
+      page.keys.length - failed,
+      members,
+      now,
+      failed,
+    ),
     'job advance',
   );
   if (applied && page.next !== null) await within(sendPage(env, msg.jobId, msg.shard, page.next), 'page send');
 }
 
 /** One person's evaluation; after a failure, tried again once the pause is over. */
-async function evaluatePerson(env: Env, key: string, fresh: AudienceConfig, now: number, run: Slots, gate: Pressure, deadlineMs: number) {
+async function evaluatePerson(
+  env: Env,
+  key: string,
+  fresh: AudienceConfig,
+  now: number,
+  run: Slots,
+  gate: Pressure,
+  deadlineMs: number,
+) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run(async () => {
         await gate.clear();
-        return withDeadline(personByKey(env, key).evaluateAudiences(now, fresh, { returnIndex: true }), deadlineMs, 'person evaluation');
+        return withDeadline(
+          personByKey(env, key).evaluateAudiences(now, fresh, { returnIndex: true }),
+          deadlineMs,
+          'person evaluation',
+        );
       });
     } catch (e) {
       // Names only: messages may carry user data.
@@ -137,7 +179,16 @@ export const POPULATE_STALL_MS = 10 * 60_000;
 
 export async function resumeStalledPopulates(env: Env, now: number): Promise<number> {
   const stalled = await configObject(env).nudgeStalledAudienceJobs(now - POPULATE_STALL_MS, now);
-  const messages = stalled.flatMap((job) => job.shards.map((s) => ({ body: { kind: 'audiences.populate', jobId: job.jobId, shard: s.shard, cursor: s.cursor } satisfies PopulateMessage })));
+  const messages = stalled.flatMap((job) =>
+    job.shards.map((s) => ({
+      body: {
+        kind: 'audiences.populate',
+        jobId: job.jobId,
+        shard: s.shard,
+        cursor: s.cursor,
+      } satisfies PopulateMessage,
+    })),
+  );
   for (let i = 0; i < messages.length; i += 100) await env.JOBS.sendBatch(messages.slice(i, i + 100)); // 100 a send at most
   return messages.length;
 }
@@ -152,7 +203,10 @@ export async function consumePopulate(messages: readonly Message<PopulateMessage
   await Promise.all(
     messages.map(async (message) => {
       try {
-        await handlePopulateMessage(env, message.body, Date.now(), { run, lastResort: message.attempts >= POPULATE_LAST_RESORT_DELIVERY });
+        await handlePopulateMessage(env, message.body, Date.now(), {
+          run,
+          lastResort: message.attempts >= POPULATE_LAST_RESORT_DELIVERY,
+        });
         message.ack();
       } catch (e) {
         isolatePressure.trip();

@@ -13,7 +13,11 @@ export interface Pressure {
   readonly trips: number;
 }
 
-export function pressure(pauseMs: number, clock: () => number = Date.now, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): Pressure {
+export function pressure(
+  pauseMs: number,
+  clock: () => number = Date.now,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Pressure {
   let until = 0;
   let trips = 0;
   return {

@@ -9,9 +9,17 @@ import type { ConversionRow, StoredConversion } from './types';
 import { destinationById } from '../objects/doors';
 import { logError } from '../log-error';
 
-export type RetractionRow = Pick<ConversionRow, 'id' | 'entryId' | 'timestamp' | 'audienceId' | 'conversionId' | 'destinationId' | 'personKey'> & { retractAt: number };
+export type RetractionRow = Pick<
+  ConversionRow,
+  'id' | 'entryId' | 'timestamp' | 'audienceId' | 'conversionId' | 'destinationId' | 'personKey'
+> & { retractAt: number };
 
-export async function handOffRetractions(env: Env, person: PersonView, rows: RetractionRow[], conversions: Map<string, StoredConversion>): Promise<{ accepted: string[] }> {
+export async function handOffRetractions(
+  env: Env,
+  person: PersonView,
+  rows: RetractionRow[],
+  conversions: Map<string, StoredConversion>,
+): Promise<{ accepted: string[] }> {
   const byDestination = new Map<string, RetractionRow[]>();
   for (const row of rows) byDestination.set(row.destinationId, [...(byDestination.get(row.destinationId) ?? []), row]);
   const accepted: string[] = [];
@@ -22,7 +30,12 @@ export async function handOffRetractions(env: Env, person: PersonView, rows: Ret
       const delivery = await Promise.all(
         ready.map(async (r) => {
           const row = await deliveryRow(person, r, conversions.get(r.conversionId)!);
-          return { ...row, key: `${row.key ?? row.id}${RETRACTION_SUFFIX}`, kind: 'retraction' as const, retractAt: r.retractAt };
+          return {
+            ...row,
+            key: `${row.key ?? row.id}${RETRACTION_SUFFIX}`,
+            kind: 'retraction' as const,
+            retractAt: r.retractAt,
+          };
         }),
       );
       try {

@@ -28,5 +28,9 @@ export function retractionFor(
   const at = spec.timestamp ? parseTimestamp(getPath(attributes, spec.timestamp)) : now;
   if (at === null) return { status: 'skipped', reason: 'no_timestamp', retractAt: toEpochSeconds(now) };
   const inside = at >= now - audience.timestamp.withinDays * DAY_MS && at <= now + FUTURE_TOLERANCE_MS;
-  return { status: inside ? 'pending' : 'skipped', reason: inside ? null : 'outside_window', retractAt: toEpochSeconds(Math.min(at, now)) };
+  return {
+    status: inside ? 'pending' : 'skipped',
+    reason: inside ? null : 'outside_window',
+    retractAt: toEpochSeconds(Math.min(at, now)),
+  };
 }

@@ -44,7 +44,16 @@ export type ConversionStatus =
   | 'dead';
 
 export const CONVERSION_STATUSES: ConversionStatus[] = [
-  'pending', 'paused', 'skipped', 'cancelled', 'sending', 'sent', 'pending_confirmation', 'unmatched', 'failed', 'dead',
+  'pending',
+  'paused',
+  'skipped',
+  'cancelled',
+  'sending',
+  'sent',
+  'pending_confirmation',
+  'unmatched',
+  'failed',
+  'dead',
 ];
 
 export type SkipReason =

@@ -46,10 +46,15 @@ export interface AuditRetraction {
 function retractionOf(e: OutboxEntry | undefined | null): AuditRetraction | null {
   if (!e) return null;
   const state: AuditRetraction['state'] =
-    e.status === 'queued' || e.status === 'leased' ? 'pending'
-    : e.status === 'failed' || e.status === 'dead_letter' ? 'failed'
-    : e.status === 'skipped' ? (e.skipReason === 'no_retraction' || e.skipReason === 'not_sent' ? e.skipReason : 'skipped')
-    : 'sent';
+    e.status === 'queued' || e.status === 'leased'
+      ? 'pending'
+      : e.status === 'failed' || e.status === 'dead_letter'
+        ? 'failed'
+        : e.status === 'skipped'
+          ? e.skipReason === 'no_retraction' || e.skipReason === 'not_sent'
+            ? e.skipReason
+            : 'skipped'
+          : 'sent';
   return { state, at: e.sentAt ?? e.updatedAt, note: e.note };
 }
 
@@ -64,9 +69,27 @@ const SKIPS: Record<DeliverySkip, AuditSkip> = {
   no_retraction: 'no_retraction',
 };
 
-export async function wouldSend<S>(store: OutboxStore, held: (entry: OutboxEntry) => boolean, rt: DestinationRuntime<S>, rows: ConversionRow[], now: number): Promise<WouldSend[]> {
-  const secrets = SECRET_SETTINGS[rt.def.type].map((k) => (rt.settings as Record<string, unknown>)[k] as string | undefined);
-  const request = (item: unknown) => redactRequest(rt.def.buildRequest([item], { settings: rt.settings, mode: rt.mode, endpoint: rt.endpoint, accessToken: 'ACCESS_TOKEN', now }), [...secrets, 'ACCESS_TOKEN']);
+export async function wouldSend<S>(
+  store: OutboxStore,
+  held: (entry: OutboxEntry) => boolean,
+  rt: DestinationRuntime<S>,
+  rows: ConversionRow[],
+  now: number,
+): Promise<WouldSend[]> {
+  const secrets = SECRET_SETTINGS[rt.def.type].map(
+    (k) => (rt.settings as Record<string, unknown>)[k] as string | undefined,
+  );
+  const request = (item: unknown) =>
+    redactRequest(
+      rt.def.buildRequest([item], {
+        settings: rt.settings,
+        mode: rt.mode,
+        endpoint: rt.endpoint,
+        accessToken: 'ACCESS_TOKEN',
+        now,
+      }),
+      [...secrets, 'ACCESS_TOKEN'],
+    );
   const out: WouldSend[] = [];
   for (const row of rows) {
     const key = row.key ?? row.id;
@@ -77,18 +100,53 @@ export async function wouldSend<S>(store: OutboxStore, held: (entry: OutboxEntry
       if (stored.status === 'skipped') {
         const skip = stored.skipReason ? SKIPS[stored.skipReason] : 'invalid_event';
         out.push({ ...base, payload: null, request: null, skip, detail: stored.note, outbox });
-      } else out.push({ ...base, payload: stored.item, matchKeys: matchKeys(rt.def.type, stored.item), coverage: stored.coverage ?? matchCoverage(rt.def.type, stored.item, row, now), request: request(stored.item), skip: null, detail: null, outbox });
+      } else
+        out.push({
+          ...base,
+          payload: stored.item,
+          matchKeys: matchKeys(rt.def.type, stored.item),
+          coverage: stored.coverage ?? matchCoverage(rt.def.type, stored.item, row, now),
+          request: request(stored.item),
+          skip: null,
+          detail: null,
+          outbox,
+        });
       continue;
     }
     // The outbox's own age rule (outbox.ts enqueue + flush): a send must start before the deadline less the margin.
     const maxAge = rt.def.maxEventAgeMs(row.conversion);
     if (maxAge !== null && Math.min(row.eventTime * 1000, now) + maxAge - DEFAULT_RETRY_POLICY.ageMarginMs <= now) {
-      out.push({ ...base, payload: null, request: null, skip: 'older_than_platform_allows', detail: `${rt.def.label} takes events up to ${Math.round(maxAge / 86_400_000)} days old`, outbox: null });
+      out.push({
+        ...base,
+        payload: null,
+        request: null,
+        skip: 'older_than_platform_allows',
+        detail: `${rt.def.label} takes events up to ${Math.round(maxAge / 86_400_000)} days old`,
+        outbox: null,
+      });
       continue;
     }
     const prepared = await rt.def.prepare(row, rt.settings, now);
-    if (prepared.ok) out.push({ ...base, payload: prepared.item, matchKeys: matchKeys(rt.def.type, prepared.item), coverage: matchCoverage(rt.def.type, prepared.item, row, now), request: request(prepared.item), skip: null, detail: null, outbox: null });
-    else out.push({ ...base, payload: null, request: null, skip: SKIPS[prepared.reason], detail: prepared.message, outbox: null });
+    if (prepared.ok)
+      out.push({
+        ...base,
+        payload: prepared.item,
+        matchKeys: matchKeys(rt.def.type, prepared.item),
+        coverage: matchCoverage(rt.def.type, prepared.item, row, now),
+        request: request(prepared.item),
+        skip: null,
+        detail: null,
+        outbox: null,
+      });
+    else
+      out.push({
+        ...base,
+        payload: null,
+        request: null,
+        skip: SKIPS[prepared.reason],
+        detail: prepared.message,
+        outbox: null,
+      });
   }
   return out;
 }

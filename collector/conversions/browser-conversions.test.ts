@@ -2,19 +2,52 @@ import { describe, expect, it } from 'vitest';
 import { browserConversions, browserEvent, readsBrowserData } from './browser-conversions';
 import type { StoredConversion } from '../audiences/types';
 
-const conversion = (extra: Partial<StoredConversion> = {}) => ({ id: 'cnv_1', audienceId: 'aud_1', destinationId: 'dst_1', enabledAt: 0, createdAt: 0, updatedAt: 0, sendExisting: true, paused: false, ...extra }) as StoredConversion;
+const conversion = (extra: Partial<StoredConversion> = {}) =>
+  ({
+    id: 'cnv_1',
+    audienceId: 'aud_1',
+    destinationId: 'dst_1',
+    enabledAt: 0,
+    createdAt: 0,
+    updatedAt: 0,
+    sendExisting: true,
+    paused: false,
+    ...extra,
+  }) as StoredConversion;
 
 describe('browserEvent: the name each pixel must use', () => {
   it('follows each platform’s server event name and default', () => {
     expect(browserEvent('meta', {})).toEqual({ platform: 'meta', eventName: 'Lead' });
-    expect(browserEvent('tiktok', { eventName: 'CompleteRegistration' })).toEqual({ platform: 'tiktok', eventName: 'CompleteRegistration' });
+    expect(browserEvent('tiktok', { eventName: 'CompleteRegistration' })).toEqual({
+      platform: 'tiktok',
+      eventName: 'CompleteRegistration',
+    });
     expect(browserEvent('reddit', {})).toEqual({ platform: 'reddit', eventName: 'Lead' });
-    expect(browserEvent('reddit', { eventName: 'add to cart' })).toEqual({ platform: 'reddit', eventName: 'AddToCart' });
-    expect(browserEvent('reddit', { eventName: 'Demo booked' })).toEqual({ platform: 'reddit', eventName: 'Demo booked' });
-    expect(browserEvent('openai_ads', { eventName: 'Trial_Started' })).toEqual({ platform: 'openai', eventName: 'trial_started' });
-    expect(browserEvent('openai_ads', { eventName: 'Demo booked' })).toEqual({ platform: 'openai', eventName: 'Demo booked' });
-    expect(browserEvent('google_data_manager', { conversionAction: '42' })).toEqual({ platform: 'google', eventName: 'conversion', conversionAction: '42' });
-    expect(browserEvent('linkedin', { conversionAction: 'urn:lla:llaPartnerConversion:4242' })).toEqual({ platform: 'linkedin', conversionAction: '4242' });
+    expect(browserEvent('reddit', { eventName: 'add to cart' })).toEqual({
+      platform: 'reddit',
+      eventName: 'AddToCart',
+    });
+    expect(browserEvent('reddit', { eventName: 'Demo booked' })).toEqual({
+      platform: 'reddit',
+      eventName: 'Demo booked',
+    });
+    expect(browserEvent('openai_ads', { eventName: 'Trial_Started' })).toEqual({
+      platform: 'openai',
+      eventName: 'trial_started',
+    });
+    expect(browserEvent('openai_ads', { eventName: 'Demo booked' })).toEqual({
+      platform: 'openai',
+      eventName: 'Demo booked',
+    });
+    expect(browserEvent('google_data_manager', { conversionAction: '42' })).toEqual({
+      platform: 'google',
+      eventName: 'conversion',
+      conversionAction: '42',
+    });
+    expect(browserEvent('linkedin', { conversionAction: 'urn:lla:llaPartnerConversion:4242' })).toEqual({
+      platform: 'linkedin',
+      conversionAction: '4242',
+    });
     // Offline conversions deduplicated by click and time: no id for a pixel.
     expect(browserEvent('microsoft_ads', {})).toBeNull();
   });
@@ -42,11 +75,26 @@ describe('browserConversions', () => {
 });
 
 describe('readsBrowserData', () => {
-  const crm = { criteria: { field: 'crm.stage', op: 'eq' as const, value: 'sql' }, timestamp: { field: 'crm.sql_at', withinDays: 7 } };
+  const crm = {
+    criteria: { field: 'crm.stage', op: 'eq' as const, value: 'sql' },
+    timestamp: { field: 'crm.sql_at', withinDays: 7 },
+  };
   it('holds for audiences over browser traits or signed traits only', () => {
     expect(readsBrowserData({ ...crm, allowTraits: false })).toBe(false);
     expect(readsBrowserData({ ...crm, allowTraits: true })).toBe(true);
-    expect(readsBrowserData({ ...crm, allowTraits: false, timestamp: { field: 'signed_traits.signed_up_at', withinDays: 7 } })).toBe(true);
-    expect(readsBrowserData({ ...crm, allowTraits: false, criteria: { all: [crm.criteria, { field: 'signed_traits.plan', op: 'eq', value: 'pro' }] } } as any)).toBe(true);
+    expect(
+      readsBrowserData({
+        ...crm,
+        allowTraits: false,
+        timestamp: { field: 'signed_traits.signed_up_at', withinDays: 7 },
+      }),
+    ).toBe(true);
+    expect(
+      readsBrowserData({
+        ...crm,
+        allowTraits: false,
+        criteria: { all: [crm.criteria, { field: 'signed_traits.plan', op: 'eq', value: 'pro' }] },
+      } as any),
+    ).toBe(true);
   });
 });

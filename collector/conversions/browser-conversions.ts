@@ -27,9 +27,14 @@ const pascal = (type: string) => type.toLowerCase().replace(/(^|_)([a-z])/g, (_,
  * its pixel must use for the two copies to count as one (Meta and TikTok match name + id). Microsoft
  * Ads takes offline conversions, which it deduplicates by click and time only: nothing to hand over.
  */
-export function browserEvent(type: DestinationType, conversion: Pick<StoredConversion, 'eventName' | 'conversionAction'>): Omit<CollectConversion, 'eventId' | 'conversionId' | 'value' | 'currency'> | null {
+export function browserEvent(
+  type: DestinationType,
+  conversion: Pick<StoredConversion, 'eventName' | 'conversionAction'>,
+): Omit<CollectConversion, 'eventId' | 'conversionId' | 'value' | 'currency'> | null {
   const name = conversion.eventName;
-  const action = conversion.conversionAction ? { conversionAction: conversion.conversionAction.replace(/^urn:.*:/, '') } : {};
+  const action = conversion.conversionAction
+    ? { conversionAction: conversion.conversionAction.replace(/^urn:.*:/, '') }
+    : {};
   switch (type) {
     case 'meta':
       return { platform: 'meta', eventName: name ?? 'Lead' };
@@ -55,7 +60,11 @@ export function browserEvent(type: DestinationType, conversion: Pick<StoredConve
 }
 
 /** The page's view of rows: one per row whose platform takes an event id from a pixel. */
-export function browserConversions(rows: Pick<ConversionRow, 'entryId' | 'conversionId' | 'destinationId' | 'status'>[], conversions: Map<string, StoredConversion>, types: Map<string, DestinationType>): CollectConversion[] {
+export function browserConversions(
+  rows: Pick<ConversionRow, 'entryId' | 'conversionId' | 'destinationId' | 'status'>[],
+  conversions: Map<string, StoredConversion>,
+  types: Map<string, DestinationType>,
+): CollectConversion[] {
   const out: CollectConversion[] = [];
   for (const row of rows) {
     const conversion = conversions.get(row.conversionId);
@@ -64,7 +73,10 @@ export function browserConversions(rows: Pick<ConversionRow, 'entryId' | 'conver
     const event = browserEvent(type, conversion);
     if (!event) continue;
     // A value read from an attribute (valueField) is the person's CRM data: never handed to a browser.
-    const value = conversion.value !== undefined && !conversion.valueField ? { value: conversion.value, ...(conversion.currency ? { currency: conversion.currency } : {}) } : {};
+    const value =
+      conversion.value !== undefined && !conversion.valueField
+        ? { value: conversion.value, ...(conversion.currency ? { currency: conversion.currency } : {}) }
+        : {};
     out.push({ ...event, eventId: row.entryId, conversionId: row.conversionId, ...value });
   }
   return out;
@@ -76,7 +88,10 @@ export function browserConversions(rows: Pick<ConversionRow, 'entryId' | 'conver
  * config just saved, a boundary passing) owes the page nothing.
  */
 export function readsBrowserData(audience: Pick<Audience, 'allowTraits' | 'criteria' | 'timestamp'>): boolean {
-  return !!audience.allowTraits || [...fieldsUsed(audience.criteria), audience.timestamp.field].some((f) => f.startsWith('signed_traits.'));
+  return (
+    !!audience.allowTraits ||
+    [...fieldsUsed(audience.criteria), audience.timestamp.field].some((f) => f.startsWith('signed_traits.'))
+  );
 }
 
 /**
@@ -87,7 +102,8 @@ export function readsBrowserData(audience: Pick<Audience, 'allowTraits' | 'crite
 export async function triggeredConversions(env: Env, personKey: string, since: number): Promise<CollectConversion[]> {
   const cfg = await loadAudienceConfig(env);
   const live = new Map<string, StoredConversion>();
-  for (const a of cfg.audiences) if (!a.paused && readsBrowserData(a)) for (const c of a.conversions) if (!c.paused) live.set(c.id, c);
+  for (const a of cfg.audiences)
+    if (!a.paused && readsBrowserData(a)) for (const c of a.conversions) if (!c.paused) live.set(c.id, c);
   if (!live.size) return [];
   const { entries, conversions } = await personByKey(env, personKey).audienceHistory();
   // Entries this identify made: a row made now for an older entry (a conversion turned on since,

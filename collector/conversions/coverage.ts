@@ -12,7 +12,12 @@ export const COVERAGE_WEEKS_MAX = 52;
 
 export interface CoverageOverview {
   weeks: number;
-  destinations: ({ id: string; name: string; type: DestinationType; scheme: 'meta_emq' | 'ours' } & DestinationCoverage)[];
+  destinations: ({
+    id: string;
+    name: string;
+    type: DestinationType;
+    scheme: 'meta_emq' | 'ours';
+  } & DestinationCoverage)[];
 }
 
 export async function coverageOverview(env: Env, weeks: number, now: number): Promise<CoverageOverview> {
@@ -21,7 +26,13 @@ export async function coverageOverview(env: Env, weeks: number, now: number): Pr
   const destinations = await Promise.all(
     refs.map(async (ref) => {
       const counters = await destinationObject(env, ref.id).coverageWeeks(from);
-      return { id: ref.id, name: ref.name || ref.id, type: ref.type, scheme: ref.type === 'meta' ? ('meta_emq' as const) : ('ours' as const), ...coverageReport(ref.type, counters, weeks, now) };
+      return {
+        id: ref.id,
+        name: ref.name || ref.id,
+        type: ref.type,
+        scheme: ref.type === 'meta' ? ('meta_emq' as const) : ('ours' as const),
+        ...coverageReport(ref.type, counters, weeks, now),
+      };
     }),
   );
   return { weeks, destinations };

@@ -33,7 +33,11 @@ export async function importCredentialKey(base64: string | undefined): Promise<C
 export async function encryptCredentials(key: CryptoKey, value: unknown, ownerId: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const data = new TextEncoder().encode(JSON.stringify(value));
-  const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(ownerId) }, key, data);
+  const ct = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(ownerId) },
+    key,
+    data,
+  );
   return `${PREFIX}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ct))}`;
 }
 
@@ -41,7 +45,11 @@ export async function decryptCredentials<T = unknown>(key: CryptoKey, sealed: st
   const [v, iv, ct] = sealed.split('.');
   if (v !== PREFIX || !iv || !ct) throw new CredentialKeyError('not a sealed credential');
   try {
-    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64(iv), additionalData: new TextEncoder().encode(ownerId) }, key, fromBase64(ct));
+    const plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: fromBase64(iv), additionalData: new TextEncoder().encode(ownerId) },
+      key,
+      fromBase64(ct),
+    );
     return JSON.parse(new TextDecoder().decode(plain)) as T;
   } catch {
     throw new CredentialKeyError('credentials cannot be decrypted (wrong ENCRYPTION_KEY or tampered data)');

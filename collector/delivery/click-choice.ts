@@ -7,7 +7,12 @@ export const DAY_MS = 86_400_000;
 export const CLICK_WINDOW_MS = 90 * DAY_MS;
 
 /** The newest touch (by first-seen) of `kinds` with eventTime - window <= firstSeen <= eventTime. */
-export function newestTouch(touches: readonly RowTouch[], kinds: readonly string[], eventTimeMs: number, windowMs = CLICK_WINDOW_MS): RowTouch | null {
+export function newestTouch(
+  touches: readonly RowTouch[],
+  kinds: readonly string[],
+  eventTimeMs: number,
+  windowMs = CLICK_WINDOW_MS,
+): RowTouch | null {
   let best: RowTouch | null = null;
   for (const t of touches) {
     if (!kinds.includes(t.kind) || t.firstSeen > eventTimeMs || eventTimeMs - t.firstSeen > windowMs) continue;
@@ -33,5 +38,7 @@ const FBC = /^fb\.[0-2]\.\d{13}\.([A-Za-z0-9_-]+)(\.[A-Za-z0-9_-]+)?$/;
  */
 export function metaFbc(touch: RowTouch): string {
   const m = touch.raw ? FBC.exec(touch.raw) : null;
-  return m && m[1] === touch.value && metaCookieValue(touch.raw!) ? touch.raw! : `fb.1.${touch.firstSeen}.${touch.value}`;
+  return m && m[1] === touch.value && metaCookieValue(touch.raw!)
+    ? touch.raw!
+    : `fb.1.${touch.firstSeen}.${touch.value}`;
 }

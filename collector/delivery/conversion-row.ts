@@ -9,20 +9,54 @@ export interface PersonView {
   email: string;
   consent: { ads: ConsentState } | null;
   attributes: Record<string, unknown>;
-  touches: { kind: string; value: string; firstSeen: number; landingUrl: string | null; raw: string | null; anonymousId?: string | null }[];
-  devices: { anonymousId: string; ip: string | null; userAgent: string | null; country?: string | null; lastSeen: number }[];
+  touches: {
+    kind: string;
+    value: string;
+    firstSeen: number;
+    landingUrl: string | null;
+    raw: string | null;
+    anonymousId?: string | null;
+  }[];
+  devices: {
+    anonymousId: string;
+    ip: string | null;
+    userAgent: string | null;
+    country?: string | null;
+    lastSeen: number;
+  }[];
 }
 
 /** `identifiers`: the raw values the identity mapping found (audiences/identity-mapping.ts resolveIdentifiers). */
-export function conversionRowFrom(person: PersonView, entry: { id: string; timestamp: number }, conversion: ConversionConfig, identifiers: Partial<Record<IdentityField, string>> = {}): ConversionRow {
+export function conversionRowFrom(
+  person: PersonView,
+  entry: { id: string; timestamp: number },
+  conversion: ConversionConfig,
+  identifiers: Partial<Record<IdentityField, string>> = {},
+): ConversionRow {
   return {
     id: entry.id,
     eventTime: entry.timestamp,
     email: person.email,
     ...(Object.keys(identifiers).length ? { identifiers } : {}),
     // Denied ads consent: no click ids travel (ARCHITECTURE §4); the builders skip the row anyway.
-    touches: person.consent?.ads === 'denied' ? [] : person.touches.map((t) => ({ kind: t.kind, value: t.value, firstSeen: t.firstSeen, raw: t.raw, landingUrl: t.landingUrl, anonymousId: t.anonymousId ?? null })),
-    devices: person.devices.map((d) => ({ anonymousId: d.anonymousId, ip: d.ip, userAgent: d.userAgent, country: d.country ?? null, lastSeen: d.lastSeen })),
+    touches:
+      person.consent?.ads === 'denied'
+        ? []
+        : person.touches.map((t) => ({
+            kind: t.kind,
+            value: t.value,
+            firstSeen: t.firstSeen,
+            raw: t.raw,
+            landingUrl: t.landingUrl,
+            anonymousId: t.anonymousId ?? null,
+          })),
+    devices: person.devices.map((d) => ({
+      anonymousId: d.anonymousId,
+      ip: d.ip,
+      userAgent: d.userAgent,
+      country: d.country ?? null,
+      lastSeen: d.lastSeen,
+    })),
     attributes: person.attributes,
     consent: person.consent?.ads ?? 'unknown',
     conversion,

@@ -35,16 +35,40 @@ export type CoverageKey = MatchKey | 'originating_click';
 
 /** What fixes each missing key (the sentence after "N% of Meta conversions lack X: "). */
 export const ADVICE: Record<CoverageKey, { label: string; fix: string }> = {
-  click_id: { label: 'a click ID', fix: 'install the tag on every page ads land on and on the app’s domain, and identify signups with the visitor’s anonymous id (docs/install.md)' },
-  originating_click: { label: 'a click inside the platform’s click window', fix: 'the click sent is older than the window the platform credits; send an earlier stage (e.g. signup) as its own conversion so it arrives within the window' },
-  fbc: { label: 'fbc', fix: 'install the tag on every page Meta ads land on and keep fbclid in landing URLs (no redirect that drops query parameters)' },
-  fbp: { label: 'fbp', fix: 'install the tag on the app’s domain with the Meta pixel present (the tag reads its _fbp cookie), or serve the collector first-party' },
+  click_id: {
+    label: 'a click ID',
+    fix: 'install the tag on every page ads land on and on the app’s domain, and identify signups with the visitor’s anonymous id (docs/install.md)',
+  },
+  originating_click: {
+    label: 'a click inside the platform’s click window',
+    fix: 'the click sent is older than the window the platform credits; send an earlier stage (e.g. signup) as its own conversion so it arrives within the window',
+  },
+  fbc: {
+    label: 'fbc',
+    fix: 'install the tag on every page Meta ads land on and keep fbclid in landing URLs (no redirect that drops query parameters)',
+  },
+  fbp: {
+    label: 'fbp',
+    fix: 'install the tag on the app’s domain with the Meta pixel present (the tag reads its _fbp cookie), or serve the collector first-party',
+  },
   email: { label: 'a hashed email', fix: 'identify people with their email (every conversion normally carries it)' },
-  phone: { label: 'a phone number', fix: 'map a phone field on the Identity page (e.g. crm.phone) and keep country codes in the CRM' },
-  name_address: { label: 'name and address', fix: 'map first name, last name, city, region, postal code and country on the Identity page' },
-  ip_user_agent: { label: 'IP address and user agent', fix: 'identify from the browser (the tag records them), or pass context.ip and context.userAgent in server-side Segment identifies' },
+  phone: {
+    label: 'a phone number',
+    fix: 'map a phone field on the Identity page (e.g. crm.phone) and keep country codes in the CRM',
+  },
+  name_address: {
+    label: 'name and address',
+    fix: 'map first name, last name, city, region, postal code and country on the Identity page',
+  },
+  ip_user_agent: {
+    label: 'IP address and user agent',
+    fix: 'identify from the browser (the tag records them), or pass context.ip and context.userAgent in server-side Segment identifies',
+  },
   external_id: { label: 'an external id', fix: 'map the CRM record id to External id on the Identity page' },
-  consent: { label: 'a consent signal', fix: 'pass the visitor’s consent to the tag (consent mode), or set the destination’s default for your region' },
+  consent: {
+    label: 'a consent signal',
+    fix: 'pass the visitor’s consent to the tag (consent mode), or set the destination’s default for your region',
+  },
 };
 
 export const PLATFORM_LABELS: Record<DestinationType, string> = {
@@ -103,7 +127,14 @@ export function biggestLift(type: DestinationType | string, s: CoverageSummary):
   }
   if (w[clickKey]) {
     const stale = (s.shares[clickKey] ?? 0) - (s.shares.originating_click ?? 0);
-    if (stale > 0) candidates.push({ key: 'originating_click', missing: stale, gain: (stale * w[clickKey]!) / 2, fix: ADVICE.originating_click.fix, sentence: '' });
+    if (stale > 0)
+      candidates.push({
+        key: 'originating_click',
+        missing: stale,
+        gain: (stale * w[clickKey]!) / 2,
+        fix: ADVICE.originating_click.fix,
+        sentence: '',
+      });
   }
   const best = candidates.sort((a, b) => b.gain - a.gain)[0];
   if (!best || best.gain <= 0) return null;
@@ -123,11 +154,19 @@ export interface DestinationCoverage {
 }
 
 /** A destination's report over the `count` weeks ending with the week of `now` (oldest first). */
-export function coverageReport(type: DestinationType | string, counters: CoverageWeek[], count: number, now: number): DestinationCoverage {
+export function coverageReport(
+  type: DestinationType | string,
+  counters: CoverageWeek[],
+  count: number,
+  now: number,
+): DestinationCoverage {
   const last = weekOf(now);
   const range = Array.from({ length: count }, (_, i) => last - count + 1 + i);
   const byWeek = new Map(counters.map((c) => [c.week, c]));
-  const weeks = range.map((wk) => ({ week: new Date(weekStart(wk)).toISOString().slice(0, 10), ...summarize(byWeek.has(wk) ? [byWeek.get(wk)!] : []) }));
+  const weeks = range.map((wk) => ({
+    week: new Date(weekStart(wk)).toISOString().slice(0, 10),
+    ...summarize(byWeek.has(wk) ? [byWeek.get(wk)!] : []),
+  }));
   const total = summarize(counters.filter((c) => c.week >= range[0]! && c.week <= last));
   return { weeks, total, lift: biggestLift(type, total) };
 }

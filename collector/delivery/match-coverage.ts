@@ -38,10 +38,25 @@ export interface MatchCoverage {
 type Weights = Partial<Record<MatchKey, number>>;
 
 /** Meta's Event Match Quality parameters, in Meta's published priority; sums to 10. */
-export const META_WEIGHTS: Weights = { email: 3, fbc: 2.5, phone: 1.5, ip_user_agent: 1, fbp: 1, external_id: 0.5, name_address: 0.5 };
+export const META_WEIGHTS: Weights = {
+  email: 3,
+  fbc: 2.5,
+  phone: 1.5,
+  ip_user_agent: 1,
+  fbp: 1,
+  external_id: 0.5,
+  name_address: 0.5,
+};
 
 /** Our scheme for platforms that publish no weighting (before scaling to the keys each one takes). */
-export const SIMPLE_WEIGHTS: Weights = { click_id: 5, email: 2.5, phone: 1, ip_user_agent: 1, name_address: 0.5, external_id: 0.5 };
+export const SIMPLE_WEIGHTS: Weights = {
+  click_id: 5,
+  email: 2.5,
+  phone: 1,
+  ip_user_agent: 1,
+  name_address: 0.5,
+  external_id: 0.5,
+};
 
 /** The scored keys each platform's API takes (what its builder can put in an item). */
 const ACCEPTS: Record<DestinationType, MatchKey[]> = {
@@ -99,7 +114,9 @@ export function carriedClick(type: DestinationType | string, item: unknown): str
       return str(i.MicrosoftClickId);
     case 'linkedin': {
       const ids = obj(i.user).userIds;
-      const li = Array.isArray(ids) ? ids.map(obj).find((u) => u.idType === 'LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID') : undefined;
+      const li = Array.isArray(ids)
+        ? ids.map(obj).find((u) => u.idType === 'LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID')
+        : undefined;
       return li ? str(li.idValue) : null;
     }
     case 'reddit':
@@ -115,7 +132,12 @@ export function carriedClick(type: DestinationType | string, item: unknown): str
  * Whether `value` is the person's originating click on this platform: the newest of its click kinds
  * seen before the event, first seen no longer ago than the platform's click window.
  */
-export function isOriginating(type: DestinationType | string, value: string, row: Pick<ConversionRow, 'touches' | 'eventTime'>, now: number): boolean {
+export function isOriginating(
+  type: DestinationType | string,
+  value: string,
+  row: Pick<ConversionRow, 'touches' | 'eventTime'>,
+  now: number,
+): boolean {
   const c = CLICKS[type as DestinationType];
   if (!c) return false;
   const eventMs = Math.min(row.eventTime * 1000, now);
@@ -129,7 +151,11 @@ export function isOriginating(type: DestinationType | string, value: string, row
 }
 
 /** The 0..10 score of a set of keys on a platform's weighting; a stale click counts half. */
-export function scoreOf(type: DestinationType | string, keys: readonly MatchKey[], originatingClick: boolean | null): number {
+export function scoreOf(
+  type: DestinationType | string,
+  keys: readonly MatchKey[],
+  originatingClick: boolean | null,
+): number {
   const w = weightsFor(type);
   const clickKey = clickKeyOf(type);
   let score = 0;
@@ -138,9 +164,19 @@ export function scoreOf(type: DestinationType | string, keys: readonly MatchKey[
 }
 
 /** The coverage of a built item for `row` (at hand-off, or in the audit before sending). */
-export function matchCoverage(type: DestinationType | string, item: unknown, row: Pick<ConversionRow, 'touches' | 'eventTime'>, now: number): MatchCoverage {
+export function matchCoverage(
+  type: DestinationType | string,
+  item: unknown,
+  row: Pick<ConversionRow, 'touches' | 'eventTime'>,
+  now: number,
+): MatchCoverage {
   const keys = matchKeys(type, item);
   const click = carriedClick(type, item);
   const originatingClick = click === null ? null : isOriginating(type, click, row, now);
-  return { keys, originatingClick, score: scoreOf(type, keys, originatingClick), scheme: type === 'meta' ? 'meta_emq' : 'ours' };
+  return {
+    keys,
+    originatingClick,
+    score: scoreOf(type, keys, originatingClick),
+    scheme: type === 'meta' ? 'meta_emq' : 'ours',
+  };
 }

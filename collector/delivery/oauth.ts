@@ -51,12 +51,21 @@ export async function refreshAccessToken(
   now: number,
   fetchImpl: typeof fetch = fetch,
 ): Promise<RefreshResult> {
-  const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: grant.clientId, refresh_token: grant.refreshToken });
+  const form = new URLSearchParams({
+    grant_type: 'refresh_token',
+    client_id: grant.clientId,
+    refresh_token: grant.refreshToken,
+  });
   if (grant.clientSecret) form.set('client_secret', grant.clientSecret);
   if (scope) form.set('scope', scope);
   let res: Response;
   try {
-    res = await fetchImpl(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form.toString(), redirect: 'manual' });
+    res = await fetchImpl(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: form.toString(),
+      redirect: 'manual',
+    });
   } catch (e) {
     throw new OAuthError('network', `token endpoint unreachable: ${(e as Error).message}`, { permanent: false });
   }
@@ -67,16 +76,34 @@ export async function refreshAccessToken(
   } catch {
     // not JSON: handled below
   }
-  if (res.status >= 300 && res.status < 400) throw new OAuthError('redirect', `token endpoint answered ${res.status}; redirects are not followed`, { permanent: true });
+  if (res.status >= 300 && res.status < 400)
+    throw new OAuthError('redirect', `token endpoint answered ${res.status}; redirects are not followed`, {
+      permanent: true,
+    });
   if (!res.ok) {
     const code = typeof body.error === 'string' ? body.error : `HTTP_${res.status}`;
-    const permanent = ['invalid_grant', 'invalid_client', 'unauthorized_client', 'invalid_scope', 'unsupported_grant_type'].includes(code);
-    throw new OAuthError(code, `token refresh refused: ${code}${body.error_description ? ` (${body.error_description})` : ''}`, { permanent: permanent || (res.status < 500 && res.status !== 429) });
+    const permanent = [
+      'invalid_grant',
+      'invalid_client',
+      'unauthorized_client',
+      'invalid_scope',
+      'unsupported_grant_type',
+    ].includes(code);
+    throw new OAuthError(
+      code,
+      `token refresh refused: ${code}${body.error_description ? ` (${body.error_description})` : ''}`,
+      { permanent: permanent || (res.status < 500 && res.status !== 429) },
+    );
   }
-  if (typeof body.access_token !== 'string' || !body.access_token) throw new OAuthError('invalid_response', 'token endpoint answered without access_token', { permanent: false });
+  if (typeof body.access_token !== 'string' || !body.access_token)
+    throw new OAuthError('invalid_response', 'token endpoint answered without access_token', { permanent: false });
   const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in ?? 3600);
-  const out: RefreshResult = { accessToken: body.access_token, expiresAt: now + Math.max(60, expiresIn || 3600) * 1000 };
-  if (typeof body.refresh_token === 'string' && body.refresh_token && body.refresh_token !== grant.refreshToken) out.rotatedRefreshToken = body.refresh_token;
+  const out: RefreshResult = {
+    accessToken: body.access_token,
+    expiresAt: now + Math.max(60, expiresIn || 3600) * 1000,
+  };
+  if (typeof body.refresh_token === 'string' && body.refresh_token && body.refresh_token !== grant.refreshToken)
+    out.rotatedRefreshToken = body.refresh_token;
   return out;
 }
 
@@ -92,10 +119,16 @@ export async function accessTokenFor<S>(
   const grant = spec.grant(settings);
   if (!grant) {
     const token = spec.staticToken?.(settings);
-    if (!token) throw new OAuthError('no_credentials', 'no access token and no refresh token configured', { permanent: true });
+    if (!token)
+      throw new OAuthError('no_credentials', 'no access token and no refresh token configured', { permanent: true });
     return { token, cache: null };
   }
-  if (!opts.force && opts.cache && opts.cache.expiresAt - EARLY_MS > opts.now) return { token: opts.cache.accessToken, cache: opts.cache };
+  if (!opts.force && opts.cache && opts.cache.expiresAt - EARLY_MS > opts.now)
+    return { token: opts.cache.accessToken, cache: opts.cache };
   const r = await refreshAccessToken(tokenUrl(spec, opts.tokenEndpoint), grant, spec.scope, opts.now, opts.fetchImpl);
-  return { token: r.accessToken, cache: { accessToken: r.accessToken, expiresAt: r.expiresAt }, ...(r.rotatedRefreshToken ? { rotatedRefreshToken: r.rotatedRefreshToken } : {}) };
+  return {
+    token: r.accessToken,
+    cache: { accessToken: r.accessToken, expiresAt: r.expiresAt },
+    ...(r.rotatedRefreshToken ? { rotatedRefreshToken: r.rotatedRefreshToken } : {}),
+  };
 }

@@ -20,22 +20,41 @@ const platform: DestinationDefinition<Record<string, never>, Item> = {
   async prepare(row) {
     return row.email ? { ok: true, item: { id: row.id } } : { ok: false, reason: 'no_identifier', message: 'no email' };
   },
-  buildRequest: (items) => ({ method: 'POST', url: 'https://platform.test/events', headers: {}, body: { ids: items.map((i) => i.id) } }),
+  buildRequest: (items) => ({
+    method: 'POST',
+    url: 'https://platform.test/events',
+    headers: {},
+    body: { ids: items.map((i) => i.id) },
+  }),
   parseResponse(res, items) {
-    if (res.status >= 500) return items.map(() => ({ status: 'error', failure: { class: 'transient', error: { code: `HTTP_${res.status}`, message: 'down' } } }));
+    if (res.status >= 500)
+      return items.map(() => ({
+        status: 'error',
+        failure: { class: 'transient', error: { code: `HTTP_${res.status}`, message: 'down' } },
+      }));
     const answers = (res.body as { answers: string[] }).answers;
     return items.map((_, i) => {
       const a = answers[i];
       if (a === 'ok') return { status: 'sent' };
       if (a === 'no_match') return { status: 'unmatched', error: { code: 'NO_MATCH', message: 'nobody' } };
-      if (a === 'retry') return { status: 'error', failure: { class: 'transient', error: { code: 'BUSY', message: 'busy' } } };
+      if (a === 'retry')
+        return { status: 'error', failure: { class: 'transient', error: { code: 'BUSY', message: 'busy' } } };
       return { status: 'error', failure: { class: 'permanent', error: { code: 'BAD', message: 'refused' } } };
     });
   },
 };
 
 function row(id: string, over: Partial<ConversionRow> = {}): ConversionRow {
-  return { id, eventTime: T0 / 1000 - 60, email: `${id}@example.com`, touches: [], devices: [], attributes: {}, conversion: {}, ...over } as ConversionRow;
+  return {
+    id,
+    eventTime: T0 / 1000 - 60,
+    email: `${id}@example.com`,
+    touches: [],
+    devices: [],
+    attributes: {},
+    conversion: {},
+    ...over,
+  } as ConversionRow;
 }
 
 /** A platform stub answering each request with the next scripted reply; records the ids it got. */
@@ -45,7 +64,10 @@ function platformStub(replies: ((ids: string[]) => { status: number; answers?: s
     const ids = (JSON.parse(String(init.body)) as { ids: string[] }).ids;
     requests.push(ids);
     const reply = replies.shift()?.(ids) ?? { status: 200, answers: ids.map(() => 'ok') };
-    return new Response(JSON.stringify({ answers: reply.answers ?? [] }), { status: reply.status, headers: { 'content-type': 'application/json' } });
+    return new Response(JSON.stringify({ answers: reply.answers ?? [] }), {
+      status: reply.status,
+      headers: { 'content-type': 'application/json' },
+    });
   }) as typeof fetch;
   return { requests, fetchImpl };
 }
@@ -58,7 +80,11 @@ describe('enqueue', () => {
   it('queues a row once per key; a row that cannot be prepared is skipped with the reason', async () => {
     const store = new MemoryOutboxStore();
     const rt = runtime(platformStub([]).fetchImpl);
-    expect(await enqueue(store, rt, [row('a'), row('b', { email: '' })], T0)).toEqual({ queued: 1, skipped: 1, existing: 0 });
+    expect(await enqueue(store, rt, [row('a'), row('b', { email: '' })], T0)).toEqual({
+      queued: 1,
+      skipped: 1,
+      existing: 0,
+    });
     expect(await enqueue(store, rt, [row('a'), row('b')], T0 + 1)).toEqual({ queued: 0, skipped: 0, existing: 2 });
     expect(store.get('a')).toMatchObject({ status: 'queued', attempts: 0, dueAt: T0, item: { id: 'a' } });
     expect(store.get('b')).toMatchObject({ status: 'skipped', skipReason: 'no_identifier', note: 'no email' });
@@ -70,11 +96,20 @@ describe('flush', () => {
     const store = new MemoryOutboxStore();
     const stub = platformStub([]);
     const rt = runtime(stub.fetchImpl);
-    await enqueue(store, rt, ['a', 'b', 'c'].map((id) => row(id)), T0);
+    await enqueue(
+      store,
+      rt,
+      ['a', 'b', 'c'].map((id) => row(id)),
+      T0,
+    );
     const stats = await flush(store, rt, () => T0);
     expect(stub.requests).toEqual([['a', 'b'], ['c']]);
     expect(stats).toMatchObject({ requests: 2, sent: 3 });
-    expect([...store.rows.values()].map((e) => [e.id, e.status, e.attempts])).toEqual([['a', 'sent', 1], ['b', 'sent', 1], ['c', 'sent', 1]]);
+    expect([...store.rows.values()].map((e) => [e.id, e.status, e.attempts])).toEqual([
+      ['a', 'sent', 1],
+      ['b', 'sent', 1],
+      ['c', 'sent', 1],
+    ]);
     expect(store.requests.map((r) => r.rowIds)).toEqual([['a', 'b'], ['c']]);
     expect(store.get('c')!.lastRequestId).toBe(store.requests[1]!.id);
   });
@@ -92,9 +127,17 @@ describe('flush', () => {
 
   it('applies each row its own outcome: unmatched and refused end, a transient failure comes back later', async () => {
     const store = new MemoryOutboxStore();
-    const stub = platformStub([() => ({ status: 200, answers: ['no_match', 'bad'] }), () => ({ status: 200, answers: ['retry'] })]);
+    const stub = platformStub([
+      () => ({ status: 200, answers: ['no_match', 'bad'] }),
+      () => ({ status: 200, answers: ['retry'] }),
+    ]);
     const rt = runtime(stub.fetchImpl);
-    await enqueue(store, rt, ['a', 'b', 'c'].map((id) => row(id)), T0);
+    await enqueue(
+      store,
+      rt,
+      ['a', 'b', 'c'].map((id) => row(id)),
+      T0,
+    );
     const stats = await flush(store, rt, () => T0);
     expect(stats).toMatchObject({ unmatched: 1, failed: 1, retried: 1 });
     expect(store.get('a')).toMatchObject({ status: 'unmatched', error: { code: 'NO_MATCH' } });
@@ -126,8 +169,17 @@ describe('flush', () => {
   it('a row the gate holds waits, one it cancels is skipped, neither is sent', async () => {
     const store = new MemoryOutboxStore();
     const stub = platformStub([]);
-    const rt = { ...runtime(stub.fetchImpl), gate: (e: { id: string }) => (e.id === 'held' ? 'hold' : e.id === 'gone' ? 'cancel' : 'send') as 'send' | 'hold' | 'cancel' };
-    await enqueue(store, rt, ['held', 'gone', 'go'].map((id) => row(id)), T0);
+    const rt = {
+      ...runtime(stub.fetchImpl),
+      gate: (e: { id: string }) =>
+        (e.id === 'held' ? 'hold' : e.id === 'gone' ? 'cancel' : 'send') as 'send' | 'hold' | 'cancel',
+    };
+    await enqueue(
+      store,
+      rt,
+      ['held', 'gone', 'go'].map((id) => row(id)),
+      T0,
+    );
     await flush(store, rt, () => T0);
     expect(stub.requests).toEqual([['go']]);
     expect(store.get('held')).toMatchObject({ status: 'queued', attempts: 0 });
@@ -145,7 +197,13 @@ describe('requeue', () => {
     await flush(store, rt, () => T0);
     expect(requeue(store, 'b', T0 + 1)).toBeNull();
     expect(requeue(store, 'missing', T0 + 1)).toBeNull();
-    expect(requeue(store, 'a', T0 + 1)).toMatchObject({ id: 'a', status: 'queued', attempts: 0, dueAt: T0 + 1, error: null });
+    expect(requeue(store, 'a', T0 + 1)).toMatchObject({
+      id: 'a',
+      status: 'queued',
+      attempts: 0,
+      dueAt: T0 + 1,
+      error: null,
+    });
     await flush(store, rt, () => T0 + 1);
     expect(stub.requests).toEqual([['a', 'b'], ['a']]);
     expect(store.get('a')!.status).toBe('sent');

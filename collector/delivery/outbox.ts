@@ -13,7 +13,16 @@ import { checkStatus, sendBatch } from './send';
 import type { ConversionRow, HttpRequest, PlatformError, SkipReason } from './types';
 import { matchCoverage, type MatchCoverage } from './match-coverage';
 
-export const ROW_STATUSES = ['queued', 'leased', 'sent', 'unmatched', 'pending_confirmation', 'failed', 'dead_letter', 'skipped'] as const;
+export const ROW_STATUSES = [
+  'queued',
+  'leased',
+  'sent',
+  'unmatched',
+  'pending_confirmation',
+  'failed',
+  'dead_letter',
+  'skipped',
+] as const;
 export type RowStatus = (typeof ROW_STATUSES)[number];
 
 export interface OutboxEntry {
@@ -113,7 +122,12 @@ export const CONFIRM_EVERY_MS = 15 * 60_000;
 export const CONFIRM_GIVE_UP_MS = 3 * 86_400_000;
 let logSeq = 0;
 
-export async function enqueue<S>(store: OutboxStore, rt: DestinationRuntime<S>, rows: ConversionRow[], now: number): Promise<{ queued: number; skipped: number; existing: number }> {
+export async function enqueue<S>(
+  store: OutboxStore,
+  rt: DestinationRuntime<S>,
+  rows: ConversionRow[],
+  now: number,
+): Promise<{ queued: number; skipped: number; existing: number }> {
   const out = { queued: 0, skipped: 0, existing: 0 };
   for (const row of rows) {
     const key = row.key ?? row.id;
@@ -123,7 +137,13 @@ export async function enqueue<S>(store: OutboxStore, rt: DestinationRuntime<S>, 
     }
     const kind = row.kind ?? 'conversion';
     const def = definitionFor(rt.def, kind);
-    const prepared = def ? await def.prepare(row, rt.settings, now) : ({ ok: false, reason: 'no_retraction', message: `${rt.def.label} has no way to withdraw a conversion: the reversal is recorded here` } as const);
+    const prepared = def
+      ? await def.prepare(row, rt.settings, now)
+      : ({
+          ok: false,
+          reason: 'no_retraction',
+          message: `${rt.def.label} has no way to withdraw a conversion: the reversal is recorded here`,
+        } as const);
     const maxAge = def ? def.maxEventAgeMs(row.conversion) : null;
     const base: OutboxEntry = {
       id: key,
@@ -167,7 +187,16 @@ export async function enqueue<S>(store: OutboxStore, rt: DestinationRuntime<S>, 
 export function requeue(store: OutboxStore, id: string, now: number): OutboxEntry | null {
   const e = store.get(id);
   if (!e || (e.status !== 'failed' && e.status !== 'dead_letter')) return null;
-  const next = { ...e, status: 'queued' as const, attempts: 0, dueAt: now, batchCap: null, error: null, note: 'retried from the API', updatedAt: now };
+  const next = {
+    ...e,
+    status: 'queued' as const,
+    attempts: 0,
+    dueAt: now,
+    batchCap: null,
+    error: null,
+    note: 'retried from the API',
+    updatedAt: now,
+  };
   store.put(next);
   return next;
 }
@@ -183,7 +212,12 @@ function newStats(): FlushStats {
 }
 
 /** Send every due row, batch by batch (at most `maxBatches`). */
-export async function flush<S>(store: OutboxStore, rt: DestinationRuntime<S>, now: () => number, maxBatches = 50): Promise<FlushStats> {
+export async function flush<S>(
+  store: OutboxStore,
+  rt: DestinationRuntime<S>,
+  now: () => number,
+  maxBatches = 50,
+): Promise<FlushStats> {
   const stats = newStats();
   const random = rt.random ?? Math.random;
   for (let b = 0; b < maxBatches; b++) {
@@ -193,27 +227,66 @@ export async function flush<S>(store: OutboxStore, rt: DestinationRuntime<S>, no
     // A row that waited (paused destination, retries) past the platform's age limit is never sent:
     // one stale Meta event would sink its whole batch.
     const margin = (rt.policy ?? DEFAULT_RETRY_POLICY).ageMarginMs;
-    const candidates = due.filter((e) => {
-      if (e.deadline === null || e.deadline - margin > t) return true;
-      store.put({ ...e, status: 'skipped', skipReason: 'too_old', leaseUntil: null, note: 'older than the platform accepts by the time it could be sent', updatedAt: t });
-      return false;
-    }).filter((e) => {
-      const gate = rt.gate?.(e) ?? 'send';
-      if (gate === 'send') return true;
-      if (gate === 'cancel') store.put({ ...e, status: 'skipped', skipReason: 'cancelled', leaseUntil: null, note: 'its conversion or audience was deleted before it was sent', updatedAt: t });
-      else store.put({ ...e, status: 'queued', dueAt: t + HOLD_MS, leaseUntil: null, note: 'held: its conversion or audience is paused', updatedAt: t });
-      return false;
-    });
+    const candidates = due
+      .filter((e) => {
+        if (e.deadline === null || e.deadline - margin > t) return true;
+        store.put({
+          ...e,
+          status: 'skipped',
+          skipReason: 'too_old',
+          leaseUntil: null,
+          note: 'older than the platform accepts by the time it could be sent',
+          updatedAt: t,
+        });
+        return false;
+      })
+      .filter((e) => {
+        const gate = rt.gate?.(e) ?? 'send';
+        if (gate === 'send') return true;
+        if (gate === 'cancel')
+          store.put({
+            ...e,
+            status: 'skipped',
+            skipReason: 'cancelled',
+            leaseUntil: null,
+            note: 'its conversion or audience was deleted before it was sent',
+            updatedAt: t,
+          });
+        else
+          store.put({
+            ...e,
+            status: 'queued',
+            dueAt: t + HOLD_MS,
+            leaseUntil: null,
+            note: 'held: its conversion or audience is paused',
+            updatedAt: t,
+          });
+        return false;
+      });
     // A retraction goes only after its conversion was sent; one never sent has nothing to withdraw.
     const ready = candidates.filter((e) => {
       if (e.kind !== 'retraction') return true;
       const original = store.get(e.id.slice(0, -RETRACTION_SUFFIX.length));
       if (original?.status === 'sent') return true;
       if (original && ['queued', 'leased', 'pending_confirmation'].includes(original.status)) {
-        store.put({ ...e, status: 'queued', dueAt: t + HOLD_MS, leaseUntil: null, note: 'held: its conversion is not sent yet', updatedAt: t });
+        store.put({
+          ...e,
+          status: 'queued',
+          dueAt: t + HOLD_MS,
+          leaseUntil: null,
+          note: 'held: its conversion is not sent yet',
+          updatedAt: t,
+        });
         return false;
       }
-      store.put({ ...e, status: 'skipped', skipReason: 'not_sent', leaseUntil: null, note: `its conversion was never sent (${original ? original.status : 'no such row'}): nothing to withdraw`, updatedAt: t });
+      store.put({
+        ...e,
+        status: 'skipped',
+        skipReason: 'not_sent',
+        leaseUntil: null,
+        note: `its conversion was never sent (${original ? original.status : 'no such row'}): nothing to withdraw`,
+        updatedAt: t,
+      });
       return false;
     });
     if (!ready.length) continue;
@@ -223,21 +296,36 @@ export async function flush<S>(store: OutboxStore, rt: DestinationRuntime<S>, no
     const same = ready.filter((e) => e.kind === kind);
     const cap = Math.min(def.batchLimit, ...same.map((c) => c.batchCap ?? Infinity));
     // Rows that would take a request past a platform's other per-request cap wait for the next one.
-    const batch = fitRequest(def, same.map((c) => c.item), cap).map((i) => same[i]!);
+    const batch = fitRequest(
+      def,
+      same.map((c) => c.item),
+      cap,
+    ).map((i) => same[i]!);
     // Lease first: a crash or a concurrent flush past this point cannot pick these rows up until
     // the lease runs out, and then they are resent with the same ids (an ambiguous send).
-    for (const e of batch) store.put({ ...e, status: 'leased', leaseUntil: t + LEASE_MS + (rt.timeoutMs ?? 15_000), attempts: e.attempts + 1, updatedAt: t });
+    for (const e of batch)
+      store.put({
+        ...e,
+        status: 'leased',
+        leaseUntil: t + LEASE_MS + (rt.timeoutMs ?? 15_000),
+        attempts: e.attempts + 1,
+        updatedAt: t,
+      });
     const started = now();
-    const result = await sendBatch(def, batch.map((e) => e.item), {
-      settings: rt.settings,
-      mode: rt.mode,
-      endpoint: rt.endpoint,
-      tokenEndpoint: rt.tokenEndpoint,
-      now: started,
-      fetchImpl: rt.fetchImpl,
-      timeoutMs: rt.timeoutMs,
-      tokenCache: rt.tokenCache,
-    });
+    const result = await sendBatch(
+      def,
+      batch.map((e) => e.item),
+      {
+        settings: rt.settings,
+        mode: rt.mode,
+        endpoint: rt.endpoint,
+        tokenEndpoint: rt.tokenEndpoint,
+        now: started,
+        fetchImpl: rt.fetchImpl,
+        timeoutMs: rt.timeoutMs,
+        tokenCache: rt.tokenCache,
+      },
+    );
     rt.tokenCache = result.tokenCache;
     if (result.rotatedRefreshToken) await rotate(rt, result.rotatedRefreshToken);
     const done = now();
@@ -246,7 +334,16 @@ export async function flush<S>(store: OutboxStore, rt: DestinationRuntime<S>, no
     const jitter = random();
     const logId = `${started.toString(36)}-${(logSeq++).toString(36)}-${Math.floor(random() * 1e9).toString(36)}`;
     if (result.sent) stats.requests++;
-    store.putRequest({ id: logId, at: started, mode: rt.mode, rowIds: batch.map((e) => e.id), request: result.request, status: result.response?.status ?? null, response: result.response?.body ?? null, durationMs: done - started });
+    store.putRequest({
+      id: logId,
+      at: started,
+      mode: rt.mode,
+      rowIds: batch.map((e) => e.id),
+      request: result.request,
+      status: result.response?.status ?? null,
+      response: result.response?.body ?? null,
+      durationMs: done - started,
+    });
     batch.forEach((e, i) => {
       const leased = store.get(e.id)!;
       const outcome = result.outcomes[i]!;
@@ -262,23 +359,54 @@ export async function flush<S>(store: OutboxStore, rt: DestinationRuntime<S>, no
           return;
         case 'pending_confirmation':
           stats.pending++;
-          store.put({ ...common, status: 'pending_confirmation', sentAt: done, requestId: outcome.requestId, dueAt: done + CONFIRM_EVERY_MS });
+          store.put({
+            ...common,
+            status: 'pending_confirmation',
+            sentAt: done,
+            requestId: outcome.requestId,
+            dueAt: done + CONFIRM_EVERY_MS,
+          });
           return;
         case 'error': {
-          const d = retryPolicy({ failure: outcome.failure, attempts: leased.attempts, now: done, deadline: leased.deadline, refreshed: result.refreshed, random: jitter });
+          const d = retryPolicy({
+            failure: outcome.failure,
+            attempts: leased.attempts,
+            now: done,
+            deadline: leased.deadline,
+            refreshed: result.refreshed,
+            random: jitter,
+          });
           if (d.action === 'split') {
             const half = Math.max(1, Math.floor(batch.length / 2));
-            store.put({ ...common, status: 'queued', attempts: leased.attempts - 1, batchCap: half, dueAt: done, error: outcome.failure.error });
+            store.put({
+              ...common,
+              status: 'queued',
+              attempts: leased.attempts - 1,
+              batchCap: half,
+              dueAt: done,
+              error: outcome.failure.error,
+            });
             stats.retried++;
           } else if (d.action === 'retry') {
-            store.put({ ...common, status: 'queued', dueAt: d.at, error: outcome.failure.error, note: d.at > done ? `retry at ${new Date(d.at).toISOString()}` : null });
+            store.put({
+              ...common,
+              status: 'queued',
+              dueAt: d.at,
+              error: outcome.failure.error,
+              note: d.at > done ? `retry at ${new Date(d.at).toISOString()}` : null,
+            });
             stats.retried++;
           } else if (d.action === 'dead_letter') {
             store.put({ ...common, status: 'dead_letter', error: outcome.failure.error, note: d.reason });
             stats.deadLettered++;
           } else {
             // 'fail', and 'refresh_token' reaching here means the refresh already happened.
-            store.put({ ...common, status: 'failed', error: outcome.failure.error, note: d.action === 'fail' ? d.reason : 'unauthorized' });
+            store.put({
+              ...common,
+              status: 'failed',
+              error: outcome.failure.error,
+              note: d.action === 'fail' ? d.reason : 'unauthorized',
+            });
             stats.failed++;
           }
         }
@@ -289,12 +417,26 @@ export async function flush<S>(store: OutboxStore, rt: DestinationRuntime<S>, no
 }
 
 /** Read how asynchronous requests ended; rows stay pending_confirmation until the platform says. */
-export async function confirm<S>(store: OutboxStore, rt: DestinationRuntime<S>, now: () => number): Promise<FlushStats> {
+export async function confirm<S>(
+  store: OutboxStore,
+  rt: DestinationRuntime<S>,
+  now: () => number,
+): Promise<FlushStats> {
   const stats = newStats();
   const byRequest = new Map<string, OutboxEntry[]>();
-  for (const e of store.pendingDue(now())) if (e.requestId) byRequest.set(e.requestId, [...(byRequest.get(e.requestId) ?? []), e]);
+  for (const e of store.pendingDue(now()))
+    if (e.requestId) byRequest.set(e.requestId, [...(byRequest.get(e.requestId) ?? []), e]);
   for (const [requestId, rows] of byRequest) {
-    const r = await checkStatus(rt.def, requestId, { settings: rt.settings, mode: rt.mode, endpoint: rt.endpoint, tokenEndpoint: rt.tokenEndpoint, now: now(), fetchImpl: rt.fetchImpl, timeoutMs: rt.timeoutMs, tokenCache: rt.tokenCache });
+    const r = await checkStatus(rt.def, requestId, {
+      settings: rt.settings,
+      mode: rt.mode,
+      endpoint: rt.endpoint,
+      tokenEndpoint: rt.tokenEndpoint,
+      now: now(),
+      fetchImpl: rt.fetchImpl,
+      timeoutMs: rt.timeoutMs,
+      tokenCache: rt.tokenCache,
+    });
     rt.tokenCache = r.tokenCache;
     if (r.rotatedRefreshToken) await rotate(rt, r.rotatedRefreshToken);
     const t = now();
@@ -302,12 +444,20 @@ export async function confirm<S>(store: OutboxStore, rt: DestinationRuntime<S>, 
       const o = r.outcome;
       if (o.status === 'pending_confirmation') {
         // Google accepted the request; if it never reports an end, stop asking after a few days.
-        if (t - (e.sentAt ?? e.createdAt) > CONFIRM_GIVE_UP_MS) store.put({ ...e, status: 'sent', note: 'accepted; no final status from the platform after 3 days', updatedAt: t });
+        if (t - (e.sentAt ?? e.createdAt) > CONFIRM_GIVE_UP_MS)
+          store.put({
+            ...e,
+            status: 'sent',
+            note: 'accepted; no final status from the platform after 3 days',
+            updatedAt: t,
+          });
         else store.put({ ...e, dueAt: t + CONFIRM_EVERY_MS, updatedAt: t });
-      }
-      else if (o.status === 'sent') (stats.sent++, store.put({ ...e, status: 'sent', note: o.note ?? 'confirmed', updatedAt: t }));
-      else if (o.status === 'unmatched') (stats.unmatched++, store.put({ ...e, status: 'unmatched', error: o.error, updatedAt: t }));
-      else if (o.status === 'error') (stats.failed++, store.put({ ...e, status: 'failed', error: o.failure.error, updatedAt: t }));
+      } else if (o.status === 'sent')
+        (stats.sent++, store.put({ ...e, status: 'sent', note: o.note ?? 'confirmed', updatedAt: t }));
+      else if (o.status === 'unmatched')
+        (stats.unmatched++, store.put({ ...e, status: 'unmatched', error: o.error, updatedAt: t }));
+      else if (o.status === 'error')
+        (stats.failed++, store.put({ ...e, status: 'failed', error: o.failure.error, updatedAt: t }));
     }
   }
   return stats;
@@ -325,7 +475,9 @@ export class MemoryOutboxStore implements OutboxStore {
   }
   due(now: number, limit: number) {
     const out: OutboxEntry[] = [];
-    for (const e of this.rows.values()) if ((e.status === 'queued' && e.dueAt <= now) || (e.status === 'leased' && (e.leaseUntil ?? 0) <= now)) out.push(e);
+    for (const e of this.rows.values())
+      if ((e.status === 'queued' && e.dueAt <= now) || (e.status === 'leased' && (e.leaseUntil ?? 0) <= now))
+        out.push(e);
     return out.sort((a, b) => a.dueAt - b.dueAt).slice(0, limit);
   }
   pendingDue(now: number) {
@@ -334,7 +486,12 @@ export class MemoryOutboxStore implements OutboxStore {
   nextWake() {
     let next: number | null = null;
     for (const e of this.rows.values()) {
-      const at = e.status === 'queued' || e.status === 'pending_confirmation' ? e.dueAt : e.status === 'leased' ? e.leaseUntil : null;
+      const at =
+        e.status === 'queued' || e.status === 'pending_confirmation'
+          ? e.dueAt
+          : e.status === 'leased'
+            ? e.leaseUntil
+            : null;
       if (at !== null && (next === null || at < next)) next = at;
     }
     return next;

@@ -13,7 +13,11 @@ describe('redactRequest', () => {
       ['EAA+secret'],
     );
     expect(out.url).toBe(`https://graph.facebook.com/v26.0/1/events?access_token=${REDACTED}`);
-    expect(out.headers).toEqual({ authorization: REDACTED, developertoken: REDACTED, 'content-type': 'application/json' });
+    expect(out.headers).toEqual({
+      authorization: REDACTED,
+      developertoken: REDACTED,
+      'content-type': 'application/json',
+    });
     expect(out.body).toEqual({ data: [{ event_id: 'e1' }], echo: REDACTED });
   });
 });

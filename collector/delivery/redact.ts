@@ -17,10 +17,15 @@ export function redactRequest(req: HttpRequest, secrets: readonly (string | unde
     return out;
   };
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) headers[k] = CREDENTIAL_HEADERS.includes(k.toLowerCase()) ? REDACTED : scrub(v);
+  for (const [k, v] of Object.entries(req.headers))
+    headers[k] = CREDENTIAL_HEADERS.includes(k.toLowerCase()) ? REDACTED : scrub(v);
   const url = new URL(scrub(req.url));
   if (url.searchParams.has('access_token')) url.searchParams.set('access_token', REDACTED);
-  const out: HttpRequest = { method: req.method, url: url.toString().replace(encodeURIComponent(REDACTED), REDACTED), headers };
+  const out: HttpRequest = {
+    method: req.method,
+    url: url.toString().replace(encodeURIComponent(REDACTED), REDACTED),
+    headers,
+  };
   if (req.body !== undefined) out.body = JSON.parse(scrub(JSON.stringify(req.body)));
   return out;
 }

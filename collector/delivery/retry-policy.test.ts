@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, DAY_MS, DEFAULT_RETRY_POLICY, HOUR_MS, nextUtcDay, retryPolicy, type RetryInput } from './retry-policy';
+import {
+  backoffMs,
+  DAY_MS,
+  DEFAULT_RETRY_POLICY,
+  HOUR_MS,
+  nextUtcDay,
+  retryPolicy,
+  type RetryInput,
+} from './retry-policy';
 import type { FailureClass } from './types';
 
 const NOW = Date.UTC(2026, 10, 20, 15, 30, 0);
@@ -30,8 +38,20 @@ describe('retryPolicy', () => {
   });
 
   it('honours Retry-After when it is longer than the backoff, never shorter', () => {
-    expect(retryPolicy(input('rate_limited', { failure: { class: 'rate_limited', error: { code: '429', message: '' }, retryAfterMs: 600_000 } }))).toEqual({ action: 'retry', at: NOW + 600_000 });
-    expect(retryPolicy(input('rate_limited', { failure: { class: 'rate_limited', error: { code: '429', message: '' }, retryAfterMs: 1000 } }))).toEqual({ action: 'retry', at: NOW + 22_500 });
+    expect(
+      retryPolicy(
+        input('rate_limited', {
+          failure: { class: 'rate_limited', error: { code: '429', message: '' }, retryAfterMs: 600_000 },
+        }),
+      ),
+    ).toEqual({ action: 'retry', at: NOW + 600_000 });
+    expect(
+      retryPolicy(
+        input('rate_limited', {
+          failure: { class: 'rate_limited', error: { code: '429', message: '' }, retryAfterMs: 1000 },
+        }),
+      ),
+    ).toEqual({ action: 'retry', at: NOW + 22_500 });
   });
 
   it('refreshes the token once on 401, then fails', () => {
@@ -58,7 +78,11 @@ describe('retryPolicy', () => {
   });
 
   it('fails permanent errors with the platform error at once', () => {
-    expect(retryPolicy(input('permanent', { failure: { class: 'permanent', error: { code: 'UNPARSEABLE_GCLID', message: 'bad' } } }))).toEqual({ action: 'fail', reason: 'UNPARSEABLE_GCLID: bad' });
+    expect(
+      retryPolicy(
+        input('permanent', { failure: { class: 'permanent', error: { code: 'UNPARSEABLE_GCLID', message: 'bad' } } }),
+      ),
+    ).toEqual({ action: 'fail', reason: 'UNPARSEABLE_GCLID: bad' });
   });
 
   it('splits a rejected batch without spending an attempt', () => {
@@ -68,15 +92,25 @@ describe('retryPolicy', () => {
   it('never schedules past the platform age limit', () => {
     const deadline = NOW + 2 * HOUR_MS;
     expect(retryPolicy(input('transient', { deadline }))).toMatchObject({ action: 'retry' });
-    expect(retryPolicy(input('too_recent', { deadline }))).toMatchObject({ action: 'fail', reason: expect.stringContaining('age limit') });
+    expect(retryPolicy(input('too_recent', { deadline }))).toMatchObject({
+      action: 'fail',
+      reason: expect.stringContaining('age limit'),
+    });
     expect(retryPolicy(input('daily_quota', { deadline: NOW + DAY_MS / 4 }))).toMatchObject({ action: 'fail' });
     // The margin: a retry landing 5 minutes before the limit is already too late.
-    expect(retryPolicy(input('rate_limited', { deadline: NOW + 22_500 + 5 * 60_000 }))).toMatchObject({ action: 'fail' });
+    expect(retryPolicy(input('rate_limited', { deadline: NOW + 22_500 + 5 * 60_000 }))).toMatchObject({
+      action: 'fail',
+    });
   });
 
   it('dead-letters after the last attempt', () => {
     expect(retryPolicy(input('transient', { attempts: 7 }))).toMatchObject({ action: 'retry' });
-    expect(retryPolicy(input('transient', { attempts: 8 }))).toMatchObject({ action: 'dead_letter', reason: expect.stringContaining('8 attempts') });
-    expect(retryPolicy(input('transient', { attempts: 3 }), { ...DEFAULT_RETRY_POLICY, maxAttempts: 3 })).toMatchObject({ action: 'dead_letter' });
+    expect(retryPolicy(input('transient', { attempts: 8 }))).toMatchObject({
+      action: 'dead_letter',
+      reason: expect.stringContaining('8 attempts'),
+    });
+    expect(retryPolicy(input('transient', { attempts: 3 }), { ...DEFAULT_RETRY_POLICY, maxAttempts: 3 })).toMatchObject(
+      { action: 'dead_letter' },
+    );
   });
 });

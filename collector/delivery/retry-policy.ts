@@ -80,7 +80,9 @@ export function retryPolicy(input: RetryInput, opts: RetryPolicyOptions = DEFAUL
       at = now + Math.max(backoffMs(attempts, random, opts), failure.retryAfterMs ?? 0);
       break;
   }
-  if (deadline !== null && at > deadline - opts.ageMarginMs) return { action: 'fail', reason: `${why}; a retry would come after the platform's age limit` };
-  if (attempts >= opts.maxAttempts) return { action: 'dead_letter', reason: `${why}; gave up after ${attempts} attempts` };
+  if (deadline !== null && at > deadline - opts.ageMarginMs)
+    return { action: 'fail', reason: `${why}; a retry would come after the platform's age limit` };
+  if (attempts >= opts.maxAttempts)
+    return { action: 'dead_letter', reason: `${why}; gave up after ${attempts} attempts` };
   return { action: 'retry', at };
 }

@@ -123,7 +123,10 @@ export class SqlOutboxStore implements OutboxStore {
   }
 
   pendingDue(now: number): OutboxEntry[] {
-    return this.sql.exec<Row>(`SELECT * FROM outbox WHERE status = 'pending_confirmation' AND due_at <= ?`, now).toArray().map(toEntry);
+    return this.sql
+      .exec<Row>(`SELECT * FROM outbox WHERE status = 'pending_confirmation' AND due_at <= ?`, now)
+      .toArray()
+      .map(toEntry);
   }
 
   nextWake(): number | null {
@@ -150,9 +153,29 @@ export class SqlOutboxStore implements OutboxStore {
   }
 
   request(id: string): RequestLog | null {
-    const r = this.sql.exec<{ id: string; at: number; mode: string; row_ids: string; request: string; status: number | null; response: string | null; duration_ms: number }>('SELECT * FROM requests WHERE id = ?', id).toArray()[0];
+    const r = this.sql
+      .exec<{
+        id: string;
+        at: number;
+        mode: string;
+        row_ids: string;
+        request: string;
+        status: number | null;
+        response: string | null;
+        duration_ms: number;
+      }>('SELECT * FROM requests WHERE id = ?', id)
+      .toArray()[0];
     return r
-      ? { id: r.id, at: r.at, mode: r.mode as RequestLog['mode'], rowIds: JSON.parse(r.row_ids), request: JSON.parse(r.request), status: r.status, response: r.response === null ? null : JSON.parse(r.response), durationMs: r.duration_ms }
+      ? {
+          id: r.id,
+          at: r.at,
+          mode: r.mode as RequestLog['mode'],
+          rowIds: JSON.parse(r.row_ids),
+          request: JSON.parse(r.request),
+          status: r.status,
+          response: r.response === null ? null : JSON.parse(r.response),
+          durationMs: r.duration_ms,
+        }
       : null;
   }
 
@@ -163,23 +186,43 @@ export class SqlOutboxStore implements OutboxStore {
     if (q.status) (where.push('status = ?'), args.push(q.status));
     if (q.audienceId) (where.push('audience_id = ?'), args.push(q.audienceId));
     if (q.personKey) (where.push('person_key = ?'), args.push(q.personKey));
-    if (q.after) (where.push('(created_at < ? OR (created_at = ? AND id < ?))'), args.push(q.after.createdAt, q.after.createdAt, q.after.id));
+    if (q.after)
+      (where.push('(created_at < ? OR (created_at = ? AND id < ?))'),
+        args.push(q.after.createdAt, q.after.createdAt, q.after.id));
     const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
-    return this.sql.exec<Row>(sql, ...args, q.limit).toArray().map(toEntry);
+    return this.sql
+      .exec<Row>(sql, ...args, q.limit)
+      .toArray()
+      .map(toEntry);
   }
 
   /** Erasure: the person's rows keep their status and ids; identity, payload and the copy in each request body go. */
   forgetPerson(personKey: string): number {
-    const rows = this.sql.exec<{ id: string; item: string | null; last_request_id: string | null }>('SELECT id, item, last_request_id FROM outbox WHERE person_key = ?', personKey).toArray();
+    const rows = this.sql
+      .exec<{ id: string; item: string | null; last_request_id: string | null }>(
+        'SELECT id, item, last_request_id FROM outbox WHERE person_key = ?',
+        personKey,
+      )
+      .toArray();
     for (const r of rows) {
       if (r.item && r.last_request_id) {
-        const req = this.sql.exec<{ request: string }>('SELECT request FROM requests WHERE id = ?', r.last_request_id).toArray()[0];
+        const req = this.sql
+          .exec<{ request: string }>('SELECT request FROM requests WHERE id = ?', r.last_request_id)
+          .toArray()[0];
         // The item sits in the body as the same JSON text it was stored as.
-        if (req && req.request.includes(r.item)) this.sql.exec('UPDATE requests SET request = ? WHERE id = ?', req.request.split(r.item).join('"[ERASED]"'), r.last_request_id);
+        if (req && req.request.includes(r.item))
+          this.sql.exec(
+            'UPDATE requests SET request = ? WHERE id = ?',
+            req.request.split(r.item).join('"[ERASED]"'),
+            r.last_request_id,
+          );
       }
-      this.sql.exec(`UPDATE outbox SET email = NULL, item = NULL, status = CASE WHEN status IN ('queued', 'leased') THEN 'skipped' ELSE status END,
+      this.sql.exec(
+        `UPDATE outbox SET email = NULL, item = NULL, status = CASE WHEN status IN ('queued', 'leased') THEN 'skipped' ELSE status END,
         skip_reason = CASE WHEN status IN ('queued', 'leased') THEN 'erased' ELSE skip_reason END, note = CASE WHEN status IN ('queued', 'leased') THEN 'person erased before sending' ELSE note END
-        WHERE id = ?`, r.id);
+        WHERE id = ?`,
+        r.id,
+      );
     }
     return rows.length;
   }
@@ -192,26 +235,45 @@ export class SqlOutboxStore implements OutboxStore {
    */
   countCoverage(at: number, coverage: MatchCoverage): void {
     const week = weekOf(at);
-    const r = this.sql.exec<{ conversions: number; score_sum: number; keys: string }>('SELECT conversions, score_sum, keys FROM coverage_weeks WHERE week = ?', week).toArray()[0];
-    const next = countCoverage(r ? { week, conversions: r.conversions, scoreSum: r.score_sum, keys: JSON.parse(r.keys) } : { week, conversions: 0, scoreSum: 0, keys: {} }, coverage);
+    const r = this.sql
+      .exec<{ conversions: number; score_sum: number; keys: string }>(
+        'SELECT conversions, score_sum, keys FROM coverage_weeks WHERE week = ?',
+        week,
+      )
+      .toArray()[0];
+    const next = countCoverage(
+      r
+        ? { week, conversions: r.conversions, scoreSum: r.score_sum, keys: JSON.parse(r.keys) }
+        : { week, conversions: 0, scoreSum: 0, keys: {} },
+      coverage,
+    );
     this.sql.exec(
       `INSERT INTO coverage_weeks (week, conversions, score_sum, keys) VALUES (?, ?, ?, ?)
        ON CONFLICT (week) DO UPDATE SET conversions = excluded.conversions, score_sum = excluded.score_sum, keys = excluded.keys`,
-      week, next.conversions, next.scoreSum, JSON.stringify(next.keys),
+      week,
+      next.conversions,
+      next.scoreSum,
+      JSON.stringify(next.keys),
     );
   }
 
   /** The coverage counters of the weeks from `fromWeek` on. */
   coverageWeeks(fromWeek: number): CoverageWeek[] {
     return this.sql
-      .exec<{ week: number; conversions: number; score_sum: number; keys: string }>('SELECT week, conversions, score_sum, keys FROM coverage_weeks WHERE week >= ? ORDER BY week', fromWeek)
+      .exec<{ week: number; conversions: number; score_sum: number; keys: string }>(
+        'SELECT week, conversions, score_sum, keys FROM coverage_weeks WHERE week >= ? ORDER BY week',
+        fromWeek,
+      )
       .toArray()
       .map((r) => ({ week: r.week, conversions: r.conversions, scoreSum: r.score_sum, keys: JSON.parse(r.keys) }));
   }
 
   counts(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const r of this.sql.exec<{ status: string; n: number }>('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status')) out[r.status] = r.n;
+    for (const r of this.sql.exec<{ status: string; n: number }>(
+      'SELECT status, COUNT(*) AS n FROM outbox GROUP BY status',
+    ))
+      out[r.status] = r.n;
     return out;
   }
 }

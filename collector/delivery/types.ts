@@ -95,7 +95,8 @@ export interface HttpResponse {
 // audience or conversion was deleted before it was sent (the outbox's gate).
 // 'not_sent' and 'no_retraction' are a retraction's: its conversion was never sent (nothing to
 // withdraw), or the platform has no way to withdraw one (the reversal is recorded in the log only).
-export type SkipReason = 'too_old' | 'no_identifier' | 'consent_denied' | 'invalid' | 'erased' | 'cancelled' | 'not_sent' | 'no_retraction';
+export type SkipReason =
+  'too_old' | 'no_identifier' | 'consent_denied' | 'invalid' | 'erased' | 'cancelled' | 'not_sent' | 'no_retraction';
 
 export type Prepared<Item> = { ok: true; item: Item } | { ok: false; reason: SkipReason; message: string };
 
@@ -112,7 +113,15 @@ export interface PlatformError {
  * - batch_rejected: Meta refused a whole batch for one bad event: split to find it
  * - permanent: the platform's own error, final
  */
-export type FailureClass = 'transient' | 'rate_limited' | 'timeout' | 'unauthorized' | 'too_recent' | 'daily_quota' | 'batch_rejected' | 'permanent';
+export type FailureClass =
+  | 'transient'
+  | 'rate_limited'
+  | 'timeout'
+  | 'unauthorized'
+  | 'too_recent'
+  | 'daily_quota'
+  | 'batch_rejected'
+  | 'permanent';
 
 export interface Failure {
   class: FailureClass;

@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { baseUrl, definitionFor, fitRequest, rfc3339, type DestinationDefinition } from './definition';
 
 const plain = { requestKeys: undefined } as unknown as DestinationDefinition<unknown, string[]>;
-const keyed = { requestKeys: { max: 3, of: (item: string[]) => item } } as unknown as DestinationDefinition<unknown, string[]>;
+const keyed = { requestKeys: { max: 3, of: (item: string[]) => item } } as unknown as DestinationDefinition<
+  unknown,
+  string[]
+>;
 
 describe('fitRequest', () => {
   it('without a key cap, takes the first `cap` items in order', () => {
@@ -40,7 +43,13 @@ describe('rfc3339', () => {
 });
 
 describe('definitionFor', () => {
-  const base = { type: 'meta', label: 'Meta', batchLimit: 1000, maxEventAgeMs: () => 7, sendsInTest: true } as unknown as DestinationDefinition;
+  const base = {
+    type: 'meta',
+    label: 'Meta',
+    batchLimit: 1000,
+    maxEventAgeMs: () => 7,
+    sendsInTest: true,
+  } as unknown as DestinationDefinition;
   it('a conversion travels with the definition itself', () => {
     expect(definitionFor(base, 'conversion')).toBe(base);
   });
@@ -48,7 +57,13 @@ describe('definitionFor', () => {
     expect(definitionFor(base, 'retraction')).toBeNull();
   });
   it("a retraction travels with the retraction spec's batch limit, age and builders", () => {
-    const retraction = { batchLimit: 5, maxAgeMs: 123, prepare: async () => ({ ok: false }), buildRequest: () => ({}), parseResponse: () => [] };
+    const retraction = {
+      batchLimit: 5,
+      maxAgeMs: 123,
+      prepare: async () => ({ ok: false }),
+      buildRequest: () => ({}),
+      parseResponse: () => [],
+    };
     const def = definitionFor({ ...base, retraction } as unknown as DestinationDefinition, 'retraction')!;
     expect(def).toMatchObject({ type: 'meta', label: 'Meta (retraction)', batchLimit: 5, sendsInTest: true });
     expect(def.maxEventAgeMs({} as never)).toBe(123);

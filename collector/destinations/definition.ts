@@ -1,7 +1,15 @@
 // What one destination file provides: turning rows into items, items into one HTTP request per batch,
 // and the platform's answer back into one outcome per row. Pure: no I/O, time passed in.
 import type { DestinationType, Mode } from '../../shared/schemas/destinations';
-import type { ConversionConfig, ConversionRow, HttpRequest, HttpResponse, Prepared, RowOutcome, SendContext } from '../delivery/types';
+import type {
+  ConversionConfig,
+  ConversionRow,
+  HttpRequest,
+  HttpResponse,
+  Prepared,
+  RowOutcome,
+  SendContext,
+} from '../delivery/types';
 
 export interface OAuthSpec<Settings> {
   /** The platform's token URL; `tokenEndpoint` replaces its origin, the path stays. */
@@ -84,9 +92,23 @@ export interface RetractionSpec<Settings = any, Item = any> {
 export const RETRACTION_SUFFIX = ':retract';
 
 /** The definition a row kind travels with: a retraction sends as its platform's retraction spec. */
-export function definitionFor(def: DestinationDefinition, kind: 'conversion' | 'retraction'): DestinationDefinition | null {
+export function definitionFor(
+  def: DestinationDefinition,
+  kind: 'conversion' | 'retraction',
+): DestinationDefinition | null {
   if (kind === 'conversion') return def;
   const r = def.retraction;
   if (!r) return null;
-  return { type: def.type, label: `${def.label} (retraction)`, batchLimit: r.batchLimit, maxEventAgeMs: () => r.maxAgeMs, sendsInTest: def.sendsInTest, oauth: def.oauth, modeIssue: def.modeIssue, prepare: r.prepare, buildRequest: r.buildRequest, parseResponse: r.parseResponse };
+  return {
+    type: def.type,
+    label: `${def.label} (retraction)`,
+    batchLimit: r.batchLimit,
+    maxEventAgeMs: () => r.maxAgeMs,
+    sendsInTest: def.sendsInTest,
+    oauth: def.oauth,
+    modeIssue: def.modeIssue,
+    prepare: r.prepare,
+    buildRequest: r.buildRequest,
+    parseResponse: r.parseResponse,
+  };
 }

@@ -10,7 +10,12 @@ import type { RetractionSpec } from './definition';
 import { googleAdsUpload, googleDateTime, googleRowOutcome, partialFailureOutcomes } from './google-ads';
 import { errorCodeOf } from './google-click';
 
-export type ConversionAdjustment = { orderId: string; conversionAction: string; adjustmentDateTime: string; adjustmentType: 'RETRACTION' };
+export type ConversionAdjustment = {
+  orderId: string;
+  conversionAction: string;
+  adjustmentDateTime: string;
+  adjustmentType: 'RETRACTION';
+};
 
 const DAY_MS = 86_400_000;
 
@@ -21,7 +26,8 @@ function adjustmentOutcome(err: unknown): RowOutcome {
   if (code === 'CONVERSION_ALREADY_RETRACTED') return { status: 'sent', note: code };
   // Google holds no such conversion (it matched no click of its own): nothing to withdraw there.
   if (code === 'CONVERSION_NOT_FOUND') return { status: 'unmatched', error };
-  if (code === 'TOO_RECENT_CONVERSION' || code === 'TOO_RECENT_CONVERSION_ACTION') return { status: 'error', failure: { class: 'too_recent', error } };
+  if (code === 'TOO_RECENT_CONVERSION' || code === 'TOO_RECENT_CONVERSION_ACTION')
+    return { status: 'error', failure: { class: 'too_recent', error } };
   return googleRowOutcome(err);
 }
 
@@ -31,13 +37,33 @@ export const googleAdsRetraction: RetractionSpec<GoogleAdsSettings, ConversionAd
 
   async prepare(row, s, now) {
     const action = normalizeConversionAction(row.conversion.conversionAction ?? s.conversionActionId);
-    if (!action || !/^\d+$/.test(action)) return { ok: false, reason: 'invalid', message: `conversion action "${row.conversion.conversionAction}" is not a Google conversion action ID` };
+    if (!action || !/^\d+$/.test(action))
+      return {
+        ok: false,
+        reason: 'invalid',
+        message: `conversion action "${row.conversion.conversionAction}" is not a Google conversion action ID`,
+      };
     // After the conversion (Google refuses ADJUSTMENT_PRECEDES_CONVERSION), never ahead of now.
     const conversionMs = Math.min(row.eventTime * 1000, now);
     const at = Math.min(Math.max((row.retractAt ?? now / 1000) * 1000, conversionMs + 1000), now);
-    return { ok: true, item: { orderId: row.id, conversionAction: `customers/${s.customerId}/conversionActions/${action}`, adjustmentDateTime: googleDateTime(at), adjustmentType: 'RETRACTION' } };
+    return {
+      ok: true,
+      item: {
+        orderId: row.id,
+        conversionAction: `customers/${s.customerId}/conversionActions/${action}`,
+        adjustmentDateTime: googleDateTime(at),
+        adjustmentType: 'RETRACTION',
+      },
+    };
   },
 
   buildRequest: (items, ctx) => googleAdsUpload(ctx, 'uploadConversionAdjustments', 'conversionAdjustments', items),
-  parseResponse: (res, items, ctx) => partialFailureOutcomes(res, items.length, ctx, ['conversion_adjustments', 'conversionAdjustments'], adjustmentOutcome),
+  parseResponse: (res, items, ctx) =>
+    partialFailureOutcomes(
+      res,
+      items.length,
+      ctx,
+      ['conversion_adjustments', 'conversionAdjustments'],
+      adjustmentOutcome,
+    ),
 };

@@ -31,24 +31,51 @@ export function googleRowOutcome(err: unknown): RowOutcome {
 }
 
 /** One upload to a customer's Google Ads service method, with partial failure (and validateOnly in test mode). */
-export function googleAdsUpload(ctx: SendContext<GoogleAdsSettings>, method: string, listField: string, items: unknown[]): HttpRequest {
+export function googleAdsUpload(
+  ctx: SendContext<GoogleAdsSettings>,
+  method: string,
+  listField: string,
+  items: unknown[],
+): HttpRequest {
   const s = ctx.settings;
-  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${ctx.accessToken ?? ''}` };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    authorization: `Bearer ${ctx.accessToken ?? ''}`,
+  };
   if (s.loginCustomerId) headers['login-customer-id'] = s.loginCustomerId;
   const body: Record<string, unknown> = { [listField]: items, partialFailure: true };
   if (ctx.mode === 'test') body.validateOnly = true;
-  return { method: 'POST', url: `${baseUrl(ctx.endpoint, 'https://googleads.googleapis.com')}/${s.apiVersion}/customers/${s.customerId}:${method}`, headers, body };
+  return {
+    method: 'POST',
+    url: `${baseUrl(ctx.endpoint, 'https://googleads.googleapis.com')}/${s.apiVersion}/customers/${s.customerId}:${method}`,
+    headers,
+    body,
+  };
 }
 
 /** An upload's row outcomes: each partial-failure error lands on the row its field path names (once). */
-export function partialFailureOutcomes(res: HttpResponse, count: number, ctx: SendContext<GoogleAdsSettings>, listFields: string[], outcomeOf: (err: unknown) => RowOutcome): RowOutcome[] {
+export function partialFailureOutcomes(
+  res: HttpResponse,
+  count: number,
+  ctx: SendContext<GoogleAdsSettings>,
+  listFields: string[],
+  outcomeOf: (err: unknown) => RowOutcome,
+): RowOutcome[] {
   if (res.status !== 200) return same(count, { status: 'error', failure: googleRequestFailure(res, ctx.now) });
   const out: RowOutcome[] = same(count, { status: 'sent' });
   const body = res.body as { partialFailureError?: { details?: { errors?: unknown[] }[] } };
   for (const err of body?.partialFailureError?.details?.flatMap((d) => d.errors ?? []) ?? []) {
-    const path = (err as { location?: { fieldPathElements?: { fieldName: string; index?: number }[] } }).location?.fieldPathElements ?? [];
+    const path =
+      (err as { location?: { fieldPathElements?: { fieldName: string; index?: number }[] } }).location
+        ?.fieldPathElements ?? [];
     const index = path.find((p) => listFields.includes(p.fieldName))?.index;
-    if (index !== undefined && index < count && out[index]!.status === 'sent' && !(out[index] as { note?: string }).note) out[index] = outcomeOf(err);
+    if (
+      index !== undefined &&
+      index < count &&
+      out[index]!.status === 'sent' &&
+      !(out[index] as { note?: string }).note
+    )
+      out[index] = outcomeOf(err);
   }
   return out;
 }
@@ -75,10 +102,20 @@ export const googleAds: DestinationDefinition<GoogleAdsSettings, ClickConversion
     if (email) ids.push({ userIdentifierSource: 'FIRST_PARTY', hashedEmail: email });
     const phone = row.identifiers?.phone ? await hashFor('google', 'phone', row.identifiers.phone) : null;
     if (phone) ids.push({ userIdentifierSource: 'FIRST_PARTY', hashedPhoneNumber: phone });
-    if (!click && !ids.length) return { ok: false, reason: 'no_identifier', message: 'no Google click id and no email or phone Google can match' };
+    if (!click && !ids.length)
+      return {
+        ok: false,
+        reason: 'no_identifier',
+        message: 'no Google click id and no email or phone Google can match',
+      };
     // Conversions saved before the schema normalized resource names may still hold one.
     const action = normalizeConversionAction(row.conversion.conversionAction ?? s.conversionActionId);
-    if (!action || !/^\d+$/.test(action)) return { ok: false, reason: 'invalid', message: `conversion action "${row.conversion.conversionAction}" is not a Google conversion action ID` };
+    if (!action || !/^\d+$/.test(action))
+      return {
+        ok: false,
+        reason: 'invalid',
+        message: `conversion action "${row.conversion.conversionAction}" is not a Google conversion action ID`,
+      };
     const item: ClickConversion = {
       conversionAction: `customers/${s.customerId}/conversionActions/${action}`,
       conversionDateTime: googleDateTime(eventMs),

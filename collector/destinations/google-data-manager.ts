@@ -45,10 +45,20 @@ export const googleDataManager: DestinationDefinition<GoogleDataManagerSettings,
     if (phone) ids.push({ phoneNumber: phone });
     const address = await googleHashedAddress(row.identifiers ?? {});
     if (address) ids.push({ address });
-    if (!click && !ids.length) return { ok: false, reason: 'no_identifier', message: 'no Google click id and no email or phone Google can match' };
+    if (!click && !ids.length)
+      return {
+        ok: false,
+        reason: 'no_identifier',
+        message: 'no Google click id and no email or phone Google can match',
+      };
     // Conversions saved before the schema normalized resource names may still hold one.
     const action = normalizeConversionAction(row.conversion.conversionAction ?? s.conversionActionId);
-    if (!action || !/^\d+$/.test(action)) return { ok: false, reason: 'invalid', message: `conversion action "${row.conversion.conversionAction}" is not a Google conversion action ID` };
+    if (!action || !/^\d+$/.test(action))
+      return {
+        ok: false,
+        reason: 'invalid',
+        message: `conversion action "${row.conversion.conversionAction}" is not a Google conversion action ID`,
+      };
     const event: DataManagerEvent = {
       destinationReferences: [action],
       transactionId: row.id,
@@ -59,8 +69,14 @@ export const googleDataManager: DestinationDefinition<GoogleDataManagerSettings,
     if (ids.length) event.userData = { userIdentifiers: ids };
     if (click) {
       const device = deviceFor(row.devices, click);
-      const info = { ...(device?.userAgent ? { userAgent: device.userAgent } : {}), ...(device?.ip && googleMayReceiveIp(device.country) ? { ipAddress: device.ip } : {}) };
-      event.adIdentifiers = { [click.kind]: click.value, ...(Object.keys(info).length ? { landingPageDeviceInfo: info } : {}) };
+      const info = {
+        ...(device?.userAgent ? { userAgent: device.userAgent } : {}),
+        ...(device?.ip && googleMayReceiveIp(device.country) ? { ipAddress: device.ip } : {}),
+      };
+      event.adIdentifiers = {
+        [click.kind]: click.value,
+        ...(Object.keys(info).length ? { landingPageDeviceInfo: info } : {}),
+      };
     }
     const { value, currency } = conversionValue(row);
     if (value !== undefined) event.conversionValue = value;
@@ -79,19 +95,30 @@ export const googleDataManager: DestinationDefinition<GoogleDataManagerSettings,
     }));
     const body: Record<string, unknown> = { destinations, events: items, encoding: 'HEX' };
     if (ctx.mode === 'test') body.validateOnly = true;
-    return { method: 'POST', url: `${baseUrl(ctx.endpoint, origin)}/v1/events:ingest`, headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.accessToken ?? ''}` }, body };
+    return {
+      method: 'POST',
+      url: `${baseUrl(ctx.endpoint, origin)}/v1/events:ingest`,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.accessToken ?? ''}` },
+      body,
+    };
   },
 
   parseResponse(res, items, ctx) {
     if (res.status === 200) {
       const requestId = (res.body as { requestId?: string })?.requestId;
       if (requestId) return same(items.length, { status: 'pending_confirmation', requestId });
-      return same(items.length, { status: 'sent', note: ctx.mode === 'test' ? 'validated (validateOnly)' : 'accepted without a request id' });
+      return same(items.length, {
+        status: 'sent',
+        note: ctx.mode === 'test' ? 'validated (validateOnly)' : 'accepted without a request id',
+      });
     }
     const failure = googleRequestFailure(res, ctx.now);
     // A BadRequest names the bad events; the request as a whole was refused, so the others are
     // resent without them.
-    const violations = ((res.body as { error?: { details?: { fieldViolations?: { field?: string; description?: string }[] }[] } })?.error?.details ?? []).flatMap((d) => d.fieldViolations ?? []);
+    const violations = (
+      (res.body as { error?: { details?: { fieldViolations?: { field?: string; description?: string }[] }[] } })?.error
+        ?.details ?? []
+    ).flatMap((d) => d.fieldViolations ?? []);
     const bad = new Map<number, string>();
     for (const v of violations) {
       const m = /^events\[(\d+)\]/.exec(v.field ?? '');
@@ -100,26 +127,49 @@ export const googleDataManager: DestinationDefinition<GoogleDataManagerSettings,
     if (res.status !== 400 || !bad.size) return same(items.length, { status: 'error', failure });
     return items.map((_, i): RowOutcome =>
       bad.has(i)
-        ? { status: 'error', failure: { class: 'permanent', error: { code: 'INVALID_ARGUMENT', message: bad.get(i)! } } }
-        : { status: 'error', failure: { class: 'batch_rejected', error: { code: 'BATCH_REJECTED', message: 'another event in the request was invalid' } } },
+        ? {
+            status: 'error',
+            failure: { class: 'permanent', error: { code: 'INVALID_ARGUMENT', message: bad.get(i)! } },
+          }
+        : {
+            status: 'error',
+            failure: {
+              class: 'batch_rejected',
+              error: { code: 'BATCH_REJECTED', message: 'another event in the request was invalid' },
+            },
+          },
     );
   },
 
   status: {
     buildRequest(requestId, ctx) {
-      return { method: 'GET', url: `${baseUrl(ctx.endpoint, origin)}/v1/requestStatus:retrieve?requestId=${encodeURIComponent(requestId)}`, headers: { authorization: `Bearer ${ctx.accessToken ?? ''}` } };
+      return {
+        method: 'GET',
+        url: `${baseUrl(ctx.endpoint, origin)}/v1/requestStatus:retrieve?requestId=${encodeURIComponent(requestId)}`,
+        headers: { authorization: `Bearer ${ctx.accessToken ?? ''}` },
+      };
     },
     parseResponse(res, requestId, ctx): RowOutcome {
       if (res.status !== 200) return { status: 'error', failure: googleRequestFailure(res, ctx.now) };
-      const per = (res.body as { requestStatusPerDestination?: { requestStatus?: string; errorInfo?: { errorCounts?: { reason?: string; recordCount?: string }[] } }[] })?.requestStatusPerDestination ?? [];
+      const per =
+        (
+          res.body as {
+            requestStatusPerDestination?: {
+              requestStatus?: string;
+              errorInfo?: { errorCounts?: { reason?: string; recordCount?: string }[] };
+            }[];
+          }
+        )?.requestStatusPerDestination ?? [];
       const statuses = per.map((p) => p.requestStatus ?? 'REQUEST_STATUS_UNKNOWN');
-      if (!statuses.length || statuses.some((s) => s === 'PROCESSING' || s === 'REQUEST_STATUS_UNKNOWN')) return { status: 'pending_confirmation', requestId };
+      if (!statuses.length || statuses.some((s) => s === 'PROCESSING' || s === 'REQUEST_STATUS_UNKNOWN'))
+        return { status: 'pending_confirmation', requestId };
       const reasons = per.flatMap((p) => p.errorInfo?.errorCounts ?? []).map((c) => `${c.reason} x${c.recordCount}`);
       if (statuses.every((s) => s === 'SUCCESS')) return { status: 'sent' };
       const error = { code: statuses.join(','), message: reasons.join('; ') || 'no reason given' };
       if (statuses.every((s) => s === 'FAILED')) {
         const all = per.flatMap((p) => p.errorInfo?.errorCounts ?? []);
-        if (all.length && all.every((c) => GOOGLE_UNMATCHED.includes(c.reason ?? ''))) return { status: 'unmatched', error };
+        if (all.length && all.every((c) => GOOGLE_UNMATCHED.includes(c.reason ?? '')))
+          return { status: 'unmatched', error };
         return { status: 'error', failure: { class: 'permanent', error } };
       }
       // Google reports counts, not which events failed: the request is recorded as sent, with them.

@@ -27,20 +27,26 @@ export const linkedin: DestinationDefinition<LinkedInSettings, LinkedInEvent> = 
   sendsInTest: false,
   oauth: {
     tokenUrl: 'https://www.linkedin.com/oauth/v2/accessToken',
-    grant: (s) => (s.clientId && s.clientSecret && s.refreshToken ? { clientId: s.clientId, clientSecret: s.clientSecret, refreshToken: s.refreshToken } : null),
+    grant: (s) =>
+      s.clientId && s.clientSecret && s.refreshToken
+        ? { clientId: s.clientId, clientSecret: s.clientSecret, refreshToken: s.refreshToken }
+        : null,
     staticToken: (s) => s.accessToken,
   },
 
   async prepare(row, s, now) {
-    if (effectiveConsent(row, s.defaultConsent) === 'denied') return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
+    if (effectiveConsent(row, s.defaultConsent) === 'denied')
+      return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
     const eventMs = Math.min(row.eventTime * 1000, now);
-    if (now - eventMs > MAX_AGE_MS) return { ok: false, reason: 'too_old', message: 'LinkedIn takes conversions up to 90 days old' };
+    if (now - eventMs > MAX_AGE_MS)
+      return { ok: false, reason: 'too_old', message: 'LinkedIn takes conversions up to 90 days old' };
     const userIds: { idType: string; idValue: string }[] = [];
     const email = await hashFor('linkedin', 'email', row.email);
     if (email) userIds.push({ idType: 'SHA256_EMAIL', idValue: email });
     const click = newestTouch(row.touches, ['li_fat_id'], eventMs);
     if (click) userIds.push({ idType: 'LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID', idValue: click.value });
-    if (!userIds.length) return { ok: false, reason: 'no_identifier', message: 'no email or li_fat_id LinkedIn can match' };
+    if (!userIds.length)
+      return { ok: false, reason: 'no_identifier', message: 'no email or li_fat_id LinkedIn can match' };
     // First and last name (both), company, title and country, in plain text as LinkedIn takes them.
     const userInfo = linkedinUserInfo(row.identifiers ?? {});
     const event: LinkedInEvent = {
@@ -71,17 +77,36 @@ export const linkedin: DestinationDefinition<LinkedInSettings, LinkedInEvent> = 
   },
 
   parseResponse(res, items, ctx) {
-    const elements = (res.body as { elements?: { status?: number; error?: { code?: string; message?: string } }[] })?.elements;
+    const elements = (res.body as { elements?: { status?: number; error?: { code?: string; message?: string } }[] })
+      ?.elements;
     if (res.status !== 200 || !Array.isArray(elements)) {
       const b = res.body as { code?: string; message?: string };
-      return same(items.length, { status: 'error', failure: statusFailure(res, { code: b?.code ?? `HTTP_${res.status}`, message: b?.message ?? errorText(res.body) }, ctx.now) });
+      return same(items.length, {
+        status: 'error',
+        failure: statusFailure(
+          res,
+          { code: b?.code ?? `HTTP_${res.status}`, message: b?.message ?? errorText(res.body) },
+          ctx.now,
+        ),
+      });
     }
     return items.map((_, i): RowOutcome => {
       const el = elements[i];
       if (el?.status === 201 || el?.status === 200) return { status: 'sent' };
-      const error = { code: el?.error?.code ?? `HTTP_${el?.status ?? 'missing'}`, message: el?.error?.message ?? 'no status for this element' };
+      const error = {
+        code: el?.error?.code ?? `HTTP_${el?.status ?? 'missing'}`,
+        message: el?.error?.message ?? 'no status for this element',
+      };
       const status = el?.status ?? 500;
-      return { status: 'error', failure: status === 429 ? { class: 'rate_limited', error } : status >= 500 ? { class: 'transient', error } : { class: 'permanent', error } };
+      return {
+        status: 'error',
+        failure:
+          status === 429
+            ? { class: 'rate_limited', error }
+            : status >= 500
+              ? { class: 'transient', error }
+              : { class: 'permanent', error },
+      };
     });
   },
 };

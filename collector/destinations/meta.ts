@@ -10,7 +10,17 @@ import { errorText, retryAfterMs, same, statusFailure } from '../delivery/http';
 import type { ConversionConfig, Failure, RowOutcome } from '../delivery/types';
 import { baseUrl, type DestinationDefinition } from './definition';
 
-export const META_ACTION_SOURCES = ['email', 'website', 'app', 'phone_call', 'chat', 'physical_store', 'system_generated', 'business_messaging', 'other'];
+export const META_ACTION_SOURCES = [
+  'email',
+  'website',
+  'app',
+  'phone_call',
+  'chat',
+  'physical_store',
+  'system_generated',
+  'business_messaging',
+  'other',
+];
 const HASHED_FIELDS: [IdentityField, string][] = [
   ['phone', 'ph'],
   ['first_name', 'fn'],
@@ -38,15 +48,24 @@ export const meta: DestinationDefinition<MetaSettings, MetaEvent> = {
   batchLimit: 1000,
   maxEventAgeMs: maxAgeMs,
   sendsInTest: true,
-  modeIssue: (s, mode) => (mode === 'test' && !s.testEventCode ? 'test mode needs settings.testEventCode (Events Manager > Test events)' : null),
+  modeIssue: (s, mode) =>
+    mode === 'test' && !s.testEventCode
+      ? 'test mode needs settings.testEventCode (Events Manager > Test events)'
+      : null,
 
   async prepare(row, s, now) {
-    if (effectiveConsent(row, s.defaultConsent) === 'denied') return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
+    if (effectiveConsent(row, s.defaultConsent) === 'denied')
+      return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
     const actionSource = row.conversion.actionSource ?? 'system_generated';
-    if (!META_ACTION_SOURCES.includes(actionSource)) return { ok: false, reason: 'invalid', message: `unknown action_source ${actionSource}` };
+    if (!META_ACTION_SOURCES.includes(actionSource))
+      return { ok: false, reason: 'invalid', message: `unknown action_source ${actionSource}` };
     const eventTime = Math.min(row.eventTime, Math.floor(now / 1000));
     if (now - eventTime * 1000 > maxAgeMs(row.conversion))
-      return { ok: false, reason: 'too_old', message: `Meta takes events up to ${maxAgeMs(row.conversion) / DAY_MS} days old` };
+      return {
+        ok: false,
+        reason: 'too_old',
+        message: `Meta takes events up to ${maxAgeMs(row.conversion) / DAY_MS} days old`,
+      };
     const user: Record<string, unknown> = {};
     const em = await hashFor('meta', 'email', row.email);
     if (em) user.em = [em];
@@ -74,13 +93,25 @@ export const meta: DestinationDefinition<MetaSettings, MetaEvent> = {
       user_data: user,
     };
     if (actionSource === 'website') {
-      const url = (click ?? newestTouch(row.touches, row.touches.map((t) => t.kind), eventTime * 1000))?.landingUrl;
+      const url = (
+        click ??
+        newestTouch(
+          row.touches,
+          row.touches.map((t) => t.kind),
+          eventTime * 1000,
+        )
+      )?.landingUrl;
       if (!url || !/^https?:\/\//.test(url) || !user.client_user_agent)
-        return { ok: false, reason: 'invalid', message: 'website events need the landing URL and user agent of a visit' };
+        return {
+          ok: false,
+          reason: 'invalid',
+          message: 'website events need the landing URL and user agent of a visit',
+        };
       event.event_source_url = url;
     }
     const { value, currency } = conversionValue(row);
-    if (value !== undefined || currency) event.custom_data = { ...(value !== undefined ? { value } : {}), ...(currency ? { currency } : {}) };
+    if (value !== undefined || currency)
+      event.custom_data = { ...(value !== undefined ? { value } : {}), ...(currency ? { currency } : {}) };
     return { ok: true, item: event };
   },
 
@@ -94,19 +125,29 @@ export const meta: DestinationDefinition<MetaSettings, MetaEvent> = {
 
   parseResponse(res, items, ctx): RowOutcome[] {
     const body = res.body as Record<string, any> | null;
-    if (res.status === 200 && body && body.events_received === items.length) return same(items.length, { status: 'sent' });
+    if (res.status === 200 && body && body.events_received === items.length)
+      return same(items.length, { status: 'sent' });
     const e = body && typeof body === 'object' && body.error && typeof body.error === 'object' ? body.error : null;
     const error = e
-      ? { code: `${e.code}${e.error_subcode ? `/${e.error_subcode}` : ''}`, message: String(e.error_user_msg ?? e.message ?? 'error') }
-      : { code: `HTTP_${res.status}`, message: res.status === 200 ? `events_received ${body?.events_received} of ${items.length}` : errorText(res.body) };
+      ? {
+          code: `${e.code}${e.error_subcode ? `/${e.error_subcode}` : ''}`,
+          message: String(e.error_user_msg ?? e.message ?? 'error'),
+        }
+      : {
+          code: `HTTP_${res.status}`,
+          message:
+            res.status === 200 ? `events_received ${body?.events_received} of ${items.length}` : errorText(res.body),
+        };
     let failure: Failure;
     const after = retryAfterMs(res.headers, ctx.now);
     const extra = after === undefined ? {} : { retryAfterMs: after };
     if (e && RATE_LIMIT_CODES.includes(e.code)) failure = { class: 'rate_limited', error, ...extra };
     else if (e && (e.code === 190 || e.code === 102)) failure = { class: 'unauthorized', error };
-    else if (e?.is_transient || (e && (e.code === 1 || e.code === 2))) failure = { class: 'transient', error, ...extra };
+    else if (e?.is_transient || (e && (e.code === 1 || e.code === 2)))
+      failure = { class: 'transient', error, ...extra };
     else if (res.status === 200) failure = { class: 'transient', error };
-    else if (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 401 && items.length > 1) failure = { class: 'batch_rejected', error };
+    else if (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 401 && items.length > 1)
+      failure = { class: 'batch_rejected', error };
     else failure = statusFailure(res, error, ctx.now);
     return same(items.length, { status: 'error', failure });
   },

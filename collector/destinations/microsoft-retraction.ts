@@ -19,7 +19,12 @@ export const microsoftRetraction: RetractionSpec<MicrosoftAdsSettings, OfflineCo
     const { MicrosoftClickId, ConversionName, ConversionTime, HashedEmailAddress } = original.item;
     const conversionMs = Date.parse(String(ConversionTime));
     const at = Math.min(Math.max((row.retractAt ?? now / 1000) * 1000, conversionMs + 1000), now);
-    const item: OfflineConversion = { AdjustmentType: 'Retract', AdjustmentTime: utc(at), ConversionName, ConversionTime };
+    const item: OfflineConversion = {
+      AdjustmentType: 'Retract',
+      AdjustmentTime: utc(at),
+      ConversionName,
+      ConversionTime,
+    };
     if (MicrosoftClickId !== undefined) item.MicrosoftClickId = MicrosoftClickId;
     else item.HashedEmailAddress = HashedEmailAddress;
     return { ok: true, item };
@@ -27,13 +32,19 @@ export const microsoftRetraction: RetractionSpec<MicrosoftAdsSettings, OfflineCo
 
   buildRequest(items, ctx) {
     const req = microsoftAds.buildRequest([], ctx);
-    return { ...req, url: req.url.replace(/\/OfflineConversions\/Apply$/, '/OfflineConversionAdjustments/Apply'), body: { OfflineConversionAdjustments: items } };
+    return {
+      ...req,
+      url: req.url.replace(/\/OfflineConversions\/Apply$/, '/OfflineConversionAdjustments/Apply'),
+      body: { OfflineConversionAdjustments: items },
+    };
   },
 
   parseResponse(res, items, ctx) {
     return microsoftAds.parseResponse(res, items, ctx).map((o) =>
       // Already withdrawn: our own replay.
-      o.status === 'error' && o.failure.error.code === 'OfflineConversionAlreadyRetracted' ? { status: 'sent', note: o.failure.error.code } : o,
+      o.status === 'error' && o.failure.error.code === 'OfflineConversionAlreadyRetracted'
+        ? { status: 'sent', note: o.failure.error.code }
+        : o,
     );
   },
 };

@@ -22,17 +22,24 @@ export const microsoftAds: DestinationDefinition<MicrosoftAdsSettings, OfflineCo
   oauth: {
     tokenUrl: 'https://login.microsoftonline.com/common/oauth2/v2.0/token',
     scope: 'https://ads.microsoft.com/msads.manage offline_access',
-    grant: (s) => ({ clientId: s.clientId, ...(s.clientSecret ? { clientSecret: s.clientSecret } : {}), refreshToken: s.refreshToken }),
+    grant: (s) => ({
+      clientId: s.clientId,
+      ...(s.clientSecret ? { clientSecret: s.clientSecret } : {}),
+      refreshToken: s.refreshToken,
+    }),
   },
 
   async prepare(row, s, now) {
-    if (effectiveConsent(row, s.defaultConsent) === 'denied') return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
+    if (effectiveConsent(row, s.defaultConsent) === 'denied')
+      return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
     const eventMs = Math.min(row.eventTime * 1000, now);
-    if (now - eventMs > MAX_AGE_MS) return { ok: false, reason: 'too_old', message: 'Microsoft takes conversions up to 90 days old' };
+    if (now - eventMs > MAX_AGE_MS)
+      return { ok: false, reason: 'too_old', message: 'Microsoft takes conversions up to 90 days old' };
     const click = newestTouch(row.touches, ['msclkid'], eventMs);
     const email = await hashFor('microsoft', 'email', row.email);
     const phone = row.identifiers?.phone ? await hashFor('microsoft', 'phone', row.identifiers.phone) : null;
-    if (!click && !email && !phone) return { ok: false, reason: 'no_identifier', message: 'no MSCLKID, email or phone Microsoft can match' };
+    if (!click && !email && !phone)
+      return { ok: false, reason: 'no_identifier', message: 'no MSCLKID, email or phone Microsoft can match' };
     const item: OfflineConversion = {
       ...(click ? { MicrosoftClickId: MSCLKID.exec(click.value)?.[0] ?? click.value } : {}),
       ConversionName: row.conversion.conversionAction ?? s.conversionGoalName,
@@ -69,16 +76,24 @@ export const microsoftAds: DestinationDefinition<MicrosoftAdsSettings, OfflineCo
       const error = { code: e?.ErrorCode ?? `HTTP_${res.status}`, message: e?.Message ?? errorText(res.body) };
       if (e?.Code === 117) {
         const after = retryAfterMs(res.headers, ctx.now);
-        return same(items.length, { status: 'error', failure: { class: 'rate_limited', error, ...(after === undefined ? {} : { retryAfterMs: after }) } });
+        return same(items.length, {
+          status: 'error',
+          failure: { class: 'rate_limited', error, ...(after === undefined ? {} : { retryAfterMs: after }) },
+        });
       }
       // An invalid developer token is a 401 a new access token cannot fix.
-      if (res.status === 401 && e?.ErrorCode === 'InvalidCredentials') return same(items.length, { status: 'error', failure: { class: 'permanent', error } });
+      if (res.status === 401 && e?.ErrorCode === 'InvalidCredentials')
+        return same(items.length, { status: 'error', failure: { class: 'permanent', error } });
       return same(items.length, { status: 'error', failure: statusFailure(res, error, ctx.now) });
     }
     const out: RowOutcome[] = same(items.length, { status: 'sent' });
-    for (const p of (res.body as { PartialErrors?: { Index?: number; ErrorCode?: string; Message?: string }[] | null })?.PartialErrors ?? []) {
+    for (const p of (res.body as { PartialErrors?: { Index?: number; ErrorCode?: string; Message?: string }[] | null })
+      ?.PartialErrors ?? []) {
       if (p.Index === undefined || p.Index >= items.length) continue;
-      out[p.Index] = { status: 'error', failure: { class: 'permanent', error: { code: p.ErrorCode ?? 'BatchError', message: p.Message ?? '' } } };
+      out[p.Index] = {
+        status: 'error',
+        failure: { class: 'permanent', error: { code: p.ErrorCode ?? 'BatchError', message: p.Message ?? '' } },
+      };
     }
     return out;
   },

@@ -25,7 +25,11 @@ const item = async (r: ConversionRow) => {
   if (!p.ok) throw new Error(p.message);
   return p.item;
 };
-const res = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({ status, headers, body });
+const res = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
+  status,
+  headers,
+  body,
+});
 const ctx = { settings, mode: 'live' as const, now: NOW };
 
 describe('ChatGPT Ads builder', () => {
@@ -34,7 +38,11 @@ describe('ChatGPT Ads builder', () => {
       id: '0123456789abcdef0123456789abcdef',
       type: 'lead_created',
       timestamp_ms: (Math.floor(NOW / 1000) - 3600) * 1000,
-      user: { email_sha256: await sha256Hex('jane.doe+x@example.com'), ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0 New' },
+      user: {
+        email_sha256: await sha256Hex('jane.doe+x@example.com'),
+        ip_address: '203.0.113.7',
+        user_agent: 'Mozilla/5.0 New',
+      },
       data: { type: 'customer_action' },
     });
   });
@@ -43,20 +51,50 @@ describe('ChatGPT Ads builder', () => {
     expect(minorUnits(12.5, 'USD')).toBe(1250);
     expect(minorUnits(1250, 'JPY')).toBe(1250);
     expect(minorUnits(1.2345, 'KWD')).toBe(1235);
-    const e = await item(row({ identifiers: { external_id: 'crm-42', country: 'uk' }, conversion: { eventName: 'trial_started', valueField: 'crm.deal.amount', currency: 'eur' } }));
-    expect(e).toMatchObject({ type: 'trial_started', data: { type: 'plan_enrollment', amount: 125050, currency: 'EUR' }, user: { external_id_sha256: await sha256Hex('crm-42'), country: 'GB' } });
-    expect(await item(row({ conversion: { eventName: 'SQL reached' } }))).toMatchObject({ type: 'custom', custom_event_name: 'SQL reached', data: { type: 'custom' } });
+    const e = await item(
+      row({
+        identifiers: { external_id: 'crm-42', country: 'uk' },
+        conversion: { eventName: 'trial_started', valueField: 'crm.deal.amount', currency: 'eur' },
+      }),
+    );
+    expect(e).toMatchObject({
+      type: 'trial_started',
+      data: { type: 'plan_enrollment', amount: 125050, currency: 'EUR' },
+      user: { external_id_sha256: await sha256Hex('crm-42'), country: 'GB' },
+    });
+    expect(await item(row({ conversion: { eventName: 'SQL reached' } }))).toMatchObject({
+      type: 'custom',
+      custom_event_name: 'SQL reached',
+      data: { type: 'custom' },
+    });
     expect((await item(row({ conversion: { value: 10 } }))).data).toEqual({ type: 'customer_action' });
   });
 
   it('website events are web events with the landing URL; other action sources map to OpenAI channels; old or denied rows are skipped', async () => {
-    expect(await item(row({ conversion: { actionSource: 'website' } }))).toMatchObject({ action_source: 'web', source_url: 'https://shop.test/lp?gclid=x' });
-    expect(await item(row({ conversion: { actionSource: 'phone_call' } }))).toMatchObject({ action_source: 'phone_call' });
-    expect(await item(row({ conversion: { actionSource: 'system_generated' } }))).toMatchObject({ action_source: 'other' });
-    expect(await openaiAds.prepare(row({ touches: [], conversion: { actionSource: 'website' } }), settings, NOW)).toMatchObject({ ok: false, reason: 'invalid' });
-    expect(await openaiAds.prepare(row({ eventTime: Math.floor((NOW - 8 * DAY) / 1000) }), settings, NOW)).toMatchObject({ ok: false, reason: 'too_old' });
-    expect(await openaiAds.prepare(row({ consent: 'denied' }), settings, NOW)).toMatchObject({ ok: false, reason: 'consent_denied' });
-    expect(await openaiAds.prepare(row({ email: 'nope' }), settings, NOW)).toMatchObject({ ok: false, reason: 'no_identifier' });
+    expect(await item(row({ conversion: { actionSource: 'website' } }))).toMatchObject({
+      action_source: 'web',
+      source_url: 'https://shop.test/lp?gclid=x',
+    });
+    expect(await item(row({ conversion: { actionSource: 'phone_call' } }))).toMatchObject({
+      action_source: 'phone_call',
+    });
+    expect(await item(row({ conversion: { actionSource: 'system_generated' } }))).toMatchObject({
+      action_source: 'other',
+    });
+    expect(
+      await openaiAds.prepare(row({ touches: [], conversion: { actionSource: 'website' } }), settings, NOW),
+    ).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(
+      await openaiAds.prepare(row({ eventTime: Math.floor((NOW - 8 * DAY) / 1000) }), settings, NOW),
+    ).toMatchObject({ ok: false, reason: 'too_old' });
+    expect(await openaiAds.prepare(row({ consent: 'denied' }), settings, NOW)).toMatchObject({
+      ok: false,
+      reason: 'consent_denied',
+    });
+    expect(await openaiAds.prepare(row({ email: 'nope' }), settings, NOW)).toMatchObject({
+      ok: false,
+      reason: 'no_identifier',
+    });
   });
 
   it('builds POST /v1/events?pid= with the key as Bearer; test mode is validate_only', async () => {
@@ -74,10 +112,21 @@ describe('ChatGPT Ads builder', () => {
     const two = [await item(row()), await item(row())];
     expect(openaiAds.parseResponse(res(200, {}), two, ctx)).toEqual([{ status: 'sent' }, { status: 'sent' }]);
     const fail = (r: HttpResponse, n = 2) => (openaiAds.parseResponse(r, two.slice(0, n), ctx)[0] as any).failure;
-    expect(fail(res(400, { error: { message: 'events[1].timestamp_ms is too old', type: 'invalid_request_error' } }))).toMatchObject({ class: 'batch_rejected' });
-    expect(fail(res(400, { error: { message: 'bad', code: 'invalid_event' } }), 1)).toMatchObject({ class: 'permanent', error: { code: 'invalid_event' } });
-    expect(fail(res(401, { error: { message: 'Missing scopes: ads.third_party_events.write' } }))).toMatchObject({ class: 'unauthorized', error: { code: 'HTTP_401' } });
-    expect(fail(res(429, { error: { message: 'Rate limit reached' } }, { 'retry-after': '20' }))).toMatchObject({ class: 'rate_limited', retryAfterMs: 20_000 });
+    expect(
+      fail(res(400, { error: { message: 'events[1].timestamp_ms is too old', type: 'invalid_request_error' } })),
+    ).toMatchObject({ class: 'batch_rejected' });
+    expect(fail(res(400, { error: { message: 'bad', code: 'invalid_event' } }), 1)).toMatchObject({
+      class: 'permanent',
+      error: { code: 'invalid_event' },
+    });
+    expect(fail(res(401, { error: { message: 'Missing scopes: ads.third_party_events.write' } }))).toMatchObject({
+      class: 'unauthorized',
+      error: { code: 'HTTP_401' },
+    });
+    expect(fail(res(429, { error: { message: 'Rate limit reached' } }, { 'retry-after': '20' }))).toMatchObject({
+      class: 'rate_limited',
+      retryAfterMs: 20_000,
+    });
     expect(fail(res(500, 'oops'))).toMatchObject({ class: 'transient' });
   });
 });

@@ -32,7 +32,25 @@ export const OPENAI_EVENT_SHAPES: Record<string, string> = {
 };
 export const OPENAI_ACTION_SOURCES = ['web', 'mobile_app', 'offline', 'physical_store', 'phone_call', 'email', 'other'];
 // ISO 4217 currencies without minor units, and with three.
-export const ZERO_DECIMALS = ['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF'];
+export const ZERO_DECIMALS = [
+  'BIF',
+  'CLP',
+  'DJF',
+  'GNF',
+  'ISK',
+  'JPY',
+  'KMF',
+  'KRW',
+  'PYG',
+  'RWF',
+  'UGX',
+  'UYI',
+  'VND',
+  'VUV',
+  'XAF',
+  'XOF',
+  'XPF',
+];
 export const THREE_DECIMALS = ['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'];
 const IP = /^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]+$/;
 
@@ -59,32 +77,43 @@ export const openaiAds: DestinationDefinition<OpenAIAdsSettings, OpenAIAdsEvent>
   sendsInTest: true,
 
   async prepare(row, s, now) {
-    if (effectiveConsent(row, s.defaultConsent) === 'denied') return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
+    if (effectiveConsent(row, s.defaultConsent) === 'denied')
+      return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
     const eventMs = Math.min(row.eventTime * 1000, now);
-    if (now - eventMs > MAX_AGE_MS) return { ok: false, reason: 'too_old', message: 'ChatGPT Ads takes events up to 7 days old' };
+    if (now - eventMs > MAX_AGE_MS)
+      return { ok: false, reason: 'too_old', message: 'ChatGPT Ads takes events up to 7 days old' };
     const name = (row.conversion.eventName ?? 'lead_created').trim();
     const standard = OPENAI_EVENT_SHAPES[name.toLowerCase()];
-    if (!standard && (!name || name.length > 100)) return { ok: false, reason: 'invalid', message: 'a custom event name is 1 to 100 characters' };
+    if (!standard && (!name || name.length > 100))
+      return { ok: false, reason: 'invalid', message: 'a custom event name is 1 to 100 characters' };
     const actionSource = openaiActionSource(row.conversion.actionSource);
     const user: Record<string, unknown> = {};
     const email = await hashFor('openai', 'email', row.email);
     if (email) user.email_sha256 = email;
-    const external = row.identifiers?.external_id ? await hashFor('openai', 'external_id', row.identifiers.external_id) : null;
+    const external = row.identifiers?.external_id
+      ? await hashFor('openai', 'external_id', row.identifiers.external_id)
+      : null;
     if (external) user.external_id_sha256 = external;
     const country = row.identifiers?.country ? countryCode(row.identifiers.country) : null;
     if (country) user.country = country.toUpperCase();
     const device = deviceFor(row.devices, null);
     if (device?.ip && IP.test(device.ip)) user.ip_address = device.ip;
     if (device?.userAgent) user.user_agent = device.userAgent;
-    if (!user.email_sha256 && !user.external_id_sha256) return { ok: false, reason: 'no_identifier', message: 'no email or external id ChatGPT Ads can match' };
+    if (!user.email_sha256 && !user.external_id_sha256)
+      return { ok: false, reason: 'no_identifier', message: 'no email or external id ChatGPT Ads can match' };
     const event: OpenAIAdsEvent = { id: row.id, type: standard ? name.toLowerCase() : 'custom', timestamp_ms: eventMs };
     if (!standard) event.custom_event_name = name;
     if (actionSource) {
       event.action_source = actionSource;
       if (actionSource === 'web') {
         // Web events need the page: the landing URL of the newest visit.
-        const url = newestTouch(row.touches, row.touches.map((t) => t.kind), eventMs)?.landingUrl;
-        if (!url || !/^https?:\/\//.test(url)) return { ok: false, reason: 'invalid', message: 'web events need the landing URL of a visit' };
+        const url = newestTouch(
+          row.touches,
+          row.touches.map((t) => t.kind),
+          eventMs,
+        )?.landingUrl;
+        if (!url || !/^https?:\/\//.test(url))
+          return { ok: false, reason: 'invalid', message: 'web events need the landing URL of a visit' };
         event.source_url = url;
       }
     }
@@ -92,7 +121,8 @@ export const openaiAds: DestinationDefinition<OpenAIAdsSettings, OpenAIAdsEvent>
     const data: Record<string, unknown> = { type: standard ?? 'custom' };
     const { value, currency } = conversionValue(row);
     // The amount goes with its currency, in minor units.
-    if (value !== undefined && value >= 0 && currency) Object.assign(data, { amount: minorUnits(value, currency), currency });
+    if (value !== undefined && value >= 0 && currency)
+      Object.assign(data, { amount: minorUnits(value, currency), currency });
     event.data = data;
     return { ok: true, item: event };
   },
@@ -108,10 +138,17 @@ export const openaiAds: DestinationDefinition<OpenAIAdsSettings, OpenAIAdsEvent>
   },
 
   parseResponse(res, items, ctx) {
-    if (res.status >= 200 && res.status < 300) return same(items.length, { status: 'sent', ...(ctx.mode === 'test' ? { note: 'test: validated by ChatGPT Ads (validate_only), not saved' } : {}) });
+    if (res.status >= 200 && res.status < 300)
+      return same(items.length, {
+        status: 'sent',
+        ...(ctx.mode === 'test' ? { note: 'test: validated by ChatGPT Ads (validate_only), not saved' } : {}),
+      });
     const b = res.body as { error?: { message?: string; code?: string | null; type?: string } | string } | null;
     const e = b && typeof b === 'object' ? b.error : undefined;
-    const error = { code: (typeof e === 'object' && e?.code) || `HTTP_${res.status}`, message: typeof e === 'string' ? e : e?.message ?? errorText(res.body) };
+    const error = {
+      code: (typeof e === 'object' && e?.code) || `HTTP_${res.status}`,
+      message: typeof e === 'string' ? e : (e?.message ?? errorText(res.body)),
+    };
     let failure: Failure;
     // One invalid event fails the whole batch: split it to find the event.
     if ((res.status === 400 || res.status === 422) && items.length > 1) failure = { class: 'batch_rejected', error };

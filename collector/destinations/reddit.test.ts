@@ -6,14 +6,30 @@ import { reddit, redditType, type RedditEvent } from './reddit';
 
 const NOW = Date.UTC(2026, 10, 20, 12);
 const DAY = 86_400_000;
-const settings = redditSettingsSchema.parse({ pixelId: 'a2_abc123def', accessToken: 'reddit-conversion-token-0001', testId: 't2_testid' });
+const settings = redditSettingsSchema.parse({
+  pixelId: 'a2_abc123def',
+  accessToken: 'reddit-conversion-token-0001',
+  testId: 't2_testid',
+});
 const row = (over: Partial<ConversionRow> = {}): ConversionRow => ({
   id: '0123456789abcdef0123456789abcdef',
   eventTime: Math.floor(NOW / 1000) - 3600,
   email: 'Al.ice+Ads@Example.com',
   touches: [
-    { kind: 'rdt_cid', value: 'old_click', firstSeen: NOW - 10 * DAY, anonymousId: 'a-old', landingUrl: 'https://shop.test/old' },
-    { kind: 'rdt_cid', value: '3184742045291813272', firstSeen: NOW - 2 * DAY, anonymousId: 'a-new', landingUrl: 'https://shop.test/lp?rdt_cid=3184742045291813272' },
+    {
+      kind: 'rdt_cid',
+      value: 'old_click',
+      firstSeen: NOW - 10 * DAY,
+      anonymousId: 'a-old',
+      landingUrl: 'https://shop.test/old',
+    },
+    {
+      kind: 'rdt_cid',
+      value: '3184742045291813272',
+      firstSeen: NOW - 2 * DAY,
+      anonymousId: 'a-new',
+      landingUrl: 'https://shop.test/lp?rdt_cid=3184742045291813272',
+    },
     { kind: 'rdt_uuid', value: '1763000000000.b8f7eb7d-b357-437b-8bd3-e1c8166c7132', firstSeen: NOW - 20 * DAY },
     { kind: 'ttclid', value: 'E.C.P.tiktok', firstSeen: NOW - DAY },
   ],
@@ -30,7 +46,11 @@ const item = async (r: ConversionRow) => {
   if (!p.ok) throw new Error(p.message);
   return p.item;
 };
-const res = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({ status, headers, body });
+const res = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
+  status,
+  headers,
+  body,
+});
 const ctx = { settings, mode: 'live' as const, now: NOW };
 
 describe('Reddit builder', () => {
@@ -53,7 +73,9 @@ describe('Reddit builder', () => {
   });
 
   it('an rdt_cid older than 90 days is not sent; IP / UA then come from the most recent device', async () => {
-    const e = await item(row({ touches: [{ kind: 'rdt_cid', value: 'ancient', firstSeen: NOW - 91 * DAY, anonymousId: 'a-new' }] }));
+    const e = await item(
+      row({ touches: [{ kind: 'rdt_cid', value: 'ancient', firstSeen: NOW - 91 * DAY, anonymousId: 'a-new' }] }),
+    );
     expect(e).not.toHaveProperty('click_id');
     expect(e).not.toHaveProperty('event_source_url');
     expect(e.user).toMatchObject({ ip_address: '198.51.100.1', user_agent: 'Old UA' });
@@ -64,13 +86,24 @@ describe('Reddit builder', () => {
     expect(redditType('Purchase')).toEqual({ tracking_type: 'PURCHASE' });
     expect(redditType('MQL reached')).toEqual({ tracking_type: 'CUSTOM', custom_event_name: 'MQL reached' });
     expect(redditType('x'.repeat(65))).toBeNull();
-    expect((await item(row({ conversion: { valueField: 'crm.deal.amount', currency: 'eur' } }))).metadata).toEqual({ conversion_id: row().id, value: 1250.5, currency: 'EUR' });
+    expect((await item(row({ conversion: { valueField: 'crm.deal.amount', currency: 'eur' } }))).metadata).toEqual({
+      conversion_id: row().id,
+      value: 1250.5,
+      currency: 'EUR',
+    });
     expect((await item(row({ conversion: { value: 10 } }))).metadata).toEqual({ conversion_id: row().id });
-    expect((await item(row({ conversion: { eventName: 'PAGE_VISIT', value: 10, currency: 'USD' } }))).metadata).toEqual({ conversion_id: row().id });
+    expect((await item(row({ conversion: { eventName: 'PAGE_VISIT', value: 10, currency: 'USD' } }))).metadata).toEqual(
+      { conversion_id: row().id },
+    );
   });
 
   it('PHYSICAL_STORE events carry hashed ids only; phone and external id are hashed when mapped', async () => {
-    const e = await item(row({ conversion: { actionSource: 'physical_store' }, identifiers: { phone: '+1 555 444 1234', external_id: 'customer12345' } }));
+    const e = await item(
+      row({
+        conversion: { actionSource: 'physical_store' },
+        identifiers: { phone: '+1 555 444 1234', external_id: 'customer12345' },
+      }),
+    );
     expect(e.click_id).toBeUndefined();
     expect(e.user).toEqual({
       email: await sha256Hex('alice@example.com'),
@@ -88,15 +121,29 @@ describe('Reddit builder', () => {
   });
 
   it('skips: older than 7 days, consent denied, a custom event name too long', async () => {
-    expect(await reddit.prepare(row({ eventTime: Math.floor((NOW - 8 * DAY) / 1000) }), settings, NOW)).toMatchObject({ ok: false, reason: 'too_old' });
-    expect(await reddit.prepare(row({ consent: 'denied' }), settings, NOW)).toMatchObject({ ok: false, reason: 'consent_denied' });
-    expect(await reddit.prepare(row({ conversion: { eventName: 'x'.repeat(65) } }), settings, NOW)).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(await reddit.prepare(row({ eventTime: Math.floor((NOW - 8 * DAY) / 1000) }), settings, NOW)).toMatchObject({
+      ok: false,
+      reason: 'too_old',
+    });
+    expect(await reddit.prepare(row({ consent: 'denied' }), settings, NOW)).toMatchObject({
+      ok: false,
+      reason: 'consent_denied',
+    });
+    expect(await reddit.prepare(row({ conversion: { eventName: 'x'.repeat(65) } }), settings, NOW)).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+    });
   });
 
   it('builds the v3 request: pixel path, bearer token, data wrapper, test_id in test mode only', async () => {
     const e = await item(row());
     const live = reddit.buildRequest([e], ctx);
-    expect(live).toMatchObject({ method: 'POST', url: 'https://ads-api.reddit.com/api/v3/pixels/a2_abc123def/conversion_events', headers: { authorization: 'Bearer reddit-conversion-token-0001' }, body: { data: { events: [e] } } });
+    expect(live).toMatchObject({
+      method: 'POST',
+      url: 'https://ads-api.reddit.com/api/v3/pixels/a2_abc123def/conversion_events',
+      headers: { authorization: 'Bearer reddit-conversion-token-0001' },
+      body: { data: { events: [e] } },
+    });
     expect((live.body as any).data).not.toHaveProperty('test_id');
     expect((reddit.buildRequest([e], { ...ctx, mode: 'test' }).body as any).data.test_id).toBe('t2_testid');
     expect(reddit.modeIssue!({ ...settings, testId: undefined }, 'test')).toMatch(/testId/);
@@ -104,13 +151,21 @@ describe('Reddit builder', () => {
 
   it('classifies answers: 200 sent, 400 splits a batch (one bad event refuses all), 401 / 403 / 429 / 5xx', async () => {
     const two = [await item(row()), await item(row())];
-    expect(reddit.parseResponse(res(200, { data: { message: 'Successfully processed 2 conversion events.' } }), two, ctx)).toEqual([{ status: 'sent' }, { status: 'sent' }]);
+    expect(
+      reddit.parseResponse(res(200, { data: { message: 'Successfully processed 2 conversion events.' } }), two, ctx),
+    ).toEqual([{ status: 'sent' }, { status: 'sent' }]);
     const fail = (r: HttpResponse, n = 2) => (reddit.parseResponse(r, two.slice(0, n), ctx)[0] as any).failure;
-    expect(fail(res(400, { error: { code: 400, message: 'There were 1 invalid conversion events. None were processed.' } }))).toMatchObject({ class: 'batch_rejected', error: { message: expect.stringContaining('None were processed') } });
+    expect(
+      fail(res(400, { error: { code: 400, message: 'There were 1 invalid conversion events. None were processed.' } })),
+    ).toMatchObject({ class: 'batch_rejected', error: { message: expect.stringContaining('None were processed') } });
     expect(fail(res(400, { error: { code: 400, message: 'bad' } }), 1)).toMatchObject({ class: 'permanent' });
     expect(fail(res(401, { error: { code: 401, message: 'UNAUTHORIZED' } }))).toMatchObject({ class: 'unauthorized' });
-    expect(fail(res(403, { error: { code: 403, message: 'Missing adsconversions scope' } }))).toMatchObject({ class: 'permanent' });
-    expect(fail(res(429, { error: { code: 429, message: 'Too many requests' } }, { 'retry-after': '30' }))).toMatchObject({ class: 'rate_limited', retryAfterMs: 30_000 });
+    expect(fail(res(403, { error: { code: 403, message: 'Missing adsconversions scope' } }))).toMatchObject({
+      class: 'permanent',
+    });
+    expect(
+      fail(res(429, { error: { code: 429, message: 'Too many requests' } }, { 'retry-after': '30' })),
+    ).toMatchObject({ class: 'rate_limited', retryAfterMs: 30_000 });
     expect(fail(res(503, 'The service is currently unavailable.'))).toMatchObject({ class: 'transient' });
   });
 });

@@ -15,7 +15,16 @@ import { baseUrl, type DestinationDefinition } from './definition';
 export type RedditEvent = Record<string, unknown> & { metadata: { conversion_id: string } };
 
 export const REDDIT_ACTION_SOURCES = ['WEBSITE', 'APP', 'PHYSICAL_STORE', 'OTHER'];
-export const REDDIT_TRACKING_TYPES = ['PAGE_VISIT', 'VIEW_CONTENT', 'SEARCH', 'ADD_TO_CART', 'ADD_TO_WISHLIST', 'PURCHASE', 'LEAD', 'SIGN_UP'];
+export const REDDIT_TRACKING_TYPES = [
+  'PAGE_VISIT',
+  'VIEW_CONTENT',
+  'SEARCH',
+  'ADD_TO_CART',
+  'ADD_TO_WISHLIST',
+  'PURCHASE',
+  'LEAD',
+  'SIGN_UP',
+];
 // Value and currency are refused on these.
 const NO_VALUE = ['PAGE_VISIT', 'VIEW_CONTENT', 'SEARCH'];
 const MAX_AGE_MS = 7 * DAY_MS;
@@ -32,9 +41,14 @@ export function redditActionSource(actionSource: string | undefined): string {
 }
 
 /** Reddit's event type: a standard tracking type (any case, - or space for _), else a custom event name. */
-export function redditType(eventName: string | undefined): { tracking_type: string; custom_event_name?: string } | null {
+export function redditType(
+  eventName: string | undefined,
+): { tracking_type: string; custom_event_name?: string } | null {
   if (!eventName) return { tracking_type: 'LEAD' };
-  const standard = eventName.trim().toUpperCase().replace(/[\s-]+/g, '_');
+  const standard = eventName
+    .trim()
+    .toUpperCase()
+    .replace(/[\s-]+/g, '_');
   if (REDDIT_TRACKING_TYPES.includes(standard)) return { tracking_type: standard };
   const name = eventName.trim();
   return name && name.length <= 64 ? { tracking_type: 'CUSTOM', custom_event_name: name } : null;
@@ -46,12 +60,17 @@ export const reddit: DestinationDefinition<RedditSettings, RedditEvent> = {
   batchLimit: 1000,
   maxEventAgeMs: () => MAX_AGE_MS,
   sendsInTest: true,
-  modeIssue: (s, mode) => (mode === 'test' && !s.testId ? 'test mode needs settings.testId (Events Manager > your pixel > Event Testing)' : null),
+  modeIssue: (s, mode) =>
+    mode === 'test' && !s.testId
+      ? 'test mode needs settings.testId (Events Manager > your pixel > Event Testing)'
+      : null,
 
   async prepare(row, s, now) {
-    if (effectiveConsent(row, s.defaultConsent) === 'denied') return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
+    if (effectiveConsent(row, s.defaultConsent) === 'denied')
+      return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
     const eventMs = Math.min(row.eventTime * 1000, now);
-    if (now - eventMs > MAX_AGE_MS) return { ok: false, reason: 'too_old', message: 'Reddit takes events up to 7 days old' };
+    if (now - eventMs > MAX_AGE_MS)
+      return { ok: false, reason: 'too_old', message: 'Reddit takes events up to 7 days old' };
     const actionSource = redditActionSource(row.conversion.actionSource);
     const type = redditType(row.conversion.eventName);
     if (!type) return { ok: false, reason: 'invalid', message: 'a custom Reddit event name is at most 64 characters' };
@@ -63,7 +82,12 @@ export const reddit: DestinationDefinition<RedditSettings, RedditEvent> = {
       const hash = raw ? await hashFor('reddit', field, raw) : null;
       if (hash) user[key] = hash;
     }
-    const event: RedditEvent = { event_at: eventMs, action_source: actionSource, type, metadata: { conversion_id: row.id } };
+    const event: RedditEvent = {
+      event_at: eventMs,
+      action_source: actionSource,
+      type,
+      metadata: { conversion_id: row.id },
+    };
     // Offline (store) events carry no click, browser or device ids: Reddit matches them on hashed ids.
     if (actionSource !== 'PHYSICAL_STORE') {
       const click = newestTouch(row.touches, ['rdt_cid'], eventMs);
@@ -76,11 +100,17 @@ export const reddit: DestinationDefinition<RedditSettings, RedditEvent> = {
       const url = click?.landingUrl;
       if (actionSource === 'WEBSITE' && url && /^https?:\/\//.test(url)) event.event_source_url = url;
     }
-    if (!event.click_id && !Object.keys(user).length) return { ok: false, reason: 'no_identifier', message: 'no click id, email, phone, external id, uuid or device Reddit can match' };
+    if (!event.click_id && !Object.keys(user).length)
+      return {
+        ok: false,
+        reason: 'no_identifier',
+        message: 'no click id, email, phone, external id, uuid or device Reddit can match',
+      };
     if (Object.keys(user).length) event.user = user;
     const { value, currency } = conversionValue(row);
     // Reddit takes value and currency together, and never on page visits, content views or searches.
-    if (value !== undefined && currency && !NO_VALUE.includes(type.tracking_type)) Object.assign(event.metadata, { value, currency });
+    if (value !== undefined && currency && !NO_VALUE.includes(type.tracking_type))
+      Object.assign(event.metadata, { value, currency });
     return { ok: true, item: event };
   },
 
@@ -92,7 +122,11 @@ export const reddit: DestinationDefinition<RedditSettings, RedditEvent> = {
       method: 'POST',
       url: `${baseUrl(ctx.endpoint, 'https://ads-api.reddit.com')}/api/v3/pixels/${encodeURIComponent(s.pixelId)}/conversion_events`,
       // Reddit throttles generic user agents: name ourselves.
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${s.accessToken}`, 'user-agent': 'open-conversions/1 (server-side conversions)' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${s.accessToken}`,
+        'user-agent': 'open-conversions/1 (server-side conversions)',
+      },
       body: { data },
     };
   },
@@ -101,7 +135,7 @@ export const reddit: DestinationDefinition<RedditSettings, RedditEvent> = {
     if (res.status === 200) return same(items.length, { status: 'sent' });
     const b = res.body as { error?: { code?: number | string; message?: string } | string; message?: string } | null;
     const e = b && typeof b === 'object' ? b.error : undefined;
-    const message = typeof e === 'string' ? e : e?.message ?? b?.message ?? errorText(res.body);
+    const message = typeof e === 'string' ? e : (e?.message ?? b?.message ?? errorText(res.body));
     const error = { code: `HTTP_${res.status}`, message: String(message) };
     let failure: Failure;
     // 400: the whole request refused for the events it holds ("None were processed"): find the bad one.

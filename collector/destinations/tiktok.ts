@@ -35,12 +35,17 @@ export const tiktok: DestinationDefinition<TikTokSettings, TikTokEvent> = {
   batchLimit: 1000,
   maxEventAgeMs: () => MAX_AGE_MS,
   sendsInTest: true,
-  modeIssue: (s, mode) => (mode === 'test' && !s.testEventCode ? 'test mode needs settings.testEventCode (Events Manager > your pixel > Test events)' : null),
+  modeIssue: (s, mode) =>
+    mode === 'test' && !s.testEventCode
+      ? 'test mode needs settings.testEventCode (Events Manager > your pixel > Test events)'
+      : null,
 
   async prepare(row, s, now) {
-    if (effectiveConsent(row, s.defaultConsent) === 'denied') return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
+    if (effectiveConsent(row, s.defaultConsent) === 'denied')
+      return { ok: false, reason: 'consent_denied', message: 'ads consent denied' };
     const eventMs = Math.min(row.eventTime * 1000, now);
-    if (now - eventMs > MAX_AGE_MS) return { ok: false, reason: 'too_old', message: 'TikTok takes events up to 28 days old' };
+    if (now - eventMs > MAX_AGE_MS)
+      return { ok: false, reason: 'too_old', message: 'TikTok takes events up to 28 days old' };
     const user: Record<string, unknown> = {};
     for (const [field, key] of HASHED) {
       const raw = field === 'email' ? row.email : row.identifiers?.[field];
@@ -56,8 +61,17 @@ export const tiktok: DestinationDefinition<TikTokSettings, TikTokEvent> = {
     if (device?.ip && IP.test(device.ip)) user.ip = device.ip;
     if (device?.userAgent) user.user_agent = device.userAgent;
     if (!user.email && !user.phone && !user.external_id && !user.ttclid && !user.ttp)
-      return { ok: false, reason: 'no_identifier', message: 'no email, phone, external id, ttclid or _ttp TikTok can match' };
-    const event: TikTokEvent = { event: row.conversion.eventName ?? 'SubmitForm', event_time: Math.floor(eventMs / 1000), event_id: row.id, user };
+      return {
+        ok: false,
+        reason: 'no_identifier',
+        message: 'no email, phone, external id, ttclid or _ttp TikTok can match',
+      };
+    const event: TikTokEvent = {
+      event: row.conversion.eventName ?? 'SubmitForm',
+      event_time: Math.floor(eventMs / 1000),
+      event_id: row.id,
+      user,
+    };
     const url = click?.landingUrl;
     if (url && /^https?:\/\//.test(url)) event.page = { url };
     const { value, currency } = conversionValue(row);
@@ -82,13 +96,18 @@ export const tiktok: DestinationDefinition<TikTokSettings, TikTokEvent> = {
     const b = res.body as { code?: number; message?: string } | null;
     const code = b && typeof b === 'object' && typeof b.code === 'number' ? b.code : null;
     if (res.status === 200 && code === 0) return same(items.length, { status: 'sent' });
-    const error = { code: code === null ? `HTTP_${res.status}` : String(code), message: b?.message ?? errorText(res.body) };
+    const error = {
+      code: code === null ? `HTTP_${res.status}` : String(code),
+      message: b?.message ?? errorText(res.body),
+    };
     const after = retryAfterMs(res.headers, ctx.now);
     const extra = after === undefined ? {} : { retryAfterMs: after };
     let failure: Failure;
-    if (res.status === 429 || (code !== null && RATE_LIMITED.includes(code))) failure = { class: 'rate_limited', error, ...extra };
+    if (res.status === 429 || (code !== null && RATE_LIMITED.includes(code)))
+      failure = { class: 'rate_limited', error, ...extra };
     else if (code !== null && UNAUTHORIZED.includes(code)) failure = { class: 'unauthorized', error };
-    else if (res.status >= 500 || (code !== null && TRANSIENT.includes(code))) failure = { class: 'transient', error, ...extra };
+    else if (res.status >= 500 || (code !== null && TRANSIENT.includes(code)))
+      failure = { class: 'transient', error, ...extra };
     // A refused payload (40002 and the like): split the batch so only the bad event fails.
     else if (res.status === 200 && items.length > 1) failure = { class: 'batch_rejected', error };
     else if (res.status === 200) failure = { class: 'permanent', error };

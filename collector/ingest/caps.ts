@@ -16,12 +16,25 @@ export function countCreation(env: Env, facts: RequestFacts) {
 }
 
 export function creationRefused(): ApiError {
-  return new ApiError(429, 'creation_capped', 'this address has created too many people or visitors recently; retry later', undefined, { 'retry-after': '60' });
+  return new ApiError(
+    429,
+    'creation_capped',
+    'this address has created too many people or visitors recently; retry later',
+    undefined,
+    { 'retry-after': '60' },
+  );
 }
 
 /** Spends the IP's click-ID budget, or refuses the event. */
 export function spendTouches(env: Env, facts: RequestFacts, n: number) {
   if (!facts.ip || n === 0) return;
   const r = limiter(env, 'TOUCH_CAP_IP_PER_MINUTE').take(`t:${facts.ip}`, facts.now, n);
-  if (!r.ok) throw new ApiError(429, 'touches_capped', `this address has sent too many click IDs recently; retry in ${r.retryAfterS} s`, undefined, { 'retry-after': String(r.retryAfterS) });
+  if (!r.ok)
+    throw new ApiError(
+      429,
+      'touches_capped',
+      `this address has sent too many click IDs recently; retry in ${r.retryAfterS} s`,
+      undefined,
+      { 'retry-after': String(r.retryAfterS) },
+    );
 }

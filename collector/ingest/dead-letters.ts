@@ -50,13 +50,18 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env,
       } catch (e) {
         reason = reasonOf(e);
       }
-    } else reason = 'not applied after every delivery of the jobs queue: the consumer crashed or ran out of time on them';
+    } else
+      reason = 'not applied after every delivery of the jobs queue: the consumer crashed or ran out of time on them';
     const list = failures.get(msg.jobId) ?? [];
     list.push({ email: msg.email, rows: msg.rows, reason });
     failures.set(msg.jobId, list);
   }
   const config = configObject(env);
-  if (applied.size) await config.recordJobProgress([...applied].map(([id, a]) => ({ id, ...a, failed: 0 })), now);
+  if (applied.size)
+    await config.recordJobProgress(
+      [...applied].map(([id, a]) => ({ id, ...a, failed: 0 })),
+      now,
+    );
   let added = 0;
   for (const [jobId, list] of failures) added += await config.recordJobFailures(jobId, list, now);
   for (const m of batch.messages) m.ack();

@@ -38,8 +38,14 @@ export type IdentifyResult = { duplicate: boolean; personKey: string };
 export async function ingestIdentify(env: Env, cmd: IdentifyCommand, facts: RequestFacts): Promise<IdentifyResult> {
   let traitsSource: TraitsSource = cmd.trustedSource ?? 'traits';
   if (cmd.signature !== undefined) {
-    if (!env.IDENTIFY_SIGNING_SECRET) throw new ApiError(400, 'invalid_signature', 'this deployment has no identify signing secret, so signed identifies cannot be checked');
-    if (!(await identifySignatureValid(env.IDENTIFY_SIGNING_SECRET, cmd.email, cmd.signature))) throw new ApiError(400, 'invalid_signature', 'signature does not match the email');
+    if (!env.IDENTIFY_SIGNING_SECRET)
+      throw new ApiError(
+        400,
+        'invalid_signature',
+        'this deployment has no identify signing secret, so signed identifies cannot be checked',
+      );
+    if (!(await identifySignatureValid(env.IDENTIFY_SIGNING_SECRET, cmd.email, cmd.signature)))
+      throw new ApiError(400, 'invalid_signature', 'signature does not match the email');
     traitsSource = 'signed_traits';
   }
   const denied = facts.gpc || cmd.consent === 'denied';
@@ -67,6 +73,7 @@ export async function ingestIdentify(env: Env, cmd: IdentifyCommand, facts: Requ
   });
   if (outcome.status === 'refused') throw creationRefused();
   if (outcome.created) countCreation(env, facts);
-  if (outcome.status === 'suppressed') throw new ApiError(409, 'suppressed', 'this person was erased; an operator must lift the suppression first');
+  if (outcome.status === 'suppressed')
+    throw new ApiError(409, 'suppressed', 'this person was erased; an operator must lift the suppression first');
   return { duplicate: outcome.status === 'duplicate', personKey: key };
 }

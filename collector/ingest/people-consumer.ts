@@ -39,24 +39,22 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env, now
     if (!p) progress.set(jobId, (p = { id: jobId, applied: 0, suppressed: 0, failed: 0 }));
     p[field] += n;
   };
-  const outcomes = await mapWithConcurrency(
-    batch.messages,
-    PARALLEL_PEOPLE,
-    async (m) => {
-      const body = m.body;
-      if (body?.kind !== 'people') return 'ack' as const; // an unknown kind would never succeed
-      try {
-        const status = await applyPeople(env, body, now);
-        count(body.jobId, status === 'stored' ? 'applied' : 'suppressed', body.rows.length);
-        return 'ack' as const;
-      } catch (e) {
-        // Retried until the queue gives up (wrangler.toml max_retries); it then moves the message to
-        // the dead-letter queue, whose consumer records the rows on their job (dead-letters.ts).
-        logError('people job row failed', e);
-        return 'retry' as const;
-      }
-    },
-  );
+  const outcomes = await mapWithConcurrency(batch.messages, PARALLEL_PEOPLE, async (m) => {
+    const body = m.body;
+    if (body?.kind !== 'people') return 'ack' as const; // an unknown kind would never succeed
+    try {
+      const status = await applyPeople(env, body, now);
+      count(body.jobId, status === 'stored' ? 'applied' : 'suppressed', body.rows.length);
+      return 'ack' as const;
+    } catch (e) {
+      // Retried until the queue gives up (wrangler.toml max_retries); it then moves the message to
+      // the dead-letter queue, whose consumer records the rows on their job (dead-letters.ts).
+      logError('people job row failed', e);
+      return 'retry' as const;
+    }
+  });
   if (progress.size) await configObject(env).recordJobProgress([...progress.values()], now);
-  batch.messages.forEach((m, i) => (outcomes[i] === 'ack' ? m.ack() : m.retry({ delaySeconds: Math.min(60, 2 ** m.attempts) })));
+  batch.messages.forEach((m, i) =>
+    outcomes[i] === 'ack' ? m.ack() : m.retry({ delaySeconds: Math.min(60, 2 ** m.attempts) }),
+  );
 }

@@ -19,9 +19,17 @@ export function segmentTouches(e: SegmentEvent, now: number): Touch[] {
   const firstSeen = Math.min(parseTimestamp(e.timestamp) ?? now, now);
   const found = new Map<string, Touch>();
   const add = (kind: string, value: string) => {
-    if (!found.has(kind) && isValidClickId(kind, value)) found.set(kind, { kind, value, firstSeen, ...(page?.url ? { landingUrl: page.url.slice(0, 2048) } : {}), ...(page?.referrer ? { referrer: page.referrer.slice(0, 2048) } : {}) });
+    if (!found.has(kind) && isValidClickId(kind, value))
+      found.set(kind, {
+        kind,
+        value,
+        firstSeen,
+        ...(page?.url ? { landingUrl: page.url.slice(0, 2048) } : {}),
+        ...(page?.referrer ? { referrer: page.referrer.slice(0, 2048) } : {}),
+      });
   };
-  for (const source of [page?.url, page?.search, page?.referrer]) if (source) for (const { kind, value } of clickIdsFromSearch(source)) add(kind, value);
+  for (const source of [page?.url, page?.search, page?.referrer])
+    if (source) for (const { kind, value } of clickIdsFromSearch(source)) add(kind, value);
   const campaign = e.context?.campaign ?? {};
   for (const kind of CLICK_KINDS) if (typeof campaign[kind] === 'string') add(kind, campaign[kind] as string);
   return [...found.values()];
@@ -64,14 +72,24 @@ function messageIdOf(env: Env, messageId: string | undefined): Promise<string> |
 export type SegmentSender = 'secret_key' | 'publishable_key' | 'webhook';
 
 /** One Segment message. */
-export async function ingestSegmentEvent(env: Env, raw: unknown, facts: RequestFacts, sender: SegmentSender): Promise<SegmentOutcome> {
+export async function ingestSegmentEvent(
+  env: Env,
+  raw: unknown,
+  facts: RequestFacts,
+  sender: SegmentSender,
+): Promise<SegmentOutcome> {
   const trustRequest = sender === 'publishable_key';
   const parsed = segmentEventSchema.safeParse(camelizeSegment(raw));
   if (!parsed.success) throw new ApiError(400, 'invalid_event', 'not a Segment message', zodIssues(parsed.error));
   const e = parsed.data;
   const ip = e.context?.ip ?? (trustRequest ? facts.ip : null);
   // The request's country is the sender's: it describes the IP only when that IP is the request's own.
-  const eventFacts: RequestFacts = { ...facts, ip, country: trustRequest && ip === facts.ip ? facts.country : null, userAgent: e.context?.userAgent ?? (trustRequest ? facts.userAgent : null) };
+  const eventFacts: RequestFacts = {
+    ...facts,
+    ip,
+    country: trustRequest && ip === facts.ip ? facts.country : null,
+    userAgent: e.context?.userAgent ?? (trustRequest ? facts.userAgent : null),
+  };
   const messageId = await messageIdOf(env, e.messageId);
   const anonymousId = e.anonymousId ? await boundedId(env, 'sa', e.anonymousId) : null;
   const touches = segmentTouches(e, facts.now);
@@ -81,8 +99,23 @@ export async function ingestSegmentEvent(env: Env, raw: unknown, facts: RequestF
     const traits = { ...(e.traits ?? {}) };
     // A backend (analytics-node) sends no anonymousId but the visitor's context.ip / userAgent: kept as
     // a device of its own (one per address and browser), so Meta still receives them.
-    const deviceId = !anonymousId && (eventFacts.ip || eventFacts.userAgent) ? await hashedId(env, 'sd', `${eventFacts.ip ?? ''}|${eventFacts.userAgent ?? ''}`) : null;
-    const r = await ingestIdentify(env, { email, messageId, anonymousId, deviceId, traits, touches, ...(sender === 'secret_key' ? { trustedSource: 'segment' as const } : {}) }, eventFacts);
+    const deviceId =
+      !anonymousId && (eventFacts.ip || eventFacts.userAgent)
+        ? await hashedId(env, 'sd', `${eventFacts.ip ?? ''}|${eventFacts.userAgent ?? ''}`)
+        : null;
+    const r = await ingestIdentify(
+      env,
+      {
+        email,
+        messageId,
+        anonymousId,
+        deviceId,
+        traits,
+        touches,
+        ...(sender === 'secret_key' ? { trustedSource: 'segment' as const } : {}),
+      },
+      eventFacts,
+    );
     return r.duplicate ? 'duplicate' : 'stored';
   }
   if ((e.type === 'page' || e.type === 'track' || e.type === 'screen' || e.type === 'identify') && touches.length) {
@@ -90,7 +123,15 @@ export async function ingestSegmentEvent(env: Env, raw: unknown, facts: RequestF
     // touches directly; an anonymous browser's go to its visitor, merged on identify.
     if (email) {
       const key = await personKey(env, email);
-      const r = await personByKey(env, key).addTouches({ messageId, anonymousId, touches, ip: eventFacts.ip, userAgent: eventFacts.userAgent, country: eventFacts.country, now: facts.now });
+      const r = await personByKey(env, key).addTouches({
+        messageId,
+        anonymousId,
+        touches,
+        ip: eventFacts.ip,
+        userAgent: eventFacts.userAgent,
+        country: eventFacts.country,
+        now: facts.now,
+      });
       if (r.exists) return r.duplicate ? 'duplicate' : 'stored';
     }
     if (anonymousId) {

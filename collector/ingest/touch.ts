@@ -26,7 +26,15 @@ export interface TouchCommand {
 export async function ingestTouch(env: Env, cmd: TouchCommand, facts: RequestFacts): Promise<{ duplicate: boolean }> {
   if (facts.gpc || cmd.consent === 'denied') return { duplicate: false };
   spendTouches(env, facts, cmd.touches.length);
-  const input = { messageId: cmd.messageId, anonymousId: cmd.anonymousId, touches: cmd.touches, ip: cmd.ip ?? facts.ip, userAgent: cmd.userAgent ?? facts.userAgent, country: cmd.ip === undefined || cmd.ip === facts.ip ? facts.country : null, now: facts.now };
+  const input = {
+    messageId: cmd.messageId,
+    anonymousId: cmd.anonymousId,
+    touches: cmd.touches,
+    ip: cmd.ip ?? facts.ip,
+    userAgent: cmd.userAgent ?? facts.userAgent,
+    country: cmd.ip === undefined || cmd.ip === facts.ip ? facts.country : null,
+    now: facts.now,
+  };
   const tokenKey = cmd.token ? await verifyPersonToken(env.IDENTITY_SECRET!, cmd.token, facts.now) : null;
   if (tokenKey) {
     const r = await personByKey(env, tokenKey).addTouches(input);
@@ -46,7 +54,11 @@ export async function ingestTouch(env: Env, cmd: TouchCommand, facts: RequestFac
   return again.linked === null ? visitorOutcome(env, facts, again) : { duplicate: false };
 }
 
-function visitorOutcome(env: Env, facts: RequestFacts, r: { refused: true } | { duplicate: boolean; created: boolean }): { duplicate: boolean } {
+function visitorOutcome(
+  env: Env,
+  facts: RequestFacts,
+  r: { refused: true } | { duplicate: boolean; created: boolean },
+): { duplicate: boolean } {
   if ('refused' in r) throw creationRefused();
   if (r.created) countCreation(env, facts);
   return { duplicate: r.duplicate };

@@ -19,8 +19,12 @@ describe('the _cb_aid cookie domain (VISITOR_COOKIE_DOMAIN)', () => {
       return c.body(null, 204);
     });
     const withDomain = await app.request('https://www.example.com/', {}, { VISITOR_COOKIE_DOMAIN: 'example.com' });
-    expect(withDomain.headers.get('set-cookie')).toBe('_cb_aid=anon_12345678; Path=/; Max-Age=34560000; HttpOnly; SameSite=Lax; Domain=example.com; Secure');
+    expect(withDomain.headers.get('set-cookie')).toBe(
+      '_cb_aid=anon_12345678; Path=/; Max-Age=34560000; HttpOnly; SameSite=Lax; Domain=example.com; Secure',
+    );
     const hostOnly = await app.request('https://www.example.com/', {}, {});
-    expect(hostOnly.headers.get('set-cookie')).toBe('_cb_aid=anon_12345678; Path=/; Max-Age=34560000; HttpOnly; SameSite=Lax; Secure');
+    expect(hostOnly.headers.get('set-cookie')).toBe(
+      '_cb_aid=anon_12345678; Path=/; Max-Age=34560000; HttpOnly; SameSite=Lax; Secure',
+    );
   });
 });

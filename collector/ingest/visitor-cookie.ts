@@ -33,7 +33,11 @@ export function setVisitorCookie(c: Context<AppContext>, anonymousId: string) {
   const url = new URL(c.req.url);
   const secure = url.protocol === 'https:';
   const domain = visitorCookieDomain(c.env.VISITOR_COOKIE_DOMAIN, url.hostname);
-  c.header('set-cookie', `${VISITOR_COOKIE}=${anonymousId}; Path=/; Max-Age=${MAX_AGE_S}; HttpOnly; SameSite=Lax${domain ? `; Domain=${domain}` : ''}${secure ? '; Secure' : ''}`, { append: true });
+  c.header(
+    'set-cookie',
+    `${VISITOR_COOKIE}=${anonymousId}; Path=/; Max-Age=${MAX_AGE_S}; HttpOnly; SameSite=Lax${domain ? `; Domain=${domain}` : ''}${secure ? '; Secure' : ''}`,
+    { append: true },
+  );
 }
 
 /**

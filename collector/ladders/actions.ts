@@ -8,7 +8,11 @@ import type { Outcome } from '../objects/config-audiences';
 import type { StoredLadder } from '../objects/config-ladders';
 import { configObject } from '../objects/doors';
 
-export async function createLadder(env: Env, body: unknown, now: number): Promise<Outcome<{ ladder: StoredLadder; createdAudiences: string[] }>> {
+export async function createLadder(
+  env: Env,
+  body: unknown,
+  now: number,
+): Promise<Outcome<{ ladder: StoredLadder; createdAudiences: string[] }>> {
   const out = await configObject(env).createLadder(body, now);
   if (!out.ok) return out;
   invalidateAudienceConfig();
@@ -20,7 +24,12 @@ export async function createLadder(env: Env, body: unknown, now: number): Promis
   return { ok: true, value: { ladder, createdAudiences: createdAudiences.map((a) => a.id) } };
 }
 
-export async function deleteLadder(env: Env, id: string, withAudiences: boolean, now: number): Promise<{ ladder: StoredLadder; deletedAudiences: string[] } | null> {
+export async function deleteLadder(
+  env: Env,
+  id: string,
+  withAudiences: boolean,
+  now: number,
+): Promise<{ ladder: StoredLadder; deletedAudiences: string[] } | null> {
   const out = await configObject(env).deleteLadder(id, withAudiences);
   if (!out) return null;
   if (out.deletedAudiences.length) {
@@ -31,11 +40,19 @@ export async function deleteLadder(env: Env, id: string, withAudiences: boolean,
   return { ladder: out.ladder, deletedAudiences: out.deletedAudiences.map((a) => a.id) };
 }
 
-export async function addLadderSend(env: Env, id: string, body: unknown, now: number): Promise<Outcome<{ ladder: StoredLadder; conversionsOn: string[] }>> {
+export async function addLadderSend(
+  env: Env,
+  id: string,
+  body: unknown,
+  now: number,
+): Promise<Outcome<{ ladder: StoredLadder; conversionsOn: string[] }>> {
   const out = await configObject(env).addLadderSend(id, body, now);
   if (!out.ok) return out;
   invalidateAudienceConfig();
   // Existing entries get their rows (or skips) on each audience's sweep, as at turn-on.
   await Promise.all(out.value.convertedAudiences.map((a) => startPopulate(env, a.id, a.version, 'conversion', now)));
-  return { ok: true, value: { ladder: out.value.ladder, conversionsOn: out.value.convertedAudiences.map((a) => a.id) } };
+  return {
+    ok: true,
+    value: { ladder: out.value.ladder, conversionsOn: out.value.convertedAudiences.map((a) => a.id) },
+  };
 }

@@ -20,17 +20,40 @@ const SETTINGS: Record<DestinationType, Record<string, unknown>> = {
   google_ads: { customerId: '1234567890', conversionActionId: '2', ...OAUTH },
   google_data_manager: { customerId: '1234567890', conversionActionId: '2', ...OAUTH },
   linkedin: { conversionId: '4242', accessToken: 'li-token-1234567890', apiVersion: '202611' },
-  microsoft_ads: { customerId: '1111', accountId: '2222', conversionGoalName: 'MQL', developerToken: 'ms-dev-token-0001', ...OAUTH },
+  microsoft_ads: {
+    customerId: '1111',
+    accountId: '2222',
+    conversionGoalName: 'MQL',
+    developerToken: 'ms-dev-token-0001',
+    ...OAUTH,
+  },
   reddit: { pixelId: 'a2_abc123def', accessToken: 'reddit-token-1234567890' },
   tiktok: { pixelCode: 'CABC123DEF456GHI789J', accessToken: 'tiktok-token-1234567890' },
   openai_ads: { pixelId: 'px_openai_1', apiKey: 'openai-key-1234567890' },
 };
 
 const row: ConversionRow = {
-  id: 'e'.repeat(32), eventTime: EVENT, email: 'ann@example.com', consent: 'granted',
+  id: 'e'.repeat(32),
+  eventTime: EVENT,
+  email: 'ann@example.com',
+  consent: 'granted',
   touches: [
-    { kind: 'gclid', value: 'Cj0KCQ_item_value', firstSeen: EVENT * 1000 - 86_400_000, landingUrl: null, raw: null, anonymousId: 'a1' },
-    { kind: 'msclkid', value: 'c'.repeat(32), firstSeen: EVENT * 1000 - 86_400_000, landingUrl: null, raw: null, anonymousId: 'a1' },
+    {
+      kind: 'gclid',
+      value: 'Cj0KCQ_item_value',
+      firstSeen: EVENT * 1000 - 86_400_000,
+      landingUrl: null,
+      raw: null,
+      anonymousId: 'a1',
+    },
+    {
+      kind: 'msclkid',
+      value: 'c'.repeat(32),
+      firstSeen: EVENT * 1000 - 86_400_000,
+      landingUrl: null,
+      raw: null,
+      anonymousId: 'a1',
+    },
   ],
   devices: [{ anonymousId: 'a1', ip: '203.0.113.5', userAgent: 'UA', lastSeen: NOW }],
   attributes: { crm: { deal: { amount: '12,500.50' } } },
@@ -46,7 +69,12 @@ describe('ITEM_FIELDS', () => {
       const item = JSON.stringify((prepared as { item: unknown }).item);
       const f = ITEM_FIELDS[type]!;
       const read = await runInDurableObject(configObject(env as unknown as Env), (_o, state: DurableObjectState) =>
-        state.storage.sql.exec<{ v: number; c: string; t: number }>(`SELECT (${f.value}) + 0 AS v, ${f.currency} AS c, ${f.eventMs} AS t FROM (SELECT ? AS item)`, item).one(),
+        state.storage.sql
+          .exec<{ v: number; c: string; t: number }>(
+            `SELECT (${f.value}) + 0 AS v, ${f.currency} AS c, ${f.eventMs} AS t FROM (SELECT ? AS item)`,
+            item,
+          )
+          .one(),
       );
       expect(read).toEqual({ v: 12500.5, c: 'EUR', t: EVENT * 1000 });
     });

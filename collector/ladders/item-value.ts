@@ -20,16 +20,44 @@ const fromMinorUnits = (amount: string, currency: string) =>
   `${at(amount)} * 1.0 / CASE WHEN ${at(currency)} IN (${list(ZERO_DECIMALS)}) THEN 1 WHEN ${at(currency)} IN (${list(THREE_DECIMALS)}) THEN 1000 ELSE 100 END`;
 
 export const ITEM_FIELDS: Record<string, ItemFields> = {
-  meta: { value: at('$.custom_data.value'), currency: at('$.custom_data.currency'), eventMs: `${at('$.event_time')} * 1000` },
+  meta: {
+    value: at('$.custom_data.value'),
+    currency: at('$.custom_data.currency'),
+    eventMs: `${at('$.event_time')} * 1000`,
+  },
   // "2026-12-01 10:00:00+00:00"
-  google_ads: { value: at('$.conversionValue'), currency: at('$.currencyCode'), eventMs: seconds('$.conversionDateTime') },
-  google_data_manager: { value: at('$.conversionValue'), currency: at('$.currency'), eventMs: seconds('$.eventTimestamp') },
+  google_ads: {
+    value: at('$.conversionValue'),
+    currency: at('$.currencyCode'),
+    eventMs: seconds('$.conversionDateTime'),
+  },
+  google_data_manager: {
+    value: at('$.conversionValue'),
+    currency: at('$.currency'),
+    eventMs: seconds('$.eventTimestamp'),
+  },
   // LinkedIn's amount is a decimal string; SQLite's sum reads it as a number.
-  linkedin: { value: at('$.conversionValue.amount'), currency: at('$.conversionValue.currencyCode'), eventMs: at('$.conversionHappenedAt') },
-  microsoft_ads: { value: at('$.ConversionValue'), currency: at('$.ConversionCurrencyCode'), eventMs: seconds('$.ConversionTime') },
+  linkedin: {
+    value: at('$.conversionValue.amount'),
+    currency: at('$.conversionValue.currencyCode'),
+    eventMs: at('$.conversionHappenedAt'),
+  },
+  microsoft_ads: {
+    value: at('$.ConversionValue'),
+    currency: at('$.ConversionCurrencyCode'),
+    eventMs: seconds('$.ConversionTime'),
+  },
   reddit: { value: at('$.metadata.value'), currency: at('$.metadata.currency'), eventMs: at('$.event_at') },
-  tiktok: { value: at('$.properties.value'), currency: at('$.properties.currency'), eventMs: `${at('$.event_time')} * 1000` },
-  openai_ads: { value: fromMinorUnits('$.data.amount', '$.data.currency'), currency: at('$.data.currency'), eventMs: at('$.timestamp_ms') },
+  tiktok: {
+    value: at('$.properties.value'),
+    currency: at('$.properties.currency'),
+    eventMs: `${at('$.event_time')} * 1000`,
+  },
+  openai_ads: {
+    value: fromMinorUnits('$.data.amount', '$.data.currency'),
+    currency: at('$.data.currency'),
+    eventMs: at('$.timestamp_ms'),
+  },
 };
 
 export const NO_FIELDS: ItemFields = { value: 'NULL', currency: 'NULL', eventMs: 'NULL' };

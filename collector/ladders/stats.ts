@@ -46,7 +46,12 @@ export interface LadderStats {
   optimizeOn: string | null;
 }
 
-export async function ladderStats(env: Env, ladder: StoredLadder, now: number, weeks = DEFAULT_WEEKS): Promise<LadderStats> {
+export async function ladderStats(
+  env: Env,
+  ladder: StoredLadder,
+  now: number,
+  weeks = DEFAULT_WEEKS,
+): Promise<LadderStats> {
   const config = configObject(env);
   const since = now - weeks * WEEK_MS;
   const ids = ladder.stages.map((s) => s.audienceId);
@@ -64,23 +69,33 @@ export async function ladderStats(env: Env, ladder: StoredLadder, now: number, w
     const cvs = conversions[i]!;
     const firstOn = cvs.length ? Math.min(...cvs.map((c) => c.enabledAt)) : null;
     const weeksSinceOn = firstOn === null ? 0 : Math.min(weeks, Math.max(1, Math.ceil((now - firstOn) / WEEK_MS)));
-    const series: DestinationSeries[] = [...new Set(cvs.map((c) => c.destinationId))].map((d) => {
-      const weekly = Array<number>(weeks).fill(0);
-      let retracted = 0;
-      const values = new Map<string | null, { currency: string | null; sum: number; conversions: number }>();
-      for (const r of rows[used.indexOf(d)]!) {
-        if (r.audienceId !== s.audienceId || r.week < 0 || r.week >= weeks) continue;
-        weekly[r.week]! += r.n;
-        retracted += r.retracted;
-        if (r.valued > 0) {
-          const v = values.get(r.currency) ?? { currency: r.currency, sum: 0, conversions: 0 };
-          v.sum += r.value;
-          v.conversions += r.valued;
-          values.set(r.currency, v);
+    const series: DestinationSeries[] = [...new Set(cvs.map((c) => c.destinationId))]
+      .map((d) => {
+        const weekly = Array<number>(weeks).fill(0);
+        let retracted = 0;
+        const values = new Map<string | null, { currency: string | null; sum: number; conversions: number }>();
+        for (const r of rows[used.indexOf(d)]!) {
+          if (r.audienceId !== s.audienceId || r.week < 0 || r.week >= weeks) continue;
+          weekly[r.week]! += r.n;
+          retracted += r.retracted;
+          if (r.valued > 0) {
+            const v = values.get(r.currency) ?? { currency: r.currency, sum: 0, conversions: 0 };
+            v.sum += r.value;
+            v.conversions += r.valued;
+            values.set(r.currency, v);
+          }
         }
-      }
-      return { destinationId: d, name: names.get(d) ?? d, weekly, monthly: null as number | null, verdict: 'no_data' as Verdict, values: [...values.values()], retracted };
-    }).sort((a, b) => a.name.localeCompare(b.name) || a.destinationId.localeCompare(b.destinationId));
+        return {
+          destinationId: d,
+          name: names.get(d) ?? d,
+          weekly,
+          monthly: null as number | null,
+          verdict: 'no_data' as Verdict,
+          values: [...values.values()],
+          retracted,
+        };
+      })
+      .sort((a, b) => a.name.localeCompare(b.name) || a.destinationId.localeCompare(b.destinationId));
     const weekly = Array.from({ length: weeks }, (_, w) => Math.max(0, ...series.map((x) => x.weekly[w]!)));
     // Entries sent on turn-on land in the weeks they happened: measure from the first of those too.
     const firstWeek = weekly.findIndex((n) => n > 0);
@@ -91,16 +106,30 @@ export async function ladderStats(env: Env, ladder: StoredLadder, now: number, w
     }
     const a = audiences[i];
     return {
-      key: s.key, name: s.name, audienceId: s.audienceId,
-      audience: a ? { name: a.name, members: members[i]!, timestampField: a.timestamp.field, withinDays: a.timestamp.withinDays } : null,
-      conversions: cvs, weekly, weeksMeasured, destinations: series,
+      key: s.key,
+      name: s.name,
+      audienceId: s.audienceId,
+      audience: a
+        ? { name: a.name, members: members[i]!, timestampField: a.timestamp.field, withinDays: a.timestamp.withinDays }
+        : null,
+      conversions: cvs,
+      weekly,
+      weeksMeasured,
+      destinations: series,
     };
   });
-  const advice = ladderAdvice(stages.map(({ key, name, weekly, weeksMeasured }) => ({ key, name, weekly, weeksMeasured })));
+  const advice = ladderAdvice(
+    stages.map(({ key, name, weekly, weeksMeasured }) => ({ key, name, weekly, weeksMeasured })),
+  );
   return {
     ladder,
     weeks: Array.from({ length: weeks }, (_, w) => since + w * WEEK_MS),
-    stages: stages.map((s, i) => ({ ...s, monthly: advice.stages[i]!.monthly, verdict: advice.stages[i]!.verdict, hint: advice.stages[i]!.hint })),
+    stages: stages.map((s, i) => ({
+      ...s,
+      monthly: advice.stages[i]!.monthly,
+      verdict: advice.stages[i]!.verdict,
+      hint: advice.stages[i]!.hint,
+    })),
     optimizeOn: advice.optimizeOn,
   };
 }

@@ -37,11 +37,16 @@ export async function takeLimit(c: Context<AppContext>, name: LimitName, key: st
 }
 
 function tooMany(retryAfterS: number) {
-  return new ApiError(429, 'rate_limited', `too many requests; retry in ${retryAfterS} s`, undefined, { 'retry-after': String(retryAfterS) });
+  return new ApiError(429, 'rate_limited', `too many requests; retry in ${retryAfterS} s`, undefined, {
+    'retry-after': String(retryAfterS),
+  });
 }
 
 /** 429 with Retry-After once `keyOf` has spent its budget of `name` in the current window. */
-export function rateLimit(name: LimitName, keyOf: (c: Context<AppContext>) => string | null): MiddlewareHandler<AppContext> {
+export function rateLimit(
+  name: LimitName,
+  keyOf: (c: Context<AppContext>) => string | null,
+): MiddlewareHandler<AppContext> {
   return async function rateLimitMiddleware(c, next) {
     const key = keyOf(c);
     if (key !== null) await takeLimit(c, name, key);

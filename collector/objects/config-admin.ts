@@ -43,7 +43,11 @@ export class AdminStore {
   /** Newest first; `before` is the id of the last entry of the previous page. */
   listChanges(before: number | null, limit: number): ChangeLogEntry[] {
     return this.sql
-      .exec<ChangeLogRow>('SELECT id, at, actor, action, target, detail FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?', before ?? Number.MAX_SAFE_INTEGER, Math.min(Math.max(limit, 1), 200))
+      .exec<ChangeLogRow>(
+        'SELECT id, at, actor, action, target, detail FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?',
+        before ?? Number.MAX_SAFE_INTEGER,
+        Math.min(Math.max(limit, 1), 200),
+      )
       .toArray()
       .map((r) => ({ ...r }));
   }

@@ -35,9 +35,17 @@ export class DestinationRegistry {
 
   /** Adds a destination; false when the deployment already has MAX_DESTINATIONS live ones. */
   add(ref: { id: string; type: DestinationType; name: string }, now: number): boolean {
-    const live = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM destinations WHERE deleted_at IS NULL').one().n;
+    const live = this.sql
+      .exec<{ n: number }>('SELECT COUNT(*) AS n FROM destinations WHERE deleted_at IS NULL')
+      .one().n;
     if (live >= MAX_DESTINATIONS) return false;
-    this.sql.exec('INSERT INTO destinations (id, type, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, deleted_at = NULL', ref.id, ref.type, ref.name, now);
+    this.sql.exec(
+      'INSERT INTO destinations (id, type, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, deleted_at = NULL',
+      ref.id,
+      ref.type,
+      ref.name,
+      now,
+    );
     return true;
   }
 
@@ -51,14 +59,18 @@ export class DestinationRegistry {
 
   /** Whether a destination id is configured now (`live`), was deleted, or was never created here. */
   state(id: string): 'live' | 'deleted' | 'unknown' {
-    const row = this.sql.exec<{ deleted_at: number | null }>('SELECT deleted_at FROM destinations WHERE id = ?', id).toArray()[0];
+    const row = this.sql
+      .exec<{ deleted_at: number | null }>('SELECT deleted_at FROM destinations WHERE id = ?', id)
+      .toArray()[0];
     return !row ? 'unknown' : row.deleted_at === null ? 'live' : 'deleted';
   }
 
   /** Live destinations, oldest first; with `deleted`, also the deleted ones (their log stays). */
   list(includeDeleted = false): DestinationRef[] {
     return this.sql
-      .exec<Row>(`SELECT * FROM destinations ${includeDeleted ? '' : 'WHERE deleted_at IS NULL'} ORDER BY created_at, id`)
+      .exec<Row>(
+        `SELECT * FROM destinations ${includeDeleted ? '' : 'WHERE deleted_at IS NULL'} ORDER BY created_at, id`,
+      )
       .toArray()
       .map((r) => ({ id: r.id, type: r.type, name: r.name, createdAt: r.created_at, deletedAt: r.deleted_at }));
   }

@@ -7,7 +7,17 @@ export interface JobProgress {
   failed: number;
 }
 
-type Row = { id: string; kind: Job['kind']; total: number; applied: number; suppressed: number; failed: number; rejected: number; created_at: number; updated_at: number };
+type Row = {
+  id: string;
+  kind: Job['kind'];
+  total: number;
+  applied: number;
+  suppressed: number;
+  failed: number;
+  rejected: number;
+  created_at: number;
+  updated_at: number;
+};
 
 const KEEP_MS = 30 * 86_400_000;
 
@@ -18,7 +28,15 @@ export class JobStore {
   create(id: string, kind: Job['kind'], total: number, rejected: number, now: number): Job {
     this.sql.exec('DELETE FROM jobs WHERE created_at < ?', now - KEEP_MS);
     this.sql.exec('DELETE FROM job_failures WHERE job_id NOT IN (SELECT id FROM jobs)');
-    this.sql.exec('INSERT INTO jobs (id, kind, total, rejected, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', id, kind, total, rejected, now, now);
+    this.sql.exec(
+      'INSERT INTO jobs (id, kind, total, rejected, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      id,
+      kind,
+      total,
+      rejected,
+      now,
+      now,
+    );
     return this.get(id)!;
   }
 
@@ -48,7 +66,8 @@ export class JobStore {
   recordFailures(jobId: string, failures: Omit<JobFailure, 'failedAt'>[], now: number): number {
     let added = 0;
     for (const f of failures) {
-      const known = this.sql.exec('SELECT 1 FROM job_failures WHERE job_id = ? AND email = ?', jobId, f.email).toArray().length > 0;
+      const known =
+        this.sql.exec('SELECT 1 FROM job_failures WHERE job_id = ? AND email = ?', jobId, f.email).toArray().length > 0;
       this.sql.exec(
         `INSERT INTO job_failures (job_id, email, rows, reason, failed_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (job_id, email) DO UPDATE SET rows = excluded.rows, reason = excluded.reason, failed_at = excluded.failed_at`,
@@ -66,19 +85,31 @@ export class JobStore {
 
   failures(jobId: string, limit = 1000): JobFailure[] {
     return this.sql
-      .exec<{ email: string; rows: string; reason: string; failed_at: number }>('SELECT email, rows, reason, failed_at FROM job_failures WHERE job_id = ? ORDER BY failed_at, email LIMIT ?', jobId, limit)
+      .exec<{ email: string; rows: string; reason: string; failed_at: number }>(
+        'SELECT email, rows, reason, failed_at FROM job_failures WHERE job_id = ? ORDER BY failed_at, email LIMIT ?',
+        jobId,
+        limit,
+      )
       .toArray()
-      .map((r) => ({ email: r.email, rows: JSON.parse(r.rows) as JobFailure['rows'], reason: r.reason, failedAt: r.failed_at }));
+      .map((r) => ({
+        email: r.email,
+        rows: JSON.parse(r.rows) as JobFailure['rows'],
+        reason: r.reason,
+        failedAt: r.failed_at,
+      }));
   }
 
   /** After their rows were sent to the queue again: no longer failed, so the job runs until they are applied. */
   clearFailures(jobId: string, emails: string[], now: number): number {
     let rows = 0;
     for (const email of emails) {
-      const r = this.sql.exec<{ rows: string }>('DELETE FROM job_failures WHERE job_id = ? AND email = ? RETURNING rows', jobId, email).toArray()[0];
+      const r = this.sql
+        .exec<{ rows: string }>('DELETE FROM job_failures WHERE job_id = ? AND email = ? RETURNING rows', jobId, email)
+        .toArray()[0];
       if (r) rows += (JSON.parse(r.rows) as unknown[]).length;
     }
-    if (rows) this.sql.exec('UPDATE jobs SET failed = max(0, failed - ?), updated_at = ? WHERE id = ?', rows, now, jobId);
+    if (rows)
+      this.sql.exec('UPDATE jobs SET failed = max(0, failed - ?), updated_at = ? WHERE id = ?', rows, now, jobId);
     return rows;
   }
 

@@ -22,7 +22,17 @@ export interface ApiKeyRecord {
   revokedAt: number | null;
 }
 
-type Row = { id: string; type: 'secret' | 'publishable'; scope: KeyScope | null; hash: string; hint: string; origins: string; name: string; created_at: number; revoked_at: number | null };
+type Row = {
+  id: string;
+  type: 'secret' | 'publishable';
+  scope: KeyScope | null;
+  hash: string;
+  hint: string;
+  origins: string;
+  name: string;
+  created_at: number;
+  revoked_at: number | null;
+};
 
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
@@ -31,7 +41,10 @@ export async function sha256Hex(text: string): Promise<string> {
 
 function randomToken(bytes: number): string {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...raw)).replace(/\+/g, 'A').replace(/\//g, 'B').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...raw))
+    .replace(/\+/g, 'A')
+    .replace(/\//g, 'B')
+    .replace(/=+$/, '');
 }
 
 export class ApiKeyStore {
@@ -41,7 +54,17 @@ export class ApiKeyStore {
     return this.sql
       .exec<Row>('SELECT * FROM api_keys ORDER BY created_at')
       .toArray()
-      .map((r) => ({ id: r.id, type: r.type, scope: r.scope, hash: r.hash, hint: r.hint, origins: JSON.parse(r.origins), name: r.name, createdAt: r.created_at, revokedAt: r.revoked_at }));
+      .map((r) => ({
+        id: r.id,
+        type: r.type,
+        scope: r.scope,
+        hash: r.hash,
+        hint: r.hint,
+        origins: JSON.parse(r.origins),
+        name: r.name,
+        createdAt: r.created_at,
+        revokedAt: r.revoked_at,
+      }));
   }
 
   /** Mints a key; the clear value is returned once and never stored. */
@@ -73,6 +96,8 @@ export class ApiKeyStore {
   }
 
   revoke(id: string, now: number): boolean {
-    return this.sql.exec('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', now, id).rowsWritten > 0;
+    return (
+      this.sql.exec('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', now, id).rowsWritten > 0
+    );
   }
 }

@@ -1,7 +1,14 @@
 // The ConfigObject's stage ladders: named, ordered lists of audiences (lead → MQL → SQL → ...). A
 // ladder made from a template or with inline definitions creates its audiences and their conversions
 // in the same transaction as the ladder itself, so a refused ladder leaves nothing behind.
-import { ladderCreateSchema, ladderPatchSchema, ladderSendSchema, type LadderSend, type LadderStageInput, type StoredStage } from '../../shared/schemas/ladder';
+import {
+  ladderCreateSchema,
+  ladderPatchSchema,
+  ladderSendSchema,
+  type LadderSend,
+  type LadderStageInput,
+  type StoredStage,
+} from '../../shared/schemas/ladder';
 import { defaultEventName, templateStages } from '../../shared/ladder-templates';
 import type { ConversionSettings } from '../../shared/schemas/conversion';
 import { definitionIssues, type DefinitionIssue } from '../audiences/definition-issues';
@@ -50,7 +57,11 @@ class Refused extends Error {
 }
 
 function slug(name: string, i: number): string {
-  const s = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
+  const s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 40);
   return /^[a-z]/.test(s) ? s : `stage_${i + 1}`;
 }
 
@@ -59,7 +70,10 @@ export class LadderStore {
     private readonly sql: SqlStorage,
     private readonly transaction: <T>(fn: () => T) => T,
     private readonly audiences: AudienceStore,
-    private readonly destinations: { list(includeDeleted?: boolean): DestinationRef[]; state(id: string): 'live' | 'deleted' | 'unknown' },
+    private readonly destinations: {
+      list(includeDeleted?: boolean): DestinationRef[];
+      state(id: string): 'live' | 'deleted' | 'unknown';
+    },
   ) {
     migrate(sql, steps, 'ladders');
   }
@@ -68,7 +82,9 @@ export class LadderStore {
     const parsed = ladderCreateSchema.safeParse(input);
     if (!parsed.success) return { ok: false, code: 'invalid', issues: definitionIssues(parsed.error) };
     const l = parsed.data;
-    const stages: (LadderStageInput & { key: string })[] = (l.template ? templateStages(l.template) : l.stages!).map((s, i) => ({ ...s, key: s.key ?? slug(s.name, i) }));
+    const stages: (LadderStageInput & { key: string })[] = (l.template ? templateStages(l.template) : l.stages!).map(
+      (s, i) => ({ ...s, key: s.key ?? slug(s.name, i) }),
+    );
     const issues: DefinitionIssue[] = [];
     const path = (i: number, rest: string) => (l.template ? `template.stages[${i}]${rest}` : `stages[${i}]${rest}`);
     const keys = new Set<string>();
@@ -77,18 +93,31 @@ export class LadderStore {
       if (keys.has(s.key)) issues.push({ path: path(i, '.key'), message: `two stages have the key "${s.key}"` });
       keys.add(s.key);
       if (s.audienceId !== undefined) {
-        if (!this.audiences.getAudience(s.audienceId)) issues.push({ path: path(i, '.audienceId'), message: `no audience ${s.audienceId}` });
-        else if (used.has(s.audienceId)) issues.push({ path: path(i, '.audienceId'), message: `audience ${s.audienceId} is already a stage of this ladder` });
+        if (!this.audiences.getAudience(s.audienceId))
+          issues.push({ path: path(i, '.audienceId'), message: `no audience ${s.audienceId}` });
+        else if (used.has(s.audienceId))
+          issues.push({
+            path: path(i, '.audienceId'),
+            message: `audience ${s.audienceId} is already a stage of this ladder`,
+          });
         used.add(s.audienceId);
       }
     });
 
     // Every conversion each stage gets: those its audience has, its own, then one per `send` destination.
-    const conversions: ConversionSettings[][] = stages.map((s) => [...this.existing(s.audienceId), ...(s.conversions ?? []).map((c) => ({ ...c }))]);
+    const conversions: ConversionSettings[][] = stages.map((s) => [
+      ...this.existing(s.audienceId),
+      ...(s.conversions ?? []).map((c) => ({ ...c })),
+    ]);
     // Where each came from in the request (null: the audience has it already), for the issue paths.
-    const origins: (string | null)[][] = stages.map((s, i) => [...this.existing(s.audienceId).map(() => null), ...(s.conversions ?? []).map((_, k) => path(i, `.conversions[${k}]`))]);
+    const origins: (string | null)[][] = stages.map((s, i) => [
+      ...this.existing(s.audienceId).map(() => null),
+      ...(s.conversions ?? []).map((_, k) => path(i, `.conversions[${k}]`)),
+    ]);
     const types = new Map(this.destinations.list(true).map((d) => [d.id, d.type]));
-    (l.send ?? []).forEach((send, j) => this.expandSend(send, `send[${j}]`, stages, types, conversions, origins, issues));
+    (l.send ?? []).forEach((send, j) =>
+      this.expandSend(send, `send[${j}]`, stages, types, conversions, origins, issues),
+    );
     issues.push(...sameEventIssues(stages, conversions, origins, types));
     if (issues.length) return { ok: false, code: 'invalid', issues: issues.slice(0, 20) };
 
@@ -100,14 +129,17 @@ export class LadderStore {
           let audience: StoredAudience;
           if (s.audience) {
             const made = this.audiences.createAudience(s.audience, now);
-            if (!made.ok) throw new Refused((made.issues ?? []).map((x) => ({ ...x, path: path(i, `.audience.${x.path}`) })));
+            if (!made.ok)
+              throw new Refused((made.issues ?? []).map((x) => ({ ...x, path: path(i, `.audience.${x.path}`) })));
             audience = made.value;
             createdAudiences.push(audience);
           } else {
             audience = this.audiences.getAudience(s.audienceId!)!;
           }
           // Only the new ones: those the audience has already (origin null) stay as they are.
-          const added = conversions[i]!.map((c, k) => ({ c, origin: origins[i]![k]! })).filter((x) => x.origin !== null);
+          const added = conversions[i]!.map((c, k) => ({ c, origin: origins[i]![k]! })).filter(
+            (x) => x.origin !== null,
+          );
           if (s.audienceId !== undefined && added.length) convertedAudiences.push(audience);
           for (const { c, origin } of added) {
             const on = this.audiences.createConversion(audience.id, c, now, (id) => this.destinations.state(id));
@@ -116,7 +148,14 @@ export class LadderStore {
           return { key: s.key, name: s.name, audienceId: audience.id };
         });
         const id = randomId('lad_');
-        this.sql.exec('INSERT INTO ladders (id, name, stages, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', id, l.name, JSON.stringify(stored), now, now);
+        this.sql.exec(
+          'INSERT INTO ladders (id, name, stages, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+          id,
+          l.name,
+          JSON.stringify(stored),
+          now,
+          now,
+        );
         return { ok: true, value: { ladder: this.get(id)!, createdAudiences, convertedAudiences } };
       });
     } catch (e) {
@@ -128,15 +167,37 @@ export class LadderStore {
   /** The conversions an existing audience has, as settings (for the same-event check). */
   private existing(audienceId: string | undefined): ConversionSettings[] {
     if (audienceId === undefined || !this.audiences.getAudience(audienceId)) return [];
-    return this.audiences.listConversions(audienceId).map(({ id: _i, audienceId: _a, enabledAt: _e, createdAt: _c, updatedAt: _u, ...settings }) => settings);
+    return this.audiences
+      .listConversions(audienceId)
+      .map(({ id: _i, audienceId: _a, enabledAt: _e, createdAt: _c, updatedAt: _u, ...settings }) => settings);
   }
 
   /** One destination for every stage: a conversion per stage (unless `send: false`), problems into `issues`. */
-  private expandSend(send: LadderSend, at: string, stages: { key: string; name: string }[], types: Map<string, string>, conversions: ConversionSettings[][], origins: (string | null)[][], issues: DefinitionIssue[]): void {
+  private expandSend(
+    send: LadderSend,
+    at: string,
+    stages: { key: string; name: string }[],
+    types: Map<string, string>,
+    conversions: ConversionSettings[][],
+    origins: (string | null)[][],
+    issues: DefinitionIssue[],
+  ): void {
     const keys = stages.map((s) => s.key);
     const state = this.destinations.state(send.destinationId);
-    if (state !== 'live') issues.push({ path: `${at}.destinationId`, message: state === 'deleted' ? `destination ${send.destinationId} was deleted` : `no destination ${send.destinationId} is configured` });
-    for (const key of Object.keys(send.stages ?? {})) if (!keys.includes(key)) issues.push({ path: `${at}.stages.${key}`, message: `no stage "${key}" in this ladder (stages: ${keys.join(', ')})` });
+    if (state !== 'live')
+      issues.push({
+        path: `${at}.destinationId`,
+        message:
+          state === 'deleted'
+            ? `destination ${send.destinationId} was deleted`
+            : `no destination ${send.destinationId} is configured`,
+      });
+    for (const key of Object.keys(send.stages ?? {}))
+      if (!keys.includes(key))
+        issues.push({
+          path: `${at}.stages.${key}`,
+          message: `no stage "${key}" in this ladder (stages: ${keys.join(', ')})`,
+        });
     const byName = BY_EVENT_NAME.has(types.get(send.destinationId) ?? '');
     stages.forEach((s, i) => {
       const per = send.stages?.[s.key];
@@ -163,14 +224,22 @@ export class LadderStore {
    * Turns one destination on for every stage of a ladder (POST /api/ladders/{id}/send), with the
    * same checks as at creation, the conversions the stages' audiences already have included.
    */
-  addSend(id: string, input: unknown, now: number): Outcome<{ ladder: StoredLadder; convertedAudiences: StoredAudience[] }> {
+  addSend(
+    id: string,
+    input: unknown,
+    now: number,
+  ): Outcome<{ ladder: StoredLadder; convertedAudiences: StoredAudience[] }> {
     const parsed = ladderSendSchema.safeParse(input);
     if (!parsed.success) return { ok: false, code: 'invalid', issues: definitionIssues(parsed.error) };
     const ladder = this.get(id);
     if (!ladder) return { ok: false, code: 'not_found' };
     const issues: DefinitionIssue[] = [];
     ladder.stages.forEach((s, i) => {
-      if (!this.audiences.getAudience(s.audienceId)) issues.push({ path: `stages[${i}]`, message: `the audience of stage "${s.key}" (${s.audienceId}) was deleted: remove the stage first (PATCH)` });
+      if (!this.audiences.getAudience(s.audienceId))
+        issues.push({
+          path: `stages[${i}]`,
+          message: `the audience of stage "${s.key}" (${s.audienceId}) was deleted: remove the stage first (PATCH)`,
+        });
     });
     const conversions = ladder.stages.map((s) => this.existing(s.audienceId));
     const origins: (string | null)[][] = conversions.map((list) => list.map(() => null));
@@ -178,7 +247,12 @@ export class LadderStore {
     const before = conversions.map((list) => list.length);
     this.expandSend(parsed.data, '(body)', ladder.stages, types, conversions, origins, issues);
     issues.push(...sameEventIssues(ladder.stages, conversions, origins, types));
-    if (issues.length) return { ok: false, code: 'invalid', issues: issues.slice(0, 20).map((x) => ({ ...x, path: x.path.replace(/^\(body\)\./, '') })) };
+    if (issues.length)
+      return {
+        ok: false,
+        code: 'invalid',
+        issues: issues.slice(0, 20).map((x) => ({ ...x, path: x.path.replace(/^\(body\)\./, '') })),
+      };
     try {
       return this.transaction(() => {
         const convertedAudiences: StoredAudience[] = [];
@@ -223,15 +297,26 @@ export class LadderStore {
         stages = parsed.data.stages.map((s, i) => {
           const key = s.key ?? current.stages.find((c) => c.audienceId === s.audienceId)?.key ?? slug(s.name, i);
           if (keys.has(key)) issues.push({ path: `stages[${i}].key`, message: `two stages have the key "${key}"` });
-          if (!this.audiences.getAudience(s.audienceId)) issues.push({ path: `stages[${i}].audienceId`, message: `no audience ${s.audienceId}` });
-          else if (used.has(s.audienceId)) issues.push({ path: `stages[${i}].audienceId`, message: `audience ${s.audienceId} is already a stage of this ladder` });
+          if (!this.audiences.getAudience(s.audienceId))
+            issues.push({ path: `stages[${i}].audienceId`, message: `no audience ${s.audienceId}` });
+          else if (used.has(s.audienceId))
+            issues.push({
+              path: `stages[${i}].audienceId`,
+              message: `audience ${s.audienceId} is already a stage of this ladder`,
+            });
           keys.add(key);
           used.add(s.audienceId);
           return { key, name: s.name, audienceId: s.audienceId };
         });
         if (issues.length) return { ok: false, code: 'invalid', issues };
       }
-      this.sql.exec('UPDATE ladders SET name = ?, stages = ?, updated_at = ? WHERE id = ?', parsed.data.name ?? current.name, JSON.stringify(stages), now, id);
+      this.sql.exec(
+        'UPDATE ladders SET name = ?, stages = ?, updated_at = ? WHERE id = ?',
+        parsed.data.name ?? current.name,
+        JSON.stringify(stages),
+        now,
+        id,
+      );
       return { ok: true, value: this.get(id)! };
     });
   }
@@ -258,13 +343,22 @@ export class LadderStore {
 }
 
 /** Two stages sending the same event (or the same conversion action) to one destination would count as one conversion there. */
-function sameEventIssues(stages: { key: string }[], conversions: ConversionSettings[][], origins: (string | null)[][], types: Map<string, string>): DefinitionIssue[] {
+function sameEventIssues(
+  stages: { key: string }[],
+  conversions: ConversionSettings[][],
+  origins: (string | null)[][],
+  types: Map<string, string>,
+): DefinitionIssue[] {
   const seen = new Map<string, string>();
   const issues: DefinitionIssue[] = [];
   stages.forEach((s, i) => {
     conversions[i]!.forEach((c, k) => {
       const byName = BY_EVENT_NAME.has(types.get(c.destinationId) ?? '');
-      const what = byName ? `event "${c.eventName ?? 'Lead'}"` : c.conversionAction ? `conversion action ${c.conversionAction}` : "the destination's default conversion action";
+      const what = byName
+        ? `event "${c.eventName ?? 'Lead'}"`
+        : c.conversionAction
+          ? `conversion action ${c.conversionAction}`
+          : "the destination's default conversion action";
       const id = `${c.destinationId}\u0000${what}`;
       const other = seen.get(id);
       // Two the audiences had already are not this request's doing.
@@ -272,9 +366,10 @@ function sameEventIssues(stages: { key: string }[], conversions: ConversionSetti
         const field = byName ? 'eventName' : 'conversionAction';
         issues.push({
           path: `${origins[i]![k]}.${field}`,
-          message: other === s.key
-            ? `stage "${s.key}" already sends ${what} to ${c.destinationId}`
-            : `stages "${other}" and "${s.key}" would both send ${what} to ${c.destinationId}: give each stage its own ${field}`,
+          message:
+            other === s.key
+              ? `stage "${s.key}" already sends ${what} to ${c.destinationId}`
+              : `stages "${other}" and "${s.key}" would both send ${what} to ${c.destinationId}: give each stage its own ${field}`,
         });
       }
       seen.set(id, other ?? s.key);
@@ -284,5 +379,11 @@ function sameEventIssues(stages: { key: string }[], conversions: ConversionSetti
 }
 
 function toLadder(row: Row): StoredLadder {
-  return { id: row.id, name: row.name, stages: JSON.parse(row.stages) as StoredStage[], createdAt: row.created_at, updatedAt: row.updated_at };
+  return {
+    id: row.id,
+    name: row.name,
+    stages: JSON.parse(row.stages) as StoredStage[],
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }

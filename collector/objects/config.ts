@@ -20,7 +20,12 @@ import type { DestinationType } from '../../shared/schemas/destinations';
 
 const SOURCES_SETTING = 'sources';
 export const MAX_SOURCES = 20;
-export interface SourceRef { id: string; type: 'hubspot' | 'salesforce'; name: string; createdAt: number }
+export interface SourceRef {
+  id: string;
+  type: 'hubspot' | 'salesforce';
+  name: string;
+  createdAt: number;
+}
 
 /**
  * The deployment's configuration (singleton): API keys and their scopes or origins, job progress,
@@ -44,12 +49,21 @@ export class ConfigObject extends DurableObject<Env> {
     this.audiences = new AudienceStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn));
     this.admin = new AdminStore(ctx.storage.sql);
     this.destinations = new DestinationRegistry(ctx.storage.sql);
-    this.ladders = new LadderStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn), this.audiences, this.destinations);
+    this.ladders = new LadderStore(
+      ctx.storage.sql,
+      (fn) => ctx.storage.transactionSync(fn),
+      this.audiences,
+      this.destinations,
+    );
   }
 
   // The list of destinations (config-destinations.ts); their settings live sealed in each DestinationObject.
-  addDestination(ref: { id: string; type: DestinationType; name: string }, now: number) { return this.destinations.add(ref, now); }
-  renameDestination(id: string, name: string) { this.destinations.rename(id, name); }
+  addDestination(ref: { id: string; type: DestinationType; name: string }, now: number) {
+    return this.destinations.add(ref, now);
+  }
+  renameDestination(id: string, name: string) {
+    this.destinations.rename(id, name);
+  }
   /** Marks it deleted and removes the conversions sending to it, in one transaction; returns those conversions. */
   markDestinationDeleted(id: string, now: number) {
     return this.ctx.storage.transactionSync(() => {
@@ -57,10 +71,14 @@ export class ConfigObject extends DurableObject<Env> {
       return this.audiences.deleteConversionsTo(id);
     });
   }
-  listDestinations(includeDeleted = false) { return this.destinations.list(includeDeleted); }
+  listDestinations(includeDeleted = false) {
+    return this.destinations.list(includeDeleted);
+  }
 
   // The list of CRM sources (ids, types, names); their settings live sealed in each SourceObject.
-  listSources(): SourceRef[] { return JSON.parse(this.setting(SOURCES_SETTING) ?? '[]') as SourceRef[]; }
+  listSources(): SourceRef[] {
+    return JSON.parse(this.setting(SOURCES_SETTING) ?? '[]') as SourceRef[];
+  }
   /** Adds a source; false when the deployment already has MAX_SOURCES. */
   addSource(ref: SourceRef): boolean {
     const list = this.listSources().filter((s) => s.id !== ref.id);
@@ -68,8 +86,12 @@ export class ConfigObject extends DurableObject<Env> {
     this.setSetting(SOURCES_SETTING, JSON.stringify([...list, ref]));
     return true;
   }
-  renameSource(id: string, name: string) { this.setSetting(SOURCES_SETTING, JSON.stringify(this.listSources().map((s) => (s.id === id ? { ...s, name } : s)))); }
-  removeSource(id: string) { this.setSetting(SOURCES_SETTING, JSON.stringify(this.listSources().filter((s) => s.id !== id))); }
+  renameSource(id: string, name: string) {
+    this.setSetting(SOURCES_SETTING, JSON.stringify(this.listSources().map((s) => (s.id === id ? { ...s, name } : s))));
+  }
+  removeSource(id: string) {
+    this.setSetting(SOURCES_SETTING, JSON.stringify(this.listSources().filter((s) => s.id !== id)));
+  }
 
   listKeys(): ApiKeyRecord[] {
     return this.keyStore.list();
@@ -122,26 +144,55 @@ export class ConfigObject extends DurableObject<Env> {
   }
 
   setting(name: string): string | null {
-    return this.sql.exec<{ value: string }>('SELECT value FROM settings WHERE name = ?', name).toArray()[0]?.value ?? null;
+    return (
+      this.sql.exec<{ value: string }>('SELECT value FROM settings WHERE name = ?', name).toArray()[0]?.value ?? null
+    );
   }
 
   setSetting(name: string, value: string | null): void {
     if (value === null) this.sql.exec('DELETE FROM settings WHERE name = ?', name);
-    else this.sql.exec('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value', name, value);
+    else
+      this.sql.exec(
+        'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+        name,
+        value,
+      );
   }
 
   // Audiences, conversion configs, populate jobs, members index (config-audiences.ts, ARCHITECTURE.md §4).
-  createAudience(input: unknown, now: number) { return this.audiences.createAudience(input, now); }
-  getAudience(id: string) { return this.audiences.getAudience(id); }
-  listAudiences() { return this.audiences.listAudiences(); }
-  updateAudience(id: string, patch: unknown, now: number) { return this.audiences.updateAudience(id, patch, now); }
-  deleteAudience(id: string) { return this.audiences.deleteAudience(id); }
-  createConversion(audienceId: string, input: unknown, now: number) { return this.audiences.createConversion(audienceId, input, now, (id) => this.destinations.state(id)); }
-  getConversion(audienceId: string, id: string) { return this.audiences.getConversion(audienceId, id); }
-  listConversions(audienceId?: string) { return this.audiences.listConversions(audienceId); }
-  updateConversion(audienceId: string, id: string, patch: unknown, now: number) { return this.audiences.updateConversion(audienceId, id, patch, now); }
-  deleteConversion(audienceId: string, id: string) { return this.audiences.deleteConversion(audienceId, id); }
-  audienceConfig(): AudienceConfig { return { ...this.audiences.audienceConfig(), identityMapping: this.identityMapping() }; }
+  createAudience(input: unknown, now: number) {
+    return this.audiences.createAudience(input, now);
+  }
+  getAudience(id: string) {
+    return this.audiences.getAudience(id);
+  }
+  listAudiences() {
+    return this.audiences.listAudiences();
+  }
+  updateAudience(id: string, patch: unknown, now: number) {
+    return this.audiences.updateAudience(id, patch, now);
+  }
+  deleteAudience(id: string) {
+    return this.audiences.deleteAudience(id);
+  }
+  createConversion(audienceId: string, input: unknown, now: number) {
+    return this.audiences.createConversion(audienceId, input, now, (id) => this.destinations.state(id));
+  }
+  getConversion(audienceId: string, id: string) {
+    return this.audiences.getConversion(audienceId, id);
+  }
+  listConversions(audienceId?: string) {
+    return this.audiences.listConversions(audienceId);
+  }
+  updateConversion(audienceId: string, id: string, patch: unknown, now: number) {
+    return this.audiences.updateConversion(audienceId, id, patch, now);
+  }
+  deleteConversion(audienceId: string, id: string) {
+    return this.audiences.deleteConversion(audienceId, id);
+  }
+  audienceConfig(): AudienceConfig {
+    return { ...this.audiences.audienceConfig(), identityMapping: this.identityMapping() };
+  }
   /** The deployment's identity mapping over the defaults (audiences/identity-mapping.ts); null when none is saved. */
   identityMapping(): IdentityMapping | null {
     const raw = this.setting(IDENTITY_MAPPING_SETTING);
@@ -150,33 +201,90 @@ export class ConfigObject extends DurableObject<Env> {
   /** Saves (null: back to the defaults) and bumps the audience config version, so every isolate's cache refreshes. */
   setIdentityMapping(mapping: IdentityMapping | null): void {
     this.ctx.storage.transactionSync(() => {
-      this.setSetting(IDENTITY_MAPPING_SETTING, mapping && Object.keys(mapping).length ? JSON.stringify(mapping) : null);
+      this.setSetting(
+        IDENTITY_MAPPING_SETTING,
+        mapping && Object.keys(mapping).length ? JSON.stringify(mapping) : null,
+      );
       this.audiences.bumpConfigVersion();
     });
   }
-  createAudienceJob(audienceId: string, version: number, reason: JobReason, total: number, shards: number, now: number) { return this.audiences.createJob(audienceId, version, reason, total, shards, now); }
-  getAudienceJob(id: string) { return this.audiences.getJob(id); }
-  latestAudienceJob(audienceId: string) { return this.audiences.latestJob(audienceId); }
-  audienceJobShard(jobId: string, shard: number) { return this.audiences.jobShard(jobId, shard); }
-  advanceAudienceJob(jobId: string, shard: number, from: string, next: string | null, evaluated: number, members: number, now: number, failed = 0) { return this.audiences.advanceJob(jobId, shard, from, next, evaluated, members, now, failed); }
-  nudgeStalledAudienceJobs(staleBefore: number, now: number) { return this.audiences.nudgeStalledJobs(staleBefore, now); }
-  recordMembership(personKey: string, changes: MembershipChange[]) { return this.audiences.recordMembership(personKey, changes); }
-  recordMemberships(batch: { personKey: string; changes: MembershipChange[] }[]) { return this.audiences.recordMemberships(batch); }
-  forgetMember(personKey: string) { return this.audiences.forgetMember(personKey); }
-  listMembers(audienceId: string, cursor: string, limit: number) { return this.audiences.listMembers(audienceId, cursor, limit); }
-  countMembers(audienceId: string) { return this.audiences.countMembers(audienceId); }
+  createAudienceJob(
+    audienceId: string,
+    version: number,
+    reason: JobReason,
+    total: number,
+    shards: number,
+    now: number,
+  ) {
+    return this.audiences.createJob(audienceId, version, reason, total, shards, now);
+  }
+  getAudienceJob(id: string) {
+    return this.audiences.getJob(id);
+  }
+  latestAudienceJob(audienceId: string) {
+    return this.audiences.latestJob(audienceId);
+  }
+  audienceJobShard(jobId: string, shard: number) {
+    return this.audiences.jobShard(jobId, shard);
+  }
+  advanceAudienceJob(
+    jobId: string,
+    shard: number,
+    from: string,
+    next: string | null,
+    evaluated: number,
+    members: number,
+    now: number,
+    failed = 0,
+  ) {
+    return this.audiences.advanceJob(jobId, shard, from, next, evaluated, members, now, failed);
+  }
+  nudgeStalledAudienceJobs(staleBefore: number, now: number) {
+    return this.audiences.nudgeStalledJobs(staleBefore, now);
+  }
+  recordMembership(personKey: string, changes: MembershipChange[]) {
+    return this.audiences.recordMembership(personKey, changes);
+  }
+  recordMemberships(batch: { personKey: string; changes: MembershipChange[] }[]) {
+    return this.audiences.recordMemberships(batch);
+  }
+  forgetMember(personKey: string) {
+    return this.audiences.forgetMember(personKey);
+  }
+  listMembers(audienceId: string, cursor: string, limit: number) {
+    return this.audiences.listMembers(audienceId, cursor, limit);
+  }
+  countMembers(audienceId: string) {
+    return this.audiences.countMembers(audienceId);
+  }
 
   // Stage ladders (config-ladders.ts): ordered audiences, created with their conversions in one transaction.
-  createLadder(input: unknown, now: number) { return this.ladders.create(input, now); }
-  getLadder(id: string) { return this.ladders.get(id); }
-  listLadders() { return this.ladders.list(); }
-  updateLadder(id: string, patch: unknown, now: number) { return this.ladders.update(id, patch, now); }
-  addLadderSend(id: string, input: unknown, now: number) { return this.ladders.addSend(id, input, now); }
-  deleteLadder(id: string, withAudiences: boolean) { return this.ladders.delete(id, withAudiences); }
+  createLadder(input: unknown, now: number) {
+    return this.ladders.create(input, now);
+  }
+  getLadder(id: string) {
+    return this.ladders.get(id);
+  }
+  listLadders() {
+    return this.ladders.list();
+  }
+  updateLadder(id: string, patch: unknown, now: number) {
+    return this.ladders.update(id, patch, now);
+  }
+  addLadderSend(id: string, input: unknown, now: number) {
+    return this.ladders.addSend(id, input, now);
+  }
+  deleteLadder(id: string, withAudiences: boolean) {
+    return this.ladders.delete(id, withAudiences);
+  }
 
   // The change log of the admin (config-admin.ts).
-  recordChange(entry: NewChangeLogEntry) { return this.admin.recordChange(entry); }
-  listChanges(before: number | null, limit: number) { return this.admin.listChanges(before, limit); }
+  recordChange(entry: NewChangeLogEntry) {
+    return this.admin.recordChange(entry);
+  }
+  listChanges(before: number | null, limit: number) {
+    return this.admin.listChanges(before, limit);
+  }
 }
 
 // Old address of a door (collector/objects/doors.ts), kept so code written before it still compiles; import from doors.ts.

@@ -5,7 +5,8 @@ export function deepMerge(base: Record<string, unknown>, patch: Record<string, u
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
     const value = patch[key];
     if (value === null) delete out[key];
-    else if (isPlainObject(value) && isPlainObject(out[key])) out[key] = deepMerge(out[key] as Record<string, unknown>, value);
+    else if (isPlainObject(value) && isPlainObject(out[key]))
+      out[key] = deepMerge(out[key] as Record<string, unknown>, value);
     else if (isPlainObject(value)) out[key] = deepMerge({}, value);
     else out[key] = value;
   }

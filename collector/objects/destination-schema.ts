@@ -66,6 +66,10 @@ destinationSchema.push(`DROP INDEX IF EXISTS outbox_entry`);
 
 // v5: whether defaultConsent was saved by a version that offers 'unknown' (then it is the operator's
 // explicit choice); rows saved before read a stored 'granted' as the old default, 'unknown'.
-destinationSchema.push(`ALTER TABLE config ADD COLUMN consent_default_chosen INTEGER NOT NULL DEFAULT 0 CHECK (consent_default_chosen IN (0, 1))`);
+destinationSchema.push(
+  `ALTER TABLE config ADD COLUMN consent_default_chosen INTEGER NOT NULL DEFAULT 0 CHECK (consent_default_chosen IN (0, 1))`,
+);
 // v6 (retractions): a row is a conversion or the retraction of one (keyed `<its key>:retract`).
-destinationSchema.push(`ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'conversion' CHECK (kind IN ('conversion', 'retraction'))`);
+destinationSchema.push(
+  `ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'conversion' CHECK (kind IN ('conversion', 'retraction'))`,
+);

@@ -42,8 +42,15 @@ export class DirectoryObject extends DurableObject<Env> {
 
   /** A visitor about to store touches; rows past the visitors' 90-day expiry are pruned a few at a time. */
   noteVisitor(id: string, now: number): void {
-    this.sql.exec('INSERT INTO visitors (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)', id, now);
-    this.sql.exec('DELETE FROM visitors WHERE rowid IN (SELECT rowid FROM visitors WHERE seen_at < ? LIMIT 20)', now - VISITOR_TTL_MS);
+    this.sql.exec(
+      'INSERT INTO visitors (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)',
+      id,
+      now,
+    );
+    this.sql.exec(
+      'DELETE FROM visitors WHERE rowid IN (SELECT rowid FROM visitors WHERE seen_at < ? LIMIT 20)',
+      now - VISITOR_TTL_MS,
+    );
   }
 
   knownVisitors(ids: string[]): string[] {
@@ -102,12 +109,21 @@ export class DirectoryObject extends DurableObject<Env> {
         limit,
       )
       .toArray();
-    return rows.map((r) => ({ key: r.key, email: r.email, createdAt: r.created_at, updatedAt: r.updated_at, attributes: JSON.parse(r.attributes) }));
+    return rows.map((r) => ({
+      key: r.key,
+      email: r.email,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      attributes: JSON.parse(r.attributes),
+    }));
   }
 
   /** Person keys in key order after `after` (exclusive): the scan behind audience populate. */
   listKeys(after: string, limit: number): string[] {
-    return this.sql.exec<{ key: string }>('SELECT key FROM people WHERE key > ? ORDER BY key LIMIT ?', after, limit).toArray().map((r) => r.key);
+    return this.sql
+      .exec<{ key: string }>('SELECT key FROM people WHERE key > ? ORDER BY key LIMIT ?', after, limit)
+      .toArray()
+      .map((r) => r.key);
   }
 
   count(): number {
@@ -118,7 +134,10 @@ export class DirectoryObject extends DurableObject<Env> {
   stats(since: number): DirectoryStats {
     const n = (q: string, ...args: unknown[]) => this.sql.exec<{ n: number }>(q, ...args).one().n;
     const clicks: Record<string, number> = {};
-    for (const r of this.sql.exec<{ kind: string; n: number }>('SELECT j.key AS kind, sum(j.value) AS n FROM people, json_each(people.clicks) AS j GROUP BY j.key')) clicks[r.kind] = r.n;
+    for (const r of this.sql.exec<{ kind: string; n: number }>(
+      'SELECT j.key AS kind, sum(j.value) AS n FROM people, json_each(people.clicks) AS j GROUP BY j.key',
+    ))
+      clicks[r.kind] = r.n;
     return {
       people: n('SELECT count(*) AS n FROM people'),
       newSince: n('SELECT count(*) AS n FROM people WHERE created_at >= ?', since),

@@ -100,7 +100,12 @@ export class PersonAudiences {
         for (const e of plan.entries) ids.set(e.audienceId, await entryId(e.audienceId, key, e.timestamp));
         const before = plan.wouldEnter ? JSON.stringify(prior) : null;
         const written = this.ctx.storage.transactionSync(() => {
-          if (before !== null && (this.person.attributes().fingerprint !== fingerprint || JSON.stringify(this.store.prior(this.person.consent())) !== before)) return null;
+          if (
+            before !== null &&
+            (this.person.attributes().fingerprint !== fingerprint ||
+              JSON.stringify(this.store.prior(this.person.consent())) !== before)
+          )
+            return null;
           return this.store.apply(plan, ids, now);
         });
         // Another change landed while hashing: evaluate again on what is stored now.
@@ -118,7 +123,8 @@ export class PersonAudiences {
         if (result.index?.length) this.store.unindex();
         throw e;
       }
-      if (clean && !config && !options.returnIndex) this.quiet = { cfg, until: result.nextBoundary ?? Number.POSITIVE_INFINITY };
+      if (clean && !config && !options.returnIndex)
+        this.quiet = { cfg, until: result.nextBoundary ?? Number.POSITIVE_INFINITY };
       return result;
     }
     throw new Error('attributes kept changing during audience evaluation');
@@ -191,8 +197,17 @@ export class PersonAudiences {
       exits: this.store.exits(),
       conversions: this.store.conversions(key),
       retractions: this.store.retractions().map((r) => ({
-        id: r.id, conversionRowId: r.conversion_row_id, entryId: r.entry_id, audienceId: r.audience_id, conversionId: r.conversion_id, destinationId: r.destination_id,
-        retractAt: r.retract_at, status: r.status, reason: r.reason, handedOff: r.handed_off_at !== null, createdAt: r.created_at,
+        id: r.id,
+        conversionRowId: r.conversion_row_id,
+        entryId: r.entry_id,
+        audienceId: r.audience_id,
+        conversionId: r.conversion_id,
+        destinationId: r.destination_id,
+        retractAt: r.retract_at,
+        status: r.status,
+        reason: r.reason,
+        handedOff: r.handed_off_at !== null,
+        createdAt: r.created_at,
       })),
     };
   }
@@ -228,7 +243,21 @@ export class PersonAudiences {
     const retractions = this.store.unhandedRetractions();
     if (retractions.length) {
       const conversions = new Map(cfg.audiences.flatMap((a) => a.conversions.map((c) => [c.id, c] as const)));
-      const { accepted } = await handOffRetractions(this.env, this.person.personView(), retractions.map((r) => ({ id: r.id, entryId: r.entry_id, audienceId: r.audience_id, conversionId: r.conversion_id, destinationId: r.destination_id, personKey: key, timestamp: r.timestamp, retractAt: r.retract_at })), conversions);
+      const { accepted } = await handOffRetractions(
+        this.env,
+        this.person.personView(),
+        retractions.map((r) => ({
+          id: r.id,
+          entryId: r.entry_id,
+          audienceId: r.audience_id,
+          conversionId: r.conversion_id,
+          destinationId: r.destination_id,
+          personKey: key,
+          timestamp: r.timestamp,
+          retractAt: r.retract_at,
+        })),
+        conversions,
+      );
       for (const id of accepted) this.store.retractionHandedOff(id, now);
       if (accepted.length < retractions.length) return false;
     }
@@ -246,7 +275,7 @@ export class PersonAudiences {
 /** What an evaluation reports: the plan, with the entries as recorded (their ids). */
 function resultOf(plan: EvaluationPlan, key: string, entries: Entry[]): EvaluationResult {
   const exits: EvaluationResult['exits'] = [];
-  for (const x of plan.exits) if (x.reason !== 'audience_deleted') exits.push({ audienceId: x.audienceId, reason: x.reason });
+  for (const x of plan.exits)
+    if (x.reason !== 'audience_deleted') exits.push({ audienceId: x.audienceId, reason: x.reason });
   return { known: true, personKey: key, members: plan.members, entries, exits, nextBoundary: plan.nextBoundary };
 }
-

@@ -28,14 +28,23 @@ export interface PersonAudit {
    * Per conversion configured, for the entry that counts: why it would be skipped, or the delivery
    * row that the destination's own builder turns into the payload (collector/audiences/audit.ts).
    */
-  conversions: ({ conversionId: string; destinationId: string; entryId: string | null; status: ConversionStatus | null } & (
-    | { row: DeliveryRow; identity: IdentifierSource[] }
-    | { skip: AuditSkip; detail: string }
-  ))[];
+  conversions: ({
+    conversionId: string;
+    destinationId: string;
+    entryId: string | null;
+    status: ConversionStatus | null;
+  } & ({ row: DeliveryRow; identity: IdentifierSource[] } | { skip: AuditSkip; detail: string }))[];
 }
 
 /** The audit view of this person for one audience, or null when the person or audience is unknown. */
-export async function auditPerson(env: Env, people: PersonStore, store: PersonAudienceStore, cfg: AudienceConfig, audienceId: string, now: number): Promise<PersonAudit | null> {
+export async function auditPerson(
+  env: Env,
+  people: PersonStore,
+  store: PersonAudienceStore,
+  cfg: AudienceConfig,
+  audienceId: string,
+  now: number,
+): Promise<PersonAudit | null> {
   const audience = cfg.audiences.find((a) => a.id === audienceId);
   const person = people.person();
   if (!audience || !person) return null;
@@ -43,7 +52,8 @@ export async function auditPerson(env: Env, people: PersonStore, store: PersonAu
   const attributes = attributesFor(audience, people.attributes().attributes);
   const m = membership(audience, attributes, now);
   const values: PersonAudit['values'] = {};
-  for (const field of [...fieldsUsed(audience.criteria), audience.timestamp.field]) values[field] = describeValue(getPath(attributes, field));
+  for (const field of [...fieldsUsed(audience.criteria), audience.timestamp.field])
+    values[field] = describeValue(getPath(attributes, field));
   const entries = store.entries(audienceId);
   // Under `once` the first entry is the one that counts; otherwise the newest.
   const counting = audience.reentry === 'once' ? entries[0] : entries[entries.length - 1];
@@ -53,7 +63,13 @@ export async function auditPerson(env: Env, people: PersonStore, store: PersonAu
   for (const conversion of audience.conversions) {
     const base = { conversionId: conversion.id, destinationId: conversion.destinationId };
     if (!counting) {
-      conversions.push({ ...base, entryId: null, status: null, skip: 'no_entry', detail: 'the person has no entry in this audience' });
+      conversions.push({
+        ...base,
+        entryId: null,
+        status: null,
+        skip: 'no_entry',
+        detail: 'the person has no entry in this audience',
+      });
       continue;
     }
     const row = store.conversion(counting.id, conversion.id);
@@ -69,7 +85,22 @@ export async function auditPerson(env: Env, people: PersonStore, store: PersonAu
       continue;
     }
     // Built exactly as the hand-off builds it (the person's full attributes, as delivery reads them).
-    conversions.push({ ...at, row: await deliveryRow(view, { entryId: counting.id, timestamp: counting.timestamp, audienceId, conversionId: conversion.id, personKey: key }, conversion, cfg.identityMapping), identity: identitySources(view, conversion, cfg.identityMapping).sources });
+    conversions.push({
+      ...at,
+      row: await deliveryRow(
+        view,
+        {
+          entryId: counting.id,
+          timestamp: counting.timestamp,
+          audienceId,
+          conversionId: conversion.id,
+          personKey: key,
+        },
+        conversion,
+        cfg.identityMapping,
+      ),
+      identity: identitySources(view, conversion, cfg.identityMapping).sources,
+    });
   }
   return {
     personKey: key,
@@ -92,4 +123,3 @@ const SKIP_DETAIL: Record<SkipReason | 'cancelled', string> = {
   older_than_platform_allows: 'the event is older than the platform accepts',
   reversed: 'the person left the audience for a reason marked as a reversal before it was sent',
 };
-

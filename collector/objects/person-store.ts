@@ -6,7 +6,16 @@ import type { Touch } from '../../shared/schemas/collect';
 import type { PersonView } from '../delivery/conversion-row';
 import { deepMerge } from './deep-merge';
 import type { DirectoryEntry, PersonSnapshot } from './person-types';
-import { freshTouches, mergeTouchRow, pruneMessages, pruneTouches, seenMessage, toStoredTouch, type StoredTouch, type TouchRow } from './touch-rows';
+import {
+  freshTouches,
+  mergeTouchRow,
+  pruneMessages,
+  pruneTouches,
+  seenMessage,
+  toStoredTouch,
+  type StoredTouch,
+  type TouchRow,
+} from './touch-rows';
 
 // Per-person caps: a flood from one browser (or a forged stream) can't grow a person without bound.
 export const MAX_TOUCHES_PER_PERSON = 500;
@@ -16,8 +25,24 @@ export const MAX_DEVICES_PER_PERSON = 100;
 export const STAMP_MS = 60_000;
 
 export type AdsConsent = ConsentState;
-type DeviceRow = { anonymous_id: string; ip: string | null; user_agent: string | null; country: string | null; first_seen: number; last_seen: number };
-type PersonRow = { email: string; key: string | null; created_at: number; updated_at: number; rev: number; consent_ads: AdsConsent | null; consent_at: number | null; identified_at: number | null };
+type DeviceRow = {
+  anonymous_id: string;
+  ip: string | null;
+  user_agent: string | null;
+  country: string | null;
+  first_seen: number;
+  last_seen: number;
+};
+type PersonRow = {
+  email: string;
+  key: string | null;
+  created_at: number;
+  updated_at: number;
+  rev: number;
+  consent_ads: AdsConsent | null;
+  consent_at: number | null;
+  identified_at: number | null;
+};
 
 export interface Presence {
   suppressed: boolean;
@@ -29,13 +54,19 @@ export class PersonStore {
   constructor(private readonly sql: SqlStorage) {}
 
   person(): PersonRow | undefined {
-    return this.sql.exec<PersonRow>('SELECT email, key, created_at, updated_at, rev, consent_ads, consent_at, identified_at FROM person').toArray()[0];
+    return this.sql
+      .exec<PersonRow>(
+        'SELECT email, key, created_at, updated_at, rev, consent_ads, consent_at, identified_at FROM person',
+      )
+      .toArray()[0];
   }
 
   /** Whether the person and the erasure tombstone exist, and the last identify time: one statement for the hot path. */
   presence(): Presence {
     const row = this.sql
-      .exec<{ t: number; p: number; i: number | null }>('SELECT (SELECT count(*) FROM tombstone) AS t, (SELECT count(*) FROM person) AS p, (SELECT identified_at FROM person) AS i')
+      .exec<{ t: number; p: number; i: number | null }>(
+        'SELECT (SELECT count(*) FROM tombstone) AS t, (SELECT count(*) FROM person) AS p, (SELECT identified_at FROM person) AS i',
+      )
       .one();
     return { suppressed: row.t > 0, exists: row.p > 0, identifiedAt: row.i };
   }
@@ -81,7 +112,11 @@ export class PersonStore {
       `INSERT INTO person (id, email, key, created_at, updated_at, identified_at, rev) VALUES (1, ?, ?, ?, ?, ?, 1)
        ON CONFLICT (id) DO UPDATE SET key = coalesce(key, excluded.key), identified_at = excluded.identified_at,
          rev = rev + 1, updated_at = max(updated_at, excluded.updated_at)`,
-      email, key, now, now, now,
+      email,
+      key,
+      now,
+      now,
+      now,
     );
   }
 
@@ -89,15 +124,29 @@ export class PersonStore {
     this.sql.exec(
       `INSERT INTO person (id, email, key, created_at, updated_at) VALUES (1, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET key = coalesce(key, excluded.key)`,
-      email, key, now, now,
+      email,
+      key,
+      now,
+      now,
     );
   }
 
   /** Whether the consent state changed. The latest explicit signal wins; 'unknown' never overrides an explicit one. */
   setConsent(ads: AdsConsent, now: number): boolean {
-    if (ads === 'unknown') return this.sql.exec("UPDATE person SET consent_ads = 'unknown', consent_at = ? WHERE consent_ads IS NULL", now).rowsWritten > 0;
-    const before = this.sql.exec<{ consent_ads: string | null }>('SELECT consent_ads FROM person').toArray()[0]?.consent_ads ?? null;
-    const written = this.sql.exec('UPDATE person SET consent_ads = ?, consent_at = ? WHERE consent_at IS NULL OR consent_at <= ?', ads, now, now).rowsWritten > 0;
+    if (ads === 'unknown')
+      return (
+        this.sql.exec("UPDATE person SET consent_ads = 'unknown', consent_at = ? WHERE consent_ads IS NULL", now)
+          .rowsWritten > 0
+      );
+    const before =
+      this.sql.exec<{ consent_ads: string | null }>('SELECT consent_ads FROM person').toArray()[0]?.consent_ads ?? null;
+    const written =
+      this.sql.exec(
+        'UPDATE person SET consent_ads = ?, consent_at = ? WHERE consent_at IS NULL OR consent_at <= ?',
+        ads,
+        now,
+        now,
+      ).rowsWritten > 0;
     return written && before !== ads;
   }
 
@@ -106,7 +155,12 @@ export class PersonStore {
    * write even an empty patch (a CRM sync stamps its time). `onlyIfChanged`: browser traits repeated on
    * every identify leave the row (and its update time) alone when nothing in them changed.
    */
-  mergeAttributes(source: string, patch: Record<string, unknown>, now: number, options: { always?: boolean; onlyIfChanged?: boolean } = {}): boolean {
+  mergeAttributes(
+    source: string,
+    patch: Record<string, unknown>,
+    now: number,
+    options: { always?: boolean; onlyIfChanged?: boolean } = {},
+  ): boolean {
     if (!options.always && Object.keys(patch).length === 0) return false;
     const row = this.sql.exec<{ data: string }>('SELECT data FROM attributes WHERE source = ?', source).toArray()[0];
     const data = JSON.stringify(deepMerge(row ? JSON.parse(row.data) : {}, patch));
@@ -114,7 +168,9 @@ export class PersonStore {
     this.sql.exec(
       `INSERT INTO attributes (source, data, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (source) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
-      source, data, now,
+      source,
+      data,
+      now,
     );
     return true;
   }
@@ -123,7 +179,9 @@ export class PersonStore {
   attributes(): { attributes: Record<string, Record<string, unknown>>; fingerprint: string } {
     const attributes: Record<string, Record<string, unknown>> = {};
     let fingerprint = '';
-    for (const row of this.sql.exec<{ source: string; data: string }>('SELECT source, data FROM attributes ORDER BY source')) {
+    for (const row of this.sql.exec<{ source: string; data: string }>(
+      'SELECT source, data FROM attributes ORDER BY source',
+    )) {
       attributes[row.source] = JSON.parse(row.data);
       fingerprint += `${row.source}\u0000${row.data}\u0000`;
     }
@@ -136,7 +194,10 @@ export class PersonStore {
     if (!fresh.length) return false;
     pruneTouches(this.sql, now);
     for (const t of fresh) mergeTouchRow(this.sql, t, { anonymous_id: anonymousId });
-    this.sql.exec('DELETE FROM touches WHERE (kind, value) IN (SELECT kind, value FROM touches ORDER BY first_seen DESC LIMIT -1 OFFSET ?)', MAX_TOUCHES_PER_PERSON);
+    this.sql.exec(
+      'DELETE FROM touches WHERE (kind, value) IN (SELECT kind, value FROM touches ORDER BY first_seen DESC LIMIT -1 OFFSET ?)',
+      MAX_TOUCHES_PER_PERSON,
+    );
     return true;
   }
 
@@ -144,7 +205,13 @@ export class PersonStore {
    * Upserts a device: whether it was written, and whether its visitor was already merged (so the link
    * can be skipped). A known device with the same address and browser is restamped once a minute.
    */
-  upsertDevice(anonymousId: string, ip: string | null, userAgent: string | null, country: string | null, now: number): { changed: boolean; linked: boolean } {
+  upsertDevice(
+    anonymousId: string,
+    ip: string | null,
+    userAgent: string | null,
+    country: string | null,
+    now: number,
+  ): { changed: boolean; linked: boolean } {
     // The country belongs to the IP: a new IP brings its own (null when unknown), never the old one's.
     const row = this.sql
       .exec<{ first_seen: number; linked: number }>(
@@ -155,36 +222,66 @@ export class PersonStore {
          WHERE (excluded.ip IS NOT NULL AND (excluded.ip IS NOT devices.ip OR excluded.country IS NOT devices.country)) OR (excluded.user_agent IS NOT NULL AND excluded.user_agent IS NOT devices.user_agent)
            OR devices.last_seen <= excluded.last_seen - ?5
          RETURNING first_seen, linked`,
-        anonymousId, ip, userAgent, now, STAMP_MS, ip ? country : null,
+        anonymousId,
+        ip,
+        userAgent,
+        now,
+        STAMP_MS,
+        ip ? country : null,
       )
       .toArray()[0];
     if (!row) return { changed: false, linked: this.deviceLinked(anonymousId) };
     // A new row (or one first seen this very millisecond): enforce the cap, oldest devices first.
-    if (row.first_seen === now) this.sql.exec('DELETE FROM devices WHERE anonymous_id IN (SELECT anonymous_id FROM devices ORDER BY last_seen DESC LIMIT -1 OFFSET ?)', MAX_DEVICES_PER_PERSON);
+    if (row.first_seen === now)
+      this.sql.exec(
+        'DELETE FROM devices WHERE anonymous_id IN (SELECT anonymous_id FROM devices ORDER BY last_seen DESC LIMIT -1 OFFSET ?)',
+        MAX_DEVICES_PER_PERSON,
+      );
     return { changed: true, linked: row.linked === 1 };
   }
 
   deviceLinked(anonymousId: string): boolean {
-    return this.sql.exec('SELECT 1 FROM devices WHERE anonymous_id = ? AND linked = 1', anonymousId).toArray().length > 0;
+    return (
+      this.sql.exec('SELECT 1 FROM devices WHERE anonymous_id = ? AND linked = 1', anonymousId).toArray().length > 0
+    );
   }
 
   deviceIds(): string[] {
-    return this.sql.exec<{ anonymous_id: string }>('SELECT anonymous_id FROM devices').toArray().map((r) => r.anonymous_id);
+    return this.sql
+      .exec<{ anonymous_id: string }>('SELECT anonymous_id FROM devices')
+      .toArray()
+      .map((r) => r.anonymous_id);
   }
 
   /** A visitor's touches and device merged into the person (its VisitorObject's claim). */
-  linkDevice(anonymousId: string, claim: { touches: StoredTouch[]; ip: string | null; userAgent: string | null }, now: number): void {
+  linkDevice(
+    anonymousId: string,
+    claim: { touches: StoredTouch[]; ip: string | null; userAgent: string | null },
+    now: number,
+  ): void {
     this.mergeTouches(claim.touches, anonymousId, now);
-    this.sql.exec('UPDATE devices SET linked = 1, ip = coalesce(ip, ?), user_agent = coalesce(user_agent, ?) WHERE anonymous_id = ?', claim.ip, claim.userAgent, anonymousId);
+    this.sql.exec(
+      'UPDATE devices SET linked = 1, ip = coalesce(ip, ?), user_agent = coalesce(user_agent, ?) WHERE anonymous_id = ?',
+      claim.ip,
+      claim.userAgent,
+      anonymousId,
+    );
     if (claim.touches.length) this.changed(now);
   }
 
   queueLink(anonymousId: string, now: number): void {
-    this.sql.exec('INSERT INTO pending_links (anonymous_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING', anonymousId, now);
+    this.sql.exec(
+      'INSERT INTO pending_links (anonymous_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING',
+      anonymousId,
+      now,
+    );
   }
 
   pendingLinks(limit: number): string[] {
-    return this.sql.exec<{ anonymous_id: string }>('SELECT anonymous_id FROM pending_links ORDER BY at LIMIT ?', limit).toArray().map((r) => r.anonymous_id);
+    return this.sql
+      .exec<{ anonymous_id: string }>('SELECT anonymous_id FROM pending_links ORDER BY at LIMIT ?', limit)
+      .toArray()
+      .map((r) => r.anonymous_id);
   }
 
   dropLink(anonymousId: string): void {
@@ -201,10 +298,23 @@ export class PersonStore {
     const p = this.person();
     if (!p?.key) return null;
     const attributes: DirectoryEntry['attributes'] = {};
-    for (const row of this.sql.exec<{ source: string; data: string }>('SELECT source, data FROM attributes')) attributes[row.source] = JSON.parse(row.data);
+    for (const row of this.sql.exec<{ source: string; data: string }>('SELECT source, data FROM attributes'))
+      attributes[row.source] = JSON.parse(row.data);
     const clicks: Record<string, number> = {};
-    for (const row of this.sql.exec<{ kind: string; n: number }>('SELECT kind, count(*) AS n FROM touches GROUP BY kind')) clicks[row.kind] = row.n;
-    return { key: p.key, email: p.email, createdAt: p.created_at, updatedAt: p.updated_at, rev: p.rev, attributes, identifiedAt: p.identified_at, clicks };
+    for (const row of this.sql.exec<{ kind: string; n: number }>(
+      'SELECT kind, count(*) AS n FROM touches GROUP BY kind',
+    ))
+      clicks[row.kind] = row.n;
+    return {
+      key: p.key,
+      email: p.email,
+      createdAt: p.created_at,
+      updatedAt: p.updated_at,
+      rev: p.rev,
+      attributes,
+      identifiedAt: p.identified_at,
+      clicks,
+    };
   }
 
   /** Whether the directory row is behind the person's revision. */
@@ -220,14 +330,42 @@ export class PersonStore {
   personView(): PersonView {
     const person = this.person()!;
     const touches = this.sql
-      .exec<{ kind: string; value: string; first_seen: number; landing_url: string | null; raw: string | null; anonymous_id: string | null }>('SELECT kind, value, first_seen, landing_url, raw, anonymous_id FROM touches')
+      .exec<{
+        kind: string;
+        value: string;
+        first_seen: number;
+        landing_url: string | null;
+        raw: string | null;
+        anonymous_id: string | null;
+      }>('SELECT kind, value, first_seen, landing_url, raw, anonymous_id FROM touches')
       .toArray()
-      .map((t) => ({ kind: t.kind, value: t.value, firstSeen: t.first_seen, landingUrl: t.landing_url, raw: t.raw, anonymousId: t.anonymous_id }));
+      .map((t) => ({
+        kind: t.kind,
+        value: t.value,
+        firstSeen: t.first_seen,
+        landingUrl: t.landing_url,
+        raw: t.raw,
+        anonymousId: t.anonymous_id,
+      }));
     const devices = this.sql
-      .exec<DeviceRow>('SELECT anonymous_id, ip, user_agent, country, first_seen, last_seen FROM devices ORDER BY last_seen DESC')
+      .exec<DeviceRow>(
+        'SELECT anonymous_id, ip, user_agent, country, first_seen, last_seen FROM devices ORDER BY last_seen DESC',
+      )
       .toArray()
-      .map((d) => ({ anonymousId: d.anonymous_id, ip: d.ip, userAgent: d.user_agent, country: d.country, lastSeen: d.last_seen }));
-    return { email: person.email, consent: person.consent_ads ? { ads: person.consent_ads } : null, attributes: this.attributes().attributes, touches, devices };
+      .map((d) => ({
+        anonymousId: d.anonymous_id,
+        ip: d.ip,
+        userAgent: d.user_agent,
+        country: d.country,
+        lastSeen: d.last_seen,
+      }));
+    return {
+      email: person.email,
+      consent: person.consent_ads ? { ads: person.consent_ads } : null,
+      attributes: this.attributes().attributes,
+      touches,
+      devices,
+    };
   }
 
   /** Everything stored about the person (the API's person view), or null when there is no person. */
@@ -236,16 +374,41 @@ export class PersonStore {
     if (!person) return null;
     const attributes: PersonSnapshot['attributes'] = {};
     const attributeUpdatedAt: PersonSnapshot['attributeUpdatedAt'] = {};
-    for (const row of this.sql.exec<{ source: string; data: string; updated_at: number }>('SELECT source, data, updated_at FROM attributes ORDER BY source')) {
+    for (const row of this.sql.exec<{ source: string; data: string; updated_at: number }>(
+      'SELECT source, data, updated_at FROM attributes ORDER BY source',
+    )) {
       attributes[row.source] = JSON.parse(row.data);
       attributeUpdatedAt[row.source] = row.updated_at;
     }
-    const touches = this.sql.exec<TouchRow>('SELECT kind, value, first_seen, last_seen, landing_url, referrer, raw FROM touches ORDER BY first_seen, kind').toArray().map(toStoredTouch);
-    const devices = this.sql
-      .exec<DeviceRow>('SELECT anonymous_id, ip, user_agent, country, first_seen, last_seen FROM devices ORDER BY last_seen DESC')
+    const touches = this.sql
+      .exec<TouchRow>(
+        'SELECT kind, value, first_seen, last_seen, landing_url, referrer, raw FROM touches ORDER BY first_seen, kind',
+      )
       .toArray()
-      .map((r) => ({ anonymousId: r.anonymous_id, ip: r.ip, userAgent: r.user_agent, country: r.country, firstSeen: r.first_seen, lastSeen: r.last_seen }));
+      .map(toStoredTouch);
+    const devices = this.sql
+      .exec<DeviceRow>(
+        'SELECT anonymous_id, ip, user_agent, country, first_seen, last_seen FROM devices ORDER BY last_seen DESC',
+      )
+      .toArray()
+      .map((r) => ({
+        anonymousId: r.anonymous_id,
+        ip: r.ip,
+        userAgent: r.user_agent,
+        country: r.country,
+        firstSeen: r.first_seen,
+        lastSeen: r.last_seen,
+      }));
     const consent = person.consent_ads ? { ads: person.consent_ads, at: person.consent_at! } : null;
-    return { email: person.email, createdAt: person.created_at, updatedAt: person.updated_at, consent, attributes, attributeUpdatedAt, touches, devices };
+    return {
+      email: person.email,
+      createdAt: person.created_at,
+      updatedAt: person.updated_at,
+      consent,
+      attributes,
+      attributeUpdatedAt,
+      touches,
+      devices,
+    };
   }
 }

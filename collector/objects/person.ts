@@ -10,7 +10,15 @@ import { deepMerge } from './deep-merge';
 import { PersonAudiences, type EvaluateOptions } from './person-audiences';
 import { MAX_DEVICES_PER_PERSON, MAX_TOUCHES_PER_PERSON, PersonStore, STAMP_MS } from './person-store';
 import type { AudienceConfig } from '../audiences/types';
-import type { AttributesInput, Device, DirectoryEntry, IdentifyInput, IdentifyOutcome, PersonSnapshot, TouchInput } from './person-types';
+import type {
+  AttributesInput,
+  Device,
+  DirectoryEntry,
+  IdentifyInput,
+  IdentifyOutcome,
+  PersonSnapshot,
+  TouchInput,
+} from './person-types';
 import type { StoredTouch } from './touch-rows';
 import { directoryFor, visitorById } from './doors';
 
@@ -65,7 +73,8 @@ export class PersonObject extends DurableObject<Env> {
     this.store = new PersonStore(this.sql);
     // A new database gets its schema in the commit of its first write (with the person), not in one
     // of its own: the constructor only looks.
-    this.schemaPending = this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").toArray().length === 0;
+    this.schemaPending =
+      this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").toArray().length === 0;
     if (!this.schemaPending) migrate(this.sql, personSchema);
     // A new database has no alarm stored, nor any expired message id to drop.
     this.alarmAt = this.schemaPending ? null : undefined;
@@ -78,9 +87,14 @@ export class PersonObject extends DurableObject<Env> {
     this.ensureSchema();
     // A new person's browsers are looked up in the visitor registry now, not from an alarm (a read of
     // a shard): a browser whose visitor stored no touch needs no link, so most new people need no alarm.
-    const browsers = [...new Set([input.anonymousId, ...(input.otherAnonymousIds ?? [])].filter((id): id is string => !!id))];
+    const browsers = [
+      ...new Set([input.anonymousId, ...(input.otherAnonymousIds ?? [])].filter((id): id is string => !!id)),
+    ];
     const presence = this.store.presence();
-    const registered = !presence.exists && !presence.suppressed && input.mayCreate !== false && browsers.length ? await this.registered(browsers) : null;
+    const registered =
+      !presence.exists && !presence.suppressed && input.mayCreate !== false && browsers.length
+        ? await this.registered(browsers)
+        : null;
     // Whether anything an audience reads changed (a new person, traits, consent).
     let attributesChanged = false;
     // A caller of the previous version (a deploy in progress) sends no traitsSource, but `trusted` for
@@ -97,19 +111,26 @@ export class PersonObject extends DurableObject<Env> {
       if (this.store.seenMessage(input.messageId, input.now)) return { status: 'duplicate' };
       // A new person's row first, so the consent below lands on it.
       if (created) this.store.identifiedPerson(input.key, input.email, input.now);
-      const traitsChanged = this.lastPatch.get(source) !== patch && this.store.mergeAttributes(source, input.traits, input.now, { onlyIfChanged: true });
+      const traitsChanged =
+        this.lastPatch.get(source) !== patch &&
+        this.store.mergeAttributes(source, input.traits, input.now, { onlyIfChanged: true });
       const consentChanged = !!input.consent && this.store.setConsent(input.consent, input.now);
       const touched = this.store.mergeTouches(input.touches, input.anonymousId, input.now);
       const deviceId = input.anonymousId ?? input.deviceId ?? null;
-      const device = deviceId ? this.store.upsertDevice(deviceId, input.ip, input.userAgent, input.country ?? null, input.now) : null;
+      const device = deviceId
+        ? this.store.upsertDevice(deviceId, input.ip, input.userAgent, input.country ?? null, input.now)
+        : null;
       // Links to merge: a browser the registry knows (a new person's, looked up above), else any not merged yet.
       const link = (id: string, linked: boolean) => !linked && (registered ? registered.has(id) : true);
-      if (input.anonymousId && link(input.anonymousId, device!.linked)) this.store.queueLink(input.anonymousId, input.now);
-      for (const id of input.otherAnonymousIds ?? []) if (id !== input.anonymousId && link(id, this.store.deviceLinked(id))) this.store.queueLink(id, input.now);
+      if (input.anonymousId && link(input.anonymousId, device!.linked))
+        this.store.queueLink(input.anonymousId, input.now);
+      for (const id of input.otherAnonymousIds ?? [])
+        if (id !== input.anonymousId && link(id, this.store.deviceLinked(id))) this.store.queueLink(id, input.now);
       // The person's revision (the directory row follows it) and identify time move when something
       // changed, and otherwise once a minute at most.
       const stale = identifiedAt === null || identifiedAt <= input.now - STAMP_MS;
-      if (!created && (traitsChanged || consentChanged || touched || device?.changed || stale)) this.store.identifiedPerson(input.key, input.email, input.now);
+      if (!created && (traitsChanged || consentChanged || touched || device?.changed || stale))
+        this.store.identifiedPerson(input.key, input.email, input.now);
       attributesChanged = created || traitsChanged || consentChanged;
       return { status: 'stored', created };
     });
@@ -131,7 +152,8 @@ export class PersonObject extends DurableObject<Env> {
       if (!this.store.exists()) return { exists: false, duplicate: false };
       if (this.store.seenMessage(input.messageId, input.now)) return { exists: true, duplicate: true };
       this.store.mergeTouches(input.touches, input.anonymousId, input.now);
-      if (input.anonymousId) this.store.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.country ?? null, input.now);
+      if (input.anonymousId)
+        this.store.upsertDevice(input.anonymousId, input.ip, input.userAgent, input.country ?? null, input.now);
       this.store.changed(input.now);
       return { exists: true, duplicate: false };
     });
@@ -240,7 +262,8 @@ export class PersonObject extends DurableObject<Env> {
     for (const anonymousId of unregistered) this.store.dropLink(anonymousId);
     if (pushedRev != null) this.store.markSynced(pushedRev);
     await attempt(() => this.audiences.onAlarm(now));
-    if (this.store.linkingSince() !== null || this.store.directoryDirty()) await this.scheduleAlarm(now + (failures.length ? RETRY_MS : 0));
+    if (this.store.linkingSince() !== null || this.store.directoryDirty())
+      await this.scheduleAlarm(now + (failures.length ? RETRY_MS : 0));
     if (failures.length) throw failures[0];
   }
 
@@ -259,7 +282,8 @@ export class PersonObject extends DurableObject<Env> {
     }
     if (pushed === null) return;
     this.store.markSynced(pushed);
-    const wanted = this.store.linkingSince() !== null || this.store.directoryDirty() ? undefined : this.audiences.wakeAt();
+    const wanted =
+      this.store.linkingSince() !== null || this.store.directoryDirty() ? undefined : this.audiences.wakeAt();
     if (wanted === undefined || this.alarmAt === undefined) return;
     // Nothing else deferred: only the audiences' own time, if any, is left for the alarm.
     this.alarmAt = wanted;

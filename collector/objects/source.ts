@@ -8,13 +8,26 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { decryptCredentials, encryptCredentials, importCredentialKey } from '../crypto/credentials';
 import { customEndpointsIssue } from '../security/custom-endpoints';
-import { SourceError, type FetchContext, type FieldIssue, type SourceCursor, type SourceRecord, type SourceType } from '../sources/connector';
+import {
+  SourceError,
+  type FetchContext,
+  type FieldIssue,
+  type SourceCursor,
+  type SourceRecord,
+  type SourceType,
+} from '../sources/connector';
 import { connectorFor } from '../sources/registry';
 import { applyRecords } from '../sources/apply';
 import { alertSourceCredentials } from '../sources/alerts';
 import { hubspotContactsById } from '../sources/hubspot/connector';
 import { contactIds, hubspotSignatureValid } from '../sources/hubspot/webhook';
-import { maskSourceSettings, settingsSchemas, type SourceRun, type SourceStatus, type SourceView } from '../../shared/schemas/sources';
+import {
+  maskSourceSettings,
+  settingsSchemas,
+  type SourceRun,
+  type SourceStatus,
+  type SourceView,
+} from '../../shared/schemas/sources';
 import { jobId } from '../../shared/hex';
 
 export const SOURCE_ID = /^src_[0-9a-f]{16}$/;
@@ -48,7 +61,17 @@ interface State {
   nextRunAt: number | null;
 }
 
-const EMPTY: State = { status: 'idle', cursor: null, run: null, lastRun: null, lastSyncedAt: null, lastError: null, issues: [], failures: 0, nextRunAt: null };
+const EMPTY: State = {
+  status: 'idle',
+  cursor: null,
+  run: null,
+  lastRun: null,
+  lastSyncedAt: null,
+  lastError: null,
+  issues: [],
+  failures: 0,
+  nextRunAt: null,
+};
 
 export class SourceObject extends DurableObject<Env> {
   /** Replaced in tests that run inside workerd; production uses the global fetch. */
@@ -66,12 +89,22 @@ export class SourceObject extends DurableObject<Env> {
   }
 
   private unseen(records: SourceRecord[]): SourceRecord[] {
-    return records.filter((r) => this.ctx.storage.sql.exec<{ modified_at: string }>('SELECT modified_at FROM applied WHERE id = ?', r.id).toArray()[0]?.modified_at !== r.modifiedAt);
+    return records.filter(
+      (r) =>
+        this.ctx.storage.sql
+          .exec<{ modified_at: string }>('SELECT modified_at FROM applied WHERE id = ?', r.id)
+          .toArray()[0]?.modified_at !== r.modifiedAt,
+    );
   }
 
   private markApplied(records: SourceRecord[]): void {
     this.ctx.storage.transactionSync(() => {
-      for (const r of records) this.ctx.storage.sql.exec('INSERT INTO applied (id, modified_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET modified_at = excluded.modified_at', r.id, r.modifiedAt);
+      for (const r of records)
+        this.ctx.storage.sql.exec(
+          'INSERT INTO applied (id, modified_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET modified_at = excluded.modified_at',
+          r.id,
+          r.modifiedAt,
+        );
     });
   }
 
@@ -90,15 +123,37 @@ export class SourceObject extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(at);
   }
 
-  async configure(input: { id: string; type: SourceType; name: string; settings: Record<string, unknown>; backfillDays?: number | null; paused?: boolean }): Promise<Result<SourceView>> {
-    if (!connectorFor(input.type)) return { ok: false, code: 'source_not_available', message: `${input.type} sources are not available in this version` };
+  async configure(input: {
+    id: string;
+    type: SourceType;
+    name: string;
+    settings: Record<string, unknown>;
+    backfillDays?: number | null;
+    paused?: boolean;
+  }): Promise<Result<SourceView>> {
+    if (!connectorFor(input.type))
+      return {
+        ok: false,
+        code: 'source_not_available',
+        message: `${input.type} sources are not available in this version`,
+      };
     const parsed = settingsSchemas[input.type].safeParse(input.settings);
-    if (!parsed.success) return { ok: false, code: 'invalid_settings', message: 'the settings are not valid for this source type', issues: parsed.error.issues };
+    if (!parsed.success)
+      return {
+        ok: false,
+        code: 'invalid_settings',
+        message: 'the settings are not valid for this source type',
+        issues: parsed.error.issues,
+      };
     const settings = parsed.data as Record<string, unknown>;
-    const endpointIssue = customEndpointsIssue(this.env, { endpoint: settings.endpoint as string | undefined, tokenEndpoint: settings.tokenEndpoint as string | undefined });
+    const endpointIssue = customEndpointsIssue(this.env, {
+      endpoint: settings.endpoint as string | undefined,
+      tokenEndpoint: settings.tokenEndpoint as string | undefined,
+    });
     if (endpointIssue) return { ok: false, code: 'custom_endpoint_not_allowed', message: endpointIssue };
     const before = await this.config();
-    if (before && (before.id !== input.id || before.type !== input.type)) return { ok: false, code: 'conflict', message: 'this object belongs to another source' };
+    if (before && (before.id !== input.id || before.type !== input.type))
+      return { ok: false, code: 'conflict', message: 'this object belongs to another source' };
     const key = await importCredentialKey(this.env.ENCRYPTION_KEY);
     const now = this.now();
     const cfg: Config = {
@@ -113,7 +168,8 @@ export class SourceObject extends DurableObject<Env> {
     this.accessToken = undefined;
     const state = await this.state();
     // New credentials take a stopped source up again.
-    if (state.status === 'stopped' || state.status === 'error' || state.status === 'paused') state.status = cfg.paused ? 'paused' : 'idle';
+    if (state.status === 'stopped' || state.status === 'error' || state.status === 'paused')
+      state.status = cfg.paused ? 'paused' : 'idle';
     if (cfg.paused) {
       state.status = 'paused';
       state.nextRunAt = null;
@@ -126,7 +182,12 @@ export class SourceObject extends DurableObject<Env> {
     return { ok: true, value: (await this.describe())! };
   }
 
-  async update(patch: { name?: string; settings?: Record<string, unknown>; backfillDays?: number | null; paused?: boolean }): Promise<Result<SourceView>> {
+  async update(patch: {
+    name?: string;
+    settings?: Record<string, unknown>;
+    backfillDays?: number | null;
+    paused?: boolean;
+  }): Promise<Result<SourceView>> {
     const cfg = await this.config();
     if (!cfg) return { ok: false, code: 'not_found', message: 'no such source' };
     const stored = await this.settings(cfg);
@@ -134,12 +195,26 @@ export class SourceObject extends DurableObject<Env> {
     // A changed endpoint would receive the stored credentials: they must come with it.
     for (const k of ['endpoint', 'tokenEndpoint']) {
       if (patch.settings && k in patch.settings && patch.settings[k] !== stored[k]) {
-        const secrets = ['accessToken', 'refreshToken', 'clientSecret'].filter((s) => s in stored && !(s in patch.settings!));
-        if (secrets.length) return { ok: false, code: 'credentials_required', message: `changing ${k} requires the credentials again: ${secrets.join(', ')}` };
+        const secrets = ['accessToken', 'refreshToken', 'clientSecret'].filter(
+          (s) => s in stored && !(s in patch.settings!),
+        );
+        if (secrets.length)
+          return {
+            ok: false,
+            code: 'credentials_required',
+            message: `changing ${k} requires the credentials again: ${secrets.join(', ')}`,
+          };
       }
     }
     for (const [k, v] of Object.entries(merged)) if (v === null) delete merged[k];
-    return this.configure({ id: cfg.id, type: cfg.type, name: patch.name ?? cfg.name, settings: merged, backfillDays: patch.backfillDays, paused: patch.paused ?? cfg.paused });
+    return this.configure({
+      id: cfg.id,
+      type: cfg.type,
+      name: patch.name ?? cfg.name,
+      settings: merged,
+      backfillDays: patch.backfillDays,
+      paused: patch.paused ?? cfg.paused,
+    });
   }
 
   async remove(): Promise<void> {
@@ -152,7 +227,9 @@ export class SourceObject extends DurableObject<Env> {
     if (!cfg) return null;
     const s = await this.state();
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-    const cursor = s.cursor ? Object.fromEntries(Object.entries(s.cursor).filter(([k]) => k !== 'types' && k !== 'typesAt')) : null;
+    const cursor = s.cursor
+      ? Object.fromEntries(Object.entries(s.cursor).filter(([k]) => k !== 'types' && k !== 'typesAt'))
+      : null;
     return {
       id: cfg.id,
       type: cfg.type,
@@ -204,7 +281,12 @@ export class SourceObject extends DurableObject<Env> {
     try {
       return { ok: true, value: await connectorFor(cfg.type)!.listFields(await this.context(cfg, null)) };
     } catch (e) {
-      if (e instanceof SourceError) return { ok: false, code: `source_${e.kind}`, message: e.message + (e.platformMessage ? `: ${e.platformMessage}` : '') };
+      if (e instanceof SourceError)
+        return {
+          ok: false,
+          code: `source_${e.kind}`,
+          message: e.message + (e.platformMessage ? `: ${e.platformMessage}` : ''),
+        };
       throw e;
     }
   }
@@ -213,13 +295,29 @@ export class SourceObject extends DurableObject<Env> {
    * A HubSpot webhook delivery: the signature checked here (the secret never leaves the object),
    * then the contacts it names read and applied at once. False when the signature does not hold.
    */
-  async hubspotWebhook(req: { method: string; uri: string; body: string; timestamp: string | undefined; signature: string | undefined }): Promise<Result<{ contacts: number; applied: number }>> {
+  async hubspotWebhook(req: {
+    method: string;
+    uri: string;
+    body: string;
+    timestamp: string | undefined;
+    signature: string | undefined;
+  }): Promise<Result<{ contacts: number; applied: number }>> {
     const cfg = await this.config();
     if (!cfg || cfg.type !== 'hubspot') return { ok: false, code: 'not_found', message: 'no such HubSpot source' };
     const settings = await this.settings(cfg);
     const secret = (settings.webhookSecret ?? settings.clientSecret) as string | undefined;
-    if (!secret) return { ok: false, code: 'webhook_not_configured', message: 'set webhookSecret (the app\'s client secret) on the source to receive webhooks' };
-    if (!(await hubspotSignatureValid(secret, req, this.now()))) return { ok: false, code: 'invalid_signature', message: 'X-HubSpot-Signature-v3 does not match, or the timestamp is more than 5 minutes away' };
+    if (!secret)
+      return {
+        ok: false,
+        code: 'webhook_not_configured',
+        message: "set webhookSecret (the app's client secret) on the source to receive webhooks",
+      };
+    if (!(await hubspotSignatureValid(secret, req, this.now())))
+      return {
+        ok: false,
+        code: 'invalid_signature',
+        message: 'X-HubSpot-Signature-v3 does not match, or the timestamp is more than 5 minutes away',
+      };
     let events: unknown;
     try {
       events = JSON.parse(req.body);
@@ -253,16 +351,39 @@ export class SourceObject extends DurableObject<Env> {
   }
 
   private newRun(trigger: SourceRun['trigger'], now: number): SourceRun {
-    return { jobId: jobId(), trigger, startedAt: new Date(now).toISOString(), finishedAt: null, read: 0, applied: 0, rejected: 0, suppressed: 0, apiCalls: 0, pages: 0 };
+    return {
+      jobId: jobId(),
+      trigger,
+      startedAt: new Date(now).toISOString(),
+      finishedAt: null,
+      read: 0,
+      applied: 0,
+      rejected: 0,
+      suppressed: 0,
+      apiCalls: 0,
+      pages: 0,
+    };
   }
 
   private async settings(cfg: Config): Promise<Record<string, unknown>> {
-    return decryptCredentials<Record<string, unknown>>(await importCredentialKey(this.env.ENCRYPTION_KEY), cfg.sealed, cfg.id);
+    return decryptCredentials<Record<string, unknown>>(
+      await importCredentialKey(this.env.ENCRYPTION_KEY),
+      cfg.sealed,
+      cfg.id,
+    );
   }
 
   private async context(cfg: Config, cursor: SourceCursor | null): Promise<FetchContext> {
-    const since = cfg.backfillDays === null ? null : new Date(cfg.createdAt - cfg.backfillDays * 86_400_000).toISOString();
-    return { settings: await this.settings(cfg), cursor, since, fetch: this.fetchImpl, now: this.now, accessToken: this.accessToken };
+    const since =
+      cfg.backfillDays === null ? null : new Date(cfg.createdAt - cfg.backfillDays * 86_400_000).toISOString();
+    return {
+      settings: await this.settings(cfg),
+      cursor,
+      since,
+      fetch: this.fetchImpl,
+      now: this.now,
+      accessToken: this.accessToken,
+    };
   }
 
   /** One run's worth of pages (or PAGES_PER_ALARM, then the next alarm continues). */
@@ -330,9 +451,23 @@ export class SourceObject extends DurableObject<Env> {
   private async failed(cfg: Config, e: unknown): Promise<void> {
     const state = await this.state();
     const now = this.now();
-    const err = e instanceof SourceError ? e : new SourceError('the sync failed inside the collector', 'transient', undefined, e instanceof Error ? e.name : undefined);
-    if (!(e instanceof SourceError)) console.error('source run failed', e instanceof Error ? `${e.name}: ${e.message}` : typeof e);
-    state.lastError = { kind: err.kind, message: err.message, platformMessage: err.platformMessage ?? null, at: new Date(now).toISOString() };
+    const err =
+      e instanceof SourceError
+        ? e
+        : new SourceError(
+            'the sync failed inside the collector',
+            'transient',
+            undefined,
+            e instanceof Error ? e.name : undefined,
+          );
+    if (!(e instanceof SourceError))
+      console.error('source run failed', e instanceof Error ? `${e.name}: ${e.message}` : typeof e);
+    state.lastError = {
+      kind: err.kind,
+      message: err.message,
+      platformMessage: err.platformMessage ?? null,
+      at: new Date(now).toISOString(),
+    };
     if (err.kind === 'credentials') {
       // Retrying would only be refused again: stopped until the credentials are entered again.
       state.status = 'stopped';
@@ -345,7 +480,8 @@ export class SourceObject extends DurableObject<Env> {
     state.failures++;
     state.status = err.kind === 'config' ? 'error' : 'waiting';
     const backoff = Math.min(30 * 60_000, 30_000 * 2 ** Math.min(state.failures - 1, 10));
-    const wait = err.kind === 'rate_limited' ? (err.retryAfterMs ?? 10_000) : err.kind === 'config' ? SYNC_INTERVAL_MS : backoff;
+    const wait =
+      err.kind === 'rate_limited' ? (err.retryAfterMs ?? 10_000) : err.kind === 'config' ? SYNC_INTERVAL_MS : backoff;
     await this.schedule(state, now + wait);
     await this.save(state);
   }

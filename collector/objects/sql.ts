@@ -30,7 +30,8 @@ export function migrate(sql: SqlStorage, steps: string[], track = ''): boolean {
   replay(sql, steps, table, 0);
   if (!empty) return true;
   const schema = schemaObjects(sql).filter((o) => o.name !== table);
-  if (schema.some((o) => o.type === 'table' && sql.exec(`SELECT 1 FROM "${o.name}" LIMIT 1`).toArray().length)) return true;
+  if (schema.some((o) => o.type === 'table' && sql.exec(`SELECT 1 FROM "${o.name}" LIMIT 1`).toArray().length))
+    return true;
   baselines.set(steps, { track: table, version: steps.length, schema: schema.map((o) => o.sql).join(';\n') });
   return true;
 }
@@ -50,6 +51,8 @@ type SchemaObject = { type: string; name: string; sql: string };
 /** Tables, indexes, views and triggers with their SQL, in creation order (SQLite's and workerd's `_cf_` tables left out). */
 function schemaObjects(sql: SqlStorage): SchemaObject[] {
   return sql
-    .exec<SchemaObject>("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY rowid")
+    .exec<SchemaObject>(
+      "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY rowid",
+    )
     .toArray();
 }

@@ -16,10 +16,26 @@ export interface StoredTouch {
   raw: string | null;
 }
 
-export type TouchRow = { kind: string; value: string; first_seen: number; last_seen: number; landing_url: string | null; referrer: string | null; raw: string | null };
+export type TouchRow = {
+  kind: string;
+  value: string;
+  first_seen: number;
+  last_seen: number;
+  landing_url: string | null;
+  referrer: string | null;
+  raw: string | null;
+};
 
 export function toStoredTouch(r: TouchRow): StoredTouch {
-  return { kind: r.kind, value: r.value, firstSeen: r.first_seen, lastSeen: r.last_seen, landingUrl: r.landing_url, referrer: r.referrer, raw: r.raw };
+  return {
+    kind: r.kind,
+    value: r.value,
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    landingUrl: r.landing_url,
+    referrer: r.referrer,
+    raw: r.raw,
+  };
 }
 
 /** Touches still inside the retention window; older ones are not worth storing. */
@@ -60,7 +76,12 @@ export function pruneTouches(sql: SqlStorage, now: number) {
 /** Records a message id; true when it was already seen in the last 7 days. */
 export function seenMessage(sql: SqlStorage, messageId: string, now: number): boolean {
   // One statement: an id seen inside the window is left as it is (nothing written).
-  const written = sql.exec('INSERT INTO messages (id, at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at WHERE at < ?', messageId, now, now - DEDUPE_MS).rowsWritten;
+  const written = sql.exec(
+    'INSERT INTO messages (id, at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at WHERE at < ?',
+    messageId,
+    now,
+    now - DEDUPE_MS,
+  ).rowsWritten;
   return written === 0;
 }
 

@@ -3,7 +3,17 @@ import type { Env } from '../env';
 import type { Touch } from '../../shared/schemas/collect';
 import { migrate } from './sql';
 import { visitorSchema } from './visitor-schema';
-import { freshTouches, mergeTouchRow, pruneMessages, pruneTouches, seenMessage, toStoredTouch, TOUCH_RETENTION_MS, type StoredTouch, type TouchRow } from './touch-rows';
+import {
+  freshTouches,
+  mergeTouchRow,
+  pruneMessages,
+  pruneTouches,
+  seenMessage,
+  toStoredTouch,
+  TOUCH_RETENTION_MS,
+  type StoredTouch,
+  type TouchRow,
+} from './touch-rows';
 
 export interface VisitorTouchInput {
   /** False when the sender's creation budget is spent: a new visitor is then refused. */
@@ -17,9 +27,7 @@ export interface VisitorTouchInput {
 
 export type VisitorTouchOutcome =
   /** The visitor already belongs to a person: the caller sends the touches there instead. */
-  | { linked: string }
-  | { linked: null; duplicate: boolean; created: boolean }
-  | { linked: null; refused: true };
+  { linked: string } | { linked: null; duplicate: boolean; created: boolean } | { linked: null; refused: true };
 
 export interface VisitorClaim {
   touches: StoredTouch[];
@@ -41,7 +49,8 @@ export class VisitorObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.ready = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'visitor'").toArray().length > 0;
+    this.ready =
+      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'visitor'").toArray().length > 0;
     if (this.ready) migrate(this.sql, visitorSchema);
   }
 
@@ -75,13 +84,21 @@ export class VisitorObject extends DurableObject<Env> {
    */
   async link(personKey: string, now: number): Promise<VisitorClaim> {
     // Nothing kept: nothing to point either. The browser's later touches carry the person token.
-    if (!this.ready || !this.sql.exec('SELECT 1 FROM visitor').toArray().length) return { touches: [], ip: null, userAgent: null };
+    if (!this.ready || !this.sql.exec('SELECT 1 FROM visitor').toArray().length)
+      return { touches: [], ip: null, userAgent: null };
     const claim = this.ctx.storage.transactionSync(() => {
       this.touchVisitor(null, null, now);
       this.sql.exec('UPDATE visitor SET person_key = ?', personKey);
-      const v = this.sql.exec<{ ip: string | null; user_agent: string | null }>('SELECT ip, user_agent FROM visitor').one();
+      const v = this.sql
+        .exec<{ ip: string | null; user_agent: string | null }>('SELECT ip, user_agent FROM visitor')
+        .one();
       pruneTouches(this.sql, now);
-      const touches = this.sql.exec<TouchRow>('SELECT kind, value, first_seen, last_seen, landing_url, referrer, raw FROM touches ORDER BY seq').toArray().map(toStoredTouch);
+      const touches = this.sql
+        .exec<TouchRow>(
+          'SELECT kind, value, first_seen, last_seen, landing_url, referrer, raw FROM touches ORDER BY seq',
+        )
+        .toArray()
+        .map(toStoredTouch);
       return { touches, ip: v.ip, userAgent: v.user_agent };
     });
     await this.expireLater(now);
@@ -106,7 +123,10 @@ export class VisitorObject extends DurableObject<Env> {
     if (!this.ready) return null;
     const v = this.sql.exec<{ person_key: string | null }>('SELECT person_key FROM visitor').toArray()[0];
     if (!v) return null;
-    const touches = this.sql.exec<TouchRow>('SELECT kind, value, first_seen, last_seen, landing_url, referrer, raw FROM touches ORDER BY seq').toArray().map(toStoredTouch);
+    const touches = this.sql
+      .exec<TouchRow>('SELECT kind, value, first_seen, last_seen, landing_url, referrer, raw FROM touches ORDER BY seq')
+      .toArray()
+      .map(toStoredTouch);
     return { personKey: v.person_key, touches };
   }
 
@@ -117,7 +137,9 @@ export class VisitorObject extends DurableObject<Env> {
 
   private personKey(): string | null {
     if (!this.ready) return null;
-    return this.sql.exec<{ person_key: string | null }>('SELECT person_key FROM visitor').toArray()[0]?.person_key ?? null;
+    return (
+      this.sql.exec<{ person_key: string | null }>('SELECT person_key FROM visitor').toArray()[0]?.person_key ?? null
+    );
   }
 
   private touchVisitor(ip: string | null, userAgent: string | null, now: number) {

@@ -3,7 +3,13 @@
 import { Hono } from 'hono';
 import type { AppContext } from '../env';
 import { ApiError } from '../http-error';
-import { getConversion, listConversions, retryConversion, type ConversionQuery, type LogResult } from '../conversions/log';
+import {
+  getConversion,
+  listConversions,
+  retryConversion,
+  type ConversionQuery,
+  type LogResult,
+} from '../conversions/log';
 import type { RowStatus } from '../delivery/outbox';
 
 export const conversions = new Hono<AppContext>();

@@ -8,7 +8,9 @@ export const demo = new Hono<AppContext>();
 // carries click IDs, and a form that calls identify.
 demo.get('/demo', (c) => {
   const base = collectorUrl(c.req.url, c.env.BASE_PATH);
-  const snippet = c.env.PUBLISHABLE_KEY ? renderSnippet(c.env.PUBLISHABLE_KEY, base) : '<!-- no publishable key configured -->';
+  const snippet = c.env.PUBLISHABLE_KEY
+    ? renderSnippet(c.env.PUBLISHABLE_KEY, base)
+    : '<!-- no publishable key configured -->';
   const html = `<!doctype html>
 <html lang="en">
 <head>

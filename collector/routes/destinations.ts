@@ -7,7 +7,16 @@ import type { AppContext } from '../env';
 import { ApiError } from '../http-error';
 import type { RowStatus } from '../delivery/outbox';
 import { listConversions } from '../conversions/log';
-import { createDestination, deleteDestination, destinationFor, getDestination, listDestinations, retryConversion, testDestination, updateDestination } from '../services/destinations';
+import {
+  createDestination,
+  deleteDestination,
+  destinationFor,
+  getDestination,
+  listDestinations,
+  retryConversion,
+  testDestination,
+  updateDestination,
+} from '../services/destinations';
 
 export const destinations = new Hono<AppContext>();
 

@@ -17,7 +17,12 @@ jobs.get('/:id', async (c) => {
   const populate = await config.getAudienceJob(id);
   if (!populate) throw new ApiError(404, 'not_found', 'no such job');
   const { status, ...rest } = populate;
-  return c.json({ ...rest, kind: 'populate', state: status === 'running' ? 'running' : 'done', superseded: status === 'superseded' });
+  return c.json({
+    ...rest,
+    kind: 'populate',
+    state: status === 'running' ? 'running' : 'done',
+    superseded: status === 'superseded',
+  });
 });
 
 /**

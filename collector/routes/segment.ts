@@ -8,7 +8,14 @@ import { segmentSignatureValid } from '../security/hmac-sha1';
 import { clientIp, takeLimit } from '../middleware/rate-limit';
 import { ingestSegmentEvent, type SegmentSender } from '../ingest/segment-event';
 import { requestFacts, type RequestFacts } from '../ingest/request-facts';
-import { SEGMENT_MAX_BATCH_BYTES, SEGMENT_MAX_EVENT_BYTES, SEGMENT_TYPES, SEGMENT_WEBHOOK_MAX_BYTES, SHORT_PATHS, type SegmentType } from '../../shared/schemas/segment';
+import {
+  SEGMENT_MAX_BATCH_BYTES,
+  SEGMENT_MAX_EVENT_BYTES,
+  SEGMENT_TYPES,
+  SEGMENT_WEBHOOK_MAX_BYTES,
+  SHORT_PATHS,
+  type SegmentType,
+} from '../../shared/schemas/segment';
 import type { RejectedEvent } from '../../shared/schemas/collect';
 import { configObject } from '../objects/doors';
 
@@ -63,18 +70,30 @@ function writeKeyOf(c: Context<AppContext>, body: unknown): string | null {
  * `segment`); a publishable key only counts from an allowed Origin, and its traits stay `traits`.
  */
 async function authenticate(c: Context<AppContext>, body: unknown): Promise<SegmentSender> {
-  if (!c.env.IDENTITY_SECRET) throw new ApiError(503, 'not_configured', 'this deployment has no IDENTITY_SECRET configured');
+  if (!c.env.IDENTITY_SECRET)
+    throw new ApiError(503, 'not_configured', 'this deployment has no IDENTITY_SECRET configured');
   const key = writeKeyOf(c, body);
-  if (!key) throw new ApiError(401, 'unauthorized', 'send the write key as Basic auth (username, empty password)', undefined, { 'www-authenticate': 'Basic realm="segment"' });
+  if (!key)
+    throw new ApiError(401, 'unauthorized', 'send the write key as Basic auth (username, empty password)', undefined, {
+      'www-authenticate': 'Basic realm="segment"',
+    });
   const now = c.get('now');
   if (await resolveSecretKey(c.env, key, now)) {
     await takeLimit(c, 'RATE_LIMIT_KEY_PER_MINUTE', `k:${key}`);
     return 'secret_key';
   }
   const origins = await resolvePublishableKey(c.env, key, now);
-  if (!origins) throw new ApiError(401, 'unauthorized', 'unknown write key', undefined, { 'www-authenticate': 'Basic realm="segment"' });
+  if (!origins)
+    throw new ApiError(401, 'unauthorized', 'unknown write key', undefined, {
+      'www-authenticate': 'Basic realm="segment"',
+    });
   const origin = c.req.header('origin');
-  if (!originAllowed(origin, origins)) throw new ApiError(403, 'origin_not_allowed', 'a publishable write key is accepted only from an allowed Origin; server-side senders use a secret key');
+  if (!originAllowed(origin, origins))
+    throw new ApiError(
+      403,
+      'origin_not_allowed',
+      'a publishable write key is accepted only from an allowed Origin; server-side senders use a secret key',
+    );
   await takeLimit(c, 'RATE_LIMIT_IP_PER_MINUTE', `ip:${clientIp(c)}`);
   await takeLimit(c, 'RATE_LIMIT_KEY_PER_MINUTE', `k:${key}`);
   return 'publishable_key';
@@ -96,7 +115,13 @@ async function ingestAll(c: Context<AppContext>, events: unknown[], facts: Reque
       if (!(err instanceof ApiError) || err.status >= 500) throw err;
       if (err.status === 429) limited ??= err;
       const messageId = (event as { messageId?: unknown })?.messageId;
-      rejected.push({ index, ...(typeof messageId === 'string' ? { messageId: messageId.slice(0, 200) } : {}), code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) });
+      rejected.push({
+        index,
+        ...(typeof messageId === 'string' ? { messageId: messageId.slice(0, 200) } : {}),
+        code: err.code,
+        message: err.message,
+        ...(err.issues ? { issues: err.issues } : {}),
+      });
     }
   }
   if (!accepted && limited) throw new ApiError(429, limited.code, limited.message, rejected, limited.headers);
@@ -107,7 +132,10 @@ async function ingestAll(c: Context<AppContext>, events: unknown[], facts: Reque
 function withDefaults(event: unknown, type: SegmentType | null, shared: { context?: unknown }): unknown {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return event;
   const e = event as Record<string, unknown>;
-  const context = shared.context && typeof shared.context === 'object' ? { ...(shared.context as object), ...((e.context as object) ?? {}) } : e.context;
+  const context =
+    shared.context && typeof shared.context === 'object'
+      ? { ...(shared.context as object), ...((e.context as object) ?? {}) }
+      : e.context;
   return { ...e, ...(type && e.type === undefined ? { type } : {}), ...(context ? { context } : {}) };
 }
 
@@ -116,36 +144,67 @@ segment.post(ROOT, trackingApi);
 
 async function trackingApi(c: Context<AppContext>) {
   const param = c.req.param('type') ?? '';
-  const type = SHORT_PATHS[param] ?? ((SEGMENT_TYPES as readonly string[]).includes(param) || param === 'batch' ? (param as SegmentType | 'batch') : null);
+  const type =
+    SHORT_PATHS[param] ??
+    ((SEGMENT_TYPES as readonly string[]).includes(param) || param === 'batch'
+      ? (param as SegmentType | 'batch')
+      : null);
   if (!type) throw new ApiError(404, 'not_found', `no Segment endpoint ${param}`);
   const origin = c.req.header('origin');
-  if (origin && originAllowed(origin, await anyAllowedOrigins(c.env, c.get('now')))) for (const [k, v] of Object.entries(cors(origin))) c.header(k, v);
+  if (origin && originAllowed(origin, await anyAllowedOrigins(c.env, c.get('now'))))
+    for (const [k, v] of Object.entries(cors(origin))) c.header(k, v);
 
   const body = await readJsonBody(c, type === 'batch' ? SEGMENT_MAX_BATCH_BYTES : SEGMENT_MAX_EVENT_BYTES);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'invalid_request', 'body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ApiError(400, 'invalid_request', 'body must be a JSON object');
   const sender = await authenticate(c, body);
   const facts = requestFacts(c);
   if (type !== 'batch') {
-    if ((body as { type?: unknown }).type !== undefined && (body as { type?: unknown }).type !== type) throw new ApiError(400, 'invalid_request', `this endpoint takes ${type} messages`);
+    if ((body as { type?: unknown }).type !== undefined && (body as { type?: unknown }).type !== type)
+      throw new ApiError(400, 'invalid_request', `this endpoint takes ${type} messages`);
     return c.json(await ingestAll(c, [withDefaults(body, type, {})], facts, sender));
   }
   const b = body as { batch?: unknown; context?: unknown };
-  if (!Array.isArray(b.batch) || b.batch.length === 0) throw new ApiError(400, 'invalid_request', 'body must be {batch: [...]}');
+  if (!Array.isArray(b.batch) || b.batch.length === 0)
+    throw new ApiError(400, 'invalid_request', 'body must be {batch: [...]}');
   for (const [index, event] of b.batch.entries()) {
-    if (JSON.stringify(event).length > SEGMENT_MAX_EVENT_BYTES) throw new ApiError(400, 'event_too_large', `batch[${index}] is over ${SEGMENT_MAX_EVENT_BYTES} bytes`);
+    if (JSON.stringify(event).length > SEGMENT_MAX_EVENT_BYTES)
+      throw new ApiError(400, 'event_too_large', `batch[${index}] is over ${SEGMENT_MAX_EVENT_BYTES} bytes`);
   }
-  return c.json(await ingestAll(c, b.batch.map((e) => withDefaults(e, null, { context: b.context })), facts, sender));
+  return c.json(
+    await ingestAll(
+      c,
+      b.batch.map((e) => withDefaults(e, null, { context: b.context })),
+      facts,
+      sender,
+    ),
+  );
 }
 
 /** The Segment Webhooks destination (classic or Actions): one event, an array, or {batch}. */
 segment.post('/segment/webhook', async (c) => {
-  const secret = c.env.SEGMENT_WEBHOOK_SECRET || ((await configObject(c.env).setting('segment_webhook_secret')) as string | null);
-  if (!secret || !c.env.IDENTITY_SECRET) throw new ApiError(503, 'not_configured', 'set SEGMENT_WEBHOOK_SECRET (the shared secret of the Webhooks destination)');
+  const secret =
+    c.env.SEGMENT_WEBHOOK_SECRET || ((await configObject(c.env).setting('segment_webhook_secret')) as string | null);
+  if (!secret || !c.env.IDENTITY_SECRET)
+    throw new ApiError(
+      503,
+      'not_configured',
+      'set SEGMENT_WEBHOOK_SECRET (the shared secret of the Webhooks destination)',
+    );
   const bytes = await readRawBody(c, SEGMENT_WEBHOOK_MAX_BYTES);
   const signature = c.req.header('x-signature') ?? '';
-  if (!(await segmentSignatureValid(secret, bytes, signature))) throw new ApiError(401, 'invalid_signature', 'X-Signature is not the HMAC-SHA1 of the body under the shared secret');
+  if (!(await segmentSignatureValid(secret, bytes, signature)))
+    throw new ApiError(
+      401,
+      'invalid_signature',
+      'X-Signature is not the HMAC-SHA1 of the body under the shared secret',
+    );
   const body = parseJsonBytes(bytes);
-  const events = Array.isArray(body) ? body : Array.isArray((body as { batch?: unknown })?.batch) ? ((body as { batch: unknown[] }).batch) : [body];
+  const events = Array.isArray(body)
+    ? body
+    : Array.isArray((body as { batch?: unknown })?.batch)
+      ? (body as { batch: unknown[] }).batch
+      : [body];
   if (!events.length) throw new ApiError(400, 'invalid_request', 'no event in the body');
   // Segment's servers send this: their address and user agent are not the visitor's. Its identify
   // traits stay untrusted (`traits`): the webhook relays everything the site's Segment source

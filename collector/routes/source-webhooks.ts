@@ -25,6 +25,7 @@ sourceWebhooks.post('/sources/hubspot/:id/webhook', async (c) => {
     timestamp: c.req.header('x-hubspot-request-timestamp'),
     signature: c.req.header('x-hubspot-signature-v3'),
   });
-  if (!r.ok) throw new ApiError(r.code === 'not_found' ? 404 : r.code === 'invalid_signature' ? 401 : 400, r.code, r.message);
+  if (!r.ok)
+    throw new ApiError(r.code === 'not_found' ? 404 : r.code === 'invalid_signature' ? 401 : 400, r.code, r.message);
   return c.json(r.value);
 });

@@ -4,7 +4,15 @@
 import { Hono } from 'hono';
 import type { AppContext } from '../env';
 import { readJsonBody } from '../middleware/body';
-import { createSource, deleteSource, getSource, listSources, sourceFields, syncSource, updateSource } from '../services/sources';
+import {
+  createSource,
+  deleteSource,
+  getSource,
+  listSources,
+  sourceFields,
+  syncSource,
+  updateSource,
+} from '../services/sources';
 
 export const sources = new Hono<AppContext>();
 
@@ -16,7 +24,9 @@ sources.get('/', async (c) => c.json(await listSources(c.env)));
 
 sources.get('/:id', async (c) => c.json(await getSource(c.env, c.req.param('id'))));
 
-sources.patch('/:id', async (c) => c.json(await updateSource(c.env, c.req.param('id'), await readJsonBody(c, MAX_BODY))));
+sources.patch('/:id', async (c) =>
+  c.json(await updateSource(c.env, c.req.param('id'), await readJsonBody(c, MAX_BODY))),
+);
 
 sources.delete('/:id', async (c) => c.json(await deleteSource(c.env, c.req.param('id'))));
 

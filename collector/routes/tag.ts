@@ -17,5 +17,8 @@ tag.get('/v1/tag.js', (c) => {
 // so it caches for a year (another version is another URL). Without the right hash, a short cache.
 tag.get('/v1/tag-send.js', (c) => {
   const current = c.req.query('v') === TAG_SEND_VERSION;
-  return c.body(TAG_SEND_JS, 200, { ...JS, 'cache-control': current ? 'public, max-age=31536000, immutable' : 'public, max-age=300' });
+  return c.body(TAG_SEND_JS, 200, {
+    ...JS,
+    'cache-control': current ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
+  });
 });

@@ -21,7 +21,8 @@ const INTERNAL_NAME = /(^|\.)(localhost|local|internal|intranet|lan|home|corp|lo
 
 /** Why a custom endpoint URL is refused under the policy, or null when it may be used. */
 export function endpointIssue(raw: string, policy: EndpointPolicy): string | null {
-  if (policy === 'off') return 'custom endpoint / tokenEndpoint are disabled on this deployment (ALLOW_CUSTOM_ENDPOINTS)';
+  if (policy === 'off')
+    return 'custom endpoint / tokenEndpoint are disabled on this deployment (ALLOW_CUSTOM_ENDPOINTS)';
   let url: URL;
   try {
     url = new URL(raw);
@@ -34,15 +35,22 @@ export function endpointIssue(raw: string, policy: EndpointPolicy): string | nul
   if (url.protocol !== 'https:') return 'must be https on this deployment';
   const host = url.hostname.toLowerCase().replace(/\.$/, '');
   // WHATWG URL parsing already turns every IPv4 spelling (hex, octal, short forms) into dotted quads.
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith('[')) return 'IP literals are refused on this deployment; use a host name';
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith('['))
+    return 'IP literals are refused on this deployment; use a host name';
   if (!host.includes('.') || INTERNAL_NAME.test(host)) return 'internal host names are refused on this deployment';
   return null;
 }
 
 /** The first refusal among a destination's custom URLs, or null. */
-export function customEndpointsIssue(env: Pick<Env, 'ALLOW_CUSTOM_ENDPOINTS'>, urls: { endpoint?: string | null; tokenEndpoint?: string | null }): string | null {
+export function customEndpointsIssue(
+  env: Pick<Env, 'ALLOW_CUSTOM_ENDPOINTS'>,
+  urls: { endpoint?: string | null; tokenEndpoint?: string | null },
+): string | null {
   const policy = endpointPolicy(env);
-  for (const [name, u] of [['endpoint', urls.endpoint], ['tokenEndpoint', urls.tokenEndpoint]] as const) {
+  for (const [name, u] of [
+    ['endpoint', urls.endpoint],
+    ['tokenEndpoint', urls.tokenEndpoint],
+  ] as const) {
     if (!u) continue;
     const issue = endpointIssue(u, policy);
     if (issue) return policy === 'off' ? issue : `${name}: ${issue}`;

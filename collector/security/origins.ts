@@ -22,7 +22,9 @@ function patternToRegExp(pattern: string): RegExp {
       .split('*')
       .map((part) => part.replace(/[.+?^${}()|[\]\\/-]/g, '\\$&'))
       // After a colon, `*` is a port; elsewhere it is one or more DNS labels.
-      .reduce((acc, part, i) => (i === 0 ? part : acc + (acc.endsWith(':') ? '\\d{1,5}' : '[a-z0-9-]+(?:\\.[a-z0-9-]+)*') + part));
+      .reduce((acc, part, i) =>
+        i === 0 ? part : acc + (acc.endsWith(':') ? '\\d{1,5}' : '[a-z0-9-]+(?:\\.[a-z0-9-]+)*') + part,
+      );
     re = new RegExp(`^${body}$`, 'i');
     cache.set(pattern, re);
   }

@@ -15,7 +15,8 @@ export class RateLimiter {
   /** Counts one hit; when over the limit, answers the seconds until the window resets. */
   take(key: string, now: number, cost = 1): { ok: true } | { ok: false; retryAfterS: number } {
     const w = this.current(key, now);
-    if (w.count + cost > this.limit) return { ok: false, retryAfterS: Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000)) };
+    if (w.count + cost > this.limit)
+      return { ok: false, retryAfterS: Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000)) };
     w.count += cost;
     return { ok: true };
   }

@@ -29,11 +29,22 @@ function unwrap<T>(r: Result<T>): T {
 
 export async function createDestination(env: Env, body: unknown, now: number): Promise<DestinationView> {
   const parsed = destinationSchema.safeParse(body);
-  if (!parsed.success) throw new ApiError(400, 'invalid_destination', 'the destination is not valid', zodIssues(parsed.error));
+  if (!parsed.success)
+    throw new ApiError(400, 'invalid_destination', 'the destination is not valid', zodIssues(parsed.error));
   const id = `dst_${randomHex(8)}`;
   const d = parsed.data;
   const object = destinationFor(env, id);
-  const view = unwrap(await object.configure({ id, name: d.name, type: d.type, mode: d.mode, settings: d.settings, endpoint: d.endpoint, tokenEndpoint: d.tokenEndpoint }));
+  const view = unwrap(
+    await object.configure({
+      id,
+      name: d.name,
+      type: d.type,
+      mode: d.mode,
+      settings: d.settings,
+      endpoint: d.endpoint,
+      tokenEndpoint: d.tokenEndpoint,
+    }),
+  );
   if (!(await configObject(env).addDestination({ id, type: d.type, name: view.name }, now))) {
     await object.remove();
     throw new ApiError(409, 'too_many_destinations', `a deployment has at most ${MAX_DESTINATIONS} destinations`);
@@ -56,7 +67,8 @@ export async function getDestination(env: Env, id: string): Promise<DestinationV
 
 export async function updateDestination(env: Env, id: string, patch: unknown): Promise<DestinationView> {
   const parsed = destinationPatchSchema.safeParse(patch);
-  if (!parsed.success) throw new ApiError(400, 'invalid_destination', 'the change is not valid', zodIssues(parsed.error));
+  if (!parsed.success)
+    throw new ApiError(400, 'invalid_destination', 'the change is not valid', zodIssues(parsed.error));
   const view = unwrap(await destinationFor(env, id).update(parsed.data));
   if (parsed.data.name !== undefined) await configObject(env).renameDestination(view.id, view.name);
   return view;
@@ -78,18 +90,32 @@ export async function deleteDestination(env: Env, id: string, now: number) {
       if (audience) await startPopulate(env, audience.id, audience.version, 'conversion', now);
     }
   }
-  return { ...removed, conversionsTurnedOff: turnedOff.map((cv) => ({ audienceId: cv.audienceId, conversionId: cv.id })) };
+  return {
+    ...removed,
+    conversionsTurnedOff: turnedOff.map((cv) => ({ audienceId: cv.audienceId, conversionId: cv.id })),
+  };
 }
 
 /** One test event through the destination's real request (test mode or not, as configured). */
 export async function testDestination(env: Env, id: string, body: unknown, now: number) {
   const parsed = destinationTestSchema.safeParse(body);
-  if (!parsed.success) throw new ApiError(400, 'invalid_test', 'the test request is not valid', zodIssues(parsed.error));
+  if (!parsed.success)
+    throw new ApiError(400, 'invalid_test', 'the test request is not valid', zodIssues(parsed.error));
   const email = normalizeEmail(parsed.data.email ?? 'test@example.com');
   if (!email) throw new ApiError(400, 'invalid_test', 'email is not a valid address');
   const eventId = `test${now.toString(16)}`.padEnd(32, '0').slice(0, 32);
   const touches = (parsed.data.touches ?? []).map((t) => ({ ...t, firstSeen: now - 60_000 }));
-  return unwrap(await destinationFor(env, id).sendTest({ id: eventId, eventTime: Math.floor(now / 1000), email, touches, devices: [], attributes: {}, conversion: {} }));
+  return unwrap(
+    await destinationFor(env, id).sendTest({
+      id: eventId,
+      eventTime: Math.floor(now / 1000),
+      email,
+      touches,
+      devices: [],
+      attributes: {},
+      conversion: {},
+    }),
+  );
 }
 
 export async function retryConversion(env: Env, id: string, conversionId: string) {

@@ -20,21 +20,38 @@ export function sourceFor(env: Env, id: string): SourceObject {
 
 function unwrap<T>(r: Result<T>): T {
   if (r.ok) return r.value;
-  const status = r.code === 'not_found' ? 404 : r.code === 'conflict' || r.code === 'source_paused' ? 409 : r.code.startsWith('source_') && r.code !== 'source_not_available' && r.code !== 'source_config' ? 502 : 400;
+  const status =
+    r.code === 'not_found'
+      ? 404
+      : r.code === 'conflict' || r.code === 'source_paused'
+        ? 409
+        : r.code.startsWith('source_') && r.code !== 'source_not_available' && r.code !== 'source_config'
+          ? 502
+          : 400;
   throw new ApiError(status, r.code, r.message, r.issues);
 }
 
 export async function createSource(env: Env, raw: unknown, now: number): Promise<SourceView> {
   const type = (raw as { type?: unknown })?.type;
-  if ((type === 'hubspot' || type === 'salesforce') && !connectorFor(type)) throw new ApiError(400, 'source_not_available', `${type} sources are not available in this version`);
+  if ((type === 'hubspot' || type === 'salesforce') && !connectorFor(type))
+    throw new ApiError(400, 'source_not_available', `${type} sources are not available in this version`);
   const parsed = sourceSchema.safeParse(raw);
   if (!parsed.success) throw new ApiError(400, 'invalid_source', 'the source is not valid', zodIssues(parsed.error));
   const id = `src_${randomHex(8)}`;
   const d = parsed.data;
   const config = configObject(env);
-  if ((await config.listSources()).length >= MAX_SOURCES) throw new ApiError(409, 'too_many_sources', `a deployment has at most ${MAX_SOURCES} sources`);
+  if ((await config.listSources()).length >= MAX_SOURCES)
+    throw new ApiError(409, 'too_many_sources', `a deployment has at most ${MAX_SOURCES} sources`);
   const object = sourceFor(env, id);
-  const view = unwrap(await object.configure({ id, type: d.type, name: d.name, settings: d.settings as Record<string, unknown>, backfillDays: d.backfillDays ?? null }));
+  const view = unwrap(
+    await object.configure({
+      id,
+      type: d.type,
+      name: d.name,
+      settings: d.settings as Record<string, unknown>,
+      backfillDays: d.backfillDays ?? null,
+    }),
+  );
   if (!(await config.addSource({ id, type: d.type, name: d.name, createdAt: now }))) {
     await object.remove();
     throw new ApiError(409, 'too_many_sources', `a deployment has at most ${MAX_SOURCES} sources`);
@@ -81,5 +98,11 @@ export async function sourceFields(env: Env, id: string) {
 /** Cron: every live source gets an alarm if it lost its own (the poll never stops by accident). */
 export async function tickSources(env: Env): Promise<void> {
   const refs = await configObject(env).listSources();
-  await Promise.all(refs.map((r) => sourceById(env, r.id).tick().catch(() => undefined)));
+  await Promise.all(
+    refs.map((r) =>
+      sourceById(env, r.id)
+        .tick()
+        .catch(() => undefined),
+    ),
+  );
 }

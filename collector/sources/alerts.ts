@@ -9,7 +9,14 @@ const REPEAT_MS = 3_600_000;
  * The `credentials_refused` alert for a source the CRM refused (at most once an hour per source).
  * Never throws: alerting must not break the source's own bookkeeping.
  */
-export async function alertSourceCredentials(env: Env, storage: DurableObjectStorage, sourceId: string, sourceType: string, platformMessage: string | undefined, now: number): Promise<void> {
+export async function alertSourceCredentials(
+  env: Env,
+  storage: DurableObjectStorage,
+  sourceId: string,
+  sourceType: string,
+  platformMessage: string | undefined,
+  now: number,
+): Promise<void> {
   try {
     const last = (await storage.get<number>('alert:credentials_refused')) ?? 0;
     if (now - last < REPEAT_MS) return;

@@ -25,14 +25,22 @@ export function nest(attributes: Record<string, unknown>): Record<string, unknow
     let at = out;
     for (const p of parts.slice(0, -1)) {
       const next = at[p];
-      at = (at[p] = typeof next === 'object' && next !== null && !Array.isArray(next) ? next : {}) as Record<string, unknown>;
+      at = (at[p] = typeof next === 'object' && next !== null && !Array.isArray(next) ? next : {}) as Record<
+        string,
+        unknown
+      >;
     }
     at[parts.at(-1)!] = v;
   }
   return out;
 }
 
-export async function applyRecords(env: Env, source: string, records: SourceRecord[], now: number): Promise<ApplyCounts> {
+export async function applyRecords(
+  env: Env,
+  source: string,
+  records: SourceRecord[],
+  now: number,
+): Promise<ApplyCounts> {
   const counts: ApplyCounts = { read: records.length, applied: 0, rejected: 0, suppressed: 0 };
   // One person's records travel together, in order, so a page never races a person against itself.
   const byEmail = new Map<string, { source: string; attributes: Record<string, unknown> }[]>();

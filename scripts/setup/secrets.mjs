@@ -24,7 +24,8 @@ export const ROTATION_EFFECTS = {
     'Person objects are named by an HMAC of the email under this secret: every stored person, their click IDs, entries and conversions become unreachable (new, empty people are made on the next identify or sync), erasure suppressions stop matching (an erased person can be recreated), person tokens in browsers and admin sessions become invalid. Export first (docs/operations.md); there is no way back except the old value.',
   ENCRYPTION_KEY:
     'Stored destination credentials and the alert webhook secret can no longer be decrypted: every destination stops sending until its credentials are entered again, and the alert webhook must be set again.',
-  SEGMENT_WEBHOOK_SECRET: "Segment's webhook calls are refused until the new secret is pasted into the Webhooks destination's settings in Segment.",
+  SEGMENT_WEBHOOK_SECRET:
+    "Segment's webhook calls are refused until the new secret is pasted into the Webhooks destination's settings in Segment.",
 };
 
 /** What a dry run shows of a secret: nothing of it. */

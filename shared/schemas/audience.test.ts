@@ -49,7 +49,13 @@ describe('audienceSchema', () => {
     expect(issues({ ...withTraits, allowTraits: true })).toEqual([]);
     expect(issues({ ...valid, criteria: { field: 'traitsx.plan', op: 'exists' } })).toEqual([]);
     // Trusted sources written by identifies: a signed identify and the Segment HTTP API with a secret key.
-    expect(issues({ ...valid, criteria: { field: 'segment.plan', op: 'eq', value: 'pro' }, timestamp: { field: 'signed_traits.signed_up_at', withinDays: 7 } })).toEqual([]);
+    expect(
+      issues({
+        ...valid,
+        criteria: { field: 'segment.plan', op: 'eq', value: 'pro' },
+        timestamp: { field: 'signed_traits.signed_up_at', withinDays: 7 },
+      }),
+    ).toEqual([]);
   });
 
   it('parses patches without filling defaults', () => {

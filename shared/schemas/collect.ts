@@ -23,9 +23,17 @@ export const touchSchema = z
     landingUrl: url.optional(),
     referrer: url.optional(),
     /** The whole harvested cookie when the touch came from one (Meta's `_fbc`). */
-    raw: z.string().min(1).max(600).regex(/^[\x21-\x7e]+$/, 'raw must be printable ASCII').optional(),
+    raw: z
+      .string()
+      .min(1)
+      .max(600)
+      .regex(/^[\x21-\x7e]+$/, 'raw must be printable ASCII')
+      .optional(),
   })
-  .refine((t) => isValidClickId(t.kind, t.value), { message: 'value fails the click-ID format check', path: ['value'] });
+  .refine((t) => isValidClickId(t.kind, t.value), {
+    message: 'value fails the click-ID format check',
+    path: ['value'],
+  });
 
 const pageContext = z.strictObject({
   url: url.optional(),
@@ -44,7 +52,11 @@ const contextSchema = z.strictObject({
   consent: consentSchema.optional(),
 });
 
-export const idSchema = z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/);
+export const idSchema = z
+  .string()
+  .min(8)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/);
 
 const common = {
   messageId: idSchema,
@@ -71,7 +83,10 @@ export const identifyEventSchema = z.strictObject({
   traits: traitsSchema,
   touches: z.array(touchSchema).max(MAX_TOUCHES_PER_EVENT).default([]),
   /** Hex HMAC-SHA256 of the normalized email under the site's identify secret: marks traits trusted. */
-  signature: z.string().regex(/^[0-9a-fA-F]{64}$/, 'signature must be 64 hex characters').optional(),
+  signature: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'signature must be 64 hex characters')
+    .optional(),
 });
 
 export const touchEventSchema = z.strictObject({
@@ -115,4 +130,10 @@ export type CollectConversion = {
  * Answer to a batch; `token` is the signed person token after an identify (store it, never the email);
  * `conversions` what that identify triggered for that person, when it triggered any.
  */
-export type CollectResponse = { accepted: number; duplicates: number; rejected: RejectedEvent[]; token?: string; conversions?: CollectConversion[] };
+export type CollectResponse = {
+  accepted: number;
+  duplicates: number;
+  rejected: RejectedEvent[];
+  token?: string;
+  conversions?: CollectConversion[];
+};

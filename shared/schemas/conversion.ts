@@ -7,7 +7,15 @@ import { identityMappingSchema } from './identity-mapping';
 
 // Meta's action_source values; other platforms ignore the field.
 export const ACTION_SOURCES = [
-  'system_generated', 'website', 'email', 'app', 'phone_call', 'chat', 'physical_store', 'business_messaging', 'other',
+  'system_generated',
+  'website',
+  'email',
+  'app',
+  'phone_call',
+  'chat',
+  'physical_store',
+  'business_messaging',
+  'other',
 ] as const;
 
 const shape = {
@@ -32,7 +40,10 @@ const shape = {
 };
 
 // `retractOn: null` turns retractions off again.
-export const conversionPatchSchema = z.strictObject({ ...shape, retractOn: shape.retractOn.nullable() }).partial().omit({ destinationId: true, sendExisting: true });
+export const conversionPatchSchema = z
+  .strictObject({ ...shape, retractOn: shape.retractOn.nullable() })
+  .partial()
+  .omit({ destinationId: true, sendExisting: true });
 
 export const conversionSchema = z.strictObject({
   ...shape,

@@ -5,7 +5,16 @@ import { z } from 'zod';
 import { googleAdsVersionSchema } from './google-ads';
 import type { ConsentState } from './collect';
 
-export const DESTINATION_TYPES = ['meta', 'google_data_manager', 'google_ads', 'linkedin', 'microsoft_ads', 'reddit', 'tiktok', 'openai_ads'] as const;
+export const DESTINATION_TYPES = [
+  'meta',
+  'google_data_manager',
+  'google_ads',
+  'linkedin',
+  'microsoft_ads',
+  'reddit',
+  'tiktok',
+  'openai_ads',
+] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 export const MODES = ['dry_run', 'test', 'live'] as const;
 export type Mode = (typeof MODES)[number];
@@ -16,7 +25,11 @@ const googleCustomerId = z
   .trim()
   .transform((s) => s.replace(/-/g, ''))
   .pipe(z.string().regex(/^\d{10}$/, 'a Google Ads customer id is 10 digits (dashes allowed)'));
-const digits = (what: string) => z.string().trim().regex(/^\d{1,20}$/, `${what} is a number`);
+const digits = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,20}$/, `${what} is a number`);
 const secret = z.string().trim().min(8, 'looks too short to be a credential').max(4096);
 // What a person's unknown ads consent becomes for this destination: 'unknown' (the default) sends it
 // as unknown (Google: no consent field, i.e. unspecified); 'granted' / 'denied' are the operator's
@@ -29,7 +42,10 @@ export const metaSettingsSchema = z.strictObject({
   pixelId: digits('pixelId'),
   accessToken: secret,
   testEventCode: z.string().trim().min(1).max(64).optional(),
-  apiVersion: z.string().regex(/^v\d{2}\.0$/, 'apiVersion looks like v26.0').default('v26.0'),
+  apiVersion: z
+    .string()
+    .regex(/^v\d{2}\.0$/, 'apiVersion looks like v26.0')
+    .default('v26.0'),
   defaultConsent: consentDefault,
 });
 
@@ -56,21 +72,29 @@ export const googleAdsSettingsSchema = z.strictObject({
 
 export const linkedinSettingsSchema = z
   .strictObject({
-    conversionUrn: z.string().regex(/^urn:lla:llaPartnerConversion:\d+$/, 'conversionUrn looks like urn:lla:llaPartnerConversion:123').optional(),
+    conversionUrn: z
+      .string()
+      .regex(/^urn:lla:llaPartnerConversion:\d+$/, 'conversionUrn looks like urn:lla:llaPartnerConversion:123')
+      .optional(),
     conversionId: digits('conversionId').optional(),
     accessToken: secret.optional(),
     clientId: z.string().trim().min(1).max(512).optional(),
     clientSecret: secret.optional(),
     refreshToken: secret.optional(),
-    apiVersion: z.string().regex(/^\d{6}$/, 'apiVersion is YYYYMM, e.g. 202610').default('202610'),
+    apiVersion: z
+      .string()
+      .regex(/^\d{6}$/, 'apiVersion is YYYYMM, e.g. 202610')
+      .default('202610'),
     defaultConsent: consentDefault,
   })
   .check((ctx) => {
     const s = ctx.value;
-    const issue = (message: string, path: string) => ctx.issues.push({ code: 'custom', message, path: [path], input: s });
+    const issue = (message: string, path: string) =>
+      ctx.issues.push({ code: 'custom', message, path: [path], input: s });
     if (!s.conversionUrn && !s.conversionId) issue('conversionUrn or conversionId is required', 'conversionUrn');
     const oauth = s.clientId && s.clientSecret && s.refreshToken;
-    if (!s.accessToken && !oauth) issue('accessToken, or clientId + clientSecret + refreshToken, is required', 'accessToken');
+    if (!s.accessToken && !oauth)
+      issue('accessToken, or clientId + clientSecret + refreshToken, is required', 'accessToken');
   });
 
 export const microsoftAdsSettingsSchema = z.strictObject({
@@ -86,7 +110,10 @@ export const microsoftAdsSettingsSchema = z.strictObject({
 
 // Reddit Conversions API v3: the pixel id (a2_… or t2_…) and a conversion access token from Events Manager.
 export const redditSettingsSchema = z.strictObject({
-  pixelId: z.string().trim().regex(/^[a-z0-9]{1,3}_[a-z0-9]{3,40}$/i, 'pixelId looks like a2_abc123 (Events Manager → your pixel)'),
+  pixelId: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9]{1,3}_[a-z0-9]{3,40}$/i, 'pixelId looks like a2_abc123 (Events Manager → your pixel)'),
   accessToken: secret,
   // Event Testing's id; sent only in test mode.
   testId: z.string().trim().min(1).max(100).optional(),
@@ -95,7 +122,10 @@ export const redditSettingsSchema = z.strictObject({
 
 // TikTok Events API 2.0: the pixel code (event_source_id of web events) and its Events API access token.
 export const tiktokSettingsSchema = z.strictObject({
-  pixelCode: z.string().trim().regex(/^[A-Z0-9]{8,40}$/, 'pixelCode is the pixel ID shown in Events Manager, e.g. CABC123DEF456GHI789J'),
+  pixelCode: z
+    .string()
+    .trim()
+    .regex(/^[A-Z0-9]{8,40}$/, 'pixelCode is the pixel ID shown in Events Manager, e.g. CABC123DEF456GHI789J'),
   accessToken: secret,
   testEventCode: z.string().trim().min(1).max(64).optional(),
   defaultConsent: consentDefault,
@@ -103,7 +133,10 @@ export const tiktokSettingsSchema = z.strictObject({
 
 // ChatGPT (OpenAI) Ads Conversions API: the pixel id and a Conversions API key (Ads Manager → Conversions).
 export const openaiAdsSettingsSchema = z.strictObject({
-  pixelId: z.string().trim().regex(/^[\w-]{4,100}$/, 'pixelId is the Pixel ID from Ads Manager → Conversions'),
+  pixelId: z
+    .string()
+    .trim()
+    .regex(/^[\w-]{4,100}$/, 'pixelId is the Pixel ID from Ads Manager → Conversions'),
   apiKey: secret,
   defaultConsent: consentDefault,
 });
@@ -191,7 +224,9 @@ export function credentialsToReenter(
   patchedSettings: Record<string, unknown> | undefined,
 ): string[] {
   if (before.endpoint === after.endpoint && before.tokenEndpoint === after.tokenEndpoint) return [];
-  return SECRET_SETTINGS[type].filter((k) => before.settings[k] !== undefined && typeof patchedSettings?.[k] !== 'string');
+  return SECRET_SETTINGS[type].filter(
+    (k) => before.settings[k] !== undefined && typeof patchedSettings?.[k] !== 'string',
+  );
 }
 
 /** PATCH /api/destinations/{id}: settings are merged onto the stored ones, then validated whole. */
@@ -207,5 +242,8 @@ export const destinationPatchSchema = z.strictObject({
 /** POST /api/destinations/{id}/test: who the one test event is for (defaults to a placeholder). */
 export const destinationTestSchema = z.strictObject({
   email: z.string().trim().max(254).optional(),
-  touches: z.array(z.strictObject({ kind: z.string().max(32), value: z.string().min(1).max(1000) })).max(10).optional(),
+  touches: z
+    .array(z.strictObject({ kind: z.string().max(32), value: z.string().min(1).max(1000) }))
+    .max(10)
+    .optional(),
 });

@@ -28,7 +28,11 @@ export const conversionActionSchema = z
   .transform((v, ctx) => {
     const out = normalizeConversionAction(v);
     if (out === null) {
-      ctx.issues.push({ code: 'custom', input: v, message: 'a Google conversion action is its ID (digits) or customers/{customerId}/conversionActions/{id}' });
+      ctx.issues.push({
+        code: 'custom',
+        input: v,
+        message: 'a Google conversion action is its ID (digits) or customers/{customerId}/conversionActions/{id}',
+      });
       return z.NEVER;
     }
     return out;
@@ -49,7 +53,9 @@ export const GOOGLE_ADS_VERSIONS: Record<string, { sunset: string | null }> = {
   v26: { sunset: null },
 };
 export const GOOGLE_ADS_DEFAULT_VERSION = 'v25';
-export const GOOGLE_ADS_SUPPORTED_VERSIONS = Object.keys(GOOGLE_ADS_VERSIONS).filter((v) => GOOGLE_ADS_VERSIONS[v]!.sunset === null);
+export const GOOGLE_ADS_SUPPORTED_VERSIONS = Object.keys(GOOGLE_ADS_VERSIONS).filter(
+  (v) => GOOGLE_ADS_VERSIONS[v]!.sunset === null,
+);
 
 export const googleAdsVersionSchema = z
   .string()
@@ -60,7 +66,11 @@ export const googleAdsVersionSchema = z
     let message: string | null = null;
     if (!/^v\d{1,3}$/.test(v)) message = `apiVersion looks like ${GOOGLE_ADS_DEFAULT_VERSION}; supported: ${supported}`;
     else if (known?.sunset) message = `Google sunset Google Ads API ${v} on ${known.sunset}; use one of ${supported}`;
-    else if (!known) message = +v.slice(1) < +GOOGLE_ADS_SUPPORTED_VERSIONS[0]!.slice(1) ? `Google has sunset Google Ads API ${v}; use one of ${supported}` : `Google Ads API ${v} is not one this release is tested against; use one of ${supported}`;
+    else if (!known)
+      message =
+        +v.slice(1) < +GOOGLE_ADS_SUPPORTED_VERSIONS[0]!.slice(1)
+          ? `Google has sunset Google Ads API ${v}; use one of ${supported}`
+          : `Google Ads API ${v} is not one this release is tested against; use one of ${supported}`;
     if (message) ctx.addIssue({ code: 'custom', message });
   })
   .default(GOOGLE_ADS_DEFAULT_VERSION);

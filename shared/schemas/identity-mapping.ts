@@ -6,7 +6,20 @@ import { z } from 'zod';
 import type { IdentityField } from '../normalize';
 import { fieldPathSchema } from './audience';
 
-export const IDENTIFIERS = ['phone', 'firstName', 'lastName', 'city', 'region', 'postalCode', 'countryCode', 'gender', 'birthDate', 'externalId', 'companyName', 'jobTitle'] as const;
+export const IDENTIFIERS = [
+  'phone',
+  'firstName',
+  'lastName',
+  'city',
+  'region',
+  'postalCode',
+  'countryCode',
+  'gender',
+  'birthDate',
+  'externalId',
+  'companyName',
+  'jobTitle',
+] as const;
 export type Identifier = (typeof IDENTIFIERS)[number];
 
 /** The normalization field each identifier is hashed as (shared/normalize.ts). */
@@ -27,8 +40,15 @@ export const IDENTITY_FIELD_OF: Record<Identifier, IdentityField> = {
 
 export const MAX_CANDIDATES = 20;
 
-const candidates = z.array(fieldPathSchema).max(MAX_CANDIDATES, `at most ${MAX_CANDIDATES} candidate fields per identifier`);
+const candidates = z
+  .array(fieldPathSchema)
+  .max(MAX_CANDIDATES, `at most ${MAX_CANDIDATES} candidate fields per identifier`);
 
-export const identityMappingSchema = z.strictObject(Object.fromEntries(IDENTIFIERS.map((id) => [id, candidates.optional()])) as Record<Identifier, z.ZodOptional<typeof candidates>>);
+export const identityMappingSchema = z.strictObject(
+  Object.fromEntries(IDENTIFIERS.map((id) => [id, candidates.optional()])) as Record<
+    Identifier,
+    z.ZodOptional<typeof candidates>
+  >,
+);
 
 export type IdentityMapping = Partial<Record<Identifier, string[]>>;

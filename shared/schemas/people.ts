@@ -17,7 +17,10 @@ export const RESERVED_SOURCES = ['traits', 'signed_traits'] as const;
 export const sourceSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,39}$/, 'source is 1-40 lowercase letters, digits or _ and starts with a letter')
-  .refine((s) => !(RESERVED_SOURCES as readonly string[]).includes(s), 'traits and signed_traits are written by identifies only');
+  .refine(
+    (s) => !(RESERVED_SOURCES as readonly string[]).includes(s),
+    'traits and signed_traits are written by identifies only',
+  );
 
 function depth(v: unknown): number {
   if (typeof v !== 'object' || v === null) return 0;

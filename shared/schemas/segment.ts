@@ -11,13 +11,27 @@ export const SEGMENT_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'a
 export type SegmentType = (typeof SEGMENT_TYPES)[number];
 
 /** analytics.js's one-letter paths. */
-export const SHORT_PATHS: Record<string, SegmentType | 'batch'> = { i: 'identify', t: 'track', p: 'page', s: 'screen', g: 'group', a: 'alias', b: 'batch' };
+export const SHORT_PATHS: Record<string, SegmentType | 'batch'> = {
+  i: 'identify',
+  t: 'track',
+  p: 'page',
+  s: 'screen',
+  g: 'group',
+  a: 'alias',
+  b: 'batch',
+};
 
 const id = z.union([z.string().max(1024), z.number().finite()]).transform(String);
 const text = z.string().max(4096);
 const loose = z.record(z.string(), z.unknown());
 
-const page = z.looseObject({ url: text.optional(), search: text.optional(), referrer: text.optional(), path: text.optional(), title: text.optional() });
+const page = z.looseObject({
+  url: text.optional(),
+  search: text.optional(),
+  referrer: text.optional(),
+  path: text.optional(),
+  title: text.optional(),
+});
 
 export const segmentContextSchema = z.looseObject({
   ip: z.string().max(64).optional(),

@@ -7,13 +7,32 @@ export const SOURCE_TYPES = ['hubspot', 'salesforce'] as const;
 export type SourceTypeName = (typeof SOURCE_TYPES)[number];
 
 /** Every `hs_lifecyclestage_*_date` HubSpot keeps by default, so stage timestamps arrive without configuration. */
-export const HUBSPOT_LIFECYCLE_DATES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'].map(
-  (s) => `hs_lifecyclestage_${s}_date`,
-);
+export const HUBSPOT_LIFECYCLE_DATES = [
+  'subscriber',
+  'lead',
+  'marketingqualifiedlead',
+  'salesqualifiedlead',
+  'opportunity',
+  'customer',
+  'evangelist',
+  'other',
+].map((s) => `hs_lifecyclestage_${s}_date`);
 
 export const HUBSPOT_DEFAULT_PROPERTIES = [
-  'email', 'firstname', 'lastname', 'phone', 'company', 'jobtitle', 'city', 'state', 'zip', 'country',
-  'lifecyclestage', 'hs_lead_status', ...HUBSPOT_LIFECYCLE_DATES, 'hs_analytics_source',
+  'email',
+  'firstname',
+  'lastname',
+  'phone',
+  'company',
+  'jobtitle',
+  'city',
+  'state',
+  'zip',
+  'country',
+  'lifecyclestage',
+  'hs_lead_status',
+  ...HUBSPOT_LIFECYCLE_DATES,
+  'hs_analytics_source',
 ];
 
 const secret = z.string().min(8).max(2048);
@@ -31,7 +50,11 @@ export const hubspotSettingsSchema = z
     /** The app's client secret that signs webhooks (v3); defaults to clientSecret. */
     webhookSecret: secret.optional(),
     /** Deals are applied to their associated contacts as `deal.dealstage`, `deal.amount`, `deal.closedate`. */
-    objects: z.array(z.enum(['contacts', 'deals'])).min(1).max(2).optional(),
+    objects: z
+      .array(z.enum(['contacts', 'deals']))
+      .min(1)
+      .max(2)
+      .optional(),
     properties: z.array(propertyName).min(1).max(200).optional(),
     endpoint: url.optional(),
     tokenEndpoint: url.optional(),
@@ -47,15 +70,50 @@ export const SALESFORCE_API_VERSION = '62.0';
 
 /** The fields read when none are chosen (Email is always read for Lead and Contact: it names the person). */
 export const SALESFORCE_DEFAULT_FIELDS: Record<SalesforceObjectName, string[]> = {
-  Lead: ['Email', 'FirstName', 'LastName', 'Phone', 'Company', 'Title', 'City', 'State', 'PostalCode', 'Country', 'Status', 'LeadSource', 'IsConverted', 'ConvertedDate', 'CreatedDate'],
-  Contact: ['Email', 'FirstName', 'LastName', 'Phone', 'Title', 'Department', 'MailingCity', 'MailingState', 'MailingPostalCode', 'MailingCountry', 'LeadSource', 'CreatedDate', 'Account.Name'],
+  Lead: [
+    'Email',
+    'FirstName',
+    'LastName',
+    'Phone',
+    'Company',
+    'Title',
+    'City',
+    'State',
+    'PostalCode',
+    'Country',
+    'Status',
+    'LeadSource',
+    'IsConverted',
+    'ConvertedDate',
+    'CreatedDate',
+  ],
+  Contact: [
+    'Email',
+    'FirstName',
+    'LastName',
+    'Phone',
+    'Title',
+    'Department',
+    'MailingCity',
+    'MailingState',
+    'MailingPostalCode',
+    'MailingCountry',
+    'LeadSource',
+    'CreatedDate',
+    'Account.Name',
+  ],
   // CurrencyIsoCode is added when the org has multi-currency (the field then exists on Opportunity).
   Opportunity: ['StageName', 'Amount', 'CloseDate', 'IsWon', 'IsClosed', 'Type', 'LeadSource', 'CreatedDate'],
 };
 
 // A field API name (custom ones end in __c) or one parent hop (`Account.Name`, `Owner__r.Region__c`):
 // what SOQL reads without a subquery.
-const sfField = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}(\.[A-Za-z][A-Za-z0-9_]{0,79})?$/, 'a field name like Status, Custom__c or Account.Name');
+const sfField = z
+  .string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_]{0,79}(\.[A-Za-z][A-Za-z0-9_]{0,79})?$/,
+    'a field name like Status, Custom__c or Account.Name',
+  );
 const sfFields = z.array(sfField).min(1).max(100);
 const trimmedUrl = url.transform((u) => u.replace(/\/+$/, ''));
 // Salesforce's own domains: the instance URL receives the client secret, so it may not point anywhere
@@ -83,7 +141,9 @@ export const salesforceSettingsSchema = z
       .optional(),
     objects: z.array(z.enum(SALESFORCE_OBJECTS)).min(1).max(3).optional(),
     /** Per object; absent: SALESFORCE_DEFAULT_FIELDS. */
-    fields: z.strictObject({ Lead: sfFields.optional(), Contact: sfFields.optional(), Opportunity: sfFields.optional() }).optional(),
+    fields: z
+      .strictObject({ Lead: sfFields.optional(), Contact: sfFields.optional(), Opportunity: sfFields.optional() })
+      .optional(),
     /** Records per SOQL batch (Salesforce takes 200 to 2,000). */
     pageSize: z.number().int().min(200).max(2000).optional(),
     /** A first sync of more records of one object than this reads through Bulk API 2.0. */
@@ -91,9 +151,13 @@ export const salesforceSettingsSchema = z
     endpoint: trimmedUrl.optional(),
     tokenEndpoint: trimmedUrl.optional(),
   })
-  .refine((s) => (s.flow ?? (s.refreshToken ? 'refresh_token' : 'client_credentials')) !== 'refresh_token' || !!s.refreshToken, {
-    message: 'the refresh_token flow needs refreshToken',
-  });
+  .refine(
+    (s) =>
+      (s.flow ?? (s.refreshToken ? 'refresh_token' : 'client_credentials')) !== 'refresh_token' || !!s.refreshToken,
+    {
+      message: 'the refresh_token flow needs refreshToken',
+    },
+  );
 export type SalesforceSettingsInput = z.output<typeof salesforceSettingsSchema>;
 
 /** How far back the first sync reaches (days); null: everything. */
@@ -124,7 +188,9 @@ export const SECRET_SOURCE_SETTINGS: Record<SourceTypeName, string[]> = {
 
 export function maskSourceSettings(type: SourceTypeName, settings: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...settings };
-  for (const key of SECRET_SOURCE_SETTINGS[type]) if (typeof out[key] === 'string') out[key] = (out[key] as string).length >= 20 ? `****${(out[key] as string).slice(-4)}` : '****';
+  for (const key of SECRET_SOURCE_SETTINGS[type])
+    if (typeof out[key] === 'string')
+      out[key] = (out[key] as string).length >= 20 ? `****${(out[key] as string).slice(-4)}` : '****';
   return out;
 }
 

@@ -19,9 +19,20 @@ beforeAll(async () => {
     anonymousId: `anon_builder_${i}`,
     email,
     traits: { plan: email.includes('free') ? 'free' : 'enterprise', signed_up_at: signedUp, seats: 10 * (i + 1) },
-    touches: [{ kind: 'gclid', value: `Cj0KCQbuilder_${i}`, firstSeen: Date.now() - 4 * 86_400_000, landingUrl: 'https://site.example/pricing' }],
+    touches: [
+      {
+        kind: 'gclid',
+        value: `Cj0KCQbuilder_${i}`,
+        firstSeen: Date.now() - 4 * 86_400_000,
+        landingUrl: 'https://site.example/pricing',
+      },
+    ],
   }));
-  const res = await fetch(`${collector.url}/v1/collect`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: 'http://localhost:3000' }, body: JSON.stringify({ key: 'pk_dev_local', events }) });
+  const res = await fetch(`${collector.url}/v1/collect`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain', origin: 'http://localhost:3000' },
+    body: JSON.stringify({ key: 'pk_dev_local', events }),
+  });
   expect(res.status).toBe(200);
 });
 
@@ -52,7 +63,12 @@ it('builds an audience with the builder, audits its members and turns a conversi
   await page.getByLabel('Value').nth(1).fill('10');
   await page.getByText('Criteria as JSON').click();
   const json = JSON.parse(await page.locator('#criteria').inputValue());
-  expect(json).toEqual({ all: [{ field: 'traits.plan', op: 'eq', value: 'enterprise' }, { field: 'traits.seats', op: 'gte', value: 10 }] });
+  expect(json).toEqual({
+    all: [
+      { field: 'traits.plan', op: 'eq', value: 'enterprise' },
+      { field: 'traits.seats', op: 'gte', value: 10 },
+    ],
+  });
   await page.getByLabel('Timestamp field').fill('traits.signed_up_at');
   await page.getByLabel('Window in days').fill('30');
   await screenshot(page, 'desktop-audience-builder');
@@ -91,7 +107,12 @@ it('builds an audience with the builder, audits its members and turns a conversi
   const made = await fetch(`${collector.url}/api/destinations`, {
     method: 'POST',
     headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'meta', name: 'Meta e2e', mode: 'dry_run', settings: { pixelId: '4242', accessToken: 'EAA-admin-e2e-token' } }),
+    body: JSON.stringify({
+      type: 'meta',
+      name: 'Meta e2e',
+      mode: 'dry_run',
+      settings: { pixelId: '4242', accessToken: 'EAA-admin-e2e-token' },
+    }),
   });
   expect(made.status).toBe(201);
   const destinationId = ((await made.json()) as { id: string }).id;

@@ -26,7 +26,10 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function signInAdmin(page: Page, base: string, key: string): Promise<void> {
   await page.goto(`${base}/admin/`);
   await page.getByLabel('Admin secret key').fill(key);
-  await Promise.all([page.waitForURL((u) => !u.pathname.endsWith('/sign-in')), page.getByRole('button', { name: 'Sign in' }).click()]);
+  await Promise.all([
+    page.waitForURL((u) => !u.pathname.endsWith('/sign-in')),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
 }
 
 /** Form controls a screen reader can't name: every visible input, select and textarea needs a label. */
@@ -34,7 +37,14 @@ export function unlabelledControls(page: Page): Promise<string[]> {
   return page.evaluate(() =>
     Array.from(document.querySelectorAll<HTMLElement>('input, select, textarea'))
       .filter((el) => (el as HTMLInputElement).type !== 'hidden' && el.offsetParent !== null)
-      .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
+      .filter(
+        (el) =>
+          !(
+            (el as HTMLInputElement).labels?.length ||
+            el.getAttribute('aria-label') ||
+            el.getAttribute('aria-labelledby')
+          ),
+      )
       .map((el) => el.outerHTML.slice(0, 120)),
   );
 }

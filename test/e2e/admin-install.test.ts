@@ -24,7 +24,10 @@ function webhook(secret: string, event: unknown) {
   const body = JSON.stringify(event);
   return fetch(`${collector.url}/segment/webhook`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-signature': createHmac('sha1', secret).update(body).digest('hex') },
+    headers: {
+      'content-type': 'application/json',
+      'x-signature': createHmac('sha1', secret).update(body).digest('hex'),
+    },
     body,
   });
 }
@@ -36,7 +39,14 @@ it('generates the Segment webhook secret, which the webhook then accepts', async
   await signInAdmin(page, collector.url, SK);
   await page.goto(`${collector.url}/admin/install`);
   expect(await page.getByText('not set: the webhook refuses every call').count()).toBe(1);
-  const event = { type: 'identify', messageId: 'seg-admin-1', userId: 'u1', anonymousId: 'anon_seg_admin', traits: { email: 'segment.admin@example.com' }, timestamp: new Date().toISOString() };
+  const event = {
+    type: 'identify',
+    messageId: 'seg-admin-1',
+    userId: 'u1',
+    anonymousId: 'anon_seg_admin',
+    traits: { email: 'segment.admin@example.com' },
+    timestamp: new Date().toISOString(),
+  };
   expect((await webhook('whsec_guess', event)).status).toBe(503);
 
   await page.getByRole('button', { name: 'Generate a shared secret' }).click();

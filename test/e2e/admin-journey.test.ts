@@ -27,11 +27,20 @@ beforeAll(async () => {
     email,
     traits: { plan: email.includes('free') ? 'free' : 'enterprise', signed_up_at: signedUp },
     touches: [
-      { kind: 'fbclid', value: `IwAR_journey_${i}`, firstSeen: Date.now() - 3 * 86_400_000, landingUrl: 'https://site.example/pricing' },
+      {
+        kind: 'fbclid',
+        value: `IwAR_journey_${i}`,
+        firstSeen: Date.now() - 3 * 86_400_000,
+        landingUrl: 'https://site.example/pricing',
+      },
       { kind: 'gclid', value: `Cj0KCQjourney_${i}`, firstSeen: Date.now() - 3 * 86_400_000 },
     ],
   }));
-  const res = await fetch(`${collector.url}/v1/collect`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: 'http://localhost:3000' }, body: JSON.stringify({ key: 'pk_dev_local', events }) });
+  const res = await fetch(`${collector.url}/v1/collect`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain', origin: 'http://localhost:3000' },
+    body: JSON.stringify({ key: 'pk_dev_local', events }),
+  });
   expect(res.status).toBe(200);
 });
 
@@ -47,14 +56,18 @@ it('destination in dry_run → audience with the builder → member audit → co
   const problems = watchConsole(page);
   await signInAdmin(page, collector.url, SK);
   expect(new URL(page.url()).pathname).toBe('/admin/overview');
-  await expect.poll(async () => Number(await page.locator('#stat-identified').textContent()), { timeout: 30_000, interval: 300 }).toBe(3);
+  await expect
+    .poll(async () => Number(await page.locator('#stat-identified').textContent()), { timeout: 30_000, interval: 300 })
+    .toBe(3);
   await page.reload();
   expect(await page.locator('#clicks-table').textContent()).toContain('Meta');
 
   // A Meta destination, in dry run, pointed at the contract fake.
   await page.getByRole('link', { name: 'Destinations', exact: true }).click();
   await page.getByRole('link', { name: 'Meta (Conversions API)' }).click();
-  await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('New destination: Meta (Conversions API)');
+  await expect
+    .poll(() => page.getByRole('heading', { level: 1 }).textContent())
+    .toBe('New destination: Meta (Conversions API)');
   expect(await page.getByLabel('dry_run').isChecked()).toBe(true);
   expect(await unlabelledControls(page)).toEqual([]);
   await page.getByLabel('Name').fill('Meta – journey');
@@ -110,7 +123,9 @@ it('destination in dry_run → audience with the builder → member audit → co
 
   // Turn the conversion on for the destination, chosen by name.
   await page.goto(audienceUrl);
-  await page.getByLabel('Destination', { exact: true }).selectOption({ label: 'Meta – journey (Meta (Conversions API), dry_run)' });
+  await page
+    .getByLabel('Destination', { exact: true })
+    .selectOption({ label: 'Meta – journey (Meta (Conversions API), dry_run)' });
   await page.getByLabel('Event name (optional)').fill('Lead');
   await page.getByRole('button', { name: 'Turn conversion on' }).click();
   await page.waitForURL((u) => u.searchParams.get('done') === 'conversion-on');
@@ -162,7 +177,14 @@ it('destination in dry_run → audience with the builder → member audit → co
   await page.getByRole('link', { name: 'Change log', exact: true }).click();
   await page.waitForURL((u) => u.pathname === '/admin/change-log');
   const log = (await page.locator('main').textContent()) ?? '';
-  for (const action of ['destination.created', 'destination.test_sent', 'audience.created', 'conversion.on', 'origins.changed']) expect(log).toContain(action);
+  for (const action of [
+    'destination.created',
+    'destination.test_sent',
+    'audience.created',
+    'conversion.on',
+    'origins.changed',
+  ])
+    expect(log).toContain(action);
   await screenshot(page, 'desktop-change-log');
 
   await page.getByRole('link', { name: 'Overview', exact: true }).click();

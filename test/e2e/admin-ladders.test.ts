@@ -14,7 +14,10 @@ let collector: RunningCollector;
 let browser: Browser;
 
 async function api(path: string, init: RequestInit = {}): Promise<any> {
-  const res = await fetch(collector.url + path, { ...init, headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  const res = await fetch(collector.url + path, {
+    ...init,
+    headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+  });
   const body = await res.json();
   if (res.status >= 300) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
   return body;
@@ -31,7 +34,15 @@ afterAll(async () => {
 });
 
 it('creates a ladder from the template and shows each stage counted, on a desktop and a phone', async () => {
-  const meta = await api('/api/destinations', { method: 'POST', body: JSON.stringify({ type: 'meta', name: 'Meta (dry run)', mode: 'dry_run', settings: { pixelId: '123456789012345', accessToken: 'EAAB-e2e-token-123' } }) });
+  const meta = await api('/api/destinations', {
+    method: 'POST',
+    body: JSON.stringify({
+      type: 'meta',
+      name: 'Meta (dry run)',
+      mode: 'dry_run',
+      settings: { pixelId: '123456789012345', accessToken: 'EAAB-e2e-token-123' },
+    }),
+  });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const problems = watchConsole(page);
@@ -47,7 +58,10 @@ it('creates a ladder from the template and shows each stage counted, on a deskto
   await page.getByLabel('Send each stage to (optional)').selectOption(meta.id);
   await page.getByLabel('Currency').fill('EUR');
   await screenshot(page, 'desktop-ladder-new');
-  await Promise.all([page.waitForURL((u) => /\/admin\/ladders\/lad_/.test(u.pathname)), page.getByRole('button', { name: 'Create ladder from template' }).click()]);
+  await Promise.all([
+    page.waitForURL((u) => /\/admin\/ladders\/lad_/.test(u.pathname)),
+    page.getByRole('button', { name: 'Create ladder from template' }).click(),
+  ]);
   await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('CRM funnel');
   const ladderUrl = page.url();
 
@@ -55,9 +69,37 @@ it('creates a ladder from the template and shows each stage counted, on a deskto
   const now = Date.now();
   const at = (days: number) => new Date(now - days * DAY).toISOString();
   const people = [
-    { email: 'ladder.one@example.com', source: 'crm', attributes: { lifecycle_stage: 'won', lead_at: at(4), mql_at: at(3), sql_at: at(2), opportunity_at: at(1), won_at: at(0.5), deal: { amount: '12,500.00' } } },
-    { email: 'ladder.two@example.com', source: 'crm', attributes: { lifecycle_stage: 'won', lead_at: at(5), mql_at: at(4), sql_at: at(3), opportunity_at: at(2), won_at: at(1), deal: { amount: 7500 } } },
-    { email: 'ladder.three@example.com', source: 'crm', attributes: { lifecycle_stage: 'mql', lead_at: at(2), mql_at: at(1) } },
+    {
+      email: 'ladder.one@example.com',
+      source: 'crm',
+      attributes: {
+        lifecycle_stage: 'won',
+        lead_at: at(4),
+        mql_at: at(3),
+        sql_at: at(2),
+        opportunity_at: at(1),
+        won_at: at(0.5),
+        deal: { amount: '12,500.00' },
+      },
+    },
+    {
+      email: 'ladder.two@example.com',
+      source: 'crm',
+      attributes: {
+        lifecycle_stage: 'won',
+        lead_at: at(5),
+        mql_at: at(4),
+        sql_at: at(3),
+        opportunity_at: at(2),
+        won_at: at(1),
+        deal: { amount: 7500 },
+      },
+    },
+    {
+      email: 'ladder.three@example.com',
+      source: 'crm',
+      attributes: { lifecycle_stage: 'mql', lead_at: at(2), mql_at: at(1) },
+    },
   ];
   const job = await api('/v1/people', { method: 'POST', body: JSON.stringify({ people }) });
   for (let i = 0; ; i++) {
@@ -86,7 +128,9 @@ it('creates a ladder from the template and shows each stage counted, on a deskto
   await signInAdmin(small, collector.url, SK);
   for (const path of ['/admin/ladders', '/admin/ladders/new', new URL(ladderUrl).pathname]) {
     await small.goto(collector.url + path);
-    const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await small.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(overflow, path).toBeLessThanOrEqual(0);
   }
   await screenshot(small, 'phone-ladder-view');

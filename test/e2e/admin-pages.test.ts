@@ -25,8 +25,19 @@ beforeAll(async () => {
           email: EMAIL,
           traits: { plan: 'enterprise', '<b>odd key</b>': '<script>alert(1)</script>', company: { name: 'Acme' } },
           touches: [
-            { kind: 'gclid', value: 'Cj0KCQadmin_e2e', firstSeen: Date.now() - 86_400_000, landingUrl: 'https://site.example/landing?gclid=Cj0KCQadmin_e2e', referrer: 'https://www.google.com/' },
-            { kind: 'fbclid', value: 'IwAR_admin_e2e', firstSeen: Date.now() - 3_600_000, landingUrl: 'https://site.example/blog' },
+            {
+              kind: 'gclid',
+              value: 'Cj0KCQadmin_e2e',
+              firstSeen: Date.now() - 86_400_000,
+              landingUrl: 'https://site.example/landing?gclid=Cj0KCQadmin_e2e',
+              referrer: 'https://www.google.com/',
+            },
+            {
+              kind: 'fbclid',
+              value: 'IwAR_admin_e2e',
+              firstSeen: Date.now() - 3_600_000,
+              landingUrl: 'https://site.example/blog',
+            },
           ],
         },
       ],
@@ -50,11 +61,31 @@ const PAGES = [
   { name: 'people-upload', path: '/admin/people/upload', heading: 'Upload people' },
   { name: 'overview', path: '/admin/overview', heading: 'Overview' },
   { name: 'destinations', path: '/admin/destinations', heading: 'Destinations' },
-  { name: 'destination-new-meta', path: '/admin/destinations/new/meta', heading: 'New destination: Meta (Conversions API)' },
-  { name: 'destination-new-google-data-manager', path: '/admin/destinations/new/google_data_manager', heading: 'New destination: Google Ads (Data Manager API)' },
-  { name: 'destination-new-google-ads', path: '/admin/destinations/new/google_ads', heading: 'New destination: Google Ads (Google Ads API)' },
-  { name: 'destination-new-linkedin', path: '/admin/destinations/new/linkedin', heading: 'New destination: LinkedIn (Conversions API)' },
-  { name: 'destination-new-microsoft', path: '/admin/destinations/new/microsoft_ads', heading: 'New destination: Microsoft Advertising (offline conversions)' },
+  {
+    name: 'destination-new-meta',
+    path: '/admin/destinations/new/meta',
+    heading: 'New destination: Meta (Conversions API)',
+  },
+  {
+    name: 'destination-new-google-data-manager',
+    path: '/admin/destinations/new/google_data_manager',
+    heading: 'New destination: Google Ads (Data Manager API)',
+  },
+  {
+    name: 'destination-new-google-ads',
+    path: '/admin/destinations/new/google_ads',
+    heading: 'New destination: Google Ads (Google Ads API)',
+  },
+  {
+    name: 'destination-new-linkedin',
+    path: '/admin/destinations/new/linkedin',
+    heading: 'New destination: LinkedIn (Conversions API)',
+  },
+  {
+    name: 'destination-new-microsoft',
+    path: '/admin/destinations/new/microsoft_ads',
+    heading: 'New destination: Microsoft Advertising (offline conversions)',
+  },
   { name: 'sources', path: '/admin/sources', heading: 'Sources' },
   { name: 'source-connect-oauth', path: '/admin/sources/hubspot/connect', heading: 'Connect HubSpot with OAuth' },
   { name: 'conversions', path: '/admin/conversions', heading: 'Conversions' },
@@ -123,9 +154,19 @@ it('a phone-sized screen needs no horizontal scrolling on the person page and th
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const page = await context.newPage();
   await signInAdmin(page, collector.url, SK);
-  for (const path of [`/admin/people/${encodeURIComponent(EMAIL)}`, '/admin/overview', '/admin/destinations', '/admin/destinations/new/microsoft_ads', '/admin/conversions', '/admin/change-log', '/admin/install']) {
+  for (const path of [
+    `/admin/people/${encodeURIComponent(EMAIL)}`,
+    '/admin/overview',
+    '/admin/destinations',
+    '/admin/destinations/new/microsoft_ads',
+    '/admin/conversions',
+    '/admin/change-log',
+    '/admin/install',
+  ]) {
     await page.goto(collector.url + path);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(overflow, path).toBeLessThanOrEqual(0);
   }
   await context.close();
@@ -137,7 +178,13 @@ it('uploads a CSV of people and follows the job to the person page', async () =>
   const problems = watchConsole(page);
   await signInAdmin(page, collector.url, SK);
   await page.goto(`${collector.url}/admin/people/upload`);
-  await page.getByLabel('CSV file').setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from('email,lead.status,lead.sql_at\ncsv.one@example.com,sql,2026-11-20\ncsv.two@example.com,mql,\n') });
+  await page.getByLabel('CSV file').setInputFiles({
+    name: 'people.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(
+      'email,lead.status,lead.sql_at\ncsv.one@example.com,sql,2026-11-20\ncsv.two@example.com,mql,\n',
+    ),
+  });
   await page.getByLabel('Source').fill('hubspot');
   await page.getByRole('button', { name: 'Upload' }).click();
   await expect.poll(() => page.getByRole('status').first().textContent()).toContain('2 people were accepted');

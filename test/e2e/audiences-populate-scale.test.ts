@@ -45,14 +45,24 @@ function attributesOf(i: number) {
 const criteriaA: Criteria = {
   all: [
     { field: 'crm.lifecycle', op: 'in', value: ['mql', 'sql'] },
-    { any: [{ field: 'crm.amount', op: 'gte', value: 10_000 }, { field: 'crm.country', op: 'eq', value: 'FR' }] },
+    {
+      any: [
+        { field: 'crm.amount', op: 'gte', value: 10_000 },
+        { field: 'crm.country', op: 'eq', value: 'FR' },
+      ],
+    },
     { not: { field: 'crm.email_domain', op: 'eq', value: 'competitor.com' } },
   ],
 };
 const criteriaB: Criteria = {
   all: [
     { field: 'crm.lifecycle', op: 'in', value: ['mql', 'sql'] },
-    { any: [{ field: 'crm.amount', op: 'gte', value: 30_000 }, { field: 'crm.country', op: 'eq', value: 'FR' }] },
+    {
+      any: [
+        { field: 'crm.amount', op: 'gte', value: 30_000 },
+        { field: 'crm.country', op: 'eq', value: 'FR' },
+      ],
+    },
   ],
 };
 const timestamp = { field: 'crm.mql_at', withinDays: 30 };
@@ -75,7 +85,14 @@ const output: string[] = [];
 let passed = false;
 
 async function api(path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(base + path, { ...init, headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
+  const res = await fetch(base + path, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${SK}`,
+      'content-type': 'application/json',
+      ...(init.headers as Record<string, string>),
+    },
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -89,7 +106,7 @@ let dropped = 0;
 
 async function until<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  for (let inARow = 0; ; ) {
+  for (let inARow = 0; ;) {
     let v: T;
     try {
       v = await read();
@@ -129,7 +146,9 @@ async function populated(id: string, label: string): Promise<any> {
     if (now !== progress) [progress, movedAt] = [now, Date.now()];
     else if (Date.now() - movedAt > STALL_MS && a.populate?.status === 'running') {
       nudges++;
-      log(`${label}: no progress for ${STALL_MS / 1000} s at ${now}/${a.populate.total}: running the cron as it would run ${POPULATE_STALL_MS / 60_000} minutes on`);
+      log(
+        `${label}: no progress for ${STALL_MS / 1000} s at ${now}/${a.populate.total}: running the cron as it would run ${POPULATE_STALL_MS / 60_000} minutes on`,
+      );
       const worker = await mf.getWorker();
       await worker.scheduled({ scheduledTime: new Date(Date.now() + POPULATE_STALL_MS + 60_000), cron: '*/5 * * * *' });
       movedAt = Date.now();
@@ -137,12 +156,16 @@ async function populated(id: string, label: string): Promise<any> {
     return a;
   };
   const audience = await until('populate', read, (a) => a.populate?.status === 'done', 600_000);
-  log(`${label}: ${audience.populate.evaluated}/${audience.populate.total} evaluated, ${audience.populate.members} members, ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  log(
+    `${label}: ${audience.populate.evaluated}/${audience.populate.total} evaluated, ${audience.populate.members} members, ${((Date.now() - start) / 1000).toFixed(1)} s`,
+  );
   return audience;
 }
 
 /** Every member through the members API, 200 a page: email -> its entries; and how many rows came. */
-async function listMembers(id: string): Promise<{ members: Map<string, { id: string; timestamp: number }[]>; pages: number; rows: number }> {
+async function listMembers(
+  id: string,
+): Promise<{ members: Map<string, { id: string; timestamp: number }[]>; pages: number; rows: number }> {
   const members = new Map<string, { id: string; timestamp: number }[]>();
   let cursor = '';
   let pages = 0;
@@ -162,8 +185,14 @@ async function listMembers(id: string): Promise<{ members: Map<string, { id: str
 
 function expectSame(found: Iterable<string>, expected: Set<string>) {
   const got = new Set(found);
-  expect([...expected].filter((e) => !got.has(e)), 'missing').toEqual([]);
-  expect([...got].filter((e) => !expected.has(e)), 'extra').toEqual([]);
+  expect(
+    [...expected].filter((e) => !got.has(e)),
+    'missing',
+  ).toEqual([]);
+  expect(
+    [...got].filter((e) => !expected.has(e)),
+    'extra',
+  ).toEqual([]);
 }
 
 beforeAll(async () => {
@@ -177,7 +206,9 @@ beforeAll(async () => {
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
   }
   state = mkdtempSync(join(tmpdir(), 'populate-scale-'));
-  mf = new Miniflare(miniflareOptions(state, { vars: DEV_VARS_FOR_BENCH, onOutput: (text: string) => output.push(text) }));
+  mf = new Miniflare(
+    miniflareOptions(state, { vars: DEV_VARS_FOR_BENCH, onOutput: (text: string) => output.push(text) }),
+  );
   base = (await mf.ready).origin;
 }, 180_000);
 
@@ -190,7 +221,9 @@ afterAll(async () => {
   // The runtime's whole output is kept for a failed run only.
   const file = passed ? 'not kept' : join(tmpdir(), `populate-scale-${run}.log`);
   if (!passed) writeFileSync(file, lines.join('\n'));
-  log(`runtime output (${file}): ${failed} populate pages failed and were retried, ${nomem} SQLITE_NOMEM lines; ${dropped} polls read again after a dropped connection; ${nudges} stalled populates resumed by the cron's handler`);
+  log(
+    `runtime output (${file}): ${failed} populate pages failed and were retried, ${nomem} SQLITE_NOMEM lines; ${dropped} polls read again after a dropped connection; ${nudges} stalled populates resumed by the cron's handler`,
+  );
 });
 
 describe('populate over thousands of people', () => {
@@ -198,17 +231,28 @@ describe('populate over thousands of people', () => {
     const t0 = Date.now();
     // The CRM path: POST /v1/people, 1,000 people a request, applied through the JOBS queue.
     for (let i = 0; i < PEOPLE; i += 1000) {
-      const people = Array.from({ length: 1000 }, (_, j) => ({ email: email(i + j), source: 'crm', attributes: attributesOf(i + j) }));
+      const people = Array.from({ length: 1000 }, (_, j) => ({
+        email: email(i + j),
+        source: 'crm',
+        attributes: attributesOf(i + j),
+      }));
       const res = await api('/v1/people', { method: 'POST', body: JSON.stringify({ people }) });
       expect(res.status, JSON.stringify(res.body)).toBe(202);
-      const job = await until('people job', () => get(`/api/jobs/${res.body.jobId}`), (j) => j.state === 'done', 600_000);
+      const job = await until(
+        'people job',
+        () => get(`/api/jobs/${res.body.jobId}`),
+        (j) => j.state === 'done',
+        600_000,
+      );
       expect(job).toMatchObject({ applied: 1000, failed: 0, suppressed: 0 });
     }
     // Each person's outbox alarm puts them in the directory shortly after; the admin's people list reads it.
     const inDirectory = async () => {
       let n = 0;
-      for (let cursor = ''; ; ) {
-        const page = await get(`/api/people?query=${encodeURIComponent(`scale-${run}-`)}&limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+      for (let cursor = ''; ;) {
+        const page = await get(
+          `/api/people?query=${encodeURIComponent(`scale-${run}-`)}&limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         n += page.people.length;
         if (!page.cursor) return n;
         cursor = page.cursor;
@@ -218,16 +262,32 @@ describe('populate over thousands of people', () => {
     log(`seeded ${PEOPLE} people through /v1/people into the directory in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     // Save: populate over everyone known.
-    const created = await api('/api/audiences', { method: 'POST', body: JSON.stringify({ name: 'scale', criteria: criteriaA, timestamp }) });
+    const created = await api('/api/audiences', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'scale', criteria: criteriaA, timestamp }),
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = created.body.id as string;
     expect(created.body.populate).toMatchObject({ total: PEOPLE });
     const saved = await populated(id, 'populate on save');
     const expectedA = expectedMembers(criteriaA, Date.now());
     expect(expectedA.size).toBeGreaterThan(PEOPLE / 10);
-    expect(saved.populate).toMatchObject({ status: 'done', reason: 'created', evaluated: PEOPLE, total: PEOPLE, members: expectedA.size });
+    expect(saved.populate).toMatchObject({
+      status: 'done',
+      reason: 'created',
+      evaluated: PEOPLE,
+      total: PEOPLE,
+      members: expectedA.size,
+    });
     expect(saved.members).toBe(expectedA.size);
-    expect(await get(`/api/jobs/${saved.populate.jobId}`)).toMatchObject({ kind: 'populate', state: 'done', audienceId: id, evaluated: PEOPLE, total: PEOPLE, members: expectedA.size });
+    expect(await get(`/api/jobs/${saved.populate.jobId}`)).toMatchObject({
+      kind: 'populate',
+      state: 'done',
+      audienceId: id,
+      evaluated: PEOPLE,
+      total: PEOPLE,
+      members: expectedA.size,
+    });
 
     const first = await listMembers(id);
     expect(first.rows, 'each member listed once').toBe(first.members.size);
@@ -246,7 +306,13 @@ describe('populate over thousands of people', () => {
     const joined = [...expectedB].filter((e) => !expectedA.has(e));
     expect(left.length).toBeGreaterThan(0);
     expect(joined.length).toBeGreaterThan(0);
-    expect(editedB.populate).toMatchObject({ status: 'done', reason: 'edited', evaluated: PEOPLE, total: PEOPLE, members: expectedB.size });
+    expect(editedB.populate).toMatchObject({
+      status: 'done',
+      reason: 'edited',
+      evaluated: PEOPLE,
+      total: PEOPLE,
+      members: expectedB.size,
+    });
     const second = await listMembers(id);
     expect(second.rows).toBe(second.members.size);
     expectSame(second.members.keys(), expectedB);
@@ -261,21 +327,36 @@ describe('populate over thousands of people', () => {
     expect(toA.status, JSON.stringify(toA.body)).toBe(200);
     const editedA = await populated(id, 're-populate, back to A');
     expect(expectedMembers(criteriaA, Date.now())).toEqual(expectedA);
-    expect(editedA.populate).toMatchObject({ status: 'done', evaluated: PEOPLE, total: PEOPLE, members: expectedA.size });
+    expect(editedA.populate).toMatchObject({
+      status: 'done',
+      evaluated: PEOPLE,
+      total: PEOPLE,
+      members: expectedA.size,
+    });
     const third = await listMembers(id);
     expect(third.rows).toBe(third.members.size);
     expectSame(third.members.keys(), expectedA);
-    for (const [who, entries] of third.members) expect(entries.map((e) => e.id), who).toEqual([entryOf.get(who)]);
+    for (const [who, entries] of third.members)
+      expect(
+        entries.map((e) => e.id),
+        who,
+      ).toEqual([entryOf.get(who)]);
     // Those who joined under B and left again keep their one entry; nobody outside A and B has one
     // (the person API's memberships: entries and exits per audience).
     const entriesOf = async (who: string) => {
       const person = await get(`/api/people/${encodeURIComponent(who)}`);
-      return (person.memberships.find((m: { audienceId: string }) => m.audienceId === id)?.entries ?? []).map((e: { id: string }) => e.id);
+      return (person.memberships.find((m: { audienceId: string }) => m.audienceId === id)?.entries ?? []).map(
+        (e: { id: string }) => e.id,
+      );
     };
     for (const who of joined) expect(await entriesOf(who), who).toEqual([entryOf.get(who)]);
-    const outside = Array.from({ length: PEOPLE }, (_, i) => email(i)).filter((e) => !expectedA.has(e) && !expectedB.has(e));
+    const outside = Array.from({ length: PEOPLE }, (_, i) => email(i)).filter(
+      (e) => !expectedA.has(e) && !expectedB.has(e),
+    );
     for (const who of outside.filter((_, k) => k % 10 === 0)) expect(await entriesOf(who), who).toEqual([]);
     passed = true;
-    log(`total ${((Date.now() - t0) / 1000).toFixed(1)} s; members A ${expectedA.size}, B ${expectedB.size} (${left.length} left, ${joined.length} joined)`);
+    log(
+      `total ${((Date.now() - t0) / 1000).toFixed(1)} s; members A ${expectedA.size}, B ${expectedB.size} (${left.length} left, ${joined.length} joined)`,
+    );
   }, 1_200_000);
 });

@@ -13,7 +13,9 @@ let profile: string;
 
 beforeAll(async () => {
   collector = await startCollector();
-  const install = (await (await fetch(`${collector.url}/api/install`, { headers: { authorization: `Bearer ${SK}` } })).json()) as { snippet: string };
+  const install = (await (
+    await fetch(`${collector.url}/api/install`, { headers: { authorization: `Bearer ${SK}` } })
+  ).json()) as { snippet: string };
   site = await startSite(() => ({ head: install.snippet }));
   profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
 });
@@ -44,13 +46,17 @@ it('keeps click IDs across navigation and a browser restart, and delivers them o
   await page.goto(`${site.url}/contact`);
   await page.waitForFunction(() => (window as any).clearbit?.initialize === true);
   // The batch that carries the identify (touch events written ahead may be flushed just before it).
-  const sent = page.waitForResponse((r) => r.url().endsWith('/v1/collect') && (r.request().postData() ?? '').includes('"type":"identify"'));
+  const sent = page.waitForResponse(
+    (r) => r.url().endsWith('/v1/collect') && (r.request().postData() ?? '').includes('"type":"identify"'),
+  );
   await page.evaluate(() => (window as any).clearbit.identify('E2E.Person@Example.com', { plan: 'enterprise' }));
   const response = await sent;
   expect(response.status()).toBe(200);
   await browser.close();
 
-  const res = await fetch(`${collector.url}/api/people/${encodeURIComponent('e2e.person@example.com')}`, { headers: { authorization: `Bearer ${SK}` } });
+  const res = await fetch(`${collector.url}/api/people/${encodeURIComponent('e2e.person@example.com')}`, {
+    headers: { authorization: `Bearer ${SK}` },
+  });
   expect(res.status).toBe(200);
   const person = (await res.json()) as any;
   expect(person.email).toBe('e2e.person@example.com');

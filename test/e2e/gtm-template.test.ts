@@ -33,7 +33,13 @@ beforeAll(async () => {
   proxy = await startHttpsProxy(collector.url);
   const exported = JSON.parse(readFileSync(new URL('../../tag/gtm/container.json', import.meta.url), 'utf8'));
   const container = customizeContainer(exported, { collectorUrl: `${proxy.url}/`, publishableKey: PUBLISHABLE_KEY });
-  const runtime = await build({ entryPoints: [new URL('../gtm/browser-entry.ts', import.meta.url).pathname], bundle: true, write: false, format: 'iife', target: 'es2020' });
+  const runtime = await build({
+    entryPoints: [new URL('../gtm/browser-entry.ts', import.meta.url).pathname],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    target: 'es2020',
+  });
   // What GTM's container snippet and a Consent Mode default put on the page before gtm.js runs;
   // pages under /denied/ start with ads consent denied, as a consent banner waiting for an answer.
   const head = (consent: string) => `<script>
@@ -70,28 +76,41 @@ it('loads the tag through the template and identifies from the dataLayer: the pe
   await page.waitForFunction(() => (window as any).clearbit?.initialize === true);
   await page.waitForFunction(() => (window as any).__gtm.fired[0]?.run.outcome !== 'pending');
   expect(await firedTags(page), logs.join('\n')).toEqual([['Open Conversions - Load', 'gtm.js', 'success']]);
-  const scripts = () => page.evaluate(() => Array.from(document.scripts).map((s) => s.src).filter(Boolean));
+  const scripts = () =>
+    page.evaluate(() =>
+      Array.from(document.scripts)
+        .map((s) => s.src)
+        .filter(Boolean),
+    );
   // The template injects tag.js only (its inject_script permission); tag.js itself, outside GTM's
   // sandbox, loads its sender to send the landing page's click IDs, from a step of its own when the
   // browser is idle (tag/later.ts), so some time after the template's tag succeeded.
-  await expect.poll(scripts, { timeout: 15_000 }).toEqual([`${proxy.url}/v1/tag.js`, expect.stringMatching(/\/v1\/tag-send\.js\?v=[\da-f]{16}$/)]);
+  await expect
+    .poll(scripts, { timeout: 15_000 })
+    .toEqual([`${proxy.url}/v1/tag.js`, expect.stringMatching(/\/v1\/tag-send\.js\?v=[\da-f]{16}$/)]);
   expect((await scripts())[1]!.startsWith(`${proxy.url}/v1/`)).toBe(true);
 
   // A later page of the same visit: GTM runs again, the visitor fills in the form.
   await page.goto(`${site.url}/contact`);
   await page.waitForFunction(() => (window as any).clearbit?.initialize === true);
-  const identified = page.waitForResponse((r) => r.url() === `${proxy.url}/v1/collect` && (r.request().postData() ?? '').includes('"identify"'));
+  const identified = page.waitForResponse(
+    (r) => r.url() === `${proxy.url}/v1/collect` && (r.request().postData() ?? '').includes('"identify"'),
+  );
   await page.fill('input[name=email]', 'GTM.Visitor@Example.com');
   await page.fill('input[name=company]', 'Example Inc');
   await page.click('button');
   expect((await identified).status()).toBe(200);
-  await page.waitForFunction(() => (window as any).__gtm.fired.length === 2 && (window as any).__gtm.fired[1].run.outcome !== 'pending');
+  await page.waitForFunction(
+    () => (window as any).__gtm.fired.length === 2 && (window as any).__gtm.fired[1].run.outcome !== 'pending',
+  );
   expect(await firedTags(page)).toEqual([
     ['Open Conversions - Load', 'gtm.js', 'success'],
     ['Open Conversions - Identify on form submit', 'form_submit', 'success'],
   ]);
 
-  const res = await fetch(`${collector.url}/api/people/${encodeURIComponent('gtm.visitor@example.com')}`, { headers: { authorization: `Bearer ${SECRET_KEY}` } });
+  const res = await fetch(`${collector.url}/api/people/${encodeURIComponent('gtm.visitor@example.com')}`, {
+    headers: { authorization: `Bearer ${SECRET_KEY}` },
+  });
   expect(res.status).toBe(200);
   const person = (await res.json()) as any;
   expect(person.email).toBe('gtm.visitor@example.com');
@@ -120,14 +139,18 @@ it('maps Consent Mode: click IDs stay out while ads consent is denied and arrive
   const gclid = 'Cj0KCQiA_GtmConsentGclid';
   const email = 'gtm.consent@example.com';
   const person = async () => {
-    const res = await fetch(`${collector.url}/api/people/${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${SECRET_KEY}` } });
+    const res = await fetch(`${collector.url}/api/people/${encodeURIComponent(email)}`, {
+      headers: { authorization: `Bearer ${SECRET_KEY}` },
+    });
     return res.status === 200 ? ((await res.json()) as any) : undefined;
   };
   const fresh = await browser.newContext({ ignoreHTTPSErrors: true });
   const page = await fresh.newPage();
   await page.goto(`${site.url}/denied/landing?gclid=${gclid}`);
   await page.waitForFunction(() => (window as any).clearbit?.initialize === true);
-  const identified = page.waitForResponse((r) => r.url() === `${proxy.url}/v1/collect` && (r.request().postData() ?? '').includes('"identify"'));
+  const identified = page.waitForResponse(
+    (r) => r.url() === `${proxy.url}/v1/collect` && (r.request().postData() ?? '').includes('"identify"'),
+  );
   await page.fill('input[name=email]', email);
   await page.click('button');
   expect((await identified).status()).toBe(200);
@@ -135,10 +158,15 @@ it('maps Consent Mode: click IDs stay out while ads consent is denied and arrive
   expect(before?.email).toBe(email);
   expect(before.touches.filter((t: any) => t.kind === 'gclid')).toEqual([]);
 
-  await page.evaluate(() => (window as any).gtag('consent', 'update', { ad_storage: 'granted', ad_user_data: 'granted' }));
+  await page.evaluate(() =>
+    (window as any).gtag('consent', 'update', { ad_storage: 'granted', ad_user_data: 'granted' }),
+  );
   // By a deadline, not a count of polls (each poll is slow on a loaded machine).
   let after: any;
-  for (const deadline = Date.now() + 40_000; !after?.touches.some((t: any) => t.kind === 'gclid') && Date.now() < deadline; ) {
+  for (
+    const deadline = Date.now() + 40_000;
+    !after?.touches.some((t: any) => t.kind === 'gclid') && Date.now() < deadline;
+  ) {
     await new Promise((r) => setTimeout(r, 200));
     after = await person();
   }

@@ -19,7 +19,12 @@ let library = '';
 beforeAll(async () => {
   const out = await build({
     stdin: { contents: "export { AnalyticsBrowser } from '@segment/analytics-next';", resolveDir: process.cwd() },
-    bundle: true, format: 'iife', globalName: 'SegmentAnalytics', platform: 'browser', write: false, logLevel: 'silent',
+    bundle: true,
+    format: 'iife',
+    globalName: 'SegmentAnalytics',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent',
   });
   library = out.outputFiles[0]!.text.replace(/<\/script/gi, '<\\/script');
   collector = await startCollector();
@@ -44,7 +49,9 @@ afterAll(async () => {
 });
 
 async function person(email: string): Promise<any> {
-  const res = await fetch(`${collector.url}/api/people/${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${SK}` } });
+  const res = await fetch(`${collector.url}/api/people/${encodeURIComponent(email)}`, {
+    headers: { authorization: `Bearer ${SK}` },
+  });
   return res.status === 200 ? res.json() : null;
 }
 
@@ -72,14 +79,18 @@ it('analytics.js with apiHost set to {collector}/segment/v1: page with a gclid, 
   // The page's click ID reaches the person when the person's alarm links the visitor: by a deadline,
   // not a count of polls (each poll is slow on a loaded machine).
   let p: any = null;
-  for (const deadline = Date.now() + 40_000; !(p?.touches?.length > 0) && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 40_000; !(p?.touches?.length > 0) && Date.now() < deadline;) {
     p = await person(email);
     if (!(p?.touches?.length > 0)) await new Promise((r) => setTimeout(r, 100));
   }
   expect(offLoopback).toEqual([]);
   // analytics.js's short paths (p = page, i = identify), answered 200 with CORS (the answers may reach
   // the browser after the person is stored).
-  await expect.poll(() => sent.filter((s) => s.url === '/segment/v1/p' || s.url === '/segment/v1/i').map((s) => s.status), { timeout: 15_000 }).toEqual([200, 200]);
+  await expect
+    .poll(() => sent.filter((s) => s.url === '/segment/v1/p' || s.url === '/segment/v1/i').map((s) => s.status), {
+      timeout: 15_000,
+    })
+    .toEqual([200, 200]);
   expect(p).not.toBeNull();
   expect(p.attributes.traits).toMatchObject({ email, plan: 'pro' });
   expect(p.touches).toEqual([expect.objectContaining({ kind: 'gclid', value: gclid })]);

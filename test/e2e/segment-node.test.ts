@@ -16,13 +16,15 @@ afterAll(async () => {
 });
 
 async function person(email: string): Promise<any> {
-  const res = await fetch(`${collector.url}/api/people/${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${SK}` } });
+  const res = await fetch(`${collector.url}/api/people/${encodeURIComponent(email)}`, {
+    headers: { authorization: `Bearer ${SK}` },
+  });
   return res.status === 200 ? res.json() : null;
 }
 
 /** Polls until `check` passes, by a deadline rather than a count of polls (each poll is slow on a loaded machine). */
 async function settled(email: string, check: (p: any) => boolean, timeout = 40_000): Promise<any> {
-  for (const deadline = Date.now() + timeout; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + timeout; Date.now() < deadline;) {
     const p = await person(email);
     if (p && check(p)) return p;
     await new Promise((r) => setTimeout(r, 100));
@@ -32,12 +34,26 @@ async function settled(email: string, check: (p: any) => boolean, timeout = 40_0
 
 it('analytics-node pointed at {collector}/segment: identify, page and track reach the person, click IDs merged from the visitor', async () => {
   const errors: unknown[] = [];
-  const analytics = new Analytics({ writeKey: SK, host: `${collector.url}/segment`, flushAt: 3, flushInterval: 200, maxRetries: 1 });
+  const analytics = new Analytics({
+    writeKey: SK,
+    host: `${collector.url}/segment`,
+    flushAt: 3,
+    flushInterval: 200,
+    maxRetries: 1,
+  });
   analytics.on('error', (e) => errors.push(e));
   const anonymousId = `node-${Date.now()}`;
   const email = `${anonymousId}@example.com`;
   const gclid = `Cj0KCQiA_node_${Date.now()}`;
-  analytics.page({ anonymousId, name: 'Landing', context: { page: { url: `https://shop.test/?gclid=${gclid}` }, ip: '198.51.100.23', userAgent: 'Mozilla/5.0 (node test)' } });
+  analytics.page({
+    anonymousId,
+    name: 'Landing',
+    context: {
+      page: { url: `https://shop.test/?gclid=${gclid}` },
+      ip: '198.51.100.23',
+      userAgent: 'Mozilla/5.0 (node test)',
+    },
+  });
   analytics.track({ anonymousId, event: 'Signed Up', properties: { plan: 'pro' } });
   analytics.identify({ anonymousId, userId: 'db-1', traits: { email, plan: 'pro' }, context: { ip: '198.51.100.23' } });
   await analytics.closeAndFlush({ timeout: 15_000 });
@@ -47,7 +63,9 @@ it('analytics-node pointed at {collector}/segment: identify, page and track reac
   // A secret write key is a server-side sender: its traits are trusted, stored under `segment`.
   expect(p.attributes.segment).toEqual({ email, plan: 'pro' });
   expect(p.attributes.traits).toBeUndefined();
-  expect(p.touches).toEqual([expect.objectContaining({ kind: 'gclid', value: gclid, landingUrl: `https://shop.test/?gclid=${gclid}` })]);
+  expect(p.touches).toEqual([
+    expect.objectContaining({ kind: 'gclid', value: gclid, landingUrl: `https://shop.test/?gclid=${gclid}` }),
+  ]);
   expect(p.devices[0]).toMatchObject({ anonymousId, ip: '198.51.100.23' });
 });
 
@@ -56,16 +74,32 @@ it("analytics-node identify from a signup handler (userId, the visitor's context
   const analytics = new Analytics({ writeKey: SK, host: `${collector.url}/segment`, flushAt: 1, maxRetries: 1 });
   analytics.on('error', (e) => errors.push(e));
   const email = `backend-${Date.now()}@example.com`;
-  analytics.identify({ userId: 'db-9', traits: { email }, context: { ip: '198.51.100.44', userAgent: 'Mozilla/5.0 (visitor of the signup page)' } });
+  analytics.identify({
+    userId: 'db-9',
+    traits: { email },
+    context: { ip: '198.51.100.44', userAgent: 'Mozilla/5.0 (visitor of the signup page)' },
+  });
   await analytics.closeAndFlush({ timeout: 15_000 });
   expect(errors).toEqual([]);
   const p = await settled(email, (x) => x.devices.length > 0);
-  expect(p.devices).toEqual([expect.objectContaining({ ip: '198.51.100.44', userAgent: 'Mozilla/5.0 (visitor of the signup page)', country: null })]);
+  expect(p.devices).toEqual([
+    expect.objectContaining({
+      ip: '198.51.100.44',
+      userAgent: 'Mozilla/5.0 (visitor of the signup page)',
+      country: null,
+    }),
+  ]);
 });
 
 it('analytics-node with host and an explicit /segment/v1/batch path', async () => {
   const errors: unknown[] = [];
-  const analytics = new Analytics({ writeKey: SK, host: collector.url, path: '/segment/v1/batch', flushAt: 1, maxRetries: 0 });
+  const analytics = new Analytics({
+    writeKey: SK,
+    host: collector.url,
+    path: '/segment/v1/batch',
+    flushAt: 1,
+    maxRetries: 0,
+  });
   analytics.on('error', (e) => errors.push(e));
   const email = `path-${Date.now()}@example.com`;
   analytics.identify({ userId: email, traits: { plan: 'team' } });
@@ -76,7 +110,12 @@ it('analytics-node with host and an explicit /segment/v1/batch path', async () =
 
 it('analytics-node reports the collector refusing an unknown write key', async () => {
   const errors: any[] = [];
-  const analytics = new Analytics({ writeKey: 'sk_wrong', host: `${collector.url}/segment`, flushAt: 1, maxRetries: 0 });
+  const analytics = new Analytics({
+    writeKey: 'sk_wrong',
+    host: `${collector.url}/segment`,
+    flushAt: 1,
+    maxRetries: 0,
+  });
   analytics.on('error', (e) => errors.push(e));
   const email = `refused-${Date.now()}@example.com`;
   analytics.identify({ userId: email, traits: { email } });

@@ -22,7 +22,11 @@ let dir: string;
 let snippet: string;
 
 async function api(path: string, body: unknown): Promise<any> {
-  const res = await fetch(collector.url + path, { method: 'POST', headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(collector.url + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const out = await res.json();
   expect(res.status, JSON.stringify(out)).toBe(201);
   return out;
@@ -45,7 +49,13 @@ beforeAll(async () => {
   }));
   dir = mkdtempSync(join(tmpdir(), 'chromium-dedupe-'));
   browser = await launchProfile(dir);
-  const destination = await api('/api/destinations', { type: 'meta', name: 'Meta dedupe', mode: 'live', endpoint: meta.url, settings: META });
+  const destination = await api('/api/destinations', {
+    type: 'meta',
+    name: 'Meta dedupe',
+    mode: 'live',
+    endpoint: meta.url,
+    settings: META,
+  });
   const audience = await api('/api/audiences', {
     name: 'Demo requested',
     allowTraits: true,
@@ -72,8 +82,12 @@ it('the page’s Meta pixel gets the eventID the Conversions API event later car
   const [method, name, data, options] = calls[0];
   expect([method, name, data]).toEqual(['track', 'Schedule', {}]);
   expect(options.eventID).toMatch(/^[0-9a-f]{32}$/);
-  const pushed = await page.evaluate(() => (window as any).dataLayer.filter((e: any) => e.event === 'clearbit_conversion'));
-  expect(pushed).toEqual([expect.objectContaining({ event_id: options.eventID, event_name: 'Schedule', platform: 'meta' })]);
+  const pushed = await page.evaluate(() =>
+    (window as any).dataLayer.filter((e: any) => e.event === 'clearbit_conversion'),
+  );
+  expect(pushed).toEqual([
+    expect.objectContaining({ event_id: options.eventID, event_name: 'Schedule', platform: 'meta' }),
+  ]);
 
   // The server's copy, from the destination's outbox to the Meta fake.
   await expect.poll(() => meta.events.length, { timeout: 60_000, interval: 250 }).toBeGreaterThan(0);

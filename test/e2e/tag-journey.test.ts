@@ -55,7 +55,9 @@ afterAll(async () => {
 
 it('keeps every click ID across navigation and a browser restart, and identify delivers them all with fbp', async () => {
   const dir = profile();
-  const query = Object.entries(IDS).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  const query = Object.entries(IDS)
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+    .join('&');
   const before = Date.now();
   let browser = await launchProfile(dir);
   let page = await browser.newPage();
@@ -76,9 +78,13 @@ it('keeps every click ID across navigation and a browser restart, and identify d
   page = await browser.newPage();
   await page.goto(`${site.url}/contact`);
   await tagReady(page);
-  await page.evaluate(() => (window as any).clearbit.identify('user-1', { email: 'Journey.Person@Example.com', plan: 'enterprise' }));
+  await page.evaluate(() =>
+    (window as any).clearbit.identify('user-1', { email: 'Journey.Person@Example.com', plan: 'enterprise' }),
+  );
 
-  const p = await waitForPerson(collector, 'journey.person@example.com', (p) => expect(p.touches.map((t: any) => t.kind)).toContain('fbp'));
+  const p = await waitForPerson(collector, 'journey.person@example.com', (p) =>
+    expect(p.touches.map((t: any) => t.kind)).toContain('fbp'),
+  );
   await browser.close();
   expect(p.attributes.traits).toMatchObject({ plan: 'enterprise' });
   const byValue = Object.fromEntries(p.touches.map((t: any) => [t.value, t]));
@@ -93,7 +99,10 @@ it('keeps every click ID across navigation and a browser restart, and identify d
   // The URL's fbclid and the _fbc cookie are one touch: the cookie's time and its whole value kept.
   expect(byValue[IDS.fbclid]).toMatchObject({ firstSeen: FBC_TIME, raw: `fb.1.${FBC_TIME}.${IDS.fbclid}` });
   expect(byValue[HARVESTED_GCLID]).toMatchObject({ kind: 'gclid', firstSeen: GCL_SECS * 1000 });
-  expect(byValue['Cj0KCQ-spa-pushstate']).toMatchObject({ kind: 'gclid', landingUrl: expect.stringContaining('/app/route') });
+  expect(byValue['Cj0KCQ-spa-pushstate']).toMatchObject({
+    kind: 'gclid',
+    landingUrl: expect.stringContaining('/app/route'),
+  });
   expect(p.touches.find((t: any) => t.kind === 'fbp').value).toMatch(/^fb\.\d\.\d{13}\.\d+$/);
 });
 
@@ -107,7 +116,9 @@ it('a click ID survives when the browser loses its script storage: the touch wen
   // page is closed first (its sender may still be writing), and storage is wiped from a tagless page.
   await page.close();
   const blank = await browser.newPage();
-  await blank.route(`${site.url}/wipe`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>wipe</title>' }));
+  await blank.route(`${site.url}/wipe`, (r) =>
+    r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>wipe</title>' }),
+  );
   await blank.goto(`${site.url}/wipe`);
   await blank.evaluate(async () => {
     localStorage.clear();
@@ -123,7 +134,9 @@ it('a click ID survives when the browser loses its script storage: the touch wen
   await page2.goto(`${site.url}/contact`);
   await tagReady(page2);
   await page2.evaluate(() => (window as any).clearbit.identify('wiped@example.com'));
-  const p = await waitForPerson(collector, 'wiped@example.com', (p) => expect(p.touches.map((t: any) => t.value)).toContain('Cj0KCQ-storage-wiped'));
+  const p = await waitForPerson(collector, 'wiped@example.com', (p) =>
+    expect(p.touches.map((t: any) => t.value)).toContain('Cj0KCQ-storage-wiped'),
+  );
   expect(p.devices.length).toBeGreaterThanOrEqual(1);
   await browser.close();
 });

@@ -5,7 +5,16 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { launchProfile } from '../support/browser';
 import { startCollector, type RunningCollector } from '../support/collector';
-import { PK, pageStorage, recordCollect, snippetOf, startTagSite, tagReady, waitForPerson, type TagSite } from './tag-support';
+import {
+  PK,
+  pageStorage,
+  recordCollect,
+  snippetOf,
+  startTagSite,
+  tagReady,
+  waitForPerson,
+  type TagSite,
+} from './tag-support';
 
 let collector: RunningCollector;
 let snippet: string;
@@ -79,7 +88,9 @@ it('stores a click ID and an identify made just before the visitor leaves, and d
   const page = await browser.newPage();
   await page.goto(`${site.url}/leave?gclid=Cj0KCQ-left-at-once`);
   await page.waitForURL(/\/after$/);
-  const p = await waitForPerson(collector, 'leaver@example.com', (p) => expect(p.touches.map((t: any) => t.value)).toContain('Cj0KCQ-left-at-once'));
+  const p = await waitForPerson(collector, 'leaver@example.com', (p) =>
+    expect(p.touches.map((t: any) => t.value)).toContain('Cj0KCQ-left-at-once'),
+  );
   expect(p.attributes.traits).toMatchObject({ plan: 'gone' });
 });
 
@@ -148,11 +159,18 @@ for (const answer of ['granted', 'denied'] as const) {
     expect(await pageStorage(page)).toEqual({ localStorage: [], cookies: [], indexedDB: [] });
     expect(await page.evaluate(() => sessionStorage.getItem('_cb_state'))).toContain(gclid);
     expect(JSON.stringify(requests.flatMap((r) => r.events).map((e) => e.touches))).not.toContain(gclid);
-    await page.evaluate(([ads, email]) => {
-      (window as any).clearbit.consent({ ads });
-      (window as any).clearbit.identify(email);
-    }, [answer, email]);
-    const p = await waitForPerson(collector, email, (p) => answer == 'denied' || expect(p.touches.map((t: any) => t.value)).toContain(gclid));
+    await page.evaluate(
+      ([ads, email]) => {
+        (window as any).clearbit.consent({ ads });
+        (window as any).clearbit.identify(email);
+      },
+      [answer, email],
+    );
+    const p = await waitForPerson(
+      collector,
+      email,
+      (p) => answer == 'denied' || expect(p.touches.map((t: any) => t.value)).toContain(gclid),
+    );
     await page.waitForTimeout(300);
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     if (answer == 'denied') {
@@ -180,7 +198,11 @@ it('keeps working when the host page throws: before the snippet, in a ready call
   await page.evaluate(() => history.pushState({}, '', '/spa?ttclid=E.C.P.after-host-errors'));
   await page.evaluate(() => history.back());
   await page.click('#send');
-  const p = await waitForPerson(collector, 'robust@example.com', (p) => expect(p.touches.map((t: any) => t.value)).toEqual(expect.arrayContaining(['Cj0KCQ-host-page-throws', 'E.C.P.after-host-errors'])));
+  const p = await waitForPerson(collector, 'robust@example.com', (p) =>
+    expect(p.touches.map((t: any) => t.value)).toEqual(
+      expect.arrayContaining(['Cj0KCQ-host-page-throws', 'E.C.P.after-host-errors']),
+    ),
+  );
   expect(p.attributes.traits).toEqual({ from: 'form' });
   // The page's own errors surfaced as they would without us; none came from the tag.
   expect(pageErrors.some((m) => /undefinedHostFunction/.test(m))).toBe(true);

@@ -24,7 +24,9 @@ export async function startTagSite(render: (path: string) => { head?: string; bo
     }
     const { head = '', body = '' } = render(req.url ?? '/');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><html><head><meta charset="utf-8"><title>site ${req.url}</title>${head}</head><body>${body}</body></html>`);
+    res.end(
+      `<!doctype html><html><head><meta charset="utf-8"><title>site ${req.url}</title>${head}</head><body>${body}</body></html>`,
+    );
   });
   // Port 0: the kernel's choice, bound at once (a port chosen first could be taken before the bind).
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -38,14 +40,21 @@ export async function snippetOf(collector: RunningCollector): Promise<string> {
 }
 
 export async function person(collector: RunningCollector, email: string): Promise<any | null> {
-  const res = await fetch(`${collector.url}/api/people/${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${SK}` } });
+  const res = await fetch(`${collector.url}/api/people/${encodeURIComponent(email)}`, {
+    headers: { authorization: `Bearer ${SK}` },
+  });
   if (res.status === 404) return null;
   expect(res.status).toBe(200);
   return res.json();
 }
 
 /** Polls the collector until the person exists and `check` passes (or the timeout throws). */
-export async function waitForPerson(collector: RunningCollector, email: string, check: (p: any) => void = () => {}, timeout = 40_000): Promise<any> {
+export async function waitForPerson(
+  collector: RunningCollector,
+  email: string,
+  check: (p: any) => void = () => {},
+  timeout = 40_000,
+): Promise<any> {
   let last: unknown;
   for (const deadline = Date.now() + timeout; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
     try {
@@ -84,7 +93,9 @@ export function recordCollect(context: BrowserContext) {
 }
 
 /** What the tag left in the page's own storage: localStorage keys, cookie names and IndexedDB names. */
-export async function pageStorage(page: Page): Promise<{ localStorage: string[]; cookies: string[]; indexedDB: string[] }> {
+export async function pageStorage(
+  page: Page,
+): Promise<{ localStorage: string[]; cookies: string[]; indexedDB: string[] }> {
   const inPage = await page.evaluate(async () => ({
     localStorage: Object.keys(localStorage),
     indexedDB: ((await indexedDB.databases()) as { name: string }[]).map((d) => d.name),

@@ -26,7 +26,16 @@ export default async function setup(project: TestProject) {
     await startTikTokFake(f.tiktok),
     await startOpenAIAdsFake(f.openai_ads),
   ];
-  const urls = (set: { url: string }[]) => ({ meta: set[0]!.url, google_ads: set[1]!.url, google_data_manager: set[2]!.url, linkedin: set[3]!.url, microsoft_ads: set[4]!.url, reddit: set[5]!.url, tiktok: set[6]!.url, openai_ads: set[7]!.url });
+  const urls = (set: { url: string }[]) => ({
+    meta: set[0]!.url,
+    google_ads: set[1]!.url,
+    google_data_manager: set[2]!.url,
+    linkedin: set[3]!.url,
+    microsoft_ads: set[4]!.url,
+    reddit: set[5]!.url,
+    tiktok: set[6]!.url,
+    openai_ads: set[7]!.url,
+  });
   const fakes = await startSet();
   // A second set for the end-to-end delivery suite: its faults and token expiries never reach the
   // requests of test files running beside it (and theirs never reach it).
@@ -36,10 +45,23 @@ export default async function setup(project: TestProject) {
   const retraction = await startSet();
   // CRM sources: one HubSpot fake; each test uses its own account under /acct/<name>.
   const h = WORKER_FAKES.hubspot;
-  const hubspot = await startHubSpotFake({ privateTokens: [h.privateToken], clientId: h.clientId, clientSecret: h.clientSecret, refreshToken: h.refreshToken, rotate: true });
+  const hubspot = await startHubSpotFake({
+    privateTokens: [h.privateToken],
+    clientId: h.clientId,
+    clientSecret: h.clientSecret,
+    refreshToken: h.refreshToken,
+    rotate: true,
+  });
   // Salesforce: a fake of its own (its refresh tokens rotate), each test its own org under /org/<name>.
   const sf = WORKER_FAKES.salesforce;
-  const salesforce = await startSalesforceOrgsFake({ clientId: sf.clientId, clientSecret: sf.clientSecret, refreshToken: sf.refreshToken, rotate: true, clientCredentials: true, bulkPolls: 1 });
+  const salesforce = await startSalesforceOrgsFake({
+    clientId: sf.clientId,
+    clientSecret: sf.clientSecret,
+    refreshToken: sf.refreshToken,
+    rotate: true,
+    clientCredentials: true,
+    bulkPolls: 1,
+  });
   // Typed for Worker tests in test/worker/provided-fakes.d.ts.
   (project.provide as (key: string, value: unknown) => void)('fakeUrls', urls(fakes));
   (project.provide as (key: string, value: unknown) => void)('e2eFakeUrls', urls(e2e));
@@ -52,4 +74,3 @@ export default async function setup(project: TestProject) {
     await salesforce.stop();
   };
 }
-

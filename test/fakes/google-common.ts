@@ -30,14 +30,31 @@ export function adsFailure(version: number, errors: unknown[], requestId = 'fake
 export function googleFaultReply(status: number, fault: Fault, version = 26): FakeReply {
   if (fault.kind === 'daily_quota')
     return rpcError(429, 'Resource has been exhausted (e.g. check quota).', [
-      adsFailure(version, [{ errorCode: { quotaError: 'RESOURCE_EXHAUSTED' }, message: 'Number of operations for basic access has been exceeded.' }]),
+      adsFailure(version, [
+        {
+          errorCode: { quotaError: 'RESOURCE_EXHAUSTED' },
+          message: 'Number of operations for basic access has been exceeded.',
+        },
+      ]),
     ]);
   if (status === 429)
     return rpcError(429, 'Resource has been exhausted (e.g. check quota).', [
-      adsFailure(version, [{ errorCode: { quotaError: 'RESOURCE_TEMPORARILY_EXHAUSTED' }, message: 'Too many requests. Retry in 30 seconds.', details: { quotaErrorDetails: { rateScope: 'ACCOUNT', retryDelay: '30s' } } }]),
+      adsFailure(version, [
+        {
+          errorCode: { quotaError: 'RESOURCE_TEMPORARILY_EXHAUSTED' },
+          message: 'Too many requests. Retry in 30 seconds.',
+          details: { quotaErrorDetails: { rateScope: 'ACCOUNT', retryDelay: '30s' } },
+        },
+      ]),
     ]);
-  if (status === 401) return rpcError(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token.');
-  if (status >= 500) return rpcError(status, 'Internal error encountered.', [adsFailure(version, [{ errorCode: { internalError: 'INTERNAL_ERROR' }, message: 'An internal error has occurred.' }])]);
+  if (status === 401)
+    return rpcError(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token.');
+  if (status >= 500)
+    return rpcError(status, 'Internal error encountered.', [
+      adsFailure(version, [
+        { errorCode: { internalError: 'INTERNAL_ERROR' }, message: 'An internal error has occurred.' },
+      ]),
+    ]);
   return rpcError(status || 400, 'Request contains an invalid argument.');
 }
 

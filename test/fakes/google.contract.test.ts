@@ -4,7 +4,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { enqueue, MemoryOutboxStore, type DestinationRuntime } from '../../collector/delivery/outbox';
 import { googleAds } from '../../collector/destinations/google-ads';
 import { googleDataManager } from '../../collector/destinations/google-data-manager';
-import { googleAdsSettingsSchema, googleDataManagerSettingsSchema, type GoogleAdsSettings, type GoogleDataManagerSettings } from '../../shared/schemas/destinations';
+import {
+  googleAdsSettingsSchema,
+  googleDataManagerSettingsSchema,
+  type GoogleAdsSettings,
+  type GoogleDataManagerSettings,
+} from '../../shared/schemas/destinations';
 import { startGoogleAdsFake, type GoogleAdsFake } from './google-ads';
 import { startDataManagerFake, type DataManagerFake } from './google-data-manager';
 import { Clock, DAY, drain, row, statuses, T0 } from './support';
@@ -17,12 +22,32 @@ const oauth = { clientId: 'g-client', clientSecret: 'g-secret-123456', refreshTo
 let ads: GoogleAdsFake;
 let dm: DataManagerFake;
 let store: MemoryOutboxStore;
-const adsSettings: GoogleAdsSettings = googleAdsSettingsSchema.parse({ customerId: '123-456-7890', conversionActionId: '555', loginCustomerId: '9876543210', ...oauth });
-const dmSettings: GoogleDataManagerSettings = googleDataManagerSettingsSchema.parse({ customerId: '1234567890', conversionActionId: '777', ...oauth });
+const adsSettings: GoogleAdsSettings = googleAdsSettingsSchema.parse({
+  customerId: '123-456-7890',
+  conversionActionId: '555',
+  loginCustomerId: '9876543210',
+  ...oauth,
+});
+const dmSettings: GoogleDataManagerSettings = googleDataManagerSettingsSchema.parse({
+  customerId: '1234567890',
+  conversionActionId: '777',
+  ...oauth,
+});
 
 beforeAll(async () => {
-  ads = await startGoogleAdsFake({ customerId: '1234567890', conversionActionIds: ['555'], loginCustomerId: '9876543210', ...oauth, now: clock.now });
-  dm = await startDataManagerFake({ customerId: '1234567890', conversionActionIds: ['777', ...TWELVE_ACTIONS], ...oauth, now: clock.now });
+  ads = await startGoogleAdsFake({
+    customerId: '1234567890',
+    conversionActionIds: ['555'],
+    loginCustomerId: '9876543210',
+    ...oauth,
+    now: clock.now,
+  });
+  dm = await startDataManagerFake({
+    customerId: '1234567890',
+    conversionActionIds: ['777', ...TWELVE_ACTIONS],
+    ...oauth,
+    now: clock.now,
+  });
 });
 afterAll(async () => {
   await ads.stop();
@@ -44,8 +69,28 @@ beforeEach(() => {
   dm.setProcessing(false);
 });
 
-const adsRt = (over: Partial<DestinationRuntime<GoogleAdsSettings>> = {}): DestinationRuntime<GoogleAdsSettings> => ({ def: googleAds, settings: adsSettings, mode: 'live', endpoint: ads.url, tokenEndpoint: ads.url, timeoutMs: 3000, random: () => 0, ...over });
-const dmRt = (over: Partial<DestinationRuntime<GoogleDataManagerSettings>> = {}): DestinationRuntime<GoogleDataManagerSettings> => ({ def: googleDataManager, settings: dmSettings, mode: 'live', endpoint: dm.url, tokenEndpoint: dm.url, timeoutMs: 3000, random: () => 0, ...over });
+const adsRt = (over: Partial<DestinationRuntime<GoogleAdsSettings>> = {}): DestinationRuntime<GoogleAdsSettings> => ({
+  def: googleAds,
+  settings: adsSettings,
+  mode: 'live',
+  endpoint: ads.url,
+  tokenEndpoint: ads.url,
+  timeoutMs: 3000,
+  random: () => 0,
+  ...over,
+});
+const dmRt = (
+  over: Partial<DestinationRuntime<GoogleDataManagerSettings>> = {},
+): DestinationRuntime<GoogleDataManagerSettings> => ({
+  def: googleDataManager,
+  settings: dmSettings,
+  mode: 'live',
+  endpoint: dm.url,
+  tokenEndpoint: dm.url,
+  timeoutMs: 3000,
+  random: () => 0,
+  ...over,
+});
 
 describe('Google Ads uploadClickConversions against the fake', () => {
   it("uploads one click each with Google's email normalization, orderId, time format and login-customer-id", async () => {
@@ -156,10 +201,17 @@ describe('Google Data Manager against the fake', () => {
       transactionId: x.id,
       eventTimestamp: '2026-11-20T11:00:00Z',
       userData: { userIdentifiers: [{ emailAddress: sha('janedoe@gmail.com') }] },
-      adIdentifiers: { gclid: x.touches[0]!.value, landingPageDeviceInfo: { userAgent: 'Mozilla/5.0 Test', ipAddress: '203.0.113.7' } },
+      adIdentifiers: {
+        gclid: x.touches[0]!.value,
+        landingPageDeviceInfo: { userAgent: 'Mozilla/5.0 Test', ipAddress: '203.0.113.7' },
+      },
     });
     const ingest = dm.requests.find((q) => q.path === '/v1/events:ingest')!;
-    expect((ingest.body as any).destinations[0]).toMatchObject({ reference: '777', operatingAccount: { accountType: 'GOOGLE_ADS', accountId: '1234567890' }, productDestinationId: '777' });
+    expect((ingest.body as any).destinations[0]).toMatchObject({
+      reference: '777',
+      operatingAccount: { accountType: 'GOOGLE_ADS', accountId: '1234567890' },
+      productDestinationId: '777',
+    });
   });
 
   it('stops asking after 3 days of PROCESSING: accepted, noted as unconfirmed', async () => {
@@ -209,9 +261,12 @@ describe('Google Data Manager against the fake', () => {
   });
 });
 
-describe('defects found by checking captured requests against Google\'s own definitions', () => {
+describe("defects found by checking captured requests against Google's own definitions", () => {
   it('Data Manager: twelve conversion actions on one destination go in requests of at most 10 destinations, nobody refused', async () => {
-    const rows = TWELVE_ACTIONS.flatMap((action) => [row({ conversion: { conversionAction: action } }), row({ conversion: { conversionAction: action } })]);
+    const rows = TWELVE_ACTIONS.flatMap((action) => [
+      row({ conversion: { conversionAction: action } }),
+      row({ conversion: { conversionAction: action } }),
+    ]);
     const others = [row(), row()];
     const r = dmRt();
     await enqueue(store, r, [...rows, ...others], clock.ms);

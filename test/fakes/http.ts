@@ -5,7 +5,16 @@ export interface Answer {
   body: any;
 }
 
-export async function call(url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown; form?: Record<string, string>; timeoutMs?: number } = {}): Promise<Answer> {
+export async function call(
+  url: string,
+  init: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: unknown;
+    form?: Record<string, string>;
+    timeoutMs?: number;
+  } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { ...init.headers };
   let body: string | undefined;
   if (init.form) {
@@ -15,7 +24,12 @@ export async function call(url: string, init: { method?: string; headers?: Recor
     headers['content-type'] ??= 'application/json';
     body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
   }
-  const res = await fetch(url, { method: init.method ?? 'POST', headers, body, signal: AbortSignal.timeout(init.timeoutMs ?? 5000) });
+  const res = await fetch(url, {
+    method: init.method ?? 'POST',
+    headers,
+    body,
+    signal: AbortSignal.timeout(init.timeoutMs ?? 5000),
+  });
   const text = await res.text();
   let parsed: unknown = text;
   try {

@@ -31,12 +31,38 @@ export interface HubSpotFakeOptions {
 type Obj = { id: string; properties: Record<string, string | null>; createdAt: number; updatedAt: number };
 type PropertyDef = { name: string; label: string; type: string; fieldType: string };
 
-const STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'];
+const STAGES = [
+  'subscriber',
+  'lead',
+  'marketingqualifiedlead',
+  'salesqualifiedlead',
+  'opportunity',
+  'customer',
+  'evangelist',
+  'other',
+];
 export const CONTACT_PROPERTIES: PropertyDef[] = [
-  ...['email', 'firstname', 'lastname', 'phone', 'company', 'jobtitle', 'city', 'state', 'zip', 'country', 'hs_analytics_source'].map((n) => ({ name: n, label: n, type: 'string', fieldType: 'text' })),
+  ...[
+    'email',
+    'firstname',
+    'lastname',
+    'phone',
+    'company',
+    'jobtitle',
+    'city',
+    'state',
+    'zip',
+    'country',
+    'hs_analytics_source',
+  ].map((n) => ({ name: n, label: n, type: 'string', fieldType: 'text' })),
   { name: 'lifecyclestage', label: 'Lifecycle Stage', type: 'enumeration', fieldType: 'radio' },
   { name: 'hs_lead_status', label: 'Lead Status', type: 'enumeration', fieldType: 'radio' },
-  ...STAGES.map((s) => ({ name: `hs_lifecyclestage_${s}_date`, label: `Became a ${s} date`, type: 'datetime', fieldType: 'date' })),
+  ...STAGES.map((s) => ({
+    name: `hs_lifecyclestage_${s}_date`,
+    label: `Became a ${s} date`,
+    type: 'datetime',
+    fieldType: 'date',
+  })),
   { name: 'createdate', label: 'Create Date', type: 'datetime', fieldType: 'date' },
   { name: 'lastmodifieddate', label: 'Last Modified Date', type: 'datetime', fieldType: 'date' },
   { name: 'hs_object_id', label: 'Record ID', type: 'number', fieldType: 'number' },
@@ -52,7 +78,10 @@ const DEAL_PROPERTIES: PropertyDef[] = [
 ];
 
 function err(status: number, message: string, category: string, extra: Record<string, unknown> = {}): FakeReply {
-  return { status, body: { status: 'error', message, correlationId: randomBytes(8).toString('hex'), category, ...extra } };
+  return {
+    status,
+    body: { status: 'error', message, correlationId: randomBytes(8).toString('hex'), category, ...extra },
+  };
 }
 
 /** HubSpot webhook signature v3: base64 HMAC-SHA256 (client secret) of method + uri + body + timestamp. */
@@ -105,9 +134,28 @@ export class HubSpotFake {
   async start(): Promise<this> {
     this.server = await startFakeServer({
       handle: (req) => this.handle(req),
-      errorFor: (status) => (status === 429 ? err(429, 'You have reached your secondly limit.', 'RATE_LIMITS', { errorType: 'RATE_LIMIT', policyName: 'SECONDLY' }) : status === 401 ? err(401, 'The OAuth token used to make this call expired.', 'EXPIRED_AUTHENTICATION') : err(status, 'internal error', 'INTERNAL_ERROR')),
+      errorFor: (status) =>
+        status === 429
+          ? err(429, 'You have reached your secondly limit.', 'RATE_LIMITS', {
+              errorType: 'RATE_LIMIT',
+              policyName: 'SECONDLY',
+            })
+          : status === 401
+            ? err(401, 'The OAuth token used to make this call expired.', 'EXPIRED_AUTHENTICATION')
+            : err(status, 'internal error', 'INTERNAL_ERROR'),
       isTokenPath: (p) => p === '/oauth/v1/token',
-      snapshot: () => ({ contacts: this.contacts.size, deals: this.deals.size, searches: this.searches, grants: this.grants, accounts: Object.fromEntries([...this.accounts].map(([k, a]) => [k, { contacts: a.contacts.size, searches: a.searches, grants: a.grants }])) }),
+      snapshot: () => ({
+        contacts: this.contacts.size,
+        deals: this.deals.size,
+        searches: this.searches,
+        grants: this.grants,
+        accounts: Object.fromEntries(
+          [...this.accounts].map(([k, a]) => [
+            k,
+            { contacts: a.contacts.size, searches: a.searches, grants: a.grants },
+          ]),
+        ),
+      }),
       control: (b) => this.control(b),
     });
     return this;
@@ -122,7 +170,12 @@ export class HubSpotFake {
     const existingId = this.byEmail.get(email);
     const existing = existingId ? this.contacts.get(existingId) : undefined;
     const id = existing?.id ?? String(this.nextId++);
-    const obj: Obj = existing ?? { id, properties: { email, hs_object_id: id, createdate: new Date(at).toISOString() }, createdAt: at, updatedAt: at };
+    const obj: Obj = existing ?? {
+      id,
+      properties: { email, hs_object_id: id, createdate: new Date(at).toISOString() },
+      createdAt: at,
+      updatedAt: at,
+    };
     Object.assign(obj.properties, properties);
     obj.updatedAt = at;
     obj.properties.lastmodifieddate = new Date(at).toISOString();
@@ -131,8 +184,18 @@ export class HubSpotFake {
     return obj;
   }
 
-  upsertDeal(properties: Record<string, string | null>, contactIds: string[], at = this.now(), id = String(this.nextId++)): Obj {
-    const obj: Obj = this.deals.get(id) ?? { id, properties: { hs_object_id: id, createdate: new Date(at).toISOString() }, createdAt: at, updatedAt: at };
+  upsertDeal(
+    properties: Record<string, string | null>,
+    contactIds: string[],
+    at = this.now(),
+    id = String(this.nextId++),
+  ): Obj {
+    const obj: Obj = this.deals.get(id) ?? {
+      id,
+      properties: { hs_object_id: id, createdate: new Date(at).toISOString() },
+      createdAt: at,
+      updatedAt: at,
+    };
     Object.assign(obj.properties, properties);
     obj.updatedAt = at;
     obj.properties.hs_lastmodifieddate = new Date(at).toISOString();
@@ -161,10 +224,16 @@ export class HubSpotFake {
         this.failSearch = { after: Number(b.after ?? 0), status: Number(b.status ?? 500) };
         return true;
       case 'upsert':
-        for (const c of b.contacts as { email: string; properties?: Record<string, string | null>; at?: number }[]) this.upsertContact(c.email, c.properties ?? {}, c.at);
+        for (const c of b.contacts as { email: string; properties?: Record<string, string | null>; at?: number }[])
+          this.upsertContact(c.email, c.properties ?? {}, c.at);
         return true;
       case 'deal':
-        this.upsertDeal(b.properties as Record<string, string>, b.contactIds as string[], b.at as number | undefined, b.id as string | undefined);
+        this.upsertDeal(
+          b.properties as Record<string, string>,
+          b.contactIds as string[],
+          b.at as number | undefined,
+          b.id as string | undefined,
+        );
         return true;
       case 'authorize':
         // What HubSpot's authorize page does when the user approves: a code for this redirect_uri.
@@ -184,18 +253,33 @@ export class HubSpotFake {
 
   private authorized(req: FakeRequest): FakeReply | null {
     const m = /^Bearer (\S+)$/.exec(req.headers['authorization'] ?? '');
-    if (!m) return err(401, 'Authentication credentials not found. This API supports OAuth 2.0 authentication.', 'INVALID_AUTHENTICATION');
+    if (!m)
+      return err(
+        401,
+        'Authentication credentials not found. This API supports OAuth 2.0 authentication.',
+        'INVALID_AUTHENTICATION',
+      );
     if ((this.opts.privateTokens ?? []).includes(m[1]!)) return null;
     const until = this.access.get(m[1]!);
-    if (until === undefined) return err(401, 'Authentication credentials not found. This API supports OAuth 2.0 authentication.', 'INVALID_AUTHENTICATION');
-    if (until <= this.now()) return err(401, 'The OAuth token used to make this call expired 0 second(s) ago.', 'EXPIRED_AUTHENTICATION');
+    if (until === undefined)
+      return err(
+        401,
+        'Authentication credentials not found. This API supports OAuth 2.0 authentication.',
+        'INVALID_AUTHENTICATION',
+      );
+    if (until <= this.now())
+      return err(401, 'The OAuth token used to make this call expired 0 second(s) ago.', 'EXPIRED_AUTHENTICATION');
     return null;
   }
 
   /** A separate HubSpot account under `/acct/<name>`: test files sharing one fake never see each other's contacts. */
   account(name: string): HubSpotFake {
     let a = this.accounts.get(name);
-    if (!a) this.accounts.set(name, (a = new HubSpotFake({ ...this.opts, privateTokens: [...(this.opts.privateTokens ?? [])] })));
+    if (!a)
+      this.accounts.set(
+        name,
+        (a = new HubSpotFake({ ...this.opts, privateTokens: [...(this.opts.privateTokens ?? [])] })),
+      );
     return a;
   }
 
@@ -207,32 +291,64 @@ export class HubSpotFake {
     if (denied) return denied;
     let m: RegExpExecArray | null;
     if ((m = /^\/crm\/v3\/properties\/(contacts|deals)$/.exec(req.path)) && req.method === 'GET')
-      return { status: 200, body: { results: (m[1] === 'contacts' ? this.contactProperties : DEAL_PROPERTIES).map((p) => ({ ...p, groupName: 'info', description: '', options: [], hidden: false, formField: true })) } };
-    if ((m = /^\/crm\/v3\/objects\/(contacts|deals)\/search$/.exec(req.path)) && req.method === 'POST') return this.search(m[1] as 'contacts' | 'deals', req);
-    if ((m = /^\/crm\/v3\/objects\/(contacts|deals)\/batch\/read$/.exec(req.path)) && req.method === 'POST') return this.batchRead(m[1] as 'contacts' | 'deals', req);
-    if (req.path === '/crm/v4/associations/deals/contacts/batch/read' && req.method === 'POST') return this.associations(req);
+      return {
+        status: 200,
+        body: {
+          results: (m[1] === 'contacts' ? this.contactProperties : DEAL_PROPERTIES).map((p) => ({
+            ...p,
+            groupName: 'info',
+            description: '',
+            options: [],
+            hidden: false,
+            formField: true,
+          })),
+        },
+      };
+    if ((m = /^\/crm\/v3\/objects\/(contacts|deals)\/search$/.exec(req.path)) && req.method === 'POST')
+      return this.search(m[1] as 'contacts' | 'deals', req);
+    if ((m = /^\/crm\/v3\/objects\/(contacts|deals)\/batch\/read$/.exec(req.path)) && req.method === 'POST')
+      return this.batchRead(m[1] as 'contacts' | 'deals', req);
+    if (req.path === '/crm/v4/associations/deals/contacts/batch/read' && req.method === 'POST')
+      return this.associations(req);
     return err(404, `no route for ${req.method} ${req.path}`, 'OBJECT_NOT_FOUND');
   }
 
   private token(req: FakeRequest): FakeReply {
-    if (req.method !== 'POST' || !(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return err(400, 'form-encoded POST required', 'VALIDATION_ERROR');
+    if (req.method !== 'POST' || !(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'))
+      return err(400, 'form-encoded POST required', 'VALIDATION_ERROR');
     const f = new URLSearchParams(req.text);
     const grant = f.get('grant_type');
-    if (grant !== 'refresh_token' && grant !== 'authorization_code') return { status: 400, body: { status: 'BAD_GRANT_TYPE', message: 'grant_type must be refresh_token or authorization_code' } };
-    if (f.get('client_id') !== this.opts.clientId) return { status: 400, body: { status: 'BAD_CLIENT_ID', message: 'missing or unknown client id' } };
-    if (f.get('client_secret') !== this.opts.clientSecret) return { status: 400, body: { status: 'BAD_CLIENT_SECRET', message: 'missing or invalid client secret' } };
+    if (grant !== 'refresh_token' && grant !== 'authorization_code')
+      return {
+        status: 400,
+        body: { status: 'BAD_GRANT_TYPE', message: 'grant_type must be refresh_token or authorization_code' },
+      };
+    if (f.get('client_id') !== this.opts.clientId)
+      return { status: 400, body: { status: 'BAD_CLIENT_ID', message: 'missing or unknown client id' } };
+    if (f.get('client_secret') !== this.opts.clientSecret)
+      return { status: 400, body: { status: 'BAD_CLIENT_SECRET', message: 'missing or invalid client secret' } };
     if (grant === 'authorization_code') {
       // A code is single use and bound to the redirect_uri it was issued for.
       const code = this.codes.get(f.get('code') ?? '');
-      if (!code || code !== f.get('redirect_uri')) return { status: 400, body: { status: 'BAD_AUTH_CODE', message: 'missing or invalid auth code' } };
+      if (!code || code !== f.get('redirect_uri'))
+        return { status: 400, body: { status: 'BAD_AUTH_CODE', message: 'missing or invalid auth code' } };
       this.codes.delete(f.get('code')!);
       const refresh = `${randomBytes(4).toString('hex')}-${randomBytes(8).toString('hex')}`;
       this.refreshTokens.add(refresh);
       this.grants++;
-      return { status: 200, body: { token_type: 'bearer', refresh_token: refresh, access_token: this.mint(), expires_in: this.opts.expiresIn ?? 1800 } };
+      return {
+        status: 200,
+        body: {
+          token_type: 'bearer',
+          refresh_token: refresh,
+          access_token: this.mint(),
+          expires_in: this.opts.expiresIn ?? 1800,
+        },
+      };
     }
     const rt = f.get('refresh_token') ?? '';
-    if (!this.refreshTokens.has(rt)) return { status: 400, body: { status: 'BAD_REFRESH_TOKEN', message: 'missing or invalid refresh token' } };
+    if (!this.refreshTokens.has(rt))
+      return { status: 400, body: { status: 'BAD_REFRESH_TOKEN', message: 'missing or invalid refresh token' } };
     this.grants++;
     let refresh = rt;
     if (this.opts.rotate) {
@@ -240,7 +356,15 @@ export class HubSpotFake {
       this.refreshTokens.delete(rt);
       this.refreshTokens.add(refresh);
     }
-    return { status: 200, body: { token_type: 'bearer', refresh_token: refresh, access_token: this.mint(), expires_in: this.opts.expiresIn ?? 1800 } };
+    return {
+      status: 200,
+      body: {
+        token_type: 'bearer',
+        refresh_token: refresh,
+        access_token: this.mint(),
+        expires_in: this.opts.expiresIn ?? 1800,
+      },
+    };
   }
 
   private rateLimited(): FakeReply | null {
@@ -248,7 +372,14 @@ export class HubSpotFake {
     if (!perSecond) return null;
     const now = Date.now();
     this.searchTimes = this.searchTimes.filter((t) => now - t < 1000);
-    if (this.searchTimes.length >= perSecond) return { ...err(429, 'You have reached your secondly limit.', 'RATE_LIMITS', { errorType: 'RATE_LIMIT', policyName: 'SECONDLY' }), headers: { 'retry-after': '1' } };
+    if (this.searchTimes.length >= perSecond)
+      return {
+        ...err(429, 'You have reached your secondly limit.', 'RATE_LIMITS', {
+          errorType: 'RATE_LIMIT',
+          policyName: 'SECONDLY',
+        }),
+        headers: { 'retry-after': '1' },
+      };
     this.searchTimes.push(now);
     return null;
   }
@@ -266,17 +397,33 @@ export class HubSpotFake {
     const extra = unknownKeys(b, ['filterGroups', 'sorts', 'query', 'properties', 'limit', 'after'], 'search');
     if (extra) return err(400, extra, 'VALIDATION_ERROR');
     const limit = b.limit ?? 10;
-    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > HUBSPOT_SEARCH_MAX_LIMIT) return err(400, `limit must be between 1 and ${HUBSPOT_SEARCH_MAX_LIMIT}`, 'VALIDATION_ERROR');
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > HUBSPOT_SEARCH_MAX_LIMIT)
+      return err(400, `limit must be between 1 and ${HUBSPOT_SEARCH_MAX_LIMIT}`, 'VALIDATION_ERROR');
     const after = b.after === undefined || b.after === null ? 0 : Number(b.after);
-    if (!Number.isInteger(after) || after < 0) return err(400, 'after must be a non-negative integer string', 'VALIDATION_ERROR');
-    if (after + limit > HUBSPOT_SEARCH_MAX_RESULTS) return err(400, `Paging past ${HUBSPOT_SEARCH_MAX_RESULTS} results is not supported for search: narrow the query`, 'VALIDATION_ERROR');
-    const groups = (b.filterGroups ?? []) as { filters?: { propertyName?: string; operator?: string; value?: string; values?: string[] }[] }[];
+    if (!Number.isInteger(after) || after < 0)
+      return err(400, 'after must be a non-negative integer string', 'VALIDATION_ERROR');
+    if (after + limit > HUBSPOT_SEARCH_MAX_RESULTS)
+      return err(
+        400,
+        `Paging past ${HUBSPOT_SEARCH_MAX_RESULTS} results is not supported for search: narrow the query`,
+        'VALIDATION_ERROR',
+      );
+    const groups = (b.filterGroups ?? []) as {
+      filters?: { propertyName?: string; operator?: string; value?: string; values?: string[] }[];
+    }[];
     if (!Array.isArray(groups) || groups.length > 5) return err(400, 'at most 5 filterGroups', 'VALIDATION_ERROR');
-    if (groups.some((g) => !Array.isArray(g.filters) || g.filters.length > 6) || groups.reduce((n, g) => n + (g.filters?.length ?? 0), 0) > 18) return err(400, 'at most 6 filters per group and 18 in all', 'VALIDATION_ERROR');
+    if (
+      groups.some((g) => !Array.isArray(g.filters) || g.filters.length > 6) ||
+      groups.reduce((n, g) => n + (g.filters?.length ?? 0), 0) > 18
+    )
+      return err(400, 'at most 6 filters per group and 18 in all', 'VALIDATION_ERROR');
     const sorts = (b.sorts ?? []) as ({ propertyName?: string; direction?: string } | string)[];
     if (!Array.isArray(sorts) || sorts.length > 1) return err(400, 'only one sort is supported', 'VALIDATION_ERROR');
     const ops = ['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY'];
-    for (const g of groups) for (const f of g.filters!) if (!f.propertyName || !ops.includes(f.operator ?? '')) return err(400, `unsupported filter ${JSON.stringify(f)}`, 'VALIDATION_ERROR');
+    for (const g of groups)
+      for (const f of g.filters!)
+        if (!f.propertyName || !ops.includes(f.operator ?? ''))
+          return err(400, `unsupported filter ${JSON.stringify(f)}`, 'VALIDATION_ERROR');
     this.searches++;
     const store = type === 'contacts' ? this.contacts : this.deals;
     const value = (o: Obj, name: string) => o.properties[name] ?? null;
@@ -290,19 +437,31 @@ export class HubSpotFake {
       const a = value(o, f.propertyName!);
       const v = String(f.value ?? '');
       switch (f.operator) {
-        case 'EQ': return a !== null && cmp(a, v) === 0;
-        case 'NEQ': return a === null || cmp(a, v) !== 0;
-        case 'LT': return a !== null && cmp(a, v) < 0;
-        case 'LTE': return a !== null && cmp(a, v) <= 0;
-        case 'GT': return a !== null && cmp(a, v) > 0;
-        case 'GTE': return a !== null && cmp(a, v) >= 0;
-        case 'IN': return a !== null && (f.values ?? []).includes(a);
-        case 'NOT_IN': return a === null || !(f.values ?? []).includes(a);
-        case 'HAS_PROPERTY': return a !== null;
-        default: return a === null;
+        case 'EQ':
+          return a !== null && cmp(a, v) === 0;
+        case 'NEQ':
+          return a === null || cmp(a, v) !== 0;
+        case 'LT':
+          return a !== null && cmp(a, v) < 0;
+        case 'LTE':
+          return a !== null && cmp(a, v) <= 0;
+        case 'GT':
+          return a !== null && cmp(a, v) > 0;
+        case 'GTE':
+          return a !== null && cmp(a, v) >= 0;
+        case 'IN':
+          return a !== null && (f.values ?? []).includes(a);
+        case 'NOT_IN':
+          return a === null || !(f.values ?? []).includes(a);
+        case 'HAS_PROPERTY':
+          return a !== null;
+        default:
+          return a === null;
       }
     };
-    let all = [...store.values()].filter((o) => !groups.length || groups.some((g) => g.filters!.every((f) => match(o, f))));
+    let all = [...store.values()].filter(
+      (o) => !groups.length || groups.some((g) => g.filters!.every((f) => match(o, f))),
+    );
     const sort = sorts[0];
     const sortName = typeof sort === 'string' ? sort.replace(/^-/, '') : sort?.propertyName;
     const desc = typeof sort === 'string' ? sort.startsWith('-') : sort?.direction === 'DESCENDING';
@@ -312,35 +471,70 @@ export class HubSpotFake {
     });
     const total = all.length;
     all = all.slice(after, after + limit);
-    const props = Array.isArray(b.properties) ? (b.properties as string[]) : ['email', 'firstname', 'lastname', 'createdate', 'lastmodifieddate', 'hs_object_id'];
-    const next = after + limit < total ? { next: { after: String(after + limit), link: `?after=${after + limit}` } } : undefined;
-    return { status: 200, body: { total, results: all.map((o) => this.view(o, props, type)), ...(next ? { paging: next } : {}) } };
+    const props = Array.isArray(b.properties)
+      ? (b.properties as string[])
+      : ['email', 'firstname', 'lastname', 'createdate', 'lastmodifieddate', 'hs_object_id'];
+    const next =
+      after + limit < total ? { next: { after: String(after + limit), link: `?after=${after + limit}` } } : undefined;
+    return {
+      status: 200,
+      body: { total, results: all.map((o) => this.view(o, props, type)), ...(next ? { paging: next } : {}) },
+    };
   }
 
   private view(o: Obj, props: string[], type: string) {
-    const always = type === 'contacts' ? ['createdate', 'lastmodifieddate', 'hs_object_id'] : ['createdate', 'hs_lastmodifieddate', 'hs_object_id'];
+    const always =
+      type === 'contacts'
+        ? ['createdate', 'lastmodifieddate', 'hs_object_id']
+        : ['createdate', 'hs_lastmodifieddate', 'hs_object_id'];
     const known = new Set((type === 'contacts' ? this.contactProperties : DEAL_PROPERTIES).map((p) => p.name));
     const properties: Record<string, string | null> = {};
-    for (const p of new Set([...always, ...props])) if (known.has(p) || always.includes(p)) properties[p] = o.properties[p] ?? null;
-    return { id: o.id, properties, createdAt: new Date(o.createdAt).toISOString(), updatedAt: new Date(o.updatedAt).toISOString(), archived: false };
+    for (const p of new Set([...always, ...props]))
+      if (known.has(p) || always.includes(p)) properties[p] = o.properties[p] ?? null;
+    return {
+      id: o.id,
+      properties,
+      createdAt: new Date(o.createdAt).toISOString(),
+      updatedAt: new Date(o.updatedAt).toISOString(),
+      archived: false,
+    };
   }
 
   private batchRead(type: 'contacts' | 'deals', req: FakeRequest): FakeReply {
     const b = req.json as { inputs?: { id: string }[]; properties?: string[] };
-    if (!isObject(b) || !Array.isArray(b.inputs) || b.inputs.length > 100) return err(400, 'inputs: 1 to 100 ids', 'VALIDATION_ERROR');
+    if (!isObject(b) || !Array.isArray(b.inputs) || b.inputs.length > 100)
+      return err(400, 'inputs: 1 to 100 ids', 'VALIDATION_ERROR');
     const store = type === 'contacts' ? this.contacts : this.deals;
     const found = b.inputs.map((i) => store.get(String(i.id))).filter((o): o is Obj => !!o);
     const now = new Date().toISOString();
-    return { status: 200, body: { status: 'COMPLETE', results: found.map((o) => this.view(o, b.properties ?? [], type)), startedAt: now, completedAt: now } };
+    return {
+      status: 200,
+      body: {
+        status: 'COMPLETE',
+        results: found.map((o) => this.view(o, b.properties ?? [], type)),
+        startedAt: now,
+        completedAt: now,
+      },
+    };
   }
 
   private associations(req: FakeRequest): FakeReply {
     const b = req.json as { inputs?: { id: string }[] };
-    if (!isObject(b) || !Array.isArray(b.inputs) || b.inputs.length > 1000) return err(400, 'inputs: 1 to 1000 ids', 'VALIDATION_ERROR');
+    if (!isObject(b) || !Array.isArray(b.inputs) || b.inputs.length > 1000)
+      return err(400, 'inputs: 1 to 1000 ids', 'VALIDATION_ERROR');
     const results = b.inputs
       .filter((i) => this.dealContacts.has(String(i.id)))
-      .map((i) => ({ from: { id: String(i.id) }, to: this.dealContacts.get(String(i.id))!.map((c) => ({ toObjectId: Number(c), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 3, label: null }] })) }));
-    return { status: 200, body: { status: 'COMPLETE', results, startedAt: new Date().toISOString(), completedAt: new Date().toISOString() } };
+      .map((i) => ({
+        from: { id: String(i.id) },
+        to: this.dealContacts.get(String(i.id))!.map((c) => ({
+          toObjectId: Number(c),
+          associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 3, label: null }],
+        })),
+      }));
+    return {
+      status: 200,
+      body: { status: 'COMPLETE', results, startedAt: new Date().toISOString(), completedAt: new Date().toISOString() },
+    };
   }
 }
 

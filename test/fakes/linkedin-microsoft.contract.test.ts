@@ -4,7 +4,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { enqueue, MemoryOutboxStore, type DestinationRuntime } from '../../collector/delivery/outbox';
 import { linkedin } from '../../collector/destinations/linkedin';
 import { microsoftAds } from '../../collector/destinations/microsoft';
-import { linkedinSettingsSchema, microsoftAdsSettingsSchema, type LinkedInSettings, type MicrosoftAdsSettings } from '../../shared/schemas/destinations';
+import {
+  linkedinSettingsSchema,
+  microsoftAdsSettingsSchema,
+  type LinkedInSettings,
+  type MicrosoftAdsSettings,
+} from '../../shared/schemas/destinations';
 import { startLinkedInFake, type LinkedInFake } from './linkedin';
 import { startMicrosoftFake, type MicrosoftFake } from './microsoft';
 import { Clock, DAY, drain, row, statuses, T0 } from './support';
@@ -16,8 +21,24 @@ let ms: MicrosoftFake;
 let store: MemoryOutboxStore;
 
 beforeAll(async () => {
-  li = await startLinkedInFake({ conversionIds: ['4242'], clientId: 'li-client', clientSecret: 'li-secret-123456', refreshToken: 'li-refresh-000001', now: clock.now, rotateRefreshTokens: true });
-  ms = await startMicrosoftFake({ customerId: '1111', accountId: '2222', developerToken: 'ms-dev-token-0001', goalNames: ['MQL'], clientId: 'ms-client', clientSecret: 'ms-secret-123456', refreshToken: 'ms-refresh-000001', now: clock.now });
+  li = await startLinkedInFake({
+    conversionIds: ['4242'],
+    clientId: 'li-client',
+    clientSecret: 'li-secret-123456',
+    refreshToken: 'li-refresh-000001',
+    now: clock.now,
+    rotateRefreshTokens: true,
+  });
+  ms = await startMicrosoftFake({
+    customerId: '1111',
+    accountId: '2222',
+    developerToken: 'ms-dev-token-0001',
+    goalNames: ['MQL'],
+    clientId: 'ms-client',
+    clientSecret: 'ms-secret-123456',
+    refreshToken: 'ms-refresh-000001',
+    now: clock.now,
+  });
 });
 afterAll(async () => {
   await li.stop();
@@ -38,10 +59,24 @@ beforeEach(() => {
 
 describe('LinkedIn against the fake', () => {
   let saved = 'li-refresh-000001';
-  const settings = (): LinkedInSettings => linkedinSettingsSchema.parse({ conversionId: '4242', clientId: 'li-client', clientSecret: 'li-secret-123456', refreshToken: saved, apiVersion: '202611' });
+  const settings = (): LinkedInSettings =>
+    linkedinSettingsSchema.parse({
+      conversionId: '4242',
+      clientId: 'li-client',
+      clientSecret: 'li-secret-123456',
+      refreshToken: saved,
+      apiVersion: '202611',
+    });
   const rt = (over: Partial<DestinationRuntime<LinkedInSettings>> = {}): DestinationRuntime<LinkedInSettings> => ({
-    def: linkedin, settings: settings(), mode: 'live', endpoint: li.url, tokenEndpoint: li.url, timeoutMs: 3000, random: () => 0,
-    onRotatedRefreshToken: (t) => void (saved = t), ...over,
+    def: linkedin,
+    settings: settings(),
+    mode: 'live',
+    endpoint: li.url,
+    tokenEndpoint: li.url,
+    timeoutMs: 3000,
+    random: () => 0,
+    onRotatedRefreshToken: (t) => void (saved = t),
+    ...over,
   });
 
   it('batch-creates events with URN, ms time, eventId, SHA256_EMAIL and li_fat_id; saves the rotated refresh token', async () => {
@@ -54,7 +89,12 @@ describe('LinkedIn against the fake', () => {
       conversion: 'urn:lla:llaPartnerConversion:4242',
       conversionHappenedAt: x.eventTime * 1000,
       eventId: x.id,
-      user: { userIds: [{ idType: 'SHA256_EMAIL', idValue: sha(x.email.toLowerCase()) }, { idType: 'LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID', idValue: '85929337-d448-42da-a095-0b3c5500fa50' }] },
+      user: {
+        userIds: [
+          { idType: 'SHA256_EMAIL', idValue: sha(x.email.toLowerCase()) },
+          { idType: 'LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID', idValue: '85929337-d448-42da-a095-0b3c5500fa50' },
+        ],
+      },
       conversionValue: { currencyCode: 'USD', amount: '99.5' },
     });
     expect(saved).not.toBe('li-refresh-000001');
@@ -112,10 +152,28 @@ describe('LinkedIn against the fake', () => {
 
 describe('Microsoft Advertising against the fake', () => {
   let saved = 'ms-refresh-000001';
-  const settings = (): MicrosoftAdsSettings => microsoftAdsSettingsSchema.parse({ customerId: '1111', accountId: '2222', conversionGoalName: 'MQL', developerToken: 'ms-dev-token-0001', clientId: 'ms-client', clientSecret: 'ms-secret-123456', refreshToken: saved });
-  const rt = (over: Partial<DestinationRuntime<MicrosoftAdsSettings>> = {}): DestinationRuntime<MicrosoftAdsSettings> => ({
-    def: microsoftAds, settings: settings(), mode: 'live', endpoint: ms.url, tokenEndpoint: ms.url, timeoutMs: 3000, random: () => 0,
-    onRotatedRefreshToken: (t) => void (saved = t), ...over,
+  const settings = (): MicrosoftAdsSettings =>
+    microsoftAdsSettingsSchema.parse({
+      customerId: '1111',
+      accountId: '2222',
+      conversionGoalName: 'MQL',
+      developerToken: 'ms-dev-token-0001',
+      clientId: 'ms-client',
+      clientSecret: 'ms-secret-123456',
+      refreshToken: saved,
+    });
+  const rt = (
+    over: Partial<DestinationRuntime<MicrosoftAdsSettings>> = {},
+  ): DestinationRuntime<MicrosoftAdsSettings> => ({
+    def: microsoftAds,
+    settings: settings(),
+    mode: 'live',
+    endpoint: ms.url,
+    tokenEndpoint: ms.url,
+    timeoutMs: 3000,
+    random: () => 0,
+    onRotatedRefreshToken: (t) => void (saved = t),
+    ...over,
   });
 
   it('applies conversions with the MSCLKID, goal name, UTC time and hashed email; redacts tokens in the log', async () => {
@@ -123,7 +181,12 @@ describe('Microsoft Advertising against the fake', () => {
     const r = rt();
     await enqueue(store, r, [x], clock.ms);
     await drain(store, r, clock);
-    expect(ms.conversions[0]).toEqual({ MicrosoftClickId: x.touches[4]!.value, ConversionName: 'MQL', ConversionTime: '2026-11-20T11:00:00Z', HashedEmailAddress: sha(x.email.toLowerCase()) });
+    expect(ms.conversions[0]).toEqual({
+      MicrosoftClickId: x.touches[4]!.value,
+      ConversionName: 'MQL',
+      ConversionTime: '2026-11-20T11:00:00Z',
+      HashedEmailAddress: sha(x.email.toLowerCase()),
+    });
     expect(saved).not.toBe('ms-refresh-000001');
     const log = JSON.stringify(store.requests);
     expect(log).not.toContain('ms-dev-token-0001');
@@ -140,7 +203,10 @@ describe('Microsoft Advertising against the fake', () => {
     await drain(store, r, clock);
     ms.rowErrors.clear();
     expect(store.get(a.id)!.status).toBe('sent');
-    expect(store.get(b.id)).toMatchObject({ status: 'failed', error: { code: 'OfflineConversionMicrosoftClickIdInvalid' } });
+    expect(store.get(b.id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'OfflineConversionMicrosoftClickIdInvalid' },
+    });
     expect(ms.conversions).toHaveLength(1);
   });
 });

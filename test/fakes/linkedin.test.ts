@@ -6,8 +6,22 @@ const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);
 let fake: LinkedInFake;
 let token: string;
 beforeAll(async () => {
-  fake = await startLinkedInFake({ conversionIds: ['4242'], clientId: 'li-cid', clientSecret: 'li-secret-123', refreshToken: 'li-rt-1', now: () => NOW, rotateRefreshTokens: true });
-  const r = await call(`${fake.url}/oauth/v2/accessToken`, { form: { grant_type: 'refresh_token', client_id: 'li-cid', client_secret: 'li-secret-123', refresh_token: 'li-rt-1' } });
+  fake = await startLinkedInFake({
+    conversionIds: ['4242'],
+    clientId: 'li-cid',
+    clientSecret: 'li-secret-123',
+    refreshToken: 'li-rt-1',
+    now: () => NOW,
+    rotateRefreshTokens: true,
+  });
+  const r = await call(`${fake.url}/oauth/v2/accessToken`, {
+    form: {
+      grant_type: 'refresh_token',
+      client_id: 'li-cid',
+      client_secret: 'li-secret-123',
+      refresh_token: 'li-rt-1',
+    },
+  });
   token = r.body.access_token;
   expect(r.body.refresh_token).not.toBe('li-rt-1');
 });
@@ -17,15 +31,30 @@ const ev = (over: Record<string, unknown> = {}) => ({
   conversion: 'urn:lla:llaPartnerConversion:4242',
   conversionHappenedAt: NOW - 3600_000,
   eventId: 'ev-1',
-  user: { userIds: [{ idType: 'SHA256_EMAIL', idValue: HEX('1') }, { idType: 'LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID', idValue: '85929337-d448-42da-a095-0b3c5500fa50' }] },
+  user: {
+    userIds: [
+      { idType: 'SHA256_EMAIL', idValue: HEX('1') },
+      { idType: 'LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID', idValue: '85929337-d448-42da-a095-0b3c5500fa50' },
+    ],
+  },
   ...over,
 });
-const headers = (over: Record<string, string> = {}) => ({ authorization: `Bearer ${token}`, 'linkedin-version': '202610', 'x-restli-protocol-version': '2.0.0', 'x-restli-method': 'BATCH_CREATE', ...over });
-const batch = (elements: unknown[], h: Record<string, string> = {}) => call(`${fake.url}/rest/conversionEvents`, { body: { elements }, headers: headers(h) });
+const headers = (over: Record<string, string> = {}) => ({
+  authorization: `Bearer ${token}`,
+  'linkedin-version': '202610',
+  'x-restli-protocol-version': '2.0.0',
+  'x-restli-method': 'BATCH_CREATE',
+  ...over,
+});
+const batch = (elements: unknown[], h: Record<string, string> = {}) =>
+  call(`${fake.url}/rest/conversionEvents`, { body: { elements }, headers: headers(h) });
 
 describe('LinkedIn Conversions API fake', () => {
   it('creates one event (201) and a batch with per-element status', async () => {
-    const single = await call(`${fake.url}/rest/conversionEvents`, { body: ev(), headers: headers({ 'x-restli-method': '' }) });
+    const single = await call(`${fake.url}/rest/conversionEvents`, {
+      body: ev(),
+      headers: headers({ 'x-restli-method': '' }),
+    });
     expect(single.status).toBe(201);
     const r = await batch([ev({ eventId: 'a' }), ev({ eventId: 'b', conversionHappenedAt: NOW - 91 * 86_400_000 })]);
     expect(r.status).toBe(200);

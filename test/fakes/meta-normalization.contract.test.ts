@@ -25,16 +25,40 @@ function sdkHash(input: string, field: MetaField): string | null | 'refused' {
   }
 }
 
-const FIELD_OF = Object.fromEntries(Object.entries(META_FIELD_OF).map(([k, v]) => [v, k])) as Record<MetaField, IdentityField>;
+const FIELD_OF = Object.fromEntries(Object.entries(META_FIELD_OF).map(([k, v]) => [v, k])) as Record<
+  MetaField,
+  IdentityField
+>;
 const ours = (input: string, field: MetaField) => hashFor('meta', FIELD_OF[field], input);
 
 // Inputs per field the SDK hashes into something Meta can match (its own format rules met).
 const samples: Record<Exclude<MetaField, 'em' | 'external_id' | 'db'>, fc.Arbitrary<string>> = {
-  ph: fc.oneof(fc.constantFrom('+1 (650) 555-1212', '+44 20 7946 0958', '001-650-555-1212', '+33 1 23 45 67 89', '+91 98765 43210'), fc.stringMatching(/^\+[1-9]\d{7,12}$/)),
-  fn: fc.oneof(fc.constantFrom('Mary-Jane', 'JOSÉ', "O'Brien", ' Zoë ', 'Łukasz'), fc.stringMatching(/^[A-Za-z][A-Za-z' -]{0,20}$/)),
-  ln: fc.oneof(fc.constantFrom('Van der Berg', 'SMITH-JONES', 'Müller'), fc.stringMatching(/^[A-Za-z][A-Za-z' -]{0,20}$/)),
-  ct: fc.oneof(fc.constantFrom('San Francisco', 'New York City', 'Saint-Étienne'), fc.stringMatching(/^[A-Za-z][A-Za-z .-]{0,20}$/)),
-  st: fc.oneof(fc.constantFrom('California', 'CA', 'ny', 'Île-de-France'), fc.stringMatching(/^[A-Za-z][A-Za-z ]{0,15}$/)),
+  ph: fc.oneof(
+    fc.constantFrom(
+      '+1 (650) 555-1212',
+      '+44 20 7946 0958',
+      '001-650-555-1212',
+      '+33 1 23 45 67 89',
+      '+91 98765 43210',
+    ),
+    fc.stringMatching(/^\+[1-9]\d{7,12}$/),
+  ),
+  fn: fc.oneof(
+    fc.constantFrom('Mary-Jane', 'JOSÉ', "O'Brien", ' Zoë ', 'Łukasz'),
+    fc.stringMatching(/^[A-Za-z][A-Za-z' -]{0,20}$/),
+  ),
+  ln: fc.oneof(
+    fc.constantFrom('Van der Berg', 'SMITH-JONES', 'Müller'),
+    fc.stringMatching(/^[A-Za-z][A-Za-z' -]{0,20}$/),
+  ),
+  ct: fc.oneof(
+    fc.constantFrom('San Francisco', 'New York City', 'Saint-Étienne'),
+    fc.stringMatching(/^[A-Za-z][A-Za-z .-]{0,20}$/),
+  ),
+  st: fc.oneof(
+    fc.constantFrom('California', 'CA', 'ny', 'Île-de-France'),
+    fc.stringMatching(/^[A-Za-z][A-Za-z ]{0,15}$/),
+  ),
   zp: fc.oneof(fc.constantFrom('94025-1234', 'SW1A 1AA', '10115', '75008'), fc.stringMatching(/^[0-9A-Z]{2,8}$/)),
   country: fc.constantFrom('US', 'de', 'Fr', 'gb', 'JP', 'br'),
   ge: fc.constantFrom('f', 'F', 'female', 'Male', 'm', ' M '),
@@ -68,16 +92,42 @@ describe('Meta user_data hashing equals facebook-nodejs-business-sdk 24.0.1', ()
   }
 
   it('em, external_id, db: the SDK’s hash for valid values (YYYYMMDD dates; external ids trimmed and lowercased)', async () => {
-    for (const em of ['jane.doe@example.com', ' JOHN@EXAMPLE.ORG ', 'a+b@sub.example.co.uk']) expect(await ours(em, 'em')).toBe(sdkHash(em, 'em'));
-    for (const id of ['CRM-42', ' abc_123 ', '0012345']) expect(await ours(id, 'external_id')).toBe(sdkHash(id, 'external_id'));
+    for (const em of ['jane.doe@example.com', ' JOHN@EXAMPLE.ORG ', 'a+b@sub.example.co.uk'])
+      expect(await ours(em, 'em')).toBe(sdkHash(em, 'em'));
+    for (const id of ['CRM-42', ' abc_123 ', '0012345'])
+      expect(await ours(id, 'external_id')).toBe(sdkHash(id, 'external_id'));
     for (const db of ['19900131', '20011231']) expect(await ours(db, 'db')).toBe(sdkHash(db, 'db'));
   });
 
   it('the Meta builder sends, for CRM values, what UserData.normalize() sends for the same canonical values', async () => {
-    const raw = { phone: '+1 (650) 555-1212', first_name: 'JOSÉ', last_name: 'Van der Berg', city: 'San Francisco', state: 'CA', zip: '94025-1234', country: 'United States', gender: 'Female', birthdate: '19900131', external_id: 'CRM-42' };
+    const raw = {
+      phone: '+1 (650) 555-1212',
+      first_name: 'JOSÉ',
+      last_name: 'Van der Berg',
+      city: 'San Francisco',
+      state: 'CA',
+      zip: '94025-1234',
+      country: 'United States',
+      gender: 'Female',
+      birthdate: '19900131',
+      external_id: 'CRM-42',
+    };
     const ids = canonicalIdentifiers(raw);
     const now = Date.UTC(2026, 10, 20, 12);
-    const prepared = await meta.prepare({ id: 'e'.repeat(32), eventTime: now / 1000 - 60, email: 'Jane@Example.com', identifiers: ids, touches: [], devices: [], attributes: {}, conversion: {} }, metaSettingsSchema.parse({ pixelId: '1', accessToken: 'EAA12345678' }), now);
+    const prepared = await meta.prepare(
+      {
+        id: 'e'.repeat(32),
+        eventTime: now / 1000 - 60,
+        email: 'Jane@Example.com',
+        identifiers: ids,
+        touches: [],
+        devices: [],
+        attributes: {},
+        conversion: {},
+      },
+      metaSettingsSchema.parse({ pixelId: '1', accessToken: 'EAA12345678' }),
+      now,
+    );
     expect(prepared.ok).toBe(true);
     const u = new sdk.UserData();
     u.setEmail('jane@example.com');
@@ -92,7 +142,8 @@ describe('Meta user_data hashing equals facebook-nodejs-business-sdk 24.0.1', ()
     u.setDateOfBirth(ids.birthdate);
     const theirs = u.normalize() as Record<string, string[]>;
     const user = (prepared as unknown as { item: { user_data: Record<string, string | string[]> } }).item.user_data;
-    for (const k of ['em', 'ph', 'fn', 'ln', 'ct', 'st', 'zp', 'country', 'ge', 'db']) expect([user[k]].flat(), k).toEqual(theirs[k]);
+    for (const k of ['em', 'ph', 'fn', 'ln', 'ct', 'st', 'zp', 'country', 'ge', 'db'])
+      expect([user[k]].flat(), k).toEqual(theirs[k]);
     // external_id: UserData passes it through unhashed; we send the SDK's normalizeAndHash of it (Meta recommends hashing).
     expect(user.external_id).toEqual([sdkHash('CRM-42', 'external_id')]);
   });

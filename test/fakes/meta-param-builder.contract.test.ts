@@ -9,7 +9,12 @@ import { isMetaAppendix, metaCookieValue } from '../../shared/meta-cookie';
 import { metaSettingsSchema } from '../../shared/schemas/destinations';
 
 const { ParamBuilder } = createRequire(import.meta.url)('capi-param-builder-nodejs') as {
-  ParamBuilder: new (domains: string[]) => { processRequest(host: string, q: Record<string, string>, c: Record<string, string>): unknown; getFbc(): string | null; getFbp(): string | null; getCookiesToSet(): { name: string }[] };
+  ParamBuilder: new (domains: string[]) => {
+    processRequest(host: string, q: Record<string, string>, c: Record<string, string>): unknown;
+    getFbc(): string | null;
+    getFbp(): string | null;
+    getCookiesToSet(): { name: string }[];
+  };
 };
 
 /** What Meta's builder keeps of an _fbc cookie (null: dropped). */
@@ -23,7 +28,10 @@ function builderFbc(cookie: string): string | null {
 function builderKeepsFbp(cookie: string): boolean {
   const b = new ParamBuilder(['example.com']);
   b.processRequest('www.example.com', {}, { _fbp: cookie });
-  return !b.getCookiesToSet().some((c) => c.name === '_fbp') || b.getFbp()!.split('.').slice(0, 4).join('.') === cookie.split('.').slice(0, 4).join('.');
+  return (
+    !b.getCookiesToSet().some((c) => c.name === '_fbp') ||
+    b.getFbp()!.split('.').slice(0, 4).join('.') === cookie.split('.').slice(0, 4).join('.')
+  );
 }
 
 const FBCLID = 'IwZXh0bgNhZW0CMTAAAR2_test-Click';
@@ -42,11 +50,30 @@ describe("Meta's fbc / fbp appendix (capi-param-builder-nodejs 1.3.2)", () => {
     // Through the Meta builder, with its fbp too.
     const fbp = b.getFbp()!;
     const prepared = await meta.prepare(
-      { id: 'e1', eventTime: Math.floor(NOW / 1000), email: 'jane@example.com', touches: [{ kind: 'fbclid', value: FBCLID, firstSeen: NOW - 1000, raw: written.replace(/\.\d{13}\./, `.${NOW - 1000}.`) }, { kind: 'fbp', value: fbp, firstSeen: NOW - 1000 }], devices: [], attributes: {}, conversion: {} },
+      {
+        id: 'e1',
+        eventTime: Math.floor(NOW / 1000),
+        email: 'jane@example.com',
+        touches: [
+          {
+            kind: 'fbclid',
+            value: FBCLID,
+            firstSeen: NOW - 1000,
+            raw: written.replace(/\.\d{13}\./, `.${NOW - 1000}.`),
+          },
+          { kind: 'fbp', value: fbp, firstSeen: NOW - 1000 },
+        ],
+        devices: [],
+        attributes: {},
+        conversion: {},
+      },
       settings,
       NOW,
     );
-    expect(prepared.ok && (prepared.item.user_data as Record<string, unknown>)).toMatchObject({ fbc: written.replace(/\.\d{13}\./, `.${NOW - 1000}.`), fbp });
+    expect(prepared.ok && (prepared.item.user_data as Record<string, unknown>)).toMatchObject({
+      fbc: written.replace(/\.\d{13}\./, `.${NOW - 1000}.`),
+      fbp,
+    });
   });
 
   it('the example appendix of the issue, fb.1.<ms>.<fbclid>.AQQCAQMC, is valid for Meta and for us', () => {
@@ -59,10 +86,24 @@ describe("Meta's fbc / fbp appendix (capi-param-builder-nodejs 1.3.2)", () => {
     for (const bad of ['XYZ', 'AQQCAQM!', 'ZZZZZZZZ', 'AA', 'AQhello1', 'BAAAAAAA']) {
       const cookie = `fb.1.${NOW - 5000}.${FBCLID}.${bad}`;
       expect(builderFbc(cookie)).toBeNull();
-      expect(metaFbc({ kind: 'fbclid', value: FBCLID, firstSeen: NOW - 5000, raw: cookie })).toBe(`fb.1.${NOW - 5000}.${FBCLID}`);
+      expect(metaFbc({ kind: 'fbclid', value: FBCLID, firstSeen: NOW - 5000, raw: cookie })).toBe(
+        `fb.1.${NOW - 5000}.${FBCLID}`,
+      );
       const fbp = `fb.1.${NOW - 5000}.1234567890.${bad}`;
       expect(builderKeepsFbp(fbp)).toBe(false);
-      const prepared = await meta.prepare({ id: 'e1', eventTime: Math.floor(NOW / 1000), email: 'jane@example.com', touches: [{ kind: 'fbp', value: fbp, firstSeen: NOW - 5000 }], devices: [], attributes: {}, conversion: {} }, settings, NOW);
+      const prepared = await meta.prepare(
+        {
+          id: 'e1',
+          eventTime: Math.floor(NOW / 1000),
+          email: 'jane@example.com',
+          touches: [{ kind: 'fbp', value: fbp, firstSeen: NOW - 5000 }],
+          devices: [],
+          attributes: {},
+          conversion: {},
+        },
+        settings,
+        NOW,
+      );
       expect(prepared.ok && (prepared.item.user_data as Record<string, unknown>).fbp).toBeUndefined();
     }
   });
@@ -71,7 +112,9 @@ describe("Meta's fbc / fbp appendix (capi-param-builder-nodejs 1.3.2)", () => {
     const part = fc.oneof(
       fc.constantFrom('AQ', 'Ag', 'Aw', 'BA', 'BQ', 'Bg', 'BB', 'aq'),
       fc.uint8Array({ minLength: 6, maxLength: 6 }).map((b) => Buffer.from(b).toString('base64url')),
-      fc.tuple(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 3 })).map(([lang, v, kind]) => Buffer.from([1, lang, kind, 1, 3, v]).toString('base64url')),
+      fc
+        .tuple(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 3 }))
+        .map(([lang, v, kind]) => Buffer.from([1, lang, kind, 1, 3, v]).toString('base64url')),
       fc.string({ minLength: 1, maxLength: 10 }).filter((s) => !s.includes('.')),
     );
     fc.assert(

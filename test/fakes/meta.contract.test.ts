@@ -11,8 +11,20 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const clock = new Clock();
 let fake: MetaFake;
 let store: MemoryOutboxStore;
-const settings: MetaSettings = metaSettingsSchema.parse({ pixelId: '1234567', accessToken: 'EAAsecret-meta-token-000', testEventCode: 'TEST4242' });
-const rt = (over: Partial<DestinationRuntime<MetaSettings>> = {}): DestinationRuntime<MetaSettings> => ({ def: meta, settings, mode: 'live', endpoint: fake.url, timeoutMs: 3000, random: () => 0.5, ...over });
+const settings: MetaSettings = metaSettingsSchema.parse({
+  pixelId: '1234567',
+  accessToken: 'EAAsecret-meta-token-000',
+  testEventCode: 'TEST4242',
+});
+const rt = (over: Partial<DestinationRuntime<MetaSettings>> = {}): DestinationRuntime<MetaSettings> => ({
+  def: meta,
+  settings,
+  mode: 'live',
+  endpoint: fake.url,
+  timeoutMs: 3000,
+  random: () => 0.5,
+  ...over,
+});
 
 beforeAll(async () => {
   fake = await startMetaFake({ pixelId: '1234567', accessToken: 'EAAsecret-meta-token-000', now: clock.now });
@@ -28,7 +40,10 @@ beforeEach(() => {
 
 describe('Meta destination against the fake', () => {
   it('sends each row once with hashed email, fbc from first-seen, fbp, IP and UA of the carrying device', async () => {
-    const rows = [row(), row({ conversion: { eventName: 'MQL', valueField: 'crm.opportunity.amount', currency: 'eur' } })];
+    const rows = [
+      row(),
+      row({ conversion: { eventName: 'MQL', valueField: 'crm.opportunity.amount', currency: 'eur' } }),
+    ];
     const r = rt();
     await enqueue(store, r, rows, clock.ms);
     await drain(store, r, clock);
@@ -96,7 +111,12 @@ describe('Meta destination against the fake', () => {
 
   it('packs 2,500 rows into 3 requests of at most 1,000', async () => {
     const r = rt();
-    await enqueue(store, r, Array.from({ length: 2500 }, () => row()), clock.ms);
+    await enqueue(
+      store,
+      r,
+      Array.from({ length: 2500 }, () => row()),
+      clock.ms,
+    );
     await drain(store, r, clock);
     const sizes = fake.requests.map((q) => (q.body as any).data.length);
     expect(sizes).toEqual([1000, 1000, 500]);
@@ -135,12 +155,20 @@ describe('Meta destination against the fake', () => {
   it('rows that failed together are retried together, not scattered into batches of one', async () => {
     fake.fault({ status: 500 });
     const r = rt({ random: Math.random });
-    await enqueue(store, r, Array.from({ length: 50 }, () => row()), clock.ms);
+    await enqueue(
+      store,
+      r,
+      Array.from({ length: 50 }, () => row()),
+      clock.ms,
+    );
     await drain(store, r, clock);
-    expect(fake.requests.map((q) => [q.status, (q.body as any).data.length])).toEqual([[500, 50], [200, 50]]);
+    expect(fake.requests.map((q) => [q.status, (q.body as any).data.length])).toEqual([
+      [500, 50],
+      [200, 50],
+    ]);
   });
 
-  it('a revoked token fails the rows with Meta\'s error (no refresh exists) and they can be retried', async () => {
+  it("a revoked token fails the rows with Meta's error (no refresh exists) and they can be retried", async () => {
     const r = rt({ settings: { ...settings, accessToken: 'EAA-wrong-token-0000' } });
     const x = row();
     await enqueue(store, r, [x], clock.ms);
@@ -165,10 +193,22 @@ describe('Meta destination against the fake', () => {
   it('two conversions of one entry on one destination are two rows when keyed apart', async () => {
     const x = row();
     const r = rt();
-    const out = await enqueue(store, r, [{ ...x, key: `c1:${x.id}` }, { ...x, key: `c2:${x.id}`, conversion: { eventName: 'SQL' } }, { ...x, key: `c1:${x.id}` }], clock.ms);
+    const out = await enqueue(
+      store,
+      r,
+      [
+        { ...x, key: `c1:${x.id}` },
+        { ...x, key: `c2:${x.id}`, conversion: { eventName: 'SQL' } },
+        { ...x, key: `c1:${x.id}` },
+      ],
+      clock.ms,
+    );
     expect(out).toEqual({ queued: 2, skipped: 0, existing: 1 });
     await drain(store, r, clock);
-    expect(fake.events.map((e) => [e.event.event_name, e.event.event_id])).toEqual([['Lead', x.id], ['SQL', x.id]]);
+    expect(fake.events.map((e) => [e.event.event_name, e.event.event_id])).toEqual([
+      ['Lead', x.id],
+      ['SQL', x.id],
+    ]);
   });
 
   it('dead-letters after the last attempt, visible with its error', async () => {

@@ -52,19 +52,27 @@ export class FakeOAuth {
   }
 
   handleToken(req: FakeRequest): FakeReply {
-    if (req.method !== 'POST') return { status: 405, body: { error: 'invalid_request', error_description: 'POST only' } };
+    if (req.method !== 'POST')
+      return { status: 405, body: { error: 'invalid_request', error_description: 'POST only' } };
     if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'))
       return { status: 400, body: { error: 'invalid_request', error_description: 'form-encoded body required' } };
     const form = new URLSearchParams(req.text);
     if (form.get('grant_type') !== 'refresh_token')
-      return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'grant_type must be refresh_token' } };
+      return {
+        status: 400,
+        body: { error: 'unsupported_grant_type', error_description: 'grant_type must be refresh_token' },
+      };
     if (form.get('client_id') !== this.opts.clientId || form.get('client_secret') !== this.opts.clientSecret)
       return { status: 401, body: { error: 'invalid_client', error_description: 'The OAuth client was not found.' } };
     const refresh = form.get('refresh_token') ?? '';
-    if (!this.refreshTokens.has(refresh)) return { status: 400, body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' } };
+    if (!this.refreshTokens.has(refresh))
+      return { status: 400, body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' } };
     const scope = form.get('scope');
     if (scope && this.opts.scope && !scope.split(' ').includes(this.opts.scope))
-      return { status: 400, body: { error: 'invalid_scope', error_description: `scope must include ${this.opts.scope}` } };
+      return {
+        status: 400,
+        body: { error: 'invalid_scope', error_description: `scope must include ${this.opts.scope}` },
+      };
     this.grants++;
     const body: Record<string, unknown> = {
       access_token: this.mint(),

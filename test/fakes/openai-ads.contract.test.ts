@@ -11,8 +11,19 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const clock = new Clock();
 let fake: OpenAIAdsFake;
 let store: MemoryOutboxStore;
-const settings: OpenAIAdsSettings = openaiAdsSettingsSchema.parse({ pixelId: 'px_contract', apiKey: 'sk-svcacct-contract-01' });
-const rt = (over: Partial<DestinationRuntime<OpenAIAdsSettings>> = {}): DestinationRuntime<OpenAIAdsSettings> => ({ def: openaiAds, settings, mode: 'live', endpoint: fake.url, timeoutMs: 3000, random: () => 0.5, ...over });
+const settings: OpenAIAdsSettings = openaiAdsSettingsSchema.parse({
+  pixelId: 'px_contract',
+  apiKey: 'sk-svcacct-contract-01',
+});
+const rt = (over: Partial<DestinationRuntime<OpenAIAdsSettings>> = {}): DestinationRuntime<OpenAIAdsSettings> => ({
+  def: openaiAds,
+  settings,
+  mode: 'live',
+  endpoint: fake.url,
+  timeoutMs: 3000,
+  random: () => 0.5,
+  ...over,
+});
 
 beforeAll(async () => {
   fake = await startOpenAIAdsFake({ pixelId: 'px_contract', apiKey: 'sk-svcacct-contract-01', now: clock.now });

@@ -23,7 +23,14 @@ const send = (body: unknown, key: string | null = 'sk-svcacct-fake-key-01', pid 
 describe('ChatGPT Ads Conversions API fake', () => {
   it('saves a valid batch once per id + type; validate_only saves nothing', async () => {
     const before = fake.events.length;
-    const r = await send({ validate_only: false, events: [event(), event({ id: 'e2', type: 'order_created', data: { type: 'contents', amount: 1250, currency: 'USD' } }), event()] });
+    const r = await send({
+      validate_only: false,
+      events: [
+        event(),
+        event({ id: 'e2', type: 'order_created', data: { type: 'contents', amount: 1250, currency: 'USD' } }),
+        event(),
+      ],
+    });
     expect(r.status).toBe(200);
     expect(fake.events.length).toBe(before + 2);
     const validated = fake.validated;
@@ -37,20 +44,60 @@ describe('ChatGPT Ads Conversions API fake', () => {
     ['a wrong key', () => send({ events: [event()] }, 'sk-nope'), 401, /Incorrect API key/],
     ['another pixel', () => send({ events: [event()] }, 'sk-svcacct-fake-key-01', 'px_other'), 404, /not found/],
     ['an event at the root', () => send(event()), 400, /unknown field|Missing required field: events/],
-    ['1,001 events', () => send({ events: Array.from({ length: 1001 }, (_, i) => event({ id: `x${i}` })) }), 400, /at most 1000/],
+    [
+      '1,001 events',
+      () => send({ events: Array.from({ length: 1001 }, (_, i) => event({ id: `x${i}` })) }),
+      400,
+      /at most 1000/,
+    ],
     ['an unknown type', () => send({ events: [event({ type: 'Lead' })] }), 400, /supported standard event/],
-    ['custom without a name', () => send({ events: [event({ type: 'custom', data: { type: 'custom' } })] }), 400, /custom_event_name/],
-    ['seconds for timestamp_ms', () => send({ events: [event({ timestamp_ms: Math.floor(NOW / 1000) })] }), 400, /milliseconds/],
-    ['an event over 7 days old', () => send({ events: [event(), event({ id: 'old', timestamp_ms: NOW - 8 * 86_400_000 })] }), 400, /7 days/],
-    ['an event 11 minutes ahead', () => send({ events: [event({ timestamp_ms: NOW + 11 * 60_000 })] }), 400, /10 minutes/],
+    [
+      'custom without a name',
+      () => send({ events: [event({ type: 'custom', data: { type: 'custom' } })] }),
+      400,
+      /custom_event_name/,
+    ],
+    [
+      'seconds for timestamp_ms',
+      () => send({ events: [event({ timestamp_ms: Math.floor(NOW / 1000) })] }),
+      400,
+      /milliseconds/,
+    ],
+    [
+      'an event over 7 days old',
+      () => send({ events: [event(), event({ id: 'old', timestamp_ms: NOW - 8 * 86_400_000 })] }),
+      400,
+      /7 days/,
+    ],
+    [
+      'an event 11 minutes ahead',
+      () => send({ events: [event({ timestamp_ms: NOW + 11 * 60_000 })] }),
+      400,
+      /10 minutes/,
+    ],
     ['a web event without source_url', () => send({ events: [event({ action_source: 'web' })] }), 400, /source_url/],
-    ['an unknown action_source', () => send({ events: [event({ action_source: 'system_generated' })] }), 400, /action_source/],
+    [
+      'an unknown action_source',
+      () => send({ events: [event({ action_source: 'system_generated' })] }),
+      400,
+      /action_source/,
+    ],
     ['a raw email', () => send({ events: [event({}, { email_sha256: 'a@b.co' })] }), 400, /SHA-256/],
     ['an uppercase hash', () => send({ events: [event({}, { external_id_sha256: HEX('B') })] }), 400, /SHA-256/],
     ['a phone number', () => send({ events: [event({}, { phone_sha256: HEX('c') })] }), 400, /unknown field/],
     ['the wrong data shape', () => send({ events: [event({ data: { type: 'contents' } })] }), 400, /customer_action/],
-    ['a decimal amount', () => send({ events: [event({ data: { type: 'customer_action', amount: 12.5, currency: 'USD' } })] }), 400, /minor units/],
-    ['an amount without currency', () => send({ events: [event({ data: { type: 'customer_action', amount: 1250 } })] }), 400, /currency/],
+    [
+      'a decimal amount',
+      () => send({ events: [event({ data: { type: 'customer_action', amount: 12.5, currency: 'USD' } })] }),
+      400,
+      /minor units/,
+    ],
+    [
+      'an amount without currency',
+      () => send({ events: [event({ data: { type: 'customer_action', amount: 1250 } })] }),
+      400,
+      /currency/,
+    ],
   ];
   for (const [what, run, status, message] of refusals)
     it(`refuses ${what}, saving nothing`, async () => {
@@ -76,7 +123,13 @@ describe('ChatGPT Ads Conversions API fake', () => {
     expect((await send({ events: [event({ id: 'f1' })] })).status).toBe(500);
     const before = fake.events.length;
     fake.fault({ hang: 'before' });
-    await expect(call(`${fake.url}/v1/events?pid=px_fake1`, { body: { events: [event({ id: 'h1' })] }, headers: { authorization: 'Bearer sk-svcacct-fake-key-01' }, timeoutMs: 300 })).rejects.toThrow();
+    await expect(
+      call(`${fake.url}/v1/events?pid=px_fake1`, {
+        body: { events: [event({ id: 'h1' })] },
+        headers: { authorization: 'Bearer sk-svcacct-fake-key-01' },
+        timeoutMs: 300,
+      }),
+    ).rejects.toThrow();
     expect(fake.events.length).toBe(before);
     fake.revokeKey();
     expect((await send({ events: [event({ id: 'f2' })] })).status).toBe(401);

@@ -52,14 +52,17 @@ export function enumValues(e: protobuf.Enum): string[] {
 export function checkMessage(type: protobuf.Type, value: unknown, path = '', bound: string[] = []): string[] {
   const out: string[] = [];
   const at = (k: string) => (path ? `${path}.${k}` : k);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${path || '(body)'}: must be an object (${type.name})`];
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return [`${path || '(body)'}: must be an object (${type.name})`];
   const obj = value as Record<string, unknown>;
   const byJson = new Map(type.fieldsArray.map((f) => [jsonName(f.name), f]));
-  for (const key of Object.keys(obj)) if (!byJson.has(key)) out.push(`${at(key)}: no such field in ${type.fullName.slice(1)}`);
+  for (const key of Object.keys(obj))
+    if (!byJson.has(key)) out.push(`${at(key)}: no such field in ${type.fullName.slice(1)}`);
   for (const [key, field] of byJson) {
     const present = obj[key] !== undefined && obj[key] !== null;
     if (!present) {
-      if (behaviours(field).includes('REQUIRED') && !bound.includes(key)) out.push(`${at(key)}: REQUIRED by ${type.fullName.slice(1)}`);
+      if (behaviours(field).includes('REQUIRED') && !bound.includes(key))
+        out.push(`${at(key)}: REQUIRED by ${type.fullName.slice(1)}`);
       continue;
     }
     if (bound.includes(key)) out.push(`${at(key)}: bound in the URL path, must not be in the body`);
@@ -81,22 +84,33 @@ export function checkMessage(type: protobuf.Type, value: unknown, path = '', bou
 function checkValue(field: protobuf.Field, v: unknown, path: string): string[] {
   const t = field.resolvedType;
   if (t instanceof protobuf.Enum) {
-    if (typeof v !== 'string' || !(v in t.values)) return [`${path}: ${JSON.stringify(v)} is not a value of ${t.fullName.slice(1)}`];
+    if (typeof v !== 'string' || !(v in t.values))
+      return [`${path}: ${JSON.stringify(v)} is not a value of ${t.fullName.slice(1)}`];
     if (t.values[v] === 0 || v === 'UNKNOWN') return [`${path}: ${v} is a placeholder value, never one to send`];
     return [];
   }
   if (t instanceof protobuf.Type) {
-    if (t.fullName === '.google.protobuf.Timestamp') return typeof v === 'string' && RFC3339.test(v) && !Number.isNaN(Date.parse(v)) ? [] : [`${path}: must be an RFC 3339 timestamp`];
-    if (t.fullName === '.google.protobuf.Duration') return typeof v === 'string' && /^-?\d+(\.\d{1,9})?s$/.test(v) ? [] : [`${path}: must be a duration like "30s"`];
+    if (t.fullName === '.google.protobuf.Timestamp')
+      return typeof v === 'string' && RFC3339.test(v) && !Number.isNaN(Date.parse(v))
+        ? []
+        : [`${path}: must be an RFC 3339 timestamp`];
+    if (t.fullName === '.google.protobuf.Duration')
+      return typeof v === 'string' && /^-?\d+(\.\d{1,9})?s$/.test(v) ? [] : [`${path}: must be a duration like "30s"`];
     return checkMessage(t, v, path);
   }
   const type = field.type;
   if (type === 'string') return typeof v === 'string' ? [] : [`${path}: must be a string`];
   if (type === 'bool') return typeof v === 'boolean' ? [] : [`${path}: must be a boolean`];
-  if (type === 'double' || type === 'float') return typeof v === 'number' && Number.isFinite(v) ? [] : [`${path}: must be a finite number`];
-  if (INT32.includes(type)) return Number.isInteger(v) && Math.abs(v as number) < 2 ** 31 ? [] : [`${path}: must be a 32-bit integer`];
-  if (INT64.includes(type)) return (typeof v === 'string' && /^-?\d+$/.test(v)) || Number.isSafeInteger(v) ? [] : [`${path}: must be a 64-bit integer (string)`];
-  if (type === 'bytes') return typeof v === 'string' && /^[A-Za-z0-9+/_-]*={0,2}$/.test(v) ? [] : [`${path}: must be base64`];
+  if (type === 'double' || type === 'float')
+    return typeof v === 'number' && Number.isFinite(v) ? [] : [`${path}: must be a finite number`];
+  if (INT32.includes(type))
+    return Number.isInteger(v) && Math.abs(v as number) < 2 ** 31 ? [] : [`${path}: must be a 32-bit integer`];
+  if (INT64.includes(type))
+    return (typeof v === 'string' && /^-?\d+$/.test(v)) || Number.isSafeInteger(v)
+      ? []
+      : [`${path}: must be a 64-bit integer (string)`];
+  if (type === 'bytes')
+    return typeof v === 'string' && /^[A-Za-z0-9+/_-]*={0,2}$/.test(v) ? [] : [`${path}: must be base64`];
   return [`${path}: unchecked type ${type}`];
 }
 
@@ -104,7 +118,9 @@ function checkValue(field: protobuf.Field, v: unknown, path: string): string[] {
 export function httpRule(service: protobuf.Service, method: string): { verb: string; template: string; body?: string } {
   const m = service.methods[method];
   if (!m) throw new Error(`no method ${method} in ${service.fullName}`);
-  const rule = (m.parsedOptions ?? []).find((o: Record<string, unknown>) => o['(google.api.http)'])?.['(google.api.http)'] as Record<string, string>;
+  const rule = (m.parsedOptions ?? []).find((o: Record<string, unknown>) => o['(google.api.http)'])?.[
+    '(google.api.http)'
+  ] as Record<string, string>;
   const verb = ['get', 'post', 'put', 'patch', 'delete'].find((k) => rule[k])!;
   return { verb: verb.toUpperCase(), template: rule[verb]!, body: rule.body };
 }
@@ -112,10 +128,12 @@ export function httpRule(service: protobuf.Service, method: string): { verb: str
 /** The path parameters (JSON names) when `path` matches the template, else null. */
 export function matchTemplate(template: string, path: string): Record<string, string> | null {
   const names: string[] = [];
-  const source = template.replace(/[.*+?^$()|[\]\\]/g, (c) => (c === '*' ? c : `\\${c}`)).replace(/\{([a-z_]+)(?:=([^}]*))?\}/g, (_, name: string, pattern?: string) => {
-    names.push(jsonName(name));
-    return pattern === '**' ? '(.+)' : '([^/]+)';
-  });
+  const source = template
+    .replace(/[.*+?^$()|[\]\\]/g, (c) => (c === '*' ? c : `\\${c}`))
+    .replace(/\{([a-z_]+)(?:=([^}]*))?\}/g, (_, name: string, pattern?: string) => {
+      names.push(jsonName(name));
+      return pattern === '**' ? '(.+)' : '([^/]+)';
+    });
   const m = new RegExp(`^${source}$`).exec(path);
   if (!m) return null;
   return Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));

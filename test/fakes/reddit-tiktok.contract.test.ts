@@ -6,7 +6,12 @@ import { enqueue, flush, MemoryOutboxStore, requeue, type DestinationRuntime } f
 import type { ConversionRow } from '../../collector/delivery/types';
 import { reddit } from '../../collector/destinations/reddit';
 import { tiktok } from '../../collector/destinations/tiktok';
-import { redditSettingsSchema, tiktokSettingsSchema, type RedditSettings, type TikTokSettings } from '../../shared/schemas/destinations';
+import {
+  redditSettingsSchema,
+  tiktokSettingsSchema,
+  type RedditSettings,
+  type TikTokSettings,
+} from '../../shared/schemas/destinations';
 import { startRedditFake, type RedditFake } from './reddit';
 import { Clock, DAY, drain, row as baseRow, statuses, T0 } from './support';
 import { startTikTokFake, type TikTokFake } from './tiktok';
@@ -26,9 +31,21 @@ function row(over: Partial<ConversionRow> = {}): ConversionRow {
     ...r,
     touches: over.touches ?? [
       ...r.touches,
-      { kind: 'rdt_cid', value: `31847420452918${String(k).padStart(5, '0')}`, firstSeen: T0 - DAY, anonymousId: 'anon-1', landingUrl: 'https://site.test/lp?rdt_cid=x' },
+      {
+        kind: 'rdt_cid',
+        value: `31847420452918${String(k).padStart(5, '0')}`,
+        firstSeen: T0 - DAY,
+        anonymousId: 'anon-1',
+        landingUrl: 'https://site.test/lp?rdt_cid=x',
+      },
       { kind: 'rdt_uuid', value: '1763000000000.b8f7eb7d-b357-437b-8bd3-e1c8166c7132', firstSeen: T0 - 5 * DAY },
-      { kind: 'ttclid', value: `E.C.P.CpABtt_${k}`, firstSeen: T0 - 2 * DAY, anonymousId: 'anon-1', landingUrl: 'https://site.test/lp?ttclid=x' },
+      {
+        kind: 'ttclid',
+        value: `E.C.P.CpABtt_${k}`,
+        firstSeen: T0 - 2 * DAY,
+        anonymousId: 'anon-1',
+        landingUrl: 'https://site.test/lp?ttclid=x',
+      },
       { kind: 'ttp', value: '2Lr3ZzXmz1xmKfUGgy5ThYpQFQK', firstSeen: T0 - 9 * DAY },
     ],
   };
@@ -36,7 +53,11 @@ function row(over: Partial<ConversionRow> = {}): ConversionRow {
 
 beforeAll(async () => {
   rd = await startRedditFake({ pixelId: 'a2_contract1', accessToken: 'reddit-token-contract-01', now: clock.now });
-  tt = await startTikTokFake({ pixelCode: 'CCONTRACT12345678', accessToken: 'tiktok-token-contract-01', now: clock.now });
+  tt = await startTikTokFake({
+    pixelCode: 'CCONTRACT12345678',
+    accessToken: 'tiktok-token-contract-01',
+    now: clock.now,
+  });
 });
 afterAll(async () => {
   await rd.stop();
@@ -54,8 +75,20 @@ beforeEach(() => {
 });
 
 describe('Reddit against the fake', () => {
-  const settings: RedditSettings = redditSettingsSchema.parse({ pixelId: 'a2_contract1', accessToken: 'reddit-token-contract-01', testId: 't2_contract' });
-  const rt = (over: Partial<DestinationRuntime<RedditSettings>> = {}): DestinationRuntime<RedditSettings> => ({ def: reddit, settings, mode: 'live', endpoint: rd.url, timeoutMs: 3000, random: () => 0.5, ...over });
+  const settings: RedditSettings = redditSettingsSchema.parse({
+    pixelId: 'a2_contract1',
+    accessToken: 'reddit-token-contract-01',
+    testId: 't2_contract',
+  });
+  const rt = (over: Partial<DestinationRuntime<RedditSettings>> = {}): DestinationRuntime<RedditSettings> => ({
+    def: reddit,
+    settings,
+    mode: 'live',
+    endpoint: rd.url,
+    timeoutMs: 3000,
+    random: () => 0.5,
+    ...over,
+  });
 
   it('sends each row once: rdt_cid, _rdt_uuid, Reddit-hashed email, IP / UA of the carrying device, conversion_id = entry id', async () => {
     const x = row({ conversion: { valueField: 'crm.opportunity.amount', currency: 'usd' } });
@@ -72,7 +105,12 @@ describe('Reddit against the fake', () => {
       event_source_url: 'https://site.test/lp?rdt_cid=x',
       metadata: { conversion_id: x.id, value: 1250.5, currency: 'USD' },
       // Reddit's email rule: dots and +suffix of the local part dropped (Person.N@Example.com -> personn@example.com).
-      user: { email: sha(`person${x.email.split('@')[0]!.split('.')[1]}@example.com`), uuid: '1763000000000.b8f7eb7d-b357-437b-8bd3-e1c8166c7132', ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0 Test' },
+      user: {
+        email: sha(`person${x.email.split('@')[0]!.split('.')[1]}@example.com`),
+        uuid: '1763000000000.b8f7eb7d-b357-437b-8bd3-e1c8166c7132',
+        ip_address: '203.0.113.7',
+        user_agent: 'Mozilla/5.0 Test',
+      },
     });
   });
 
@@ -131,7 +169,7 @@ describe('Reddit against the fake', () => {
     expect(store.get(rows[0]!.id)!.attempts).toBe(4);
   });
 
-  it('an invalid or expired token fails the rows with Reddit\'s error (a token is not refreshable); retried after a new one', async () => {
+  it("an invalid or expired token fails the rows with Reddit's error (a token is not refreshable); retried after a new one", async () => {
     const x = row();
     await enqueue(store, rt({ settings: { ...settings, accessToken: 'reddit-token-expired-000' } }), [x], clock.ms);
     await drain(store, rt({ settings: { ...settings, accessToken: 'reddit-token-expired-000' } }), clock);
@@ -143,11 +181,26 @@ describe('Reddit against the fake', () => {
 });
 
 describe('TikTok against the fake', () => {
-  const settings: TikTokSettings = tiktokSettingsSchema.parse({ pixelCode: 'CCONTRACT12345678', accessToken: 'tiktok-token-contract-01', testEventCode: 'TEST4242' });
-  const rt = (over: Partial<DestinationRuntime<TikTokSettings>> = {}): DestinationRuntime<TikTokSettings> => ({ def: tiktok, settings, mode: 'live', endpoint: tt.url, timeoutMs: 3000, random: () => 0.5, ...over });
+  const settings: TikTokSettings = tiktokSettingsSchema.parse({
+    pixelCode: 'CCONTRACT12345678',
+    accessToken: 'tiktok-token-contract-01',
+    testEventCode: 'TEST4242',
+  });
+  const rt = (over: Partial<DestinationRuntime<TikTokSettings>> = {}): DestinationRuntime<TikTokSettings> => ({
+    def: tiktok,
+    settings,
+    mode: 'live',
+    endpoint: tt.url,
+    timeoutMs: 3000,
+    random: () => 0.5,
+    ...over,
+  });
 
   it('sends each row once: ttclid, _ttp, hashed email and phone, IP / UA, event_id = entry id, value with currency', async () => {
-    const x = row({ identifiers: { phone: '+44 20 7946 0958' }, conversion: { eventName: 'CompleteRegistration', value: 40, currency: 'gbp' } });
+    const x = row({
+      identifiers: { phone: '+44 20 7946 0958' },
+      conversion: { eventName: 'CompleteRegistration', value: 40, currency: 'gbp' },
+    });
     const r = rt();
     await enqueue(store, r, [x, row()], clock.ms);
     await drain(store, r, clock);
@@ -158,7 +211,14 @@ describe('TikTok against the fake', () => {
       event: 'CompleteRegistration',
       event_time: x.eventTime,
       event_id: x.id,
-      user: { email: sha(x.email.toLowerCase()), phone: sha('+442079460958'), ttclid: x.touches.find((t) => t.kind === 'ttclid')!.value, ttp: '2Lr3ZzXmz1xmKfUGgy5ThYpQFQK', ip: '203.0.113.7', user_agent: 'Mozilla/5.0 Test' },
+      user: {
+        email: sha(x.email.toLowerCase()),
+        phone: sha('+442079460958'),
+        ttclid: x.touches.find((t) => t.kind === 'ttclid')!.value,
+        ttp: '2Lr3ZzXmz1xmKfUGgy5ThYpQFQK',
+        ip: '203.0.113.7',
+        user_agent: 'Mozilla/5.0 Test',
+      },
       page: { url: 'https://site.test/lp?ttclid=x' },
       properties: { value: 40, currency: 'GBP' },
     });
@@ -200,12 +260,18 @@ describe('TikTok against the fake', () => {
     await enqueue(store, r, rows, clock.ms);
     await drain(store, r, clock);
     expect(statuses(store)).toEqual({ sent: 2 });
-    expect(tt.requests.map((q) => [q.status, (q.reply as any).code])).toEqual([[200, 40100], [429, 40100], [500, 50000], [200, 0], [200, 0]]);
+    expect(tt.requests.map((q) => [q.status, (q.reply as any).code])).toEqual([
+      [200, 40100],
+      [429, 40100],
+      [500, 50000],
+      [200, 0],
+      [200, 0],
+    ]);
     expect(tt.events).toHaveLength(2);
     expect(store.get(rows[0]!.id)!.attempts).toBe(5);
   });
 
-  it('an expired token (40105) fails the rows with TikTok\'s code; retried from the log once a new token is entered', async () => {
+  it("an expired token (40105) fails the rows with TikTok's code; retried from the log once a new token is entered", async () => {
     tt.fault({ status: 401 });
     const x = row();
     await enqueue(store, rt(), [x], clock.ms);

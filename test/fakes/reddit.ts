@@ -9,10 +9,31 @@ import { startFakeServer, type Fault, type FakeReply, type FakeRequest, type Fak
 
 export const MAX_EVENTS = 1000;
 const ACTION_SOURCES = ['WEBSITE', 'APP', 'PHYSICAL_STORE', 'OTHER'];
-const TRACKING_TYPES = ['PAGE_VISIT', 'VIEW_CONTENT', 'SEARCH', 'ADD_TO_CART', 'ADD_TO_WISHLIST', 'PURCHASE', 'LEAD', 'SIGN_UP', 'CUSTOM'];
+const TRACKING_TYPES = [
+  'PAGE_VISIT',
+  'VIEW_CONTENT',
+  'SEARCH',
+  'ADD_TO_CART',
+  'ADD_TO_WISHLIST',
+  'PURCHASE',
+  'LEAD',
+  'SIGN_UP',
+  'CUSTOM',
+];
 const NO_VALUE = ['PAGE_VISIT', 'VIEW_CONTENT', 'SEARCH'];
 const EVENT = ['event_at', 'action_source', 'type', 'click_id', 'event_source_url', 'metadata', 'user'];
-const USER = ['email', 'external_id', 'phone_number', 'ip_address', 'user_agent', 'uuid', 'idfa', 'aaid', 'screen_dimensions', 'data_processing_options'];
+const USER = [
+  'email',
+  'external_id',
+  'phone_number',
+  'ip_address',
+  'user_agent',
+  'uuid',
+  'idfa',
+  'aaid',
+  'screen_dimensions',
+  'data_processing_options',
+];
 const MATCH_KEYS = ['email', 'external_id', 'phone_number', 'ip_address', 'user_agent', 'uuid', 'idfa', 'aaid'];
 const METADATA = ['conversion_id', 'currency', 'value', 'item_count', 'products'];
 const GENERIC_UA = /^(node|undici|python|curl|axios|go-http|java|okhttp|wget)/i;
@@ -49,16 +70,31 @@ function eventIssue(e: unknown, i: number, nowMs: number): string | null {
   if (!isObject(e)) return `${at} must be an object`;
   const extra = unknownKeys(e, EVENT, at);
   if (extra) return extra;
-  if (!Number.isInteger(e.event_at) || (e.event_at as number) < 1e12) return `${at}.event_at must be Unix epoch milliseconds (an integer)`;
+  if (!Number.isInteger(e.event_at) || (e.event_at as number) < 1e12)
+    return `${at}.event_at must be Unix epoch milliseconds (an integer)`;
   if (nowMs - (e.event_at as number) > 7 * DAY_MS) return `${at}.event_at is more than 7 days in the past`;
   if ((e.event_at as number) - nowMs > 10 * 60_000) return `${at}.event_at is in the future`;
-  if (typeof e.action_source !== 'string' || !ACTION_SOURCES.includes(e.action_source)) return e.action_source === undefined ? 'missing action_source' : `invalid action_source: ${String(e.action_source)}`;
+  if (typeof e.action_source !== 'string' || !ACTION_SOURCES.includes(e.action_source))
+    return e.action_source === undefined
+      ? 'missing action_source'
+      : `invalid action_source: ${String(e.action_source)}`;
   const type = e.type;
-  if (!isObject(type) || typeof type.tracking_type !== 'string' || !TRACKING_TYPES.includes(type.tracking_type)) return `${at}.type.tracking_type must be one of ${TRACKING_TYPES.join(', ')}`;
-  if (type.tracking_type === 'CUSTOM' ? typeof type.custom_event_name !== 'string' || !type.custom_event_name || type.custom_event_name.length > 64 : type.custom_event_name !== undefined)
+  if (!isObject(type) || typeof type.tracking_type !== 'string' || !TRACKING_TYPES.includes(type.tracking_type))
+    return `${at}.type.tracking_type must be one of ${TRACKING_TYPES.join(', ')}`;
+  if (
+    type.tracking_type === 'CUSTOM'
+      ? typeof type.custom_event_name !== 'string' || !type.custom_event_name || type.custom_event_name.length > 64
+      : type.custom_event_name !== undefined
+  )
     return `${at}.type.custom_event_name is required (<= 64 characters) for CUSTOM and only for CUSTOM`;
-  if (e.click_id !== undefined && (typeof e.click_id !== 'string' || !e.click_id)) return `${at}.click_id must be a non-empty string`;
-  if (e.event_source_url !== undefined && (e.action_source !== 'WEBSITE' || typeof e.event_source_url !== 'string' || !/^https?:\/\//.test(e.event_source_url)))
+  if (e.click_id !== undefined && (typeof e.click_id !== 'string' || !e.click_id))
+    return `${at}.click_id must be a non-empty string`;
+  if (
+    e.event_source_url !== undefined &&
+    (e.action_source !== 'WEBSITE' ||
+      typeof e.event_source_url !== 'string' ||
+      !/^https?:\/\//.test(e.event_source_url))
+  )
     return `${at}.event_source_url is an http(s) URL, on WEBSITE events only`;
   const m = e.metadata;
   if (!isObject(m)) return `${at}.metadata is required`;
@@ -77,17 +113,20 @@ function eventIssue(e: unknown, i: number, nowMs: number): string | null {
     if (!isObject(u)) return `${at}.user must be an object`;
     const extraU = unknownKeys(u, USER, `${at}.user`);
     if (extraU) return extraU;
-    for (const k of ['email', 'external_id', 'phone_number']) if (u[k] !== undefined) {
-      const h = hashedOrClear(`${at}.user.${k}`, u[k]);
-      if (h) return h;
-    }
+    for (const k of ['email', 'external_id', 'phone_number'])
+      if (u[k] !== undefined) {
+        const h = hashedOrClear(`${at}.user.${k}`, u[k]);
+        if (h) return h;
+      }
     if (u.ip_address !== undefined) {
       const ip = ipIssue(`${at}.user.ip_address`, u.ip_address);
       if (ip) return ip;
     }
-    if (u.uuid !== undefined && (typeof u.uuid !== 'string' || !UUID.test(u.uuid))) return `${at}.user.uuid must be the _rdt_uuid cookie (<ms>.<uuid>)`;
+    if (u.uuid !== undefined && (typeof u.uuid !== 'string' || !UUID.test(u.uuid)))
+      return `${at}.user.uuid must be the _rdt_uuid cookie (<ms>.<uuid>)`;
   }
-  if (e.click_id === undefined && !(isObject(u) && MATCH_KEYS.some((k) => u[k] !== undefined))) return `${at} needs a click_id or a user match key`;
+  if (e.click_id === undefined && !(isObject(u) && MATCH_KEYS.some((k) => u[k] !== undefined)))
+    return `${at} needs a click_id or a user match key`;
   return null;
 }
 
@@ -106,20 +145,30 @@ export async function startRedditFake(opts: RedditFakeOptions): Promise<RedditFa
     const auth = /^Bearer (\S+)$/.exec(req.headers['authorization'] ?? '');
     if (!auth) return error(401, 'No bearer token provided');
     if (auth[1] !== opts.accessToken || !tokenValid) return error(401, 'UNAUTHORIZED');
-    if (decodeURIComponent(m[1]!) !== opts.pixelId) return error(403, `You're not authorized to post conversions to Pixel ID ${decodeURIComponent(m[1]!)}.`);
-    if (!req.headers['user-agent'] || GENERIC_UA.test(req.headers['user-agent'])) return error(429, 'Your user agent was automatically ratelimited.');
+    if (decodeURIComponent(m[1]!) !== opts.pixelId)
+      return error(403, `You're not authorized to post conversions to Pixel ID ${decodeURIComponent(m[1]!)}.`);
+    if (!req.headers['user-agent'] || GENERIC_UA.test(req.headers['user-agent']))
+      return error(429, 'Your user agent was automatically ratelimited.');
     const body = req.json;
-    if (!isObject(body) || !isObject(body.data)) return error(400, 'JSON error: the body must be {"data": {"events": [...]}}');
+    if (!isObject(body) || !isObject(body.data))
+      return error(400, 'JSON error: the body must be {"data": {"events": [...]}}');
     const data = body.data;
     const extra = Object.keys(data).find((k) => !['events', 'test_id', 'partner'].includes(k));
     if (extra) return error(400, `JSON error "unknown field" on field "${extra}"`);
-    if (data.test_id !== undefined && (typeof data.test_id !== 'string' || !data.test_id)) return error(400, 'test_id must be a string');
-    if (!Array.isArray(data.events) || !data.events.length) return error(400, 'There were 0 conversion events. None were processed.');
+    if (data.test_id !== undefined && (typeof data.test_id !== 'string' || !data.test_id))
+      return error(400, 'test_id must be a string');
+    if (!Array.isArray(data.events) || !data.events.length)
+      return error(400, 'There were 0 conversion events. None were processed.');
     if (data.events.length > MAX_EVENTS) return error(400, 'Bad Request');
     const invalid = data.events.map((e, i) => eventIssue(e, i, now())).filter((x): x is string => x !== null);
-    const poison = data.events.some((e) => isObject(e) && isObject(e.metadata) && poisoned.has(e.metadata.conversion_id as string));
+    const poison = data.events.some(
+      (e) => isObject(e) && isObject(e.metadata) && poisoned.has(e.metadata.conversion_id as string),
+    );
     if (invalid.length || poison)
-      return error(400, `There were ${invalid.length || 1} invalid conversion events. None were processed. ${invalid[0] ?? 'poisoned by the fake'}`);
+      return error(
+        400,
+        `There were ${invalid.length || 1} invalid conversion events. None were processed. ${invalid[0] ?? 'poisoned by the fake'}`,
+      );
     for (const e of data.events as Record<string, any>[]) {
       if (typeof data.test_id === 'string') {
         testEvents.push({ testId: data.test_id, event: e });
@@ -132,20 +181,24 @@ export async function startRedditFake(opts: RedditFakeOptions): Promise<RedditFa
       seen.set(key, now());
       events.push(e);
     }
-    return { status: 200, body: { data: { message: `Successfully processed ${data.events.length} conversion events.` } } };
+    return {
+      status: 200,
+      body: { data: { message: `Successfully processed ${data.events.length} conversion events.` } },
+    };
   }
 
   function errorFor(status: number, _f: Fault): FakeReply {
     if (status === 429) return error(429, 'Too many requests/events within timeframe.');
     if (status === 401) return error(401, 'UNAUTHORIZED');
-    if (status >= 500) return error(status, 'The service is currently unavailable. No conversion events were processed.');
+    if (status >= 500)
+      return error(status, 'The service is currently unavailable. No conversion events were processed.');
     return error(status, 'Injected failure');
   }
 
   const control = (b: Record<string, unknown>) => {
-    if (b.action === 'poison' && typeof b.conversionId === 'string') return poisoned.add(b.conversionId), true;
-    if (b.action === 'revokeToken') return (tokenValid = false), true;
-    if (b.action === 'restoreToken') return (tokenValid = true), true;
+    if (b.action === 'poison' && typeof b.conversionId === 'string') return (poisoned.add(b.conversionId), true);
+    if (b.action === 'revokeToken') return ((tokenValid = false), true);
+    if (b.action === 'restoreToken') return ((tokenValid = true), true);
     return false;
   };
   const server = await startFakeServer({ handle, errorFor, snapshot: () => events, control });

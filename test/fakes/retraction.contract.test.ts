@@ -6,20 +6,53 @@ import { enqueue, MemoryOutboxStore, type DestinationRuntime } from '../../colle
 import type { ConversionRow, HttpRequest } from '../../collector/delivery/types';
 import { RETRACTION_SUFFIX } from '../../collector/destinations/definition';
 import { destinations } from '../../collector/destinations/registry';
-import { googleAdsSettingsSchema, metaSettingsSchema, microsoftAdsSettingsSchema, type GoogleAdsSettings, type MicrosoftAdsSettings } from '../../shared/schemas/destinations';
+import {
+  googleAdsSettingsSchema,
+  metaSettingsSchema,
+  microsoftAdsSettingsSchema,
+  type GoogleAdsSettings,
+  type MicrosoftAdsSettings,
+} from '../../shared/schemas/destinations';
 import { startGoogleAdsFake, type GoogleAdsFake } from './google-ads';
 import { startMicrosoftFake, type MicrosoftFake } from './microsoft';
 import { ADJUSTMENT_BODY_KEYS, ADJUSTMENT_KEYS, ADJUSTMENT_TYPES, MAX_ADJUSTMENTS } from './google-ads-adjustments';
-import { ADS_PROTOS, checkMessage, enumValues, fieldNames, httpRule, loadRoot, matchTemplate, protoText } from './proto-json';
+import {
+  ADS_PROTOS,
+  checkMessage,
+  enumValues,
+  fieldNames,
+  httpRule,
+  loadRoot,
+  matchTemplate,
+  protoText,
+} from './proto-json';
 import { Clock, DAY, drain, row, statuses, T0 } from './support';
 
 const clock = new Clock();
 const oauth = { clientId: 'g-client', clientSecret: 'g-secret-123456', refreshToken: 'g-refresh-123456' };
-const settings: GoogleAdsSettings = googleAdsSettingsSchema.parse({ customerId: '1234567890', conversionActionId: '555', ...oauth });
+const settings: GoogleAdsSettings = googleAdsSettingsSchema.parse({
+  customerId: '1234567890',
+  conversionActionId: '555',
+  ...oauth,
+});
 let ads: GoogleAdsFake;
 let store: MemoryOutboxStore;
-const rt = (over: Partial<DestinationRuntime<GoogleAdsSettings>> = {}): DestinationRuntime<GoogleAdsSettings> => ({ def: destinations.google_ads, settings, mode: 'live', endpoint: ads.url, tokenEndpoint: ads.url, timeoutMs: 3000, random: () => 0, ...over });
-const retraction = (of: ConversionRow, atMs: number): ConversionRow => ({ ...of, key: `${of.key ?? of.id}${RETRACTION_SUFFIX}`, kind: 'retraction', retractAt: Math.floor(atMs / 1000) });
+const rt = (over: Partial<DestinationRuntime<GoogleAdsSettings>> = {}): DestinationRuntime<GoogleAdsSettings> => ({
+  def: destinations.google_ads,
+  settings,
+  mode: 'live',
+  endpoint: ads.url,
+  tokenEndpoint: ads.url,
+  timeoutMs: 3000,
+  random: () => 0,
+  ...over,
+});
+const retraction = (of: ConversionRow, atMs: number): ConversionRow => ({
+  ...of,
+  key: `${of.key ?? of.id}${RETRACTION_SUFFIX}`,
+  kind: 'retraction',
+  retractAt: Math.floor(atMs / 1000),
+});
 const adjustmentRequests = () => ads.requests.filter((q) => q.path.endsWith(':uploadConversionAdjustments'));
 
 beforeAll(async () => {
@@ -46,7 +79,14 @@ describe('Google Ads retractions', () => {
     expect(await enqueue(store, rt(), [r], clock.ms)).toMatchObject({ existing: 1 });
     await drain(store, rt(), clock);
     expect(store.get(r.key!)).toMatchObject({ status: 'sent', kind: 'retraction', entryId: x.id });
-    expect(ads.adjustments).toEqual([{ orderId: x.id, conversionAction: 'customers/1234567890/conversionActions/555', adjustmentDateTime: expect.stringMatching(/^2026-11-22 12:00:00\+00:00$/), adjustmentType: 'RETRACTION' }]);
+    expect(ads.adjustments).toEqual([
+      {
+        orderId: x.id,
+        conversionAction: 'customers/1234567890/conversionActions/555',
+        adjustmentDateTime: expect.stringMatching(/^2026-11-22 12:00:00\+00:00$/),
+        adjustmentType: 'RETRACTION',
+      },
+    ]);
     expect(adjustmentRequests().length).toBe(1);
     // The delivery log keeps the request it travelled in.
     const log = store.requests.find((q) => q.rowIds.includes(r.key!))!;
@@ -84,7 +124,11 @@ describe('Google Ads retractions', () => {
     ads.adjustments.length = 0;
     // A row our outbox holds as sent under an order id Google never stored (the fake forgets nothing,
     // so a copy of the sent row under another id stands for a conversion Google dropped).
-    const stray = { ...retraction(x, clock.ms + 2 * DAY), id: 'f'.repeat(32), key: `${'f'.repeat(32)}${RETRACTION_SUFFIX}` };
+    const stray = {
+      ...retraction(x, clock.ms + 2 * DAY),
+      id: 'f'.repeat(32),
+      key: `${'f'.repeat(32)}${RETRACTION_SUFFIX}`,
+    };
     clock.advance(2 * DAY);
     store.put({ ...store.get(x.id)!, id: 'f'.repeat(32), entryId: 'f'.repeat(32) });
     await enqueue(store, rt(), [stray], clock.ms);
@@ -97,13 +141,34 @@ describe('Microsoft Advertising retractions', () => {
   let ms: MicrosoftFake;
   let saved = 'ms-refresh-000001';
   beforeAll(async () => {
-    ms = await startMicrosoftFake({ customerId: '1111', accountId: '2222', developerToken: 'ms-dev-token-0001', goalNames: ['MQL'], clientId: 'ms-client', clientSecret: 'ms-secret-123456', refreshToken: saved, now: clock.now });
+    ms = await startMicrosoftFake({
+      customerId: '1111',
+      accountId: '2222',
+      developerToken: 'ms-dev-token-0001',
+      goalNames: ['MQL'],
+      clientId: 'ms-client',
+      clientSecret: 'ms-secret-123456',
+      refreshToken: saved,
+      now: clock.now,
+    });
   });
   afterAll(() => ms.stop());
   const msRt = (): DestinationRuntime<MicrosoftAdsSettings> => ({
     def: destinations.microsoft_ads,
-    settings: microsoftAdsSettingsSchema.parse({ customerId: '1111', accountId: '2222', conversionGoalName: 'MQL', developerToken: 'ms-dev-token-0001', clientId: 'ms-client', clientSecret: 'ms-secret-123456', refreshToken: saved }),
-    mode: 'live', endpoint: ms.url, tokenEndpoint: ms.url, timeoutMs: 3000, random: () => 0,
+    settings: microsoftAdsSettingsSchema.parse({
+      customerId: '1111',
+      accountId: '2222',
+      conversionGoalName: 'MQL',
+      developerToken: 'ms-dev-token-0001',
+      clientId: 'ms-client',
+      clientSecret: 'ms-secret-123456',
+      refreshToken: saved,
+    }),
+    mode: 'live',
+    endpoint: ms.url,
+    tokenEndpoint: ms.url,
+    timeoutMs: 3000,
+    random: () => 0,
     onRotatedRefreshToken: (t) => void (saved = t),
   });
 
@@ -121,19 +186,39 @@ describe('Microsoft Advertising retractions', () => {
     expect(await enqueue(store, r2, [r], clock.ms)).toMatchObject({ existing: 1 });
     await drain(store, r2, clock);
     expect(store.get(r.key!)).toMatchObject({ status: 'sent', kind: 'retraction' });
-    expect(ms.adjustments).toEqual([{ AdjustmentType: 'Retract', AdjustmentTime: '2026-11-21T12:00:00Z', ConversionName: 'MQL', ConversionTime: '2026-11-20T11:00:00Z', MicrosoftClickId: x.touches[4]!.value }]);
+    expect(ms.adjustments).toEqual([
+      {
+        AdjustmentType: 'Retract',
+        AdjustmentTime: '2026-11-21T12:00:00Z',
+        ConversionName: 'MQL',
+        ConversionTime: '2026-11-20T11:00:00Z',
+        MicrosoftClickId: x.touches[4]!.value,
+      },
+    ]);
   });
 });
 
 describe('platforms with no retraction', () => {
   it('record the reversal in the log and send nothing', async () => {
-    const metaRt: DestinationRuntime<unknown> = { def: destinations.meta, settings: metaSettingsSchema.parse({ pixelId: '1', accessToken: 'EAA12345678' }), mode: 'live', endpoint: 'http://127.0.0.1:9', fetchImpl: () => Promise.reject(new Error('nothing may be sent')) };
-    for (const type of ['meta', 'linkedin', 'google_data_manager'] as const) expect(destinations[type].retraction, type).toBeUndefined();
+    const metaRt: DestinationRuntime<unknown> = {
+      def: destinations.meta,
+      settings: metaSettingsSchema.parse({ pixelId: '1', accessToken: 'EAA12345678' }),
+      mode: 'live',
+      endpoint: 'http://127.0.0.1:9',
+      fetchImpl: () => Promise.reject(new Error('nothing may be sent')),
+    };
+    for (const type of ['meta', 'linkedin', 'google_data_manager'] as const)
+      expect(destinations[type].retraction, type).toBeUndefined();
     const x = row();
     const r = retraction(x, clock.ms);
     await enqueue(store, metaRt, [r], clock.ms);
     await drain(store, metaRt, clock);
-    expect(store.get(r.key!)).toMatchObject({ kind: 'retraction', status: 'skipped', skipReason: 'no_retraction', note: expect.stringContaining('recorded') });
+    expect(store.get(r.key!)).toMatchObject({
+      kind: 'retraction',
+      status: 'skipped',
+      skipReason: 'no_retraction',
+      note: expect.stringContaining('recorded'),
+    });
     expect(store.requests).toEqual([]);
   });
 });
@@ -150,23 +235,45 @@ describe("the retraction request, against Google's definitions (google-ads-node 
       items.push((p as { item: unknown }).item);
     }
     for (const mode of ['live', 'test'] as const) {
-      const req: HttpRequest = spec.buildRequest(items, { settings: { ...settings, loginCustomerId: '9876543210' }, mode, now: T0, accessToken: 't' });
-      const rule = httpRule(root.lookupService(`${V}.services.ConversionAdjustmentUploadService`), 'UploadConversionAdjustments');
+      const req: HttpRequest = spec.buildRequest(items, {
+        settings: { ...settings, loginCustomerId: '9876543210' },
+        mode,
+        now: T0,
+        accessToken: 't',
+      });
+      const rule = httpRule(
+        root.lookupService(`${V}.services.ConversionAdjustmentUploadService`),
+        'UploadConversionAdjustments',
+      );
       expect(req.method).toBe(rule.verb);
       expect(matchTemplate(rule.template, new URL(req.url).pathname)).toEqual({ customerId: '1234567890' });
-      expect(checkMessage(root.lookupType(`${V}.services.UploadConversionAdjustmentsRequest`), req.body, '', ['customerId'])).toEqual([]);
+      expect(
+        checkMessage(root.lookupType(`${V}.services.UploadConversionAdjustmentsRequest`), req.body, '', ['customerId']),
+      ).toEqual([]);
     }
     // A retraction carries no restatement value (the proto: "Should not be supplied for retractions").
-    expect(protoText(ADS_PROTOS, 'google/ads/googleads/v25/services/conversion_adjustment_upload_service.proto')).toMatch(/Should not be supplied for retractions/);
+    expect(
+      protoText(ADS_PROTOS, 'google/ads/googleads/v25/services/conversion_adjustment_upload_service.proto'),
+    ).toMatch(/Should not be supplied for retractions/);
     expect(items.every((i) => !('restatementValue' in (i as object)))).toBe(true);
   });
 
   it('the fake names only fields, enum values and limits Google defines', () => {
     const sub = (a: string[], b: string[]) => a.filter((x) => !b.includes(x));
     expect(sub(ADJUSTMENT_KEYS, fieldNames(root.lookupType(`${V}.services.ConversionAdjustment`)))).toEqual([]);
-    expect(sub(ADJUSTMENT_BODY_KEYS, fieldNames(root.lookupType(`${V}.services.UploadConversionAdjustmentsRequest`)))).toEqual([]);
-    expect(sub(ADJUSTMENT_TYPES, enumValues(root.lookupEnum(`${V}.enums.ConversionAdjustmentTypeEnum.ConversionAdjustmentType`)))).toEqual([]);
-    const limit = +/fewer than (\d+) adjustments in a single API request/.exec(protoText(ADS_PROTOS, 'google/ads/googleads/v25/errors/conversion_adjustment_upload_error.proto'))![1]! - 1;
+    expect(
+      sub(ADJUSTMENT_BODY_KEYS, fieldNames(root.lookupType(`${V}.services.UploadConversionAdjustmentsRequest`))),
+    ).toEqual([]);
+    expect(
+      sub(
+        ADJUSTMENT_TYPES,
+        enumValues(root.lookupEnum(`${V}.enums.ConversionAdjustmentTypeEnum.ConversionAdjustmentType`)),
+      ),
+    ).toEqual([]);
+    const limit =
+      +/fewer than (\d+) adjustments in a single API request/.exec(
+        protoText(ADS_PROTOS, 'google/ads/googleads/v25/errors/conversion_adjustment_upload_error.proto'),
+      )![1]! - 1;
     expect(MAX_ADJUSTMENTS).toBe(limit);
   });
 });

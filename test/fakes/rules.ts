@@ -12,7 +12,8 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 export function hashIssue(field: string, v: unknown): string | null {
   const values = Array.isArray(v) ? v : [v];
   if (!values.length) return `${field} must not be empty`;
-  for (const x of values) if (typeof x !== 'string' || !SHA256_HEX.test(x)) return `${field} must be SHA-256 as 64 lowercase hex characters`;
+  for (const x of values)
+    if (typeof x !== 'string' || !SHA256_HEX.test(x)) return `${field} must be SHA-256 as 64 lowercase hex characters`;
   return null;
 }
 
@@ -21,7 +22,9 @@ export function ipIssue(field: string, v: unknown): string | null {
 }
 
 export function currencyIssue(field: string, v: unknown): string | null {
-  return typeof v === 'string' && /^[A-Z]{3}$/.test(v) ? null : `${field} must be an ISO 4217 code (3 uppercase letters)`;
+  return typeof v === 'string' && /^[A-Z]{3}$/.test(v)
+    ? null
+    : `${field} must be an ISO 4217 code (3 uppercase letters)`;
 }
 
 /** Unknown keys are errors: platforms reject misspelt fields, so must we. */

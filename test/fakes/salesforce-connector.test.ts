@@ -1,6 +1,12 @@
 // The Salesforce connector (pure fetch, as in the Worker) driven page by page against the fake.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SourceError, type FetchContext, type FieldIssue, type SourceCursor, type SourceRecord } from '../../collector/sources/connector';
+import {
+  SourceError,
+  type FetchContext,
+  type FieldIssue,
+  type SourceCursor,
+  type SourceRecord,
+} from '../../collector/sources/connector';
 import { createSalesforceConnector } from '../../collector/sources/salesforce/connector';
 import { startSalesforceFake, type SalesforceFake, type SalesforceFakeOptions } from './salesforce';
 import { Clock, DAY, T0 } from './support';
@@ -12,7 +18,14 @@ let fake: SalesforceFake;
 let saved: { refreshToken?: string; accessToken?: { value: string; expiresAt: number } };
 
 async function start(over: Partial<SalesforceFakeOptions> = {}) {
-  fake = await startSalesforceFake({ clientId: 'sf-client', clientSecret: 'sf-secret', refreshToken: 'sf-refresh-1', clientCredentials: true, now: clock.now, ...over });
+  fake = await startSalesforceFake({
+    clientId: 'sf-client',
+    clientSecret: 'sf-secret',
+    refreshToken: 'sf-refresh-1',
+    clientCredentials: true,
+    now: clock.now,
+    ...over,
+  });
 }
 beforeEach(async () => {
   clock = new Clock(T0);
@@ -22,15 +35,32 @@ beforeEach(async () => {
 afterEach(() => fake.stop());
 
 function settings(over: Record<string, unknown> = {}): Record<string, unknown> {
-  return { instanceUrl: 'https://acme.my.salesforce.com', clientId: 'sf-client', clientSecret: 'sf-secret', refreshToken: saved.refreshToken, endpoint: fake.url, tokenEndpoint: fake.url, pageSize: 200, ...over };
+  return {
+    instanceUrl: 'https://acme.my.salesforce.com',
+    clientId: 'sf-client',
+    clientSecret: 'sf-secret',
+    refreshToken: saved.refreshToken,
+    endpoint: fake.url,
+    tokenEndpoint: fake.url,
+    pageSize: 200,
+    ...over,
+  };
 }
 
-function ctx(cursor: SourceCursor | null, over: Record<string, unknown> = {}, since: string | null = null): FetchContext {
+function ctx(
+  cursor: SourceCursor | null,
+  over: Record<string, unknown> = {},
+  since: string | null = null,
+): FetchContext {
   return { settings: settings(over), cursor, since, fetch, now: clock.now, accessToken: saved.accessToken };
 }
 
 /** What the framework does: pages until done, saving rotated tokens and the access token between pages. */
-async function run(cursor: SourceCursor | null, over: Record<string, unknown> = {}, opts: { since?: string | null; maxPages?: number } = {}) {
+async function run(
+  cursor: SourceCursor | null,
+  over: Record<string, unknown> = {},
+  opts: { since?: string | null; maxPages?: number } = {},
+) {
   const records: SourceRecord[] = [];
   const issues: FieldIssue[] = [];
   let calls = 0;
@@ -44,24 +74,51 @@ async function run(cursor: SourceCursor | null, over: Record<string, unknown> = 
     cursor = JSON.parse(JSON.stringify(page.cursor));
     if (page.tokens?.refreshToken) saved.refreshToken = page.tokens.refreshToken;
     if (page.accessToken) saved.accessToken = page.accessToken;
-    if (page.done || pages === opts.maxPages) return { records, issues, calls, pages, cursor: cursor!, done: page.done };
+    if (page.done || pages === opts.maxPages)
+      return { records, issues, calls, pages, cursor: cursor!, done: page.done };
     if (pages > 500) throw new Error('no end');
   }
 }
 
-const leads = (n: number, at: number, over: Record<string, unknown> = {}) => Array.from({ length: n }, (_, i) => fake.insert('Lead', { Email: `lead${i}@example.com`, LastName: `L${i}`, Status: 'Open - Not Contacted', ...over }, at));
+const leads = (n: number, at: number, over: Record<string, unknown> = {}) =>
+  Array.from({ length: n }, (_, i) =>
+    fake.insert(
+      'Lead',
+      { Email: `lead${i}@example.com`, LastName: `L${i}`, Status: 'Open - Not Contacted', ...over },
+      at,
+    ),
+  );
 const ids = (rs: SourceRecord[]) => rs.map((r) => r.id);
 
 describe('Salesforce connector: exact incremental reads', () => {
   it('reads leads with their fields named Lead.*, dates as ISO instants, and ends with done', async () => {
-    const id = fake.insert('Lead', { Email: 'Ada@Example.com', FirstName: 'Ada', LastName: 'Lovelace', Status: 'Working', IsConverted: true, ConvertedDate: '2026-11-02', AnnualRevenue: 5 }, T0 - DAY);
+    const id = fake.insert(
+      'Lead',
+      {
+        Email: 'Ada@Example.com',
+        FirstName: 'Ada',
+        LastName: 'Lovelace',
+        Status: 'Working',
+        IsConverted: true,
+        ConvertedDate: '2026-11-02',
+        AnnualRevenue: 5,
+      },
+      T0 - DAY,
+    );
     const r = await run(null, { objects: ['Lead'] });
     expect(r.records).toEqual([
       {
         id,
         email: 'Ada@Example.com',
         modifiedAt: new Date(T0 - DAY).toISOString(),
-        attributes: expect.objectContaining({ 'Lead.FirstName': 'Ada', 'Lead.Status': 'Working', 'Lead.IsConverted': true, 'Lead.ConvertedDate': '2026-11-02T00:00:00.000Z', 'Lead.CreatedDate': new Date(T0 - DAY).toISOString(), 'Lead.Phone': null }),
+        attributes: expect.objectContaining({
+          'Lead.FirstName': 'Ada',
+          'Lead.Status': 'Working',
+          'Lead.IsConverted': true,
+          'Lead.ConvertedDate': '2026-11-02T00:00:00.000Z',
+          'Lead.CreatedDate': new Date(T0 - DAY).toISOString(),
+          'Lead.Phone': null,
+        }),
       },
     ]);
     expect(r.records[0]!.attributes).not.toHaveProperty('Lead.Email');
@@ -130,11 +187,19 @@ describe('Salesforce connector: exact incremental reads', () => {
 
   it('contacts carry Account.Name; records without an email are not read', async () => {
     const acct = fake.insert('Account', { Name: 'Acme' }, T0 - DAY);
-    const c = fake.insert('Contact', { Email: 'c@example.com', LastName: 'C', Title: 'CTO', AccountId: acct }, T0 - DAY);
+    const c = fake.insert(
+      'Contact',
+      { Email: 'c@example.com', LastName: 'C', Title: 'CTO', AccountId: acct },
+      T0 - DAY,
+    );
     fake.insert('Contact', { LastName: 'No email' }, T0 - DAY);
     const r = await run(null, { objects: ['Contact'] });
     expect(r.records).toHaveLength(1);
-    expect(r.records[0]).toMatchObject({ id: c, email: 'c@example.com', attributes: { 'Contact.Title': 'CTO', 'Contact.Account.Name': 'Acme' } });
+    expect(r.records[0]).toMatchObject({
+      id: c,
+      email: 'c@example.com',
+      attributes: { 'Contact.Title': 'CTO', 'Contact.Account.Name': 'Acme' },
+    });
   });
 });
 
@@ -145,14 +210,33 @@ describe('Salesforce connector: opportunities through contact roles', () => {
     const c1 = fake.insert('Contact', { Email: 'one@example.com', LastName: 'One' }, T0 - 3 * DAY);
     const c2 = fake.insert('Contact', { Email: 'two@example.com', LastName: 'Two' }, T0 - 3 * DAY);
     const c3 = fake.insert('Contact', { Email: 'three@example.com', LastName: 'Three' }, T0 - 3 * DAY);
-    const opp = fake.insert('Opportunity', { Name: 'Deal', StageName: 'Prospecting', Amount: 5000, CloseDate: '2026-12-31', IsWon: false, IsClosed: false, CurrencyIsoCode: 'EUR' }, T0 - 2 * DAY);
+    const opp = fake.insert(
+      'Opportunity',
+      {
+        Name: 'Deal',
+        StageName: 'Prospecting',
+        Amount: 5000,
+        CloseDate: '2026-12-31',
+        IsWon: false,
+        IsClosed: false,
+        CurrencyIsoCode: 'EUR',
+      },
+      T0 - 2 * DAY,
+    );
     fake.insert('OpportunityContactRole', { OpportunityId: opp, ContactId: c1, Role: 'Decision Maker' }, T0 - 2 * DAY);
     fake.insert('OpportunityContactRole', { OpportunityId: opp, ContactId: c2 }, T0 - 2 * DAY);
     const r1 = await run(null, { objects: ['Opportunity'] });
     expect(r1.records.map((r) => r.email).sort()).toEqual(['one@example.com', 'two@example.com']);
     expect(r1.records[0]!.attributes).toEqual({
-      'Opportunity.StageName': 'Prospecting', 'Opportunity.Amount': 5000, 'Opportunity.CloseDate': '2026-12-31T00:00:00.000Z', 'Opportunity.IsWon': false,
-      'Opportunity.IsClosed': false, 'Opportunity.Type': null, 'Opportunity.LeadSource': null, 'Opportunity.CreatedDate': new Date(T0 - 2 * DAY).toISOString(), 'Opportunity.CurrencyIsoCode': 'EUR',
+      'Opportunity.StageName': 'Prospecting',
+      'Opportunity.Amount': 5000,
+      'Opportunity.CloseDate': '2026-12-31T00:00:00.000Z',
+      'Opportunity.IsWon': false,
+      'Opportunity.IsClosed': false,
+      'Opportunity.Type': null,
+      'Opportunity.LeadSource': null,
+      'Opportunity.CreatedDate': new Date(T0 - 2 * DAY).toISOString(),
+      'Opportunity.CurrencyIsoCode': 'EUR',
     });
 
     clock.ms = T0 + HOUR;
@@ -167,7 +251,9 @@ describe('Salesforce connector: opportunities through contact roles', () => {
     clock.ms = T0 + 2 * HOUR;
     fake.insert('OpportunityContactRole', { OpportunityId: opp, ContactId: c3 });
     const r3 = await run(r2.cursor, { objects: ['Opportunity'] });
-    expect(r3.records.map((r) => [r.email, r.attributes['Opportunity.StageName']])).toEqual([['three@example.com', 'Closed Won']]);
+    expect(r3.records.map((r) => [r.email, r.attributes['Opportunity.StageName']])).toEqual([
+      ['three@example.com', 'Closed Won'],
+    ]);
   });
 });
 
@@ -176,7 +262,12 @@ describe('Salesforce connector: many contact roles', () => {
     await fake.stop();
     await start({ subqueryBatch: 200 });
     const opp = fake.insert('Opportunity', { StageName: 'Prospecting' }, T0 - DAY);
-    for (let i = 0; i < 450; i++) fake.insert('OpportunityContactRole', { OpportunityId: opp, ContactId: fake.insert('Contact', { Email: `r${i}@example.com` }, T0 - DAY) }, T0 - DAY);
+    for (let i = 0; i < 450; i++)
+      fake.insert(
+        'OpportunityContactRole',
+        { OpportunityId: opp, ContactId: fake.insert('Contact', { Email: `r${i}@example.com` }, T0 - DAY) },
+        T0 - DAY,
+      );
     const r1 = await run(null, { objects: ['Opportunity'] });
     expect(r1.records).toHaveLength(450);
     clock.ms = T0 + HOUR;
@@ -252,7 +343,11 @@ describe('Salesforce connector: limits', () => {
     leads(1, T0 - DAY);
     const e = await connector.fetchPage(ctx(null, { objects: ['Lead'] })).catch((x) => x);
     expect(e).toBeInstanceOf(SourceError);
-    expect(e).toMatchObject({ kind: 'rate_limited', retryAfterMs: 15 * 60_000, platformMessage: 'REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.' });
+    expect(e).toMatchObject({
+      kind: 'rate_limited',
+      retryAfterMs: 15 * 60_000,
+      platformMessage: 'REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.',
+    });
     expect(e.message).toMatch(/api-usage 2\/1/);
   });
 
@@ -267,7 +362,9 @@ describe('Salesforce connector: limits', () => {
     const e = await connector.fetchPage(ctx(null, { objects: ['Lead'] })).catch((x) => x);
     expect(e).toMatchObject({ kind: 'rate_limited', retryAfterMs: 30_000 });
     fake.fault({ status: 503, path: '/query' });
-    expect(await connector.fetchPage(ctx(null, { objects: ['Lead'] })).catch((x) => x)).toMatchObject({ kind: 'transient' });
+    expect(await connector.fetchPage(ctx(null, { objects: ['Lead'] })).catch((x) => x)).toMatchObject({
+      kind: 'transient',
+    });
   });
 });
 
@@ -300,7 +397,9 @@ describe('Salesforce connector: fields missing, renamed or mistyped', () => {
     const r1 = await run(null, { objects: ['Contact'], fields: { Contact: ['Title', 'Department', 'Account.Nmae'] } });
     expect(r1.records[0]!.attributes).toEqual({ 'Contact.Title': 'CTO', 'Contact.Department': 'R&D' });
     expect(r1.issues.map((i) => i.field)).toContain('Contact.Account.Nmae');
-    expect(r1.issues.find((i) => i.field === 'Contact.Account.Nmae')!.reason).toMatch(/No such column 'Nmae' on entity 'Account'/);
+    expect(r1.issues.find((i) => i.field === 'Contact.Account.Nmae')!.reason).toMatch(
+      /No such column 'Nmae' on entity 'Account'/,
+    );
 
     clock.ms = T0 + HOUR;
     fake.removeField('Contact', 'Department'); // the describe in the cursor still lists it
@@ -323,12 +422,19 @@ describe('Salesforce connector: fields missing, renamed or mistyped', () => {
 describe('Salesforce connector: Bulk API 2.0 first backfill', () => {
   it('a first run above the threshold reads the rest through a bulk job, then SOQL from the job bound: each record once', async () => {
     const old = leads(900, T0 - 10 * DAY, { IsConverted: true, ConvertedDate: '2026-01-05' });
-    const recent = Array.from({ length: 5 }, (_, i) => fake.insert('Lead', { Email: `recent${i}@example.com` }, T0 - 60_000));
+    const recent = Array.from({ length: 5 }, (_, i) =>
+      fake.insert('Lead', { Email: `recent${i}@example.com` }, T0 - 60_000),
+    );
     const r = await run(null, { objects: ['Lead'], bulkThreshold: 500 });
     expect(ids(r.records).sort()).toEqual([...old, ...recent].sort());
     expect(fake.jobs.size).toBe(1);
     const bulkRecord = r.records.find((x) => x.id === old.at(-1))!;
-    expect(bulkRecord.attributes).toMatchObject({ 'Lead.IsConverted': true, 'Lead.ConvertedDate': '2026-01-05T00:00:00.000Z', 'Lead.Phone': null, 'Lead.CreatedDate': new Date(T0 - 10 * DAY).toISOString() });
+    expect(bulkRecord.attributes).toMatchObject({
+      'Lead.IsConverted': true,
+      'Lead.ConvertedDate': '2026-01-05T00:00:00.000Z',
+      'Lead.Phone': null,
+      'Lead.CreatedDate': new Date(T0 - 10 * DAY).toISOString(),
+    });
     expect(bulkRecord.modifiedAt).toBe(new Date(T0 - 10 * DAY).toISOString());
     const results = fake.requests.filter((q) => q.path.endsWith('/results'));
     expect(results.length).toBe(4); // 700 after the first SOQL batch, 200 a page
@@ -371,6 +477,9 @@ describe('Salesforce connector: listFields', () => {
     expect(fields).toContainEqual({ name: 'Lead.ConvertedDate', label: 'Lead: Converted Date', type: 'date' });
     expect(fields).toContainEqual({ name: 'Opportunity.Amount', label: 'Opportunity: Amount', type: 'number' });
     expect(fields.some((f) => f.name === 'Lead.Address')).toBe(false);
-    expect(fake.requests.filter((r) => r.path.endsWith('/describe')).map((r) => r.path)).toEqual(['/services/data/v62.0/sobjects/Lead/describe', '/services/data/v62.0/sobjects/Opportunity/describe']);
+    expect(fake.requests.filter((r) => r.path.endsWith('/describe')).map((r) => r.path)).toEqual([
+      '/services/data/v62.0/sobjects/Lead/describe',
+      '/services/data/v62.0/sobjects/Opportunity/describe',
+    ]);
   });
 });

@@ -20,7 +20,10 @@ export interface SalesforceOAuthOptions {
 
 const CODE_TTL_MS = 15 * 60_000;
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const oauthError = (error: string, error_description: string, status = 400): FakeReply => ({ status, body: { error, error_description } });
+const oauthError = (error: string, error_description: string, status = 400): FakeReply => ({
+  status,
+  body: { error, error_description },
+});
 
 export function createSalesforceOAuth(opts: SalesforceOAuthOptions, now: () => number, baseUrl: () => string) {
   const sessions = new Map<string, number>();
@@ -34,7 +37,14 @@ export function createSalesforceOAuth(opts: SalesforceOAuthOptions, now: () => n
     sessions.set(access, now() + (opts.sessionSeconds ?? 7200) * 1000);
     grants++;
     const url = baseUrl();
-    return { access_token: access, signature: randomBytes(32).toString('base64'), instance_url: url, id: `${url}/id/00D000000000001EAA/005000000000001AAA`, token_type: 'Bearer', issued_at: String(now()) };
+    return {
+      access_token: access,
+      signature: randomBytes(32).toString('base64'),
+      instance_url: url,
+      id: `${url}/id/00D000000000001EAA/005000000000001AAA`,
+      token_type: 'Bearer',
+      issued_at: String(now()),
+    };
   }
 
   function newRefreshToken(): string {
@@ -44,7 +54,11 @@ export function createSalesforceOAuth(opts: SalesforceOAuthOptions, now: () => n
   }
 
   function errorPage(error: string, description: string): FakeReply {
-    return { status: 400, headers: { 'content-type': 'text/html; charset=utf-8' }, body: `<!doctype html><title>Error</title><p id="error">error=${esc(error)}&amp;error_description=${esc(description)}</p>` };
+    return {
+      status: 400,
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      body: `<!doctype html><title>Error</title><p id="error">error=${esc(error)}&amp;error_description=${esc(description)}</p>`,
+    };
   }
 
   /** GET shows the consent page; POST (the user's answer) redirects to the callback with a code, or access_denied. */
@@ -57,7 +71,9 @@ export function createSalesforceOAuth(opts: SalesforceOAuthOptions, now: () => n
     const state = p.get('state');
     const back = new URL(redirect);
     if (req.method === 'GET') {
-      const hidden = ['response_type', 'client_id', 'redirect_uri', 'state', 'scope'].flatMap((k) => (p.get(k) === null ? [] : [`<input type="hidden" name="${k}" value="${esc(p.get(k)!)}">`])).join('');
+      const hidden = ['response_type', 'client_id', 'redirect_uri', 'state', 'scope']
+        .flatMap((k) => (p.get(k) === null ? [] : [`<input type="hidden" name="${k}" value="${esc(p.get(k)!)}">`]))
+        .join('');
       return {
         status: 200,
         headers: { 'content-type': 'text/html; charset=utf-8' },
@@ -78,12 +94,15 @@ export function createSalesforceOAuth(opts: SalesforceOAuthOptions, now: () => n
 
   function token(req: FakeRequest): FakeReply {
     if (req.method !== 'POST') return oauthError('invalid_request', 'must use HTTP POST', 405);
-    if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return oauthError('invalid_request', 'invalid content type');
+    if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'))
+      return oauthError('invalid_request', 'invalid content type');
     const form = new URLSearchParams(req.text);
     const grant = form.get('grant_type');
-    if (grant !== 'refresh_token' && grant !== 'client_credentials' && grant !== 'authorization_code') return oauthError('unsupported_grant_type', 'grant type not supported');
+    if (grant !== 'refresh_token' && grant !== 'client_credentials' && grant !== 'authorization_code')
+      return oauthError('unsupported_grant_type', 'grant type not supported');
     if (form.get('client_id') !== opts.clientId) return oauthError('invalid_client_id', 'client identifier invalid');
-    if (form.get('client_secret') !== opts.clientSecret) return oauthError('invalid_client', 'invalid client credentials');
+    if (form.get('client_secret') !== opts.clientSecret)
+      return oauthError('invalid_client', 'invalid client credentials');
     if (grant === 'client_credentials') {
       if (!opts.clientCredentials) return oauthError('invalid_grant', 'no client credentials user enabled');
       return { status: 200, body: { ...session(), scope: 'api' } };
@@ -93,7 +112,8 @@ export function createSalesforceOAuth(opts: SalesforceOAuthOptions, now: () => n
       // Single use: a code is spent by its first exchange, whatever the outcome.
       codes.delete(form.get('code') ?? '');
       if (!code || code.expiresAt <= now()) return oauthError('invalid_grant', 'invalid authorization code');
-      if (form.get('redirect_uri') !== code.redirectUri) return oauthError('redirect_uri_mismatch', 'redirect_uri must match configuration');
+      if (form.get('redirect_uri') !== code.redirectUri)
+        return oauthError('redirect_uri_mismatch', 'redirect_uri must match configuration');
       return { status: 200, body: { ...session(), refresh_token: newRefreshToken(), scope: 'api refresh_token' } };
     }
     const refresh = form.get('refresh_token') ?? '';

@@ -28,7 +28,8 @@ export async function startSalesforceOrgsFake(opts: SalesforceFakeOptions): Prom
         // `count` records whose values have `{i}` replaced by their number (a large org in one call).
         const ids: string[] = [];
         const values = JSON.stringify(b.values ?? {});
-        for (let i = 0; i < Number(b.count); i++) ids.push(l.insert(object, JSON.parse(values.replaceAll('{i}', String(i))) as Body, at));
+        for (let i = 0; i < Number(b.count); i++)
+          ids.push(l.insert(object, JSON.parse(values.replaceAll('{i}', String(i))) as Body, at));
         return { status: 200, body: { count: ids.length, first: ids[0], last: ids.at(-1) } };
       }
       case 'update':
@@ -50,7 +51,15 @@ export async function startSalesforceOrgsFake(opts: SalesforceFakeOptions): Prom
         Object.assign(l.apiUsage, b.apiUsage);
         return { status: 204 };
       case 'state':
-        return { status: 200, body: { apiUsage: l.apiUsage, tokenGrants: o.oauth.grants, bulkJobs: l.jobs.size, refreshTokens: l.refreshTokens.size } };
+        return {
+          status: 200,
+          body: {
+            apiUsage: l.apiUsage,
+            tokenGrants: o.oauth.grants,
+            bulkJobs: l.jobs.size,
+            refreshTokens: l.refreshTokens.size,
+          },
+        };
       default:
         return { status: 400, body: { error: `unknown control action ${String(b.action)}` } };
     }
@@ -59,7 +68,8 @@ export async function startSalesforceOrgsFake(opts: SalesforceFakeOptions): Prom
   const server = await startFakeServer({
     handle(req) {
       const m = /^\/org\/([A-Za-z0-9_-]{1,80})(\/.*)$/.exec(req.path);
-      if (!m) return { status: 404, body: [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }] };
+      if (!m)
+        return { status: 404, body: [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }] };
       const o = org(m[1]!);
       if (m[2] === '/__control' && req.method === 'POST') return control(o, (req.json ?? {}) as Body);
       return o.handle({ ...req, path: m[2]! });

@@ -5,7 +5,10 @@
 // against the fake's schema by the caller (INVALID_FIELD).
 
 export class SoqlError extends Error {
-  constructor(readonly errorCode: 'MALFORMED_QUERY' | 'INVALID_FIELD' | 'INVALID_TYPE' | 'INVALID_QUERY_FILTER_OPERATOR', message: string) {
+  constructor(
+    readonly errorCode: 'MALFORMED_QUERY' | 'INVALID_FIELD' | 'INVALID_TYPE' | 'INVALID_QUERY_FILTER_OPERATOR',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -18,7 +21,8 @@ export type Literal =
   | { kind: 'date'; v: string }
   | { kind: 'datetime'; v: number };
 
-export type Cond = { op: 'and' | 'or'; l: Cond; r: Cond } | { op: 'cmp'; path: string; at: number; cmp: string; value: Literal };
+export type Cond =
+  { op: 'and' | 'or'; l: Cond; r: Cond } | { op: 'cmp'; path: string; at: number; cmp: string; value: Literal };
 export type SelectItem = { kind: 'field'; path: string; at: number } | { kind: 'sub'; query: Query };
 
 export interface Query {
@@ -37,8 +41,39 @@ interface Token {
   at: number;
 }
 
-const KEYWORDS = ['SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'ORDER', 'BY', 'ASC', 'DESC', 'LIMIT', 'NULL', 'TRUE', 'FALSE', 'NULLS', 'FIRST', 'LAST'];
-const UNSUPPORTED = ['OFFSET', 'GROUP', 'HAVING', 'TYPEOF', 'WITH', 'FOR', 'USING', 'NOT', 'IN', 'LIKE', 'INCLUDES', 'EXCLUDES', 'UPDATE'];
+const KEYWORDS = [
+  'SELECT',
+  'FROM',
+  'WHERE',
+  'AND',
+  'OR',
+  'ORDER',
+  'BY',
+  'ASC',
+  'DESC',
+  'LIMIT',
+  'NULL',
+  'TRUE',
+  'FALSE',
+  'NULLS',
+  'FIRST',
+  'LAST',
+];
+const UNSUPPORTED = [
+  'OFFSET',
+  'GROUP',
+  'HAVING',
+  'TYPEOF',
+  'WITH',
+  'FOR',
+  'USING',
+  'NOT',
+  'IN',
+  'LIKE',
+  'INCLUDES',
+  'EXCLUDES',
+  'UPDATE',
+];
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})/;
 const DATE = /^\d{4}-\d{2}-\d{2}(?![\dT])/;
 
@@ -59,25 +94,38 @@ function tokenize(q: string): Token[] {
       if (!Number.isFinite(ms)) throw new SoqlError('MALFORMED_QUERY', `invalid datetime literal ${m[0]}`);
       out.push({ t: 'datetime', v: String(ms), at: i });
       i += m[0].length;
-    } else if ((m = DATE.exec(rest))) out.push({ t: 'date', v: m[0], at: i }), (i += m[0].length);
-    else if ((m = /^-?\d+(\.\d+)?/.exec(rest))) out.push({ t: 'number', v: m[0], at: i }), (i += m[0].length);
-    else if ((m = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/.exec(rest))) out.push({ t: 'word', v: m[0], at: i }), (i += m[0].length);
+    } else if ((m = DATE.exec(rest))) (out.push({ t: 'date', v: m[0], at: i }), (i += m[0].length));
+    else if ((m = /^-?\d+(\.\d+)?/.exec(rest))) (out.push({ t: 'number', v: m[0], at: i }), (i += m[0].length));
+    else if ((m = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/.exec(rest)))
+      (out.push({ t: 'word', v: m[0], at: i }), (i += m[0].length));
     else if (c === "'") {
       let v = '';
       let j = i + 1;
       for (; j < q.length && q[j] !== "'"; j++) {
         if (q[j] === '\\') {
           const e = q[++j];
-          const map: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '"': '"', "'": "'", '\\': '\\', _: '\\_', '%': '\\%' };
-          if (e === undefined || !(e in map)) throw new SoqlError('MALFORMED_QUERY', `Invalid string literal: bad escape at ${j}`);
+          const map: Record<string, string> = {
+            n: '\n',
+            r: '\r',
+            t: '\t',
+            b: '\b',
+            f: '\f',
+            '"': '"',
+            "'": "'",
+            '\\': '\\',
+            _: '\\_',
+            '%': '\\%',
+          };
+          if (e === undefined || !(e in map))
+            throw new SoqlError('MALFORMED_QUERY', `Invalid string literal: bad escape at ${j}`);
           v += map[e];
         } else v += q[j];
       }
       if (j >= q.length) throw new SoqlError('MALFORMED_QUERY', 'unterminated string literal');
       out.push({ t: 'string', v, at: i });
       i = j + 1;
-    } else if ((m = /^(!=|<>|<=|>=|=|<|>)/.exec(rest))) out.push({ t: 'op', v: m[0], at: i }), (i += m[0].length);
-    else if ('(),'.includes(c)) out.push({ t: 'punct', v: c, at: i }), i++;
+    } else if ((m = /^(!=|<>|<=|>=|=|<|>)/.exec(rest))) (out.push({ t: 'op', v: m[0], at: i }), (i += m[0].length));
+    else if ('(),'.includes(c)) (out.push({ t: 'punct', v: c, at: i }), i++);
     else throw new SoqlError('MALFORMED_QUERY', `unexpected token '${c}' at column ${i + 1}`);
   }
   return out;
@@ -90,13 +138,17 @@ export function parseSoql(q: string): Query {
   const kw = (k: string) => peek()?.t === 'word' && peek()!.v.toUpperCase() === k;
   const fail = (what: string): never => {
     const tok = peek();
-    throw new SoqlError('MALFORMED_QUERY', `\n${q}\n${' '.repeat(tok?.at ?? q.length)}^\nERROR at Row:1:Column:${(tok?.at ?? q.length) + 1}\nunexpected token: ${tok ? `'${tok.v}'` : '<EOF>'} (expected ${what})`);
+    throw new SoqlError(
+      'MALFORMED_QUERY',
+      `\n${q}\n${' '.repeat(tok?.at ?? q.length)}^\nERROR at Row:1:Column:${(tok?.at ?? q.length) + 1}\nunexpected token: ${tok ? `'${tok.v}'` : '<EOF>'} (expected ${what})`,
+    );
   };
   const expectKw = (k: string) => (kw(k) ? p++ : fail(k));
   const expectPunct = (v: string) => (peek()?.t === 'punct' && peek()!.v === v ? p++ : fail(`'${v}'`));
   const field = (): { path: string; at: number } => {
     const tok = peek();
-    if (tok?.t !== 'word' || KEYWORDS.includes(tok.v.toUpperCase()) || UNSUPPORTED.includes(tok.v.toUpperCase())) return fail('a field');
+    if (tok?.t !== 'word' || KEYWORDS.includes(tok.v.toUpperCase()) || UNSUPPORTED.includes(tok.v.toUpperCase()))
+      return fail('a field');
     p++;
     return { path: tok.v, at: tok.at };
   };
@@ -134,12 +186,12 @@ export function parseSoql(q: string): Query {
         const f = field();
         let desc = false;
         if (kw('ASC')) p++;
-        else if (kw('DESC')) p++, (desc = true);
+        else if (kw('DESC')) (p++, (desc = true));
         let nullsLast = desc;
         if (kw('NULLS')) {
           p++;
-          if (kw('FIRST')) p++, (nullsLast = false);
-          else if (kw('LAST')) p++, (nullsLast = true);
+          if (kw('FIRST')) (p++, (nullsLast = false));
+          else if (kw('LAST')) (p++, (nullsLast = true));
           else fail('FIRST or LAST');
         }
         out.orderBy.push({ ...f, desc, nullsLast });
@@ -159,12 +211,12 @@ export function parseSoql(q: string): Query {
 
   function or(): Cond {
     let l = and();
-    while (kw('OR')) p++, (l = { op: 'or', l, r: and() });
+    while (kw('OR')) (p++, (l = { op: 'or', l, r: and() }));
     return l;
   }
   function and(): Cond {
     let l = atom();
-    while (kw('AND')) p++, (l = { op: 'and', l, r: atom() });
+    while (kw('AND')) (p++, (l = { op: 'and', l, r: atom() }));
     return l;
   }
   function atom(): Cond {

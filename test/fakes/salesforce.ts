@@ -34,7 +34,16 @@ export interface SalesforceFakeOptions {
   now?: () => number;
 }
 
-interface Job { id: string; query: Query; object: string; operation: string; state: string; polls: number; rows: Row[]; columns: string[] }
+interface Job {
+  id: string;
+  query: Query;
+  object: string;
+  operation: string;
+  state: string;
+  polls: number;
+  rows: Row[];
+  columns: string[];
+}
 
 export interface SalesforceFake extends FakeServer {
   /** Insert a record (SystemModstamp = `at`, whole seconds); answers its Id. */
@@ -57,7 +66,11 @@ export interface SalesforceFake extends FakeServer {
 
 const MIN_VERSION = 31;
 const MAX_VERSION = 65;
-const sfError = (status: number, errorCode: string, message: string, headers?: Record<string, string>): FakeReply => ({ status, headers, body: [{ message, errorCode }] });
+const sfError = (status: number, errorCode: string, message: string, headers?: Record<string, string>): FakeReply => ({
+  status,
+  headers,
+  body: [{ message, errorCode }],
+});
 
 export async function startSalesforceFake(opts: SalesforceFakeOptions): Promise<SalesforceFake> {
   let url = '';
@@ -73,7 +86,11 @@ export async function startSalesforceFake(opts: SalesforceFakeOptions): Promise<
 /** One org's rules, answering under `baseUrl()` (a fake server of its own, or one org among several). */
 export function createSalesforceRules(opts: SalesforceFakeOptions, baseUrl: () => string) {
   const now = opts.now ?? Date.now;
-  const org = createSalesforceOrg({ multiCurrency: !!opts.multiCurrency, now, childSet: (rows, version) => batch(rows, 0, opts.subqueryBatch ?? 200, version, rows.length).body as Row });
+  const org = createSalesforceOrg({
+    multiCurrency: !!opts.multiCurrency,
+    now,
+    childSet: (rows, version) => batch(rows, 0, opts.subqueryBatch ?? 200, version, rows.length).body as Row,
+  });
   const { schema, data, insert, update, run } = org;
   const oauth = createSalesforceOAuth(opts, now, baseUrl);
   const { sessions, refreshTokens } = oauth;
@@ -85,17 +102,21 @@ export function createSalesforceRules(opts: SalesforceFakeOptions, baseUrl: () =
   // --- HTTP ----------------------------------------------------------------------------------
   function handle(req: FakeRequest): FakeReply {
     if (req.path === '/services/oauth2/token') return oauth.token(req);
-    if (req.path === '/services/oauth2/authorize' && (req.method === 'GET' || req.method === 'POST')) return oauth.authorize(req);
+    if (req.path === '/services/oauth2/authorize' && (req.method === 'GET' || req.method === 'POST'))
+      return oauth.authorize(req);
     const m = /^\/services\/data\/(v(\d+)\.0)(\/.*)$/.exec(req.path);
     if (!m) return sfError(404, 'NOT_FOUND', 'The requested resource does not exist');
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
     const until = bearer ? sessions.get(bearer) : undefined;
-    if (until === undefined || until <= now()) return sfError(401, 'INVALID_SESSION_ID', 'Session expired or invalid', { 'www-authenticate': 'Token' });
+    if (until === undefined || until <= now())
+      return sfError(401, 'INVALID_SESSION_ID', 'Session expired or invalid', { 'www-authenticate': 'Token' });
     apiUsage.used++;
     const limit = { 'sforce-limit-info': `api-usage=${apiUsage.used}/${apiUsage.max}` };
-    if (apiUsage.used > apiUsage.max) return sfError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.', limit);
+    if (apiUsage.used > apiUsage.max)
+      return sfError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.', limit);
     const [, version, major, rest] = m as unknown as [string, string, string, string];
-    if (+major < MIN_VERSION || +major > MAX_VERSION) return sfError(404, 'NOT_FOUND', 'The requested resource does not exist', limit);
+    if (+major < MIN_VERSION || +major > MAX_VERSION)
+      return sfError(404, 'NOT_FOUND', 'The requested resource does not exist', limit);
     const reply = route(req, version, rest);
     return { ...reply, headers: { ...reply.headers, ...limit } };
   }
@@ -145,23 +166,62 @@ export function createSalesforceRules(opts: SalesforceFakeOptions, baseUrl: () =
       if (!s) return sfError(404, 'NOT_FOUND', 'The requested resource does not exist');
       const fields = Object.entries(s.fields).map(([name, type]) => {
         const rel = Object.entries(s.parents).find(([, [fk]]) => fk === name);
-        return { name, label: name.replace(/([a-z])([A-Z])/g, '$1 $2'), type, nillable: name !== 'Id', relationshipName: rel?.[0] ?? null, referenceTo: rel ? [rel[1][1]] : [], custom: name.endsWith('__c') };
+        return {
+          name,
+          label: name.replace(/([a-z])([A-Z])/g, '$1 $2'),
+          type,
+          nillable: name !== 'Id',
+          relationshipName: rel?.[0] ?? null,
+          referenceTo: rel ? [rel[1][1]] : [],
+          custom: name.endsWith('__c'),
+        };
       });
-      const childRelationships = Object.entries(s.children).map(([relationshipName, [childSObject, field]]) => ({ relationshipName, childSObject, field }));
-      return { status: 200, body: { name: desc[1], label: s.label, keyPrefix: s.prefix, queryable: true, custom: false, fields, childRelationships, urls: {} } };
+      const childRelationships = Object.entries(s.children).map(([relationshipName, [childSObject, field]]) => ({
+        relationshipName,
+        childSObject,
+        field,
+      }));
+      return {
+        status: 200,
+        body: {
+          name: desc[1],
+          label: s.label,
+          keyPrefix: s.prefix,
+          queryable: true,
+          custom: false,
+          fields,
+          childRelationships,
+          urls: {},
+        },
+      };
     }
     if (rest === '/jobs/query' && req.method === 'POST') {
       const b = req.json as Row | undefined;
       if (!b || typeof b.query !== 'string') return sfError(400, 'INVALIDJOB', 'query is required');
-      if (b.operation !== 'query' && b.operation !== 'queryAll') return sfError(400, 'INVALIDJOB', "InvalidJob : Invalid operation: operation must be 'query' or 'queryAll'");
-      for (const [k, allowed] of [['contentType', ['CSV']], ['columnDelimiter', ['COMMA']], ['lineEnding', ['LF', 'CRLF']]] as const)
-        if (b[k] !== undefined && b[k] !== null && !(allowed as readonly unknown[]).includes(b[k])) return sfError(400, 'INVALIDJOB', `unsupported ${k} ${String(b[k])} in this fake`);
+      if (b.operation !== 'query' && b.operation !== 'queryAll')
+        return sfError(400, 'INVALIDJOB', "InvalidJob : Invalid operation: operation must be 'query' or 'queryAll'");
+      for (const [k, allowed] of [
+        ['contentType', ['CSV']],
+        ['columnDelimiter', ['COMMA']],
+        ['lineEnding', ['LF', 'CRLF']],
+      ] as const)
+        if (b[k] !== undefined && b[k] !== null && !(allowed as readonly unknown[]).includes(b[k]))
+          return sfError(400, 'INVALIDJOB', `unsupported ${k} ${String(b[k])} in this fake`);
       try {
         const parsed = parseSoql(b.query);
         if (parsed.count) return sfError(400, 'INVALIDJOB', 'Bulk API 2.0 does not support aggregate queries');
         const r = run(b.query, parsed, version, true);
         const id = `750${randomBytes(8).toString('hex').slice(0, 15)}`;
-        jobs.set(id, { id, query: parsed, object: parsed.from, operation: b.operation, state: 'UploadComplete', polls: 0, rows: r.rows, columns: r.columns });
+        jobs.set(id, {
+          id,
+          query: parsed,
+          object: parsed.from,
+          operation: b.operation,
+          state: 'UploadComplete',
+          polls: 0,
+          rows: r.rows,
+          columns: r.columns,
+        });
         return { status: 200, body: jobInfo(jobs.get(id)!, version) };
       } catch (e) {
         return soqlReply(e);
@@ -172,28 +232,40 @@ export function createSalesforceRules(opts: SalesforceFakeOptions, baseUrl: () =
       const j = jobs.get(job[1]!);
       if (!j) return sfError(404, 'NOT_FOUND', 'The requested resource does not exist');
       if (!job[2] && req.method === 'GET') {
-        if (j.state !== 'Aborted') j.state = j.polls++ < (opts.bulkPolls ?? 1) ? 'InProgress' : failJobs ? 'Failed' : 'JobComplete';
+        if (j.state !== 'Aborted')
+          j.state = j.polls++ < (opts.bulkPolls ?? 1) ? 'InProgress' : failJobs ? 'Failed' : 'JobComplete';
         return { status: 200, body: jobInfo(j, version) };
       }
       if (!job[2] && req.method === 'PATCH') {
-        if ((req.json as Row | undefined)?.state !== 'Aborted') return sfError(400, 'INVALIDJOBSTATE', 'only Aborted may be set on a query job');
+        if ((req.json as Row | undefined)?.state !== 'Aborted')
+          return sfError(400, 'INVALIDJOBSTATE', 'only Aborted may be set on a query job');
         j.state = 'Aborted';
         return { status: 200, body: jobInfo(j, version) };
       }
-      if (!job[2] && req.method === 'DELETE') return jobs.delete(j.id), { status: 204 };
+      if (!job[2] && req.method === 'DELETE') return (jobs.delete(j.id), { status: 204 });
       if (job[2] && req.method === 'GET') {
-        if (j.state !== 'JobComplete') return sfError(400, 'INVALIDJOBSTATE', `Job state ${j.state} is not JobComplete`);
+        if (j.state !== 'JobComplete')
+          return sfError(400, 'INVALIDJOBSTATE', `Job state ${j.state} is not JobComplete`);
         const max = req.query.get('maxRecords');
-        if (max !== null && !/^[1-9]\d*$/.test(max)) return sfError(400, 'INVALID_PARAMETER', 'maxRecords must be a positive integer');
+        if (max !== null && !/^[1-9]\d*$/.test(max))
+          return sfError(400, 'INVALID_PARAMETER', 'maxRecords must be a positive integer');
         const loc = req.query.get('locator');
         const pos = loc ? Number(Buffer.from(loc, 'base64url').toString()) : 0;
-        if (!Number.isInteger(pos) || pos < 0 || pos > j.rows.length) return sfError(400, 'INVALID_LOCATOR', 'invalid locator');
+        if (!Number.isInteger(pos) || pos < 0 || pos > j.rows.length)
+          return sfError(400, 'INVALID_LOCATOR', 'invalid locator');
         const end = Math.min(j.rows.length, pos + (max ? +max : (opts.bulkPageSize ?? 50_000)));
         const cell = (v: unknown) => `"${v === null || v === undefined ? '' : String(v).replace(/"/g, '""')}"`;
-        const lines = [j.columns.map(cell).join(','), ...j.rows.slice(pos, end).map((r) => j.columns.map((c) => cell(r[c])).join(','))];
+        const lines = [
+          j.columns.map(cell).join(','),
+          ...j.rows.slice(pos, end).map((r) => j.columns.map((c) => cell(r[c])).join(',')),
+        ];
         return {
           status: 200,
-          headers: { 'content-type': 'text/csv', 'sforce-locator': end < j.rows.length ? Buffer.from(String(end)).toString('base64url') : 'null', 'sforce-numberofrecords': String(end - pos) },
+          headers: {
+            'content-type': 'text/csv',
+            'sforce-locator': end < j.rows.length ? Buffer.from(String(end)).toString('base64url') : 'null',
+            'sforce-numberofrecords': String(end - pos),
+          },
           body: lines.join('\n') + '\n',
         };
       }
@@ -204,14 +276,29 @@ export function createSalesforceRules(opts: SalesforceFakeOptions, baseUrl: () =
   function jobInfo(j: Job, version: string): Row {
     const t = new Date(now()).toISOString().replace('Z', '+0000');
     return {
-      id: j.id, operation: j.operation, object: j.object, createdById: '005000000000001AAA', createdDate: t, systemModstamp: t, state: j.state,
-      concurrencyMode: 'Parallel', contentType: 'CSV', apiVersion: Number(version.slice(1)), lineEnding: 'LF', columnDelimiter: 'COMMA',
-      ...(j.state === 'JobComplete' ? { numberRecordsProcessed: j.rows.length, retries: 0, totalProcessingTime: 10 } : {}),
+      id: j.id,
+      operation: j.operation,
+      object: j.object,
+      createdById: '005000000000001AAA',
+      createdDate: t,
+      systemModstamp: t,
+      state: j.state,
+      concurrencyMode: 'Parallel',
+      contentType: 'CSV',
+      apiVersion: Number(version.slice(1)),
+      lineEnding: 'LF',
+      columnDelimiter: 'COMMA',
+      ...(j.state === 'JobComplete'
+        ? { numberRecordsProcessed: j.rows.length, retries: 0, totalProcessingTime: 10 }
+        : {}),
     };
   }
 
   function errorFor(status: number, fault: Fault): FakeReply {
-    if (fault.kind === 'limit' || status === 403) return sfError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.', { 'sforce-limit-info': `api-usage=${apiUsage.max}/${apiUsage.max}` });
+    if (fault.kind === 'limit' || status === 403)
+      return sfError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.', {
+        'sforce-limit-info': `api-usage=${apiUsage.max}/${apiUsage.max}`,
+      });
     if (status === 401) return sfError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
     if (status === 429) return sfError(429, 'REQUEST_LIMIT_EXCEEDED', 'ConcurrentPerOrgLongTxn Limit exceeded.');
     if (status >= 500) return sfError(status, 'SERVER_UNAVAILABLE', 'Server temporarily unavailable');

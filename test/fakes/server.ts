@@ -86,7 +86,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 function send(res: ServerResponse, reply: FakeReply): void {
   const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
   const headers: Record<string, string> = { ...reply.headers };
-  if (reply.body !== undefined && typeof reply.body !== 'string') headers['content-type'] ??= 'application/json; charset=utf-8';
+  if (reply.body !== undefined && typeof reply.body !== 'string')
+    headers['content-type'] ??= 'application/json; charset=utf-8';
   res.writeHead(reply.status, headers);
   res.end(body);
 }
@@ -116,7 +117,14 @@ export async function startFakeServer(rules: PlatformRules): Promise<FakeServer>
     }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-    const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, text, json };
+    const request: FakeRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers,
+      text,
+      json,
+    };
     const record = (reply: FakeReply) =>
       requests.push({
         at: Date.now(),
@@ -138,7 +146,14 @@ export async function startFakeServer(rules: PlatformRules): Promise<FakeServer>
       const ok = rules.control?.((json ?? {}) as Record<string, unknown>) ?? false;
       return send(res, ok ? { status: 204 } : { status: 400, body: { error: 'unknown control action' } });
     }
-    if (url.pathname === '/__fake/state') return send(res, { status: 200, body: { requests: requests.map((r) => ({ path: r.path, status: r.status })), stored: rules.snapshot?.() ?? null } });
+    if (url.pathname === '/__fake/state')
+      return send(res, {
+        status: 200,
+        body: {
+          requests: requests.map((r) => ({ path: r.path, status: r.status })),
+          stored: rules.snapshot?.() ?? null,
+        },
+      });
     const fault = takeFault(url.pathname);
     if (fault?.hang === 'before') {
       hanging.add(res);
@@ -146,7 +161,8 @@ export async function startFakeServer(rules: PlatformRules): Promise<FakeServer>
     }
     let reply: FakeReply;
     if (fault?.reply) reply = fault.reply;
-    else if (fault && (fault.status || fault.kind) && fault.hang !== 'after') reply = rules.errorFor(fault.status ?? 0, fault);
+    else if (fault && (fault.status || fault.kind) && fault.hang !== 'after')
+      reply = rules.errorFor(fault.status ?? 0, fault);
     else {
       try {
         reply = await rules.handle(request);

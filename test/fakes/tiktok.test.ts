@@ -14,16 +14,32 @@ const event = (over: Record<string, unknown> = {}, user: Record<string, unknown>
   event: 'SubmitForm',
   event_time: nowS - 3600,
   event_id: 'e1',
-  user: { email: HEX('a'), phone: HEX('b'), ttclid: 'E.C.P.abc', ttp: '2Lr3ZzXmz1xmKfUGgy5ThYpQFQK', ip: '203.0.113.9', user_agent: 'Mozilla/5.0', ...user },
+  user: {
+    email: HEX('a'),
+    phone: HEX('b'),
+    ttclid: 'E.C.P.abc',
+    ttp: '2Lr3ZzXmz1xmKfUGgy5ThYpQFQK',
+    ip: '203.0.113.9',
+    user_agent: 'Mozilla/5.0',
+    ...user,
+  },
   ...over,
 });
-const body = (data: unknown[], over: Record<string, unknown> = {}) => ({ event_source: 'web', event_source_id: 'CPIXEL1234567890', data, ...over });
-const send = (b: unknown, token: string | null = 'tiktok-token-123456') => call(fake.url + TIKTOK_PATH, { body: b, headers: token === null ? {} : { 'access-token': token } });
+const body = (data: unknown[], over: Record<string, unknown> = {}) => ({
+  event_source: 'web',
+  event_source_id: 'CPIXEL1234567890',
+  data,
+  ...over,
+});
+const send = (b: unknown, token: string | null = 'tiktok-token-123456') =>
+  call(fake.url + TIKTOK_PATH, { body: b, headers: token === null ? {} : { 'access-token': token } });
 
 describe('TikTok Events API fake', () => {
   it('accepts a valid batch with code 0 and counts an event_id once', async () => {
     const before = fake.events.length;
-    const r = await send(body([event(), event({ event_id: 'e2', properties: { value: 9.5, currency: 'USD' } }), event()]));
+    const r = await send(
+      body([event(), event({ event_id: 'e2', properties: { value: 9.5, currency: 'USD' } }), event()]),
+    );
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ code: 0, message: 'OK', request_id: expect.any(String) });
     expect(fake.events.length).toBe(before + 2);
@@ -82,7 +98,13 @@ describe('TikTok Events API fake', () => {
     expect((await send(body([event({ event_id: 'f1' })]))).body.code).toBe(40105);
     const before = fake.events.length;
     fake.fault({ hang: 'before' });
-    await expect(call(fake.url + TIKTOK_PATH, { body: body([event({ event_id: 'h1' })]), headers: { 'access-token': 'tiktok-token-123456' }, timeoutMs: 300 })).rejects.toThrow();
+    await expect(
+      call(fake.url + TIKTOK_PATH, {
+        body: body([event({ event_id: 'h1' })]),
+        headers: { 'access-token': 'tiktok-token-123456' },
+        timeoutMs: 300,
+      }),
+    ).rejects.toThrow();
     expect(fake.events.length).toBe(before);
   });
 

@@ -12,8 +12,37 @@ export const TIKTOK_PATH = '/open_api/v1.3/event/track/';
 export const MAX_EVENTS = 1000;
 const SOURCES = ['web', 'app', 'offline', 'crm'];
 const BODY = ['event_source', 'event_source_id', 'data', 'test_event_code', 'partner_name'];
-const EVENT = ['event', 'event_time', 'event_id', 'user', 'properties', 'page', 'limited_data_use', 'lead', 'app', 'ad'];
-const USER = ['email', 'phone', 'external_id', 'ttclid', 'ttp', 'ip', 'user_agent', 'locale', 'idfa', 'idfv', 'gaid', 'first_name', 'last_name', 'city', 'state', 'country', 'zip_code'];
+const EVENT = [
+  'event',
+  'event_time',
+  'event_id',
+  'user',
+  'properties',
+  'page',
+  'limited_data_use',
+  'lead',
+  'app',
+  'ad',
+];
+const USER = [
+  'email',
+  'phone',
+  'external_id',
+  'ttclid',
+  'ttp',
+  'ip',
+  'user_agent',
+  'locale',
+  'idfa',
+  'idfv',
+  'gaid',
+  'first_name',
+  'last_name',
+  'city',
+  'state',
+  'country',
+  'zip_code',
+];
 const IDENTIFIERS = ['email', 'phone', 'external_id', 'ttclid', 'ttp', 'idfa', 'gaid'];
 
 export interface TikTokFakeOptions {
@@ -31,7 +60,10 @@ export interface TikTokFake extends FakeServer {
   revokeToken(): void;
 }
 
-const answer = (code: number, message: string, status = 200): FakeReply => ({ status, body: { code, message, request_id: randomBytes(10).toString('hex'), data: {} } });
+const answer = (code: number, message: string, status = 200): FakeReply => ({
+  status,
+  body: { code, message, request_id: randomBytes(10).toString('hex'), data: {} },
+});
 
 function eventIssue(e: unknown, i: number, nowMs: number): string | null {
   const at = `data[${i}]`;
@@ -39,35 +71,46 @@ function eventIssue(e: unknown, i: number, nowMs: number): string | null {
   const extra = unknownKeys(e, EVENT, at);
   if (extra) return extra;
   if (typeof e.event !== 'string' || !e.event || e.event.length > 50) return `${at}.event: event name is required`;
-  if (!Number.isInteger(e.event_time) || (e.event_time as number) > 1e11) return `${at}.event_time must be Unix seconds`;
+  if (!Number.isInteger(e.event_time) || (e.event_time as number) > 1e11)
+    return `${at}.event_time must be Unix seconds`;
   const t = (e.event_time as number) * 1000;
   if (nowMs - t > 28 * DAY_MS) return `${at}.event_time is more than 28 days in the past`;
   if (t - nowMs > HOUR_MS) return `${at}.event_time is in the future`;
-  if (e.event_id !== undefined && (typeof e.event_id !== 'string' || !e.event_id)) return `${at}.event_id must be a non-empty string`;
+  if (e.event_id !== undefined && (typeof e.event_id !== 'string' || !e.event_id))
+    return `${at}.event_id must be a non-empty string`;
   const u = e.user;
   if (!isObject(u)) return `${at}.user is required`;
   const extraU = unknownKeys(u, USER, `${at}.user`);
   if (extraU) return extraU;
-  for (const k of ['email', 'phone', 'external_id']) if (u[k] !== undefined) {
-    const h = hashIssue(`${at}.user.${k}`, u[k]);
-    if (h) return h;
-  }
+  for (const k of ['email', 'phone', 'external_id'])
+    if (u[k] !== undefined) {
+      const h = hashIssue(`${at}.user.${k}`, u[k]);
+      if (h) return h;
+    }
   if (u.ip !== undefined) {
     const ip = ipIssue(`${at}.user.ip`, u.ip);
     if (ip) return ip;
   }
-  for (const k of ['ttclid', 'ttp', 'user_agent']) if (u[k] !== undefined && (typeof u[k] !== 'string' || !u[k])) return `${at}.user.${k} must be a non-empty string`;
-  if (!IDENTIFIERS.some((k) => u[k] !== undefined) && !(u.ip && u.user_agent)) return `${at}.user: at least one user identifier is required`;
+  for (const k of ['ttclid', 'ttp', 'user_agent'])
+    if (u[k] !== undefined && (typeof u[k] !== 'string' || !u[k])) return `${at}.user.${k} must be a non-empty string`;
+  if (!IDENTIFIERS.some((k) => u[k] !== undefined) && !(u.ip && u.user_agent))
+    return `${at}.user: at least one user identifier is required`;
   if (e.properties !== undefined) {
     if (!isObject(e.properties)) return `${at}.properties must be an object`;
     const p = e.properties;
-    if (p.value !== undefined && (typeof p.value !== 'number' || !Number.isFinite(p.value))) return `${at}.properties.value must be a number`;
+    if (p.value !== undefined && (typeof p.value !== 'number' || !Number.isFinite(p.value)))
+      return `${at}.properties.value must be a number`;
     if (p.value !== undefined || p.currency !== undefined) {
       const c = currencyIssue(`${at}.properties.currency`, p.currency);
       if (c) return c;
     }
   }
-  if (e.page !== undefined && (!isObject(e.page) || (e.page.url !== undefined && (typeof e.page.url !== 'string' || !/^https?:\/\//.test(e.page.url))))) return `${at}.page.url must be an http(s) URL`;
+  if (
+    e.page !== undefined &&
+    (!isObject(e.page) ||
+      (e.page.url !== undefined && (typeof e.page.url !== 'string' || !/^https?:\/\//.test(e.page.url))))
+  )
+    return `${at}.page.url must be an http(s) URL`;
   return null;
 }
 
@@ -84,17 +127,23 @@ export async function startTikTokFake(opts: TikTokFakeOptions): Promise<TikTokFa
     if (req.method !== 'POST') return answer(40002, 'POST only', 405);
     const token = req.headers['access-token'];
     if (!token) return answer(40104, 'Access token is null, please provide an access token.');
-    if (token !== opts.accessToken || !tokenValid) return answer(40105, 'Access token is incorrect or has been revoked.');
+    if (token !== opts.accessToken || !tokenValid)
+      return answer(40105, 'Access token is incorrect or has been revoked.');
     const body = req.json;
     if (!isObject(body)) return answer(40002, 'The request body must be a JSON object');
     const extra = unknownKeys(body, BODY, 'body');
     if (extra) return answer(40002, extra);
-    if (typeof body.event_source !== 'string' || !SOURCES.includes(body.event_source)) return answer(40002, `event_source must be one of ${SOURCES.join(', ')}`);
-    if (typeof body.event_source_id !== 'string' || !body.event_source_id) return answer(40002, 'event_source_id is required');
-    if (body.event_source === 'web' && body.event_source_id !== opts.pixelCode) return answer(40001, `No permission to operate pixel ${body.event_source_id}`);
-    if (body.test_event_code !== undefined && (typeof body.test_event_code !== 'string' || !body.test_event_code)) return answer(40002, 'test_event_code must be a string');
+    if (typeof body.event_source !== 'string' || !SOURCES.includes(body.event_source))
+      return answer(40002, `event_source must be one of ${SOURCES.join(', ')}`);
+    if (typeof body.event_source_id !== 'string' || !body.event_source_id)
+      return answer(40002, 'event_source_id is required');
+    if (body.event_source === 'web' && body.event_source_id !== opts.pixelCode)
+      return answer(40001, `No permission to operate pixel ${body.event_source_id}`);
+    if (body.test_event_code !== undefined && (typeof body.test_event_code !== 'string' || !body.test_event_code))
+      return answer(40002, 'test_event_code must be a string');
     if (!Array.isArray(body.data) || !body.data.length) return answer(40002, 'data must be a non-empty array');
-    if (body.data.length > MAX_EVENTS) return answer(40002, `data holds ${body.data.length} events; at most ${MAX_EVENTS} per request`);
+    if (body.data.length > MAX_EVENTS)
+      return answer(40002, `data holds ${body.data.length} events; at most ${MAX_EVENTS} per request`);
     for (let i = 0; i < body.data.length; i++) {
       const issue = eventIssue(body.data[i], i, now());
       if (issue) return answer(40002, issue);
@@ -127,9 +176,9 @@ export async function startTikTokFake(opts: TikTokFakeOptions): Promise<TikTokFa
   }
 
   const control = (b: Record<string, unknown>) => {
-    if (b.action === 'poison' && typeof b.eventId === 'string') return poisoned.add(b.eventId), true;
-    if (b.action === 'revokeToken') return (tokenValid = false), true;
-    if (b.action === 'restoreToken') return (tokenValid = true), true;
+    if (b.action === 'poison' && typeof b.eventId === 'string') return (poisoned.add(b.eventId), true);
+    if (b.action === 'revokeToken') return ((tokenValid = false), true);
+    if (b.action === 'restoreToken') return ((tokenValid = true), true);
     return false;
   };
   const server = await startFakeServer({ handle, errorFor, snapshot: () => events, control });

@@ -33,7 +33,8 @@ export interface ContainerOptions {
 }
 
 const isArguments = (v: unknown) => Object.prototype.toString.call(v) === '[object Arguments]';
-const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && !isArguments(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && !isArguments(v);
 
 function merge(into: Record<string, unknown>, from: Record<string, unknown>) {
   for (const [k, v] of Object.entries(from)) {
@@ -55,7 +56,17 @@ export function startContainer(exported: any, opts: ContainerOptions): RunningCo
     const tpl = parseTpl(t.templateData);
     const type = `cvt_${cv.containerId}_${t.templateId}`;
     templates.set(type, compileSandboxed(tpl.code));
-    sandboxes.set(type, createSandbox({ window: opts.window, policy: readPermissions(tpl.permissions), consent, loadScript: opts.loadScript, debug: opts.debug, log: opts.log }));
+    sandboxes.set(
+      type,
+      createSandbox({
+        window: opts.window,
+        policy: readPermissions(tpl.permissions),
+        consent,
+        loadScript: opts.loadScript,
+        debug: opts.debug,
+        log: opts.log,
+      }),
+    );
   }
   const variables = new Map<string, any>((cv.variable ?? []).map((v: any) => [v.name, v]));
   const firedOnce = new Set<string>();
@@ -69,7 +80,8 @@ export function startContainer(exported: any, opts: ContainerOptions): RunningCo
     if (v.type === 'c') return resolve(param('value'));
     if (v.type === 'v') {
       let cur: unknown = model;
-      for (const part of String(param('name')).split('.')) cur = isPlainObject(cur) || Array.isArray(cur) ? (cur as any)[part] : undefined;
+      for (const part of String(param('name')).split('.'))
+        cur = isPlainObject(cur) || Array.isArray(cur) ? (cur as any)[part] : undefined;
       return cur;
     }
     throw new Error(`variable type ${v.type} is not implemented`);
@@ -111,7 +123,8 @@ export function startContainer(exported: any, opts: ContainerOptions): RunningCo
     const t = (cv.trigger ?? []).find((x: any) => x.triggerId === id);
     if (!t) throw new Error(`unknown trigger ${id}`);
     if (t.type === 'PAGEVIEW') return event === 'gtm.js' && (t.filter ?? []).every(conditionHolds);
-    if (t.type === 'CUSTOM_EVENT') return (t.customEventFilter ?? []).every(conditionHolds) && (t.filter ?? []).every(conditionHolds);
+    if (t.type === 'CUSTOM_EVENT')
+      return (t.customEventFilter ?? []).every(conditionHolds) && (t.filter ?? []).every(conditionHolds);
     throw new Error(`trigger type ${t.type} is not implemented`);
   };
 

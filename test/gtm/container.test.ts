@@ -26,8 +26,14 @@ describe('tag/gtm/container.json', () => {
       ['Open Conversions - Load', type, ['2147479553']],
       ['Open Conversions - Identify on form submit', type, ['3']],
     ]);
-    const defined = new Set([...cv.variable.map((v: any) => v.name), ...cv.builtInVariable.map((v: any) => v.name), '_event']);
-    const referenced = [...JSON.stringify({ tag: cv.tag, trigger: cv.trigger, variable: cv.variable }).matchAll(/\{\{([^{}]+)\}\}/g)].map((m) => m[1]);
+    const defined = new Set([
+      ...cv.variable.map((v: any) => v.name),
+      ...cv.builtInVariable.map((v: any) => v.name),
+      '_event',
+    ]);
+    const referenced = [
+      ...JSON.stringify({ tag: cv.tag, trigger: cv.trigger, variable: cv.variable }).matchAll(/\{\{([^{}]+)\}\}/g),
+    ].map((m) => m[1]);
     expect(referenced.length).toBeGreaterThan(0);
     for (const name of referenced) expect(defined, name).toContain(name);
     const params = parseTpl(templateText).parameters;
@@ -44,7 +50,10 @@ describe('tag/gtm/container.json', () => {
   });
 
   it('customized as the README says, loads on every page and identifies from the dataLayer on form submit', () => {
-    const mine = customizeContainer(container, { collectorUrl: 'https://www.example.com/_cb', publishableKey: 'pk_live_abc' });
+    const mine = customizeContainer(container, {
+      collectorUrl: 'https://www.example.com/_cb',
+      publishableKey: 'pk_live_abc',
+    });
     const policy = readPermissions(parseTpl(mine.containerVersion.customTemplate[0].templateData).permissions);
     expect(policy.injectScript).toEqual(['https://www.example.com/_cb/v1/tag.js']);
 
@@ -65,7 +74,10 @@ describe('tag/gtm/container.json', () => {
       ['Open Conversions - Load', 'gtm.js', 'success'],
       ['Open Conversions - Identify on form submit', 'form_submit', 'success'],
     ]);
-    expect(running.fired[1].data).toMatchObject({ email: 'ada@example.com', traits: [{ name: 'company', value: 'Example Inc' }] });
+    expect(running.fired[1].data).toMatchObject({
+      email: 'ada@example.com',
+      traits: [{ name: 'company', value: 'Example Inc' }],
+    });
     expect(loads).toEqual(['https://www.example.com/_cb/v1/tag.js']);
     expect(queue()).toEqual([
       ['load', 'pk_live_abc', 'https://www.example.com/_cb'],
@@ -73,6 +85,11 @@ describe('tag/gtm/container.json', () => {
       ['identify', 'ada@example.com', { company: 'Example Inc' }],
       ['consent', { ads: 'denied' }],
     ]);
-    expect(running.model).toEqual({ 'gtm.start': 1, event: 'form_submit', email: 'ada@example.com', company: 'Example Inc' });
+    expect(running.model).toEqual({
+      'gtm.start': 1,
+      event: 'form_submit',
+      email: 'ada@example.com',
+      company: 'Example Inc',
+    });
   });
 });

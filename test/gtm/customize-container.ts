@@ -19,7 +19,10 @@ export function customizeContainer(exported: any, { collectorUrl, publishableKey
   const tagUrl = `${collectorUrl.replace(/\/+$/, '')}/v1/tag.js`;
   for (const t of cv.customTemplate) {
     const before = t.templateData;
-    t.templateData = before.replace('"string": "https://*/v1/tag.js"', JSON.stringify({ string: tagUrl }).slice(1, -1).replace('"string":', '"string": '));
+    t.templateData = before.replace(
+      '"string": "https://*/v1/tag.js"',
+      JSON.stringify({ string: tagUrl }).slice(1, -1).replace('"string":', '"string": '),
+    );
     if (t.templateData === before) throw new Error('the template has no https://*/v1/tag.js pattern to narrow');
   }
   return copy;

@@ -13,14 +13,27 @@ const compiled = compileSandboxed(tpl.code);
 function exercise(p: Policy, collectorUrl: string): Set<string> {
   const used = new Set<string>();
   const flows: [Record<string, unknown>[], boolean][] = [
-    [[{ action: 'load', consentSource: 'consentMode' }, { action: 'identify', email: 'ada@example.com', traits: [{ name: 'plan', value: 'pro' }] }], true],
+    [
+      [
+        { action: 'load', consentSource: 'consentMode' },
+        { action: 'identify', email: 'ada@example.com', traits: [{ name: 'plan', value: 'pro' }] },
+      ],
+      true,
+    ],
     [[{ action: 'identify', email: 'nobody', consentSource: 'none' }], true],
     [[{ action: 'load', consentSource: 'none' }], false],
   ];
   for (const [firings, scriptLoads] of flows) {
     const consent = createConsentState();
-    const sandbox = createSandbox({ window: {}, policy: p, consent, debug: true, loadScript: (_u, done) => done(scriptLoads) });
-    for (const fields of firings) fireTag(compiled, sandbox.require, { collectorUrl, publishableKey: 'pk_test_1', ...fields });
+    const sandbox = createSandbox({
+      window: {},
+      policy: p,
+      consent,
+      debug: true,
+      loadScript: (_u, done) => done(scriptLoads),
+    });
+    for (const fields of firings)
+      fireTag(compiled, sandbox.require, { collectorUrl, publishableKey: 'pk_test_1', ...fields });
     consent.update({ ad_storage: 'denied', ad_user_data: 'denied' });
     for (const g of sandbox.used) used.add(g);
   }
@@ -52,13 +65,22 @@ describe('the permissions section', () => {
   });
 
   it('narrowed on import to one collector (the README step), allows that tag.js and nothing else', () => {
-    const narrowed = readPermissions(JSON.parse(JSON.stringify(tpl.permissions).replace('https://*/v1/tag.js', 'https://www.example.com/_cb/v1/tag.js')));
+    const narrowed = readPermissions(
+      JSON.parse(
+        JSON.stringify(tpl.permissions).replace('https://*/v1/tag.js', 'https://www.example.com/_cb/v1/tag.js'),
+      ),
+    );
     expect(narrowed.injectScript).toEqual(['https://www.example.com/_cb/v1/tag.js']);
     const used = exercise(narrowed, 'https://www.example.com/_cb/');
     expect(used).toContain('inject_script:https://www.example.com/_cb/v1/tag.js');
     const sandbox = createSandbox({ window: {}, policy: narrowed, loadScript: (_u, done) => done(true) });
     for (const other of ['https://collector.example.com', 'https://www.example.com', 'https://evil.example/_cb']) {
-      const run = fireTag(compiled, sandbox.require, { collectorUrl: other, publishableKey: 'pk_test_1', action: 'load', consentSource: 'none' });
+      const run = fireTag(compiled, sandbox.require, {
+        collectorUrl: other,
+        publishableKey: 'pk_test_1',
+        action: 'load',
+        consentSource: 'none',
+      });
       expect(run.outcome, other).toBe('failure');
     }
   });
@@ -73,7 +95,9 @@ describe('URL match patterns', () => {
     expect(urlMatches('https://*.example.com/*', 'https://a.b.example.com/x.js')).toBe(true);
     expect(urlMatches('https://*.example.com/*', 'https://example.com.evil.test/x.js')).toBe(false);
     expect(urlMatches('https://www.example.com/_cb/v1/tag.js', 'https://www.example.com/_cb/v1/tag.js')).toBe(true);
-    expect(urlMatches('https://www.example.com/_cb/v1/tag.js', 'https://user@www.example.com/_cb/v1/tag.js')).toBe(false);
+    expect(urlMatches('https://www.example.com/_cb/v1/tag.js', 'https://user@www.example.com/_cb/v1/tag.js')).toBe(
+      false,
+    );
     expect(() => urlMatches('http://*/x', 'http://a/x')).toThrow();
   });
 });

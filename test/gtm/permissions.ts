@@ -46,15 +46,18 @@ export function readPermissions(section: any[]): Policy {
     policy.permissionIds.push(id);
     const params = Object.fromEntries((entry.instance.param ?? []).map((p: any) => [p.key, decode(p.value)]));
     if (id === 'access_globals') {
-      for (const k of params.keys as any[]) policy.globals.set(k.key, { read: !!k.read, write: !!k.write, execute: !!k.execute });
+      for (const k of params.keys as any[])
+        policy.globals.set(k.key, { read: !!k.read, write: !!k.write, execute: !!k.execute });
     } else if (id === 'inject_script') {
       policy.injectScript = params.urls as string[];
       for (const p of policy.injectScript) parsePattern(p);
     } else if (id === 'logging') {
-      if (params.environments !== 'debug' && params.environments !== 'all') throw new Error(`logging environments ${params.environments}`);
+      if (params.environments !== 'debug' && params.environments !== 'all')
+        throw new Error(`logging environments ${params.environments}`);
       policy.logging = params.environments;
     } else if (id === 'access_consent') {
-      for (const c of params.consentTypes as any[]) policy.consent.set(c.consentType, { read: !!c.read, write: !!c.write });
+      for (const c of params.consentTypes as any[])
+        policy.consent.set(c.consentType, { read: !!c.read, write: !!c.write });
     }
   }
   return policy;
@@ -63,10 +66,12 @@ export function readPermissions(section: any[]): Policy {
 /** Every grant the policy declares, as strings like `access_globals:clearbit:execute`. */
 export function declaredGrants(policy: Policy): string[] {
   const out: string[] = [];
-  for (const [key, a] of policy.globals) for (const mode of ['read', 'write', 'execute'] as const) if (a[mode]) out.push(`access_globals:${key}:${mode}`);
+  for (const [key, a] of policy.globals)
+    for (const mode of ['read', 'write', 'execute'] as const) if (a[mode]) out.push(`access_globals:${key}:${mode}`);
   for (const p of policy.injectScript) out.push(`inject_script:${p}`);
   if (policy.logging) out.push(`logging:${policy.logging}`);
-  for (const [type, a] of policy.consent) for (const mode of ['read', 'write'] as const) if (a[mode]) out.push(`access_consent:${type}:${mode}`);
+  for (const [type, a] of policy.consent)
+    for (const mode of ['read', 'write'] as const) if (a[mode]) out.push(`access_consent:${type}:${mode}`);
   return out.sort();
 }
 
@@ -85,7 +90,8 @@ export function parsePattern(pattern: string): Pattern {
   const m = /^https:\/\/([^/:]+)(?::(\d+))?(\/.*)$/.exec(pattern);
   if (!m) throw new Error(`not an https URL match pattern: ${pattern}`);
   const [, host, port = '', path] = m;
-  if (host !== '*' && host.includes('*') && !/^\*\.[^*]+$/.test(host)) throw new Error(`bad host wildcard in ${pattern}`);
+  if (host !== '*' && host.includes('*') && !/^\*\.[^*]+$/.test(host))
+    throw new Error(`bad host wildcard in ${pattern}`);
   return { host, port, path };
 }
 
@@ -101,7 +107,8 @@ export function urlMatches(pattern: string, url: string): boolean {
   if (p.port !== u.port) return false;
   const host = u.hostname.toLowerCase();
   const ph = p.host.toLowerCase();
-  const hostOk = ph === '*' || ph === host || (ph.startsWith('*.') && (host === ph.slice(2) || host.endsWith(ph.slice(1))));
+  const hostOk =
+    ph === '*' || ph === host || (ph.startsWith('*.') && (host === ph.slice(2) || host.endsWith(ph.slice(1))));
   if (!hostOk) return false;
   const re = new RegExp('^' + p.path.split('*').map(escapeRegExp).join('.*') + '$');
   return re.test(u.pathname);

@@ -83,7 +83,12 @@ export interface TagRun {
  * Fires a tag: runs the template code with `data` (its fields plus gtmOnSuccess / gtmOnFailure).
  * A throw fails the tag, as it does in GTM. `onSettled` hears the first outcome.
  */
-export function fireTag(compiled: CompiledCode, require: (name: string) => unknown, fields: Record<string, unknown>, onSettled?: (run: TagRun) => void): TagRun {
+export function fireTag(
+  compiled: CompiledCode,
+  require: (name: string) => unknown,
+  fields: Record<string, unknown>,
+  onSettled?: (run: TagRun) => void,
+): TagRun {
   const run: TagRun = { outcome: 'pending', successCalls: 0, failureCalls: 0 };
   const settle = (outcome: 'success' | 'failure') => {
     if (run.outcome === 'pending') {

@@ -75,7 +75,8 @@ export function copyValue(v: unknown, seen = new Map<object, unknown>()): unknow
     return out;
   }
   const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null && Object.prototype.toString.call(v) !== '[object Arguments]') return undefined;
+  if (proto !== Object.prototype && proto !== null && Object.prototype.toString.call(v) !== '[object Arguments]')
+    return undefined;
   const out: Record<string, unknown> = {};
   seen.set(v, out);
   for (const k of Object.keys(v)) out[k] = copyValue((v as Record<string, unknown>)[k], seen);
@@ -111,14 +112,16 @@ export function createSandbox(env: SandboxEnv): Sandbox {
   const globalsAllowed = (key: string, mode: Mode) => policy.globals.get(key)?.[mode] === true;
   const needGlobal = (api: string, key: string, ...modes: Mode[]) => {
     for (const mode of modes) {
-      if (!globalsAllowed(key, mode)) throw new PermissionError(`${api}: access_globals does not grant ${mode} on "${key}"`);
+      if (!globalsAllowed(key, mode))
+        throw new PermissionError(`${api}: access_globals does not grant ${mode} on "${key}"`);
       used.add(`access_globals:${key}:${mode}`);
     }
   };
   const scriptPattern = (url: string) => policy.injectScript.find((p) => urlMatches(p, url));
   const consentAllowed = (type: string, mode: 'read' | 'write') => policy.consent.get(type)?.[mode] === true;
   const needConsent = (api: string, type: string) => {
-    if (!consentAllowed(type, 'read')) throw new PermissionError(`${api}: access_consent does not grant read on "${type}"`);
+    if (!consentAllowed(type, 'read'))
+      throw new PermissionError(`${api}: access_consent does not grant read on "${type}"`);
     used.add(`access_consent:${type}:read`);
   };
 
@@ -128,7 +131,9 @@ export function createSandbox(env: SandboxEnv): Sandbox {
     makeTableMap(table: unknown, keyColumn: string, valueColumn: string) {
       if (!Array.isArray(table)) return null;
       const out: Record<string, unknown> = {};
-      for (const row of table) if (row && typeof row === 'object' && typeof row[keyColumn] === 'string') out[row[keyColumn]] = row[valueColumn];
+      for (const row of table)
+        if (row && typeof row === 'object' && typeof row[keyColumn] === 'string')
+          out[row[keyColumn]] = row[valueColumn];
       return out;
     },
     queryPermission(permission: string, ...args: unknown[]) {
@@ -155,7 +160,12 @@ export function createSandbox(env: SandboxEnv): Sandbox {
       const owner = dot < 0 ? env.window : pathGet(env.window, path.slice(0, dot));
       const fn = pathGet(env.window, path);
       if (typeof fn !== 'function') return undefined;
-      return copyValue(fn.apply(owner, args.map((a) => copyValue(a))));
+      return copyValue(
+        fn.apply(
+          owner,
+          args.map((a) => copyValue(a)),
+        ),
+      );
     },
     createArgumentsQueue(fnKey: string, arrayKey: string) {
       needGlobal('createArgumentsQueue', fnKey, 'read', 'write');

@@ -18,7 +18,8 @@ class AssertionFailure extends Error {
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return Number.isNaN(a) && Number.isNaN(b);
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object')
+    return Number.isNaN(a) && Number.isNaN(b);
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   const ka = Object.keys(a as object);
   const kb = Object.keys(b as object);
@@ -39,7 +40,10 @@ function assertThat(actual: unknown, message?: string) {
     if (!ok) throw new AssertionFailure(`${message ? message + ': ' : ''}expected ${show(actual)} ${what}`);
   };
   const len = () => (actual as { length?: number })?.length;
-  const contains = (x: unknown) => (Array.isArray(actual) ? actual.some((v) => deepEqual(v, x)) : typeof actual === 'string' && actual.includes(String(x)));
+  const contains = (x: unknown) =>
+    Array.isArray(actual)
+      ? actual.some((v) => deepEqual(v, x))
+      : typeof actual === 'string' && actual.includes(String(x));
   return {
     isEqualTo: (e: unknown) => check(deepEqual(actual, e), `to equal ${show(e)}`),
     isNotEqualTo: (e: unknown) => check(!deepEqual(actual, e), `not to equal ${show(e)}`),
@@ -75,11 +79,20 @@ export interface ScenarioWorld {
 }
 
 /** Runs every scenario of the template, each with fresh mocks, window and consent. */
-export function runTemplateTests(tpl: TemplateFile, policy: Policy, onWorld?: (name: string, world: ScenarioWorld) => void): ScenarioResult[] {
+export function runTemplateTests(
+  tpl: TemplateFile,
+  policy: Policy,
+  onWorld?: (name: string, world: ScenarioWorld) => void,
+): ScenarioResult[] {
   const compiled = compileSandboxed(tpl.code);
   return tpl.tests.scenarios.map(({ name, code }) => {
     const window: Record<string, unknown> = {};
-    const sandbox = createSandbox({ window, policy, consent: createConsentState(), loadScript: (_url, done) => done(true) });
+    const sandbox = createSandbox({
+      window,
+      policy,
+      consent: createConsentState(),
+      loadScript: (_url, done) => done(true),
+    });
     const mocks = new Map<string, { value: unknown }>();
     const calls = new Map<string, unknown[][]>();
     const record = (api: string, args: unknown[]) => {
@@ -92,7 +105,9 @@ export function runTemplateTests(tpl: TemplateFile, policy: Policy, onWorld?: (n
         record(api, args);
         const mocked = mocks.get(api);
         if (!mocked) return (real as (...a: unknown[]) => unknown)(...args);
-        return typeof mocked.value === 'function' ? (mocked.value as (...a: unknown[]) => unknown)(...args) : mocked.value;
+        return typeof mocked.value === 'function'
+          ? (mocked.value as (...a: unknown[]) => unknown)(...args)
+          : mocked.value;
       };
     };
     const testApis = {
@@ -113,8 +128,10 @@ export function runTemplateTests(tpl: TemplateFile, policy: Policy, onWorld?: (n
         return {
           wasCalled: () => void (made().length || fail('was not called')),
           wasNotCalled: () => void (made().length && fail('was called')),
-          wasCalledWith: (...expected: unknown[]) => void (made().some((a) => deepEqual(a, expected)) || fail(`was not called with ${show(expected)}`)),
-          wasNotCalledWith: (...expected: unknown[]) => void (made().some((a) => deepEqual(a, expected)) && fail(`was called with ${show(expected)}`)),
+          wasCalledWith: (...expected: unknown[]) =>
+            void (made().some((a) => deepEqual(a, expected)) || fail(`was not called with ${show(expected)}`)),
+          wasNotCalledWith: (...expected: unknown[]) =>
+            void (made().some((a) => deepEqual(a, expected)) && fail(`was called with ${show(expected)}`)),
         };
       },
       assertThat,

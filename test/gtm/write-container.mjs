@@ -16,13 +16,33 @@ const dataLayerVariable = (variableId, name, key) => ({
   variableId,
   name,
   type: 'v',
-  parameter: [{ type: 'INTEGER', key: 'dataLayerVersion', value: '2' }, { type: 'BOOLEAN', key: 'setDefaultValue', value: 'false' }, text('name', key)],
+  parameter: [
+    { type: 'INTEGER', key: 'dataLayerVersion', value: '2' },
+    { type: 'BOOLEAN', key: 'setDefaultValue', value: 'false' },
+    text('name', key),
+  ],
   fingerprint: '1',
   formatValue: {},
 });
-const constant = (variableId, name, value) => ({ ...ids, variableId, name, type: 'c', parameter: [text('value', value)], fingerprint: '1', formatValue: {} });
-const tagBase = { monitoringMetadata: { type: 'MAP' }, consentSettings: { consentStatus: 'NOT_SET' }, fingerprint: '1' };
-const common = [text('collectorUrl', '{{Open Conversions - Collector URL}}'), text('publishableKey', '{{Open Conversions - Publishable key}}'), text('consentSource', 'consentMode')];
+const constant = (variableId, name, value) => ({
+  ...ids,
+  variableId,
+  name,
+  type: 'c',
+  parameter: [text('value', value)],
+  fingerprint: '1',
+  formatValue: {},
+});
+const tagBase = {
+  monitoringMetadata: { type: 'MAP' },
+  consentSettings: { consentStatus: 'NOT_SET' },
+  fingerprint: '1',
+};
+const common = [
+  text('collectorUrl', '{{Open Conversions - Collector URL}}'),
+  text('publishableKey', '{{Open Conversions - Publishable key}}'),
+  text('consentSource', 'consentMode'),
+];
 
 export function buildContainer(templateText) {
   return {
@@ -39,7 +59,14 @@ export function buildContainer(templateText) {
         publicId: 'GTM-XXXXXXX',
         usageContext: ['WEB'],
         fingerprint: '1',
-        features: { supportTemplates: true, supportTags: true, supportTriggers: true, supportVariables: true, supportBuiltInVariables: true, supportFolders: true },
+        features: {
+          supportTemplates: true,
+          supportTags: true,
+          supportTriggers: true,
+          supportVariables: true,
+          supportBuiltInVariables: true,
+          supportFolders: true,
+        },
       },
       tag: [
         {
@@ -61,7 +88,11 @@ export function buildContainer(templateText) {
             ...common,
             text('action', 'identify'),
             text('email', '{{DLV - email}}'),
-            { type: 'LIST', key: 'traits', list: [{ type: 'MAP', map: [text('name', 'company'), text('value', '{{DLV - company}}')] }] },
+            {
+              type: 'LIST',
+              key: 'traits',
+              list: [{ type: 'MAP', map: [text('name', 'company'), text('value', '{{DLV - company}}')] }],
+            },
           ],
           firingTriggerId: ['3'],
           tagFiringOption: 'ONCE_PER_EVENT',

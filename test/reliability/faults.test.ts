@@ -7,7 +7,30 @@
 //   RELIABILITY_PEOPLE=1000 npx vitest run --project reliability  # the big run (<= 3,000)
 import { afterAll, describe, expect, it } from 'vitest';
 import { startCollector } from '../support/collector';
-import { account, alertReceiver, api, BIG, configure, configureMany, emailOf, expectedEntryId, identify, LINKEDIN, linkedinCopies, MICROSOFT, MICROSOFT_TOKEN_PATH, microsoftCopies, PEOPLE, pool, startLinkedIn, startMicrosoft, system, table, upsert, waitForOutcomes } from './harness';
+import {
+  account,
+  alertReceiver,
+  api,
+  BIG,
+  configure,
+  configureMany,
+  emailOf,
+  expectedEntryId,
+  identify,
+  LINKEDIN,
+  linkedinCopies,
+  MICROSOFT,
+  MICROSOFT_TOKEN_PATH,
+  microsoftCopies,
+  PEOPLE,
+  pool,
+  startLinkedIn,
+  startMicrosoft,
+  system,
+  table,
+  upsert,
+  waitForOutcomes,
+} from './harness';
 
 const DELIVERY_TIMEOUT = BIG ? 600_000 : 240_000;
 
@@ -18,7 +41,7 @@ afterAll(() => {
 
 /** Waits for `done` (the alerts are sent by an alarm: seconds on a loaded machine), at most `ms`. */
 async function waitFor(done: () => boolean, ms = 60_000) {
-  for (const end = Date.now() + ms; !done() && Date.now() < end; ) await new Promise((res) => setTimeout(res, 200));
+  for (const end = Date.now() + ms; !done() && Date.now() < end;) await new Promise((res) => setTimeout(res, 200));
 }
 
 /** Emails in chunks of 100 for /v1/people. */
@@ -31,7 +54,9 @@ function expectExactlyOnce(r: Awaited<ReturnType<typeof account>>, accepted: num
   expect(r.duplicates, 'nothing stored or delivered twice').toBe(0);
   expect(r.lost, 'nothing lost').toBe(0);
   expect(r.delivered + r['failed (reason)']).toBe(accepted);
-  expect(r['failed (reason)'], JSON.stringify(r.rows.filter((x) => x.status !== 'sent').slice(0, 3))).toBe(failedAllowed);
+  expect(r['failed (reason)'], JSON.stringify(r.rows.filter((x) => x.status !== 'sent').slice(0, 3))).toBe(
+    failedAllowed,
+  );
 }
 
 describe('fault suite', { timeout: DELIVERY_TIMEOUT + 300_000 }, () => {
@@ -87,7 +112,14 @@ describe('fault suite', { timeout: DELIVERY_TIMEOUT + 300_000 }, () => {
       });
       for (const part of chunks(emails)) expect((await upsert(collector, part)).status).toBe(202);
       const rows = await waitForOutcomes(collector, ids.destinationId, accepted.size, DELIVERY_TIMEOUT);
-      const r = await account(BIG ? 'platform 5xx storm / 429 Retry-After / timeout / poisoned event' : 'platform 5xx / poisoned event', collector, meta, ids, emails, accepted);
+      const r = await account(
+        BIG ? 'platform 5xx storm / 429 Retry-After / timeout / poisoned event' : 'platform 5xx / poisoned event',
+        collector,
+        meta,
+        ids,
+        emails,
+        accepted,
+      );
       expectExactlyOnce(r, PEOPLE, 1);
       const bad = rows.find((x) => x.status === 'failed');
       expect(bad?.id).toBe(await expectedEntryId(ids.audienceId, poisoned));
@@ -104,9 +136,23 @@ describe('fault suite', { timeout: DELIVERY_TIMEOUT + 300_000 }, () => {
     const receiver = await alertReceiver();
     const { meta, collector } = await system();
     try {
-      expect((await api(collector, '/api/alerts', 'PUT', { url: receiver.url, secret: 'reliability-alert-secret', silentMinutes: 0 })).status).toBe(200);
+      expect(
+        (
+          await api(collector, '/api/alerts', 'PUT', {
+            url: receiver.url,
+            secret: 'reliability-alert-secret',
+            silentMinutes: 0,
+          })
+        ).status,
+      ).toBe(200);
       const ids = await configure(collector, meta);
-      expect((await api(collector, `/api/destinations/${ids.destinationId}`, 'PATCH', { settings: { accessToken: 'EAArevoked-token-000000' } })).status).toBe(200);
+      expect(
+        (
+          await api(collector, `/api/destinations/${ids.destinationId}`, 'PATCH', {
+            settings: { accessToken: 'EAArevoked-token-000000' },
+          })
+        ).status,
+      ).toBe(200);
       const emails = Array.from({ length: Math.min(PEOPLE, 50) }, (_, i) => emailOf('revoked', i));
       const accepted = new Set<string>();
       await pool(emails, 6, async (email, i) => {
@@ -125,7 +171,9 @@ describe('fault suite', { timeout: DELIVERY_TIMEOUT + 300_000 }, () => {
       expect(alert, 'a credentials_refused alert reached the receiver').toBeDefined();
       const { createHmac } = await import('node:crypto');
       const ts = String(alert!.headers['x-alert-timestamp']);
-      expect(alert!.headers['x-alert-signature']).toBe(`sha256=${createHmac('sha256', 'reliability-alert-secret').update(`${ts}.${alert!.body}`).digest('hex')}`);
+      expect(alert!.headers['x-alert-signature']).toBe(
+        `sha256=${createHmac('sha256', 'reliability-alert-secret').update(`${ts}.${alert!.body}`).digest('hex')}`,
+      );
       expect(alert!.body).not.toMatch(/@example\.com|EAArevoked/);
     } finally {
       await collector.stop();
@@ -140,10 +188,45 @@ describe('fault suite', { timeout: DELIVERY_TIMEOUT + 300_000 }, () => {
     const microsoft = await startMicrosoft();
     const collector = await startCollector();
     try {
-      expect((await api(collector, '/api/alerts', 'PUT', { url: receiver.url, secret: 'reliability-alert-secret', silentMinutes: 0 })).status).toBe(200);
+      expect(
+        (
+          await api(collector, '/api/alerts', 'PUT', {
+            url: receiver.url,
+            secret: 'reliability-alert-secret',
+            silentMinutes: 0,
+          })
+        ).status,
+      ).toBe(200);
       const [liId, msId, audienceId] = await configureMany(collector, [
-        { type: 'linkedin', name: 'LinkedIn (fake)', mode: 'live', endpoint: linkedin.url, tokenEndpoint: linkedin.url, settings: { conversionId: LINKEDIN.conversionIds[0], clientId: LINKEDIN.clientId, clientSecret: LINKEDIN.clientSecret, refreshToken: LINKEDIN.refreshToken } },
-        { type: 'microsoft_ads', name: 'Microsoft (fake)', mode: 'live', endpoint: microsoft.url, tokenEndpoint: microsoft.url, settings: { customerId: MICROSOFT.customerId, accountId: MICROSOFT.accountId, conversionGoalName: 'MQL', developerToken: MICROSOFT.developerToken, clientId: MICROSOFT.clientId, clientSecret: MICROSOFT.clientSecret, refreshToken: MICROSOFT.refreshToken } },
+        {
+          type: 'linkedin',
+          name: 'LinkedIn (fake)',
+          mode: 'live',
+          endpoint: linkedin.url,
+          tokenEndpoint: linkedin.url,
+          settings: {
+            conversionId: LINKEDIN.conversionIds[0],
+            clientId: LINKEDIN.clientId,
+            clientSecret: LINKEDIN.clientSecret,
+            refreshToken: LINKEDIN.refreshToken,
+          },
+        },
+        {
+          type: 'microsoft_ads',
+          name: 'Microsoft (fake)',
+          mode: 'live',
+          endpoint: microsoft.url,
+          tokenEndpoint: microsoft.url,
+          settings: {
+            customerId: MICROSOFT.customerId,
+            accountId: MICROSOFT.accountId,
+            conversionGoalName: 'MQL',
+            developerToken: MICROSOFT.developerToken,
+            clientId: MICROSOFT.clientId,
+            clientSecret: MICROSOFT.clientSecret,
+            refreshToken: MICROSOFT.refreshToken,
+          },
+        },
       ]);
       const li = { destinationId: liId!, audienceId: audienceId! };
       const ms = { destinationId: msId!, audienceId: audienceId! };
@@ -180,27 +263,52 @@ describe('fault suite', { timeout: DELIVERY_TIMEOUT + 300_000 }, () => {
       const liRows = await waitForOutcomes(collector, li.destinationId, n, DELIVERY_TIMEOUT);
       const msRows = await waitForOutcomes(collector, ms.destinationId, n, DELIVERY_TIMEOUT);
 
-      const a = await account('expired token, refreshed (LinkedIn 401)', collector, linkedinCopies(linkedin.events), li, emails, accepted);
+      const a = await account(
+        'expired token, refreshed (LinkedIn 401)',
+        collector,
+        linkedinCopies(linkedin.events),
+        li,
+        emails,
+        accepted,
+      );
       expectExactlyOnce(a, n);
       // The 401 was met and answered by a refresh (two when the object had lost its cached token), not a refresh per batch.
-      expect(linkedin.requests.some((r) => r.status === 401 && JSON.stringify(r.reply).includes('EXPIRED_ACCESS_TOKEN'))).toBe(true);
+      expect(
+        linkedin.requests.some((r) => r.status === 401 && JSON.stringify(r.reply).includes('EXPIRED_ACCESS_TOKEN')),
+      ).toBe(true);
       expect(linkedin.oauth.grants - grantsBefore).toBeGreaterThanOrEqual(1);
       expect(linkedin.oauth.grants - grantsBefore).toBeLessThanOrEqual(2);
       expect(liRows.every((r) => r.status === 'sent')).toBe(true);
 
-      const b = await account('expired token, refresh refused (Microsoft 401 + invalid_grant)', collector, await microsoftCopies(microsoft, audienceId!, emails), ms, emails, accepted);
+      const b = await account(
+        'expired token, refresh refused (Microsoft 401 + invalid_grant)',
+        collector,
+        await microsoftCopies(microsoft, audienceId!, emails),
+        ms,
+        emails,
+        accepted,
+      );
       expectExactlyOnce(b, n, n - half);
       // The refresh was tried and refused (after the 401, or first when the cached token was gone).
-      expect(microsoft.requests.some((r) => r.path === MICROSOFT_TOKEN_PATH && r.status === 400 && JSON.stringify(r.reply).includes('invalid_grant'))).toBe(true);
+      expect(
+        microsoft.requests.some(
+          (r) =>
+            r.path === MICROSOFT_TOKEN_PATH && r.status === 400 && JSON.stringify(r.reply).includes('invalid_grant'),
+        ),
+      ).toBe(true);
       const failed = msRows.filter((r) => r.status === 'failed');
       expect(failed).toHaveLength(n - half);
       for (const r of failed) expect(JSON.stringify(r.error)).toMatch(/invalid_grant/);
 
-      const isAlert = (x: { body: string }) => x.body.includes('credentials_refused') && x.body.includes(ms.destinationId);
+      const isAlert = (x: { body: string }) =>
+        x.body.includes('credentials_refused') && x.body.includes(ms.destinationId);
       await waitFor(() => receiver.received.some(isAlert));
       const alert = receiver.received.find(isAlert);
       expect(alert, 'a credentials_refused alert for the Microsoft destination').toBeDefined();
-      expect(receiver.received.some((x) => x.body.includes(li.destinationId)), 'no alert for the refreshed LinkedIn destination').toBe(false);
+      expect(
+        receiver.received.some((x) => x.body.includes(li.destinationId)),
+        'no alert for the refreshed LinkedIn destination',
+      ).toBe(false);
       expect(alert!.body).not.toMatch(/@example\.com|rel-ms-|rel-li-/);
       expect(collector.logs()).not.toMatch(/rel-expired-\d+@example\.com|rel-ms-refresh|rel-li-refresh/);
     } finally {

@@ -21,7 +21,10 @@ function exit(code, out = '', err = '') {
 }
 
 if (a === 'queues' && b === 'list') {
-  exit(0, `┌──────┬──────┐\n│ id │ name │ producers │ consumers │\n${state.queues.map((q) => `│ 0000 │ ${q} │ 1 │ 1 │`).join('\n')}\n└──────┘\n`);
+  exit(
+    0,
+    `┌──────┬──────┐\n│ id │ name │ producers │ consumers │\n${state.queues.map((q) => `│ 0000 │ ${q} │ 1 │ 1 │`).join('\n')}\n└──────┘\n`,
+  );
 } else if (a === 'queues' && b === 'create') {
   if (state.queues.includes(args[2])) exit(1, '', `A queue with this name already exists [code: 11009]\n`);
   state.queues.push(args[2]);

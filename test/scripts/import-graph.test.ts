@@ -9,11 +9,21 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph, filesReachingObjects, findCycles, importsOf, upwardImports } from '../../scripts/import-graph.mjs';
 
 type Edge = { to: string; typeOnly: boolean };
-const graphOf = (edges: Record<string, string[]>) => new Map<string, Edge[]>(Object.entries(edges).map(([from, tos]) => [from, tos.map((to) => ({ to, typeOnly: false }))]));
+const graphOf = (edges: Record<string, string[]>) =>
+  new Map<string, Edge[]>(
+    Object.entries(edges).map(([from, tos]) => [from, tos.map((to) => ({ to, typeOnly: false }))]),
+  );
 
 describe('the import-graph checker', () => {
   it('finds a cycle and names a way round it', () => {
-    const cycles = findCycles(graphOf({ 'collector/a.ts': ['collector/b.ts'], 'collector/b.ts': ['collector/c.ts'], 'collector/c.ts': ['collector/a.ts'], 'collector/d.ts': ['collector/a.ts'] }));
+    const cycles = findCycles(
+      graphOf({
+        'collector/a.ts': ['collector/b.ts'],
+        'collector/b.ts': ['collector/c.ts'],
+        'collector/c.ts': ['collector/a.ts'],
+        'collector/d.ts': ['collector/a.ts'],
+      }),
+    );
     expect(cycles).toHaveLength(1);
     expect(cycles[0].files).toEqual(['collector/a.ts', 'collector/b.ts', 'collector/c.ts']);
     expect(cycles[0].cycle).toEqual(['collector/a.ts', 'collector/b.ts', 'collector/c.ts', 'collector/a.ts']);
@@ -40,7 +50,13 @@ describe('the import-graph checker', () => {
   it('reads type-only imports, re-exports and dynamic imports, and ignores packages and comments', () => {
     const dir = mkdtempSync(join(tmpdir(), 'import-graph-'));
     for (const name of ['a', 'b', 'c', 'd']) writeFileSync(join(dir, `${name}.ts`), '');
-    const text = ["import type { A } from './a';", "export { B } from './b';", "const c = await import('./c');", "import { Hono } from 'hono';", "// import { D } from './d';"].join('\n');
+    const text = [
+      "import type { A } from './a';",
+      "export { B } from './b';",
+      "const c = await import('./c');",
+      "import { Hono } from 'hono';",
+      "// import { D } from './d';",
+    ].join('\n');
     const found = importsOf(join(dir, 'main.ts'), text).map((e: Edge) => ({ ...e, to: e.to.split('/').pop() }));
     expect(found).toEqual([
       { to: 'a.ts', typeOnly: true },

@@ -33,7 +33,14 @@ afterAll(() => {
 });
 
 describe('npm run setup', () => {
-  const site = ['--origins', 'https://example.com,https://www.example.com', '--hostname', 'example.com', '--base-path', '/_cb'];
+  const site = [
+    '--origins',
+    'https://example.com,https://www.example.com',
+    '--hostname',
+    'example.com',
+    '--base-path',
+    '/_cb',
+  ];
 
   it('--dry-run prints every command with secrets masked and changes nothing', () => {
     const stateFile = join(dir, 'dry.json');
@@ -134,15 +141,25 @@ describe('npm run setup', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("Your site's origins");
     // The base path defaults to /_cb on the site's own host; the Segment question was answered yes.
-    expect(r.stdout).toContain(`would run: wrangler deploy --name ${NAME} --route shop.example/_cb/* --var BASE_PATH:/_cb`);
+    expect(r.stdout).toContain(
+      `would run: wrangler deploy --name ${NAME} --route shop.example/_cb/* --var BASE_PATH:/_cb`,
+    );
     expect(r.stdout).toContain(`would run: wrangler secret put SEGMENT_WEBHOOK_SECRET --name ${NAME}  (stdin: ****)`);
     expect(r.stdout).toContain('(stdin: https://shop.example)');
   });
 
   it('refuses what is not an origin or a hostname, before running anything', () => {
     const stateFile = join(dir, 'bad.json');
-    for (const bad of [['--origins', 'example.com'], ['--origins', 'https://example.com/path'], ['--origins', 'https://example.com', '--hostname', 'https://example.com']]) {
-      const r = spawnSync(process.execPath, ['scripts/setup.mjs', '--yes', '--name', NAME, ...bad], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, OC_WRANGLER: FAKE, FAKE_WRANGLER_STATE: stateFile } });
+    for (const bad of [
+      ['--origins', 'example.com'],
+      ['--origins', 'https://example.com/path'],
+      ['--origins', 'https://example.com', '--hostname', 'https://example.com'],
+    ]) {
+      const r = spawnSync(process.execPath, ['scripts/setup.mjs', '--yes', '--name', NAME, ...bad], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, OC_WRANGLER: FAKE, FAKE_WRANGLER_STATE: stateFile },
+      });
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/is not (an origin|a hostname)/);
     }

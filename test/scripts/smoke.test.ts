@@ -17,7 +17,10 @@ const META = { pixelId: '7654321', accessToken: 'EAAsmoke-meta-token-01' };
 
 function smoke(url: string, ...args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['scripts/smoke.mjs', url, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['scripts/smoke.mjs', url, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -26,7 +29,11 @@ function smoke(url: string, ...args: string[]): Promise<{ code: number; out: str
 }
 
 async function api(c: RunningCollector, path: string, method = 'GET', body?: unknown) {
-  const res = await fetch(c.url + path, { method, headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(c.url + path, {
+    method,
+    headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json().catch(() => null)) as any };
 }
 
@@ -53,8 +60,21 @@ describe('npm run smoke', () => {
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
     collector = await startCollector({ args: ['--test-scheduled'] });
     const port = (hook.address() as { port: number }).port;
-    expect((await api(collector, '/api/alerts', 'PUT', { url: `http://127.0.0.1:${port}/hook`, secret: 'smoke-alert-secret-0123' })).status).toBe(200);
-    const created = await api(collector, '/api/destinations', 'POST', { type: 'meta', name: 'Meta', mode: 'test', endpoint: meta.url, settings: { ...META, testEventCode: 'TEST123' } });
+    expect(
+      (
+        await api(collector, '/api/alerts', 'PUT', {
+          url: `http://127.0.0.1:${port}/hook`,
+          secret: 'smoke-alert-secret-0123',
+        })
+      ).status,
+    ).toBe(200);
+    const created = await api(collector, '/api/destinations', 'POST', {
+      type: 'meta',
+      name: 'Meta',
+      mode: 'test',
+      endpoint: meta.url,
+      settings: { ...META, testEventCode: 'TEST123' },
+    });
     expect(created.status, JSON.stringify(created.json)).toBe(201);
   });
   afterAll(async () => {
@@ -71,7 +91,18 @@ describe('npm run smoke', () => {
     await runCron(collector);
     const r = await smoke(collector.url, '--origin', SITE, '--key', SK);
     expect(r.code, r.out).toBe(0);
-    for (const name of ['health', 'tag.js served', 'tag-send.js served', 'origin allowed (CORS)', 'secret key accepted', 'identify through /v1/collect, read back, erased', 'People API job completes (queue consumer alive)', 'cron ran recently', 'destinations accept their credentials: 1 tested', 'alert webhook reachable'])
+    for (const name of [
+      'health',
+      'tag.js served',
+      'tag-send.js served',
+      'origin allowed (CORS)',
+      'secret key accepted',
+      'identify through /v1/collect, read back, erased',
+      'People API job completes (queue consumer alive)',
+      'cron ran recently',
+      'destinations accept their credentials: 1 tested',
+      'alert webhook reachable',
+    ])
       expect(r.out).toContain(`ok    ${name}`);
     expect(r.out).toContain('All 10 checks passed.');
     expect(hookCalls).toBeGreaterThan(0);
@@ -88,7 +119,13 @@ describe('npm run smoke', () => {
   });
 
   it('fails for a destination whose platform refuses its credentials', async () => {
-    const bad = await api(collector, '/api/destinations', 'POST', { type: 'meta', name: 'Refused', mode: 'test', endpoint: meta.url, settings: { pixelId: META.pixelId, accessToken: 'EAAwrong-smoke-token-00', testEventCode: 'TEST123' } });
+    const bad = await api(collector, '/api/destinations', 'POST', {
+      type: 'meta',
+      name: 'Refused',
+      mode: 'test',
+      endpoint: meta.url,
+      settings: { pixelId: META.pixelId, accessToken: 'EAAwrong-smoke-token-00', testEventCode: 'TEST123' },
+    });
     expect(bad.status).toBe(201);
     try {
       const r = await smoke(collector.url, '--origin', SITE, '--key', SK);

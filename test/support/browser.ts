@@ -14,5 +14,9 @@ export const CHROMIUM_ARGS = [
 
 /** A Chromium with a profile on disk, so storage survives closing and relaunching the browser. */
 export function launchProfile(userDataDir: string): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
 }

@@ -45,13 +45,33 @@ export async function startCollector(opts: StartOptions = {}): Promise<RunningCo
 class PortTaken extends Error {}
 
 /** `config`: another wrangler config (a variant of wrangler.toml); `args`: more `wrangler dev` flags. */
-type StartOptions = { persistDir?: string; port?: number; vars?: Record<string, string>; config?: string; args?: string[] };
+type StartOptions = {
+  persistDir?: string;
+  port?: number;
+  vars?: Record<string, string>;
+  config?: string;
+  args?: string[];
+};
 
 async function startOnce(opts: StartOptions & { port: number }): Promise<RunningCollector> {
   const { port } = opts;
   const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), 'collector-state-'));
   const vars = { ...DEV_VARS, ...opts.vars };
-  const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistDir, '--log-level', 'warn', '--show-interactive-dev-session=false', '--inspector-port', '0'];
+  const args = [
+    'wrangler',
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--persist-to',
+    persistDir,
+    '--log-level',
+    'warn',
+    '--show-interactive-dev-session=false',
+    '--inspector-port',
+    '0',
+  ];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   if (opts.config) args.push('--config', opts.config);
   args.push(...(opts.args ?? []));

@@ -14,7 +14,9 @@ export async function startSite(page: (path: string) => { head: string; body?: s
   const server: Server = createServer((req, res) => {
     const { head, body = '' } = page(req.url ?? '/');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><html><head><meta charset="utf-8"><title>site ${req.url}</title>${head}</head><body>${body}</body></html>`);
+    res.end(
+      `<!doctype html><html><head><meta charset="utf-8"><title>site ${req.url}</title>${head}</head><body>${body}</body></html>`,
+    );
   });
   // Port 0: the kernel's choice, bound at once (a port chosen first could be taken before the bind).
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

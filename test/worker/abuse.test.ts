@@ -37,13 +37,31 @@ describe('rate limits on the public endpoints', () => {
     limit('RATE_LIMIT_IP_PER_MINUTE', 5);
     const ip = `198.51.100.${Math.floor(Math.random() * 250)}`;
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await collect({ key: PK, events: [identifyEvent(`rl-${i}-${anonId()}@example.com`)] }, { 'cf-connecting-ip': ip })).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push(
+        (
+          await collect(
+            { key: PK, events: [identifyEvent(`rl-${i}-${anonId()}@example.com`)] },
+            { 'cf-connecting-ip': ip },
+          )
+        ).status,
+      );
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
-    const res = await collect({ key: PK, events: [identifyEvent(`rl-x-${anonId()}@example.com`)] }, { 'cf-connecting-ip': ip });
+    const res = await collect(
+      { key: PK, events: [identifyEvent(`rl-x-${anonId()}@example.com`)] },
+      { 'cf-connecting-ip': ip },
+    );
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await res.json()) as any).error.code).toBe('rate_limited');
-    expect((await collect({ key: PK, events: [identifyEvent(`rl-y-${anonId()}@example.com`)] }, { 'cf-connecting-ip': '192.0.2.200' })).status).toBe(200);
+    expect(
+      (
+        await collect(
+          { key: PK, events: [identifyEvent(`rl-y-${anonId()}@example.com`)] },
+          { 'cf-connecting-ip': '192.0.2.200' },
+        )
+      ).status,
+    ).toBe(200);
   });
 
   it('per key on /v1/people and on Segment server-side senders', async () => {
@@ -52,7 +70,11 @@ describe('rate limits on the public endpoints', () => {
     const s: number[] = [];
     for (let i = 0; i < 3; i++) s.push((await upsertPeople(body)).status);
     expect(s).toEqual([202, 202, 429]);
-    const seg = await call('/segment/v1/identify', { method: 'POST', headers: { authorization: `Basic ${btoa(`${SK}:`)}` }, body: JSON.stringify({ userId: `seg-${anonId()}@example.com` }) });
+    const seg = await call('/segment/v1/identify', {
+      method: 'POST',
+      headers: { authorization: `Basic ${btoa(`${SK}:`)}` },
+      body: JSON.stringify({ userId: `seg-${anonId()}@example.com` }),
+    });
     expect(seg.status).toBe(429);
     expect(seg.headers.get('retry-after')).toMatch(/^\d+$/);
   });
@@ -64,10 +86,14 @@ describe('caps per IP', () => {
     const ip = `203.0.113.${Math.floor(Math.random() * 250)}`;
     const emails = Array.from({ length: 4 }, (_, i) => `cap-${i}-${anonId()}@example.com`);
     const s: number[] = [];
-    for (const email of emails) s.push((await collect({ key: PK, events: [identifyEvent(email)] }, { 'cf-connecting-ip': ip })).status);
+    for (const email of emails)
+      s.push((await collect({ key: PK, events: [identifyEvent(email)] }, { 'cf-connecting-ip': ip })).status);
     expect(s).toEqual([200, 200, 200, 429]);
     expect(await person(emails[3]!)).toBeNull();
-    const update = await collect({ key: PK, events: [identifyEvent(emails[0]!, { traits: { again: true } })] }, { 'cf-connecting-ip': ip });
+    const update = await collect(
+      { key: PK, events: [identifyEvent(emails[0]!, { traits: { again: true } })] },
+      { 'cf-connecting-ip': ip },
+    );
     expect(update.status).toBe(200);
     expect((await person(emails[0]!)).attributes.traits).toEqual({ again: true });
   });
@@ -94,7 +120,11 @@ describe('caps per person', () => {
     const email = `many-${anonId()}@example.com`;
     const base = Date.now() - 1000_000;
     for (let batch = 0; batch < 11; batch++) {
-      const touches = Array.from({ length: 50 }, (_, i) => ({ kind: 'gclid', value: `Cj0KCQiA_cap_${batch}_${i}`, firstSeen: base + batch * 50 + i }));
+      const touches = Array.from({ length: 50 }, (_, i) => ({
+        kind: 'gclid',
+        value: `Cj0KCQiA_cap_${batch}_${i}`,
+        firstSeen: base + batch * 50 + i,
+      }));
       const events = [identifyEvent(email, { anonymousId: `anon_cap_${batch}_x`, touches })];
       expect((await collect({ key: PK, events })).status).toBe(200);
     }
@@ -103,8 +133,14 @@ describe('caps per person', () => {
     expect(p.touches.map((t: any) => t.value)).not.toContain('Cj0KCQiA_cap_0_0');
     expect(p.touches.map((t: any) => t.value)).toContain('Cj0KCQiA_cap_10_49');
 
-    const events = Array.from({ length: 50 }, (_, i) => identifyEvent(email, { anonymousId: `anon_dev_${i}_${anonId()}` }));
-    for (let k = 0; k < 3; k++) await collect({ key: PK, events: events.map((e) => ({ ...e, messageId: `${e.messageId}_${k}`, anonymousId: `${e.anonymousId}_${k}` })) });
+    const events = Array.from({ length: 50 }, (_, i) =>
+      identifyEvent(email, { anonymousId: `anon_dev_${i}_${anonId()}` }),
+    );
+    for (let k = 0; k < 3; k++)
+      await collect({
+        key: PK,
+        events: events.map((e) => ({ ...e, messageId: `${e.messageId}_${k}`, anonymousId: `${e.anonymousId}_${k}` })),
+      });
     expect((await person(email)).devices).toHaveLength(100);
   }, 60_000);
 });

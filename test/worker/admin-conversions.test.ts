@@ -7,11 +7,23 @@ import { personKey } from '../../collector/identity';
 import { get, post, signIn } from './admin-helpers';
 import { destinationById } from '../../collector/objects/doors';
 
-const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const json = (body: unknown) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
 const dst = (id: string) => destinationById(env, id);
 
 async function destination(name: string) {
-  const res = await api('/api/destinations', json({ type: 'meta', name, mode: 'dry_run', settings: { pixelId: '4242', accessToken: 'EAA-conversions-log-token' } }));
+  const res = await api(
+    '/api/destinations',
+    json({
+      type: 'meta',
+      name,
+      mode: 'dry_run',
+      settings: { pixelId: '4242', accessToken: 'EAA-conversions-log-token' },
+    }),
+  );
   expect(res.status).toBe(201);
   return ((await res.json()) as { id: string }).id;
 }
@@ -21,20 +33,47 @@ describe('admin conversions log', { timeout: 30_000 }, () => {
     const now = Date.now();
     const a = await destination('Log <Meta>');
     const b = await destination('Other pixel');
-    const audience = (await (await api('/api/audiences', json({ name: 'Log audience', criteria: { all: [{ field: 'crm.stage', op: 'eq', value: 'sql' }] }, timestamp: { field: 'crm.sql_at', withinDays: 30 } }))).json()) as { id: string };
-    const cnv = (await (await api(`/api/audiences/${audience.id}/conversions`, json({ destinationId: a }))).json()) as { id: string };
+    const audience = (await (
+      await api(
+        '/api/audiences',
+        json({
+          name: 'Log audience',
+          criteria: { all: [{ field: 'crm.stage', op: 'eq', value: 'sql' }] },
+          timestamp: { field: 'crm.sql_at', withinDays: 30 },
+        }),
+      )
+    ).json()) as { id: string };
+    const cnv = (await (await api(`/api/audiences/${audience.id}/conversions`, json({ destinationId: a }))).json()) as {
+      id: string;
+    };
     expect(cnv.id).toBeTruthy();
     const entry = 'e'.repeat(32);
     const row = {
-      id: entry, key: `${entry}:${cnv.id}`, eventTime: Math.floor(now / 1000) - 60, email: 'log.person@example.com', touches: [], devices: [], attributes: {}, conversion: { eventName: 'Lead' },
-      origin: { audienceId: audience.id, conversionId: cnv.id, personKey: await personKey(env, 'log.person@example.com') },
+      id: entry,
+      key: `${entry}:${cnv.id}`,
+      eventTime: Math.floor(now / 1000) - 60,
+      email: 'log.person@example.com',
+      touches: [],
+      devices: [],
+      attributes: {},
+      conversion: { eventName: 'Lead' },
+      origin: {
+        audienceId: audience.id,
+        conversionId: cnv.id,
+        personKey: await personKey(env, 'log.person@example.com'),
+      },
     };
     expect(await dst(a).enqueue([row])).toMatchObject({ ok: true, value: { queued: 1 } });
     await dst(a).flushNow();
     await runInDurableObject(env.DESTINATION.get(env.DESTINATION.idFromName(b)), (_o, state) => {
       state.storage.sql.exec(
         `INSERT INTO outbox (id, item, status, attempts, due_at, error, created_at, updated_at) VALUES (?, ?, 'failed', 3, ?, ?, ?, ?)`,
-        'f'.repeat(32), JSON.stringify({ event_id: 'f'.repeat(32) }), now, JSON.stringify({ code: 'OAuthException', message: 'Invalid <token>' }), now - 1000, now,
+        'f'.repeat(32),
+        JSON.stringify({ event_id: 'f'.repeat(32) }),
+        now,
+        JSON.stringify({ code: 'OAuthException', message: 'Invalid <token>' }),
+        now - 1000,
+        now,
       );
     });
 
@@ -75,12 +114,20 @@ describe('admin conversions log', { timeout: 30_000 }, () => {
     // Retry: refused without the token; with it the row is queued again and the change audited.
     const failedId = `${b}:${'f'.repeat(32)}`;
     expect((await post('/admin/conversions/retry', { id: failedId }, cookies)).status).toBe(403);
-    const retried = await post('/admin/conversions/retry', { _csrf: csrf, id: failedId, back: '/admin/conversions?status=failed' }, cookies);
+    const retried = await post(
+      '/admin/conversions/retry',
+      { _csrf: csrf, id: failedId, back: '/admin/conversions?status=failed' },
+      cookies,
+    );
     expect(retried.status).toBe(303);
     expect(retried.headers.get('location')).toBe('/admin/conversions?status=failed&done=retried');
     // Queued again (a dry-run destination's alarm may already have recorded it as sent).
     expect(['queued', 'leased', 'sent']).toContain((await dst(b).logEntry('f'.repeat(32)))?.status);
-    const again = await post('/admin/conversions/retry', { _csrf: csrf, id: failedId, back: 'https://evil.example/' }, cookies);
+    const again = await post(
+      '/admin/conversions/retry',
+      { _csrf: csrf, id: failedId, back: 'https://evil.example/' },
+      cookies,
+    );
     expect(again.status).toBe(400);
     expect(await again.text()).toContain('Only failed or dead-lettered conversions can be retried');
     expect(await (await get('/admin/change-log', cookies)).text()).toContain('conversion.retried');
@@ -89,10 +136,17 @@ describe('admin conversions log', { timeout: 30_000 }, () => {
   it('an off-site back link is not followed', async () => {
     const b = await destination('Back test');
     await runInDurableObject(env.DESTINATION.get(env.DESTINATION.idFromName(b)), (_o, state) => {
-      state.storage.sql.exec(`INSERT INTO outbox (id, item, status, attempts, due_at, created_at, updated_at) VALUES (?, NULL, 'dead_letter', 8, 0, 1, 1)`, 'd'.repeat(32));
+      state.storage.sql.exec(
+        `INSERT INTO outbox (id, item, status, attempts, due_at, created_at, updated_at) VALUES (?, NULL, 'dead_letter', 8, 0, 1, 1)`,
+        'd'.repeat(32),
+      );
     });
     const { cookies, csrf } = await signIn();
-    const res = await post('/admin/conversions/retry', { _csrf: csrf, id: `${b}:${'d'.repeat(32)}`, back: '//evil.example/admin/conversions' }, cookies);
+    const res = await post(
+      '/admin/conversions/retry',
+      { _csrf: csrf, id: `${b}:${'d'.repeat(32)}`, back: '//evil.example/admin/conversions' },
+      cookies,
+    );
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/admin/conversions?done=retried');
   });

@@ -21,7 +21,15 @@ describe('admin destinations', { timeout: 30_000 }, () => {
     expect(form).toContain('name="settings.accessToken" type="password"');
     const res = await post(
       '/admin/destinations/new/meta',
-      { _csrf: csrf, name: 'Meta <main>', mode: 'test', 'settings.pixelId': WORKER_FAKES.meta.pixelId, 'settings.accessToken': WORKER_FAKES.meta.accessToken, 'settings.testEventCode': 'TEST123', endpoint: urls.meta },
+      {
+        _csrf: csrf,
+        name: 'Meta <main>',
+        mode: 'test',
+        'settings.pixelId': WORKER_FAKES.meta.pixelId,
+        'settings.accessToken': WORKER_FAKES.meta.accessToken,
+        'settings.testEventCode': 'TEST123',
+        endpoint: urls.meta,
+      },
       cookies,
     );
     expect(res.status).toBe(303);
@@ -52,7 +60,17 @@ describe('admin destinations', { timeout: 30_000 }, () => {
 
   it('refuses invalid settings inline, naming the field, and never echoes a secret back', async () => {
     const { cookies, csrf } = await signIn();
-    const res = await post('/admin/destinations/new/meta', { _csrf: csrf, name: 'Bad', mode: 'dry_run', 'settings.pixelId': 'abc', 'settings.accessToken': 'EAA-typed-secret-value' }, cookies);
+    const res = await post(
+      '/admin/destinations/new/meta',
+      {
+        _csrf: csrf,
+        name: 'Bad',
+        mode: 'dry_run',
+        'settings.pixelId': 'abc',
+        'settings.accessToken': 'EAA-typed-secret-value',
+      },
+      cookies,
+    );
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(html).toContain('id="dst-pixelId-issues"');
@@ -60,7 +78,11 @@ describe('admin destinations', { timeout: 30_000 }, () => {
     expect(html).toContain('aria-invalid="true"');
     expect(html).not.toContain('EAA-typed-secret-value');
     expect(html).toContain('value="abc"');
-    const missing = await post('/admin/destinations/new/google_data_manager', { _csrf: csrf, name: 'G', mode: 'dry_run', 'settings.customerId': '123-456-7890' }, cookies);
+    const missing = await post(
+      '/admin/destinations/new/google_data_manager',
+      { _csrf: csrf, name: 'G', mode: 'dry_run', 'settings.customerId': '123-456-7890' },
+      cookies,
+    );
     expect(missing.status).toBe(400);
     expect(await missing.text()).toContain('id="dst-refreshToken-issues"');
     expect((await get('/admin/destinations/new/nope', cookies)).status).toBe(404);
@@ -69,16 +91,49 @@ describe('admin destinations', { timeout: 30_000 }, () => {
 
   it('edits (an empty secret keeps the stored one), pauses and deletes; each change is in the audit log', async () => {
     const { cookies, csrf } = await signIn();
-    const created = await post('/admin/destinations/new/microsoft_ads', {
-      _csrf: csrf, name: 'MS', mode: 'dry_run', 'settings.customerId': '1111', 'settings.accountId': '2222', 'settings.conversionGoalName': 'MQL',
-      'settings.developerToken': 'ms-dev-token-0001', 'settings.clientId': 'ms-client', 'settings.refreshToken': 'ms-refresh-000001',
-    }, cookies);
+    const created = await post(
+      '/admin/destinations/new/microsoft_ads',
+      {
+        _csrf: csrf,
+        name: 'MS',
+        mode: 'dry_run',
+        'settings.customerId': '1111',
+        'settings.accountId': '2222',
+        'settings.conversionGoalName': 'MQL',
+        'settings.developerToken': 'ms-dev-token-0001',
+        'settings.clientId': 'ms-client',
+        'settings.refreshToken': 'ms-refresh-000001',
+      },
+      cookies,
+    );
     expect(created.status).toBe(303);
     const id = idFrom(created);
-    const edited = await post(`/admin/destinations/${id}/edit`, { _csrf: csrf, name: 'MS renamed', mode: 'live', 'settings.customerId': '1111', 'settings.accountId': '2222', 'settings.conversionGoalName': 'MQL', 'settings.clientId': 'ms-client', 'settings.developerToken': '', 'settings.refreshToken': '' }, cookies);
+    const edited = await post(
+      `/admin/destinations/${id}/edit`,
+      {
+        _csrf: csrf,
+        name: 'MS renamed',
+        mode: 'live',
+        'settings.customerId': '1111',
+        'settings.accountId': '2222',
+        'settings.conversionGoalName': 'MQL',
+        'settings.clientId': 'ms-client',
+        'settings.developerToken': '',
+        'settings.refreshToken': '',
+      },
+      cookies,
+    );
     expect(edited.status).toBe(303);
-    const view = (await (await api(`/api/destinations/${id}`)).json()) as { name: string; mode: string; settings: Record<string, string> };
-    expect(view).toMatchObject({ name: 'MS renamed', mode: 'live', settings: { developerToken: '****', refreshToken: '****' } });
+    const view = (await (await api(`/api/destinations/${id}`)).json()) as {
+      name: string;
+      mode: string;
+      settings: Record<string, string>;
+    };
+    expect(view).toMatchObject({
+      name: 'MS renamed',
+      mode: 'live',
+      settings: { developerToken: '****', refreshToken: '****' },
+    });
     expect((await post(`/admin/destinations/${id}/pause`, { _csrf: csrf, paused: 'true' }, cookies)).status).toBe(303);
     expect(await (await api(`/api/destinations/${id}`)).json()).toMatchObject({ paused: true });
     // Without the CSRF token nothing changes.
@@ -86,7 +141,8 @@ describe('admin destinations', { timeout: 30_000 }, () => {
     expect((await post(`/admin/destinations/${id}/delete`, { _csrf: csrf }, cookies)).status).toBe(303);
     expect((await api(`/api/destinations/${id}`)).status).toBe(404);
     const log = await (await get('/admin/change-log', cookies)).text();
-    for (const action of ['destination.created', 'destination.edited', 'destination.paused', 'destination.deleted']) expect(log).toContain(action);
+    for (const action of ['destination.created', 'destination.edited', 'destination.paused', 'destination.deleted'])
+      expect(log).toContain(action);
     expect(log).toContain('mode dry_run → live');
     expect(log).toContain('SECRET_KEY (environment)');
     expect(log).not.toContain('ms-dev-token-0001');
@@ -95,15 +151,48 @@ describe('admin destinations', { timeout: 30_000 }, () => {
   it('Reddit, TikTok and ChatGPT Ads forms say where each credential is; a test event from the admin reaches each fake in its test mode', async () => {
     const { cookies, csrf } = await signIn();
     const cases = [
-      { type: 'reddit', help: 'Conversions API → Generate access token', fields: { 'settings.pixelId': WORKER_FAKES.reddit.pixelId, 'settings.accessToken': WORKER_FAKES.reddit.accessToken, 'settings.testId': 't2_admin' }, secret: WORKER_FAKES.reddit.accessToken, shows: 't2_admin' },
-      { type: 'tiktok', help: 'Events API → Generate access token', fields: { 'settings.pixelCode': WORKER_FAKES.tiktok.pixelCode, 'settings.accessToken': WORKER_FAKES.tiktok.accessToken, 'settings.testEventCode': 'TEST_ADMIN' }, secret: WORKER_FAKES.tiktok.accessToken, shows: 'TEST_ADMIN' },
-      { type: 'openai_ads', help: 'Manage conversion keys', fields: { 'settings.pixelId': WORKER_FAKES.openai_ads.pixelId, 'settings.apiKey': WORKER_FAKES.openai_ads.apiKey }, secret: WORKER_FAKES.openai_ads.apiKey, shows: 'validate_only' },
+      {
+        type: 'reddit',
+        help: 'Conversions API → Generate access token',
+        fields: {
+          'settings.pixelId': WORKER_FAKES.reddit.pixelId,
+          'settings.accessToken': WORKER_FAKES.reddit.accessToken,
+          'settings.testId': 't2_admin',
+        },
+        secret: WORKER_FAKES.reddit.accessToken,
+        shows: 't2_admin',
+      },
+      {
+        type: 'tiktok',
+        help: 'Events API → Generate access token',
+        fields: {
+          'settings.pixelCode': WORKER_FAKES.tiktok.pixelCode,
+          'settings.accessToken': WORKER_FAKES.tiktok.accessToken,
+          'settings.testEventCode': 'TEST_ADMIN',
+        },
+        secret: WORKER_FAKES.tiktok.accessToken,
+        shows: 'TEST_ADMIN',
+      },
+      {
+        type: 'openai_ads',
+        help: 'Manage conversion keys',
+        fields: {
+          'settings.pixelId': WORKER_FAKES.openai_ads.pixelId,
+          'settings.apiKey': WORKER_FAKES.openai_ads.apiKey,
+        },
+        secret: WORKER_FAKES.openai_ads.apiKey,
+        shows: 'validate_only',
+      },
     ] as const;
     for (const c of cases) {
       const form = await (await get(`/admin/destinations/new/${c.type}`, cookies)).text();
       expect(form, c.type).toContain(c.help);
       expect(form, c.type).toContain(`name="${Object.keys(c.fields)[1]}" type="password"`);
-      const res = await post(`/admin/destinations/new/${c.type}`, { _csrf: csrf, name: `${c.type} admin`, mode: 'dry_run', ...c.fields, endpoint: urls[c.type] }, cookies);
+      const res = await post(
+        `/admin/destinations/new/${c.type}`,
+        { _csrf: csrf, name: `${c.type} admin`, mode: 'dry_run', ...c.fields, endpoint: urls[c.type] },
+        cookies,
+      );
       expect(res.status, c.type).toBe(303);
       const id = idFrom(res);
       const test = await post(`/admin/destinations/${id}/test`, { _csrf: csrf, email: 'Tester@Example.com' }, cookies);

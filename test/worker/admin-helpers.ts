@@ -35,11 +35,21 @@ export function form(fields: Record<string, string>): URLSearchParams {
 }
 
 /** Posts a form the way a browser on the admin's own origin does. */
-export function post(path: string, fields: Record<string, string>, cookies: Record<string, string>, headers: Record<string, string> = {}) {
+export function post(
+  path: string,
+  fields: Record<string, string>,
+  cookies: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
   return call(path, {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN, cookie: cookieHeader(cookies), ...headers },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      origin: ORIGIN,
+      cookie: cookieHeader(cookies),
+      ...headers,
+    },
     body: form(fields),
   });
 }
@@ -58,7 +68,9 @@ export async function openSignIn(ip = '198.51.100.7') {
 /** Signs in with `key`; answers the session cookies and the page CSRF token. */
 export async function signIn(key = SK, ip = '198.51.100.7') {
   const pre = await openSignIn(ip);
-  const res = await post('/admin/sign-in', { _csrf: pre.csrf, key, next: '/admin/people' }, pre.cookies, { 'cf-connecting-ip': ip });
+  const res = await post('/admin/sign-in', { _csrf: pre.csrf, key, next: '/admin/people' }, pre.cookies, {
+    'cf-connecting-ip': ip,
+  });
   if (res.status !== 303) throw new Error(`sign-in answered ${res.status}`);
   const cookies = cookiesOf(res);
   const session = { '__Secure-cb_admin': cookies['__Secure-cb_admin'] };

@@ -22,9 +22,16 @@ describe('admin identity page', { timeout: 30_000 }, () => {
     expect((await post('/admin/identity', { phone: 'crm.cell' }, cookies)).status).toBe(403);
 
     try {
-      const saved = await post('/admin/identity', { _csrf: csrf, phone: 'crm.cell\nhubspot.phone', jobTitle: 'none' }, cookies);
+      const saved = await post(
+        '/admin/identity',
+        { _csrf: csrf, phone: 'crm.cell\nhubspot.phone', jobTitle: 'none' },
+        cookies,
+      );
       expect(saved.status).toBe(303);
-      expect(((await (await api('/api/identity-mapping')).json()) as any).mapping).toEqual({ phone: ['crm.cell', 'hubspot.phone'], jobTitle: [] });
+      expect(((await (await api('/api/identity-mapping')).json()) as any).mapping).toEqual({
+        phone: ['crm.cell', 'hubspot.phone'],
+        jobTitle: [],
+      });
 
       const email = `admin-ident-${Date.now()}@example.com`;
       const now = Date.now();
@@ -47,9 +54,23 @@ describe('admin identity page', { timeout: 30_000 }, () => {
     const { cookies } = await signIn();
     const now = Date.now();
     const email = `admin-audit-ident-${now}@example.com`;
-    const audience = await createAudience({ name: 'Ident audit', criteria: { field: 'crm.stage', op: 'eq', value: 'sql' }, timestamp: { field: 'crm.sql_at', withinDays: 7 } });
+    const audience = await createAudience({
+      name: 'Ident audit',
+      criteria: { field: 'crm.stage', op: 'eq', value: 'sql' },
+      timestamp: { field: 'crm.sql_at', withinDays: 7 },
+    });
     await turnOn(audience.id, { destinationId: await destination('meta', META_SETTINGS) });
-    await upsert(email, 'crm', { stage: 'sql', sql_at: new Date(now - DAY).toISOString(), phone: '+44 20 7946 0958', first_name: ['not', 'text'] }, now);
+    await upsert(
+      email,
+      'crm',
+      {
+        stage: 'sql',
+        sql_at: new Date(now - DAY).toISOString(),
+        phone: '+44 20 7946 0958',
+        first_name: ['not', 'text'],
+      },
+      now,
+    );
     await settled(audience.id);
     const html = await (await get(`/admin/audiences/${audience.id}/members`, cookies)).text();
     expect(html).toContain('phone: <code>crm.phone</code>');
@@ -59,12 +80,24 @@ describe('admin identity page', { timeout: 30_000 }, () => {
 
   it('the conversion form takes an identity mapping for that conversion, and names a bad line', async () => {
     const { cookies, csrf } = await signIn();
-    const audience = await createAudience({ name: 'Ident form', criteria: { field: 'crm.stage', op: 'eq', value: 'sql' }, timestamp: { field: 'crm.sql_at', withinDays: 7 } });
+    const audience = await createAudience({
+      name: 'Ident form',
+      criteria: { field: 'crm.stage', op: 'eq', value: 'sql' },
+      timestamp: { field: 'crm.sql_at', withinDays: 7 },
+    });
     const dst = await destination('meta', META_SETTINGS);
-    const bad = await post(`/admin/audiences/${audience.id}/conversions`, { _csrf: csrf, destinationId: dst, identityMapping: 'nickname: crm.nick' }, cookies);
+    const bad = await post(
+      `/admin/audiences/${audience.id}/conversions`,
+      { _csrf: csrf, destinationId: dst, identityMapping: 'nickname: crm.nick' },
+      cookies,
+    );
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('is not &quot;identifier: path, path&quot;');
-    const ok = await post(`/admin/audiences/${audience.id}/conversions`, { _csrf: csrf, destinationId: dst, identityMapping: 'phone: crm.cell, hubspot.phone\njobTitle: none' }, cookies);
+    const ok = await post(
+      `/admin/audiences/${audience.id}/conversions`,
+      { _csrf: csrf, destinationId: dst, identityMapping: 'phone: crm.cell, hubspot.phone\njobTitle: none' },
+      cookies,
+    );
     expect(ok.status).toBe(303);
     const list = (await (await api(`/api/audiences/${audience.id}/conversions`)).json()) as any;
     expect(list.conversions[0].identityMapping).toEqual({ phone: ['crm.cell', 'hubspot.phone'], jobTitle: [] });

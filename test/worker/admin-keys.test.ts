@@ -3,7 +3,10 @@ import { call } from './helpers';
 import { cookiesOf, get, openSignIn, post, signIn } from './admin-helpers';
 
 function keyOf(html: string): string {
-  return /id="new-key" type="text" readonly="" value="([^"]+)"/.exec(html)?.[1] ?? /id="new-key"[^>]*value="([^"]+)"/.exec(html)![1];
+  return (
+    /id="new-key" type="text" readonly="" value="([^"]+)"/.exec(html)?.[1] ??
+    /id="new-key"[^>]*value="([^"]+)"/.exec(html)![1]
+  );
 }
 
 async function signInWith(key: string, ip: string) {
@@ -40,7 +43,9 @@ describe('admin API keys', { timeout: 30_000 }, () => {
     const ownCsrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1];
 
     // Revoking the key a session was opened with ends that session.
-    const id = /\/admin\/keys\/(key_[^/"]+)\/revoke/.exec(await (await get('/admin/keys', session)).text().then((h) => h.slice(h.indexOf('Ops'))))![1];
+    const id = /\/admin\/keys\/(key_[^/"]+)\/revoke/.exec(
+      await (await get('/admin/keys', session)).text().then((h) => h.slice(h.indexOf('Ops'))),
+    )![1];
     const confirm = await (await get(`/admin/keys/${id}/revoke`, session)).text();
     expect(confirm).toContain('You signed in with this key');
     expect((await post(`/admin/keys/${id}/revoke`, { _csrf: ownCsrf }, session)).status).toBe(303);
@@ -50,20 +55,32 @@ describe('admin API keys', { timeout: 30_000 }, () => {
 
   it('refuses bad origins inline and keeps what was typed', async () => {
     const { cookies, csrf } = await signIn();
-    const bad = await post('/admin/keys/publishable', { _csrf: csrf, origins: 'https://ok.example.com\njavascript:alert(1)' }, cookies);
+    const bad = await post(
+      '/admin/keys/publishable',
+      { _csrf: csrf, origins: 'https://ok.example.com\njavascript:alert(1)' },
+      cookies,
+    );
     expect(bad.status).toBe(400);
     const html = await bad.text();
     expect(html).toContain('Not an origin: javascript:alert(1)');
     expect(html).toContain('https://ok.example.com\njavascript:alert(1)</textarea>');
-    const good = await post('/admin/keys/publishable', { _csrf: csrf, name: 'Site', origins: 'https://www.example.com, https://*.example.com/' }, cookies);
+    const good = await post(
+      '/admin/keys/publishable',
+      { _csrf: csrf, name: 'Site', origins: 'https://www.example.com, https://*.example.com/' },
+      cookies,
+    );
     expect(good.status).toBe(201);
     expect(keyOf(await good.text())).toMatch(/^pk_/);
-    expect(await (await get('/admin/keys', cookies)).text()).toContain('https://www.example.com, https://*.example.com');
+    expect(await (await get('/admin/keys', cookies)).text()).toContain(
+      'https://www.example.com, https://*.example.com',
+    );
   });
 
   it('rotates: a replacement with the same scope, and the old key stops at once', async () => {
     const { cookies, csrf } = await signIn();
-    const created = keyOf(await (await post('/admin/keys/secret', { _csrf: csrf, name: 'Rotate me', scope: 'admin' }, cookies)).text());
+    const created = keyOf(
+      await (await post('/admin/keys/secret', { _csrf: csrf, name: 'Rotate me', scope: 'admin' }, cookies)).text(),
+    );
     expect((await bearer(created)).status).toBe(200);
     const listing = await (await get('/admin/keys', cookies)).text();
     const id = /\/admin\/keys\/(key_[^/"]+)\/rotate/.exec(listing.slice(listing.indexOf('Rotate me')))![1];

@@ -7,7 +7,13 @@ import { createAudience, destination, GOOGLE_SETTINGS, json, META_SETTINGS } fro
 import { get, post, signIn } from './admin-helpers';
 
 const templateForm = (csrf: string, fields: Record<string, string> = {}) => ({
-  _csrf: csrf, name: 'Admin funnel', source: 'hubspot', withinDays: '30', destinationId: '', currency: '', valueField: 'crm.deal.amount',
+  _csrf: csrf,
+  name: 'Admin funnel',
+  source: 'hubspot',
+  withinDays: '30',
+  destinationId: '',
+  currency: '',
+  valueField: 'crm.deal.amount',
   ...fields,
 });
 
@@ -23,20 +29,46 @@ describe('admin ladders', { timeout: 60_000 }, () => {
     expect(page).toContain(`<option value="${meta}">`);
 
     // A value without a currency: refused inline, naming the field, keeping what was typed.
-    const bad = await post('/admin/ladders/new/template', templateForm(csrf, { destinationId: meta, value_won: 'on', stage_sql: 'Sales <b>qualified</b>' }), cookies);
+    const bad = await post(
+      '/admin/ladders/new/template',
+      templateForm(csrf, { destinationId: meta, value_won: 'on', stage_sql: 'Sales <b>qualified</b>' }),
+      cookies,
+    );
     expect(bad.status).toBe(400);
     const badHtml = await bad.text();
     expect(badHtml).toContain('<code>send[0].currency</code>');
     expect(badHtml).toContain('value="Sales &lt;b&gt;qualified&lt;/b&gt;"');
     expect(badHtml).not.toContain('<b>qualified</b>');
 
-    const res = await post('/admin/ladders/new/template', templateForm(csrf, { destinationId: meta, value_opportunity: 'on', value_won: 'on', currency: 'eur', stage_sql: 'Sales <b>qualified</b>' }), cookies);
+    const res = await post(
+      '/admin/ladders/new/template',
+      templateForm(csrf, {
+        destinationId: meta,
+        value_opportunity: 'on',
+        value_won: 'on',
+        currency: 'eur',
+        stage_sql: 'Sales <b>qualified</b>',
+      }),
+      cookies,
+    );
     expect(res.status).toBe(303);
     const location = res.headers.get('location')!;
     const id = decodeURIComponent(/\/admin\/ladders\/([^?]+)\?done=created/.exec(location)![1]!);
     const stored = await json(await api(`/api/ladders/${id}`));
-    expect(stored.stages.map((s: any) => s.conversions[0].eventName)).toEqual(['Lead', 'MQL', 'Sales <b>qualified</b>', 'Opportunity', 'Won']);
-    expect(stored.stages.map((s: any) => s.conversions[0].valueField ?? null)).toEqual([null, null, null, 'crm.deal.amount', 'crm.deal.amount']);
+    expect(stored.stages.map((s: any) => s.conversions[0].eventName)).toEqual([
+      'Lead',
+      'MQL',
+      'Sales <b>qualified</b>',
+      'Opportunity',
+      'Won',
+    ]);
+    expect(stored.stages.map((s: any) => s.conversions[0].valueField ?? null)).toEqual([
+      null,
+      null,
+      null,
+      'crm.deal.amount',
+      'crm.deal.amount',
+    ]);
     expect(stored.stages[4].conversions[0].currency).toBe('EUR');
 
     const view = await get(location, cookies);
@@ -65,27 +97,50 @@ describe('admin ladders', { timeout: 60_000 }, () => {
 
   it('creates a ladder from existing audiences, in the order chosen, and keeps them when it is deleted', async () => {
     const { cookies, csrf } = await signIn();
-    const def = (name: string) => ({ name, criteria: { field: 'crm.stage', op: 'eq', value: name }, timestamp: { field: `crm.${name}_at`, withinDays: 7 } });
+    const def = (name: string) => ({
+      name,
+      criteria: { field: 'crm.stage', op: 'eq', value: name },
+      timestamp: { field: `crm.${name}_at`, withinDays: 7 },
+    });
     const [a, b] = [await createAudience(def('admin-ladder-a')), await createAudience(def('admin-ladder-b'))];
     const empty = await post('/admin/ladders/new/audiences', { _csrf: csrf, name: 'Nothing chosen' }, cookies);
     expect(empty.status).toBe(400);
     expect(await empty.text()).toContain('<code>stages</code>');
-    const res = await post('/admin/ladders/new/audiences', { _csrf: csrf, name: 'Picked', audience_0: b.id, name_0: 'Demo booked', audience_2: a.id }, cookies);
+    const res = await post(
+      '/admin/ladders/new/audiences',
+      { _csrf: csrf, name: 'Picked', audience_0: b.id, name_0: 'Demo booked', audience_2: a.id },
+      cookies,
+    );
     expect(res.status).toBe(303);
     const id = decodeURIComponent(/\/admin\/ladders\/([^?]+)\?/.exec(res.headers.get('location')!)![1]!);
-    expect((await json(await api(`/api/ladders/${id}`))).stages.map((s: any) => [s.name, s.audienceId])).toEqual([['Demo booked', b.id], ['admin-ladder-a', a.id]]);
+    expect((await json(await api(`/api/ladders/${id}`))).stages.map((s: any) => [s.name, s.audienceId])).toEqual([
+      ['Demo booked', b.id],
+      ['admin-ladder-a', a.id],
+    ]);
     const html = await (await get(`/admin/ladders/${id}`, cookies)).text();
     expect(html).toContain('Demo booked: no conversion is turned on for this stage yet');
 
     // Every stage to one Meta destination from the ladder view; the same again is refused inline.
     const meta = await destination('meta', META_SETTINGS);
     expect(await (await get(`/admin/ladders/${id}`, cookies)).text()).toContain(`action="/admin/ladders/${id}/send"`);
-    const on = await post(`/admin/ladders/${id}/send`, { _csrf: csrf, destinationId: meta, stage_demo_booked: 'Demo', valueField: 'crm.deal.amount' }, cookies);
+    const on = await post(
+      `/admin/ladders/${id}/send`,
+      { _csrf: csrf, destinationId: meta, stage_demo_booked: 'Demo', valueField: 'crm.deal.amount' },
+      cookies,
+    );
     expect(on.status).toBe(303);
     expect(on.headers.get('location')).toBe(`/admin/ladders/${id}?done=sending`);
-    expect((await json(await api(`/api/audiences/${b.id}/conversions`))).conversions).toMatchObject([{ destinationId: meta, eventName: 'Demo' }]);
-    expect((await json(await api(`/api/audiences/${a.id}/conversions`))).conversions).toMatchObject([{ destinationId: meta, eventName: 'admin-ladder-a' }]);
-    const twice = await post(`/admin/ladders/${id}/send`, { _csrf: csrf, destinationId: meta, stage_demo_booked: 'Demo' }, cookies);
+    expect((await json(await api(`/api/audiences/${b.id}/conversions`))).conversions).toMatchObject([
+      { destinationId: meta, eventName: 'Demo' },
+    ]);
+    expect((await json(await api(`/api/audiences/${a.id}/conversions`))).conversions).toMatchObject([
+      { destinationId: meta, eventName: 'admin-ladder-a' },
+    ]);
+    const twice = await post(
+      `/admin/ladders/${id}/send`,
+      { _csrf: csrf, destinationId: meta, stage_demo_booked: 'Demo' },
+      cookies,
+    );
     expect(twice.status).toBe(400);
     const twiceHtml = await twice.text();
     expect(twiceHtml).toContain('Nothing was turned on');
@@ -94,7 +149,15 @@ describe('admin ladders', { timeout: 60_000 }, () => {
 
     // With a second destination, the month column shows each one's own rate.
     const google = await destination('google_ads', GOOGLE_SETTINGS);
-    expect((await post(`/admin/ladders/${id}/send`, { _csrf: csrf, destinationId: google, stage_demo_booked: '11', 'stage_admin_ladder_a': '12' }, cookies)).status).toBe(303);
+    expect(
+      (
+        await post(
+          `/admin/ladders/${id}/send`,
+          { _csrf: csrf, destinationId: google, stage_demo_booked: '11', stage_admin_ladder_a: '12' },
+          cookies,
+        )
+      ).status,
+    ).toBe(303);
     expect(await (await get(`/admin/ladders/${id}`, cookies)).text()).toContain('google_ads test: 0; meta test: 0');
     expect((await post(`/admin/ladders/${id}/delete`, { _csrf: csrf }, cookies)).status).toBe(303);
     expect((await api(`/api/audiences/${a.id}`)).status).toBe(200);

@@ -15,17 +15,41 @@ describe('admin overview', { timeout: 30_000 }, () => {
     const res = await collect({
       key: PK,
       events: [
-        identifyEvent('overview.one@example.com', { anonymousId: 'anon_overview_1', touches: [{ kind: 'gclid', value: 'Cj0KCQoverview_1', firstSeen: now - 3_600_000 }, { kind: 'fbclid', value: 'IwAR_overview_1', firstSeen: now - 7_200_000 }] }),
-        identifyEvent('overview.two@example.com', { anonymousId: 'anon_overview_2', touches: [{ kind: 'gclid', value: 'Cj0KCQoverview_2', firstSeen: now - 3_600_000 }] }),
+        identifyEvent('overview.one@example.com', {
+          anonymousId: 'anon_overview_1',
+          touches: [
+            { kind: 'gclid', value: 'Cj0KCQoverview_1', firstSeen: now - 3_600_000 },
+            { kind: 'fbclid', value: 'IwAR_overview_1', firstSeen: now - 7_200_000 },
+          ],
+        }),
+        identifyEvent('overview.two@example.com', {
+          anonymousId: 'anon_overview_2',
+          touches: [{ kind: 'gclid', value: 'Cj0KCQoverview_2', firstSeen: now - 3_600_000 }],
+        }),
       ],
     });
     expect(res.status).toBe(200);
     // Someone only pushed from a CRM is new, but not identified.
-    const pushed = await api('/v1/people', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ people: [{ email: 'overview.crm@example.com', source: 'crm', attributes: { stage: 'sql' } }] }) });
+    const pushed = await api('/v1/people', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        people: [{ email: 'overview.crm@example.com', source: 'crm', attributes: { stage: 'sql' } }],
+      }),
+    });
     expect(pushed.status).toBe(202);
     await waitForJob(((await pushed.json()) as { jobId: string }).jobId);
     // A destination with two conversion rows (one today, one ten days ago) in its outbox.
-    const created = await api('/api/destinations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'meta', name: 'Chart <pixel>', mode: 'dry_run', settings: { pixelId: '123', accessToken: 'EAA-overview-token' } }) });
+    const created = await api('/api/destinations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'meta',
+        name: 'Chart <pixel>',
+        mode: 'dry_run',
+        settings: { pixelId: '123', accessToken: 'EAA-overview-token' },
+      }),
+    });
     const { id } = (await created.json()) as { id: string };
     await runInDurableObject(env.DESTINATION.get(env.DESTINATION.idFromName(id)), (_o, state) => {
       const insert = `INSERT INTO outbox (id, item, status, attempts, due_at, created_at, updated_at) VALUES (?, NULL, ?, 0, ?, ?, ?)`;
@@ -35,10 +59,16 @@ describe('admin overview', { timeout: 30_000 }, () => {
     });
 
     await expect
-      .poll(async () => numberIn(await (await get('/admin/overview', cookies)).text(), 'stat-people'), { timeout: 10_000, interval: 200 })
+      .poll(async () => numberIn(await (await get('/admin/overview', cookies)).text(), 'stat-people'), {
+        timeout: 10_000,
+        interval: 200,
+      })
       .toBe(numberIn(before, 'stat-people') + 3);
     await expect
-      .poll(async () => numberIn(await (await get('/admin/overview', cookies)).text(), 'stat-identified'), { timeout: 10_000, interval: 200 })
+      .poll(async () => numberIn(await (await get('/admin/overview', cookies)).text(), 'stat-identified'), {
+        timeout: 10_000,
+        interval: 200,
+      })
       .toBe(numberIn(before, 'stat-identified') + 2);
     const html = await (await get('/admin/overview', cookies)).text();
     expect(numberIn(html, 'stat-identified')).toBe(numberIn(before, 'stat-identified') + 2);

@@ -3,7 +3,12 @@ import { api, collect, identifyEvent } from './helpers';
 import { get, signIn } from './admin-helpers';
 
 function unescape(html: string) {
-  return html.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return html
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 describe('admin pages', { timeout: 20_000 }, () => {
@@ -15,7 +20,15 @@ describe('admin pages', { timeout: 20_000 }, () => {
         identifyEvent('Page.Person@Example.com', {
           anonymousId: 'anon_page_1',
           traits: { plan: 'enterprise', company: { name: 'Acme', size: 250 } },
-          touches: [{ kind: 'gclid', value: 'Cj0KCQpage_gclid', firstSeen, landingUrl: 'https://site.example/pricing?gclid=Cj0KCQpage_gclid', referrer: 'https://www.google.com/' }],
+          touches: [
+            {
+              kind: 'gclid',
+              value: 'Cj0KCQpage_gclid',
+              firstSeen,
+              landingUrl: 'https://site.example/pricing?gclid=Cj0KCQpage_gclid',
+              referrer: 'https://www.google.com/',
+            },
+          ],
         }),
       ],
     });
@@ -50,7 +63,11 @@ describe('admin pages', { timeout: 20_000 }, () => {
   });
 
   it('the install page shows the same snippet and tag URL as /api/install', async () => {
-    const expected = (await (await api('/api/install')).json()) as { publishableKey: string; tagUrl: string; snippet: string };
+    const expected = (await (await api('/api/install')).json()) as {
+      publishableKey: string;
+      tagUrl: string;
+      snippet: string;
+    };
     const { cookies } = await signIn();
     const html = await (await get('/admin/install', cookies)).text();
     const textarea = /<textarea id="snippet"[^>]*>([\s\S]*?)<\/textarea>/.exec(html)![1];
@@ -77,7 +94,12 @@ describe('GTM downloads', { timeout: 20_000 }, () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toContain('attachment');
     const container = (await res.json()) as any;
-    const constants = Object.fromEntries(container.containerVersion.variable.map((v: any) => [v.name, v.parameter.find((p: any) => p.key === 'value')?.value]));
+    const constants = Object.fromEntries(
+      container.containerVersion.variable.map((v: any) => [
+        v.name,
+        v.parameter.find((p: any) => p.key === 'value')?.value,
+      ]),
+    );
     expect(constants['Open Conversions - Collector URL']).toBe('http://collector.test');
     expect(constants['Open Conversions - Publishable key']).toBe('pk_dev_local');
     const tpl = container.containerVersion.customTemplate[0].templateData as string;
@@ -94,7 +116,9 @@ describe('gtmContainerFor', () => {
     const { customizeContainer } = await import('../gtm/customize-container');
     const exported = (await import('../../tag/gtm/container.json')).default;
     const settings = { collectorUrl: 'https://www.example.com/_cb', publishableKey: 'pk_live_abc' };
-    expect(gtmContainerFor(settings.collectorUrl, settings.publishableKey)).toEqual(customizeContainer(exported, settings));
+    expect(gtmContainerFor(settings.collectorUrl, settings.publishableKey)).toEqual(
+      customizeContainer(exported, settings),
+    );
   });
 });
 
@@ -112,7 +136,8 @@ describe('Segment settings', { timeout: 20_000 }, () => {
   });
 
   it('generates a secret the webhook then checks, shown once, and removes it', async () => {
-    const { generateSegmentSecret, segmentSecretSource, clearSegmentSecret } = await import('../../collector/admin/segment-secret');
+    const { generateSegmentSecret, segmentSecretSource, clearSegmentSecret } =
+      await import('../../collector/admin/segment-secret');
     const { env } = await import('./helpers');
     const bare = { ...env, SEGMENT_WEBHOOK_SECRET: undefined };
     expect(await segmentSecretSource(bare)).toBe('none');

@@ -4,8 +4,23 @@
 import { describe, expect, it } from 'vitest';
 import { get, post, signIn } from './admin-helpers';
 
-const PAGES = ['/admin/overview', '/admin/destinations', '/admin/destinations/new/meta', '/admin/destinations/new/microsoft_ads', '/admin/conversions', '/admin/conversions?status=failed', '/admin/change-log'];
-const CHANGES = ['/admin/install/origins', '/admin/destinations/new/meta', '/admin/destinations/dst_0000000000000001/pause', '/admin/destinations/dst_0000000000000001/delete', '/admin/destinations/dst_0000000000000001/test', '/admin/conversions/retry'];
+const PAGES = [
+  '/admin/overview',
+  '/admin/destinations',
+  '/admin/destinations/new/meta',
+  '/admin/destinations/new/microsoft_ads',
+  '/admin/conversions',
+  '/admin/conversions?status=failed',
+  '/admin/change-log',
+];
+const CHANGES = [
+  '/admin/install/origins',
+  '/admin/destinations/new/meta',
+  '/admin/destinations/dst_0000000000000001/pause',
+  '/admin/destinations/dst_0000000000000001/delete',
+  '/admin/destinations/dst_0000000000000001/test',
+  '/admin/conversions/retry',
+];
 
 describe('admin sections', { timeout: 30_000 }, () => {
   it('every page needs a session and carries the security headers', async () => {
@@ -37,7 +52,11 @@ describe('admin sections', { timeout: 30_000 }, () => {
 
   it('unknown destinations and conversions answer inline, with no internals', async () => {
     const { cookies, csrf } = await signIn();
-    const missing = await post('/admin/destinations/dst_0000000000000001/pause', { _csrf: csrf, paused: 'true' }, cookies);
+    const missing = await post(
+      '/admin/destinations/dst_0000000000000001/pause',
+      { _csrf: csrf, paused: 'true' },
+      cookies,
+    );
     expect(missing.status).toBe(404);
     const html = await missing.text();
     expect(html).toContain('There is no such destination');

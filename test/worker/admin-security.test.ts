@@ -51,7 +51,12 @@ describe('admin security headers', { timeout: 20_000 }, () => {
 
 describe('attacker-controlled strings render inert', { timeout: 20_000 }, () => {
   const email = 'xss.person@example.com';
-  const payloads = ['<script>alert(1)</script>', '"><img src=x onerror=alert(2)>', "'><svg/onload=alert(3)>", '</textarea><script>alert(4)</script>'];
+  const payloads = [
+    '<script>alert(1)</script>',
+    '"><img src=x onerror=alert(2)>',
+    "'><svg/onload=alert(3)>",
+    '</textarea><script>alert(4)</script>',
+  ];
 
   it('traits, URLs, referrers and user agents are escaped, and only http(s) URLs become links', async () => {
     const person = await personByEmail(env, email);
@@ -64,8 +69,20 @@ describe('attacker-controlled strings render inert', { timeout: 20_000 }, () => 
       anonymousId: '<b>anon</b>',
       traits: { [payloads[0]]: payloads[1], nested: { '<i>k</i>': payloads[2] }, list: [payloads[3]] },
       touches: [
-        { kind: 'gclid', value: '<script>alert(5)</script>', firstSeen: Date.now() - 1000, landingUrl: 'javascript:alert(6)', referrer: 'https://ref.example/?q="><script>alert(7)</script>' },
-        { kind: 'fbclid', value: 'IwAR_ok', firstSeen: Date.now() - 500, landingUrl: 'https://site.example/landing?fbclid=IwAR_ok&a=<b>', referrer: 'data:text/html,<script>alert(8)</script>' },
+        {
+          kind: 'gclid',
+          value: '<script>alert(5)</script>',
+          firstSeen: Date.now() - 1000,
+          landingUrl: 'javascript:alert(6)',
+          referrer: 'https://ref.example/?q="><script>alert(7)</script>',
+        },
+        {
+          kind: 'fbclid',
+          value: 'IwAR_ok',
+          firstSeen: Date.now() - 500,
+          landingUrl: 'https://site.example/landing?fbclid=IwAR_ok&a=<b>',
+          referrer: 'data:text/html,<script>alert(8)</script>',
+        },
       ],
       ip: '203.0.113.5',
       userAgent: 'Mozilla/5.0 <script>alert(9)</script>',
@@ -89,7 +106,8 @@ describe('attacker-controlled strings render inert', { timeout: 20_000 }, () => 
     expect(html).toContain('javascript:alert(6)');
     expect(hrefs.some((h) => h.startsWith('javascript:') || h.startsWith('data:'))).toBe(false);
     expect(hrefs).toContain('https://site.example/landing?fbclid=IwAR_ok&amp;a=%3Cb%3E');
-    for (const link of html.match(/<a [^>]*href="https?:[^>]*>/g) ?? []) expect(link).toContain('rel="noopener noreferrer nofollow"');
+    for (const link of html.match(/<a [^>]*href="https?:[^>]*>/g) ?? [])
+      expect(link).toContain('rel="noopener noreferrer nofollow"');
   });
 
   it('a search typed into the people page is escaped on the page that answers', async () => {

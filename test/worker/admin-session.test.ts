@@ -16,14 +16,21 @@ describe('admin sign-in and session', { timeout: 20_000 }, () => {
     const location = res.headers.get('location')!;
     expect(location).toBe(`/admin/sign-in?next=${encodeURIComponent('/admin/people/ada%40example.com?x=1')}`);
     const pre = await openSignIn('198.51.100.10');
-    const ok = await post('/admin/sign-in', { _csrf: pre.csrf, key: SK, next: '/admin/people/ada%40example.com?x=1' }, pre.cookies, { 'cf-connecting-ip': '198.51.100.10' });
+    const ok = await post(
+      '/admin/sign-in',
+      { _csrf: pre.csrf, key: SK, next: '/admin/people/ada%40example.com?x=1' },
+      pre.cookies,
+      { 'cf-connecting-ip': '198.51.100.10' },
+    );
     expect(ok.status).toBe(303);
     expect(ok.headers.get('location')).toBe('/admin/people/ada%40example.com?x=1');
   });
 
   it('issues an HttpOnly, Secure, SameSite=Strict cookie scoped to the admin, with an expiry', async () => {
     const pre = await openSignIn('198.51.100.11');
-    const res = await post('/admin/sign-in', { _csrf: pre.csrf, key: SK, next: '/admin/' }, pre.cookies, { 'cf-connecting-ip': '198.51.100.11' });
+    const res = await post('/admin/sign-in', { _csrf: pre.csrf, key: SK, next: '/admin/' }, pre.cookies, {
+      'cf-connecting-ip': '198.51.100.11',
+    });
     expect(res.status).toBe(303);
     const line = setCookieLine(res, SESSION)!;
     expect(line).toBeDefined();
@@ -38,7 +45,9 @@ describe('admin sign-in and session', { timeout: 20_000 }, () => {
   it('refuses a wrong key, the publishable key and an empty key inline, without a session', async () => {
     for (const key of ['sk_wrong', 'pk_dev_local', '', SK + 'x']) {
       const pre = await openSignIn('198.51.100.12');
-      const res = await post('/admin/sign-in', { _csrf: pre.csrf, key, next: '/admin/' }, pre.cookies, { 'cf-connecting-ip': `198.51.100.${key.length}` });
+      const res = await post('/admin/sign-in', { _csrf: pre.csrf, key, next: '/admin/' }, pre.cookies, {
+        'cf-connecting-ip': `198.51.100.${key.length}`,
+      });
       expect(res.status).toBe(401);
       expect(setCookieLine(res, SESSION)).toBeUndefined();
       const html = await res.text();
@@ -56,15 +65,27 @@ describe('admin sign-in and session', { timeout: 20_000 }, () => {
     // Double-submitting the raw cookie value is not enough: the field is an HMAC of it.
     const raw = pre.cookies['__Secure-cb_admin_pre'];
     expect((await post('/admin/sign-in', { _csrf: raw, key: SK }, pre.cookies, ip)).status).toBe(403);
-    const cross = await post('/admin/sign-in', { _csrf: pre.csrf, key: SK }, pre.cookies, { ...ip, origin: 'https://evil.example' });
+    const cross = await post('/admin/sign-in', { _csrf: pre.csrf, key: SK }, pre.cookies, {
+      ...ip,
+      origin: 'https://evil.example',
+    });
     expect(cross.status).toBe(403);
     expect(setCookieLine(cross, SESSION)).toBeUndefined();
   });
 
   it('only returns to paths inside the admin after sign-in', async () => {
-    for (const next of ['//evil.example/admin/', 'https://evil.example/', '/adminx', '/v1/collect', '/admin/\\evil', '/admin/sign-out']) {
+    for (const next of [
+      '//evil.example/admin/',
+      'https://evil.example/',
+      '/adminx',
+      '/v1/collect',
+      '/admin/\\evil',
+      '/admin/sign-out',
+    ]) {
       const pre = await openSignIn('198.51.100.14');
-      const res = await post('/admin/sign-in', { _csrf: pre.csrf, key: SK, next }, pre.cookies, { 'cf-connecting-ip': '198.51.100.14' });
+      const res = await post('/admin/sign-in', { _csrf: pre.csrf, key: SK, next }, pre.cookies, {
+        'cf-connecting-ip': '198.51.100.14',
+      });
       expect(res.status).toBe(303);
       expect(res.headers.get('location')).toBe('/admin/');
     }
@@ -99,7 +120,9 @@ describe('admin sign-in and session', { timeout: 20_000 }, () => {
     expect(noToken.status).toBe(403);
     expect(await noToken.text()).toContain('role="alert"');
     expect((await post('/admin/sign-out', { _csrf: 'f'.repeat(64) }, cookies)).status).toBe(403);
-    expect((await post('/admin/sign-out', { _csrf: csrf }, cookies, { origin: 'https://evil.example' })).status).toBe(403);
+    expect((await post('/admin/sign-out', { _csrf: csrf }, cookies, { origin: 'https://evil.example' })).status).toBe(
+      403,
+    );
     const out = await post('/admin/sign-out', { _csrf: csrf }, cookies);
     expect(out.status).toBe(303);
     expect(out.headers.get('location')).toBe('/admin/sign-in?signed-out');
@@ -117,7 +140,9 @@ describe('admin sign-in and session', { timeout: 20_000 }, () => {
     const ip = '203.0.113.99';
     for (let i = 0; i < 5; i++) {
       const pre = await openSignIn(ip);
-      const res = await post('/admin/sign-in', { _csrf: pre.csrf, key: `sk_guess_${i}` }, pre.cookies, { 'cf-connecting-ip': ip });
+      const res = await post('/admin/sign-in', { _csrf: pre.csrf, key: `sk_guess_${i}` }, pre.cookies, {
+        'cf-connecting-ip': ip,
+      });
       expect(res.status).toBe(401);
     }
     const pre = await openSignIn(ip);
@@ -128,7 +153,9 @@ describe('admin sign-in and session', { timeout: 20_000 }, () => {
     expect(await locked.text()).toContain('Too many failed sign-ins');
     // Another address is unaffected.
     const other = await openSignIn('203.0.113.100');
-    const ok = await post('/admin/sign-in', { _csrf: other.csrf, key: SK }, other.cookies, { 'cf-connecting-ip': '203.0.113.100' });
+    const ok = await post('/admin/sign-in', { _csrf: other.csrf, key: SK }, other.cookies, {
+      'cf-connecting-ip': '203.0.113.100',
+    });
     expect(ok.status).toBe(303);
     expect(cookiesOf(ok)[SESSION]).toBeDefined();
   });
@@ -144,11 +171,24 @@ describe('admin under a BASE_PATH', { timeout: 20_000 }, () => {
     const html = await page.text();
     expect(html).toContain('action="/_cb/admin/sign-in"');
     expect(html).toContain('href="/_cb/admin/assets/admin.css?v=');
-    const pre = Object.fromEntries(page.headers.getAll('set-cookie').map((l) => l.split(';')[0]!.split('=') as [string, string]));
+    const pre = Object.fromEntries(
+      page.headers.getAll('set-cookie').map((l) => l.split(';')[0]!.split('=') as [string, string]),
+    );
     const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
     const res = await app.request(
       'http://site.test/_cb/admin/sign-in',
-      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://site.test', cookie: Object.entries(pre).map(([k, v]) => `${k}=${v}`).join('; '), 'cf-connecting-ip': '192.0.2.77' }, body: new URLSearchParams({ _csrf: csrf, key: SK, next: '/_cb/admin/install' }) },
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          origin: 'http://site.test',
+          cookie: Object.entries(pre)
+            .map(([k, v]) => `${k}=${v}`)
+            .join('; '),
+          'cf-connecting-ip': '192.0.2.77',
+        },
+        body: new URLSearchParams({ _csrf: csrf, key: SK, next: '/_cb/admin/install' }),
+      },
       prefixed,
     );
     expect(res.status).toBe(303);

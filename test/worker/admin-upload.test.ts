@@ -7,7 +7,12 @@ function upload(cookies: Record<string, string>, fields: Record<string, string>,
   const body = new FormData();
   for (const [k, v] of Object.entries(fields)) body.append(k, v);
   if (csv !== null) body.append('file', new File([csv], 'people.csv', { type: 'text/csv' }));
-  return call('/admin/people/upload', { method: 'POST', redirect: 'manual', headers: { origin: ORIGIN, cookie: cookieHeader(cookies) }, body });
+  return call('/admin/people/upload', {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { origin: ORIGIN, cookie: cookieHeader(cookies) },
+    body,
+  });
 }
 
 async function jobDone(cookies: Record<string, string>, path: string): Promise<string> {
@@ -51,7 +56,10 @@ describe('admin people upload', { timeout: 30_000 }, () => {
     const done = await jobDone(cookies, jobPath);
     expect(done).toContain('2 of 2 applied');
     const one = await person(`up-${tag}-1@example.com`);
-    expect(one.attributes.hubspot).toEqual({ lead: { status: 'sql', became_sql_at: '2026-11-20' }, owner: '<b>Ann</b>' });
+    expect(one.attributes.hubspot).toEqual({
+      lead: { status: 'sql', became_sql_at: '2026-11-20' },
+      owner: '<b>Ann</b>',
+    });
     const two = await person(`up-${tag}-2@example.com`);
     expect(two.attributes.hubspot).toEqual({ lead: { status: 'mql' } });
   });
@@ -60,7 +68,11 @@ describe('admin people upload', { timeout: 30_000 }, () => {
     const { cookies, csrf } = await signIn();
     const cases: [Record<string, string>, string | null, string][] = [
       [{ _csrf: csrf, source: 'crm' }, 'name\nAda\n', 'No column is named email.'],
-      [{ _csrf: csrf, source: 'traits' }, 'email\na@example.com\n', 'traits and signed_traits are written by identifies only'],
+      [
+        { _csrf: csrf, source: 'traits' },
+        'email\na@example.com\n',
+        'traits and signed_traits are written by identifies only',
+      ],
       [{ _csrf: csrf, source: 'crm' }, 'email,note\na@example.com,"open\n', 'never closes'],
       [{ _csrf: csrf, source: 'crm' }, 'email,__proto__.x\na@example.com,1\n', 'is not an attribute name'],
       [{ _csrf: csrf, source: 'crm' }, null, 'Choose a CSV file.'],

@@ -25,7 +25,11 @@ const realFetch = alertTransport.fetch;
 beforeEach(async () => {
   received = [];
   alertTransport.fetch = async (input, init) => {
-    received.push({ url: String(input), headers: Object.fromEntries(new Headers(init?.headers).entries()), body: String(init?.body) });
+    received.push({
+      url: String(input),
+      headers: Object.fromEntries(new Headers(init?.headers).entries()),
+      body: String(init?.body),
+    });
     return new Response('ok');
   };
   expect((await send('/api/alerts', 'PUT', { url: HOOK, secret: SECRET, silentMinutes: 30 })).status).toBe(200);
@@ -55,7 +59,12 @@ describe('/api/alerts', () => {
     const got = (await (await api('/api/alerts')).json()) as any;
     expect(got).toEqual({ url: HOOK, secret: '****', silentMinutes: 30 });
     expect(String(await configObject(env).setting('alerts'))).not.toContain(SECRET);
-    for (const bad of [{ url: HOOK, secret: 'short' }, { url: 'javascript:alert(1)', secret: SECRET }, { url: HOOK }, { url: HOOK, secret: SECRET, silentMinutes: -1 }]) {
+    for (const bad of [
+      { url: HOOK, secret: 'short' },
+      { url: 'javascript:alert(1)', secret: SECRET },
+      { url: HOOK },
+      { url: HOOK, secret: SECRET, silentMinutes: -1 },
+    ]) {
       const res = await send('/api/alerts', 'PUT', bad);
       expect(res.status, JSON.stringify(bad)).toBe(400);
     }
@@ -79,15 +88,32 @@ describe('delivery alerts', { timeout: 60_000 }, () => {
       { status: 'failed', note: 'permanent', error: '{"code":"100","message":"bad param"}' },
     ];
     const out = deliveryAlerts(rows, 'dst_1', 'meta', 1);
-    expect(out.map((a) => [a.kind, a.count, a.errorCode])).toEqual([['dead_letter', 1, 'HTTP_503'], ['credentials_refused', 1, '190']]);
+    expect(out.map((a) => [a.kind, a.count, a.errorCode])).toEqual([
+      ['dead_letter', 1, 'HTTP_503'],
+      ['credentials_refused', 1, '190'],
+    ]);
     expect(deliveryAlerts([rows[2]!], 'dst_1', 'meta', 1)).toEqual([]);
   });
 
   it('a platform refusing the access token fires one signed alert, with no token or email in it', async () => {
-    const created = await send('/api/destinations', 'POST', { type: 'meta', name: 'Refused', mode: 'live', endpoint: urls.meta, settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: 'EAAwrong-alert-token-000' } });
+    const created = await send('/api/destinations', 'POST', {
+      type: 'meta',
+      name: 'Refused',
+      mode: 'live',
+      endpoint: urls.meta,
+      settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: 'EAAwrong-alert-token-000' },
+    });
     const { id } = (await created.json()) as { id: string };
     const d = destinationById(env, id);
-    const row = (n: number) => ({ id: `${n}`.padStart(32, 'a'), eventTime: Math.floor(Date.now() / 1000) - 60, email: `alerted.${n}@example.com`, touches: [], devices: [], attributes: {}, conversion: {} });
+    const row = (n: number) => ({
+      id: `${n}`.padStart(32, 'a'),
+      eventTime: Math.floor(Date.now() / 1000) - 60,
+      email: `alerted.${n}@example.com`,
+      touches: [],
+      devices: [],
+      attributes: {},
+      conversion: {},
+    });
     expect(await d.enqueue([row(1), row(2)])).toMatchObject({ ok: true });
     await settle(d);
     for (let i = 0; i < 50 && !received.length; i++) await new Promise((r) => setTimeout(r, 50));
@@ -106,13 +132,27 @@ describe('delivery alerts', { timeout: 60_000 }, () => {
   });
 });
 
-describe('delivery alerts on the object\'s clock', { timeout: 60_000 }, () => {
+describe("delivery alerts on the object's clock", { timeout: 60_000 }, () => {
   it('a flush at an injected time (a day behind the wall clock) still alerts on the rows it failed', async () => {
-    const created = await send('/api/destinations', 'POST', { type: 'meta', name: 'Refused (clock)', mode: 'live', endpoint: urls.meta, settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: 'EAAwrong-clock-token-000' } });
+    const created = await send('/api/destinations', 'POST', {
+      type: 'meta',
+      name: 'Refused (clock)',
+      mode: 'live',
+      endpoint: urls.meta,
+      settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: 'EAAwrong-clock-token-000' },
+    });
     const { id } = (await created.json()) as { id: string };
     const stub = env.DESTINATION.get(env.DESTINATION.idFromName(id));
     const past = Date.now() - 86_400_000;
-    const row = (n: number) => ({ id: `${n}`.padStart(32, 'c'), eventTime: Math.floor(past / 1000) - 60, email: `clock.${n}@example.com`, touches: [], devices: [], attributes: {}, conversion: {} });
+    const row = (n: number) => ({
+      id: `${n}`.padStart(32, 'c'),
+      eventTime: Math.floor(past / 1000) - 60,
+      email: `clock.${n}@example.com`,
+      touches: [],
+      devices: [],
+      attributes: {},
+      conversion: {},
+    });
     const statuses = await runInDurableObject(stub, async (o: DestinationObject) => {
       o.now = () => past;
       expect(await o.enqueue([row(1)])).toMatchObject({ ok: true });
@@ -134,7 +174,11 @@ describe('tag silent (cron)', () => {
     expect(await checkTagSilence(env, now - 20 * 60_000)).toBe('ok');
     // The exported scheduled() handler is what the cron trigger runs.
     const waits: Promise<unknown>[] = [];
-    await worker.scheduled!({ scheduledTime: now, cron: '*/5 * * * *', noRetry() {} } as ScheduledController, env as never, { waitUntil: (p: Promise<unknown>) => waits.push(p), passThroughOnException() {} } as unknown as ExecutionContext);
+    await worker.scheduled!(
+      { scheduledTime: now, cron: '*/5 * * * *', noRetry() {} } as ScheduledController,
+      env as never,
+      { waitUntil: (p: Promise<unknown>) => waits.push(p), passThroughOnException() {} } as unknown as ExecutionContext,
+    );
     await Promise.all(waits);
     expect(received).toHaveLength(1);
     expect(await verified(received[0]!)).toMatchObject({ kind: 'tag_silent', lastEventAt: now - 31 * 60_000 });

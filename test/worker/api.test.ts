@@ -3,7 +3,12 @@ import { api, call, PK } from './helpers';
 
 describe('secret-key API', () => {
   it('refuses without a key or with a wrong one', async () => {
-    for (const headers of <Record<string, string>[]>[{}, { authorization: 'Bearer sk_wrong' }, { authorization: `Bearer ${PK}` }, { authorization: 'Basic abc' }]) {
+    for (const headers of <Record<string, string>[]>[
+      {},
+      { authorization: 'Bearer sk_wrong' },
+      { authorization: `Bearer ${PK}` },
+      { authorization: 'Basic abc' },
+    ]) {
       const res = await call('/api/install', { headers });
       expect(res.status).toBe(401);
       expect(((await res.json()) as any).error.code).toBe('unauthorized');

@@ -14,9 +14,17 @@ let n = 0;
 const email = () => `cfgver-${Date.now().toString(36)}-${n++}@example.com`;
 
 /** The save, as the API does it from another isolate: this isolate's cache is not dropped. */
-async function saveElsewhere(name: string, status: string, now: number): Promise<{ id: string; fresh: AudienceConfig }> {
+async function saveElsewhere(
+  name: string,
+  status: string,
+  now: number,
+): Promise<{ id: string; fresh: AudienceConfig }> {
   const created = (await configObject(env).createAudience(
-    { name, criteria: { field: `crm.${name}_status`, op: 'eq', value: status }, timestamp: { field: `crm.${name}_at`, withinDays: 7 } },
+    {
+      name,
+      criteria: { field: `crm.${name}_status`, op: 'eq', value: status },
+      timestamp: { field: `crm.${name}_at`, withinDays: 7 },
+    },
     now,
   )) as { ok: true; value: { id: string } };
   return { id: created.value.id, fresh: (await configObject(env).audienceConfig()) as AudienceConfig };
@@ -36,7 +44,12 @@ describe('config versions', { timeout: 60_000 }, () => {
     expect((await stub.evaluateAudiences(now, fresh, { returnIndex: true })).members).not.toContain(id);
     // A second later the CRM makes them MQL: the person's own evaluation, from the isolate's cache.
     const key = await personKey(env, who);
-    await stub.upsertAttributes({ key, email: who, rows: [{ source: 'crm', attributes: { stale_status: 'mql', stale_at: new Date(now).toISOString() } }], now: now + 1000 });
+    await stub.upsertAttributes({
+      key,
+      email: who,
+      rows: [{ source: 'crm', attributes: { stale_status: 'mql', stale_at: new Date(now).toISOString() } }],
+      now: now + 1000,
+    });
     await runDurableObjectAlarm(stub);
     expect((await history(who, id)).entries).toHaveLength(1);
     // The cache now holds the fresh config too (other people in this isolate are evaluated with it).
@@ -52,16 +65,42 @@ describe('config versions', { timeout: 60_000 }, () => {
     invalidateAudienceConfig();
     const before = await loadAudienceConfig(env);
     expect(before.audiences.some((a) => a.id === id)).toBe(true);
-    const edited = await configObject(env).updateAudience(id, { criteria: { all: [{ field: 'crm.narrow_status', op: 'eq', value: 'mql' }, { field: 'crm.narrow_score', op: 'gte', value: 50 }] } }, now);
+    const edited = await configObject(env).updateAudience(
+      id,
+      {
+        criteria: {
+          all: [
+            { field: 'crm.narrow_status', op: 'eq', value: 'mql' },
+            { field: 'crm.narrow_score', op: 'gte', value: 50 },
+          ],
+        },
+      },
+      now,
+    );
     expect(edited).toMatchObject({ ok: true });
     // Within the cache's lifetime the CRM makes them MQL with a low score: in on the old criteria only.
     const stub = await personByEmail(env, who);
     const key = await personKey(env, who);
-    await stub.upsertAttributes({ key, email: who, rows: [{ source: 'crm', attributes: { narrow_status: 'mql', narrow_score: 10, narrow_at: new Date(now).toISOString() } }], now: now + 1000 });
+    await stub.upsertAttributes({
+      key,
+      email: who,
+      rows: [
+        {
+          source: 'crm',
+          attributes: { narrow_status: 'mql', narrow_score: 10, narrow_at: new Date(now).toISOString() },
+        },
+      ],
+      now: now + 1000,
+    });
     await runDurableObjectAlarm(stub);
     expect((await history(who, id)).entries).toEqual([]);
     // A score that passes the edited criteria enters them.
-    await stub.upsertAttributes({ key, email: who, rows: [{ source: 'crm', attributes: { narrow_score: 80 } }], now: now + 2000 });
+    await stub.upsertAttributes({
+      key,
+      email: who,
+      rows: [{ source: 'crm', attributes: { narrow_score: 80 } }],
+      now: now + 2000,
+    });
     expect((await history(who, id)).entries).toHaveLength(1);
   });
 
@@ -73,7 +112,12 @@ describe('config versions', { timeout: 60_000 }, () => {
     const { id, fresh } = await saveElsewhere('older', 'mql', now);
     const stub = await personByEmail(env, who);
     const key = await personKey(env, who);
-    await stub.upsertAttributes({ key, email: who, rows: [{ source: 'crm', attributes: { older_status: 'mql', older_at: new Date(now).toISOString() } }], now: now + 1000 });
+    await stub.upsertAttributes({
+      key,
+      email: who,
+      rows: [{ source: 'crm', attributes: { older_status: 'mql', older_at: new Date(now).toISOString() } }],
+      now: now + 1000,
+    });
     // Evaluated with the fresh config: a member.
     expect((await stub.evaluateAudiences(now + 1000, fresh)).members).toContain(id);
     // A page of an older job arrives with the config it read before the save (no such audience):

@@ -5,7 +5,22 @@ import { personByEmail, personKey } from '../../collector/identity';
 import type { PersonObject } from '../../collector/objects/person';
 import type { DestinationObject } from '../../collector/objects/destination';
 import { api } from './helpers';
-import { createAudience, DAY, destination, history as historyOf, identify, json, legacyConversion, META_SETTINGS, mql, only, send, settled, turnOn, upsert as upsertAll } from './audiences-helpers';
+import {
+  createAudience,
+  DAY,
+  destination,
+  history as historyOf,
+  identify,
+  json,
+  legacyConversion,
+  META_SETTINGS,
+  mql,
+  only,
+  send,
+  settled,
+  turnOn,
+  upsert as upsertAll,
+} from './audiences-helpers';
 import { env } from './audiences-helpers';
 
 const MIN = 60_000;
@@ -15,7 +30,8 @@ const sec = (ms: number) => Math.floor(ms / 1000);
 // Audiences of earlier tests share the storage: every check narrows to the test's own audience.
 let current = '';
 const history = (who: string) => historyOf(who, current);
-const upsert = async (who: string, source: string, data: Record<string, unknown>, now: number) => only(await upsertAll(who, source, data, now), current);
+const upsert = async (who: string, source: string, data: Record<string, unknown>, now: number) =>
+  only(await upsertAll(who, source, data, now), current);
 const track = <T extends { id: string }>(a: T): T => ((current = a.id), a);
 
 describe('entries', { timeout: 60_000 }, () => {
@@ -33,7 +49,9 @@ describe('entries', { timeout: 60_000 }, () => {
     const out = await upsert(who, 'crm', { lifecycle: 'customer' }, now + MIN);
     expect(out.exits).toEqual([{ audienceId: audience.id, reason: 'criteria' }]);
     const h = await history(who);
-    expect(h.exits.filter((e) => e.audienceId === audience.id)).toEqual([{ audienceId: audience.id, at: now + MIN, reason: 'criteria', timestampMs: ts }]);
+    expect(h.exits.filter((e) => e.audienceId === audience.id)).toEqual([
+      { audienceId: audience.id, at: now + MIN, reason: 'criteria', timestampMs: ts },
+    ]);
   });
 
   it('enters once when the status flips back and forth with the same timestamp, in any format', async () => {
@@ -41,7 +59,13 @@ describe('entries', { timeout: 60_000 }, () => {
     const who = email();
     const now = Date.now();
     const instant = Math.floor((now - 3 * DAY) / 1000) * 1000;
-    const forms = [new Date(instant).toISOString().replace('.000Z', 'Z'), new Date(instant).toISOString(), instant, String(instant), instant / 1000];
+    const forms = [
+      new Date(instant).toISOString().replace('.000Z', 'Z'),
+      new Date(instant).toISOString(),
+      instant,
+      String(instant),
+      instant / 1000,
+    ];
     let t = now;
     for (const form of forms) {
       await upsert(who, 'crm', { lifecycle: 'mql', mql_at: form }, (t += MIN));
@@ -69,8 +93,17 @@ describe('entries', { timeout: 60_000 }, () => {
   });
 
   it('ignores browser traits unless the audience opts in', async () => {
-    const strict = track(await createAudience({ ...mql(7), criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' } }));
-    const open = track(await createAudience({ name: 'traits', criteria: { field: 'traits.lifecycle', op: 'eq', value: 'mql' }, timestamp: { field: 'traits.mql_at', withinDays: 7 }, allowTraits: true }));
+    const strict = track(
+      await createAudience({ ...mql(7), criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' } }),
+    );
+    const open = track(
+      await createAudience({
+        name: 'traits',
+        criteria: { field: 'traits.lifecycle', op: 'eq', value: 'mql' },
+        timestamp: { field: 'traits.mql_at', withinDays: 7 },
+        allowTraits: true,
+      }),
+    );
     const who = email();
     const now = Date.now();
     // Traits shaped like CRM data must not satisfy a CRM audience.
@@ -109,7 +142,9 @@ describe('time windows and boundaries', { timeout: 60_000 }, () => {
     // clock; run it now so it cannot land between the evaluations at the simulated times below.
     await runDurableObjectAlarm(stub);
     const evaluate = async (t: number) => only(await stub.evaluateAudiences(t), audience.id);
-    expect(await runInDurableObject(stub, (p: PersonObject) => p['ctx'].storage.getAlarm())).toBeLessThanOrEqual(ts - 5 * MIN);
+    expect(await runInDurableObject(stub, (p: PersonObject) => p['ctx'].storage.getAlarm())).toBeLessThanOrEqual(
+      ts - 5 * MIN,
+    );
     // 5 minutes early counts (clock drift), one ms earlier does not.
     expect((await evaluate(ts - 5 * MIN - 1)).members).not.toContain(audience.id);
     const at = await evaluate(ts - 5 * MIN);
@@ -150,13 +185,18 @@ describe('go-live', { timeout: 60_000 }, () => {
     expect((await history(recent)).conversions).toEqual([]);
 
     const on = await turnOn(audience.id, { destinationId: await destination('meta', META_SETTINGS) });
-    const off = await turnOn(audience.id, { destinationId: await destination('meta', META_SETTINGS), sendExisting: false });
+    const off = await turnOn(audience.id, {
+      destinationId: await destination('meta', META_SETTINGS),
+      sendExisting: false,
+    });
     await settled(audience.id);
     const rows = (await history(recent)).conversions;
-    expect(rows.map((r) => [r.conversionId, r.status, r.reason]).sort()).toEqual([
-      [on.id, 'pending', null],
-      [off.id, 'skipped', 'existing_entry'],
-    ].sort());
+    expect(rows.map((r) => [r.conversionId, r.status, r.reason]).sort()).toEqual(
+      [
+        [on.id, 'pending', null],
+        [off.id, 'skipped', 'existing_entry'],
+      ].sort(),
+    );
     // The older entry was 6.9 days old when it happened and is 7.1 days old at turn-on: outside the window.
     const olderRows = (await history(older)).conversions.filter((r) => r.conversionId === on.id);
     expect(olderRows.map((r) => [r.status, r.reason])).toEqual([['skipped', 'outside_window']]);
@@ -166,7 +206,12 @@ describe('go-live', { timeout: 60_000 }, () => {
     const laterRows = (await history(later)).conversions;
     expect(laterRows.map((r) => r.status).sort()).toEqual(['pending', 'pending']);
     const entry = (await history(later)).entries[0]!;
-    expect(laterRows[0]).toMatchObject({ entryId: entry.id, id: `${entry.id}:${laterRows[0]!.conversionId}`, audienceId: audience.id, timestamp: entry.timestamp });
+    expect(laterRows[0]).toMatchObject({
+      entryId: entry.id,
+      id: `${entry.id}:${laterRows[0]!.conversionId}`,
+      audienceId: audience.id,
+      timestamp: entry.timestamp,
+    });
   });
 
   it('pausing holds rows; resuming releases those still inside the window; deleting the audience cancels them', async () => {
@@ -180,7 +225,9 @@ describe('go-live', { timeout: 60_000 }, () => {
 
     await send(`/api/audiences/${audience.id}`, 'PATCH', { paused: false });
     await settled(audience.id);
-    expect((await history(who)).conversions.map((r) => [r.conversionId, r.status])).toEqual([[conversion.id, 'pending']]);
+    expect((await history(who)).conversions.map((r) => [r.conversionId, r.status])).toEqual([
+      [conversion.id, 'pending'],
+    ]);
 
     const del = await json(await api(`/api/audiences/${audience.id}`, { method: 'DELETE' }));
     expect(del.sweep).toBeTruthy();
@@ -202,7 +249,14 @@ describe('go-live', { timeout: 60_000 }, () => {
     await upsert(who, 'crm', { lifecycle: 'mql', mql_at: ts, score: 10 }, Date.now());
     expect((await history(who)).entries).toHaveLength(1);
     for (const value of [50, 5, 1]) {
-      await send(`/api/audiences/${audience.id}`, 'PATCH', { criteria: { all: [{ field: 'crm.lifecycle', op: 'eq', value: 'mql' }, { field: 'crm.score', op: 'gte', value }] } });
+      await send(`/api/audiences/${audience.id}`, 'PATCH', {
+        criteria: {
+          all: [
+            { field: 'crm.lifecycle', op: 'eq', value: 'mql' },
+            { field: 'crm.score', op: 'gte', value },
+          ],
+        },
+      });
       await settled(audience.id);
     }
     const h = await history(who);
@@ -213,7 +267,7 @@ describe('go-live', { timeout: 60_000 }, () => {
 });
 
 describe('hand-off to delivery', { timeout: 60_000 }, () => {
-  it('gives pending rows to the destination outbox once it is configured, keyed by the entry id (Meta\'s default event), with its origin and the entry id as event id', async () => {
+  it("gives pending rows to the destination outbox once it is configured, keyed by the entry id (Meta's default event), with its origin and the entry id as event id", async () => {
     const { destinationById } = await import('../../collector/objects/doors');
     const destinationId = `dst_handoff_${Date.now()}`;
     const audience = track(await createAudience(mql(7)));
@@ -224,12 +278,26 @@ describe('hand-off to delivery', { timeout: 60_000 }, () => {
     // Not configured yet: the row stays pending and unhanded.
     await upsert(who, 'crm', { lifecycle: 'mql', mql_at: Date.now() - DAY }, Date.now());
     const stub = await personByEmail(env, who);
-    const handed = () => runInDurableObject(stub, (_p: PersonObject, state) =>
-      state.storage.sql.exec<{ handed_off_at: number | null }>('SELECT handed_off_at FROM conversions WHERE audience_id = ?', audience.id).one().handed_off_at);
+    const handed = () =>
+      runInDurableObject(
+        stub,
+        (_p: PersonObject, state) =>
+          state.storage.sql
+            .exec<{ handed_off_at: number | null }>(
+              'SELECT handed_off_at FROM conversions WHERE audience_id = ?',
+              audience.id,
+            )
+            .one().handed_off_at,
+      );
     expect(await handed()).toBeNull();
 
     const destination = destinationById(env, destinationId) as unknown as DestinationObject;
-    const cfg = await destination.configure({ id: destinationId, type: 'meta', mode: 'dry_run', settings: { pixelId: '123456789012345', accessToken: 'EAAB-test-token' } });
+    const cfg = await destination.configure({
+      id: destinationId,
+      type: 'meta',
+      mode: 'dry_run',
+      settings: { pixelId: '123456789012345', accessToken: 'EAAB-test-token' },
+    });
     expect(cfg.ok).toBe(true);
     // The next evaluation (any change, the alarm, a sweep) offers it again.
     await stub.evaluateAudiences(Date.now());
@@ -237,7 +305,12 @@ describe('hand-off to delivery', { timeout: 60_000 }, () => {
     const entry = (await history(who)).entries[0]!;
     // Keyed by what Meta counts by: the event id alone for the default 'Lead' event.
     const logged = await destination.logEntry(entry.id);
-    expect(logged).toMatchObject({ key: entry.id, audienceId: audience.id, conversionId: cv.id, event: { event_id: entry.id } });
+    expect(logged).toMatchObject({
+      key: entry.id,
+      audienceId: audience.id,
+      conversionId: cv.id,
+      event: { event_id: entry.id },
+    });
     // Offered again, it is not queued twice.
     await stub.evaluateAudiences(Date.now());
     expect((await destination.log({ limit: 50 })).filter((r) => r.key.startsWith(entry.id))).toHaveLength(1);

@@ -27,17 +27,35 @@ describe('hand-off after the visitor links', { timeout: 120_000 }, () => {
     const anon = anonId();
     const fbclid = `IwAR_handoff_${Math.random().toString(36).slice(2, 10)}`;
     const clickedAt = Date.now() - 60_000;
-    expect((await collect({ key: PK, events: [touchEvent(anon, [{ kind: 'fbclid', value: fbclid, firstSeen: clickedAt }])] })).status).toBe(200);
+    expect(
+      (
+        await collect({
+          key: PK,
+          events: [touchEvent(anon, [{ kind: 'fbclid', value: fbclid, firstSeen: clickedAt }])],
+        })
+      ).status,
+    ).toBe(200);
     // The signed identify from that browser, with no touches of its own, makes the person enter.
     const who = email();
     const signature = await hmacHex(SIGNING, who);
     const traits = { plan: 'pro', pro_at: new Date().toISOString() };
-    expect((await collect({ key: PK, events: [identifyEvent(who, { anonymousId: anon, touches: [], traits, signature })] })).status).toBe(200);
+    expect(
+      (await collect({ key: PK, events: [identifyEvent(who, { anonymousId: anon, touches: [], traits, signature })] }))
+        .status,
+    ).toBe(200);
     await settle(who);
-    const row = await until(async () => (await history(who, audience.id)).conversions[0], (r) => r !== undefined, 'no conversion row');
+    const row = await until(
+      async () => (await history(who, audience.id)).conversions[0],
+      (r) => r !== undefined,
+      'no conversion row',
+    );
     const outbox = destinationById(env, dst);
     const key = await conversionKey(row.entryId, cv);
-    const entry = await until(() => outbox.logEntry(key), (e) => e !== null, 'not handed off');
+    const entry = await until(
+      () => outbox.logEntry(key),
+      (e) => e !== null,
+      'not handed off',
+    );
     expect((entry!.event as any).user_data.fbc).toBe(`fb.1.${clickedAt}.${fbclid}`);
   });
 
@@ -60,7 +78,9 @@ describe('hand-off after the visitor links', { timeout: 120_000 }, () => {
       state.storage.transactionSync(() => {
         p.store.upsertPerson(key, who, now);
         state.storage.sql.exec('INSERT INTO pending_links (anonymous_id, at) VALUES (?, ?)', anonId(), now);
-        p.store.mergeAttributes('crm', { wait_status: 'mql', wait_at: new Date(now).toISOString() }, now, { always: true });
+        p.store.mergeAttributes('crm', { wait_status: 'mql', wait_at: new Date(now).toISOString() }, now, {
+          always: true,
+        });
       });
     });
     const outbox = destinationById(env, dst);

@@ -45,7 +45,12 @@ export async function turnOn(audienceId: string, body: Record<string, unknown>):
  */
 export async function legacyConversion(audienceId: string, body: Record<string, unknown>): Promise<StoredConversion> {
   const out = await runInDurableObject(configObject(env), (config: ConfigObject) =>
-    (config as unknown as { audiences: AudienceStore }).audiences.createConversion(audienceId, body, Date.now(), () => 'live'),
+    (config as unknown as { audiences: AudienceStore }).audiences.createConversion(
+      audienceId,
+      body,
+      Date.now(),
+      () => 'live',
+    ),
   );
   if (!out.ok) throw new Error(JSON.stringify(out));
   invalidateAudienceConfig();
@@ -96,8 +101,15 @@ export async function history(email: string, audienceId: string) {
 }
 
 /** An evaluation result narrowed to one audience. */
-export function only<T extends { entries: { audienceId: string }[]; exits: { audienceId: string }[] }>(r: T, audienceId: string): T {
-  return { ...r, entries: r.entries.filter((e) => e.audienceId === audienceId), exits: r.exits.filter((e) => e.audienceId === audienceId) };
+export function only<T extends { entries: { audienceId: string }[]; exits: { audienceId: string }[] }>(
+  r: T,
+  audienceId: string,
+): T {
+  return {
+    ...r,
+    entries: r.entries.filter((e) => e.audienceId === audienceId),
+    exits: r.exits.filter((e) => e.audienceId === audienceId),
+  };
 }
 
 /** Waits for the audience's latest populate job to finish. */
@@ -119,7 +131,13 @@ export const mql = (withinDays = 7, extra: Record<string, unknown> = {}) => ({
 });
 
 export const META_SETTINGS = { pixelId: '123456789012345', accessToken: 'EAAB-test-token-123' };
-export const GOOGLE_SETTINGS = { customerId: '1234567890', conversionActionId: '2', clientId: 'client-id', clientSecret: 'client-secret-123', refreshToken: 'refresh-token-123' };
+export const GOOGLE_SETTINGS = {
+  customerId: '1234567890',
+  conversionActionId: '2',
+  clientId: 'client-id',
+  clientSecret: 'client-secret-123',
+  refreshToken: 'refresh-token-123',
+};
 
 /** A destination in dry_run through the API (nothing leaves); its id. */
 export async function destination(type: string, settings: Record<string, unknown>): Promise<string> {
@@ -141,7 +159,9 @@ export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, wh
 }
 
 /** A dry-run Meta destination, an audience with a conversion to it turned on, populated: their ids. */
-export async function metaAudience(definition: Record<string, unknown>): Promise<{ dst: string; audience: any; cv: any }> {
+export async function metaAudience(
+  definition: Record<string, unknown>,
+): Promise<{ dst: string; audience: any; cv: any }> {
   const dst = await destination('meta', META_SETTINGS);
   const audience = await createAudience(definition);
   const cv = await turnOn(audience.id, { destinationId: dst });

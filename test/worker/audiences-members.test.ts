@@ -5,7 +5,21 @@ import { personKey } from '../../collector/identity';
 import { api } from './helpers';
 import { conversionKey } from '../../collector/delivery/conversion-row';
 import type { DestinationObject } from '../../collector/objects/destination';
-import { createAudience, DAY, destination, GOOGLE_SETTINGS, history, identify, json, legacyConversion, META_SETTINGS, send, settled, turnOn, upsert } from './audiences-helpers';
+import {
+  createAudience,
+  DAY,
+  destination,
+  GOOGLE_SETTINGS,
+  history,
+  identify,
+  json,
+  legacyConversion,
+  META_SETTINGS,
+  send,
+  settled,
+  turnOn,
+  upsert,
+} from './audiences-helpers';
 import { env } from './audiences-helpers';
 import { destinationById } from '../../collector/objects/doors';
 
@@ -16,15 +30,30 @@ describe('GET /api/audiences/{id}/members', { timeout: 60_000 }, () => {
     const now = Date.now();
     const audience = await createAudience({
       name: 'Opportunity created, amount >= 10,000',
-      criteria: { all: [{ field: 'crm.opportunity.stage', op: 'in', value: ['created', 'qualified'] }, { field: 'crm.opportunity.amount', op: 'gte', value: 10_000 }] },
+      criteria: {
+        all: [
+          { field: 'crm.opportunity.stage', op: 'in', value: ['created', 'qualified'] },
+          { field: 'crm.opportunity.amount', op: 'gte', value: 10_000 },
+        ],
+      },
       timestamp: { field: 'crm.opportunity.created_at', withinDays: 30 },
     });
     const big = 'big-deal@example.com';
     const small = 'small-deal@example.com';
     await identify(big, {}, { touches: [{ kind: 'gclid', value: GCLID, firstSeen: now - 5 * DAY }] });
     const ts = now - 2 * DAY;
-    await upsert(big, 'crm', { opportunity: { stage: 'created', amount: '25000', created_at: new Date(ts).toISOString() }, owner: 'x' }, now);
-    await upsert(small, 'crm', { opportunity: { stage: 'created', amount: 9_999, created_at: new Date(ts).toISOString() } }, now);
+    await upsert(
+      big,
+      'crm',
+      { opportunity: { stage: 'created', amount: '25000', created_at: new Date(ts).toISOString() }, owner: 'x' },
+      now,
+    );
+    await upsert(
+      small,
+      'crm',
+      { opportunity: { stage: 'created', amount: 9_999, created_at: new Date(ts).toISOString() } },
+      now,
+    );
 
     const empty = await json(await api(`/api/audiences/${audience.id}/members`));
     expect(empty.members.map((m: any) => m.email)).toEqual([big]);
@@ -34,13 +63,27 @@ describe('GET /api/audiences/{id}/members', { timeout: 60_000 }, () => {
     const google = await destination('google_ads', GOOGLE_SETTINGS);
     const meta = await destination('meta', META_SETTINGS);
     // The resource name Google Ads shows is stored, and shown, as the action ID.
-    const on = await turnOn(audience.id, { destinationId: google, conversionAction: 'customers/1234567890/conversionActions/777', valueField: 'crm.opportunity.amount', currency: 'USD' });
+    const on = await turnOn(audience.id, {
+      destinationId: google,
+      conversionAction: 'customers/1234567890/conversionActions/777',
+      valueField: 'crm.opportunity.amount',
+      currency: 'USD',
+    });
     expect(on.conversionAction).toBe('777');
-    const existingOff = await turnOn(audience.id, { destinationId: meta, eventName: 'Opportunity', sendExisting: false });
+    const existingOff = await turnOn(audience.id, {
+      destinationId: meta,
+      eventName: 'Opportunity',
+      sendExisting: false,
+    });
     // A conversion to a destination that is not configured, as one made before turn-on checked the
     // destination could be (the API refuses it now: audiences-api.test.ts); the sweep below covers it.
     const nowhere = await legacyConversion(audience.id, { destinationId: `dst_not_configured_${now}`, paused: true });
-    const website = await turnOn(audience.id, { destinationId: meta, eventName: 'Web', actionSource: 'website', paused: true });
+    const website = await turnOn(audience.id, {
+      destinationId: meta,
+      eventName: 'Web',
+      actionSource: 'website',
+      paused: true,
+    });
     await settled(audience.id);
 
     const res = await api(`/api/audiences/${audience.id}/members`);
@@ -82,7 +125,11 @@ describe('GET /api/audiences/{id}/members', { timeout: 60_000 }, () => {
         currencyCode: 'USD',
         userIdentifiers: [{ userIdentifierSource: 'FIRST_PARTY', hashedEmail: await sha256Hex(big) }],
       },
-      request: { method: 'POST', url: 'https://googleads.googleapis.com/v25/customers/1234567890:uploadClickConversions', headers: { authorization: '[REDACTED]' } },
+      request: {
+        method: 'POST',
+        url: 'https://googleads.googleapis.com/v25/customers/1234567890:uploadClickConversions',
+        headers: { authorization: '[REDACTED]' },
+      },
     });
     expect(googleAudit.request.body.conversions).toEqual([googleAudit.payload]);
     expect(JSON.stringify(googleAudit)).not.toContain('refresh-token-123');
@@ -104,7 +151,11 @@ describe('GET /api/audiences/{id}/members', { timeout: 60_000 }, () => {
   it('says why a conversion would be skipped: outside the window, consent denied, older than the platform allows', async () => {
     const now = Date.now();
     const run = now.toString(36);
-    const audience = await createAudience({ name: 'skips', criteria: { field: 'crm.skip_run', op: 'eq', value: run }, timestamp: { field: 'crm.at', withinDays: 30 } });
+    const audience = await createAudience({
+      name: 'skips',
+      criteria: { field: 'crm.skip_run', op: 'eq', value: run },
+      timestamp: { field: 'crm.at', withinDays: 30 },
+    });
     const meta = await destination('meta', META_SETTINGS);
     const old = `old-${run}@example.com`; // 10 days: inside the audience's 30, past Meta's 7
     const denied = `denied-${run}@example.com`;
@@ -123,7 +174,12 @@ describe('GET /api/audiences/{id}/members', { timeout: 60_000 }, () => {
     expect(of(fresh)).toMatchObject({
       status: 'paused',
       outbox: null,
-      payload: { event_name: 'Lead', action_source: 'system_generated', event_time: Math.floor((now - DAY) / 1000), user_data: { em: [await sha256Hex(fresh)] } },
+      payload: {
+        event_name: 'Lead',
+        action_source: 'system_generated',
+        event_time: Math.floor((now - DAY) / 1000),
+        user_data: { em: [await sha256Hex(fresh)] },
+      },
       request: { url: 'https://graph.facebook.com/v26.0/123456789012345/events?access_token=[REDACTED]' },
     });
 
@@ -133,18 +189,29 @@ describe('GET /api/audiences/{id}/members', { timeout: 60_000 }, () => {
     const after = (await json(await api(`/api/audiences/${audience.id}/members`))).members;
     expect(after.map((m: any) => m.email).sort()).toEqual([denied, fresh].sort());
     // Its held row is decided again on the sweep: outside the window now, it will never be sent.
-    expect((await history(old, audience.id)).conversions[0]).toMatchObject({ status: 'skipped', reason: 'outside_window' });
+    expect((await history(old, audience.id)).conversions[0]).toMatchObject({
+      status: 'skipped',
+      reason: 'outside_window',
+    });
     // Resumed: the fresh row goes to the outbox; the audit then shows the item stored there.
-    expect((await send(`/api/audiences/${audience.id}/conversions/${cv.id}`, 'PATCH', { paused: false })).status).toBe(200);
+    expect((await send(`/api/audiences/${audience.id}/conversions/${cv.id}`, 'PATCH', { paused: false })).status).toBe(
+      200,
+    );
     await settled(audience.id);
     expect((await history(fresh, audience.id)).conversions[0]).toMatchObject({ status: 'pending' });
-    const live = (await json(await api(`/api/audiences/${audience.id}/members`))).members.find((m: any) => m.email === fresh).conversions[0];
+    const live = (await json(await api(`/api/audiences/${audience.id}/members`))).members.find(
+      (m: any) => m.email === fresh,
+    ).conversions[0];
     expect(live.outbox).not.toBeNull();
     expect(live.payload).toEqual(of(fresh).payload);
   });
 
   it('pages with a cursor, and refuses a bad limit or an unknown audience', async () => {
-    const audience = await createAudience({ name: 'paging', criteria: { field: 'crm.page_test', op: 'eq', value: true }, timestamp: { field: 'crm.page_at', withinDays: 7 } });
+    const audience = await createAudience({
+      name: 'paging',
+      criteria: { field: 'crm.page_test', op: 'eq', value: true },
+      timestamp: { field: 'crm.page_at', withinDays: 7 },
+    });
     const emails = Array.from({ length: 5 }, (_, i) => `page-${i}@example.com`);
     for (const who of emails) await upsert(who, 'crm', { page_test: true, page_at: Date.now() - DAY }, Date.now());
     const seen: string[] = [];

@@ -7,7 +7,13 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { countPeople, PEOPLE_SHARDS } from '../../collector/audiences/people-source';
-import { handlePopulateMessage, PERSON_ATTEMPTS, POPULATE_LAST_RESORT_DELIVERY, PRESSURE_PAUSE_MS, type PopulateMessage } from '../../collector/audiences/populate';
+import {
+  handlePopulateMessage,
+  PERSON_ATTEMPTS,
+  POPULATE_LAST_RESORT_DELIVERY,
+  PRESSURE_PAUSE_MS,
+  type PopulateMessage,
+} from '../../collector/audiences/populate';
 import { PopulateProgress } from '../../collector/admin/components/populate-progress';
 import { pressure } from '../../collector/audiences/pressure';
 import type { Env } from '../../collector/env';
@@ -20,7 +26,11 @@ describe('pressure', () => {
   it('holds callers until the pause is over; a failure during a pause extends it', async () => {
     let now = 1_000;
     const slept: number[] = [];
-    const p = pressure(12_000, () => now, async (ms) => void (slept.push(ms), (now += ms)));
+    const p = pressure(
+      12_000,
+      () => now,
+      async (ms) => void (slept.push(ms), (now += ms)),
+    );
     await p.clear();
     expect(slept).toEqual([]);
     p.trip();
@@ -40,16 +50,40 @@ type Evaluate = ReturnType<Env['PERSON']['get']>['evaluateAudiences'];
 /** `count` people, every other one an MQL from two days ago, and a running job for an audience of the MQLs among them. */
 async function seedAudience(name: string, count: number) {
   const run = Date.now().toString(36);
-  const people = Array.from({ length: count }, (_, i) => ({ email: `${name}-${run}-${i}@example.com`, mql: i % 2 === 0 }));
+  const people = Array.from({ length: count }, (_, i) => ({
+    email: `${name}-${run}-${i}@example.com`,
+    mql: i % 2 === 0,
+  }));
   const seededAt = Date.now();
-  for (const p of people) await upsert(p.email, 'crm', { populate_run: run, lifecycle: p.mql ? 'mql' : 'lead', mql_at: new Date(seededAt - 2 * DAY).toISOString() }, seededAt);
+  for (const p of people)
+    await upsert(
+      p.email,
+      'crm',
+      { populate_run: run, lifecycle: p.mql ? 'mql' : 'lead', mql_at: new Date(seededAt - 2 * DAY).toISOString() },
+      seededAt,
+    );
   const config = configObject(env);
-  const criteria = { all: [{ field: 'crm.populate_run', op: 'eq', value: run }, { field: 'crm.lifecycle', op: 'eq', value: 'mql' }] };
-  const created = await config.createAudience({ name, criteria, timestamp: { field: 'crm.mql_at', withinDays: 7 } }, Date.now());
+  const criteria = {
+    all: [
+      { field: 'crm.populate_run', op: 'eq', value: run },
+      { field: 'crm.lifecycle', op: 'eq', value: 'mql' },
+    ],
+  };
+  const created = await config.createAudience(
+    { name, criteria, timestamp: { field: 'crm.mql_at', withinDays: 7 } },
+    Date.now(),
+  );
   if (!created.ok) throw new Error('audience refused');
   const audienceId = created.value.id;
   const total = await countPeople(env);
-  const job = await config.createAudienceJob(audienceId, created.value.version, 'created', total, PEOPLE_SHARDS, Date.now());
+  const job = await config.createAudienceJob(
+    audienceId,
+    created.value.version,
+    'created',
+    total,
+    PEOPLE_SHARDS,
+    Date.now(),
+  );
   return { people, config, audienceId, total, job };
 }
 
@@ -63,7 +97,8 @@ function personStub(evaluate: (key: string, real: () => Promise<unknown>) => Pro
       return id;
     },
     get: (id: DurableObjectId) => ({
-      evaluateAudiences: async (...args: Parameters<Evaluate>) => evaluate(keys.get(id.toString())!, () => env.PERSON.get(id).evaluateAudiences(...args)),
+      evaluateAudiences: async (...args: Parameters<Evaluate>) =>
+        evaluate(keys.get(id.toString())!, () => env.PERSON.get(id).evaluateAudiences(...args)),
     }),
   } as unknown as Env['PERSON'];
 }
@@ -95,12 +130,21 @@ describe('populate under pressure', () => {
       return real();
     });
 
-    const queue: PopulateMessage[] = Array.from({ length: PEOPLE_SHARDS }, (_, shard) => ({ kind: 'audiences.populate', jobId: job.id, shard, cursor: '' }));
+    const queue: PopulateMessage[] = Array.from({ length: PEOPLE_SHARDS }, (_, shard) => ({
+      kind: 'audiences.populate',
+      jobId: job.id,
+      shard,
+      cursor: '',
+    }));
     const JOBS = { send: async (body: PopulateMessage) => void queue.push(body), sendBatch: async () => {} };
     const pressed = { ...env, JOBS, PERSON } as unknown as Env;
     let clock = Date.now();
     const slept: number[] = [];
-    const gate = pressure(PRESSURE_PAUSE_MS, () => clock, async (ms) => void (slept.push(ms), (clock += ms)));
+    const gate = pressure(
+      PRESSURE_PAUSE_MS,
+      () => clock,
+      async (ms) => void (slept.push(ms), (clock += ms)),
+    );
 
     let pageFailures = 0;
     while (queue.length) {
@@ -119,20 +163,26 @@ describe('populate under pressure', () => {
     expect(calls.get(stubbornKey)).toBe(PERSON_ATTEMPTS + 1);
     // The two who failed once, and the one whose first call never answered, were evaluated again
     // after a pause, within their page.
-    for (const p of people.slice(0, 2).concat(people[3]!)) expect(calls.get(await keyOf(p.email))).toBeGreaterThanOrEqual(2);
+    for (const p of people.slice(0, 2).concat(people[3]!))
+      expect(calls.get(await keyOf(p.email))).toBeGreaterThanOrEqual(2);
     expect(gate.trips).toBeGreaterThanOrEqual(1);
     expect(slept.length).toBeGreaterThanOrEqual(1);
     for (const ms of slept) expect(ms).toBeLessThanOrEqual(PRESSURE_PAUSE_MS);
 
     const members = people.filter((p) => p.mql);
-    expect(await config.getAudienceJob(job.id)).toMatchObject({ status: 'done', evaluated: total, total, members: members.length });
+    expect(await config.getAudienceJob(job.id)).toMatchObject({
+      status: 'done',
+      evaluated: total,
+      total,
+      members: members.length,
+    });
     expect(await config.countMembers(audienceId)).toBe(members.length);
     for (const p of people) expect((await history(p.email, audienceId)).entries.length, p.email).toBe(p.mql ? 1 : 0);
   }, 120_000);
 });
 
 describe('populate, last resort', () => {
-  it('a person whose evaluation always fails is counted as failed on the page\'s last resort, and the job ends with everyone else exact', async () => {
+  it("a person whose evaluation always fails is counted as failed on the page's last resort, and the job ends with everyone else exact", async () => {
     const { people, config, audienceId, total, job } = await seedAudience('broken', 10);
 
     // The first person (a would-be member) has an object that fails every evaluation.
@@ -143,11 +193,20 @@ describe('populate, last resort', () => {
       brokenCalls++;
       throw new Error('SQLITE_CORRUPT: database disk image is malformed');
     });
-    const queue: PopulateMessage[] = Array.from({ length: PEOPLE_SHARDS }, (_, shard) => ({ kind: 'audiences.populate', jobId: job.id, shard, cursor: '' }));
+    const queue: PopulateMessage[] = Array.from({ length: PEOPLE_SHARDS }, (_, shard) => ({
+      kind: 'audiences.populate',
+      jobId: job.id,
+      shard,
+      cursor: '',
+    }));
     const JOBS = { send: async (body: PopulateMessage) => void queue.push(body), sendBatch: async () => {} };
     const broken = { ...env, JOBS, PERSON } as unknown as Env;
     let clock = Date.now();
-    const gate = pressure(PRESSURE_PAUSE_MS, () => clock, async (ms) => void (clock += ms));
+    const gate = pressure(
+      PRESSURE_PAUSE_MS,
+      () => clock,
+      async (ms) => void (clock += ms),
+    );
 
     // Deliveries before the last resort fail the page (the queue retries it); the last resort counts
     // the person as failed and goes on.
@@ -159,7 +218,10 @@ describe('populate, last resort', () => {
       const delivery = (deliveries.get(id) ?? 0) + 1;
       deliveries.set(id, delivery);
       try {
-        await handlePopulateMessage(broken, msg, Date.now(), { pressure: gate, lastResort: delivery >= POPULATE_LAST_RESORT_DELIVERY });
+        await handlePopulateMessage(broken, msg, Date.now(), {
+          pressure: gate,
+          lastResort: delivery >= POPULATE_LAST_RESORT_DELIVERY,
+        });
       } catch (e) {
         expect(String(e)).toMatch(/SQLITE_CORRUPT/);
         expect(delivery).toBeLessThan(POPULATE_LAST_RESORT_DELIVERY);
@@ -173,7 +235,8 @@ describe('populate, last resort', () => {
     const done = (await config.getAudienceJob(job.id))!;
     expect(done).toMatchObject({ status: 'done', evaluated: total - 1, failed: 1, total, members });
     expect(await config.countMembers(audienceId)).toBe(members);
-    for (const p of people.slice(1)) expect((await history(p.email, audienceId)).entries.length, p.email).toBe(p.mql ? 1 : 0);
+    for (const p of people.slice(1))
+      expect((await history(p.email, audienceId)).entries.length, p.email).toBe(p.mql ? 1 : 0);
 
     // The API and the admin UI say so.
     const shown = String(PopulateProgress({ job: done }));
@@ -186,7 +249,14 @@ describe('populate, an evaluation that fails after recording', () => {
   it('gives the members index back to the person when its evaluation fails after taking it, so a page that counts the person as failed loses nothing', async () => {
     const email = `index-back-${Date.now().toString(36)}@example.com`;
     const config = configObject(env);
-    const created = await config.createAudience({ name: 'index back', criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' }, timestamp: { field: 'crm.mql_at', withinDays: 7 } }, Date.now());
+    const created = await config.createAudience(
+      {
+        name: 'index back',
+        criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' },
+        timestamp: { field: 'crm.mql_at', withinDays: 7 },
+      },
+      Date.now(),
+    );
     if (!created.ok) throw new Error('audience refused');
     const audienceId = created.value.id;
     // A lead first: known, not a member (nothing in the index).
@@ -200,7 +270,14 @@ describe('populate, an evaluation that fails after recording', () => {
     // (Called inside the object: a rejection across RPC is logged by the runtime as uncaught.)
     const failure = await runInDurableObject(stub, async (person: PersonObject, state) => {
       await state.storage.deleteAlarm();
-      const p = person as unknown as { ctx: DurableObjectState; alarmAt: number | null; store: { mergeAttributes(s: string, d: Record<string, unknown>, n: number, o?: { always?: boolean }): void; changed(n: number): void } };
+      const p = person as unknown as {
+        ctx: DurableObjectState;
+        alarmAt: number | null;
+        store: {
+          mergeAttributes(s: string, d: Record<string, unknown>, n: number, o?: { always?: boolean }): void;
+          changed(n: number): void;
+        };
+      };
       p.alarmAt = null;
       p.ctx.storage.transactionSync(() => {
         p.store.mergeAttributes('crm', { lifecycle: 'mql' }, Date.now(), { always: true });
@@ -221,7 +298,11 @@ describe('populate, an evaluation that fails after recording', () => {
     });
     expect(failure).toMatch(/hand-off failed/);
     expect(await config.countMembers(audienceId)).toBe(0); // the page counted the person as failed: nothing written
-    const unindexed = await runInDurableObject(stub, (_p: PersonObject, state) => state.storage.sql.exec('SELECT count(*) AS n FROM audience_state WHERE indexed = 0').one().n);
+    const unindexed = await runInDurableObject(
+      stub,
+      (_p: PersonObject, state) =>
+        state.storage.sql.exec('SELECT count(*) AS n FROM audience_state WHERE indexed = 0').one().n,
+    );
     expect(unindexed).toBeGreaterThan(0);
     // The object's next evaluation of its own pushes the index.
     await stub.evaluateAudiences(Date.now());

@@ -19,10 +19,19 @@ const seededAt = Date.now();
 const people = Array.from({ length: PEOPLE }, (_, i) => ({
   email: `resume-${run}-${i}@example.com`,
   mql: i % 3 === 0,
-  attributes: { resume_run: run, lifecycle: i % 3 === 0 ? 'mql' : 'lead', mql_at: new Date(seededAt - 2 * DAY).toISOString() },
+  attributes: {
+    resume_run: run,
+    lifecycle: i % 3 === 0 ? 'mql' : 'lead',
+    mql_at: new Date(seededAt - 2 * DAY).toISOString(),
+  },
 }));
 const members = people.filter((p) => p.mql);
-const criteria = { all: [{ field: 'crm.resume_run', op: 'eq', value: run }, { field: 'crm.lifecycle', op: 'eq', value: 'mql' }] };
+const criteria = {
+  all: [
+    { field: 'crm.resume_run', op: 'eq', value: run },
+    { field: 'crm.lifecycle', op: 'eq', value: 'mql' },
+  ],
+};
 
 async function seed() {
   const before = await countPeople(env);
@@ -30,7 +39,12 @@ async function seed() {
     await Promise.all(
       people.slice(i, i + 10).map(async ({ email, attributes }) => {
         const key = await personKey(env, email);
-        const r = await personByKey(env, key).upsertAttributes({ key, email, rows: [{ source: 'crm', attributes }], now: Date.now() });
+        const r = await personByKey(env, key).upsertAttributes({
+          key,
+          email,
+          rows: [{ source: 'crm', attributes }],
+          now: Date.now(),
+        });
         expect(r.status).toBe('stored');
       }),
     );
@@ -58,7 +72,8 @@ function dyingConfig(state: { dying: boolean }): Env['CONFIG'] {
             };
           }
           // Every other method goes to the real object (an RPC stub has no own `bind`).
-          return (...args: unknown[]) => (target as unknown as Record<string | symbol, (...a: unknown[]) => unknown>)[prop]!(...args);
+          return (...args: unknown[]) =>
+            (target as unknown as Record<string | symbol, (...a: unknown[]) => unknown>)[prop]!(...args);
         },
       });
     },
@@ -69,13 +84,28 @@ describe('populate is resumable', () => {
   it('duplicated, stale, half-applied and failed page deliveries count every person once', async () => {
     await seed();
     const config = configObject(env);
-    const created = await config.createAudience({ name: 'resumable', criteria, timestamp: { field: 'crm.mql_at', withinDays: 7 } }, Date.now());
+    const created = await config.createAudience(
+      { name: 'resumable', criteria, timestamp: { field: 'crm.mql_at', withinDays: 7 } },
+      Date.now(),
+    );
     if (!created.ok) throw new Error('audience refused');
     const audienceId = created.value.id;
     const total = await countPeople(env);
-    const job = await config.createAudienceJob(audienceId, created.value.version, 'created', total, PEOPLE_SHARDS, Date.now());
+    const job = await config.createAudienceJob(
+      audienceId,
+      created.value.version,
+      'created',
+      total,
+      PEOPLE_SHARDS,
+      Date.now(),
+    );
     // The queue, driven by hand: what a page sends next lands here instead of in JOBS.
-    const queue: PopulateMessage[] = Array.from({ length: PEOPLE_SHARDS }, (_, shard) => ({ kind: 'audiences.populate', jobId: job.id, shard, cursor: '' }));
+    const queue: PopulateMessage[] = Array.from({ length: PEOPLE_SHARDS }, (_, shard) => ({
+      kind: 'audiences.populate',
+      jobId: job.id,
+      shard,
+      cursor: '',
+    }));
     const JOBS = { send: async (body: PopulateMessage) => void queue.push(body), sendBatch: async () => {} };
     const manual = { ...env, JOBS } as unknown as Env;
     const death = { dying: false };
@@ -133,7 +163,12 @@ describe('populate is resumable', () => {
     }
     expect(handled).toBeGreaterThan(PEOPLE_SHARDS); // several pages per shard
     for (const [fault, n] of Object.entries(faults)) expect(n, fault).toBeGreaterThan(0);
-    expect(await config.getAudienceJob(job.id)).toMatchObject({ status: 'done', evaluated: total, total, members: members.length });
+    expect(await config.getAudienceJob(job.id)).toMatchObject({
+      status: 'done',
+      evaluated: total,
+      total,
+      members: members.length,
+    });
     expect(await config.countMembers(audienceId)).toBe(members.length);
     // Evaluated two or three times over, every member entered once and nobody else entered.
     for (const p of people) {

@@ -4,7 +4,12 @@
 // POPULATE_STALL_MS, and the job ends with everyone counted once. The queue is driven by hand.
 import { describe, expect, it } from 'vitest';
 import { countPeople, PEOPLE_SHARDS } from '../../collector/audiences/people-source';
-import { handlePopulateMessage, POPULATE_STALL_MS, resumeStalledPopulates, type PopulateMessage } from '../../collector/audiences/populate';
+import {
+  handlePopulateMessage,
+  POPULATE_STALL_MS,
+  resumeStalledPopulates,
+  type PopulateMessage,
+} from '../../collector/audiences/populate';
 import type { Env } from '../../collector/env';
 import { DAY, env, history, upsert } from './audiences-helpers';
 import { configObject } from '../../collector/objects/doors';
@@ -14,10 +19,24 @@ describe('a stalled populate is resumed', () => {
     const run = Date.now().toString(36);
     const people = Array.from({ length: 40 }, (_, i) => ({ email: `stall-${run}-${i}@example.com`, mql: i % 3 === 0 }));
     const seededAt = Date.now();
-    for (const p of people) await upsert(p.email, 'crm', { stall_run: run, lifecycle: p.mql ? 'mql' : 'lead', mql_at: new Date(seededAt - 2 * DAY).toISOString() }, seededAt);
+    for (const p of people)
+      await upsert(
+        p.email,
+        'crm',
+        { stall_run: run, lifecycle: p.mql ? 'mql' : 'lead', mql_at: new Date(seededAt - 2 * DAY).toISOString() },
+        seededAt,
+      );
     const config = configObject(env);
-    const criteria = { all: [{ field: 'crm.stall_run', op: 'eq', value: run }, { field: 'crm.lifecycle', op: 'eq', value: 'mql' }] };
-    const created = await config.createAudience({ name: 'stall', criteria, timestamp: { field: 'crm.mql_at', withinDays: 7 } }, Date.now());
+    const criteria = {
+      all: [
+        { field: 'crm.stall_run', op: 'eq', value: run },
+        { field: 'crm.lifecycle', op: 'eq', value: 'mql' },
+      ],
+    };
+    const created = await config.createAudience(
+      { name: 'stall', criteria, timestamp: { field: 'crm.mql_at', withinDays: 7 } },
+      Date.now(),
+    );
     if (!created.ok) throw new Error('audience refused');
     const audienceId = created.value.id;
     const total = await countPeople(env);
@@ -45,7 +64,14 @@ describe('a stalled populate is resumed', () => {
         }
       }
     };
-    queue.push(...Array.from({ length: PEOPLE_SHARDS }, (_, shard) => ({ kind: 'audiences.populate' as const, jobId: job.id, shard, cursor: '' })));
+    queue.push(
+      ...Array.from({ length: PEOPLE_SHARDS }, (_, shard) => ({
+        kind: 'audiences.populate' as const,
+        jobId: job.id,
+        shard,
+        cursor: '',
+      })),
+    );
     await deliverAll();
     expect(dropped).toBeGreaterThan(0);
     const stuck = (await config.getAudienceJob(job.id))!;
@@ -66,7 +92,12 @@ describe('a stalled populate is resumed', () => {
       now = (await config.getAudienceJob(job.id))!.updatedAt + POPULATE_STALL_MS + 1;
     }
     const members = people.filter((p) => p.mql);
-    expect(await config.getAudienceJob(job.id)).toMatchObject({ status: 'done', evaluated: total, total, members: members.length });
+    expect(await config.getAudienceJob(job.id)).toMatchObject({
+      status: 'done',
+      evaluated: total,
+      total,
+      members: members.length,
+    });
     expect(await config.countMembers(audienceId)).toBe(members.length);
     for (const p of people) expect((await history(p.email, audienceId)).entries.length, p.email).toBe(p.mql ? 1 : 0);
     // A finished job is never sent again.

@@ -27,7 +27,11 @@ describe('populate over everyone known', () => {
       const old = mql && i % 5 === 0;
       if (mql) expected.in30++;
       if (mql && !old) expected.in7++;
-      const attributes = { populate_run: run, lifecycle: mql ? 'mql' : 'lead', mql_at: new Date(now - (old ? 20 : 2) * DAY).toISOString() };
+      const attributes = {
+        populate_run: run,
+        lifecycle: mql ? 'mql' : 'lead',
+        mql_at: new Date(now - (old ? 20 : 2) * DAY).toISOString(),
+      };
       return { email: `pop-${run}-${i}@example.com`, source: 'crm', attributes };
     });
     // The CRM path: POST /v1/people (1,000 per request), applied through the jobs queue.
@@ -44,18 +48,40 @@ describe('populate over everyone known', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
 
-    const criteria = { all: [{ field: 'crm.populate_run', op: 'eq', value: run }, { field: 'crm.lifecycle', op: 'eq', value: 'mql' }] };
-    const audience = await createAudience({ name: 'populate', criteria, timestamp: { field: 'crm.mql_at', withinDays: 7 } });
+    const criteria = {
+      all: [
+        { field: 'crm.populate_run', op: 'eq', value: run },
+        { field: 'crm.lifecycle', op: 'eq', value: 'mql' },
+      ],
+    };
+    const audience = await createAudience({
+      name: 'populate',
+      criteria,
+      timestamp: { field: 'crm.mql_at', withinDays: 7 },
+    });
     expect(audience.populate.total).toBe(before + PEOPLE);
     const done = await settled(audience.id, 900_000);
-    expect(done.populate).toMatchObject({ status: 'done', reason: 'created', members: expected.in7, evaluated: before + PEOPLE });
+    expect(done.populate).toMatchObject({
+      status: 'done',
+      reason: 'created',
+      members: expected.in7,
+      evaluated: before + PEOPLE,
+    });
     expect(done.members).toBe(expected.in7);
     // The same progress through the jobs API.
     const viaJobs = await json(await api(`/api/jobs/${done.populate.jobId}`));
-    expect(viaJobs).toMatchObject({ kind: 'populate', state: 'done', audienceId: audience.id, evaluated: before + PEOPLE, members: expected.in7 });
+    expect(viaJobs).toMatchObject({
+      kind: 'populate',
+      state: 'done',
+      audienceId: audience.id,
+      evaluated: before + PEOPLE,
+      members: expected.in7,
+    });
 
     // Widening the window re-evaluates everyone: the 20-day-old MQLs join.
-    const edited = await json(await send(`/api/audiences/${audience.id}`, 'PATCH', { timestamp: { field: 'crm.mql_at', withinDays: 30 } }));
+    const edited = await json(
+      await send(`/api/audiences/${audience.id}`, 'PATCH', { timestamp: { field: 'crm.mql_at', withinDays: 30 } }),
+    );
     expect(edited.populate).toMatchObject({ reason: 'edited' });
     const again = await settled(audience.id, 900_000);
     expect(again.populate).toMatchObject({ members: expected.in30, evaluated: before + PEOPLE });

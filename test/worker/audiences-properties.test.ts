@@ -43,8 +43,18 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 describe('entry properties (fast-check, real PersonObjects)', () => {
   it('once: at most one entry; per_timestamp: one entry per timestamp; entries lie inside the window', async () => {
     const criteria = { field: 'crm.prop_status', op: 'eq', value: 'mql' };
-    const once = await createAudience({ name: 'p-once', criteria, timestamp: { field: 'crm.prop_at', withinDays: 7 }, reentry: 'once' });
-    const each = await createAudience({ name: 'p-each', criteria, timestamp: { field: 'crm.prop_at', withinDays: 7 }, reentry: 'per_timestamp' });
+    const once = await createAudience({
+      name: 'p-once',
+      criteria,
+      timestamp: { field: 'crm.prop_at', withinDays: 7 },
+      reentry: 'once',
+    });
+    const each = await createAudience({
+      name: 'p-each',
+      criteria,
+      timestamp: { field: 'crm.prop_at', withinDays: 7 },
+      reentry: 'per_timestamp',
+    });
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
@@ -60,7 +70,10 @@ describe('entry properties (fast-check, real PersonObjects)', () => {
         expect(onceEntries.length).toBeLessThanOrEqual(1);
         const stamps = eachEntries.map((e) => e.timestamp);
         expect(new Set(stamps).size).toBe(stamps.length);
-        for (const [audience, entries] of [[once, onceEntries], [each, eachEntries]] as const) {
+        for (const [audience, entries] of [
+          [once, onceEntries],
+          [each, eachEntries],
+        ] as const) {
           for (const e of entries) {
             expect(e.id).toBe(await entryId(audience.id, key, e.timestamp));
             expect(INSTANTS).toContain(e.timestamp * 1000);
@@ -71,7 +84,10 @@ describe('entry properties (fast-check, real PersonObjects)', () => {
         // The first entry under `once` is the first under `per_timestamp` too: the rules agree.
         // Compared by content, not position: entries recorded in one upsert tie on enteredAt, and the
         // object's own alarm may evaluate at the real clock between these simulated times.
-        if (onceEntries.length) expect(eachEntries).toContainEqual(expect.objectContaining({ timestamp: onceEntries[0]!.timestamp, enteredAt: onceEntries[0]!.enteredAt }));
+        if (onceEntries.length)
+          expect(eachEntries).toContainEqual(
+            expect.objectContaining({ timestamp: onceEntries[0]!.timestamp, enteredAt: onceEntries[0]!.enteredAt }),
+          );
         else expect(eachEntries).toEqual([]);
       }),
       { numRuns: 60 },

@@ -8,7 +8,21 @@ import type { DestinationObject } from '../../collector/objects/destination';
 import { personByEmail } from '../../collector/identity';
 import { get, signIn } from './admin-helpers';
 import { api } from './helpers';
-import { createAudience, DAY, destination, env, GOOGLE_SETTINGS, json, META_SETTINGS, mql, send, settled, turnOn, until, upsert } from './audiences-helpers';
+import {
+  createAudience,
+  DAY,
+  destination,
+  env,
+  GOOGLE_SETTINGS,
+  json,
+  META_SETTINGS,
+  mql,
+  send,
+  settled,
+  turnOn,
+  until,
+  upsert,
+} from './audiences-helpers';
 
 let n = 0;
 const email = () => `retract-view-${Date.now().toString(36)}-${n++}@example.com`;
@@ -27,12 +41,21 @@ describe('the member audit shows retractions', { timeout: 120_000 }, () => {
     const mqlAt = now - 2 * DAY;
     const [withdrawn, waiting, steady] = [email(), email(), email()];
     const sent = async (who: string) => {
-      const entryId = (await (await personByEmail(env, who)).audienceHistory()).entries.find((e) => e.audienceId === audience.id)!.id;
-      await until(async () => {
-        await outboxOf(google).flushNow();
-        await outboxOf(meta).flushNow();
-        return [await outboxOf(google).logEntry(entryId), (await outboxOf(meta).log({ audienceId: audience.id, limit: 50 })).find((r) => r.entryId === entryId)];
-      }, ([g, m]) => g?.status === 'sent' && m?.status === 'sent', 'the conversions were not sent');
+      const entryId = (await (await personByEmail(env, who)).audienceHistory()).entries.find(
+        (e) => e.audienceId === audience.id,
+      )!.id;
+      await until(
+        async () => {
+          await outboxOf(google).flushNow();
+          await outboxOf(meta).flushNow();
+          return [
+            await outboxOf(google).logEntry(entryId),
+            (await outboxOf(meta).log({ audienceId: audience.id, limit: 50 })).find((r) => r.entryId === entryId),
+          ];
+        },
+        ([g, m]) => g?.status === 'sent' && m?.status === 'sent',
+        'the conversions were not sent',
+      );
     };
     for (const who of [withdrawn, waiting, steady]) {
       await upsert(who, 'crm', { lifecycle: 'mql', mql_at: mqlAt }, now);
@@ -40,12 +63,16 @@ describe('the member audit shows retractions', { timeout: 120_000 }, () => {
     }
     // Disqualified, then back to MQL with the same timestamp: a member again, on the same entry.
     await upsert(withdrawn, 'crm', { lifecycle: 'disqualified', mql_at: mqlAt }, now + 1000);
-    await until(async () => {
-      await outboxOf(google).flushNow();
-      await outboxOf(meta).flushNow();
-      const rows = await outboxOf(google).log({ audienceId: audience.id, limit: 50 });
-      return rows.filter((r) => r.kind === 'retraction' && r.status === 'sent').length;
-    }, (k) => k === 1, 'the retraction was not sent');
+    await until(
+      async () => {
+        await outboxOf(google).flushNow();
+        await outboxOf(meta).flushNow();
+        const rows = await outboxOf(google).log({ audienceId: audience.id, limit: 50 });
+        return rows.filter((r) => r.kind === 'retraction' && r.status === 'sent').length;
+      },
+      (k) => k === 1,
+      'the retraction was not sent',
+    );
     await upsert(withdrawn, 'crm', { lifecycle: 'mql', mql_at: mqlAt }, now + 2000);
     // This one's retraction is handed off but held in the outbox: its conversion is paused now.
     const paused = await send(`/api/audiences/${audience.id}/conversions/${gcv.id}`, 'PATCH', { paused: true });
@@ -54,7 +81,8 @@ describe('the member audit shows retractions', { timeout: 120_000 }, () => {
     await upsert(waiting, 'crm', { lifecycle: 'mql', mql_at: mqlAt }, now + 2000);
 
     const out = await json(await api(`/api/audiences/${audience.id}/members?limit=50`));
-    const of = (who: string, cv: string) => out.members.find((m: any) => m.email === who)?.conversions.find((c: any) => c.conversionId === cv);
+    const of = (who: string, cv: string) =>
+      out.members.find((m: any) => m.email === who)?.conversions.find((c: any) => c.conversionId === cv);
     expect(of(withdrawn, gcv.id).retraction).toMatchObject({ state: 'sent' });
     expect(of(withdrawn, mcv.id).retraction).toMatchObject({ state: 'no_retraction' });
     expect(of(waiting, gcv.id).retraction).toMatchObject({ state: 'pending' });

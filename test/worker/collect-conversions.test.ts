@@ -4,7 +4,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { personByEmail } from '../../collector/identity';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
-import { createAudience, destination, GOOGLE_SETTINGS, META_SETTINGS, settled, turnOn, upsert } from './audiences-helpers';
+import {
+  createAudience,
+  destination,
+  GOOGLE_SETTINGS,
+  META_SETTINGS,
+  settled,
+  turnOn,
+  upsert,
+} from './audiences-helpers';
 import { collect, env, identifyEvent, PK } from './helpers';
 
 const RUN = Date.now().toString(36);
@@ -32,14 +40,45 @@ beforeAll(async () => {
   const meta = await destination('meta', META_SETTINGS);
   cv.meta = (await turnOn(audienceId, { destinationId: meta, eventName: 'Schedule', value: 120, currency: 'EUR' })).id;
   // A second Meta event of the same entry whose value comes from the CRM: the value stays server-side.
-  cv.metaCrm = (await turnOn(audienceId, { destinationId: meta, eventName: 'Lead', valueField: 'crm.deal.amount', currency: 'EUR' })).id;
-  cv.google = (await turnOn(audienceId, { destinationId: await destination('google_ads', GOOGLE_SETTINGS), conversionAction: 'customers/1234567890/conversionActions/987' })).id;
-  cv.reddit = (await turnOn(audienceId, { destinationId: await destination('reddit', WORKER_FAKES.reddit), eventName: 'sign up' })).id;
+  cv.metaCrm = (
+    await turnOn(audienceId, { destinationId: meta, eventName: 'Lead', valueField: 'crm.deal.amount', currency: 'EUR' })
+  ).id;
+  cv.google = (
+    await turnOn(audienceId, {
+      destinationId: await destination('google_ads', GOOGLE_SETTINGS),
+      conversionAction: 'customers/1234567890/conversionActions/987',
+    })
+  ).id;
+  cv.reddit = (
+    await turnOn(audienceId, { destinationId: await destination('reddit', WORKER_FAKES.reddit), eventName: 'sign up' })
+  ).id;
   cv.tiktok = (await turnOn(audienceId, { destinationId: await destination('tiktok', WORKER_FAKES.tiktok) })).id;
   const l = WORKER_FAKES.linkedin;
-  cv.linkedin = (await turnOn(audienceId, { destinationId: await destination('linkedin', { conversionUrn: 'urn:lla:llaPartnerConversion:4242', clientId: l.clientId, clientSecret: l.clientSecret, refreshToken: l.refreshToken, apiVersion: '202510' }) })).id;
+  cv.linkedin = (
+    await turnOn(audienceId, {
+      destinationId: await destination('linkedin', {
+        conversionUrn: 'urn:lla:llaPartnerConversion:4242',
+        clientId: l.clientId,
+        clientSecret: l.clientSecret,
+        refreshToken: l.refreshToken,
+        apiVersion: '202510',
+      }),
+    })
+  ).id;
   const m = WORKER_FAKES.microsoft_ads;
-  cv.microsoft = (await turnOn(audienceId, { destinationId: await destination('microsoft_ads', { customerId: m.customerId, accountId: m.accountId, conversionGoalName: 'MQL', developerToken: m.developerToken, clientId: m.clientId, clientSecret: m.clientSecret, refreshToken: m.refreshToken }) })).id;
+  cv.microsoft = (
+    await turnOn(audienceId, {
+      destinationId: await destination('microsoft_ads', {
+        customerId: m.customerId,
+        accountId: m.accountId,
+        conversionGoalName: 'MQL',
+        developerToken: m.developerToken,
+        clientId: m.clientId,
+        clientSecret: m.clientSecret,
+        refreshToken: m.refreshToken,
+      }),
+    })
+  ).id;
   await settled(audienceId);
 });
 
@@ -51,11 +90,39 @@ describe('POST /v1/collect: the conversions an identify triggered', () => {
     const entry = h.entries.find((e) => e.audienceId === audienceId)!;
     expect(entry).toBeTruthy();
     const byConversion = Object.fromEntries((out.conversions as any[]).map((c) => [c.conversionId, c]));
-    expect(byConversion[cv.meta]).toEqual({ platform: 'meta', eventName: 'Schedule', eventId: entry.id, conversionId: cv.meta, value: 120, currency: 'EUR' });
-    expect(byConversion[cv.metaCrm]).toEqual({ platform: 'meta', eventName: 'Lead', eventId: entry.id, conversionId: cv.metaCrm });
-    expect(byConversion[cv.google]).toEqual({ platform: 'google', eventName: 'conversion', conversionAction: '987', eventId: entry.id, conversionId: cv.google });
-    expect(byConversion[cv.reddit]).toEqual({ platform: 'reddit', eventName: 'SignUp', eventId: entry.id, conversionId: cv.reddit });
-    expect(byConversion[cv.tiktok]).toEqual({ platform: 'tiktok', eventName: 'SubmitForm', eventId: entry.id, conversionId: cv.tiktok });
+    expect(byConversion[cv.meta]).toEqual({
+      platform: 'meta',
+      eventName: 'Schedule',
+      eventId: entry.id,
+      conversionId: cv.meta,
+      value: 120,
+      currency: 'EUR',
+    });
+    expect(byConversion[cv.metaCrm]).toEqual({
+      platform: 'meta',
+      eventName: 'Lead',
+      eventId: entry.id,
+      conversionId: cv.metaCrm,
+    });
+    expect(byConversion[cv.google]).toEqual({
+      platform: 'google',
+      eventName: 'conversion',
+      conversionAction: '987',
+      eventId: entry.id,
+      conversionId: cv.google,
+    });
+    expect(byConversion[cv.reddit]).toEqual({
+      platform: 'reddit',
+      eventName: 'SignUp',
+      eventId: entry.id,
+      conversionId: cv.reddit,
+    });
+    expect(byConversion[cv.tiktok]).toEqual({
+      platform: 'tiktok',
+      eventName: 'SubmitForm',
+      eventId: entry.id,
+      conversionId: cv.tiktok,
+    });
     expect(byConversion[cv.linkedin]).toEqual({ platform: 'linkedin', eventId: entry.id, conversionId: cv.linkedin });
     // Microsoft's offline conversions deduplicate by click and time: there is no id to hand over.
     expect(byConversion[cv.microsoft]).toBeUndefined();
@@ -72,7 +139,9 @@ describe('POST /v1/collect: the conversions an identify triggered', () => {
     // The same message again (the tag's retry after a lost answer): a duplicate, nothing new.
     expect((await identifyAnswer([first])).conversions).toBeUndefined();
     // A later identify of the member: the entry exists already.
-    expect((await identifyAnswer([identifyEvent(who, { traits: { demo: 'requested', page: 2 } })])).conversions).toBeUndefined();
+    expect(
+      (await identifyAnswer([identifyEvent(who, { traits: { demo: 'requested', page: 2 } })])).conversions,
+    ).toBeUndefined();
     // Someone who is no member.
     expect((await identifyAnswer([identifyEvent(email(), { traits: { demo: 'maybe' } })])).conversions).toBeUndefined();
   });
@@ -92,7 +161,12 @@ describe('POST /v1/collect: the conversions an identify triggered', () => {
   });
 
   it('answers nothing when the identify denies ads consent', async () => {
-    const out = await identifyAnswer([identifyEvent(email(), { traits: { demo: 'requested', demo_at: iso() }, context: { consent: { ads: 'denied' } } })]);
+    const out = await identifyAnswer([
+      identifyEvent(email(), {
+        traits: { demo: 'requested', demo_at: iso() },
+        context: { consent: { ads: 'denied' } },
+      }),
+    ]);
     expect(out.conversions).toBeUndefined();
   });
 

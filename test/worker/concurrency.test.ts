@@ -8,10 +8,18 @@ describe('concurrency: one writer per person', () => {
     const identifies = Array.from({ length: 100 }, (_, i) =>
       collect({
         key: PK,
-        events: [identifyEvent(email, { anonymousId: `anon_race_${i % 10}_x`, traits: { [`t${i}`]: i, last: i }, touches: [{ kind: 'gclid', value: `Cj0KCQiA_race_${i}`, firstSeen: now - i * 1000 }] })],
+        events: [
+          identifyEvent(email, {
+            anonymousId: `anon_race_${i % 10}_x`,
+            traits: { [`t${i}`]: i, last: i },
+            touches: [{ kind: 'gclid', value: `Cj0KCQiA_race_${i}`, firstSeen: now - i * 1000 }],
+          }),
+        ],
       }),
     );
-    const upserts = Array.from({ length: 100 }, (_, i) => upsertPeople({ people: [{ email, source: 'crm', attributes: { [`k${i}`]: i, nested: { [`n${i}`]: true } } }] }));
+    const upserts = Array.from({ length: 100 }, (_, i) =>
+      upsertPeople({ people: [{ email, source: 'crm', attributes: { [`k${i}`]: i, nested: { [`n${i}`]: true } } }] }),
+    );
     const responses = await Promise.all([...identifies, ...upserts]);
     expect(responses.slice(0, 100).map((r) => r.status)).toEqual(Array(100).fill(200));
     expect(responses.slice(100).map((r) => r.status)).toEqual(Array(100).fill(202));

@@ -10,12 +10,20 @@ import { destinationById } from '../../collector/objects/doors';
 const urls = inject('fakeUrls');
 let seq = 0;
 
-const post = (path: string, body?: unknown) => api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-
+const post = (path: string, body?: unknown) =>
+  api(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 /** A real audience with a conversion on each destination given: the outbox sends only rows of live conversions. */
 async function goLive(destinationIds: string[]): Promise<{ audienceId: string; conversion: Map<string, string> }> {
-  const res = await post('/api/audiences', { name: `Log ${++seq}`, criteria: { field: 'crm.never', op: 'eq', value: `x${seq}` }, timestamp: { field: 'crm.at', withinDays: 7 } });
+  const res = await post('/api/audiences', {
+    name: `Log ${++seq}`,
+    criteria: { field: 'crm.never', op: 'eq', value: `x${seq}` },
+    timestamp: { field: 'crm.at', withinDays: 7 },
+  });
   const { id } = (await res.json()) as { id: string };
   const conversion = new Map<string, string>();
   for (const d of destinationIds) {
@@ -26,7 +34,12 @@ async function goLive(destinationIds: string[]): Promise<{ audienceId: string; c
   return { audienceId: id, conversion };
 }
 
-async function row(email: string, live: { audienceId: string; conversion: Map<string, string> }, destinationId: string, over: Partial<ConversionRow> = {}): Promise<ConversionRow> {
+async function row(
+  email: string,
+  live: { audienceId: string; conversion: Map<string, string> },
+  destinationId: string,
+  over: Partial<ConversionRow> = {},
+): Promise<ConversionRow> {
   const audienceId = live.audienceId;
   const n = ++seq;
   const now = Date.now();
@@ -48,10 +61,25 @@ async function row(email: string, live: { audienceId: string; conversion: Map<st
 describe('/api/conversions', () => {
   it('lists every destination, merges their logs newest first with filters and a cursor, shows one with its request, and retries only failed rows', async () => {
     const g = WORKER_FAKES.google_ads;
-    const metaRes = await post('/api/destinations', { type: 'meta', name: 'Meta (dry run)', settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken }, endpoint: urls.meta });
+    const metaRes = await post('/api/destinations', {
+      type: 'meta',
+      name: 'Meta (dry run)',
+      settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken },
+      endpoint: urls.meta,
+    });
     const gadsRes = await post('/api/destinations', {
-      type: 'google_ads', name: 'Google Ads', mode: 'live', endpoint: urls.google_ads, tokenEndpoint: urls.google_ads,
-      settings: { customerId: g.customerId, conversionActionId: '555', clientId: g.clientId, clientSecret: g.clientSecret, refreshToken: g.refreshToken },
+      type: 'google_ads',
+      name: 'Google Ads',
+      mode: 'live',
+      endpoint: urls.google_ads,
+      tokenEndpoint: urls.google_ads,
+      settings: {
+        customerId: g.customerId,
+        conversionActionId: '555',
+        clientId: g.clientId,
+        clientSecret: g.clientSecret,
+        refreshToken: g.refreshToken,
+      },
     });
     expect([metaRes.status, gadsRes.status]).toEqual([201, 201]);
     const meta = (await metaRes.json()) as { id: string };
@@ -61,7 +89,8 @@ describe('/api/conversions', () => {
     const text = await listed.text();
     const ids = (JSON.parse(text) as { destinations: { id: string; mode: string }[] }).destinations.map((d) => d.id);
     expect(ids).toEqual(expect.arrayContaining([meta.id, gads.id]));
-    for (const secret of [WORKER_FAKES.meta.accessToken, g.clientSecret, g.refreshToken]) expect(text).not.toContain(secret);
+    for (const secret of [WORKER_FAKES.meta.accessToken, g.clientSecret, g.refreshToken])
+      expect(text).not.toContain(secret);
 
     const alice = `alice.${seq}@example.com`;
     const bob = `bob.${seq}@example.com`;
@@ -76,7 +105,18 @@ describe('/api/conversions', () => {
     await destinationById(env, meta.id).flushNow();
     await destinationById(env, gads.id).flushNow();
 
-    type Entry = { id: string; entryId: string; destinationId: string; status: string; createdAt: number; audienceId: string; email: string; event: unknown; error: { code: string } | null; request: { body?: unknown; url: string; status: number | null; rows: number } | null };
+    type Entry = {
+      id: string;
+      entryId: string;
+      destinationId: string;
+      status: string;
+      createdAt: number;
+      audienceId: string;
+      email: string;
+      event: unknown;
+      error: { code: string } | null;
+      request: { body?: unknown; url: string; status: number | null; rows: number } | null;
+    };
     const page = async (query: string) => {
       const res = await api(`/api/conversions?${query}`);
       expect(res.status).toBe(200);
@@ -88,26 +128,42 @@ describe('/api/conversions', () => {
     expect(all.map((r) => r.entryId).sort()).toEqual([...metaRows, good, bad].map((r) => r.id).sort());
     for (let i = 1; i < all.length; i++) expect(all[i - 1]!.createdAt).toBeGreaterThanOrEqual(all[i]!.createdAt);
     const byEntry = new Map(all.map((r) => [r.entryId, r]));
-    expect(byEntry.get(metaRows[0]!.id)).toMatchObject({ destinationId: meta.id, status: 'sent', email: alice, request: { status: null, rows: 3 } });
+    expect(byEntry.get(metaRows[0]!.id)).toMatchObject({
+      destinationId: meta.id,
+      status: 'sent',
+      email: alice,
+      request: { status: null, rows: 3 },
+    });
     expect((byEntry.get(metaRows[0]!.id)!.event as { event_id: string }).event_id).toBe(metaRows[0]!.id);
     expect(byEntry.get(good.id)).toMatchObject({ destinationId: gads.id, status: 'sent', request: { status: 200 } });
     expect(byEntry.get(bad.id)).toMatchObject({ status: 'failed', error: { code: 'NO_CONVERSION_ACTION_FOUND' } });
     expect(byEntry.get(good.id)!.request!.body).toBeUndefined();
     const allText = JSON.stringify(all);
-    for (const secret of [WORKER_FAKES.meta.accessToken, g.clientSecret, g.refreshToken]) expect(allText).not.toContain(secret);
+    for (const secret of [WORKER_FAKES.meta.accessToken, g.clientSecret, g.refreshToken])
+      expect(allText).not.toContain(secret);
 
     // Filters.
-    expect(mine((await page(`destination=${meta.id}&limit=200`)).conversions).map((r) => r.entryId).sort()).toEqual(metaRows.map((r) => r.id).sort());
+    expect(
+      mine((await page(`destination=${meta.id}&limit=200`)).conversions)
+        .map((r) => r.entryId)
+        .sort(),
+    ).toEqual(metaRows.map((r) => r.id).sort());
     expect(mine((await page('status=failed&limit=200')).conversions).map((r) => r.entryId)).toEqual([bad.id]);
     expect((await page(`audience=${other.audienceId}`)).conversions.map((r) => r.entryId)).toEqual([metaRows[2]!.id]);
-    expect((await page(`email=${encodeURIComponent(alice.toUpperCase())}`)).conversions.map((r) => r.entryId).sort()).toEqual([metaRows[0]!.id, metaRows[2]!.id, good.id].sort());
-    expect((await page(`email=${encodeURIComponent(bob)}&destination=${gads.id}`)).conversions.map((r) => r.entryId)).toEqual([bad.id]);
+    expect(
+      (await page(`email=${encodeURIComponent(alice.toUpperCase())}`)).conversions.map((r) => r.entryId).sort(),
+    ).toEqual([metaRows[0]!.id, metaRows[2]!.id, good.id].sort());
+    expect(
+      (await page(`email=${encodeURIComponent(bob)}&destination=${gads.id}`)).conversions.map((r) => r.entryId),
+    ).toEqual([bad.id]);
 
     // A cursor walks every row once, across destinations and rows created in the same millisecond.
     const walked: string[] = [];
     let cursor: string | null = null;
     do {
-      const p: { conversions: Entry[]; cursor: string | null } = await page(`audience=${aud}&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      const p: { conversions: Entry[]; cursor: string | null } = await page(
+        `audience=${aud}&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       walked.push(...p.conversions.map((r) => r.id));
       cursor = p.cursor;
     } while (cursor);
@@ -120,7 +176,9 @@ describe('/api/conversions', () => {
     expect(one.status).toBe(200);
     const detail = (await one.json()) as Entry;
     expect(detail.request!.url).toContain('access_token=[REDACTED]');
-    expect((detail.request!.body as { data: { event_id: string }[] }).data.map((e) => e.event_id).sort()).toEqual(metaRows.map((r) => r.id).sort());
+    expect((detail.request!.body as { data: { event_id: string }[] }).data.map((e) => e.event_id).sort()).toEqual(
+      metaRows.map((r) => r.id).sort(),
+    );
     expect((await api(`/api/conversions/${meta.id}:${'f'.repeat(32)}`)).status).toBe(404);
     expect((await api('/api/conversions/nope')).status).toBe(404);
 
@@ -130,12 +188,22 @@ describe('/api/conversions', () => {
     expect(await sent.json()).toMatchObject({ error: { code: 'not_retryable' } });
     const again = await post(`/api/conversions/${byEntry.get(bad.id)!.id}/retry`);
     expect(again.status).toBe(200);
-    expect(await again.json()).toMatchObject({ id: byEntry.get(bad.id)!.id, entryId: bad.id, status: 'queued', attempts: 0, error: null });
+    expect(await again.json()).toMatchObject({
+      id: byEntry.get(bad.id)!.id,
+      entryId: bad.id,
+      status: 'queued',
+      attempts: 0,
+      error: null,
+    });
     expect((await post(`/api/conversions/${gads.id}:${'e'.repeat(32)}/retry`)).status).toBe(404);
   });
 
   it('erasing a person clears their email and payloads from every outbox; ids and statuses stay', async () => {
-    const res = await post('/api/destinations', { type: 'meta', name: 'Erasure', settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken } });
+    const res = await post('/api/destinations', {
+      type: 'meta',
+      name: 'Erasure',
+      settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken },
+    });
     const { id } = (await res.json()) as { id: string };
     const gone = `gone.${seq}@example.com`;
     const kept = `kept.${seq}@example.com`;
@@ -144,18 +212,40 @@ describe('/api/conversions', () => {
     await destinationById(env, id).enqueue([a, b]);
     await destinationById(env, id).flushNow();
     expect((await api(`/api/people/${encodeURIComponent(gone)}`, { method: 'DELETE' })).status).toBe(200);
-    const erased = (await (await api(`/api/conversions/${id}:${a.id}`)).json()) as { status: string; email: string | null; event: unknown; request: { body: unknown } };
+    const erased = (await (await api(`/api/conversions/${id}:${a.id}`)).json()) as {
+      status: string;
+      email: string | null;
+      event: unknown;
+      request: { body: unknown };
+    };
     expect(erased).toMatchObject({ status: 'sent', email: null, event: null });
     const body = JSON.stringify(erased.request.body);
     expect(body).toContain('[ERASED]');
     expect(body).not.toContain(a.id);
     expect(body).toContain(b.id);
-    expect(await (await api(`/api/conversions/${id}:${b.id}`)).json()).toMatchObject({ email: kept, event: { event_id: b.id } });
-    expect(((await (await api(`/api/conversions?email=${encodeURIComponent(gone)}`)).json()) as { conversions: { email: string | null }[] }).conversions.every((r) => r.email === null)).toBe(true);
+    expect(await (await api(`/api/conversions/${id}:${b.id}`)).json()).toMatchObject({
+      email: kept,
+      event: { event_id: b.id },
+    });
+    expect(
+      (
+        (await (await api(`/api/conversions?email=${encodeURIComponent(gone)}`)).json()) as {
+          conversions: { email: string | null }[];
+        }
+      ).conversions.every((r) => r.email === null),
+    ).toBe(true);
   });
 
   it('answers bad queries with clear 400s', async () => {
-    for (const q of ['status=weird', 'limit=0', 'limit=201', 'limit=x', 'cursor=garbage', 'destination=nope', 'email=not-an-email']) {
+    for (const q of [
+      'status=weird',
+      'limit=0',
+      'limit=201',
+      'limit=x',
+      'cursor=garbage',
+      'destination=nope',
+      'email=not-an-email',
+    ]) {
       const res = await api(`/api/conversions?${q}`);
       expect(res.status, q).toBe(400);
       expect(await res.json()).toMatchObject({ error: { code: 'invalid_query' } });
@@ -164,14 +254,24 @@ describe('/api/conversions', () => {
   });
 
   it('keeps a deleted destination in the log but refuses to retry its rows', async () => {
-    const res = await post('/api/destinations', { type: 'meta', name: 'Soon gone', settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken } });
+    const res = await post('/api/destinations', {
+      type: 'meta',
+      name: 'Soon gone',
+      settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken },
+    });
     const { id } = (await res.json()) as { id: string };
     const r = await row(`carol.${seq}@example.com`, await goLive([id]), id);
     await destinationById(env, id).enqueue([r]);
     await destinationById(env, id).flushNow();
     expect((await api(`/api/destinations/${id}`, { method: 'DELETE' })).status).toBe(200);
-    expect(((await (await api('/api/destinations')).json()) as { destinations: { id: string }[] }).destinations.map((d) => d.id)).not.toContain(id);
-    const log = (await (await api(`/api/conversions?destination=${id}`)).json()) as { conversions: { id: string; status: string }[] };
+    expect(
+      ((await (await api('/api/destinations')).json()) as { destinations: { id: string }[] }).destinations.map(
+        (d) => d.id,
+      ),
+    ).not.toContain(id);
+    const log = (await (await api(`/api/conversions?destination=${id}`)).json()) as {
+      conversions: { id: string; status: string }[];
+    };
     expect(log.conversions).toMatchObject([{ id: `${id}:${r.id}`, status: 'sent' }]);
     expect((await post(`/api/conversions/${id}:${r.id}/retry`)).status).toBe(409);
   });

@@ -12,7 +12,19 @@ describe('message id deduplication', () => {
     const stub = personByKey(env, key);
     // From now on: the object's own alarm prunes with the real clock.
     const t0 = Date.now();
-    const input = (now: number, n: number): IdentifyInput => ({ key, email, messageId: 'msg_dedupe_window_1', anonymousId: null, traits: { n }, traitsSource: 'traits', touches: [], consent: null, ip: null, userAgent: null, now });
+    const input = (now: number, n: number): IdentifyInput => ({
+      key,
+      email,
+      messageId: 'msg_dedupe_window_1',
+      anonymousId: null,
+      traits: { n },
+      traitsSource: 'traits',
+      touches: [],
+      consent: null,
+      ip: null,
+      userAgent: null,
+      now,
+    });
     expect(await stub.identify(input(t0, 1))).toMatchObject({ status: 'stored', created: true });
     expect(await stub.identify(input(t0 + DAY, 2))).toEqual({ status: 'duplicate' });
     expect(await stub.identify(input(t0 + 7 * DAY - 1, 3))).toEqual({ status: 'duplicate' });
@@ -28,7 +40,19 @@ describe('an identify from a Worker of the previous version (a deploy in progres
     const key = await personKey(env, email);
     const stub = personByKey(env, key);
     const old = (messageId: string, traits: Record<string, unknown>, trusted: boolean) =>
-      ({ key, email, messageId, anonymousId: null, traits, trusted, touches: [], consent: null, ip: null, userAgent: null, now: Date.now() }) as unknown as IdentifyInput;
+      ({
+        key,
+        email,
+        messageId,
+        anonymousId: null,
+        traits,
+        trusted,
+        touches: [],
+        consent: null,
+        ip: null,
+        userAgent: null,
+        now: Date.now(),
+      }) as unknown as IdentifyInput;
     expect(await stub.identify(old('msg_compat_1', { plan: 'pro' }, true))).toMatchObject({ status: 'stored' });
     expect(await stub.identify(old('msg_compat_2', { color: 'blue' }, false))).toMatchObject({ status: 'stored' });
     const attributes = ((await stub.snapshot()) as unknown as PersonSnapshot).attributes;

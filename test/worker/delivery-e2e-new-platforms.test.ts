@@ -23,15 +23,28 @@ let seq = 0;
 
 const body = (p: Platform, mode = 'live') =>
   p === 'reddit'
-    ? { type: p, name: `Reddit e2e ${RUN}`, mode, endpoint: F.reddit, settings: { ...WORKER_FAKES.reddit, testId: 't2_e2etest' } }
+    ? {
+        type: p,
+        name: `Reddit e2e ${RUN}`,
+        mode,
+        endpoint: F.reddit,
+        settings: { ...WORKER_FAKES.reddit, testId: 't2_e2etest' },
+      }
     : p === 'tiktok'
-      ? { type: p, name: `TikTok e2e ${RUN}`, mode, endpoint: F.tiktok, settings: { ...WORKER_FAKES.tiktok, testEventCode: 'TEST_E2E_1' } }
+      ? {
+          type: p,
+          name: `TikTok e2e ${RUN}`,
+          mode,
+          endpoint: F.tiktok,
+          settings: { ...WORKER_FAKES.tiktok, testEventCode: 'TEST_E2E_1' },
+        }
       : { type: p, name: `ChatGPT Ads e2e ${RUN}`, mode, endpoint: F.openai_ads, settings: WORKER_FAKES.openai_ads };
 const secretOf = (p: Platform) => (p === 'openai_ads' ? WORKER_FAKES.openai_ads.apiKey : WORKER_FAKES[p].accessToken);
 const UNAUTHORIZED: Record<Platform, string> = { reddit: 'HTTP_401', tiktok: '40105', openai_ads: 'invalid_api_key' };
 
 /** The id each platform keeps an event under: the entry id we sent. */
-const idOf = (p: Platform, stored: any) => (p === 'reddit' ? stored.metadata.conversion_id : p === 'tiktok' ? stored.event_id : stored.id);
+const idOf = (p: Platform, stored: any) =>
+  p === 'reddit' ? stored.metadata.conversion_id : p === 'tiktok' ? stored.event_id : stored.id;
 
 async function fakeState(p: Platform): Promise<{ requests: { path: string; status: number }[]; stored: any[] }> {
   return (await fetch(`${F[p]}/__fake/state`)).json();
@@ -47,23 +60,60 @@ async function browse(email: string) {
   const n = ++seq;
   const now = Date.now() - 60_000;
   const touches = [
-    { kind: 'rdt_cid', value: `318474${Date.now() % 1e9}${n}`, firstSeen: now - DAY, landingUrl: 'https://shop.test/lp?rdt_cid=x' },
+    {
+      kind: 'rdt_cid',
+      value: `318474${Date.now() % 1e9}${n}`,
+      firstSeen: now - DAY,
+      landingUrl: 'https://shop.test/lp?rdt_cid=x',
+    },
     { kind: 'rdt_uuid', value: `${now - 3 * DAY}.${crypto.randomUUID()}`, firstSeen: now - 3 * DAY },
-    { kind: 'ttclid', value: `E.C.P.e2e_${RUN}_${n}`, firstSeen: now - 2 * DAY, landingUrl: 'https://shop.test/lp?ttclid=y' },
+    {
+      kind: 'ttclid',
+      value: `E.C.P.e2e_${RUN}_${n}`,
+      firstSeen: now - 2 * DAY,
+      landingUrl: 'https://shop.test/lp?ttclid=y',
+    },
     { kind: 'ttp', value: `ttp${RUN}${n}abcdefgh`, firstSeen: now - 9 * DAY },
   ];
-  const res = await collect({ key: PK, events: [identifyEvent(email, { anonymousId: `anon_rt_${RUN}_${n}`, touches })] }, { 'cf-connecting-ip': IP, 'user-agent': UA });
+  const res = await collect(
+    { key: PK, events: [identifyEvent(email, { anonymousId: `anon_rt_${RUN}_${n}`, touches })] },
+    { 'cf-connecting-ip': IP, 'user-agent': UA },
+  );
   expect(res.status).toBe(200);
   return Object.fromEntries(touches.map((t) => [t.kind, t.value]));
 }
 
 async function crmUpsert(emails: string[]) {
-  const res = await upsertPeople({ people: emails.map((email) => ({ email, source: 'crm', attributes: { lifecycle: 'mql', mql_at: new Date(Date.now() - DAY).toISOString(), rt: RUN, deal: { amount: '990' } } })) });
+  const res = await upsertPeople({
+    people: emails.map((email) => ({
+      email,
+      source: 'crm',
+      attributes: {
+        lifecycle: 'mql',
+        mql_at: new Date(Date.now() - DAY).toISOString(),
+        rt: RUN,
+        deal: { amount: '990' },
+      },
+    })),
+  });
   expect(res.status).toBe(202);
-  expect(await waitForJob(((await res.json()) as { jobId: string }).jobId)).toMatchObject({ applied: emails.length, failed: 0 });
+  expect(await waitForJob(((await res.json()) as { jobId: string }).jobId)).toMatchObject({
+    applied: emails.length,
+    failed: 0,
+  });
 }
 
-type LogEntry = { id: string; entryId: string; destinationId: string; status: string; attempts: number; dueAt: number | null; note: string | null; error: { code: string; message: string } | null; request: { at: number; status: number | null; body?: any } | null };
+type LogEntry = {
+  id: string;
+  entryId: string;
+  destinationId: string;
+  status: string;
+  attempts: number;
+  dueAt: number | null;
+  note: string | null;
+  error: { code: string; message: string } | null;
+  request: { at: number; status: number | null; body?: any } | null;
+};
 
 async function log(query: string): Promise<LogEntry[]> {
   const res = await api(`/api/conversions?limit=200&${query}`);
@@ -97,7 +147,9 @@ async function flushAt(id: string, at: number) {
 /** Sends every retry at its due time until nothing is waiting. */
 async function flushRetries(id: string) {
   for (let i = 0; i < 8; i++) {
-    const queued = (await destinationById(env, id).log({ status: 'queued', limit: 20 })).filter((r) => r.dueAt !== null);
+    const queued = (await destinationById(env, id).log({ status: 'queued', limit: 20 })).filter(
+      (r) => r.dueAt !== null,
+    );
     if (!queued.length) return;
     await flushAt(id, Math.max(...queued.map((r) => r.dueAt!)) + 1000);
   }
@@ -121,12 +173,27 @@ beforeAll(async () => {
   }
   const audience = await createAudience({
     name: `E2E Reddit/TikTok ${RUN}`,
-    criteria: { all: [{ field: 'crm.lifecycle', op: 'eq', value: 'mql' }, { field: 'crm.rt', op: 'eq', value: RUN }] },
+    criteria: {
+      all: [
+        { field: 'crm.lifecycle', op: 'eq', value: 'mql' },
+        { field: 'crm.rt', op: 'eq', value: RUN },
+      ],
+    },
     timestamp: { field: 'crm.mql_at', withinDays: 7 },
   });
   audienceId = audience.id;
-  await turnOn(audienceId, { destinationId: destinations.reddit, eventName: 'SIGN_UP', valueField: 'crm.deal.amount', currency: 'USD' });
-  await turnOn(audienceId, { destinationId: destinations.tiktok, eventName: 'CompleteRegistration', valueField: 'crm.deal.amount', currency: 'USD' });
+  await turnOn(audienceId, {
+    destinationId: destinations.reddit,
+    eventName: 'SIGN_UP',
+    valueField: 'crm.deal.amount',
+    currency: 'USD',
+  });
+  await turnOn(audienceId, {
+    destinationId: destinations.tiktok,
+    eventName: 'CompleteRegistration',
+    valueField: 'crm.deal.amount',
+    currency: 'USD',
+  });
   await turnOn(audienceId, { destinationId: destinations.openai_ads, valueField: 'crm.deal.amount', currency: 'USD' });
   await settled(audienceId);
   for (const p of PLATFORMS) await setClock(destinations[p], () => Date.now(), 500);
@@ -140,7 +207,8 @@ describe('Reddit, TikTok and ChatGPT Ads end to end', { timeout: 120_000 }, () =
     for (const p of PLATFORMS) await drain(destinations[p]);
     const rows = await log(`audience=${audienceId}`);
     expect(rows).toHaveLength(3);
-    for (const r of rows) expect(r).toMatchObject({ status: 'sent', attempts: 1, error: null, request: { status: 200 } });
+    for (const r of rows)
+      expect(r).toMatchObject({ status: 'sent', attempts: 1, error: null, request: { status: 200 } });
     const entry = rows[0]!.entryId;
     const r = (await fakeState('reddit')).stored.filter((e) => idOf('reddit', e) === entry);
     expect(r).toHaveLength(1);
@@ -155,18 +223,30 @@ describe('Reddit, TikTok and ChatGPT Ads end to end', { timeout: 120_000 }, () =
     expect(t).toHaveLength(1);
     expect(t[0]).toMatchObject({
       event: 'CompleteRegistration',
-      user: { email: expect.stringMatching(/^[0-9a-f]{64}$/), ttclid: ids.ttclid, ttp: ids.ttp, ip: IP, user_agent: UA },
+      user: {
+        email: expect.stringMatching(/^[0-9a-f]{64}$/),
+        ttclid: ids.ttclid,
+        ttp: ids.ttp,
+        ip: IP,
+        user_agent: UA,
+      },
       properties: { value: 990, currency: 'USD' },
     });
     // ChatGPT Ads: no click id of its own; the hashed email and the device the person was last seen on.
     const o = (await fakeState('openai_ads')).stored.filter((e) => idOf('openai_ads', e) === entry);
     expect(o).toHaveLength(1);
-    expect(o[0]).toMatchObject({ type: 'lead_created', user: { email_sha256: expect.stringMatching(/^[0-9a-f]{64}$/), ip_address: IP, user_agent: UA }, data: { type: 'customer_action', amount: 99000, currency: 'USD' } });
+    expect(o[0]).toMatchObject({
+      type: 'lead_created',
+      user: { email_sha256: expect.stringMatching(/^[0-9a-f]{64}$/), ip_address: IP, user_agent: UA },
+      data: { type: 'customer_action', amount: 99000, currency: 'USD' },
+    });
   });
 
   it('429 with Retry-After, 500 and a timeout are retried with the same ids; an expired token fails the row until retried', async () => {
     const who = `rt2.${RUN}@example.com`;
-    for (const p of PLATFORMS) for (const f of [{ status: 429, retryAfter: '120' }, { status: 500 }, { hang: 'before' }, { status: 401 }]) await fake(p, 'fault', f);
+    for (const p of PLATFORMS)
+      for (const f of [{ status: 429, retryAfter: '120' }, { status: 500 }, { hang: 'before' }, { status: 401 }])
+        await fake(p, 'fault', f);
     await browse(who);
     await crmUpsert([who]);
     for (const p of PLATFORMS) {
@@ -188,14 +268,20 @@ describe('Reddit, TikTok and ChatGPT Ads end to end', { timeout: 120_000 }, () =
       [row] = await log(`destination=${id}&email=${encodeURIComponent(who)}`);
       expect(row, p).toMatchObject({ status: 'sent' });
       const stored = (await fakeState(p)).stored.slice(before);
-      expect(stored.map((e) => idOf(p, e)), p).toEqual([row!.entryId]);
+      expect(
+        stored.map((e) => idOf(p, e)),
+        p,
+      ).toEqual([row!.entryId]);
       await flushAt(id, Date.now() + 7 * DAY);
       expect((await fakeState(p)).stored.length - before, p).toBe(1);
     }
   });
 
   it('dry_run records the request and sends nothing; test mode sends with the test id / test event code and counts nothing', async () => {
-    for (const [mode, n] of [['dry_run', 3], ['test', 4]] as const) {
+    for (const [mode, n] of [
+      ['dry_run', 3],
+      ['test', 4],
+    ] as const) {
       for (const p of PLATFORMS) await patch(destinations[p], { mode });
       const who = `rt${n}.${RUN}@example.com`;
       await browse(who);
@@ -216,7 +302,14 @@ describe('Reddit, TikTok and ChatGPT Ads end to end', { timeout: 120_000 }, () =
         if (mode === 'dry_run') {
           expect(row, p).toMatchObject({ status: 'sent', note: expect.stringContaining('dry_run') });
           expect(s.requests.length, p).toBe(before.get(p)!.requests);
-          expect(p === 'reddit' ? sentBody.data.events[0].metadata.conversion_id : p === 'tiktok' ? sentBody.data[0].event_id : sentBody.events[0].id, p).toBe(row!.entryId);
+          expect(
+            p === 'reddit'
+              ? sentBody.data.events[0].metadata.conversion_id
+              : p === 'tiktok'
+                ? sentBody.data[0].event_id
+                : sentBody.events[0].id,
+            p,
+          ).toBe(row!.entryId);
         } else {
           expect(row, p).toMatchObject({ status: 'sent', request: { status: 200 } });
           expect(s.requests.length, p).toBe(before.get(p)!.requests + 1);

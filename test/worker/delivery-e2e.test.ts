@@ -30,15 +30,71 @@ function destinationBody(p: Platform) {
   const oauth = { endpoint: F[p], tokenEndpoint: F[p] };
   switch (p) {
     case 'meta':
-      return { type: p, name: 'Meta e2e', mode: 'live', endpoint: F[p], settings: { pixelId: w.meta.pixelId, accessToken: w.meta.accessToken } };
+      return {
+        type: p,
+        name: 'Meta e2e',
+        mode: 'live',
+        endpoint: F[p],
+        settings: { pixelId: w.meta.pixelId, accessToken: w.meta.accessToken },
+      };
     case 'google_data_manager':
-      return { type: p, name: 'Google DM e2e', mode: 'live', ...oauth, settings: { customerId: w.google_data_manager.customerId, conversionActionId: '777', clientId: w.google_data_manager.clientId, clientSecret: w.google_data_manager.clientSecret, refreshToken: w.google_data_manager.refreshToken } };
+      return {
+        type: p,
+        name: 'Google DM e2e',
+        mode: 'live',
+        ...oauth,
+        settings: {
+          customerId: w.google_data_manager.customerId,
+          conversionActionId: '777',
+          clientId: w.google_data_manager.clientId,
+          clientSecret: w.google_data_manager.clientSecret,
+          refreshToken: w.google_data_manager.refreshToken,
+        },
+      };
     case 'google_ads':
-      return { type: p, name: 'Google Ads e2e', mode: 'live', ...oauth, settings: { customerId: w.google_ads.customerId, conversionActionId: '555', clientId: w.google_ads.clientId, clientSecret: w.google_ads.clientSecret, refreshToken: w.google_ads.refreshToken } };
+      return {
+        type: p,
+        name: 'Google Ads e2e',
+        mode: 'live',
+        ...oauth,
+        settings: {
+          customerId: w.google_ads.customerId,
+          conversionActionId: '555',
+          clientId: w.google_ads.clientId,
+          clientSecret: w.google_ads.clientSecret,
+          refreshToken: w.google_ads.refreshToken,
+        },
+      };
     case 'linkedin':
-      return { type: p, name: 'LinkedIn e2e', mode: 'live', ...oauth, settings: { conversionId: '4242', clientId: w.linkedin.clientId, clientSecret: w.linkedin.clientSecret, refreshToken: w.linkedin.refreshToken, apiVersion: apiVersion() } };
+      return {
+        type: p,
+        name: 'LinkedIn e2e',
+        mode: 'live',
+        ...oauth,
+        settings: {
+          conversionId: '4242',
+          clientId: w.linkedin.clientId,
+          clientSecret: w.linkedin.clientSecret,
+          refreshToken: w.linkedin.refreshToken,
+          apiVersion: apiVersion(),
+        },
+      };
     case 'microsoft_ads':
-      return { type: p, name: 'Microsoft e2e', mode: 'live', ...oauth, settings: { customerId: w.microsoft_ads.customerId, accountId: w.microsoft_ads.accountId, conversionGoalName: 'MQL', developerToken: w.microsoft_ads.developerToken, clientId: w.microsoft_ads.clientId, clientSecret: w.microsoft_ads.clientSecret, refreshToken: w.microsoft_ads.refreshToken } };
+      return {
+        type: p,
+        name: 'Microsoft e2e',
+        mode: 'live',
+        ...oauth,
+        settings: {
+          customerId: w.microsoft_ads.customerId,
+          accountId: w.microsoft_ads.accountId,
+          conversionGoalName: 'MQL',
+          developerToken: w.microsoft_ads.developerToken,
+          clientId: w.microsoft_ads.clientId,
+          clientSecret: w.microsoft_ads.clientSecret,
+          refreshToken: w.microsoft_ads.refreshToken,
+        },
+      };
   }
 }
 
@@ -82,7 +138,10 @@ async function browse(email: string) {
     { kind: 'li_fat_id', value: crypto.randomUUID(), firstSeen: now - DAY },
     { kind: 'msclkid', value: `${hex(`${RUN}${n}`)}${'c'.repeat(32)}`.slice(0, 32), firstSeen: now - DAY },
   ];
-  const res = await collect({ key: PK, events: [identifyEvent(email, { anonymousId: `anon_e2e_${RUN}_${n}`, touches })] });
+  const res = await collect({
+    key: PK,
+    events: [identifyEvent(email, { anonymousId: `anon_e2e_${RUN}_${n}`, touches })],
+  });
   expect(res.status).toBe(200);
   return { msclkid: touches[3]!.value };
 }
@@ -90,13 +149,29 @@ async function browse(email: string) {
 /** The CRM says these people became MQLs a day ago: POST /v1/people, applied by the JOBS consumer. */
 async function crmUpsert(emails: string[]) {
   const mqlAt = new Date(Date.now() - DAY).toISOString();
-  const res = await upsertPeople({ people: emails.map((email) => ({ email, source: 'crm', attributes: { lifecycle: 'mql', mql_at: mqlAt, e2e: RUN, deal: { amount: '1,250.50' } } })) });
+  const res = await upsertPeople({
+    people: emails.map((email) => ({
+      email,
+      source: 'crm',
+      attributes: { lifecycle: 'mql', mql_at: mqlAt, e2e: RUN, deal: { amount: '1,250.50' } },
+    })),
+  });
   expect(res.status).toBe(202);
   const job = await waitForJob(((await res.json()) as { jobId: string }).jobId);
   expect(job).toMatchObject({ applied: emails.length, failed: 0 });
 }
 
-type LogEntry = { id: string; key: string; entryId: string; destinationId: string; status: string; attempts: number; dueAt: number | null; error: { code: string } | null; request: { at: number; status: number | null; response: unknown; body?: unknown } | null };
+type LogEntry = {
+  id: string;
+  key: string;
+  entryId: string;
+  destinationId: string;
+  status: string;
+  attempts: number;
+  dueAt: number | null;
+  error: { code: string } | null;
+  request: { at: number; status: number | null; response: unknown; body?: unknown } | null;
+};
 
 async function log(query: string): Promise<LogEntry[]> {
   const res = await api(`/api/conversions?limit=200&${query}`);
@@ -155,7 +230,12 @@ beforeAll(async () => {
   }
   const audience = await createAudience({
     name: `E2E MQL ${RUN}`,
-    criteria: { all: [{ field: 'crm.lifecycle', op: 'eq', value: 'mql' }, { field: 'crm.e2e', op: 'eq', value: RUN }] },
+    criteria: {
+      all: [
+        { field: 'crm.lifecycle', op: 'eq', value: 'mql' },
+        { field: 'crm.e2e', op: 'eq', value: RUN },
+      ],
+    },
     timestamp: { field: 'crm.mql_at', withinDays: 7 },
   });
   audienceId = audience.id;
@@ -166,7 +246,11 @@ beforeAll(async () => {
   // Meta turned on without existing members; the others with them (the default). Google Ads takes
   // its value from the CRM's deal amount (valueField).
   await turnOn(audienceId, { destinationId: destinations.meta, sendExisting: false });
-  for (const p of PLATFORMS.slice(1)) await turnOn(audienceId, { destinationId: destinations[p], ...(p === 'google_ads' ? { valueField: 'crm.deal.amount', currency: 'EUR' } : {}) });
+  for (const p of PLATFORMS.slice(1))
+    await turnOn(audienceId, {
+      destinationId: destinations[p],
+      ...(p === 'google_ads' ? { valueField: 'crm.deal.amount', currency: 'EUR' } : {}),
+    });
   await settled(audienceId);
 }, 90_000);
 
@@ -190,7 +274,11 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
     expect(entries.get(destinations.meta)?.size).toBe(2);
     for (const p of PLATFORMS.slice(1)) expect(entries.get(destinations[p])?.size, p).toBe(3);
     for (const r of rows) expect(r, `${r.id}`).toMatchObject({ status: 'sent', attempts: 1, error: null });
-    for (const r of rows.filter((x) => x.destinationId === destinations.google_ads)) expect((r as unknown as { event: unknown }).event).toMatchObject({ conversionValue: 1250.5, currencyCode: 'EUR' });
+    for (const r of rows.filter((x) => x.destinationId === destinations.google_ads))
+      expect((r as unknown as { event: unknown }).event).toMatchObject({
+        conversionValue: 1250.5,
+        currencyCode: 'EUR',
+      });
 
     for (const p of PLATFORMS) {
       const ours = rows.filter((r) => r.destinationId === destinations[p]);
@@ -201,26 +289,44 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
         expect(stored.filter((c) => [...clicks.values()].includes(c)).sort()).toEqual([...clicks.values()].sort());
         continue;
       }
-      for (const r of ours) expect(stored.filter((id) => id === r.entryId), `${p} ${r.entryId}`).toHaveLength(1);
+      for (const r of ours)
+        expect(
+          stored.filter((id) => id === r.entryId),
+          `${p} ${r.entryId}`,
+        ).toHaveLength(1);
     }
 
     // The person view: the entry, and per destination the status, the request and the answer.
     const res = await api(`/api/people/${encodeURIComponent(early)}`);
     const person = (await res.json()) as { memberships: any[]; conversions: any[] };
     const m = person.memberships.find((x) => x.audienceId === audienceId);
-    expect(m).toMatchObject({ audienceName: `E2E MQL ${RUN}`, entries: [{ id: expect.any(String), timestamp: expect.any(Number), enteredAt: expect.any(Number) }] });
+    expect(m).toMatchObject({
+      audienceName: `E2E MQL ${RUN}`,
+      entries: [{ id: expect.any(String), timestamp: expect.any(Number), enteredAt: expect.any(Number) }],
+    });
     const mine = person.conversions.filter((c) => c.audienceId === audienceId);
     expect(mine).toHaveLength(5);
     const metaRow = mine.find((c) => c.destinationId === destinations.meta);
     expect(metaRow).toMatchObject({ status: 'skipped', reason: 'existing_entry', delivery: null });
     for (const p of PLATFORMS.slice(1)) {
       const c = mine.find((x) => x.destinationId === destinations[p]);
-      expect(c, p).toMatchObject({ status: 'sent', destinationType: p, delivery: { status: 'sent', entryId: m.entries[0].id, request: { status: 200 } } });
+      expect(c, p).toMatchObject({
+        status: 'sent',
+        destinationType: p,
+        delivery: { status: 'sent', entryId: m.entries[0].id, request: { status: 200 } },
+      });
       expect(c.delivery.request.body, p).toBeTruthy();
       expect(c.delivery.request.response, p).toBeTruthy();
     }
     const text = JSON.stringify(person);
-    for (const secret of [WORKER_FAKES.meta.accessToken, WORKER_FAKES.google_ads.clientSecret, WORKER_FAKES.google_ads.refreshToken, WORKER_FAKES.linkedin.clientSecret, WORKER_FAKES.microsoft_ads.developerToken]) expect(text).not.toContain(secret);
+    for (const secret of [
+      WORKER_FAKES.meta.accessToken,
+      WORKER_FAKES.google_ads.clientSecret,
+      WORKER_FAKES.google_ads.refreshToken,
+      WORKER_FAKES.linkedin.clientSecret,
+      WORKER_FAKES.microsoft_ads.developerToken,
+    ])
+      expect(text).not.toContain(secret);
   });
 
   it('429 with Retry-After, 500, a timeout and an expired token at every fake: each entry arrives once', async () => {
@@ -229,7 +335,8 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
     const before = new Map<Platform, number>();
     for (const p of PLATFORMS) {
       before.set(p, (await fakeState(p)).stored.length);
-      for (const f of [{ status: 429, retryAfter: '120' }, { status: 500 }, { hang: 'before' }, { status: 401 }]) await fake(p, 'fault', f);
+      for (const f of [{ status: 429, retryAfter: '120' }, { status: 500 }, { hang: 'before' }, { status: 401 }])
+        await fake(p, 'fault', f);
     }
     for (const e of people) await browse(e);
     await crmUpsert(people);
@@ -247,7 +354,9 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
       }
       // Then the 500, the timeout and the 401, each at the moment its retry comes due.
       for (let i = 0; i < 6; i++) {
-        const queued = (await destinationById(env, id).log({ status: 'queued', limit: 10 })).filter((r) => r.dueAt !== null);
+        const queued = (await destinationById(env, id).log({ status: 'queued', limit: 10 })).filter(
+          (r) => r.dueAt !== null,
+        );
         if (!queued.length) break;
         await flushAt(id, Math.max(...queued.map((r) => r.dueAt!)) + 1000);
       }
@@ -281,11 +390,16 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
     // The entry id of part2 is known only once it exists; the bad row is chosen by what it carries.
     const before = new Map<Platform, number>();
     for (const p of PLATFORMS) before.set(p, (await fakeState(p)).stored.length);
-    await fake('microsoft_ads', 'control', { action: 'rowError', clickId: clicks[1]!, code: 'OfflineConversionMicrosoftClickIdInvalid' });
+    await fake('microsoft_ads', 'control', {
+      action: 'rowError',
+      clickId: clicks[1]!,
+      code: 'OfflineConversionMicrosoftClickIdInvalid',
+    });
     // Pause the others until the bad rows are marked at their fakes.
     for (const p of PLATFORMS) await patch(destinations[p], { paused: true });
     await crmUpsert(people);
-    const rowsOf = async (p: Platform) => (await log(`destination=${destinations[p]}&audience=${audienceId}`)).filter((r) => r.status === 'queued');
+    const rowsOf = async (p: Platform) =>
+      (await log(`destination=${destinations[p]}&audience=${audienceId}`)).filter((r) => r.status === 'queued');
     const bad = (await rowsOf('meta')).map((r) => r.entryId).sort()[0]!;
     const badOf = async (p: Platform) => (await rowsOf(p)).find((r) => r.entryId === bad)!;
     await fake('meta', 'control', { action: 'poison', eventId: bad });
@@ -297,16 +411,23 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
       await patch(id, { paused: false });
       await drain(id);
       for (let i = 0; i < 6; i++) {
-        const queued = (await destinationById(env, id).log({ status: 'queued', limit: 10 })).filter((r) => r.dueAt !== null);
+        const queued = (await destinationById(env, id).log({ status: 'queued', limit: 10 })).filter(
+          (r) => r.dueAt !== null,
+        );
         if (!queued.length) break;
         await flushAt(id, Math.max(...queued.map((r) => r.dueAt!)) + 1000);
       }
-      const rows = (await log(`destination=${id}&audience=${audienceId}`)).filter((r) => r.request && r.request.at >= 0);
+      const rows = (await log(`destination=${id}&audience=${audienceId}`)).filter(
+        (r) => r.request && r.request.at >= 0,
+      );
       const latest = rows.slice(0, 3);
       const failed = latest.filter((r) => r.status === 'failed');
       expect(failed, p).toHaveLength(1);
       if (badRow) expect(failed[0]!.entryId, p).toBe(badRow.entryId);
-      expect(latest.filter((r) => r.status === 'sent'), p).toHaveLength(2);
+      expect(
+        latest.filter((r) => r.status === 'sent'),
+        p,
+      ).toHaveLength(2);
       const stored = (await fakeState(p)).stored.slice(before.get(p));
       expect(stored, p).toHaveLength(2);
       if (p !== 'microsoft_ads') expect(storedIds(p, stored)).not.toContain(bad);
@@ -324,20 +445,30 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
     await crmUpsert([who]);
     await drain(id);
     for (let i = 0; i < 10; i++) {
-      const queued = (await destinationById(env, id).log({ status: 'queued', limit: 10 })).filter((r) => r.dueAt !== null);
+      const queued = (await destinationById(env, id).log({ status: 'queued', limit: 10 })).filter(
+        (r) => r.dueAt !== null,
+      );
       if (!queued.length) break;
       await flushAt(id, Math.max(...queued.map((r) => r.dueAt!)) + 1000);
     }
-    const dead = (await log(`status=dead_letter&destination=${id}&email=${encodeURIComponent(who)}`));
+    const dead = await log(`status=dead_letter&destination=${id}&email=${encodeURIComponent(who)}`);
     expect(dead).toHaveLength(1);
-    expect(dead[0]).toMatchObject({ status: 'dead_letter', attempts: 8, error: { code: expect.any(String) }, request: { status: 500 } });
+    expect(dead[0]).toMatchObject({
+      status: 'dead_letter',
+      attempts: 8,
+      error: { code: expect.any(String) },
+      request: { status: 500 },
+    });
     expect((await fakeState('linkedin')).stored.length).toBe(before);
     const retried = await send(`/api/conversions/${dead[0]!.id}/retry`, 'POST', {});
     expect(retried.status).toBe(200);
     await drain(id);
     await flushAt(id, Date.now() + 1000);
     expect((await api(`/api/conversions/${dead[0]!.id}`)).status).toBe(200);
-    expect(await (await api(`/api/conversions/${dead[0]!.id}`)).json()).toMatchObject({ status: 'sent', entryId: dead[0]!.entryId });
+    expect(await (await api(`/api/conversions/${dead[0]!.id}`)).json()).toMatchObject({
+      status: 'sent',
+      entryId: dead[0]!.entryId,
+    });
     expect(storedIds('linkedin', (await fakeState('linkedin')).stored.slice(before))).toEqual([dead[0]!.entryId]);
   });
 
@@ -352,7 +483,10 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
     // What a crash right after the lease was written leaves behind: a leased row, no answer.
     const leaseUntil = Date.now() + 75_000;
     await inObject(stubOf(id), (o) => {
-      (o as unknown as { ctx: DurableObjectState }).ctx.storage.sql.exec(`UPDATE outbox SET status = 'leased', attempts = 1, lease_until = ? WHERE status = 'queued'`, leaseUntil);
+      (o as unknown as { ctx: DurableObjectState }).ctx.storage.sql.exec(
+        `UPDATE outbox SET status = 'leased', attempts = 1, lease_until = ? WHERE status = 'queued'`,
+        leaseUntil,
+      );
     });
     await patch(id, { paused: false });
     await runDurableObjectAlarm(stubOf(id));
@@ -371,7 +505,12 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
     await realClocks();
     const aud = await createAudience({
       name: `E2E pause ${RUN}`,
-      criteria: { all: [{ field: 'crm.lifecycle', op: 'eq', value: 'sql' }, { field: 'crm.e2e', op: 'eq', value: RUN }] },
+      criteria: {
+        all: [
+          { field: 'crm.lifecycle', op: 'eq', value: 'sql' },
+          { field: 'crm.e2e', op: 'eq', value: RUN },
+        ],
+      },
       timestamp: { field: 'crm.mql_at', withinDays: 7 },
     });
     const id = destinations.meta;
@@ -382,19 +521,38 @@ describe('delivery end to end', { timeout: 120_000 }, () => {
     await fake('meta', 'fault', { status: 500 });
     const who = `paused.${RUN}@example.com`;
     await browse(who);
-    const res = await upsertPeople({ people: [{ email: who, source: 'crm', attributes: { lifecycle: 'sql', mql_at: new Date(Date.now() - DAY).toISOString(), e2e: RUN } }] });
+    const res = await upsertPeople({
+      people: [
+        {
+          email: who,
+          source: 'crm',
+          attributes: { lifecycle: 'sql', mql_at: new Date(Date.now() - DAY).toISOString(), e2e: RUN },
+        },
+      ],
+    });
     await waitForJob(((await res.json()) as { jobId: string }).jobId);
     await drain(id);
     const [row] = await log(`destination=${id}&audience=${aud.id}`);
     expect(row).toMatchObject({ status: 'queued', attempts: 1, conversionId: conversion.id });
     // Keyed apart from the audience's other conversions on Meta: a different event name.
     expect(row!.key).toMatch(/^[0-9a-f]{32}:[0-9a-f]{8}$/);
-    expect((await send(`/api/audiences/${aud.id}/conversions/${conversion.id}`, 'PATCH', { paused: true })).status).toBe(200);
+    expect(
+      (await send(`/api/audiences/${aud.id}/conversions/${conversion.id}`, 'PATCH', { paused: true })).status,
+    ).toBe(200);
     await flushAt(id, row!.dueAt! + 1000);
-    expect((await log(`destination=${id}&audience=${aud.id}`))[0]).toMatchObject({ status: 'queued', attempts: 1, note: expect.stringContaining('paused') });
-    expect((await api(`/api/audiences/${aud.id}/conversions/${conversion.id}`, { method: 'DELETE' })).status).toBeLessThan(300);
+    expect((await log(`destination=${id}&audience=${aud.id}`))[0]).toMatchObject({
+      status: 'queued',
+      attempts: 1,
+      note: expect.stringContaining('paused'),
+    });
+    expect(
+      (await api(`/api/audiences/${aud.id}/conversions/${conversion.id}`, { method: 'DELETE' })).status,
+    ).toBeLessThan(300);
     await flushAt(id, Date.now() + 60 * 60_000);
-    expect((await log(`destination=${id}&audience=${aud.id}`))[0]).toMatchObject({ status: 'skipped', skipReason: 'cancelled' });
+    expect((await log(`destination=${id}&audience=${aud.id}`))[0]).toMatchObject({
+      status: 'skipped',
+      skipReason: 'cancelled',
+    });
     expect((await fakeState('meta')).stored.length).toBe(before);
     await settled(aud.id);
   });

@@ -5,15 +5,33 @@
 // deleted, not held as if it were still paused. A real DestinationObject in dry_run (the exact request
 // is recorded, nothing leaves).
 import { describe, expect, it } from 'vitest';
-import { CONFIG_TTL_MS, invalidateAudienceConfig, loadAudienceConfig, noteAudienceConfig } from '../../collector/audiences/config-cache';
+import {
+  CONFIG_TTL_MS,
+  invalidateAudienceConfig,
+  loadAudienceConfig,
+  noteAudienceConfig,
+} from '../../collector/audiences/config-cache';
 import type { AudienceConfig, StoredConversion } from '../../collector/audiences/types';
 import { conversionKey } from '../../collector/delivery/conversion-row';
 import { personByEmail } from '../../collector/identity';
-import { createAudience, DAY, destination, env, history, META_SETTINGS, mql, settled, upsert } from './audiences-helpers';
+import {
+  createAudience,
+  DAY,
+  destination,
+  env,
+  history,
+  META_SETTINGS,
+  mql,
+  settled,
+  upsert,
+} from './audiences-helpers';
 import { configObject, destinationById } from '../../collector/objects/doors';
 
 /** The conversions of an audience as this isolate's cache has them: [id, paused]. */
-const cachedHere = async (audienceId: string) => (await loadAudienceConfig(env)).audiences.find((a) => a.id === audienceId)!.conversions.map((c) => [c.id, !!c.paused]);
+const cachedHere = async (audienceId: string) =>
+  (await loadAudienceConfig(env)).audiences
+    .find((a) => a.id === audienceId)!
+    .conversions.map((c) => [c.id, !!c.paused]);
 
 /**
  * A destination and an audience; `before` may turn a conversion on, then this isolate caches the
@@ -48,12 +66,19 @@ async function enterAfterChangeElsewhere(
   const key = await conversionKey(entry.id, cv);
   // The enqueue wakes the outbox at once: its own alarm may already have flushed the row (on this
   // isolate's cache as well), so it is queued or already sent, never anything else.
-  expect(await outbox.logEntry(key)).toMatchObject({ status: expect.stringMatching(/^(queued|sent)$/), conversionId: cv.id });
+  expect(await outbox.logEntry(key)).toMatchObject({
+    status: expect.stringMatching(/^(queued|sent)$/),
+    conversionId: cv.id,
+  });
   return { outbox, key, audienceId: audience.id, cv, cached, cachedAt };
 }
 
 async function turnOnElsewhere(audienceId: string, dst: string, extra: object = {}): Promise<StoredConversion> {
-  const created = (await configObject(env).createConversion(audienceId, { destinationId: dst, ...extra }, Date.now())) as { ok: boolean; value: StoredConversion };
+  const created = (await configObject(env).createConversion(
+    audienceId,
+    { destinationId: dst, ...extra },
+    Date.now(),
+  )) as { ok: boolean; value: StoredConversion };
   expect(created.ok).toBe(true);
   return created.value;
 }
@@ -63,12 +88,21 @@ async function sentAtFirstFlush(r: Awaited<ReturnType<typeof enterAfterChangeEls
   await r.outbox.flushNow();
   expect(Date.now() - r.cachedAt).toBeLessThan(CONFIG_TTL_MS);
   expect(await cachedHere(r.audienceId)).toEqual(r.cached);
-  expect(await r.outbox.logEntry(r.key)).toMatchObject({ status: 'sent', conversionId: r.cv.id, skipReason: null, note: expect.stringContaining('dry_run') });
+  expect(await r.outbox.logEntry(r.key)).toMatchObject({
+    status: 'sent',
+    conversionId: r.cv.id,
+    skipReason: null,
+    note: expect.stringContaining('dry_run'),
+  });
 }
 
 describe('the outbox gate on a conversion in its first seconds', { timeout: 120_000 }, () => {
   it('sends the first row of a conversion just turned on, although this isolate cached the config before it existed', async () => {
-    const r = await enterAfterChangeElsewhere('gate: just turned on', async () => undefined, (audienceId, dst) => turnOnElsewhere(audienceId, dst));
+    const r = await enterAfterChangeElsewhere(
+      'gate: just turned on',
+      async () => undefined,
+      (audienceId, dst) => turnOnElsewhere(audienceId, dst),
+    );
     expect(r.cached).toEqual([]);
     await sentAtFirstFlush(r);
   });
@@ -78,7 +112,9 @@ describe('the outbox gate on a conversion in its first seconds', { timeout: 120_
       'gate: just resumed',
       (audienceId, dst) => turnOnElsewhere(audienceId, dst, { paused: true }),
       async (audienceId, _dst, cv) => {
-        expect(await configObject(env).updateConversion(audienceId, cv!.id, { paused: false }, Date.now())).toMatchObject({ ok: true });
+        expect(
+          await configObject(env).updateConversion(audienceId, cv!.id, { paused: false }, Date.now()),
+        ).toMatchObject({ ok: true });
         return cv!;
       },
     );

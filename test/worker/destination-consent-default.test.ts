@@ -9,7 +9,13 @@ import { destinationById } from '../../collector/objects/doors';
 
 const env = workerEnv as unknown as Env;
 let seq = 0;
-const settings = { customerId: '1234567890', conversionActionId: '777', clientId: 'client-id', clientSecret: 'client-secret-1', refreshToken: 'refresh-token-1' };
+const settings = {
+  customerId: '1234567890',
+  conversionActionId: '777',
+  clientId: 'client-id',
+  clientSecret: 'client-secret-1',
+  refreshToken: 'refresh-token-1',
+};
 
 function row(consent?: ConversionRow['consent']): ConversionRow {
   const now = Date.now();
@@ -43,7 +49,12 @@ describe('consent default (Google Data Manager)', () => {
 
   it("an operator's explicit 'granted' is kept; one stored before the choice existed reads as unknown until saved again", async () => {
     const d = destinationById(env, `consent-old-${Date.now()}-${seq}`);
-    await d.configure({ id: 'dst_consent_old', type: 'google_data_manager', mode: 'dry_run', settings: { ...settings, defaultConsent: 'granted' } });
+    await d.configure({
+      id: 'dst_consent_old',
+      type: 'google_data_manager',
+      mode: 'dry_run',
+      settings: { ...settings, defaultConsent: 'granted' },
+    });
     expect(await consentOf(d, row())).toEqual({ adUserData: 'CONSENT_GRANTED' });
     // The row as the previous version left it: no record that 'granted' was chosen.
     await runInDurableObject(d as unknown as DurableObjectStub, (_o, state) => {

@@ -10,7 +10,13 @@ describe('GET /api/export', () => {
   it('exports every person once, as JSONL and as CSV, over every directory shard', async () => {
     const tag = anonId();
     const emails = Array.from({ length: 12 }, (_, i) => `export-${i}-${tag}@example.com`);
-    const res = await upsertPeople({ people: emails.map((email, i) => ({ email, source: 'crm', attributes: { note: i === 0 ? '=HYPERLINK("x")' : `a, "b"\n${i}` } })) });
+    const res = await upsertPeople({
+      people: emails.map((email, i) => ({
+        email,
+        source: 'crm',
+        attributes: { note: i === 0 ? '=HYPERLINK("x")' : `a, "b"\n${i}` },
+      })),
+    });
     await waitForJob(((await res.json()) as any).jobId);
     // The directory is fed from each person's alarm.
     for (const email of emails) await settle(email);
@@ -21,10 +27,16 @@ describe('GET /api/export', () => {
     expect(jsonl.headers.get('content-disposition')).toMatch(/attachment; filename="people-\d{4}-\d{2}-\d{2}\.jsonl"/);
     const text = await jsonl.text();
     expect(text.endsWith('\n')).toBe(true);
-    const rows = text.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const mine = rows.filter((r) => r.email.endsWith(`-${tag}@example.com`));
     expect(mine.map((r) => r.email).sort()).toEqual([...emails].sort());
-    expect(mine.find((r) => r.email === emails[3])).toMatchObject({ attributes: { crm: { note: 'a, "b"\n3' } }, createdAt: expect.stringMatching(/Z$/) });
+    expect(mine.find((r) => r.email === emails[3])).toMatchObject({
+      attributes: { crm: { note: 'a, "b"\n3' } },
+      createdAt: expect.stringMatching(/Z$/),
+    });
     // Every row once, across the shards.
     expect(new Set(rows.map((r) => r.email)).size).toBe(rows.length);
 
@@ -40,10 +52,13 @@ describe('GET /api/export', () => {
   it('exports audiences and the conversions log; refuses an unknown format and a missing key', async () => {
     const aud = await api('/api/export/audiences?format=jsonl');
     expect(aud.status).toBe(200);
-    for (const line of (await aud.text()).split('\n').filter(Boolean)) expect(JSON.parse(line)).toHaveProperty('definition');
+    for (const line of (await aud.text()).split('\n').filter(Boolean))
+      expect(JSON.parse(line)).toHaveProperty('definition');
     const log = await api('/api/export/conversions?format=csv');
     expect(log.status).toBe(200);
-    expect((await log.text()).split('\r\n')[0]).toBe('id,createdAt,destinationId,destinationType,audienceId,conversionId,email,status,attempts,sentAt,skipReason,error,event,coverage');
+    expect((await log.text()).split('\r\n')[0]).toBe(
+      'id,createdAt,destinationId,destinationType,audienceId,conversionId,email,status,attempts,sentAt,skipReason,error,event,coverage',
+    );
     expect((await api('/api/export/people?format=xlsx')).status).toBe(400);
     expect((await call('/api/export/people')).status).toBe(401);
   });

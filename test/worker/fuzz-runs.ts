@@ -15,7 +15,10 @@ export function fuzzTimeout(runs: number): number {
 
 /** Object.prototype has gained nothing (no `__proto__` / `constructor` write reached it). */
 export function prototypeClean(): boolean {
-  return Object.getOwnPropertyNames(Object.prototype).every((k) => PROTO_KEYS.has(k)) && ({} as Record<string, unknown>).polluted === undefined;
+  return (
+    Object.getOwnPropertyNames(Object.prototype).every((k) => PROTO_KEYS.has(k)) &&
+    ({} as Record<string, unknown>).polluted === undefined
+  );
 }
 const PROTO_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
 
@@ -35,11 +38,35 @@ export function randomIp(): string {
 const BASE = 'http://collector.test';
 const SK = 'sk_dev_local';
 const pending: Promise<unknown>[] = [];
-const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+const ctx = {
+  waitUntil: (p: Promise<unknown>) => void pending.push(p),
+  passThroughOnException() {},
+  props: {},
+} as unknown as ExecutionContext;
 
 /** Requests made per endpoint (method and route, ids folded), printed by the fuzz files at the end. */
 export const requestsPerEndpoint = new Map<string, number>();
-const LITERAL = new Set(['publishable', 'secret', 'origins', 'conversions', 'members', 'erase', 'suppression', 'retry', 'test', 'pause', 'off', 'revoke', 'rotate', 'edit', 'delete', 'new', 'sign-in', 'sign-out', 'upload']);
+const LITERAL = new Set([
+  'publishable',
+  'secret',
+  'origins',
+  'conversions',
+  'members',
+  'erase',
+  'suppression',
+  'retry',
+  'test',
+  'pause',
+  'off',
+  'revoke',
+  'rotate',
+  'edit',
+  'delete',
+  'new',
+  'sign-in',
+  'sign-out',
+  'upload',
+]);
 function endpointOf(method: string, path: string): string {
   const segs = path.split('?')[0]!.split('/').slice(1);
   const keep = 2;
@@ -61,13 +88,22 @@ export async function fastCall(path: string, init: RequestInit = {}): Promise<Re
   return res as unknown as Response;
 }
 
-export const fastApi = (path: string, init: RequestInit = {}) => fastCall(path, { ...init, headers: { authorization: `Bearer ${SK}`, ...(init.headers as Record<string, string>) } });
+export const fastApi = (path: string, init: RequestInit = {}) =>
+  fastCall(path, { ...init, headers: { authorization: `Bearer ${SK}`, ...(init.headers as Record<string, string>) } });
 
 export const fastCollect = (body: unknown, headers: Record<string, string> = {}) =>
-  fastCall('/v1/collect', { method: 'POST', headers: { 'content-type': 'text/plain', origin: 'http://localhost:3000', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fastCall('/v1/collect', {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain', origin: 'http://localhost:3000', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 export const fastUpsertPeople = (body: unknown, key = SK, headers: Record<string, string> = {}) =>
-  fastCall('/v1/people', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fastCall('/v1/people', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 export async function fastPerson(email: string): Promise<any> {
   const res = await fastApi(`/api/people/${encodeURIComponent(email)}`);
@@ -80,5 +116,7 @@ export async function fastPerson(email: string): Promise<any> {
 export function printRequests(file: string, runs: number) {
   // workerd's console has no console.table: plain lines.
   const rows = [...requestsPerEndpoint].sort((a, b) => b[1] - a[1]);
-  console.log(`\n${file}: ${runs} cases per property; requests per endpoint\n${rows.map(([k, n]) => `  ${String(n).padStart(8)}  ${k}`).join('\n')}`);
+  console.log(
+    `\n${file}: ${runs} cases per property; requests per endpoint\n${rows.map(([k, n]) => `  ${String(n).padStart(8)}  ${k}`).join('\n')}`,
+  );
 }

@@ -16,7 +16,10 @@ export function call(path: string, init: RequestInit = {}): Promise<Response> {
 }
 
 export function api(path: string, init: RequestInit = {}): Promise<Response> {
-  return call(path, { ...init, headers: { authorization: `Bearer ${SK}`, ...(init.headers as Record<string, string>) } });
+  return call(path, {
+    ...init,
+    headers: { authorization: `Bearer ${SK}`, ...(init.headers as Record<string, string>) },
+  });
 }
 
 let seq = 0;
@@ -70,8 +73,14 @@ export async function settle(email: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     await runDurableObjectAlarm(stub);
     // The runtime may be running the alarm itself: wait until its outbox is empty.
-    const pending = await runInDurableObject(stub, (_o, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT (SELECT count(*) FROM pending_links) + (SELECT count(*) FROM person WHERE rev > synced_rev) AS n").one().n,
+    const pending = await runInDurableObject(
+      stub,
+      (_o, state) =>
+        state.storage.sql
+          .exec<{ n: number }>(
+            'SELECT (SELECT count(*) FROM pending_links) + (SELECT count(*) FROM person WHERE rev > synced_rev) AS n',
+          )
+          .one().n,
     );
     if (pending === 0) return;
     await new Promise((r) => setTimeout(r, 20));
@@ -80,7 +89,11 @@ export async function settle(email: string): Promise<void> {
 }
 
 export function upsertPeople(body: unknown, key = SK, headers: Record<string, string> = {}): Promise<Response> {
-  return call('/v1/people', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return call('/v1/people', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }
 
 /** Polls a job until every accepted row is applied, suppressed or failed. */
@@ -95,7 +108,11 @@ export async function waitForJob(jobId: string, key = SK): Promise<any> {
 }
 
 export async function createKey(body: Record<string, unknown>): Promise<{ key: string; id: string }> {
-  const res = await api('/api/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await api('/api/keys', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${await res.text()}`);
   return res.json() as Promise<{ key: string; id: string }>;
 }

@@ -17,7 +17,12 @@ const MIN = 60_000;
 let n = 0;
 const email = () => `hot-${Date.now().toString(36)}-${n++}@example.com`;
 
-async function identifyAt(who: string, now: number, traits: Record<string, unknown>, extra: Partial<IdentifyInput> = {}) {
+async function identifyAt(
+  who: string,
+  now: number,
+  traits: Record<string, unknown>,
+  extra: Partial<IdentifyInput> = {},
+) {
   const stub = await personByEmail(env, who);
   const input: IdentifyInput = {
     key: await personKey(env, who),
@@ -63,7 +68,11 @@ describe('identify hot path', { timeout: 60_000 }, () => {
     const snap = (await stub.snapshot()) as unknown as PersonSnapshot;
     expect(snap.consent).toEqual({ ads: 'denied', at: t0 });
     expect(snap.devices.map((d) => d.anonymousId).sort()).toEqual(['anon_hot_path_01', 'anon_hot_path_02']);
-    const rev = await runInDurableObject(stub, (p: PersonObject) => (p as unknown as { sql: SqlStorage }).sql.exec<{ rev: number }>('SELECT rev FROM person').one().rev);
+    const rev = await runInDurableObject(
+      stub,
+      (p: PersonObject) =>
+        (p as unknown as { sql: SqlStorage }).sql.exec<{ rev: number }>('SELECT rev FROM person').one().rev,
+    );
     expect(rev).toBe(2);
     expect(((await stub.directoryEntry()) as unknown as DirectoryEntry).identifiedAt).toBe(t0 + 1);
   });
@@ -78,7 +87,9 @@ describe('identify hot path', { timeout: 60_000 }, () => {
     expect(found.map((r) => [r.key, r.attributes])).toEqual([[key, { traits: { plan: 'pro' } }]]);
     const stub = await personByEmail(env, who);
     const state = await runInDurableObject(stub, (p: PersonObject, s) => ({
-      synced: (p as unknown as { sql: SqlStorage }).sql.exec<{ rev: number; synced_rev: number }>('SELECT rev, synced_rev FROM person').one(),
+      synced: (p as unknown as { sql: SqlStorage }).sql
+        .exec<{ rev: number; synced_rev: number }>('SELECT rev, synced_rev FROM person')
+        .one(),
       links: (p as unknown as { sql: SqlStorage }).sql.exec('SELECT 1 FROM pending_links').toArray().length,
       alarm: s.storage.getAlarm(),
     }));
@@ -87,7 +98,7 @@ describe('identify hot path', { timeout: 60_000 }, () => {
     expect(await state.alarm).toBeNull();
   });
 
-  it("a new person whose directory push fails keeps the alarm armed in its commit, and the alarm pushes the row", async () => {
+  it('a new person whose directory push fails keeps the alarm armed in its commit, and the alarm pushes the row', async () => {
     const who = email();
     const key = await personKey(env, who);
     const stub = await personByEmail(env, who);
@@ -95,19 +106,44 @@ describe('identify hot path', { timeout: 60_000 }, () => {
       // The shard unreachable for this one call.
       const o = p as unknown as { env: Env };
       const real = o.env;
-      o.env = { ...real, DIRECTORY: { idFromName: real.DIRECTORY.idFromName.bind(real.DIRECTORY), get: () => ({ upsert: async () => Promise.reject(new Error('shard down')) }) } } as unknown as Env;
+      o.env = {
+        ...real,
+        DIRECTORY: {
+          idFromName: real.DIRECTORY.idFromName.bind(real.DIRECTORY),
+          get: () => ({ upsert: async () => Promise.reject(new Error('shard down')) }),
+        },
+      } as unknown as Env;
       try {
-        await p.identify({ key, email: who, messageId: `msg_fail_${n++}`, anonymousId: null, traits: {}, traitsSource: 'traits', touches: [], consent: null, ip: null, userAgent: null, now: Date.now(), mayCreate: true });
+        await p.identify({
+          key,
+          email: who,
+          messageId: `msg_fail_${n++}`,
+          anonymousId: null,
+          traits: {},
+          traitsSource: 'traits',
+          touches: [],
+          consent: null,
+          ip: null,
+          userAgent: null,
+          now: Date.now(),
+          mayCreate: true,
+        });
       } finally {
         o.env = real;
       }
-      return { alarm: await s.storage.getAlarm(), dirty: (p as unknown as { sql: SqlStorage }).sql.exec('SELECT 1 FROM person WHERE rev > synced_rev').toArray().length };
+      return {
+        alarm: await s.storage.getAlarm(),
+        dirty: (p as unknown as { sql: SqlStorage }).sql.exec('SELECT 1 FROM person WHERE rev > synced_rev').toArray()
+          .length,
+      };
     });
     expect(outcome.alarm).not.toBeNull();
     expect(outcome.dirty).toBe(1);
     expect(await directoryFor(env, key).search(who, '', 10)).toEqual([]);
     await runDurableObjectAlarm(stub);
-    expect(((await directoryFor(env, key).search(who, '', 10)) as unknown as DirectoryRow[]).map((r) => r.key)).toEqual([key]);
+    expect(((await directoryFor(env, key).search(who, '', 10)) as unknown as DirectoryRow[]).map((r) => r.key)).toEqual(
+      [key],
+    );
   });
 
   it('an identify that changes nothing still enters the person once a time boundary has passed', async () => {
@@ -131,7 +167,12 @@ describe('identify hot path', { timeout: 60_000 }, () => {
   it('a person in no audience carries no audience tables; the first entry creates them', async () => {
     const tables = async (who: string) =>
       runInDurableObject(await personByEmail(env, who), (p: PersonObject) =>
-        (p as unknown as { sql: SqlStorage }).sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name LIKE 'audience%' OR name = 'conversions' ORDER BY name").toArray().map((r) => r.name),
+        (p as unknown as { sql: SqlStorage }).sql
+          .exec<{ name: string }>(
+            "SELECT name FROM sqlite_master WHERE name LIKE 'audience%' OR name = 'conversions' ORDER BY name",
+          )
+          .toArray()
+          .map((r) => r.name),
       );
     const audience = await createAudience(mql(7));
     await settled(audience.id);
@@ -144,7 +185,13 @@ describe('identify hot path', { timeout: 60_000 }, () => {
     expect(await history(who, audience.id)).toEqual({ entries: [], exits: [], conversions: [] });
     const inside = await upsert(who, 'crm', { lifecycle: 'mql' }, now + MIN);
     expect(inside.members).toContain(audience.id);
-    expect(await tables(who)).toEqual(['audience_entries', 'audience_exits', 'audience_exits_audience', 'audience_state', 'conversions']);
+    expect(await tables(who)).toEqual([
+      'audience_entries',
+      'audience_exits',
+      'audience_exits_audience',
+      'audience_state',
+      'conversions',
+    ]);
     expect((await history(who, audience.id)).entries.map((e) => e.timestamp)).toEqual([Math.floor((now - DAY) / 1000)]);
   });
 
@@ -155,26 +202,46 @@ describe('identify hot path', { timeout: 60_000 }, () => {
       runInDurableObject(await personByEmail(env, who), (p: PersonObject) => {
         const sql = (p as unknown as { sql: SqlStorage }).sql;
         return {
-          person: sql.exec<{ rev: number; identified_at: number; updated_at: number }>('SELECT rev, identified_at, updated_at FROM person').one(),
+          person: sql
+            .exec<{ rev: number; identified_at: number; updated_at: number }>(
+              'SELECT rev, identified_at, updated_at FROM person',
+            )
+            .one(),
           devices: sql.exec<{ ip: string; last_seen: number }>('SELECT ip, last_seen FROM devices').toArray(),
           messages: sql.exec<{ n: number }>('SELECT count(*) AS n FROM messages').one().n,
         };
       });
     await identifyAt(who, t0, { plan: 'pro' });
     await identifyAt(who, t0 + 10_000, { plan: 'pro' });
-    expect(await state()).toEqual({ person: { rev: 1, identified_at: t0, updated_at: t0 }, devices: [{ ip: '203.0.113.9', last_seen: t0 }], messages: 2 });
+    expect(await state()).toEqual({
+      person: { rev: 1, identified_at: t0, updated_at: t0 },
+      devices: [{ ip: '203.0.113.9', last_seen: t0 }],
+      messages: 2,
+    });
     // Another address for the same browser is recorded at once.
     await identifyAt(who, t0 + 20_000, { plan: 'pro' }, { ip: '198.51.100.7' });
-    expect(await state()).toEqual({ person: { rev: 2, identified_at: t0 + 20_000, updated_at: t0 + 20_000 }, devices: [{ ip: '198.51.100.7', last_seen: t0 + 20_000 }], messages: 3 });
+    expect(await state()).toEqual({
+      person: { rev: 2, identified_at: t0 + 20_000, updated_at: t0 + 20_000 },
+      devices: [{ ip: '198.51.100.7', last_seen: t0 + 20_000 }],
+      messages: 3,
+    });
     // A missing address is not a change.
     await identifyAt(who, t0 + 30_000, { plan: 'pro' }, { ip: null });
     expect((await state()).person.rev).toBe(2);
     // A changed trait restamps the person (not the device).
     await identifyAt(who, t0 + 40_000, { plan: 'team' }, { ip: '198.51.100.7' });
-    expect(await state()).toEqual({ person: { rev: 3, identified_at: t0 + 40_000, updated_at: t0 + 40_000 }, devices: [{ ip: '198.51.100.7', last_seen: t0 + 20_000 }], messages: 5 });
+    expect(await state()).toEqual({
+      person: { rev: 3, identified_at: t0 + 40_000, updated_at: t0 + 40_000 },
+      devices: [{ ip: '198.51.100.7', last_seen: t0 + 20_000 }],
+      messages: 5,
+    });
     // A minute after the last stamp, an identify that changes nothing restamps both.
     await identifyAt(who, t0 + 100_000, { plan: 'team' }, { ip: '198.51.100.7' });
-    expect(await state()).toEqual({ person: { rev: 4, identified_at: t0 + 100_000, updated_at: t0 + 100_000 }, devices: [{ ip: '198.51.100.7', last_seen: t0 + 100_000 }], messages: 6 });
+    expect(await state()).toEqual({
+      person: { rev: 4, identified_at: t0 + 100_000, updated_at: t0 + 100_000 },
+      devices: [{ ip: '198.51.100.7', last_seen: t0 + 100_000 }],
+      messages: 6,
+    });
   });
 
   it("the object's alarm drops message ids older than the dedupe window (a scan: the ids have no time index)", async () => {
@@ -182,9 +249,19 @@ describe('identify hot path', { timeout: 60_000 }, () => {
     const now = Date.now();
     await identifyAt(who, now, { plan: 'pro' });
     const stub = await personByEmail(env, who);
-    const ids = () => runInDurableObject(stub, (p: PersonObject) => (p as unknown as { sql: SqlStorage }).sql.exec<{ id: string }>('SELECT id FROM messages ORDER BY id').toArray().map((r) => r.id));
+    const ids = () =>
+      runInDurableObject(stub, (p: PersonObject) =>
+        (p as unknown as { sql: SqlStorage }).sql
+          .exec<{ id: string }>('SELECT id FROM messages ORDER BY id')
+          .toArray()
+          .map((r) => r.id),
+      );
     await runInDurableObject(stub, (p: PersonObject) => {
-      (p as unknown as { sql: SqlStorage }).sql.exec("INSERT INTO messages (id, at) VALUES ('msg_expired', ?), ('msg_recent', ?)", now - 8 * DAY, now - 6 * DAY);
+      (p as unknown as { sql: SqlStorage }).sql.exec(
+        "INSERT INTO messages (id, at) VALUES ('msg_expired', ?), ('msg_recent', ?)",
+        now - 8 * DAY,
+        now - 6 * DAY,
+      );
     });
     expect(await ids()).toHaveLength(3);
     // The handler itself, on an instance that has not pruned yet (the real alarm may have run already).

@@ -4,7 +4,19 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../shared/normalize';
 import { api } from './helpers';
-import { createAudience, DAY, destination, GOOGLE_SETTINGS, json, META_SETTINGS, send, settled, turnOn, upsert, until } from './audiences-helpers';
+import {
+  createAudience,
+  DAY,
+  destination,
+  GOOGLE_SETTINGS,
+  json,
+  META_SETTINGS,
+  send,
+  settled,
+  turnOn,
+  upsert,
+  until,
+} from './audiences-helpers';
 
 // Known answers from test/vectors/meta-normalization.json (Meta's own SDK).
 const META = {
@@ -17,24 +29,58 @@ const META = {
   country: '79adb2a2fce5c6ba215fe5f27f532d4e7edbac4b6a5e09e1ef3a08084a904621', // US
 };
 const LINKEDIN = { conversionId: '4242', accessToken: 'AQX-linkedin-token-123', apiVersion: '202610' };
-const MICROSOFT = { customerId: '111', accountId: '222', conversionGoalName: 'MQL', developerToken: 'dev-token-123456', clientId: 'client-id', refreshToken: 'refresh-token-123' };
+const MICROSOFT = {
+  customerId: '111',
+  accountId: '222',
+  conversionGoalName: 'MQL',
+  developerToken: 'dev-token-123456',
+  clientId: 'client-id',
+  refreshToken: 'refresh-token-123',
+};
 
 async function hubspotPerson(email: string, now: number, extraCrm: Record<string, unknown> = {}) {
-  await upsert(email, 'hubspot', { phone: '+1 (650) 555-1212', firstname: 'JOSÉ', lastname: 'Van der Berg', city: 'San Francisco', state: 'CA', zip: '94025-1234', country: 'United States', gender: 'Female', date_of_birth: '1990-01-31', company: 'Acme Inc', jobtitle: 'Head of Growth' }, now);
-  await upsert(email, 'crm', { external_id: 'CRM-42', lifecycle: 'mql', mql_at: new Date(now - DAY).toISOString(), ...extraCrm }, now);
+  await upsert(
+    email,
+    'hubspot',
+    {
+      phone: '+1 (650) 555-1212',
+      firstname: 'JOSÉ',
+      lastname: 'Van der Berg',
+      city: 'San Francisco',
+      state: 'CA',
+      zip: '94025-1234',
+      country: 'United States',
+      gender: 'Female',
+      date_of_birth: '1990-01-31',
+      company: 'Acme Inc',
+      jobtitle: 'Head of Growth',
+    },
+    now,
+  );
+  await upsert(
+    email,
+    'crm',
+    { external_id: 'CRM-42', lifecycle: 'mql', mql_at: new Date(now - DAY).toISOString(), ...extraCrm },
+    now,
+  );
 }
 
 describe('identity mapping', { timeout: 90_000 }, () => {
   it('sends every CRM identifier each platform takes, normalized and hashed as the platform does; the audit names each source', async () => {
     const now = Date.now();
     const email = `ident-${now}@example.com`;
-    const audience = await createAudience({ name: 'MQL ident', criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' }, timestamp: { field: 'crm.mql_at', withinDays: 7 } });
+    const audience = await createAudience({
+      name: 'MQL ident',
+      criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' },
+      timestamp: { field: 'crm.mql_at', withinDays: 7 },
+    });
     const meta = await destination('meta', META_SETTINGS);
     const dm = await destination('google_data_manager', GOOGLE_SETTINGS);
     const ads = await destination('google_ads', GOOGLE_SETTINGS);
     const li = await destination('linkedin', LINKEDIN);
     const ms = await destination('microsoft_ads', MICROSOFT);
-    for (const d of [meta, dm, ads, li, ms]) await turnOn(audience.id, { destinationId: d, ...(d === ads || d === dm ? { conversionAction: '777' } : {}) });
+    for (const d of [meta, dm, ads, li, ms])
+      await turnOn(audience.id, { destinationId: d, ...(d === ads || d === dm ? { conversionAction: '777' } : {}) });
     await hubspotPerson(email, now);
     await settled(audience.id);
 
@@ -52,7 +98,14 @@ describe('identity mapping', { timeout: 90_000 }, () => {
     expect(by(dm).payload.userData.userIdentifiers).toEqual([
       { emailAddress: await sha256Hex(email) },
       { phoneNumber: phone },
-      { address: { givenName: await sha256Hex('josé'), familyName: await sha256Hex('van der berg'), regionCode: 'US', postalCode: '94025-1234' } },
+      {
+        address: {
+          givenName: await sha256Hex('josé'),
+          familyName: await sha256Hex('van der berg'),
+          regionCode: 'US',
+          postalCode: '94025-1234',
+        },
+      },
     ]);
     // The Ads API upload takes hashed email and phone only (addressInfo is refused there).
     expect(by(ads).payload.userIdentifiers).toEqual([
@@ -60,7 +113,13 @@ describe('identity mapping', { timeout: 90_000 }, () => {
       { userIdentifierSource: 'FIRST_PARTY', hashedPhoneNumber: phone },
     ]);
     expect(by(ms).payload).toMatchObject({ HashedEmailAddress: await sha256Hex(email), HashedPhoneNumber: phone });
-    expect(by(li).payload.user.userInfo).toEqual({ firstName: 'JOSÉ', lastName: 'Van der Berg', companyName: 'Acme Inc', title: 'Head of Growth', countryCode: 'US' });
+    expect(by(li).payload.user.userInfo).toEqual({
+      firstName: 'JOSÉ',
+      lastName: 'Van der Berg',
+      companyName: 'Acme Inc',
+      title: 'Head of Growth',
+      countryCode: 'US',
+    });
     // The match keys each payload carries (no click ID or device for this CRM-only person).
     expect(by(meta).matchKeys).toEqual(['email', 'phone', 'name_address', 'external_id']);
     expect(by(dm).matchKeys).toEqual(['email', 'phone', 'name_address']);
@@ -68,21 +127,42 @@ describe('identity mapping', { timeout: 90_000 }, () => {
     expect(by(ms).matchKeys).toEqual(['email', 'phone']);
     // Where each identifier came from.
     const identity = by(meta).identity as { identifier: string; field: string | null }[];
-    expect(Object.fromEntries(identity.map((s) => [s.identifier, s.field]))).toMatchObject({ phone: 'hubspot.phone', firstName: 'hubspot.firstname', countryCode: 'hubspot.country', externalId: 'crm.external_id', companyName: 'hubspot.company' });
+    expect(Object.fromEntries(identity.map((s) => [s.identifier, s.field]))).toMatchObject({
+      phone: 'hubspot.phone',
+      firstName: 'hubspot.firstname',
+      countryCode: 'hubspot.country',
+      externalId: 'crm.external_id',
+      companyName: 'hubspot.company',
+    });
 
     // The hand-off sends the same: the Meta row in the delivery log carries them.
-    const log = await until(async () => json(await api(`/api/conversions?audience=${audience.id}&destination=${meta}`)), (b: any) => b.conversions?.length === 1, 'meta row in the log');
-    expect(log.conversions[0].event.user_data).toMatchObject({ ph: [META.ph], fn: META.fn, zp: META.zp, country: META.country });
+    const log = await until(
+      async () => json(await api(`/api/conversions?audience=${audience.id}&destination=${meta}`)),
+      (b: any) => b.conversions?.length === 1,
+      'meta row in the log',
+    );
+    expect(log.conversions[0].event.user_data).toMatchObject({
+      ph: [META.ph],
+      fn: META.fn,
+      zp: META.zp,
+      country: META.country,
+    });
     expect(log.conversions[0].matchKeys).toEqual(['email', 'phone', 'name_address', 'external_id']);
   });
 
   it('a mapping to a field that holds no text is skipped with its reason; an unusable phone is left out, never sent raw', async () => {
     const now = Date.now();
     const email = `ident-bad-${now}@example.com`;
-    const put = await send('/api/identity-mapping', 'PUT', { mapping: { jobTitle: ['crm.title_obj', 'hubspot.jobtitle'], phone: ['crm.bad_phone'] } });
+    const put = await send('/api/identity-mapping', 'PUT', {
+      mapping: { jobTitle: ['crm.title_obj', 'hubspot.jobtitle'], phone: ['crm.bad_phone'] },
+    });
     expect(put.status).toBe(200);
     try {
-      const audience = await createAudience({ name: 'MQL ident bad', criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' }, timestamp: { field: 'crm.mql_at', withinDays: 7 } });
+      const audience = await createAudience({
+        name: 'MQL ident bad',
+        criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' },
+        timestamp: { field: 'crm.mql_at', withinDays: 7 },
+      });
       const dm = await destination('google_data_manager', GOOGLE_SETTINGS);
       const ms = await destination('microsoft_ads', MICROSOFT);
       const li = await destination('linkedin', LINKEDIN);
@@ -93,7 +173,10 @@ describe('identity mapping', { timeout: 90_000 }, () => {
       const member = members.members.find((m: any) => m.email === email);
       const by = (d: string) => member.conversions.find((c: any) => c.destinationId === d);
       const identity = by(li).identity as { identifier: string; field: string | null; skipped: unknown[] }[];
-      expect(identity.find((s) => s.identifier === 'jobTitle')).toMatchObject({ field: 'hubspot.jobtitle', skipped: [{ field: 'crm.title_obj', reason: 'holds an object, not text' }] });
+      expect(identity.find((s) => s.identifier === 'jobTitle')).toMatchObject({
+        field: 'hubspot.jobtitle',
+        skipped: [{ field: 'crm.title_obj', reason: 'holds an object, not text' }],
+      });
       expect(by(li).payload.user.userInfo.title).toBe('Head of Growth');
       // "call me maybe" is no phone: no platform receives it, in clear or hashed, and the row still goes.
       expect(by(dm).payload.userData.userIdentifiers.some((u: any) => 'phoneNumber' in u)).toBe(false);
@@ -119,20 +202,45 @@ describe('identity mapping', { timeout: 90_000 }, () => {
     const email = `ident-preview-${now}@example.com`;
     await hubspotPerson(email, now, { mobile: '020 7946 0958', country_code: 'gb' });
     const meta = await destination('meta', META_SETTINGS);
-    const preview = await json(await send('/api/identity-mapping/preview', 'POST', { email, mapping: { phone: ['crm.mobile'], countryCode: ['crm.country_code'] } }));
+    const preview = await json(
+      await send('/api/identity-mapping/preview', 'POST', {
+        email,
+        mapping: { phone: ['crm.mobile'], countryCode: ['crm.country_code'] },
+      }),
+    );
     const phone = preview.identifiers.find((s: any) => s.identifier === 'phone');
     // A national number with the person's country known becomes E.164.
-    expect(phone).toMatchObject({ field: 'crm.mobile', value: '020 7946 0958', normalized: { google: '+442079460958', microsoft: '+442079460958', meta: '442079460958' } });
-    expect(preview.destinations.find((d: any) => d.id === meta).payload.user_data.ph).toEqual([await sha256Hex('442079460958')]);
+    expect(phone).toMatchObject({
+      field: 'crm.mobile',
+      value: '020 7946 0958',
+      normalized: { google: '+442079460958', microsoft: '+442079460958', meta: '442079460958' },
+    });
+    expect(preview.destinations.find((d: any) => d.id === meta).payload.user_data.ph).toEqual([
+      await sha256Hex('442079460958'),
+    ]);
     // Its match coverage on Meta's priority: email 3 + phone 1.5 + name 0.5 + external id 0.5.
-    expect(preview.destinations.find((d: any) => d.id === meta).coverage).toEqual({ keys: ['email', 'phone', 'name_address', 'external_id'], originatingClick: null, score: 5.5, scheme: 'meta_emq' });
+    expect(preview.destinations.find((d: any) => d.id === meta).coverage).toEqual({
+      keys: ['email', 'phone', 'name_address', 'external_id'],
+      originatingClick: null,
+      score: 5.5,
+      scheme: 'meta_emq',
+    });
     // Saved mapping untouched by a preview.
     expect((await json(await api('/api/identity-mapping'))).mapping).toEqual({});
-    expect((await send('/api/identity-mapping/preview', 'POST', { email: 'nobody-here@example.com' })).status).toBe(404);
+    expect((await send('/api/identity-mapping/preview', 'POST', { email: 'nobody-here@example.com' })).status).toBe(
+      404,
+    );
 
     // A conversion's override wins over the deployment's mapping.
-    const audience = await createAudience({ name: 'MQL ident override', criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' }, timestamp: { field: 'crm.mql_at', withinDays: 7 } });
-    await turnOn(audience.id, { destinationId: meta, identityMapping: { phone: ['crm.mobile'], countryCode: ['crm.country_code'] } });
+    const audience = await createAudience({
+      name: 'MQL ident override',
+      criteria: { field: 'crm.lifecycle', op: 'eq', value: 'mql' },
+      timestamp: { field: 'crm.mql_at', withinDays: 7 },
+    });
+    await turnOn(audience.id, {
+      destinationId: meta,
+      identityMapping: { phone: ['crm.mobile'], countryCode: ['crm.country_code'] },
+    });
     await settled(audience.id);
     const members = await json(await api(`/api/audiences/${audience.id}/members`));
     const cv = members.members.find((m: any) => m.email === email).conversions[0];

@@ -20,7 +20,11 @@ const DELIVERIES = 11;
 
 /** The collector's bindings with every PersonObject failing, as a broken object or a bad deploy would. */
 function brokenEnv(error = 'TypeError: storage exploded'): Env {
-  const failing = { upsertAttributes: async () => { throw new Error(error); } };
+  const failing = {
+    upsertAttributes: async () => {
+      throw new Error(error);
+    },
+  };
   const person = { idFromName: (n: string) => env.PERSON.idFromName(n), get: () => failing };
   return new Proxy(env, { get: (t, p) => (p === 'PERSON' ? person : (t as any)[p]) }) as Env;
 }
@@ -33,7 +37,9 @@ async function newJob(email: string, attributes: Record<string, unknown>) {
 }
 
 async function deliver(queue: string, body: unknown, attempts: number, bindings: Env) {
-  const batch = createMessageBatch(queue, [{ id: `m-${attempts}-${Math.random()}`, timestamp: new Date(), attempts, body }]);
+  const batch = createMessageBatch(queue, [
+    { id: `m-${attempts}-${Math.random()}`, timestamp: new Date(), attempts, body },
+  ]);
   const ctx = createExecutionContext();
   await worker.queue(batch as MessageBatch<unknown>, bindings);
   return getQueueResult(batch, ctx);
@@ -51,7 +57,10 @@ describe('the JOBS dead-letter queue', () => {
       alerts.push(JSON.parse(String(init?.body)));
       return new Response('ok');
     };
-    expect((await send('/api/alerts', 'PUT', { url: 'https://alerts.example.com/hook', secret: 'alert-secret-0123456789' })).status).toBe(200);
+    expect(
+      (await send('/api/alerts', 'PUT', { url: 'https://alerts.example.com/hook', secret: 'alert-secret-0123456789' }))
+        .status,
+    ).toBe(200);
 
     const email = `dlq-${anonId()}@example.com`;
     const { id, body } = await newJob(email, { stage: 'customer' });
@@ -70,7 +79,14 @@ describe('the JOBS dead-letter queue', () => {
     expect(dead.explicitAcks).toHaveLength(1);
     const job = (await (await api(`/api/jobs/${id}`)).json()) as any;
     expect(job).toMatchObject({ state: 'done', total: 1, applied: 0, failed: 1 });
-    expect(job.failures).toEqual([{ email, rows: [{ source: 'crm', attributes: { stage: 'customer' } }], reason: expect.stringContaining('storage exploded'), failedAt: expect.any(Number) }]);
+    expect(job.failures).toEqual([
+      {
+        email,
+        rows: [{ source: 'crm', attributes: { stage: 'customer' } }],
+        reason: expect.stringContaining('storage exploded'),
+        failedAt: expect.any(Number),
+      },
+    ]);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ type: 'open-conversions.dead_letter', kind: 'dead_letter', jobId: id, count: 1 });
     expect(alerts[0].message).toContain(`/api/jobs/{id}/retry`);
@@ -115,7 +131,12 @@ describe('the JOBS dead-letter queue', () => {
     const email = `dlq-ok-${anonId()}@example.com`;
     const { id, body } = await newJob(email, { score: 3 });
     expect((await deliver(DLQ, body, 1, env)).explicitAcks).toHaveLength(1);
-    expect((await (await api(`/api/jobs/${id}`)).json()) as any).toMatchObject({ state: 'done', applied: 1, failed: 0, failures: [] });
+    expect((await (await api(`/api/jobs/${id}`)).json()) as any).toMatchObject({
+      state: 'done',
+      applied: 1,
+      failed: 0,
+      failures: [],
+    });
     const populate = await deliver(DLQ, { kind: 'audiences.populate', jobId: id, shard: 0, cursor: '' }, 1, env);
     expect(populate.explicitAcks).toHaveLength(1);
   });
@@ -128,12 +149,20 @@ describe('the JOBS dead-letter queue', () => {
     expect((await api(`/api/people/${encodeURIComponent(email)}`, { method: 'DELETE' })).status).toBe(200);
     const job = (await (await api(`/api/jobs/${id}`)).json()) as any;
     expect(job).toMatchObject({ failed: 1, failures: [] });
-    expect(await (await api(`/api/jobs/${id}/retry`, { method: 'POST' })).json()).toEqual({ jobId: id, retried: 0, people: 0 });
+    expect(await (await api(`/api/jobs/${id}/retry`, { method: 'POST' })).json()).toEqual({
+      jobId: id,
+      retried: 0,
+      people: 0,
+    });
   });
 
   it('retrying a job with no failures sends nothing; an unknown job is a 404', async () => {
     const { id } = await newJob(`dlq-none-${anonId()}@example.com`, {});
-    expect(await (await api(`/api/jobs/${id}/retry`, { method: 'POST' })).json()).toEqual({ jobId: id, retried: 0, people: 0 });
+    expect(await (await api(`/api/jobs/${id}/retry`, { method: 'POST' })).json()).toEqual({
+      jobId: id,
+      retried: 0,
+      people: 0,
+    });
     expect((await api(`/api/jobs/job_${'0'.repeat(24)}/retry`, { method: 'POST' })).status).toBe(404);
     expect((await api('/api/jobs/nope/retry', { method: 'POST' })).status).toBe(400);
   });

@@ -6,7 +6,20 @@ import { destinationById } from '../../collector/audiences/hand-off';
 import type { DestinationObject } from '../../collector/objects/destination';
 import { api } from './helpers';
 import { get, signIn } from './admin-helpers';
-import { createAudience, DAY, destination, env, GOOGLE_SETTINGS, json, META_SETTINGS, send, settled, turnOn, until, upsert } from './audiences-helpers';
+import {
+  createAudience,
+  DAY,
+  destination,
+  env,
+  GOOGLE_SETTINGS,
+  json,
+  META_SETTINGS,
+  send,
+  settled,
+  turnOn,
+  until,
+  upsert,
+} from './audiences-helpers';
 
 let n = 0;
 const email = () => `ladder-retract-${Date.now().toString(36)}-${n++}@example.com`;
@@ -17,12 +30,19 @@ describe('ladder counts and retractions', { timeout: 120_000 }, () => {
     const google = await destination('google_ads', GOOGLE_SETTINGS);
     const meta = await destination('meta', META_SETTINGS);
     const tag = `r${Date.now().toString(36)}`;
-    const audience = await createAudience({ name: `${tag} SQL`, criteria: { field: 'crm.stage', op: 'eq', value: `sql-${tag}` }, timestamp: { field: 'crm.sql_at', withinDays: 30 } });
+    const audience = await createAudience({
+      name: `${tag} SQL`,
+      criteria: { field: 'crm.stage', op: 'eq', value: `sql-${tag}` },
+      timestamp: { field: 'crm.sql_at', withinDays: 30 },
+    });
     const retractOn = { criteria: { field: 'crm.stage', op: 'eq', value: `lost-${tag}` } };
     await turnOn(audience.id, { destinationId: google, retractOn });
     await turnOn(audience.id, { destinationId: meta, eventName: 'SQL', retractOn });
     await settled(audience.id);
-    const res = await send('/api/ladders', 'POST', { name: `Retracted ${tag}`, stages: [{ name: 'SQL', audienceId: audience.id }] });
+    const res = await send('/api/ladders', 'POST', {
+      name: `Retracted ${tag}`,
+      stages: [{ name: 'SQL', audienceId: audience.id }],
+    });
     const ladder = await json(res);
     expect(res.status, JSON.stringify(ladder)).toBe(201);
 
@@ -30,12 +50,23 @@ describe('ladder counts and retractions', { timeout: 120_000 }, () => {
     const people = [email(), email(), email()];
     for (const who of people) await upsert(who, 'crm', { stage: `sql-${tag}`, sql_at: now - DAY }, now);
     const flushed = async (g: (r: any[]) => boolean, m: (r: any[]) => boolean, what: string) =>
-      until(async () => {
-        await outboxOf(google).flushNow();
-        await outboxOf(meta).flushNow();
-        return [await outboxOf(google).log({ audienceId: audience.id, limit: 50 }), await outboxOf(meta).log({ audienceId: audience.id, limit: 50 })];
-      }, ([gr, mr]) => g(gr!) && m(mr!), what);
-    await flushed((r) => r.filter((x) => x.status === 'sent').length === 3, (r) => r.filter((x) => x.status === 'sent').length === 3, 'the conversions were not sent');
+      until(
+        async () => {
+          await outboxOf(google).flushNow();
+          await outboxOf(meta).flushNow();
+          return [
+            await outboxOf(google).log({ audienceId: audience.id, limit: 50 }),
+            await outboxOf(meta).log({ audienceId: audience.id, limit: 50 }),
+          ];
+        },
+        ([gr, mr]) => g(gr!) && m(mr!),
+        what,
+      );
+    await flushed(
+      (r) => r.filter((x) => x.status === 'sent').length === 3,
+      (r) => r.filter((x) => x.status === 'sent').length === 3,
+      'the conversions were not sent',
+    );
     // One deal is lost: Google's conversion is withdrawn, Meta's reversal recorded.
     await upsert(people[0]!, 'crm', { stage: `lost-${tag}`, sql_at: now - DAY }, now + 1000);
     await flushed(

@@ -1,12 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { anonId, api, call, collect, createKey, identifyEvent, person, PK, settle, SK, upsertPeople, waitForJob } from './helpers';
+import {
+  anonId,
+  api,
+  call,
+  collect,
+  createKey,
+  identifyEvent,
+  person,
+  PK,
+  settle,
+  SK,
+  upsertPeople,
+  waitForJob,
+} from './helpers';
 
 describe('POST /v1/people', () => {
   it('validates rows at once, answers 202 with the rejected ones, and applies the rest asynchronously', async () => {
     const tag = anonId();
     const res = await upsertPeople({
       people: [
-        { email: `Ada-${tag}@Example.com`, source: 'crm', attributes: { lead: { status: 'MQL', score: 40 }, owner: 'kim' } },
+        {
+          email: `Ada-${tag}@Example.com`,
+          source: 'crm',
+          attributes: { lead: { status: 'MQL', score: 40 }, owner: 'kim' },
+        },
         { email: 'not-an-email', source: 'crm', attributes: {} },
         { email: `bob-${tag}@example.com`, source: 'hubspot', attributes: { lifecycle: 'lead' } },
         { email: `eve-${tag}@example.com`, source: 'traits', attributes: { plan: 'forged' } },
@@ -35,7 +52,15 @@ describe('POST /v1/people', () => {
 
   it('deep-merges under the source, null deletes a key, rows of one email apply in request order', async () => {
     const email = `merge-${anonId()}@example.com`;
-    await waitForJob(((await (await upsertPeople({ people: [{ email, source: 'crm', attributes: { lead: { status: 'MQL', score: 40 }, owner: 'kim' } }] })).json()) as any).jobId);
+    await waitForJob(
+      (
+        (await (
+          await upsertPeople({
+            people: [{ email, source: 'crm', attributes: { lead: { status: 'MQL', score: 40 }, owner: 'kim' } }],
+          })
+        ).json()) as any
+      ).jobId,
+    );
     const second = await upsertPeople({
       people: [
         { email, source: 'crm', attributes: { lead: { status: 'SQL' }, owner: null } },
@@ -53,7 +78,13 @@ describe('POST /v1/people', () => {
   it('keeps CRM attributes and browser traits apart on the same person, and feeds the directory', async () => {
     const email = `both-${anonId()}@example.com`;
     await collect({ key: PK, events: [identifyEvent(email, { traits: { plan: 'pro' } })] });
-    await waitForJob(((await (await upsertPeople({ people: [{ email, source: 'crm', attributes: { stage: 'customer' } }] })).json()) as any).jobId);
+    await waitForJob(
+      (
+        (await (
+          await upsertPeople({ people: [{ email, source: 'crm', attributes: { stage: 'customer' } }] })
+        ).json()) as any
+      ).jobId,
+    );
     await settle(email);
     const p = await person(email);
     expect(p.attributes).toEqual({ traits: { plan: 'pro' }, crm: { stage: 'customer' } });
@@ -63,20 +94,30 @@ describe('POST /v1/people', () => {
 
   it('respects suppression: an erased person is not recreated by a sync', async () => {
     const email = `gone-${anonId()}@example.com`;
-    await waitForJob(((await (await upsertPeople({ people: [{ email, source: 'crm', attributes: { a: 1 } }] })).json()) as any).jobId);
+    await waitForJob(
+      ((await (await upsertPeople({ people: [{ email, source: 'crm', attributes: { a: 1 } }] })).json()) as any).jobId,
+    );
     expect((await api(`/api/people/${encodeURIComponent(email)}`, { method: 'DELETE' })).status).toBe(200);
-    const job = await waitForJob(((await (await upsertPeople({ people: [{ email, source: 'crm', attributes: { a: 2 } }] })).json()) as any).jobId);
+    const job = await waitForJob(
+      ((await (await upsertPeople({ people: [{ email, source: 'crm', attributes: { a: 2 } }] })).json()) as any).jobId,
+    );
     expect(job).toMatchObject({ applied: 0, suppressed: 1 });
     expect(await person(email)).toBeNull();
   });
 
   describe('bad requests', () => {
     it('refuses more than 1,000 rows, bodies over 1 MB, an empty list and a wrong envelope', async () => {
-      const many = Array.from({ length: 1001 }, (_, i) => ({ email: `p${i}@example.com`, source: 'crm', attributes: {} }));
+      const many = Array.from({ length: 1001 }, (_, i) => ({
+        email: `p${i}@example.com`,
+        source: 'crm',
+        attributes: {},
+      }));
       const r1 = await upsertPeople({ people: many });
       expect(r1.status).toBe(400);
       expect(((await r1.json()) as any).error.code).toBe('invalid_request');
-      const big = await upsertPeople({ people: [{ email: 'big@example.com', source: 'crm', attributes: { blob: 'x'.repeat(1_100_000) } }] });
+      const big = await upsertPeople({
+        people: [{ email: 'big@example.com', source: 'crm', attributes: { blob: 'x'.repeat(1_100_000) } }],
+      });
       expect(big.status).toBe(413);
       for (const body of [{ people: [] }, { rows: [] }, [], 'null']) {
         const r = await upsertPeople(body);
@@ -143,8 +184,17 @@ describe('keys and scopes', () => {
   });
 
   it('refuses malformed key requests', async () => {
-    for (const body of [{ type: 'secret', scope: 'root' }, { type: 'publishable', origins: [] }, { type: 'publishable', origins: ['javascript:alert(1)'] }, { type: 'other' }]) {
-      const res = await api('/api/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    for (const body of [
+      { type: 'secret', scope: 'root' },
+      { type: 'publishable', origins: [] },
+      { type: 'publishable', origins: ['javascript:alert(1)'] },
+      { type: 'other' },
+    ]) {
+      const res = await api('/api/keys', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       expect(res.status).toBe(400);
     }
     expect((await api('/api/keys/key_nope', { method: 'DELETE' })).status).toBe(404);

@@ -16,7 +16,8 @@ describe('the people directory', () => {
   it('lists people by email prefix, paginated, with their attribute snapshot', async () => {
     const tag = anonId();
     const emails = Array.from({ length: 7 }, (_, i) => `dir-${tag}-${i}@example.com`);
-    for (const [i, email] of emails.entries()) await collect({ key: PK, events: [identifyEvent(email, { traits: { n: i } })] });
+    for (const [i, email] of emails.entries())
+      await collect({ key: PK, events: [identifyEvent(email, { traits: { n: i } })] });
     for (const email of emails) await settle(email);
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -29,7 +30,14 @@ describe('the people directory', () => {
     }
     expect(seen).toEqual([...emails].sort());
     const one = await list(emails[4]!);
-    expect(one.people).toEqual([{ email: emails[4], createdAt: expect.any(Number), updatedAt: expect.any(Number), attributes: { traits: { n: 4 } } }]);
+    expect(one.people).toEqual([
+      {
+        email: emails[4],
+        createdAt: expect.any(Number),
+        updatedAt: expect.any(Number),
+        attributes: { traits: { n: 4 } },
+      },
+    ]);
     expect(one.cursor).toBeNull();
   });
 
@@ -42,7 +50,14 @@ describe('the people directory', () => {
     expect((await list(email)).people[0].attributes).toEqual({ traits: { plan: 'pro' } });
     // A late, older revision never overwrites a newer one.
     const key = await personKey(env, email);
-    const stale: DirectoryEntry = { key, email, createdAt: 1, updatedAt: 1, rev: 1, attributes: { traits: { plan: 'stale' } } };
+    const stale: DirectoryEntry = {
+      key,
+      email,
+      createdAt: 1,
+      updatedAt: 1,
+      rev: 1,
+      attributes: { traits: { plan: 'stale' } },
+    };
     expect(await directoryFor(env, key).upsert(stale)).toBe('stale');
     expect((await list(email)).people[0].attributes).toEqual({ traits: { plan: 'pro' } });
   });
@@ -58,7 +73,18 @@ describe('GET /api/people/{email}', () => {
   it('shows attributes by source with update times, touches, devices and (empty) memberships and conversions', async () => {
     const email = `show-${anonId()}@example.com`;
     const g = gclid();
-    await collect({ key: PK, events: [identifyEvent(email, { traits: { plan: 'pro' }, touches: [{ kind: 'gclid', value: g, firstSeen: Date.now() }] })] }, { 'cf-connecting-ip': '198.51.100.7' });
+    await collect(
+      {
+        key: PK,
+        events: [
+          identifyEvent(email, {
+            traits: { plan: 'pro' },
+            touches: [{ kind: 'gclid', value: g, firstSeen: Date.now() }],
+          }),
+        ],
+      },
+      { 'cf-connecting-ip': '198.51.100.7' },
+    );
     const p = await person(email);
     expect(p.email).toBe(email);
     expect(p.sources).toEqual([{ source: 'traits', attributes: { plan: 'pro' }, updatedAt: expect.any(Number) }]);
@@ -75,18 +101,31 @@ describe('DELETE /api/people/{email} (erasure)', () => {
     const anon = anonId();
     const email = `erase-${anon}@example.com`;
     await collect({ key: PK, events: [touchEvent(anon, [{ kind: 'gclid', value: gclid(), firstSeen: Date.now() }])] });
-    await collect({ key: PK, events: [identifyEvent(email, { anonymousId: anon, traits: { plan: 'pro', erase_run: anon, erase_at: new Date(Date.now() - DAY).toISOString() } })] });
+    await collect({
+      key: PK,
+      events: [
+        identifyEvent(email, {
+          anonymousId: anon,
+          traits: { plan: 'pro', erase_run: anon, erase_at: new Date(Date.now() - DAY).toISOString() },
+        }),
+      ],
+    });
     await settle(email);
     expect((await list(email)).people).toHaveLength(1);
     // A member of an audience (its populate done, so nothing writes the members index behind the erasure).
-    const audience = await createAudience({ name: 'erasure', criteria: { field: 'traits.erase_run', op: 'eq', value: anon }, timestamp: { field: 'traits.erase_at', withinDays: 7 }, allowTraits: true });
+    const audience = await createAudience({
+      name: 'erasure',
+      criteria: { field: 'traits.erase_run', op: 'eq', value: anon },
+      timestamp: { field: 'traits.erase_at', withinDays: 7 },
+      allowTraits: true,
+    });
     expect((await settled(audience.id)).members).toBe(1);
 
     const res = await api(`/api/people/${encodeURIComponent(email.toUpperCase())}`, { method: 'DELETE' });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ email, erased: true, suppressed: true });
     // Out of the members index at once: the count drops without anyone paging the members list.
-    expect((await (await api(`/api/audiences/${audience.id}`)).json() as any).members).toBe(0);
+    expect(((await (await api(`/api/audiences/${audience.id}`)).json()) as any).members).toBe(0);
     expect((await api(`/api/audiences/${audience.id}`, { method: 'DELETE' })).status).toBe(200);
     expect((await api(`/api/people/${encodeURIComponent(email)}`)).status).toBe(404);
     expect((await list(email)).people).toEqual([]);
@@ -108,7 +147,13 @@ describe('DELETE /api/people/{email} (erasure)', () => {
 
   it('answers 400 for a non-email and 404 when lifting a suppression that does not exist', async () => {
     expect((await api('/api/people/not-an-email', { method: 'DELETE' })).status).toBe(400);
-    expect((await api(`/api/people/${encodeURIComponent(`never-${anonId()}@example.com`)}/suppression`, { method: 'DELETE' })).status).toBe(404);
+    expect(
+      (
+        await api(`/api/people/${encodeURIComponent(`never-${anonId()}@example.com`)}/suppression`, {
+          method: 'DELETE',
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('requires the secret key', async () => {

@@ -26,7 +26,12 @@ describe('rate limits across isolates', { timeout: 120_000 }, () => {
     // Same IP on the Segment browser path (publishable key from an allowed Origin): same budget.
     const seg = await call('/segment/v1/identify', {
       method: 'POST',
-      headers: { authorization: `Basic ${btoa(`${PK}:`)}`, origin: SITE, 'content-type': 'application/json', 'cf-connecting-ip': ip },
+      headers: {
+        authorization: `Basic ${btoa(`${PK}:`)}`,
+        origin: SITE,
+        'content-type': 'application/json',
+        'cf-connecting-ip': ip,
+      },
       body: JSON.stringify({ userId: 'shared-limit@example.com', anonymousId: 'anon-shared-limit' }),
     });
     expect(seg.status).toBe(429);

@@ -23,7 +23,10 @@ function shape(sql: SqlStorage): Shape {
     .toArray();
   const tables = objects.filter((o) => o.type === 'table' && !o.name.startsWith('sqlite_')).map((o) => o.name);
   const columns = tables.map((t) => [t, sql.exec(`SELECT * FROM pragma_table_xinfo('${t}')`).toArray()]);
-  const indexes = tables.map((t) => [t, sql.exec(`SELECT name, "unique", origin, partial FROM pragma_index_list('${t}') ORDER BY name`).toArray()]);
+  const indexes = tables.map((t) => [
+    t,
+    sql.exec(`SELECT name, "unique", origin, partial FROM pragma_index_list('${t}') ORDER BY name`).toArray(),
+  ]);
   const rows = tables.map((t): [string, unknown[]] => [t, sql.exec(`SELECT * FROM "${t}"`).toArray()]);
   return { objects, columns, indexes, rows };
 }
@@ -57,7 +60,9 @@ describe('schema baseline', () => {
       const replayed = await build(`${name}:replayed`, steps, track);
       const fromBaseline = await build(`${name}:baseline`, steps, track);
       expect(fromBaseline).toEqual(replayed);
-      expect(replayed.rows.find(([t]) => t === (track ? `schema_version_${track}` : "schema_version"))?.[1]).toEqual([{ version: steps.length }]);
+      expect(replayed.rows.find(([t]) => t === (track ? `schema_version_${track}` : 'schema_version'))?.[1]).toEqual([
+        { version: steps.length },
+      ]);
     });
   }
 
@@ -69,7 +74,9 @@ describe('schema baseline', () => {
     const tables = await runInDurableObject(stub, async (_o, state) => {
       await state.storage.deleteAll();
       migrate(state.storage.sql, steps);
-      state.storage.sql.exec("INSERT INTO person (id, email, created_at, updated_at) VALUES (1, 'a@example.com', 1, 1)");
+      state.storage.sql.exec(
+        "INSERT INTO person (id, email, created_at, updated_at) VALUES (1, 'a@example.com', 1, 1)",
+      );
       migrate(state.storage.sql, grown);
       const out = {
         version: state.storage.sql.exec<{ version: number }>('SELECT version FROM schema_version').one().version,
@@ -82,7 +89,7 @@ describe('schema baseline', () => {
     expect(tables).toEqual({ version: grown.length, person: [{ email: 'a@example.com' }], later: 1 });
   });
 
-  it("a person database that ran the old audience step keeps its rows when the audiences track adopts the tables", async () => {
+  it('a person database that ran the old audience step keeps its rows when the audiences track adopts the tables', async () => {
     const stub = env.PERSON.get(env.PERSON.idFromName('schema-baseline:adopt'));
     const out = await runInDurableObject(stub, async (_o, state) => {
       const sql = state.storage.sql;
@@ -91,7 +98,10 @@ describe('schema baseline', () => {
       sql.exec(personAudienceSchema[0]!.replaceAll(' IF NOT EXISTS', ''));
       sql.exec("INSERT INTO audience_entries (id, audience_id, timestamp, entered_at) VALUES ('e1', 'a1', 1, 1)");
       migrate(sql, personAudienceSchema, 'audiences');
-      const r = { rows: sql.exec('SELECT id FROM audience_entries').toArray(), version: sql.exec<{ version: number }>('SELECT version FROM schema_version_audiences').one().version };
+      const r = {
+        rows: sql.exec('SELECT id FROM audience_entries').toArray(),
+        version: sql.exec<{ version: number }>('SELECT version FROM schema_version_audiences').one().version,
+      };
       await state.storage.deleteAll();
       return r;
     });
@@ -106,8 +116,16 @@ describe('schema baseline', () => {
       migrate(sql, personSchema.slice(0, 4));
       sql.exec("INSERT INTO messages (id, at) VALUES ('m-before', 5)");
       migrate(sql, personSchema);
-      const again = sql.exec("INSERT INTO messages (id, at) VALUES ('m-before', 6) ON CONFLICT (id) DO NOTHING").rowsWritten;
-      const r = { rows: sql.exec('SELECT id, at FROM messages').toArray(), again, withoutRowid: /WITHOUT ROWID/i.test(sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'messages'").one().sql) };
+      const again = sql.exec(
+        "INSERT INTO messages (id, at) VALUES ('m-before', 6) ON CONFLICT (id) DO NOTHING",
+      ).rowsWritten;
+      const r = {
+        rows: sql.exec('SELECT id, at FROM messages').toArray(),
+        again,
+        withoutRowid: /WITHOUT ROWID/i.test(
+          sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'messages'").one().sql,
+        ),
+      };
       await state.storage.deleteAll();
       return r;
     });
@@ -121,13 +139,19 @@ describe('schema baseline', () => {
       await state.storage.deleteAll();
       migrate(sql, personSchema.slice(0, 5));
       sql.exec(`INSERT INTO attributes (source, data, updated_at) VALUES ('crm', '{"a":1}', 1), ('traits', '{}', 2)`);
-      sql.exec(`INSERT INTO devices (anonymous_id, ip, user_agent, first_seen, last_seen, linked) VALUES ('anon_1', '203.0.113.1', 'UA', 1, 2, 1), ('anon_2', NULL, NULL, 3, 4, 0)`);
+      sql.exec(
+        `INSERT INTO devices (anonymous_id, ip, user_agent, first_seen, last_seen, linked) VALUES ('anon_1', '203.0.113.1', 'UA', 1, 2, 1), ('anon_2', NULL, NULL, 3, 4, 0)`,
+      );
       sql.exec(`INSERT INTO pending_links (anonymous_id, at) VALUES ('anon_2', 5)`);
-      sql.exec(`INSERT INTO touches (kind, value, first_seen, last_seen, landing_url, referrer, anonymous_id, raw) VALUES ('gclid', 'g1', 1, 2, 'https://l', 'https://r', 'anon_1', NULL), ('fbclid', 'f1', 3, 3, NULL, NULL, NULL, 'fb.1.3.f1')`);
+      sql.exec(
+        `INSERT INTO touches (kind, value, first_seen, last_seen, landing_url, referrer, anonymous_id, raw) VALUES ('gclid', 'g1', 1, 2, 'https://l', 'https://r', 'anon_1', NULL), ('fbclid', 'f1', 3, 3, NULL, NULL, NULL, 'fb.1.3.f1')`,
+      );
       const read = () => ({
         attributes: sql.exec('SELECT * FROM attributes ORDER BY source').toArray(),
         // The columns of the rebuild (v8 adds country after it).
-        devices: sql.exec('SELECT anonymous_id, ip, user_agent, first_seen, last_seen, linked FROM devices ORDER BY anonymous_id').toArray(),
+        devices: sql
+          .exec('SELECT anonymous_id, ip, user_agent, first_seen, last_seen, linked FROM devices ORDER BY anonymous_id')
+          .toArray(),
         pending: sql.exec('SELECT * FROM pending_links').toArray(),
         touches: sql.exec('SELECT * FROM touches ORDER BY kind').toArray(),
       });
@@ -135,7 +159,10 @@ describe('schema baseline', () => {
       migrate(sql, personSchema);
       const after = read();
       let refused = 0;
-      for (const bad of [`INSERT INTO attributes (source, data, updated_at) VALUES ('x', 'not json', 1)`, `INSERT INTO devices (anonymous_id, first_seen, last_seen, linked) VALUES ('anon_3', 1, 1, 2)`]) {
+      for (const bad of [
+        `INSERT INTO attributes (source, data, updated_at) VALUES ('x', 'not json', 1)`,
+        `INSERT INTO devices (anonymous_id, first_seen, last_seen, linked) VALUES ('anon_3', 1, 1, 2)`,
+      ]) {
         try {
           sql.exec(bad);
         } catch {
@@ -143,7 +170,12 @@ describe('schema baseline', () => {
         }
       }
       // v7 dropped the touches' time index (at most 500 a person: pruned by a scan).
-      const indexes = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'touches' AND sql IS NOT NULL").toArray().map((r) => r.name);
+      const indexes = sql
+        .exec<{ name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'touches' AND sql IS NOT NULL",
+        )
+        .toArray()
+        .map((r) => r.name);
       await state.storage.deleteAll();
       return { same: JSON.stringify(before) === JSON.stringify(after), after, refused, indexes };
     });
@@ -159,12 +191,18 @@ describe('schema baseline', () => {
       const sql = state.storage.sql;
       await state.storage.deleteAll();
       migrate(sql, personSchema.slice(0, 6));
-      sql.exec("INSERT INTO person (id, email, key, created_at, updated_at, rev) VALUES (1, 'a@example.com', NULL, 1, 1, 7)");
+      sql.exec(
+        "INSERT INTO person (id, email, key, created_at, updated_at, rev) VALUES (1, 'a@example.com', NULL, 1, 1, 7)",
+      );
       sql.exec('INSERT INTO directory_sync (id, rev, synced_rev) VALUES (1, 7, 5)');
       migrate(sql, personSchema);
       const r = {
         person: sql.exec('SELECT rev, synced_rev FROM person').one(),
-        tables: sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name IN ('directory_sync', 'messages_at', 'touches_first_seen')").toArray().length,
+        tables: sql
+          .exec<{ name: string }>(
+            "SELECT name FROM sqlite_master WHERE name IN ('directory_sync', 'messages_at', 'touches_first_seen')",
+          )
+          .toArray().length,
       };
       await state.storage.deleteAll();
       return r;

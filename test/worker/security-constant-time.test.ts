@@ -42,10 +42,14 @@ describe('collector/security/constant-time.ts', () => {
 });
 
 // Every collector source file, as text (Vite inlines them at build time; workerd has no file system).
-const SOURCES = import.meta.glob<string>(['../../collector/**/*.ts', '../../collector/**/*.tsx', '!../../collector/**/*.test.ts'], { query: '?raw', import: 'default', eager: true });
+const SOURCES = import.meta.glob<string>(
+  ['../../collector/**/*.ts', '../../collector/**/*.tsx', '!../../collector/**/*.test.ts'],
+  { query: '?raw', import: 'default', eager: true },
+);
 
 // Names that hold a secret value (or one derived from it that must not be compared by ===).
-const SECRET_OPERAND = /\b(SECRET_KEY|PUBLISHABLE_KEY|IDENTITY_SECRET|IDENTIFY_SIGNING_SECRET|SEGMENT_WEBHOOK_SECRET|ENCRYPTION_KEY|signature|sig|mac|expected|csrf|csrfToken|given|apiKey|accessToken|refreshToken|clientSecret|developerToken|password|secret)\b/;
+const SECRET_OPERAND =
+  /\b(SECRET_KEY|PUBLISHABLE_KEY|IDENTITY_SECRET|IDENTIFY_SIGNING_SECRET|SEGMENT_WEBHOOK_SECRET|ENCRYPTION_KEY|signature|sig|mac|expected|csrf|csrfToken|given|apiKey|accessToken|refreshToken|clientSecret|developerToken|password|secret)\b/;
 // Reviewed comparisons that involve such a name but no secret value.
 const REVIEWED: RegExp[] = [
   // comparing a SHA-256 of the key: timing reveals nothing about the key (collector/keys.ts)
@@ -90,7 +94,10 @@ describe('no secret compared with === or !==', () => {
   });
 
   it('the scan would catch a direct comparison', () => {
-    const planted = { 'x.ts': "if (given === env.SECRET_KEY) ok();\nif (sig !== expected) no();\nif (c.req.header('x') == env.SEGMENT_WEBHOOK_SECRET) ok();\nif (k.type === 'secret') fine();" };
+    const planted = {
+      'x.ts':
+        "if (given === env.SECRET_KEY) ok();\nif (sig !== expected) no();\nif (c.req.header('x') == env.SEGMENT_WEBHOOK_SECRET) ok();\nif (k.type === 'secret') fine();",
+    };
     expect(offendersIn(planted)).toHaveLength(3);
   });
 });

@@ -18,7 +18,7 @@ function routesOf(): Route[] {
       .replace(/\/:email/g, '/victim%40example.com')
       .replace(/\/:[a-z]+/gi, '/id_0000000000000000');
     const key = `${r.method} ${path}`;
-    if (!seen.has(key)) out.push({ method: r.method, path }), seen.add(key);
+    if (!seen.has(key)) (out.push({ method: r.method, path }), seen.add(key));
   }
   return out;
 }
@@ -56,13 +56,20 @@ describe('every /api route refuses without an admin secret key', { timeout: 240_
     ['a near-miss secret key', { authorization: `Bearer ${NEAR_SK}` }],
     ['the secret key with a suffix', { authorization: `Bearer ${SK}x` }],
     ['an empty bearer', { authorization: 'Bearer ' }],
-    ['a session-like cookie', { cookie: '__Secure-cb_admin=v1.zzzz.00000000000000000000000000000000.env.' + '0'.repeat(64) }],
+    [
+      'a session-like cookie',
+      { cookie: '__Secure-cb_admin=v1.zzzz.00000000000000000000000000000000.env.' + '0'.repeat(64) },
+    ],
   ];
 
   for (const [label, headers] of bad) {
     it(`with ${label}: 401 JSON on every route`, async () => {
       for (const r of API) {
-        const res = await call(r.path, { method: r.method, headers: { 'content-type': 'application/json', ...headers }, body: body(r) });
+        const res = await call(r.path, {
+          method: r.method,
+          headers: { 'content-type': 'application/json', ...headers },
+          body: body(r),
+        });
         expect(res.status, `${r.method} ${r.path}`).toBe(401);
         expect(((await res.json()) as any).error.code, `${r.method} ${r.path}`).toBe('unauthorized');
       }
@@ -71,7 +78,11 @@ describe('every /api route refuses without an admin secret key', { timeout: 240_
 
   it('an ingest-scoped key is refused everywhere except its own job progress', async () => {
     for (const r of API) {
-      const res = await call(r.path, { method: r.method, headers: { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/json' }, body: body(r) });
+      const res = await call(r.path, {
+        method: r.method,
+        headers: { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/json' },
+        body: body(r),
+      });
       // Its own route lets the key through to the job lookup, which finds no such job.
       if (r.path.startsWith('/api/jobs/')) expect([400, 404], `${r.method} ${r.path}`).toContain(res.status);
       else expect(res.status, `${r.method} ${r.path}`).toBe(403);
@@ -92,13 +103,21 @@ describe('every /admin page refuses without a session', { timeout: 240_000 }, ()
   const forged = [
     ['no cookie', ''],
     ['a malformed cookie', '__Secure-cb_admin=admin'],
-    ['a forged signature', `__Secure-cb_admin=v1.${(Date.now() + 3600_000).toString(36)}.${'a'.repeat(32)}.env.${'b'.repeat(64)}`],
+    [
+      'a forged signature',
+      `__Secure-cb_admin=v1.${(Date.now() + 3600_000).toString(36)}.${'a'.repeat(32)}.env.${'b'.repeat(64)}`,
+    ],
     ['the secret key as the cookie', `__Secure-cb_admin=${SK}`],
   ];
   for (const [label, cookie] of forged) {
     it(`with ${label}: reads go to sign-in, writes are 401`, async () => {
       for (const r of ADMIN) {
-        const res = await call(r.path, { method: r.method, redirect: 'manual', headers: { cookie, origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, body: r.method === 'GET' ? undefined : 'name=x' });
+        const res = await call(r.path, {
+          method: r.method,
+          redirect: 'manual',
+          headers: { cookie, origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+          body: r.method === 'GET' ? undefined : 'name=x',
+        });
         if (r.method === 'GET') {
           expect(res.status, r.path).toBe(303);
           expect(res.headers.get('location'), r.path).toMatch(/^\/admin\/sign-in\?next=/);
@@ -114,20 +133,42 @@ describe('every /admin page refuses without a session', { timeout: 240_000 }, ()
     const { cookies } = await signIn();
     const [v, , nonce, tag, sig] = cookies['__Secure-cb_admin']!.split('.');
     const extended = `${v}.${(Date.now() + 365 * 86_400_000).toString(36)}.${nonce}.${tag}.${sig}`;
-    const res = await call('/admin/people', { redirect: 'manual', headers: { cookie: `__Secure-cb_admin=${extended}` } });
+    const res = await call('/admin/people', {
+      redirect: 'manual',
+      headers: { cookie: `__Secure-cb_admin=${extended}` },
+    });
     expect(res.status).toBe(303);
   });
 
   it('with a session, every state change still needs the CSRF token and the admin origin (CSRF)', async () => {
     const { cookies, csrf } = await signIn();
     for (const r of ADMIN.filter((x) => x.method === 'POST')) {
-      const noToken = await call(r.path, { method: 'POST', redirect: 'manual', headers: { cookie: cookieHeader(cookies), origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=x' });
+      const noToken = await call(r.path, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: cookieHeader(cookies), origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'name=x',
+      });
       expect(noToken.status, r.path).toBe(403);
       await noToken.body?.cancel();
-      const wrongToken = await call(r.path, { method: 'POST', redirect: 'manual', headers: { cookie: cookieHeader(cookies), origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf.slice(0, -1)}${csrf.endsWith('0') ? '1' : '0'}` });
+      const wrongToken = await call(r.path, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: cookieHeader(cookies), origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `_csrf=${csrf.slice(0, -1)}${csrf.endsWith('0') ? '1' : '0'}`,
+      });
       expect(wrongToken.status, r.path).toBe(403);
       await wrongToken.body?.cancel();
-      const crossSite = await call(r.path, { method: 'POST', redirect: 'manual', headers: { cookie: cookieHeader(cookies), origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}` });
+      const crossSite = await call(r.path, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          cookie: cookieHeader(cookies),
+          origin: 'https://evil.example',
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: `_csrf=${csrf}`,
+      });
       expect(crossSite.status, r.path).toBe(403);
       await crossSite.body?.cancel();
     }
@@ -138,11 +179,24 @@ describe('the publishable key can write events only', { timeout: 240_000 }, () =
   it('cannot read any route: every GET outside the public ones refuses it', async () => {
     // The OAuth callback is reached from the CRM's authorize page without the admin's SameSite=Strict
     // session; a sealed, single-use state authorizes it (test/worker/admin-sources.test.ts).
-    const PUBLIC = new Set(['/healthz', '/v1/tag.js', '/v1/tag-send.js', '/demo', '/admin/sign-in', '/admin/assets/admin.css', '/admin/assets/admin.js', '/sources/hubspot/callback', '/sources/salesforce/callback']);
+    const PUBLIC = new Set([
+      '/healthz',
+      '/v1/tag.js',
+      '/v1/tag-send.js',
+      '/demo',
+      '/admin/sign-in',
+      '/admin/assets/admin.css',
+      '/admin/assets/admin.js',
+      '/sources/hubspot/callback',
+      '/sources/salesforce/callback',
+    ]);
     const gets = ROUTES.filter((r) => r.method === 'GET' && !PUBLIC.has(r.path));
     expect(gets.length).toBeGreaterThanOrEqual(25);
     for (const r of gets) {
-      for (const headers of [{ authorization: `Bearer ${PK}` }, { authorization: `Basic ${btoa(`${PK}:`)}`, origin: SITE }] as Record<string, string>[]) {
+      for (const headers of [
+        { authorization: `Bearer ${PK}` },
+        { authorization: `Basic ${btoa(`${PK}:`)}`, origin: SITE },
+      ] as Record<string, string>[]) {
         const res = await call(`${r.path}?key=${PK}`, { redirect: 'manual', headers });
         expect([401, 303], r.path).toContain(res.status);
         await res.body?.cancel();
@@ -151,15 +205,24 @@ describe('the publishable key can write events only', { timeout: 240_000 }, () =
   });
 
   it('cannot upsert people or send server-side Segment calls', async () => {
-    const res = await upsertPeople({ people: [{ email: 'pk-upsert@example.com', source: 'crm', attributes: { a: 1 } }] }, PK);
+    const res = await upsertPeople(
+      { people: [{ email: 'pk-upsert@example.com', source: 'crm', attributes: { a: 1 } }] },
+      PK,
+    );
     expect(res.status).toBe(401);
-    const seg = await call('/segment/v1/identify', { method: 'POST', headers: { authorization: `Basic ${btoa(`${PK}:`)}`, 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'pk-seg@example.com', traits: { email: 'pk-seg@example.com' } }) });
+    const seg = await call('/segment/v1/identify', {
+      method: 'POST',
+      headers: { authorization: `Basic ${btoa(`${PK}:`)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 'pk-seg@example.com', traits: { email: 'pk-seg@example.com' } }),
+    });
     expect([401, 403]).toContain(seg.status);
   });
 
   it('an identify answers a token and counts, never the person it names', async () => {
     const email = 'pk-reader@example.com';
-    const up = await upsertPeople({ people: [{ email, source: 'crm', attributes: { plan: 'enterprise-secret-plan', owner: 'rep@example.com' } }] });
+    const up = await upsertPeople({
+      people: [{ email, source: 'crm', attributes: { plan: 'enterprise-secret-plan', owner: 'rep@example.com' } }],
+    });
     await waitForJob(((await up.json()) as any).jobId);
     const res = await collect({ key: PK, events: [identifyEvent(email)] });
     expect(res.status).toBe(200);
@@ -172,26 +235,48 @@ describe('the publishable key can write events only', { timeout: 240_000 }, () =
 });
 
 describe('origin allow-list for the publishable key', { timeout: 120_000 }, () => {
-  const refused = ['https://evil.example', 'http://localhost.evil.example:3000', 'http://evil.example/http://localhost:3000', 'null', '', 'http://127.0.0.1.evil.example', 'https://localhost:3000', 'http://localhost:3000.evil.example', 'http://localhost:99999999'];
+  const refused = [
+    'https://evil.example',
+    'http://localhost.evil.example:3000',
+    'http://evil.example/http://localhost:3000',
+    'null',
+    '',
+    'http://127.0.0.1.evil.example',
+    'https://localhost:3000',
+    'http://localhost:3000.evil.example',
+    'http://localhost:99999999',
+  ];
   it('refuses events from any origin the key does not allow, and stores nothing', async () => {
     for (const origin of refused) {
       const email = `origin-${refused.indexOf(origin)}@example.com`;
-      const res = await call('/v1/collect', { method: 'POST', headers: { 'content-type': 'text/plain', ...(origin ? { origin } : {}) }, body: JSON.stringify({ key: PK, events: [identifyEvent(email)] }) });
+      const res = await call('/v1/collect', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', ...(origin ? { origin } : {}) },
+        body: JSON.stringify({ key: PK, events: [identifyEvent(email)] }),
+      });
       expect(res.status, origin).toBe(403);
       expect(((await res.json()) as any).error.code).toBe('origin_not_allowed');
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
-      const stored = await call(`/api/people/${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${SK}` } });
+      const stored = await call(`/api/people/${encodeURIComponent(email)}`, {
+        headers: { authorization: `Bearer ${SK}` },
+      });
       expect(stored.status, origin).toBe(404);
       await stored.body?.cancel();
     }
   });
 
   it('answers preflights only for allowed origins', async () => {
-    const ok = await call('/v1/collect', { method: 'OPTIONS', headers: { origin: SITE, 'access-control-request-method': 'POST' } });
+    const ok = await call('/v1/collect', {
+      method: 'OPTIONS',
+      headers: { origin: SITE, 'access-control-request-method': 'POST' },
+    });
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe(SITE);
     for (const origin of refused.filter(Boolean)) {
-      const res = await call('/v1/collect', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+      const res = await call('/v1/collect', {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
       expect(res.status, origin).toBe(403);
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
     }

@@ -27,26 +27,92 @@ const SECRETS_OF_FAKES = [
   BAD_TOKEN,
 ];
 // The deployment's own secrets: never in a response (the publishable key is public by design).
-const DEPLOYMENT_SECRETS = [env.SECRET_KEY!, env.IDENTITY_SECRET!, env.ENCRYPTION_KEY!, env.IDENTIFY_SIGNING_SECRET!, env.SEGMENT_WEBHOOK_SECRET!];
+const DEPLOYMENT_SECRETS = [
+  env.SECRET_KEY!,
+  env.IDENTITY_SECRET!,
+  env.ENCRYPTION_KEY!,
+  env.IDENTIFY_SIGNING_SECRET!,
+  env.SEGMENT_WEBHOOK_SECRET!,
+];
 
 // OAuth destinations run dry: live, they would rotate the shared fakes' refresh tokens under other test files.
 const destinationBodies = () => [
-  { type: 'meta', name: 'Meta', mode: 'live', endpoint: urls.meta, settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken } },
-  { type: 'meta', name: 'Meta refused', mode: 'live', endpoint: urls.meta, settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: BAD_TOKEN } },
-  { type: 'google_ads', name: 'Google Ads', mode: 'dry_run', endpoint: urls.google_ads, tokenEndpoint: urls.google_ads, settings: { customerId: WORKER_FAKES.google_ads.customerId, conversionActionId: '555', clientId: 'g-client', clientSecret: WORKER_FAKES.google_ads.clientSecret, refreshToken: WORKER_FAKES.google_ads.refreshToken } },
-  { type: 'linkedin', name: 'LinkedIn', mode: 'dry_run', endpoint: urls.linkedin, tokenEndpoint: urls.linkedin, settings: { conversionId: '4242', clientId: 'li-client', clientSecret: WORKER_FAKES.linkedin.clientSecret, refreshToken: WORKER_FAKES.linkedin.refreshToken, apiVersion: '202505' } },
-  { type: 'microsoft_ads', name: 'Microsoft', mode: 'dry_run', endpoint: urls.microsoft_ads, tokenEndpoint: urls.microsoft_ads, settings: { customerId: '1111', accountId: '2222', conversionGoalName: 'MQL', developerToken: WORKER_FAKES.microsoft_ads.developerToken, clientId: 'ms-client', clientSecret: WORKER_FAKES.microsoft_ads.clientSecret, refreshToken: WORKER_FAKES.microsoft_ads.refreshToken } },
+  {
+    type: 'meta',
+    name: 'Meta',
+    mode: 'live',
+    endpoint: urls.meta,
+    settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken },
+  },
+  {
+    type: 'meta',
+    name: 'Meta refused',
+    mode: 'live',
+    endpoint: urls.meta,
+    settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: BAD_TOKEN },
+  },
+  {
+    type: 'google_ads',
+    name: 'Google Ads',
+    mode: 'dry_run',
+    endpoint: urls.google_ads,
+    tokenEndpoint: urls.google_ads,
+    settings: {
+      customerId: WORKER_FAKES.google_ads.customerId,
+      conversionActionId: '555',
+      clientId: 'g-client',
+      clientSecret: WORKER_FAKES.google_ads.clientSecret,
+      refreshToken: WORKER_FAKES.google_ads.refreshToken,
+    },
+  },
+  {
+    type: 'linkedin',
+    name: 'LinkedIn',
+    mode: 'dry_run',
+    endpoint: urls.linkedin,
+    tokenEndpoint: urls.linkedin,
+    settings: {
+      conversionId: '4242',
+      clientId: 'li-client',
+      clientSecret: WORKER_FAKES.linkedin.clientSecret,
+      refreshToken: WORKER_FAKES.linkedin.refreshToken,
+      apiVersion: '202505',
+    },
+  },
+  {
+    type: 'microsoft_ads',
+    name: 'Microsoft',
+    mode: 'dry_run',
+    endpoint: urls.microsoft_ads,
+    tokenEndpoint: urls.microsoft_ads,
+    settings: {
+      customerId: '1111',
+      accountId: '2222',
+      conversionGoalName: 'MQL',
+      developerToken: WORKER_FAKES.microsoft_ads.developerToken,
+      clientId: 'ms-client',
+      clientSecret: WORKER_FAKES.microsoft_ads.clientSecret,
+      refreshToken: WORKER_FAKES.microsoft_ads.refreshToken,
+    },
+  },
   // Static tokens: live is safe to share.
   { type: 'reddit', name: 'Reddit', mode: 'live', endpoint: urls.reddit, settings: WORKER_FAKES.reddit },
   { type: 'tiktok', name: 'TikTok', mode: 'live', endpoint: urls.tiktok, settings: WORKER_FAKES.tiktok },
-  { type: 'openai_ads', name: 'ChatGPT Ads', mode: 'live', endpoint: urls.openai_ads, settings: WORKER_FAKES.openai_ads },
+  {
+    type: 'openai_ads',
+    name: 'ChatGPT Ads',
+    mode: 'live',
+    endpoint: urls.openai_ads,
+    settings: WORKER_FAKES.openai_ads,
+  },
 ];
 
 const captured: string[] = [];
 const spies: { mockRestore(): void }[] = [];
 
 function expectClean(text: string, what: string) {
-  for (const s of [...SECRETS_OF_FAKES, ...DEPLOYMENT_SECRETS]) expect(text.includes(s), `${what} holds a secret (${s.slice(0, 6)}…)`).toBe(false);
+  for (const s of [...SECRETS_OF_FAKES, ...DEPLOYMENT_SECRETS])
+    expect(text.includes(s), `${what} holds a secret (${s.slice(0, 6)}…)`).toBe(false);
 }
 
 describe('secrets and emails', { timeout: 120_000 }, () => {
@@ -55,7 +121,24 @@ describe('secrets and emails', { timeout: 120_000 }, () => {
 
   beforeAll(() => {
     for (const level of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
-      spies.push(vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void captured.push(args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? `${a.name} ${a.message} ${a.stack}` : JSON.stringify(a))).join(' '))));
+      spies.push(
+        vi
+          .spyOn(console, level)
+          .mockImplementation(
+            (...args: unknown[]) =>
+              void captured.push(
+                args
+                  .map((a) =>
+                    typeof a === 'string'
+                      ? a
+                      : a instanceof Error
+                        ? `${a.name} ${a.message} ${a.stack}`
+                        : JSON.stringify(a),
+                  )
+                  .join(' '),
+              ),
+          ),
+      );
     }
   });
   afterAll(() => {
@@ -74,14 +157,35 @@ describe('secrets and emails', { timeout: 120_000 }, () => {
     for (const id of ids) await turnOn(audience.id, { destinationId: id, eventName: 'Lead', conversionAction: '555' });
 
     for (const email of EMAILS) {
-      const res = await collect({ key: PK, events: [identifyEvent(email, { traits: { email, phone: '+1 555 0100' }, touches: [{ kind: 'gclid', value: gclid(), firstSeen: Date.now() - DAY }, { kind: 'fbclid', value: `IwAR_${RUN}`, firstSeen: Date.now() - DAY }] })] });
+      const res = await collect({
+        key: PK,
+        events: [
+          identifyEvent(email, {
+            traits: { email, phone: '+1 555 0100' },
+            touches: [
+              { kind: 'gclid', value: gclid(), firstSeen: Date.now() - DAY },
+              { kind: 'fbclid', value: `IwAR_${RUN}`, firstSeen: Date.now() - DAY },
+            ],
+          }),
+        ],
+      });
       const out = (await res.json()) as { token?: string };
       expect(res.status).toBe(200);
       if (out.token) tokens.push(out.token);
     }
-    const seg = await call('/segment/v1/identify', { method: 'POST', headers: { authorization: `Basic ${btoa(`${SK}:`)}`, 'content-type': 'application/json' }, body: JSON.stringify({ userId: EMAILS[0], traits: { email: EMAILS[0] } }) });
+    const seg = await call('/segment/v1/identify', {
+      method: 'POST',
+      headers: { authorization: `Basic ${btoa(`${SK}:`)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: EMAILS[0], traits: { email: EMAILS[0] } }),
+    });
     expect(seg.status).toBe(200);
-    const up = await upsertPeople({ people: EMAILS.map((email) => ({ email, source: 'crm', attributes: { lifecycle: 'mql', mql_at: new Date(Date.now() - DAY).toISOString(), owner_email: email } })) });
+    const up = await upsertPeople({
+      people: EMAILS.map((email) => ({
+        email,
+        source: 'crm',
+        attributes: { lifecycle: 'mql', mql_at: new Date(Date.now() - DAY).toISOString(), owner_email: email },
+      })),
+    });
     expect(up.status).toBe(202);
     await waitForJob(((await up.json()) as any).jobId);
 
@@ -95,24 +199,33 @@ describe('secrets and emails', { timeout: 120_000 }, () => {
         expectClean(text, `delivery log of ${id}`);
         const rows = JSON.parse(text).conversions as { status: string }[];
         if (rows.length >= EMAILS.length && rows.every((r) => r.status !== 'queued' && r.status !== 'leased')) break;
-        if (Date.now() > deadline) throw new Error(`${id}: rows not settled: ${JSON.stringify(rows.map((r) => r.status))}`);
+        if (Date.now() > deadline)
+          throw new Error(`${id}: rows not settled: ${JSON.stringify(rows.map((r) => r.status))}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    const refused = (await (await api(`/api/destinations/${ids[1]}/conversions`)).json()) as { conversions: { status: string; error: unknown }[] };
+    const refused = (await (await api(`/api/destinations/${ids[1]}/conversions`)).json()) as {
+      conversions: { status: string; error: unknown }[];
+    };
     expect(refused.conversions.some((r) => r.status === 'failed' || r.status === 'dead')).toBe(true);
   });
 
   it('secrets never come back: destinations, keys, install, admin pages', async () => {
     for (const id of ids) {
-      for (const res of [await api(`/api/destinations/${id}`), await send(`/api/destinations/${id}`, 'PATCH', { name: 'renamed' }), await api(`/api/destinations/${id}/conversions`)]) {
+      for (const res of [
+        await api(`/api/destinations/${id}`),
+        await send(`/api/destinations/${id}`, 'PATCH', { name: 'renamed' }),
+        await api(`/api/destinations/${id}/conversions`),
+      ]) {
         const text = await res.text();
         expect(res.status).toBe(200);
         expectClean(text, id);
       }
     }
     const keysBefore = await api('/api/keys');
-    const created = (await (await send('/api/keys', 'POST', { type: 'secret', scope: 'ingest', name: 'shown once' })).json()) as { key: string };
+    const created = (await (
+      await send('/api/keys', 'POST', { type: 'secret', scope: 'ingest', name: 'shown once' })
+    ).json()) as { key: string };
     expect(created.key).toMatch(/^sk_/);
     for (const res of [keysBefore, await api('/api/keys'), await api('/api/install')]) {
       const text = await res.text();
@@ -120,7 +233,12 @@ describe('secrets and emails', { timeout: 120_000 }, () => {
       expect(text).not.toContain(created.key);
     }
     const { cookies } = await signIn();
-    for (const path of ['/admin/keys', '/admin/install', '/admin/people', `/admin/people/${encodeURIComponent(EMAILS[0]!.toLowerCase())}`]) {
+    for (const path of [
+      '/admin/keys',
+      '/admin/install',
+      '/admin/people',
+      `/admin/people/${encodeURIComponent(EMAILS[0]!.toLowerCase())}`,
+    ]) {
       const res = await get(path, cookies);
       const html = await res.text();
       expect(res.status, path).toBe(200);
@@ -131,7 +249,9 @@ describe('secrets and emails', { timeout: 120_000 }, () => {
 
   it('the captured logs hold no email, token or secret', async () => {
     // The capture sees what Durable Objects log (they run in this isolate), or this check proves nothing.
-    await runInDurableObject(env.DESTINATION.get(env.DESTINATION.idFromName(ids[0]!)), () => console.error('log-capture-canary'));
+    await runInDurableObject(env.DESTINATION.get(env.DESTINATION.idFromName(ids[0]!)), () =>
+      console.error('log-capture-canary'),
+    );
     expect(captured.join('\n')).toContain('log-capture-canary');
     const text = captured.join('\n');
     const lower = text.toLowerCase();

@@ -5,12 +5,24 @@ import { visitorById } from '../../collector/objects/doors';
 const basic = (key: string) => `Basic ${btoa(`${key}:`)}`;
 
 function seg(path: string, body: unknown, headers: Record<string, string> = {}) {
-  return call(`/segment/v1/${path}`, { method: 'POST', headers: { authorization: basic(SK), 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return call(`/segment/v1/${path}`, {
+    method: 'POST',
+    headers: { authorization: basic(SK), 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }
 
 async function hmacSha1Hex(secret: string, body: string) {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
-  return [...new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-1' },
+    false,
+    ['sign'],
+  );
+  return [...new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)))]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
 }
 
 describe('Segment HTTP Tracking API', () => {
@@ -25,7 +37,12 @@ describe('Segment HTTP Tracking API', () => {
         traits: { email, plan: 'pro' },
         messageId: 'ajs-next-1790000000000-abc',
         timestamp: new Date(Date.now() - 60_000).toISOString(),
-        context: { ip: '203.0.113.50', userAgent: 'Mozilla/5.0 Seg', page: { url: `https://shop.test/landing?gclid=${g}&utm_source=x`, referrer: 'https://www.google.com/' }, campaign: { name: 'spring', msclkid: '0123456789abcdef0123456789abcdef' } },
+        context: {
+          ip: '203.0.113.50',
+          userAgent: 'Mozilla/5.0 Seg',
+          page: { url: `https://shop.test/landing?gclid=${g}&utm_source=x`, referrer: 'https://www.google.com/' },
+          campaign: { name: 'spring', msclkid: '0123456789abcdef0123456789abcdef' },
+        },
       },
       { 'cf-connecting-ip': '10.0.0.1', 'user-agent': 'analytics-node-next/latest' },
     );
@@ -35,16 +52,40 @@ describe('Segment HTTP Tracking API', () => {
     // A secret key is a server-side sender: its traits are trusted, under `segment`.
     expect(p.attributes.segment).toEqual({ email, plan: 'pro' });
     expect(p.attributes.traits).toBeUndefined();
-    expect(p.touches.map((t: any) => [t.kind, t.value])).toEqual(expect.arrayContaining([['gclid', g], ['msclkid', '0123456789abcdef0123456789abcdef']]));
-    expect(p.touches.find((t: any) => t.kind === 'gclid')).toMatchObject({ landingUrl: expect.stringContaining(g), referrer: 'https://www.google.com/' });
-    expect(p.devices).toEqual([expect.objectContaining({ anonymousId: 'c8a3f1b2-3c4d-4e5f-8a9b-0c1d2e3f4a5b', ip: '203.0.113.50', userAgent: 'Mozilla/5.0 Seg' })]);
+    expect(p.touches.map((t: any) => [t.kind, t.value])).toEqual(
+      expect.arrayContaining([
+        ['gclid', g],
+        ['msclkid', '0123456789abcdef0123456789abcdef'],
+      ]),
+    );
+    expect(p.touches.find((t: any) => t.kind === 'gclid')).toMatchObject({
+      landingUrl: expect.stringContaining(g),
+      referrer: 'https://www.google.com/',
+    });
+    expect(p.devices).toEqual([
+      expect.objectContaining({
+        anonymousId: 'c8a3f1b2-3c4d-4e5f-8a9b-0c1d2e3f4a5b',
+        ip: '203.0.113.50',
+        userAgent: 'Mozilla/5.0 Seg',
+      }),
+    ]);
   });
 
   it('takes an email as userId, snake_case fields, and deduplicates by messageId', async () => {
     const email = `snake-${anonId()}@example.com`;
-    const body = { type: 'identify', user_id: email, anonymous_id: anonId(), message_id: 'm-1', traits: { n: 1 }, context: { user_agent: 'UA-snake' } };
+    const body = {
+      type: 'identify',
+      user_id: email,
+      anonymous_id: anonId(),
+      message_id: 'm-1',
+      traits: { n: 1 },
+      context: { user_agent: 'UA-snake' },
+    };
     expect(await (await seg('identify', body)).json()).toMatchObject({ accepted: 1, duplicates: 0 });
-    expect(await (await seg('identify', { ...body, traits: { n: 2 } })).json()).toMatchObject({ accepted: 1, duplicates: 1 });
+    expect(await (await seg('identify', { ...body, traits: { n: 2 } })).json()).toMatchObject({
+      accepted: 1,
+      duplicates: 1,
+    });
     const p = await person(email);
     expect(p.attributes.segment).toEqual({ n: 1 });
     expect(p.devices[0].userAgent).toBe('UA-snake');
@@ -55,8 +96,20 @@ describe('Segment HTTP Tracking API', () => {
     const g = gclid('page');
     const batch = {
       batch: [
-        { type: 'page', anonymousId: anon, messageId: 'p1', context: { page: { url: 'https://shop.test/', search: `?gclid=${g}` } } },
-        { type: 'track', event: 'Viewed', anonymousId: anon, messageId: 't1', properties: {}, context: { page: { referrer: 'https://shop.test/?fbclid=IwAR_from_referrer' } } },
+        {
+          type: 'page',
+          anonymousId: anon,
+          messageId: 'p1',
+          context: { page: { url: 'https://shop.test/', search: `?gclid=${g}` } },
+        },
+        {
+          type: 'track',
+          event: 'Viewed',
+          anonymousId: anon,
+          messageId: 't1',
+          properties: {},
+          context: { page: { referrer: 'https://shop.test/?fbclid=IwAR_from_referrer' } },
+        },
         // analytics.js sends `userId: null` before identify.
         { type: 'track', event: 'Nothing', anonymousId: anon, userId: null, messageId: 't2' },
         { type: 'group', groupId: 'acme', anonymousId: anon, messageId: 'g1' },
@@ -77,23 +130,37 @@ describe('Segment HTTP Tracking API', () => {
   it("serves analytics.js's short paths with a publishable key from an allowed origin only", async () => {
     const email = `short-${anonId()}@example.com`;
     const msg = { anonymousId: anonId(), traits: { email }, writeKey: PK, sentAt: new Date().toISOString() };
-    const ok = await seg('i', msg, { authorization: basic(PK), origin: 'http://localhost:3000', 'content-type': 'text/plain' });
+    const ok = await seg('i', msg, {
+      authorization: basic(PK),
+      origin: 'http://localhost:3000',
+      'content-type': 'text/plain',
+    });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
     // A publishable key is usable from any browser: its traits stay untrusted.
     expect((await person(email)).attributes).toEqual({ traits: { email } });
     const noOrigin = await seg('i', { ...msg, traits: { email: `x-${email}` } }, { authorization: basic(PK) });
     expect(noOrigin.status).toBe(403);
-    const bodyKey = await seg('p', { anonymousId: anonId(), writeKey: PK, context: { page: { url: 'https://x.test/' } } }, { authorization: '', origin: 'http://127.0.0.1:8080' });
+    const bodyKey = await seg(
+      'p',
+      { anonymousId: anonId(), writeKey: PK, context: { page: { url: 'https://x.test/' } } },
+      { authorization: '', origin: 'http://127.0.0.1:8080' },
+    );
     expect(bodyKey.status).toBe(200);
   });
 
   it('answers at /v1/{type} too, where analytics-node lands when its host is {collector}/segment', async () => {
     const email = `root-${anonId()}@example.com`;
-    const res = await call('/v1/batch', { method: 'POST', headers: { authorization: basic(SK), 'content-type': 'application/json' }, body: JSON.stringify({ batch: [{ type: 'identify', userId: email, messageId: 'r1' }] }) });
+    const res = await call('/v1/batch', {
+      method: 'POST',
+      headers: { authorization: basic(SK), 'content-type': 'application/json' },
+      body: JSON.stringify({ batch: [{ type: 'identify', userId: email, messageId: 'r1' }] }),
+    });
     expect(res.status).toBe(200);
     expect(await person(email)).not.toBeNull();
-    expect((await call('/v1/nope', { method: 'POST', headers: { authorization: basic(SK) }, body: '{}' })).status).toBe(404);
+    expect((await call('/v1/nope', { method: 'POST', headers: { authorization: basic(SK) }, body: '{}' })).status).toBe(
+      404,
+    );
   });
 
   it('an audience on segment.* (no allowTraits) takes the traits of a secret-key identify, never those of a publishable key', async () => {
@@ -101,7 +168,11 @@ describe('Segment HTTP Tracking API', () => {
     const created = await api('/api/audiences', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'segment plan', criteria: { field: 'segment.plan', op: 'eq', value: plan }, timestamp: { field: 'segment.signed_up_at', withinDays: 30 } }),
+      body: JSON.stringify({
+        name: 'segment plan',
+        criteria: { field: 'segment.plan', op: 'eq', value: plan },
+        timestamp: { field: 'segment.signed_up_at', withinDays: 30 },
+      }),
     });
     const audience: any = await created.json();
     expect(created.status, JSON.stringify(audience)).toBe(201);
@@ -109,8 +180,18 @@ describe('Segment HTTP Tracking API', () => {
       const server = `segaud-sk-${anonId()}@example.com`;
       const browser = `segaud-pk-${anonId()}@example.com`;
       const traits = (email: string) => ({ email, plan, signed_up_at: new Date(Date.now() - DAY).toISOString() });
-      expect((await seg('identify', { userId: 'u-sk', traits: traits(server), messageId: `sk-${anonId()}` })).status).toBe(200);
-      expect((await seg('i', { anonymousId: anonId(), traits: traits(browser), messageId: `pk-${anonId()}` }, { authorization: basic(PK), origin: SITE })).status).toBe(200);
+      expect(
+        (await seg('identify', { userId: 'u-sk', traits: traits(server), messageId: `sk-${anonId()}` })).status,
+      ).toBe(200);
+      expect(
+        (
+          await seg(
+            'i',
+            { anonymousId: anonId(), traits: traits(browser), messageId: `pk-${anonId()}` },
+            { authorization: basic(PK), origin: SITE },
+          )
+        ).status,
+      ).toBe(200);
       expect((await person(browser)).attributes.traits.plan).toBe(plan);
       const members: any = await (await api(`/api/audiences/${audience.id}/members`)).json();
       expect(members.members.map((m: any) => m.email)).toEqual([server]);
@@ -120,11 +201,20 @@ describe('Segment HTTP Tracking API', () => {
   });
 
   it('answers the CORS preflight analytics.js sends for Authorization', async () => {
-    const res = await call('/segment/v1/t', { method: 'OPTIONS', headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    const res = await call('/segment/v1/t', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://localhost:3000',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-headers')).toContain('authorization');
     expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
-    expect((await call('/segment/v1/t', { method: 'OPTIONS', headers: { origin: 'https://evil.test' } })).status).toBe(403);
+    expect((await call('/segment/v1/t', { method: 'OPTIONS', headers: { origin: 'https://evil.test' } })).status).toBe(
+      403,
+    );
   });
 
   describe('bad input', () => {
@@ -137,10 +227,17 @@ describe('Segment HTTP Tracking API', () => {
     it("enforces Segment's limits: 32 KB a message, 500 KB a batch, 32 KB an event inside it", async () => {
       const big = 'x'.repeat(33 * 1024);
       expect((await seg('track', { anonymousId: 'abcdefgh', event: 'E', properties: { big } })).status).toBe(413);
-      const over = await seg('batch', { batch: [{ type: 'track', anonymousId: 'abcdefgh', event: 'E', properties: { big } }] });
+      const over = await seg('batch', {
+        batch: [{ type: 'track', anonymousId: 'abcdefgh', event: 'E', properties: { big } }],
+      });
       expect(over.status).toBe(400);
       expect(((await over.json()) as any).error.code).toBe('event_too_large');
-      const many = Array.from({ length: 20 }, () => ({ type: 'track', anonymousId: 'abcdefgh', event: 'E', properties: { p: 'x'.repeat(30 * 1024) } }));
+      const many = Array.from({ length: 20 }, () => ({
+        type: 'track',
+        anonymousId: 'abcdefgh',
+        event: 'E',
+        properties: { p: 'x'.repeat(30 * 1024) },
+      }));
       expect((await seg('batch', { batch: many })).status).toBe(413);
     });
 
@@ -158,7 +255,15 @@ describe('Segment HTTP Tracking API', () => {
 describe('Segment Webhooks destination', () => {
   const SECRET = 'dev-segment-webhook-secret';
   async function webhook(body: string, signature?: string) {
-    return call('/segment/webhook', { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'Segment/1.0', ...(signature !== undefined ? { 'x-signature': signature } : {}) }, body });
+    return call('/segment/webhook', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Segment/1.0',
+        ...(signature !== undefined ? { 'x-signature': signature } : {}),
+      },
+      body,
+    });
   }
 
   it('accepts a correctly signed event, computed over the raw bytes', async () => {
@@ -191,7 +296,13 @@ describe('Segment Webhooks destination', () => {
     const email = `hook-bad-${anonId()}@example.com`;
     const body = JSON.stringify({ type: 'identify', userId: email });
     const good = await hmacSha1Hex(SECRET, body);
-    for (const sig of [undefined, '', 'zz', good.replace(/.$/, good.endsWith('0') ? '1' : '0'), await hmacSha1Hex('other-secret', body)]) {
+    for (const sig of [
+      undefined,
+      '',
+      'zz',
+      good.replace(/.$/, good.endsWith('0') ? '1' : '0'),
+      await hmacSha1Hex('other-secret', body),
+    ]) {
       const res = await webhook(body, sig);
       expect(res.status).toBe(401);
       expect(((await res.json()) as any).error.code).toBe('invalid_signature');

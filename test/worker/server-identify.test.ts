@@ -1,6 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { visitorById } from '../../collector/identity';
-import { env as testEnv, anonId, api, call, collect, createKey, DAY, gclid, person, PK, settle, touchEvent } from './helpers';
+import {
+  env as testEnv,
+  anonId,
+  api,
+  call,
+  collect,
+  createKey,
+  DAY,
+  gclid,
+  person,
+  PK,
+  settle,
+  touchEvent,
+} from './helpers';
 
 // POST /v1/identify: a signup handler on the app's backend names the browser by the tag's anonymous
 // id (read from the `_cb_ids` cookie); the visitor's click IDs and device go to the person, as the
@@ -17,7 +30,10 @@ const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Sa
 async function visitorWithClick(kind = 'gclid', value = gclid('site')) {
   const anon = anonId();
   const firstSeen = Date.now() - 3 * DAY;
-  const res = await collect({ key: PK, events: [touchEvent(anon, [{ kind, value, firstSeen, landingUrl: `https://www.example.test/?${kind}=${value}` }])] });
+  const res = await collect({
+    key: PK,
+    events: [touchEvent(anon, [{ kind, value, firstSeen, landingUrl: `https://www.example.test/?${kind}=${value}` }])],
+  });
   expect(res.status).toBe(200);
   return { anon, value, firstSeen };
 }
@@ -26,14 +42,27 @@ describe('POST /v1/identify (server-side identify)', () => {
   const logged: string[] = [];
   const spies: { mockRestore(): void }[] = [];
   beforeAll(() => {
-    for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) spies.push(vi.spyOn(console, level).mockImplementation((...a: unknown[]) => void logged.push(a.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(' '))));
+    for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const)
+      spies.push(
+        vi
+          .spyOn(console, level)
+          .mockImplementation(
+            (...a: unknown[]) =>
+              void logged.push(a.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(' ')),
+          ),
+      );
   });
   afterAll(() => spies.forEach((s) => s.mockRestore()));
 
   it('ties the visitor the anonymous id names (click IDs, device) to the person, with trusted traits', async () => {
     const { anon, value, firstSeen } = await visitorWithClick();
     const who = email('anon');
-    const res = await identify({ email: who, anonymousId: anon, traits: { plan: 'team' }, context: { ip: '203.0.113.9', userAgent: UA, country: 'US' } });
+    const res = await identify({
+      email: who,
+      anonymousId: anon,
+      traits: { plan: 'team' },
+      context: { ip: '203.0.113.9', userAgent: UA, country: 'US' },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ duplicate: false, linked: true, clickIds: 0 });
     await settle(who);
@@ -48,7 +77,10 @@ describe('POST /v1/identify (server-side identify)', () => {
   });
 
   it('takes the raw _cb_ids cookie: its anonymous id and click IDs (those the collector never saw too)', async () => {
-    const { anon, value } = await visitorWithClick('msclkid', `${'a'.repeat(24)}${Math.random().toString(16).slice(2, 10)}`);
+    const { anon, value } = await visitorWithClick(
+      'msclkid',
+      `${'a'.repeat(24)}${Math.random().toString(16).slice(2, 10)}`,
+    );
     const onlyInCookie = gclid('cookie');
     const t = Date.now() - 2 * DAY;
     const who = email('cookie');
@@ -56,15 +88,24 @@ describe('POST /v1/identify (server-side identify)', () => {
     expect(await res.json()).toEqual({ duplicate: false, linked: true, clickIds: 1 });
     await settle(who);
     const p = await person(who);
-    expect(p.touches.map((x: any) => [x.kind, x.value]).sort()).toEqual([['gclid', onlyInCookie], ['msclkid', value]].sort());
+    expect(p.touches.map((x: any) => [x.kind, x.value]).sort()).toEqual(
+      [
+        ['gclid', onlyInCookie],
+        ['msclkid', value],
+      ].sort(),
+    );
     expect(p.touches.find((x: any) => x.kind === 'gclid').firstSeen).toBe(t);
   });
 
-  it('takes the collector\'s _cb_aid cookie (visitorCookie): the visitor it names is merged beside the browser\'s new id', async () => {
+  it("takes the collector's _cb_aid cookie (visitorCookie): the visitor it names is merged beside the browser's new id", async () => {
     const { anon: earlier, value } = await visitorWithClick();
     const fresh = anonId(); // script storage capped: the tag made a new id since
     const who = email('aid');
-    expect(await (await identify({ email: who, anonymousId: fresh, visitorCookie: earlier })).json()).toEqual({ duplicate: false, linked: true, clickIds: 0 });
+    expect(await (await identify({ email: who, anonymousId: fresh, visitorCookie: earlier })).json()).toEqual({
+      duplicate: false,
+      linked: true,
+      clickIds: 0,
+    });
     await settle(who);
     expect((await person(who)).touches.map((x: any) => x.value)).toEqual([value]);
     // Alone, it names the browser.
@@ -90,7 +131,12 @@ describe('POST /v1/identify (server-side identify)', () => {
   it('respects denied consent: no click ID of the browser (visitor or cookie) is tied, and the person is marked denied', async () => {
     const { anon } = await visitorWithClick();
     const who = email('denied');
-    const res = await identify({ email: who, anonymousId: anon, cookie: `${anon}|gclid*${gclid('c')}*${Date.now().toString(36)}`, context: { consent: { ads: 'denied' }, ip: '203.0.113.7' } });
+    const res = await identify({
+      email: who,
+      anonymousId: anon,
+      cookie: `${anon}|gclid*${gclid('c')}*${Date.now().toString(36)}`,
+      context: { consent: { ads: 'denied' }, ip: '203.0.113.7' },
+    });
     expect(await res.json()).toEqual({ duplicate: false, linked: false, clickIds: 0 });
     await settle(who);
     const p = await person(who);
@@ -100,7 +146,7 @@ describe('POST /v1/identify (server-side identify)', () => {
     expect((await visitorById(testEnv, anon).state())?.personKey).toBeNull();
   });
 
-  it('without a browser id keeps the signup request\'s address and user agent as one device', async () => {
+  it("without a browser id keeps the signup request's address and user agent as one device", async () => {
     const who = email('device');
     expect((await identify({ email: who, context: { ip: '2001:db8::1', userAgent: UA } })).status).toBe(200);
     expect((await person(who)).devices).toMatchObject([{ ip: '2001:db8::1', userAgent: UA }]);
@@ -139,4 +185,3 @@ describe('POST /v1/identify (server-side identify)', () => {
     expect((await identify(body, key)).status).toBe(200);
   });
 });
-

@@ -8,7 +8,10 @@ describe('signed identifies', () => {
   it('store the traits of a correctly signed identify as trusted (signed_traits), unsigned ones as traits', async () => {
     const email = `Signed-${anonId()}@Example.com`;
     const signature = await hmacHex(SIGNING, email.trim().toLowerCase());
-    const res = await collect({ key: PK, events: [identifyEvent(email, { traits: { plan: 'enterprise' }, signature })] });
+    const res = await collect({
+      key: PK,
+      events: [identifyEvent(email, { traits: { plan: 'enterprise' }, signature })],
+    });
     expect(res.status).toBe(200);
     await collect({ key: PK, events: [identifyEvent(email, { traits: { plan: 'free', note: 'typed in a form' } })] });
     const p = await person(email);
@@ -19,7 +22,10 @@ describe('signed identifies', () => {
   it('reject an identify whose signature does not match its email, storing nothing', async () => {
     const email = `forged-${anonId()}@example.com`;
     const signature = await hmacHex(SIGNING, 'someone-else@example.com');
-    const res = await collect({ key: PK, events: [identifyEvent(email, { traits: { plan: 'enterprise' }, signature })] });
+    const res = await collect({
+      key: PK,
+      events: [identifyEvent(email, { traits: { plan: 'enterprise' }, signature })],
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as any;
     expect(body.error.code).toBe('invalid_signature');
@@ -28,7 +34,10 @@ describe('signed identifies', () => {
   });
 
   it('reject a signature that is not 64 hex characters', async () => {
-    const res = await collect({ key: PK, events: [identifyEvent(`short-${anonId()}@example.com`, { signature: 'abc' })] });
+    const res = await collect({
+      key: PK,
+      events: [identifyEvent(`short-${anonId()}@example.com`, { signature: 'abc' })],
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).error.issues[0].code).toBe('invalid_event');
   });

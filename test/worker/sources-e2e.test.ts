@@ -14,7 +14,10 @@ const RUN = Date.now().toString(36);
 const ACCT = `e2e-${RUN}`;
 
 async function hubspot(body: Record<string, unknown>) {
-  const res = await fetch(`${HUBSPOT}/__fake/control`, { method: 'POST', body: JSON.stringify({ account: ACCT, ...body }) });
+  const res = await fetch(`${HUBSPOT}/__fake/control`, {
+    method: 'POST',
+    body: JSON.stringify({ account: ACCT, ...body }),
+  });
   expect(res.status).toBe(204);
 }
 
@@ -32,16 +35,33 @@ async function syncNow(id: string) {
   const res = await api(`/api/sources/${id}/sync`, { method: 'POST' });
   expect(res.status).toBe(202);
   const { jobId } = await json(res);
-  return until(() => api(`/api/sources/${id}`).then(json), (s) => s.lastRun?.jobId === jobId && !s.currentRun, 'sync finished');
+  return until(
+    () => api(`/api/sources/${id}`).then(json),
+    (s) => s.lastRun?.jobId === jobId && !s.currentRun,
+    'sync finished',
+  );
 }
 
 describe('HubSpot → audience → Meta, end to end', { timeout: 200_000 }, () => {
   it('a contact becoming MQL in HubSpot produces one conversion at the Meta fake', async () => {
     const email = `mql.${RUN}@example.com`;
-    const dst = await json(await send('/api/destinations', 'POST', { type: 'meta', name: `Meta ${RUN}`, mode: 'live', endpoint: META, settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken } }));
+    const dst = await json(
+      await send('/api/destinations', 'POST', {
+        type: 'meta',
+        name: `Meta ${RUN}`,
+        mode: 'live',
+        endpoint: META,
+        settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken },
+      }),
+    );
     const audience = await createAudience({
       name: `HubSpot MQL ${RUN}`,
-      criteria: { all: [{ field: 'hubspot.lifecyclestage', op: 'eq', value: 'marketingqualifiedlead' }, { field: 'hubspot.city', op: 'eq', value: RUN }] },
+      criteria: {
+        all: [
+          { field: 'hubspot.lifecyclestage', op: 'eq', value: 'marketingqualifiedlead' },
+          { field: 'hubspot.city', op: 'eq', value: RUN },
+        ],
+      },
       timestamp: { field: 'hubspot.hs_lifecyclestage_marketingqualifiedlead_date', withinDays: 7 },
     });
     await turnOn(audience.id, { destinationId: dst.id });
@@ -49,16 +69,35 @@ describe('HubSpot → audience → Meta, end to end', { timeout: 200_000 }, () =
 
     // Created in HubSpot as a lead: synced, not in the audience.
     await hubspot({ action: 'upsert', contacts: [{ email, properties: { lifecyclestage: 'lead', city: RUN } }] });
-    const created = await send('/api/sources', 'POST', { type: 'hubspot', name: 'HubSpot e2e', settings: { accessToken: WORKER_FAKES.hubspot.privateToken, endpoint: `${HUBSPOT}/acct/${ACCT}` } });
+    const created = await send('/api/sources', 'POST', {
+      type: 'hubspot',
+      name: 'HubSpot e2e',
+      settings: { accessToken: WORKER_FAKES.hubspot.privateToken, endpoint: `${HUBSPOT}/acct/${ACCT}` },
+    });
     const src = await json(created);
     expect(created.status, JSON.stringify(src)).toBe(201);
-    const first = await until(() => api(`/api/sources/${src.id}`).then(json), (s) => !!s.lastRun, 'first sync');
+    const first = await until(
+      () => api(`/api/sources/${src.id}`).then(json),
+      (s) => !!s.lastRun,
+      'first sync',
+    );
     expect(first.lastRun).toMatchObject({ applied: 1 });
     expect((await json(await api(`/api/conversions?audience=${audience.id}&limit=10`))).conversions).toEqual([]);
 
     // Changed in HubSpot: the stage moves to MQL, with HubSpot's own stage date (epoch ms, as it sends it).
     const mqlAt = Date.now() - 60_000;
-    await hubspot({ action: 'upsert', contacts: [{ email, properties: { lifecyclestage: 'marketingqualifiedlead', hs_lifecyclestage_marketingqualifiedlead_date: String(mqlAt) } }] });
+    await hubspot({
+      action: 'upsert',
+      contacts: [
+        {
+          email,
+          properties: {
+            lifecyclestage: 'marketingqualifiedlead',
+            hs_lifecyclestage_marketingqualifiedlead_date: String(mqlAt),
+          },
+        },
+      ],
+    });
     const second = await syncNow(src.id);
     expect(second.lastRun).toMatchObject({ read: 1, applied: 1 });
 
@@ -66,13 +105,19 @@ describe('HubSpot → audience → Meta, end to end', { timeout: 200_000 }, () =
     const rows = await until(
       async () => {
         await runDurableObjectAlarm(destinationById(env, dst.id) as unknown as DurableObjectStub);
-        return (await json(await api(`/api/conversions?audience=${audience.id}&limit=10`))).conversions as { status: string; entryId: string; request: { status: number } | null }[];
+        return (await json(await api(`/api/conversions?audience=${audience.id}&limit=10`))).conversions as {
+          status: string;
+          entryId: string;
+          request: { status: number } | null;
+        }[];
       },
       (r) => r.length === 1 && r[0]!.status === 'sent',
       'conversion sent to Meta',
     );
     expect(rows[0]!.request?.status).toBe(200);
-    const state = await (await fetch(`${META}/__fake/state`)).json() as { stored: { event: { event_id: string; event_time: number } }[] };
+    const state = (await (await fetch(`${META}/__fake/state`)).json()) as {
+      stored: { event: { event_id: string; event_time: number } }[];
+    };
     const ours = state.stored.filter((s) => s.event.event_id === rows[0]!.entryId);
     expect(ours).toHaveLength(1);
     expect(ours[0]!.event.event_time).toBe(Math.floor(mqlAt / 1000));

@@ -26,14 +26,24 @@ async function control(org: string, body: Record<string, unknown>): Promise<any>
   expect(res.status, await res.clone().text()).toBeLessThan(300);
   return res.status === 204 ? null : res.json();
 }
-const insert = async (org: string, object: string, values: Record<string, unknown>, at?: number): Promise<string> => (await control(org, { action: 'insert', object, values, at })).id;
-const update = (org: string, object: string, id: string, values: Record<string, unknown>, at?: number) => control(org, { action: 'update', object, id, values, at });
+const insert = async (org: string, object: string, values: Record<string, unknown>, at?: number): Promise<string> =>
+  (await control(org, { action: 'insert', object, values, at })).id;
+const update = (org: string, object: string, id: string, values: Record<string, unknown>, at?: number) =>
+  control(org, { action: 'update', object, id, values, at });
 
 async function createSource(org: string, settings: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
   const res = await send('/api/sources', 'POST', {
     type: 'salesforce',
     name: `Salesforce ${org}`,
-    settings: { instanceUrl: 'https://acme.my.salesforce.com', clientId: C.clientId, clientSecret: C.clientSecret, refreshToken: C.refreshToken, endpoint: `${SF}/org/${org}`, tokenEndpoint: `${SF}/org/${org}`, ...settings },
+    settings: {
+      instanceUrl: 'https://acme.my.salesforce.com',
+      clientId: C.clientId,
+      clientSecret: C.clientSecret,
+      refreshToken: C.refreshToken,
+      endpoint: `${SF}/org/${org}`,
+      tokenEndpoint: `${SF}/org/${org}`,
+      ...settings,
+    },
     ...extra,
   });
   const out = await json(res);
@@ -54,7 +64,12 @@ async function until<V>(read: () => Promise<V>, ok: (v: V) => boolean, what: str
   }
 }
 
-const finished = (id: string, jobId?: string) => until(() => source(id), (s) => !!s.lastRun && (!jobId || s.lastRun.jobId === jobId) && !s.currentRun, `source ${id} run finished`);
+const finished = (id: string, jobId?: string) =>
+  until(
+    () => source(id),
+    (s) => !!s.lastRun && (!jobId || s.lastRun.jobId === jobId) && !s.currentRun,
+    `source ${id} run finished`,
+  );
 
 async function syncNow(id: string) {
   const res = await api(`/api/sources/${id}/sync`, { method: 'POST' });
@@ -73,20 +88,60 @@ describe('Salesforce → audience → Meta, end to end', { timeout: 400_000 }, (
     const org = newOrg();
     const email = `won.${org}@example.com`;
     const today = new Date().toISOString().slice(0, 10);
-    const dst = await json(await send('/api/destinations', 'POST', { type: 'meta', name: `Meta ${org}`, mode: 'live', endpoint: META, settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken } }));
+    const dst = await json(
+      await send('/api/destinations', 'POST', {
+        type: 'meta',
+        name: `Meta ${org}`,
+        mode: 'live',
+        endpoint: META,
+        settings: { pixelId: WORKER_FAKES.meta.pixelId, accessToken: WORKER_FAKES.meta.accessToken },
+      }),
+    );
     const audience = await createAudience({
       name: `Salesforce won ${org}`,
-      criteria: { all: [{ field: 'salesforce.Opportunity.StageName', op: 'eq', value: 'Closed Won' }, { field: 'salesforce.Contact.Department', op: 'eq', value: org }] },
+      criteria: {
+        all: [
+          { field: 'salesforce.Opportunity.StageName', op: 'eq', value: 'Closed Won' },
+          { field: 'salesforce.Contact.Department', op: 'eq', value: org },
+        ],
+      },
       timestamp: { field: 'salesforce.Opportunity.CloseDate', withinDays: 7 },
     });
     await turnOn(audience.id, { destinationId: dst.id });
     await settled(audience.id);
 
-    await insert(org, 'Lead', { Email: `Lead.${org}@Example.com`, LastName: 'Lee', Company: 'Acme', Status: 'Working - Contacted' }, T);
+    await insert(
+      org,
+      'Lead',
+      { Email: `Lead.${org}@Example.com`, LastName: 'Lee', Company: 'Acme', Status: 'Working - Contacted' },
+      T,
+    );
     const account = await insert(org, 'Account', { Name: `Acme ${org}` }, T);
-    const contact = await insert(org, 'Contact', { Email: email, LastName: 'Won', Department: org, AccountId: account }, T);
-    const opp = await insert(org, 'Opportunity', { Name: 'Big deal', StageName: 'Prospecting', Amount: 12500.5, CloseDate: '2027-03-31', IsWon: false, IsClosed: false }, T);
-    await insert(org, 'OpportunityContactRole', { OpportunityId: opp, ContactId: contact, Role: 'Decision Maker', IsPrimary: true }, T);
+    const contact = await insert(
+      org,
+      'Contact',
+      { Email: email, LastName: 'Won', Department: org, AccountId: account },
+      T,
+    );
+    const opp = await insert(
+      org,
+      'Opportunity',
+      {
+        Name: 'Big deal',
+        StageName: 'Prospecting',
+        Amount: 12500.5,
+        CloseDate: '2027-03-31',
+        IsWon: false,
+        IsClosed: false,
+      },
+      T,
+    );
+    await insert(
+      org,
+      'OpportunityContactRole',
+      { OpportunityId: opp, ContactId: contact, Role: 'Decision Maker', IsPrimary: true },
+      T,
+    );
 
     const src = await createSource(org);
     const first = await finished(src.id);
@@ -94,28 +149,47 @@ describe('Salesforce → audience → Meta, end to end', { timeout: 400_000 }, (
     expect(first.lastRun).toMatchObject({ rejected: 0, suppressed: 0 });
     expect(first.lastRun.applied).toBeGreaterThanOrEqual(3);
     const lead = await person(`lead.${org}@example.com`);
-    expect(lead.attributes.salesforce.Lead).toMatchObject({ Status: 'Working - Contacted', Company: 'Acme', CreatedDate: new Date(Math.floor(T / 1000) * 1000).toISOString() });
+    expect(lead.attributes.salesforce.Lead).toMatchObject({
+      Status: 'Working - Contacted',
+      Company: 'Acme',
+      CreatedDate: new Date(Math.floor(T / 1000) * 1000).toISOString(),
+    });
     const p = await person(email);
     expect(p.attributes.salesforce.Contact).toMatchObject({ Department: org, Account: { Name: `Acme ${org}` } });
-    expect(p.attributes.salesforce.Opportunity).toMatchObject({ StageName: 'Prospecting', Amount: 12500.5, CloseDate: '2027-03-31T00:00:00.000Z', IsWon: false });
+    expect(p.attributes.salesforce.Opportunity).toMatchObject({
+      StageName: 'Prospecting',
+      Amount: 12500.5,
+      CloseDate: '2027-03-31T00:00:00.000Z',
+      IsWon: false,
+    });
     expect((await json(await api(`/api/conversions?audience=${audience.id}&limit=10`))).conversions).toEqual([]);
 
     // Won in Salesforce today: the next sync reads the opportunity's change and the person enters the audience.
     await update(org, 'Opportunity', opp, { StageName: 'Closed Won', CloseDate: today, IsWon: true, IsClosed: true });
     const second = await syncNow(src.id);
     expect(second.lastRun.applied).toBeGreaterThanOrEqual(1);
-    expect((await person(email)).attributes.salesforce.Opportunity).toMatchObject({ StageName: 'Closed Won', CloseDate: `${today}T00:00:00.000Z`, IsWon: true });
+    expect((await person(email)).attributes.salesforce.Opportunity).toMatchObject({
+      StageName: 'Closed Won',
+      CloseDate: `${today}T00:00:00.000Z`,
+      IsWon: true,
+    });
 
     const rows = await until(
       async () => {
         await runDurableObjectAlarm(destinationObject(env, dst.id) as unknown as DurableObjectStub);
-        return (await json(await api(`/api/conversions?audience=${audience.id}&limit=10`))).conversions as { status: string; entryId: string; request: { status: number } | null }[];
+        return (await json(await api(`/api/conversions?audience=${audience.id}&limit=10`))).conversions as {
+          status: string;
+          entryId: string;
+          request: { status: number } | null;
+        }[];
       },
       (r) => r.length === 1 && r[0]!.status === 'sent',
       'conversion sent to Meta',
     );
     expect(rows[0]!.request?.status).toBe(200);
-    const state = (await (await fetch(`${META}/__fake/state`)).json()) as { stored: { event: { event_id: string; event_time: number } }[] };
+    const state = (await (await fetch(`${META}/__fake/state`)).json()) as {
+      stored: { event: { event_id: string; event_time: number } }[];
+    };
     const ours = state.stored.filter((s) => s.event.event_id === rows[0]!.entryId);
     expect(ours).toHaveLength(1);
     expect(ours[0]!.event.event_time).toBe(Date.parse(`${today}T00:00:00Z`) / 1000);
@@ -130,12 +204,21 @@ describe('Salesforce → audience → Meta, end to end', { timeout: 400_000 }, (
 describe('Salesforce sources: exact incremental reads', { timeout: 400_000 }, () => {
   it('250 leads sharing one SystemModstamp across a 200-record page boundary are applied exactly once, through nextRecordsUrl', async () => {
     const org = newOrg();
-    await control(org, { action: 'generate', object: 'Lead', count: 250, values: { Email: `tie{i}.${org}@example.com`, LastName: 'Tie', Status: 'Open' }, at: T });
+    await control(org, {
+      action: 'generate',
+      object: 'Lead',
+      count: 250,
+      values: { Email: `tie{i}.${org}@example.com`, LastName: 'Tie', Status: 'Open' },
+      at: T,
+    });
     const src = await createSource(org, { objects: ['Lead'], pageSize: 200 });
     const done = await finished(src.id);
     expect(done.lastRun).toMatchObject({ read: 250, applied: 250, rejected: 0 });
     expect(done.lastRun.pages).toBe(2);
-    expect(done.cursor.marks.Lead).toMatchObject({ t: new Date(Math.floor(T / 1000) * 1000).toISOString(), id: expect.stringMatching(/^00Q/) });
+    expect(done.cursor.marks.Lead).toMatchObject({
+      t: new Date(Math.floor(T / 1000) * 1000).toISOString(),
+      id: expect.stringMatching(/^00Q/),
+    });
     expect((await requests(org)).filter((r) => /\/services\/data\/v62\.0\/query\/01g/.test(r.path))).toHaveLength(1);
     expect((await person(`tie249.${org}@example.com`)).attributes.salesforce.Lead.Status).toBe('Open');
     // The mark sits on the last (SystemModstamp, Id): the next run reads nothing again.
@@ -145,13 +228,29 @@ describe('Salesforce sources: exact incremental reads', { timeout: 400_000 }, ()
 
   it('a run that fails midway resumes from its last committed page: every lead applied, none twice', async () => {
     const org = newOrg();
-    await control(org, { action: 'generate', object: 'Lead', count: 230, values: { Email: `r{i}.${org}@example.com`, LastName: 'R', Status: 'Open' }, at: T });
+    await control(org, {
+      action: 'generate',
+      object: 'Lead',
+      count: 230,
+      values: { Email: `r{i}.${org}@example.com`, LastName: 'R', Status: 'Open' },
+      at: T,
+    });
     // The second page (the query's first nextRecordsUrl) fails with a 500.
-    const fault = await fetch(`${SF}/__fake/fault`, { method: 'POST', body: JSON.stringify({ status: 500, path: `/org/${org}/services/data/v62.0/query/01g` }) });
+    const fault = await fetch(`${SF}/__fake/fault`, {
+      method: 'POST',
+      body: JSON.stringify({ status: 500, path: `/org/${org}/services/data/v62.0/query/01g` }),
+    });
     expect(fault.status).toBe(204);
     const src = await createSource(org, { objects: ['Lead'], pageSize: 200 });
-    const failed = await until(() => source(src.id), (s) => s.status === 'waiting', 'run waiting after the failure');
-    expect(failed.lastError).toMatchObject({ kind: 'transient', platformMessage: 'SERVER_UNAVAILABLE: Server temporarily unavailable' });
+    const failed = await until(
+      () => source(src.id),
+      (s) => s.status === 'waiting',
+      'run waiting after the failure',
+    );
+    expect(failed.lastError).toMatchObject({
+      kind: 'transient',
+      platformMessage: 'SERVER_UNAVAILABLE: Server temporarily unavailable',
+    });
     expect(failed.currentRun).toMatchObject({ read: 200, applied: 200 });
     const jobId = failed.currentRun.jobId;
     expect((await json(await send(`/api/sources/${src.id}/sync`, 'POST', {}))).jobId).toBe(jobId);
@@ -167,8 +266,18 @@ describe('Salesforce sources: limits, bad fields, erasure', { timeout: 400_000 }
     await insert(org, 'Lead', { Email: `lim.${org}@example.com`, LastName: 'L', Status: 'Open' }, T);
     await control(org, { action: 'usage', apiUsage: { used: 15_000, max: 15_000 } });
     const src = await createSource(org, { objects: ['Lead'] });
-    const waiting = await until(() => source(src.id), (s) => s.lastError?.kind === 'rate_limited', 'rate limited');
-    expect(waiting).toMatchObject({ status: 'waiting', lastError: { message: expect.stringContaining('15001/15000'), platformMessage: 'REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.' } });
+    const waiting = await until(
+      () => source(src.id),
+      (s) => s.lastError?.kind === 'rate_limited',
+      'rate limited',
+    );
+    expect(waiting).toMatchObject({
+      status: 'waiting',
+      lastError: {
+        message: expect.stringContaining('15001/15000'),
+        platformMessage: 'REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.',
+      },
+    });
     expect(Date.parse(waiting.nextRunAt) - Date.parse(waiting.lastError.at)).toBeGreaterThanOrEqual(14 * 60_000);
     await control(org, { action: 'usage', apiUsage: { used: 0, max: 15_000 } });
     // The refresh token rotated by the failed run's token request was saved: the next run uses it.
@@ -180,10 +289,27 @@ describe('Salesforce sources: limits, bad fields, erasure', { timeout: 400_000 }
   it('a 429 with Retry-After: the run waits that long, then goes on by itself', async () => {
     const org = newOrg();
     await insert(org, 'Lead', { Email: `rl.${org}@example.com`, LastName: 'L', Status: 'Open' }, T);
-    expect((await fetch(`${SF}/__fake/fault`, { method: 'POST', body: JSON.stringify({ status: 429, retryAfter: '2', path: `/org/${org}/services/data/v62.0/query` }) })).status).toBe(204);
+    expect(
+      (
+        await fetch(`${SF}/__fake/fault`, {
+          method: 'POST',
+          body: JSON.stringify({ status: 429, retryAfter: '2', path: `/org/${org}/services/data/v62.0/query` }),
+        })
+      ).status,
+    ).toBe(204);
     const src = await createSource(org, { objects: ['Lead'] });
-    const waiting = await until(() => source(src.id), (s) => s.lastError?.kind === 'rate_limited' || !!s.lastRun, 'rate limited');
-    expect(waiting).toMatchObject({ status: 'waiting', lastError: { kind: 'rate_limited', platformMessage: 'REQUEST_LIMIT_EXCEEDED: ConcurrentPerOrgLongTxn Limit exceeded.' } });
+    const waiting = await until(
+      () => source(src.id),
+      (s) => s.lastError?.kind === 'rate_limited' || !!s.lastRun,
+      'rate limited',
+    );
+    expect(waiting).toMatchObject({
+      status: 'waiting',
+      lastError: {
+        kind: 'rate_limited',
+        platformMessage: 'REQUEST_LIMIT_EXCEEDED: ConcurrentPerOrgLongTxn Limit exceeded.',
+      },
+    });
     const wait = Date.parse(waiting.nextRunAt) - Date.parse(waiting.lastError.at);
     expect(wait).toBeGreaterThanOrEqual(2000);
     expect(wait).toBeLessThan(3000);
@@ -193,12 +319,22 @@ describe('Salesforce sources: limits, bad fields, erasure', { timeout: 400_000 }
 
   it('a field missing from the org (or removed later) is reported on the source and skipped; the run goes on', async () => {
     const org = newOrg();
-    const lead = await insert(org, 'Lead', { Email: `f.${org}@example.com`, LastName: 'F', Status: 'Open', Title: 'CTO' }, T);
+    const lead = await insert(
+      org,
+      'Lead',
+      { Email: `f.${org}@example.com`, LastName: 'F', Status: 'Open', Title: 'CTO' },
+      T,
+    );
     const src = await createSource(org, { objects: ['Lead'], fields: { Lead: ['Status', 'Title', 'Rating__c'] } });
     const done = await finished(src.id);
     expect(done.lastRun).toMatchObject({ read: 1, applied: 1 });
-    expect(done.fieldIssues).toEqual([{ field: 'Lead.Rating__c', reason: 'field does not exist on Lead', at: expect.any(String) }]);
-    expect((await person(`f.${org}@example.com`)).attributes.salesforce.Lead).toMatchObject({ Status: 'Open', Title: 'CTO' });
+    expect(done.fieldIssues).toEqual([
+      { field: 'Lead.Rating__c', reason: 'field does not exist on Lead', at: expect.any(String) },
+    ]);
+    expect((await person(`f.${org}@example.com`)).attributes.salesforce.Lead).toMatchObject({
+      Status: 'Open',
+      Title: 'CTO',
+    });
 
     // Title deleted in Salesforce after it was described: the query's INVALID_FIELD names it; the rest syncs.
     await control(org, { action: 'removeField', object: 'Lead', field: 'Title' });
@@ -206,7 +342,11 @@ describe('Salesforce sources: limits, bad fields, erasure', { timeout: 400_000 }
     const again = await syncNow(src.id);
     expect(again.lastRun).toMatchObject({ read: 1, applied: 1 });
     expect(again.lastError).toBeNull();
-    expect(again.fieldIssues).toContainEqual({ field: 'Lead.Title', reason: expect.stringContaining("No such column 'Title' on entity 'Lead'"), at: expect.any(String) });
+    expect(again.fieldIssues).toContainEqual({
+      field: 'Lead.Title',
+      reason: expect.stringContaining("No such column 'Title' on entity 'Lead'"),
+      at: expect.any(String),
+    });
     expect((await person(`f.${org}@example.com`)).attributes.salesforce.Lead.Status).toBe('Qualified');
   });
 
@@ -232,7 +372,15 @@ describe('Salesforce sources: credentials', { timeout: 400_000 }, () => {
       received.push({ body: String(init?.body) });
       return new Response('ok');
     };
-    expect((await send('/api/alerts', 'PUT', { url: 'https://alerts.example.com/hook', secret: 'alert-secret-0123456789', silentMinutes: 30 })).status).toBe(200);
+    expect(
+      (
+        await send('/api/alerts', 'PUT', {
+          url: 'https://alerts.example.com/hook',
+          secret: 'alert-secret-0123456789',
+          silentMinutes: 30,
+        })
+      ).status,
+    ).toBe(200);
   });
   afterEach(() => {
     alertTransport.fetch = realFetch;
@@ -243,14 +391,31 @@ describe('Salesforce sources: credentials', { timeout: 400_000 }, () => {
     await insert(org, 'Lead', { Email: `c.${org}@example.com`, LastName: 'C', Status: 'Open' }, T);
     await control(org, { action: 'revokeRefreshTokens' });
     const src = await createSource(org, { objects: ['Lead'] });
-    const stopped = await until(() => source(src.id), (s) => s.status === 'stopped', 'source stopped');
-    expect(stopped.lastError).toMatchObject({ kind: 'credentials', platformMessage: 'invalid_grant: expired access/refresh token' });
+    const stopped = await until(
+      () => source(src.id),
+      (s) => s.status === 'stopped',
+      'source stopped',
+    );
+    expect(stopped.lastError).toMatchObject({
+      kind: 'credentials',
+      platformMessage: 'invalid_grant: expired access/refresh token',
+    });
     expect(stopped.nextRunAt).toBeNull();
-    await until(async () => received.length, (k) => k > 0, 'alert sent');
-    expect(JSON.parse(received[0]!.body)).toMatchObject({ kind: 'credentials_refused', sourceId: src.id, sourceType: 'salesforce' });
+    await until(
+      async () => received.length,
+      (k) => k > 0,
+      'alert sent',
+    );
+    expect(JSON.parse(received[0]!.body)).toMatchObject({
+      kind: 'credentials_refused',
+      sourceId: src.id,
+      sourceType: 'salesforce',
+    });
     expect(received[0]!.body).not.toContain(C.clientSecret);
 
-    const fixed = await json(await send(`/api/sources/${src.id}`, 'PATCH', { settings: { refreshToken: null, flow: 'client_credentials' } }));
+    const fixed = await json(
+      await send(`/api/sources/${src.id}`, 'PATCH', { settings: { refreshToken: null, flow: 'client_credentials' } }),
+    );
     expect(fixed.status).not.toBe('stopped');
     expect(fixed.settings).not.toHaveProperty('refreshToken');
     const done = await finished(src.id);

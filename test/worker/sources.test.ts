@@ -21,16 +21,31 @@ function account(): string {
 }
 
 async function hubspot(acct: string, body: Record<string, unknown>) {
-  const res = await fetch(`${HUBSPOT}/__fake/control`, { method: 'POST', body: JSON.stringify({ account: acct, ...body }) });
+  const res = await fetch(`${HUBSPOT}/__fake/control`, {
+    method: 'POST',
+    body: JSON.stringify({ account: acct, ...body }),
+  });
   expect(res.status).toBe(204);
 }
 
-async function contacts(acct: string, list: { email: string; properties?: Record<string, string | null>; at?: number }[]) {
+async function contacts(
+  acct: string,
+  list: { email: string; properties?: Record<string, string | null>; at?: number }[],
+) {
   await hubspot(acct, { action: 'upsert', contacts: list });
 }
 
-async function createSource(acct: string, settings: Record<string, unknown> = { accessToken: H.privateToken }, extra: Record<string, unknown> = {}) {
-  const res = await send('/api/sources', 'POST', { type: 'hubspot', name: `HubSpot ${acct}`, settings: { endpoint: `${HUBSPOT}/acct/${acct}`, ...settings }, ...extra });
+async function createSource(
+  acct: string,
+  settings: Record<string, unknown> = { accessToken: H.privateToken },
+  extra: Record<string, unknown> = {},
+) {
+  const res = await send('/api/sources', 'POST', {
+    type: 'hubspot',
+    name: `HubSpot ${acct}`,
+    settings: { endpoint: `${HUBSPOT}/acct/${acct}`, ...settings },
+    ...extra,
+  });
   const out = await json(res);
   expect(res.status, JSON.stringify(out)).toBe(201);
   return out;
@@ -42,7 +57,11 @@ async function source(id: string) {
 
 /** Waits for a finished run with the given job id (or any, when none is given). */
 function finished(id: string, jobId?: string) {
-  return until(() => source(id), (s) => !!s.lastRun && (!jobId || s.lastRun.jobId === jobId) && !s.currentRun, `source ${id} run finished`);
+  return until(
+    () => source(id),
+    (s) => !!s.lastRun && (!jobId || s.lastRun.jobId === jobId) && !s.currentRun,
+    `source ${id} run finished`,
+  );
 }
 
 const T = Date.now() - 3_600_000;
@@ -74,7 +93,11 @@ describe('/api/sources', { timeout: 200_000 }, () => {
       expect(body.error.code).toBe('invalid_source');
     }
     // Salesforce: an instance URL off Salesforce's domains would receive the client secret: refused.
-    const sf = await send('/api/sources', 'POST', { type: 'salesforce', name: 'SF', settings: { instanceUrl: 'https://x.example.com', clientId: 'c', clientSecret: 'secret-123456' } });
+    const sf = await send('/api/sources', 'POST', {
+      type: 'salesforce',
+      name: 'SF',
+      settings: { instanceUrl: 'https://x.example.com', clientId: 'c', clientSecret: 'secret-123456' },
+    });
     expect(sf.status).toBe(400);
     expect(JSON.stringify((await json(sf)).error)).toContain('instanceUrl');
 
@@ -89,7 +112,9 @@ describe('/api/sources', { timeout: 200_000 }, () => {
     expect(patched).toMatchObject({ name: 'Renamed', paused: true, status: 'paused' });
     expect((await send(`/api/sources/${created.id}/sync`, 'POST', {})).status).toBe(409);
     // A new endpoint without the token again would hand the stored token to it: refused.
-    const moved = await send(`/api/sources/${created.id}`, 'PATCH', { settings: { endpoint: 'http://127.0.0.1:9/elsewhere' } });
+    const moved = await send(`/api/sources/${created.id}`, 'PATCH', {
+      settings: { endpoint: 'http://127.0.0.1:9/elsewhere' },
+    });
     expect(moved.status).toBe(400);
     expect((await json(moved)).error.code).toBe('credentials_required');
 
@@ -101,7 +126,14 @@ describe('/api/sources', { timeout: 200_000 }, () => {
   it('syncs contacts into people under hubspot.*, dates in UTC, with the run counted; sync now picks up a change', async () => {
     const acct = account();
     await contacts(acct, [
-      { email: `Ann.${acct}@Example.com`, properties: { lifecyclestage: 'marketingqualifiedlead', hs_lifecyclestage_marketingqualifiedlead_date: String(T) }, at: T },
+      {
+        email: `Ann.${acct}@Example.com`,
+        properties: {
+          lifecyclestage: 'marketingqualifiedlead',
+          hs_lifecyclestage_marketingqualifiedlead_date: String(T),
+        },
+        at: T,
+      },
       { email: `bob.${acct}@example.com`, properties: { lifecyclestage: 'lead' }, at: T + 1000 },
       { email: 'not-an-email', properties: {}, at: T + 2000 },
     ]);
@@ -113,9 +145,14 @@ describe('/api/sources', { timeout: 200_000 }, () => {
     expect(done.lastSyncedAt).not.toBeNull();
     expect(done.cursor.contacts).toMatchObject({ phase: 'range', t: T + 2000, seen: [expect.any(String)] });
     const ann = await person(`ann.${acct}@example.com`);
-    expect(ann.attributes.hubspot).toMatchObject({ lifecyclestage: 'marketingqualifiedlead', hs_lifecyclestage_marketingqualifiedlead_date: new Date(T).toISOString() });
+    expect(ann.attributes.hubspot).toMatchObject({
+      lifecyclestage: 'marketingqualifiedlead',
+      hs_lifecyclestage_marketingqualifiedlead_date: new Date(T).toISOString(),
+    });
 
-    await contacts(acct, [{ email: `bob.${acct}@example.com`, properties: { lifecyclestage: 'customer' }, at: T + 60_000 }]);
+    await contacts(acct, [
+      { email: `bob.${acct}@example.com`, properties: { lifecyclestage: 'customer' }, at: T + 60_000 },
+    ]);
     const sync = await api(`/api/sources/${src.id}/sync`, { method: 'POST' });
     expect(sync.status).toBe(202);
     const { jobId } = await json(sync);
@@ -124,16 +161,31 @@ describe('/api/sources', { timeout: 200_000 }, () => {
     expect((await person(`bob.${acct}@example.com`)).attributes.hubspot.lifecyclestage).toBe('customer');
 
     const fields = await json(await api(`/api/sources/${src.id}/fields`));
-    expect(fields.fields).toContainEqual({ name: 'hs_lifecyclestage_customer_date', label: expect.any(String), type: 'datetime' });
+    expect(fields.fields).toContainEqual({
+      name: 'hs_lifecyclestage_customer_date',
+      label: expect.any(String),
+      type: 'datetime',
+    });
   });
 
   it('resumes a run that failed midway from its last committed page: every contact applied, none read twice', async () => {
     const acct = account();
-    await contacts(acct, Array.from({ length: 230 }, (_, i) => ({ email: `r${i}.${acct}@example.com`, properties: { city: 'Lyon' }, at: T + i })));
+    await contacts(
+      acct,
+      Array.from({ length: 230 }, (_, i) => ({
+        email: `r${i}.${acct}@example.com`,
+        properties: { city: 'Lyon' },
+        at: T + i,
+      })),
+    );
     // The first search answers; the second fails with a 500.
     await hubspot(acct, { action: 'failSearch', after: 1, status: 500 });
     const src = await createSource(acct);
-    const failed = await until(() => source(src.id), (s) => s.status === 'waiting', 'run waiting after the failure');
+    const failed = await until(
+      () => source(src.id),
+      (s) => s.status === 'waiting',
+      'run waiting after the failure',
+    );
     expect(failed.lastError).toMatchObject({ kind: 'transient', platformMessage: 'internal error' });
     expect(failed.currentRun).toMatchObject({ read: 200, applied: 200 });
     const jobId = failed.currentRun.jobId;
@@ -147,11 +199,21 @@ describe('/api/sources', { timeout: 200_000 }, () => {
   it('honours a 429 with Retry-After: the run waits that long, then goes on by itself', async () => {
     const acct = account();
     await contacts(acct, [{ email: `rl.${acct}@example.com`, at: T }]);
-    const fault = await fetch(`${HUBSPOT}/__fake/fault`, { method: 'POST', body: JSON.stringify({ status: 429, retryAfter: '2', path: `/acct/${acct}/crm/v3/objects/contacts/search` }) });
+    const fault = await fetch(`${HUBSPOT}/__fake/fault`, {
+      method: 'POST',
+      body: JSON.stringify({ status: 429, retryAfter: '2', path: `/acct/${acct}/crm/v3/objects/contacts/search` }),
+    });
     expect(fault.status).toBe(204);
     const src = await createSource(acct);
-    const waiting = await until(() => source(src.id), (s) => s.lastError?.kind === 'rate_limited' || !!s.lastRun, 'rate limited');
-    expect(waiting).toMatchObject({ status: 'waiting', lastError: { kind: 'rate_limited', platformMessage: 'You have reached your secondly limit.' } });
+    const waiting = await until(
+      () => source(src.id),
+      (s) => s.lastError?.kind === 'rate_limited' || !!s.lastRun,
+      'rate limited',
+    );
+    expect(waiting).toMatchObject({
+      status: 'waiting',
+      lastError: { kind: 'rate_limited', platformMessage: 'You have reached your secondly limit.' },
+    });
     const wait = Date.parse(waiting.nextRunAt) - Date.parse(waiting.lastError.at);
     expect(wait).toBeGreaterThanOrEqual(2000);
     expect(wait).toBeLessThan(3000);
@@ -184,7 +246,15 @@ describe('refused credentials', { timeout: 200_000 }, () => {
       received.push({ body: String(init?.body) });
       return new Response('ok');
     };
-    expect((await send('/api/alerts', 'PUT', { url: 'https://alerts.example.com/hook', secret: 'alert-secret-0123456789', silentMinutes: 30 })).status).toBe(200);
+    expect(
+      (
+        await send('/api/alerts', 'PUT', {
+          url: 'https://alerts.example.com/hook',
+          secret: 'alert-secret-0123456789',
+          silentMinutes: 30,
+        })
+      ).status,
+    ).toBe(200);
   });
   afterEach(() => {
     alertTransport.fetch = realFetch;
@@ -194,15 +264,28 @@ describe('refused credentials', { timeout: 200_000 }, () => {
     const acct = account();
     await contacts(acct, [{ email: `c.${acct}@example.com`, at: T }]);
     const src = await createSource(acct, { accessToken: 'pat-na1-revoked-token-0000' });
-    const stopped = await until(() => source(src.id), (s) => s.status === 'stopped', 'source stopped');
-    expect(stopped.lastError).toMatchObject({ kind: 'credentials', platformMessage: expect.stringContaining('Authentication credentials not found') });
+    const stopped = await until(
+      () => source(src.id),
+      (s) => s.status === 'stopped',
+      'source stopped',
+    );
+    expect(stopped.lastError).toMatchObject({
+      kind: 'credentials',
+      platformMessage: expect.stringContaining('Authentication credentials not found'),
+    });
     expect(stopped.nextRunAt).toBeNull();
-    await until(async () => received.length, (k) => k > 0, 'alert sent');
+    await until(
+      async () => received.length,
+      (k) => k > 0,
+      'alert sent',
+    );
     const alert = JSON.parse(received[0]!.body);
     expect(alert).toMatchObject({ kind: 'credentials_refused', sourceId: src.id, sourceType: 'hubspot' });
     expect(received[0]!.body).not.toContain('pat-na1');
 
-    const fixed = await json(await send(`/api/sources/${src.id}`, 'PATCH', { settings: { accessToken: H.privateToken } }));
+    const fixed = await json(
+      await send(`/api/sources/${src.id}`, 'PATCH', { settings: { accessToken: H.privateToken } }),
+    );
     expect(fixed.status).not.toBe('stopped');
     const done = await finished(src.id);
     expect(done.lastRun).toMatchObject({ applied: 1 });
@@ -211,7 +294,11 @@ describe('refused credentials', { timeout: 200_000 }, () => {
   it('OAuth: the rotated refresh token is saved sealed and used for the next refresh', async () => {
     const acct = account();
     await contacts(acct, [{ email: `o.${acct}@example.com`, at: T }]);
-    const src = await createSource(acct, { clientId: H.clientId, clientSecret: H.clientSecret, refreshToken: H.refreshToken });
+    const src = await createSource(acct, {
+      clientId: H.clientId,
+      clientSecret: H.clientSecret,
+      refreshToken: H.refreshToken,
+    });
     const done = await finished(src.id);
     expect(done.lastRun).toMatchObject({ applied: 1 });
     expect(done.settings.refreshToken).toMatch(/^\*{4}.{4}$/);
@@ -229,11 +316,24 @@ describe('refused credentials', { timeout: 200_000 }, () => {
 describe('HubSpot webhooks', { timeout: 200_000 }, () => {
   const SECRET = 'hs-app-client-secret-0001';
   async function sign(method: string, uri: string, body: string, ts: number): Promise<string> {
-    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${method}${uri}${body}${ts}`)));
+    const key = await crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(SECRET),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
+    const mac = new Uint8Array(
+      await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${method}${uri}${body}${ts}`)),
+    );
     return btoa(String.fromCharCode(...mac));
   }
-  const hook = (id: string, body: string, headers: Record<string, string>) => call(`/sources/hubspot/${id}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const hook = (id: string, body: string, headers: Record<string, string>) =>
+    call(`/sources/hubspot/${id}/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
 
   it('a signed contact change is read and applied at once; a bad, replayed or unsigned delivery is refused', async () => {
     const acct = account();
@@ -245,13 +345,40 @@ describe('HubSpot webhooks', { timeout: 200_000 }, () => {
     await contacts(acct, [{ email, properties: { lifecyclestage: 'customer' }, at: T + 1000 }]);
     // Each fake account numbers its contacts from 1001.
     const id = '1001';
-    const body = JSON.stringify([{ eventId: 1, subscriptionId: 7, portalId: 62515, occurredAt: Date.now(), subscriptionType: 'contact.propertyChange', attemptNumber: 0, objectId: Number(id), propertyName: 'lifecyclestage', propertyValue: 'customer', changeSource: 'CRM' }]);
+    const body = JSON.stringify([
+      {
+        eventId: 1,
+        subscriptionId: 7,
+        portalId: 62515,
+        occurredAt: Date.now(),
+        subscriptionType: 'contact.propertyChange',
+        attemptNumber: 0,
+        objectId: Number(id),
+        propertyName: 'lifecyclestage',
+        propertyValue: 'customer',
+        changeSource: 'CRM',
+      },
+    ]);
     const uri = `http://collector.test/sources/hubspot/${src.id}/webhook`;
     const ts = Date.now();
     const sig = await sign('POST', uri, body, ts);
-    expect((await hook(src.id, body, { 'x-hubspot-signature-v3': sig.replace(/^./, (ch) => (ch === 'A' ? 'B' : 'A')), 'x-hubspot-request-timestamp': String(ts) })).status).toBe(401);
+    expect(
+      (
+        await hook(src.id, body, {
+          'x-hubspot-signature-v3': sig.replace(/^./, (ch) => (ch === 'A' ? 'B' : 'A')),
+          'x-hubspot-request-timestamp': String(ts),
+        })
+      ).status,
+    ).toBe(401);
     const old = Date.now() - 6 * 60_000;
-    expect((await hook(src.id, body, { 'x-hubspot-signature-v3': await sign('POST', uri, body, old), 'x-hubspot-request-timestamp': String(old) })).status).toBe(401);
+    expect(
+      (
+        await hook(src.id, body, {
+          'x-hubspot-signature-v3': await sign('POST', uri, body, old),
+          'x-hubspot-request-timestamp': String(old),
+        })
+      ).status,
+    ).toBe(401);
     expect((await hook(src.id, body, {})).status).toBe(401);
     expect((await person(email)).attributes.hubspot.lifecyclestage).toBe('lead');
     const ok = await hook(src.id, body, { 'x-hubspot-signature-v3': sig, 'x-hubspot-request-timestamp': String(ts) });
@@ -276,10 +403,18 @@ describe('the cron', { timeout: 200_000 }, () => {
     await runInDurableObject(stub(live.id), (_o, state) => state.storage.deleteAlarm());
     expect(await runInDurableObject(stub(live.id), (_o, state) => state.storage.getAlarm())).toBeNull();
     const waits: Promise<unknown>[] = [];
-    await worker.scheduled!({ scheduledTime: Date.now(), cron: '*/5 * * * *', noRetry() {} } as ScheduledController, env as never, { waitUntil: (p: Promise<unknown>) => waits.push(p), passThroughOnException() {} } as unknown as ExecutionContext);
+    await worker.scheduled!(
+      { scheduledTime: Date.now(), cron: '*/5 * * * *', noRetry() {} } as ScheduledController,
+      env as never,
+      { waitUntil: (p: Promise<unknown>) => waits.push(p), passThroughOnException() {} } as unknown as ExecutionContext,
+    );
     await Promise.all(waits);
     // Re-armed for now: a scheduled run happens (and arms the next one).
-    const ran = await until(() => source(live.id), (s) => s.lastRun?.trigger === 'schedule' && !s.currentRun, 'scheduled run');
+    const ran = await until(
+      () => source(live.id),
+      (s) => s.lastRun?.trigger === 'schedule' && !s.currentRun,
+      'scheduled run',
+    );
     expect(ran.nextRunAt).not.toBeNull();
     expect(await runInDurableObject(stub(paused.id), (_o, state) => state.storage.getAlarm())).toBeNull();
     expect((await source(paused.id)).status).toBe('paused');

@@ -10,7 +10,12 @@ import { visitorById } from '../../collector/objects/doors';
 // VisitorObject, without ever missing a visitor that stored something.
 
 const deviceLinked = async (email: string, anon: string) =>
-  runInDurableObject(await personByEmail(env, email), (_o, state) => state.storage.sql.exec<{ linked: number }>('SELECT linked FROM devices WHERE anonymous_id = ?', anon).one().linked);
+  runInDurableObject(
+    await personByEmail(env, email),
+    (_o, state) =>
+      state.storage.sql.exec<{ linked: number }>('SELECT linked FROM devices WHERE anonymous_id = ?', anon).one()
+        .linked,
+  );
 
 describe('visitor registry', () => {
   it('spreads ids over the directory shards', () => {
@@ -35,7 +40,10 @@ describe('visitor registry', () => {
     await settle(email);
     // The browser lost its person token (storage cleared, same anonymous id from the HttpOnly cookie).
     const g = gclid('after');
-    expect((await collect({ key: PK, events: [touchEvent(anon, [{ kind: 'gclid', value: g, firstSeen: Date.now() }])] })).status).toBe(200);
+    expect(
+      (await collect({ key: PK, events: [touchEvent(anon, [{ kind: 'gclid', value: g, firstSeen: Date.now() }])] }))
+        .status,
+    ).toBe(200);
     expect(await registeredVisitors(env, [anon])).toEqual(new Set([anon]));
     expect((await person(email)).touches.map((t: any) => t.value)).not.toContain(g);
     await collect({ key: PK, events: [identifyEvent(email, { anonymousId: anon })] });
@@ -48,11 +56,27 @@ describe('visitor registry', () => {
     const anon = `seg-${anonId()}`;
     const email = `registry-seg-${anon}@example.com`;
     const basic = `Basic ${btoa(`${SK}:`)}`;
-    const segment = (path: string, body: unknown) => call(`/segment/v1/${path}`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect((await segment('identify', { type: 'identify', anonymousId: anon, userId: email, traits: { email } })).status).toBe(200);
+    const segment = (path: string, body: unknown) =>
+      call(`/segment/v1/${path}`, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect(
+      (await segment('identify', { type: 'identify', anonymousId: anon, userId: email, traits: { email } })).status,
+    ).toBe(200);
     await settle(email);
     const g = gclid('segpage');
-    expect((await segment('page', { type: 'page', anonymousId: anon, userId: email, context: { page: { url: `https://s.test/?gclid=${g}` } } })).status).toBe(200);
+    expect(
+      (
+        await segment('page', {
+          type: 'page',
+          anonymousId: anon,
+          userId: email,
+          context: { page: { url: `https://s.test/?gclid=${g}` } },
+        })
+      ).status,
+    ).toBe(200);
     expect((await person(email)).touches.map((t: any) => t.value)).toContain(g);
     expect(await registeredVisitors(env, [anon])).toEqual(new Set());
   });
@@ -60,7 +84,10 @@ describe('visitor registry', () => {
   it('erasure forgets the browsers of the person in the registry too', async () => {
     const anon = anonId();
     const email = `registry-erase-${anon}@example.com`;
-    await collect({ key: PK, events: [touchEvent(anon, [{ kind: 'gclid', value: gclid('erase'), firstSeen: Date.now() }])] });
+    await collect({
+      key: PK,
+      events: [touchEvent(anon, [{ kind: 'gclid', value: gclid('erase'), firstSeen: Date.now() }])],
+    });
     await collect({ key: PK, events: [identifyEvent(email, { anonymousId: anon })] });
     await settle(email);
     expect(await deviceLinked(email, anon)).toBe(1);

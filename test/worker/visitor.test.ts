@@ -13,7 +13,15 @@ describe('touch events and the VisitorObject', () => {
     const anon = anonId();
     const g = gclid('v');
     const t = Date.now() - 2 * DAY;
-    const res = await collect({ key: PK, events: [touchEvent(anon, [{ kind: 'gclid', value: g, firstSeen: t, landingUrl: 'https://s.test/?gclid=' + g }, fbclidTouch('IwAR_visitor_1', t + 5)])] });
+    const res = await collect({
+      key: PK,
+      events: [
+        touchEvent(anon, [
+          { kind: 'gclid', value: g, firstSeen: t, landingUrl: 'https://s.test/?gclid=' + g },
+          fbclidTouch('IwAR_visitor_1', t + 5),
+        ]),
+      ],
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
     const visitor = visitorById(env, anon);
@@ -40,13 +48,22 @@ describe('touch events and the VisitorObject', () => {
   it('sends touches carrying a valid person token straight to the person; a forged token falls back to the visitor', async () => {
     const email = `token-${anonId()}@example.com`;
     const anon = anonId();
-    const { token } = (await (await collect({ key: PK, events: [identifyEvent(email, { anonymousId: anon })] })).json()) as any;
+    const { token } = (await (
+      await collect({ key: PK, events: [identifyEvent(email, { anonymousId: anon })] })
+    ).json()) as any;
     expect(token).toMatch(/^pt1\.[0-9a-f]{64}\.[0-9a-z]+\.[0-9a-f]{64}$/);
     expect(token).not.toContain(email);
 
     const other = anonId(); // a new browser storage, same token
     const g = gclid('tok');
-    expect((await collect({ key: PK, events: [touchEvent(other, [{ kind: 'gclid', value: g, firstSeen: Date.now() }], { token })] })).status).toBe(200);
+    expect(
+      (
+        await collect({
+          key: PK,
+          events: [touchEvent(other, [{ kind: 'gclid', value: g, firstSeen: Date.now() }], { token })],
+        })
+      ).status,
+    ).toBe(200);
     const p = await person(email);
     expect(p.touches.map((x: any) => x.value)).toEqual([g]);
     expect(p.devices.map((d: any) => d.anonymousId)).toContain(other);
@@ -55,7 +72,14 @@ describe('touch events and the VisitorObject', () => {
     const forged = token.slice(0, -4) + (token.endsWith('0000') ? '1111' : '0000');
     const g2 = gclid('forged');
     const third = anonId();
-    expect((await collect({ key: PK, events: [touchEvent(third, [{ kind: 'gclid', value: g2, firstSeen: Date.now() }], { token: forged })] })).status).toBe(200);
+    expect(
+      (
+        await collect({
+          key: PK,
+          events: [touchEvent(third, [{ kind: 'gclid', value: g2, firstSeen: Date.now() }], { token: forged })],
+        })
+      ).status,
+    ).toBe(200);
     expect((await person(email)).touches.map((x: any) => x.value)).not.toContain(g2);
     expect((await visitorById(env, third).state())?.touches.map((x) => x.value)).toEqual([g2]);
   });
@@ -70,8 +94,18 @@ describe('touch events and the VisitorObject', () => {
   it('stores nothing for a touch event with denied consent or Global Privacy Control', async () => {
     const a = anonId();
     const b = anonId();
-    await collect({ key: PK, events: [touchEvent(a, [{ kind: 'gclid', value: gclid(), firstSeen: Date.now() }], { context: { consent: { ads: 'denied' } } })] });
-    await collect({ key: PK, events: [touchEvent(b, [{ kind: 'gclid', value: gclid(), firstSeen: Date.now() }])] }, { 'sec-gpc': '1' });
+    await collect({
+      key: PK,
+      events: [
+        touchEvent(a, [{ kind: 'gclid', value: gclid(), firstSeen: Date.now() }], {
+          context: { consent: { ads: 'denied' } },
+        }),
+      ],
+    });
+    await collect(
+      { key: PK, events: [touchEvent(b, [{ kind: 'gclid', value: gclid(), firstSeen: Date.now() }])] },
+      { 'sec-gpc': '1' },
+    );
     expect(await visitorById(env, a).state()).toBeNull();
     expect(await visitorById(env, b).state()).toBeNull();
   });
@@ -111,7 +145,18 @@ describe('touch events and the VisitorObject', () => {
     const anon = anonId();
     const email = `old-${anon}@example.com`;
     const fresh = gclid('fresh');
-    await collect({ key: PK, events: [identifyEvent(email, { anonymousId: anon, touches: [{ kind: 'gclid', value: gclid('old'), firstSeen: Date.now() - 91 * DAY }, { kind: 'gclid', value: fresh, firstSeen: Date.now() - 89 * DAY }] })] });
+    await collect({
+      key: PK,
+      events: [
+        identifyEvent(email, {
+          anonymousId: anon,
+          touches: [
+            { kind: 'gclid', value: gclid('old'), firstSeen: Date.now() - 91 * DAY },
+            { kind: 'gclid', value: fresh, firstSeen: Date.now() - 89 * DAY },
+          ],
+        }),
+      ],
+    });
     expect((await person(email)).touches.map((x: any) => x.value)).toEqual([fresh]);
   });
 });
@@ -120,42 +165,77 @@ describe('the _cb_aid first-party cookie', () => {
   const SAME_SITE = 'http://localhost:3000';
   function sameSiteCollect(body: unknown, headers: Record<string, string> = {}) {
     return exports.default.fetch(
-      new Request(`${SAME_SITE}/v1/collect`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: SAME_SITE, 'sec-fetch-site': 'same-origin', ...headers }, body: JSON.stringify(body) }),
+      new Request(`${SAME_SITE}/v1/collect`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', origin: SAME_SITE, 'sec-fetch-site': 'same-origin', ...headers },
+        body: JSON.stringify(body),
+      }),
     );
   }
 
   it('is set HttpOnly when the collector shares the site, and not cross-site', async () => {
     const anon = anonId();
-    const res = await sameSiteCollect({ key: PK, events: [touchEvent(anon, [{ kind: 'gclid', value: gclid(), firstSeen: Date.now() }])] });
+    const res = await sameSiteCollect({
+      key: PK,
+      events: [touchEvent(anon, [{ kind: 'gclid', value: gclid(), firstSeen: Date.now() }])],
+    });
     expect(res.status).toBe(200);
     const cookie = res.headers.get('set-cookie')!;
     expect(cookie).toContain(`_cb_aid=${anon}`);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
     expect(cookie).toMatch(/Max-Age=34560000/);
-    const cross = await collect({ key: PK, events: [touchEvent(anon, [{ kind: 'gclid', value: gclid(), firstSeen: Date.now() }])] }, { 'sec-fetch-site': 'cross-site' });
+    const cross = await collect(
+      { key: PK, events: [touchEvent(anon, [{ kind: 'gclid', value: gclid(), firstSeen: Date.now() }])] },
+      { 'sec-fetch-site': 'cross-site' },
+    );
     expect(cross.headers.get('set-cookie')).toBeNull();
   });
 
   it('is not set under Global Privacy Control or when the batch denies ads consent', async () => {
-    const denied = await sameSiteCollect({ key: PK, events: [identifyEvent(`denied-${anonId()}@example.com`, { anonymousId: anonId(), context: { consent: { ads: 'denied' } } })] });
+    const denied = await sameSiteCollect({
+      key: PK,
+      events: [
+        identifyEvent(`denied-${anonId()}@example.com`, {
+          anonymousId: anonId(),
+          context: { consent: { ads: 'denied' } },
+        }),
+      ],
+    });
     expect(denied.status).toBe(200);
     expect(denied.headers.get('set-cookie')).toBeNull();
-    const gpc = await sameSiteCollect({ key: PK, events: [identifyEvent(`gpc-${anonId()}@example.com`, { anonymousId: anonId() })] }, { 'sec-gpc': '1' });
+    const gpc = await sameSiteCollect(
+      { key: PK, events: [identifyEvent(`gpc-${anonId()}@example.com`, { anonymousId: anonId() })] },
+      { 'sec-gpc': '1' },
+    );
     expect(gpc.status).toBe(200);
     expect(gpc.headers.get('set-cookie')).toBeNull();
-    const granted = await sameSiteCollect({ key: PK, events: [identifyEvent(`granted-${anonId()}@example.com`, { anonymousId: anonId(), context: { consent: { ads: 'granted' } } })] });
+    const granted = await sameSiteCollect({
+      key: PK,
+      events: [
+        identifyEvent(`granted-${anonId()}@example.com`, {
+          anonymousId: anonId(),
+          context: { consent: { ads: 'granted' } },
+        }),
+      ],
+    });
     expect(granted.headers.get('set-cookie')).toContain('_cb_aid=');
   });
 
   it('links a browser whose script storage was cleared: the cookie visitor is merged on identify', async () => {
     const old = anonId();
     const g = gclid('cookie');
-    await sameSiteCollect({ key: PK, events: [touchEvent(old, [{ kind: 'gclid', value: g, firstSeen: Date.now() - DAY }])] });
+    await sameSiteCollect({
+      key: PK,
+      events: [touchEvent(old, [{ kind: 'gclid', value: g, firstSeen: Date.now() - DAY }])],
+    });
     // localStorage cleared: the tag mints a new anonymous id, but the HttpOnly cookie survived.
     const fresh = anonId();
     const email = `cookie-${fresh}@example.com`;
-    const res = await sameSiteCollect({ key: PK, events: [identifyEvent(email, { anonymousId: fresh })] }, { cookie: `_cb_aid=${old}` });
+    const res = await sameSiteCollect(
+      { key: PK, events: [identifyEvent(email, { anonymousId: fresh })] },
+      { cookie: `_cb_aid=${old}` },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('set-cookie')).toContain(`_cb_aid=${old}`);
     await settle(email);
@@ -166,7 +246,10 @@ describe('the _cb_aid first-party cookie', () => {
 
   it('ignores a malformed cookie', async () => {
     const anon = anonId();
-    const res = await sameSiteCollect({ key: PK, events: [touchEvent(anon, [{ kind: 'gclid', value: gclid(), firstSeen: Date.now() }])] }, { cookie: '_cb_aid=<script>' });
+    const res = await sameSiteCollect(
+      { key: PK, events: [touchEvent(anon, [{ kind: 'gclid', value: gclid(), firstSeen: Date.now() }])] },
+      { cookie: '_cb_aid=<script>' },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('set-cookie')).toContain(`_cb_aid=${anon}`);
   });

@@ -8,7 +8,13 @@ import { Notice } from './notice';
  * Create / edit an audience. The criteria builder (client script) edits the criteria JSON below it;
  * without the script the JSON view is the editor.
  */
-export function AudienceForm(props: { action: string; csrf: string; values: AudienceFormValues; issues?: DefinitionIssue[]; submit: string }) {
+export function AudienceForm(props: {
+  action: string;
+  csrf: string;
+  values: AudienceFormValues;
+  issues?: DefinitionIssue[];
+  submit: string;
+}) {
   const v = props.values;
   const issues = props.issues;
   const name = issuesAt(issues, 'name');
@@ -23,12 +29,22 @@ export function AudienceForm(props: { action: string; csrf: string; values: Audi
       <CsrfField token={props.csrf} />
       {issues && issues.length > 0 && (
         <Notice kind="error">
-          The audience was not saved: {issues.length === 1 ? 'one field needs' : `${issues.length} fields need`} attention.
+          The audience was not saved: {issues.length === 1 ? 'one field needs' : `${issues.length} fields need`}{' '}
+          attention.
           {other.length > 0 && <FieldIssues id="other-issues" issues={other} />}
         </Notice>
       )}
       <label for="name">Name</label>
-      <input id="name" name="name" type="text" required maxlength={200} value={v.name} aria-invalid={name.length ? 'true' : undefined} aria-describedby={describedBy('name-issues', name)} />
+      <input
+        id="name"
+        name="name"
+        type="text"
+        required
+        maxlength={200}
+        value={v.name}
+        aria-invalid={name.length ? 'true' : undefined}
+        aria-describedby={describedBy('name-issues', name)}
+      />
       <FieldIssues id="name-issues" issues={name} />
 
       <h2>Who is in it</h2>
@@ -38,10 +54,19 @@ export function AudienceForm(props: { action: string; csrf: string; values: Audi
         <label for="criteria">
           Criteria
           <span class="hint" id="criteria-hint">
-            {'{"all": [...]}'} or {'{"any": [...]}'} of conditions {'{"field", "op", "value"}'}; fields are dotted paths such as crm.lead.status.
+            {'{"all": [...]}'} or {'{"any": [...]}'} of conditions {'{"field", "op", "value"}'}; fields are dotted paths
+            such as crm.lead.status.
           </span>
         </label>
-        <textarea id="criteria" name="criteria" class="code" rows={10} spellcheck={false} aria-invalid={criteria.length ? 'true' : undefined} aria-describedby={describedBy('criteria-issues', criteria, 'criteria-hint')}>
+        <textarea
+          id="criteria"
+          name="criteria"
+          class="code"
+          rows={10}
+          spellcheck={false}
+          aria-invalid={criteria.length ? 'true' : undefined}
+          aria-describedby={describedBy('criteria-issues', criteria, 'criteria-hint')}
+        >
           {v.criteria}
         </textarea>
       </details>
@@ -51,10 +76,21 @@ export function AudienceForm(props: { action: string; csrf: string; values: Audi
       <label for="timestampField">
         Timestamp field
         <span class="hint" id="timestampField-hint">
-          The attribute holding when the event happened (e.g. crm.lead.became_sql_at). It is the event time sent to ad platforms.
+          The attribute holding when the event happened (e.g. crm.lead.became_sql_at). It is the event time sent to ad
+          platforms.
         </span>
       </label>
-      <input id="timestampField" name="timestampField" type="text" required value={v.timestampField} autocomplete="off" spellcheck={false} aria-invalid={tsField.length ? 'true' : undefined} aria-describedby={describedBy('timestampField-issues', tsField, 'timestampField-hint')} />
+      <input
+        id="timestampField"
+        name="timestampField"
+        type="text"
+        required
+        value={v.timestampField}
+        autocomplete="off"
+        spellcheck={false}
+        aria-invalid={tsField.length ? 'true' : undefined}
+        aria-describedby={describedBy('timestampField-issues', tsField, 'timestampField-hint')}
+      />
       <FieldIssues id="timestampField-issues" issues={tsField} />
       <label for="withinDays">
         Window in days
@@ -62,7 +98,17 @@ export function AudienceForm(props: { action: string; csrf: string; values: Audi
           A person is a member while the timestamp is at most this many days old (1 to 90).
         </span>
       </label>
-      <input id="withinDays" name="withinDays" type="number" min={1} max={90} required value={v.withinDays} aria-invalid={within.length ? 'true' : undefined} aria-describedby={describedBy('withinDays-issues', within, 'withinDays-hint')} />
+      <input
+        id="withinDays"
+        name="withinDays"
+        type="number"
+        min={1}
+        max={90}
+        required
+        value={v.withinDays}
+        aria-invalid={within.length ? 'true' : undefined}
+        aria-describedby={describedBy('withinDays-issues', within, 'withinDays-hint')}
+      />
       <FieldIssues id="withinDays-issues" issues={within} />
       <label for="reentry">Re-entry</label>
       <select id="reentry" name="reentry">
@@ -74,10 +120,17 @@ export function AudienceForm(props: { action: string; csrf: string; values: Audi
         </option>
       </select>
       <div class="check">
-        <input id="allowTraits" name="allowTraits" type="checkbox" checked={v.allowTraits} aria-describedby={describedBy('allowTraits-issues', traits, 'allowTraits-hint')} />
+        <input
+          id="allowTraits"
+          name="allowTraits"
+          type="checkbox"
+          checked={v.allowTraits}
+          aria-describedby={describedBy('allowTraits-issues', traits, 'allowTraits-hint')}
+        />
         <label for="allowTraits">Allow browser-sent traits</label>
         <span class="hint" id="allowTraits-hint">
-          traits.* come from visitors' browsers and anyone can forge them; leave this off unless the identifies are signed or the stakes are low.
+          traits.* come from visitors' browsers and anyone can forge them; leave this off unless the identifies are
+          signed or the stakes are low.
         </span>
       </div>
       <FieldIssues id="allowTraits-issues" issues={traits} />

@@ -6,7 +6,16 @@ import { CsrfField } from './csrf-field';
 import { describedBy, FieldIssues } from './field-issues';
 import { Notice } from './notice';
 
-function Text(props: { name: keyof ConversionFormValues; label: string; hint: string; value: string; issues?: DefinitionIssue[]; required?: boolean; inputmode?: 'decimal'; issuePath?: string }) {
+function Text(props: {
+  name: keyof ConversionFormValues;
+  label: string;
+  hint: string;
+  value: string;
+  issues?: DefinitionIssue[];
+  required?: boolean;
+  inputmode?: 'decimal';
+  issuePath?: string;
+}) {
   const issues = issuesAt(props.issues, props.issuePath ?? props.name);
   return (
     <>
@@ -16,22 +25,45 @@ function Text(props: { name: keyof ConversionFormValues; label: string; hint: st
           {props.hint}
         </span>
       </label>
-      <input id={`cv-${props.name}`} name={props.name} type="text" value={props.value} required={props.required} inputmode={props.inputmode} autocomplete="off" aria-invalid={issues.length ? 'true' : undefined} aria-describedby={describedBy(`cv-${props.name}-issues`, issues, `cv-${props.name}-hint`)} />
+      <input
+        id={`cv-${props.name}`}
+        name={props.name}
+        type="text"
+        value={props.value}
+        required={props.required}
+        inputmode={props.inputmode}
+        autocomplete="off"
+        aria-invalid={issues.length ? 'true' : undefined}
+        aria-describedby={describedBy(`cv-${props.name}-issues`, issues, `cv-${props.name}-hint`)}
+      />
       <FieldIssues id={`cv-${props.name}-issues`} issues={issues} />
     </>
   );
 }
 
 /** Turn a conversion on for one of the configured destinations (the caller shows this only when there is one). */
-export function ConversionForm(props: { action: string; csrf: string; values: ConversionFormValues; issues?: DefinitionIssue[]; destinations: { id: string; label: string }[] }) {
+export function ConversionForm(props: {
+  action: string;
+  csrf: string;
+  values: ConversionFormValues;
+  issues?: DefinitionIssue[];
+  destinations: { id: string; label: string }[];
+}) {
   const v = props.values;
   const destIssues = issuesAt(props.issues, 'destinationId');
   return (
     <form method="post" action={props.action} novalidate>
       <CsrfField token={props.csrf} />
-      {props.issues && props.issues.length > 0 && <Notice kind="error">The conversion was not turned on: see the fields below.</Notice>}
+      {props.issues && props.issues.length > 0 && (
+        <Notice kind="error">The conversion was not turned on: see the fields below.</Notice>
+      )}
       <label for="cv-destinationId">Destination</label>
-      <select id="cv-destinationId" name="destinationId" required aria-describedby={describedBy('cv-destinationId-issues', destIssues)}>
+      <select
+        id="cv-destinationId"
+        name="destinationId"
+        required
+        aria-describedby={describedBy('cv-destinationId-issues', destIssues)}
+      >
         {props.destinations.map((d) => (
           <option value={d.id} selected={v.destinationId === d.id}>
             {d.label}
@@ -39,8 +71,20 @@ export function ConversionForm(props: { action: string; csrf: string; values: Co
         ))}
       </select>
       <FieldIssues id="cv-destinationId-issues" issues={destIssues} />
-      <Text name="eventName" label="Event name (optional)" hint="Meta, LinkedIn and Microsoft: the event name, e.g. Lead or SQL." value={v.eventName} issues={props.issues} />
-      <Text name="conversionAction" label="Conversion action (optional)" hint="Google: overrides the destination's conversion action for this audience: its ID (456) or the resource name customers/123/conversionActions/456, kept as the ID. Microsoft: the goal name; LinkedIn: the rule URN." value={v.conversionAction} issues={props.issues} />
+      <Text
+        name="eventName"
+        label="Event name (optional)"
+        hint="Meta, LinkedIn and Microsoft: the event name, e.g. Lead or SQL."
+        value={v.eventName}
+        issues={props.issues}
+      />
+      <Text
+        name="conversionAction"
+        label="Conversion action (optional)"
+        hint="Google: overrides the destination's conversion action for this audience: its ID (456) or the resource name customers/123/conversionActions/456, kept as the ID. Microsoft: the goal name; LinkedIn: the rule URN."
+        value={v.conversionAction}
+        issues={props.issues}
+      />
       <label for="cv-actionSource">
         Action source (Meta)
         <span class="hint">Defaults to system_generated: a CRM stage is not a website event.</span>
@@ -55,35 +99,94 @@ export function ConversionForm(props: { action: string; csrf: string; values: Co
           </option>
         ))}
       </select>
-      <Text name="value" label="Value (optional)" hint="A fixed conversion value, e.g. 1500." value={v.value} issues={props.issues} inputmode="decimal" />
-      <Text name="valueField" label="Value field (optional)" hint="An attribute holding the value, e.g. crm.opportunity.amount; wins over the fixed value." value={v.valueField} issues={props.issues} />
-      <Text name="currency" label="Currency (optional)" hint="ISO 4217 code, e.g. USD or EUR." value={v.currency} issues={props.issues} />
+      <Text
+        name="value"
+        label="Value (optional)"
+        hint="A fixed conversion value, e.g. 1500."
+        value={v.value}
+        issues={props.issues}
+        inputmode="decimal"
+      />
+      <Text
+        name="valueField"
+        label="Value field (optional)"
+        hint="An attribute holding the value, e.g. crm.opportunity.amount; wins over the fixed value."
+        value={v.valueField}
+        issues={props.issues}
+      />
+      <Text
+        name="currency"
+        label="Currency (optional)"
+        hint="ISO 4217 code, e.g. USD or EUR."
+        value={v.currency}
+        issues={props.issues}
+      />
       <label for="cv-identityMapping">
         Identity mapping for this conversion (optional)
         <span class="hint" id="cv-identityMapping-hint">
-          One line per identifier to read differently from the Identity page, e.g. <code>phone: crm.mobile, hubspot.phone</code>; <code>jobTitle: none</code> sends none.
+          One line per identifier to read differently from the Identity page, e.g.{' '}
+          <code>phone: crm.mobile, hubspot.phone</code>; <code>jobTitle: none</code> sends none.
         </span>
       </label>
-      <textarea id="cv-identityMapping" name="identityMapping" rows={2} aria-invalid={issuesAt(props.issues, 'identityMapping').length ? 'true' : undefined} aria-describedby={describedBy('cv-identityMapping-issues', issuesAt(props.issues, 'identityMapping'), 'cv-identityMapping-hint')}>
+      <textarea
+        id="cv-identityMapping"
+        name="identityMapping"
+        rows={2}
+        aria-invalid={issuesAt(props.issues, 'identityMapping').length ? 'true' : undefined}
+        aria-describedby={describedBy(
+          'cv-identityMapping-issues',
+          issuesAt(props.issues, 'identityMapping'),
+          'cv-identityMapping-hint',
+        )}
+      >
         {v.identityMapping}
       </textarea>
       <FieldIssues id="cv-identityMapping-issues" issues={issuesAt(props.issues, 'identityMapping')} />
       <label for="cv-retractCriteria">
         Retract when they leave because (optional)
         <span class="hint" id="cv-retractCriteria-hint">
-          Criteria in JSON, as in the audience definition, that mark an exit as a reversal, e.g. {'{"field": "crm.deal.stage", "op": "in", "value": ["closed_lost", "disqualified"]}'}. When a person leaves the audience while they hold, the conversion already sent is withdrawn: Google Ads and Microsoft retract it; Meta, LinkedIn and the Data Manager API have no retraction, so the reversal is recorded in the delivery log.
+          Criteria in JSON, as in the audience definition, that mark an exit as a reversal, e.g.{' '}
+          {'{"field": "crm.deal.stage", "op": "in", "value": ["closed_lost", "disqualified"]}'}. When a person leaves
+          the audience while they hold, the conversion already sent is withdrawn: Google Ads and Microsoft retract it;
+          Meta, LinkedIn and the Data Manager API have no retraction, so the reversal is recorded in the delivery log.
         </span>
       </label>
-      <textarea id="cv-retractCriteria" name="retractCriteria" class="code" rows={3} spellcheck={false} aria-invalid={issuesAt(props.issues, 'retractOn.criteria').length ? 'true' : undefined} aria-describedby={describedBy('cv-retractCriteria-issues', issuesAt(props.issues, 'retractOn.criteria'), 'cv-retractCriteria-hint')}>
+      <textarea
+        id="cv-retractCriteria"
+        name="retractCriteria"
+        class="code"
+        rows={3}
+        spellcheck={false}
+        aria-invalid={issuesAt(props.issues, 'retractOn.criteria').length ? 'true' : undefined}
+        aria-describedby={describedBy(
+          'cv-retractCriteria-issues',
+          issuesAt(props.issues, 'retractOn.criteria'),
+          'cv-retractCriteria-hint',
+        )}
+      >
         {v.retractCriteria}
       </textarea>
       <FieldIssues id="cv-retractCriteria-issues" issues={issuesAt(props.issues, 'retractOn.criteria')} />
-      <Text name="retractTimestamp" label="Reversal time field (optional)" hint="The attribute holding when the reversal happened, e.g. crm.deal.closed_at; a reversal dated outside the audience window sends nothing. Empty: when the exit is seen." value={v.retractTimestamp} issues={props.issues} issuePath="retractOn.timestamp" />
+      <Text
+        name="retractTimestamp"
+        label="Reversal time field (optional)"
+        hint="The attribute holding when the reversal happened, e.g. crm.deal.closed_at; a reversal dated outside the audience window sends nothing. Empty: when the exit is seen."
+        value={v.retractTimestamp}
+        issues={props.issues}
+        issuePath="retractOn.timestamp"
+      />
       <div class="check">
-        <input id="cv-sendExisting" name="sendExisting" type="checkbox" checked={v.sendExisting} aria-describedby="cv-sendExisting-hint" />
+        <input
+          id="cv-sendExisting"
+          name="sendExisting"
+          type="checkbox"
+          checked={v.sendExisting}
+          aria-describedby="cv-sendExisting-hint"
+        />
         <label for="cv-sendExisting">Send existing members too</label>
         <span class="hint" id="cv-sendExisting-hint">
-          Members who entered before now are sent if their timestamp is still inside the window. Untick to send only entries from now on.
+          Members who entered before now are sent if their timestamp is still inside the window. Untick to send only
+          entries from now on.
         </span>
       </div>
       <div class="actions">

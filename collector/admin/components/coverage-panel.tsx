@@ -18,15 +18,27 @@ export function CoveragePanel(props: { coverage: CoverageOverview; base: string 
       ) : (
         shown.map((d) => {
           const keys = [...(Object.keys(weightsFor(d.type)) as CoverageKey[])];
-          if (weightsFor(d.type)[clickKeyOf(d.type)]) keys.splice(keys.indexOf(clickKeyOf(d.type)) + 1, 0, 'originating_click');
+          if (weightsFor(d.type)[clickKeyOf(d.type)])
+            keys.splice(keys.indexOf(clickKeyOf(d.type)) + 1, 0, 'originating_click');
           return (
             <div class="coverage-destination">
               <h3>
-                <a href={`${props.base}/destinations/${encodeURIComponent(d.id)}`}>{d.name}</a>: mean score {d.total.meanScore?.toFixed(1)}/10
-                <span class="muted"> ({d.scheme === 'meta_emq' ? 'on Meta’s Event Match Quality priority' : 'our scheme'})</span>
+                <a href={`${props.base}/destinations/${encodeURIComponent(d.id)}`}>{d.name}</a>: mean score{' '}
+                {d.total.meanScore?.toFixed(1)}/10
+                <span class="muted">
+                  {' '}
+                  ({d.scheme === 'meta_emq' ? 'on Meta’s Event Match Quality priority' : 'our scheme'})
+                </span>
               </h3>
-              {d.lift ? <p class="coverage-lift">{d.lift.sentence}.</p> : <p class="muted">Every conversion carries every key this platform scores.</p>}
-              <DataTable head={['Week of', 'Conversions', 'Mean score', ...keys.map((k) => KEY_LABELS[k])]} caption={`${d.name}: share of conversions carrying each key, per week (UTC, from Monday)`}>
+              {d.lift ? (
+                <p class="coverage-lift">{d.lift.sentence}.</p>
+              ) : (
+                <p class="muted">Every conversion carries every key this platform scores.</p>
+              )}
+              <DataTable
+                head={['Week of', 'Conversions', 'Mean score', ...keys.map((k) => KEY_LABELS[k])]}
+                caption={`${d.name}: share of conversions carrying each key, per week (UTC, from Monday)`}
+              >
                 {d.weeks.map((w) => (
                   <tr>
                     <th scope="row">{w.week}</th>
@@ -43,7 +55,9 @@ export function CoveragePanel(props: { coverage: CoverageOverview; base: string 
         })
       )}
       <p class="hint">
-        Scores run 0 to 10: Meta’s on the priority Meta publishes for its Event Match Quality parameters, the others on our own scheme (the originating click ID counts most, then email, phone, IP and user agent, name and address). Counted when each conversion is built. Details in docs/delivery.md, “Match coverage”.
+        Scores run 0 to 10: Meta’s on the priority Meta publishes for its Event Match Quality parameters, the others on
+        our own scheme (the originating click ID counts most, then email, phone, IP and user agent, name and address).
+        Counted when each conversion is built. Details in docs/delivery.md, “Match coverage”.
       </p>
     </section>
   );

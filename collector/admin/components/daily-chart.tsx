@@ -33,34 +33,45 @@ export function DailyChart(props: { days: number[]; series: { id: string; name: 
         '.';
   return (
     <figure class="chart">
-      <div class="chart-scroll" tabindex={0} role="group" aria-label="Conversions per day chart (scrolls sideways on small screens)">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="chart-title chart-desc" focusable="false">
-        <title id="chart-title">Conversions per day per destination, last {days.length} days (UTC)</title>
-        <desc id="chart-desc">{summary}</desc>
-        {[0, max / 2, max].map((v) => (
-          <g>
-            <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} stroke="#d0d7de" stroke-width="1" />
-            <text x={PAD.left - 6} y={y(v) + 4} text-anchor="end" font-size="11" fill="#57606a">
-              {String(v)}
+      <div
+        class="chart-scroll"
+        tabindex={0}
+        role="group"
+        aria-label="Conversions per day chart (scrolls sideways on small screens)"
+      >
+        <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="chart-title chart-desc" focusable="false">
+          <title id="chart-title">Conversions per day per destination, last {days.length} days (UTC)</title>
+          <desc id="chart-desc">{summary}</desc>
+          {[0, max / 2, max].map((v) => (
+            <g>
+              <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} stroke="#d0d7de" stroke-width="1" />
+              <text x={PAD.left - 6} y={y(v) + 4} text-anchor="end" font-size="11" fill="#57606a">
+                {String(v)}
+              </text>
+            </g>
+          ))}
+          {[0, Math.floor((days.length - 1) / 2), days.length - 1].map((i) => (
+            <text
+              x={x(i)}
+              y={H - 8}
+              text-anchor={i === 0 ? 'start' : i === days.length - 1 ? 'end' : 'middle'}
+              font-size="11"
+              fill="#57606a"
+            >
+              {dayLabel(days[i]!)}
             </text>
-          </g>
-        ))}
-        {[0, Math.floor((days.length - 1) / 2), days.length - 1].map((i) => (
-          <text x={x(i)} y={H - 8} text-anchor={i === 0 ? 'start' : i === days.length - 1 ? 'end' : 'middle'} font-size="11" fill="#57606a">
-            {dayLabel(days[i]!)}
-          </text>
-        ))}
-        {series.map((s, si) => (
-          <polyline
-            points={s.counts.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}
-            fill="none"
-            stroke={PALETTE[si % PALETTE.length]}
-            stroke-width="2"
-            stroke-dasharray={DASHES[si % DASHES.length]}
-            stroke-linejoin="round"
-          />
-        ))}
-      </svg>
+          ))}
+          {series.map((s, si) => (
+            <polyline
+              points={s.counts.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}
+              fill="none"
+              stroke={PALETTE[si % PALETTE.length]}
+              stroke-width="2"
+              stroke-dasharray={DASHES[si % DASHES.length]}
+              stroke-linejoin="round"
+            />
+          ))}
+        </svg>
       </div>
       {series.length > 0 && (
         <figcaption>
@@ -68,7 +79,15 @@ export function DailyChart(props: { days: number[]; series: { id: string; name: 
             {series.map((s, si) => (
               <li>
                 <svg viewBox="0 0 24 8" width="24" height="8" aria-hidden="true" focusable="false">
-                  <line x1="0" x2="24" y1="4" y2="4" stroke={PALETTE[si % PALETTE.length]} stroke-width="2" stroke-dasharray={DASHES[si % DASHES.length]} />
+                  <line
+                    x1="0"
+                    x2="24"
+                    y1="4"
+                    y2="4"
+                    stroke={PALETTE[si % PALETTE.length]}
+                    stroke-width="2"
+                    stroke-dasharray={DASHES[si % DASHES.length]}
+                  />
                 </svg>{' '}
                 {s.name}
               </li>

@@ -8,7 +8,18 @@ import { CsrfField } from './csrf-field';
 import { describedBy, FieldIssues } from './field-issues';
 import { Notice } from './notice';
 
-function Field(props: { id: string; name: string; label: string; hint: string; value: string; issues: DefinitionIssue[]; required?: boolean; secret?: boolean; saved?: string; type?: 'text' | 'url' }) {
+function Field(props: {
+  id: string;
+  name: string;
+  label: string;
+  hint: string;
+  value: string;
+  issues: DefinitionIssue[];
+  required?: boolean;
+  secret?: boolean;
+  saved?: string;
+  type?: 'text' | 'url';
+}) {
   return (
     <>
       <label for={props.id}>
@@ -52,7 +63,14 @@ export function DestinationForm(props: {
   submit: string;
 }) {
   const { platform, values: v, existing } = props;
-  const known = new Set(['name', 'mode', 'endpoint', 'tokenEndpoint', 'settings.defaultConsent', ...platform.fields.map((f) => `settings.${f.name}`)]);
+  const known = new Set([
+    'name',
+    'mode',
+    'endpoint',
+    'tokenEndpoint',
+    'settings.defaultConsent',
+    ...platform.fields.map((f) => `settings.${f.name}`),
+  ]);
   const other = (props.issues ?? []).filter((i) => ![...known].some((k) => i.path === k || i.path.startsWith(`${k}.`)));
   const consent = v.settings.defaultConsent || 'unknown';
   return (
@@ -60,7 +78,8 @@ export function DestinationForm(props: {
       <CsrfField token={props.csrf} />
       {(props.message || (props.issues && props.issues.length > 0)) && (
         <Notice kind="error">
-          {props.message ?? 'The destination was not saved.'} {existing ? '' : 'Secrets are never sent back to the browser: type them again.'}
+          {props.message ?? 'The destination was not saved.'}{' '}
+          {existing ? '' : 'Secrets are never sent back to the browser: type them again.'}
           {other.length > 0 && (
             <ul>
               {other.map((i) => (
@@ -73,12 +92,27 @@ export function DestinationForm(props: {
         </Notice>
       )}
       <p class="muted">{platform.intro}</p>
-      <Field id="dst-name" name="name" label="Name" hint="How this destination is called in the admin, e.g. “Meta – main pixel”." value={v.name} issues={issuesAt(props.issues, 'name')} required />
+      <Field
+        id="dst-name"
+        name="name"
+        label="Name"
+        hint="How this destination is called in the admin, e.g. “Meta – main pixel”."
+        value={v.name}
+        issues={issuesAt(props.issues, 'name')}
+        required
+      />
       <fieldset class="builder-group">
         <legend>Mode</legend>
         {MODES.map((m) => (
           <div class="check">
-            <input type="radio" id={`dst-mode-${m}`} name="mode" value={m} checked={(v.mode || 'dry_run') === m} aria-describedby={`dst-mode-${m}-hint`} />
+            <input
+              type="radio"
+              id={`dst-mode-${m}`}
+              name="mode"
+              value={m}
+              checked={(v.mode || 'dry_run') === m}
+              aria-describedby={`dst-mode-${m}-hint`}
+            />
             <label for={`dst-mode-${m}`}>{m}</label>
             <span class="hint" id={`dst-mode-${m}-hint`}>
               {MODE_HELP[m]}
@@ -89,7 +123,10 @@ export function DestinationForm(props: {
       </fieldset>
       <h3>Credentials and IDs</h3>
       {platform.fields.map((f) => {
-        const saved = existing && f.secret && typeof existing.settings[f.name] === 'string' ? (existing.settings[f.name] as string) : undefined;
+        const saved =
+          existing && f.secret && typeof existing.settings[f.name] === 'string'
+            ? (existing.settings[f.name] as string)
+            : undefined;
         return (
           <Field
             id={`dst-${f.name}`}
@@ -107,9 +144,10 @@ export function DestinationForm(props: {
       <label for="dst-defaultConsent">
         When a person's ad consent is unknown
         <span class="hint" id="dst-defaultConsent-hint">
-          Denied consent is always respected and granted consent always sent as granted; this decides for people who never gave a signal. “Send as unknown”
-          sends their conversions without a consent value (Google: unspecified), the platform then applies its own rules for your region. “Treat as granted”
-          tells Google the person agreed (choose it only where your legal basis covers it, e.g. outside the EEA, UK and Switzerland). “Treat as denied”
+          Denied consent is always respected and granted consent always sent as granted; this decides for people who
+          never gave a signal. “Send as unknown” sends their conversions without a consent value (Google: unspecified),
+          the platform then applies its own rules for your region. “Treat as granted” tells Google the person agreed
+          (choose it only where your legal basis covers it, e.g. outside the EEA, UK and Switzerland). “Treat as denied”
           sends nothing for them. See docs/identity.md.
         </span>
       </label>
@@ -125,10 +163,28 @@ export function DestinationForm(props: {
         </option>
       </select>
       {props.customEndpoints && (
-        <details open={Boolean(v.endpoint || v.tokenEndpoint || issuesAt(props.issues, 'endpoint', 'tokenEndpoint').length)}>
+        <details
+          open={Boolean(v.endpoint || v.tokenEndpoint || issuesAt(props.issues, 'endpoint', 'tokenEndpoint').length)}
+        >
           <summary>Custom endpoints (proxies, tests)</summary>
-          <Field id="dst-endpoint" name="endpoint" label="Endpoint" hint="Replaces the platform's base URL; the platform's own path follows it. Changing it requires the secrets again." value={v.endpoint} issues={issuesAt(props.issues, 'endpoint')} type="url" />
-          <Field id="dst-tokenEndpoint" name="tokenEndpoint" label="Token endpoint" hint="Replaces the OAuth token URL." value={v.tokenEndpoint} issues={issuesAt(props.issues, 'tokenEndpoint')} type="url" />
+          <Field
+            id="dst-endpoint"
+            name="endpoint"
+            label="Endpoint"
+            hint="Replaces the platform's base URL; the platform's own path follows it. Changing it requires the secrets again."
+            value={v.endpoint}
+            issues={issuesAt(props.issues, 'endpoint')}
+            type="url"
+          />
+          <Field
+            id="dst-tokenEndpoint"
+            name="tokenEndpoint"
+            label="Token endpoint"
+            hint="Replaces the OAuth token URL."
+            value={v.tokenEndpoint}
+            issues={issuesAt(props.issues, 'tokenEndpoint')}
+            type="url"
+          />
         </details>
       )}
       <div class="actions">

@@ -1,7 +1,12 @@
 import type { DefinitionIssue } from '../../audiences/definition-issues';
 import { STAGE_NAMES } from '../../../shared/ladder-templates';
 import { TEMPLATE_STAGES } from '../../../shared/schemas/ladder';
-import { EXISTING_ROWS, type ExistingFormValues, type SendFormValues, type TemplateFormValues } from '../ladder-form-data';
+import {
+  EXISTING_ROWS,
+  type ExistingFormValues,
+  type SendFormValues,
+  type TemplateFormValues,
+} from '../ladder-form-data';
 import { CsrfField } from './csrf-field';
 import { FieldIssues } from './field-issues';
 import { Notice } from './notice';
@@ -17,7 +22,13 @@ function Problems(props: { id: string; issues?: DefinitionIssue[] }) {
 }
 
 /** Five stages from HubSpot's lifecycle stages or generic crm.* fields, optionally each sending to one destination. */
-export function TemplateForm(props: { action: string; csrf: string; values: TemplateFormValues; issues?: DefinitionIssue[]; destinations: { id: string; label: string }[] }) {
+export function TemplateForm(props: {
+  action: string;
+  csrf: string;
+  values: TemplateFormValues;
+  issues?: DefinitionIssue[];
+  destinations: { id: string; label: string }[];
+}) {
   const v = props.values;
   return (
     <form method="post" action={props.action} novalidate>
@@ -28,13 +39,18 @@ export function TemplateForm(props: { action: string; csrf: string; values: Temp
       <label for="lt-source">
         Stages from
         <span class="hint">
-          HubSpot: <code>hubspot.lifecyclestage</code> with its <code>hubspot.hs_lifecyclestage_&lt;stage&gt;_date</code> dates. CRM:{' '}
-          <code>crm.lifecycle_stage</code> (lead, mql, sql, opportunity, won) with <code>crm.&lt;stage&gt;_at</code> dates.
+          HubSpot: <code>hubspot.lifecyclestage</code> with its{' '}
+          <code>hubspot.hs_lifecyclestage_&lt;stage&gt;_date</code> dates. CRM: <code>crm.lifecycle_stage</code> (lead,
+          mql, sql, opportunity, won) with <code>crm.&lt;stage&gt;_at</code> dates.
         </span>
       </label>
       <select id="lt-source" name="source">
-        <option value="hubspot" selected={v.source === 'hubspot'}>HubSpot lifecycle stages</option>
-        <option value="crm" selected={v.source === 'crm'}>Generic CRM fields</option>
+        <option value="hubspot" selected={v.source === 'hubspot'}>
+          HubSpot lifecycle stages
+        </option>
+        <option value="crm" selected={v.source === 'crm'}>
+          Generic CRM fields
+        </option>
       </select>
       <label for="lt-withinDays">
         Window (days)
@@ -46,9 +62,13 @@ export function TemplateForm(props: { action: string; csrf: string; values: Temp
         <span class="hint">Leave empty to create the audiences only and turn conversions on later.</span>
       </label>
       <select id="lt-destinationId" name="destinationId">
-        <option value="" selected={v.destinationId === ''}>no destination yet</option>
+        <option value="" selected={v.destinationId === ''}>
+          no destination yet
+        </option>
         {props.destinations.map((d) => (
-          <option value={d.id} selected={v.destinationId === d.id}>{d.label}</option>
+          <option value={d.id} selected={v.destinationId === d.id}>
+            {d.label}
+          </option>
         ))}
       </select>
       <SendFields prefix="lt" stages={TEMPLATE_STAGES.map((k) => ({ key: k, name: STAGE_NAMES[k] }))} values={v} />
@@ -66,13 +86,27 @@ function SendFields(props: { prefix: string; stages: { key: string; name: string
     <>
       <fieldset class="builder-group">
         <legend>Per stage: event name (Meta) or conversion action (Google, LinkedIn, Microsoft)</legend>
-        <span class="hint">Empty: Meta gets Lead, MQL, SQL, Opportunity, Won (or the stage's name). Google, LinkedIn and Microsoft need one conversion action per stage.</span>
+        <span class="hint">
+          Empty: Meta gets Lead, MQL, SQL, Opportunity, Won (or the stage's name). Google, LinkedIn and Microsoft need
+          one conversion action per stage.
+        </span>
         {props.stages.map(({ key, name }) => (
           <>
             <label for={`${p}-stage-${key}`}>{name}</label>
-            <input id={`${p}-stage-${key}`} name={`stage_${key}`} type="text" value={v.stageEvent[key] ?? ''} autocomplete="off" />
+            <input
+              id={`${p}-stage-${key}`}
+              name={`stage_${key}`}
+              type="text"
+              value={v.stageEvent[key] ?? ''}
+              autocomplete="off"
+            />
             <div class="check">
-              <input id={`${p}-value-${key}`} name={`value_${key}`} type="checkbox" checked={v.valueStages.includes(key)} />
+              <input
+                id={`${p}-value-${key}`}
+                name={`value_${key}`}
+                type="checkbox"
+                checked={v.valueStages.includes(key)}
+              />
               <label for={`${p}-value-${key}`}>{`${name} sends the value`}</label>
             </div>
           </>
@@ -80,7 +114,10 @@ function SendFields(props: { prefix: string; stages: { key: string; name: string
       </fieldset>
       <label for={`${p}-valueField`}>
         Value field
-        <span class="hint">The attribute holding the amount, e.g. crm.deal.amount: a number, or text such as 12500 or 12,500.00 (a decimal comma is not read).</span>
+        <span class="hint">
+          The attribute holding the amount, e.g. crm.deal.amount: a number, or text such as 12500 or 12,500.00 (a
+          decimal comma is not read).
+        </span>
       </label>
       <input id={`${p}-valueField`} name="valueField" type="text" value={v.valueField} autocomplete="off" />
       <label for={`${p}-currency`}>
@@ -93,7 +130,14 @@ function SendFields(props: { prefix: string; stages: { key: string; name: string
 }
 
 /** One more destination for every stage of a ladder. */
-export function SendForm(props: { action: string; csrf: string; stages: { key: string; name: string }[]; values: SendFormValues; issues?: DefinitionIssue[]; destinations: { id: string; label: string }[] }) {
+export function SendForm(props: {
+  action: string;
+  csrf: string;
+  stages: { key: string; name: string }[];
+  values: SendFormValues;
+  issues?: DefinitionIssue[];
+  destinations: { id: string; label: string }[];
+}) {
   const v = props.values;
   return (
     <form method="post" action={props.action} novalidate>
@@ -107,7 +151,9 @@ export function SendForm(props: { action: string; csrf: string; stages: { key: s
       <label for="ls-destinationId">Destination</label>
       <select id="ls-destinationId" name="destinationId">
         {props.destinations.map((d) => (
-          <option value={d.id} selected={v.destinationId === d.id}>{d.label}</option>
+          <option value={d.id} selected={v.destinationId === d.id}>
+            {d.label}
+          </option>
         ))}
       </select>
       <SendFields prefix="ls" stages={props.stages} values={v} />
@@ -119,7 +165,13 @@ export function SendForm(props: { action: string; csrf: string; stages: { key: s
 }
 
 /** A ladder over audiences that exist already, in funnel order. */
-export function ExistingForm(props: { action: string; csrf: string; values: ExistingFormValues; issues?: DefinitionIssue[]; audiences: { id: string; name: string }[] }) {
+export function ExistingForm(props: {
+  action: string;
+  csrf: string;
+  values: ExistingFormValues;
+  issues?: DefinitionIssue[];
+  audiences: { id: string; name: string }[];
+}) {
   const v = props.values;
   return (
     <form method="post" action={props.action} novalidate>
@@ -135,15 +187,25 @@ export function ExistingForm(props: { action: string; csrf: string; values: Exis
             <div class="grow">
               <label for={`le-audience-${i}`}>{`Stage ${i + 1}: audience`}</label>
               <select id={`le-audience-${i}`} name={`audience_${i}`}>
-                <option value="" selected={!v.rows[i]?.audienceId}>none</option>
+                <option value="" selected={!v.rows[i]?.audienceId}>
+                  none
+                </option>
                 {props.audiences.map((a) => (
-                  <option value={a.id} selected={v.rows[i]?.audienceId === a.id}>{a.name}</option>
+                  <option value={a.id} selected={v.rows[i]?.audienceId === a.id}>
+                    {a.name}
+                  </option>
                 ))}
               </select>
             </div>
             <div class="grow">
               <label for={`le-name-${i}`}>{`Stage ${i + 1}: name`}</label>
-              <input id={`le-name-${i}`} name={`name_${i}`} type="text" value={v.rows[i]?.name ?? ''} autocomplete="off" />
+              <input
+                id={`le-name-${i}`}
+                name={`name_${i}`}
+                type="text"
+                value={v.rows[i]?.name ?? ''}
+                autocomplete="off"
+              />
             </div>
           </div>
         ))}

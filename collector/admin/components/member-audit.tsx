@@ -23,7 +23,8 @@ const RETRACTION: Record<string, string> = {
 };
 
 export function MemberAuditTable(props: { base: string; members: (MemberAudit & { memberSince: number })[] }) {
-  if (props.members.length === 0) return <p class="muted">No members yet. If the audience was just saved, its population may still be running.</p>;
+  if (props.members.length === 0)
+    return <p class="muted">No members yet. If the audience was just saved, its population may still be running.</p>;
   return (
     <DataTable head={['Person', 'Timestamp', 'Values read', 'Conversions']}>
       {props.members.map((m) => (
@@ -66,13 +67,20 @@ export function MemberAuditTable(props: { base: string; members: (MemberAudit & 
                 {cv.status && <span class={`badge status-${cv.status}`}>{cv.status}</span>}
                 {cv.retraction && (
                   <p class="retraction">
-                    <span class="badge">retraction</span> {RETRACTION[cv.retraction.state]} <Time ms={cv.retraction.at} />
-                    {cv.retraction.note && (cv.retraction.state === 'failed' || cv.retraction.state === 'skipped') && <span class="muted"> ({cv.retraction.note})</span>}
+                    <span class="badge">retraction</span> {RETRACTION[cv.retraction.state]}{' '}
+                    <Time ms={cv.retraction.at} />
+                    {cv.retraction.note && (cv.retraction.state === 'failed' || cv.retraction.state === 'skipped') && (
+                      <span class="muted"> ({cv.retraction.note})</span>
+                    )}
                   </p>
                 )}
                 {'payload' in cv ? (
                   <details>
-                    <summary>Would send{cv.matchKeys.length ? `: ${cv.matchKeys.map((k) => k.replace(/_/g, ' ')).join(', ')}` : ''}{cv.coverage ? ` · coverage ${scoreText(cv.coverage)}` : ''}</summary>
+                    <summary>
+                      Would send
+                      {cv.matchKeys.length ? `: ${cv.matchKeys.map((k) => k.replace(/_/g, ' ')).join(', ')}` : ''}
+                      {cv.coverage ? ` · coverage ${scoreText(cv.coverage)}` : ''}
+                    </summary>
                     <pre>{prettyJson(cv.payload)}</pre>
                   </details>
                 ) : (
@@ -82,13 +90,23 @@ export function MemberAuditTable(props: { base: string; members: (MemberAudit & 
                 )}
                 {cv.identity && (
                   <details>
-                    <summary>Identifiers ({cv.identity.filter((s) => s.field).length} of {cv.identity.length} found)</summary>
+                    <summary>
+                      Identifiers ({cv.identity.filter((s) => s.field).length} of {cv.identity.length} found)
+                    </summary>
                     <ul>
                       {cv.identity.map((s) => (
                         <li>
-                          {s.identifier}: {s.field ? <code>{s.field}</code> : <span class="muted">{'reason' in s ? s.reason : ''}</span>}
+                          {s.identifier}:{' '}
+                          {s.field ? (
+                            <code>{s.field}</code>
+                          ) : (
+                            <span class="muted">{'reason' in s ? s.reason : ''}</span>
+                          )}
                           {s.skipped.map((k) => (
-                            <span class="muted"> (skipped {k.field}: {k.reason})</span>
+                            <span class="muted">
+                              {' '}
+                              (skipped {k.field}: {k.reason})
+                            </span>
                           ))}
                         </li>
                       ))}

@@ -18,11 +18,20 @@ const EXIT_REASONS: Record<string, string> = {
 };
 
 /** A person's audience entries and exits, and the conversion rows made for them. */
-export function PersonAudiences(props: { base: string; history: PersonAudienceHistory; names: Map<string, string>; deliveries?: Map<string, ConversionLogEntry | null> }) {
+export function PersonAudiences(props: {
+  base: string;
+  history: PersonAudienceHistory;
+  names: Map<string, string>;
+  deliveries?: Map<string, ConversionLogEntry | null>;
+}) {
   const { entries, exits, conversions } = props.history;
   const audience = (id: string) => {
     const name = props.names.get(id);
-    return name ? <a href={`${props.base}/audiences/${encodeURIComponent(id)}`}>{name}</a> : <span class="muted">{`${id} (deleted)`}</span>;
+    return name ? (
+      <a href={`${props.base}/audiences/${encodeURIComponent(id)}`}>{name}</a>
+    ) : (
+      <span class="muted">{`${id} (deleted)`}</span>
+    );
   };
   return (
     <>
@@ -70,27 +79,47 @@ export function PersonAudiences(props: { base: string; history: PersonAudienceHi
             {conversions.map((r) => {
               const d = props.deliveries?.get(r.id) ?? null;
               return (
-              <tr>
-                <td>{audience(r.audienceId)}</td>
-                <td>{d?.destinationName ? <a href={`${props.base}/destinations/${encodeURIComponent(r.destinationId)}`}>{d.destinationName}</a> : <code>{r.destinationId}</code>}</td>
-                <td>
-                  <span class={`badge status-${(d?.status ?? r.status) === 'dead_letter' ? 'dead' : (d?.status ?? r.status)}`}>{d?.status ?? r.status}</span>
-                  {r.reason && <span class="muted"> {r.reason.replace(/_/g, ' ')}</span>}
-                  {d && (
-                    <>
-                      {' '}
-                      <a href={`${props.base}/conversions/${encodeURIComponent(d.id)}`}>Payload and the platform's answer</a>
-                      {d.coverage && <span class="muted"> · match coverage {scoreText(d.coverage)}: {d.coverage.keys.map((k) => KEY_LABELS[k]).join(', ') || 'no match key'}</span>}
-                    </>
-                  )}
-                </td>
-                <td>
-                  <Time ms={r.timestamp * 1000} />
-                </td>
-                <td>
-                  <Time ms={d?.updatedAt ?? r.updatedAt} />
-                </td>
-              </tr>
+                <tr>
+                  <td>{audience(r.audienceId)}</td>
+                  <td>
+                    {d?.destinationName ? (
+                      <a href={`${props.base}/destinations/${encodeURIComponent(r.destinationId)}`}>
+                        {d.destinationName}
+                      </a>
+                    ) : (
+                      <code>{r.destinationId}</code>
+                    )}
+                  </td>
+                  <td>
+                    <span
+                      class={`badge status-${(d?.status ?? r.status) === 'dead_letter' ? 'dead' : (d?.status ?? r.status)}`}
+                    >
+                      {d?.status ?? r.status}
+                    </span>
+                    {r.reason && <span class="muted"> {r.reason.replace(/_/g, ' ')}</span>}
+                    {d && (
+                      <>
+                        {' '}
+                        <a href={`${props.base}/conversions/${encodeURIComponent(d.id)}`}>
+                          Payload and the platform's answer
+                        </a>
+                        {d.coverage && (
+                          <span class="muted">
+                            {' '}
+                            · match coverage {scoreText(d.coverage)}:{' '}
+                            {d.coverage.keys.map((k) => KEY_LABELS[k]).join(', ') || 'no match key'}
+                          </span>
+                        )}
+                      </>
+                    )}
+                  </td>
+                  <td>
+                    <Time ms={r.timestamp * 1000} />
+                  </td>
+                  <td>
+                    <Time ms={d?.updatedAt ?? r.updatedAt} />
+                  </td>
+                </tr>
               );
             })}
           </DataTable>

@@ -25,15 +25,21 @@ export function PopulateProgress(props: { job: JobStatus | null; compact?: boole
   return (
     <div id="populate" data-refresh={running ? '2000' : undefined} aria-live="polite">
       <p>
-        {REASONS[job.reason]}: <strong>{label}</strong>. {job.evaluated} of {job.total} people evaluated, {job.members} members found.
+        {REASONS[job.reason]}: <strong>{label}</strong>. {job.evaluated} of {job.total} people evaluated, {job.members}{' '}
+        members found.
       </p>
       {job.failed > 0 && (
         <p class="notice notice-error">
-          {job.failed} {job.failed === 1 ? 'person' : 'people'} could not be evaluated after repeated attempts and {job.failed === 1 ? 'is' : 'are'} not
-          counted as members; each is evaluated again at their next change. Saving the audience again retries everyone.
+          {job.failed} {job.failed === 1 ? 'person' : 'people'} could not be evaluated after repeated attempts and{' '}
+          {job.failed === 1 ? 'is' : 'are'} not counted as members; each is evaluated again at their next change. Saving
+          the audience again retries everyone.
         </p>
       )}
-      <progress max={Math.max(job.total, 1)} value={job.total === 0 ? 1 : job.evaluated + job.failed} aria-label="Populate progress">
+      <progress
+        max={Math.max(job.total, 1)}
+        value={job.total === 0 ? 1 : job.evaluated + job.failed}
+        aria-label="Populate progress"
+      >
         {job.evaluated + job.failed} of {job.total}
       </progress>
       <p class="muted">

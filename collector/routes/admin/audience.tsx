@@ -2,7 +2,15 @@ import { Hono, type Context } from 'hono';
 import { logChange } from '../../admin/change-log';
 import { destinationsApi } from '../../admin/destinations-api';
 import { platformLabel } from './destinations';
-import { auditMembers, audienceSummary, deleteAudience, setConversionPaused, turnOffConversion, turnOnConversion, updateAudience } from '../../admin/audience-actions';
+import {
+  auditMembers,
+  audienceSummary,
+  deleteAudience,
+  setConversionPaused,
+  turnOffConversion,
+  turnOnConversion,
+  updateAudience,
+} from '../../admin/audience-actions';
 import { formValuesOf, readAudienceForm } from '../../admin/audience-form-data';
 import { AudienceForm } from '../../admin/components/audience-form';
 import { ConversionForm } from '../../admin/components/conversion-form';
@@ -46,18 +54,29 @@ function audiencePath(c: Context<AdminContext>, id: string) {
   return `${c.var.base}/audiences/${encodeURIComponent(id)}`;
 }
 
-async function detail(c: Context<AdminContext>, audience: StoredAudience, conversion?: { values: ConversionFormValues; issues?: DefinitionIssue[] }) {
+async function detail(
+  c: Context<AdminContext>,
+  audience: StoredAudience,
+  conversion?: { values: ConversionFormValues; issues?: DefinitionIssue[] },
+) {
   const [s, listed] = await Promise.all([audienceSummary(c.env, audience), destinationsApi.list(c.env, c.var.now)]);
   // A select of the configured destinations; without any, the page says to add one first.
   const destinationNames = new Map(listed.ok ? listed.value.destinations.map((d) => [d.id, d.name || d.id]) : []);
-  const destinations = listed.ok && listed.value.destinations.length ? listed.value.destinations.map((d) => ({ id: d.id, label: `${d.name || d.id} (${platformLabel(d.type)}, ${d.mode})` })) : undefined;
+  const destinations =
+    listed.ok && listed.value.destinations.length
+      ? listed.value.destinations.map((d) => ({
+          id: d.id,
+          label: `${d.name || d.id} (${platformLabel(d.type)}, ${d.mode})`,
+        }))
+      : undefined;
   const path = audiencePath(c, audience.id);
   const done = DONE[c.req.query('done') ?? ''];
   return c.html(
     <Layout title={audience.name} view={viewOf(c, '/audiences')}>
       {done && !conversion && <Notice kind="ok">{done}</Notice>}
       <p>
-        {audience.paused ? <span class="badge">paused</span> : <span class="badge">active</span>} <strong id="member-count">{`${s.members} member${s.members === 1 ? '' : 's'}`}</strong>.{' '}
+        {audience.paused ? <span class="badge">paused</span> : <span class="badge">active</span>}{' '}
+        <strong id="member-count">{`${s.members} member${s.members === 1 ? '' : 's'}`}</strong>.{' '}
         <a href={`${path}/members`}>Audit members</a>
       </p>
       <dl class="attrs">
@@ -102,7 +121,9 @@ async function detail(c: Context<AdminContext>, audience: StoredAudience, conver
             <tr>
               <td>
                 {destinationNames.has(cv.destinationId) ? (
-                  <a href={`${c.var.base}/destinations/${encodeURIComponent(cv.destinationId)}`}>{destinationNames.get(cv.destinationId)}</a>
+                  <a href={`${c.var.base}/destinations/${encodeURIComponent(cv.destinationId)}`}>
+                    {destinationNames.get(cv.destinationId)}
+                  </a>
                 ) : (
                   <code>{cv.destinationId}</code>
                 )}
@@ -136,12 +157,18 @@ async function detail(c: Context<AdminContext>, audience: StoredAudience, conver
       )}
       <h3>Turn a conversion on</h3>
       {destinations ? (
-        <ConversionForm action={`${path}/conversions`} csrf={c.var.csrf} values={conversion?.values ?? EMPTY_CONVERSION} issues={conversion?.issues} destinations={destinations} />
+        <ConversionForm
+          action={`${path}/conversions`}
+          csrf={c.var.csrf}
+          values={conversion?.values ?? EMPTY_CONVERSION}
+          issues={conversion?.issues}
+          destinations={destinations}
+        />
       ) : (
         // A conversion needs a configured destination (the API refuses any other id).
         <Notice kind="info">
-          No destination is configured yet. <a href={`${c.var.base}/destinations`}>Add a destination</a> (Meta, Google Ads, LinkedIn or
-          Microsoft Ads; dry run until you switch it live), then come back to turn a conversion on.
+          No destination is configured yet. <a href={`${c.var.base}/destinations`}>Add a destination</a> (Meta, Google
+          Ads, LinkedIn or Microsoft Ads; dry run until you switch it live), then come back to turn a conversion on.
         </Notice>
       )}
     </Layout>,
@@ -155,7 +182,12 @@ audiencePages.get('/:id/edit', async (c) => {
   const audience = await mustGet(c);
   return c.html(
     <Layout title={`Edit ${audience.name}`} view={viewOf(c, '/audiences')}>
-      <AudienceForm action={`${audiencePath(c, audience.id)}/edit`} csrf={c.var.csrf} values={formValuesOf(audience)} submit="Save audience" />
+      <AudienceForm
+        action={`${audiencePath(c, audience.id)}/edit`}
+        csrf={c.var.csrf}
+        values={formValuesOf(audience)}
+        submit="Save audience"
+      />
     </Layout>,
   );
 });
@@ -167,7 +199,13 @@ audiencePages.post('/:id/edit', async (c) => {
   if (!out || !out.ok) {
     return c.html(
       <Layout title={`Edit ${audience.name}`} view={viewOf(c, '/audiences')}>
-        <AudienceForm action={`${audiencePath(c, audience.id)}/edit`} csrf={c.var.csrf} values={values} issues={out && !out.ok ? (out.issues ?? []) : issues} submit="Save audience" />
+        <AudienceForm
+          action={`${audiencePath(c, audience.id)}/edit`}
+          csrf={c.var.csrf}
+          values={values}
+          issues={out && !out.ok ? (out.issues ?? []) : issues}
+          submit="Save audience"
+        />
       </Layout>,
       400,
     );
@@ -180,7 +218,8 @@ audiencePages.post('/:id/pause', async (c) => {
   const audience = await mustGet(c);
   const paused = (await c.req.parseBody()).paused === 'true';
   const out = await updateAudience(c.env, audience.id, { paused }, c.var.now);
-  if (!out.ok) throw new ApiError(400, 'invalid_audience', out.issues?.[0]?.message ?? 'The audience could not be changed.');
+  if (!out.ok)
+    throw new ApiError(400, 'invalid_audience', out.issues?.[0]?.message ?? 'The audience could not be changed.');
   await logChange(c, paused ? 'audience.paused' : 'audience.resumed', `${audience.name} (${audience.id})`);
   return c.redirect(`${audiencePath(c, audience.id)}?done=${paused ? 'paused' : 'resumed'}`, 303);
 });
@@ -189,7 +228,9 @@ audiencePages.get('/:id/delete', async (c) => {
   const audience = await mustGet(c);
   return c.html(
     <Layout title={`Delete ${audience.name}?`} view={viewOf(c, '/audiences')}>
-      <p>Deleting the audience cancels its unsent conversions. Conversions already sent stay sent. It cannot be undone.</p>
+      <p>
+        Deleting the audience cancels its unsent conversions. Conversions already sent stay sent. It cannot be undone.
+      </p>
       <form method="post" action={`${audiencePath(c, audience.id)}/delete`}>
         <CsrfField token={c.var.csrf} />
         <div class="actions">
@@ -215,8 +256,14 @@ audiencePages.post('/:id/conversions', async (c) => {
   const { values, body, issues } = readConversionForm(await c.req.parseBody());
   if (!body) return detail(c, audience, { values, issues });
   const out = await turnOnConversion(c.env, audience, body, c.var.now);
-  if (!out.ok) return detail(c, audience, { values, issues: out.issues ?? [{ path: '(body)', message: 'invalid conversion' }] });
-  await logChange(c, 'conversion.on', `${audience.name} (${audience.id}) → ${out.value.destinationId}`, `conversion ${out.value.id}${out.value.sendExisting === false ? ', new entries only' : ', existing members too'}`);
+  if (!out.ok)
+    return detail(c, audience, { values, issues: out.issues ?? [{ path: '(body)', message: 'invalid conversion' }] });
+  await logChange(
+    c,
+    'conversion.on',
+    `${audience.name} (${audience.id}) → ${out.value.destinationId}`,
+    `conversion ${out.value.id}${out.value.sendExisting === false ? ', new entries only' : ', existing members too'}`,
+  );
   return c.redirect(`${audiencePath(c, audience.id)}?done=conversion-on#conversions`, 303);
 });
 
@@ -225,13 +272,22 @@ audiencePages.post('/:id/conversions/:cid/pause', async (c) => {
   const paused = (await c.req.parseBody()).paused === 'true';
   const out = await setConversionPaused(c.env, audience, c.req.param('cid'), paused, c.var.now);
   if (!out.ok) throw new ApiError(404, 'not_found', 'There is no such conversion on this audience.');
-  await logChange(c, paused ? 'conversion.paused' : 'conversion.resumed', `${audience.name} (${audience.id}) → ${out.value.destinationId}`, `conversion ${out.value.id}`);
-  return c.redirect(`${audiencePath(c, audience.id)}?done=${paused ? 'conversion-paused' : 'conversion-resumed'}#conversions`, 303);
+  await logChange(
+    c,
+    paused ? 'conversion.paused' : 'conversion.resumed',
+    `${audience.name} (${audience.id}) → ${out.value.destinationId}`,
+    `conversion ${out.value.id}`,
+  );
+  return c.redirect(
+    `${audiencePath(c, audience.id)}?done=${paused ? 'conversion-paused' : 'conversion-resumed'}#conversions`,
+    303,
+  );
 });
 
 audiencePages.post('/:id/conversions/:cid/off', async (c) => {
   const audience = await mustGet(c);
-  if (!(await turnOffConversion(c.env, audience, c.req.param('cid'), c.var.now))) throw new ApiError(404, 'not_found', 'There is no such conversion on this audience.');
+  if (!(await turnOffConversion(c.env, audience, c.req.param('cid'), c.var.now)))
+    throw new ApiError(404, 'not_found', 'There is no such conversion on this audience.');
   await logChange(c, 'conversion.off', `${audience.name} (${audience.id})`, `conversion ${c.req.param('cid')}`);
   return c.redirect(`${audiencePath(c, audience.id)}?done=conversion-off#conversions`, 303);
 });
@@ -245,7 +301,8 @@ audiencePages.get('/:id/members', async (c) => {
   return c.html(
     <Layout title={`Members of ${audience.name}`} view={viewOf(c, '/audiences')}>
       <p>
-        For each member: the attribute values the audience reads, and per conversion the exact payload that would be sent, or why it is skipped. <a href={path}>Back to the audience</a>
+        For each member: the attribute values the audience reads, and per conversion the exact payload that would be
+        sent, or why it is skipped. <a href={path}>Back to the audience</a>
       </p>
       <MemberAuditTable base={c.var.base} members={members} />
       <div class="actions">

@@ -17,7 +17,8 @@ export const audiencesPages = new Hono<AdminContext>();
 audiencesPages.get('/', async (c) => {
   const list = await configObject(c.env).listAudiences();
   const summaries = await Promise.all(list.map((a) => audienceSummary(c.env, a)));
-  const done = c.req.query('done') === 'deleted' ? 'The audience was deleted; its unsent conversions are cancelled.' : null;
+  const done =
+    c.req.query('done') === 'deleted' ? 'The audience was deleted; its unsent conversions are cancelled.' : null;
   return c.html(
     <Layout title="Audiences" view={viewOf(c, '/audiences')}>
       {done && <Notice kind="ok">{done}</Notice>}
@@ -33,13 +34,20 @@ audiencesPages.get('/', async (c) => {
           {summaries.map((s) => (
             <tr>
               <td>
-                <a href={`${c.var.base}/audiences/${encodeURIComponent(s.audience.id)}`}>{s.audience.name}</a> {s.audience.paused && <span class="badge">paused</span>}
+                <a href={`${c.var.base}/audiences/${encodeURIComponent(s.audience.id)}`}>{s.audience.name}</a>{' '}
+                {s.audience.paused && <span class="badge">paused</span>}
               </td>
               <td>{s.members}</td>
               <td>
                 <code>{s.audience.timestamp.field}</code> within {s.audience.timestamp.withinDays} d
               </td>
-              <td>{s.conversions.length === 0 ? <span class="muted">none (nothing is sent)</span> : s.conversions.map((cv) => cv.destinationId + (cv.paused ? ' (paused)' : '')).join(', ')}</td>
+              <td>
+                {s.conversions.length === 0 ? (
+                  <span class="muted">none (nothing is sent)</span>
+                ) : (
+                  s.conversions.map((cv) => cv.destinationId + (cv.paused ? ' (paused)' : '')).join(', ')
+                )}
+              </td>
               <td>
                 <PopulateProgress job={s.populate} compact />
               </td>
@@ -54,7 +62,12 @@ audiencesPages.get('/', async (c) => {
 audiencesPages.get('/new', (c) =>
   c.html(
     <Layout title="New audience" view={viewOf(c, '/audiences')}>
-      <AudienceForm action={`${c.var.base}/audiences/new`} csrf={c.var.csrf} values={EMPTY_AUDIENCE} submit="Create audience" />
+      <AudienceForm
+        action={`${c.var.base}/audiences/new`}
+        csrf={c.var.csrf}
+        values={EMPTY_AUDIENCE}
+        submit="Create audience"
+      />
     </Layout>,
   ),
 );
@@ -65,7 +78,13 @@ audiencesPages.post('/new', async (c) => {
   if (!out || !out.ok) {
     return c.html(
       <Layout title="New audience" view={viewOf(c, '/audiences')}>
-        <AudienceForm action={`${c.var.base}/audiences/new`} csrf={c.var.csrf} values={values} issues={out && !out.ok ? (out.issues ?? []) : issues} submit="Create audience" />
+        <AudienceForm
+          action={`${c.var.base}/audiences/new`}
+          csrf={c.var.csrf}
+          values={values}
+          issues={out && !out.ok ? (out.issues ?? []) : issues}
+          submit="Create audience"
+        />
       </Layout>,
       400,
     );

@@ -15,7 +15,10 @@ changeLogPages.get('/', async (c) => {
   const entries = await changeLogPage(c, before, PAGE);
   return c.html(
     <Layout title="Change log" view={viewOf(c, '/change-log')}>
-      <p>Every change made in this admin: who (the key the session was opened with, and which session), what and when. Newest first; the last 10,000 changes are kept.</p>
+      <p>
+        Every change made in this admin: who (the key the session was opened with, and which session), what and when.
+        Newest first; the last 10,000 changes are kept.
+      </p>
       {entries.length === 0 ? (
         <p class="muted">No changes recorded yet.</p>
       ) : (

@@ -27,7 +27,8 @@ function clipped(value: unknown): string {
 
 function query(f: ConversionQuery, extra: Record<string, string | undefined> = {}): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries({ status: f.status, audience: f.audience, destination: f.destination, ...extra })) if (v) q.set(k, v);
+  for (const [k, v] of Object.entries({ status: f.status, audience: f.audience, destination: f.destination, ...extra }))
+    if (v) q.set(k, v);
   const s = q.toString();
   return s ? `?${s}` : '';
 }
@@ -46,7 +47,9 @@ function Details(props: { r: ConversionLogEntry; base: string; csrf: string; bac
         </dd>
         <dt>Destination</dt>
         <dd>
-          <a href={`${base}/destinations/${encodeURIComponent(r.destinationId)}`}>{r.destinationName ?? r.destinationId}</a>
+          <a href={`${base}/destinations/${encodeURIComponent(r.destinationId)}`}>
+            {r.destinationName ?? r.destinationId}
+          </a>
         </dd>
         {r.audienceId && (
           <>
@@ -117,15 +120,25 @@ function Details(props: { r: ConversionLogEntry; base: string; csrf: string; bac
       {req ? (
         <>
           <h3>
-            Request ({req.mode}, <Time ms={req.at} />, {req.rows} conversion{req.rows === 1 ? '' : 's'} in it; credentials redacted)
+            Request ({req.mode}, <Time ms={req.at} />, {req.rows} conversion{req.rows === 1 ? '' : 's'} in it;
+            credentials redacted)
           </h3>
-          <pre>{clipped(props.whole ? { method: req.method, url: req.url, headers: req.headers, body: req.body } : { method: req.method, url: req.url, headers: req.headers })}</pre>
+          <pre>
+            {clipped(
+              props.whole
+                ? { method: req.method, url: req.url, headers: req.headers, body: req.body }
+                : { method: req.method, url: req.url, headers: req.headers },
+            )}
+          </pre>
           {!props.whole && (
             <p>
               <a href={`${base}/conversions/${encodeURIComponent(r.id)}`}>The whole request body</a>
             </p>
           )}
-          <h3>Response {req.status === null ? '(none: not sent, or no answer)' : `(HTTP ${req.status}, ${req.durationMs} ms)`}</h3>
+          <h3>
+            Response{' '}
+            {req.status === null ? '(none: not sent, or no answer)' : `(HTTP ${req.status}, ${req.durationMs} ms)`}
+          </h3>
           <pre>{clipped(req.response)}</pre>
         </>
       ) : (
@@ -144,8 +157,9 @@ function Row(props: { r: ConversionLogEntry; base: string; csrf: string; back: s
           <span class={`status-${r.status === 'dead_letter' ? 'dead' : r.status}`}>
             <strong>{r.status}</strong>
           </span>{' '}
-          {r.kind === 'retraction' && <span class="badge">retraction</span>}
-          · {r.destinationName ?? r.destinationId} · {props.audienceName ?? (r.audienceId ? r.audienceId : <span class="muted">no audience</span>)} · <Time ms={r.createdAt} />
+          {r.kind === 'retraction' && <span class="badge">retraction</span>}· {r.destinationName ?? r.destinationId} ·{' '}
+          {props.audienceName ?? (r.audienceId ? r.audienceId : <span class="muted">no audience</span>)} ·{' '}
+          <Time ms={r.createdAt} />
           {r.attempts > 0 && ` · ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`}
           {r.coverage && ` · coverage ${scoreText(r.coverage)}`}
         </summary>
@@ -156,19 +170,41 @@ function Row(props: { r: ConversionLogEntry; base: string; csrf: string; back: s
 }
 
 conversionsPages.get('/', async (c) => {
-  const log = await conversionsPage(c.env, readLogQuery((n) => c.req.query(n)));
+  const log = await conversionsPage(
+    c.env,
+    readLogQuery((n) => c.req.query(n)),
+  );
   const filter = log.query;
   const done = c.req.query('done');
   const back = `${c.var.base}/conversions${query(filter)}`;
   const audienceNames = new Map(log.audiences.map((a) => [a.id, a.name]));
   return c.html(
     <Layout title="Conversions" view={viewOf(c, '/conversions')}>
-      {done === 'retried' && <Notice kind="ok">The conversion is queued again, with the same id: it is sent on the destination's next flush.</Notice>}
+      {done === 'retried' && (
+        <Notice kind="ok">
+          The conversion is queued again, with the same id: it is sent on the destination's next flush.
+        </Notice>
+      )}
       {log.error && <Notice kind="error">That filter was not used: {log.error}.</Notice>}
-      <p>Every conversion made for a destination: its status, this conversion's part of the request, the request (credentials redacted) and the platform's answer. Newest first.</p>
+      <p>
+        Every conversion made for a destination: its status, this conversion's part of the request, the request
+        (credentials redacted) and the platform's answer. Newest first.
+      </p>
       <form method="get" action={`${c.var.base}/conversions`} class="filters">
-        <FilterSelect id="f-status" name="status" label="Status" value={filter.status} options={ROW_STATUSES.map((s) => [s, s])} />
-        <FilterSelect id="f-audience" name="audience" label="Audience" value={filter.audience} options={log.audiences.map((a) => [a.id, a.name])} />
+        <FilterSelect
+          id="f-status"
+          name="status"
+          label="Status"
+          value={filter.status}
+          options={ROW_STATUSES.map((s) => [s, s])}
+        />
+        <FilterSelect
+          id="f-audience"
+          name="audience"
+          label="Audience"
+          value={filter.audience}
+          options={log.audiences.map((a) => [a.id, a.name])}
+        />
         <FilterSelect
           id="f-destination"
           name="destination"
@@ -185,7 +221,13 @@ conversionsPages.get('/', async (c) => {
       ) : (
         <ul class="log" aria-label="Conversions">
           {log.rows.map((r) => (
-            <Row r={r} base={c.var.base} csrf={c.var.csrf} back={back} audienceName={r.audienceId ? (audienceNames.get(r.audienceId) ?? null) : null} />
+            <Row
+              r={r}
+              base={c.var.base}
+              csrf={c.var.csrf}
+              back={back}
+              audienceName={r.audienceId ? (audienceNames.get(r.audienceId) ?? null) : null}
+            />
           ))}
         </ul>
       )}
@@ -215,21 +257,41 @@ conversionsPages.get('/:id', async (c) => {
 
 function safeBack(c: Context<AdminContext>, back: unknown): string {
   const fallback = `${c.var.base}/conversions`;
-  return typeof back === 'string' && (back === fallback || back.startsWith(`${fallback}?`)) && !back.includes('//') ? back : fallback;
+  return typeof back === 'string' && (back === fallback || back.startsWith(`${fallback}?`)) && !back.includes('//')
+    ? back
+    : fallback;
 }
 
 conversionsPages.post('/retry', async (c) => {
   const form = await c.req.parseBody();
   const id = typeof form.id === 'string' ? form.id : '';
   const out = await retryConversion(c.env, id);
-  if (!out.ok) throw new ApiError(out.status === 404 ? 404 : 400, out.code, out.code === 'not_retryable' ? 'Only failed or dead-lettered conversions can be retried; this one is not (any more).' : 'There is no such conversion.');
-  await logChange(c, 'conversion.retried', `conversion ${out.value.key}`, `destination ${out.value.destinationName ?? out.value.destinationId}`);
+  if (!out.ok)
+    throw new ApiError(
+      out.status === 404 ? 404 : 400,
+      out.code,
+      out.code === 'not_retryable'
+        ? 'Only failed or dead-lettered conversions can be retried; this one is not (any more).'
+        : 'There is no such conversion.',
+    );
+  await logChange(
+    c,
+    'conversion.retried',
+    `conversion ${out.value.key}`,
+    `destination ${out.value.destinationName ?? out.value.destinationId}`,
+  );
   const back = safeBack(c, form.back);
   return c.redirect(`${back}${back.includes('?') ? '&' : '?'}done=retried`, 303);
 });
 
 /** One filter of the log: "any" or one of the options, as [value, label] pairs. */
-function FilterSelect(props: { id: string; name: string; label: string; value: string | undefined; options: [string, string][] }) {
+function FilterSelect(props: {
+  id: string;
+  name: string;
+  label: string;
+  value: string | undefined;
+  options: [string, string][];
+}) {
   return (
     <div>
       <label for={props.id}>{props.label}</label>

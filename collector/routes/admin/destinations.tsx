@@ -7,7 +7,14 @@ import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
 import type { AdminContext } from '../../admin/context';
 import { PLATFORM_FORMS, platformForm, type PlatformForm } from '../../admin/destination-fields';
-import { createBody, patchBody, readDestinationForm, valuesOf, withoutSecrets, type DestinationFormValues } from '../../admin/destination-form-data';
+import {
+  createBody,
+  patchBody,
+  readDestinationForm,
+  valuesOf,
+  withoutSecrets,
+  type DestinationFormValues,
+} from '../../admin/destination-form-data';
 import { destinationsApi, type ApiIssue } from '../../admin/destinations-api';
 import { prettyJson } from '../../admin/format';
 import { ApiError } from '../../http-error';
@@ -22,7 +29,8 @@ const DONE: Record<string, string> = {
   saved: 'Destination saved.',
   paused: 'Destination paused: conversions wait in its outbox until you resume it.',
   resumed: 'Destination resumed.',
-  deleted: 'Destination deleted; its unsent conversions were cancelled and the audience conversions sending to it were turned off.',
+  deleted:
+    'Destination deleted; its unsent conversions were cancelled and the audience conversions sending to it were turned off.',
 };
 
 // Shown where the deployment allows custom endpoints at all (security/custom-endpoints.ts decides which URLs).
@@ -55,7 +63,10 @@ destinationsPages.get('/', async (c) => {
     <Layout title="Destinations" view={viewOf(c, '/destinations')}>
       {done && <Notice kind="ok">{done}</Notice>}
       {!out.ok && <Notice kind="error">The destinations could not be listed: {out.message}</Notice>}
-      <p>Where conversions go. Each destination starts in dry run: the exact request is built and kept in the conversions log, and nothing is sent until you switch it to live.</p>
+      <p>
+        Where conversions go. Each destination starts in dry run: the exact request is built and kept in the conversions
+        log, and nothing is sent until you switch it to live.
+      </p>
       {list.length === 0 ? (
         <p class="muted">No destinations yet.</p>
       ) : (
@@ -88,10 +99,26 @@ destinationsPages.get('/', async (c) => {
   );
 });
 
-function formPage(c: Context<AdminContext>, platform: PlatformForm, values: DestinationFormValues, status: 200 | 400, issues?: ApiIssue[], message?: string) {
+function formPage(
+  c: Context<AdminContext>,
+  platform: PlatformForm,
+  values: DestinationFormValues,
+  status: 200 | 400,
+  issues?: ApiIssue[],
+  message?: string,
+) {
   return c.html(
     <Layout title={`New destination: ${platform.label}`} view={viewOf(c, '/destinations')}>
-      <DestinationForm platform={platform} action={`${c.var.base}/destinations/new/${platform.type}`} csrf={c.var.csrf} values={values} issues={issues} message={message} customEndpoints={customEndpoints(c)} submit="Save destination" />
+      <DestinationForm
+        platform={platform}
+        action={`${c.var.base}/destinations/new/${platform.type}`}
+        csrf={c.var.csrf}
+        values={values}
+        issues={issues}
+        message={message}
+        customEndpoints={customEndpoints(c)}
+        submit="Save destination"
+      />
     </Layout>,
     status,
   );
@@ -112,22 +139,50 @@ destinationsPages.post('/new/:type', async (c) => {
   const platform = mustPlatform(c);
   const values = readDestinationForm(platform, await c.req.parseBody());
   const out = await destinationsApi.create(c.env, createBody(platform, values, customEndpoints(c)), c.var.now);
-  if (!out.ok) return formPage(c, platform, withoutSecrets(platform.type, values), 400, out.issues.length ? out.issues : [{ path: '(form)', message: out.message }], out.message);
-  await logChange(c, 'destination.created', `${out.value.name} (${out.value.id})`, `${platform.label}, ${out.value.mode}`);
+  if (!out.ok)
+    return formPage(
+      c,
+      platform,
+      withoutSecrets(platform.type, values),
+      400,
+      out.issues.length ? out.issues : [{ path: '(form)', message: out.message }],
+      out.message,
+    );
+  await logChange(
+    c,
+    'destination.created',
+    `${out.value.name} (${out.value.id})`,
+    `${platform.label}, ${out.value.mode}`,
+  );
   return c.redirect(`${path(c, out.value.id)}?done=created`, 303);
 });
 
-type TestResult = { ok: true; value: { outcome: { status: string; [k: string]: unknown }; request: unknown; response: unknown; sent: boolean } } | { ok: false; message: string };
+type TestResult =
+  | {
+      ok: true;
+      value: { outcome: { status: string; [k: string]: unknown }; request: unknown; response: unknown; sent: boolean };
+    }
+  | { ok: false; message: string };
 
-function detailPage(c: Context<AdminContext>, view: DestinationView, platform: PlatformForm, test?: { email: string; result: TestResult }) {
+function detailPage(
+  c: Context<AdminContext>,
+  view: DestinationView,
+  platform: PlatformForm,
+  test?: { email: string; result: TestResult },
+) {
   const p = path(c, view.id);
   const done = DONE[c.req.query('done') ?? ''];
-  const fields = new Map<string, string>([...platform.fields.map((f): [string, string] => [f.name, f.label]), ['apiVersion', 'API version'], ['defaultConsent', 'When consent is unknown']]);
+  const fields = new Map<string, string>([
+    ...platform.fields.map((f): [string, string] => [f.name, f.label]),
+    ['apiVersion', 'API version'],
+    ['defaultConsent', 'When consent is unknown'],
+  ]);
   return c.html(
     <Layout title={view.name || view.id} view={viewOf(c, '/destinations')}>
       {done && !test && <Notice kind="ok">{done}</Notice>}
       <p>
-        {platform.label} · mode <code>{view.mode}</code> {view.paused ? <span class="badge">paused</span> : <span class="badge">active</span>}
+        {platform.label} · mode <code>{view.mode}</code>{' '}
+        {view.paused ? <span class="badge">paused</span> : <span class="badge">active</span>}
       </p>
       <dl class="attrs">
         <dt>ID</dt>
@@ -160,7 +215,8 @@ function detailPage(c: Context<AdminContext>, view: DestinationView, platform: P
         )}
         <dt>Conversions</dt>
         <dd>
-          <StatusCounts counts={view.counts} /> · <a href={`${c.var.base}/conversions?destination=${encodeURIComponent(view.id)}`}>Open the log</a>
+          <StatusCounts counts={view.counts} /> ·{' '}
+          <a href={`${c.var.base}/conversions?destination=${encodeURIComponent(view.id)}`}>Open the log</a>
         </dd>
       </dl>
       <div class="actions">
@@ -178,7 +234,10 @@ function detailPage(c: Context<AdminContext>, view: DestinationView, platform: P
       </div>
       <h2 id="test">Send a test event</h2>
       <p>
-        One event in the platform's test mode, whatever this destination's mode: Meta test events (with the test event code), Google validateOnly, Reddit Event Testing (test id), TikTok test events (test event code), ChatGPT Ads validate_only; LinkedIn and Microsoft check the credentials and payload without recording a conversion. It never enters the outbox.
+        One event in the platform's test mode, whatever this destination's mode: Meta test events (with the test event
+        code), Google validateOnly, Reddit Event Testing (test id), TikTok test events (test event code), ChatGPT Ads
+        validate_only; LinkedIn and Microsoft check the credentials and payload without recording a conversion. It never
+        enters the outbox.
       </p>
       <form method="post" action={`${p}/test#test`}>
         <CsrfField token={c.var.csrf} />
@@ -188,7 +247,14 @@ function detailPage(c: Context<AdminContext>, view: DestinationView, platform: P
             Hashed before it is sent. Leave empty for test@example.com.
           </span>
         </label>
-        <input id="test-email" name="email" type="email" value={test?.email ?? ''} autocomplete="off" aria-describedby="test-email-hint" />
+        <input
+          id="test-email"
+          name="email"
+          type="email"
+          value={test?.email ?? ''}
+          autocomplete="off"
+          aria-describedby="test-email-hint"
+        />
         <div class="actions">
           <button type="submit">Send test event</button>
         </div>
@@ -201,7 +267,10 @@ function detailPage(c: Context<AdminContext>, view: DestinationView, platform: P
 function TestOutcome(props: { result: TestResult }) {
   const r = props.result;
   if (!r.ok) return <Notice kind="error">The test event was not sent: {r.message}</Notice>;
-  const good = r.value.outcome.status === 'sent' || r.value.outcome.status === 'pending_confirmation' || r.value.outcome.status === 'unmatched';
+  const good =
+    r.value.outcome.status === 'sent' ||
+    r.value.outcome.status === 'pending_confirmation' ||
+    r.value.outcome.status === 'unmatched';
   return (
     <section aria-labelledby="test-result" id="test-result-section">
       <h3 id="test-result">The platform's answer</h3>
@@ -229,14 +298,40 @@ destinationsPages.post('/:id/test', async (c) => {
   const form = await c.req.parseBody();
   const email = typeof form.email === 'string' ? form.email.trim().slice(0, 254) : '';
   const out = await destinationsApi.test(c.env, view.id, email ? { email } : {}, c.var.now);
-  await logChange(c, 'destination.test_sent', `${view.name} (${view.id})`, out.ok ? `outcome ${out.value.outcome.status}` : `refused: ${out.code}`);
-  return detailPage(c, view, platform, { email, result: out.ok ? { ok: true, value: out.value } : { ok: false, message: out.message } });
+  await logChange(
+    c,
+    'destination.test_sent',
+    `${view.name} (${view.id})`,
+    out.ok ? `outcome ${out.value.outcome.status}` : `refused: ${out.code}`,
+  );
+  return detailPage(c, view, platform, {
+    email,
+    result: out.ok ? { ok: true, value: out.value } : { ok: false, message: out.message },
+  });
 });
 
-function editPage(c: Context<AdminContext>, view: DestinationView, platform: PlatformForm, values: DestinationFormValues, status: 200 | 400, issues?: ApiIssue[], message?: string) {
+function editPage(
+  c: Context<AdminContext>,
+  view: DestinationView,
+  platform: PlatformForm,
+  values: DestinationFormValues,
+  status: 200 | 400,
+  issues?: ApiIssue[],
+  message?: string,
+) {
   return c.html(
     <Layout title={`Edit ${view.name || view.id}`} view={viewOf(c, '/destinations')}>
-      <DestinationForm platform={platform} action={`${path(c, view.id)}/edit`} csrf={c.var.csrf} values={values} issues={issues} message={message} existing={view} customEndpoints={customEndpoints(c)} submit="Save destination" />
+      <DestinationForm
+        platform={platform}
+        action={`${path(c, view.id)}/edit`}
+        csrf={c.var.csrf}
+        values={values}
+        issues={issues}
+        message={message}
+        existing={view}
+        customEndpoints={customEndpoints(c)}
+        submit="Save destination"
+      />
       <p>
         <a href={path(c, view.id)}>Cancel</a>
       </p>
@@ -254,8 +349,22 @@ destinationsPages.post('/:id/edit', async (c) => {
   const { view, platform } = await mustGet(c);
   const values = readDestinationForm(platform, await c.req.parseBody());
   const out = await destinationsApi.update(c.env, view.id, patchBody(view, values, customEndpoints(c)), c.var.now);
-  if (!out.ok) return editPage(c, view, platform, withoutSecrets(view.type, values), 400, out.issues.length ? out.issues : [{ path: '(form)', message: out.message }], out.message);
-  const changed = [view.name !== out.value.name && 'name', view.mode !== out.value.mode && `mode ${view.mode} → ${out.value.mode}`, JSON.stringify(view.settings) !== JSON.stringify(out.value.settings) && 'settings', view.endpoint !== out.value.endpoint && 'endpoint'].filter(Boolean);
+  if (!out.ok)
+    return editPage(
+      c,
+      view,
+      platform,
+      withoutSecrets(view.type, values),
+      400,
+      out.issues.length ? out.issues : [{ path: '(form)', message: out.message }],
+      out.message,
+    );
+  const changed = [
+    view.name !== out.value.name && 'name',
+    view.mode !== out.value.mode && `mode ${view.mode} → ${out.value.mode}`,
+    JSON.stringify(view.settings) !== JSON.stringify(out.value.settings) && 'settings',
+    view.endpoint !== out.value.endpoint && 'endpoint',
+  ].filter(Boolean);
   await logChange(c, 'destination.edited', `${out.value.name} (${view.id})`, changed.join(', ') || 'no change');
   return c.redirect(`${path(c, view.id)}?done=saved`, 303);
 });
@@ -273,7 +382,11 @@ destinationsPages.get('/:id/delete', async (c) => {
   const { view } = await mustGet(c);
   return c.html(
     <Layout title={`Delete ${view.name || view.id}?`} view={viewOf(c, '/destinations')}>
-      <p>Deleting the destination removes its settings, cancels its unsent conversions and turns off every audience conversion that sends to it. Conversions already sent, and the log of requests, stay for the record. It cannot be undone.</p>
+      <p>
+        Deleting the destination removes its settings, cancels its unsent conversions and turns off every audience
+        conversion that sends to it. Conversions already sent, and the log of requests, stay for the record. It cannot
+        be undone.
+      </p>
       <form method="post" action={`${path(c, view.id)}/delete`}>
         <CsrfField token={c.var.csrf} />
         <div class="actions">
@@ -291,6 +404,11 @@ destinationsPages.post('/:id/delete', async (c) => {
   const { view } = await mustGet(c);
   const out = await destinationsApi.remove(c.env, view.id, c.var.now);
   if (!out.ok) throw new ApiError(400, out.code, out.message);
-  await logChange(c, 'destination.deleted', `${view.name} (${view.id})`, `${out.value.cancelled} unsent cancelled, ${out.value.conversionsTurnedOff.length} audience conversions turned off`);
+  await logChange(
+    c,
+    'destination.deleted',
+    `${view.name} (${view.id})`,
+    `${out.value.cancelled} unsent cancelled, ${out.value.conversionsTurnedOff.length} audience conversions turned off`,
+  );
   return c.redirect(`${c.var.base}/destinations?done=deleted`, 303);
 });

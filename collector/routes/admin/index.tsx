@@ -51,8 +51,12 @@ admin.use('*', async function adminBodyLimit(c, next) {
 });
 
 const ASSET_CACHE = 'public, max-age=31536000, immutable';
-admin.get('/assets/admin.css', (c) => c.body(ADMIN_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': ASSET_CACHE }));
-admin.get('/assets/admin.js', (c) => c.body(ADMIN_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': ASSET_CACHE }));
+admin.get('/assets/admin.css', (c) =>
+  c.body(ADMIN_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': ASSET_CACHE }),
+);
+admin.get('/assets/admin.js', (c) =>
+  c.body(ADMIN_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': ASSET_CACHE }),
+);
 
 admin.route('/', signIn);
 
@@ -91,15 +95,28 @@ admin.all('*', (c) => {
 
 admin.onError((err, c) => {
   if (err instanceof ApiError) {
-    const status = err.status === 401 || err.status === 403 || err.status === 404 || err.status === 413 || err.status === 429 ? err.status : 400;
+    const status =
+      err.status === 401 || err.status === 403 || err.status === 404 || err.status === 413 || err.status === 429
+        ? err.status
+        : 400;
     return errorPage(c, status, status === 403 ? 'Refused' : 'Something is wrong with that request', err.message);
   }
   // Never show internals: the message may hold user data. The stack goes to the log without it.
   logUnhandled('admin error', err);
-  return errorPage(c, 500, 'Something went wrong', 'The admin could not finish that. Nothing was changed by the failed step; try again, and check the Worker logs if it keeps failing.');
+  return errorPage(
+    c,
+    500,
+    'Something went wrong',
+    'The admin could not finish that. Nothing was changed by the failed step; try again, and check the Worker logs if it keeps failing.',
+  );
 });
 
-function errorPage(c: Context<AdminContext>, status: 400 | 401 | 403 | 404 | 413 | 429 | 500, title: string, message: string) {
+function errorPage(
+  c: Context<AdminContext>,
+  status: 400 | 401 | 403 | 404 | 413 | 429 | 500,
+  title: string,
+  message: string,
+) {
   return c.html(
     <Layout title={title} view={viewOf(c)}>
       <Notice kind="error">{message}</Notice>

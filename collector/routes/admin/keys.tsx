@@ -19,7 +19,12 @@ const DONE: Record<string, string> = {
   revoked: 'The key was revoked: requests with it are refused from now on.',
 };
 
-function KeyForms(props: { base: string; csrf: string; error?: { form: 'secret' | 'publishable'; message: string }; origins?: string }) {
+function KeyForms(props: {
+  base: string;
+  csrf: string;
+  error?: { form: 'secret' | 'publishable'; message: string };
+  origins?: string;
+}) {
   const err = props.error;
   return (
     <>
@@ -52,10 +57,18 @@ function KeyForms(props: { base: string; csrf: string; error?: { form: 'secret' 
         <label for="pk-origins">
           Allowed origins
           <span class="hint" id="pk-origins-hint">
-            One per line (or comma-separated): https://www.example.com, https://*.example.com, http://localhost:*. The tag may send events with this key only from these origins.
+            One per line (or comma-separated): https://www.example.com, https://*.example.com, http://localhost:*. The
+            tag may send events with this key only from these origins.
           </span>
         </label>
-        <textarea id="pk-origins" name="origins" rows={4} required aria-describedby="pk-origins-hint" aria-invalid={err?.form === 'publishable' ? 'true' : undefined}>
+        <textarea
+          id="pk-origins"
+          name="origins"
+          rows={4}
+          required
+          aria-describedby="pk-origins-hint"
+          aria-invalid={err?.form === 'publishable' ? 'true' : undefined}
+        >
           {props.origins ?? ''}
         </textarea>
         {err?.form === 'publishable' && <Notice kind="error">{err.message}</Notice>}
@@ -75,7 +88,10 @@ function scopeOf(k: ApiKeyRecord) {
   return k.type === 'secret' ? `secret, ${k.scope} scope` : 'publishable';
 }
 
-async function keysPage(c: Context<AdminContext>, extra?: { error?: { form: 'secret' | 'publishable'; message: string }; origins?: string }) {
+async function keysPage(
+  c: Context<AdminContext>,
+  extra?: { error?: { form: 'secret' | 'publishable'; message: string }; origins?: string },
+) {
   const keys = await listKeys(c.env);
   const active = keys.filter((k) => k.revokedAt === null);
   const revoked = keys.filter((k) => k.revokedAt !== null);
@@ -83,7 +99,10 @@ async function keysPage(c: Context<AdminContext>, extra?: { error?: { form: 'sec
   return c.html(
     <Layout title="API keys" view={viewOf(c, '/keys')}>
       {done && <Notice kind="ok">{done}</Notice>}
-      <p>Secret keys stay on servers; publishable keys go in web pages. Keys are shown once, when created: only a hint of each is kept.</p>
+      <p>
+        Secret keys stay on servers; publishable keys go in web pages. Keys are shown once, when created: only a hint of
+        each is kept.
+      </p>
       <h2>From the environment</h2>
       <dl class="attrs">
         <dt>SECRET_KEY</dt>
@@ -92,7 +111,8 @@ async function keysPage(c: Context<AdminContext>, extra?: { error?: { form: 'sec
           <>
             <dt>PUBLISHABLE_KEY</dt>
             <dd>
-              <code>{c.env.PUBLISHABLE_KEY}</code>, allowed origins: {parseOrigins(c.env.ALLOWED_ORIGINS).join(', ') || 'none'}
+              <code>{c.env.PUBLISHABLE_KEY}</code>, allowed origins:{' '}
+              {parseOrigins(c.env.ALLOWED_ORIGINS).join(', ') || 'none'}
             </dd>
           </>
         )}
@@ -145,7 +165,8 @@ function NewKey(props: { keyValue: string; record: ApiKeyRecord; base: string; r
   return (
     <>
       <Notice kind="ok">
-        {props.replaced ? 'The key was rotated: the old one no longer works. ' : ''}Copy the new key now: it is not shown again.
+        {props.replaced ? 'The key was rotated: the old one no longer works. ' : ''}Copy the new key now: it is not
+        shown again.
       </Notice>
       <label for="new-key">
         {props.record.name || 'New key'} ({scopeOf(props.record)})
@@ -186,7 +207,11 @@ keysPages.post('/publishable', async (c) => {
   const form = await c.req.parseBody();
   const text = typeof form.origins === 'string' ? form.origins : '';
   const { origins, error } = readOrigins(text);
-  if (error || origins.length === 0) return keysPage(c, { error: { form: 'publishable', message: error ?? 'Give between 1 and 50 origins.' }, origins: text });
+  if (error || origins.length === 0)
+    return keysPage(c, {
+      error: { form: 'publishable', message: error ?? 'Give between 1 and 50 origins.' },
+      origins: text,
+    });
   const { key, record } = await createKey(c.env, { type: 'publishable', origins, name: nameOf(form) }, c.var.now);
   await logChange(c, 'key.created', keyLabel(record), `publishable, origins ${origins.join(', ')}`);
   return c.html(

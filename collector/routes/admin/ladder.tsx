@@ -21,7 +21,12 @@ import { configObject } from '../../objects/doors';
 
 export const ladderPages = new Hono<AdminContext>();
 
-const VERDICT: Record<Verdict, string> = { enough: 'enough to bid on', borderline: 'at the edge', too_rare: 'too rare', no_data: 'not sending' };
+const VERDICT: Record<Verdict, string> = {
+  enough: 'enough to bid on',
+  borderline: 'at the edge',
+  too_rare: 'too rare',
+  no_data: 'not sending',
+};
 const weekLabel = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 async function mustGet(c: Context<AdminContext>): Promise<StoredLadder> {
@@ -35,14 +40,23 @@ function conversionText(s: StageStats): string {
   return s.conversions
     .map((cv) => {
       const what = cv.eventName ?? cv.conversionAction ?? 'default event';
-      const value = cv.valueField ? ` + value from ${cv.valueField}` : cv.value !== undefined ? ` + value ${cv.value}` : '';
+      const value = cv.valueField
+        ? ` + value from ${cv.valueField}`
+        : cv.value !== undefined
+          ? ` + value ${cv.value}`
+          : '';
       return `${what}${value}${value && cv.currency ? ` ${cv.currency}` : ''}${cv.paused ? ' (paused)' : ''}`;
     })
     .join('; ');
 }
 
 function valueText(s: StageStats): string {
-  const parts = s.destinations.flatMap((d) => d.values.map((v) => `${d.name}: ${v.sum.toLocaleString('en-US', { maximumFractionDigits: 2 })}${v.currency ? ` ${v.currency}` : ''} (${v.conversions})`));
+  const parts = s.destinations.flatMap((d) =>
+    d.values.map(
+      (v) =>
+        `${d.name}: ${v.sum.toLocaleString('en-US', { maximumFractionDigits: 2 })}${v.currency ? ` ${v.currency}` : ''} (${v.conversions})`,
+    ),
+  );
   return parts.length ? parts.join('; ') : '—';
 }
 
@@ -57,9 +71,21 @@ function retractedText(s: StageStats): string | null {
   return withdrawn.length ? `withdrawn by retractions, not counted: ${withdrawn.join('; ')}` : null;
 }
 
-async function view(c: Context<AdminContext>, ladder: StoredLadder, send?: { values: SendFormValues; issues: DefinitionIssue[] }) {
-  const [stats, listed] = await Promise.all([ladderStats(c.env, ladder, c.var.now, DEFAULT_WEEKS), destinationsApi.list(c.env, c.var.now)]);
-  const destinations = listed.ok ? listed.value.destinations.map((d) => ({ id: d.id, label: `${d.name || d.id} (${platformLabel(d.type)}, ${d.mode})` })) : [];
+async function view(
+  c: Context<AdminContext>,
+  ladder: StoredLadder,
+  send?: { values: SendFormValues; issues: DefinitionIssue[] },
+) {
+  const [stats, listed] = await Promise.all([
+    ladderStats(c.env, ladder, c.var.now, DEFAULT_WEEKS),
+    destinationsApi.list(c.env, c.var.now),
+  ]);
+  const destinations = listed.ok
+    ? listed.value.destinations.map((d) => ({
+        id: d.id,
+        label: `${d.name || d.id} (${platformLabel(d.type)}, ${d.mode})`,
+      }))
+    : [];
   const done = send ? undefined : DONE[c.req.query('done') ?? ''];
   const optimize = stats.stages.find((s) => s.key === stats.optimizeOn);
   const path = `${c.var.base}/ladders/${encodeURIComponent(ladder.id)}`;
@@ -69,13 +95,18 @@ async function view(c: Context<AdminContext>, ladder: StoredLadder, send?: { val
       <p id="optimize-on">
         {optimize ? (
           <>
-            Optimize bidding on <strong>{optimize.name}</strong>: the deepest stage with at least 30 conversions a month. Report the stages after it as secondary conversions.
+            Optimize bidding on <strong>{optimize.name}</strong>: the deepest stage with at least 30 conversions a
+            month. Report the stages after it as secondary conversions.
           </>
         ) : (
           'No stage reaches 30 conversions a month yet.'
         )}
       </p>
-      <DataTable id="stages" head={['Stage', 'Audience', 'Sends', 'Per week (last 12)', 'A month', 'Value sent', 'Advice']} caption={`Conversions per week over the last ${DEFAULT_WEEKS} weeks (to ${weekLabel(c.var.now)}), the most any one destination received`}>
+      <DataTable
+        id="stages"
+        head={['Stage', 'Audience', 'Sends', 'Per week (last 12)', 'A month', 'Value sent', 'Advice']}
+        caption={`Conversions per week over the last ${DEFAULT_WEEKS} weeks (to ${weekLabel(c.var.now)}), the most any one destination received`}
+      >
         {stats.stages.map((s, i) => (
           <tr class={`verdict-${s.verdict}`}>
             <th scope="row">
@@ -100,7 +131,11 @@ async function view(c: Context<AdminContext>, ladder: StoredLadder, send?: { val
             <td>
               {s.monthly === null ? '—' : formatRate(s.monthly)}
               {s.destinations.length > 1 && (
-                <span class="hint">{s.destinations.map((d) => `${d.name}: ${d.monthly === null ? '—' : formatRate(d.monthly)}`).join('; ')}</span>
+                <span class="hint">
+                  {s.destinations
+                    .map((d) => `${d.name}: ${d.monthly === null ? '—' : formatRate(d.monthly)}`)
+                    .join('; ')}
+                </span>
               )}
             </td>
             <td>{valueText(s)}</td>
@@ -111,13 +146,24 @@ async function view(c: Context<AdminContext>, ladder: StoredLadder, send?: { val
         ))}
       </DataTable>
       <p class="muted">
-        Weeks are those of each conversion's event time. A month is the average week since the stage's first conversion was turned on (or since its
-        oldest conversion counted, if earlier; at most {DEFAULT_WEEKS} weeks), times 4.35. Counted: conversions queued or sent; skipped and failed ones are left out, and so are conversions withdrawn by a retraction (sent, or on its way) — a reversal recorded at a platform that takes no retraction (Meta, LinkedIn, Reddit, TikTok, ChatGPT Ads) stays counted, as the platform still counts it. Google's and Microsoft's bidding asks for about 30 to 50 conversions a month per
-        conversion action; below 30 a stage is better reported as a secondary conversion than bid on.
+        Weeks are those of each conversion's event time. A month is the average week since the stage's first conversion
+        was turned on (or since its oldest conversion counted, if earlier; at most {DEFAULT_WEEKS} weeks), times 4.35.
+        Counted: conversions queued or sent; skipped and failed ones are left out, and so are conversions withdrawn by a
+        retraction (sent, or on its way) — a reversal recorded at a platform that takes no retraction (Meta, LinkedIn,
+        Reddit, TikTok, ChatGPT Ads) stays counted, as the platform still counts it. Google's and Microsoft's bidding
+        asks for about 30 to 50 conversions a month per conversion action; below 30 a stage is better reported as a
+        secondary conversion than bid on.
       </p>
       <h2 id="send">Send every stage to a destination</h2>
       {destinations.length ? (
-        <SendForm action={`${path}/send`} csrf={c.var.csrf} stages={ladder.stages} values={send?.values ?? emptySend(ladder.stages.map((s) => s.key))} issues={send?.issues} destinations={destinations} />
+        <SendForm
+          action={`${path}/send`}
+          csrf={c.var.csrf}
+          stages={ladder.stages}
+          values={send?.values ?? emptySend(ladder.stages.map((s) => s.key))}
+          issues={send?.issues}
+          destinations={destinations}
+        />
       ) : (
         <p class="muted">
           No destination yet: <a href={`${c.var.base}/destinations`}>add one</a> first.
@@ -147,7 +193,11 @@ ladderPages.post('/:id/send', async (c) => {
   const ladder = await mustGet(c);
   const listed = await destinationsApi.list(c.env, c.var.now);
   const types = new Map(listed.ok ? listed.value.destinations.map((d) => [d.id, d.type as string]) : []);
-  const { values, body } = readSendForm(await c.req.parseBody(), ladder.stages.map((s) => s.key), (id) => types.get(id));
+  const { values, body } = readSendForm(
+    await c.req.parseBody(),
+    ladder.stages.map((s) => s.key),
+    (id) => types.get(id),
+  );
   const out = await addLadderSend(c.env, ladder.id, body, c.var.now);
   if (!out.ok) return view(c, ladder, { values, issues: out.issues ?? [] });
   await logChange(c, 'ladder.send', `${ladder.name} (${ladder.id})`, `to ${values.destinationId}`);
@@ -158,6 +208,12 @@ ladderPages.post('/:id/delete', async (c) => {
   const ladder = await mustGet(c);
   const withAudiences = (await c.req.parseBody()).deleteAudiences === 'on';
   const out = await deleteLadder(c.env, ladder.id, withAudiences, c.var.now);
-  if (out) await logChange(c, 'ladder.deleted', `${ladder.name} (${ladder.id})`, withAudiences ? `with audiences ${out.deletedAudiences.join(', ')}` : '');
+  if (out)
+    await logChange(
+      c,
+      'ladder.deleted',
+      `${ladder.name} (${ladder.id})`,
+      withAudiences ? `with audiences ${out.deletedAudiences.join(', ')}` : '',
+    );
   return c.redirect(`${c.var.base}/ladders?done=deleted`, 303);
 });

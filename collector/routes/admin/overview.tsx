@@ -11,11 +11,30 @@ import { COVERAGE_WEEKS, coverageOverview } from '../../conversions/coverage';
 
 export const overviewPage = new Hono<AdminContext>();
 
-const PLATFORM_NAMES: Record<string, string> = { google: 'Google', meta: 'Meta', microsoft: 'Microsoft', linkedin: 'LinkedIn', tiktok: 'TikTok', other: 'Other' };
-const STATUS_ORDER = ['queued', 'leased', 'pending_confirmation', 'sent', 'unmatched', 'failed', 'dead_letter', 'skipped'];
+const PLATFORM_NAMES: Record<string, string> = {
+  google: 'Google',
+  meta: 'Meta',
+  microsoft: 'Microsoft',
+  linkedin: 'LinkedIn',
+  tiktok: 'TikTok',
+  other: 'Other',
+};
+const STATUS_ORDER = [
+  'queued',
+  'leased',
+  'pending_confirmation',
+  'sent',
+  'unmatched',
+  'failed',
+  'dead_letter',
+  'skipped',
+];
 
 overviewPage.get('/', async (c) => {
-  const [o, coverage] = await Promise.all([overview(c.env, c.var.now), coverageOverview(c.env, COVERAGE_WEEKS, c.var.now)]);
+  const [o, coverage] = await Promise.all([
+    overview(c.env, c.var.now),
+    coverageOverview(c.env, COVERAGE_WEEKS, c.var.now),
+  ]);
   const statuses = Object.entries(o.conversions).sort(([a], [b]) => STATUS_ORDER.indexOf(a) - STATUS_ORDER.indexOf(b));
   return c.html(
     <Layout title="Overview" view={viewOf(c, '/overview')}>
@@ -38,7 +57,10 @@ overviewPage.get('/', async (c) => {
           <dd id="stat-clicks">{o.clicks.reduce((a, p) => a + p.total, 0)}</dd>
         </div>
       </dl>
-      <p class="hint">“This week” is the last 7 days. Identified: a browser or Segment identify. Counts follow the people index, a moment behind the latest events.</p>
+      <p class="hint">
+        “This week” is the last 7 days. Identified: a browser or Segment identify. Counts follow the people index, a
+        moment behind the latest events.
+      </p>
       <div class="columns">
         <section aria-labelledby="clicks">
           <h2 id="clicks">Click IDs by platform</h2>
@@ -64,7 +86,8 @@ overviewPage.get('/', async (c) => {
           <h2 id="by-status">Conversions by status</h2>
           {statuses.length === 0 ? (
             <p class="muted">
-              None yet. <a href={`${c.var.base}/destinations`}>Add a destination</a>, then turn a conversion on for an audience.
+              None yet. <a href={`${c.var.base}/destinations`}>Add a destination</a>, then turn a conversion on for an
+              audience.
             </p>
           ) : (
             <DataTable head={['Status', 'Conversions']} id="status-table">

@@ -14,7 +14,13 @@ import { configObject } from '../../objects/doors';
 
 export const peopleUploadPages = new Hono<AdminContext>();
 
-function UploadForm(props: { base: string; csrf: string; source?: string; error?: string; rejected?: UploadRejection[] }) {
+function UploadForm(props: {
+  base: string;
+  csrf: string;
+  source?: string;
+  error?: string;
+  rejected?: UploadRejection[];
+}) {
   return (
     <form method="post" action={`${props.base}/people/upload`} enctype="multipart/form-data">
       <CsrfField token={props.csrf} />
@@ -27,17 +33,27 @@ function UploadForm(props: { base: string; csrf: string; source?: string; error?
       <label for="file">
         CSV file
         <span class="hint" id="file-hint">
-          A header row, a column named email, and one column per attribute; dotted names nest (lead.status). Empty cells leave an attribute as it was. Up to {MAX_PEOPLE_PER_REQUEST} people and {MAX_PEOPLE_BYTES / 1024 / 1024} MB.
+          A header row, a column named email, and one column per attribute; dotted names nest (lead.status). Empty cells
+          leave an attribute as it was. Up to {MAX_PEOPLE_PER_REQUEST} people and {MAX_PEOPLE_BYTES / 1024 / 1024} MB.
         </span>
       </label>
       <input id="file" name="file" type="file" accept=".csv,text/csv" required aria-describedby="file-hint" />
       <label for="source">
         Source
         <span class="hint" id="source-hint">
-          Where these attributes come from: crm, hubspot, salesforce… Audiences read them as source.attribute (crm.lead.status).
+          Where these attributes come from: crm, hubspot, salesforce… Audiences read them as source.attribute
+          (crm.lead.status).
         </span>
       </label>
-      <input id="source" name="source" type="text" required value={props.source ?? 'crm'} pattern="[a-z][a-z0-9_]{0,39}" aria-describedby="source-hint" />
+      <input
+        id="source"
+        name="source"
+        type="text"
+        required
+        value={props.source ?? 'crm'}
+        pattern="[a-z][a-z0-9_]{0,39}"
+        aria-describedby="source-hint"
+      />
       <div class="actions">
         <button type="submit">Upload</button>
       </div>
@@ -88,13 +104,18 @@ peopleUploadPages.post('/upload', async (c) => {
   }
   const out = await uploadPeople(c.env, text, source, c.var.now);
   if (!out.ok) return refuse(out.message, out.rejected);
-  await logChange(c, 'people.uploaded', `source ${source}`, `${out.accepted} accepted, ${out.rejected.length} refused, job ${out.jobId}`);
+  await logChange(
+    c,
+    'people.uploaded',
+    `source ${source}`,
+    `${out.accepted} accepted, ${out.rejected.length} refused, job ${out.jobId}`,
+  );
   const jobPath = `${c.var.base}/people/jobs/${out.jobId}`;
   return c.html(
     <Layout title="Upload accepted" view={viewOf(c, '/people')}>
       <Notice kind="ok">
-        {out.accepted} {out.accepted === 1 ? 'person was' : 'people were'} accepted and are being applied as source {source}.
-        {out.rejected.length > 0 && ` ${out.rejected.length} row(s) were refused:`}
+        {out.accepted} {out.accepted === 1 ? 'person was' : 'people were'} accepted and are being applied as source{' '}
+        {source}.{out.rejected.length > 0 && ` ${out.rejected.length} row(s) were refused:`}
         <Rejections rows={out.rejected} />
       </Notice>
       <p>
@@ -114,7 +135,8 @@ peopleUploadPages.get('/jobs/:id', async (c) => {
     <Layout title="Upload progress" view={viewOf(c, '/people')}>
       <div id="job" data-refresh={job.state === 'done' ? undefined : '1500'} aria-live="polite">
         <p>
-          <strong>{job.state}</strong>: {finished} of {job.total} applied ({job.applied} stored, {job.suppressed} skipped as erased, {job.failed} failed); {job.rejected} refused at upload.
+          <strong>{job.state}</strong>: {finished} of {job.total} applied ({job.applied} stored, {job.suppressed}{' '}
+          skipped as erased, {job.failed} failed); {job.rejected} refused at upload.
         </p>
         <progress max={Math.max(job.total, 1)} value={finished} aria-label="Upload progress">
           {finished} of {job.total}
@@ -126,7 +148,10 @@ peopleUploadPages.get('/jobs/:id', async (c) => {
       {job.failures.length > 0 && (
         <section aria-labelledby="failures">
           <h2 id="failures">Rows that could not be applied</h2>
-          <p>The queue tried these rows on every delivery and gave up; nothing was applied for them. Fix the cause, then send them again.</p>
+          <p>
+            The queue tried these rows on every delivery and gave up; nothing was applied for them. Fix the cause, then
+            send them again.
+          </p>
           <table>
             <thead>
               <tr>

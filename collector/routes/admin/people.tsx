@@ -53,7 +53,16 @@ function Search(props: { base: string; value?: string; error?: string }) {
           Search by email
           <span class="hint">The start of an address, e.g. ada@ or ada@example.com</span>
         </label>
-        <input id="query" name="query" type="search" value={props.value} autocomplete="off" maxlength={254} aria-invalid={props.error ? 'true' : undefined} aria-describedby={props.error ? 'query-error' : undefined} />
+        <input
+          id="query"
+          name="query"
+          type="search"
+          value={props.value}
+          autocomplete="off"
+          maxlength={254}
+          aria-invalid={props.error ? 'true' : undefined}
+          aria-describedby={props.error ? 'query-error' : undefined}
+        />
       </div>
       <button type="submit">Search</button>
       {props.error && (
@@ -82,7 +91,9 @@ peoplePages.get('/', async (c) => {
   const limit = Math.min(Math.max(Number(c.req.query('limit') ?? PAGE) || PAGE, 1), 200);
   const { rows, next } = await searchPeople(c.env, query, after, limit);
   const done = DONE[c.req.query('done') ?? ''];
-  const nextHref = next ? `${c.var.base}/people?${new URLSearchParams({ query, after: next, ...(limit !== PAGE ? { limit: String(limit) } : {}) })}` : null;
+  const nextHref = next
+    ? `${c.var.base}/people?${new URLSearchParams({ query, after: next, ...(limit !== PAGE ? { limit: String(limit) } : {}) })}`
+    : null;
   return c.html(
     <Layout title="People" view={viewOf(c, '/people')}>
       {done && <Notice kind="ok">{done}</Notice>}
@@ -91,11 +102,21 @@ peoplePages.get('/', async (c) => {
         <a href={`${c.var.base}/people/upload`}>Upload people from a CSV file</a>
       </p>
       <p>
-        Export: people (<a href={`${c.var.base}/export/people?format=csv`}>CSV</a>, <a href={`${c.var.base}/export/people?format=jsonl`}>JSONL</a>), audiences (<a href={`${c.var.base}/export/audiences?format=jsonl`}>JSONL</a>), conversions log (<a href={`${c.var.base}/export/conversions?format=csv`}>CSV</a>, <a href={`${c.var.base}/export/conversions?format=jsonl`}>JSONL</a>)
+        Export: people (<a href={`${c.var.base}/export/people?format=csv`}>CSV</a>,{' '}
+        <a href={`${c.var.base}/export/people?format=jsonl`}>JSONL</a>), audiences (
+        <a href={`${c.var.base}/export/audiences?format=jsonl`}>JSONL</a>), conversions log (
+        <a href={`${c.var.base}/export/conversions?format=csv`}>CSV</a>,{' '}
+        <a href={`${c.var.base}/export/conversions?format=jsonl`}>JSONL</a>)
       </p>
       <h2>{query ? `People whose email starts with “${query}”` : 'Everyone'}</h2>
       {rows.length === 0 ? (
-        <p class="muted">{after ? 'No more people.' : query ? 'Nobody matches.' : 'Nobody yet: people appear here once they identify or are pushed from a CRM.'}</p>
+        <p class="muted">
+          {after
+            ? 'No more people.'
+            : query
+              ? 'Nobody matches.'
+              : 'Nobody yet: people appear here once they identify or are pushed from a CRM.'}
+        </p>
       ) : (
         <DataTable head={['Email', 'Attribute sources', 'First seen', 'Updated']}>
           {rows.map((p) => (
@@ -145,7 +166,9 @@ async function absent(c: Context<AdminContext>, email: string) {
     <Layout title="No such person" view={viewOf(c, '/people')}>
       {suppressed ? (
         <>
-          <Notice kind="info">{email} was erased. Their suppression entry keeps identifies and CRM syncs from recreating them.</Notice>
+          <Notice kind="info">
+            {email} was erased. Their suppression entry keeps identifies and CRM syncs from recreating them.
+          </Notice>
           <form method="post" action={`${personPath(c.var.base, email)}/lift-suppression`}>
             <CsrfField token={c.var.csrf} />
             <button type="submit" class="secondary">
@@ -221,8 +244,9 @@ function ConfirmErase(props: { base: string; csrf: string; email: string; error?
   return (
     <>
       <p>
-        This deletes the person's attributes, click IDs, devices, audience entries and conversion rows, forgets the browsers they used, and keeps a suppression entry (a keyed hash, no email) so a CRM sync
-        doesn't silently bring them back. It cannot be undone.
+        This deletes the person's attributes, click IDs, devices, audience entries and conversion rows, forgets the
+        browsers they used, and keeps a suppression entry (a keyed hash, no email) so a CRM sync doesn't silently bring
+        them back. It cannot be undone.
       </p>
       <form method="post" action={`${personPath(props.base, props.email)}/erase`}>
         <CsrfField token={props.csrf} />
@@ -230,7 +254,15 @@ function ConfirmErase(props: { base: string; csrf: string; email: string; error?
           Type the email address to confirm
           <span class="hint">{props.email}</span>
         </label>
-        <input id="confirm" name="confirm" type="text" autocomplete="off" required aria-invalid={props.error ? 'true' : undefined} aria-describedby={props.error ? 'confirm-error' : undefined} />
+        <input
+          id="confirm"
+          name="confirm"
+          type="text"
+          autocomplete="off"
+          required
+          aria-invalid={props.error ? 'true' : undefined}
+          aria-describedby={props.error ? 'confirm-error' : undefined}
+        />
         {props.error && (
           <p id="confirm-error" class="notice notice-error" role="alert">
             {props.error}
@@ -254,7 +286,12 @@ peoplePages.post('/:email/erase', async (c) => {
   if (typeof form.confirm !== 'string' || identityOf(form.confirm) !== email) {
     return c.html(
       <Layout title={`Erase ${email}?`} view={viewOf(c, '/people')}>
-        <ConfirmErase base={c.var.base} csrf={c.var.csrf} email={email} error="The address you typed does not match. Nothing was erased." />
+        <ConfirmErase
+          base={c.var.base}
+          csrf={c.var.csrf}
+          email={email}
+          error="The address you typed does not match. Nothing was erased."
+        />
       </Layout>,
       400,
     );

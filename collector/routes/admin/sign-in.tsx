@@ -29,7 +29,10 @@ function preToken(c: Context<AdminContext>, cookie: string): Promise<string> {
   return hmacHex(c.env.IDENTITY_SECRET!, `admin-pre-sign-in:v1|${cookie}`);
 }
 
-async function page(c: Context<AdminContext>, opts: { error?: string; info?: string; next: string; status?: 200 | 400 | 401 | 403 | 429 | 503 }) {
+async function page(
+  c: Context<AdminContext>,
+  opts: { error?: string; info?: string; next: string; status?: 200 | 400 | 401 | 403 | 429 | 503 },
+) {
   const view = { base: c.var.base, csrf: '', signedIn: false };
   if (!adminConfigured(c.env)) {
     return c.html(
@@ -42,7 +45,13 @@ async function page(c: Context<AdminContext>, opts: { error?: string; info?: str
   let cookie = getCookie(c, PRE_SIGN_IN_COOKIE);
   if (!cookie || !/^[0-9a-f]{32}$/.test(cookie)) {
     cookie = randomHex(16);
-    setCookie(c, PRE_SIGN_IN_COOKIE, cookie, { path: c.var.base, httpOnly: true, secure: true, sameSite: 'Strict', maxAge: PRE_TTL_S });
+    setCookie(c, PRE_SIGN_IN_COOKIE, cookie, {
+      path: c.var.base,
+      httpOnly: true,
+      secure: true,
+      sameSite: 'Strict',
+      maxAge: PRE_TTL_S,
+    });
   }
   const token = await preToken(c, cookie);
   return c.html(
@@ -55,9 +64,19 @@ async function page(c: Context<AdminContext>, opts: { error?: string; info?: str
           <input type="hidden" name="next" value={opts.next} />
           <label for="key">
             Admin secret key
-            <span class="hint">A secret key with the admin scope (it starts with sk_). It is checked, never stored in your browser.</span>
+            <span class="hint">
+              A secret key with the admin scope (it starts with sk_). It is checked, never stored in your browser.
+            </span>
           </label>
-          <input id="key" name="key" type="password" required autocomplete="current-password" spellcheck={false} autofocus />
+          <input
+            id="key"
+            name="key"
+            type="password"
+            required
+            autocomplete="current-password"
+            spellcheck={false}
+            autofocus
+          />
           <div class="actions">
             <button type="submit">Sign in</button>
           </div>
@@ -69,7 +88,11 @@ async function page(c: Context<AdminContext>, opts: { error?: string; info?: str
 }
 
 function notConfigured(c: Context<AdminContext>) {
-  return page(c, { next: `${c.var.base}/`, status: 503, error: 'This deployment has no admin secret key configured. Set SECRET_KEY and IDENTITY_SECRET, then reload.' });
+  return page(c, {
+    next: `${c.var.base}/`,
+    status: 503,
+    error: 'This deployment has no admin secret key configured. Set SECRET_KEY and IDENTITY_SECRET, then reload.',
+  });
 }
 
 signIn.get('/sign-in', async (c) => {
@@ -95,16 +118,30 @@ signIn.post('/sign-in', async (c) => {
   const wait = await throttle.wait(c.var.now);
   if (wait > 0) {
     c.header('retry-after', String(Math.ceil(wait / 1000)));
-    return page(c, { next, status: 429, error: `Too many failed sign-ins from your network. Try again in ${Math.ceil(wait / 60_000)} minute(s).` });
+    return page(c, {
+      next,
+      status: 429,
+      error: `Too many failed sign-ins from your network. Try again in ${Math.ceil(wait / 60_000)} minute(s).`,
+    });
   }
   const key = typeof form.key === 'string' ? form.key.trim() : '';
   const keyTag = key ? await adminKeyTag(c.env, key, c.var.now) : null;
   if (!keyTag) {
     await throttle.fail(c.var.now);
-    return page(c, { next, status: 401, error: key ? 'That key is not an admin secret key for this deployment.' : 'Enter your admin secret key.' });
+    return page(c, {
+      next,
+      status: 401,
+      error: key ? 'That key is not an admin secret key for this deployment.' : 'Enter your admin secret key.',
+    });
   }
   const { value } = await issueSession(c.env, keyTag, c.var.now);
-  setCookie(c, SESSION_COOKIE, value, { path: c.var.base, httpOnly: true, secure: true, sameSite: 'Strict', maxAge: Math.floor(SESSION_TTL_MS / 1000) });
+  setCookie(c, SESSION_COOKIE, value, {
+    path: c.var.base,
+    httpOnly: true,
+    secure: true,
+    sameSite: 'Strict',
+    maxAge: Math.floor(SESSION_TTL_MS / 1000),
+  });
   deleteCookie(c, PRE_SIGN_IN_COOKIE, { path: c.var.base, secure: true });
   return c.redirect(next, 303);
 });

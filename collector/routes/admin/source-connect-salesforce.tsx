@@ -11,7 +11,11 @@ import { Notice } from '../../admin/components/notice';
 import type { AdminContext } from '../../admin/context';
 import { sourcesApi } from '../../admin/sources-api';
 import { customEndpointsIssue, endpointPolicy } from '../../security/custom-endpoints';
-import { SALESFORCE_DEFAULT_FIELDS, SALESFORCE_OBJECTS, salesforceSettingsSchema } from '../../../shared/schemas/sources';
+import {
+  SALESFORCE_DEFAULT_FIELDS,
+  SALESFORCE_OBJECTS,
+  salesforceSettingsSchema,
+} from '../../../shared/schemas/sources';
 import { OAUTH_TTL_MS, savePending } from '../source-oauth';
 import { viewOf } from './view';
 
@@ -36,7 +40,14 @@ function Common(props: { c: Context<AdminContext>; prefix: string }) {
           Setup → My Domain, e.g. https://acme.my.salesforce.com
         </span>
       </label>
-      <input id={`${p}-instanceUrl`} name="instanceUrl" type="url" required placeholder="https://acme.my.salesforce.com" aria-describedby={`${p}-instance-hint`} />
+      <input
+        id={`${p}-instanceUrl`}
+        name="instanceUrl"
+        type="url"
+        required
+        placeholder="https://acme.my.salesforce.com"
+        aria-describedby={`${p}-instance-hint`}
+      />
       <label for={`${p}-clientId`}>Connected app consumer key</label>
       <input id={`${p}-clientId`} name="clientId" required autocomplete="off" />
       <label for={`${p}-clientSecret`}>Connected app consumer secret</label>
@@ -45,14 +56,16 @@ function Common(props: { c: Context<AdminContext>; prefix: string }) {
         <legend>Objects</legend>
         {SALESFORCE_OBJECTS.map((o) => (
           <label>
-            <input type="checkbox" name="objects" value={o} checked /> {o === 'Opportunity' ? 'Opportunity (through its contact roles)' : o}
+            <input type="checkbox" name="objects" value={o} checked />{' '}
+            {o === 'Opportunity' ? 'Opportunity (through its contact roles)' : o}
           </label>
         ))}
       </fieldset>
       <label for={`${p}-backfill`}>
         First sync reaches back
         <span class="hint" id={`${p}-backfill-hint`}>
-          Older changes are synced as attributes but never send conversions: an audience's required timestamp keeps them out.
+          Older changes are synced as attributes but never send conversions: an audience's required timestamp keeps them
+          out.
         </span>
       </label>
       <select id={`${p}-backfill`} name="backfillDays" aria-describedby={`${p}-backfill-hint`}>
@@ -78,25 +91,39 @@ export function SalesforceConnectForm(props: { c: Context<AdminContext>; error?:
   return (
     <>
       <p>
-        Needs a connected app with the OAuth scopes <code>api</code> and <code>refresh_token</code>. <a href={`${c.var.base}/sources/salesforce/connect`}>Connect by signing in to Salesforce</a> (its callback URL must be{' '}
-        <code>{redirectUri(c)}</code>), or enter its credentials here:
+        Needs a connected app with the OAuth scopes <code>api</code> and <code>refresh_token</code>.{' '}
+        <a href={`${c.var.base}/sources/salesforce/connect`}>Connect by signing in to Salesforce</a> (its callback URL
+        must be <code>{redirectUri(c)}</code>), or enter its credentials here:
       </p>
       <form method="post" action={`${c.var.base}/sources/new/salesforce`}>
         <CsrfField token={c.var.csrf} />
         {props.error && (
           <Notice kind="error">
             {props.error}
-            {props.issues?.length ? <ul>{props.issues.map((i) => <li>{i}</li>)}</ul> : null}
+            {props.issues?.length ? (
+              <ul>
+                {props.issues.map((i) => (
+                  <li>{i}</li>
+                ))}
+              </ul>
+            ) : null}
           </Notice>
         )}
         <Common c={c} prefix="sf" />
         <label for="sf-refreshToken">
           Refresh token (optional)
           <span class="hint" id="sf-refresh-hint">
-            Leave empty for the client-credentials flow (the connected app's Run As user). Stored encrypted, never shown again.
+            Leave empty for the client-credentials flow (the connected app's Run As user). Stored encrypted, never shown
+            again.
           </span>
         </label>
-        <input id="sf-refreshToken" name="refreshToken" type="password" autocomplete="off" aria-describedby="sf-refresh-hint" />
+        <input
+          id="sf-refreshToken"
+          name="refreshToken"
+          type="password"
+          autocomplete="off"
+          aria-describedby="sf-refresh-hint"
+        />
         <div class="actions">
           <button type="submit">Connect Salesforce</button>
         </div>
@@ -108,7 +135,8 @@ export function SalesforceConnectForm(props: { c: Context<AdminContext>; error?:
 type Form = Record<string, string | File | (string | File)[]>;
 const text = (form: Form, k: string) => String((Array.isArray(form[k]) ? form[k][0] : form[k]) ?? '').trim();
 const objectsOf = (form: Form) => [form.objects ?? []].flat().map(String);
-const backfill = (form: Form) => (text(form, 'backfillDays') === 'all' ? null : Number(text(form, 'backfillDays')) || 90);
+const backfill = (form: Form) =>
+  text(form, 'backfillDays') === 'all' ? null : Number(text(form, 'backfillDays')) || 90;
 
 function page(c: Context<AdminContext>, title: string, body: Child, status: 200 | 400 = 200) {
   return c.html(
@@ -156,7 +184,8 @@ function OAuthForm(props: { c: Context<AdminContext>; error?: string }) {
       <CsrfField token={c.var.csrf} />
       {props.error && <Notice kind="error">{props.error}</Notice>}
       <p>
-        For a connected app of your org. Its callback URL must be <code>{redirectUri(c)}</code>; the scopes asked are <code>{SALESFORCE_SCOPES}</code>. You then sign in to Salesforce with a user that can read the synced objects.
+        For a connected app of your org. Its callback URL must be <code>{redirectUri(c)}</code>; the scopes asked are{' '}
+        <code>{SALESFORCE_SCOPES}</code>. You then sign in to Salesforce with a user that can read the synced objects.
       </p>
       <Common c={c} prefix="so" />
       <div class="actions">
@@ -173,20 +202,51 @@ salesforceConnectPages.post('/salesforce/connect', async (c) => {
   const endpoint = text(form, 'endpoint') || undefined;
   const objects = objectsOf(form);
   // The settings the callback will save, checked now (with a placeholder flow) so a typo is shown here, not after Salesforce.
-  const check = salesforceSettingsSchema.safeParse({ instanceUrl: text(form, 'instanceUrl'), clientId: text(form, 'clientId'), clientSecret: text(form, 'clientSecret'), flow: 'client_credentials', objects, ...(endpoint ? { endpoint, tokenEndpoint: endpoint } : {}) });
-  const issue = !text(form, 'name') ? 'A name is required.' : !check.success ? check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : endpoint ? customEndpointsIssue(c.env, { endpoint }) : null;
-  if (issue || !check.success) return page(c, 'Connect Salesforce with OAuth', <OAuthForm c={c} error={issue ?? 'not valid'} />, 400);
+  const check = salesforceSettingsSchema.safeParse({
+    instanceUrl: text(form, 'instanceUrl'),
+    clientId: text(form, 'clientId'),
+    clientSecret: text(form, 'clientSecret'),
+    flow: 'client_credentials',
+    objects,
+    ...(endpoint ? { endpoint, tokenEndpoint: endpoint } : {}),
+  });
+  const issue = !text(form, 'name')
+    ? 'A name is required.'
+    : !check.success
+      ? check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+      : endpoint
+        ? customEndpointsIssue(c.env, { endpoint })
+        : null;
+  if (issue || !check.success)
+    return page(c, 'Connect Salesforce with OAuth', <OAuthForm c={c} error={issue ?? 'not valid'} />, 400);
   const state = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
   const s = check.data;
   await savePending(
     c.env,
     state,
-    { name: text(form, 'name'), instanceUrl: s.instanceUrl, clientId: s.clientId, clientSecret: s.clientSecret, objects, endpoint: s.endpoint, tokenEndpoint: s.tokenEndpoint, backfillDays: backfill(form), redirectUri: redirectUri(c), expiresAt: c.var.now + OAUTH_TTL_MS },
+    {
+      name: text(form, 'name'),
+      instanceUrl: s.instanceUrl,
+      clientId: s.clientId,
+      clientSecret: s.clientSecret,
+      objects,
+      endpoint: s.endpoint,
+      tokenEndpoint: s.tokenEndpoint,
+      backfillDays: backfill(form),
+      redirectUri: redirectUri(c),
+      expiresAt: c.var.now + OAUTH_TTL_MS,
+    },
     'salesforce',
   );
   await logChange(c, 'source.oauth_started', 'salesforce', text(form, 'name'));
   const url = new URL(`${s.tokenEndpoint ?? s.instanceUrl}/services/oauth2/authorize`);
-  url.search = new URLSearchParams({ response_type: 'code', client_id: s.clientId, redirect_uri: redirectUri(c), scope: SALESFORCE_SCOPES, state }).toString();
+  url.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: s.clientId,
+    redirect_uri: redirectUri(c),
+    scope: SALESFORCE_SCOPES,
+    state,
+  }).toString();
   return c.redirect(url.toString(), 303);
 });
 
@@ -194,7 +254,9 @@ salesforceConnectPages.post('/salesforce/connect', async (c) => {
 export function salesforceChosen(settings: Record<string, unknown>): string[] {
   const objects = (settings.objects as string[] | undefined) ?? [...SALESFORCE_OBJECTS];
   const fields = (settings.fields ?? {}) as Record<string, string[] | undefined>;
-  return objects.flatMap((o) => (fields[o] ?? SALESFORCE_DEFAULT_FIELDS[o as keyof typeof SALESFORCE_DEFAULT_FIELDS] ?? []).map((f) => `${o}.${f}`));
+  return objects.flatMap((o) =>
+    (fields[o] ?? SALESFORCE_DEFAULT_FIELDS[o as keyof typeof SALESFORCE_DEFAULT_FIELDS] ?? []).map((f) => `${o}.${f}`),
+  );
 }
 
 /** The picker's `Object.Field` values back into settings.fields (an object left with none keeps its defaults). */

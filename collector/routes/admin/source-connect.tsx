@@ -23,7 +23,8 @@ function OAuthForm(props: { c: Context<AdminContext>; error?: string }) {
       <CsrfField token={c.var.csrf} />
       {props.error && <Notice kind="error">{props.error}</Notice>}
       <p>
-        For a HubSpot public app of your own. Its redirect URL must be <code>{redirectUri(c)}</code>; the scopes asked are <code>{HUBSPOT_SCOPES}</code>.
+        For a HubSpot public app of your own. Its redirect URL must be <code>{redirectUri(c)}</code>; the scopes asked
+        are <code>{HUBSPOT_SCOPES}</code>.
       </p>
       <label for="o-name">Name</label>
       <input id="o-name" name="name" required maxlength={100} value="HubSpot" />
@@ -68,7 +69,12 @@ sourceConnectPages.post('/hubspot/connect', async (c) => {
   const form = await c.req.parseBody();
   const str = (k: string) => String(form[k] ?? '').trim();
   const endpoint = str('endpoint') || undefined;
-  const issue = !str('name') || !str('clientId') || str('clientSecret').length < 8 ? 'Name, client ID and client secret (8 characters or more) are required.' : endpoint ? customEndpointsIssue(c.env, { endpoint }) : null;
+  const issue =
+    !str('name') || !str('clientId') || str('clientSecret').length < 8
+      ? 'Name, client ID and client secret (8 characters or more) are required.'
+      : endpoint
+        ? customEndpointsIssue(c.env, { endpoint })
+        : null;
   if (issue)
     return c.html(
       <Layout title="Connect HubSpot with OAuth" view={viewOf(c, '/sources')}>
@@ -78,10 +84,22 @@ sourceConnectPages.post('/hubspot/connect', async (c) => {
     );
   const state = randomHex(16);
   const days = str('backfillDays');
-  await savePending(c.env, state, { name: str('name'), clientId: str('clientId'), clientSecret: str('clientSecret'), endpoint, backfillDays: days === 'all' ? null : Number(days) || 90, redirectUri: redirectUri(c), expiresAt: c.var.now + OAUTH_TTL_MS });
+  await savePending(c.env, state, {
+    name: str('name'),
+    clientId: str('clientId'),
+    clientSecret: str('clientSecret'),
+    endpoint,
+    backfillDays: days === 'all' ? null : Number(days) || 90,
+    redirectUri: redirectUri(c),
+    expiresAt: c.var.now + OAUTH_TTL_MS,
+  });
   await logChange(c, 'source.oauth_started', 'hubspot', str('name'));
   const url = new URL(HUBSPOT_AUTHORIZE);
-  url.search = new URLSearchParams({ client_id: str('clientId'), redirect_uri: redirectUri(c), scope: HUBSPOT_SCOPES, state }).toString();
+  url.search = new URLSearchParams({
+    client_id: str('clientId'),
+    redirect_uri: redirectUri(c),
+    scope: HUBSPOT_SCOPES,
+    state,
+  }).toString();
   return c.redirect(url.toString(), 303);
 });
-

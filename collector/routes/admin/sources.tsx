@@ -57,7 +57,13 @@ function ConnectForm(props: { c: Context<AdminContext>; error?: string; issues?:
       {props.error && (
         <Notice kind="error">
           {props.error}
-          {props.issues?.length ? <ul>{props.issues.map((i) => <li>{i}</li>)}</ul> : null}
+          {props.issues?.length ? (
+            <ul>
+              {props.issues.map((i) => (
+                <li>{i}</li>
+              ))}
+            </ul>
+          ) : null}
         </Notice>
       )}
       <label for="name">Name</label>
@@ -65,14 +71,23 @@ function ConnectForm(props: { c: Context<AdminContext>; error?: string; issues?:
       <label for="accessToken">
         Private app access token
         <span class="hint" id="token-hint">
-          HubSpot → Settings → Integrations → Private apps, with the scopes crm.objects.contacts.read and crm.schemas.contacts.read. Stored encrypted, never shown again.
+          HubSpot → Settings → Integrations → Private apps, with the scopes crm.objects.contacts.read and
+          crm.schemas.contacts.read. Stored encrypted, never shown again.
         </span>
       </label>
-      <input id="accessToken" name="accessToken" type="password" required autocomplete="off" aria-describedby="token-hint" />
+      <input
+        id="accessToken"
+        name="accessToken"
+        type="password"
+        required
+        autocomplete="off"
+        aria-describedby="token-hint"
+      />
       <label for="backfillDays">
         First sync reaches back
         <span class="hint" id="backfill-hint">
-          Older stage changes are synced as attributes but never send conversions: an audience's required timestamp keeps them out.
+          Older stage changes are synced as attributes but never send conversions: an audience's required timestamp
+          keeps them out.
         </span>
       </label>
       <select id="backfillDays" name="backfillDays" aria-describedby="backfill-hint">
@@ -98,7 +113,8 @@ sourcesPages.get('/', async (c) => {
     <Layout title="Sources" view={viewOf(c, '/sources')}>
       {done && <Notice kind="ok">{done}</Notice>}
       <p>
-        CRMs whose records flow in by themselves, every 5 minutes, as <code>hubspot.*</code> or <code>salesforce.*</code> attributes merged into people by email. Audiences use them like any attribute.
+        CRMs whose records flow in by themselves, every 5 minutes, as <code>hubspot.*</code> or{' '}
+        <code>salesforce.*</code> attributes merged into people by email. Audiences use them like any attribute.
       </p>
       {list.length === 0 ? (
         <p class="muted">No sources yet.</p>
@@ -158,7 +174,9 @@ sourcesPages.get('/:id', async (c) => {
   const p = path(c, s.id);
   const done = DONE[c.req.query('done') ?? ''];
   const sf = s.type === 'salesforce';
-  const chosen = new Set(sf ? salesforceChosen(s.settings) : ((s.settings.properties as string[] | undefined) ?? HUBSPOT_DEFAULT_PROPERTIES));
+  const chosen = new Set(
+    sf ? salesforceChosen(s.settings) : ((s.settings.properties as string[] | undefined) ?? HUBSPOT_DEFAULT_PROPERTIES),
+  );
   const fields = c.req.query('fields') === '1' ? await sourcesApi.fields(c.env, s.id) : null;
   const crm = sf ? 'Salesforce' : 'HubSpot';
   // Chosen paths the CRM's list does not name (a parent field such as Contact.Account.Name) stay chosen.
@@ -248,7 +266,13 @@ sourcesPages.get('/:id', async (c) => {
       <h2 id="fields">Synced {sf ? 'fields' : 'properties'}</h2>
       {!fields ? (
         <p>
-          {[...chosen].map((f) => <code>{f} </code>)} · <a href={`${p}?fields=1#fields`}>Choose from {crm}'s {sf ? 'fields' : 'properties'}</a>
+          {[...chosen].map((f) => (
+            <code>{f} </code>
+          ))}{' '}
+          ·{' '}
+          <a href={`${p}?fields=1#fields`}>
+            Choose from {crm}'s {sf ? 'fields' : 'properties'}
+          </a>
         </p>
       ) : !fields.ok ? (
         <Notice kind="error">
@@ -266,7 +290,8 @@ sourcesPages.get('/:id', async (c) => {
             ))}
             {fields.value.fields.map((f) => (
               <label>
-                <input type="checkbox" name="properties" value={f.name} checked={chosen.has(f.name)} /> {f.label} <code>{f.name}</code> <span class="muted">{f.type}</span>
+                <input type="checkbox" name="properties" value={f.name} checked={chosen.has(f.name)} /> {f.label}{' '}
+                <code>{f.name}</code> <span class="muted">{f.type}</span>
               </label>
             ))}
           </fieldset>
@@ -301,10 +326,18 @@ sourcesPages.post('/:id/fields', async (c) => {
   const body = await c.req.parseBody({ all: true });
   const raw = body.properties;
   const properties = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String);
-  const settings = s.type === 'salesforce' ? { fields: salesforceFieldsSetting(properties) } : { properties: properties.includes('email') ? properties : ['email', ...properties] };
+  const settings =
+    s.type === 'salesforce'
+      ? { fields: salesforceFieldsSetting(properties) }
+      : { properties: properties.includes('email') ? properties : ['email', ...properties] };
   const out = await sourcesApi.update(c.env, s.id, { settings });
   if (!out.ok) throw new ApiError(400, out.code, `${out.message} ${out.issues.join('; ')}`);
-  await logChange(c, 'source.edited', `${s.name} (${s.id})`, `${properties.length} ${s.type === 'salesforce' ? 'fields' : 'properties'}`);
+  await logChange(
+    c,
+    'source.edited',
+    `${s.name} (${s.id})`,
+    `${properties.length} ${s.type === 'salesforce' ? 'fields' : 'properties'}`,
+  );
   return c.redirect(`${path(c, s.id)}?done=saved`, 303);
 });
 

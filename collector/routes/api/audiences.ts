@@ -19,7 +19,12 @@ function unwrap<T>(outcome: Outcome<T>, what: string): T {
   if (outcome.ok) return outcome.value;
   if (outcome.code === 'not_found') throw new ApiError(404, 'not_found', `no such ${what}`);
   const first = outcome.issues?.[0];
-  throw new ApiError(400, `invalid_${what}`, first ? `${first.path}: ${first.message}` : `invalid ${what}`, outcome.issues);
+  throw new ApiError(
+    400,
+    `invalid_${what}`,
+    first ? `${first.path}: ${first.message}` : `invalid ${what}`,
+    outcome.issues,
+  );
 }
 
 async function mustGet(env: Env, id: string): Promise<StoredAudience> {
@@ -63,7 +68,10 @@ audiences.get('/:id', async (c) => c.json(await present(c.env, await mustGet(c.e
 audiences.patch('/:id', async (c) => {
   const body = await readJsonBody(c, MAX_BODY);
   const now = c.get('now');
-  const { audience, repopulate } = unwrap(await configObject(c.env).updateAudience(c.req.param('id'), body, now), 'audience');
+  const { audience, repopulate } = unwrap(
+    await configObject(c.env).updateAudience(c.req.param('id'), body, now),
+    'audience',
+  );
   invalidateAudienceConfig();
   const job = repopulate ? await startPopulate(c.env, audience.id, audience.version, 'edited', now) : undefined;
   return c.json(await present(c.env, audience, job));
@@ -127,17 +135,24 @@ audiences.patch('/:id/conversions/:cid', async (c) => {
   const now = c.get('now');
   const config = configObject(c.env);
   const before = await config.getConversion(c.req.param('id'), c.req.param('cid'));
-  const conversion = unwrap(await config.updateConversion(c.req.param('id'), c.req.param('cid'), body, now), 'conversion');
+  const conversion = unwrap(
+    await config.updateConversion(c.req.param('id'), c.req.param('cid'), body, now),
+    'conversion',
+  );
   invalidateAudienceConfig();
   // Pause and resume change which rows wait; everyone with rows is swept.
   const audience = await mustGet(c.env, conversion.audienceId);
-  const job = before?.paused !== conversion.paused ? await startPopulate(c.env, audience.id, audience.version, 'conversion', now) : null;
+  const job =
+    before?.paused !== conversion.paused
+      ? await startPopulate(c.env, audience.id, audience.version, 'conversion', now)
+      : null;
   return c.json({ ...conversion, sweep: progress(job) });
 });
 
 audiences.delete('/:id/conversions/:cid', async (c) => {
   const audience = await mustGet(c.env, c.req.param('id'));
-  if (!(await configObject(c.env).deleteConversion(audience.id, c.req.param('cid')))) throw new ApiError(404, 'not_found', 'no such conversion');
+  if (!(await configObject(c.env).deleteConversion(audience.id, c.req.param('cid'))))
+    throw new ApiError(404, 'not_found', 'no such conversion');
   invalidateAudienceConfig();
   const job = await startPopulate(c.env, audience.id, audience.version, 'conversion', c.get('now'));
   return c.json({ deleted: true, id: c.req.param('cid'), sweep: progress(job) });

@@ -10,6 +10,7 @@ export const coverage = new Hono<AppContext>();
 coverage.get('/', async (c) => {
   const raw = c.req.query('weeks');
   const weeks = raw === undefined ? COVERAGE_WEEKS : Number(raw);
-  if (!Number.isInteger(weeks) || weeks < 1 || weeks > COVERAGE_WEEKS_MAX) throw new ApiError(400, 'invalid_query', `weeks is a whole number 1..${COVERAGE_WEEKS_MAX}`);
+  if (!Number.isInteger(weeks) || weeks < 1 || weeks > COVERAGE_WEEKS_MAX)
+    throw new ApiError(400, 'invalid_query', `weeks is a whole number 1..${COVERAGE_WEEKS_MAX}`);
   return c.json(await coverageOverview(c.env, weeks, c.var.now));
 });

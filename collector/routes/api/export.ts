@@ -25,12 +25,19 @@ function formatOf(c: Context<AppContext>): Format {
 
 // A cell a spreadsheet would run as a formula (=, +, -, @) is prefixed with ' (CSV injection).
 export function csvCell(value: unknown): string {
-  let s = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  let s =
+    value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-function stream<T>(c: Context<AppContext>, name: string, format: Format, columns: Column<T>[], pages: () => AsyncGenerator<T[]>) {
+function stream<T>(
+  c: Context<AppContext>,
+  name: string,
+  format: Format,
+  columns: Column<T>[],
+  pages: () => AsyncGenerator<T[]>,
+) {
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
@@ -38,7 +45,11 @@ function stream<T>(c: Context<AppContext>, name: string, format: Format, columns
         if (format === 'csv') controller.enqueue(encoder.encode(`${columns.map(([n]) => n).join(',')}\r\n`));
         for await (const rows of pages()) {
           const text = rows
-            .map((r) => (format === 'csv' ? `${columns.map(([, v]) => csvCell(v(r))).join(',')}\r\n` : `${JSON.stringify(Object.fromEntries(columns.map(([n, v]) => [n, v(r) ?? null])))}\n`))
+            .map((r) =>
+              format === 'csv'
+                ? `${columns.map(([, v]) => csvCell(v(r))).join(',')}\r\n`
+                : `${JSON.stringify(Object.fromEntries(columns.map(([n, v]) => [n, v(r) ?? null])))}\n`,
+            )
             .join('');
           if (text) controller.enqueue(encoder.encode(text));
         }
@@ -71,7 +82,7 @@ exportRoutes.get('/people', (c) => {
   ];
   return stream(c, 'people', formatOf(c), columns, async function* () {
     for (let shard = 0; shard < DIRECTORY_SHARDS; shard++) {
-      for (let after = ''; ; ) {
+      for (let after = ''; ;) {
         const rows = (await directoryShard(c.env, shard).search('', after, PEOPLE_PAGE)) as DirectoryRow[];
         yield rows;
         if (rows.length < PEOPLE_PAGE) break;
@@ -81,7 +92,12 @@ exportRoutes.get('/people', (c) => {
   });
 });
 
-type LogEntry = Awaited<ReturnType<typeof listConversions>> extends infer R ? (R extends { ok: true; value: { conversions: (infer E)[] } } ? E : never) : never;
+type LogEntry =
+  Awaited<ReturnType<typeof listConversions>> extends infer R
+    ? R extends { ok: true; value: { conversions: (infer E)[] } }
+      ? E
+      : never
+    : never;
 
 exportRoutes.get('/conversions', (c) => {
   const columns: Column<LogEntry>[] = [
@@ -101,7 +117,7 @@ exportRoutes.get('/conversions', (c) => {
     ['coverage', (r) => r.coverage],
   ];
   return stream(c, 'conversions', formatOf(c), columns, async function* () {
-    for (let cursor: string | undefined; ; ) {
+    for (let cursor: string | undefined; ;) {
       const r = await listConversions(c.env, { cursor, limit: LOG_PAGE_MAX });
       if (!r.ok) throw new Error(r.code);
       yield r.value.conversions;
@@ -116,7 +132,10 @@ type AudienceRow = Record<string, unknown> & { id: string };
 exportRoutes.get('/audiences', async (c) => {
   const format = formatOf(c);
   const config = configObject(c.env);
-  const [audiences, conversions] = (await Promise.all([config.listAudiences(), config.listConversions()])) as [AudienceRow[], (Record<string, unknown> & { audienceId: string })[]];
+  const [audiences, conversions] = (await Promise.all([config.listAudiences(), config.listConversions()])) as [
+    AudienceRow[],
+    (Record<string, unknown> & { audienceId: string })[],
+  ];
   const columns: Column<AudienceRow>[] = [
     ['id', (a) => a.id],
     ['name', (a) => a.name],

@@ -16,10 +16,18 @@ import { configObject } from '../../objects/doors';
 export const identityMapping = new Hono<AppContext>();
 
 const putSchema = z.strictObject({ mapping: identityMappingSchema });
-const previewSchema = z.strictObject({ email: z.string().trim().min(3).max(254), mapping: identityMappingSchema.optional() });
+const previewSchema = z.strictObject({
+  email: z.string().trim().min(3).max(254),
+  mapping: identityMappingSchema.optional(),
+});
 
 function view(saved: IdentityMapping | null) {
-  return { identifiers: IDENTIFIERS, mapping: saved ?? {}, effective: effectiveMapping(saved), defaults: DEFAULT_IDENTITY_MAPPING };
+  return {
+    identifiers: IDENTIFIERS,
+    mapping: saved ?? {},
+    effective: effectiveMapping(saved),
+    defaults: DEFAULT_IDENTITY_MAPPING,
+  };
 }
 
 identityMapping.get('/', async (c) => c.json(view(await configObject(c.env).identityMapping())));
@@ -27,8 +35,16 @@ identityMapping.get('/', async (c) => c.json(view(await configObject(c.env).iden
 /** Replaces the saved mapping: identifiers left out follow the defaults, an empty list turns one off; {} resets. */
 identityMapping.put('/', async (c) => {
   const parsed = putSchema.safeParse(await readJsonBody(c, 64 * 1024));
-  if (!parsed.success) throw new ApiError(400, 'invalid_identity_mapping', 'body must be {mapping: {<identifier>: [attribute paths]}}', zodIssues(parsed.error));
-  const mapping = Object.fromEntries(Object.entries(parsed.data.mapping).filter(([, v]) => v !== undefined)) as IdentityMapping;
+  if (!parsed.success)
+    throw new ApiError(
+      400,
+      'invalid_identity_mapping',
+      'body must be {mapping: {<identifier>: [attribute paths]}}',
+      zodIssues(parsed.error),
+    );
+  const mapping = Object.fromEntries(
+    Object.entries(parsed.data.mapping).filter(([, v]) => v !== undefined),
+  ) as IdentityMapping;
   const config = configObject(c.env);
   await config.setIdentityMapping(Object.keys(mapping).length ? mapping : null);
   invalidateAudienceConfig();
@@ -38,7 +54,8 @@ identityMapping.put('/', async (c) => {
 /** What the mapping (saved, or the one in the body) finds on a person, and what each destination would receive. */
 identityMapping.post('/preview', async (c) => {
   const parsed = previewSchema.safeParse(await readJsonBody(c, 64 * 1024));
-  if (!parsed.success) throw new ApiError(400, 'invalid_preview', 'body must be {email, mapping?}', zodIssues(parsed.error));
+  if (!parsed.success)
+    throw new ApiError(400, 'invalid_preview', 'body must be {email, mapping?}', zodIssues(parsed.error));
   const preview = await previewIdentity(c.env, identityOf(parsed.data.email), parsed.data.mapping, c.get('now'));
   if (!preview) throw new ApiError(404, 'not_found', 'no such person');
   return c.json(preview);

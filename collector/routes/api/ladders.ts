@@ -17,13 +17,19 @@ function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
   if (outcome.code === 'not_found') throw new ApiError(404, 'not_found', 'no such ladder');
   const first = outcome.issues?.[0];
-  throw new ApiError(400, 'invalid_ladder', first ? `${first.path}: ${first.message}` : 'invalid ladder', outcome.issues);
+  throw new ApiError(
+    400,
+    'invalid_ladder',
+    first ? `${first.path}: ${first.message}` : 'invalid ladder',
+    outcome.issues,
+  );
 }
 
 function weeksOf(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_WEEKS;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_WEEKS) throw new ApiError(400, 'invalid_weeks', `weeks must be an integer from 1 to ${MAX_WEEKS}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WEEKS)
+    throw new ApiError(400, 'invalid_weeks', `weeks must be an integer from 1 to ${MAX_WEEKS}`);
   return n;
 }
 
@@ -55,7 +61,8 @@ ladders.patch('/:id', async (c) => {
 
 ladders.delete('/:id', async (c) => {
   const raw = c.req.query('deleteAudiences');
-  if (raw !== undefined && raw !== 'true' && raw !== 'false') throw new ApiError(400, 'invalid_query', 'deleteAudiences must be true or false');
+  if (raw !== undefined && raw !== 'true' && raw !== 'false')
+    throw new ApiError(400, 'invalid_query', 'deleteAudiences must be true or false');
   const out = await deleteLadder(c.env, c.req.param('id'), raw === 'true', c.get('now'));
   if (!out) throw new ApiError(404, 'not_found', 'no such ladder');
   return c.json({ deleted: true, id: out.ladder.id, deletedAudiences: out.deletedAudiences });

@@ -28,14 +28,18 @@ async function properties(ctx: FetchContext, token: Token): Promise<PropertyList
 }
 
 /** The requested properties HubSpot has, with their types; the others reported (missing, renamed, mistyped). */
-export function checkProperties(requested: string[], list: PropertyList['results']): { types: PropertyTypes; issues: FieldIssue[] } {
+export function checkProperties(
+  requested: string[],
+  list: PropertyList['results'],
+): { types: PropertyTypes; issues: FieldIssue[] } {
   const byName = new Map(list.map((p) => [p.name, p]));
   const types: PropertyTypes = {};
   const issues: FieldIssue[] = [];
   for (const name of requested) {
     const p = byName.get(name);
     if (!p) issues.push({ field: name, reason: 'no such contact property in HubSpot (deleted or renamed?): skipped' });
-    else if (looksLikeDate(name) && p.type !== 'datetime' && p.type !== 'date') issues.push({ field: name, reason: `expected a date, HubSpot says ${p.type}: skipped` });
+    else if (looksLikeDate(name) && p.type !== 'datetime' && p.type !== 'date')
+      issues.push({ field: name, reason: `expected a date, HubSpot says ${p.type}: skipped` });
     else types[name] = p.type;
   }
   return { types, issues };
@@ -49,7 +53,13 @@ export const hubspotConnector: Connector = {
     } catch (e) {
       // A cached OAuth access token can be revoked or expire early: one fresh token before the
       // source is stopped for refused credentials.
-      if (e instanceof SourceError && e.kind === 'credentials' && ctx.accessToken && typeof ctx.settings.accessToken !== 'string') return fetchPage({ ...ctx, accessToken: undefined });
+      if (
+        e instanceof SourceError &&
+        e.kind === 'credentials' &&
+        ctx.accessToken &&
+        typeof ctx.settings.accessToken !== 'string'
+      )
+        return fetchPage({ ...ctx, accessToken: undefined });
       throw e;
     }
   },
@@ -90,7 +100,13 @@ async function fetchPage(ctx: FetchContext): Promise<PageResult & { accessToken?
       const c = await contactsPage(ctx, auth.token, contacts, Object.keys(types), types);
       apiCalls++;
       page = withDeals && c.done ? { ...c, done: false } : c;
-      next = { contacts: c.cursor, deals: withDeals ? deals : undefined, types, typesAt, stage: withDeals && c.done ? 'deals' : 'contacts' };
+      next = {
+        contacts: c.cursor,
+        deals: withDeals ? deals : undefined,
+        types,
+        typesAt,
+        stage: withDeals && c.done ? 'deals' : 'contacts',
+      };
     }
     const out: PageResult & { accessToken?: Token } = {
       records: page.records,
@@ -109,7 +125,10 @@ async function fetchPage(ctx: FetchContext): Promise<PageResult & { accessToken?
  * The contacts a webhook named, read now (the poll stays the safety net). Property types come from
  * the cursor's cache, or the property list when there is none yet.
  */
-export async function hubspotContactsById(ctx: FetchContext, ids: string[]): Promise<PageResult & { accessToken?: Token }> {
+export async function hubspotContactsById(
+  ctx: FetchContext,
+  ids: string[],
+): Promise<PageResult & { accessToken?: Token }> {
   const auth = await bearer(ctx);
   let apiCalls = auth.calls;
   const requested = (ctx.settings.properties as string[] | undefined) ?? HUBSPOT_DEFAULT_PROPERTIES;
@@ -119,7 +138,14 @@ export async function hubspotContactsById(ctx: FetchContext, ids: string[]): Pro
     apiCalls++;
   }
   const got = await contactsById(ctx, auth.token, ids, Object.keys(types), types);
-  const out: PageResult & { accessToken?: Token } = { records: got.records, cursor: ctx.cursor ?? {}, done: true, apiCalls: apiCalls + got.apiCalls, issues: got.issues, accessToken: auth.calls ? auth.token : undefined };
+  const out: PageResult & { accessToken?: Token } = {
+    records: got.records,
+    cursor: ctx.cursor ?? {},
+    done: true,
+    apiCalls: apiCalls + got.apiCalls,
+    issues: got.issues,
+    accessToken: auth.calls ? auth.token : undefined,
+  };
   if (auth.rotated) out.tokens = { refreshToken: auth.rotated };
   return out;
 }

@@ -24,7 +24,11 @@ export interface ContactsCursor {
   seen?: string[];
 }
 
-type SearchResult = { results: { id: string; properties: Record<string, string | null>; updatedAt?: string }[]; paging?: { next?: { after: string } }; total?: number };
+type SearchResult = {
+  results: { id: string; properties: Record<string, string | null>; updatedAt?: string }[];
+  paging?: { next?: { after: string } };
+  total?: number;
+};
 
 export function initialCursor(since: string | null): ContactsCursor {
   return { phase: 'range', t: since ? Date.parse(since) - 1 : null, id: null };
@@ -57,7 +61,13 @@ function query(c: ContactsCursor, properties: string[], o: SearchedObject) {
 }
 
 /** A search result as a SourceRecord: requested properties converted, mistyped values reported. */
-export function toRecord(r: SearchResult['results'][number], properties: string[], types: PropertyTypes, issues: FieldIssue[], modified = 'lastmodifieddate'): SourceRecord & { ms: number } {
+export function toRecord(
+  r: SearchResult['results'][number],
+  properties: string[],
+  types: PropertyTypes,
+  issues: FieldIssue[],
+  modified = 'lastmodifieddate',
+): SourceRecord & { ms: number } {
   const ms = hubspotTime(r.properties[modified]) ?? hubspotTime(r.updatedAt) ?? 0;
   const attributes: Record<string, unknown> = {};
   for (const p of properties) {
@@ -78,39 +88,81 @@ export async function contactsPage(
   types: PropertyTypes,
   o: SearchedObject = CONTACTS,
 ): Promise<{ records: SourceRecord[]; cursor: ContactsCursor; done: boolean; issues: FieldIssue[] }> {
-  const body = await call<SearchResult>(ctx, token, 'POST', `/crm/v3/objects/${o.path}/search`, `${o.path} search`, query(cursor, properties, o));
+  const body = await call<SearchResult>(
+    ctx,
+    token,
+    'POST',
+    `/crm/v3/objects/${o.path}/search`,
+    `${o.path} search`,
+    query(cursor, properties, o),
+  );
   if (!Array.isArray(body?.results)) throw new SourceError('HubSpot search answered without results', 'transient');
   const issues: FieldIssue[] = [];
   const recs = body.results.map((r) => toRecord(r, properties, types, issues, o.modified));
   const full = recs.length >= PAGE_SIZE && !!body.paging?.next;
-  const strip = (r: SourceRecord & { ms: number }): SourceRecord => ({ id: r.id, email: r.email, modifiedAt: r.modifiedAt, attributes: r.attributes });
+  const strip = (r: SourceRecord & { ms: number }): SourceRecord => ({
+    id: r.id,
+    email: r.email,
+    modifiedAt: r.modifiedAt,
+    attributes: r.attributes,
+  });
   const seen = new Set(cursor.seen ?? []);
   const fresh = recs.filter((r) => !(r.ms === cursor.t && seen.has(r.id))).map(strip);
   if (cursor.phase === 'tie') {
     const last = recs.at(-1);
-    if (full) return { records: fresh, cursor: { phase: 'tie', t: cursor.t, id: last!.id, seen: cursor.seen }, done: false, issues };
+    if (full)
+      return {
+        records: fresh,
+        cursor: { phase: 'tie', t: cursor.t, id: last!.id, seen: cursor.seen },
+        done: false,
+        issues,
+      };
     // Drained this instant: on to the range after it (done only once that range is empty).
     return { records: fresh, cursor: { phase: 'range', t: cursor.t, id: null }, done: false, issues };
   }
   if (!recs.length) return { records: [], cursor, done: true, issues };
   const lastMs = recs.at(-1)!.ms;
   // A whole page at one instant: drain it in id order (what was applied at it stays skipped).
-  if (full && recs[0]!.ms === lastMs) return { records: [], cursor: { phase: 'tie', t: lastMs, id: null, seen: lastMs === cursor.t ? cursor.seen : [] }, done: false, issues };
+  if (full && recs[0]!.ms === lastMs)
+    return {
+      records: [],
+      cursor: { phase: 'tie', t: lastMs, id: null, seen: lastMs === cursor.t ? cursor.seen : [] },
+      done: false,
+      issues,
+    };
   const atLast = recs.filter((r) => r.ms === lastMs).map((r) => r.id);
   const carried = lastMs === cursor.t ? [...seen] : [];
-  return { records: fresh, cursor: { phase: 'range', t: lastMs, id: null, seen: [...new Set([...carried, ...atLast])] }, done: !full, issues };
+  return {
+    records: fresh,
+    cursor: { phase: 'range', t: lastMs, id: null, seen: [...new Set([...carried, ...atLast])] },
+    done: !full,
+    issues,
+  };
 }
 
 /** Named contacts (a webhook's), read by id in batches of 100, as SourceRecords. */
-export async function contactsById(ctx: FetchContext, token: Token, ids: string[], properties: string[], types: PropertyTypes): Promise<{ records: SourceRecord[]; issues: FieldIssue[]; apiCalls: number }> {
+export async function contactsById(
+  ctx: FetchContext,
+  token: Token,
+  ids: string[],
+  properties: string[],
+  types: PropertyTypes,
+): Promise<{ records: SourceRecord[]; issues: FieldIssue[]; apiCalls: number }> {
   const issues: FieldIssue[] = [];
   const records: SourceRecord[] = [];
   let apiCalls = 0;
   for (let i = 0; i < ids.length; i += 100) {
-    const body = await call<SearchResult>(ctx, token, 'POST', '/crm/v3/objects/contacts/batch/read', 'contacts batch read', {
-      inputs: ids.slice(i, i + 100).map((id) => ({ id })),
-      properties: [...new Set([...properties, 'email', 'lastmodifieddate'])],
-    });
+    const body = await call<SearchResult>(
+      ctx,
+      token,
+      'POST',
+      '/crm/v3/objects/contacts/batch/read',
+      'contacts batch read',
+      {
+        inputs: ids.slice(i, i + 100).map((id) => ({ id })),
+        properties: [...new Set([...properties, 'email', 'lastmodifieddate'])],
+      },
+    );
     apiCalls++;
     for (const r of body.results ?? []) {
       const { ms: _ms, ...rec } = toRecord(r, properties, types, issues);

@@ -6,23 +6,45 @@ import { call, type Token } from './http';
 import { contactsPage, DEALS, type ContactsCursor } from './contacts';
 import { convert } from './values';
 
-export const DEAL_PROPERTIES: Record<string, string> = { dealstage: 'enumeration', amount: 'number', closedate: 'datetime' };
+export const DEAL_PROPERTIES: Record<string, string> = {
+  dealstage: 'enumeration',
+  amount: 'number',
+  closedate: 'datetime',
+};
 
 type Assoc = { results?: { from: { id: string }; to: { toObjectId: number | string }[] }[] };
 type Batch = { results?: { id: string; properties: Record<string, string | null> }[] };
 
-export async function dealsPage(ctx: FetchContext, token: Token, cursor: ContactsCursor): Promise<{ records: SourceRecord[]; cursor: ContactsCursor; done: boolean; issues: FieldIssue[]; apiCalls: number }> {
+export async function dealsPage(
+  ctx: FetchContext,
+  token: Token,
+  cursor: ContactsCursor,
+): Promise<{ records: SourceRecord[]; cursor: ContactsCursor; done: boolean; issues: FieldIssue[]; apiCalls: number }> {
   const page = await contactsPage(ctx, token, cursor, Object.keys(DEAL_PROPERTIES), DEAL_PROPERTIES, DEALS);
   let apiCalls = 1;
   if (!page.records.length) return { ...page, apiCalls };
-  const assoc = await call<Assoc>(ctx, token, 'POST', '/crm/v4/associations/deals/contacts/batch/read', 'deal associations', { inputs: page.records.map((d) => ({ id: d.id })) });
+  const assoc = await call<Assoc>(
+    ctx,
+    token,
+    'POST',
+    '/crm/v4/associations/deals/contacts/batch/read',
+    'deal associations',
+    { inputs: page.records.map((d) => ({ id: d.id })) },
+  );
   apiCalls++;
   const contactsOf = new Map<string, string[]>();
-  for (const r of assoc.results ?? []) contactsOf.set(String(r.from.id), r.to.map((t) => String(t.toObjectId)));
+  for (const r of assoc.results ?? [])
+    contactsOf.set(
+      String(r.from.id),
+      r.to.map((t) => String(t.toObjectId)),
+    );
   const ids = [...new Set([...contactsOf.values()].flat())];
   const emails = new Map<string, string>();
   for (let i = 0; i < ids.length; i += 100) {
-    const b = await call<Batch>(ctx, token, 'POST', '/crm/v3/objects/contacts/batch/read', 'contacts batch read', { inputs: ids.slice(i, i + 100).map((id) => ({ id })), properties: ['email'] });
+    const b = await call<Batch>(ctx, token, 'POST', '/crm/v3/objects/contacts/batch/read', 'contacts batch read', {
+      inputs: ids.slice(i, i + 100).map((id) => ({ id })),
+      properties: ['email'],
+    });
     apiCalls++;
     for (const c of b.results ?? []) if (c.properties.email) emails.set(c.id, c.properties.email);
   }

@@ -22,13 +22,25 @@ async function platformMessage(res: Response): Promise<string> {
 /** Maps a HubSpot error response to the SourceError the framework acts on. */
 export async function errorOf(res: Response, what: string, now: number): Promise<SourceError> {
   const msg = await platformMessage(res);
-  if (res.status === 401 || res.status === 403) return new SourceError(`HubSpot refused the credentials (${what}, HTTP ${res.status})`, 'credentials', undefined, msg);
+  if (res.status === 401 || res.status === 403)
+    return new SourceError(
+      `HubSpot refused the credentials (${what}, HTTP ${res.status})`,
+      'credentials',
+      undefined,
+      msg,
+    );
   if (res.status === 429) {
     const ra = res.headers.get('retry-after');
     const secs = ra && /^\d+(\.\d+)?$/.test(ra) ? Number(ra) * 1000 : ra ? Date.parse(ra) - now : NaN;
-    return new SourceError(`HubSpot rate limit (${what})`, 'rate_limited', Number.isFinite(secs) && secs > 0 ? Math.min(secs, 3_600_000) : 10_000, msg);
+    return new SourceError(
+      `HubSpot rate limit (${what})`,
+      'rate_limited',
+      Number.isFinite(secs) && secs > 0 ? Math.min(secs, 3_600_000) : 10_000,
+      msg,
+    );
   }
-  if (res.status >= 500) return new SourceError(`HubSpot failed (${what}, HTTP ${res.status})`, 'transient', undefined, msg);
+  if (res.status >= 500)
+    return new SourceError(`HubSpot failed (${what}, HTTP ${res.status})`, 'transient', undefined, msg);
   return new SourceError(`HubSpot refused the request (${what}, HTTP ${res.status})`, 'config', undefined, msg);
 }
 
@@ -43,15 +55,30 @@ export interface Token {
  */
 export async function bearer(ctx: FetchContext): Promise<{ token: Token; calls: number; rotated?: string }> {
   const s = ctx.settings;
-  if (typeof s.accessToken === 'string') return { token: { value: s.accessToken, expiresAt: Number.MAX_SAFE_INTEGER }, calls: 0 };
+  if (typeof s.accessToken === 'string')
+    return { token: { value: s.accessToken, expiresAt: Number.MAX_SAFE_INTEGER }, calls: 0 };
   if (ctx.accessToken && ctx.accessToken.expiresAt - 60_000 > ctx.now()) return { token: ctx.accessToken, calls: 0 };
   const url = `${String(s.tokenEndpoint ?? s.endpoint ?? HUBSPOT_API).replace(/\/+$/, '')}/oauth/v1/token`;
-  const body = new URLSearchParams({ grant_type: 'refresh_token', client_id: String(s.clientId), client_secret: String(s.clientSecret), refresh_token: String(s.refreshToken) });
+  const body = new URLSearchParams({
+    grant_type: 'refresh_token',
+    client_id: String(s.clientId),
+    client_secret: String(s.clientSecret),
+    refresh_token: String(s.refreshToken),
+  });
   let res: Response;
   try {
-    res = await ctx.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    res = await ctx.fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
   } catch (e) {
-    throw new SourceError(`HubSpot token endpoint unreachable`, 'transient', undefined, e instanceof Error ? e.message : undefined);
+    throw new SourceError(
+      `HubSpot token endpoint unreachable`,
+      'transient',
+      undefined,
+      e instanceof Error ? e.message : undefined,
+    );
   }
   if (res.status === 400 || res.status === 401) {
     // invalid_grant / BAD_REFRESH_TOKEN: the refresh token is revoked or wrong.
@@ -64,21 +91,39 @@ export async function bearer(ctx: FetchContext): Promise<{ token: Token; calls: 
   return {
     token: { value: t.access_token, expiresAt: ctx.now() + (t.expires_in ?? 1800) * 1000 },
     calls: 1,
-    rotated: t.refresh_token && !(await secretEquals(t.refresh_token, String(s.refreshToken ?? ''))) ? t.refresh_token : undefined,
+    rotated:
+      t.refresh_token && !(await secretEquals(t.refresh_token, String(s.refreshToken ?? '')))
+        ? t.refresh_token
+        : undefined,
   };
 }
 
 /** One authenticated JSON call. */
-export async function call<T>(ctx: FetchContext, token: Token, method: string, path: string, what: string, body?: unknown): Promise<T> {
+export async function call<T>(
+  ctx: FetchContext,
+  token: Token,
+  method: string,
+  path: string,
+  what: string,
+  body?: unknown,
+): Promise<T> {
   let res: Response;
   try {
     res = await ctx.fetch(`${apiBase(ctx.settings)}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token.value}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token.value}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {
-    throw new SourceError(`HubSpot unreachable (${what})`, 'transient', undefined, e instanceof Error ? e.message : undefined);
+    throw new SourceError(
+      `HubSpot unreachable (${what})`,
+      'transient',
+      undefined,
+      e instanceof Error ? e.message : undefined,
+    );
   }
   if (!res.ok) throw await errorOf(res, what, ctx.now());
   return (await res.json()) as T;

@@ -26,11 +26,17 @@ export interface SalesforceConnectorOptions {
 /** A page with the org's API usage as Salesforce announced it (Sforce-Limit-Info), for the run's status. */
 export type SalesforcePage = Awaited<ReturnType<Connector['fetchPage']>> & { apiUsage?: ApiUsage };
 type Page = SalesforcePage;
-export type SalesforceConnector = Omit<Connector, 'fetchPage'> & { fetchPage(ctx: FetchContext): Promise<SalesforcePage> };
+export type SalesforceConnector = Omit<Connector, 'fetchPage'> & {
+  fetchPage(ctx: FetchContext): Promise<SalesforcePage>;
+};
 
 export function parseSettings(raw: Record<string, unknown>): SalesforceSettings {
   const r = salesforceSettings.safeParse(raw);
-  if (!r.success) throw new SourceError(`Salesforce settings invalid: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'config');
+  if (!r.success)
+    throw new SourceError(
+      `Salesforce settings invalid: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      'config',
+    );
   return r.data;
 }
 
@@ -58,18 +64,23 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
     const issues = new Map<string, string>();
     await ensureTypes(session, settings, state, issues, ctx.now());
     const stream = streams.find((s) => s.name === state.at) ?? streams[0]!;
-    if (state.at !== stream.name) (state.at = stream.name), delete state.next, delete state.got;
+    if (state.at !== stream.name) ((state.at = stream.name), delete state.next, delete state.got);
 
-    const page = state.bulk?.stream === stream.name ? await bulkPage(session, settings, state, stream, issues) : await restPage(session, settings, state, stream, issues, ctx.now());
+    const page =
+      state.bulk?.stream === stream.name
+        ? await bulkPage(session, settings, state, stream, issues)
+        : await restPage(session, settings, state, stream, issues, ctx.now());
     // A bulk job still running ends the run; the next one resumes polling it.
     let done = page.wait;
     if (page.finished) {
       const i = streams.indexOf(stream);
       state.at = streams[(i + 1) % streams.length]!.name;
-      delete state.next, delete state.got;
+      (delete state.next, delete state.got);
       done = i === streams.length - 1;
       // Fields dropped for the run are reported once per pass, so the source keeps showing them.
-      if (done) for (const [object, fs] of Object.entries(state.dropped)) for (const [f, reason] of Object.entries(fs ?? {})) issues.set(`${object}.${f}`, reason);
+      if (done)
+        for (const [object, fs] of Object.entries(state.dropped))
+          for (const [f, reason] of Object.entries(fs ?? {})) issues.set(`${object}.${f}`, reason);
     }
     const out: Page = {
       records: page.records,
@@ -89,17 +100,26 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
     for (const s of streams) {
       // Opportunities and their people arrive in the backfill through their contact roles; the
       // Opportunity stream only needs the changes from now on.
-      if (s.name === 'Opportunity') state.marks[s.name] = { t: new Date(ctx.now() - BULK_MARGIN_MS).toISOString(), id: '' };
-      else (state.marks[s.name] = { t: ctx.since, id: '' }), state.fresh.push(s.name);
+      if (s.name === 'Opportunity')
+        state.marks[s.name] = { t: new Date(ctx.now() - BULK_MARGIN_MS).toISOString(), id: '' };
+      else ((state.marks[s.name] = { t: ctx.since, id: '' }), state.fresh.push(s.name));
     }
     return state;
   }
 
-  async function ensureTypes(session: Session, settings: SalesforceSettings, state: SalesforceCursor, issues: Map<string, string>, now: number): Promise<void> {
+  async function ensureTypes(
+    session: Session,
+    settings: SalesforceSettings,
+    state: SalesforceCursor,
+    issues: Map<string, string>,
+    now: number,
+  ): Promise<void> {
     // Described again daily, and at once when the settings name a field not described yet.
     const have = settings.objects.every((o) => {
       const types = state.types?.[o];
-      return types && fieldsOf(settings, o).every((f) => f.includes('.') || f in types || f in (state.dropped[o] ?? {}));
+      return (
+        types && fieldsOf(settings, o).every((f) => f.includes('.') || f in types || f in (state.dropped[o] ?? {}))
+      );
     });
     if (have && now - (state.typesAt ?? 0) < TYPES_TTL_MS) return;
     state.types = {};
@@ -115,38 +135,65 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
       state.types[object] = kept;
       for (const f of fieldsOf(settings, object)) {
         const [head, ...rest] = f.split('.');
-        if (rest.length ? !rels.has(head!) : !(head! in types)) drop(state, object, f, rest.length ? `relationship ${head} does not exist on ${object}` : `field does not exist on ${object}`, issues);
+        if (rest.length ? !rels.has(head!) : !(head! in types))
+          drop(
+            state,
+            object,
+            f,
+            rest.length ? `relationship ${head} does not exist on ${object}` : `field does not exist on ${object}`,
+            issues,
+          );
       }
     }
   }
 
   function fields(settings: SalesforceSettings, state: SalesforceCursor, object: SalesforceObject): string[] {
     const list = fieldsOf(settings, object);
-    if (object === 'Opportunity' && !settings.fields.Opportunity && state.types?.Opportunity?.CurrencyIsoCode) list.push('CurrencyIsoCode');
+    if (object === 'Opportunity' && !settings.fields.Opportunity && state.types?.Opportunity?.CurrencyIsoCode)
+      list.push('CurrencyIsoCode');
     const dropped = state.dropped[object] ?? {};
     return list.filter((f) => !(f in dropped));
   }
 
-  function drop(state: SalesforceCursor, object: SalesforceObject, field: string, reason: string, issues: Map<string, string>): void {
+  function drop(
+    state: SalesforceCursor,
+    object: SalesforceObject,
+    field: string,
+    reason: string,
+    issues: Map<string, string>,
+  ): void {
     (state.dropped[object] ??= {})[field] = reason;
     issues.set(`${object}.${field}`, reason);
   }
 
-  async function restPage(session: Session, settings: SalesforceSettings, state: SalesforceCursor, stream: Stream, issues: Map<string, string>, now: number) {
+  async function restPage(
+    session: Session,
+    settings: SalesforceSettings,
+    state: SalesforceCursor,
+    stream: Stream,
+    issues: Map<string, string>,
+    now: number,
+  ) {
     const object = stream.object;
     const mark = state.marks[stream.name]!;
     const fresh = state.fresh.includes(stream.name) && stream.name !== 'Opportunity';
     const limit = settings.pageSize * BATCHES_PER_QUERY;
     const opened = !state.next;
-    let body: { totalSize: number; done: boolean; nextRecordsUrl?: string; records: Record<string, unknown>[] } | undefined;
+    let body:
+      { totalSize: number; done: boolean; nextRecordsUrl?: string; records: Record<string, unknown>[] } | undefined;
     let list = fields(settings, state, object);
     for (let attempt = 0; !body; attempt++) {
       try {
-        if (state.next) body = await session.json(state.next, { headers: { 'sforce-query-options': `batchSize=${settings.pageSize}` } });
+        if (state.next)
+          body = await session.json(state.next, {
+            headers: { 'sforce-query-options': `batchSize=${settings.pageSize}` },
+          });
         else {
           // A first pass is not limited: its totalSize tells whether Bulk API 2.0 should take over.
           const q = soql(stream, list, mark, { limit: fresh ? undefined : limit });
-          body = await session.json(`/query?q=${encodeURIComponent(q)}`, { headers: { 'sforce-query-options': `batchSize=${settings.pageSize}` } });
+          body = await session.json(`/query?q=${encodeURIComponent(q)}`, {
+            headers: { 'sforce-query-options': `batchSize=${settings.pageSize}` },
+          });
           state.got = 0;
         }
       } catch (e) {
@@ -155,8 +202,15 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
           delete state.next; // expired: the mark is exact, so the query starts again from it
           continue;
         }
-        const field = e.errorCode === 'INVALID_FIELD' && attempt < 20 ? invalidFieldOf(e.message, list, object) : undefined;
-        if (!field) throw new SourceError(`Salesforce refused the ${stream.sobject} query`, 'config', undefined, `${e.errorCode}: ${e.message}`);
+        const field =
+          e.errorCode === 'INVALID_FIELD' && attempt < 20 ? invalidFieldOf(e.message, list, object) : undefined;
+        if (!field)
+          throw new SourceError(
+            `Salesforce refused the ${stream.sobject} query`,
+            'config',
+            undefined,
+            `${e.errorCode}: ${e.message}`,
+          );
         drop(state, object, field, e.message.split('\n').filter(Boolean).at(-1) ?? 'INVALID_FIELD', issues);
         delete state.next;
         list = fields(settings, state, object);
@@ -187,22 +241,40 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
   async function readChildren(session: Session, rows: Record<string, unknown>[], pageSize: number): Promise<void> {
     for (const row of rows) {
       const set = row.OpportunityContactRoles as { done?: boolean; nextRecordsUrl?: string; records: unknown[] } | null;
-      for (let next = set?.done === false ? set.nextRecordsUrl : undefined; next && set; ) {
-        const more = await session.json<{ nextRecordsUrl?: string; records: unknown[] }>(next, { headers: { 'sforce-query-options': `batchSize=${pageSize}` } });
+      for (let next = set?.done === false ? set.nextRecordsUrl : undefined; next && set;) {
+        const more = await session.json<{ nextRecordsUrl?: string; records: unknown[] }>(next, {
+          headers: { 'sforce-query-options': `batchSize=${pageSize}` },
+        });
         set.records.push(...more.records);
         next = more.nextRecordsUrl;
       }
     }
   }
 
-  async function startBulk(session: Session, state: SalesforceCursor, stream: Stream, list: string[], now: number): Promise<void> {
+  async function startBulk(
+    session: Session,
+    state: SalesforceCursor,
+    stream: Stream,
+    list: string[],
+    now: number,
+  ): Promise<void> {
     const before = new Date(now - BULK_MARGIN_MS).toISOString();
     const query = soql(stream, list, state.marks[stream.name]!, { before, bulk: true });
-    const job = await session.json<{ id: string }>('/jobs/query', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operation: 'query', query }) });
+    const job = await session.json<{ id: string }>('/jobs/query', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ operation: 'query', query }),
+    });
     state.bulk = { stream: stream.name, jobId: job.id, before };
   }
 
-  async function bulkPage(session: Session, settings: SalesforceSettings, state: SalesforceCursor, stream: Stream, issues: Map<string, string>) {
+  async function bulkPage(
+    session: Session,
+    settings: SalesforceSettings,
+    state: SalesforceCursor,
+    stream: Stream,
+    issues: Map<string, string>,
+  ) {
     const job = state.bulk!;
     for (let i = 0; !job.ready; i++) {
       const info = await session.json<{ state: string; errorMessage?: string }>(`/jobs/query/${job.jobId}`);
@@ -211,13 +283,18 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
         // The SOQL stream reads the same records from the mark, only more slowly.
         delete state.bulk;
         state.fresh = state.fresh.filter((n) => n !== stream.name);
-        issues.set(`${stream.sobject}.bulk`, `Bulk API job ${info.state.toLowerCase()}${info.errorMessage ? `: ${info.errorMessage}` : ''}; read with SOQL instead`);
+        issues.set(
+          `${stream.sobject}.bulk`,
+          `Bulk API job ${info.state.toLowerCase()}${info.errorMessage ? `: ${info.errorMessage}` : ''}; read with SOQL instead`,
+        );
         return { records: [], finished: false, wait: false };
       } else if (i >= pollMs.length) return { records: [], finished: false, wait: true };
       else await sleep(pollMs[i]!);
     }
     const query = `maxRecords=${settings.pageSize}${job.locator ? `&locator=${encodeURIComponent(job.locator)}` : ''}`;
-    const answer = await session.request(`/jobs/query/${job.jobId}/results?${query}`, { headers: { accept: 'text/csv' } });
+    const answer = await session.request(`/jobs/query/${job.jobId}/results?${query}`, {
+      headers: { accept: 'text/csv' },
+    });
     const list = fields(settings, state, stream.object);
     const types = state.types?.[stream.object] ?? {};
     const records = parseCsv(answer.text).flatMap((row) => stream.toRecords(row, list, types, issues));
@@ -249,7 +326,9 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
 }
 
 function isoStamp(v: unknown): string {
-  return typeof v === 'string' ? new Date(Date.parse(v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))).toISOString() : new Date(0).toISOString();
+  return typeof v === 'string'
+    ? new Date(Date.parse(v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))).toISOString()
+    : new Date(0).toISOString();
 }
 
 /** Salesforce field types as the audience builder's: dates and datetimes are both instants. */

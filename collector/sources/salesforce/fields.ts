@@ -12,7 +12,12 @@ export interface DescribedField {
 
 export async function describe(session: Session, sobject: string): Promise<DescribedField[]> {
   const body = await session.json<{ fields?: DescribedField[] }>(`/sobjects/${encodeURIComponent(sobject)}/describe`);
-  return (body.fields ?? []).map((f) => ({ name: f.name, label: f.label, type: f.type, relationshipName: f.relationshipName ?? null }));
+  return (body.fields ?? []).map((f) => ({
+    name: f.name,
+    label: f.label,
+    type: f.type,
+    relationshipName: f.relationshipName ?? null,
+  }));
 }
 
 /** Type by top-level field name, with parent relationship names marked 'reference'. */
@@ -37,5 +42,7 @@ export function invalidFieldOf(message: string, fields: string[], object: Salesf
   if (!col) return undefined;
   const [, name, entity] = col;
   const candidates = fields.filter((f) => f.split('.').at(-1) === name);
-  return candidates.find((f) => (f.includes('.') ? f.split('.').at(-2) === entity : entity === object)) ?? candidates[0];
+  return (
+    candidates.find((f) => (f.includes('.') ? f.split('.').at(-2) === entity : entity === object)) ?? candidates[0]
+  );
 }

@@ -9,11 +9,23 @@ import type { SalesforceSettings } from './settings';
 // least); the token is reused this long and refreshed earlier if a call answers 401.
 const TOKEN_REUSE_MS = 15 * 60_000;
 const LIMIT_RETRY_MS = 15 * 60_000; // REQUEST_LIMIT_EXCEEDED: the 24-hour allowance rolls, no Retry-After
-const CREDENTIAL_ERRORS = ['invalid_grant', 'invalid_client', 'invalid_client_id', 'unauthorized_client', 'unsupported_grant_type', 'inactive_user', 'inactive_org'];
+const CREDENTIAL_ERRORS = [
+  'invalid_grant',
+  'invalid_client',
+  'invalid_client_id',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'inactive_user',
+  'inactive_org',
+];
 
 /** A REST error Salesforce answered with (`[{errorCode, message}]`), for the caller to act on. */
 export class SalesforceApiError extends Error {
-  constructor(readonly status: number, readonly errorCode: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -39,7 +51,10 @@ export class Session {
   usage: ApiUsage | undefined;
   private refreshToken: string | undefined;
 
-  constructor(readonly settings: SalesforceSettings, private readonly ctx: FetchContext) {
+  constructor(
+    readonly settings: SalesforceSettings,
+    private readonly ctx: FetchContext,
+  ) {
     this.token = ctx.accessToken;
     this.refreshToken = settings.refreshToken;
   }
@@ -59,14 +74,24 @@ export class Session {
     const s = this.settings;
     const form = new URLSearchParams(
       s.flow === 'refresh_token' && this.refreshToken
-        ? { grant_type: 'refresh_token', client_id: s.clientId, client_secret: s.clientSecret, refresh_token: this.refreshToken }
+        ? {
+            grant_type: 'refresh_token',
+            client_id: s.clientId,
+            client_secret: s.clientSecret,
+            refresh_token: this.refreshToken,
+          }
         : { grant_type: 'client_credentials', client_id: s.clientId, client_secret: s.clientSecret },
     );
     const url = `${s.tokenEndpoint ?? s.instanceUrl}/services/oauth2/token`;
     this.calls++;
     let res: Response;
     try {
-      res = await this.ctx.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form.toString(), redirect: 'manual' });
+      res = await this.ctx.fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: form.toString(),
+        redirect: 'manual',
+      });
     } catch (e) {
       throw new SourceError(`Salesforce token endpoint unreachable: ${(e as Error).message}`, 'transient');
     }
@@ -74,8 +99,15 @@ export class Session {
     if (!res.ok || typeof body?.access_token !== 'string') {
       const code = typeof body?.error === 'string' ? body.error : `HTTP ${res.status}`;
       const platform = typeof body?.error_description === 'string' ? `${code}: ${body.error_description}` : code;
-      if (res.status >= 500) throw new SourceError(`Salesforce token endpoint answered ${res.status}`, 'transient', undefined, platform);
-      if (res.status === 429) throw new SourceError('Salesforce token endpoint rate limited', 'rate_limited', retryAfter(res.headers) ?? 60_000, platform);
+      if (res.status >= 500)
+        throw new SourceError(`Salesforce token endpoint answered ${res.status}`, 'transient', undefined, platform);
+      if (res.status === 429)
+        throw new SourceError(
+          'Salesforce token endpoint rate limited',
+          'rate_limited',
+          retryAfter(res.headers) ?? 60_000,
+          platform,
+        );
       if (CREDENTIAL_ERRORS.includes(code) || res.status === 400 || res.status === 401)
         throw new SourceError(`Salesforce refused the credentials (${code})`, 'credentials', undefined, platform);
       throw new SourceError(`Salesforce token endpoint answered ${res.status}`, 'config', undefined, platform);
@@ -83,7 +115,11 @@ export class Session {
     this.token = { value: body.access_token, expiresAt: this.ctx.now() + TOKEN_REUSE_MS };
     this.newToken = this.token;
     // Connected apps with refresh-token rotation answer a new refresh token; the old one dies.
-    if (this.refreshToken && typeof body.refresh_token === 'string' && !(await secretEquals(body.refresh_token, this.refreshToken))) {
+    if (
+      this.refreshToken &&
+      typeof body.refresh_token === 'string' &&
+      !(await secretEquals(body.refresh_token, this.refreshToken))
+    ) {
       this.refreshToken = body.refresh_token;
       this.tokens = { refreshToken: body.refresh_token };
     }
@@ -91,7 +127,10 @@ export class Session {
   }
 
   /** A REST call; answers 2xx, throws SalesforceApiError for a 4xx the caller may handle, SourceError otherwise. */
-  async request(path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  async request(
+    path: string,
+    init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+  ): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.authorize();
       this.calls++;
@@ -115,14 +154,28 @@ export class Session {
         continue;
       }
       const platform = `${err.errorCode}: ${err.message}`;
-      if (res.status === 401) throw new SourceError('Salesforce refused the session after a token refresh', 'credentials', undefined, platform);
+      if (res.status === 401)
+        throw new SourceError(
+          'Salesforce refused the session after a token refresh',
+          'credentials',
+          undefined,
+          platform,
+        );
       if (err.errorCode === 'REQUEST_LIMIT_EXCEEDED' || res.status === 429) {
         const usage = this.usage ? ` (api-usage ${this.usage.used}/${this.usage.max})` : '';
-        throw new SourceError(`Salesforce API limit reached${usage}`, 'rate_limited', retryAfter(res.headers) ?? (res.status === 429 ? 60_000 : LIMIT_RETRY_MS), platform);
+        throw new SourceError(
+          `Salesforce API limit reached${usage}`,
+          'rate_limited',
+          retryAfter(res.headers) ?? (res.status === 429 ? 60_000 : LIMIT_RETRY_MS),
+          platform,
+        );
       }
-      if (res.status >= 500 || err.errorCode === 'SERVER_UNAVAILABLE' || err.errorCode === 'UNABLE_TO_LOCK_ROW') throw new SourceError(`Salesforce answered ${res.status}`, 'transient', retryAfter(res.headers), platform);
-      if (res.status >= 300 && res.status < 400) throw new SourceError(`Salesforce answered a redirect (${res.status}); redirects are not followed`, 'config');
-      if (err.errorCode === 'API_DISABLED_FOR_ORG' || err.errorCode === 'INSUFFICIENT_ACCESS') throw new SourceError('Salesforce refused API access for this user', 'credentials', undefined, platform);
+      if (res.status >= 500 || err.errorCode === 'SERVER_UNAVAILABLE' || err.errorCode === 'UNABLE_TO_LOCK_ROW')
+        throw new SourceError(`Salesforce answered ${res.status}`, 'transient', retryAfter(res.headers), platform);
+      if (res.status >= 300 && res.status < 400)
+        throw new SourceError(`Salesforce answered a redirect (${res.status}); redirects are not followed`, 'config');
+      if (err.errorCode === 'API_DISABLED_FOR_ORG' || err.errorCode === 'INSUFFICIENT_ACCESS')
+        throw new SourceError('Salesforce refused API access for this user', 'credentials', undefined, platform);
       throw new SalesforceApiError(res.status, err.errorCode, err.message);
     }
   }
@@ -151,7 +204,10 @@ function parseJson(text: string): unknown {
 function firstError(text: string): { errorCode: string; message: string } {
   const body = parseJson(text);
   const e = (Array.isArray(body) ? body[0] : body) as Record<string, unknown> | undefined;
-  return { errorCode: typeof e?.errorCode === 'string' ? e.errorCode : 'UNKNOWN', message: typeof e?.message === 'string' ? e.message : text.slice(0, 300) };
+  return {
+    errorCode: typeof e?.errorCode === 'string' ? e.errorCode : 'UNKNOWN',
+    message: typeof e?.message === 'string' ? e.message : text.slice(0, 300),
+  };
 }
 
 function retryAfter(headers: Headers): number | undefined {

@@ -53,7 +53,15 @@ function pick(row: Row, path: string): unknown {
   return v;
 }
 
-function attributes(row: Row, object: SalesforceObject, fields: string[], prefix: string, types: Record<string, string>, issues: Map<string, string>, csv: boolean): Row {
+function attributes(
+  row: Row,
+  object: SalesforceObject,
+  fields: string[],
+  prefix: string,
+  types: Record<string, string>,
+  issues: Map<string, string>,
+  csv: boolean,
+): Row {
   const out: Row = {};
   for (const f of fields) {
     if (f === 'Email' && object !== 'Opportunity') continue;
@@ -79,7 +87,14 @@ function person(object: 'Lead' | 'Contact'): Stream {
     toRecords(row, fields, types, issues) {
       const to = email(pick(row, 'Email'));
       if (!to) return [];
-      return [{ id: String(row.Id), email: to, modifiedAt: stamp(row.SystemModstamp), attributes: attributes(row, object, fields, '', types, issues, isCsv(row)) }];
+      return [
+        {
+          id: String(row.Id),
+          email: to,
+          modifiedAt: stamp(row.SystemModstamp),
+          attributes: attributes(row, object, fields, '', types, issues, isCsv(row)),
+        },
+      ];
     },
   };
 }
@@ -97,7 +112,13 @@ const opportunity: Stream = {
     const out: SourceRecord[] = [];
     for (const role of roles) {
       const to = email(pick(role, 'Contact.Email'));
-      if (to) out.push({ id: `${row.Id}/${role.Id}`, email: to, modifiedAt: stamp(row.SystemModstamp), attributes: { ...attrs } });
+      if (to)
+        out.push({
+          id: `${row.Id}/${role.Id}`,
+          email: to,
+          modifiedAt: stamp(row.SystemModstamp),
+          attributes: { ...attrs },
+        });
     }
     return out;
   },
@@ -107,25 +128,44 @@ const opportunityRoles: Stream = {
   name: 'OpportunityContactRole',
   object: 'Opportunity',
   sobject: 'OpportunityContactRole',
-  select: (fields) => ['OpportunityId', 'Contact.Email', 'Opportunity.SystemModstamp', ...fields.map((f) => `Opportunity.${f}`)],
+  select: (fields) => [
+    'OpportunityId',
+    'Contact.Email',
+    'Opportunity.SystemModstamp',
+    ...fields.map((f) => `Opportunity.${f}`),
+  ],
   where: ['Contact.Email != null'],
   toRecords(row, fields, types, issues) {
     const to = email(pick(row, 'Contact.Email'));
     if (!to) return [];
     const a = stamp(row.SystemModstamp);
     const b = stamp(pick(row, 'Opportunity.SystemModstamp'));
-    return [{ id: `${row.OpportunityId}/${row.Id}`, email: to, modifiedAt: b > a ? b : a, attributes: attributes(row, 'Opportunity', fields, 'Opportunity.', types, issues, isCsv(row)) }];
+    return [
+      {
+        id: `${row.OpportunityId}/${row.Id}`,
+        email: to,
+        modifiedAt: b > a ? b : a,
+        attributes: attributes(row, 'Opportunity', fields, 'Opportunity.', types, issues, isCsv(row)),
+      },
+    ];
   },
 };
 
 export function markCondition(m: Mark): string | null {
   if (!m.t) return null;
   const t = soqlDateTime(m.t);
-  return m.id ? `(SystemModstamp > ${t} OR (SystemModstamp = ${t} AND Id > ${soqlString(m.id)}))` : `SystemModstamp >= ${t}`;
+  return m.id
+    ? `(SystemModstamp > ${t} OR (SystemModstamp = ${t} AND Id > ${soqlString(m.id)}))`
+    : `SystemModstamp >= ${t}`;
 }
 
 /** The SOQL of one stream after a mark, ordered for exact resumption. */
-export function soql(stream: Stream, fields: string[], mark: Mark, opts: { limit?: number; before?: string; bulk?: boolean } = {}): string {
+export function soql(
+  stream: Stream,
+  fields: string[],
+  mark: Mark,
+  opts: { limit?: number; before?: string; bulk?: boolean } = {},
+): string {
   const select = ['Id', 'SystemModstamp', ...stream.select(fields, !!opts.bulk)];
   if (stream.subquery && !opts.bulk) select.push(stream.subquery);
   const where = [...stream.where];

@@ -35,10 +35,16 @@ export function convert(v: unknown, type: string | undefined): Converted {
     return iso ? { value: iso } : { issue: `expected a datetime, got ${describe(v)}` };
   }
   if (type === 'date') {
-    return typeof v === 'string' && SF_DATE.test(v) && Number.isFinite(Date.parse(v)) ? { value: `${v}T00:00:00.000Z` } : { issue: `expected a date, got ${describe(v)}` };
+    return typeof v === 'string' && SF_DATE.test(v) && Number.isFinite(Date.parse(v))
+      ? { value: `${v}T00:00:00.000Z` }
+      : { issue: `expected a date, got ${describe(v)}` };
   }
-  if (type === 'boolean') return typeof v === 'boolean' ? { value: v } : { issue: `expected a boolean, got ${describe(v)}` };
-  if (type && NUMERIC.includes(type)) return typeof v === 'number' && Number.isFinite(v) ? { value: v } : { issue: `expected a number, got ${describe(v)}` };
+  if (type === 'boolean')
+    return typeof v === 'boolean' ? { value: v } : { issue: `expected a boolean, got ${describe(v)}` };
+  if (type && NUMERIC.includes(type))
+    return typeof v === 'number' && Number.isFinite(v)
+      ? { value: v }
+      : { issue: `expected a number, got ${describe(v)}` };
   if (type === 'address' || type === 'location' || type === 'base64') return { issue: `${type} fields are not synced` };
   if (typeof v === 'object') return { issue: `expected a single value, got ${describe(v)}` };
   if (type === undefined && typeof v === 'string') {
@@ -46,13 +52,18 @@ export function convert(v: unknown, type: string | undefined): Converted {
     const iso = isoFromSalesforce(v);
     if (iso) return { value: iso };
   }
-  return type && type !== 'anyType' && typeof v !== 'string' ? { issue: `expected text, got ${describe(v)}` } : { value: v };
+  return type && type !== 'anyType' && typeof v !== 'string'
+    ? { issue: `expected text, got ${describe(v)}` }
+    : { value: v };
 }
 
 /** A Bulk API CSV cell ('' is null) parsed by the described type, then checked like JSON. */
 export function fromCsv(cell: string, type: string | undefined): Converted {
   if (cell === '') return { value: null };
-  if (type === 'boolean') return cell === 'true' || cell === 'false' ? { value: cell === 'true' } : { issue: `expected a boolean, got "${cell.slice(0, 40)}"` };
+  if (type === 'boolean')
+    return cell === 'true' || cell === 'false'
+      ? { value: cell === 'true' }
+      : { issue: `expected a boolean, got "${cell.slice(0, 40)}"` };
   if (type && NUMERIC.includes(type)) {
     const n = Number(cell);
     return Number.isFinite(n) ? { value: n } : { issue: `expected a number, got "${cell.slice(0, 40)}"` };
