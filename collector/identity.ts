@@ -50,6 +50,3 @@ const recentKeys = new Map<string, Map<string, Promise<string>>>();
 export async function personByEmail(env: Env, email: string) {
   return personByKey(env, await personKey(env, email));
 }
-
-// Old address of a door (collector/objects/doors.ts), kept so code written before it still compiles; import from doors.ts.
-export { personByKey, visitorById } from './objects/doors';

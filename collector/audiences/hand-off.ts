@@ -80,6 +80,3 @@ export async function handOff(
   );
   return { accepted };
 }
-
-// Old address of a door (collector/objects/doors.ts), kept so code written before it still compiles; import from doors.ts.
-export { destinationById } from '../objects/doors';

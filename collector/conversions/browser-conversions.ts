@@ -3,11 +3,11 @@
 // identified person's rows made by this identify; only the event id, the platform's event name and
 // config (never attributes: a value read from a CRM field stays on the server).
 import type { Env } from '../env';
-import { personByKey } from '../identity';
+import { personByKey } from '../objects/doors';
 import { loadAudienceConfig } from '../audiences/config-cache';
 import type { AudienceConfig, ConversionRow, ConversionStatus, StoredConversion } from '../audiences/types';
 import { fieldsUsed } from '../../shared/criteria';
-import { configObject } from '../objects/config';
+import { configObject } from '../objects/doors';
 import { redditType } from '../destinations/reddit';
 import { OPENAI_EVENT_SHAPES } from '../destinations/openai-ads';
 import type { DestinationType } from '../../shared/schemas/destinations';

@@ -2,8 +2,8 @@
 // live destination's weekly counters (one small read per destination, see sql-outbox-store.ts
 // countCoverage), turned into shares, the mean score and the missing key that would lift it most.
 import type { Env } from '../env';
-import { configObject } from '../objects/config';
-import { destinationObject } from '../objects/destination';
+import { configObject } from '../objects/doors';
+import { destinationById as destinationObject } from '../objects/doors';
 import { coverageReport, weekOf, type DestinationCoverage } from '../delivery/coverage-report';
 import type { DestinationType } from '../../shared/schemas/destinations';
 

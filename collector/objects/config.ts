@@ -286,6 +286,3 @@ export class ConfigObject extends DurableObject<Env> {
     return this.admin.listChanges(before, limit);
   }
 }
-
-// Old address of a door (collector/objects/doors.ts), kept so code written before it still compiles; import from doors.ts.
-export { configObject } from './doors';

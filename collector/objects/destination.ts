@@ -588,6 +588,3 @@ export class DestinationObject extends DurableObject<Env> {
     };
   }
 }
-
-// Old address of a door (collector/objects/doors.ts), kept so code written before it still compiles; import from doors.ts.
-export { destinationById as destinationObject } from './doors';

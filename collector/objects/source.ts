@@ -502,6 +502,3 @@ function mergeIssues(prev: SourceView['fieldIssues'], found: FieldIssue[], now: 
   for (const f of found) byField.set(f.field, { field: f.field, reason: f.reason, at });
   return [...byField.values()].slice(-MAX_ISSUES);
 }
-
-// Old address of a door (collector/objects/doors.ts), kept so code written before it still compiles; import from doors.ts.
-export { sourceById as sourceObject } from './doors';

@@ -3,7 +3,7 @@
 // platform, recorded only (no retraction there), or still pending in the outbox. A member who left
 // with a reversal and came back under `once` keeps their first entry, so its retraction is theirs.
 import { describe, expect, it } from 'vitest';
-import { destinationById } from '../../collector/audiences/hand-off';
+import { destinationById } from '../../collector/objects/doors';
 import type { DestinationObject } from '../../collector/objects/destination';
 import { personByEmail } from '../../collector/identity';
 import { get, signIn } from './admin-helpers';

@@ -2,7 +2,7 @@
 // RETRACTION sent), and never count a retraction row as a conversion; a reversal only recorded
 // (Meta takes none) stays counted, as Meta still counts it. The admin's ladder view says how many.
 import { describe, expect, it } from 'vitest';
-import { destinationById } from '../../collector/audiences/hand-off';
+import { destinationById } from '../../collector/objects/doors';
 import type { DestinationObject } from '../../collector/objects/destination';
 import { api } from './helpers';
 import { get, signIn } from './admin-helpers';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { visitorById } from '../../collector/identity';
+import { visitorById } from '../../collector/objects/doors';
 import {
   env as testEnv,
   anonId,

@@ -7,7 +7,7 @@
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { alertTransport } from '../../collector/alerts/webhook';
-import { destinationObject } from '../../collector/objects/destination';
+import { destinationById as destinationObject } from '../../collector/objects/doors';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { createAudience, json, send, settled, turnOn } from './audiences-helpers';
 import { api, env, person } from './helpers';
