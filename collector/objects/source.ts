@@ -18,6 +18,7 @@ import {
 } from '../sources/connector';
 import { connectorFor } from '../sources/registry';
 import { applyRecords } from '../sources/apply';
+import type { CatalogueField } from '../sources/catalogue';
 import { alertSourceCredentials } from '../sources/alerts';
 import { hubspotContactsById } from '../sources/hubspot/connector';
 import { contactIds, hubspotSignatureValid } from '../sources/hubspot/webhook';
@@ -280,6 +281,25 @@ export class SourceObject extends DurableObject<Env> {
     if (!cfg) return { ok: false, code: 'not_found', message: 'no such source' };
     try {
       return { ok: true, value: await connectorFor(cfg.type)!.listFields(await this.context(cfg, null)) };
+    } catch (e) {
+      if (e instanceof SourceError)
+        return {
+          ok: false,
+          code: `source_${e.kind}`,
+          message: e.message + (e.platformMessage ? `: ${e.platformMessage}` : ''),
+        };
+      throw e;
+    }
+  }
+
+  /** The fields this source writes to people, named as audiences name them (`hubspot.lifecyclestage`). */
+  async catalogue(): Promise<Result<CatalogueField[]>> {
+    const cfg = await this.config();
+    if (!cfg) return { ok: false, code: 'not_found', message: 'no such source' };
+    try {
+      const fields = await connectorFor(cfg.type)!.catalogue(await this.context(cfg, null));
+      // applyRecords stores every record under the source's type (sources/apply.ts).
+      return { ok: true, value: fields.map((f) => ({ ...f, name: `${cfg.type}.${f.name}` })) };
     } catch (e) {
       if (e instanceof SourceError)
         return {
