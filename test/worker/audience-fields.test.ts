@@ -150,7 +150,12 @@ describe('audience field catalogue', { timeout: 300_000 }, () => {
     expect(written['hubspot.hs_lifecyclestage_marketingqualifiedlead_date']).toBe(new Date(T).toISOString());
     expect(byName.get('salesforce.Lead.Status')).toMatchObject({ type: 'enumeration', sources: [sf.id] });
     expect(written['salesforce.Lead.Status']).toBe('Open');
+    expect(byName.get('salesforce.Lead.Status').options).toContainEqual({
+      value: 'Working - Contacted',
+      label: 'Working - Contacted',
+    });
     expect(byName.get('salesforce.Opportunity.StageName')).toMatchObject({ type: 'enumeration' });
+    expect(byName.get('salesforce.Opportunity.StageName').options.map((o: any) => o.value)).toContain('Closed Won');
     expect(byName.get('salesforce.Opportunity.Amount')).toMatchObject({ type: 'number' });
     expect(written['salesforce.Opportunity.Amount']).toBe(1200.5);
     expect(byName.get('salesforce.Opportunity.CloseDate')).toMatchObject({ type: 'date' });
@@ -177,5 +182,6 @@ describe('audience field catalogue', { timeout: 300_000 }, () => {
     for (const name of Object.keys(written)) expect(all).toContain(name);
     expect(html).toMatch(/<tr data-field="hubspot.lifecyclestage">.*?enumeration.*?marketingqualifiedlead/s);
     expect(html).toMatch(/<tr data-field="salesforce.Opportunity.Amount">.*?number/s);
+    expect(html).toMatch(/<tr data-field="salesforce.Opportunity.StageName">.*?enumeration.*?Closed Won/s);
   });
 });
