@@ -28,7 +28,8 @@ export function hubspotType(type: string | undefined): CatalogueType {
 export function salesforceType(type: string | undefined): CatalogueType | null {
   if (type === 'date' || type === 'datetime') return type;
   if (type === 'boolean') return 'bool';
-  if (type === 'picklist' || type === 'multipicklist') return 'enumeration';
+  // A multi-select picklist is stored as Salesforce sends it, one string (`A;B`): a string, not one option.
+  if (type === 'picklist') return 'enumeration';
   if (['int', 'double', 'currency', 'percent', 'long'].includes(type ?? '')) return 'number';
   if (['address', 'location', 'base64', 'anyType', 'complexvalue'].includes(type ?? '')) return null;
   return 'string';
