@@ -183,5 +183,15 @@ describe('audience field catalogue', { timeout: 300_000 }, () => {
     expect(html).toMatch(/<tr data-field="hubspot.lifecyclestage">.*?enumeration.*?marketingqualifiedlead/s);
     expect(html).toMatch(/<tr data-field="salesforce.Opportunity.Amount">.*?number/s);
     expect(html).toMatch(/<tr data-field="salesforce.Opportunity.StageName">.*?enumeration.*?Closed Won/s);
+
+    // A new selection of properties is offered at once (the catalogue is cached per selection).
+    const patched = await send(`/api/sources/${hs.id}`, 'PATCH', {
+      settings: { properties: ['email', 'lifecyclestage'] },
+    });
+    expect(patched.status, await patched.clone().text()).toBe(200);
+    const narrowed = (await json(await api('/api/audiences/fields'))).fields
+      .map((f: any) => f.name)
+      .filter((n: string) => n.startsWith('hubspot.'));
+    expect(narrowed).toEqual(['hubspot.email', 'hubspot.lifecyclestage']);
   });
 });
