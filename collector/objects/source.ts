@@ -18,6 +18,8 @@ import {
 } from '../sources/connector';
 import { connectorFor } from '../sources/registry';
 import { applyRecords } from '../sources/apply';
+import type { CatalogueField } from '../sources/catalogue';
+
 import { alertSourceCredentials } from '../sources/alerts';
 import { hubspotContactsById } from '../sources/hubspot/connector';
 import { contactIds, hubspotSignatureValid } from '../sources/hubspot/webhook';
@@ -29,6 +31,9 @@ import {
   type SourceView,
 } from '../../shared/schemas/sources';
 import { jobId } from '../../shared/hex';
+
+// The CRM's field list changes rarely; a new selection of fields (new sealed settings) is read at once.
+const CATALOGUE_TTL_MS = 300_000;
 
 export const SOURCE_ID = /^src_[0-9a-f]{16}$/;
 /** How often a source is polled when nothing else wakes it. */
@@ -78,6 +83,8 @@ export class SourceObject extends DurableObject<Env> {
   fetchImpl: typeof fetch = (input, init) => fetch(input, init);
   now: () => number = () => Date.now();
   private accessToken: { value: string; expiresAt: number } | undefined;
+  /** The last catalogue, for the settings it was read under: opening the audience form does not cost CRM calls each time. */
+  private catalogued: { sealed: string; at: number; fields: CatalogueField[] } | undefined;
   private running = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -280,6 +287,32 @@ export class SourceObject extends DurableObject<Env> {
     if (!cfg) return { ok: false, code: 'not_found', message: 'no such source' };
     try {
       return { ok: true, value: await connectorFor(cfg.type)!.listFields(await this.context(cfg, null)) };
+    } catch (e) {
+      if (e instanceof SourceError)
+        return {
+          ok: false,
+          code: `source_${e.kind}`,
+          message: e.message + (e.platformMessage ? `: ${e.platformMessage}` : ''),
+        };
+      throw e;
+    }
+  }
+
+  /** The fields this source writes to people, named as audiences name them (`hubspot.lifecyclestage`). */
+  async catalogue(): Promise<Result<CatalogueField[]>> {
+    const cfg = await this.config();
+    if (!cfg) return { ok: false, code: 'not_found', message: 'no such source' };
+    const cached = this.catalogued;
+    if (cached && cached.sealed === cfg.sealed && this.now() - cached.at < CATALOGUE_TTL_MS)
+      return { ok: true, value: cached.fields };
+    try {
+      const fields = (await connectorFor(cfg.type)!.catalogue(await this.context(cfg, null))).map((f) => ({
+        ...f,
+        // applyRecords stores every record under the source's type (sources/apply.ts).
+        name: `${cfg.type}.${f.name}`,
+      }));
+      this.catalogued = { sealed: cfg.sealed, at: this.now(), fields };
+      return { ok: true, value: fields };
     } catch (e) {
       if (e instanceof SourceError)
         return {

@@ -1,4 +1,5 @@
 // collector/sources/connector.ts
+import type { CatalogueField } from './catalogue';
 export type SourceType = 'hubspot' | 'salesforce';
 /** One CRM record as it arrives: attributes already named as they will be stored under the source (e.g. `lifecyclestage`, `Lead.Status`). */
 export interface SourceRecord {
@@ -47,4 +48,6 @@ export interface Connector {
   fetchPage(ctx: FetchContext): Promise<PageResult & { accessToken?: { value: string; expiresAt: number } }>;
   /** The CRM's own property / field list, for the admin's field picker. */
   listFields(ctx: FetchContext): Promise<{ name: string; label: string; type: string }[]>;
+  /** The synced fields (settings' selection that the CRM has) named as records carry them, for the audience builder. */
+  catalogue(ctx: FetchContext): Promise<CatalogueField[]>;
 }

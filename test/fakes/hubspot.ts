@@ -29,7 +29,8 @@ export interface HubSpotFakeOptions {
 }
 
 type Obj = { id: string; properties: Record<string, string | null>; createdAt: number; updatedAt: number };
-type PropertyDef = { name: string; label: string; type: string; fieldType: string };
+type PropertyOption = { label: string; value: string; displayOrder: number; hidden: boolean };
+type PropertyDef = { name: string; label: string; type: string; fieldType: string; options?: PropertyOption[] };
 
 const STAGES = [
   'subscriber',
@@ -55,7 +56,14 @@ export const CONTACT_PROPERTIES: PropertyDef[] = [
     'country',
     'hs_analytics_source',
   ].map((n) => ({ name: n, label: n, type: 'string', fieldType: 'text' })),
-  { name: 'lifecyclestage', label: 'Lifecycle Stage', type: 'enumeration', fieldType: 'radio' },
+  {
+    name: 'lifecyclestage',
+    label: 'Lifecycle Stage',
+    type: 'enumeration',
+    fieldType: 'radio',
+    // HubSpot's default stages, as its properties API lists them.
+    options: STAGES.map((s, i) => ({ label: s, value: s, displayOrder: i, hidden: false })),
+  },
   { name: 'hs_lead_status', label: 'Lead Status', type: 'enumeration', fieldType: 'radio' },
   ...STAGES.map((s) => ({
     name: `hs_lifecyclestage_${s}_date`,
@@ -295,10 +303,10 @@ export class HubSpotFake {
         status: 200,
         body: {
           results: (m[1] === 'contacts' ? this.contactProperties : DEAL_PROPERTIES).map((p) => ({
-            ...p,
             groupName: 'info',
             description: '',
             options: [],
+            ...p,
             hidden: false,
             formField: true,
           })),

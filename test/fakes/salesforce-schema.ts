@@ -119,3 +119,33 @@ export function salesforceSchema(multiCurrency: boolean): Record<string, SObject
     },
   };
 }
+
+const option = (value: string, defaultValue = false) => ({
+  active: true,
+  defaultValue,
+  label: value,
+  validFor: null,
+  value,
+});
+
+/** A new org's standard picklist values, as describe lists them (`picklistValues`); other picklists have none here. */
+export const PICKLIST_VALUES: Record<string, ReturnType<typeof option>[]> = {
+  'Lead.Status': [
+    option('Open - Not Contacted', true),
+    option('Working - Contacted'),
+    option('Closed - Converted'),
+    option('Closed - Not Converted'),
+  ],
+  'Opportunity.StageName': [
+    'Prospecting',
+    'Qualification',
+    'Needs Analysis',
+    'Value Proposition',
+    'Id. Decision Makers',
+    'Perception Analysis',
+    'Proposal/Price Quote',
+    'Negotiation/Review',
+    'Closed Won',
+    'Closed Lost',
+  ].map((v) => option(v)),
+};

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createSalesforceOAuth } from './salesforce-oauth';
 import { createSalesforceOrg, type Row } from './salesforce-org';
+import { PICKLIST_VALUES } from './salesforce-schema';
 import { parseSoql, SoqlError, type Query } from './salesforce-soql';
 import { startFakeServer, type Fault, type FakeReply, type FakeRequest, type FakeServer } from './server';
 
@@ -173,6 +174,7 @@ export function createSalesforceRules(opts: SalesforceFakeOptions, baseUrl: () =
           nillable: name !== 'Id',
           relationshipName: rel?.[0] ?? null,
           referenceTo: rel ? [rel[1][1]] : [],
+          picklistValues: PICKLIST_VALUES[`${desc[1]}.${name}`] ?? [],
           custom: name.endsWith('__c'),
         };
       });

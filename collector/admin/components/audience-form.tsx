@@ -3,6 +3,8 @@ import { issuesAt, type AudienceFormValues } from '../audience-form-data';
 import { CsrfField } from './csrf-field';
 import { describedBy, FieldIssues } from './field-issues';
 import { Notice } from './notice';
+import { FieldSuggestions, SyncedFields } from './audience-fields';
+import type { FieldCatalogue } from '../../services/audience-fields';
 
 /**
  * Create / edit an audience. The criteria builder (client script) edits the criteria JSON below it;
@@ -14,6 +16,8 @@ export function AudienceForm(props: {
   values: AudienceFormValues;
   issues?: DefinitionIssue[];
   submit: string;
+  /** The connected sources' synced fields (null: none, or they could not be read). */
+  catalogue?: FieldCatalogue | null;
 }) {
   const v = props.values;
   const issues = props.issues;
@@ -27,6 +31,7 @@ export function AudienceForm(props: {
   return (
     <form method="post" action={props.action} novalidate>
       <CsrfField token={props.csrf} />
+      <FieldSuggestions catalogue={props.catalogue ?? null} />
       {issues && issues.length > 0 && (
         <Notice kind="error">
           The audience was not saved: {issues.length === 1 ? 'one field needs' : `${issues.length} fields need`}{' '}
@@ -49,6 +54,7 @@ export function AudienceForm(props: {
 
       <h2>Who is in it</h2>
       <div class="builder" data-builder="criteria" data-fields="field-suggestions" hidden></div>
+      <SyncedFields catalogue={props.catalogue ?? null} />
       <details open>
         <summary>Criteria as JSON</summary>
         <label for="criteria">
@@ -76,8 +82,8 @@ export function AudienceForm(props: {
       <label for="timestampField">
         Timestamp field
         <span class="hint" id="timestampField-hint">
-          The attribute holding when the event happened (e.g. crm.lead.became_sql_at). It is the event time sent to ad
-          platforms.
+          The attribute holding when the event happened (e.g. crm.lead.became_sql_at, or a synced date field such as
+          hubspot.hs_lifecyclestage_salesqualifiedlead_date). It is the event time sent to ad platforms.
         </span>
       </label>
       <input
@@ -87,6 +93,7 @@ export function AudienceForm(props: {
         required
         value={v.timestampField}
         autocomplete="off"
+        list="timestamp-suggestions"
         spellcheck={false}
         aria-invalid={tsField.length ? 'true' : undefined}
         aria-describedby={describedBy('timestampField-issues', tsField, 'timestampField-hint')}

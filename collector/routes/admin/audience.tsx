@@ -13,6 +13,7 @@ import {
 } from '../../admin/audience-actions';
 import { formValuesOf, readAudienceForm } from '../../admin/audience-form-data';
 import { AudienceForm } from '../../admin/components/audience-form';
+import { catalogueFor } from '../../admin/audience-catalogue';
 import { ConversionForm } from '../../admin/components/conversion-form';
 import { CsrfField } from '../../admin/components/csrf-field';
 import { Layout } from '../../admin/components/layout';
@@ -187,6 +188,7 @@ audiencePages.get('/:id/edit', async (c) => {
         csrf={c.var.csrf}
         values={formValuesOf(audience)}
         submit="Save audience"
+        catalogue={await catalogueFor(c.env)}
       />
     </Layout>,
   );
@@ -205,6 +207,7 @@ audiencePages.post('/:id/edit', async (c) => {
           values={values}
           issues={out && !out.ok ? (out.issues ?? []) : issues}
           submit="Save audience"
+          catalogue={await catalogueFor(c.env)}
         />
       </Layout>,
       400,

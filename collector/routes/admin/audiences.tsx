@@ -3,6 +3,7 @@ import { logChange } from '../../admin/change-log';
 import { audienceSummary, createAudience } from '../../admin/audience-actions';
 import { EMPTY_AUDIENCE, readAudienceForm } from '../../admin/audience-form-data';
 import { AudienceForm } from '../../admin/components/audience-form';
+import { catalogueFor } from '../../admin/audience-catalogue';
 import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
 import { PopulateProgress } from '../../admin/components/populate-progress';
@@ -59,7 +60,7 @@ audiencesPages.get('/', async (c) => {
   );
 });
 
-audiencesPages.get('/new', (c) =>
+audiencesPages.get('/new', async (c) =>
   c.html(
     <Layout title="New audience" view={viewOf(c, '/audiences')}>
       <AudienceForm
@@ -67,6 +68,7 @@ audiencesPages.get('/new', (c) =>
         csrf={c.var.csrf}
         values={EMPTY_AUDIENCE}
         submit="Create audience"
+        catalogue={await catalogueFor(c.env)}
       />
     </Layout>,
   ),
@@ -84,6 +86,7 @@ audiencesPages.post('/new', async (c) => {
           values={values}
           issues={out && !out.ok ? (out.issues ?? []) : issues}
           submit="Create audience"
+          catalogue={await catalogueFor(c.env)}
         />
       </Layout>,
       400,

@@ -8,6 +8,7 @@ import type { StoredAudience } from '../../audiences/types';
 import type { JobStatus, Outcome } from '../../objects/config-audiences';
 import { auditPage } from '../../audiences/audit';
 import { configObject } from '../../objects/doors';
+import { audienceFields } from '../../services/audience-fields';
 
 export const audiences = new Hono<AppContext>();
 
@@ -62,6 +63,9 @@ audiences.get('/', async (c) => {
   const list = await configObject(c.env).listAudiences();
   return c.json({ audiences: await Promise.all(list.map((a) => present(c.env, a))) });
 });
+
+// The synced CRM fields an audience can name, with their types (before /:id, which would take it).
+audiences.get('/fields', async (c) => c.json(await audienceFields(c.env)));
 
 audiences.get('/:id', async (c) => c.json(await present(c.env, await mustGet(c.env, c.req.param('id')))));
 

@@ -5,12 +5,21 @@ import { SourceError, type Connector, type FetchContext, type FieldIssue, type P
 import { HUBSPOT_DEFAULT_PROPERTIES } from '../../../shared/schemas/sources';
 import { bearer, call, type Token } from './http';
 import { contactsById, contactsPage, initialCursor, type ContactsCursor } from './contacts';
-import { dealsPage } from './deals';
+import { DEAL_PROPERTIES, dealsPage } from './deals';
+import { hubspotType, type CatalogueField } from '../catalogue';
 import { looksLikeDate, type PropertyTypes } from './values';
 
 const PROPERTIES_TTL_MS = 3_600_000;
 
-type PropertyList = { results: { name: string; label: string; type: string; fieldType?: string }[] };
+type PropertyList = {
+  results: {
+    name: string;
+    label: string;
+    type: string;
+    fieldType?: string;
+    options?: { label?: string; value?: string; hidden?: boolean }[];
+  }[];
+};
 
 type Cursor = {
   contacts: ContactsCursor;
@@ -22,9 +31,24 @@ type Cursor = {
   typesAt?: number;
 };
 
-async function properties(ctx: FetchContext, token: Token): Promise<PropertyList['results']> {
-  const body = await call<PropertyList>(ctx, token, 'GET', '/crm/v3/properties/contacts', 'contact properties');
+async function properties(
+  ctx: FetchContext,
+  token: Token,
+  object: 'contacts' | 'deals' = 'contacts',
+): Promise<PropertyList['results']> {
+  const what = object === 'contacts' ? 'contact properties' : 'deal properties';
+  const body = await call<PropertyList>(ctx, token, 'GET', `/crm/v3/properties/${object}`, what);
   return Array.isArray(body?.results) ? body.results : [];
+}
+
+/** A property as the audience builder lists it (visible options only: hidden ones cannot be chosen in HubSpot). */
+function catalogued(name: string, p: PropertyList['results'][number] | undefined, type: string): CatalogueField {
+  const options = (p?.options ?? [])
+    .filter((o) => typeof o.value === 'string' && !o.hidden)
+    .map((o) => ({ value: o.value!, label: o.label || o.value! }));
+  const out: CatalogueField = { name, label: p?.label || name, type: hubspotType(type) };
+  if (out.type === 'enumeration' && options.length) out.options = options;
+  return out;
 }
 
 /** The requested properties HubSpot has, with their types; the others reported (missing, renamed, mistyped). */
@@ -66,6 +90,24 @@ export const hubspotConnector: Connector = {
   async listFields(ctx) {
     const auth = await bearer(ctx);
     return (await properties(ctx, auth.token)).map((p) => ({ name: p.name, label: p.label, type: p.type }));
+  },
+  async catalogue(ctx) {
+    // Exactly what a sync writes: the requested properties HubSpot has (checkProperties), and the
+    // deal properties under `deal.` when deals are synced (deals.ts).
+    const auth = await bearer(ctx);
+    const requested = (ctx.settings.properties as string[] | undefined) ?? HUBSPOT_DEFAULT_PROPERTIES;
+    const list = await properties(ctx, auth.token);
+    const byName = new Map(list.map((p) => [p.name, p]));
+    const out = Object.entries(checkProperties(requested, list).types).map(([name, type]) =>
+      catalogued(name, byName.get(name), type),
+    );
+    if (((ctx.settings.objects as string[] | undefined) ?? ['contacts']).includes('deals')) {
+      const deals = new Map((await properties(ctx, auth.token, 'deals')).map((p) => [p.name, p]));
+      for (const [name, type] of Object.entries(DEAL_PROPERTIES))
+        out.push(catalogued(`deal.${name}`, deals.get(name), type));
+      out.push({ name: 'deal.id', label: 'Deal ID', type: 'string' });
+    }
+    return out;
   },
 };
 

@@ -4,6 +4,7 @@
 // Pure fetch and JSON: runs in a Worker.
 import { SourceError, type Connector, type FetchContext, type FieldIssue, type SourceRecord } from '../connector';
 import { parseCsv } from './csv';
+import { salesforceType, type CatalogueField } from '../catalogue';
 import { readCursor, type SalesforceCursor } from './cursor';
 import { describe, invalidFieldOf, relationships, typeMap } from './fields';
 import { SalesforceApiError, Session, type ApiUsage } from './session';
@@ -322,7 +323,32 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
     return out;
   }
 
-  return { type: 'salesforce', fetchPage, listFields };
+  /** The configured fields of each synced object as streams.ts names them (`Lead.Status`); Email is the identity, not an attribute. */
+  async function catalogue(ctx: FetchContext) {
+    const settings = parseSettings(ctx.settings);
+    const session = new Session(settings, ctx);
+    const out: CatalogueField[] = [];
+    for (const object of settings.objects) {
+      const described = new Map((await describe(session, object)).map((f) => [f.name, f]));
+      for (const name of fieldsOf(settings, object)) {
+        if (name === 'Email' && object !== 'Opportunity') continue;
+        const f = described.get(name);
+        // A parent field (Account.Name) is not in the object's describe; a missing field is skipped by the sync.
+        if (!f && !name.includes('.')) continue;
+        const type = f ? salesforceType(f.type) : 'string';
+        if (!type) continue;
+        const field: CatalogueField = { name: `${object}.${name}`, label: `${object}: ${f?.label ?? name}`, type };
+        const options = (f?.picklistValues ?? [])
+          .filter((o) => o.active !== false)
+          .map((o) => ({ value: o.value, label: o.label || o.value }));
+        if (type === 'enumeration' && options.length) field.options = options;
+        out.push(field);
+      }
+    }
+    return out;
+  }
+
+  return { type: 'salesforce', fetchPage, listFields, catalogue };
 }
 
 function isoStamp(v: unknown): string {

@@ -8,6 +8,7 @@ export interface DescribedField {
   label: string;
   type: string;
   relationshipName?: string | null;
+  picklistValues?: { value: string; label?: string | null; active?: boolean }[];
 }
 
 export async function describe(session: Session, sobject: string): Promise<DescribedField[]> {
@@ -17,6 +18,7 @@ export async function describe(session: Session, sobject: string): Promise<Descr
     label: f.label,
     type: f.type,
     relationshipName: f.relationshipName ?? null,
+    picklistValues: Array.isArray(f.picklistValues) ? f.picklistValues : [],
   }));
 }
 
