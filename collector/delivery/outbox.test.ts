@@ -89,6 +89,19 @@ describe('enqueue', () => {
     expect(store.get('a')).toMatchObject({ status: 'queued', attempts: 0, dueAt: T0, item: { id: 'a' } });
     expect(store.get('b')).toMatchObject({ status: 'skipped', skipReason: 'no_identifier', note: 'no email' });
   });
+
+  it('writes a row handed over twice at once (preparing awaits) once, and counts its coverage once', async () => {
+    const store = new MemoryOutboxStore();
+    let counted = 0;
+    store.countCoverage = () => void counted++;
+    const rt = runtime(platformStub([]).fetchImpl);
+    const [a, b] = await Promise.all([enqueue(store, rt, [row('a')], T0), enqueue(store, rt, [row('a')], T0)]);
+    expect([a, b]).toEqual([
+      { queued: 1, skipped: 0, existing: 0 },
+      { queued: 0, skipped: 0, existing: 1 },
+    ]);
+    expect(counted).toBe(1);
+  });
 });
 
 describe('flush', () => {

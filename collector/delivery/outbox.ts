@@ -144,6 +144,13 @@ export async function enqueue<S>(
           reason: 'no_retraction',
           message: `${rt.def.label} has no way to withdraw a conversion: the reversal is recorded here`,
         } as const);
+    // The same row may be handed over twice at once (hand-off is at least once): preparing awaits
+    // (hashing), so look again; from here to the put nothing awaits, and the row and its coverage
+    // counter are written once.
+    if (store.get(key)) {
+      out.existing++;
+      continue;
+    }
     const maxAge = def ? def.maxEventAgeMs(row.conversion) : null;
     const base: OutboxEntry = {
       id: key,
