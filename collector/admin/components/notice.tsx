@@ -8,3 +8,20 @@ export function Notice(props: { kind: 'error' | 'ok' | 'info'; children: Child }
     </div>
   );
 }
+
+/** A form's refusal: the message and, when the API named them, its issues as a list. */
+export function ErrorNotice(props: { error?: string; issues?: string[] }) {
+  if (!props.error) return null;
+  return (
+    <Notice kind="error">
+      {props.error}
+      {props.issues?.length ? (
+        <ul>
+          {props.issues.map((i) => (
+            <li>{i}</li>
+          ))}
+        </ul>
+      ) : null}
+    </Notice>
+  );
+}

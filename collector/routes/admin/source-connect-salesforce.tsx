@@ -7,7 +7,7 @@ import type { Child } from 'hono/jsx';
 import { logChange } from '../../admin/change-log';
 import { CsrfField } from '../../admin/components/csrf-field';
 import { Layout } from '../../admin/components/layout';
-import { Notice } from '../../admin/components/notice';
+import { ErrorNotice, Notice } from '../../admin/components/notice';
 import type { AdminContext } from '../../admin/context';
 import { sourcesApi } from '../../admin/sources-api';
 import { customEndpointsIssue, endpointPolicy } from '../../security/custom-endpoints';
@@ -97,18 +97,7 @@ export function SalesforceConnectForm(props: { c: Context<AdminContext>; error?:
       </p>
       <form method="post" action={`${c.var.base}/sources/new/salesforce`}>
         <CsrfField token={c.var.csrf} />
-        {props.error && (
-          <Notice kind="error">
-            {props.error}
-            {props.issues?.length ? (
-              <ul>
-                {props.issues.map((i) => (
-                  <li>{i}</li>
-                ))}
-              </ul>
-            ) : null}
-          </Notice>
-        )}
+        <ErrorNotice error={props.error} issues={props.issues} />
         <Common c={c} prefix="sf" />
         <label for="sf-refreshToken">
           Refresh token (optional)

@@ -8,7 +8,7 @@ import { logChange } from '../../admin/change-log';
 import { CsrfField } from '../../admin/components/csrf-field';
 import { DataTable } from '../../admin/components/data-table';
 import { Layout } from '../../admin/components/layout';
-import { Notice } from '../../admin/components/notice';
+import { ErrorNotice, Notice } from '../../admin/components/notice';
 import type { AdminContext } from '../../admin/context';
 import { sourcesApi } from '../../admin/sources-api';
 import { ApiError } from '../../http-error';
@@ -54,18 +54,7 @@ function ConnectForm(props: { c: Context<AdminContext>; error?: string; issues?:
   return (
     <form method="post" action={`${c.var.base}/sources/new/hubspot`}>
       <CsrfField token={c.var.csrf} />
-      {props.error && (
-        <Notice kind="error">
-          {props.error}
-          {props.issues?.length ? (
-            <ul>
-              {props.issues.map((i) => (
-                <li>{i}</li>
-              ))}
-            </ul>
-          ) : null}
-        </Notice>
-      )}
+      <ErrorNotice error={props.error} issues={props.issues} />
       <label for="name">Name</label>
       <input id="name" name="name" required maxlength={100} value="HubSpot" />
       <label for="accessToken">
