@@ -51,7 +51,7 @@ export function take(touches: Touch[], now = Date.now()): Touch[] {
  * the event was tried (or after 500 ms).
  */
 export function identify(...args: unknown[]): void {
-  const callback = typeof args[args.length - 1] == 'function' ? guard(args.pop() as () => void) : Object;
+  const callback = typeof args.at(-1) == 'function' ? guard(args.pop() as () => void) : Object;
   let called = 0;
   const done = () => called++ || callback();
   const now = Date.now();

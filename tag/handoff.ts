@@ -29,8 +29,8 @@ export function enqueue(event: OutboxEvent, now?: number): Promise<void> {
 }
 
 /** Has the sender send what waits (loading it the first time, once the collector is known). */
-export function flush(now?: number): Promise<void> {
-  if (!config.key || !config.host) return Promise.resolve();
+export async function flush(now?: number): Promise<void> {
+  if (!config.key || !config.host) return;
   return (sender ||= load().catch((e) => {
     sender = undefined;
     throw e;

@@ -99,6 +99,7 @@ export function wipe(forget?: boolean): void {
   for (let d = location.hostname; d; d = d.slice(d.indexOf('.') + 1 || 1e9))
     document.cookie = `${COOKIE}=;path=/;max-age=0;domain=${d}`;
   document.cookie = `${COOKIE}=;path=/;max-age=0`;
-  delete ledger().c;
+  // A denial also ends a remembered grant; reset starts the state over.
   if (forget) state = undefined;
+  else delete ledger().c;
 }
