@@ -24,6 +24,10 @@ const common = {
   write: false,
   legalComments: 'none',
   logLevel: 'warning',
+  // The bundles are plain scripts wrapped in a function: no "use strict" prologue (tsconfig's strict
+  // would add one to each), which also keeps a read-only property the tag may not patch (a frozen
+  // `history.pushState`, say) from throwing.
+  tsconfigRaw: {},
 };
 
 // Internal property names end in `_` (the link between tag.js and tag-send.js, module state): the
@@ -36,10 +40,11 @@ async function bundle(entry, format = 'iife', define = {}) {
   return result.outputFiles[0].text.trim();
 }
 
-const hash = (s) => createHash('sha256').update(s).digest('hex').slice(0, 16);
-// The sender first: tag.js loads it by a URL carrying its hash, so it can be cached for good.
+const hash = (s, chars = 16) => createHash('sha256').update(s).digest('hex').slice(0, chars);
+// The sender first: tag.js loads it by a URL carrying its hash, so it can be cached for good (10 hex
+// digits tell a deployment's versions apart; each one is a byte of tag.js).
 const send = await bundle('tag/send.ts');
-const sendVersion = hash(send);
+const sendVersion = hash(send, 10);
 // In sequence: each build reads the names the ones before it chose.
 const tag = await bundle('tag/main.ts', 'iife', { SEND_VERSION: JSON.stringify(sendVersion) });
 const module = await bundle('tag/module.ts', 'esm');
