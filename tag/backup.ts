@@ -45,5 +45,6 @@ export function backup(now?: number, jar?: string): boolean | void {
   }
   if (renewed && readCookie(COOKIE, jar) == cookie) return;
   writeCookie(COOKIE, cookie, COOKIE_SECONDS);
-  return !!(renewed = 1);
+  renewed = 1;
+  return true;
 }

@@ -26,7 +26,10 @@ export function completeEvent(e: OutboxEvent): OutboxEvent | undefined {
   const email = [traits.email, id].find(
     (v) => typeof v == 'string' && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.trim()),
   ) as string;
-  if (!email) return void console.warn('[clearbit] identify needs an email: nothing was sent');
+  if (!email) {
+    console.warn('[clearbit] identify needs an email: nothing was sent');
+    return;
+  }
   return {
     ...out,
     email: email.trim(),

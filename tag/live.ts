@@ -47,6 +47,6 @@ export function live(now = Date.now()): Touch[] {
         (isClickKind(t.kind) ? t.firstSeen : t.lastSeen!) + lifetimeMs(t.kind) > now,
     )
     .sort((a, b) => b.lastSeen! - a.lastSeen!)
-    .filter((t) => (perKind[t.kind] = -~perKind[t.kind]!) <= PER_KIND)
+    .filter((t) => (perKind[t.kind] = (perKind[t.kind] ?? 0) + 1) <= PER_KIND)
     .slice(0, MAX_TOUCHES));
 }

@@ -5,7 +5,7 @@ import { changeOutbox } from './outbox-store';
 import { send } from './transport';
 
 // The collector remembers message ids for 7 days: an older event could count twice, so it goes.
-const MAX_AGE = 6048e5;
+const MAX_AGE = 7 * 86_400_000;
 
 let busy = 0;
 let again = 0;
@@ -14,7 +14,7 @@ let timer: ReturnType<typeof setTimeout> | undefined;
 
 /** Exponential backoff with jitter: about 1 s, 2 s, 4 s ... at most 5 minutes. */
 export function retryDelay(attempts: number, random = Math.random()): number {
-  return Math.min(1000 * 2 ** attempts, 3e5) * (0.5 + random / 2);
+  return Math.min(1000 * 2 ** attempts, 300_000) * (0.5 + random / 2);
 }
 
 /**
@@ -43,7 +43,7 @@ export async function flush(now = Date.now(), force?: unknown): Promise<void> {
       if (!q[0] || (at > now && !force)) return schedule(q[0] && at);
       let chars = 0;
       const batch = q
-        .filter((e, i) => i < 50 && ((chars += JSON.stringify(e).length) < 6e4 || !i))
+        .filter((e, i) => i < 50 && ((chars += JSON.stringify(e).length) < 60_000 || !i))
         .map((e) => e.messageId);
       let status = 0;
       try {
@@ -59,7 +59,7 @@ export async function flush(now = Date.now(), force?: unknown): Promise<void> {
         announce(body.conversions);
         if (status > 299 || body.rejected[0]) link.warn_('rejected', status, body.rejected);
       } catch {}
-      const family = (status / 100) | 0;
+      const family = Math.floor(status / 100);
       const retry = !(family == 2 || (family == 4 && status != 429));
       const box = await changeOutbox((box) =>
         retry
