@@ -7,6 +7,7 @@ import { link } from './link';
 import { onNavigate } from './spa';
 import type { ClearbitTag, TagConfig } from './types';
 
+// (Not observe itself: popstate would pass its event as the URL.)
 const page = () => observe();
 const methods: Record<string, (...args: any[]) => unknown> = {
   __proto__: null as any,
@@ -68,14 +69,14 @@ export function install(w: any, initial?: TagConfig): ClearbitTag {
   const api = (w.clearbit = Object.assign((...c: unknown[]) => run(c), { initialize: true, q: { push: run } }) as any);
   for (const m of names) api[m] = (...a: unknown[]) => run([m, ...a]);
   // Navigations are captured as they happen: the URL may change again before the next task.
-  onNavigate(guard(() => observe()));
+  onNavigate(guard(page));
   // What waits for a step is done at once when the page may go away.
   addEventListener('pagehide', drain);
   addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && drain());
   // Setup calls first, wherever they sit in the queue, so they govern the first capture; then the
   // landing URL (before the app's router may rewrite it); then the rest of the queue, in order.
   calls.filter(early).map(run);
-  guard(observe)();
+  guard(page)();
   calls.filter((c) => !early(c)).map(run);
   later(flush);
   return api;
