@@ -8,13 +8,13 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import ts from 'typescript';
 
 // Issue 3: tag.js <= 3,000 B gzip (aim 2,000), the snippet <= 700 B minified; the build fails over
-// either. The tag.js budget is held at what was reached plus a small margin (lower it, never raise
-// it). tag.js is the core the page loads; its sender (tag-send.js: the cookie backup, other tags'
+// either. The tag.js budget is held at what was reached (2,313 B on 2026-12-04) plus a 10 B margin
+// (lower it, never raise it; docs/tag.md "Size and cost" says what stands between it and the aim). tag.js is the core the page loads; its sender (tag-send.js: the cookie backup, other tags'
 // cookies, the registry's format checks and lifetimes, the IndexedDB outbox, retries, transport)
 // follows when the browser is idle, cached for good by its hashed URL. Both sizes, and their sum, are
 // printed (docs/tag.md, "Size and cost"). tag-send.js has a budget of its own (what was reached plus
 // room for a registry entry or two), so the sender cannot grow unseen either.
-const BUDGET = { tagGzip: 2340, tagGzipAim: 2000, sendGzip: 3900, snippetMin: 700 };
+const BUDGET = { tagGzip: 2323, tagGzipAim: 2000, sendGzip: 3900, snippetMin: 700 };
 
 const common = {
   bundle: true,
