@@ -8,7 +8,8 @@
 import type { Env } from '../env';
 import { personKey } from '../identity';
 import type { DestinationRef } from '../objects/config-destinations';
-import { DESTINATION_ID, type DeliveryLogRow } from '../objects/destination';
+import { DESTINATION_ID } from '../objects/destination-types';
+import type { DeliveryLogRow } from '../objects/destination-log';
 import { matchKeys, type MatchKey } from '../delivery/match-keys';
 import { ROW_STATUSES, type RowStatus } from '../delivery/outbox';
 import { configObject, destinationById } from '../objects/doors';

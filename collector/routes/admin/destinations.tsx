@@ -18,7 +18,7 @@ import {
 import { destinationsApi, type ApiIssue } from '../../admin/destinations-api';
 import { prettyJson } from '../../admin/format';
 import { ApiError } from '../../http-error';
-import type { DestinationView } from '../../objects/destination';
+import type { DestinationView } from '../../objects/destination-types';
 import { viewOf } from './view';
 import { DataTable } from '../../admin/components/data-table';
 
