@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { logChange } from '../../admin/change-log';
 import { destinationsApi } from '../../admin/destinations-api';
-import { platformLabel } from './destinations';
+import { platformLabel } from '../../admin/destination-fields';
 import {
   auditMembers,
   audienceSummary,

@@ -9,7 +9,7 @@ import { SendForm } from '../../admin/components/ladder-forms';
 import { destinationsApi } from '../../admin/destinations-api';
 import { emptySend, readSendForm, type SendFormValues } from '../../admin/ladder-form-data';
 import type { DefinitionIssue } from '../../audiences/definition-issues';
-import { platformLabel } from './destinations';
+import { platformLabel } from '../../admin/destination-fields';
 import type { AdminContext } from '../../admin/context';
 import { ApiError } from '../../http-error';
 import { addLadderSend, deleteLadder } from '../../ladders/actions';
