@@ -1,7 +1,7 @@
 // The ConfigObject's stage ladders: named, ordered lists of audiences (lead → MQL → SQL → ...). A
 // ladder made from a template or with inline definitions creates its audiences and their conversions
-// in the same transaction as the ladder itself, so a refused ladder leaves nothing behind. What a
-// `send` makes per stage, and the same-event check, are pure rules in ladders/ladder-sends.ts.
+// in the same transaction as the ladder itself, so a refused ladder leaves nothing behind. The checks
+// of its stages, what a `send` makes per stage and the same-event check are in ladders/ladder-rules.ts.
 import {
   ladderCreateSchema,
   ladderPatchSchema,
@@ -17,7 +17,7 @@ import type { AudienceStore, Outcome } from './config-audiences';
 import { randomId } from './config-audiences';
 import type { DestinationRef } from './config-destinations';
 import { migrate } from './sql';
-import { expandSend, sameEventIssues, slug } from '../ladders/ladder-sends';
+import { expandSend, sameEventIssues, slug, stageIssues } from '../ladders/ladder-rules';
 
 export interface StoredLadder {
   id: string;
@@ -59,7 +59,7 @@ export class LadderStore {
     private readonly transaction: <T>(fn: () => T) => T,
     private readonly audiences: AudienceStore,
     private readonly destinations: {
-      list(includeDeleted?: boolean): DestinationRef[];
+      list(options?: { includeDeleted?: boolean }): DestinationRef[];
       state(id: string): 'live' | 'deleted' | 'unknown';
     },
   ) {
@@ -75,22 +75,7 @@ export class LadderStore {
     );
     const issues: DefinitionIssue[] = [];
     const path = (i: number, rest: string) => (l.template ? `template.stages[${i}]${rest}` : `stages[${i}]${rest}`);
-    const keys = new Set<string>();
-    const used = new Set<string>();
-    stages.forEach((s, i) => {
-      if (keys.has(s.key)) issues.push({ path: path(i, '.key'), message: `two stages have the key "${s.key}"` });
-      keys.add(s.key);
-      if (s.audienceId !== undefined) {
-        if (!this.audiences.getAudience(s.audienceId))
-          issues.push({ path: path(i, '.audienceId'), message: `no audience ${s.audienceId}` });
-        else if (used.has(s.audienceId))
-          issues.push({
-            path: path(i, '.audienceId'),
-            message: `audience ${s.audienceId} is already a stage of this ladder`,
-          });
-        used.add(s.audienceId);
-      }
-    });
+    issues.push(...stageIssues(stages, path, (a) => !!this.audiences.getAudience(a)));
 
     // Every conversion each stage gets: those its audience has, its own, then one per `send` destination.
     const conversions: ConversionSettings[][] = stages.map((s) => [
@@ -102,7 +87,7 @@ export class LadderStore {
       ...this.existing(s.audienceId).map(() => null),
       ...(s.conversions ?? []).map((_, k) => path(i, `.conversions[${k}]`)),
     ]);
-    const types = new Map(this.destinations.list(true).map((d) => [d.id, d.type]));
+    const types = new Map(this.destinations.list({ includeDeleted: true }).map((d) => [d.id, d.type]));
     const known = { types, state: (d: string) => this.destinations.state(d) };
     (l.send ?? []).forEach((send, j) =>
       expandSend(send, `send[${j}]`, stages, known, { conversions, origins, issues }),
@@ -184,7 +169,7 @@ export class LadderStore {
     });
     const conversions = ladder.stages.map((s) => this.existing(s.audienceId));
     const origins: (string | null)[][] = conversions.map((list) => list.map(() => null));
-    const types = new Map(this.destinations.list(true).map((d) => [d.id, d.type]));
+    const types = new Map(this.destinations.list({ includeDeleted: true }).map((d) => [d.id, d.type]));
     const before = conversions.map((list) => list.length);
     expandSend(
       parsed.data,
@@ -238,23 +223,13 @@ export class LadderStore {
       if (!current) return { ok: false, code: 'not_found' };
       let stages = current.stages;
       if (parsed.data.stages) {
-        const issues: DefinitionIssue[] = [];
-        const keys = new Set<string>();
-        const used = new Set<string>();
-        stages = parsed.data.stages.map((s, i) => {
-          const key = s.key ?? current.stages.find((c) => c.audienceId === s.audienceId)?.key ?? slug(s.name, i);
-          if (keys.has(key)) issues.push({ path: `stages[${i}].key`, message: `two stages have the key "${key}"` });
-          if (!this.audiences.getAudience(s.audienceId))
-            issues.push({ path: `stages[${i}].audienceId`, message: `no audience ${s.audienceId}` });
-          else if (used.has(s.audienceId))
-            issues.push({
-              path: `stages[${i}].audienceId`,
-              message: `audience ${s.audienceId} is already a stage of this ladder`,
-            });
-          keys.add(key);
-          used.add(s.audienceId);
-          return { key, name: s.name, audienceId: s.audienceId };
-        });
+        stages = parsed.data.stages.map((s, i) => ({
+          key: s.key ?? current.stages.find((c) => c.audienceId === s.audienceId)?.key ?? slug(s.name, i),
+          name: s.name,
+          audienceId: s.audienceId,
+        }));
+        const at = (i: number, rest: string) => `stages[${i}]${rest}`;
+        const issues = stageIssues(stages, at, (a) => !!this.audiences.getAudience(a));
         if (issues.length) return { ok: false, code: 'invalid', issues };
       }
       this.sql.exec(
@@ -269,7 +244,10 @@ export class LadderStore {
   }
 
   /** Removes the ladder; its audiences too only when asked (returned, for their sweeps). */
-  delete(id: string, withAudiences: boolean): { ladder: StoredLadder; deletedAudiences: StoredAudience[] } | null {
+  delete(
+    id: string,
+    { withAudiences }: { withAudiences: boolean },
+  ): { ladder: StoredLadder; deletedAudiences: StoredAudience[] } | null {
     return this.transaction(() => {
       const ladder = this.get(id);
       if (!ladder) return null;

@@ -207,7 +207,7 @@ ladderPages.post('/:id/send', async (c) => {
 ladderPages.post('/:id/delete', async (c) => {
   const ladder = await mustGet(c);
   const withAudiences = (await c.req.parseBody()).deleteAudiences === 'on';
-  const out = await deleteLadder(c.env, ladder.id, withAudiences, c.var.now);
+  const out = await deleteLadder(c.env, ladder.id, { withAudiences }, c.var.now);
   if (out)
     await logChange(
       c,

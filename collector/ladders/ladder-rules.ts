@@ -1,8 +1,9 @@
-// A stage ladder's sends: one destination turned on for every stage becomes a conversion per
-// stage (its event name or conversion action, value and currency), and two stages that would send
-// the same event (or conversion action) to one destination are refused, since the platform would
-// count them as one. Pure rules over the request and the destinations' types and states, apart
-// from the ladders' store (objects/config-ladders.ts), which runs them inside its transaction.
+// A stage ladder's rules: its stages (one key each, existing audiences, none twice) and its sends:
+// one destination turned on for every stage becomes a conversion per stage (its event name or
+// conversion action, value and currency), and two stages that would send the same event (or
+// conversion action) to one destination are refused, since the platform would count them as one.
+// Pure rules over the request and the destinations' types and states, apart from the ladders'
+// store (objects/config-ladders.ts), which runs them inside its transaction.
 import { defaultEventName } from '../../shared/ladder-templates';
 import type { ConversionSettings } from '../../shared/schemas/conversion';
 import type { LadderSend } from '../../shared/schemas/ladder';
@@ -20,6 +21,31 @@ export function slug(name: string, i: number): string {
     .replace(/^_+|_+$/g, '')
     .slice(0, 40);
   return /^[a-z]/.test(s) ? s : `stage_${i + 1}`;
+}
+
+/** The stages' own problems: two with one key, an audience that does not exist, one audience twice. */
+export function stageIssues(
+  stages: { key: string; audienceId?: string }[],
+  path: (i: number, rest: string) => string,
+  audienceExists: (id: string) => boolean,
+): DefinitionIssue[] {
+  const issues: DefinitionIssue[] = [];
+  const keys = new Set<string>();
+  const used = new Set<string>();
+  stages.forEach((s, i) => {
+    if (keys.has(s.key)) issues.push({ path: path(i, '.key'), message: `two stages have the key "${s.key}"` });
+    keys.add(s.key);
+    if (s.audienceId === undefined) return;
+    if (!audienceExists(s.audienceId))
+      issues.push({ path: path(i, '.audienceId'), message: `no audience ${s.audienceId}` });
+    else if (used.has(s.audienceId))
+      issues.push({
+        path: path(i, '.audienceId'),
+        message: `audience ${s.audienceId} is already a stage of this ladder`,
+      });
+    used.add(s.audienceId);
+  });
+  return issues;
 }
 
 /** One destination for every stage: a conversion per stage (unless `send: false`), problems into `out.issues`. */
