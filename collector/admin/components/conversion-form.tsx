@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx';
 import { ACTION_SOURCES } from '../../../shared/schemas/conversion';
 import type { DefinitionIssue } from '../../audiences/definition-issues';
 import { issuesAt } from '../audience-form-data';
@@ -36,6 +37,42 @@ function Text(props: {
         aria-invalid={issues.length ? 'true' : undefined}
         aria-describedby={describedBy(`cv-${props.name}-issues`, issues, `cv-${props.name}-hint`)}
       />
+      <FieldIssues id={`cv-${props.name}-issues`} issues={issues} />
+    </>
+  );
+}
+
+/** A multi-line field; `code` for JSON (monospace, no spell check). */
+function TextArea(props: {
+  name: keyof ConversionFormValues;
+  label: string;
+  hint: Child;
+  value: string;
+  issues?: DefinitionIssue[];
+  issuePath?: string;
+  rows: number;
+  code?: boolean;
+}) {
+  const issues = issuesAt(props.issues, props.issuePath ?? props.name);
+  return (
+    <>
+      <label for={`cv-${props.name}`}>
+        {props.label}
+        <span class="hint" id={`cv-${props.name}-hint`}>
+          {props.hint}
+        </span>
+      </label>
+      <textarea
+        id={`cv-${props.name}`}
+        name={props.name}
+        class={props.code ? 'code' : undefined}
+        rows={props.rows}
+        spellcheck={props.code ? false : undefined}
+        aria-invalid={issues.length ? 'true' : undefined}
+        aria-describedby={describedBy(`cv-${props.name}-issues`, issues, `cv-${props.name}-hint`)}
+      >
+        {props.value}
+      </textarea>
       <FieldIssues id={`cv-${props.name}-issues`} issues={issues} />
     </>
   );
@@ -121,52 +158,36 @@ export function ConversionForm(props: {
         value={v.currency}
         issues={props.issues}
       />
-      <label for="cv-identityMapping">
-        Identity mapping for this conversion (optional)
-        <span class="hint" id="cv-identityMapping-hint">
-          One line per identifier to read differently from the Identity page, e.g.{' '}
-          <code>phone: crm.mobile, hubspot.phone</code>; <code>jobTitle: none</code> sends none.
-        </span>
-      </label>
-      <textarea
-        id="cv-identityMapping"
+      <TextArea
         name="identityMapping"
+        label="Identity mapping for this conversion (optional)"
+        hint={
+          <>
+            One line per identifier to read differently from the Identity page, e.g.{' '}
+            <code>phone: crm.mobile, hubspot.phone</code>; <code>jobTitle: none</code> sends none.
+          </>
+        }
+        value={v.identityMapping}
+        issues={props.issues}
         rows={2}
-        aria-invalid={issuesAt(props.issues, 'identityMapping').length ? 'true' : undefined}
-        aria-describedby={describedBy(
-          'cv-identityMapping-issues',
-          issuesAt(props.issues, 'identityMapping'),
-          'cv-identityMapping-hint',
-        )}
-      >
-        {v.identityMapping}
-      </textarea>
-      <FieldIssues id="cv-identityMapping-issues" issues={issuesAt(props.issues, 'identityMapping')} />
-      <label for="cv-retractCriteria">
-        Retract when they leave because (optional)
-        <span class="hint" id="cv-retractCriteria-hint">
-          Criteria in JSON, as in the audience definition, that mark an exit as a reversal, e.g.{' '}
-          {'{"field": "crm.deal.stage", "op": "in", "value": ["closed_lost", "disqualified"]}'}. When a person leaves
-          the audience while they hold, the conversion already sent is withdrawn: Google Ads and Microsoft retract it;
-          Meta, LinkedIn and the Data Manager API have no retraction, so the reversal is recorded in the delivery log.
-        </span>
-      </label>
-      <textarea
-        id="cv-retractCriteria"
+      />
+      <TextArea
         name="retractCriteria"
-        class="code"
+        label="Retract when they leave because (optional)"
+        hint={
+          <>
+            Criteria in JSON, as in the audience definition, that mark an exit as a reversal, e.g.{' '}
+            {'{"field": "crm.deal.stage", "op": "in", "value": ["closed_lost", "disqualified"]}'}. When a person leaves
+            the audience while they hold, the conversion already sent is withdrawn: Google Ads and Microsoft retract it;
+            Meta, LinkedIn and the Data Manager API have no retraction, so the reversal is recorded in the delivery log.
+          </>
+        }
+        value={v.retractCriteria}
+        issues={props.issues}
+        issuePath="retractOn.criteria"
         rows={3}
-        spellcheck={false}
-        aria-invalid={issuesAt(props.issues, 'retractOn.criteria').length ? 'true' : undefined}
-        aria-describedby={describedBy(
-          'cv-retractCriteria-issues',
-          issuesAt(props.issues, 'retractOn.criteria'),
-          'cv-retractCriteria-hint',
-        )}
-      >
-        {v.retractCriteria}
-      </textarea>
-      <FieldIssues id="cv-retractCriteria-issues" issues={issuesAt(props.issues, 'retractOn.criteria')} />
+        code
+      />
       <Text
         name="retractTimestamp"
         label="Reversal time field (optional)"
