@@ -7,73 +7,60 @@ import { CsrfField } from './csrf-field';
 import { describedBy, FieldIssues } from './field-issues';
 import { Notice } from './notice';
 
-function Text(props: {
-  name: keyof ConversionFormValues;
-  label: string;
-  hint: string;
-  value: string;
-  issues?: DefinitionIssue[];
-  required?: boolean;
-  inputmode?: 'decimal';
-  issuePath?: string;
-}) {
-  const issues = issuesAt(props.issues, props.issuePath ?? props.name);
-  return (
-    <>
-      <label for={`cv-${props.name}`}>
-        {props.label}
-        <span class="hint" id={`cv-${props.name}-hint`}>
-          {props.hint}
-        </span>
-      </label>
-      <input
-        id={`cv-${props.name}`}
-        name={props.name}
-        type="text"
-        value={props.value}
-        required={props.required}
-        inputmode={props.inputmode}
-        autocomplete="off"
-        aria-invalid={issues.length ? 'true' : undefined}
-        aria-describedby={describedBy(`cv-${props.name}-issues`, issues, `cv-${props.name}-hint`)}
-      />
-      <FieldIssues id={`cv-${props.name}-issues`} issues={issues} />
-    </>
-  );
-}
-
-/** A multi-line field; `code` for JSON (monospace, no spell check). */
-function TextArea(props: {
+/**
+ * One field with its label, hint and issues: a one-line input, or with `rows` a text area (`code`
+ * for JSON: monospace, no spell check).
+ */
+function Field(props: {
   name: keyof ConversionFormValues;
   label: string;
   hint: Child;
   value: string;
   issues?: DefinitionIssue[];
   issuePath?: string;
-  rows: number;
+  required?: boolean;
+  inputmode?: 'decimal';
+  rows?: number;
   code?: boolean;
 }) {
+  const id = `cv-${props.name}`;
   const issues = issuesAt(props.issues, props.issuePath ?? props.name);
+  const aria = {
+    'aria-invalid': issues.length ? 'true' : undefined,
+    'aria-describedby': describedBy(`${id}-issues`, issues, `${id}-hint`),
+  };
   return (
     <>
-      <label for={`cv-${props.name}`}>
+      <label for={id}>
         {props.label}
-        <span class="hint" id={`cv-${props.name}-hint`}>
+        <span class="hint" id={`${id}-hint`}>
           {props.hint}
         </span>
       </label>
-      <textarea
-        id={`cv-${props.name}`}
-        name={props.name}
-        class={props.code ? 'code' : undefined}
-        rows={props.rows}
-        spellcheck={props.code ? false : undefined}
-        aria-invalid={issues.length ? 'true' : undefined}
-        aria-describedby={describedBy(`cv-${props.name}-issues`, issues, `cv-${props.name}-hint`)}
-      >
-        {props.value}
-      </textarea>
-      <FieldIssues id={`cv-${props.name}-issues`} issues={issues} />
+      {props.rows ? (
+        <textarea
+          id={id}
+          name={props.name}
+          class={props.code ? 'code' : undefined}
+          rows={props.rows}
+          spellcheck={props.code ? false : undefined}
+          {...aria}
+        >
+          {props.value}
+        </textarea>
+      ) : (
+        <input
+          id={id}
+          name={props.name}
+          type="text"
+          value={props.value}
+          required={props.required}
+          inputmode={props.inputmode}
+          autocomplete="off"
+          {...aria}
+        />
+      )}
+      <FieldIssues id={`${id}-issues`} issues={issues} />
     </>
   );
 }
@@ -108,14 +95,14 @@ export function ConversionForm(props: {
         ))}
       </select>
       <FieldIssues id="cv-destinationId-issues" issues={destIssues} />
-      <Text
+      <Field
         name="eventName"
         label="Event name (optional)"
         hint="Meta, LinkedIn and Microsoft: the event name, e.g. Lead or SQL."
         value={v.eventName}
         issues={props.issues}
       />
-      <Text
+      <Field
         name="conversionAction"
         label="Conversion action (optional)"
         hint="Google: overrides the destination's conversion action for this audience: its ID (456) or the resource name customers/123/conversionActions/456, kept as the ID. Microsoft: the goal name; LinkedIn: the rule URN."
@@ -136,7 +123,7 @@ export function ConversionForm(props: {
           </option>
         ))}
       </select>
-      <Text
+      <Field
         name="value"
         label="Value (optional)"
         hint="A fixed conversion value, e.g. 1500."
@@ -144,21 +131,21 @@ export function ConversionForm(props: {
         issues={props.issues}
         inputmode="decimal"
       />
-      <Text
+      <Field
         name="valueField"
         label="Value field (optional)"
         hint="An attribute holding the value, e.g. crm.opportunity.amount; wins over the fixed value."
         value={v.valueField}
         issues={props.issues}
       />
-      <Text
+      <Field
         name="currency"
         label="Currency (optional)"
         hint="ISO 4217 code, e.g. USD or EUR."
         value={v.currency}
         issues={props.issues}
       />
-      <TextArea
+      <Field
         name="identityMapping"
         label="Identity mapping for this conversion (optional)"
         hint={
@@ -171,7 +158,7 @@ export function ConversionForm(props: {
         issues={props.issues}
         rows={2}
       />
-      <TextArea
+      <Field
         name="retractCriteria"
         label="Retract when they leave because (optional)"
         hint={
@@ -188,7 +175,7 @@ export function ConversionForm(props: {
         rows={3}
         code
       />
-      <Text
+      <Field
         name="retractTimestamp"
         label="Reversal time field (optional)"
         hint="The attribute holding when the reversal happened, e.g. crm.deal.closed_at; a reversal dated outside the audience window sends nothing. Empty: when the exit is seen."
