@@ -6,6 +6,7 @@ import type { StoredConversion } from '../../audiences/types';
 import { CsrfField } from './csrf-field';
 import { DataTable } from './data-table';
 import { Time } from './time';
+import { PauseToggle } from './pause-toggle';
 
 export function ConversionsTable(props: {
   base: string;
@@ -37,13 +38,11 @@ export function ConversionsTable(props: {
           <td>{cv.paused ? 'paused' : 'on'}</td>
           <td>
             <div class="actions">
-              <form method="post" action={`${props.path}/conversions/${encodeURIComponent(cv.id)}/pause`}>
-                <CsrfField token={props.csrf} />
-                <input type="hidden" name="paused" value={cv.paused ? 'false' : 'true'} />
-                <button type="submit" class="secondary">
-                  {cv.paused ? 'Resume' : 'Pause'}
-                </button>
-              </form>
+              <PauseToggle
+                action={`${props.path}/conversions/${encodeURIComponent(cv.id)}/pause`}
+                csrf={props.csrf}
+                paused={cv.paused}
+              />
               <form method="post" action={`${props.path}/conversions/${encodeURIComponent(cv.id)}/off`}>
                 <CsrfField token={props.csrf} />
                 <button type="submit" class="secondary">

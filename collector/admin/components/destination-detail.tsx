@@ -7,6 +7,7 @@ import type { PlatformForm } from '../destination-fields';
 import { prettyJson } from '../format';
 import { CsrfField } from './csrf-field';
 import { Notice } from './notice';
+import { PauseToggle } from './pause-toggle';
 
 export type TestResult =
   | {
@@ -81,13 +82,7 @@ export function DestinationDetail(props: {
         <a class="button secondary" href={`${p}/edit`}>
           Edit
         </a>
-        <form method="post" action={`${p}/pause`}>
-          <CsrfField token={props.csrf} />
-          <input type="hidden" name="paused" value={view.paused ? 'false' : 'true'} />
-          <button type="submit" class="secondary">
-            {view.paused ? 'Resume' : 'Pause'}
-          </button>
-        </form>
+        <PauseToggle action={`${p}/pause`} csrf={props.csrf} paused={view.paused} />
         <a href={`${p}/delete`}>Delete…</a>
       </div>
       <h2 id="test">Send a test event</h2>

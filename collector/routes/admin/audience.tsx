@@ -29,6 +29,7 @@ import { ApiError } from '../../http-error';
 import { viewOf } from './view';
 import { ConversionsTable } from '../../admin/components/conversions-table';
 import { configObject } from '../../objects/doors';
+import { PauseToggle } from '../../admin/components/pause-toggle';
 
 export const audiencePages = new Hono<AdminContext>();
 
@@ -100,13 +101,7 @@ async function detail(
         <a class="button secondary" href={`${path}/edit`}>
           Edit
         </a>
-        <form method="post" action={`${path}/pause`}>
-          <CsrfField token={c.var.csrf} />
-          <input type="hidden" name="paused" value={audience.paused ? 'false' : 'true'} />
-          <button type="submit" class="secondary">
-            {audience.paused ? 'Resume audience' : 'Pause audience'}
-          </button>
-        </form>
+        <PauseToggle action={`${path}/pause`} csrf={c.var.csrf} paused={audience.paused} what="audience" />
         <a href={`${path}/delete`}>Delete…</a>
       </div>
 
