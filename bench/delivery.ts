@@ -113,7 +113,7 @@ function injectFaults(t: Target): void {
   t.fake.fault({ hang: 'after' });
 }
 
-async function run(label: string, withFaults: boolean): Promise<void> {
+async function run(label: string, { withFaults }: { withFaults: boolean }): Promise<void> {
   const clock = new Clock(T0);
   const all = await targets(clock);
   // Each person also clicked a Reddit and a TikTok ad (other platforms ignore those touches).
@@ -182,8 +182,8 @@ async function run(label: string, withFaults: boolean): Promise<void> {
   }
 }
 
-await run('clean run', false);
-await run('faults run', true);
+await run('clean run', { withFaults: false });
+await run('faults run', { withFaults: true });
 console.log(
   '\n"at platform" counts every stored copy; a copy beyond "unique ids" is the resend after an ambiguous timeout, which the platform deduplicates by the same id (Meta event_id, Google orderId / transactionId, LinkedIn eventId, Microsoft click + time, Reddit conversion_id, TikTok event_id, ChatGPT Ads id + type).',
 );

@@ -301,7 +301,7 @@ async function main() {
     storageAlive: boolean;
     error?: string;
   };
-  async function clearScript(context: BrowserContext, all: boolean) {
+  async function clearScript(context: BrowserContext, { all }: { all: boolean }) {
     if (all) await context.clearCookies();
     else await context.clearCookies({ name: '_cb_ids' });
     const p = await context.newPage();
@@ -363,7 +363,7 @@ async function main() {
         .catch(() => {});
       await p.close();
       // Days away.
-      if (s.wipe) await clearScript(context, s.wipe === 'all');
+      if (s.wipe) await clearScript(context, { all: s.wipe === 'all' });
       const r = await context.newPage();
       if (s.ret === 'www') {
         const back = s.stripped

@@ -40,7 +40,7 @@ export function importsOf(file, text = readFileSync(file, 'utf8')) {
     file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
   );
   const found = [];
-  const add = (spec, typeOnly) => {
+  const add = (spec, { typeOnly }) => {
     const to = resolveSpecifier(file, spec);
     if (to) found.push({ to: relative(root, to), typeOnly });
   };
@@ -55,22 +55,22 @@ export function importsOf(file, text = readFileSync(file, 'utf8')) {
             ts.isNamedImports(clause.namedBindings) &&
             clause.namedBindings.elements.length > 0 &&
             clause.namedBindings.elements.every((e) => e.isTypeOnly)));
-      add(node.moduleSpecifier.text, typeOnly);
+      add(node.moduleSpecifier.text, { typeOnly });
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-      add(node.moduleSpecifier.text, node.isTypeOnly);
+      add(node.moduleSpecifier.text, { typeOnly: node.isTypeOnly });
     } else if (
       ts.isCallExpression(node) &&
       node.expression.kind === ts.SyntaxKind.ImportKeyword &&
       node.arguments[0] &&
       ts.isStringLiteral(node.arguments[0])
     ) {
-      add(node.arguments[0].text, false);
+      add(node.arguments[0].text, { typeOnly: false });
     } else if (
       ts.isImportTypeNode(node) &&
       ts.isLiteralTypeNode(node.argument) &&
       ts.isStringLiteral(node.argument.literal)
     ) {
-      add(node.argument.literal.text, true);
+      add(node.argument.literal.text, { typeOnly: true });
     }
     ts.forEachChild(node, visit);
   };

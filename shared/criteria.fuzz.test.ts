@@ -3,7 +3,8 @@
 // validated tree always answers a boolean. FUZZ_RUNS sets the cases (scripts/fuzz.mjs: 10,000).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluate, getPath, membership, nextBoundary, OPERATORS, validateCriteria, type Criteria } from './criteria';
+import { evaluate, getPath, membership, nextBoundary, OPERATORS, type Criteria } from './criteria';
+import { validateCriteria } from './criteria-validation';
 
 // shared/ is typechecked without Node's types; the test itself runs in Node.
 const FUZZ_RUNS = Number(

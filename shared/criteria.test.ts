@@ -5,17 +5,16 @@ import {
   entryId,
   evaluate,
   fieldsUsed,
-  formatPath,
   getPath,
   membership,
   nextBoundary,
   OPERATORS,
-  validateCriteria,
   type AudienceRule,
   type Condition,
   type Criteria,
   type Operator,
 } from './criteria';
+import { formatPath, validateCriteria } from './criteria-validation';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './time';
 
 const NOW = Date.UTC(2026, 10, 1, 10, 0, 0); // 2026-11-01T10:00:00Z

@@ -32,7 +32,7 @@ export async function conversionsPage(env: Env, query: ConversionQuery): Promise
   const used = valid.ok ? query : {};
   const [out, destinations, audiences] = await Promise.all([
     listConversions(env, used),
-    config.listDestinations(true) as Promise<DestinationRef[]>,
+    config.listDestinations({ includeDeleted: true }) as Promise<DestinationRef[]>,
     config.listAudiences() as Promise<{ id: string; name: string }[]>,
   ]);
   return {

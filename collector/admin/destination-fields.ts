@@ -288,6 +288,11 @@ export function platformForm(type: string): PlatformForm | undefined {
   return PLATFORM_FORMS.find((p) => p.type === type);
 }
 
+/** The platform's name for a destination type (the type itself when the admin does not know it). */
+export function platformLabel(type: string): string {
+  return platformForm(type)?.label ?? type;
+}
+
 export const MODE_HELP: Record<string, string> = {
   dry_run: 'Dry run (default): the exact request is built and kept in the log; nothing is sent.',
   test: 'Test: Meta test events, Google validateOnly, Reddit Event Testing (test id), TikTok test events (test event code), ChatGPT Ads validate_only; LinkedIn and Microsoft check credentials and payloads without sending.',

@@ -1,4 +1,4 @@
-import type { DestinationView } from '../objects/destination';
+import type { DestinationView } from '../objects/destination-types';
 import { SECRET_SETTINGS, type DestinationType } from '../../shared/schemas/destinations';
 import type { PlatformForm } from './destination-fields';
 

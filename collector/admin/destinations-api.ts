@@ -1,6 +1,6 @@
 import type { Env } from '../env';
 import { ApiError } from '../http-error';
-import type { DestinationView } from '../objects/destination';
+import type { DestinationView } from '../objects/destination-types';
 import {
   createDestination,
   deleteDestination,

@@ -1,7 +1,7 @@
 import { DIRECTORY_SHARDS } from '../directory';
 import type { Env } from '../env';
 import type { DirectoryStats } from '../objects/directory';
-import { type DestinationView } from '../objects/destination';
+import { type DestinationView } from '../objects/destination-types';
 import { isTouchKind, platformOf } from '../../shared/click-ids';
 import { destinationsApi } from './destinations-api';
 import { destinationById, directoryShard } from '../objects/doors';

@@ -5,7 +5,7 @@
 import type { Env } from '../env';
 import type { HttpRequest } from '../delivery/types';
 import type { Mode } from '../../shared/schemas/destinations';
-import type { Result } from '../objects/destination';
+import type { Result } from '../objects/destination-types';
 import type { PersonAudit } from '../objects/person-audiences';
 import type { MatchKey } from '../delivery/match-keys';
 import type { MatchCoverage } from '../delivery/match-coverage';

@@ -1,5 +1,5 @@
 import type { ZodError } from 'zod';
-import { formatPath } from '../../shared/criteria';
+import { formatPath } from '../../shared/criteria-validation';
 
 export interface DefinitionIssue {
   /** The node that is wrong, e.g. `criteria.all[2].op` or `timestamp.withinDays`. */

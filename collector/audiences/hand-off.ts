@@ -60,21 +60,36 @@ export async function handOff(
   conversions: Map<string, StoredConversion>,
   identityMapping?: IdentityMapping | null,
 ): Promise<{ accepted: string[] }> {
-  const byDestination = new Map<string, ConversionRow[]>();
+  return handOffByDestination(env, rows, conversions, {
+    build: (r, conversion) => deliveryRow(person, r, conversion, identityMapping),
+    failure: 'conversion hand-off failed; retried on the next evaluation',
+  });
+}
+
+/**
+ * Rows (conversions or retractions) grouped by destination, each group built into delivery rows and
+ * enqueued in one call; a row whose conversion is gone waits, and a group whose destination fails
+ * is logged and left for the next evaluation. Returns the ids the destinations accepted.
+ */
+export async function handOffByDestination<R extends { id: string; destinationId: string; conversionId: string }>(
+  env: Env,
+  rows: R[],
+  conversions: Map<string, StoredConversion>,
+  how: { build: (row: R, conversion: StoredConversion) => Promise<DeliveryRow>; failure: string },
+): Promise<{ accepted: string[] }> {
+  const byDestination = new Map<string, R[]>();
   for (const row of rows) byDestination.set(row.destinationId, [...(byDestination.get(row.destinationId) ?? []), row]);
   const accepted: string[] = [];
   await Promise.all(
     [...byDestination].map(async ([destinationId, group]) => {
       const ready = group.filter((r) => conversions.has(r.conversionId));
       if (!ready.length) return;
-      const delivery = await Promise.all(
-        ready.map((r) => deliveryRow(person, r, conversions.get(r.conversionId)!, identityMapping)),
-      );
+      const delivery = await Promise.all(ready.map((r) => how.build(r, conversions.get(r.conversionId)!)));
       try {
         const result = await destinationById(env, destinationId).enqueue(delivery);
         if (result.ok) accepted.push(...ready.map((r) => r.id));
       } catch (e) {
-        logError('conversion hand-off failed; retried on the next evaluation', e);
+        logError(how.failure, e);
       }
     }),
   );

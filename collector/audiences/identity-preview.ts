@@ -4,7 +4,7 @@
 import type { Env } from '../env';
 import { personKey } from '../identity';
 import type { PersonSnapshot } from '../objects/person-types';
-import type { Result } from '../objects/destination';
+import type { Result } from '../objects/destination-types';
 import { googleNormalizeAddress, linkedinUserInfo } from '../../shared/normalize-identifiers';
 import { normalizeFor, type HashPlatform } from '../../shared/normalize';
 import { IDENTITY_FIELD_OF, type IdentityMapping } from '../../shared/schemas/identity-mapping';

@@ -4,10 +4,8 @@
 import type { Env } from '../env';
 import type { PersonView } from '../delivery/conversion-row';
 import { RETRACTION_SUFFIX } from '../destinations/definition';
-import { deliveryRow } from './hand-off';
+import { deliveryRow, handOffByDestination } from './hand-off';
 import type { ConversionRow, StoredConversion } from './types';
-import { destinationById } from '../objects/doors';
-import { logError } from '../log-error';
 
 export type RetractionRow = Pick<
   ConversionRow,
@@ -20,31 +18,16 @@ export async function handOffRetractions(
   rows: RetractionRow[],
   conversions: Map<string, StoredConversion>,
 ): Promise<{ accepted: string[] }> {
-  const byDestination = new Map<string, RetractionRow[]>();
-  for (const row of rows) byDestination.set(row.destinationId, [...(byDestination.get(row.destinationId) ?? []), row]);
-  const accepted: string[] = [];
-  await Promise.all(
-    [...byDestination].map(async ([destinationId, group]) => {
-      const ready = group.filter((r) => conversions.has(r.conversionId));
-      if (!ready.length) return;
-      const delivery = await Promise.all(
-        ready.map(async (r) => {
-          const row = await deliveryRow(person, r, conversions.get(r.conversionId)!);
-          return {
-            ...row,
-            key: `${row.key ?? row.id}${RETRACTION_SUFFIX}`,
-            kind: 'retraction' as const,
-            retractAt: r.retractAt,
-          };
-        }),
-      );
-      try {
-        const result = await destinationById(env, destinationId).enqueue(delivery);
-        if (result.ok) accepted.push(...ready.map((r) => r.id));
-      } catch (e) {
-        logError('retraction hand-off failed; retried on the next evaluation', e);
-      }
-    }),
-  );
-  return { accepted };
+  return handOffByDestination(env, rows, conversions, {
+    build: async (r, conversion) => {
+      const row = await deliveryRow(person, r, conversion);
+      return {
+        ...row,
+        key: `${row.key ?? row.id}${RETRACTION_SUFFIX}`,
+        kind: 'retraction' as const,
+        retractAt: r.retractAt,
+      };
+    },
+    failure: 'retraction hand-off failed; retried on the next evaluation',
+  });
 }

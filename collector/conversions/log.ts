@@ -8,7 +8,8 @@
 import type { Env } from '../env';
 import { personKey } from '../identity';
 import type { DestinationRef } from '../objects/config-destinations';
-import { DESTINATION_ID, type DeliveryLogRow } from '../objects/destination';
+import { DESTINATION_ID } from '../objects/destination-types';
+import type { DeliveryLogRow } from '../objects/destination-log';
 import { matchKeys, type MatchKey } from '../delivery/match-keys';
 import { ROW_STATUSES, type RowStatus } from '../delivery/outbox';
 import { configObject, destinationById } from '../objects/doors';
@@ -138,7 +139,7 @@ export async function listConversions(
   if (!valid.ok) return valid;
   const limit = query.limit ?? LOG_PAGE;
   const cursor = query.cursor ? decodeCursor(query.cursor)! : null;
-  const refs = await configObject(env).listDestinations(true);
+  const refs = await configObject(env).listDestinations({ includeDeleted: true });
   const scope = query.destination ? refs.filter((r) => r.id === query.destination) : refs;
   const key = query.email ? await personKey(env, query.email) : undefined;
   const pages = await Promise.all(
@@ -177,7 +178,7 @@ export async function getConversion(env: Env, id: string): Promise<LogResult<Con
   if (!parsed) return { ok: false, status: 404, code: 'not_found', message: 'no such conversion' };
   const [row, refs] = await Promise.all([
     destinationById(env, parsed.destinationId).logEntry(parsed.key),
-    configObject(env).listDestinations(true),
+    configObject(env).listDestinations({ includeDeleted: true }),
   ]);
   const ref = refs.find((r) => r.id === parsed.destinationId);
   if (!row || !ref) return { ok: false, status: 404, code: 'not_found', message: 'no such conversion' };
@@ -214,7 +215,7 @@ export async function conversionsOfPerson(
 ): Promise<ConversionLogEntry[]> {
   const ids = [...new Set(destinationIds)].filter((id) => DESTINATION_ID.test(id));
   if (!ids.length) return [];
-  const refs = new Map((await configObject(env).listDestinations(true)).map((r) => [r.id, r]));
+  const refs = new Map((await configObject(env).listDestinations({ includeDeleted: true })).map((r) => [r.id, r]));
   const pages = await Promise.all(
     ids.map(async (id) =>
       (await destinationById(env, id).log({ personKey: key, limit: 500, includeBody: true })).map((r) =>
@@ -227,7 +228,7 @@ export async function conversionsOfPerson(
 
 /** Erasure: every destination forgets the person's identity and payloads; ids and statuses stay. */
 export async function forgetPersonInLog(env: Env, key: string): Promise<number> {
-  const refs = await configObject(env).listDestinations(true);
+  const refs = await configObject(env).listDestinations({ includeDeleted: true });
   const counts = await Promise.all(refs.map((r) => destinationById(env, r.id).forgetPerson(key)));
   return counts.reduce((a, b) => a + b, 0);
 }

@@ -88,7 +88,7 @@ export async function sendBatch<S, I>(
   // one at once (the platform revoked it), so a refresh forced by a 401 right after uses the new one.
   let grantSettings = opts.settings;
 
-  async function getToken(force: boolean): Promise<RowOutcome | null> {
+  async function getToken({ force }: { force: boolean }): Promise<RowOutcome | null> {
     if (!def.oauth) return null;
     try {
       const r = await accessTokenFor(def.oauth, grantSettings, {
@@ -136,7 +136,7 @@ export async function sendBatch<S, I>(
       refreshed,
     };
   }
-  const tokenProblem = await getToken(false);
+  const tokenProblem = await getToken({ force: false });
   if (tokenProblem) {
     const request = def.buildRequest(items, ctx());
     return {
@@ -211,7 +211,7 @@ export async function sendBatch<S, I>(
     const unauthorized = outcomes.some((o) => o.status === 'error' && o.failure.class === 'unauthorized');
     if (unauthorized && def.oauth?.grant(opts.settings) && !refreshed) {
       refreshed = true;
-      const problem = await getToken(true);
+      const problem = await getToken({ force: true });
       if (problem)
         return { ...base, response: res, refreshed, tokenCache, rotatedRefreshToken: rotated, outcomes: all(problem) };
       request = def.buildRequest(items, ctx(token));

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../shared/normalize';
 import { openaiAdsSettingsSchema } from '../../shared/schemas/destinations';
-import type { ConversionRow, HttpResponse, Prepared } from '../delivery/types';
-import { minorUnits, openaiAds, type OpenAIAdsEvent } from './openai-ads';
+import type { ConversionRow, HttpResponse } from '../delivery/types';
+import { httpResponse, itemOf } from './builder-test-kit';
+import { minorUnits, openaiAds } from './openai-ads';
 
 const NOW = Date.UTC(2026, 10, 20, 12);
 const DAY = 86_400_000;
@@ -20,16 +21,8 @@ const row = (over: Partial<ConversionRow> = {}): ConversionRow => ({
   conversion: {},
   ...over,
 });
-const item = async (r: ConversionRow) => {
-  const p = (await openaiAds.prepare(r, settings, NOW)) as Prepared<OpenAIAdsEvent>;
-  if (!p.ok) throw new Error(p.message);
-  return p.item;
-};
-const res = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
-  status,
-  headers,
-  body,
-});
+const item = itemOf(openaiAds, settings, NOW);
+const res = httpResponse;
 const ctx = { settings, mode: 'live' as const, now: NOW };
 
 describe('ChatGPT Ads builder', () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../shared/normalize';
 import { redditSettingsSchema } from '../../shared/schemas/destinations';
-import type { ConversionRow, HttpResponse, Prepared } from '../delivery/types';
-import { reddit, redditType, type RedditEvent } from './reddit';
+import type { ConversionRow, HttpResponse } from '../delivery/types';
+import { httpResponse, itemOf } from './builder-test-kit';
+import { reddit, redditType } from './reddit';
 
 const NOW = Date.UTC(2026, 10, 20, 12);
 const DAY = 86_400_000;
@@ -41,16 +42,8 @@ const row = (over: Partial<ConversionRow> = {}): ConversionRow => ({
   conversion: {},
   ...over,
 });
-const item = async (r: ConversionRow) => {
-  const p = (await reddit.prepare(r, settings, NOW)) as Prepared<RedditEvent>;
-  if (!p.ok) throw new Error(p.message);
-  return p.item;
-};
-const res = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
-  status,
-  headers,
-  body,
-});
+const item = itemOf(reddit, settings, NOW);
+const res = httpResponse;
 const ctx = { settings, mode: 'live' as const, now: NOW };
 
 describe('Reddit builder', () => {

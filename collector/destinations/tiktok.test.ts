@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../shared/normalize';
 import { tiktokSettingsSchema } from '../../shared/schemas/destinations';
-import type { ConversionRow, HttpResponse, Prepared } from '../delivery/types';
-import { tiktok, type TikTokEvent } from './tiktok';
+import type { ConversionRow, HttpResponse } from '../delivery/types';
+import { httpResponse, itemOf } from './builder-test-kit';
+import { tiktok } from './tiktok';
 
 const NOW = Date.UTC(2026, 10, 20, 12);
 const DAY = 86_400_000;
@@ -35,16 +36,8 @@ const row = (over: Partial<ConversionRow> = {}): ConversionRow => ({
   conversion: {},
   ...over,
 });
-const item = async (r: ConversionRow) => {
-  const p = (await tiktok.prepare(r, settings, NOW)) as Prepared<TikTokEvent>;
-  if (!p.ok) throw new Error(p.message);
-  return p.item;
-};
-const res = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
-  status,
-  headers,
-  body,
-});
+const item = itemOf(tiktok, settings, NOW);
+const res = httpResponse;
 const ctx = { settings, mode: 'live' as const, now: NOW };
 
 describe('TikTok builder', () => {

@@ -27,10 +27,10 @@ export async function createLadder(
 export async function deleteLadder(
   env: Env,
   id: string,
-  withAudiences: boolean,
+  options: { withAudiences: boolean },
   now: number,
 ): Promise<{ ladder: StoredLadder; deletedAudiences: string[] } | null> {
-  const out = await configObject(env).deleteLadder(id, withAudiences);
+  const out = await configObject(env).deleteLadder(id, options);
   if (!out) return null;
   if (out.deletedAudiences.length) {
     invalidateAudienceConfig();

@@ -59,7 +59,7 @@ export async function ladderStats(
     Promise.all(ids.map((id) => config.getAudience(id))),
     Promise.all(ids.map((id) => config.listConversions(id))),
     Promise.all(ids.map((id) => config.countMembers(id))),
-    config.listDestinations(true),
+    config.listDestinations({ includeDeleted: true }),
   ]);
   const used = [...new Set(conversions.flat().map((c) => c.destinationId))];
   const rows = await Promise.all(used.map((d) => destinationById(env, d).weeklyAudienceCounts(since, ids)));

@@ -65,8 +65,8 @@ export class DestinationRegistry {
     return !row ? 'unknown' : row.deleted_at === null ? 'live' : 'deleted';
   }
 
-  /** Live destinations, oldest first; with `deleted`, also the deleted ones (their log stays). */
-  list(includeDeleted = false): DestinationRef[] {
+  /** Live destinations, oldest first; with `includeDeleted`, also the deleted ones (their log stays). */
+  list({ includeDeleted = false }: { includeDeleted?: boolean } = {}): DestinationRef[] {
     return this.sql
       .exec<Row>(
         `SELECT * FROM destinations ${includeDeleted ? '' : 'WHERE deleted_at IS NULL'} ORDER BY created_at, id`,

@@ -1,15 +1,15 @@
 // The ConfigObject's stage ladders: named, ordered lists of audiences (lead → MQL → SQL → ...). A
 // ladder made from a template or with inline definitions creates its audiences and their conversions
-// in the same transaction as the ladder itself, so a refused ladder leaves nothing behind.
+// in the same transaction as the ladder itself, so a refused ladder leaves nothing behind. The checks
+// of its stages, what a `send` makes per stage and the same-event check are in ladders/ladder-rules.ts.
 import {
   ladderCreateSchema,
   ladderPatchSchema,
   ladderSendSchema,
-  type LadderSend,
   type LadderStageInput,
   type StoredStage,
 } from '../../shared/schemas/ladder';
-import { defaultEventName, templateStages } from '../../shared/ladder-templates';
+import { templateStages } from '../../shared/ladder-templates';
 import type { ConversionSettings } from '../../shared/schemas/conversion';
 import { definitionIssues, type DefinitionIssue } from '../audiences/definition-issues';
 import type { StoredAudience } from '../audiences/types';
@@ -17,6 +17,7 @@ import type { AudienceStore, Outcome } from './config-audiences';
 import { randomId } from './config-audiences';
 import type { DestinationRef } from './config-destinations';
 import { migrate } from './sql';
+import { expandSend, sameEventIssues, slug, stageIssues } from '../ladders/ladder-rules';
 
 export interface StoredLadder {
   id: string;
@@ -46,23 +47,10 @@ const steps = [
 
 type Row = { id: string; name: string; stages: string; created_at: number; updated_at: number };
 
-// Platforms that tell conversions apart by event name; the others by conversion action (Google,
-// LinkedIn, Microsoft), falling back to the destination's own default action.
-const BY_EVENT_NAME = new Set(['meta', 'reddit', 'tiktok']);
-
 class Refused extends Error {
   constructor(readonly issues: DefinitionIssue[]) {
     super('refused');
   }
-}
-
-function slug(name: string, i: number): string {
-  const s = name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .slice(0, 40);
-  return /^[a-z]/.test(s) ? s : `stage_${i + 1}`;
 }
 
 export class LadderStore {
@@ -71,7 +59,7 @@ export class LadderStore {
     private readonly transaction: <T>(fn: () => T) => T,
     private readonly audiences: AudienceStore,
     private readonly destinations: {
-      list(includeDeleted?: boolean): DestinationRef[];
+      list(options?: { includeDeleted?: boolean }): DestinationRef[];
       state(id: string): 'live' | 'deleted' | 'unknown';
     },
   ) {
@@ -87,22 +75,7 @@ export class LadderStore {
     );
     const issues: DefinitionIssue[] = [];
     const path = (i: number, rest: string) => (l.template ? `template.stages[${i}]${rest}` : `stages[${i}]${rest}`);
-    const keys = new Set<string>();
-    const used = new Set<string>();
-    stages.forEach((s, i) => {
-      if (keys.has(s.key)) issues.push({ path: path(i, '.key'), message: `two stages have the key "${s.key}"` });
-      keys.add(s.key);
-      if (s.audienceId !== undefined) {
-        if (!this.audiences.getAudience(s.audienceId))
-          issues.push({ path: path(i, '.audienceId'), message: `no audience ${s.audienceId}` });
-        else if (used.has(s.audienceId))
-          issues.push({
-            path: path(i, '.audienceId'),
-            message: `audience ${s.audienceId} is already a stage of this ladder`,
-          });
-        used.add(s.audienceId);
-      }
-    });
+    issues.push(...stageIssues(stages, path, (a) => !!this.audiences.getAudience(a)));
 
     // Every conversion each stage gets: those its audience has, its own, then one per `send` destination.
     const conversions: ConversionSettings[][] = stages.map((s) => [
@@ -114,9 +87,10 @@ export class LadderStore {
       ...this.existing(s.audienceId).map(() => null),
       ...(s.conversions ?? []).map((_, k) => path(i, `.conversions[${k}]`)),
     ]);
-    const types = new Map(this.destinations.list(true).map((d) => [d.id, d.type]));
+    const types = new Map(this.destinations.list({ includeDeleted: true }).map((d) => [d.id, d.type]));
+    const known = { types, state: (d: string) => this.destinations.state(d) };
     (l.send ?? []).forEach((send, j) =>
-      this.expandSend(send, `send[${j}]`, stages, types, conversions, origins, issues),
+      expandSend(send, `send[${j}]`, stages, known, { conversions, origins, issues }),
     );
     issues.push(...sameEventIssues(stages, conversions, origins, types));
     if (issues.length) return { ok: false, code: 'invalid', issues: issues.slice(0, 20) };
@@ -172,54 +146,6 @@ export class LadderStore {
       .map(({ id: _i, audienceId: _a, enabledAt: _e, createdAt: _c, updatedAt: _u, ...settings }) => settings);
   }
 
-  /** One destination for every stage: a conversion per stage (unless `send: false`), problems into `issues`. */
-  private expandSend(
-    send: LadderSend,
-    at: string,
-    stages: { key: string; name: string }[],
-    types: Map<string, string>,
-    conversions: ConversionSettings[][],
-    origins: (string | null)[][],
-    issues: DefinitionIssue[],
-  ): void {
-    const keys = stages.map((s) => s.key);
-    const state = this.destinations.state(send.destinationId);
-    if (state !== 'live')
-      issues.push({
-        path: `${at}.destinationId`,
-        message:
-          state === 'deleted'
-            ? `destination ${send.destinationId} was deleted`
-            : `no destination ${send.destinationId} is configured`,
-      });
-    for (const key of Object.keys(send.stages ?? {}))
-      if (!keys.includes(key))
-        issues.push({
-          path: `${at}.stages.${key}`,
-          message: `no stage "${key}" in this ladder (stages: ${keys.join(', ')})`,
-        });
-    const byName = BY_EVENT_NAME.has(types.get(send.destinationId) ?? '');
-    stages.forEach((s, i) => {
-      const per = send.stages?.[s.key];
-      if (per?.send === false) return;
-      const value = per?.value ?? send.value;
-      const valueField = per?.valueField ?? send.valueField;
-      origins[i]!.push(`${at}.stages.${s.key}`);
-      conversions[i]!.push({
-        destinationId: send.destinationId,
-        ...(byName || per?.eventName ? { eventName: per?.eventName ?? defaultEventName(s.key, s.name) } : {}),
-        ...(per?.conversionAction ? { conversionAction: per.conversionAction } : {}),
-        ...(value !== undefined ? { value } : {}),
-        ...(valueField !== undefined ? { valueField } : {}),
-        // The currency goes with a value only: a stage without one sends no value fields at all.
-        ...(send.currency && (value !== undefined || valueField !== undefined) ? { currency: send.currency } : {}),
-        sendExisting: send.sendExisting ?? true,
-        paused: false,
-        retractOn: undefined,
-      });
-    });
-  }
-
   /**
    * Turns one destination on for every stage of a ladder (POST /api/ladders/{id}/send), with the
    * same checks as at creation, the conversions the stages' audiences already have included.
@@ -243,9 +169,15 @@ export class LadderStore {
     });
     const conversions = ladder.stages.map((s) => this.existing(s.audienceId));
     const origins: (string | null)[][] = conversions.map((list) => list.map(() => null));
-    const types = new Map(this.destinations.list(true).map((d) => [d.id, d.type]));
+    const types = new Map(this.destinations.list({ includeDeleted: true }).map((d) => [d.id, d.type]));
     const before = conversions.map((list) => list.length);
-    this.expandSend(parsed.data, '(body)', ladder.stages, types, conversions, origins, issues);
+    expandSend(
+      parsed.data,
+      '(body)',
+      ladder.stages,
+      { types, state: (d) => this.destinations.state(d) },
+      { conversions, origins, issues },
+    );
     issues.push(...sameEventIssues(ladder.stages, conversions, origins, types));
     if (issues.length)
       return {
@@ -291,23 +223,13 @@ export class LadderStore {
       if (!current) return { ok: false, code: 'not_found' };
       let stages = current.stages;
       if (parsed.data.stages) {
-        const issues: DefinitionIssue[] = [];
-        const keys = new Set<string>();
-        const used = new Set<string>();
-        stages = parsed.data.stages.map((s, i) => {
-          const key = s.key ?? current.stages.find((c) => c.audienceId === s.audienceId)?.key ?? slug(s.name, i);
-          if (keys.has(key)) issues.push({ path: `stages[${i}].key`, message: `two stages have the key "${key}"` });
-          if (!this.audiences.getAudience(s.audienceId))
-            issues.push({ path: `stages[${i}].audienceId`, message: `no audience ${s.audienceId}` });
-          else if (used.has(s.audienceId))
-            issues.push({
-              path: `stages[${i}].audienceId`,
-              message: `audience ${s.audienceId} is already a stage of this ladder`,
-            });
-          keys.add(key);
-          used.add(s.audienceId);
-          return { key, name: s.name, audienceId: s.audienceId };
-        });
+        stages = parsed.data.stages.map((s, i) => ({
+          key: s.key ?? current.stages.find((c) => c.audienceId === s.audienceId)?.key ?? slug(s.name, i),
+          name: s.name,
+          audienceId: s.audienceId,
+        }));
+        const at = (i: number, rest: string) => `stages[${i}]${rest}`;
+        const issues = stageIssues(stages, at, (a) => !!this.audiences.getAudience(a));
         if (issues.length) return { ok: false, code: 'invalid', issues };
       }
       this.sql.exec(
@@ -322,7 +244,10 @@ export class LadderStore {
   }
 
   /** Removes the ladder; its audiences too only when asked (returned, for their sweeps). */
-  delete(id: string, withAudiences: boolean): { ladder: StoredLadder; deletedAudiences: StoredAudience[] } | null {
+  delete(
+    id: string,
+    { withAudiences }: { withAudiences: boolean },
+  ): { ladder: StoredLadder; deletedAudiences: StoredAudience[] } | null {
     return this.transaction(() => {
       const ladder = this.get(id);
       if (!ladder) return null;
@@ -340,42 +265,6 @@ export class LadderStore {
       return { ladder, deletedAudiences };
     });
   }
-}
-
-/** Two stages sending the same event (or the same conversion action) to one destination would count as one conversion there. */
-function sameEventIssues(
-  stages: { key: string }[],
-  conversions: ConversionSettings[][],
-  origins: (string | null)[][],
-  types: Map<string, string>,
-): DefinitionIssue[] {
-  const seen = new Map<string, string>();
-  const issues: DefinitionIssue[] = [];
-  stages.forEach((s, i) => {
-    conversions[i]!.forEach((c, k) => {
-      const byName = BY_EVENT_NAME.has(types.get(c.destinationId) ?? '');
-      const what = byName
-        ? `event "${c.eventName ?? 'Lead'}"`
-        : c.conversionAction
-          ? `conversion action ${c.conversionAction}`
-          : "the destination's default conversion action";
-      const id = `${c.destinationId}\u0000${what}`;
-      const other = seen.get(id);
-      // Two the audiences had already are not this request's doing.
-      if (other !== undefined && origins[i]![k] !== null) {
-        const field = byName ? 'eventName' : 'conversionAction';
-        issues.push({
-          path: `${origins[i]![k]}.${field}`,
-          message:
-            other === s.key
-              ? `stage "${s.key}" already sends ${what} to ${c.destinationId}`
-              : `stages "${other}" and "${s.key}" would both send ${what} to ${c.destinationId}: give each stage its own ${field}`,
-        });
-      }
-      seen.set(id, other ?? s.key);
-    });
-  });
-  return issues;
 }
 
 function toLadder(row: Row): StoredLadder {

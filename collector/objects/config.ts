@@ -71,8 +71,8 @@ export class ConfigObject extends DurableObject<Env> {
       return this.audiences.deleteConversionsTo(id);
     });
   }
-  listDestinations(includeDeleted = false) {
-    return this.destinations.list(includeDeleted);
+  listDestinations(options: { includeDeleted?: boolean } = {}) {
+    return this.destinations.list(options);
   }
 
   // The list of CRM sources (ids, types, names); their settings live sealed in each SourceObject.
@@ -274,8 +274,8 @@ export class ConfigObject extends DurableObject<Env> {
   addLadderSend(id: string, input: unknown, now: number) {
     return this.ladders.addSend(id, input, now);
   }
-  deleteLadder(id: string, withAudiences: boolean) {
-    return this.ladders.delete(id, withAudiences);
+  deleteLadder(id: string, options: { withAudiences: boolean }) {
+    return this.ladders.delete(id, options);
   }
 
   // The change log of the admin (config-admin.ts).

@@ -6,7 +6,8 @@
 import type { Env } from '../env';
 import { ApiError } from '../http-error';
 import { zodIssues } from '../validation';
-import { DESTINATION_ID, type DestinationObject, type DestinationView, type Result } from '../objects/destination';
+import type { DestinationObject } from '../objects/destination';
+import { DESTINATION_ID, type DestinationView, type Result } from '../objects/destination-types';
 import { destinationPatchSchema, destinationSchema, destinationTestSchema } from '../../shared/schemas/destinations';
 import { normalizeEmail } from '../../shared/normalize';
 import { MAX_DESTINATIONS } from '../objects/config-destinations';

@@ -1,7 +1,8 @@
 // Wire schema of an audience definition: POST /api/audiences parses with audienceSchema; PATCH
 // parses audiencePatchSchema, merges onto the stored audience, then parses audienceSchema again.
 import { z } from 'zod';
-import { criteriaIssue, fieldIssue, listConditions, type Criteria } from '../criteria';
+import { listConditions, type Criteria } from '../criteria';
+import { criteriaIssue, fieldIssue } from '../criteria-validation';
 
 export const criteriaSchema = z.custom<Criteria>().superRefine((value, ctx) => {
   const found = criteriaIssue(value);

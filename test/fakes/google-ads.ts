@@ -1,6 +1,7 @@
 // Google Ads API fake: POST /v{N}/customers/{cid}:uploadClickConversions (ad-platforms.md §2):
 // bearer token from its own /token endpoint, login-customer-id, partialFailure required, at most 2,000
 // conversions, one click id each, hashed identifiers, per-row errors in partialFailureError.
+// (Over 300 lines: one platform's documented rules in one place, as the other fakes.)
 import { uploadConversionAdjustments, type AdjustmentState } from './google-ads-adjustments';
 import { FakeOAuth } from './oauth';
 import {

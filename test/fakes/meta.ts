@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { currencyIssue, DAY_MS, hashIssue, ipIssue, isObject, unknownKeys } from './rules';
 import { startFakeServer, type Fault, type FakeReply, type FakeRequest, type FakeServer } from './server';
+import { tokenAndPoison } from './switches';
 
 export const META_ACTION_SOURCES = [
   'email',
@@ -170,8 +171,7 @@ function eventIssue(e: unknown, i: number, nowMs: number): { msg: string; subcod
 export async function startMetaFake(opts: MetaFakeOptions): Promise<MetaFake> {
   const now = opts.now ?? Date.now;
   const events: MetaEvent[] = [];
-  const poisoned = new Set<string>();
-  let tokenValid = true;
+  const levers = tokenAndPoison('eventId');
 
   function handle(req: FakeRequest): FakeReply {
     const m = /^\/v(\d+)\.0\/([^/]+)\/events$/.exec(req.path);
@@ -183,7 +183,7 @@ export async function startMetaFake(opts: MetaFakeOptions): Promise<MetaFake> {
     const token =
       req.query.get('access_token') ?? (typeof body.access_token === 'string' ? body.access_token : undefined);
     if (!token) return metaError(400, 104, 'An access token is required to request this resource.');
-    if (token !== opts.accessToken || !tokenValid)
+    if (token !== opts.accessToken || !levers.tokenValid())
       return metaError(401, 190, 'Error validating access token: Session has expired.', { error_subcode: 463 });
     if (m[2] !== opts.pixelId)
       return metaError(400, 100, `Unsupported post request. Object with ID '${m[2]}' does not exist`, {
@@ -200,7 +200,7 @@ export async function startMetaFake(opts: MetaFakeOptions): Promise<MetaFake> {
       const issue = eventIssue(body.data[i], i, now());
       if (issue) return invalid(issue.msg, issue.subcode);
       const id = (body.data[i] as Record<string, unknown>).event_id;
-      if (typeof id === 'string' && poisoned.has(id)) return invalid(`data[${i}] was rejected`, 2804050);
+      if (levers.isPoisoned(id)) return invalid(`data[${i}] was rejected`, 2804050);
     }
     for (const event of body.data as Record<string, unknown>[])
       events.push({ event, ...(body.test_event_code ? { testEventCode: body.test_event_code as string } : {}) });
@@ -217,16 +217,10 @@ export async function startMetaFake(opts: MetaFakeOptions): Promise<MetaFake> {
     return metaError(status, 1, 'An unknown error occurred', { is_transient: false });
   }
 
-  const control = (b: Record<string, unknown>) => {
-    if (b.action === 'poison' && typeof b.eventId === 'string') return (poisoned.add(b.eventId), true);
-    if (b.action === 'revokeToken') return ((tokenValid = false), true);
-    if (b.action === 'restoreToken') return ((tokenValid = true), true);
-    return false;
-  };
-  const server = await startFakeServer({ handle, errorFor, snapshot: () => events, control });
+  const server = await startFakeServer({ handle, errorFor, snapshot: () => events, control: levers.control });
   return Object.assign(server, {
     events,
-    poison: (id: string) => void poisoned.add(id),
-    revokeToken: () => void (tokenValid = false),
+    poison: levers.poison,
+    revokeToken: levers.revokeToken,
   });
 }

@@ -6,6 +6,7 @@
 // request ("None were processed"). Generic user agents are throttled. test_id routes to Event Testing.
 import { currencyIssue, DAY_MS, ipIssue, isObject, unknownKeys } from './rules';
 import { startFakeServer, type Fault, type FakeReply, type FakeRequest, type FakeServer } from './server';
+import { tokenAndPoison } from './switches';
 
 export const MAX_EVENTS = 1000;
 const ACTION_SOURCES = ['WEBSITE', 'APP', 'PHYSICAL_STORE', 'OTHER'];
@@ -135,8 +136,7 @@ export async function startRedditFake(opts: RedditFakeOptions): Promise<RedditFa
   const events: Record<string, unknown>[] = [];
   const testEvents: { testId: string; event: Record<string, unknown> }[] = [];
   const seen = new Map<string, number>();
-  const poisoned = new Set<string>();
-  let tokenValid = true;
+  const levers = tokenAndPoison('conversionId');
 
   function handle(req: FakeRequest): FakeReply {
     const m = /^\/api\/v3\/pixels\/([^/]+)\/conversion_events$/.exec(req.path);
@@ -144,7 +144,7 @@ export async function startRedditFake(opts: RedditFakeOptions): Promise<RedditFa
     if (req.method !== 'POST') return error(405, 'Method Not Allowed');
     const auth = /^Bearer (\S+)$/.exec(req.headers['authorization'] ?? '');
     if (!auth) return error(401, 'No bearer token provided');
-    if (auth[1] !== opts.accessToken || !tokenValid) return error(401, 'UNAUTHORIZED');
+    if (auth[1] !== opts.accessToken || !levers.tokenValid()) return error(401, 'UNAUTHORIZED');
     if (decodeURIComponent(m[1]!) !== opts.pixelId)
       return error(403, `You're not authorized to post conversions to Pixel ID ${decodeURIComponent(m[1]!)}.`);
     if (!req.headers['user-agent'] || GENERIC_UA.test(req.headers['user-agent']))
@@ -162,7 +162,7 @@ export async function startRedditFake(opts: RedditFakeOptions): Promise<RedditFa
     if (data.events.length > MAX_EVENTS) return error(400, 'Bad Request');
     const invalid = data.events.map((e, i) => eventIssue(e, i, now())).filter((x): x is string => x !== null);
     const poison = data.events.some(
-      (e) => isObject(e) && isObject(e.metadata) && poisoned.has(e.metadata.conversion_id as string),
+      (e) => isObject(e) && isObject(e.metadata) && levers.isPoisoned(e.metadata.conversion_id),
     );
     if (invalid.length || poison)
       return error(
@@ -195,17 +195,11 @@ export async function startRedditFake(opts: RedditFakeOptions): Promise<RedditFa
     return error(status, 'Injected failure');
   }
 
-  const control = (b: Record<string, unknown>) => {
-    if (b.action === 'poison' && typeof b.conversionId === 'string') return (poisoned.add(b.conversionId), true);
-    if (b.action === 'revokeToken') return ((tokenValid = false), true);
-    if (b.action === 'restoreToken') return ((tokenValid = true), true);
-    return false;
-  };
-  const server = await startFakeServer({ handle, errorFor, snapshot: () => events, control });
+  const server = await startFakeServer({ handle, errorFor, snapshot: () => events, control: levers.control });
   return Object.assign(server, {
     events,
     testEvents,
-    poison: (id: string) => void poisoned.add(id),
-    revokeToken: () => void (tokenValid = false),
+    poison: levers.poison,
+    revokeToken: levers.revokeToken,
   });
 }

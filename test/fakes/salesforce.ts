@@ -3,7 +3,9 @@
 // paged by Sforce-Locator), OAuth (salesforce-oauth.ts: the authorize page, authorization_code,
 // refresh_token with optional rotation, client_credentials), session expiry (401 INVALID_SESSION_ID), the daily API allowance
 // (REQUEST_LIMIT_EXCEEDED, Sforce-Limit-Info on every answer) and INVALID_FIELD for unknown fields.
-// The SOQL it runs is parsed strictly (salesforce-soql.ts); the records live in memory.
+// The SOQL it runs is parsed strictly (salesforce-soql.ts); the records live in memory. (Over 300
+// lines: the REST and Bulk routes share one org's records and limits; SOQL, the org and OAuth are
+// already files of their own.)
 import { randomBytes } from 'node:crypto';
 import { createSalesforceOAuth } from './salesforce-oauth';
 import { createSalesforceOrg, type Row } from './salesforce-org';

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { currencyIssue, DAY_MS, hashIssue, HOUR_MS, ipIssue, isObject, unknownKeys } from './rules';
 import { startFakeServer, type Fault, type FakeReply, type FakeRequest, type FakeServer } from './server';
+import { tokenAndPoison } from './switches';
 
 export const TIKTOK_PATH = '/open_api/v1.3/event/track/';
 export const MAX_EVENTS = 1000;
@@ -119,15 +120,14 @@ export async function startTikTokFake(opts: TikTokFakeOptions): Promise<TikTokFa
   const events: Record<string, unknown>[] = [];
   const testEvents: { testEventCode: string; event: Record<string, unknown> }[] = [];
   const seen = new Map<string, number>();
-  const poisoned = new Set<string>();
-  let tokenValid = true;
+  const levers = tokenAndPoison('eventId');
 
   function handle(req: FakeRequest): FakeReply {
     if (req.path !== TIKTOK_PATH) return answer(40400, `Not found: ${req.path}`, 404);
     if (req.method !== 'POST') return answer(40002, 'POST only', 405);
     const token = req.headers['access-token'];
     if (!token) return answer(40104, 'Access token is null, please provide an access token.');
-    if (token !== opts.accessToken || !tokenValid)
+    if (token !== opts.accessToken || !levers.tokenValid())
       return answer(40105, 'Access token is incorrect or has been revoked.');
     const body = req.json;
     if (!isObject(body)) return answer(40002, 'The request body must be a JSON object');
@@ -148,7 +148,7 @@ export async function startTikTokFake(opts: TikTokFakeOptions): Promise<TikTokFa
       const issue = eventIssue(body.data[i], i, now());
       if (issue) return answer(40002, issue);
       const id = (body.data[i] as Record<string, unknown>).event_id;
-      if (typeof id === 'string' && poisoned.has(id)) return answer(40002, `data[${i}] was rejected`);
+      if (levers.isPoisoned(id)) return answer(40002, `data[${i}] was rejected`);
     }
     for (const e of body.data as Record<string, unknown>[]) {
       if (typeof body.test_event_code === 'string') {
@@ -175,17 +175,11 @@ export async function startTikTokFake(opts: TikTokFakeOptions): Promise<TikTokFa
     return answer(40002, 'Injected failure', status);
   }
 
-  const control = (b: Record<string, unknown>) => {
-    if (b.action === 'poison' && typeof b.eventId === 'string') return (poisoned.add(b.eventId), true);
-    if (b.action === 'revokeToken') return ((tokenValid = false), true);
-    if (b.action === 'restoreToken') return ((tokenValid = true), true);
-    return false;
-  };
-  const server = await startFakeServer({ handle, errorFor, snapshot: () => events, control });
+  const server = await startFakeServer({ handle, errorFor, snapshot: () => events, control: levers.control });
   return Object.assign(server, {
     events,
     testEvents,
-    poison: (id: string) => void poisoned.add(id),
-    revokeToken: () => void (tokenValid = false),
+    poison: levers.poison,
+    revokeToken: levers.revokeToken,
   });
 }

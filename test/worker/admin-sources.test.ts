@@ -5,20 +5,13 @@ import { describe, expect, inject, it } from 'vitest';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { cookieHeader, form as form2, get, ORIGIN, post, signIn } from './admin-helpers';
 import { api, call } from './helpers';
+import { sourceWaits } from './sources-helpers';
 
 const HUBSPOT = inject('hubspotUrl');
 const H = WORKER_FAKES.hubspot;
 const ACCT = `admin-${Date.now().toString(36)}`;
 
-async function until<V>(read: () => Promise<V>, ok: (v: V) => boolean, what: string): Promise<V> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const { until } = sourceWaits(60_000);
 
 describe('admin sources', { timeout: 120_000 }, () => {
   it('connect form: a missing token is shown as an error; a token is stored masked and never shown', async () => {

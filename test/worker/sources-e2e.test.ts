@@ -7,6 +7,7 @@ import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { createAudience, json, send, settled, turnOn } from './audiences-helpers';
 import { api, env } from './helpers';
 import { destinationById } from '../../collector/objects/doors';
+import { sourceWaits } from './sources-helpers';
 
 const HUBSPOT = inject('hubspotUrl');
 const META = inject('fakeUrls').meta;
@@ -21,26 +22,7 @@ async function hubspot(body: Record<string, unknown>) {
   expect(res.status).toBe(204);
 }
 
-async function until<V>(read: () => Promise<V>, ok: (v: V) => boolean, what: string): Promise<V> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function syncNow(id: string) {
-  const res = await api(`/api/sources/${id}/sync`, { method: 'POST' });
-  expect(res.status).toBe(202);
-  const { jobId } = await json(res);
-  return until(
-    () => api(`/api/sources/${id}`).then(json),
-    (s) => s.lastRun?.jobId === jobId && !s.currentRun,
-    'sync finished',
-  );
-}
+const { until, syncNow } = sourceWaits(90_000);
 
 describe('HubSpot → audience → Meta, end to end', { timeout: 200_000 }, () => {
   it('a contact becoming MQL in HubSpot produces one conversion at the Meta fake', async () => {

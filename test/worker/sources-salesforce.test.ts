@@ -5,12 +5,12 @@
 // erasure; a missing field. (Bulk API 2.0 for a large first backfill is driven against the same fake
 // in test/fakes/salesforce-connector.test.ts.)
 import { runDurableObjectAlarm } from 'cloudflare:test';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { alertTransport } from '../../collector/alerts/webhook';
+import { describe, expect, inject, it } from 'vitest';
 import { destinationById as destinationObject } from '../../collector/objects/doors';
 import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { createAudience, json, send, settled, turnOn } from './audiences-helpers';
 import { api, env, person } from './helpers';
+import { recordAlerts, source, sourceWaits } from './sources-helpers';
 
 const SF = inject('salesforceUrl');
 const META = inject('fakeUrls').meta;
@@ -51,31 +51,8 @@ async function createSource(org: string, settings: Record<string, unknown> = {},
   return out;
 }
 
-const source = async (id: string) => json(await api(`/api/sources/${id}`));
-
-async function until<V>(read: () => Promise<V>, ok: (v: V) => boolean, what: string): Promise<V> {
-  // Applying hundreds of new people is slow on a loaded machine.
-  const deadline = Date.now() + 240_000;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const finished = (id: string, jobId?: string) =>
-  until(
-    () => source(id),
-    (s) => !!s.lastRun && (!jobId || s.lastRun.jobId === jobId) && !s.currentRun,
-    `source ${id} run finished`,
-  );
-
-async function syncNow(id: string) {
-  const res = await api(`/api/sources/${id}/sync`, { method: 'POST' });
-  expect(res.status).toBe(202);
-  return finished(id, (await json(res)).jobId);
-}
+// Applying hundreds of new people is slow on a loaded machine.
+const { until, finished, syncNow } = sourceWaits(240_000);
 
 /** The requests the fake answered for this org (path and status). */
 async function requests(org: string): Promise<{ path: string; status: number }[]> {
@@ -364,27 +341,7 @@ describe('Salesforce sources: limits, bad fields, erasure', { timeout: 400_000 }
 });
 
 describe('Salesforce sources: credentials', { timeout: 400_000 }, () => {
-  let received: { body: string }[] = [];
-  const realFetch = alertTransport.fetch;
-  beforeEach(async () => {
-    received = [];
-    alertTransport.fetch = async (_input, init) => {
-      received.push({ body: String(init?.body) });
-      return new Response('ok');
-    };
-    expect(
-      (
-        await send('/api/alerts', 'PUT', {
-          url: 'https://alerts.example.com/hook',
-          secret: 'alert-secret-0123456789',
-          silentMinutes: 30,
-        })
-      ).status,
-    ).toBe(200);
-  });
-  afterEach(() => {
-    alertTransport.fetch = realFetch;
-  });
+  const alerts = recordAlerts();
 
   it('a revoked refresh token stops the source with Salesforce’s message and raises credentials_refused; the client-credentials flow starts it again', async () => {
     const org = newOrg();
@@ -402,16 +359,16 @@ describe('Salesforce sources: credentials', { timeout: 400_000 }, () => {
     });
     expect(stopped.nextRunAt).toBeNull();
     await until(
-      async () => received.length,
+      async () => alerts.received.length,
       (k) => k > 0,
       'alert sent',
     );
-    expect(JSON.parse(received[0]!.body)).toMatchObject({
+    expect(JSON.parse(alerts.received[0]!.body)).toMatchObject({
       kind: 'credentials_refused',
       sourceId: src.id,
       sourceType: 'salesforce',
     });
-    expect(received[0]!.body).not.toContain(C.clientSecret);
+    expect(alerts.received[0]!.body).not.toContain(C.clientSecret);
 
     const fixed = await json(
       await send(`/api/sources/${src.id}`, 'PATCH', { settings: { refreshToken: null, flow: 'client_credentials' } }),

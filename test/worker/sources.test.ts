@@ -1,8 +1,7 @@
 // CRM sources inside workerd: /api/sources, a SourceObject syncing the HubSpot fake (each test its
 // own fake account), resume after a failure midway, erased people suppressed, refused credentials
 // stopping the source with an alert.
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { alertTransport } from '../../collector/alerts/webhook';
+import { describe, expect, inject, it } from 'vitest';
 import worker from '../../collector/index';
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from './helpers';
@@ -10,6 +9,7 @@ import { WORKER_FAKES } from '../fakes/worker-fakes';
 import { json, send } from './audiences-helpers';
 import { api, call, person } from './helpers';
 import { sourceById } from '../../collector/objects/doors';
+import { recordAlerts, source, sourceWaits } from './sources-helpers';
 
 const HUBSPOT = inject('hubspotUrl');
 const H = WORKER_FAKES.hubspot;
@@ -51,31 +51,9 @@ async function createSource(
   return out;
 }
 
-async function source(id: string) {
-  return json(await api(`/api/sources/${id}`));
-}
-
-/** Waits for a finished run with the given job id (or any, when none is given). */
-function finished(id: string, jobId?: string) {
-  return until(
-    () => source(id),
-    (s) => !!s.lastRun && (!jobId || s.lastRun.jobId === jobId) && !s.currentRun,
-    `source ${id} run finished`,
-  );
-}
-
 const T = Date.now() - 3_600_000;
 
-/** `read()` until `ok` holds, every 100 ms for 90 s at most (applying hundreds of new people is slow on a loaded machine). */
-async function until<V>(read: () => Promise<V>, ok: (v: V) => boolean, what: string): Promise<V> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const { until, finished } = sourceWaits(90_000);
 
 describe('/api/sources', { timeout: 200_000 }, () => {
   it('validates settings, masks secrets, lists, renames, pauses and deletes', async () => {
@@ -238,27 +216,7 @@ describe('/api/sources', { timeout: 200_000 }, () => {
 });
 
 describe('refused credentials', { timeout: 200_000 }, () => {
-  let received: { body: string }[] = [];
-  const realFetch = alertTransport.fetch;
-  beforeEach(async () => {
-    received = [];
-    alertTransport.fetch = async (_input, init) => {
-      received.push({ body: String(init?.body) });
-      return new Response('ok');
-    };
-    expect(
-      (
-        await send('/api/alerts', 'PUT', {
-          url: 'https://alerts.example.com/hook',
-          secret: 'alert-secret-0123456789',
-          silentMinutes: 30,
-        })
-      ).status,
-    ).toBe(200);
-  });
-  afterEach(() => {
-    alertTransport.fetch = realFetch;
-  });
+  const alerts = recordAlerts();
 
   it('stop the source with HubSpot’s message and raise credentials_refused; new credentials start it again', async () => {
     const acct = account();
@@ -275,13 +233,13 @@ describe('refused credentials', { timeout: 200_000 }, () => {
     });
     expect(stopped.nextRunAt).toBeNull();
     await until(
-      async () => received.length,
+      async () => alerts.received.length,
       (k) => k > 0,
       'alert sent',
     );
-    const alert = JSON.parse(received[0]!.body);
+    const alert = JSON.parse(alerts.received[0]!.body);
     expect(alert).toMatchObject({ kind: 'credentials_refused', sourceId: src.id, sourceType: 'hubspot' });
-    expect(received[0]!.body).not.toContain('pat-na1');
+    expect(alerts.received[0]!.body).not.toContain('pat-na1');
 
     const fixed = await json(
       await send(`/api/sources/${src.id}`, 'PATCH', { settings: { accessToken: H.privateToken } }),

@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx';
 import { ACTION_SOURCES } from '../../../shared/schemas/conversion';
 import type { DefinitionIssue } from '../../audiences/definition-issues';
 import { issuesAt } from '../audience-form-data';
@@ -6,37 +7,60 @@ import { CsrfField } from './csrf-field';
 import { describedBy, FieldIssues } from './field-issues';
 import { Notice } from './notice';
 
-function Text(props: {
+/**
+ * One field with its label, hint and issues: a one-line input, or with `rows` a text area (`code`
+ * for JSON: monospace, no spell check).
+ */
+function Field(props: {
   name: keyof ConversionFormValues;
   label: string;
-  hint: string;
+  hint: Child;
   value: string;
   issues?: DefinitionIssue[];
+  issuePath?: string;
   required?: boolean;
   inputmode?: 'decimal';
-  issuePath?: string;
+  rows?: number;
+  code?: boolean;
 }) {
+  const id = `cv-${props.name}`;
   const issues = issuesAt(props.issues, props.issuePath ?? props.name);
+  const aria = {
+    'aria-invalid': issues.length ? 'true' : undefined,
+    'aria-describedby': describedBy(`${id}-issues`, issues, `${id}-hint`),
+  };
   return (
     <>
-      <label for={`cv-${props.name}`}>
+      <label for={id}>
         {props.label}
-        <span class="hint" id={`cv-${props.name}-hint`}>
+        <span class="hint" id={`${id}-hint`}>
           {props.hint}
         </span>
       </label>
-      <input
-        id={`cv-${props.name}`}
-        name={props.name}
-        type="text"
-        value={props.value}
-        required={props.required}
-        inputmode={props.inputmode}
-        autocomplete="off"
-        aria-invalid={issues.length ? 'true' : undefined}
-        aria-describedby={describedBy(`cv-${props.name}-issues`, issues, `cv-${props.name}-hint`)}
-      />
-      <FieldIssues id={`cv-${props.name}-issues`} issues={issues} />
+      {props.rows ? (
+        <textarea
+          id={id}
+          name={props.name}
+          class={props.code ? 'code' : undefined}
+          rows={props.rows}
+          spellcheck={props.code ? false : undefined}
+          {...aria}
+        >
+          {props.value}
+        </textarea>
+      ) : (
+        <input
+          id={id}
+          name={props.name}
+          type="text"
+          value={props.value}
+          required={props.required}
+          inputmode={props.inputmode}
+          autocomplete="off"
+          {...aria}
+        />
+      )}
+      <FieldIssues id={`${id}-issues`} issues={issues} />
     </>
   );
 }
@@ -71,14 +95,14 @@ export function ConversionForm(props: {
         ))}
       </select>
       <FieldIssues id="cv-destinationId-issues" issues={destIssues} />
-      <Text
+      <Field
         name="eventName"
         label="Event name (optional)"
         hint="Meta, LinkedIn and Microsoft: the event name, e.g. Lead or SQL."
         value={v.eventName}
         issues={props.issues}
       />
-      <Text
+      <Field
         name="conversionAction"
         label="Conversion action (optional)"
         hint="Google: overrides the destination's conversion action for this audience: its ID (456) or the resource name customers/123/conversionActions/456, kept as the ID. Microsoft: the goal name; LinkedIn: the rule URN."
@@ -99,7 +123,7 @@ export function ConversionForm(props: {
           </option>
         ))}
       </select>
-      <Text
+      <Field
         name="value"
         label="Value (optional)"
         hint="A fixed conversion value, e.g. 1500."
@@ -107,67 +131,51 @@ export function ConversionForm(props: {
         issues={props.issues}
         inputmode="decimal"
       />
-      <Text
+      <Field
         name="valueField"
         label="Value field (optional)"
         hint="An attribute holding the value, e.g. crm.opportunity.amount; wins over the fixed value."
         value={v.valueField}
         issues={props.issues}
       />
-      <Text
+      <Field
         name="currency"
         label="Currency (optional)"
         hint="ISO 4217 code, e.g. USD or EUR."
         value={v.currency}
         issues={props.issues}
       />
-      <label for="cv-identityMapping">
-        Identity mapping for this conversion (optional)
-        <span class="hint" id="cv-identityMapping-hint">
-          One line per identifier to read differently from the Identity page, e.g.{' '}
-          <code>phone: crm.mobile, hubspot.phone</code>; <code>jobTitle: none</code> sends none.
-        </span>
-      </label>
-      <textarea
-        id="cv-identityMapping"
+      <Field
         name="identityMapping"
+        label="Identity mapping for this conversion (optional)"
+        hint={
+          <>
+            One line per identifier to read differently from the Identity page, e.g.{' '}
+            <code>phone: crm.mobile, hubspot.phone</code>; <code>jobTitle: none</code> sends none.
+          </>
+        }
+        value={v.identityMapping}
+        issues={props.issues}
         rows={2}
-        aria-invalid={issuesAt(props.issues, 'identityMapping').length ? 'true' : undefined}
-        aria-describedby={describedBy(
-          'cv-identityMapping-issues',
-          issuesAt(props.issues, 'identityMapping'),
-          'cv-identityMapping-hint',
-        )}
-      >
-        {v.identityMapping}
-      </textarea>
-      <FieldIssues id="cv-identityMapping-issues" issues={issuesAt(props.issues, 'identityMapping')} />
-      <label for="cv-retractCriteria">
-        Retract when they leave because (optional)
-        <span class="hint" id="cv-retractCriteria-hint">
-          Criteria in JSON, as in the audience definition, that mark an exit as a reversal, e.g.{' '}
-          {'{"field": "crm.deal.stage", "op": "in", "value": ["closed_lost", "disqualified"]}'}. When a person leaves
-          the audience while they hold, the conversion already sent is withdrawn: Google Ads and Microsoft retract it;
-          Meta, LinkedIn and the Data Manager API have no retraction, so the reversal is recorded in the delivery log.
-        </span>
-      </label>
-      <textarea
-        id="cv-retractCriteria"
+      />
+      <Field
         name="retractCriteria"
-        class="code"
+        label="Retract when they leave because (optional)"
+        hint={
+          <>
+            Criteria in JSON, as in the audience definition, that mark an exit as a reversal, e.g.{' '}
+            {'{"field": "crm.deal.stage", "op": "in", "value": ["closed_lost", "disqualified"]}'}. When a person leaves
+            the audience while they hold, the conversion already sent is withdrawn: Google Ads and Microsoft retract it;
+            Meta, LinkedIn and the Data Manager API have no retraction, so the reversal is recorded in the delivery log.
+          </>
+        }
+        value={v.retractCriteria}
+        issues={props.issues}
+        issuePath="retractOn.criteria"
         rows={3}
-        spellcheck={false}
-        aria-invalid={issuesAt(props.issues, 'retractOn.criteria').length ? 'true' : undefined}
-        aria-describedby={describedBy(
-          'cv-retractCriteria-issues',
-          issuesAt(props.issues, 'retractOn.criteria'),
-          'cv-retractCriteria-hint',
-        )}
-      >
-        {v.retractCriteria}
-      </textarea>
-      <FieldIssues id="cv-retractCriteria-issues" issues={issuesAt(props.issues, 'retractOn.criteria')} />
-      <Text
+        code
+      />
+      <Field
         name="retractTimestamp"
         label="Reversal time field (optional)"
         hint="The attribute holding when the reversal happened, e.g. crm.deal.closed_at; a reversal dated outside the audience window sends nothing. Empty: when the exit is seen."

@@ -1,5 +1,5 @@
 import type { DefinitionIssue } from '../../audiences/definition-issues';
-import type { DestinationView } from '../../objects/destination';
+import type { DestinationView } from '../../objects/destination-types';
 import { MODES } from '../../../shared/schemas/destinations';
 import { issuesAt } from '../audience-form-data';
 import { MODE_HELP, type PlatformForm, type SettingField } from '../destination-fields';

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { logChange } from '../../admin/change-log';
 import { destinationsApi } from '../../admin/destinations-api';
-import { platformLabel } from './destinations';
+import { platformLabel } from '../../admin/destination-fields';
 import {
   auditMembers,
   audienceSummary,
@@ -27,8 +27,9 @@ import type { DefinitionIssue } from '../../audiences/definition-issues';
 import type { StoredAudience } from '../../audiences/types';
 import { ApiError } from '../../http-error';
 import { viewOf } from './view';
-import { DataTable } from '../../admin/components/data-table';
+import { ConversionsTable } from '../../admin/components/conversions-table';
 import { configObject } from '../../objects/doors';
+import { PauseToggle } from '../../admin/components/pause-toggle';
 
 export const audiencePages = new Hono<AdminContext>();
 
@@ -100,13 +101,7 @@ async function detail(
         <a class="button secondary" href={`${path}/edit`}>
           Edit
         </a>
-        <form method="post" action={`${path}/pause`}>
-          <CsrfField token={c.var.csrf} />
-          <input type="hidden" name="paused" value={audience.paused ? 'false' : 'true'} />
-          <button type="submit" class="secondary">
-            {audience.paused ? 'Resume audience' : 'Pause audience'}
-          </button>
-        </form>
+        <PauseToggle action={`${path}/pause`} csrf={c.var.csrf} paused={audience.paused} what="audience" />
         <a href={`${path}/delete`}>Delete…</a>
       </div>
 
@@ -117,44 +112,13 @@ async function detail(
       {s.conversions.length === 0 ? (
         <p class="muted">No conversion is on: members are computed and can be audited, nothing is sent.</p>
       ) : (
-        <DataTable head={['Destination', 'Event', 'Existing members', 'Turned on', 'State', 'Actions']}>
-          {s.conversions.map((cv) => (
-            <tr>
-              <td>
-                {destinationNames.has(cv.destinationId) ? (
-                  <a href={`${c.var.base}/destinations/${encodeURIComponent(cv.destinationId)}`}>
-                    {destinationNames.get(cv.destinationId)}
-                  </a>
-                ) : (
-                  <code>{cv.destinationId}</code>
-                )}
-              </td>
-              <td>{cv.eventName ?? cv.conversionAction ?? <span class="muted">destination default</span>}</td>
-              <td>{cv.sendExisting ? 'sent if inside the window' : 'skipped'}</td>
-              <td>
-                <Time ms={cv.enabledAt} />
-              </td>
-              <td>{cv.paused ? 'paused' : 'on'}</td>
-              <td>
-                <div class="actions">
-                  <form method="post" action={`${path}/conversions/${encodeURIComponent(cv.id)}/pause`}>
-                    <CsrfField token={c.var.csrf} />
-                    <input type="hidden" name="paused" value={cv.paused ? 'false' : 'true'} />
-                    <button type="submit" class="secondary">
-                      {cv.paused ? 'Resume' : 'Pause'}
-                    </button>
-                  </form>
-                  <form method="post" action={`${path}/conversions/${encodeURIComponent(cv.id)}/off`}>
-                    <CsrfField token={c.var.csrf} />
-                    <button type="submit" class="secondary">
-                      Turn off
-                    </button>
-                  </form>
-                </div>
-              </td>
-            </tr>
-          ))}
-        </DataTable>
+        <ConversionsTable
+          base={c.var.base}
+          path={path}
+          csrf={c.var.csrf}
+          conversions={s.conversions}
+          destinationNames={destinationNames}
+        />
       )}
       <h3>Turn a conversion on</h3>
       {destinations ? (

@@ -1,29 +1,16 @@
 import { Hono, type Context } from 'hono';
 import { logChange } from '../../admin/change-log';
-import { CsrfField } from '../../admin/components/csrf-field';
 import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
-import { Time } from '../../admin/components/time';
 import type { AdminContext } from '../../admin/context';
 import { conversionsPage, readLogQuery } from '../../admin/conversions-log';
-import { getConversion, retryConversion, type ConversionLogEntry, type ConversionQuery } from '../../conversions/log';
-import { prettyJson } from '../../admin/format';
+import { getConversion, retryConversion, type ConversionQuery } from '../../conversions/log';
 import { ROW_STATUSES } from '../../delivery/outbox';
 import { ApiError } from '../../http-error';
 import { viewOf } from './view';
-import { CoverageLine, scoreText } from '../../admin/components/match-coverage';
+import { Details, Row } from '../../admin/components/conversion-details';
 
 export const conversionsPages = new Hono<AdminContext>();
-
-// A batch request can carry a thousand events: the page shows this row's own payload in full and
-// the request and response up to this many characters.
-const MAX_SHOWN = 20_000;
-const RETRYABLE = new Set(['failed', 'dead_letter']);
-
-function clipped(value: unknown): string {
-  const text = prettyJson(value);
-  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}\n… (${text.length - MAX_SHOWN} more characters)` : text;
-}
 
 function query(f: ConversionQuery, extra: Record<string, string | undefined> = {}): string {
   const q = new URLSearchParams();
@@ -31,142 +18,6 @@ function query(f: ConversionQuery, extra: Record<string, string | undefined> = {
     if (v) q.set(k, v);
   const s = q.toString();
   return s ? `?${s}` : '';
-}
-
-const personPath = (base: string, email: string) => `${base}/people/${encodeURIComponent(email)}`;
-
-function Details(props: { r: ConversionLogEntry; base: string; csrf: string; back: string; whole?: boolean }) {
-  const { r, base } = props;
-  const req = r.request;
-  return (
-    <>
-      <dl class="attrs">
-        <dt>Conversion</dt>
-        <dd>
-          <code>{r.id}</code>
-        </dd>
-        <dt>Destination</dt>
-        <dd>
-          <a href={`${base}/destinations/${encodeURIComponent(r.destinationId)}`}>
-            {r.destinationName ?? r.destinationId}
-          </a>
-        </dd>
-        {r.audienceId && (
-          <>
-            <dt>Audience</dt>
-            <dd>
-              <a href={`${base}/audiences/${encodeURIComponent(r.audienceId)}`}>{r.audienceId}</a>
-            </dd>
-          </>
-        )}
-        {r.email && (
-          <>
-            <dt>Person</dt>
-            <dd>
-              <a href={personPath(base, r.email)}>{r.email}</a>
-            </dd>
-          </>
-        )}
-        <dt>Created</dt>
-        <dd>
-          <Time ms={r.createdAt} />
-        </dd>
-        <dt>Sent</dt>
-        <dd>
-          <Time ms={r.sentAt} />
-        </dd>
-        {r.dueAt !== null && (
-          <>
-            <dt>Next attempt</dt>
-            <dd>
-              <Time ms={r.dueAt} />
-            </dd>
-          </>
-        )}
-        {r.note && (
-          <>
-            <dt>Note</dt>
-            <dd>{r.note}</dd>
-          </>
-        )}
-        {r.skipReason && (
-          <>
-            <dt>Skipped because</dt>
-            <dd>{r.skipReason}</dd>
-          </>
-        )}
-        {r.error && (
-          <>
-            <dt>Platform error</dt>
-            <dd>
-              <code>{r.error.code}</code>: {r.error.message}
-            </dd>
-          </>
-        )}
-      </dl>
-      {RETRYABLE.has(r.status) && (
-        <form method="post" action={`${base}/conversions/retry`}>
-          <CsrfField token={props.csrf} />
-          <input type="hidden" name="id" value={r.id} />
-          <input type="hidden" name="back" value={props.back} />
-          <div class="actions">
-            <button type="submit">Retry this conversion</button>
-          </div>
-        </form>
-      )}
-      <h3>This conversion in the request</h3>
-      <CoverageLine coverage={r.coverage} keys={r.matchKeys} type={r.destinationType} />
-      <pre>{clipped(r.event)}</pre>
-      {req ? (
-        <>
-          <h3>
-            Request ({req.mode}, <Time ms={req.at} />, {req.rows} conversion{req.rows === 1 ? '' : 's'} in it;
-            credentials redacted)
-          </h3>
-          <pre>
-            {clipped(
-              props.whole
-                ? { method: req.method, url: req.url, headers: req.headers, body: req.body }
-                : { method: req.method, url: req.url, headers: req.headers },
-            )}
-          </pre>
-          {!props.whole && (
-            <p>
-              <a href={`${base}/conversions/${encodeURIComponent(r.id)}`}>The whole request body</a>
-            </p>
-          )}
-          <h3>
-            Response{' '}
-            {req.status === null ? '(none: not sent, or no answer)' : `(HTTP ${req.status}, ${req.durationMs} ms)`}
-          </h3>
-          <pre>{clipped(req.response)}</pre>
-        </>
-      ) : (
-        <p class="muted">Not sent yet: no request.</p>
-      )}
-    </>
-  );
-}
-
-function Row(props: { r: ConversionLogEntry; base: string; csrf: string; back: string; audienceName: string | null }) {
-  const r = props.r;
-  return (
-    <li>
-      <details class="card log-row">
-        <summary>
-          <span class={`status-${r.status === 'dead_letter' ? 'dead' : r.status}`}>
-            <strong>{r.status}</strong>
-          </span>{' '}
-          {r.kind === 'retraction' && <span class="badge">retraction</span>}· {r.destinationName ?? r.destinationId} ·{' '}
-          {props.audienceName ?? (r.audienceId ? r.audienceId : <span class="muted">no audience</span>)} ·{' '}
-          <Time ms={r.createdAt} />
-          {r.attempts > 0 && ` · ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`}
-          {r.coverage && ` · coverage ${scoreText(r.coverage)}`}
-        </summary>
-        <Details r={r} base={props.base} csrf={props.csrf} back={props.back} />
-      </details>
-    </li>
-  );
 }
 
 conversionsPages.get('/', async (c) => {

@@ -2,11 +2,12 @@ import { Hono, type Context } from 'hono';
 import { endpointPolicy } from '../../security/custom-endpoints';
 import { logChange } from '../../admin/change-log';
 import { CsrfField } from '../../admin/components/csrf-field';
+import { DestinationDetail, StatusCounts, type TestResult } from '../../admin/components/destination-detail';
 import { DestinationForm } from '../../admin/components/destination-form';
 import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
 import type { AdminContext } from '../../admin/context';
-import { PLATFORM_FORMS, platformForm, type PlatformForm } from '../../admin/destination-fields';
+import { PLATFORM_FORMS, platformForm, platformLabel, type PlatformForm } from '../../admin/destination-fields';
 import {
   createBody,
   patchBody,
@@ -16,9 +17,8 @@ import {
   type DestinationFormValues,
 } from '../../admin/destination-form-data';
 import { destinationsApi, type ApiIssue } from '../../admin/destinations-api';
-import { prettyJson } from '../../admin/format';
 import { ApiError } from '../../http-error';
-import type { DestinationView } from '../../objects/destination';
+import type { DestinationView } from '../../objects/destination-types';
 import { viewOf } from './view';
 import { DataTable } from '../../admin/components/data-table';
 
@@ -37,22 +37,12 @@ const DONE: Record<string, string> = {
 const customEndpoints = (c: Context<AdminContext>) => endpointPolicy(c.env) !== 'off';
 const path = (c: Context<AdminContext>, id: string) => `${c.var.base}/destinations/${encodeURIComponent(id)}`;
 
-export function platformLabel(type: string): string {
-  return platformForm(type)?.label ?? type;
-}
-
 async function mustGet(c: Context<AdminContext>): Promise<{ view: DestinationView; platform: PlatformForm }> {
   const out = await destinationsApi.get(c.env, c.req.param('id')!, c.var.now);
   if (!out.ok) throw new ApiError(404, 'not_found', 'There is no such destination. It may have been deleted.');
   const platform = platformForm(out.value.type);
   if (!platform) throw new ApiError(404, 'not_found', 'This destination is of a type the admin does not know.');
   return { view: out.value, platform };
-}
-
-function StatusCounts(props: { counts: Record<string, number> }) {
-  const entries = Object.entries(props.counts).filter(([, n]) => n > 0);
-  if (entries.length === 0) return <span class="muted">no conversions yet</span>;
-  return <>{entries.map(([s, n], i) => `${i ? ', ' : ''}${n} ${s}`).join('')}</>;
 }
 
 destinationsPages.get('/', async (c) => {
@@ -157,134 +147,25 @@ destinationsPages.post('/new/:type', async (c) => {
   return c.redirect(`${path(c, out.value.id)}?done=created`, 303);
 });
 
-type TestResult =
-  | {
-      ok: true;
-      value: { outcome: { status: string; [k: string]: unknown }; request: unknown; response: unknown; sent: boolean };
-    }
-  | { ok: false; message: string };
-
 function detailPage(
   c: Context<AdminContext>,
   view: DestinationView,
   platform: PlatformForm,
   test?: { email: string; result: TestResult },
 ) {
-  const p = path(c, view.id);
   const done = DONE[c.req.query('done') ?? ''];
-  const fields = new Map<string, string>([
-    ...platform.fields.map((f): [string, string] => [f.name, f.label]),
-    ['apiVersion', 'API version'],
-    ['defaultConsent', 'When consent is unknown'],
-  ]);
   return c.html(
     <Layout title={view.name || view.id} view={viewOf(c, '/destinations')}>
       {done && !test && <Notice kind="ok">{done}</Notice>}
-      <p>
-        {platform.label} · mode <code>{view.mode}</code>{' '}
-        {view.paused ? <span class="badge">paused</span> : <span class="badge">active</span>}
-      </p>
-      <dl class="attrs">
-        <dt>ID</dt>
-        <dd>
-          <code>{view.id}</code>
-        </dd>
-        {Object.entries(view.settings).map(([k, v]) => (
-          <>
-            <dt>{fields.get(k) ?? k}</dt>
-            <dd>
-              <code>{String(v)}</code>
-            </dd>
-          </>
-        ))}
-        {view.endpoint && (
-          <>
-            <dt>Endpoint</dt>
-            <dd>
-              <code>{view.endpoint}</code>
-            </dd>
-          </>
-        )}
-        {view.tokenEndpoint && (
-          <>
-            <dt>Token endpoint</dt>
-            <dd>
-              <code>{view.tokenEndpoint}</code>
-            </dd>
-          </>
-        )}
-        <dt>Conversions</dt>
-        <dd>
-          <StatusCounts counts={view.counts} /> ·{' '}
-          <a href={`${c.var.base}/conversions?destination=${encodeURIComponent(view.id)}`}>Open the log</a>
-        </dd>
-      </dl>
-      <div class="actions">
-        <a class="button secondary" href={`${p}/edit`}>
-          Edit
-        </a>
-        <form method="post" action={`${p}/pause`}>
-          <CsrfField token={c.var.csrf} />
-          <input type="hidden" name="paused" value={view.paused ? 'false' : 'true'} />
-          <button type="submit" class="secondary">
-            {view.paused ? 'Resume' : 'Pause'}
-          </button>
-        </form>
-        <a href={`${p}/delete`}>Delete…</a>
-      </div>
-      <h2 id="test">Send a test event</h2>
-      <p>
-        One event in the platform's test mode, whatever this destination's mode: Meta test events (with the test event
-        code), Google validateOnly, Reddit Event Testing (test id), TikTok test events (test event code), ChatGPT Ads
-        validate_only; LinkedIn and Microsoft check the credentials and payload without recording a conversion. It never
-        enters the outbox.
-      </p>
-      <form method="post" action={`${p}/test#test`}>
-        <CsrfField token={c.var.csrf} />
-        <label for="test-email">
-          Email
-          <span class="hint" id="test-email-hint">
-            Hashed before it is sent. Leave empty for test@example.com.
-          </span>
-        </label>
-        <input
-          id="test-email"
-          name="email"
-          type="email"
-          value={test?.email ?? ''}
-          autocomplete="off"
-          aria-describedby="test-email-hint"
-        />
-        <div class="actions">
-          <button type="submit">Send test event</button>
-        </div>
-      </form>
-      {test && <TestOutcome result={test.result} />}
+      <DestinationDetail
+        path={path(c, view.id)}
+        base={c.var.base}
+        csrf={c.var.csrf}
+        view={view}
+        platform={platform}
+        test={test}
+      />
     </Layout>,
-  );
-}
-
-function TestOutcome(props: { result: TestResult }) {
-  const r = props.result;
-  if (!r.ok) return <Notice kind="error">The test event was not sent: {r.message}</Notice>;
-  const good =
-    r.value.outcome.status === 'sent' ||
-    r.value.outcome.status === 'pending_confirmation' ||
-    r.value.outcome.status === 'unmatched';
-  return (
-    <section aria-labelledby="test-result" id="test-result-section">
-      <h3 id="test-result">The platform's answer</h3>
-      <Notice kind={good ? 'ok' : 'error'}>
-        Outcome: <strong id="test-outcome">{r.value.outcome.status}</strong>
-        {r.value.sent ? ' (sent to the platform)' : ' (not sent)'}
-      </Notice>
-      <h4>Outcome</h4>
-      <pre>{prettyJson(r.value.outcome)}</pre>
-      <h4>Response</h4>
-      <pre id="test-response">{prettyJson(r.value.response)}</pre>
-      <h4>Request (credentials redacted)</h4>
-      <pre>{prettyJson(r.value.request)}</pre>
-    </section>
   );
 }
 

@@ -9,7 +9,7 @@ import { SendForm } from '../../admin/components/ladder-forms';
 import { destinationsApi } from '../../admin/destinations-api';
 import { emptySend, readSendForm, type SendFormValues } from '../../admin/ladder-form-data';
 import type { DefinitionIssue } from '../../audiences/definition-issues';
-import { platformLabel } from './destinations';
+import { platformLabel } from '../../admin/destination-fields';
 import type { AdminContext } from '../../admin/context';
 import { ApiError } from '../../http-error';
 import { addLadderSend, deleteLadder } from '../../ladders/actions';
@@ -207,7 +207,7 @@ ladderPages.post('/:id/send', async (c) => {
 ladderPages.post('/:id/delete', async (c) => {
   const ladder = await mustGet(c);
   const withAudiences = (await c.req.parseBody()).deleteAudiences === 'on';
-  const out = await deleteLadder(c.env, ladder.id, withAudiences, c.var.now);
+  const out = await deleteLadder(c.env, ladder.id, { withAudiences }, c.var.now);
   if (out)
     await logChange(
       c,

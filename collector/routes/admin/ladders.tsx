@@ -16,7 +16,7 @@ import {
 } from '../../admin/ladder-form-data';
 import type { DefinitionIssue } from '../../audiences/definition-issues';
 import { createLadder } from '../../ladders/actions';
-import { platformLabel } from './destinations';
+import { platformLabel } from '../../admin/destination-fields';
 import { ladderPages } from './ladder';
 import { viewOf } from './view';
 import { configObject } from '../../objects/doors';

@@ -15,6 +15,7 @@ import { ApiError } from '../../http-error';
 import { HUBSPOT_DEFAULT_PROPERTIES, type SourceRun, type SourceView } from '../../../shared/schemas/sources';
 import { SalesforceConnectForm, salesforceChosen, salesforceFieldsSetting } from './source-connect-salesforce';
 import { viewOf } from './view';
+import { PauseToggle } from '../../admin/components/pause-toggle';
 
 export const sourcesPages = new Hono<AdminContext>();
 
@@ -238,13 +239,7 @@ sourcesPages.get('/:id', async (c) => {
           <CsrfField token={c.var.csrf} />
           <button type="submit">Sync now</button>
         </form>
-        <form method="post" action={`${p}/pause`}>
-          <CsrfField token={c.var.csrf} />
-          <input type="hidden" name="paused" value={s.paused ? 'false' : 'true'} />
-          <button type="submit" class="secondary">
-            {s.paused ? 'Resume' : 'Pause'}
-          </button>
-        </form>
+        <PauseToggle action={`${p}/pause`} csrf={c.var.csrf} paused={s.paused} />
         <form method="post" action={`${p}/delete`}>
           <CsrfField token={c.var.csrf} />
           <button type="submit" class="secondary">

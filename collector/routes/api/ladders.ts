@@ -63,7 +63,7 @@ ladders.delete('/:id', async (c) => {
   const raw = c.req.query('deleteAudiences');
   if (raw !== undefined && raw !== 'true' && raw !== 'false')
     throw new ApiError(400, 'invalid_query', 'deleteAudiences must be true or false');
-  const out = await deleteLadder(c.env, c.req.param('id'), raw === 'true', c.get('now'));
+  const out = await deleteLadder(c.env, c.req.param('id'), { withAudiences: raw === 'true' }, c.get('now'));
   if (!out) throw new ApiError(404, 'not_found', 'no such ladder');
   return c.json({ deleted: true, id: out.ladder.id, deletedAudiences: out.deletedAudiences });
 });

@@ -1,20 +1,18 @@
 // The Salesforce connector: one page of changes per call, across the Lead, Contact, Opportunity and
 // OpportunityContactRole streams in turn, each read by SOQL in (SystemModstamp, Id) order so a
-// run that stops anywhere resumes exactly; a large first backfill goes through Bulk API 2.0.
+// run that stops anywhere resumes exactly; a large first backfill goes through Bulk API 2.0
+// (bulk.ts).
 // Pure fetch and JSON: runs in a Worker.
 import { SourceError, type Connector, type FetchContext, type FieldIssue, type SourceRecord } from '../connector';
-import { parseCsv } from './csv';
 import { salesforceType, type CatalogueField } from '../catalogue';
-import { readCursor, type SalesforceCursor } from './cursor';
+import { dropField, readCursor, syncedFields, type SalesforceCursor } from './cursor';
+import { BULK_MARGIN_MS, bulkPage, startBulk } from './bulk';
 import { describe, invalidFieldOf, relationships, typeMap } from './fields';
 import { SalesforceApiError, Session, type ApiUsage } from './session';
-import { fieldsOf, salesforceSettings, type SalesforceObject, type SalesforceSettings } from './settings';
+import { fieldsOf, salesforceSettings, type SalesforceSettings } from './settings';
 import { soql, streamsFor, type Stream } from './streams';
 
 const TYPES_TTL_MS = 24 * 3_600_000;
-// Bulk jobs read records modified before now minus this; the SOQL stream takes over from there, so
-// a clock skew smaller than this neither skips nor loses a change (an overlap is applied twice, harmless).
-const BULK_MARGIN_MS = 5 * 60_000;
 // A query reads at most this many batches before it is re-issued from the mark (locators expire).
 const BATCHES_PER_QUERY = 10;
 
@@ -69,7 +67,7 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
 
     const page =
       state.bulk?.stream === stream.name
-        ? await bulkPage(session, settings, state, stream, issues)
+        ? await bulkPage(session, settings, state, stream, issues, { pollMs, sleep })
         : await restPage(session, settings, state, stream, issues, ctx.now());
     // A bulk job still running ends the run; the next one resumes polling it.
     let done = page.wait;
@@ -137,7 +135,7 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
       for (const f of fieldsOf(settings, object)) {
         const [head, ...rest] = f.split('.');
         if (rest.length ? !rels.has(head!) : !(head! in types))
-          drop(
+          dropField(
             state,
             object,
             f,
@@ -146,25 +144,6 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
           );
       }
     }
-  }
-
-  function fields(settings: SalesforceSettings, state: SalesforceCursor, object: SalesforceObject): string[] {
-    const list = fieldsOf(settings, object);
-    if (object === 'Opportunity' && !settings.fields.Opportunity && state.types?.Opportunity?.CurrencyIsoCode)
-      list.push('CurrencyIsoCode');
-    const dropped = state.dropped[object] ?? {};
-    return list.filter((f) => !(f in dropped));
-  }
-
-  function drop(
-    state: SalesforceCursor,
-    object: SalesforceObject,
-    field: string,
-    reason: string,
-    issues: Map<string, string>,
-  ): void {
-    (state.dropped[object] ??= {})[field] = reason;
-    issues.set(`${object}.${field}`, reason);
   }
 
   async function restPage(
@@ -182,7 +161,7 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
     const opened = !state.next;
     let body:
       { totalSize: number; done: boolean; nextRecordsUrl?: string; records: Record<string, unknown>[] } | undefined;
-    let list = fields(settings, state, object);
+    let list = syncedFields(settings, state, object);
     for (let attempt = 0; !body; attempt++) {
       try {
         if (state.next)
@@ -212,9 +191,9 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
             undefined,
             `${e.errorCode}: ${e.message}`,
           );
-        drop(state, object, field, e.message.split('\n').filter(Boolean).at(-1) ?? 'INVALID_FIELD', issues);
+        dropField(state, object, field, e.message.split('\n').filter(Boolean).at(-1) ?? 'INVALID_FIELD', issues);
         delete state.next;
-        list = fields(settings, state, object);
+        list = syncedFields(settings, state, object);
       }
     }
     if (stream.subquery) await readChildren(session, body.records, settings.pageSize);
@@ -250,64 +229,6 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions = {})
         next = more.nextRecordsUrl;
       }
     }
-  }
-
-  async function startBulk(
-    session: Session,
-    state: SalesforceCursor,
-    stream: Stream,
-    list: string[],
-    now: number,
-  ): Promise<void> {
-    const before = new Date(now - BULK_MARGIN_MS).toISOString();
-    const query = soql(stream, list, state.marks[stream.name]!, { before, bulk: true });
-    const job = await session.json<{ id: string }>('/jobs/query', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ operation: 'query', query }),
-    });
-    state.bulk = { stream: stream.name, jobId: job.id, before };
-  }
-
-  async function bulkPage(
-    session: Session,
-    settings: SalesforceSettings,
-    state: SalesforceCursor,
-    stream: Stream,
-    issues: Map<string, string>,
-  ) {
-    const job = state.bulk!;
-    for (let i = 0; !job.ready; i++) {
-      const info = await session.json<{ state: string; errorMessage?: string }>(`/jobs/query/${job.jobId}`);
-      if (info.state === 'JobComplete') job.ready = true;
-      else if (info.state === 'Failed' || info.state === 'Aborted') {
-        // The SOQL stream reads the same records from the mark, only more slowly.
-        delete state.bulk;
-        state.fresh = state.fresh.filter((n) => n !== stream.name);
-        issues.set(
-          `${stream.sobject}.bulk`,
-          `Bulk API job ${info.state.toLowerCase()}${info.errorMessage ? `: ${info.errorMessage}` : ''}; read with SOQL instead`,
-        );
-        return { records: [], finished: false, wait: false };
-      } else if (i >= pollMs.length) return { records: [], finished: false, wait: true };
-      else await sleep(pollMs[i]!);
-    }
-    const query = `maxRecords=${settings.pageSize}${job.locator ? `&locator=${encodeURIComponent(job.locator)}` : ''}`;
-    const answer = await session.request(`/jobs/query/${job.jobId}/results?${query}`, {
-      headers: { accept: 'text/csv' },
-    });
-    const list = fields(settings, state, stream.object);
-    const types = state.types?.[stream.object] ?? {};
-    const records = parseCsv(answer.text).flatMap((row) => stream.toRecords(row, list, types, issues));
-    const locator = answer.headers.get('sforce-locator');
-    if (locator && locator !== 'null') job.locator = locator;
-    else {
-      // Bulk results come in no order: the mark moves only once the whole job is read.
-      delete state.bulk;
-      state.marks[stream.name] = { t: job.before, id: '' };
-      state.fresh = state.fresh.filter((n) => n !== stream.name);
-    }
-    return { records, finished: false, wait: false };
   }
 
   async function listFields(ctx: FetchContext) {

@@ -60,7 +60,7 @@ function attributes(
   prefix: string,
   types: Record<string, string>,
   issues: Map<string, string>,
-  csv: boolean,
+  { csv }: { csv: boolean },
 ): Row {
   const out: Row = {};
   for (const f of fields) {
@@ -92,7 +92,7 @@ function person(object: 'Lead' | 'Contact'): Stream {
           id: String(row.Id),
           email: to,
           modifiedAt: stamp(row.SystemModstamp),
-          attributes: attributes(row, object, fields, '', types, issues, isCsv(row)),
+          attributes: attributes(row, object, fields, '', types, issues, { csv: isCsv(row) }),
         },
       ];
     },
@@ -108,7 +108,7 @@ const opportunity: Stream = {
   subquery: '(SELECT Id, Contact.Email FROM OpportunityContactRoles)',
   toRecords(row, fields, types, issues) {
     const roles = ((row.OpportunityContactRoles as { records?: Row[] } | null)?.records ?? []) as Row[];
-    const attrs = attributes(row, 'Opportunity', fields, '', types, issues, false);
+    const attrs = attributes(row, 'Opportunity', fields, '', types, issues, { csv: false });
     const out: SourceRecord[] = [];
     for (const role of roles) {
       const to = email(pick(role, 'Contact.Email'));
@@ -145,7 +145,7 @@ const opportunityRoles: Stream = {
         id: `${row.OpportunityId}/${row.Id}`,
         email: to,
         modifiedAt: b > a ? b : a,
-        attributes: attributes(row, 'Opportunity', fields, 'Opportunity.', types, issues, isCsv(row)),
+        attributes: attributes(row, 'Opportunity', fields, 'Opportunity.', types, issues, { csv: isCsv(row) }),
       },
     ];
   },
