@@ -116,12 +116,14 @@ export class PersonObject extends DurableObject<Env> {
       if (created) this.store.identifiedPerson(input.key, input.email, input.now);
       const traitsChanged =
         this.lastPatch.get(source) !== patch &&
-        this.store.mergeAttributes(source, input.traits, input.now, { onlyIfChanged: true });
+        this.store.mergeAttributes(source, input.traits, input.now, { onlyIfChanged: true, newPerson: created });
       const consentChanged = !!input.consent && this.store.setConsent(input.consent, input.now);
       const touched = this.store.mergeTouches(input.touches, input.anonymousId, input.now);
       const deviceId = input.anonymousId ?? input.deviceId ?? null;
       const device = deviceId
-        ? this.store.upsertDevice(deviceId, input.ip, input.userAgent, input.country ?? null, input.now)
+        ? this.store.upsertDevice(deviceId, input.ip, input.userAgent, input.country ?? null, input.now, {
+            newPerson: created,
+          })
         : null;
       // Links to merge: a browser the registry knows (a new person's, looked up above), else any not merged yet.
       const link = (id: string, linked: boolean) => !linked && (registered ? registered.has(id) : true);
@@ -200,6 +202,7 @@ export class PersonObject extends DurableObject<Env> {
     if (!this.schemaPending) return;
     migrate(this.sql, personSchema);
     this.schemaPending = false;
+    this.audiences.store.created();
   }
 
   snapshot(): PersonSnapshot | null {
