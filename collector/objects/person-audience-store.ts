@@ -47,6 +47,11 @@ export class PersonAudienceStore {
 
   constructor(private readonly sql: SqlStorage) {}
 
+  /** The database was just created: it has no audience tables (no look-up, a new person's hot path). */
+  created(): void {
+    this.tables = false;
+  }
+
   hasTables(): boolean {
     if (this.tables === null) {
       this.tables =

@@ -8,7 +8,7 @@ import { migrate } from './sql';
 import { personSchema } from './person-schema';
 import { deepMerge } from './deep-merge';
 import { PersonAudiences, type EvaluateOptions } from './person-audiences';
-import { MAX_DEVICES_PER_PERSON, MAX_TOUCHES_PER_PERSON, PersonStore, STAMP_MS } from './person-store';
+import { MAX_DEVICES_PER_PERSON, MAX_TOUCHES_PER_PERSON, PersonStore, STAMP_MS, type Presence } from './person-store';
 import type { AudienceConfig } from '../audiences/types';
 import type {
   AttributesInput,
@@ -84,17 +84,20 @@ export class PersonObject extends DurableObject<Env> {
 
   /** Applies an identify; a message id seen in the last 7 days changes nothing. */
   async identify(input: IdentifyInput): Promise<IdentifyOutcome> {
-    this.ensureSchema();
     // A new person's browsers are looked up in the visitor registry now, not from an alarm (a read of
     // a shard): a browser whose visitor stored no touch needs no link, so most new people need no alarm.
     const browsers = [
       ...new Set([input.anonymousId, ...(input.otherAnonymousIds ?? [])].filter((id): id is string => !!id)),
     ];
-    const presence = this.store.presence();
-    const registered =
-      !presence.exists && !presence.suppressed && input.mayCreate !== false && browsers.length
-        ? await this.registered(browsers)
-        : null;
+    // A new database holds nothing yet; its schema is written after the registry's answer, with the
+    // person: written before it, the schema would be a commit of its own, and the call to the registry
+    // (held by the output gate until then) would wait for it.
+    const presence: Presence = this.schemaPending
+      ? { exists: false, suppressed: false, identifiedAt: null }
+      : this.store.presence();
+    const lookup = !presence.exists && !presence.suppressed && input.mayCreate !== false && browsers.length > 0;
+    const registered = lookup ? await this.registered(browsers) : null;
+    this.ensureSchema();
     // Whether anything an audience reads changed (a new person, traits, consent).
     let attributesChanged = false;
     // A caller of the previous version (a deploy in progress) sends no traitsSource, but `trusted` for
@@ -104,7 +107,7 @@ export class PersonObject extends DurableObject<Env> {
     const outcome = this.ctx.storage.transactionSync((): IdentifyOutcome => {
       // The hot path of ingestion: each step is one statement where two would do.
       // Read again after the registry's round trip (another call may have run meanwhile).
-      const { suppressed, exists, identifiedAt } = registered ? this.store.presence() : presence;
+      const { suppressed, exists, identifiedAt } = lookup ? this.store.presence() : presence;
       if (suppressed) return { status: 'suppressed' };
       const created = !exists;
       if (created && input.mayCreate === false) return { status: 'refused' };
@@ -113,12 +116,14 @@ export class PersonObject extends DurableObject<Env> {
       if (created) this.store.identifiedPerson(input.key, input.email, input.now);
       const traitsChanged =
         this.lastPatch.get(source) !== patch &&
-        this.store.mergeAttributes(source, input.traits, input.now, { onlyIfChanged: true });
+        this.store.mergeAttributes(source, input.traits, input.now, { onlyIfChanged: true, newPerson: created });
       const consentChanged = !!input.consent && this.store.setConsent(input.consent, input.now);
       const touched = this.store.mergeTouches(input.touches, input.anonymousId, input.now);
       const deviceId = input.anonymousId ?? input.deviceId ?? null;
       const device = deviceId
-        ? this.store.upsertDevice(deviceId, input.ip, input.userAgent, input.country ?? null, input.now)
+        ? this.store.upsertDevice(deviceId, input.ip, input.userAgent, input.country ?? null, input.now, {
+            newPerson: created,
+          })
         : null;
       // Links to merge: a browser the registry knows (a new person's, looked up above), else any not merged yet.
       const link = (id: string, linked: boolean) => !linked && (registered ? registered.has(id) : true);
@@ -197,6 +202,7 @@ export class PersonObject extends DurableObject<Env> {
     if (!this.schemaPending) return;
     migrate(this.sql, personSchema);
     this.schemaPending = false;
+    this.audiences.store.created();
   }
 
   snapshot(): PersonSnapshot | null {

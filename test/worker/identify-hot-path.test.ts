@@ -98,6 +98,65 @@ describe('identify hot path', { timeout: 60_000 }, () => {
     expect(await state.alarm).toBeNull();
   });
 
+  it("a new person's database is written only after the visitor registry answered (the schema is not a commit of its own)", async () => {
+    const who = email();
+    const key = await personKey(env, who);
+    const stub = await personByEmail(env, who);
+    const seen = await runInDurableObject(stub, async (p: PersonObject) => {
+      const o = p as unknown as { env: Env; sql: SqlStorage };
+      const real = o.env;
+      // The tables the person's database holds while its registry lookup is in flight (a write made
+      // before it is committed before the call leaves: the output gate holds the call until then).
+      const during: string[][] = [];
+      o.env = {
+        ...real,
+        DIRECTORY: {
+          idFromName: real.DIRECTORY.idFromName.bind(real.DIRECTORY),
+          get: (id: DurableObjectId) => {
+            const shard = real.DIRECTORY.get(id);
+            return {
+              knownVisitors: async (ids: string[]) => {
+                during.push(
+                  o.sql
+                    .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name NOT LIKE '\\_cf\\_%' ESCAPE '\\'")
+                    .toArray()
+                    .map((r) => r.name),
+                );
+                return shard.knownVisitors(ids);
+              },
+              upsert: (e: DirectoryEntry) => shard.upsert(e),
+            };
+          },
+        },
+      } as unknown as Env;
+      try {
+        const outcome = await p.identify({
+          key,
+          email: who,
+          messageId: `msg_order_${n++}`,
+          anonymousId: `anon_order_${n++}`,
+          traits: { plan: 'pro' },
+          traitsSource: 'traits',
+          touches: [],
+          consent: null,
+          ip: null,
+          userAgent: null,
+          now: Date.now(),
+          mayCreate: true,
+        });
+        return { outcome, during };
+      } finally {
+        o.env = real;
+      }
+    });
+    expect(seen.outcome).toEqual({ status: 'stored', created: true });
+    expect(seen.during).toEqual([[]]);
+    expect(((await stub.snapshot()) as unknown as PersonSnapshot).attributes).toEqual({ traits: { plan: 'pro' } });
+    expect(((await directoryFor(env, key).search(who, '', 10)) as unknown as DirectoryRow[]).map((r) => r.key)).toEqual(
+      [key],
+    );
+  });
+
   it('a new person whose directory push fails keeps the alarm armed in its commit, and the alarm pushes the row', async () => {
     const who = email();
     const key = await personKey(env, who);
