@@ -1,6 +1,8 @@
 // The person's membership tables (audience_state, audience_entries, audience_exits, conversions,
 // retractions): the only code that reads or writes them. They are created with the person's first
 // audience row (personAudienceSchema, its own migration track); most people never have one.
+// (Over 300 lines: an evaluation plan is written in one transaction across the five tables, and the
+// statements that write it sit together.)
 import type { AudiencePrior, EvaluationPlan } from '../audiences/plan';
 import type { ConversionRow, ConversionStatus, Entry, MembershipChange, SkipReason } from '../audiences/types';
 import { migrate } from './sql';

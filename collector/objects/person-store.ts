@@ -1,6 +1,8 @@
 // The person's own tables (person, attributes, touches, devices, messages, tombstone, pending_links):
 // the only code that reads or writes them. The membership tables are person-audience-store.ts's.
 // Synchronous SQL over the object's database; the caller (PersonObject) owns transactions and timing.
+// (Over 300 lines: the one owner of seven tables, so every statement on them, and the order a new
+// person's are created in, reads in one place; split by table, an identify would cross four files.)
 import type { ConsentState } from '../../shared/schemas/collect';
 import type { Touch } from '../../shared/schemas/collect';
 import type { PersonView } from '../delivery/conversion-row';

@@ -1,4 +1,4 @@
-// About 320 lines: the identify and the deferred work it arms (alarm, directory push, visitor links)
+// Over 300 lines: the identify and the deferred work it arms (alarm, directory push, visitor links)
 // stay in one file so the order of commits and round trips reads in one place; the tables are
 // person-store.ts's, the audience work person-audiences.ts's.
 import { DurableObject } from 'cloudflare:workers';
