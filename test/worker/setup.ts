@@ -31,3 +31,23 @@ if (!g[FIXED]) {
     },
   });
 }
+
+// The collector project runs every file in one workerd (isolate: false in vitest.config.ts, which
+// saves a Miniflare start and the import of hono and zod per file). Each file still starts from
+// what a fresh runtime would give it: every Durable Object's storage and alarms deleted, and the
+// collector's own modules (module-level caches: config, keys, rate limiters, sign-in throttle, tag
+// silence) evaluated anew when the file imports them. Only node_modules stay evaluated.
+import { reset } from 'cloudflare:test';
+
+type ModuleNode = { id?: string; file?: string | null };
+const worker = (globalThis as { __vitest_worker__?: { evaluatedModules?: unknown } }).__vitest_worker__;
+const modules = worker?.evaluatedModules as
+  | { idToModuleMap: Map<string, ModuleNode>; invalidateModule(node: ModuleNode): void }
+  | undefined;
+if (modules) {
+  for (const [id, node] of modules.idToModuleMap) {
+    if (id.includes('/node_modules/') || id.startsWith('\0') || id.includes('/test/worker/setup.ts')) continue;
+    modules.invalidateModule(node);
+  }
+}
+await reset();
