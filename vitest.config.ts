@@ -61,6 +61,11 @@ export default defineConfig({
         test: {
           name: 'collector',
           include: [...besideWorkerd, 'test/worker/**/*.test.ts'],
+          // One workerd (one Miniflare) runs every file, one after another. With isolation each file
+          // started its own Miniflare and imported hono, zod and the collector anew through the module
+          // runner: about half the project's wall time. test/worker/setup.ts gives each file what a
+          // fresh runtime would (every Durable Object deleted, the collector's modules evaluated anew).
+          isolate: false,
           setupFiles: ['test/worker/setup.ts'],
           // The ad-platform fakes run in Node; DestinationObject tests reach them over loopback.
           globalSetup: ['test/fakes/global-setup.ts'],

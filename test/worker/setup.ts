@@ -1,4 +1,6 @@
 // Runs in workerd before each collector test file.
+import { reset } from 'cloudflare:test';
+
 //
 // @cloudflare/vitest-pool-workers 0.23 installs the Proxy on its entrypoint and Durable Object
 // wrapper classes from inside their constructors, so every construction wraps the previous Proxy in
@@ -31,3 +33,21 @@ if (!g[FIXED]) {
     },
   });
 }
+
+// The collector project runs every file in one workerd (isolate: false in vitest.config.ts, which
+// saves a Miniflare start and the import of hono and zod per file). Each file still starts from
+// what a fresh runtime would give it: every Durable Object's storage and alarms deleted, and the
+// collector's own modules (module-level caches: config, keys, rate limiters, sign-in throttle, tag
+// silence) evaluated anew when the file imports them. Only node_modules stay evaluated.
+
+type ModuleNode = { id?: string; file?: string | null };
+const worker = (globalThis as { __vitest_worker__?: { evaluatedModules?: unknown } }).__vitest_worker__;
+const modules = worker?.evaluatedModules as
+  { idToModuleMap: Map<string, ModuleNode>; invalidateModule(node: ModuleNode): void } | undefined;
+if (modules) {
+  for (const [id, node] of modules.idToModuleMap) {
+    if (id.includes('/node_modules/') || id.startsWith('\0') || id.includes('/test/worker/setup.ts')) continue;
+    modules.invalidateModule(node);
+  }
+}
+await reset();
