@@ -41,8 +41,6 @@ export default defineConfig({
       {
         test: {
           name: 'scripts',
-          // The production bundle, built once per run, for the collectors these suites start (test/support/collector.ts).
-          globalSetup: ['test/support/bundle-setup.ts'],
           environment: 'node',
           include: ['test/scripts/**/*.test.ts'],
           testTimeout: 180_000,
@@ -73,6 +71,7 @@ export default defineConfig({
       {
         test: {
           name: 'reliability',
+          // The production bundle, built once per run, for the collectors these suites start (test/support/collector.ts).
           globalSetup: ['test/support/bundle-setup.ts'],
           environment: 'node',
           include: ['test/reliability/**/*.test.ts'],
