@@ -56,7 +56,7 @@ export async function startCollector(opts: StartOptions = {}): Promise<RunningCo
  */
 async function startMiniflare(opts: StartOptions): Promise<RunningCollector> {
   const bundle = inject('collectorBundle');
-  if (!bundle) throw new Error('no collector bundle: list test/support/bundle-setup.ts in the project\'s globalSetup');
+  if (!bundle) throw new Error("no collector bundle: list test/support/bundle-setup.ts in the project's globalSetup");
   const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), 'collector-state-'));
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(import.meta.dirname, '../../wrangler.toml'));
   let output = '';
