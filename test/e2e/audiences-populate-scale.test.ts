@@ -10,15 +10,14 @@
 // class's prototype in one more Proxy (cloudflare/workers-sdk#15092, fixed after the 0.23.0 we pin),
 // so each call into an object walks one trap per object made before it; seeding 2,000 people ran at
 // 5 a second and slowing (docs/audiences.md, Performance).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { membership, type Criteria } from '../../shared/criteria';
 // @ts-expect-error plain ESM without types
-import { miniflareOptions, ROOT } from '../../bench/miniflare-options.mjs';
+import { miniflareOptions } from '../../bench/miniflare-options.mjs';
 // @ts-expect-error plain ESM without types
 import { DEV_VARS_FOR_BENCH } from '../../bench/dev-vars.mjs';
 
@@ -196,19 +195,14 @@ function expectSame(found: Iterable<string>, expected: Set<string>) {
 }
 
 beforeAll(async () => {
-  // The production bundle, as `npm test` builds it; the tag is built only when its generated module
-  // is missing (rewriting dist/tag* could race a suite reading them).
-  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: '1' };
-  const steps: [string, string[]][] = [['npx', ['wrangler', 'deploy', '--dry-run', '--outdir', 'dist/worker']]];
-  if (!existsSync(join(ROOT, 'collector/generated/tag-assets.ts'))) steps.unshift(['node', ['esbuild.config.mjs']]);
-  for (const [cmd, args] of steps) {
-    const r = spawnSync(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
-  }
+  // The production bundle, built once per run by test/support/bundle-setup.ts.
+  const bundle = inject('collectorBundle');
   state = mkdtempSync(join(tmpdir(), 'populate-scale-'));
-  mf = new Miniflare(
-    miniflareOptions(state, { vars: DEV_VARS_FOR_BENCH, onOutput: (text: string) => output.push(text) }),
-  );
+  mf = new Miniflare({
+    ...miniflareOptions(state, { vars: DEV_VARS_FOR_BENCH, onOutput: (text: string) => output.push(text) }),
+    scriptPath: join(bundle, 'index.js'),
+    modulesRoot: bundle,
+  });
   base = (await mf.ready).origin;
 }, 180_000);
 

@@ -1,5 +1,5 @@
 // The fault suite's harness: a whole system on loopback (the collector on local workerd through
-// wrangler dev, the Meta, LinkedIn and Microsoft contract fakes in Node), a client that behaves like the tag's outbox and a
+// Miniflare (test/support/collector.ts), the Meta, LinkedIn and Microsoft contract fakes in Node), a client that behaves like the tag's outbox and a
 // CRM sync (retry until answered, same message ids), and the final accounting of one scenario.
 import { createServer, type Server } from 'node:http';
 import { startCollector, type RunningCollector } from '../support/collector';
@@ -223,7 +223,7 @@ export async function waitForOutcomes(c: { url: string }, destinationId: string,
     const rows = await deliveryLog(c, destinationId);
     if (rows.length >= expected && rows.every((r) => TERMINAL.has(r.status))) return rows;
     if (Date.now() > end) return rows;
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

@@ -3,6 +3,10 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Log, LogLevel, Miniflare } from 'miniflare';
+import { inject } from 'vitest';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { devVars } from './dev-vars';
 
 export const DEV_VARS = devVars();
@@ -27,10 +31,13 @@ export interface RunningCollector {
 }
 
 /**
- * Starts the collector on local workerd (`wrangler dev`) with its own state directory, and waits
- * until /healthz answers from it. The tag must already be built (`npm run build`).
+ * Starts the collector on local workerd with its own state directory, and waits until /healthz
+ * answers from it. By default the production bundle (built once per run by bundle-setup.ts) under
+ * Miniflare, configured from wrangler.toml; with `wrangler: true`, `config` or `args`, through
+ * `wrangler dev` as `npm start` runs it. The tag must already be built (`npm run build`).
  */
 export async function startCollector(opts: StartOptions = {}): Promise<RunningCollector> {
+  if (!opts.wrangler && !opts.config && !opts.args) return startMiniflare(opts);
   // A port from freePort() is free when chosen, not when wrangler binds it seconds later: another
   // process may take it meanwhile. Then a new port, unless the caller needs this one (a restart).
   for (let attempt = 1; ; attempt++) {
@@ -42,10 +49,58 @@ export async function startCollector(opts: StartOptions = {}): Promise<RunningCo
   }
 }
 
+/**
+ * The bundle under Miniflare: wrangler.toml's bindings (Durable Objects, queues with their consumers,
+ * rate limits, vars), Durable Objects persisted in `persistDir` (a restart on it keeps them), the
+ * kernel's choice of port unless one is given (a restart on the same port).
+ */
+async function startMiniflare(opts: StartOptions): Promise<RunningCollector> {
+  const bundle = inject('collectorBundle');
+  if (!bundle) throw new Error("no collector bundle: list test/support/bundle-setup.ts in the project's globalSetup");
+  const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), 'collector-state-'));
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(import.meta.dirname, '../../wrangler.toml'));
+  let output = '';
+  const mf = new Miniflare({
+    ...workerOptions,
+    modules: true,
+    scriptPath: join(bundle, 'index.js'),
+    modulesRoot: bundle,
+    bindings: { ...workerOptions.bindings, ...DEV_VARS, ...opts.vars },
+    durableObjectsPersist: join(persistDir, 'do'),
+    // Request.cf as `wrangler dev` gives it offline (CLOUDFLARE_CF_FETCH_ENABLED=false).
+    cf: false,
+    host: '127.0.0.1',
+    port: opts.port ?? 0,
+    log: new Log(LogLevel.WARN),
+    // The Worker's console output, kept for suites that check what it logs.
+    handleRuntimeStdio: (out: Readable, err: Readable) => {
+      out.on('data', (d: Buffer) => (output += d));
+      err.on('data', (d: Buffer) => (output += d));
+    },
+  });
+  let url: URL;
+  try {
+    url = await mf.ready;
+  } catch (e) {
+    await mf.dispose().catch(() => {});
+    throw new Error(`the collector did not start: ${e}\n${output}`);
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    url: url.origin,
+    port: Number(url.port),
+    persistDir,
+    logs: () => output,
+    stop: () => (stopped ??= mf.dispose().catch(() => {})),
+  };
+}
+
 class PortTaken extends Error {}
 
 /** `config`: another wrangler config (a variant of wrangler.toml); `args`: more `wrangler dev` flags. */
 type StartOptions = {
+  /** Through `wrangler dev` (as `npm start`), not the bundle under Miniflare. */
+  wrangler?: boolean;
   persistDir?: string;
   port?: number;
   vars?: Record<string, string>;
