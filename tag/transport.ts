@@ -4,5 +4,10 @@
  * collector keeps its HttpOnly `_cb_aid` cookie, unless nothing may be stored (ads consent denied).
  */
 export function send(url: string, body: string, cookies: boolean): Promise<Response> {
-  return fetch(url, { method: 'POST', body, keepalive: body.length < 60_000, credentials: cookies ? 'include' : 'omit' });
+  return fetch(url, {
+    method: 'POST',
+    body,
+    keepalive: body.length < 60_000,
+    credentials: cookies ? 'include' : 'omit',
+  });
 }

@@ -118,7 +118,9 @@ describe('identify hot path', { timeout: 60_000 }, () => {
               knownVisitors: async (ids: string[]) => {
                 during.push(
                   o.sql
-                    .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name NOT LIKE '\\_cf\\_%' ESCAPE '\\'")
+                    .exec<{ name: string }>(
+                      "SELECT name FROM sqlite_master WHERE name NOT LIKE '\\_cf\\_%' ESCAPE '\\'",
+                    )
                     .toArray()
                     .map((r) => r.name),
                 );
