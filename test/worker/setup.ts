@@ -1,5 +1,6 @@
 // Runs in workerd before each collector test file.
-import { reset } from 'cloudflare:test';
+import { env, reset, runInDurableObject } from 'cloudflare:test';
+import { afterAll } from 'vitest';
 
 //
 // @cloudflare/vitest-pool-workers 0.23 installs the Proxy on its entrypoint and Durable Object
@@ -51,3 +52,32 @@ if (modules) {
   }
 }
 await reset();
+
+// Before the next file's reset(), this file's queued work finishes: populate pages and CRM upsert
+// fan-out still in the JOBS queue would otherwise be delivered into the next file's storage, fail
+// against its deleted objects, and hold the queue's consumer (its pressure pause, retries with
+// backoff) while that file's own jobs wait. A job still running after 15 s (a suite that stalls one
+// on purpose) is left as it is.
+afterAll(async () => {
+  const config = env.CONFIG.get(env.CONFIG.idFromName('config'));
+  const running = () =>
+    runInDurableObject(config, (_object, state) => {
+      const sql = state.storage.sql;
+      const tables = new Set(
+        sql
+          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+          .toArray()
+          .map((t) => t.name),
+      );
+      let n = 0;
+      if (tables.has('audience_jobs'))
+        n += sql.exec<{ n: number }>("SELECT count(*) AS n FROM audience_jobs WHERE status = 'running'").one().n;
+      if (tables.has('jobs'))
+        n += sql
+          .exec<{ n: number }>('SELECT count(*) AS n FROM jobs WHERE applied + suppressed + failed + rejected < total')
+          .one().n;
+      return n;
+    });
+  const deadline = Date.now() + 15_000;
+  while ((await running()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}, 20_000);
