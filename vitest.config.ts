@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { devVars } from './test/support/dev-vars';
@@ -23,10 +22,6 @@ const SCALE = 'test/e2e/audiences-populate-scale.test.ts';
 // workerd (real Durable Objects, SQLite, Queues), and end-to-end suites driving real Chromium.
 export default defineConfig({
   test: {
-    // Two files at a time on the two cores: the system suites spend much of their time waiting on
-    // Chromium and the collector's answers, so two of them (or one beside the workerd suites) share
-    // the machine well. On more cores vitest's default (cores - 1) is kept.
-    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       // Pure code without globals or mocks: one Node process runs every file (isolate: false) instead of one per file.
       { test: { name: 'shared', environment: 'node', include: ['shared/**/*.test.ts'], isolate: false } },
@@ -72,9 +67,6 @@ export default defineConfig({
           // runner: about half the project's wall time. test/worker/setup.ts gives each file what a
           // fresh runtime would (every Durable Object deleted, the collector's modules evaluated anew).
           isolate: false,
-          // A worker's first file imports the collector's module graph inside its test; beside a
-          // Chromium suite on two cores that alone can pass vitest's default 5 s.
-          testTimeout: 20_000,
           setupFiles: ['test/worker/setup.ts'],
           // The ad-platform fakes run in Node; DestinationObject tests reach them over loopback.
           globalSetup: ['test/fakes/global-setup.ts'],
