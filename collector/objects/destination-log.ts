@@ -2,28 +2,29 @@
 // already redacted when the request was stored), in the shape /api/conversions serves and
 // collector/conversions/log.ts merges across destinations. Apart from the DestinationObject because
 // it is a pure reshaping of the outbox store's records, not part of the object's delivery work.
-import type { OutboxEntry, RequestLog, RowStatus } from '../delivery/outbox';
+import type { OutboxEntry, RequestLog } from '../delivery/outbox';
 import type { MatchCoverage } from '../delivery/match-coverage';
 
 /** One row of the cross-destination delivery log (collector/conversions/log.ts merges these). */
-export interface DeliveryLogRow {
+export interface DeliveryLogRow extends Pick<
+  OutboxEntry,
+  | 'entryId'
+  | 'kind'
+  | 'audienceId'
+  | 'conversionId'
+  | 'personKey'
+  | 'email'
+  | 'status'
+  | 'attempts'
+  | 'error'
+  | 'note'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'sentAt'
+> {
   /** The row's key in this destination's outbox. */
   key: string;
-  entryId: string;
-  /** 'retraction': the withdrawal of this entry's conversion (an exit marked as a reversal). */
-  kind: 'conversion' | 'retraction';
-  audienceId: string | null;
-  conversionId: string | null;
-  personKey: string | null;
-  email: string | null;
-  status: RowStatus;
-  attempts: number;
   skipReason: string | null;
-  error: OutboxEntry['error'];
-  note: string | null;
-  createdAt: number;
-  updatedAt: number;
-  sentAt: number | null;
   /** When a queued row is next due, or a pending_confirmation row next checked. */
   dueAt: number | null;
   /** This conversion's part of the request body, exactly as sent. */

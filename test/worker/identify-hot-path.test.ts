@@ -16,6 +16,22 @@ import { createAudience, DAY, env, history, mql, settled, upsert } from './audie
 const MIN = 60_000;
 let n = 0;
 const email = () => `hot-${Date.now().toString(36)}-${n++}@example.com`;
+/** A tag identify that may create the person: no touches, consent, IP or user agent. */
+const newPerson = (key: string, who: string, extra: Pick<IdentifyInput, 'messageId'> & Partial<IdentifyInput>) =>
+  ({
+    key,
+    email: who,
+    anonymousId: null,
+    traits: {},
+    traitsSource: 'traits',
+    touches: [],
+    consent: null,
+    ip: null,
+    userAgent: null,
+    now: Date.now(),
+    mayCreate: true,
+    ...extra,
+  }) satisfies IdentifyInput;
 
 async function identifyAt(
   who: string,
@@ -132,20 +148,13 @@ describe('identify hot path', { timeout: 60_000 }, () => {
         },
       } as unknown as Env;
       try {
-        const outcome = await p.identify({
-          key,
-          email: who,
-          messageId: `msg_order_${n++}`,
-          anonymousId: `anon_order_${n++}`,
-          traits: { plan: 'pro' },
-          traitsSource: 'traits',
-          touches: [],
-          consent: null,
-          ip: null,
-          userAgent: null,
-          now: Date.now(),
-          mayCreate: true,
-        });
+        const outcome = await p.identify(
+          newPerson(key, who, {
+            messageId: `msg_order_${n++}`,
+            anonymousId: `anon_order_${n++}`,
+            traits: { plan: 'pro' },
+          }),
+        );
         return { outcome, during };
       } finally {
         o.env = real;
@@ -175,20 +184,7 @@ describe('identify hot path', { timeout: 60_000 }, () => {
         },
       } as unknown as Env;
       try {
-        await p.identify({
-          key,
-          email: who,
-          messageId: `msg_fail_${n++}`,
-          anonymousId: null,
-          traits: {},
-          traitsSource: 'traits',
-          touches: [],
-          consent: null,
-          ip: null,
-          userAgent: null,
-          now: Date.now(),
-          mayCreate: true,
-        });
+        await p.identify(newPerson(key, who, { messageId: `msg_fail_${n++}` }));
       } finally {
         o.env = real;
       }
