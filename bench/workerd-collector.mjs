@@ -2,11 +2,11 @@
 // plain `workerd serve`: no wrangler or miniflare layers, so a benchmark measures the Worker itself.
 // The JOBS queue is not bound (plain workerd has no local queue broker): /v1/people is not served here.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEV_VARS_FOR_BENCH } from './dev-vars.mjs';
-import { onCleanup, trackGroup } from './cleanup.mjs';
+import { onCleanup, trackDir, trackGroup } from './cleanup.mjs';
 
 // The repository root, also when this file is bundled into dist/bench by bench/run.mjs.
 const ROOT = resolve(import.meta.dirname, existsSync(resolve(import.meta.dirname, '../package.json')) ? '..' : '../..');
@@ -60,16 +60,18 @@ export async function startWorkerd(port, extraVars = {}) {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  const untrack = trackGroup(child.pid);
+  // Each run's Durable Object databases (thousands of files) go with the process, however it ends.
+  const untrack = [trackGroup(child.pid), trackDir(stateDir)];
+  const removeState = () => rmSync(stateDir, { recursive: true, force: true });
   const stop = async () => {
-    untrack();
+    for (const u of untrack) u();
     unregister();
-    if (child.exitCode !== null) return;
+    if (child.exitCode !== null) return removeState();
     const exited = new Promise((r) => child.once('exit', r));
     try {
       process.kill(-child.pid, 'SIGTERM');
     } catch {
-      return;
+      return removeState();
     }
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
     if (child.exitCode === null) {
@@ -79,6 +81,7 @@ export async function startWorkerd(port, extraVars = {}) {
         // gone
       }
     }
+    removeState();
   };
   const unregister = onCleanup(stop);
   let log = '';
