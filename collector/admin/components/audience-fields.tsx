@@ -1,5 +1,6 @@
 import type { FieldCatalogue } from '../../services/audience-fields';
 import { isTimestamp } from '../../sources/catalogue';
+import { DataTable } from './data-table';
 
 /**
  * The synced CRM fields beside the audience form: datalists the criteria builder's field inputs
@@ -36,35 +37,25 @@ export function SyncedFields(props: { catalogue: FieldCatalogue | null }) {
           {s.name}: its fields could not be read ({s.error!.message}).
         </p>
       ))}
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Field</th>
-            <th scope="col">Label</th>
-            <th scope="col">Type</th>
-            <th scope="col">Values</th>
+      <DataTable head={['Field', 'Label', 'Type', 'Values']}>
+        {c.fields.map((f) => (
+          <tr data-field={f.name}>
+            <td>
+              <code>{f.name}</code>
+            </td>
+            <td>{f.label}</td>
+            <td>{f.type}</td>
+            <td>
+              {(f.options ?? []).map((o, i) => (
+                <>
+                  {i > 0 && ', '}
+                  <code title={o.label}>{o.value}</code>
+                </>
+              ))}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {c.fields.map((f) => (
-            <tr data-field={f.name}>
-              <td>
-                <code>{f.name}</code>
-              </td>
-              <td>{f.label}</td>
-              <td>{f.type}</td>
-              <td>
-                {(f.options ?? []).map((o, i) => (
-                  <>
-                    {i > 0 && ', '}
-                    <code title={o.label}>{o.value}</code>
-                  </>
-                ))}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
     </details>
   );
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { logChange } from '../../admin/change-log';
 import { CsrfField } from '../../admin/components/csrf-field';
+import { DataTable } from '../../admin/components/data-table';
 import { Layout } from '../../admin/components/layout';
 import { Notice } from '../../admin/components/notice';
 import { Time } from '../../admin/components/time';
@@ -152,28 +153,18 @@ peopleUploadPages.get('/jobs/:id', async (c) => {
             The queue tried these rows on every delivery and gave up; nothing was applied for them. Fix the cause, then
             send them again.
           </p>
-          <table>
-            <thead>
+          <DataTable head={['Email', 'Rows', 'Reason', 'Failed']}>
+            {job.failures.map((f) => (
               <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Rows</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Failed</th>
+                <td>{f.email}</td>
+                <td>{f.rows.map((r) => r.source).join(', ')}</td>
+                <td>{f.reason}</td>
+                <td>
+                  <Time ms={f.failedAt} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {job.failures.map((f) => (
-                <tr>
-                  <td>{f.email}</td>
-                  <td>{f.rows.map((r) => r.source).join(', ')}</td>
-                  <td>{f.reason}</td>
-                  <td>
-                    <Time ms={f.failedAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
           <form method="post" action={`${c.var.base}/people/jobs/${job.id}/retry`}>
             <CsrfField token={c.var.csrf} />
             <div class="actions">
