@@ -288,13 +288,7 @@ export class SourceObject extends DurableObject<Env> {
     try {
       return { ok: true, value: await connectorFor(cfg.type)!.listFields(await this.context(cfg, null)) };
     } catch (e) {
-      if (e instanceof SourceError)
-        return {
-          ok: false,
-          code: `source_${e.kind}`,
-          message: e.message + (e.platformMessage ? `: ${e.platformMessage}` : ''),
-        };
-      throw e;
+      return readFailure(e);
     }
   }
 
@@ -314,13 +308,7 @@ export class SourceObject extends DurableObject<Env> {
       this.catalogued = { sealed: cfg.sealed, at: this.now(), fields };
       return { ok: true, value: fields };
     } catch (e) {
-      if (e instanceof SourceError)
-        return {
-          ok: false,
-          code: `source_${e.kind}`,
-          message: e.message + (e.platformMessage ? `: ${e.platformMessage}` : ''),
-        };
-      throw e;
+      return readFailure(e);
     }
   }
 
@@ -534,4 +522,14 @@ function mergeIssues(prev: SourceView['fieldIssues'], found: FieldIssue[], now: 
   const byField = new Map(prev.map((i) => [i.field, i]));
   for (const f of found) byField.set(f.field, { field: f.field, reason: f.reason, at });
   return [...byField.values()].slice(-MAX_ISSUES);
+}
+
+/** A CRM read that failed for a reason the admin can show (bad credentials, rate limit, …); anything else is thrown on. */
+function readFailure(e: unknown): Result<never> {
+  if (!(e instanceof SourceError)) throw e;
+  return {
+    ok: false,
+    code: `source_${e.kind}`,
+    message: e.message + (e.platformMessage ? `: ${e.platformMessage}` : ''),
+  };
 }
