@@ -17,7 +17,7 @@ import { Log, LogLevel, Miniflare, type MiniflareOptions } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { membership, type Criteria } from '../../shared/criteria';
 // @ts-expect-error plain ESM without types
-import { miniflareOptions } from '../../bench/miniflare-options.mjs';
+import { keepLoopbackConnections, miniflareOptions } from '../../bench/miniflare-options.mjs';
 // @ts-expect-error plain ESM without types
 import { DEV_VARS_FOR_BENCH } from '../../bench/dev-vars.mjs';
 
@@ -79,6 +79,7 @@ const log = (...a: unknown[]) => console.log('[populate-scale]', ...a);
 
 let mf: Miniflare;
 let mfOptions: MiniflareOptions;
+let undoKeepLoopback: (() => void) | undefined;
 let base: string;
 let state: string;
 const output: string[] = [];
@@ -139,13 +140,14 @@ let nudges = 0;
 // Miniflare's queue broker (the local stand-in for Cloudflare Queues, messages in memory) reports
 // each batch it delivered to the runtime's log ('QUEUE <queue> acked/total'), over an HTTP call to
 // this process, and only then takes the next batch. When that call fails, the broker never delivers
-// again, and says nothing (miniflare 4.20260426.0, broker.worker.js #flush; reproduced by refusing one
-// such call: the populate stands at 500/2,000, one batch of 10 pages, as in the one stall seen beside
-// the other system suites on two loaded cores). Sends still succeed, so pages sent again wait there
-// for good. The test counts the batches reported; when the pages sent again bring neither progress
-// nor a batch within STALL_MS, the queue itself is dead: the runtime is restarted on the same storage
-// (its queue's messages are lost, as a lost queue message is in production) and the cron runs again,
-// which must resume the job from its cursors. Anything else that stops a populate still fails the test.
+// again, and says nothing (miniflare 4.20260426.0, broker.worker.js #flush): on two loaded cores a
+// 15 s populate batch left the call's kept-alive connection idle past node:http's 5 s, the runtime
+// sent the report on the closed connection ("Network connection lost") and the populate stood at
+// 500/2,000 for good. keepLoopbackConnections (beforeAll) removes that cause. Should the queue stop
+// another way, the test sees it: it counts the batches reported, and when the pages sent again bring
+// neither progress nor a batch within STALL_MS, the runtime is restarted on the same storage (its
+// queue's messages are lost, as a lost queue message is in production) and the cron runs again,
+// which must resume the job from its cursors. Anything else that stops a populate fails the test.
 let batches = 0;
 let restarts = 0;
 class RuntimeLog extends Log {
@@ -238,6 +240,8 @@ beforeAll(async () => {
   // The production bundle, built once per run by test/support/bundle-setup.ts.
   const bundle = inject('collectorBundle');
   state = mkdtempSync(join(tmpdir(), 'populate-scale-'));
+  // Else a batch longer than 5 s on a loaded machine can stop the local queue for good (see there).
+  undoKeepLoopback = keepLoopbackConnections();
   mfOptions = {
     ...miniflareOptions(state, { vars: DEV_VARS_FOR_BENCH, onOutput: (text: string) => output.push(text) }),
     scriptPath: join(bundle, 'index.js'),
@@ -250,6 +254,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mf?.dispose();
+  undoKeepLoopback?.();
   if (state) rmSync(state, { recursive: true, force: true });
   const lines = output.join('').split('\n');
   const failed = lines.filter((l) => l.includes('populate page failed')).length;
