@@ -97,30 +97,34 @@ async function api(path: string, init: RequestInit = {}): Promise<{ status: numb
   return { status: res.status, body: await res.json() };
 }
 
-async function get(path: string): Promise<any> {
-  const res = await api(path);
-  expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(200);
-  return res.body;
-}
-
 let dropped = 0;
 
-async function until<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let inARow = 0; ;) {
-    let v: T;
+/**
+ * A GET answered 200; its body. A GET whose connection was closed unanswered ('fetch failed', read
+ * ECONNRESET or other side closed: a kept-alive connection the runtime had closed, seen on a loaded
+ * machine with the runtime answering the next request) is sent again, three times in a row at most
+ * (a runtime that exited fails fast). An answer, even an error status, counts. Writes are not repeated.
+ */
+async function get(path: string): Promise<any> {
+  for (let inARow = 0; ; ) {
+    let res: { status: number; body: any };
     try {
-      v = await read();
-      inARow = 0;
+      res = await api(path);
     } catch (e) {
-      // A poll whose connection was closed unanswered ('fetch failed', other side closed: seen on a
-      // loaded machine with the runtime still answering the next poll) is read again, three times in
-      // a row at most (a runtime that exited fails fast). An answer, even an error status, counts.
       if (!(e instanceof TypeError && e.message === 'fetch failed') || ++inARow > 3) throw e;
       dropped++;
       await sleep(250);
       continue;
     }
+    expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(200);
+    return res.body;
+  }
+}
+
+async function until<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
     if (done(v)) return v;
     if (Date.now() > deadline) throw new Error(`${what} did not happen in ${timeoutMs / 1000} s: ${JSON.stringify(v)}`);
     await sleep(250);
@@ -263,7 +267,7 @@ afterAll(async () => {
   const file = passed ? 'not kept' : join(tmpdir(), `populate-scale-${run}.log`);
   if (!passed) writeFileSync(file, lines.join('\n'));
   log(
-    `runtime output (${file}): ${failed} populate pages failed and were retried, ${nomem} SQLITE_NOMEM lines; ${dropped} polls read again after a dropped connection; ${nudges} stalled populates resumed by the cron's handler; ${batches} queue batches, ${restarts} runtime restarts after the queue stopped delivering`,
+    `runtime output (${file}): ${failed} populate pages failed and were retried, ${nomem} SQLITE_NOMEM lines; ${dropped} reads sent again after a dropped connection; ${nudges} stalled populates resumed by the cron's handler; ${batches} queue batches, ${restarts} runtime restarts after the queue stopped delivering`,
   );
 });
 
