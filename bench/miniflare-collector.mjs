@@ -4,10 +4,12 @@
 import { Miniflare } from 'miniflare';
 import { DEV_VARS_FOR_BENCH } from './dev-vars.mjs';
 import { onCleanup } from './cleanup.mjs';
-import { miniflareOptions } from './miniflare-options.mjs';
+import { keepLoopbackConnections, miniflareOptions } from './miniflare-options.mjs';
 
 /** Starts the bundle (build it first: buildBundle) with Durable Objects persisted in `stateDir`; `vars` adds to the bench keys. */
 export async function startMiniflare(stateDir, { batchSize = 10, vars = {}, onOutput } = {}) {
+  // The queue broker's batch reports must not meet a connection the loopback server closed (see there).
+  keepLoopbackConnections();
   const mf = new Miniflare(
     miniflareOptions(stateDir, {
       batchSize,
