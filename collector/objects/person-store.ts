@@ -52,6 +52,42 @@ export interface Presence {
   identifiedAt: number | null;
 }
 
+/**
+ * The directory row of a person this identify creates, as directoryEntry() will read it after the
+ * commit (revision 1: the person row, one source's traits, the click IDs merged), computed from the
+ * input so it can be pushed before the commit; null when that cannot be told beforehand (more click
+ * IDs than the person keeps).
+ */
+export function newPersonEntry(
+  input: { key: string; email: string; traits: Record<string, unknown>; touches: Touch[] },
+  source: string,
+  now: number,
+): DirectoryEntry | null {
+  const kinds = new Map<string, Set<string>>();
+  let distinct = 0;
+  for (const t of freshTouches(input.touches, now)) {
+    const values = kinds.get(t.kind) ?? kinds.set(t.kind, new Set()).get(t.kind)!;
+    if (!values.has(t.value)) distinct++;
+    values.add(t.value);
+  }
+  if (distinct > MAX_TOUCHES_PER_PERSON) return null;
+  const clicks: Record<string, number> = {};
+  for (const [kind, values] of kinds) clicks[kind] = values.size;
+  // As mergeAttributes stores it (an empty patch writes no row) and attributes() parses it back.
+  const attributes =
+    Object.keys(input.traits).length === 0 ? {} : { [source]: JSON.parse(JSON.stringify(deepMerge({}, input.traits))) };
+  return {
+    key: input.key,
+    email: input.email,
+    createdAt: now,
+    updatedAt: now,
+    rev: 1,
+    attributes,
+    identifiedAt: now,
+    clicks,
+  };
+}
+
 export class PersonStore {
   constructor(private readonly sql: SqlStorage) {}
 
@@ -210,7 +246,9 @@ export class PersonStore {
   /**
    * Upserts a device: whether it was written, and whether its visitor was already merged (so the link
    * can be skipped). A known device with the same address and browser is restamped once a minute.
-   * `newPerson`: the person was created in this transaction, so the cap needs no check.
+   * `newPerson`: the person was created in this transaction, so the cap needs no check. `skipLinked`:
+   * for a row left alone, `linked` is null instead of read (queueLinkUnlessLinked reads it in its own
+   * statement).
    */
   upsertDevice(
     anonymousId: string,
@@ -218,8 +256,8 @@ export class PersonStore {
     userAgent: string | null,
     country: string | null,
     now: number,
-    options: { newPerson?: boolean } = {},
-  ): { changed: boolean; linked: boolean } {
+    options: { newPerson?: boolean; skipLinked?: boolean } = {},
+  ): { changed: boolean; linked: boolean | null } {
     // The country belongs to the IP: a new IP brings its own (null when unknown), never the old one's.
     const row = this.sql
       .exec<{ first_seen: number; linked: number }>(
@@ -238,7 +276,7 @@ export class PersonStore {
         ip ? country : null,
       )
       .toArray()[0];
-    if (!row) return { changed: false, linked: this.deviceLinked(anonymousId) };
+    if (!row) return { changed: false, linked: options.skipLinked ? null : this.deviceLinked(anonymousId) };
     // A new row (or one first seen this very millisecond): enforce the cap, oldest devices first.
     if (row.first_seen === now && !options.newPerson)
       this.sql.exec(
@@ -280,6 +318,19 @@ export class PersonStore {
   queueLink(anonymousId: string, now: number): void {
     this.sql.exec(
       'INSERT INTO pending_links (anonymous_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING',
+      anonymousId,
+      now,
+    );
+  }
+
+  /**
+   * queueLink for a browser whose device is not merged yet, deviceLinked's check in the same statement
+   * (a repeat identify's: one statement fewer to run on every request).
+   */
+  queueLinkUnlessLinked(anonymousId: string, now: number): void {
+    this.sql.exec(
+      `INSERT INTO pending_links (anonymous_id, at) SELECT ?1, ?2
+       WHERE NOT EXISTS (SELECT 1 FROM devices WHERE anonymous_id = ?1 AND linked = 1) ON CONFLICT DO NOTHING`,
       anonymousId,
       now,
     );
