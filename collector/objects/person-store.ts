@@ -144,10 +144,14 @@ export class PersonStore {
     this.sql.exec('UPDATE person SET rev = rev + 1, updated_at = max(updated_at, ?) WHERE id = 1', now);
   }
 
-  /** upsertPerson + identified_at + the revision bump of changed(), in one statement. */
-  identifiedPerson(key: string, email: string, now: number): void {
+  /**
+   * upsertPerson + identified_at + the revision bump of changed(), in one statement. `syncedRev`: a new
+   * person's revision already pushed to the directory (its row went out before this commit), stored
+   * with the row instead of by markSynced's statement; an existing person's is left as it is.
+   */
+  identifiedPerson(key: string, email: string, now: number, syncedRev = 0): void {
     this.sql.exec(
-      `INSERT INTO person (id, email, key, created_at, updated_at, identified_at, rev) VALUES (1, ?, ?, ?, ?, ?, 1)
+      `INSERT INTO person (id, email, key, created_at, updated_at, identified_at, rev, synced_rev) VALUES (1, ?, ?, ?, ?, ?, 1, ?)
        ON CONFLICT (id) DO UPDATE SET key = coalesce(key, excluded.key), identified_at = excluded.identified_at,
          rev = rev + 1, updated_at = max(updated_at, excluded.updated_at)`,
       email,
@@ -155,6 +159,7 @@ export class PersonStore {
       now,
       now,
       now,
+      syncedRev,
     );
   }
 

@@ -150,8 +150,9 @@ export class PersonObject extends DurableObject<Env> {
         const created = !exists;
         if (created && input.mayCreate === false) return { status: 'refused' };
         if (this.store.seenMessage(input.messageId, input.now)) return { status: 'duplicate' };
-        // A new person's row first, so the consent below lands on it.
-        if (created) this.store.identifiedPerson(input.key, input.email, input.now);
+        // A new person's row first, so the consent below lands on it; the row pushed above is this
+        // revision's (rev 1), marked pushed in the same statement.
+        if (created) this.store.identifiedPerson(input.key, input.email, input.now, early && pushed ? early.rev : 0);
         const traitsChanged =
           this.lastPatch.get(source) !== patch &&
           this.store.mergeAttributes(source, input.traits, input.now, { onlyIfChanged: true, newPerson: created });
@@ -182,8 +183,6 @@ export class PersonObject extends DurableObject<Env> {
         const stale = identifiedAt === null || identifiedAt <= input.now - STAMP_MS;
         if (!created && (traitsChanged || consentChanged || touched || device?.changed || stale))
           this.store.identifiedPerson(input.key, input.email, input.now);
-        // The row pushed above is this revision's (rev 1): marked pushed in the same commit.
-        if (created && early && pushed) this.store.markSynced(early.rev);
         attributesChanged = created || traitsChanged || consentChanged;
         return { status: 'stored', created };
       });
@@ -276,7 +275,9 @@ export class PersonObject extends DurableObject<Env> {
 
   private ensureSchema() {
     if (!this.schemaPending) return;
-    migrate(this.sql, personSchema);
+    // No schema_version table: nothing else is in this database either (every table here is made by
+    // a migration after that one).
+    migrate(this.sql, personSchema, '', { empty: true });
     this.schemaPending = false;
     this.audiences.store.created();
   }
