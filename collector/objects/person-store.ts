@@ -235,12 +235,23 @@ export class PersonStore {
     return { attributes, fingerprint };
   }
 
-  /** Whether any touch was recent enough to merge. Over the cap, the oldest click IDs go first. */
-  mergeTouches(touches: (Touch | StoredTouch)[], anonymousId: string | null, now: number): boolean {
+  /**
+   * Whether any touch was recent enough to merge. Over the cap, the oldest click IDs go first.
+   * `newPerson`: created in this transaction, so there is nothing old to prune and, within the cap,
+   * nothing to drop (two statements fewer to compile on a new database).
+   */
+  mergeTouches(
+    touches: (Touch | StoredTouch)[],
+    anonymousId: string | null,
+    now: number,
+    options: { newPerson?: boolean } = {},
+  ): boolean {
     const fresh = freshTouches(touches, now);
     if (!fresh.length) return false;
-    pruneTouches(this.sql, now);
+    const fits = options.newPerson && fresh.length <= MAX_TOUCHES_PER_PERSON;
+    if (!fits) pruneTouches(this.sql, now);
     for (const t of fresh) mergeTouchRow(this.sql, t, { anonymous_id: anonymousId });
+    if (fits) return true;
     this.sql.exec(
       'DELETE FROM touches WHERE (kind, value) IN (SELECT kind, value FROM touches ORDER BY first_seen DESC LIMIT -1 OFFSET ?)',
       MAX_TOUCHES_PER_PERSON,

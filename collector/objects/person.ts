@@ -157,7 +157,7 @@ export class PersonObject extends DurableObject<Env> {
           this.lastPatch.get(source) !== patch &&
           this.store.mergeAttributes(source, input.traits, input.now, { onlyIfChanged: true, newPerson: created });
         const consentChanged = !!input.consent && this.store.setConsent(input.consent, input.now);
-        const touched = this.store.mergeTouches(input.touches, input.anonymousId, input.now);
+        const touched = this.store.mergeTouches(input.touches, input.anonymousId, input.now, { newPerson: created });
         const deviceId = input.anonymousId ?? input.deviceId ?? null;
         const device = deviceId
           ? this.store.upsertDevice(deviceId, input.ip, input.userAgent, input.country ?? null, input.now, {

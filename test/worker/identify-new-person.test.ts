@@ -119,6 +119,27 @@ describe('a new person', { timeout: 60_000 }, () => {
     expect(found.map((r) => [r.key, r.createdAt])).toEqual([[key, now]]);
   });
 
+  it('a new person with more click IDs than a person keeps: the cap holds, and the row pushed after the commit counts what was kept', async () => {
+    const who = email();
+    const key = await personKey(env, who);
+    const now = Date.now();
+    const touches = Array.from({ length: 501 }, (_, i) => ({
+      kind: 'gclid',
+      value: `EAIaIQobChMI_cap_${String(i).padStart(4, '0')}`,
+      firstSeen: now - 1000 + i,
+    }));
+    const { result, pushes } = await withPushes(who, async (p) => {
+      const outcome = await p.identify(input(key, who, { now, touches }));
+      return { outcome, stored: p.directoryEntry(), snapshot: p.snapshot() };
+    });
+    expect(result.outcome).toEqual({ status: 'stored', created: true });
+    expect(result.snapshot!.touches).toHaveLength(500);
+    // The oldest went: the first one sent is not kept.
+    expect(result.snapshot!.touches.map((t) => t.value)).not.toContain('EAIaIQobChMI_cap_0000');
+    expect(pushes).toEqual([result.stored]);
+    expect(pushes[0]!.clicks).toEqual({ gclid: 500 });
+  });
+
   it('with no traits the row has no attributes, as the stored person has none', async () => {
     const who = email();
     const key = await personKey(env, who);
