@@ -81,6 +81,17 @@ export class DirectoryObject extends DurableObject<Env> {
     return cursor.rowsWritten > 0 ? 'applied' : 'stale';
   }
 
+  /**
+   * A new person's row pushed ahead of a commit that then failed: it goes, unless a later revision
+   * (or another creation's row) replaced it meanwhile.
+   */
+  withdraw(key: string, rev: number, createdAt: number): boolean {
+    return (
+      this.sql.exec('DELETE FROM people WHERE key = ? AND rev = ? AND created_at = ?', key, rev, createdAt).rowsWritten >
+      0
+    );
+  }
+
   /** Erasure: the row goes and a suppression entry (the key only) stays. */
   suppress(key: string, now: number): void {
     this.ctx.storage.transactionSync(() => {

@@ -138,6 +138,13 @@ export class PersonAudiences {
         if (this.quiet.until !== Number.POSITIVE_INFINITY) await this.schedule(this.quiet.until);
         return;
       }
+      // No audience configured and none ever tracked here (a new person, most often): the evaluation
+      // would read the person and its attributes to find nothing. Quiet until the config changes.
+      const cfg = await this.config();
+      if (cfg.audiences.length === 0 && !this.store.hasTables()) {
+        this.quiet = { cfg, until: Number.POSITIVE_INFINITY };
+        return;
+      }
       await this.evaluate(now);
     } catch (e) {
       logError('audience evaluation failed; retrying on the alarm', e);

@@ -52,6 +52,42 @@ export interface Presence {
   identifiedAt: number | null;
 }
 
+/**
+ * The directory row of a person this identify creates, as directoryEntry() will read it after the
+ * commit (revision 1: the person row, one source's traits, the click IDs merged), computed from the
+ * input so it can be pushed before the commit; null when that cannot be told beforehand (more click
+ * IDs than the person keeps).
+ */
+export function newPersonEntry(
+  input: { key: string; email: string; traits: Record<string, unknown>; touches: Touch[] },
+  source: string,
+  now: number,
+): DirectoryEntry | null {
+  const kinds = new Map<string, Set<string>>();
+  let distinct = 0;
+  for (const t of freshTouches(input.touches, now)) {
+    const values = kinds.get(t.kind) ?? kinds.set(t.kind, new Set()).get(t.kind)!;
+    if (!values.has(t.value)) distinct++;
+    values.add(t.value);
+  }
+  if (distinct > MAX_TOUCHES_PER_PERSON) return null;
+  const clicks: Record<string, number> = {};
+  for (const [kind, values] of kinds) clicks[kind] = values.size;
+  // As mergeAttributes stores it (an empty patch writes no row) and attributes() parses it back.
+  const attributes =
+    Object.keys(input.traits).length === 0 ? {} : { [source]: JSON.parse(JSON.stringify(deepMerge({}, input.traits))) };
+  return {
+    key: input.key,
+    email: input.email,
+    createdAt: now,
+    updatedAt: now,
+    rev: 1,
+    attributes,
+    identifiedAt: now,
+    clicks,
+  };
+}
+
 export class PersonStore {
   constructor(private readonly sql: SqlStorage) {}
 
@@ -108,10 +144,14 @@ export class PersonStore {
     this.sql.exec('UPDATE person SET rev = rev + 1, updated_at = max(updated_at, ?) WHERE id = 1', now);
   }
 
-  /** upsertPerson + identified_at + the revision bump of changed(), in one statement. */
-  identifiedPerson(key: string, email: string, now: number): void {
+  /**
+   * upsertPerson + identified_at + the revision bump of changed(), in one statement. `syncedRev`: a new
+   * person's revision already pushed to the directory (its row went out before this commit), stored
+   * with the row instead of by markSynced's statement; an existing person's is left as it is.
+   */
+  identifiedPerson(key: string, email: string, now: number, syncedRev = 0): void {
     this.sql.exec(
-      `INSERT INTO person (id, email, key, created_at, updated_at, identified_at, rev) VALUES (1, ?, ?, ?, ?, ?, 1)
+      `INSERT INTO person (id, email, key, created_at, updated_at, identified_at, rev, synced_rev) VALUES (1, ?, ?, ?, ?, ?, 1, ?)
        ON CONFLICT (id) DO UPDATE SET key = coalesce(key, excluded.key), identified_at = excluded.identified_at,
          rev = rev + 1, updated_at = max(updated_at, excluded.updated_at)`,
       email,
@@ -119,6 +159,7 @@ export class PersonStore {
       now,
       now,
       now,
+      syncedRev,
     );
   }
 
@@ -194,12 +235,23 @@ export class PersonStore {
     return { attributes, fingerprint };
   }
 
-  /** Whether any touch was recent enough to merge. Over the cap, the oldest click IDs go first. */
-  mergeTouches(touches: (Touch | StoredTouch)[], anonymousId: string | null, now: number): boolean {
+  /**
+   * Whether any touch was recent enough to merge. Over the cap, the oldest click IDs go first.
+   * `newPerson`: created in this transaction, so there is nothing old to prune and, within the cap,
+   * nothing to drop (two statements fewer to compile on a new database).
+   */
+  mergeTouches(
+    touches: (Touch | StoredTouch)[],
+    anonymousId: string | null,
+    now: number,
+    options: { newPerson?: boolean } = {},
+  ): boolean {
     const fresh = freshTouches(touches, now);
     if (!fresh.length) return false;
-    pruneTouches(this.sql, now);
+    const fits = options.newPerson && fresh.length <= MAX_TOUCHES_PER_PERSON;
+    if (!fits) pruneTouches(this.sql, now);
     for (const t of fresh) mergeTouchRow(this.sql, t, { anonymous_id: anonymousId });
+    if (fits) return true;
     this.sql.exec(
       'DELETE FROM touches WHERE (kind, value) IN (SELECT kind, value FROM touches ORDER BY first_seen DESC LIMIT -1 OFFSET ?)',
       MAX_TOUCHES_PER_PERSON,
@@ -210,7 +262,9 @@ export class PersonStore {
   /**
    * Upserts a device: whether it was written, and whether its visitor was already merged (so the link
    * can be skipped). A known device with the same address and browser is restamped once a minute.
-   * `newPerson`: the person was created in this transaction, so the cap needs no check.
+   * `newPerson`: the person was created in this transaction, so the cap needs no check. `skipLinked`:
+   * for a row left alone, `linked` is null instead of read (queueLinkUnlessLinked reads it in its own
+   * statement).
    */
   upsertDevice(
     anonymousId: string,
@@ -218,8 +272,8 @@ export class PersonStore {
     userAgent: string | null,
     country: string | null,
     now: number,
-    options: { newPerson?: boolean } = {},
-  ): { changed: boolean; linked: boolean } {
+    options: { newPerson?: boolean; skipLinked?: boolean } = {},
+  ): { changed: boolean; linked: boolean | null } {
     // The country belongs to the IP: a new IP brings its own (null when unknown), never the old one's.
     const row = this.sql
       .exec<{ first_seen: number; linked: number }>(
@@ -238,7 +292,7 @@ export class PersonStore {
         ip ? country : null,
       )
       .toArray()[0];
-    if (!row) return { changed: false, linked: this.deviceLinked(anonymousId) };
+    if (!row) return { changed: false, linked: options.skipLinked ? null : this.deviceLinked(anonymousId) };
     // A new row (or one first seen this very millisecond): enforce the cap, oldest devices first.
     if (row.first_seen === now && !options.newPerson)
       this.sql.exec(
@@ -280,6 +334,19 @@ export class PersonStore {
   queueLink(anonymousId: string, now: number): void {
     this.sql.exec(
       'INSERT INTO pending_links (anonymous_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING',
+      anonymousId,
+      now,
+    );
+  }
+
+  /**
+   * queueLink for a browser whose device is not merged yet, deviceLinked's check in the same statement
+   * (a repeat identify's: one statement fewer to run on every request).
+   */
+  queueLinkUnlessLinked(anonymousId: string, now: number): void {
+    this.sql.exec(
+      `INSERT INTO pending_links (anonymous_id, at) SELECT ?1, ?2
+       WHERE NOT EXISTS (SELECT 1 FROM devices WHERE anonymous_id = ?1 AND linked = 1) ON CONFLICT DO NOTHING`,
       anonymousId,
       now,
     );

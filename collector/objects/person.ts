@@ -8,7 +8,14 @@ import { migrate } from './sql';
 import { personSchema } from './person-schema';
 import { deepMerge } from './deep-merge';
 import { PersonAudiences, type EvaluateOptions } from './person-audiences';
-import { MAX_DEVICES_PER_PERSON, MAX_TOUCHES_PER_PERSON, PersonStore, STAMP_MS, type Presence } from './person-store';
+import {
+  MAX_DEVICES_PER_PERSON,
+  MAX_TOUCHES_PER_PERSON,
+  newPersonEntry,
+  PersonStore,
+  STAMP_MS,
+  type Presence,
+} from './person-store';
 import type { AudienceConfig } from '../audiences/types';
 import type {
   AttributesInput,
@@ -41,7 +48,7 @@ export class PersonObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly store: PersonStore;
   private readonly audiences: PersonAudiences;
-  // In memory (four fields, each with its reason):
+  // In memory (five fields, each with its reason):
   /**
    * The stored alarm as this instance last set or read it; undefined: not known (an existing
    * database, until read). Without it every identify would read and rewrite the alarm: a write (and a
@@ -66,6 +73,11 @@ export class PersonObject extends DurableObject<Env> {
    * touches, and on erasure.
    */
   private readonly lastPatch = new Map<string, string>();
+  /**
+   * The identify creating this person while its directory row is in flight (not a cache: it orders a
+   * second identify of the same new person after the first, so only one row is pushed before a commit).
+   */
+  private creating: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -84,11 +96,29 @@ export class PersonObject extends DurableObject<Env> {
 
   /** Applies an identify; a message id seen in the last 7 days changes nothing. */
   async identify(input: IdentifyInput): Promise<IdentifyOutcome> {
+    // One creation at a time: a second identify of a person being created (its directory row in
+    // flight) waits for the first, then finds the person.
+    while (this.creating) await this.creating;
+    if (!this.schemaPending || input.mayCreate === false) return this.applyIdentify(input, false);
+    let done!: () => void;
+    this.creating = new Promise((resolve) => (done = resolve));
+    try {
+      return await this.applyIdentify(input, true);
+    } finally {
+      this.creating = null;
+      done();
+    }
+  }
+
+  private async applyIdentify(input: IdentifyInput, fresh: boolean): Promise<IdentifyOutcome> {
     // A new person's browsers are looked up in the visitor registry now, not from an alarm (a read of
     // a shard): a browser whose visitor stored no touch needs no link, so most new people need no alarm.
     const browsers = [
       ...new Set([input.anonymousId, ...(input.otherAnonymousIds ?? [])].filter((id): id is string => !!id)),
     ];
+    // A caller of the previous version (a deploy in progress) sends no traitsSource, but `trusted` for
+    // a verified signature (it sets it only after checking one).
+    const source = input.traitsSource ?? (input.trusted ? 'signed_traits' : 'traits');
     // A new database holds nothing yet; its schema is written after the registry's answer, with the
     // person: written before it, the schema would be a commit of its own, and the call to the registry
     // (held by the output gate until then) would wait for it.
@@ -96,60 +126,105 @@ export class PersonObject extends DurableObject<Env> {
       ? { exists: false, suppressed: false, identifiedAt: null }
       : this.store.presence();
     const lookup = !presence.exists && !presence.suppressed && input.mayCreate !== false && browsers.length > 0;
-    const registered = lookup ? await this.registered(browsers) : null;
+    // A new database's person: its directory row goes out beside the registry lookup, before the
+    // commit, so the commit marks it pushed and no alarm (set, then removed in a second commit) is
+    // needed for it. The row may precede the person by the commit; if the commit fails it is withdrawn.
+    const early = fresh ? newPersonEntry(input, source, input.now) : null;
+    const [registered, pushed] = await Promise.all([
+      lookup ? this.registered(browsers) : null,
+      early ? this.pushEarly(early) : false,
+    ]);
     this.ensureSchema();
     // Whether anything an audience reads changed (a new person, traits, consent).
     let attributesChanged = false;
-    // A caller of the previous version (a deploy in progress) sends no traitsSource, but `trusted` for
-    // a verified signature (it sets it only after checking one).
-    const source = input.traitsSource ?? (input.trusted ? 'signed_traits' : 'traits');
+    // Whether a visitor link was queued (the alarm merges it).
+    let queued = false;
     const patch = JSON.stringify(input.traits);
-    const outcome = this.ctx.storage.transactionSync((): IdentifyOutcome => {
-      // The hot path of ingestion: each step is one statement where two would do.
-      // Read again after the registry's round trip (another call may have run meanwhile).
-      const { suppressed, exists, identifiedAt } = lookup ? this.store.presence() : presence;
-      if (suppressed) return { status: 'suppressed' };
-      const created = !exists;
-      if (created && input.mayCreate === false) return { status: 'refused' };
-      if (this.store.seenMessage(input.messageId, input.now)) return { status: 'duplicate' };
-      // A new person's row first, so the consent below lands on it.
-      if (created) this.store.identifiedPerson(input.key, input.email, input.now);
-      const traitsChanged =
-        this.lastPatch.get(source) !== patch &&
-        this.store.mergeAttributes(source, input.traits, input.now, { onlyIfChanged: true, newPerson: created });
-      const consentChanged = !!input.consent && this.store.setConsent(input.consent, input.now);
-      const touched = this.store.mergeTouches(input.touches, input.anonymousId, input.now);
-      const deviceId = input.anonymousId ?? input.deviceId ?? null;
-      const device = deviceId
-        ? this.store.upsertDevice(deviceId, input.ip, input.userAgent, input.country ?? null, input.now, {
-            newPerson: created,
-          })
-        : null;
-      // Links to merge: a browser the registry knows (a new person's, looked up above), else any not merged yet.
-      const link = (id: string, linked: boolean) => !linked && (registered ? registered.has(id) : true);
-      if (input.anonymousId && link(input.anonymousId, device!.linked))
-        this.store.queueLink(input.anonymousId, input.now);
-      for (const id of input.otherAnonymousIds ?? [])
-        if (id !== input.anonymousId && link(id, this.store.deviceLinked(id))) this.store.queueLink(id, input.now);
-      // The person's revision (the directory row follows it) and identify time move when something
-      // changed, and otherwise once a minute at most.
-      const stale = identifiedAt === null || identifiedAt <= input.now - STAMP_MS;
-      if (!created && (traitsChanged || consentChanged || touched || device?.changed || stale))
-        this.store.identifiedPerson(input.key, input.email, input.now);
-      attributesChanged = created || traitsChanged || consentChanged;
-      return { status: 'stored', created };
-    });
+    let outcome: IdentifyOutcome;
+    try {
+      outcome = this.ctx.storage.transactionSync((): IdentifyOutcome => {
+        // The hot path of ingestion: each step is one statement where two would do.
+        // Read again after a round trip (another call may have run meanwhile).
+        const { suppressed, exists, identifiedAt } = lookup || early ? this.store.presence() : presence;
+        if (suppressed) return { status: 'suppressed' };
+        const created = !exists;
+        if (created && input.mayCreate === false) return { status: 'refused' };
+        if (this.store.seenMessage(input.messageId, input.now)) return { status: 'duplicate' };
+        // A new person's row first, so the consent below lands on it; the row pushed above is this
+        // revision's (rev 1), marked pushed in the same statement.
+        if (created) this.store.identifiedPerson(input.key, input.email, input.now, early && pushed ? early.rev : 0);
+        const traitsChanged =
+          this.lastPatch.get(source) !== patch &&
+          this.store.mergeAttributes(source, input.traits, input.now, { onlyIfChanged: true, newPerson: created });
+        const consentChanged = !!input.consent && this.store.setConsent(input.consent, input.now);
+        const touched = this.store.mergeTouches(input.touches, input.anonymousId, input.now, { newPerson: created });
+        const deviceId = input.anonymousId ?? input.deviceId ?? null;
+        const device = deviceId
+          ? this.store.upsertDevice(deviceId, input.ip, input.userAgent, input.country ?? null, input.now, {
+              newPerson: created,
+              skipLinked: !registered,
+            })
+          : null;
+        // Links to merge: a browser the registry knows (a new person's, looked up above), else any not merged yet.
+        const queue = (id: string, linked: boolean | null) => {
+          if (registered) {
+            if (!registered.has(id) || linked) return;
+            this.store.queueLink(id, input.now);
+          } else if (linked === null) this.store.queueLinkUnlessLinked(id, input.now);
+          else if (!linked) this.store.queueLink(id, input.now);
+          else return;
+          queued = true;
+        };
+        if (input.anonymousId) queue(input.anonymousId, device!.linked);
+        for (const id of input.otherAnonymousIds ?? [])
+          if (id !== input.anonymousId) queue(id, registered ? this.store.deviceLinked(id) : null);
+        // The person's revision (the directory row follows it) and identify time move when something
+        // changed, and otherwise once a minute at most.
+        const stale = identifiedAt === null || identifiedAt <= input.now - STAMP_MS;
+        if (!created && (traitsChanged || consentChanged || touched || device?.changed || stale))
+          this.store.identifiedPerson(input.key, input.email, input.now);
+        attributesChanged = created || traitsChanged || consentChanged;
+        return { status: 'stored', created };
+      });
+    } catch (e) {
+      if (early && pushed) await this.withdrawEarly(early);
+      throw e;
+    }
     if (outcome.status === 'stored') {
       // Committed: now the memory may say so.
       this.lastPatch.set(source, patch);
+      const synced = outcome.created && !!early && pushed;
       // Armed in the commit of the change: if this instance ends before the row below reaches the
-      // directory, the alarm pushes it.
-      await this.scheduleAlarm(input.now + OUTBOX_DELAY_MS);
+      // directory, the alarm pushes it. A new person whose row is already there and who has no
+      // visitor to merge needs none.
+      if (!synced || queued) await this.scheduleAlarm(input.now + OUTBOX_DELAY_MS);
       await this.audiences.afterChange(input.now, { attributesChanged });
-      if (outcome.created) await this.pushNow();
+      // A new person whose early push failed is left to the alarm (the shard just failed).
+      if (outcome.created && !early) await this.pushNow();
     }
     return outcome;
   }
+
+  /** The directory push of a new person's row before its commit; whether the shard took it (any answer). */
+  private async pushEarly(entry: DirectoryEntry): Promise<boolean> {
+    try {
+      await directoryFor(this.env, entry.key).upsert(entry);
+      return true;
+    } catch (e) {
+      console.error('directory push failed; retrying on the alarm', e instanceof Error ? e.name : typeof e);
+      return false;
+    }
+  }
+
+  /** The commit of a person whose row went out first failed: the row goes too (best effort). */
+  private async withdrawEarly(entry: DirectoryEntry): Promise<void> {
+    try {
+      await directoryFor(this.env, entry.key).withdraw(entry.key, entry.rev, entry.createdAt);
+    } catch (e) {
+      console.error('directory withdraw failed', e instanceof Error ? e.name : typeof e);
+    }
+  }
+
   /** Touches for a person already known (via the person token or a linked visitor). */
   async addTouches(input: TouchInput): Promise<{ exists: boolean; duplicate: boolean }> {
     this.ensureSchema();
@@ -200,7 +275,9 @@ export class PersonObject extends DurableObject<Env> {
 
   private ensureSchema() {
     if (!this.schemaPending) return;
-    migrate(this.sql, personSchema);
+    // No schema_version table: nothing else is in this database either (every table here is made by
+    // a migration after that one).
+    migrate(this.sql, personSchema, '', { empty: true });
     this.schemaPending = false;
     this.audiences.store.created();
   }

@@ -10,15 +10,24 @@
  * constraints and indexes by construction (SQLite's own text of them). Lists whose steps write rows
  * (seed data) always replay, as does a track added to a database that already has other tables.
  */
-export function migrate(sql: SqlStorage, steps: string[], track = ''): boolean {
+export function migrate(sql: SqlStorage, steps: string[], track = '', options: { empty?: boolean } = {}): boolean {
   const table = track ? `schema_version_${track.replace(/\W/g, '_')}` : 'schema_version';
+  const baseline = baselines.get(steps);
+  // `empty`: the caller saw that this database has no table at all (a new object), so the version
+  // table is created with the recorded schema, in one call, instead of looked for first.
+  if (options.empty && baseline?.track === table) {
+    sql.exec(
+      `CREATE TABLE ${table} (version INTEGER NOT NULL);\n${baseline.schema};\nINSERT INTO ${table} (version) VALUES (?)`,
+      baseline.version,
+    );
+    return true;
+  }
   sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (version INTEGER NOT NULL)`);
   const row = sql.exec<{ version: number }>(`SELECT version FROM ${table}`).toArray()[0];
   if (row) {
     replay(sql, steps, table, row.version);
     return false;
   }
-  const baseline = baselines.get(steps);
   if (baseline?.track === table) {
     sql.exec(`${baseline.schema};\nINSERT INTO ${table} (version) VALUES (?)`, baseline.version);
     return true;
