@@ -21,7 +21,10 @@ async function outboxPage() {
   const p = await page('/');
   const { configure } = await import('./config');
   configure({ key: 'pk_test', host: 'https://collector.test' });
+  // The sender as it starts on a page (its listeners; its first pass, over an empty outbox, done).
   p.startSender();
+  await started();
+  await settle();
   return p;
 }
 
