@@ -30,8 +30,11 @@ export function startSender(): void {
     // (Session storage only on a site whose default is 'pending': the core wrote there while it was.)
     for (const store of link.config_.consent == 'pending' ? [localStorage, sessionStorage] : [localStorage])
       try {
-        ahead = ahead.concat(JSON.parse(store.getItem(CALLS)!) || []);
-        store.removeItem(CALLS);
+        const json = store.getItem(CALLS);
+        if (json) {
+          ahead = ahead.concat(JSON.parse(json));
+          store.removeItem(CALLS);
+        }
       } catch {}
     ahead
       .sort((a, b) => (a[1] as number) - (b[1] as number))
