@@ -7,14 +7,15 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import ts from 'typescript';
 
-// Issue 3: tag.js <= 3,000 B gzip (aim 2,000), the snippet <= 700 B minified; the build fails over
-// either. The tag.js budget is held at what was reached (2,313 B on 2026-12-04) plus a 10 B margin
-// (lower it, never raise it; docs/tag.md "Size and cost" says what stands between it and the aim). tag.js is the core the page loads; its sender (tag-send.js: the cookie backup, other tags'
-// cookies, the registry's format checks and lifetimes, the IndexedDB outbox, retries, transport)
-// follows when the browser is idle, cached for good by its hashed URL. Both sizes, and their sum, are
+// tag.js <= 2,000 B gzip (issue 18; Plausible's tracker is 2,804), the snippet <= 700 B minified; the
+// build fails over either (lower them, never raise them). tag.js is the core the page loads: the API,
+// its queue and the calls kept in memory; its sender (tag-send.js: storage, the ledger, consent's
+// effects, the cookie backup, other tags' cookies, the registry's format checks and lifetimes, the
+// IndexedDB outbox, retries, transport) follows when the browser is idle, cached for good by its
+// hashed URL. Both sizes, and their sum, are
 // printed (docs/tag.md, "Size and cost"). tag-send.js has a budget of its own (what was reached plus
 // room for a registry entry or two), so the sender cannot grow unseen either.
-const BUDGET = { tagGzip: 2323, tagGzipAim: 2000, sendGzip: 3900, snippetMin: 700 };
+const BUDGET = { tagGzip: 1700, sendGzip: 4870, snippetMin: 700 };
 
 const common = {
   bundle: true,
@@ -77,7 +78,7 @@ for (const file of ['module', 'types']) {
 const gzip = (s) => gzipSync(s, { level: 9 }).length;
 const brotli = (s) => brotliCompressSync(s, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 const rows = [
-  ['dist/tag.js', tag, `gzip budget ${BUDGET.tagGzip} (aim ${BUDGET.tagGzipAim})`],
+  ['dist/tag.js', tag, `gzip budget ${BUDGET.tagGzip}`],
   ['dist/tag-send.js', send, `gzip budget ${BUDGET.sendGzip}; sender, loaded when idle`],
   ['tag.js + tag-send.js', tag + send, 'sum: what a first visit fetches'],
   ['dist/tag.mjs', module, 'ES module (bundled into apps)'],

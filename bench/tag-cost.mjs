@@ -1,8 +1,9 @@
 // Main-thread cost of the tag on page load in Chromium, with its sizes:
 // `npm run build && node bench/tag-cost.mjs [loads per scenario, default 25]`.
-// Scenarios: a new visitor on an ad landing page (?gclid=...&fbclid=...: the tag captures in memory,
-// then in idle steps reads and writes its ledger, writes a touch ahead and loads its sender, which
-// writes the cookie backup, harvests cookies, mints _fbp, opens IndexedDB and sends); a returning
+// Scenarios: a new visitor on an ad landing page (?gclid=...&fbclid=...: tag.js notes the URL in
+// memory and loads its sender when idle, which in idle steps captures the click IDs, reads and writes
+// the ledger, writes a touch ahead, writes the cookie backup, harvests cookies, mints _fbp, opens
+// IndexedDB and sends); a returning
 // visitor's next page (same profile, no click ID); the same landing page without the tag. Each load is a fresh browser context.
 // Printed per scenario (medians): tag.js's synchronous evaluation; the tag's largest single task
 // and the sum of its tasks (evaluations of tag.js and tag-send.js, and every timer / idle callback

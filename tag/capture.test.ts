@@ -28,7 +28,7 @@ afterEach(teardown);
 // What a page does: the core takes the URL's click IDs, the sender harvests other tags' cookies.
 async function captureOn(path: string, now = NOW, referrer = 'https://ads.example/') {
   const p = await page(path);
-  const { take } = await import('./api');
+  const { take } = await import('./calls');
   const { capture } = await import('./capture');
   const { harvest } = await import('./harvest');
   const added = take(capture(location.href, referrer, now), now);

@@ -1,9 +1,9 @@
 import { CLICK_KINDS } from '../shared/click-ids';
 import type { Touch } from './ledger';
 
-// The core's check keeps junk out of storage (spaces, quotes, '<', control characters, absurd
-// lengths); each kind's own format check (shared/click-ids.ts) is the sender's, before anything is
-// sent (live.ts). So the registry's formats, lifetimes and platforms stay out of tag.js.
+// The sender's, on the URLs the core noted (calls.ts). This loose check keeps junk out of storage
+// (spaces, quotes, '<', control characters, absurd lengths); each kind's own format check
+// (shared/click-ids.ts) comes before anything is sent (live.ts).
 const LOOSE = /^[\w.~+/=:-]{4,500}$/;
 
 /**

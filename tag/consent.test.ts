@@ -161,6 +161,24 @@ describe("consent pending (config consent: 'pending')", () => {
     expect(sessionStorage.getItem('_cb_state')).toBeNull();
   });
 
+  it('a page left before its sender loads holds its click ID in session storage only, and a grant on the next page sends it', async () => {
+    const p = await page(LP, (w) => (w.clearbit = PENDING.slice()));
+    p.handoff.useSender(() => new Promise(() => {})); // never arrives
+    p.install.install(window);
+    window.dispatchEvent(new Event('pagehide'));
+    expect(localStorage.length).toBe(0);
+    expect(cookieNames()).toEqual([]);
+    expect(sessionStorage.getItem('_cb_calls')).toContain(GCLID);
+    await load('/pricing', PENDING);
+    await settle();
+    expect(c.sent).toEqual([]);
+    expect(localStorage.length).toBe(0);
+    expect(held()).toEqual([GCLID]);
+    (window as any).clearbit.consent({ ads: 'granted' });
+    await vi.waitFor(() => expect(c.events()).toHaveLength(1));
+    expect(c.events()[0].touches.map((t: any) => t.value)).toContain(GCLID);
+  });
+
   it('a denial drops the held click ID: the session copy is erased, nothing is stored or sent with it, and the next page holds nothing', async () => {
     await load(LP, PENDING);
     await settle();
@@ -261,23 +279,49 @@ describe('a denial takes back what was queued before it', () => {
     expect(await persisted()).not.toContain(GCLID);
   });
 
-  it('consent({ads: "denied"}) takes back the write-ahead even when the sender has not loaded', async () => {
+  // A page whose sender has not loaded (yet): an earlier page stored a click ID; this one captures it
+  // again and identifies, then the visitor denies.
+  async function deniedBeforeTheSender() {
     c = collector();
+    await load(LP);
+    await settle();
+    expect(await persisted()).toContain(GCLID);
+    expect(cookieNames()).toContain('_cb_ids');
     const p = await page(LP, (w) => (w.clearbit = [['load', 'pk_test', 'https://collector.test']]));
     p.handoff.useSender(() => Promise.reject(new Error('the sender could not load')));
     p.install.install(window);
-    await started();
     (window as any).clearbit.identify('ada@example.com');
-    await started();
-    expect(JSON.parse(localStorage.getItem('_cb_outbox')!).q.map((e: any) => e.type)).toEqual(['touch', 'identify']);
     (window as any).clearbit.consent({ ads: 'denied' });
     await started();
+    expect(c.events().filter((e) => e.type == 'identify')).toEqual([]);
+    return p;
+  }
+
+  it('consent({ads: "denied"}) before the sender loads: once it arrives, the identify goes without click IDs and the stored ones are erased', async () => {
+    const p = await deniedBeforeTheSender();
+    p.handoff.useSender(() => Promise.resolve().then(p.startSender));
+    p.handoff.flush();
+    await vi.waitFor(() => expect(c.events().filter((e) => e.type == 'identify')).toHaveLength(1));
+    await settle();
+    expect(c.events().filter((e) => e.type == 'identify').map((e) => [e.touches, e.context.consent.ads])).toEqual([
+      [[], 'denied'],
+    ]);
     expect(await persisted()).not.toContain(GCLID);
-    expect(localStorage.getItem('_cb_outbox')).toBeNull();
-    // The sender arrives: what was written ahead goes out under the denial.
-    p.handoff.useSender(() => Promise.resolve().then(p.outbox.startSender));
-    await p.handoff.flush();
-    expect(c.events().map((e) => [e.type, e.touches, e.context.consent.ads])).toEqual([['identify', [], 'denied']]);
+    expect(cookieNames()).not.toContain('_cb_ids');
+  });
+
+  it('consent({ads: "denied"}) on a page left before its sender loads: what was stored is erased as it goes, and the next page sends no click ID', async () => {
+    await deniedBeforeTheSender();
+    window.dispatchEvent(new Event('pagehide'));
+    // Synchronously, in the event's own task.
+    expect(await persisted()).not.toContain(GCLID);
+    expect(cookieNames()).not.toContain('_cb_ids');
+    const before = c.sent.length;
+    await load('/next');
+    (window as any).clearbit.identify('ada@example.com');
+    await vi.waitFor(() => expect(sentAfter(c, before).map((e) => e.type)).toContain('identify'));
+    await settle();
+    expect(JSON.stringify(sentAfter(c, before).map((e) => e.touches))).not.toContain(GCLID);
     expect(await persisted()).not.toContain(GCLID);
   });
 

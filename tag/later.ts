@@ -1,14 +1,19 @@
-import { guard } from './config';
+import { link } from './link';
 
-// The core's work that touches storage (localStorage and document.cookie are synchronous round trips
-// to the browser; the first in a fresh profile can take tens of ms), each step in a task of its own,
-// in order, when the browser is idle (at most 500 ms on). Evaluating tag.js and the API calls work
-// in memory only; `drain` runs what is left at once when the page is hidden or left, so nothing
-// captured is lost.
+// The sender's work on the core's calls that touches storage (localStorage and document.cookie are
+// synchronous round trips to the browser; the first in a fresh profile can take tens of ms), each step
+// in a task of its own, in order, when the browser is idle (at most 500 ms on). `drain` runs what is
+// left at once when the page is hidden or left, so nothing captured is lost.
 const steps: (() => unknown)[] = [];
 let scheduled = 0;
 
-const run = (step?: () => unknown) => step && guard(step)();
+function run(step?: () => unknown): void {
+  try {
+    step?.();
+  } catch (e) {
+    link.warn_(e);
+  }
+}
 function schedule(): void {
   if (scheduled) return;
   scheduled = 1;

@@ -1,9 +1,11 @@
 import type { Touch as WireTouch } from '../shared/schemas/collect';
-import { config } from './config';
-import { adsConsent, type ConsentState } from './consent';
-import { COOKIE, link, OUTBOX } from './link';
+import type { ConsentState } from './consent';
+import { COOKIE, link, OUTBOX, STORE } from './link';
 
 export type Touch = WireTouch;
+
+// The sender's: the core (tag.js) keeps no ledger; it reaches the page's configuration and consent
+// through the link.
 
 /**
  * What the browser remembers: anonymous id (set by the sender, backup.ts), person token, touches, a
@@ -18,14 +20,14 @@ export interface State {
   h?: boolean;
 }
 
-// In localStorage; and, while consent is pending on a site whose default is 'pending', in session
-// storage (this tab only), so the click IDs captured before the visitor answers survive a navigation.
-const STORE = '_cb_state';
+// STORE is in localStorage; and, while consent is pending on a site whose default is 'pending', in
+// session storage (this tab only), so the click IDs captured before the visitor answers survive a
+// navigation.
 
 let state: State | undefined;
 
 // Only a site whose default is 'pending' ever touches session storage.
-const sessionHeld = () => config.consent == 'pending';
+const sessionHeld = () => link.config_.consent == 'pending';
 
 /**
  * The browser's state, read once per page from localStorage (or this tab's copy while consent is
@@ -44,7 +46,7 @@ export function ledger(): State {
 
 /** Ads consent as events carry it: pending is denied. */
 export function consent(): ConsentState {
-  const state = adsConsent(ledger().c);
+  const state = link.consent_(ledger().c);
   return state == 'pending' ? 'denied' : state;
 }
 
@@ -74,7 +76,7 @@ export function save(): void {
     const json = JSON.stringify(ledger());
     if (storageAllowed()) localStorage.setItem(STORE, json);
     if (sessionHeld()) {
-      if (adsConsent(ledger().c) == 'pending') sessionStorage.setItem(STORE, json);
+      if (link.consent_(ledger().c) == 'pending') sessionStorage.setItem(STORE, json);
       else sessionStorage.removeItem(STORE);
     }
   } catch {}

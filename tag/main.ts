@@ -2,7 +2,7 @@
 // browser is idle or when there is something to send (the build puts that script's hash in the URL,
 // so it caches for good).
 import { config } from './config';
-import { useSender, type Send } from './handoff';
+import { useSender } from './handoff';
 import { install } from './install';
 import { link } from './link';
 
@@ -11,7 +11,7 @@ declare const SEND_VERSION: string;
 try {
   useSender(
     () =>
-      new Promise<Send>((resolve, reject) => {
+      new Promise((resolve, reject) => {
         const s = document.createElement('script');
         s.src = `${config.host}/v1/tag-send.js?v=${SEND_VERSION}`;
         (s as any)._cb = [link, resolve];

@@ -3,7 +3,7 @@
 // The sender is bundled here (the app's bundler decides how to split it).
 import { useSender } from './handoff';
 import { install } from './install';
-import { startSender } from './outbox';
+import { startSender } from './sender';
 import type {
   AdsConsent,
   Callback,

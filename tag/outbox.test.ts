@@ -21,6 +21,10 @@ async function outboxPage() {
   const p = await page('/');
   const { configure } = await import('./config');
   configure({ key: 'pk_test', host: 'https://collector.test' });
+  // The sender as it starts on a page (its listeners; its first pass, over an empty outbox, done).
+  p.startSender();
+  await started();
+  await settle();
   return p;
 }
 
@@ -38,8 +42,8 @@ describe('outbox', () => {
       seenAtSend.push((await stored()).q.map((e: any) => e.messageId));
       return { status: 200 };
     });
-    const { outbox, handoff } = await outboxPage();
-    await handoff.enqueue(event(1), T0);
+    const { outbox, sender } = await outboxPage();
+    await sender.enqueue(event(1), T0);
     expect(seenAtSend).toEqual([['msg-0001']]);
     expect(c.sent).toHaveLength(1);
     const [req] = c.sent;
@@ -54,8 +58,8 @@ describe('outbox', () => {
 
   it('keeps the person token from the response (never the email) and sends it with later events', async () => {
     collector(() => ({ status: 200, body: { accepted: 1, duplicates: 0, rejected: [], token: 'tok.signed.person' } }));
-    const { handoff, ledger } = await outboxPage();
-    await handoff.enqueue(event(1), T0);
+    const { sender, ledger } = await outboxPage();
+    await sender.enqueue(event(1), T0);
     expect(ledger.ledger().k).toBe('tok.signed.person');
     await vi.waitFor(() => expect(localStorage.getItem('_cb_state')).toContain('tok.signed.person'));
     expect(localStorage.getItem('_cb_state')).not.toContain('p1@example.com');
@@ -67,13 +71,13 @@ describe('outbox', () => {
       const a = answers.shift()!;
       return a == 'network' ? Promise.reject(new TypeError('Failed to fetch')) : { status: a };
     });
-    const { outbox, handoff } = await outboxPage();
+    const { outbox, sender } = await outboxPage();
     // The test plays the clock: the page's own retry timer must not fire in between.
     const at = async (now: number) => {
       await outbox.flush(now);
       outbox.stopOutbox();
     };
-    await handoff.enqueue(event(1), T0);
+    await sender.enqueue(event(1), T0);
     outbox.stopOutbox();
     let box = await stored();
     expect(box).toMatchObject({ n: 1, q: [event(1)] });
@@ -102,8 +106,8 @@ describe('outbox', () => {
     let down = true;
     const c = collector(() => (down ? { status: 503 } : { status: 200 }));
     let p = await outboxPage();
-    await p.handoff.enqueue(event(1), T0);
-    await p.handoff.enqueue(event(2), T0 + 1);
+    await p.sender.enqueue(event(1), T0);
+    await p.sender.enqueue(event(2), T0 + 1);
     expect((await stored()).q.map((e: any) => e.messageId)).toEqual(['msg-0001', 'msg-0002']);
     down = false;
     p = await outboxPage();
@@ -115,8 +119,8 @@ describe('outbox', () => {
   it('sends at once when the browser comes back online, without waiting for the backoff', async () => {
     let down = true;
     const c = collector(() => (down ? { status: 503 } : { status: 200 }));
-    const { handoff } = await outboxPage();
-    await handoff.enqueue(event(1), T0);
+    const { sender } = await outboxPage();
+    await sender.enqueue(event(1), T0);
     const { changeOutbox } = await import('./outbox-store');
     // Several failures in: the next attempt is minutes away.
     await changeOutbox((box) => ({ ...box, n: 9, at: Date.now() + 300_000 }));
@@ -140,11 +144,11 @@ describe('outbox', () => {
       await held;
       return { status: 503 };
     });
-    const { handoff } = await outboxPage();
+    const { sender } = await outboxPage();
     const { changeOutbox } = await import('./outbox-store');
     // Nine failures in: the attempt after a 503 would be minutes away.
     await changeOutbox((box) => ({ ...box, n: 9, at: 0 }));
-    const sending = handoff.enqueue(event(1), T0);
+    const sending = sender.enqueue(event(1), T0);
     await vi.waitFor(() => expect(calls).toBe(1));
     dispatchEvent(new Event('online')); // while the first send is in flight
     release();
@@ -159,10 +163,10 @@ describe('outbox', () => {
       body: { error: { code: 'invalid_event', message: 'no event in the batch was accepted' } },
     }));
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const { outbox, handoff } = await outboxPage();
+    const { outbox, sender } = await outboxPage();
     const { configure } = await import('./config');
     configure({ debug: true });
-    await handoff.enqueue(event(1), T0);
+    await sender.enqueue(event(1), T0);
     expect((await stored()).q).toEqual([]);
     expect(warn).toHaveBeenCalledWith('[clearbit]', 'rejected', 400, undefined);
     warn.mockRestore();
@@ -170,7 +174,7 @@ describe('outbox', () => {
 
   it('sends at most 50 events and about 60 KB per request', async () => {
     const c = collector();
-    const { outbox, handoff } = await outboxPage();
+    const { outbox, sender } = await outboxPage();
     const { changeOutbox } = await import('./outbox-store');
     await changeOutbox((box) => ({ ...box, q: Array.from({ length: 120 }, (_, i) => event(i)) }));
     await outbox.flush(T0);
@@ -185,8 +189,8 @@ describe('outbox', () => {
 
   it('drops events older than the collector deduplicates (7 days) instead of risking a double count', async () => {
     const c = collector(() => ({ status: 503 }));
-    const { outbox, handoff } = await outboxPage();
-    await handoff.enqueue(event(1), T0);
+    const { outbox, sender } = await outboxPage();
+    await sender.enqueue(event(1), T0);
     await outbox.flush(T0 + 8 * 86_400_000);
     expect(c.sent).toHaveLength(1);
     expect((await stored()).q).toEqual([]);
@@ -195,8 +199,8 @@ describe('outbox', () => {
   it('falls back to localStorage where IndexedDB is unavailable', async () => {
     delete (globalThis as any).indexedDB;
     const c = collector(() => ({ status: 503 }));
-    const { outbox, handoff } = await outboxPage();
-    await handoff.enqueue(event(1), T0);
+    const { outbox, sender } = await outboxPage();
+    await sender.enqueue(event(1), T0);
     expect(JSON.parse(localStorage.getItem('_cb_outbox')!)).toMatchObject({ q: [event(1)], n: 1 });
     expect(c.sent).toHaveLength(1);
   });
@@ -210,28 +214,28 @@ describe('outbox', () => {
   it('never sends before it knows the key and host: the event waits, written ahead in localStorage', async () => {
     const c = collector();
     const p = await page('/');
-    await p.handoff.enqueue(event(1), T0);
+    await p.sender.enqueue(event(1), T0);
     await settle();
     expect(c.sent).toEqual([]);
     expect(JSON.parse(localStorage.getItem('_cb_outbox')!).q).toEqual([event(1)]);
     const { configure } = await import('./config');
     configure({ key: 'pk_test', host: 'https://collector.test' });
-    await p.handoff.flush(T0);
+    await p.sender.send(T0);
     expect(c.events()).toEqual([event(1)]);
   });
 
   it('moves the write-ahead into IndexedDB once, then removes it from localStorage', async () => {
     let down = true;
     const c = collector(() => ({ status: down ? 503 : 200 }));
-    const { handoff, outbox } = await outboxPage();
+    const { sender, outbox } = await outboxPage();
     // A write-ahead left by an earlier page whose sender never loaded, written twice by two tabs.
     localStorage.setItem('_cb_outbox', JSON.stringify({ q: [event(1), event(1), event(2)] }));
-    await handoff.flush(T0);
+    await sender.send(T0);
     outbox.stopOutbox(); // the test plays the clock: the page's own retry timer must not fire in between
     expect((await stored()).q.map((e: any) => e.messageId)).toEqual(['msg-0001', 'msg-0002']);
     expect(localStorage.getItem('_cb_outbox')).toBeNull();
     down = false;
-    await handoff.flush(T0 + 400_000);
+    await sender.send(T0 + 400_000);
     expect(c.sent.at(-1)!.body.events.map((e: any) => e.messageId)).toEqual(['msg-0001', 'msg-0002']);
     expect((await stored()).q).toEqual([]);
     expect(localStorage.getItem('_cb_outbox')).toBeNull();

@@ -80,26 +80,13 @@ export async function flush(now = Date.now(), force?: unknown): Promise<void> {
   }
 }
 
-function flushSoon(_?: unknown): void {
+export function flushSoon(_?: unknown): void {
   flush().catch(link.warn_);
 }
 
 function schedule(at: unknown): void {
   clearTimeout(timer);
   if (at) timer = setTimeout(flushSoon, (at as number) - Date.now());
-}
-
-/**
- * Starts the sender on this page: sends when the browser comes back online and when the page is
- * hidden or left (keepalive lets that request outlive the page), and returns what sends.
- */
-export function startSender(): (now?: number) => Promise<void> {
-  const soon = () => flushSoon();
-  addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && soon());
-  addEventListener('pagehide', soon);
-  // Back online: the backoff was waiting for the network, so send now.
-  addEventListener('online', () => flush(Date.now(), 1).catch(link.warn_));
-  return flush;
 }
 
 /** For tests: cancel the retry timer. */

@@ -61,15 +61,18 @@ export async function page(path: string, before?: (w: any) => void) {
   track();
   const install = await import('./install');
   const handoff = await import('./handoff');
+  const { startSender } = await import('./sender');
+  // The sender's side of the calls: enqueue (write ahead and send), send.
+  const sender = await import('./calls');
   const outbox = await import('./outbox');
   const ledger = await import('./ledger');
   // The sender's side of the ledger: pruning, and the `_cb_ids` cookie backup.
   const { live } = await import('./live');
   const backup = await import('./backup');
   // As the ES module does: the sender bundled, not loaded as a script.
-  handoff.useSender(() => Promise.resolve().then(outbox.startSender));
+  handoff.useSender(() => Promise.resolve().then(startSender));
   cleanups.push(() => outbox.stopOutbox());
-  return { install, handoff, outbox, ledger, live, backup, api: () => (window as any).clearbit };
+  return { install, handoff, sender, startSender, outbox, ledger, live, backup, api: () => (window as any).clearbit };
 }
 
 /** Installs the tag the way tag.js does, after an optional snippet-style queue. */
@@ -87,10 +90,21 @@ export async function load(
   return p;
 }
 
-/** Waits for the steps (later.ts) in which the installed tag stores what it captured and was called with. */
-export async function started(): Promise<void> {
+/**
+ * Steps waiting: the sender's (later.ts), and the calls the core keeps for a sender that has not
+ * taken them yet (none wait for a sender that cannot load: no key or host).
+ */
+async function waiting(): Promise<number> {
   const { waiting } = await import('./later');
-  for (let i = 0; i < 100 && waiting(); i++) await new Promise((r) => setTimeout(r));
+  const { link } = await import('./link');
+  const known = link.config_?.key && link.config_?.host;
+  return waiting() + (known ? (link.calls_?.length ?? 0) : 0);
+}
+
+/** Waits for the steps in which the installed tag's sender stores what it captured and was called with. */
+export async function started(): Promise<void> {
+  await new Promise((r) => setTimeout(r));
+  for (let i = 0; i < 100 && (await waiting()); i++) await new Promise((r) => setTimeout(r));
 }
 
 /**
@@ -100,14 +114,13 @@ export async function started(): Promise<void> {
  */
 export async function settle(ms = 30): Promise<void> {
   const deadline = Date.now() + 3000;
-  // The tag's storage steps still waiting (later.ts) count as activity.
-  const { waiting } = await import('./later');
+  // The tag's storage steps still waiting count as activity.
   await new Promise((r) => setTimeout(r, ms));
   let last = activity();
   for (let quiet = 0; quiet < 3 && Date.now() < deadline;) {
     await new Promise((r) => setTimeout(r, 15));
     const now = activity();
-    quiet = now === last && inFlight === 0 && !waiting() ? quiet + 1 : 0;
+    quiet = now === last && inFlight === 0 && !(await waiting()) ? quiet + 1 : 0;
     last = now;
   }
 }
