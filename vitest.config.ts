@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { configDefaults, defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { devVars } from './test/support/dev-vars';
 
 // Tests beside the code (`collector/**/x.test.ts` next to `x.ts`) prove pure rules and run in Node
@@ -20,8 +22,34 @@ const SCALE = 'test/e2e/audiences-populate-scale.test.ts';
 // One run, ten projects: pure shared code and pure collector rules (unit) in Node, the tag in happy-dom, the GTM template in a
 // sandbox harness in Node, the ad-platform fakes in Node, the collector inside
 // workerd (real Durable Objects, SQLite, Queues), and end-to-end suites driving real Chromium.
+// vitest runs projects one after another (its sequencer sorts files by project name), so two workers
+// would both run workerd suites, then both run Chromium suites. Alternating the two kinds keeps one
+// worker on each most of the time: the workerd suites are CPU-bound, the system suites mostly wait on
+// Chromium and their collector, and together they share two cores better than two of a kind.
+// Two workerd files at once are safe: each vitest worker has its own workerd and its own fakes
+// (test/fakes/global-setup.ts, test/worker/setup.ts).
+const SYSTEM = new Set(['e2e', 'reliability', 'scripts']);
+class Alternating extends BaseSequencer {
+  async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const system = sorted.filter((f) => SYSTEM.has(f.project.name));
+    const rest = sorted.filter((f) => !SYSTEM.has(f.project.name));
+    const out: TestSpecification[] = [];
+    while (system.length || rest.length) {
+      if (system.length) out.push(system.shift()!);
+      if (rest.length) out.push(rest.shift()!);
+    }
+    return out;
+  }
+}
+
 export default defineConfig({
   test: {
+    // Two files at a time on two cores (vitest's default there would be one): the system suites
+    // spend much of their time waiting on Chromium and the collector's answers. On more cores
+    // vitest's default (cores - 1) is kept.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    sequence: { sequencer: Alternating },
     projects: [
       // Pure code without globals or mocks: one Node process runs every file (isolate: false) instead of one per file.
       { test: { name: 'shared', environment: 'node', include: ['shared/**/*.test.ts'], isolate: false } },
@@ -68,6 +96,10 @@ export default defineConfig({
           // fresh runtime would (every Durable Object deleted, the collector's modules evaluated anew).
           isolate: false,
           setupFiles: ['test/worker/setup.ts'],
+          // A file's first request evaluates the collector's modules anew (setup.ts); with a system
+          // suite or a second workerd beside it on two loaded cores that alone passed vitest's 5 s.
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
           // The ad-platform fakes run in Node; DestinationObject tests reach them over loopback.
           globalSetup: ['test/fakes/global-setup.ts'],
         },

@@ -53,6 +53,20 @@ if (modules) {
 }
 await reset();
 
+// This worker's own ad-platform and CRM fakes (test/fakes/global-setup.ts starts one slot per vitest
+// worker): the file's `inject('fakeUrls')` and the like read them, so a test that counts what a fake
+// received never counts a request of a file another worker runs at the same time.
+const provided = (globalThis as { __vitest_worker__?: { providedContext: Record<string, unknown> } }).__vitest_worker__
+  ?.providedContext;
+if (provided) {
+  const slots = provided.fakeSlots as Record<string, unknown>[];
+  // Node's process (nodejs_compat); the tsconfig of the workerd suites has no Node types.
+  const pool = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.VITEST_POOL_ID;
+  const slot = slots[Number(pool ?? '1') - 1];
+  if (!slot) throw new Error(`no fakes for vitest worker ${pool} (${slots.length} slots started)`);
+  Object.assign(provided, slot);
+}
+
 // Before the next file's reset(), this file's queued work finishes: populate pages and CRM upsert
 // fan-out still in the JOBS queue would otherwise be delivered into the next file's storage, fail
 // against its deleted objects, and hold the queue's consumer (its pressure pause, retries with
