@@ -303,9 +303,12 @@ describe('a denial takes back what was queued before it', () => {
     p.handoff.flush();
     await vi.waitFor(() => expect(c.events().filter((e) => e.type == 'identify')).toHaveLength(1));
     await settle();
-    expect(c.events().filter((e) => e.type == 'identify').map((e) => [e.touches, e.context.consent.ads])).toEqual([
-      [[], 'denied'],
-    ]);
+    expect(
+      c
+        .events()
+        .filter((e) => e.type == 'identify')
+        .map((e) => [e.touches, e.context.consent.ads]),
+    ).toEqual([[[], 'denied']]);
     expect(await persisted()).not.toContain(GCLID);
     expect(cookieNames()).not.toContain('_cb_ids');
   });

@@ -87,8 +87,8 @@ export class DirectoryObject extends DurableObject<Env> {
    */
   withdraw(key: string, rev: number, createdAt: number): boolean {
     return (
-      this.sql.exec('DELETE FROM people WHERE key = ? AND rev = ? AND created_at = ?', key, rev, createdAt).rowsWritten >
-      0
+      this.sql.exec('DELETE FROM people WHERE key = ? AND rev = ? AND created_at = ?', key, rev, createdAt)
+        .rowsWritten > 0
     );
   }
 

@@ -104,19 +104,23 @@ function write(
 ): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const length = String(Buffer.byteLength(body));
-    const req = request(base + path, { method, headers: { ...headers, 'content-length': length }, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
-        } catch (e) {
-          reject(e);
-        }
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      base + path,
+      { method, headers: { ...headers, 'content-length': length }, agent: false },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+          } catch (e) {
+            reject(e);
+          }
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -131,7 +135,7 @@ let dropped = 0;
  * (a runtime that exited fails fast). An answer, even an error status, counts. Writes are not repeated.
  */
 async function get(path: string): Promise<any> {
-  for (let inARow = 0; ; ) {
+  for (let inARow = 0; ;) {
     let res: { status: number; body: any };
     try {
       res = await api(path);

@@ -174,7 +174,10 @@ describe('a new person', { timeout: 60_000 }, () => {
     expect(await directoryFor(env, key).search(who, '', 10)).toEqual([]);
     // The sender's retry creates the person, and the row with it.
     const stub = await personByEmail(env, who);
-    expect(await stub.identify(input(key, who, { traits: { plan: 'pro' } }))).toEqual({ status: 'stored', created: true });
+    expect(await stub.identify(input(key, who, { traits: { plan: 'pro' } }))).toEqual({
+      status: 'stored',
+      created: true,
+    });
     const found = (await directoryFor(env, key).search(who, '', 10)) as unknown as DirectoryRow[];
     expect(found.map((r) => [r.key, r.attributes])).toEqual([[key, { traits: { plan: 'pro' } }]]);
   });
@@ -225,7 +228,9 @@ describe('a new person', { timeout: 60_000 }, () => {
       const sql = state.storage.sql;
       const shape = () => ({
         objects: sql
-          .exec("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY name")
+          .exec(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY name",
+          )
           .toArray(),
         version: sql.exec('SELECT version FROM schema_version').toArray(),
       });
