@@ -7,6 +7,8 @@ import type { Readable } from 'node:stream';
 import { Log, LogLevel, Miniflare } from 'miniflare';
 import { inject } from 'vitest';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+// @ts-expect-error plain ESM without types
+import { keepLoopbackConnections } from '../../bench/miniflare-options.mjs';
 import { devVars } from './dev-vars';
 
 export const DEV_VARS = devVars();
@@ -60,6 +62,9 @@ async function startMiniflare(opts: StartOptions): Promise<RunningCollector> {
   const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), 'collector-state-'));
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(import.meta.dirname, '../../wrangler.toml'));
   let output = '';
+  // A queue batch longer than node:http's 5 s keep-alive would otherwise stop the local queue for good
+  // under load (bench/miniflare-options.mjs says why).
+  keepLoopbackConnections();
   const mf = new Miniflare({
     ...workerOptions,
     modules: true,
