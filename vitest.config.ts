@@ -129,8 +129,8 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
-      // The 2,000-person populate runs alone, after the rest: beside another file on two loaded cores one
-      // run's populate stalled at 500/2000 for ten minutes (docs/testing.md).
+      // The 2,000-person populate runs alone, after the rest: its batches are the longest of any suite, and
+      // under load Miniflare's queue broker once stopped for good on one (docs/testing.md says why and what now guards it).
       {
         test: {
           name: 'e2e-scale',
