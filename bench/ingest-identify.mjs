@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { trackDir } from './cleanup.mjs';
 import { buildBundle, startWorkerd } from './workerd-collector.mjs';
 import { collectBody, segmentBody } from './identify-bodies.mjs';
 
@@ -34,6 +35,7 @@ const RUNS = opt('--runs', '3');
 const PORT = Number(opt('--port', '18890'));
 
 const work = mkdtempSync(join(tmpdir(), 'bench-identify-'));
+trackDir(work); // the request bodies go with the process
 const files = {
   hot: join(work, 'identify-hot.json'),
   spread: join(work, 'identify-spread.json'),
