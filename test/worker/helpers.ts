@@ -2,6 +2,7 @@ import { env as workerEnv, exports } from 'cloudflare:workers';
 import type { Env } from '../../collector/env';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { personByEmail } from '../../collector/identity';
+import type { IdentifyInput } from '../../collector/objects/person-types';
 
 /** The Worker's bindings, typed as the collector sees them. */
 export const env = workerEnv as unknown as Env;
@@ -116,3 +117,23 @@ export async function createKey(body: Record<string, unknown>): Promise<{ key: s
   if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${await res.text()}`);
   return res.json() as Promise<{ key: string; id: string }>;
 }
+
+/** A tag identify straight to the person's object that may create it: no touches, consent, IP or user agent. */
+export const newPersonInput = (
+  key: string,
+  who: string,
+  extra: Pick<IdentifyInput, 'messageId'> & Partial<IdentifyInput>,
+): IdentifyInput => ({
+  key,
+  email: who,
+  anonymousId: null,
+  traits: {},
+  traitsSource: 'traits',
+  touches: [],
+  consent: null,
+  ip: null,
+  userAgent: null,
+  now: Date.now(),
+  mayCreate: true,
+  ...extra,
+});

@@ -8,6 +8,7 @@ import type { PersonObject, PersonSnapshot } from '../../collector/objects/perso
 import type { DirectoryEntry } from '../../collector/objects/person-types';
 import type { IdentifyInput } from '../../collector/objects/person-types';
 import { createAudience, DAY, env, history, mql, settled, upsert } from './audiences-helpers';
+import { newPersonInput } from './helpers';
 
 // The identify path does the least work that keeps every guarantee: traits repeated unchanged are
 // not rewritten, and an identify that changed no attribute skips the audience evaluation only until
@@ -16,22 +17,6 @@ import { createAudience, DAY, env, history, mql, settled, upsert } from './audie
 const MIN = 60_000;
 let n = 0;
 const email = () => `hot-${Date.now().toString(36)}-${n++}@example.com`;
-/** A tag identify that may create the person: no touches, consent, IP or user agent. */
-const newPerson = (key: string, who: string, extra: Pick<IdentifyInput, 'messageId'> & Partial<IdentifyInput>) =>
-  ({
-    key,
-    email: who,
-    anonymousId: null,
-    traits: {},
-    traitsSource: 'traits',
-    touches: [],
-    consent: null,
-    ip: null,
-    userAgent: null,
-    now: Date.now(),
-    mayCreate: true,
-    ...extra,
-  }) satisfies IdentifyInput;
 
 async function identifyAt(
   who: string,
@@ -149,7 +134,7 @@ describe('identify hot path', { timeout: 60_000 }, () => {
       } as unknown as Env;
       try {
         const outcome = await p.identify(
-          newPerson(key, who, {
+          newPersonInput(key, who, {
             messageId: `msg_order_${n++}`,
             anonymousId: `anon_order_${n++}`,
             traits: { plan: 'pro' },
@@ -184,7 +169,7 @@ describe('identify hot path', { timeout: 60_000 }, () => {
         },
       } as unknown as Env;
       try {
-        await p.identify(newPerson(key, who, { messageId: `msg_fail_${n++}` }));
+        await p.identify(newPersonInput(key, who, { messageId: `msg_fail_${n++}` }));
       } finally {
         o.env = real;
       }

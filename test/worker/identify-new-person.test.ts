@@ -6,7 +6,7 @@ import type { DirectoryRow } from '../../collector/objects/directory';
 import { personByEmail, personKey } from '../../collector/identity';
 import type { PersonObject, PersonSnapshot } from '../../collector/objects/person';
 import type { DirectoryEntry, IdentifyInput } from '../../collector/objects/person-types';
-import { env } from './helpers';
+import { env, newPersonInput } from './helpers';
 import { migrate } from '../../collector/objects/sql';
 import { personSchema } from '../../collector/objects/person-schema';
 
@@ -19,23 +19,8 @@ const MIN = 60_000;
 let n = 0;
 const email = () => `new-${Date.now().toString(36)}-${n++}@example.com`;
 
-function input(key: string, who: string, extra: Partial<IdentifyInput> = {}): IdentifyInput {
-  return {
-    key,
-    email: who,
-    messageId: `msg_new_${n++}`,
-    anonymousId: null,
-    traits: {},
-    traitsSource: 'traits',
-    touches: [],
-    consent: null,
-    ip: null,
-    userAgent: null,
-    now: Date.now(),
-    mayCreate: true,
-    ...extra,
-  };
-}
+const input = (key: string, who: string, extra: Partial<IdentifyInput> = {}): IdentifyInput =>
+  newPersonInput(key, who, { messageId: `msg_new_${n++}`, ...extra });
 
 /** Runs `fn` inside the person's object with its directory shard's upsert recorded. */
 async function withPushes<T>(
