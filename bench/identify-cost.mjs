@@ -6,7 +6,7 @@
 //   a new person every request vs c-spread (the same, a new object each request)
 // Each case runs on a fresh server with a fresh state directory, --rounds times, interleaved.
 //
-//   node bench/identify-cost.mjs [--rounds 2] [--hot 6000] [--spread 1000] [--cases hot,spread] [--no-strace]
+//   node bench/identify-cost.mjs [--rounds 2] [--hot 6000] [--spread 1000] [--cases hot,spread] [--no-strace] [--no-build]
 //
 // Needs the floor's worker built by ../shared/tools/collector-limit.sh (run bench/ingest-identify.mjs
 // once, or the tool itself with --harness workerd), in --tool-dir.
@@ -41,8 +41,11 @@ const BODY = {
 writeFileSync(BODY.ours.hot, segmentBody('jane.doe@example.com', 'anon-5f0c1d2e-7b3a-4c9d-8e1f-2a3b4c5d6e7f'));
 writeFileSync(BODY.ours.spread, segmentBody('jane.doe+[<id>]@example.com', 'anon-[<id>]'));
 
-console.log('building the production bundle (wrangler deploy --dry-run --outdir dist/worker) ...');
-buildBundle();
+// --no-build measures dist/worker as it is (a bundle patched by hand, to try a change before making it).
+if (!args.includes('--no-build')) {
+  console.log('building the production bundle (wrangler deploy --dry-run --outdir dist/worker) ...');
+  buildBundle();
+}
 
 const PORT = 18870;
 /** The floor's worker on plain workerd, on PORT with a fresh state directory. */

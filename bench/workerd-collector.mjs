@@ -51,12 +51,12 @@ const w :Workerd.Worker = (
 `;
 }
 
-/** Starts workerd on `port` with a fresh state directory; resolves once /healthz answers. */
-export async function startWorkerd(port, extraVars = {}) {
+/** Starts workerd on `port` with a fresh state directory (`flags`: more of workerd's own, e.g. its inspector). */
+export async function startWorkerd(port, extraVars = {}, flags = []) {
   const stateDir = mkdtempSync(join(tmpdir(), 'collector-bench-state-'));
   const config = join(ROOT, 'dist/worker/bench.capnp');
   writeFileSync(config, capnp(port, stateDir, { ...DEV_VARS_FOR_BENCH, ...extraVars }));
-  const child = spawn(join(ROOT, 'node_modules/.bin/workerd'), ['serve', config, '--experimental'], {
+  const child = spawn(join(ROOT, 'node_modules/.bin/workerd'), ['serve', config, '--experimental', ...flags], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
