@@ -107,7 +107,7 @@ try {
   const cannon = (d) =>
     new Promise((resolve) => {
       const a = ['-j', '-c', '10', '-d', String(d), '-m', 'POST', '-H', 'content-type=application/json', '-i', body];
-      if (CASE !== 'hot') a.push('-I');
+      a.push('-I'); // both bodies carry [<id>] (a new message id; a new person too in spread)
       const child = spawn(AUTOCANNON, [...a, `${collector.url}${collector.path}`], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -144,6 +144,11 @@ describe('clickIdsFromSearch', () => {
     expect(clickIdsFromSearch('')).toEqual([]);
   });
 
+  it('finds a name written with percent-escapes, and nothing in a URL that names no click ID', () => {
+    expect(clickIdsFromSearch(`?%67clid=${REAL.gclid}`)).toEqual([{ kind: 'gclid', value: REAL.gclid }]);
+    expect(clickIdsFromSearch('https://example.com/pricing?utm_source=newsletter&utm_medium=email')).toEqual([]);
+  });
+
   it('reads the query of a whole URL and ignores the fragment', () => {
     expect(clickIdsFromSearch(`https://example.com/p?msclkid=${REAL.msclkid}#/x?gclid=${REAL.gclid}`)).toEqual([
       { kind: 'msclkid', value: REAL.msclkid },

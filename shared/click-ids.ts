@@ -97,9 +97,16 @@ export function isValidClickId(kind: string, value: unknown): boolean {
 
 export type FoundClickId = { kind: ClickKind; value: string };
 
+// Built on first use (not at load): the tag bundles this module without this function.
+let mayHoldClickId: RegExp | undefined;
+
 // Known click IDs in a query string ("?a=b&gclid=...", or a whole URL), in registry order; the first
 // valid value of a repeated param wins. Param names match case-sensitively, as platforms write them.
 export function clickIdsFromSearch(search: string): FoundClickId[] {
+  // Most URLs an event carries hold no click ID: those skip the parse. A percent sign may hide an
+  // encoded name, so such a URL is parsed whatever it holds.
+  mayHoldClickId ??= new RegExp(`%|${CLICK_KINDS.join('|')}`);
+  if (!mayHoldClickId.test(search)) return [];
   const params = new URLSearchParams(search.slice(search.indexOf('?') + 1).split('#')[0]);
   const found: FoundClickId[] = [];
   for (const kind of CLICK_KINDS) {

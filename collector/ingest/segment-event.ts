@@ -16,14 +16,13 @@ export type SegmentOutcome = 'stored' | 'duplicate' | 'ignored';
 /** Click IDs in a Segment event's context: page URL, search, referrer and campaign. */
 export function segmentTouches(e: SegmentEvent, now: number): Touch[] {
   const page = e.context?.page;
-  const firstSeen = Math.min(parseTimestamp(e.timestamp) ?? now, now);
   const found = new Map<string, Touch>();
   const add = (kind: string, value: string) => {
     if (!found.has(kind) && isValidClickId(kind, value))
       found.set(kind, {
         kind,
         value,
-        firstSeen,
+        firstSeen: Math.min(parseTimestamp(e.timestamp) ?? now, now),
         ...(page?.url ? { landingUrl: page.url.slice(0, 2048) } : {}),
         ...(page?.referrer ? { referrer: page.referrer.slice(0, 2048) } : {}),
       });

@@ -24,10 +24,13 @@ export async function readRawBody(c: Context, limit: number): Promise<Uint8Array
   return readLimited(c.req.raw, limit);
 }
 
+// One decoder serves every request: decode() without `stream` keeps no state between calls.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 export function parseJsonBytes(bytes: Uint8Array): unknown {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    text = utf8.decode(bytes);
   } catch {
     throw new ApiError(400, 'invalid_json', 'body is not valid UTF-8');
   }
