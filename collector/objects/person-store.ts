@@ -13,6 +13,8 @@ import {
   mergeTouchRow,
   pruneMessages,
   pruneTouches,
+  messageSeen,
+  recordMessage,
   seenMessage,
   toStoredTouch,
   type StoredTouch,
@@ -133,6 +135,14 @@ export class PersonStore {
   /** Records a message id; true when it was already seen in the last 7 days. */
   seenMessage(messageId: string, now: number): boolean {
     return seenMessage(this.sql, messageId, now);
+  }
+
+  messageSeen(messageId: string, now: number): boolean {
+    return messageSeen(this.sql, messageId, now);
+  }
+
+  recordMessage(messageId: string, now: number): void {
+    recordMessage(this.sql, messageId, now);
   }
 
   pruneMessages(now: number): void {
@@ -341,14 +351,16 @@ export class PersonStore {
 
   /**
    * queueLink for a browser whose device is not merged yet, deviceLinked's check in the same statement
-   * (a repeat identify's: one statement fewer to run on every request).
+   * (a repeat identify's: one statement fewer to run on every request). True when a link was queued.
    */
-  queueLinkUnlessLinked(anonymousId: string, now: number): void {
-    this.sql.exec(
-      `INSERT INTO pending_links (anonymous_id, at) SELECT ?1, ?2
+  queueLinkUnlessLinked(anonymousId: string, now: number): boolean {
+    return (
+      this.sql.exec(
+        `INSERT INTO pending_links (anonymous_id, at) SELECT ?1, ?2
        WHERE NOT EXISTS (SELECT 1 FROM devices WHERE anonymous_id = ?1 AND linked = 1) ON CONFLICT DO NOTHING`,
-      anonymousId,
-      now,
+        anonymousId,
+        now,
+      ).rowsWritten > 0
     );
   }
 

@@ -149,7 +149,8 @@ export class PersonObject extends DurableObject<Env> {
         if (suppressed) return { status: 'suppressed' };
         const created = !exists;
         if (created && input.mayCreate === false) return { status: 'refused' };
-        if (this.store.seenMessage(input.messageId, input.now)) return { status: 'duplicate' };
+        // Only read here: the id is recorded below, with what the identify wrote, if it wrote anything.
+        if (this.store.messageSeen(input.messageId, input.now)) return { status: 'duplicate' };
         // A new person's row first, so the consent below lands on it; the row pushed above is this
         // revision's (rev 1), marked pushed in the same statement.
         if (created) this.store.identifiedPerson(input.key, input.email, input.now, early && pushed ? early.rev : 0);
@@ -170,8 +171,9 @@ export class PersonObject extends DurableObject<Env> {
           if (registered) {
             if (!registered.has(id) || linked) return;
             this.store.queueLink(id, input.now);
-          } else if (linked === null) this.store.queueLinkUnlessLinked(id, input.now);
-          else if (!linked) this.store.queueLink(id, input.now);
+          } else if (linked === null) {
+            if (!this.store.queueLinkUnlessLinked(id, input.now)) return;
+          } else if (!linked) this.store.queueLink(id, input.now);
           else return;
           queued = true;
         };
@@ -181,8 +183,12 @@ export class PersonObject extends DurableObject<Env> {
         // The person's revision (the directory row follows it) and identify time move when something
         // changed, and otherwise once a minute at most.
         const stale = identifiedAt === null || identifiedAt <= input.now - STAMP_MS;
-        if (!created && (traitsChanged || consentChanged || touched || device?.changed || stale))
-          this.store.identifiedPerson(input.key, input.email, input.now);
+        const changed = traitsChanged || consentChanged || touched || !!device?.changed;
+        if (!created && (changed || stale)) this.store.identifiedPerson(input.key, input.email, input.now);
+        // An identify that changed nothing writes nothing, not even its id: no commit, no disk sync.
+        // Its retry changes nothing either, unless a later change landed in between, and then it
+        // applies as the same message arriving late would (docs/collector.md, "Duplicates").
+        if (created || changed || stale || queued) this.store.recordMessage(input.messageId, input.now);
         attributesChanged = created || traitsChanged || consentChanged;
         return { status: 'stored', created };
       });

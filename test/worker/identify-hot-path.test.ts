@@ -237,9 +237,13 @@ describe('identify hot path', { timeout: 60_000 }, () => {
     expect((await history(who, audience.id)).entries.map((e) => e.timestamp)).toEqual([Math.floor((now - DAY) / 1000)]);
   });
 
-  it('a repeat identify within a minute writes only its message id; a new address, a change or a minute later restamp', async () => {
+  it('a repeat identify within a minute writes nothing, not even its message id; a new address, a change or a minute later restamp', async () => {
     const who = email();
     const t0 = Date.now();
+    // A backend's device (no browser, so no visitor link is queued: a browser never merged is queued
+    // again by each identify until the alarm asks the visitor registry, a write of its own).
+    const at = (now: number, traits: Record<string, unknown>, extra: Partial<IdentifyInput> = {}) =>
+      identifyAt(who, now, traits, { anonymousId: null, deviceId: 'sd_hot_path_01', ...extra });
     const state = async () =>
       runInDurableObject(await personByEmail(env, who), (p: PersonObject) => {
         const sql = (p as unknown as { sql: SqlStorage }).sql;
@@ -253,37 +257,65 @@ describe('identify hot path', { timeout: 60_000 }, () => {
           messages: sql.exec<{ n: number }>('SELECT count(*) AS n FROM messages').one().n,
         };
       });
-    await identifyAt(who, t0, { plan: 'pro' });
-    await identifyAt(who, t0 + 10_000, { plan: 'pro' });
+    await at(t0, { plan: 'pro' });
+    await at(t0 + 10_000, { plan: 'pro' });
     expect(await state()).toEqual({
       person: { rev: 1, identified_at: t0, updated_at: t0 },
       devices: [{ ip: '203.0.113.9', last_seen: t0 }],
-      messages: 2,
+      messages: 1,
     });
     // Another address for the same browser is recorded at once.
-    await identifyAt(who, t0 + 20_000, { plan: 'pro' }, { ip: '198.51.100.7' });
+    await at(t0 + 20_000, { plan: 'pro' }, { ip: '198.51.100.7' });
     expect(await state()).toEqual({
       person: { rev: 2, identified_at: t0 + 20_000, updated_at: t0 + 20_000 },
       devices: [{ ip: '198.51.100.7', last_seen: t0 + 20_000 }],
-      messages: 3,
+      messages: 2,
     });
     // A missing address is not a change.
-    await identifyAt(who, t0 + 30_000, { plan: 'pro' }, { ip: null });
-    expect((await state()).person.rev).toBe(2);
+    await at(t0 + 30_000, { plan: 'pro' }, { ip: null });
+    expect(await state()).toMatchObject({ person: { rev: 2 }, messages: 2 });
     // A changed trait restamps the person (not the device).
-    await identifyAt(who, t0 + 40_000, { plan: 'team' }, { ip: '198.51.100.7' });
+    await at(t0 + 40_000, { plan: 'team' }, { ip: '198.51.100.7' });
     expect(await state()).toEqual({
       person: { rev: 3, identified_at: t0 + 40_000, updated_at: t0 + 40_000 },
       devices: [{ ip: '198.51.100.7', last_seen: t0 + 20_000 }],
-      messages: 5,
+      messages: 3,
     });
     // A minute after the last stamp, an identify that changes nothing restamps both.
-    await identifyAt(who, t0 + 100_000, { plan: 'team' }, { ip: '198.51.100.7' });
+    await at(t0 + 100_000, { plan: 'team' }, { ip: '198.51.100.7' });
     expect(await state()).toEqual({
       person: { rev: 4, identified_at: t0 + 100_000, updated_at: t0 + 100_000 },
       devices: [{ ip: '198.51.100.7', last_seen: t0 + 100_000 }],
-      messages: 6,
+      messages: 4,
     });
+  });
+
+  it('a message that changed something is a duplicate when resent; one that changed nothing is not recorded and changes nothing again', async () => {
+    const who = email();
+    const t0 = Date.now();
+    const rows = async () =>
+      runInDurableObject(await personByEmail(env, who), (p: PersonObject) => {
+        const sql = (p as unknown as { sql: SqlStorage }).sql;
+        return {
+          rev: sql.exec<{ rev: number }>('SELECT rev FROM person').one().rev,
+          messages: sql
+            .exec<{ id: string }>('SELECT id FROM messages ORDER BY id')
+            .toArray()
+            .map((r) => r.id),
+        };
+      });
+    const device = { anonymousId: null, deviceId: 'sd_hot_path_02' };
+    const first = { ...device, messageId: `msg_first_${n++}` };
+    expect(await identifyAt(who, t0, { plan: 'pro' }, first)).toEqual({ status: 'stored', created: true });
+    expect(await identifyAt(who, t0 + 1_000, { plan: 'pro' }, first)).toEqual({ status: 'duplicate' });
+    const noop = { ...device, messageId: `msg_noop_${n++}` };
+    expect(await identifyAt(who, t0 + 2_000, { plan: 'pro' }, noop)).toEqual({ status: 'stored', created: false });
+    expect(await identifyAt(who, t0 + 3_000, { plan: 'pro' }, noop)).toEqual({ status: 'stored', created: false });
+    expect(await rows()).toEqual({ rev: 1, messages: [first.messageId] });
+    // The same id with a change in it is recorded with the change, and is a duplicate from then on.
+    expect(await identifyAt(who, t0 + 4_000, { plan: 'team' }, noop)).toEqual({ status: 'stored', created: false });
+    expect(await identifyAt(who, t0 + 5_000, { plan: 'team' }, noop)).toEqual({ status: 'duplicate' });
+    expect(await rows()).toEqual({ rev: 2, messages: [first.messageId, noop.messageId].sort() });
   });
 
   it("the object's alarm drops message ids older than the dedupe window (a scan: the ids have no time index)", async () => {

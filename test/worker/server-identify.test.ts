@@ -116,14 +116,19 @@ describe('POST /v1/identify (server-side identify)', () => {
     expect((await person(who2)).touches.map((x: any) => x.value)).toEqual([v2]);
   });
 
-  it('is idempotent: the same body again changes nothing and says so; a messageId names a message', async () => {
+  it('is idempotent: the same body again changes nothing and says so; a messageId names the message that changed something', async () => {
     const { anon } = await visitorWithClick();
     const body = { email: email('again'), anonymousId: anon, traits: { plan: 'pro' } };
     expect(await (await identify(body)).json()).toMatchObject({ duplicate: false });
     expect(await (await identify(body)).json()).toMatchObject({ duplicate: true });
+    // A message that changes nothing leaves no record (no write at all), so its id names nothing yet...
     const withId = { ...body, messageId: `signup_${anon}` };
     expect(await (await identify(withId)).json()).toMatchObject({ duplicate: false });
-    expect(await (await identify({ ...withId, traits: { plan: 'other' } })).json()).toMatchObject({ duplicate: true });
+    // ...until a message under it changes something: that one is recorded, and a duplicate from then on.
+    const changed = { ...withId, traits: { plan: 'other' } };
+    expect(await (await identify(changed)).json()).toMatchObject({ duplicate: false });
+    expect(await (await identify(changed)).json()).toMatchObject({ duplicate: true });
+    expect(await (await identify({ ...withId, traits: { plan: 'third' } })).json()).toMatchObject({ duplicate: true });
     await settle(body.email);
     expect((await person(body.email)).touches).toHaveLength(1);
   });
