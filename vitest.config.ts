@@ -63,7 +63,9 @@ export default defineConfig({
         },
       },
       { test: { name: 'tag', environment: 'happy-dom', include: ['tag/**/*.test.ts'] } },
-      { test: { name: 'gtm', environment: 'node', include: ['test/gtm/**/*.test.ts'] } },
+      // One Node process for all files (isolate: false), as for shared and unit: no file mocks or stubs a
+      // global, and starting a process per file and loading the vendors' SDKs in each (fakes) cost more CPU than the tests.
+      { test: { name: 'gtm', environment: 'node', include: ['test/gtm/**/*.test.ts'], isolate: false } },
       // Contract fakes of the ad platforms (loopback Node servers) and the delivery code driven against them.
       // The operator's commands (npm run setup, npm run smoke) against a fake wrangler and a local collector.
       {
@@ -75,7 +77,15 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
-      { test: { name: 'fakes', environment: 'node', include: ['test/fakes/**/*.test.ts'], testTimeout: 30_000 } },
+      {
+        test: {
+          name: 'fakes',
+          environment: 'node',
+          include: ['test/fakes/**/*.test.ts'],
+          testTimeout: 30_000,
+          isolate: false,
+        },
+      },
       {
         plugins: [
           cloudflareTest({
@@ -121,7 +131,8 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          globalSetup: ['test/support/bundle-setup.ts'],
+          // The bundle, and one Chromium the files without a profile on disk connect to (browser-setup.ts).
+          globalSetup: ['test/support/bundle-setup.ts', 'test/support/browser-setup.ts'],
           environment: 'node',
           include: ['test/e2e/**/*.test.ts'],
           exclude: [...configDefaults.exclude, SCALE],

@@ -1,4 +1,5 @@
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { inject } from 'vitest';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -19,4 +20,14 @@ export function launchProfile(userDataDir: string): Promise<BrowserContext> {
     headless: true,
     args: CHROMIUM_ARGS,
   });
+}
+
+/**
+ * The run's Chromium (test/support/browser-setup.ts), connected to anew by each file. Closing what
+ * this returns closes the file's contexts and pages and disconnects; the browser stays for the next file.
+ */
+export function sharedBrowser(): Promise<Browser> {
+  const endpoint = inject('browserEndpoint');
+  if (!endpoint) throw new Error("no shared browser: list test/support/browser-setup.ts in the project's globalSetup");
+  return chromium.connect(endpoint);
 }
