@@ -28,6 +28,8 @@ const SCALE = 'test/e2e/audiences-populate-scale.test.ts';
 // Chromium and their collector, and together they share two cores better than two of a kind.
 // Two workerd files at once are safe: each vitest worker has its own workerd and its own fakes
 // (test/fakes/global-setup.ts, test/worker/setup.ts).
+// `npm test` runs the system projects and the rest as two vitest runs side by side instead
+// (scripts/test.mjs says why); this order is for a plain `npx vitest run`.
 const SYSTEM = new Set(['e2e', 'reliability', 'scripts']);
 class Alternating extends BaseSequencer {
   async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -63,8 +65,8 @@ export default defineConfig({
         },
       },
       { test: { name: 'tag', environment: 'happy-dom', include: ['tag/**/*.test.ts'] } },
-      // One Node process for all files (isolate: false), as for shared and unit: no file mocks or stubs a
-      // global, and starting a process per file and loading the vendors' SDKs in each (fakes) cost more CPU than the tests.
+      // gtm and fakes: one Node process for all files (isolate: false), as for shared and unit: no file mocks
+      // or stubs a global, and a process per file loading the vendors' SDKs anew cost more CPU than the tests.
       { test: { name: 'gtm', environment: 'node', include: ['test/gtm/**/*.test.ts'], isolate: false } },
       // Contract fakes of the ad platforms (loopback Node servers) and the delivery code driven against them.
       // The operator's commands (npm run setup, npm run smoke) against a fake wrangler and a local collector.
