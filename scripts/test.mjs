@@ -103,7 +103,10 @@ const checks = (async () => {
 // nearly every file and the next one started a new Miniflare and imported hono, zod and the collector
 // anew. Split, each worker of the collector project keeps one workerd from its first file to its last.
 // Four workers on two cores: most of the time the files wait (queue batches, retries, alarms, pages).
+// TEST_UNITS_WORKERS / TEST_SYSTEM_WORKERS set a run's workers (docs/testing.md: one collector worker
+// uses a third of the workerd CPU of two, and takes longer).
 const WORKERS = Math.max(2, Math.ceil((availableParallelism() - 1) / 2));
+const workersOf = (name) => Number(process.env[`TEST_${name.toUpperCase()}_WORKERS`]) || WORKERS;
 const RUNS = [
   { name: 'units', projects: ['shared', 'unit', 'tag', 'gtm', 'fakes', 'collector'] },
   { name: 'system', projects: ['e2e', 'reliability', 'scripts', 'e2e-scale'] },
@@ -119,7 +122,7 @@ for (const name of configured.filter((n) => !RUNS.some((r) => r.projects.include
 function vitestRun({ name, projects }, prefix) {
   const out = `.test-results/vitest-${name}.json`;
   rmSync(out, { force: true });
-  const args = ['vitest', 'run', `--maxWorkers=${WORKERS}`, ...projects.flatMap((p) => ['--project', p])];
+  const args = ['vitest', 'run', `--maxWorkers=${workersOf(name)}`, ...projects.flatMap((p) => ['--project', p])];
   args.push('--reporter=default', '--reporter=json', `--outputFile.json=${out}`);
   return new Promise((resolve) => {
     const t = Date.now();
