@@ -28,6 +28,8 @@ const SCALE = 'test/e2e/audiences-populate-scale.test.ts';
 // Chromium and their collector, and together they share two cores better than two of a kind.
 // Two workerd files at once are safe: each vitest worker has its own workerd and its own fakes
 // (test/fakes/global-setup.ts, test/worker/setup.ts).
+// `npm test` runs the system projects and the rest as two vitest runs side by side instead
+// (scripts/test.mjs says why); this order is for a plain `npx vitest run`.
 const SYSTEM = new Set(['e2e', 'reliability', 'scripts']);
 class Alternating extends BaseSequencer {
   async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -63,7 +65,9 @@ export default defineConfig({
         },
       },
       { test: { name: 'tag', environment: 'happy-dom', include: ['tag/**/*.test.ts'] } },
-      { test: { name: 'gtm', environment: 'node', include: ['test/gtm/**/*.test.ts'] } },
+      // gtm and fakes: one Node process for all files (isolate: false), as for shared and unit: no file mocks
+      // or stubs a global, and a process per file loading the vendors' SDKs anew cost more CPU than the tests.
+      { test: { name: 'gtm', environment: 'node', include: ['test/gtm/**/*.test.ts'], isolate: false } },
       // Contract fakes of the ad platforms (loopback Node servers) and the delivery code driven against them.
       // The operator's commands (npm run setup, npm run smoke) against a fake wrangler and a local collector.
       {
@@ -75,7 +79,15 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
-      { test: { name: 'fakes', environment: 'node', include: ['test/fakes/**/*.test.ts'], testTimeout: 30_000 } },
+      {
+        test: {
+          name: 'fakes',
+          environment: 'node',
+          include: ['test/fakes/**/*.test.ts'],
+          testTimeout: 30_000,
+          isolate: false,
+        },
+      },
       {
         plugins: [
           cloudflareTest({
@@ -121,7 +133,8 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          globalSetup: ['test/support/bundle-setup.ts'],
+          // The bundle, and one Chromium the files without a profile on disk connect to (browser-setup.ts).
+          globalSetup: ['test/support/bundle-setup.ts', 'test/support/browser-setup.ts'],
           environment: 'node',
           include: ['test/e2e/**/*.test.ts'],
           exclude: [...configDefaults.exclude, SCALE],

@@ -7,7 +7,8 @@
 // waiting on workerd, wrangler dev and Chromium, so they mostly fill idle CPU. Their output is
 // held and printed once vitest is done, so the two never interleave.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { ensureChromium } from './ensure-chromium.mjs';
 
 let passed = 0;
@@ -95,36 +96,89 @@ const checks = (async () => {
   return results;
 })();
 
+// Two vitest runs side by side: the workerd and Node suites in one, the system suites (Chromium, a
+// collector per file, wrangler dev) in the other, each with two workers. In one run, vitest keeps a
+// non-isolated worker (the collector project's workerd) only while the next file in its queue belongs
+// to the same project; with system files queued between the workerd files, that workerd stopped after
+// nearly every file and the next one started a new Miniflare and imported hono, zod and the collector
+// anew. Split, each worker of the collector project keeps one workerd from its first file to its last.
+// Four workers on two cores: most of the time the files wait (queue batches, retries, alarms, pages).
+// TEST_UNITS_WORKERS / TEST_SYSTEM_WORKERS set a run's workers (docs/testing.md: one collector worker
+// uses a third of the workerd CPU of two, and takes longer).
+const WORKERS = Math.max(2, Math.ceil((availableParallelism() - 1) / 2));
+const workersOf = (name) => Number(process.env[`TEST_${name.toUpperCase()}_WORKERS`]) || WORKERS;
+const RUNS = [
+  { name: 'units', projects: ['shared', 'unit', 'tag', 'gtm', 'fakes', 'collector'] },
+  { name: 'system', projects: ['e2e', 'reliability', 'scripts', 'e2e-scale'] },
+];
+// A project added to vitest.config.ts but to neither run would silently not run.
+const configured = [...readFileSync('vitest.config.ts', 'utf8').matchAll(/\bname: '([\w-]+)'/g)].map((m) => m[1]);
+for (const name of configured.filter((n) => !RUNS.some((r) => r.projects.includes(n)))) {
+  failed++;
+  failures.push(`project ${name} (vitest.config.ts) is in neither vitest run of scripts/test.mjs`);
+}
+
+/** One vitest run; the first streams its output as it comes, the other prefixes its lines. */
+function vitestRun({ name, projects }, prefix) {
+  const out = `.test-results/vitest-${name}.json`;
+  rmSync(out, { force: true });
+  const args = ['vitest', 'run', `--maxWorkers=${workersOf(name)}`, ...projects.flatMap((p) => ['--project', p])];
+  args.push('--reporter=default', '--reporter=json', `--outputFile.json=${out}`);
+  return new Promise((resolve) => {
+    const t = Date.now();
+    const child = spawn('npx', args, {
+      stdio: ['ignore', prefix ? 'pipe' : 'inherit', prefix ? 'pipe' : 'inherit'],
+      env: { ...process.env, ...quiet },
+    });
+    if (prefix) {
+      for (const stream of [child.stdout, child.stderr]) {
+        let rest = '';
+        stream.on('data', (d) => {
+          const lines = (rest + d).split('\n');
+          rest = lines.pop();
+          for (const line of lines) process.stdout.write(`${prefix}${line}\n`);
+        });
+        stream.on('end', () => rest && process.stdout.write(`${prefix}${rest}\n`));
+      }
+    }
+    const done = () => {
+      console.log(`=== vitest (${name}): done in ${seconds(t)}`);
+      resolve(out);
+    };
+    child.on('close', done);
+    child.on('error', done);
+  });
+}
+
 if (built) {
   mkdirSync('.test-results', { recursive: true });
   rmSync('.test-results/vitest.json', { force: true });
   console.log(
-    '\n=== vitest: unit, shared (node), tag (happy-dom), collector (workerd), e2e (Chromium), ... (typechecks and the deploy bundle run beside it)',
+    `\n=== vitest: ${RUNS.map((r) => `${r.name} (${r.projects.join(', ')})`).join(' beside ')}; the typechecks and the deploy bundle run beside them`,
   );
   const t = Date.now();
-  await new Promise((resolve) => {
-    const child = spawn(
-      'npx',
-      ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=.test-results/vitest.json'],
-      { stdio: 'inherit', env: { ...process.env, ...quiet } },
-    );
-    child.on('close', resolve);
-    child.on('error', resolve);
-  });
+  const outs = await Promise.all(RUNS.map((r, i) => vitestRun(r, i ? `[${r.name}] ` : '')));
   console.log(`=== vitest: done in ${seconds(t)}`);
-  try {
-    const report = JSON.parse(readFileSync('.test-results/vitest.json', 'utf8'));
-    passed += report.numPassedTests;
-    failed += report.numFailedTests + report.numPendingTests + report.numTodoTests;
-    // A file that fails to load has no tests but is a failure all the same.
-    const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0);
-    failed += brokenFiles.length;
-    for (const f of brokenFiles) failures.push(`${f.name}: ${f.message?.split('\n')[0] ?? 'failed to run'}`);
-    if (report.numFailedTests) failures.push(`${report.numFailedTests} vitest test(s)`);
-  } catch (e) {
-    failed++;
-    failures.push(`vitest produced no report: ${e.message}`);
+  // One report for the whole line (.test-results/vitest.json), as one run would have written it.
+  const merged = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0, testResults: [] };
+  for (const out of outs) {
+    try {
+      const report = JSON.parse(readFileSync(out, 'utf8'));
+      for (const k of ['numPassedTests', 'numFailedTests', 'numPendingTests', 'numTodoTests']) merged[k] += report[k];
+      merged.testResults.push(...report.testResults);
+      passed += report.numPassedTests;
+      failed += report.numFailedTests + report.numPendingTests + report.numTodoTests;
+      // A file that fails to load has no tests but is a failure all the same.
+      const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0);
+      failed += brokenFiles.length;
+      for (const f of brokenFiles) failures.push(`${f.name}: ${f.message?.split('\n')[0] ?? 'failed to run'}`);
+      if (report.numFailedTests) failures.push(`${report.numFailedTests} vitest test(s) in ${out}`);
+    } catch (e) {
+      failed++;
+      failures.push(`vitest produced no report (${out}): ${e.message}`);
+    }
   }
+  writeFileSync('.test-results/vitest.json', JSON.stringify(merged));
 }
 
 for (const r of await checks) {

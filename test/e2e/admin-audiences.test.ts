@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser';
+import type { Browser } from 'playwright-core';
+import { sharedBrowser } from '../support/browser';
 import { startCollector, type RunningCollector } from '../support/collector';
 import { screenshot, signInAdmin, watchConsole } from './admin-helpers';
 
@@ -11,7 +11,7 @@ const PEOPLE = ['builder.one@example.com', 'builder.two@example.com', 'builder.f
 
 beforeAll(async () => {
   collector = await startCollector();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await sharedBrowser();
   const signedUp = new Date(Date.now() - 3 * 86_400_000).toISOString();
   const events = PEOPLE.map((email, i) => ({
     type: 'identify',

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser';
+import type { Browser } from 'playwright-core';
+import { sharedBrowser } from '../support/browser';
 import { startCollector, type RunningCollector } from '../support/collector';
 import { screenshot, signInAdmin, watchConsole } from './admin-helpers';
 
@@ -12,7 +12,7 @@ let browser: Browser;
 beforeAll(async () => {
   // No webhook secret in the environment: the admin manages it.
   collector = await startCollector({ vars: { SEGMENT_WEBHOOK_SECRET: '' } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await sharedBrowser();
 });
 
 afterAll(async () => {

@@ -3,8 +3,8 @@
 // turn a conversion on, and find the conversions in the log; allowed origins and the change log too.
 // Every page is screenshotted to .test-results/screenshots for review.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser';
+import type { Browser } from 'playwright-core';
+import { sharedBrowser } from '../support/browser';
 import { startCollector, type RunningCollector } from '../support/collector';
 import { startMetaFake, type MetaFake } from '../fakes/meta';
 import { screenshot, signInAdmin, unlabelledControls, watchConsole } from './admin-helpers';
@@ -18,7 +18,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   [collector, meta] = await Promise.all([startCollector(), startMetaFake(META)]);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await sharedBrowser();
   const signedUp = new Date(Date.now() - 2 * 86_400_000).toISOString();
   const events = PEOPLE.map((email, i) => ({
     type: 'identify',

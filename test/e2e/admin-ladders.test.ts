@@ -3,8 +3,8 @@
 // stages show up as weekly counts with the rarity hint; no console errors (the CSP allows no inline
 // styles or scripts), every control labelled, no sideways scrolling on a phone.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser';
+import type { Browser } from 'playwright-core';
+import { sharedBrowser } from '../support/browser';
 import { startCollector, type RunningCollector } from '../support/collector';
 import { screenshot, signInAdmin, unlabelledControls, watchConsole } from './admin-helpers';
 
@@ -25,7 +25,7 @@ async function api(path: string, init: RequestInit = {}): Promise<any> {
 
 beforeAll(async () => {
   collector = await startCollector();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await sharedBrowser();
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser';
+import type { Browser } from 'playwright-core';
+import { sharedBrowser } from '../support/browser';
 import { startCollector, type RunningCollector } from '../support/collector';
 import { screenshot, signInAdmin, unlabelledControls, watchConsole } from './admin-helpers';
 
@@ -11,7 +11,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   collector = await startCollector();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await sharedBrowser();
   const res = await fetch(`${collector.url}/v1/collect`, {
     method: 'POST',
     headers: { 'content-type': 'text/plain', origin: 'http://localhost:3000' },

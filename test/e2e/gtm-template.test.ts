@@ -3,11 +3,11 @@
 // collector (over HTTPS, as inject_script requires) and identifies from the dataLayer on form submit.
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { customizeContainer } from '../gtm/customize-container';
 import { startHttpsProxy, type HttpsProxy } from '../gtm/https-proxy';
-import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser';
+import { sharedBrowser } from '../support/browser';
 import { startCollector, type RunningCollector } from '../support/collector';
 import { devVars } from '../support/dev-vars';
 import { startSite, type Site } from '../support/site';
@@ -51,7 +51,7 @@ dataLayer.push({ 'gtm.start': Date.now(), event: 'gtm.js' });
 <script>${runtime.outputFiles[0].text}</script>
 <script>__startContainer(${JSON.stringify(container).replace(/</g, '\\u003c')});</script>`;
   site = await startSite((path) => ({ head: head(path.startsWith('/denied/') ? 'denied' : 'granted'), body: FORM }));
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await sharedBrowser();
   context = await browser.newContext({ ignoreHTTPSErrors: true });
 });
 

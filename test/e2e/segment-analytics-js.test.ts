@@ -1,8 +1,7 @@
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser';
+import { sharedBrowser } from '../support/browser';
 import { startCollector, type RunningCollector } from '../support/collector';
 import { startSite, type Site } from '../support/site';
 
@@ -39,7 +38,7 @@ beforeAll(async () => {
   ).then(([analytics]) => (window.analytics = analytics));
 </script>`,
   }));
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await sharedBrowser();
 });
 
 afterAll(async () => {

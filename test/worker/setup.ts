@@ -41,14 +41,28 @@ if (!g[FIXED]) {
 // collector's own modules (module-level caches: config, keys, rate limiters, sign-in throttle, tag
 // silence) evaluated anew when the file imports them. Only node_modules stay evaluated.
 
-type ModuleNode = { id?: string; file?: string | null };
+//
+// Only the evaluation is undone, not the fetch: vite's invalidateModule() also drops the module's
+// code, so each file fetched every collector module again from the vitest process, which inlined its
+// source map anew each time (most of that process's CPU in a run). The code does not change during a
+// run; kept, the next import asks the server only whether it is current and evaluates it afresh.
+type ModuleNode = {
+  id?: string;
+  evaluated?: boolean;
+  promise?: unknown;
+  exports?: unknown;
+  imports: Set<string>;
+};
 const worker = (globalThis as { __vitest_worker__?: { evaluatedModules?: unknown } }).__vitest_worker__;
-const modules = worker?.evaluatedModules as
-  { idToModuleMap: Map<string, ModuleNode>; invalidateModule(node: ModuleNode): void } | undefined;
+const modules = worker?.evaluatedModules as { idToModuleMap: Map<string, ModuleNode> } | undefined;
 if (modules) {
   for (const [id, node] of modules.idToModuleMap) {
     if (id.includes('/node_modules/') || id.startsWith('\0') || id.includes('/test/worker/setup.ts')) continue;
-    modules.invalidateModule(node);
+    // vite's EvaluatedModules.invalidateModule() less `meta` (the fetched code) and `map`.
+    node.evaluated = false;
+    node.promise = undefined;
+    node.exports = undefined;
+    node.imports.clear();
   }
 }
 await reset();
