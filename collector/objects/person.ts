@@ -149,22 +149,28 @@ export class PersonObject extends DurableObject<Env> {
         if (suppressed) return { status: 'suppressed' };
         const created = !exists;
         if (created && input.mayCreate === false) return { status: 'refused' };
-        if (this.store.seenMessage(input.messageId, input.now)) return { status: 'duplicate' };
+        // A database whose schema this identify made (and no other call wrote a person into since):
+        // its tables are empty, so its first rows are plain inserts (fewer statements to compile).
+        const first = fresh && created;
+        if (first) this.store.firstMessage(input.messageId, input.now);
+        else if (this.store.seenMessage(input.messageId, input.now)) return { status: 'duplicate' };
         // A new person's row first, so the consent below lands on it; the row pushed above is this
         // revision's (rev 1), marked pushed in the same statement.
-        if (created) this.store.identifiedPerson(input.key, input.email, input.now, early && pushed ? early.rev : 0);
+        if (created) this.store.newPerson(input.key, input.email, input.now, early && pushed ? early.rev : 0);
         const traitsChanged =
           this.lastPatch.get(source) !== patch &&
           this.store.mergeAttributes(source, input.traits, input.now, { onlyIfChanged: true, newPerson: created });
         const consentChanged = !!input.consent && this.store.setConsent(input.consent, input.now);
         const touched = this.store.mergeTouches(input.touches, input.anonymousId, input.now, { newPerson: created });
         const deviceId = input.anonymousId ?? input.deviceId ?? null;
-        const device = deviceId
-          ? this.store.upsertDevice(deviceId, input.ip, input.userAgent, input.country ?? null, input.now, {
+        const device = !deviceId
+          ? null
+          : first
+            ? this.store.firstDevice(deviceId, input.ip, input.userAgent, input.country ?? null, input.now)
+            : this.store.upsertDevice(deviceId, input.ip, input.userAgent, input.country ?? null, input.now, {
               newPerson: created,
               skipLinked: !registered,
-            })
-          : null;
+            });
         // Links to merge: a browser the registry knows (a new person's, looked up above), else any not merged yet.
         const queue = (id: string, linked: boolean | null) => {
           if (registered) {
