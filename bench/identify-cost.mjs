@@ -6,7 +6,7 @@
 //   a new person every request vs c-spread (the same, a new object each request)
 // Each case runs on a fresh server with a fresh state directory, --rounds times, interleaved.
 //
-//   node bench/identify-cost.mjs [--rounds 2] [--hot 6000] [--spread 1000] [--cases hot,spread] [--no-strace] [--no-build]
+//   node bench/identify-cost.mjs [--rounds 2] [--hot 6000] [--spread 1000] [--cases hot,spread] [--no-strace] [--no-build] [--port 18870]
 //
 // Needs the floor's worker built by ../shared/tools/collector-limit.sh (run bench/ingest-identify.mjs
 // once, or the tool itself with --harness workerd), in --tool-dir.
@@ -47,7 +47,7 @@ if (!args.includes('--no-build')) {
   buildBundle();
 }
 
-const PORT = 18870;
+const PORT = Number(opt('--port', '18870')); // another port when two copies run at once
 /** The floor's worker on plain workerd, on PORT with a fresh state directory. */
 async function startFloor() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-cost-floor-'));

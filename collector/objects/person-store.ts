@@ -173,6 +173,51 @@ export class PersonStore {
     );
   }
 
+  /**
+   * identifiedPerson for a person this transaction creates (no row yet): a plain insert, so a new
+   * database compiles no conflict clause for it (compiling statements is much of a new person's CPU).
+   */
+  newPerson(key: string, email: string, now: number, syncedRev: number): void {
+    this.sql.exec(
+      `INSERT INTO person (id, email, key, created_at, updated_at, identified_at, rev, synced_rev) VALUES (1, ?, ?, ?, ?, ?, 1, ?)`,
+      email,
+      key,
+      now,
+      now,
+      now,
+      syncedRev,
+    );
+  }
+
+  /**
+   * A new database's message id and device, as seenMessage and upsertDevice would write them into
+   * empty tables: plain inserts (no conflict clause, no RETURNING to compile). Only for a database
+   * whose schema this identify made, so the tables are known to be empty.
+   */
+  firstMessage(messageId: string, now: number): void {
+    this.sql.exec('INSERT INTO messages (id, at) VALUES (?, ?)', messageId, now);
+  }
+
+  firstDevice(
+    anonymousId: string,
+    ip: string | null,
+    userAgent: string | null,
+    country: string | null,
+    now: number,
+  ): { changed: boolean; linked: boolean } {
+    // As upsertDevice: the country belongs to the IP, none without one.
+    this.sql.exec(
+      'INSERT INTO devices (anonymous_id, ip, user_agent, country, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)',
+      anonymousId,
+      ip,
+      userAgent,
+      ip ? country : null,
+      now,
+      now,
+    );
+    return { changed: true, linked: false };
+  }
+
   upsertPerson(key: string, email: string, now: number): void {
     this.sql.exec(
       `INSERT INTO person (id, email, key, created_at, updated_at) VALUES (1, ?, ?, ?, ?)

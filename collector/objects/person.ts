@@ -149,23 +149,28 @@ export class PersonObject extends DurableObject<Env> {
         if (suppressed) return { status: 'suppressed' };
         const created = !exists;
         if (created && input.mayCreate === false) return { status: 'refused' };
+        // A database whose schema this identify made (and no other call wrote a person into since):
+        // its tables are empty, so its first rows are plain inserts (fewer statements to compile).
+        const first = fresh && created;
         // Only read here: the id is recorded below, with what the identify wrote, if it wrote anything.
-        if (this.store.messageSeen(input.messageId, input.now)) return { status: 'duplicate' };
+        if (!first && this.store.messageSeen(input.messageId, input.now)) return { status: 'duplicate' };
         // A new person's row first, so the consent below lands on it; the row pushed above is this
         // revision's (rev 1), marked pushed in the same statement.
-        if (created) this.store.identifiedPerson(input.key, input.email, input.now, early && pushed ? early.rev : 0);
+        if (created) this.store.newPerson(input.key, input.email, input.now, early && pushed ? early.rev : 0);
         const traitsChanged =
           this.lastPatch.get(source) !== patch &&
           this.store.mergeAttributes(source, input.traits, input.now, { onlyIfChanged: true, newPerson: created });
         const consentChanged = !!input.consent && this.store.setConsent(input.consent, input.now);
         const touched = this.store.mergeTouches(input.touches, input.anonymousId, input.now, { newPerson: created });
         const deviceId = input.anonymousId ?? input.deviceId ?? null;
-        const device = deviceId
-          ? this.store.upsertDevice(deviceId, input.ip, input.userAgent, input.country ?? null, input.now, {
-              newPerson: created,
-              skipLinked: !registered,
-            })
-          : null;
+        const device = !deviceId
+          ? null
+          : first
+            ? this.store.firstDevice(deviceId, input.ip, input.userAgent, input.country ?? null, input.now)
+            : this.store.upsertDevice(deviceId, input.ip, input.userAgent, input.country ?? null, input.now, {
+                newPerson: created,
+                skipLinked: !registered,
+              });
         // Links to merge: a browser the registry knows (a new person's, looked up above), else any not merged yet.
         const queue = (id: string, linked: boolean | null) => {
           if (registered) {
@@ -187,8 +192,9 @@ export class PersonObject extends DurableObject<Env> {
         if (!created && (changed || stale)) this.store.identifiedPerson(input.key, input.email, input.now);
         // An identify that changed nothing writes nothing, not even its id: no commit, no disk sync.
         // Its retry changes nothing either, unless a later change landed in between, and then it
-        // applies as the same message arriving late would (docs/collector.md, "Duplicates").
-        if (created || changed || stale || queued) this.store.recordMessage(input.messageId, input.now);
+        // applies as the same message arriving late would (docs/collector.md, on message ids).
+        if (first) this.store.firstMessage(input.messageId, input.now);
+        else if (created || changed || stale || queued) this.store.recordMessage(input.messageId, input.now);
         attributesChanged = created || traitsChanged || consentChanged;
         return { status: 'stored', created };
       });
