@@ -11,11 +11,12 @@
 // Needs the floor's worker built by ../shared/tools/collector-limit.sh (run bench/ingest-identify.mjs
 // once, or the tool itself with --harness workerd), in --tool-dir.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBundle, startWorkerd } from './workerd-collector.mjs';
-import { onCleanup, trackDir, trackGroup } from './cleanup.mjs';
+import { startFloor as startFloorAt } from './floor-worker.mjs';
+import { trackDir } from './cleanup.mjs';
 import { segmentBody } from './identify-bodies.mjs';
 
 const args = process.argv.slice(2);
@@ -48,49 +49,7 @@ if (!args.includes('--no-build')) {
 }
 
 const PORT = Number(opt('--port', '18870')); // another port when two copies run at once
-/** The floor's worker on plain workerd, on PORT with a fresh state directory. */
-async function startFloor() {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-cost-floor-'));
-  copyFileSync(join(FLOOR, 'c.js'), join(dir, 'c.js'));
-  writeFileSync(
-    join(dir, 'config.capnp'),
-    readFileSync(join(FLOOR, 'config.capnp'), 'utf8')
-      .replace(/path = "[^"]*"/, `path = ${JSON.stringify(join(dir, 'state'))}`)
-      .replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${PORT}`),
-  );
-  spawnSync('mkdir', ['-p', join(dir, 'state')]);
-  const child = spawn(
-    join(import.meta.dirname, '../node_modules/.bin/workerd'),
-    ['serve', join(dir, 'config.capnp'), '--experimental'],
-    { stdio: 'ignore', detached: true },
-  );
-  const untrack = [trackGroup(child.pid), trackDir(dir)];
-  const stop = async () => {
-    for (const u of untrack) u();
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-    await new Promise((r) => setTimeout(r, 200));
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const unregister = onCleanup(stop);
-  for (let i = 0; i < 80; i++) {
-    try {
-      await (await fetch(`http://127.0.0.1:${PORT}/`)).text();
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  return {
-    url: `http://127.0.0.1:${PORT}`,
-    path: '/identify',
-    pid: child.pid,
-    stop: async () => (unregister(), stop()),
-  };
-}
+const startFloor = () => startFloorAt(TOOL_DIR, PORT);
 
 async function startOurs() {
   const c = await startWorkerd(PORT);

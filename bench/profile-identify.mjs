@@ -9,14 +9,15 @@
 // --floor profiles collector-limit.sh's floor worker (c-hot / c-spread) instead, for comparison.
 //
 // Needs autocannon from ../shared/tools/collector-limit.sh's scratch dir (run bench/ingest-identify.mjs once).
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { buildBundle, startWorkerd } from './workerd-collector.mjs';
+import { startFloor } from './floor-worker.mjs';
 import { segmentBody } from './identify-bodies.mjs';
-import { onCleanup, trackDir, trackGroup } from './cleanup.mjs';
+import { trackDir } from './cleanup.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
@@ -45,47 +46,9 @@ writeFileSync(
 
 const PORT = 18895;
 const inspect = ['--inspector-addr', `127.0.0.1:${INSPECTOR}`];
-/** The floor's worker on plain workerd with a fresh state directory (as bench/identify-cost.mjs runs it). */
-async function startFloor() {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-profile-floor-'));
-  trackDir(dir);
-  copyFileSync(join(TOOL_DIR, 'dist/c/c.js'), join(dir, 'c.js'));
-  writeFileSync(
-    join(dir, 'config.capnp'),
-    readFileSync(join(TOOL_DIR, 'dist/c/config.capnp'), 'utf8')
-      .replace(/path = "[^"]*"/, `path = ${JSON.stringify(join(dir, 'state'))}`)
-      .replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${PORT}`),
-  );
-  spawnSync('mkdir', ['-p', join(dir, 'state')]);
-  const child = spawn(
-    join(import.meta.dirname, '../node_modules/.bin/workerd'),
-    ['serve', join(dir, 'config.capnp'), '--experimental', ...inspect],
-    { stdio: 'ignore', detached: true },
-  );
-  const untrack = trackGroup(child.pid);
-  const stop = async () => {
-    untrack();
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  };
-  onCleanup(stop);
-  for (let i = 0; i < 80; i++) {
-    try {
-      await (await fetch(`http://127.0.0.1:${PORT}/`)).text();
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  return { url: `http://127.0.0.1:${PORT}`, path: '/identify', stop };
-}
-
 if (!FLOOR && !args.includes('--no-build')) buildBundle();
 const collector = FLOOR
-  ? await startFloor()
+  ? await startFloor(TOOL_DIR, PORT, inspect)
   : { ...(await startWorkerd(PORT, {}, inspect)), path: '/segment/v1/identify' };
 try {
   const targets = await (await fetch(`http://127.0.0.1:${INSPECTOR}/json/list`)).json();

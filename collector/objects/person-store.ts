@@ -90,6 +90,10 @@ export function newPersonEntry(
   };
 }
 
+// A person's row as an identify creates it (revision 1); `synced_rev`: the revision its directory row holds.
+const NEW_PERSON =
+  'INSERT INTO person (id, email, key, created_at, updated_at, identified_at, rev, synced_rev) VALUES (1, ?, ?, ?, ?, ?, 1, ?)';
+
 export class PersonStore {
   constructor(private readonly sql: SqlStorage) {}
 
@@ -161,8 +165,7 @@ export class PersonStore {
    */
   identifiedPerson(key: string, email: string, now: number, syncedRev = 0): void {
     this.sql.exec(
-      `INSERT INTO person (id, email, key, created_at, updated_at, identified_at, rev, synced_rev) VALUES (1, ?, ?, ?, ?, ?, 1, ?)
-       ON CONFLICT (id) DO UPDATE SET key = coalesce(key, excluded.key), identified_at = excluded.identified_at,
+      `${NEW_PERSON} ON CONFLICT (id) DO UPDATE SET key = coalesce(key, excluded.key), identified_at = excluded.identified_at,
          rev = rev + 1, updated_at = max(updated_at, excluded.updated_at)`,
       email,
       key,
@@ -178,15 +181,7 @@ export class PersonStore {
    * database compiles no conflict clause for it (compiling statements is much of a new person's CPU).
    */
   newPerson(key: string, email: string, now: number, syncedRev: number): void {
-    this.sql.exec(
-      `INSERT INTO person (id, email, key, created_at, updated_at, identified_at, rev, synced_rev) VALUES (1, ?, ?, ?, ?, ?, 1, ?)`,
-      email,
-      key,
-      now,
-      now,
-      now,
-      syncedRev,
-    );
+    this.sql.exec(NEW_PERSON, email, key, now, now, now, syncedRev);
   }
 
   /**
