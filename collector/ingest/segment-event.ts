@@ -17,12 +17,14 @@ export type SegmentOutcome = 'stored' | 'duplicate' | 'ignored';
 export function segmentTouches(e: SegmentEvent, now: number): Touch[] {
   const page = e.context?.page;
   const found = new Map<string, Touch>();
+  // Parsed on the first click ID found (most events carry none), once for all.
+  let firstSeen: number | undefined;
   const add = (kind: string, value: string) => {
     if (!found.has(kind) && isValidClickId(kind, value))
       found.set(kind, {
         kind,
         value,
-        firstSeen: Math.min(parseTimestamp(e.timestamp) ?? now, now),
+        firstSeen: (firstSeen ??= Math.min(parseTimestamp(e.timestamp) ?? now, now)),
         ...(page?.url ? { landingUrl: page.url.slice(0, 2048) } : {}),
         ...(page?.referrer ? { referrer: page.referrer.slice(0, 2048) } : {}),
       });

@@ -14,7 +14,6 @@ import {
   pruneMessages,
   pruneTouches,
   messageSeen,
-  recordMessage,
   seenMessage,
   toStoredTouch,
   type StoredTouch,
@@ -145,8 +144,9 @@ export class PersonStore {
     return messageSeen(this.sql, messageId, now);
   }
 
+  /** Records a message id as seen now (a new one, or one whose window had passed). */
   recordMessage(messageId: string, now: number): void {
-    recordMessage(this.sql, messageId, now);
+    seenMessage(this.sql, messageId, now);
   }
 
   pruneMessages(now: number): void {

@@ -90,11 +90,6 @@ export function messageSeen(sql: SqlStorage, messageId: string, now: number): bo
   return sql.exec('SELECT 1 FROM messages WHERE id = ? AND at >= ?', messageId, now - DEDUPE_MS).toArray().length > 0;
 }
 
-/** Records a message id as seen now (a new one, or one whose window had passed). */
-export function recordMessage(sql: SqlStorage, messageId: string, now: number): void {
-  seenMessage(sql, messageId, now);
-}
-
 /** Drops message ids older than the dedupe window (run from deferred work, not per request). */
 export function pruneMessages(sql: SqlStorage, now: number) {
   sql.exec('DELETE FROM messages WHERE at < ?', now - DEDUPE_MS);

@@ -137,3 +137,29 @@ export const newPersonInput = (
   mayCreate: true,
   ...extra,
 });
+
+type DirectoryShard = ReturnType<Env['DIRECTORY']['get']>;
+
+/**
+ * Runs `fn` with an object's DIRECTORY binding (the object's own `env`, inside runInDurableObject)
+ * answering through `wrap(shard)` for each real shard, and puts the real binding back after.
+ */
+export async function withDirectoryShards<T>(
+  o: { env: Env },
+  wrap: (shard: DirectoryShard) => Partial<Record<keyof DirectoryShard, unknown>>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const real = o.env;
+  o.env = {
+    ...real,
+    DIRECTORY: {
+      idFromName: real.DIRECTORY.idFromName.bind(real.DIRECTORY),
+      get: (id: DurableObjectId) => wrap(real.DIRECTORY.get(id)),
+    },
+  } as unknown as Env;
+  try {
+    return await fn();
+  } finally {
+    o.env = real;
+  }
+}

@@ -8,7 +8,7 @@ import type { PersonObject, PersonSnapshot } from '../../collector/objects/perso
 import type { DirectoryEntry } from '../../collector/objects/person-types';
 import type { IdentifyInput } from '../../collector/objects/person-types';
 import { createAudience, DAY, env, history, mql, settled, upsert } from './audiences-helpers';
-import { newPersonInput } from './helpers';
+import { newPersonInput, withDirectoryShards } from './helpers';
 
 // The identify path does the least work that keeps every guarantee: traits repeated unchanged are
 // not rewritten, and an identify that changed no attribute skips the audience evaluation only until
@@ -105,45 +105,33 @@ describe('identify hot path', { timeout: 60_000 }, () => {
     const stub = await personByEmail(env, who);
     const seen = await runInDurableObject(stub, async (p: PersonObject) => {
       const o = p as unknown as { env: Env; sql: SqlStorage };
-      const real = o.env;
       // The tables the person's database holds while its registry lookup is in flight (a write made
       // before it is committed before the call leaves: the output gate holds the call until then).
       const during: string[][] = [];
-      o.env = {
-        ...real,
-        DIRECTORY: {
-          idFromName: real.DIRECTORY.idFromName.bind(real.DIRECTORY),
-          get: (id: DurableObjectId) => {
-            const shard = real.DIRECTORY.get(id);
-            return {
-              knownVisitors: async (ids: string[]) => {
-                during.push(
-                  o.sql
-                    .exec<{ name: string }>(
-                      "SELECT name FROM sqlite_master WHERE name NOT LIKE '\\_cf\\_%' ESCAPE '\\'",
-                    )
-                    .toArray()
-                    .map((r) => r.name),
-                );
-                return shard.knownVisitors(ids);
-              },
-              upsert: (e: DirectoryEntry) => shard.upsert(e),
-            };
+      const outcome = await withDirectoryShards(
+        o,
+        (shard) => ({
+          knownVisitors: async (ids: string[]) => {
+            during.push(
+              o.sql
+                .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name NOT LIKE '\\_cf\\_%' ESCAPE '\\'")
+                .toArray()
+                .map((r) => r.name),
+            );
+            return shard.knownVisitors(ids);
           },
-        },
-      } as unknown as Env;
-      try {
-        const outcome = await p.identify(
-          newPersonInput(key, who, {
-            messageId: `msg_order_${n++}`,
-            anonymousId: `anon_order_${n++}`,
-            traits: { plan: 'pro' },
-          }),
-        );
-        return { outcome, during };
-      } finally {
-        o.env = real;
-      }
+          upsert: (e: DirectoryEntry) => shard.upsert(e),
+        }),
+        () =>
+          p.identify(
+            newPersonInput(key, who, {
+              messageId: `msg_order_${n++}`,
+              anonymousId: `anon_order_${n++}`,
+              traits: { plan: 'pro' },
+            }),
+          ),
+      );
+      return { outcome, during };
     });
     expect(seen.outcome).toEqual({ status: 'stored', created: true });
     expect(seen.during).toEqual([[]]);
@@ -159,20 +147,11 @@ describe('identify hot path', { timeout: 60_000 }, () => {
     const stub = await personByEmail(env, who);
     const outcome = await runInDurableObject(stub, async (p: PersonObject, s) => {
       // The shard unreachable for this one call.
-      const o = p as unknown as { env: Env };
-      const real = o.env;
-      o.env = {
-        ...real,
-        DIRECTORY: {
-          idFromName: real.DIRECTORY.idFromName.bind(real.DIRECTORY),
-          get: () => ({ upsert: async () => Promise.reject(new Error('shard down')) }),
-        },
-      } as unknown as Env;
-      try {
-        await p.identify(newPersonInput(key, who, { messageId: `msg_fail_${n++}` }));
-      } finally {
-        o.env = real;
-      }
+      await withDirectoryShards(
+        p as unknown as { env: Env },
+        () => ({ upsert: async () => Promise.reject(new Error('shard down')) }),
+        () => p.identify(newPersonInput(key, who, { messageId: `msg_fail_${n++}` })),
+      );
       return {
         alarm: await s.storage.getAlarm(),
         dirty: (p as unknown as { sql: SqlStorage }).sql.exec('SELECT 1 FROM person WHERE rev > synced_rev').toArray()

@@ -6,7 +6,7 @@ import type { DirectoryRow } from '../../collector/objects/directory';
 import { personByEmail, personKey } from '../../collector/identity';
 import type { PersonObject, PersonSnapshot } from '../../collector/objects/person';
 import type { DirectoryEntry, IdentifyInput } from '../../collector/objects/person-types';
-import { env, newPersonInput } from './helpers';
+import { env, newPersonInput, withDirectoryShards } from './helpers';
 import { migrate } from '../../collector/objects/sql';
 import { personSchema } from '../../collector/objects/person-schema';
 
@@ -30,32 +30,21 @@ async function withPushes<T>(
 ) {
   const stub = await personByEmail(env, who);
   return runInDurableObject(stub, async (p: PersonObject, state) => {
-    const o = p as unknown as { env: Env };
-    const real = o.env;
     const pushes: DirectoryEntry[] = [];
-    o.env = {
-      ...real,
-      DIRECTORY: {
-        idFromName: real.DIRECTORY.idFromName.bind(real.DIRECTORY),
-        get: (id: DurableObjectId) => {
-          const shard = real.DIRECTORY.get(id);
-          return {
-            // `registered`: every browser's visitor may hold touches.
-            knownVisitors: async (ids: string[]) => (registered ? ids : shard.knownVisitors(ids)),
-            withdraw: (key: string, rev: number, at: number) => shard.withdraw(key, rev, at),
-            upsert: (e: DirectoryEntry) => {
-              pushes.push(structuredClone(e));
-              return shard.upsert(e);
-            },
-          };
+    const result = await withDirectoryShards(
+      p as unknown as { env: Env },
+      (shard) => ({
+        // `registered`: every browser's visitor may hold touches.
+        knownVisitors: async (ids: string[]) => (registered ? ids : shard.knownVisitors(ids)),
+        withdraw: (key: string, rev: number, at: number) => shard.withdraw(key, rev, at),
+        upsert: (e: DirectoryEntry) => {
+          pushes.push(structuredClone(e));
+          return shard.upsert(e);
         },
-      },
-    } as unknown as Env;
-    try {
-      return { result: await fn(p, state), pushes };
-    } finally {
-      o.env = real;
-    }
+      }),
+      () => fn(p, state),
+    );
+    return { result, pushes };
   });
 }
 
