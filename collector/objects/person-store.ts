@@ -1,5 +1,6 @@
 // The person's own tables (person, attributes, touches, devices, messages, tombstone, pending_links):
-// the only code that reads or writes them. The membership tables are person-audience-store.ts's.
+// the only code that reads or writes them; a new database has the last three once first written to.
+// The membership tables are person-audience-store.ts's.
 // Synchronous SQL over the object's database; the caller (PersonObject) owns transactions and timing.
 // (Over 300 lines: the one owner of seven tables, so every statement on them, and the order a new
 // person's are created in, reads in one place; split by table, an identify would cross four files.)
@@ -7,6 +8,7 @@ import type { ConsentState } from '../../shared/schemas/collect';
 import type { Touch } from '../../shared/schemas/collect';
 import type { PersonView } from '../delivery/conversion-row';
 import { deepMerge } from './deep-merge';
+import { personLaterTables, type LaterTable } from './person-schema';
 import type { DirectoryEntry, PersonSnapshot } from './person-types';
 import {
   freshTouches,
@@ -94,7 +96,46 @@ const NEW_PERSON =
   'INSERT INTO person (id, email, key, created_at, updated_at, identified_at, rev, synced_rev) VALUES (1, ?, ?, ?, ?, ?, 1, ?)';
 
 export class PersonStore {
+  /**
+   * Whether this database has each of the tables a new database leaves out until first needed
+   * (person-schema.ts's personLaterTables); null: not known, looked up on first use (one statement for
+   * all three). A table created in a transaction goes back to null, as the transaction may roll back.
+   */
+  private readonly later = new Map<LaterTable, boolean | null>();
+
   constructor(private readonly sql: SqlStorage) {}
+
+  /** The database was just created without these tables (newSchema); the others it has. */
+  createdWithout(tables: readonly string[]): void {
+    for (const t of Object.keys(personLaterTables) as LaterTable[]) this.later.set(t, !tables.includes(t));
+  }
+
+  /** Erasure emptied the database, or it was opened: look the tables up again when needed. */
+  forgetTables(): void {
+    this.later.clear();
+  }
+
+  private has(table: LaterTable): boolean {
+    const known = this.later.get(table);
+    if (known != null) return known;
+    const names = new Set(
+      this.sql
+        .exec<{ name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('touches', 'tombstone', 'pending_links')",
+        )
+        .toArray()
+        .map((r) => r.name),
+    );
+    for (const t of Object.keys(personLaterTables) as LaterTable[]) this.later.set(t, names.has(t));
+    return names.has(table);
+  }
+
+  /** Creates a later table where it is missing, before a write to it. */
+  private need(table: LaterTable): void {
+    if (this.has(table)) return;
+    this.sql.exec(personLaterTables[table]);
+    this.later.set(table, null);
+  }
 
   person(): PersonRow | undefined {
     return this.sql
@@ -108,7 +149,9 @@ export class PersonStore {
   presence(): Presence {
     const row = this.sql
       .exec<{ t: number; p: number; i: number | null }>(
-        'SELECT (SELECT count(*) FROM tombstone) AS t, (SELECT count(*) FROM person) AS p, (SELECT identified_at FROM person) AS i',
+        this.has('tombstone')
+          ? 'SELECT (SELECT count(*) FROM tombstone) AS t, (SELECT count(*) FROM person) AS p, (SELECT identified_at FROM person) AS i'
+          : 'SELECT 0 AS t, (SELECT count(*) FROM person) AS p, (SELECT identified_at FROM person) AS i',
       )
       .one();
     return { suppressed: row.t > 0, exists: row.p > 0, identifiedAt: row.i };
@@ -119,7 +162,7 @@ export class PersonStore {
   }
 
   suppressed(): boolean {
-    return this.sql.exec('SELECT 1 FROM tombstone').toArray().length > 0;
+    return this.has('tombstone') && this.sql.exec('SELECT 1 FROM tombstone').toArray().length > 0;
   }
 
   consent(): AdsConsent {
@@ -128,11 +171,12 @@ export class PersonStore {
 
   /** Erasure's tombstone: the object key only, no personal data. */
   tombstone(key: string, now: number): void {
+    this.need('tombstone');
     this.sql.exec('INSERT INTO tombstone (id, key, at) VALUES (1, ?, ?)', key, now);
   }
 
   liftTombstone(): boolean {
-    return this.sql.exec('DELETE FROM tombstone').rowsWritten > 0;
+    return this.has('tombstone') && this.sql.exec('DELETE FROM tombstone').rowsWritten > 0;
   }
 
   /** Records a message id; true when it was already seen in the last 7 days. */
@@ -262,9 +306,13 @@ export class PersonStore {
       : this.sql.exec<{ data: string }>('SELECT data FROM attributes WHERE source = ?', source).toArray()[0];
     const data = JSON.stringify(deepMerge(row ? JSON.parse(row.data) : {}, patch));
     if (options.onlyIfChanged && row?.data === data) return false;
+    // A new person's first row: a plain insert (no conflict clause to compile).
     this.sql.exec(
-      `INSERT INTO attributes (source, data, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (source) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
+      `INSERT INTO attributes (source, data, updated_at) VALUES (?, ?, ?)${
+        options.newPerson
+          ? ''
+          : ' ON CONFLICT (source) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at'
+      }`,
       source,
       data,
       now,
@@ -298,6 +346,7 @@ export class PersonStore {
   ): boolean {
     const fresh = freshTouches(touches, now);
     if (!fresh.length) return false;
+    this.need('touches');
     const fits = options.newPerson && fresh.length <= MAX_TOUCHES_PER_PERSON;
     if (!fits) pruneTouches(this.sql, now);
     for (const t of fresh) mergeTouchRow(this.sql, t, { anonymous_id: anonymousId });
@@ -382,6 +431,7 @@ export class PersonStore {
   }
 
   queueLink(anonymousId: string, now: number): void {
+    this.need('pending_links');
     this.sql.exec(
       'INSERT INTO pending_links (anonymous_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING',
       anonymousId,
@@ -394,6 +444,7 @@ export class PersonStore {
    * (a repeat identify's: one statement fewer to run on every request). True when a link was queued.
    */
   queueLinkUnlessLinked(anonymousId: string, now: number): boolean {
+    this.need('pending_links');
     return (
       this.sql.exec(
         `INSERT INTO pending_links (anonymous_id, at) SELECT ?1, ?2
@@ -405,6 +456,7 @@ export class PersonStore {
   }
 
   pendingLinks(limit: number): string[] {
+    if (!this.has('pending_links')) return [];
     return this.sql
       .exec<{ anonymous_id: string }>('SELECT anonymous_id FROM pending_links ORDER BY at LIMIT ?', limit)
       .toArray()
@@ -412,11 +464,12 @@ export class PersonStore {
   }
 
   dropLink(anonymousId: string): void {
-    this.sql.exec('DELETE FROM pending_links WHERE anonymous_id = ?', anonymousId);
+    if (this.has('pending_links')) this.sql.exec('DELETE FROM pending_links WHERE anonymous_id = ?', anonymousId);
   }
 
   /** When the oldest visitor link still waiting to be merged was queued, or null when none is. */
   linkingSince(): number | null {
+    if (!this.has('pending_links')) return null;
     return this.sql.exec<{ at: number | null }>('SELECT min(at) AS at FROM pending_links').one().at;
   }
 
@@ -427,10 +480,11 @@ export class PersonStore {
     // attributes()'s statement (the audience evaluation's too): one statement fewer to compile.
     const { attributes } = this.attributes();
     const clicks: Record<string, number> = {};
-    for (const row of this.sql.exec<{ kind: string; n: number }>(
-      'SELECT kind, count(*) AS n FROM touches GROUP BY kind',
-    ))
-      clicks[row.kind] = row.n;
+    if (this.has('touches'))
+      for (const row of this.sql.exec<{ kind: string; n: number }>(
+        'SELECT kind, count(*) AS n FROM touches GROUP BY kind',
+      ))
+        clicks[row.kind] = row.n;
     return {
       key: p.key,
       email: p.email,
@@ -455,24 +509,27 @@ export class PersonStore {
   /** The person as delivery's conversionRowFrom reads it. */
   personView(): PersonView {
     const person = this.person()!;
-    const touches = this.sql
-      .exec<{
-        kind: string;
-        value: string;
-        first_seen: number;
-        landing_url: string | null;
-        raw: string | null;
-        anonymous_id: string | null;
-      }>('SELECT kind, value, first_seen, landing_url, raw, anonymous_id FROM touches')
-      .toArray()
-      .map((t) => ({
-        kind: t.kind,
-        value: t.value,
-        firstSeen: t.first_seen,
-        landingUrl: t.landing_url,
-        raw: t.raw,
-        anonymousId: t.anonymous_id,
-      }));
+    const touches = (
+      this.has('touches')
+        ? this.sql
+            .exec<{
+              kind: string;
+              value: string;
+              first_seen: number;
+              landing_url: string | null;
+              raw: string | null;
+              anonymous_id: string | null;
+            }>('SELECT kind, value, first_seen, landing_url, raw, anonymous_id FROM touches')
+            .toArray()
+        : []
+    ).map((t) => ({
+      kind: t.kind,
+      value: t.value,
+      firstSeen: t.first_seen,
+      landingUrl: t.landing_url,
+      raw: t.raw,
+      anonymousId: t.anonymous_id,
+    }));
     const devices = this.sql
       .exec<DeviceRow>(
         'SELECT anonymous_id, ip, user_agent, country, first_seen, last_seen FROM devices ORDER BY last_seen DESC',
@@ -506,12 +563,14 @@ export class PersonStore {
       attributes[row.source] = JSON.parse(row.data);
       attributeUpdatedAt[row.source] = row.updated_at;
     }
-    const touches = this.sql
-      .exec<TouchRow>(
-        'SELECT kind, value, first_seen, last_seen, landing_url, referrer, raw FROM touches ORDER BY first_seen, kind',
-      )
-      .toArray()
-      .map(toStoredTouch);
+    const touches = this.has('touches')
+      ? this.sql
+          .exec<TouchRow>(
+            'SELECT kind, value, first_seen, last_seen, landing_url, referrer, raw FROM touches ORDER BY first_seen, kind',
+          )
+          .toArray()
+          .map(toStoredTouch)
+      : [];
     const devices = this.sql
       .exec<DeviceRow>(
         'SELECT anonymous_id, ip, user_agent, country, first_seen, last_seen FROM devices ORDER BY last_seen DESC',

@@ -4,8 +4,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { registeredVisitors } from '../visitor-registry';
-import { migrate } from './sql';
-import { personSchema } from './person-schema';
+import { migrate, newSchema } from './sql';
+import { personLaterTables, personSchema } from './person-schema';
 import { deepMerge } from './deep-merge';
 import { PersonAudiences, type EvaluateOptions } from './person-audiences';
 import {
@@ -288,8 +288,8 @@ export class PersonObject extends DurableObject<Env> {
   private ensureSchema() {
     if (!this.schemaPending) return;
     // No schema_version table: nothing else is in this database either (every table here is made by
-    // a migration after that one).
-    migrate(this.sql, personSchema, '', { empty: true });
+    // a migration after that one). The tables most people never write to wait for their first write.
+    this.store.createdWithout(newSchema(this.sql, personSchema, Object.keys(personLaterTables)));
     this.schemaPending = false;
     this.audiences.store.created();
   }
@@ -315,6 +315,7 @@ export class PersonObject extends DurableObject<Env> {
     this.alarmAt = null;
     this.audiences.forget();
     migrate(this.sql, personSchema);
+    this.store.forgetTables();
     this.schemaPending = false;
     this.store.tombstone(key, now);
     return { existed, anonymousIds };

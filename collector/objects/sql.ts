@@ -10,26 +10,17 @@
  * constraints and indexes by construction (SQLite's own text of them). Lists whose steps write rows
  * (seed data) always replay, as does a track added to a database that already has other tables.
  */
-export function migrate(sql: SqlStorage, steps: string[], track = '', options: { empty?: boolean } = {}): boolean {
-  const table = track ? `schema_version_${track.replace(/\W/g, '_')}` : 'schema_version';
-  const baseline = baselines.get(steps);
-  // `empty`: the caller saw that this database has no table at all (a new object), so the version
-  // table is created with the recorded schema, in one call, instead of looked for first.
-  if (options.empty && baseline?.track === table) {
-    sql.exec(
-      `CREATE TABLE ${table} (version INTEGER NOT NULL);\n${baseline.schema};\nINSERT INTO ${table} (version) VALUES (?)`,
-      baseline.version,
-    );
-    return true;
-  }
+export function migrate(sql: SqlStorage, steps: string[], track = ''): boolean {
+  const table = versionTable(track);
   sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (version INTEGER NOT NULL)`);
   const row = sql.exec<{ version: number }>(`SELECT version FROM ${table}`).toArray()[0];
   if (row) {
     replay(sql, steps, table, row.version);
     return false;
   }
+  const baseline = baselines.get(steps);
   if (baseline?.track === table) {
-    sql.exec(`${baseline.schema};\nINSERT INTO ${table} (version) VALUES (?)`, baseline.version);
+    sql.exec(`${schemaText(baseline.objects)};\nINSERT INTO ${table} (version) VALUES (?)`, baseline.version);
     return true;
   }
   // Recorded only from an empty database (a track added to a database that has other tables may
@@ -38,11 +29,39 @@ export function migrate(sql: SqlStorage, steps: string[], track = '', options: {
   sql.exec(`INSERT INTO ${table} (version) VALUES (0)`);
   replay(sql, steps, table, 0);
   if (!empty) return true;
-  const schema = schemaObjects(sql).filter((o) => o.name !== table);
-  if (schema.some((o) => o.type === 'table' && sql.exec(`SELECT 1 FROM "${o.name}" LIMIT 1`).toArray().length))
+  const objects = schemaObjects(sql).filter((o) => o.name !== table);
+  if (objects.some((o) => o.type === 'table' && sql.exec(`SELECT 1 FROM "${o.name}" LIMIT 1`).toArray().length))
     return true;
-  baselines.set(steps, { track: table, version: steps.length, schema: schema.map((o) => o.sql).join(';\n') });
+  baselines.set(steps, { track: table, version: steps.length, objects });
   return true;
+}
+
+/**
+ * The schema of a database the caller saw has no table at all (a new object): with what this isolate
+ * recorded, in one call (the version table with it), leaving out the tables named in `later` (the
+ * caller creates those when first needed); with nothing recorded yet, by migrate(). The tables left out.
+ */
+export function newSchema(sql: SqlStorage, steps: string[], later: readonly string[] = []): string[] {
+  const table = versionTable('');
+  const baseline = baselines.get(steps);
+  if (baseline?.track !== table) {
+    migrate(sql, steps);
+    return [];
+  }
+  const kept = baseline.objects.filter((o) => !later.includes(o.tbl_name));
+  sql.exec(
+    `CREATE TABLE ${table} (version INTEGER NOT NULL);\n${schemaText(kept)};\nINSERT INTO ${table} (version) VALUES (?)`,
+    baseline.version,
+  );
+  return baseline.objects.filter((o) => o.type === 'table' && later.includes(o.name)).map((o) => o.name);
+}
+
+function versionTable(track: string): string {
+  return track ? `schema_version_${track.replace(/\W/g, '_')}` : 'schema_version';
+}
+
+function schemaText(objects: SchemaObject[]): string {
+  return objects.map((o) => o.sql).join(';\n');
 }
 
 function replay(sql: SqlStorage, steps: string[], table: string, from: number): void {
@@ -53,15 +72,15 @@ function replay(sql: SqlStorage, steps: string[], table: string, from: number): 
 }
 
 /** Per isolate: the schema each step list produced in a new database (keyed by the list itself). */
-const baselines = new WeakMap<string[], { track: string; version: number; schema: string }>();
+const baselines = new WeakMap<string[], { track: string; version: number; objects: SchemaObject[] }>();
 
-type SchemaObject = { type: string; name: string; sql: string };
+type SchemaObject = { type: string; name: string; tbl_name: string; sql: string };
 
 /** Tables, indexes, views and triggers with their SQL, in creation order (SQLite's and workerd's `_cf_` tables left out). */
 function schemaObjects(sql: SqlStorage): SchemaObject[] {
   return sql
     .exec<SchemaObject>(
-      "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY rowid",
+      "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY rowid",
     )
     .toArray();
 }

@@ -77,7 +77,7 @@ describe('hand-off after the visitor links', { timeout: 120_000 }, () => {
       p.ensureSchema();
       state.storage.transactionSync(() => {
         p.store.upsertPerson(key, who, now);
-        state.storage.sql.exec('INSERT INTO pending_links (anonymous_id, at) VALUES (?, ?)', anonId(), now);
+        p.store.queueLink(anonId(), now);
         p.store.mergeAttributes('crm', { wait_status: 'mql', wait_at: new Date(now).toISOString() }, now, {
           always: true,
         });

@@ -3,6 +3,7 @@ import type { Env } from '../../collector/env';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { personByEmail } from '../../collector/identity';
 import type { IdentifyInput } from '../../collector/objects/person-types';
+import type { PersonStore } from '../../collector/objects/person-store';
 
 /** The Worker's bindings, typed as the collector sees them. */
 export const env = workerEnv as unknown as Env;
@@ -74,16 +75,11 @@ export async function settle(email: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     await runDurableObjectAlarm(stub);
     // The runtime may be running the alarm itself: wait until its outbox is empty.
-    const pending = await runInDurableObject(
-      stub,
-      (_o, state) =>
-        state.storage.sql
-          .exec<{ n: number }>(
-            'SELECT (SELECT count(*) FROM pending_links) + (SELECT count(*) FROM person WHERE rev > synced_rev) AS n',
-          )
-          .one().n,
-    );
-    if (pending === 0) return;
+    const pending = await runInDurableObject(stub, (o) => {
+      const store = (o as unknown as { store: PersonStore }).store;
+      return store.linkingSince() !== null || store.directoryDirty();
+    });
+    if (!pending) return;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error('person outbox did not drain');

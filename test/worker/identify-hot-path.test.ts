@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { personByEmail, personKey } from '../../collector/identity';
 import type { PersonObject, PersonSnapshot } from '../../collector/objects/person';
 import type { DirectoryEntry } from '../../collector/objects/person-types';
+import type { PersonStore } from '../../collector/objects/person-store';
 import type { IdentifyInput } from '../../collector/objects/person-types';
 import { createAudience, DAY, env, history, mql, settled, upsert } from './audiences-helpers';
 import { newPersonInput, withDirectoryShards } from './helpers';
@@ -91,11 +92,16 @@ describe('identify hot path', { timeout: 60_000 }, () => {
       synced: (p as unknown as { sql: SqlStorage }).sql
         .exec<{ rev: number; synced_rev: number }>('SELECT rev, synced_rev FROM person')
         .one(),
-      links: (p as unknown as { sql: SqlStorage }).sql.exec('SELECT 1 FROM pending_links').toArray().length,
+      links: (p as unknown as { store: PersonStore }).store.pendingLinks(10).length,
+      // Nothing queued, no click ID, no erasure: the tables for them were never made.
+      later: (p as unknown as { sql: SqlStorage }).sql
+        .exec("SELECT name FROM sqlite_master WHERE name IN ('pending_links', 'touches', 'tombstone')")
+        .toArray().length,
       alarm: s.storage.getAlarm(),
     }));
     expect(state.synced).toEqual({ rev: 1, synced_rev: 1 });
     expect(state.links).toBe(0);
+    expect(state.later).toBe(0);
     expect(await state.alarm).toBeNull();
   });
 

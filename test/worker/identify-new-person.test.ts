@@ -7,8 +7,9 @@ import { personByEmail, personKey } from '../../collector/identity';
 import type { PersonObject, PersonSnapshot } from '../../collector/objects/person';
 import type { DirectoryEntry, IdentifyInput } from '../../collector/objects/person-types';
 import { env, newPersonInput, withDirectoryShards } from './helpers';
-import { migrate } from '../../collector/objects/sql';
-import { personSchema } from '../../collector/objects/person-schema';
+import { newSchema } from '../../collector/objects/sql';
+import { personLaterTables, personSchema } from '../../collector/objects/person-schema';
+import type { PersonStore } from '../../collector/objects/person-store';
 
 // A new person's directory row goes out before the commit that creates the person (beside the
 // visitor-registry lookup), computed from the identify itself; the commit marks it pushed, so no
@@ -196,8 +197,9 @@ describe('a new person', { timeout: 60_000 }, () => {
     expect(result.alarm).not.toBeNull();
   });
 
-  it("a new database's schema made in one call (the version table with the recorded schema) equals one migrated step by step", async () => {
+  it("a new database's schema made in one call leaves out the later tables, and each, once created, is the migrated one", async () => {
     const stub = env.PERSON.get(env.PERSON.idFromName(`schema-empty:${n++}`));
+    const later = Object.keys(personLaterTables);
     const shapes = await runInDurableObject(stub, async (_o, state) => {
       const sql = state.storage.sql;
       const shape = () => ({
@@ -208,18 +210,63 @@ describe('a new person', { timeout: 60_000 }, () => {
           .toArray(),
         version: sql.exec('SELECT version FROM schema_version').toArray(),
       });
+      const tables = () =>
+        sql
+          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+          .toArray()
+          .map((r) => r.name);
       const steps = [...personSchema]; // not recorded in this isolate yet
       await state.storage.deleteAll();
-      migrate(sql, steps, '', { empty: true }); // nothing recorded: replays, and records
+      const leftWhenReplayed = newSchema(sql, steps, later); // nothing recorded: replays, and records
       const replayed = shape();
       await state.storage.deleteAll();
-      migrate(sql, steps, '', { empty: true });
-      const fromRecorded = shape();
+      const left = newSchema(sql, steps, later);
+      const without = tables();
+      for (const t of left) sql.exec(personLaterTables[t as keyof typeof personLaterTables]);
+      const completed = shape();
       await state.storage.deleteAll();
-      return { replayed, fromRecorded };
+      return { leftWhenReplayed, replayed, left, without, completed };
     });
-    expect(shapes.fromRecorded).toEqual(shapes.replayed);
+    expect(shapes.leftWhenReplayed).toEqual([]);
+    expect([...shapes.left].sort()).toEqual([...later].sort());
+    for (const t of later) expect(shapes.without).not.toContain(t);
+    expect(shapes.without).toContain('person');
+    expect(shapes.completed).toEqual(shapes.replayed);
     expect(shapes.replayed.version).toEqual([{ version: personSchema.length }]);
-    expect(shapes.replayed.objects.map((o) => (o as { name: string }).name)).toContain('person');
+  });
+
+  it('a later table made in a transaction that rolls back is looked for again, not taken as made', async () => {
+    const stub = env.PERSON.get(env.PERSON.idFromName(`later-rollback:${n++}`));
+    const out = await runInDurableObject(stub, async (o, state) => {
+      const store = (o as unknown as { store: PersonStore }).store;
+      const sql = state.storage.sql;
+      const steps = [...personSchema];
+      await state.storage.deleteAll();
+      newSchema(sql, steps); // records
+      await state.storage.deleteAll();
+      store.createdWithout(newSchema(sql, steps, Object.keys(personLaterTables)));
+      const touch = { kind: 'gclid', value: 'Cj0KCQ-rolled-back', firstSeen: 1_000, lastSeen: 1_000 };
+      try {
+        state.storage.transactionSync(() => {
+          store.mergeTouches([touch], null, 2_000);
+          throw new Error('the commit fails');
+        });
+      } catch {
+        // rolled back, the table with it
+      }
+      const afterRollback = {
+        table: sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'touches'").toArray().length,
+        clicks: store.directoryEntry(),
+        suppressed: store.suppressed(),
+        links: store.linkingSince(),
+      };
+      store.upsertPerson('k'.repeat(64), 'later@example.com', 2_000);
+      store.mergeTouches([{ ...touch, value: 'Cj0KCQ-kept' }], null, 2_000);
+      const kept = store.snapshot()!.touches.map((t) => t.value);
+      await state.storage.deleteAll();
+      return { afterRollback, kept };
+    });
+    expect(out.afterRollback).toEqual({ table: 0, clicks: null, suppressed: false, links: null });
+    expect(out.kept).toEqual(['Cj0KCQ-kept']);
   });
 });
