@@ -134,6 +134,9 @@ export class PersonObject extends DurableObject<Env> {
       lookup ? this.registered(browsers) : null,
       early ? this.pushEarly(early) : false,
     ]);
+    // Still no schema after the round trips: no other call ran meanwhile (each makes it first), so
+    // the database is as empty as it was.
+    const untouched = this.schemaPending;
     this.ensureSchema();
     // Whether anything an audience reads changed (a new person, traits, consent).
     let attributesChanged = false;
@@ -144,8 +147,8 @@ export class PersonObject extends DurableObject<Env> {
     try {
       outcome = this.ctx.storage.transactionSync((): IdentifyOutcome => {
         // The hot path of ingestion: each step is one statement where two would do.
-        // Read again after a round trip (another call may have run meanwhile).
-        const { suppressed, exists, identifiedAt } = lookup || early ? this.store.presence() : presence;
+        // Read again after a round trip, unless the database is still the empty one it was.
+        const { suppressed, exists, identifiedAt } = (lookup || early) && !untouched ? this.store.presence() : presence;
         if (suppressed) return { status: 'suppressed' };
         const created = !exists;
         if (created && input.mayCreate === false) return { status: 'refused' };

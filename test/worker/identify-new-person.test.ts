@@ -177,6 +177,41 @@ describe('a new person', { timeout: 60_000 }, () => {
     expect(snap.devices).toHaveLength(2);
   });
 
+  it("a CRM upsert that lands while the new person's row is in flight is found by the identify, which then creates nothing", async () => {
+    const who = email();
+    const key = await personKey(env, who);
+    const stub = await personByEmail(env, who);
+    const out = await runInDurableObject(stub, async (p: PersonObject) => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let pushing!: () => void;
+      const pushStarted = new Promise<void>((r) => (pushing = r));
+      return withDirectoryShards(
+        p as unknown as { env: Env },
+        (shard) => ({
+          knownVisitors: (ids: string[]) => shard.knownVisitors(ids),
+          withdraw: (k: string, rev: number, at: number) => shard.withdraw(k, rev, at),
+          upsert: async (e: DirectoryEntry) => {
+            pushing();
+            await gate;
+            return shard.upsert(e);
+          },
+        }),
+        async () => {
+          const now = Date.now();
+          const identify = p.identify(input(key, who, { now, traits: { plan: 'pro' } }));
+          await pushStarted;
+          await p.upsertAttributes({ key, email: who, rows: [{ source: 'crm', attributes: { stage: 'mql' } }], now });
+          release();
+          const outcome = await identify;
+          return { outcome, snap: p.snapshot() };
+        },
+      );
+    });
+    expect(out.outcome).toEqual({ status: 'stored', created: false });
+    expect(out.snap?.attributes).toEqual({ crm: { stage: 'mql' }, traits: { plan: 'pro' } });
+  });
+
   it('a new person whose browser has a visitor with touches keeps the alarm that merges it', async () => {
     const who = email();
     const key = await personKey(env, who);
