@@ -104,7 +104,7 @@ const checks = (async () => {
 // anew. Split, each worker of the collector project keeps one workerd from its first file to its last.
 // Four workers on two cores: most of the time the files wait (queue batches, retries, alarms, pages).
 // The units run has one worker on two cores: one collector worker uses a third of the workerd CPU of
-// two, which the system run beside it gets instead (the whole line 390 s against 417-430 s,
+// two, which the system run beside it gets instead (npm test 390-409 s against 417-430 s,
 // docs/testing.md). TEST_UNITS_WORKERS / TEST_SYSTEM_WORKERS set a run's workers.
 const SPARE = Math.ceil((availableParallelism() - 1) / 2);
 const DEFAULT_WORKERS = { units: Math.max(1, SPARE), system: Math.max(2, SPARE) };
