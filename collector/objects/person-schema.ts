@@ -240,3 +240,4 @@ export const personLaterTables = {
    ) WITHOUT ROWID`,
 } as const;
 export type LaterTable = keyof typeof personLaterTables;
+export const laterTableNames = Object.keys(personLaterTables) as LaterTable[];

@@ -8,7 +8,7 @@ import type { ConsentState } from '../../shared/schemas/collect';
 import type { Touch } from '../../shared/schemas/collect';
 import type { PersonView } from '../delivery/conversion-row';
 import { deepMerge } from './deep-merge';
-import { personLaterTables, type LaterTable } from './person-schema';
+import { laterTableNames, personLaterTables, type LaterTable } from './person-schema';
 import type { DirectoryEntry, PersonSnapshot } from './person-types';
 import {
   freshTouches,
@@ -95,6 +95,9 @@ export function newPersonEntry(
 const NEW_PERSON =
   'INSERT INTO person (id, email, key, created_at, updated_at, identified_at, rev, synced_rev) VALUES (1, ?, ?, ?, ?, ?, 1, ?)';
 
+// Which of the later tables this database has (one statement for all of them).
+const LATER_TABLES_PRESENT = `SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (${laterTableNames.map((t) => `'${t}'`).join(', ')})`;
+
 export class PersonStore {
   /**
    * Whether this database has each of the tables a new database leaves out until first needed
@@ -107,7 +110,7 @@ export class PersonStore {
 
   /** The database was just created without these tables (newSchema); the others it has. */
   createdWithout(tables: readonly string[]): void {
-    for (const t of Object.keys(personLaterTables) as LaterTable[]) this.later.set(t, !tables.includes(t));
+    for (const t of laterTableNames) this.later.set(t, !tables.includes(t));
   }
 
   /** Erasure emptied the database, or it was opened: look the tables up again when needed. */
@@ -120,13 +123,11 @@ export class PersonStore {
     if (known != null) return known;
     const names = new Set(
       this.sql
-        .exec<{ name: string }>(
-          "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('touches', 'tombstone', 'pending_links')",
-        )
+        .exec<{ name: string }>(LATER_TABLES_PRESENT)
         .toArray()
         .map((r) => r.name),
     );
-    for (const t of Object.keys(personLaterTables) as LaterTable[]) this.later.set(t, names.has(t));
+    for (const t of laterTableNames) this.later.set(t, names.has(t));
     return names.has(table);
   }
 

@@ -5,7 +5,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { registeredVisitors } from '../visitor-registry';
 import { migrate, newSchema } from './sql';
-import { personLaterTables, personSchema } from './person-schema';
+import { laterTableNames, personSchema } from './person-schema';
 import { deepMerge } from './deep-merge';
 import { PersonAudiences, type EvaluateOptions } from './person-audiences';
 import {
@@ -292,7 +292,7 @@ export class PersonObject extends DurableObject<Env> {
     if (!this.schemaPending) return;
     // No schema_version table: nothing else is in this database either (every table here is made by
     // a migration after that one). The tables most people never write to wait for their first write.
-    this.store.createdWithout(newSchema(this.sql, personSchema, Object.keys(personLaterTables)));
+    this.store.createdWithout(newSchema(this.sql, personSchema, laterTableNames));
     this.schemaPending = false;
     this.audiences.store.created();
   }

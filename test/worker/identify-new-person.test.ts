@@ -8,7 +8,12 @@ import type { PersonObject, PersonSnapshot } from '../../collector/objects/perso
 import type { DirectoryEntry, IdentifyInput } from '../../collector/objects/person-types';
 import { env, newPersonInput, withDirectoryShards } from './helpers';
 import { newSchema } from '../../collector/objects/sql';
-import { personLaterTables, personSchema } from '../../collector/objects/person-schema';
+import {
+  laterTableNames,
+  personLaterTables,
+  personSchema,
+  type LaterTable,
+} from '../../collector/objects/person-schema';
 import type { PersonStore } from '../../collector/objects/person-store';
 
 // A new person's directory row goes out before the commit that creates the person (beside the
@@ -234,7 +239,7 @@ describe('a new person', { timeout: 60_000 }, () => {
 
   it("a new database's schema made in one call leaves out the later tables, and each, once created, is the migrated one", async () => {
     const stub = env.PERSON.get(env.PERSON.idFromName(`schema-empty:${n++}`));
-    const later = Object.keys(personLaterTables);
+    const later = laterTableNames;
     const shapes = await runInDurableObject(stub, async (_o, state) => {
       const sql = state.storage.sql;
       const shape = () => ({
@@ -257,7 +262,7 @@ describe('a new person', { timeout: 60_000 }, () => {
       await state.storage.deleteAll();
       const left = newSchema(sql, steps, later);
       const without = tables();
-      for (const t of left) sql.exec(personLaterTables[t as keyof typeof personLaterTables]);
+      for (const t of left) sql.exec(personLaterTables[t as LaterTable]);
       const completed = shape();
       await state.storage.deleteAll();
       return { leftWhenReplayed, replayed, left, without, completed };
@@ -279,7 +284,7 @@ describe('a new person', { timeout: 60_000 }, () => {
       await state.storage.deleteAll();
       newSchema(sql, steps); // records
       await state.storage.deleteAll();
-      store.createdWithout(newSchema(sql, steps, Object.keys(personLaterTables)));
+      store.createdWithout(newSchema(sql, steps, laterTableNames));
       const touch = { kind: 'gclid', value: 'Cj0KCQ-rolled-back', firstSeen: 1_000, lastSeen: 1_000 };
       try {
         state.storage.transactionSync(() => {
