@@ -9,6 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { relative } from 'node:path';
 import { ensureChromium } from './ensure-chromium.mjs';
 
 let passed = 0;
@@ -52,6 +53,12 @@ function heldStep(name, cmd, args, env = {}) {
     );
   });
 }
+
+const firstLine = (text = '') =>
+  text
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .split('\n')[0]
+    .slice(0, 300);
 
 const quiet = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 
@@ -175,6 +182,11 @@ if (built) {
       failed += brokenFiles.length;
       for (const f of brokenFiles) failures.push(`${f.name}: ${f.message?.split('\n')[0] ?? 'failed to run'}`);
       if (report.numFailedTests) failures.push(`${report.numFailedTests} vitest test(s) in ${out}`);
+      // Named at the end as well: the line's last lines are what a truncated log still shows.
+      for (const f of report.testResults)
+        for (const a of f.assertionResults)
+          if (a.status === 'failed')
+            failures.push(`${relative('.', f.name)} > ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
     } catch (e) {
       failed++;
       failures.push(`vitest produced no report (${out}): ${e.message}`);
@@ -189,6 +201,6 @@ for (const r of await checks) {
 }
 
 console.log(`\nnpm test took ${seconds(started)}`);
-if (failures.length) console.log(`\nFailed: ${failures.join('; ')}`);
+if (failures.length) console.log(`\nFailed:\n${failures.map((f) => `- ${f}`).join('\n')}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
