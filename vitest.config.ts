@@ -75,6 +75,7 @@ export default defineConfig({
           name: 'scripts',
           environment: 'node',
           include: ['test/scripts/**/*.test.ts'],
+          globalSetup: ['test/support/scratch-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },
@@ -121,7 +122,7 @@ export default defineConfig({
         test: {
           name: 'reliability',
           // The production bundle, built once per run, for the collectors these suites start (test/support/collector.ts).
-          globalSetup: ['test/support/bundle-setup.ts'],
+          globalSetup: ['test/support/scratch-setup.ts', 'test/support/bundle-setup.ts'],
           environment: 'node',
           include: ['test/reliability/**/*.test.ts'],
           testTimeout: 600_000,
@@ -134,7 +135,11 @@ export default defineConfig({
         test: {
           name: 'e2e',
           // The bundle, and one Chromium the files without a profile on disk connect to (browser-setup.ts).
-          globalSetup: ['test/support/bundle-setup.ts', 'test/support/browser-setup.ts'],
+          globalSetup: [
+            'test/support/scratch-setup.ts',
+            'test/support/bundle-setup.ts',
+            'test/support/browser-setup.ts',
+          ],
           environment: 'node',
           include: ['test/e2e/**/*.test.ts'],
           exclude: [...configDefaults.exclude, SCALE],
@@ -147,7 +152,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e-scale',
-          globalSetup: ['test/support/bundle-setup.ts'],
+          globalSetup: ['test/support/scratch-setup.ts', 'test/support/bundle-setup.ts'],
           environment: 'node',
           include: [SCALE],
           testTimeout: 120_000,

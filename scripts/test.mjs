@@ -177,8 +177,11 @@ if (built) {
       merged.testResults.push(...report.testResults);
       passed += report.numPassedTests;
       failed += report.numFailedTests + report.numPendingTests + report.numTodoTests;
-      // A file that fails to load has no tests but is a failure all the same.
-      const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0);
+      // A file that fails to load has no tests but is a failure all the same; so is one whose tests
+      // passed but whose hooks (beforeAll, afterAll) threw.
+      const brokenFiles = report.testResults.filter(
+        (f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed'),
+      );
       failed += brokenFiles.length;
       for (const f of brokenFiles) failures.push(`${f.name}: ${f.message?.split('\n')[0] ?? 'failed to run'}`);
       if (report.numFailedTests) failures.push(`${report.numFailedTests} vitest test(s) in ${out}`);

@@ -27,10 +27,11 @@ async function siteFor(port: number): Promise<{ site: TagSite; browser: BrowserC
   const site = await startTagSite(() => ({ head }));
   const dir = mkdtempSync(join(tmpdir(), 'chromium-outbox-'));
   const browser = await launchProfile(dir);
+  // Run last first: the profile goes once the browser writing to it has closed.
   cleanups.push(
-    () => site.close(),
-    () => browser.close(),
     () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }),
+    () => browser.close(),
+    () => site.close(),
   );
   return { site, browser };
 }

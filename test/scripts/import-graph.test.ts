@@ -1,10 +1,10 @@
 // The collector's structure as a test: no import cycles (type-only imports included), no upward
 // arrows (below routes/ never imports routes/ or admin/, shared/ never imports collector/), and
 // one module alone reaching the Durable Objects. `node scripts/import-graph.mjs` prints the same.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../support/scratch';
 // @ts-ignore: a plain .mjs script without type declarations (checked or not, depending on the tsconfig)
 import { buildGraph, filesReachingObjects, findCycles, importsOf, upwardImports } from '../../scripts/import-graph.mjs';
 
@@ -48,7 +48,7 @@ describe('the import-graph checker', () => {
   });
 
   it('reads type-only imports, re-exports and dynamic imports, and ignores packages and comments', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'import-graph-'));
+    const dir = scratchDir('import-graph-');
     for (const name of ['a', 'b', 'c', 'd']) writeFileSync(join(dir, `${name}.ts`), '');
     const text = [
       "import type { A } from './a';",

@@ -2,12 +2,12 @@
 // passes when everything holds, and names the fix for an origin not allowed, a destination whose
 // platform refuses its credentials, and a jobs queue without a consumer.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../support/collector';
+import { scratchDir } from '../support/scratch';
 import { startMetaFake } from '../fakes/meta';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -140,7 +140,7 @@ describe('npm run smoke', () => {
 
   it('fails when the jobs queue has no consumer, naming the fix', async () => {
     // The same Worker deployed from a config without [[queues.consumers]].
-    const dir = mkdtempSync(join(tmpdir(), 'oc-no-consumer-'));
+    const dir = scratchDir('oc-no-consumer-');
     const config = join(dir, 'wrangler.toml');
     let inConsumer = false;
     const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8')

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Log, LogLevel, Miniflare } from 'miniflare';
@@ -10,6 +9,7 @@ import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 // @ts-expect-error plain ESM without types
 import { keepLoopbackConnections } from '../../bench/miniflare-options.mjs';
 import { devVars } from './dev-vars';
+import { scratchDir } from './scratch';
 
 export const DEV_VARS = devVars();
 
@@ -59,7 +59,7 @@ export async function startCollector(opts: StartOptions = {}): Promise<RunningCo
 async function startMiniflare(opts: StartOptions): Promise<RunningCollector> {
   const bundle = inject('collectorBundle');
   if (!bundle) throw new Error("no collector bundle: list test/support/bundle-setup.ts in the project's globalSetup");
-  const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), 'collector-state-'));
+  const persistDir = opts.persistDir ?? scratchDir('collector-state-');
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(import.meta.dirname, '../../wrangler.toml'));
   let output = '';
   // A queue batch longer than node:http's 5 s keep-alive would otherwise stop the local queue for good
@@ -115,7 +115,7 @@ type StartOptions = {
 
 async function startOnce(opts: StartOptions & { port: number }): Promise<RunningCollector> {
   const { port } = opts;
-  const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), 'collector-state-'));
+  const persistDir = opts.persistDir ?? scratchDir('collector-state-');
   const vars = { ...DEV_VARS, ...opts.vars };
   const args = [
     'wrangler',
