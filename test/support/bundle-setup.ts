@@ -2,16 +2,20 @@
 // bundle (`wrangler deploy --dry-run`), built once per vitest run into a directory of its own
 // (npm test's own deploy check writes dist/worker at the same time) and handed to the files through
 // `inject('collectorBundle')`. Starting that bundle under Miniflare takes a third of `wrangler dev`'s
-// start (which bundles again each time, then starts a proxy and a file watcher).
+// start (which bundles again each time, then starts a proxy and a file watcher). wrangler.toml's
+// bindings as Miniflare options are read here too, so no file imports wrangler to read them.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     collectorBundle: string;
+    /** wrangler.toml read as Miniflare options, once per run (importing wrangler in each file cost seconds). */
+    collectorWorkerOptions: Record<string, unknown>;
   }
 }
 
@@ -44,6 +48,8 @@ export default async function setup(project: TestProject) {
   shared.collectorBundleUsers = (shared.collectorBundleUsers ?? 0) + 1;
   const outdir = await (shared.collectorBundle ??= build());
   project.provide('collectorBundle', outdir);
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangler.toml'));
+  project.provide('collectorWorkerOptions', JSON.parse(JSON.stringify(workerOptions)));
   return () => {
     if (--shared.collectorBundleUsers! === 0) rmSync(outdir, { recursive: true, force: true });
   };

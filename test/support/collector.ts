@@ -3,9 +3,8 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { Log, LogLevel, Miniflare } from 'miniflare';
+import { Log, LogLevel, Miniflare, type WorkerOptions } from 'miniflare';
 import { inject } from 'vitest';
-import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 // @ts-expect-error plain ESM without types
 import { keepLoopbackConnections } from '../../bench/miniflare-options.mjs';
 import { devVars } from './dev-vars';
@@ -60,7 +59,7 @@ async function startMiniflare(opts: StartOptions): Promise<RunningCollector> {
   const bundle = inject('collectorBundle');
   if (!bundle) throw new Error("no collector bundle: list test/support/bundle-setup.ts in the project's globalSetup");
   const persistDir = opts.persistDir ?? scratchDir('collector-state-');
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(import.meta.dirname, '../../wrangler.toml'));
+  const workerOptions = inject('collectorWorkerOptions') as WorkerOptions;
   let output = '';
   // A queue batch longer than node:http's 5 s keep-alive would otherwise stop the local queue for good
   // under load (bench/miniflare-options.mjs says why).
