@@ -133,22 +133,23 @@ const checks = (async () => {
   return results;
 })();
 
-// Two vitest runs side by side: the workerd and Node suites in one, the system suites (Chromium, a
-// collector per file, wrangler dev) in the other, each with two workers. In one run, vitest keeps a
-// non-isolated worker (the collector project's workerd) only while the next file in its queue belongs
-// to the same project; with system files queued between the workerd files, that workerd stopped after
-// nearly every file and the next one started a new Miniflare and imported hono, zod and the collector
-// anew. Split, each worker of the collector project keeps one workerd from its first file to its last.
-// Four workers on two cores: most of the time the files wait (queue batches, retries, alarms, pages).
-// The units run has one worker on two cores: one collector worker uses a third of the workerd CPU of
-// two, which the system run beside it gets instead (npm test 390-409 s against 417-430 s,
-// docs/testing.md). TEST_UNITS_WORKERS / TEST_SYSTEM_WORKERS set a run's workers.
+// Two vitest runs side by side: the collector's workerd suites in one, every Node suite (the system
+// suites with Chromium, a collector per file and wrangler dev; the tag in happy-dom; pure rules; the
+// fakes) in the other. In one run, vitest keeps a non-isolated worker (the collector project's
+// workerd) only while the next file in its queue belongs to the same project; with other files
+// queued between the workerd files, that workerd stopped after nearly every file and the next one
+// started a new Miniflare and imported hono, zod and the collector anew. Split, the collector
+// project keeps one workerd from its first file to its last.
+// The workerd run has one worker on two cores: a second collector worker took a third of the workerd
+// CPU the other run needs (npm test 390-409 s against 417-430 s, docs/testing.md). The Node run has
+// two: its files mostly wait (pages, queue batches, retries, alarms). TEST_WORKERD_WORKERS /
+// TEST_NODE_WORKERS set a run's workers.
 const SPARE = Math.ceil((availableParallelism() - 1) / 2);
-const DEFAULT_WORKERS = { units: Math.max(1, SPARE), system: Math.max(2, SPARE) };
+const DEFAULT_WORKERS = { workerd: Math.max(1, SPARE), node: Math.max(2, SPARE) };
 const workersOf = (name) => Number(process.env[`TEST_${name.toUpperCase()}_WORKERS`]) || DEFAULT_WORKERS[name];
 const RUNS = [
-  { name: 'units', projects: ['shared', 'unit', 'tag', 'gtm', 'fakes', 'collector'] },
-  { name: 'system', projects: ['e2e', 'reliability', 'scripts', 'e2e-scale'] },
+  { name: 'workerd', projects: ['collector'] },
+  { name: 'node', projects: ['shared', 'unit', 'tag', 'gtm', 'fakes', 'e2e', 'reliability', 'scripts', 'e2e-scale'] },
 ];
 // A project added to vitest.config.ts but to neither run would silently not run.
 const configured = [...readFileSync('vitest.config.ts', 'utf8').matchAll(/\bname: '([\w-]+)'/g)].map((m) => m[1]);
