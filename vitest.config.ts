@@ -28,7 +28,7 @@ const SCALE = 'test/e2e/audiences-populate-scale.test.ts';
 // Chromium and their collector, and together they share two cores better than two of a kind.
 // Two workerd files at once are safe: each vitest worker has its own workerd and its own fakes
 // (test/fakes/global-setup.ts, test/worker/setup.ts).
-// `npm test` runs the system projects and the rest as two vitest runs side by side instead
+// `npm test` runs the `collector` project and the rest as two vitest runs side by side instead
 // (scripts/test.mjs says why); this order is for a plain `npx vitest run`.
 const SYSTEM = new Set(['e2e', 'reliability', 'scripts']);
 class Alternating extends BaseSequencer {

@@ -41,16 +41,18 @@ function heldStep(name, cmd, args, env = {}) {
     const t = Date.now();
     let output = '';
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     child.on('error', (e) => (output += String(e)));
-    child.on('close', (code) =>
+    child.on('close', (code) => {
+      children.delete(child);
       resolve({
         name,
         ok: code === 0,
         text: `\n=== ${name}: ${cmd} ${args.join(' ')}\n${output}=== ${name}: ${code === 0 ? 'ok' : 'FAILED'} in ${seconds(t)}`,
-      }),
-    );
+      });
+    });
   });
 }
 
@@ -64,7 +66,7 @@ const quiet = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'fa
 
 // The suites' temporary files (collectors' Durable Object databases, browser profiles, Miniflare's
 // own) go to memory when /dev/shm is a tmpfs with room: on a VM disk their SQLite syncs cost the
-// kernel more CPU than some suites (npm test 373-410 s on disk against 333 s, docs/testing.md).
+// kernel more CPU than some suites (about 200 s a line, docs/testing.md).
 // Nothing there must outlive the run; TEST_TMPDIR names another directory, or `disk` keeps TMPDIR.
 const TMPFS_MAGIC = 0x01021994;
 const GiB = 1024 ** 3;
@@ -81,13 +83,26 @@ function memoryTmp() {
   }
 }
 const runTmp = memoryTmp();
+/** The runs and checks under way, for a signal to reach. */
+const children = new Set();
+function removeRunTmp() {
+  if (!runTmp) return;
+  try {
+    rmSync(runTmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  } catch (e) {
+    console.log(`could not remove ${runTmp}: ${e.message}`);
+  }
+}
 if (runTmp) {
   process.env.TMPDIR = runTmp;
   console.log(`temporary files of this run: ${runTmp}`);
   // Files in memory hold memory until removed: an interrupted run removes them too.
+  // The signal goes on to the runs and checks first, so nothing is left running on a removed directory.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'])
     process.on(signal, () => {
-      rmSync(runTmp, { recursive: true, force: true });
+      console.log(`\nnpm test interrupted (${signal})`);
+      for (const child of children) child.kill(signal);
+      removeRunTmp();
       process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
     });
 }
@@ -181,9 +196,11 @@ function vitestRun({ name, projects }, prefix) {
         stream.on('end', () => rest && process.stdout.write(`${prefix}${rest}\n`));
       }
     }
-    const done = () => {
+    children.add(child);
+    const done = (code) => {
+      children.delete(child);
       console.log(`=== vitest (${name}): done in ${seconds(t)}`);
-      resolve(out);
+      resolve({ name, out, code: typeof code === 'number' ? code : 1 });
     };
     child.on('close', done);
     child.on('error', done);
@@ -201,9 +218,10 @@ if (built) {
   console.log(`=== vitest: done in ${seconds(t)}`);
   // One report for the whole line (.test-results/vitest.json), as one run would have written it.
   const merged = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0, testResults: [] };
-  for (const out of outs) {
+  for (const { name, out, code } of outs) {
     try {
       const report = JSON.parse(readFileSync(out, 'utf8'));
+      const before = failed;
       for (const k of ['numPassedTests', 'numFailedTests', 'numPendingTests', 'numTodoTests']) merged[k] += report[k];
       merged.testResults.push(...report.testResults);
       passed += report.numPassedTests;
@@ -214,13 +232,23 @@ if (built) {
         (f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed'),
       );
       failed += brokenFiles.length;
-      for (const f of brokenFiles) failures.push(`${f.name}: ${f.message?.split('\n')[0] ?? 'failed to run'}`);
+      for (const f of brokenFiles)
+        failures.push(
+          `${relative('.', f.name)}: ${firstLine(f.message) || 'failed to load, or a beforeAll/afterAll hook threw (see the vitest output)'}`,
+        );
       if (report.numFailedTests) failures.push(`${report.numFailedTests} vitest test(s) in ${out}`);
       // Named at the end as well: the line's last lines are what a truncated log still shows.
       for (const f of report.testResults)
         for (const a of f.assertionResults)
           if (a.status === 'failed')
             failures.push(`${relative('.', f.name)} > ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+      // An unhandled error fails vitest's run but is not in its JSON report.
+      if (code !== 0 && failed === before) {
+        failed++;
+        failures.push(
+          `vitest (${name}) exited with code ${code} with no failed test in its report: an unhandled error (see its output)`,
+        );
+      }
     } catch (e) {
       failed++;
       failures.push(`vitest produced no report (${out}): ${e.message}`);
@@ -234,8 +262,8 @@ for (const r of await checks) {
   count(r.name, r.ok);
 }
 
+removeRunTmp();
 console.log(`\nnpm test took ${seconds(started)}`);
 if (failures.length) console.log(`\nFailed:\n${failures.map((f) => `- ${f}`).join('\n')}`);
 console.log(`\n${passed} passed, ${failed} failed`);
-if (runTmp) rmSync(runTmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 process.exit(failed ? 1 : 0);

@@ -10,7 +10,7 @@
 // class's prototype in one more Proxy (cloudflare/workers-sdk#15092, fixed after the 0.23.0 we pin),
 // so each call into an object walks one trap per object made before it; seeding 2,000 people ran at
 // 5 a second and slowing (docs/audiences.md, Performance).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -293,8 +293,11 @@ afterAll(async () => {
   const failed = lines.filter((l) => l.includes('populate page failed')).length;
   const nomem = lines.filter((l) => l.includes('SQLITE_NOMEM')).length;
   // The runtime's whole output is kept for a failed run only.
-  const file = passed ? 'not kept' : join(tmpdir(), `populate-scale-${run}.log`);
-  if (!passed) writeFileSync(file, lines.join('\n'));
+  const file = passed ? 'not kept' : join(import.meta.dirname, '../../.test-results', `populate-scale-${run}.log`);
+  if (!passed) {
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, lines.join('\n'));
+  }
   log(
     `runtime output (${file}): ${failed} populate pages failed and were retried, ${nomem} SQLITE_NOMEM lines; ${dropped} reads sent again after a dropped connection; ${nudges} stalled populates resumed by the cron's handler; ${batches} queue batches, ${restarts} runtime restarts after the queue stopped delivering`,
   );

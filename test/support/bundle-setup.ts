@@ -1,4 +1,4 @@
-// globalSetup of the suites that run the collector (e2e, reliability, scripts): the production
+// globalSetup of the suites that run the collector (e2e, e2e-scale, reliability): the production
 // bundle (`wrangler deploy --dry-run`), built once per vitest run into a directory of its own
 // (npm test's own deploy check writes dist/worker at the same time) and handed to the files through
 // `inject('collectorBundle')`. Starting that bundle under Miniflare takes a third of `wrangler dev`'s
