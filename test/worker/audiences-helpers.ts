@@ -11,6 +11,7 @@ import type { AudienceStore } from '../../collector/objects/config-audiences';
 import type { StoredConversion } from '../../collector/audiences/types';
 import { invalidateAudienceConfig } from '../../collector/audiences/config-cache';
 import { configObject } from '../../collector/objects/doors';
+import { countPeople } from '../../collector/audiences/people-source';
 
 // The worker's bindings, typed as the collector's Env.
 export const env = cfEnv as unknown as Env;
@@ -155,6 +156,20 @@ export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, wh
     if (ok(v)) return v;
     if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Waits until the directory counts `before + added` people (each person's outbox alarm puts them
+ * there shortly after their write, later on a loaded machine); returns that count.
+ */
+export async function directoryFilled(before: number, added: number, timeoutMs = 120_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const n = await countPeople(env);
+    if (n >= before + added) return n;
+    if (Date.now() > deadline) throw new Error(`directory did not fill: ${n} of ${before + added} people`);
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

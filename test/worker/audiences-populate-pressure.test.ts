@@ -19,7 +19,7 @@ import { pressure } from '../../collector/audiences/pressure';
 import type { Env } from '../../collector/env';
 import { personByEmail, personKey } from '../../collector/identity';
 import type { PersonObject } from '../../collector/objects/person';
-import { DAY, env, history, upsert } from './audiences-helpers';
+import { DAY, directoryFilled, env, history, upsert } from './audiences-helpers';
 import { configObject } from '../../collector/objects/doors';
 
 describe('pressure', () => {
@@ -54,6 +54,7 @@ async function seedAudience(name: string, count: number) {
     email: `${name}-${run}-${i}@example.com`,
     mql: i % 2 === 0,
   }));
+  const before = await countPeople(env);
   const seededAt = Date.now();
   for (const p of people)
     await upsert(
@@ -75,7 +76,7 @@ async function seedAudience(name: string, count: number) {
   );
   if (!created.ok) throw new Error('audience refused');
   const audienceId = created.value.id;
-  const total = await countPeople(env);
+  const total = await directoryFilled(before, count);
   const job = await config.createAudienceJob(
     audienceId,
     created.value.version,

@@ -8,7 +8,7 @@ import { countPeople, PEOPLE_SHARDS } from '../../collector/audiences/people-sou
 import { handlePopulateMessage, type PopulateMessage } from '../../collector/audiences/populate';
 import type { Env } from '../../collector/env';
 import { personKey } from '../../collector/identity';
-import { DAY, env, history } from './audiences-helpers';
+import { DAY, directoryFilled, env, history } from './audiences-helpers';
 import { configObject, personByKey } from '../../collector/objects/doors';
 
 const PEOPLE = 150;
@@ -49,12 +49,7 @@ async function seed() {
       }),
     );
   }
-  // Each person's outbox alarm puts them in the directory shortly after.
-  const deadline = Date.now() + 120_000;
-  while ((await countPeople(env)) < before + PEOPLE) {
-    if (Date.now() > deadline) throw new Error('directory did not fill');
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await directoryFilled(before, PEOPLE);
 }
 
 /** A ConfigObject binding whose page commit fails while `dying` is set (the invocation died mid-page). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { countPeople } from '../../collector/audiences/people-source';
 import { api, upsertPeople } from './helpers';
-import { createAudience, DAY, env, json, send, settled } from './audiences-helpers';
+import { createAudience, DAY, directoryFilled, env, json, send, settled } from './audiences-helpers';
 
 // 2,000 did not finish within 28 minutes on the shared 2-vCPU test machine under load (500 not in 10);
 // 200 keeps the suite usable there. bench/populate.node.bench.ts is the place for large runs.
@@ -41,12 +41,7 @@ describe('populate over everyone known', () => {
       const job = await ingestJob((await json(res)).jobId);
       expect(job.applied).toBe(Math.min(1000, PEOPLE));
     }
-    // Each person's outbox alarm puts them in the directory shortly after.
-    const deadline = Date.now() + 600_000;
-    while ((await countPeople(env)) < before + PEOPLE) {
-      if (Date.now() > deadline) throw new Error('directory did not fill');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await directoryFilled(before, PEOPLE, 600_000);
 
     const criteria = {
       all: [
