@@ -153,7 +153,9 @@ for (let round = 1; round <= ROUNDS; round++) {
       const r = await measure(who, kind);
       results.push({ who, kind, ...r });
       console.log(
-        `[round ${round}] ${kind} ${who}: ${r.cpu.toFixed(2)} ms CPU, ${r.writes.toFixed(1)} write calls, ${r.fsyncs.toFixed(1)} fsyncs per request (bad ${r.bad})`,
+        `[round ${round}] ${kind} ${who}: ${r.cpu.toFixed(2)} ms CPU` +
+          (STRACE ? `, ${r.writes.toFixed(1)} write calls, ${r.fsyncs.toFixed(1)} fsyncs` : '') +
+          ` per request (bad ${r.bad})`,
       );
     }
   }

@@ -209,4 +209,63 @@ describe('schema baseline', () => {
     });
     expect(out).toEqual({ person: { rev: 7, synced_rev: 5 }, tables: 0 });
   });
+
+  it('the person row survives the consent rebuild, and its constraints still hold', async () => {
+    const stub = env.PERSON.get(env.PERSON.idFromName('schema-baseline:consent-check'));
+    const out = await runInDurableObject(stub, async (_o, state) => {
+      const sql = state.storage.sql;
+      await state.storage.deleteAll();
+      migrate(sql, personSchema.slice(0, 8));
+      const key = 'a'.repeat(64);
+      sql.exec(
+        `INSERT INTO person (id, email, key, created_at, updated_at, rev, consent_ads, consent_at, identified_at, synced_rev)
+         VALUES (1, 'a@example.com', ?, 1, 2, 7, 'granted', 3, 4, 5)`,
+        key,
+      );
+      const read = () => sql.exec('SELECT * FROM person').toArray();
+      const before = read();
+      migrate(sql, personSchema);
+      const after = read();
+      const refused: string[] = [];
+      for (const bad of [
+        "UPDATE person SET consent_ads = 'maybe'",
+        "UPDATE person SET key = 'short'",
+        "INSERT INTO person (id, email, created_at, updated_at) VALUES (2, 'b@example.com', 1, 1)",
+      ]) {
+        try {
+          sql.exec(bad);
+        } catch {
+          refused.push(bad);
+        }
+      }
+      for (const ok of ["UPDATE person SET consent_ads = 'denied'", 'UPDATE person SET consent_ads = NULL'])
+        sql.exec(ok);
+      await state.storage.deleteAll();
+      return { before, after, refused: refused.length };
+    });
+    expect(out.after).toEqual(out.before);
+    expect(out.after).toHaveLength(1);
+    expect(out.refused).toBe(3);
+  });
+
+  // SQLite evaluates `x IN (a, b, c)` over three or more constants through an ephemeral table; the
+  // first one a connection needs opens its temporary database, which costs a new object (every
+  // person is one) about as much as creating its tables. A person's own tables check with comparisons.
+  it("no CHECK of a person's own tables holds an IN list of three or more constants", async () => {
+    const stub = env.PERSON.get(env.PERSON.idFromName('schema-baseline:in-lists'));
+    const texts = await runInDurableObject(stub, async (_o, state) => {
+      await state.storage.deleteAll();
+      migrate(state.storage.sql, personSchema);
+      const rows = state.storage.sql
+        .exec<{ name: string; sql: string }>(
+          "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL",
+        )
+        .toArray();
+      await state.storage.deleteAll();
+      return rows;
+    });
+    expect(texts.map((t) => t.name)).toContain('person');
+    const inLists = texts.filter((t) => /\bIN\s*\(\s*[^,()]+(,[^,()]+){2,}\)/i.test(t.sql)).map((t) => t.name);
+    expect(inLists).toEqual([]);
+  });
 });
